@@ -1,0 +1,509 @@
+/*
+ * dckpt — crash-safe checkpoint store for benchmark campaigns.
+ *
+ * This header is the whole serial public API: status codes, logging, records
+ * (named, typed, shaped arrays plus a JSON header) and the checkpoint store
+ * (the directory layout of docs/format.md). Nothing here needs MPI.
+ *
+ * Conventions
+ *  - Every function that can fail returns an int status: DCKPT_OK (0) or one of
+ *    the negative DCKPT_E* codes below. Codes are pinned: they never change value.
+ *  - Handles are opaque and come in create/free pairs; every free accepts NULL.
+ *  - A failed call on a handle leaves a message naming the file, key or argument
+ *    and the cause; read it with dckpt_store_errmsg() / dckpt_record_errmsg().
+ *  - The library never exits, aborts, reads the environment or prints. Messages
+ *    for the user go through the logging callback in dckpt_store_options.
+ *  - Memory returned through a `char **` or array out-parameter is owned by the
+ *    caller and released with dckpt_free() unless the function says otherwise.
+ *  - Thread safety: distinct handles may be used from distinct threads at once;
+ *    one handle must not be used by two threads at once.
+ */
+#ifndef DCKPT_H
+#define DCKPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dckpt_export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------- */
+
+#define DCKPT_VERSION_MAJOR 0
+#define DCKPT_VERSION_MINOR 1
+#define DCKPT_VERSION_PATCH 0
+#define DCKPT_VERSION_NUMBER                                                   \
+  (DCKPT_VERSION_MAJOR * 10000 + DCKPT_VERSION_MINOR * 100 + DCKPT_VERSION_PATCH)
+#define DCKPT_VERSION_STRING "0.1.0"
+
+/** Version of the library actually linked (DCKPT_VERSION_NUMBER form). */
+DCKPT_API unsigned dckpt_version_number(void);
+/** Version of the library actually linked, "MAJOR.MINOR.PATCH". */
+DCKPT_API const char *dckpt_version_string(void);
+
+/* ------------------------------------------------------------------------- */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------- */
+
+/* X(name, value, message). Values are pinned once published. */
+#define DCKPT_STATUS_MAP(X)                                                    \
+  X(OK, 0, "success")                                                          \
+  X(EINVAL, -1, "invalid argument")                                            \
+  X(ENOMEM, -2, "out of memory")                                               \
+  X(EIO, -3, "input/output error")                                             \
+  X(ENOENT, -4, "no such file or directory")                                   \
+  X(EEXIST, -5, "already exists")                                              \
+  X(ENOSPC, -6, "no space left on device")                                     \
+  X(EACCES, -7, "permission denied")                                           \
+  X(ECORRUPT, -8, "data is corrupt (checksum or structure)")                   \
+  X(EVERSION, -9, "unsupported format version")                                \
+  X(ELOCKED, -10, "directory is locked by another run")                        \
+  X(ENOTEMPTY, -11, "directory is not empty")                                  \
+  X(ENOTCOMPLETE, -12, "not marked complete")                                  \
+  X(EMISMATCH, -13, "does not match the existing run")                         \
+  X(ECALLBACK, -14, "a user callback reported an error")                       \
+  X(EMPI, -15, "MPI error")                                                    \
+  X(EINTERRUPTED, -16, "stopped by a stop request; resume later")              \
+  X(ETOOBIG, -17, "size exceeds a limit")
+
+typedef enum dckpt_status {
+#define DCKPT_STATUS_ENUM_(name, value, msg) DCKPT_##name = (value),
+  DCKPT_STATUS_MAP(DCKPT_STATUS_ENUM_)
+#undef DCKPT_STATUS_ENUM_
+} dckpt_status;
+
+/** Human-readable text for a status code (never NULL). */
+DCKPT_API const char *dckpt_strerror(int status);
+/** The code's name without prefix, e.g. "ECORRUPT" (never NULL). */
+DCKPT_API const char *dckpt_err_name(int status);
+
+/** Releases memory that the library handed to the caller. Accepts NULL. */
+DCKPT_API void dckpt_free(void *ptr);
+
+/* ------------------------------------------------------------------------- */
+/* Logging                                                                   */
+/* ------------------------------------------------------------------------- */
+
+typedef enum dckpt_log_level {
+  DCKPT_LOG_DEBUG = 0,
+  DCKPT_LOG_INFO = 1,
+  DCKPT_LOG_WARN = 2,
+  DCKPT_LOG_ERROR = 3
+} dckpt_log_level;
+
+/** Receives every message the library has for the user. `msg` is valid only
+ *  during the call. Called from the thread that made the library call. */
+typedef void (*dckpt_log_fn)(void *ctx, dckpt_log_level level, const char *msg);
+
+/** Name of a level ("debug", "info", "warn", "error"). */
+DCKPT_API const char *dckpt_log_level_name(dckpt_log_level level);
+
+/* ------------------------------------------------------------------------- */
+/* Records: named, typed, shaped arrays plus a JSON header                   */
+/* ------------------------------------------------------------------------- */
+
+typedef enum dckpt_dtype {
+  DCKPT_F64 = 1,
+  DCKPT_F32 = 2,
+  DCKPT_I64 = 3,
+  DCKPT_U64 = 4,
+  DCKPT_BYTES = 5 /* u8; not shuffled */
+} dckpt_dtype;
+
+/** Largest number of dimensions of one array. */
+#define DCKPT_MAX_NDIM 8
+/** Longest array name in bytes (UTF-8, no NUL, no '/'). */
+#define DCKPT_MAX_NAME 255
+
+/** Size in bytes of one element of `dtype`, or 0 for an unknown dtype. */
+DCKPT_API size_t dckpt_dtype_size(dckpt_dtype dtype);
+/** Name of a dtype ("f64", "f32", "i64", "u64", "bytes"), or "?". */
+DCKPT_API const char *dckpt_dtype_name(dckpt_dtype dtype);
+
+typedef struct dckpt_record dckpt_record;
+
+/** Creates an empty record. Returns NULL only when out of memory. */
+DCKPT_API dckpt_record *dckpt_record_create(void);
+/** Frees a record and every array it owns. Accepts NULL. */
+DCKPT_API void dckpt_record_free(dckpt_record *rec);
+
+/**
+ * Adds an array, copying `data` (nelems * dtype size bytes, where nelems is the
+ * product of `shape`; ndim 0 means a scalar of one element).
+ * An existing array of the same name is replaced.
+ * @return DCKPT_OK, DCKPT_EINVAL (bad name, dtype, ndim or NULL data with
+ *         nonzero size), DCKPT_ETOOBIG or DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_record_put(dckpt_record *rec, const char *name,
+                               dckpt_dtype dtype, int ndim,
+                               const uint64_t *shape, const void *data);
+
+/**
+ * Like dckpt_record_put() but borrows `data` without copying: the caller keeps
+ * it alive and unchanged until the record is freed or the array replaced.
+ * Saving a record of borrowed arrays is how large states avoid an extra copy.
+ */
+DCKPT_API int dckpt_record_put_ref(dckpt_record *rec, const char *name,
+                                   dckpt_dtype dtype, int ndim,
+                                   const uint64_t *shape, const void *data);
+
+/** Convenience: a one-dimensional f64 array of n elements (copied). */
+DCKPT_API int dckpt_record_put_f64(dckpt_record *rec, const char *name,
+                                   const double *data, uint64_t n);
+/** Convenience: a one-dimensional i64 array of n elements (copied). */
+DCKPT_API int dckpt_record_put_i64(dckpt_record *rec, const char *name,
+                                   const int64_t *data, uint64_t n);
+/** Convenience: a one-dimensional u64 array of n elements (copied). */
+DCKPT_API int dckpt_record_put_u64(dckpt_record *rec, const char *name,
+                                   const uint64_t *data, uint64_t n);
+/** Convenience: a byte array (copied); strings are stored without NUL. */
+DCKPT_API int dckpt_record_put_bytes(dckpt_record *rec, const char *name,
+                                     const void *data, uint64_t n);
+
+/** Description of one array of a record; pointers are owned by the record and
+ *  valid until it is freed or the array replaced. */
+typedef struct dckpt_array_info {
+  const char *name;
+  dckpt_dtype dtype;
+  int ndim;
+  uint64_t shape[DCKPT_MAX_NDIM];
+  uint64_t nelems;
+  uint64_t nbytes;
+  const void *data;
+} dckpt_array_info;
+
+/** Number of arrays in the record. */
+DCKPT_API size_t dckpt_record_count(const dckpt_record *rec);
+/** Array number `index` (insertion order). @return DCKPT_OK or DCKPT_EINVAL. */
+DCKPT_API int dckpt_record_at(const dckpt_record *rec, size_t index,
+                              dckpt_array_info *info);
+/** Looks an array up by name. @return DCKPT_OK or DCKPT_ENOENT. */
+DCKPT_API int dckpt_record_find(const dckpt_record *rec, const char *name,
+                                dckpt_array_info *info);
+/**
+ * Copies array `name` into `out` after checking that it exists, has `dtype`
+ * and exactly `nelems` elements. The message names the array and the mismatch.
+ * @return DCKPT_OK, DCKPT_ENOENT or DCKPT_EMISMATCH.
+ */
+DCKPT_API int dckpt_record_get(const dckpt_record *rec, const char *name,
+                               dckpt_dtype dtype, void *out, uint64_t nelems);
+
+/** Sets the record's JSON header (must be a JSON object; copied). NULL clears. */
+DCKPT_API int dckpt_record_set_header(dckpt_record *rec, const char *json);
+/** The record's JSON header text ("{}" when unset); owned by the record. */
+DCKPT_API const char *dckpt_record_header(const dckpt_record *rec);
+
+/** Message of the last failed call on this record ("" when none). */
+DCKPT_API const char *dckpt_record_errmsg(const dckpt_record *rec);
+
+/**
+ * Encodes a record into the on-disk format (docs/format.md) in memory.
+ * level 0 stores the payload uncompressed; 1..22 (or negative "fast" levels
+ * down to -7) compress it with zstd after byte-shuffling numeric arrays.
+ * @param[out] out  malloc'd buffer, release with dckpt_free().
+ */
+DCKPT_API int dckpt_record_encode(const dckpt_record *rec, int level,
+                                  void **out, size_t *out_len);
+
+/**
+ * Decodes and verifies a record from memory (checksum, structure, bounds).
+ * @param[out] out  new record on success, NULL on failure.
+ * @param err, errlen  optional buffer that receives the reason on failure.
+ * @return DCKPT_OK, DCKPT_ECORRUPT, DCKPT_EVERSION, DCKPT_ETOOBIG, DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_record_decode(const void *buf, size_t len,
+                                  dckpt_record **out, char *err, size_t errlen);
+
+/** Writes `rec` to `path` crash-safely (temporary file, fsync, rename,
+ *  directory fsync when `durable`). On failure `path` is untouched. */
+DCKPT_API int dckpt_record_save_file(const dckpt_record *rec, const char *path,
+                                     int level, bool durable, char *err,
+                                     size_t errlen);
+/** Reads and verifies a record file. */
+DCKPT_API int dckpt_record_load_file(const char *path, dckpt_record **out,
+                                     char *err, size_t errlen);
+
+/** Header facts read from a record file without decoding its payload. */
+typedef struct dckpt_file_info {
+  uint32_t format_version;
+  int compressed;           /* 1 when the payload is a zstd frame */
+  int level;                /* zstd level used (0 when stored raw) */
+  uint64_t n_arrays;
+  uint64_t payload_bytes;   /* bytes of payload as stored */
+  uint64_t raw_bytes;       /* bytes of all arrays uncompressed */
+  uint64_t file_bytes;
+} dckpt_file_info;
+
+/** Reads a record file's header facts and verifies the whole file. */
+DCKPT_API int dckpt_record_stat_file(const char *path, dckpt_file_info *info,
+                                     char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------- */
+/* Checkpoint store                                                          */
+/* ------------------------------------------------------------------------- */
+
+typedef struct dckpt_store dckpt_store;
+
+typedef enum dckpt_durability {
+  /** fsync every file and its directory: survives power loss (default). */
+  DCKPT_DURABILITY_FULL = 0,
+  /** rename only: atomic against a killed process, not against power loss. */
+  DCKPT_DURABILITY_NONE = 1
+} dckpt_durability;
+
+/** checkpoint_step value meaning "no periodic checkpoints, only the final".
+ *  A step of 0 is rejected, as is any other negative value. */
+#define DCKPT_STEP_NONE (-1)
+
+typedef struct dckpt_store_options {
+  /** Checkpoint after iteration i when (i + 1) % step == 0; DCKPT_STEP_NONE
+   *  (the default) for none. 0 and other negative values are rejected. */
+  int64_t checkpoint_step;
+  /** Number of newest checkpoints kept per trial, >= 1 (default 3). */
+  int keep_n;
+  /** zstd level, 0 (stored raw) or -7..22 (default 1). */
+  int compression_level;
+  dckpt_durability durability;
+  /** Open flags: DCKPT_OPEN_* (default DCKPT_OPEN_WRITE). */
+  unsigned flags;
+  /** Job id recorded in the lock file (e.g. Slurm's), or NULL. */
+  const char *job_id;
+  /** Logging callback and its context, or NULL for silence. */
+  dckpt_log_fn log;
+  void *log_ctx;
+  /** Lowest level passed to `log` (default DCKPT_LOG_INFO). */
+  dckpt_log_level log_level;
+  /**
+   * Testing hook: called with the name of each step of the commit protocol
+   * just before the step runs ("ckpt.write", "ckpt.fsync", "ckpt.rename",
+   * "ckpt.dirsync", "progress.write", ..., "rotate"; see docs/design.md).
+   * Crash tests kill the process from it. NULL in normal use.
+   */
+  void (*step_hook)(void *ctx, const char *step);
+  void *step_hook_ctx;
+} dckpt_store_options;
+
+/** Open for reading only: no lock, no clean-up, every writing call refused. */
+#define DCKPT_OPEN_READ 0u
+/** Open for writing: creates DIR if missing, takes the lock, removes leftover
+ *  temporary files. */
+#define DCKPT_OPEN_WRITE 1u
+/** With DCKPT_OPEN_WRITE: take over a lock whose holder cannot be checked
+ *  (another host) — the caller asserts that holder is gone. A lock of a dead
+ *  process on this host is always taken over, with a warning. */
+#define DCKPT_OPEN_BREAK_LOCK 2u
+/** With DCKPT_OPEN_WRITE: do not take the lock (a worker rank writing only its
+ *  own trial directories while another process holds the lock). */
+#define DCKPT_OPEN_NO_LOCK 4u
+
+/** Fills `opts` with the defaults. */
+DCKPT_API void dckpt_store_options_init(dckpt_store_options *opts);
+
+/**
+ * Opens the checkpoint directory `dir` (it need not exist for a write open).
+ * Validates the options with messages that name the option and the value.
+ * @param[out] out  On DCKPT_OK, the store. On failure, a handle whose only
+ *                  uses are dckpt_store_errmsg() and dckpt_store_close(), or
+ *                  NULL when out of memory.
+ * @return DCKPT_OK, DCKPT_EINVAL, DCKPT_ELOCKED, DCKPT_EIO, DCKPT_EACCES, ...
+ */
+DCKPT_API int dckpt_store_open(const char *dir, const dckpt_store_options *opts,
+                               dckpt_store **out);
+/** Releases the lock and frees the handle. Accepts NULL. */
+DCKPT_API void dckpt_store_close(dckpt_store *store);
+/** Message of the last failed call ("" when none). */
+DCKPT_API const char *dckpt_store_errmsg(const dckpt_store *store);
+/** The directory this store was opened on. */
+DCKPT_API const char *dckpt_store_dir(const dckpt_store *store);
+/** The options in force (validated copy). */
+DCKPT_API const dckpt_store_options *dckpt_store_get_options(const dckpt_store *store);
+
+/** True when the directory does not exist or holds nothing but dckpt's lock. */
+DCKPT_API int dckpt_store_is_empty(dckpt_store *store, bool *empty);
+
+/** One algorithm of a run plan. */
+typedef struct dckpt_algorithm_info {
+  const char *name; /* unique within the run */
+  int64_t iterations;
+} dckpt_algorithm_info;
+
+/** What metadata.json holds (see docs/format.md). */
+typedef struct dckpt_metadata {
+  int64_t n_trials;
+  size_t n_algorithms;
+  dckpt_algorithm_info *algorithms; /* index = position */
+  char *benchmark_metadata;         /* JSON object text, "{}" when none */
+  bool has_seed;
+  uint64_t rng_seed;
+  int format_version;
+} dckpt_metadata;
+
+/** Frees what dckpt_store_load_metadata() returned. Accepts NULL. */
+DCKPT_API void dckpt_metadata_free(dckpt_metadata *meta);
+
+/**
+ * Starts a new run: refuses a non-empty directory (DCKPT_ENOTEMPTY), refuses
+ * duplicate or empty algorithm names, writes metadata.json (benchmark_metadata
+ * may be NULL; when has_seed is false no seed is recorded), the initial
+ * algorithms record, the problem record (either may be NULL for an empty
+ * record) and one algorithm_<a>/ directory per algorithm.
+ */
+DCKPT_API int dckpt_store_initialize(dckpt_store *store, const dckpt_metadata *meta,
+                                     const dckpt_record *initial_algorithms,
+                                     const dckpt_record *problem);
+
+/** Loads metadata.json. @param[out] out free with dckpt_metadata_free(). */
+DCKPT_API int dckpt_store_load_metadata(dckpt_store *store, dckpt_metadata **out);
+
+/** Merges the keys of a JSON object into benchmark_metadata (later wins). */
+DCKPT_API int dckpt_store_append_metadata(dckpt_store *store, const char *json_object);
+
+/**
+ * Grows the plan of an existing run: n_trials (>= current) and, when
+ * `iterations` is not NULL, each algorithm's iteration count (n_algorithms
+ * entries, each >= current). Trials that were complete at fewer iterations than
+ * now planned are unmarked so that they continue from their last checkpoint.
+ * metadata.json is rewritten crash-safely.
+ */
+DCKPT_API int dckpt_store_extend(dckpt_store *store, int64_t n_trials,
+                                 const int64_t *iterations);
+
+/** Loads the initial algorithms record. */
+DCKPT_API int dckpt_store_load_initial_algorithms(dckpt_store *store, dckpt_record **out);
+/** Loads the benchmark problem record. */
+DCKPT_API int dckpt_store_load_problem(dckpt_store *store, dckpt_record **out);
+
+/** Whether a checkpoint is due after iteration `iteration` (>= 0, else EINVAL). */
+DCKPT_API int dckpt_store_should_checkpoint(const dckpt_store *store,
+                                            int64_t iteration, bool *due);
+
+/**
+ * Saves the state of (alg, trial) after iteration `iteration` following the
+ * commit protocol: checkpoint file, then progress.json, then rotation to the
+ * newest keep_n checkpoints. Saving an iteration that progress.json already
+ * names and whose file verifies does nothing (idempotent).
+ */
+DCKPT_API int dckpt_store_save(dckpt_store *store, int64_t alg, int64_t trial,
+                               int64_t iteration, const dckpt_record *state);
+
+/**
+ * Loads the newest checkpoint of (alg, trial) that verifies. When the one that
+ * progress.json names is missing or corrupt, falls back to the newest older one
+ * that verifies, moves the bad file aside as *.corrupt and logs a warning.
+ * @param[out] state      the record, or NULL when there is nothing to load.
+ * @param[out] iteration  its iteration, or -1 when there is nothing to load.
+ */
+DCKPT_API int dckpt_store_load_latest(dckpt_store *store, int64_t alg, int64_t trial,
+                                      dckpt_record **state, int64_t *iteration);
+
+/**
+ * Saves the final state (as dckpt_store_save) and then writes complete.json.
+ */
+DCKPT_API int dckpt_store_mark_complete(dckpt_store *store, int64_t alg, int64_t trial,
+                                        int64_t iteration, const dckpt_record *state);
+/** Removes the completion marker (no error when there is none). */
+DCKPT_API int dckpt_store_unmark_complete(dckpt_store *store, int64_t alg, int64_t trial);
+/** Whether complete.json exists and is valid for (alg, trial). */
+DCKPT_API int dckpt_store_is_complete(dckpt_store *store, int64_t alg, int64_t trial,
+                                      bool *complete);
+/**
+ * The completed trials of `alg` among 0..n_trials-1, ascending.
+ * @param[out] trials  array of *count entries; free with dckpt_free().
+ */
+DCKPT_API int dckpt_store_completed_trials(dckpt_store *store, int64_t alg,
+                                           int64_t n_trials, int64_t **trials,
+                                           size_t *count);
+/** True when any trial of the run has a checkpoint. */
+DCKPT_API int dckpt_store_is_started(dckpt_store *store, bool *started);
+/** True when every trial of every algorithm is complete. */
+DCKPT_API int dckpt_store_is_completed(dckpt_store *store, bool *completed);
+
+typedef enum dckpt_trial_state {
+  DCKPT_TRIAL_NOT_STARTED = 0,
+  DCKPT_TRIAL_IN_PROGRESS = 1,
+  DCKPT_TRIAL_COMPLETE = 2
+} dckpt_trial_state;
+
+/** Where (alg, trial) stands, from its markers only (no checkpoint is read). */
+typedef struct dckpt_trial_status {
+  dckpt_trial_state state;
+  int64_t last_iteration; /* -1 when not started */
+} dckpt_trial_status;
+
+DCKPT_API int dckpt_store_trial_status(dckpt_store *store, int64_t alg, int64_t trial,
+                                       dckpt_trial_status *status);
+
+/** Loads the final state of a completed trial (DCKPT_ENOTCOMPLETE otherwise). */
+DCKPT_API int dckpt_store_load_trial_result(dckpt_store *store, int64_t alg,
+                                            int64_t trial, dckpt_record **out);
+
+/** The results of a run: every algorithm whose trials are all complete. */
+typedef struct dckpt_result dckpt_result;
+
+/**
+ * Loads the final state of every trial of every algorithm whose n_trials
+ * trials are all complete. An algorithm with missing trials is skipped with a
+ * warning through the logging callback.
+ */
+DCKPT_API int dckpt_store_load_result(dckpt_store *store, dckpt_result **out);
+DCKPT_API void dckpt_result_free(dckpt_result *res);
+/** Number of algorithms with complete results. */
+DCKPT_API size_t dckpt_result_n_algorithms(const dckpt_result *res);
+/** Index (in metadata) of the i-th algorithm with results. */
+DCKPT_API int64_t dckpt_result_algorithm_index(const dckpt_result *res, size_t i);
+/** Name of the i-th algorithm with results. */
+DCKPT_API const char *dckpt_result_algorithm_name(const dckpt_result *res, size_t i);
+/** Number of trials of each algorithm. */
+DCKPT_API int64_t dckpt_result_n_trials(const dckpt_result *res);
+/** Final state of trial `trial` of the i-th algorithm (owned by res). */
+DCKPT_API const dckpt_record *dckpt_result_trial(const dckpt_result *res, size_t i,
+                                                 int64_t trial);
+
+/** Saves the metrics record, then its completion marker. */
+DCKPT_API int dckpt_store_save_metrics(dckpt_store *store, const dckpt_record *metrics);
+/** Loads the metrics record; DCKPT_ENOTCOMPLETE when its marker is missing. */
+DCKPT_API int dckpt_store_load_metrics(dckpt_store *store, dckpt_record **out);
+/** Whether the metrics and their completion marker exist. */
+DCKPT_API int dckpt_store_metrics_computed(dckpt_store *store, bool *computed);
+
+/** Path of DIR/results (not created); owned by the store. */
+DCKPT_API const char *dckpt_store_results_path(const dckpt_store *store);
+
+/**
+ * Archives the directory into DIR_backup_<YYYYmmdd_HHMMSS>.zip beside it (a
+ * suffix _2, _3, ... keeps names unique within one second). The archive is
+ * written crash-safely. @param[out] path  the archive's path (dckpt_free).
+ */
+DCKPT_API int dckpt_store_backup(dckpt_store *store, char **path);
+
+/** Removes the whole directory. The store stays open but empty; the lock is
+ *  released. */
+DCKPT_API int dckpt_store_clear(dckpt_store *store);
+
+/** Total bytes of all files under the directory. */
+DCKPT_API int dckpt_store_size(dckpt_store *store, uint64_t *bytes);
+
+/** One problem that dckpt_store_verify() found. */
+typedef void (*dckpt_verify_fn)(void *ctx, const char *path, int status,
+                                const char *reason);
+
+/**
+ * Verifies every record's checksum, every JSON file and every marker (that the
+ * checkpoint progress.json and complete.json name exists and verifies).
+ * Calls `report` for each problem. @param[out] n_bad  number of problems.
+ * Read-only: nothing is moved or repaired.
+ */
+DCKPT_API int dckpt_store_verify(dckpt_store *store, dckpt_verify_fn report,
+                                 void *ctx, size_t *n_bad);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCKPT_H */

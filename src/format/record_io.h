@@ -1,0 +1,25 @@
+/* Internal entry points of the record format used by the store: streaming,
+ * crash-safe writes through io/atomic and verified reads. */
+#ifndef DCKPT_FORMAT_RECORD_IO_H
+#define DCKPT_FORMAT_RECORD_IO_H
+
+#include "dckpt.h"
+#include "io/atomic.h"
+#include "util/err.h"
+
+/** Largest record file that is read (bounded before allocation). */
+#define DCKPT_RECORD_MAX_FILE ((uint64_t)1 << 40)
+
+/** Encodes `rec` straight into a crash-safe file (no full in-memory copy of the
+ *  compressed payload; compression overlaps writing). */
+int dckpt_record_write_atomic(const dckpt_record *rec, const char *path, int level,
+                              const dckpt_io_opts *io, dckpt_err *err);
+
+/** Reads and verifies a record file. Status ECORRUPT / EVERSION / ETOOBIG name
+ *  the file and what is wrong. */
+int dckpt_record_read(const char *path, dckpt_record **out, dckpt_err *err);
+
+/** Verifies a record file and reports its header facts (info may be NULL). */
+int dckpt_record_verify(const char *path, dckpt_file_info *info, dckpt_err *err);
+
+#endif

@@ -1,0 +1,178 @@
+#define _GNU_SOURCE
+#include "io/atomic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/fs.h"
+
+void dckpt_io_step(const dckpt_io_opts *io, const char *step) {
+  if (!io || !io->hook) return;
+  char name[128];
+  snprintf(name, sizeof name, "%s.%s", io->label ? io->label : "file", step);
+  io->hook(io->hook_ctx, name);
+}
+
+static void release(dckpt_atomic_file *f) {
+  if (f->fd >= 0) close(f->fd);
+  f->fd = -1;
+  free(f->tmp_path);
+  free(f->final_path);
+  f->tmp_path = NULL;
+  f->final_path = NULL;
+}
+
+int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path,
+                       const dckpt_io_opts *io, dckpt_err *err) {
+  memset(f, 0, sizeof *f);
+  f->fd = -1;
+  f->io = io;
+  char *dir = dckpt_path_dirname(path);
+  const char *base = dckpt_path_basename(path);
+  if (!dir) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  char *tmp = dckpt_path_printf("%s/" DCKPT_TMP_PREFIX "%s.XXXXXX", dir, base);
+  free(dir);
+  f->final_path = strdup(path);
+  if (!tmp || !f->final_path) {
+    free(tmp);
+    release(f);
+    return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  }
+  dckpt_io_step(io, "write");
+  int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    free(tmp);
+    release(f);
+    return dckpt_err_errno(err, e, "cannot create a temporary file for '%s'", path);
+  }
+  /* mkostemp creates 0600; checkpoint files are ordinary data files. */
+  (void)fchmod(fd, 0644);
+  f->fd = fd;
+  f->tmp_path = tmp;
+  return DCKPT_OK;
+}
+
+int dckpt_atomic_write(dckpt_atomic_file *f, const void *buf, size_t len,
+                       dckpt_err *err) {
+  const char *p = buf;
+  while (len > 0) {
+    size_t chunk = len > (size_t)1 << 30 ? (size_t)1 << 30 : len;
+    ssize_t n = write(f->fd, p, chunk);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return dckpt_err_errno(err, errno, "cannot write '%s'", f->final_path);
+    }
+    if (n == 0) return dckpt_err_set(err, DCKPT_EIO, "cannot write '%s': wrote 0 bytes", f->final_path);
+    p += n;
+    len -= (size_t)n;
+    f->written += (uint64_t)n;
+  }
+  return DCKPT_OK;
+}
+
+int dckpt_atomic_pwrite(dckpt_atomic_file *f, const void *buf, size_t len,
+                        uint64_t offset, dckpt_err *err) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = pwrite(f->fd, p, len, (off_t)offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return dckpt_err_errno(err, errno, "cannot write '%s'", f->final_path);
+    }
+    if (n == 0) return dckpt_err_set(err, DCKPT_EIO, "cannot write '%s': wrote 0 bytes", f->final_path);
+    p += n;
+    len -= (size_t)n;
+    offset += (uint64_t)n;
+  }
+  return DCKPT_OK;
+}
+
+void dckpt_atomic_start_writeback(dckpt_atomic_file *f) {
+  if (!f->io || !f->io->durable || f->fd < 0) return;
+  (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+int dckpt_io_fsync_dir(const char *dir, dckpt_err *err) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return dckpt_err_errno(err, errno, "cannot open directory '%s' to sync it", dir);
+  int rc = DCKPT_OK;
+  if (fsync(fd) != 0 && errno != EINVAL)
+    rc = dckpt_err_errno(err, errno, "cannot sync directory '%s'", dir);
+  close(fd);
+  return rc;
+}
+
+static int sync_parent(const char *path, dckpt_err *err) {
+  char *dir = dckpt_path_dirname(path);
+  if (!dir) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  int rc = dckpt_io_fsync_dir(dir, err);
+  free(dir);
+  return rc;
+}
+
+int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err) {
+  int rc = DCKPT_OK;
+  const dckpt_io_opts *io = f->io;
+  bool durable = io && io->durable;
+  if (durable) {
+    dckpt_io_step(io, "fsync");
+    if (fdatasync(f->fd) != 0) {
+      rc = dckpt_err_errno(err, errno, "cannot sync '%s'", f->final_path);
+      dckpt_atomic_abort(f);
+      return rc;
+    }
+  }
+  if (close(f->fd) != 0) {
+    int e = errno;
+    f->fd = -1;
+    rc = dckpt_err_errno(err, e, "cannot close '%s'", f->final_path);
+    dckpt_atomic_abort(f);
+    return rc;
+  }
+  f->fd = -1;
+  dckpt_io_step(io, "rename");
+  if (rename(f->tmp_path, f->final_path) != 0) {
+    rc = dckpt_err_errno(err, errno, "cannot rename '%s' to '%s'", f->tmp_path, f->final_path);
+    dckpt_atomic_abort(f);
+    return rc;
+  }
+  if (durable) {
+    dckpt_io_step(io, "dirsync");
+    rc = sync_parent(f->final_path, err);
+  }
+  dckpt_io_step(io, "done");
+  release(f);
+  return rc;
+}
+
+void dckpt_atomic_abort(dckpt_atomic_file *f) {
+  if (f->fd >= 0) close(f->fd);
+  f->fd = -1;
+  if (f->tmp_path) unlink(f->tmp_path);
+  release(f);
+}
+
+int dckpt_io_write_file(const char *path, const void *data, size_t len,
+                        const dckpt_io_opts *io, dckpt_err *err) {
+  dckpt_atomic_file f;
+  DCKPT_TRY(dckpt_atomic_begin(&f, path, io, err));
+  int rc = dckpt_atomic_write(&f, data, len, err);
+  if (rc != DCKPT_OK) {
+    dckpt_atomic_abort(&f);
+    return rc;
+  }
+  return dckpt_atomic_commit(&f, err);
+}
+
+int dckpt_io_rename(const char *from, const char *to, bool durable, dckpt_err *err) {
+  if (rename(from, to) != 0)
+    return dckpt_err_errno(err, errno, "cannot rename '%s' to '%s'", from, to);
+  return durable ? sync_parent(to, err) : DCKPT_OK;
+}

@@ -1,0 +1,65 @@
+/* Crash-safe file replacement: write a temporary file in the target's
+ * directory, fsync it, rename it over the target, fsync the directory.
+ * With durability off the fsyncs are skipped: still atomic against a killed
+ * process (rename), not against power loss. */
+#ifndef DCKPT_IO_ATOMIC_H
+#define DCKPT_IO_ATOMIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+/** Prefix of every temporary file dckpt creates; leftovers are removed on open. */
+#define DCKPT_TMP_PREFIX ".dckpt-tmp."
+
+/** How a write is carried out. `label` names the file's role in step-hook
+ *  calls: "<label>.write", "<label>.fsync", "<label>.rename", "<label>.dirsync". */
+typedef struct dckpt_io_opts {
+  bool durable;
+  void (*hook)(void *ctx, const char *step);
+  void *hook_ctx;
+  const char *label;
+} dckpt_io_opts;
+
+/** Calls the step hook, if any, with "<label>.<step>". */
+void dckpt_io_step(const dckpt_io_opts *io, const char *step);
+
+typedef struct dckpt_atomic_file {
+  int fd;
+  uint64_t written;
+  char *tmp_path;
+  char *final_path;
+  const dckpt_io_opts *io;
+} dckpt_atomic_file;
+
+/** Creates the temporary file for `path`. On failure nothing is left behind. */
+int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path,
+                       const dckpt_io_opts *io, dckpt_err *err);
+/** Appends bytes (handles short writes and EINTR). */
+int dckpt_atomic_write(dckpt_atomic_file *f, const void *buf, size_t len,
+                       dckpt_err *err);
+/** Writes at an absolute offset (for headers patched after streaming). */
+int dckpt_atomic_pwrite(dckpt_atomic_file *f, const void *buf, size_t len,
+                        uint64_t offset, dckpt_err *err);
+/** Asks the kernel to start writing back what was written so far (no wait);
+ *  lets disk I/O overlap further work. No-op without durability. */
+void dckpt_atomic_start_writeback(dckpt_atomic_file *f);
+/** fsync, rename over the target, fsync the directory. Always releases `f`;
+ *  on failure the temporary file is removed and the target is untouched. */
+int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err);
+/** Removes the temporary file and releases `f`. Safe after a failed begin. */
+void dckpt_atomic_abort(dckpt_atomic_file *f);
+
+/** Whole-buffer convenience wrapper around begin/write/commit. */
+int dckpt_io_write_file(const char *path, const void *data, size_t len,
+                        const dckpt_io_opts *io, dckpt_err *err);
+
+/** fsyncs a directory. */
+int dckpt_io_fsync_dir(const char *dir, dckpt_err *err);
+
+/** Renames crash-safely (rename + directory fsync when durable). */
+int dckpt_io_rename(const char *from, const char *to, bool durable, dckpt_err *err);
+
+#endif

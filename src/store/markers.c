@@ -1,0 +1,309 @@
+/* progress.json, complete.json and the metrics marker, and the queries built
+ * on them. Queries look at markers only; no checkpoint is read. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format/record_io.h"
+#include "io/fs.h"
+#include "store/store_internal.h"
+#include "util/json.h"
+
+static int trial_file(dckpt_store *s, int64_t alg, int64_t trial, const char *name,
+                      char **path) {
+  DCKPT_TRY(dckpt_store_check_ids(s, alg, trial));
+  *path = dckpt_layout_trial_file(s, alg, trial, name);
+  return *path ? DCKPT_OK : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+}
+
+int dckpt_store_read_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t *last) {
+  *last = -1;
+  char *path = NULL;
+  DCKPT_TRY(trial_file(s, alg, trial, DCKPT_PROGRESS_FILE, &path));
+  cJSON *j = NULL;
+  int rc = dckpt_json_load(path, &j, &s->err);
+  if (rc == DCKPT_ENOENT) {
+    rc = DCKPT_OK;
+  } else if (rc == DCKPT_OK) {
+    rc = dckpt_json_get_i64(j, "last_completed_iteration", path, last, &s->err);
+    if (rc == DCKPT_OK && *last < 0)
+      rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
+                            "'%s': key \"last_completed_iteration\" must be >= 0", path);
+  }
+  cJSON_Delete(j);
+  free(path);
+  return rc;
+}
+
+int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
+                              char **checkpoint_name, int64_t *iteration, char **alg_name) {
+  if (checkpoint_name) *checkpoint_name = NULL;
+  if (alg_name) *alg_name = NULL;
+  char *path = NULL;
+  DCKPT_TRY(trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path));
+  cJSON *j = NULL;
+  int rc = dckpt_json_load(path, &j, &s->err);
+  if (rc == DCKPT_ENOENT) {
+    rc = dckpt_store_fail(s, DCKPT_ENOTCOMPLETE,
+                          "trial %lld of algorithm %lld is not marked complete ('%s' is "
+                          "missing)", (long long)trial, (long long)alg, path);
+  }
+  const char *ckpt = NULL, *name = NULL;
+  int64_t a = -1, t = -1, it = -1;
+  if (rc == DCKPT_OK &&
+      (dckpt_json_get_str(j, "checkpoint_path", path, &ckpt, &s->err) ||
+       dckpt_json_get_str(j, "alg_name", path, &name, &s->err) ||
+       dckpt_json_get_i64(j, "alg_idx", path, &a, &s->err) ||
+       dckpt_json_get_i64(j, "trial", path, &t, &s->err) ||
+       dckpt_json_get_i64(j, "iteration", path, &it, &s->err)))
+    rc = s->err.status;
+  if (rc == DCKPT_OK && !dckpt_layout_safe_checkpoint_name(ckpt))
+    rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
+                          "'%s': checkpoint_path \"%s\" is not a checkpoint file name in "
+                          "the trial directory (no '/' or '..' allowed)", path, ckpt);
+  if (rc == DCKPT_OK && (a != alg || t != trial || it < 0))
+    rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
+                          "'%s' names algorithm %lld, trial %lld, iteration %lld; expected "
+                          "algorithm %lld, trial %lld", path, (long long)a, (long long)t,
+                          (long long)it, (long long)alg, (long long)trial);
+  if (rc == DCKPT_OK) {
+    if (iteration) *iteration = it;
+    if (checkpoint_name) *checkpoint_name = strdup(ckpt);
+    if (alg_name) *alg_name = strdup(name);
+    if ((checkpoint_name && !*checkpoint_name) || (alg_name && !*alg_name))
+      rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  }
+  cJSON_Delete(j);
+  free(path);
+  return rc;
+}
+
+static int algorithm_name(dckpt_store *s, int64_t alg, char **name) {
+  dckpt_metadata *m = NULL;
+  DCKPT_TRY(dckpt_store_read_metadata(s, NULL, &m));
+  int rc = DCKPT_OK;
+  if ((uint64_t)alg >= m->n_algorithms)
+    rc = dckpt_store_fail(s, DCKPT_EINVAL, "algorithm index %lld is out of range (run has %zu)",
+                          (long long)alg, m->n_algorithms);
+  else if (!(*name = strdup(m->algorithms[alg].name)))
+    rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  dckpt_metadata_free(m);
+  return rc;
+}
+
+int dckpt_store_mark_complete(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
+                              const dckpt_record *state) {
+  DCKPT_TRY(dckpt_store_require_writable(s, "mark_complete"));
+  char *name = NULL, *path = NULL, *ckpt = NULL;
+  DCKPT_TRY(algorithm_name(s, alg, &name));
+  int rc = dckpt_store_save(s, alg, trial, iteration, state);
+  if (rc == DCKPT_OK) rc = trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path);
+  if (rc == DCKPT_OK) {
+    ckpt = dckpt_path_printf("checkpoint_%07lld" DCKPT_EXT, (long long)iteration);
+    cJSON *j = cJSON_CreateObject();
+    if (ckpt && j) {
+      cJSON_AddStringToObject(j, "alg_name", name);
+      cJSON_AddNumberToObject(j, "alg_idx", (double)alg);
+      cJSON_AddNumberToObject(j, "trial", (double)trial);
+      cJSON_AddNumberToObject(j, "iteration", (double)iteration);
+      cJSON_AddStringToObject(j, "checkpoint_path", ckpt);
+      dckpt_io_opts io = dckpt_store_io(s, "complete");
+      rc = dckpt_json_save(path, j, &io, &s->err);
+    } else {
+      rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+    }
+    cJSON_Delete(j);
+  }
+  if (rc == DCKPT_OK)
+    dckpt_log(&s->log, DCKPT_LOG_DEBUG, "marked complete: algorithm %lld, trial %lld",
+              (long long)alg, (long long)trial);
+  free(name);
+  free(path);
+  free(ckpt);
+  return rc;
+}
+
+int dckpt_store_unmark_complete(dckpt_store *s, int64_t alg, int64_t trial) {
+  DCKPT_TRY(dckpt_store_require_writable(s, "unmark_complete"));
+  char *path = NULL;
+  DCKPT_TRY(trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path));
+  int rc = DCKPT_OK;
+  if (unlink(path) == 0) {
+    if (dckpt_store_durable(s)) {
+      char *dir = dckpt_path_dirname(path);
+      rc = dir ? dckpt_io_fsync_dir(dir, &s->err) : DCKPT_ENOMEM;
+      free(dir);
+    }
+  } else if (errno != ENOENT) {
+    rc = dckpt_err_errno(&s->err, errno, "cannot remove '%s'", path);
+  }
+  free(path);
+  return rc;
+}
+
+int dckpt_store_is_complete(dckpt_store *s, int64_t alg, int64_t trial, bool *complete) {
+  *complete = false;
+  char *path = NULL;
+  DCKPT_TRY(trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path));
+  struct stat st;
+  *complete = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+  free(path);
+  return DCKPT_OK;
+}
+
+int dckpt_store_completed_trials(dckpt_store *s, int64_t alg, int64_t n_trials,
+                                 int64_t **trials, size_t *count) {
+  *trials = NULL;
+  *count = 0;
+  if (n_trials < 0)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "n_trials must be >= 0, got %lld",
+                            (long long)n_trials);
+  int64_t *out = malloc(((size_t)n_trials + 1) * sizeof *out);
+  if (!out) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  for (int64_t t = 0; t < n_trials; t++) {
+    bool done = false;
+    int rc = dckpt_store_is_complete(s, alg, t, &done);
+    if (rc != DCKPT_OK) {
+      free(out);
+      return rc;
+    }
+    if (done) out[(*count)++] = t;
+  }
+  *trials = out;
+  return DCKPT_OK;
+}
+
+int dckpt_store_trial_status(dckpt_store *s, int64_t alg, int64_t trial,
+                             dckpt_trial_status *st) {
+  st->state = DCKPT_TRIAL_NOT_STARTED;
+  st->last_iteration = -1;
+  bool done = false;
+  DCKPT_TRY(dckpt_store_is_complete(s, alg, trial, &done));
+  DCKPT_TRY(dckpt_store_read_progress(s, alg, trial, &st->last_iteration));
+  if (done) st->state = DCKPT_TRIAL_COMPLETE;
+  else if (st->last_iteration >= 0) st->state = DCKPT_TRIAL_IN_PROGRESS;
+  return DCKPT_OK;
+}
+
+/* Calls fn for every (alg, trial) of the plan until it returns non-OK or
+ * sets *stop. */
+static int each_trial(dckpt_store *s, int (*fn)(dckpt_store *, int64_t, int64_t, bool *),
+                      bool *stop) {
+  dckpt_metadata *m = NULL;
+  DCKPT_TRY(dckpt_store_read_metadata(s, NULL, &m));
+  int rc = DCKPT_OK;
+  *stop = false;
+  for (size_t a = 0; rc == DCKPT_OK && !*stop && a < m->n_algorithms; a++)
+    for (int64_t t = 0; rc == DCKPT_OK && !*stop && t < m->n_trials; t++)
+      rc = fn(s, (int64_t)a, t, stop);
+  dckpt_metadata_free(m);
+  return rc;
+}
+
+static int has_checkpoint(dckpt_store *s, int64_t alg, int64_t trial, bool *found) {
+  char *dir = dckpt_layout_trial_dir(s, alg, trial);
+  if (!dir) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  dckpt_dirlist list;
+  int rc = dckpt_list_dir(dir, &list, &s->err);
+  for (size_t i = 0; rc == DCKPT_OK && i < list.count; i++)
+    if (dckpt_layout_parse_checkpoint(list.names[i], NULL)) *found = true;
+  dckpt_dirlist_free(&list);
+  free(dir);
+  return rc;
+}
+
+static int not_complete(dckpt_store *s, int64_t alg, int64_t trial, bool *found) {
+  bool done = false;
+  DCKPT_TRY(dckpt_store_is_complete(s, alg, trial, &done));
+  *found = !done;
+  return DCKPT_OK;
+}
+
+int dckpt_store_is_started(dckpt_store *s, bool *started) {
+  *started = false;
+  int rc = each_trial(s, has_checkpoint, started);
+  if (rc == DCKPT_ENOENT) rc = DCKPT_OK; /* no run, so not started */
+  return rc;
+}
+
+int dckpt_store_is_completed(dckpt_store *s, bool *completed) {
+  *completed = false;
+  bool missing = false;
+  int rc = each_trial(s, not_complete, &missing);
+  if (rc == DCKPT_ENOENT) return DCKPT_OK;
+  if (rc == DCKPT_OK) *completed = !missing;
+  return rc;
+}
+
+/* ---- metrics ---- */
+
+int dckpt_store_save_metrics(dckpt_store *s, const dckpt_record *metrics) {
+  DCKPT_TRY(dckpt_store_require_writable(s, "save_metrics"));
+  char *path = dckpt_layout_root_file(s, DCKPT_METRICS_FILE);
+  char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
+  int rc = DCKPT_OK;
+  if (!path || !marker) rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  /* The marker goes first, so it never vouches for a half-replaced file. */
+  if (rc == DCKPT_OK && unlink(marker) != 0 && errno != ENOENT)
+    rc = dckpt_err_errno(&s->err, errno, "cannot remove '%s'", marker);
+  dckpt_io_opts io = dckpt_store_io(s, "metrics");
+  if (rc == DCKPT_OK)
+    rc = dckpt_record_write_atomic(metrics, path, s->opts.compression_level, &io, &s->err);
+  if (rc == DCKPT_OK) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddBoolToObject(j, "metric_computation_complete", 1);
+    cJSON_AddStringToObject(j, "file", DCKPT_METRICS_FILE);
+    io = dckpt_store_io(s, "metrics_marker");
+    rc = j ? dckpt_json_save(marker, j, &io, &s->err)
+           : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+    cJSON_Delete(j);
+  }
+  if (rc == DCKPT_OK) dckpt_log(&s->log, DCKPT_LOG_INFO, "saved metrics to '%s'", path);
+  free(path);
+  free(marker);
+  return rc;
+}
+
+static int read_metrics_marker(dckpt_store *s, const char *marker) {
+  cJSON *j = NULL;
+  int rc = dckpt_json_load(marker, &j, &s->err);
+  if (rc == DCKPT_ENOENT)
+    return dckpt_store_fail(s, DCKPT_ENOTCOMPLETE,
+                            "metrics are not marked complete ('%s' is missing)", marker);
+  if (rc == DCKPT_OK) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "metric_computation_complete");
+    if (!cJSON_IsTrue(v))
+      rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
+                            "'%s': key \"metric_computation_complete\" must be true", marker);
+  }
+  cJSON_Delete(j);
+  return rc;
+}
+
+int dckpt_store_load_metrics(dckpt_store *s, dckpt_record **out) {
+  *out = NULL;
+  char *path = dckpt_layout_root_file(s, DCKPT_METRICS_FILE);
+  char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
+  int rc = (!path || !marker) ? dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory")
+                              : read_metrics_marker(s, marker);
+  if (rc == DCKPT_OK) rc = dckpt_record_read(path, out, &s->err);
+  free(path);
+  free(marker);
+  return rc;
+}
+
+int dckpt_store_metrics_computed(dckpt_store *s, bool *computed) {
+  char *path = dckpt_layout_root_file(s, DCKPT_METRICS_FILE);
+  char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
+  if (!path || !marker) {
+    free(path);
+    free(marker);
+    return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  }
+  *computed = dckpt_path_exists(path) && dckpt_path_exists(marker);
+  free(path);
+  free(marker);
+  return DCKPT_OK;
+}

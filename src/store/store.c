@@ -1,0 +1,180 @@
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/fs.h"
+#include "store/store_internal.h"
+
+void dckpt_store_options_init(dckpt_store_options *opts) {
+  memset(opts, 0, sizeof *opts);
+  opts->checkpoint_step = DCKPT_STEP_NONE;
+  opts->keep_n = 3;
+  opts->compression_level = 1;
+  opts->durability = DCKPT_DURABILITY_FULL;
+  opts->flags = DCKPT_OPEN_WRITE;
+  opts->log_level = DCKPT_LOG_INFO;
+}
+
+int dckpt_store_fail(dckpt_store *s, int status, const char *fmt, ...) {
+  s->err.status = status;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->err.msg, sizeof s->err.msg, fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+int dckpt_store_require_writable(dckpt_store *s, const char *call) {
+  if (s->failed_open)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "%s: the store did not open", call);
+  if (!s->writable)
+    return dckpt_store_fail(s, DCKPT_EACCES, "%s: '%s' was opened read-only", call, s->dir);
+  return DCKPT_OK;
+}
+
+int dckpt_store_check_ids(dckpt_store *s, int64_t alg, int64_t trial) {
+  if (alg < 0 || alg > INT32_MAX)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "algorithm index %lld is out of range",
+                            (long long)alg);
+  if (trial < 0 || trial > INT32_MAX)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "trial %lld is out of range", (long long)trial);
+  return DCKPT_OK;
+}
+
+bool dckpt_store_durable(const dckpt_store *s) {
+  return s->opts.durability == DCKPT_DURABILITY_FULL;
+}
+
+dckpt_io_opts dckpt_store_io(const dckpt_store *s, const char *label) {
+  dckpt_io_opts io = {.durable = dckpt_store_durable(s),
+                      .hook = s->opts.step_hook,
+                      .hook_ctx = s->opts.step_hook_ctx,
+                      .label = label};
+  return io;
+}
+
+static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
+  if (o->checkpoint_step == 0 || (o->checkpoint_step < 0 && o->checkpoint_step != DCKPT_STEP_NONE))
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "checkpoint_step must be a positive integer or none, got %lld",
+                            (long long)o->checkpoint_step);
+  if (o->keep_n < 1)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "keep_n must be a positive integer, got %d",
+                            o->keep_n);
+  if (o->compression_level < -7 || o->compression_level > 22)
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "compression_level must be 0 (stored) or in -7..22, got %d",
+                            o->compression_level);
+  if (o->durability != DCKPT_DURABILITY_FULL && o->durability != DCKPT_DURABILITY_NONE)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "durability must be full or none, got %d",
+                            (int)o->durability);
+  unsigned known = DCKPT_OPEN_WRITE | DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK;
+  if (o->flags & ~known)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "unknown open flags 0x%x", o->flags & ~known);
+  if ((o->flags & (DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK)) &&
+      !(o->flags & DCKPT_OPEN_WRITE))
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "lock flags need DCKPT_OPEN_WRITE (a read-only open takes no lock)");
+  return DCKPT_OK;
+}
+
+int dckpt_store_prepare_dir(dckpt_store *s) {
+  if (dckpt_mkdirs(s->dir, dckpt_store_durable(s), &s->err) != DCKPT_OK)
+    return s->err.status;
+  if (!(s->opts.flags & DCKPT_OPEN_NO_LOCK) && !s->lock.held) {
+    bool force = (s->opts.flags & DCKPT_OPEN_BREAK_LOCK) != 0;
+    DCKPT_TRY(dckpt_lock_acquire(&s->lock, s->dir, s->job_id, force, &s->log, &s->err));
+  }
+  size_t removed = 0;
+  DCKPT_TRY(dckpt_clean_temporaries(s->dir, &removed, &s->err));
+  if (removed)
+    dckpt_log(&s->log, DCKPT_LOG_INFO, "removed %zu leftover temporary file(s) in '%s'",
+              removed, s->dir);
+  return DCKPT_OK;
+}
+
+int dckpt_store_open(const char *dir, const dckpt_store_options *opts, dckpt_store **out) {
+  *out = NULL;
+  dckpt_store *s = calloc(1, sizeof *s);
+  if (!s) return DCKPT_ENOMEM;
+  *out = s;
+  s->failed_open = true;
+  s->last_alg = s->last_trial = s->last_iter = -1;
+  if (opts) s->opts = *opts;
+  else dckpt_store_options_init(&s->opts);
+  s->log = (dckpt_logger){s->opts.log, s->opts.log_ctx, s->opts.log_level};
+  if (!dir || !*dir) return dckpt_store_fail(s, DCKPT_EINVAL, "directory path is empty");
+  s->dir = strdup(dir);
+  size_t n = strlen(s->dir);
+  while (n > 1 && s->dir[n - 1] == '/') s->dir[--n] = '\0';
+  s->results = dckpt_path_join(s->dir, DCKPT_RESULTS_DIR);
+  s->job_id = s->opts.job_id ? strdup(s->opts.job_id) : NULL;
+  if (!s->dir || !s->results || (s->opts.job_id && !s->job_id))
+    return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  s->opts.job_id = s->job_id;
+  DCKPT_TRY(validate_options(s, &s->opts));
+  s->writable = (s->opts.flags & DCKPT_OPEN_WRITE) != 0;
+  if (s->writable) DCKPT_TRY(dckpt_store_prepare_dir(s));
+  s->failed_open = false;
+  return DCKPT_OK;
+}
+
+void dckpt_store_close(dckpt_store *s) {
+  if (!s) return;
+  dckpt_lock_release(&s->lock);
+  free(s->dir);
+  free(s->results);
+  free(s->job_id);
+  free(s);
+}
+
+const char *dckpt_store_errmsg(const dckpt_store *s) { return s ? s->err.msg : "out of memory"; }
+const char *dckpt_store_dir(const dckpt_store *s) { return s->dir; }
+const dckpt_store_options *dckpt_store_get_options(const dckpt_store *s) { return &s->opts; }
+const char *dckpt_store_results_path(const dckpt_store *s) { return s->results; }
+
+/* Entries that a fresh directory may hold: the lock and temporaries. */
+static bool ignorable(const char *name) {
+  return !strcmp(name, DCKPT_LOCK_NAME) ||
+         !strncmp(name, DCKPT_LOCK_NAME ".", sizeof DCKPT_LOCK_NAME) ||
+         !strncmp(name, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX));
+}
+
+int dckpt_store_is_empty(dckpt_store *s, bool *empty) {
+  *empty = true;
+  DIR *d = opendir(s->dir);
+  if (!d) {
+    if (errno == ENOENT) return DCKPT_OK;
+    int e = errno;
+    return dckpt_err_errno(&s->err, e, "cannot read directory '%s'", s->dir);
+  }
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || ignorable(de->d_name))
+      continue;
+    *empty = false;
+    break;
+  }
+  closedir(d);
+  return DCKPT_OK;
+}
+
+int dckpt_store_size(dckpt_store *s, uint64_t *bytes) {
+  return dckpt_tree_size(s->dir, bytes, &s->err);
+}
+
+int dckpt_store_clear(dckpt_store *s) {
+  DCKPT_TRY(dckpt_store_require_writable(s, "clear"));
+  /* The lock file goes with the tree; a later initialize takes it again. */
+  int rc = dckpt_remove_tree(s->dir, &s->err);
+  if (rc == DCKPT_OK) {
+    dckpt_lock_release(&s->lock);
+    dckpt_log(&s->log, DCKPT_LOG_INFO, "cleared checkpoint directory '%s'", s->dir);
+  }
+  s->last_alg = s->last_trial = s->last_iter = -1;
+  return rc;
+}

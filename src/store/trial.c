@@ -1,0 +1,239 @@
+/* Saving and loading the checkpoints of one trial: the commit protocol of
+ * docs/design.md (checkpoint, then progress.json, then rotation) and the
+ * verified load with fallback to older checkpoints. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "format/record_io.h"
+#include "io/fs.h"
+#include "store/store_internal.h"
+#include "util/json.h"
+
+int dckpt_store_should_checkpoint(const dckpt_store *s, int64_t iteration, bool *due) {
+  *due = false;
+  if (iteration < 0) {
+    ((dckpt_store *)s)->err.status = DCKPT_EINVAL;
+    snprintf(((dckpt_store *)s)->err.msg, sizeof s->err.msg,
+             "iteration must be non-negative, got %lld", (long long)iteration);
+    return DCKPT_EINVAL;
+  }
+  if (s->opts.checkpoint_step == DCKPT_STEP_NONE) return DCKPT_OK;
+  *due = (iteration + 1) % s->opts.checkpoint_step == 0;
+  return DCKPT_OK;
+}
+
+/* The checkpoints present in a trial directory, newest first. */
+typedef struct ckpt_list {
+  int64_t *iters;
+  size_t count;
+} ckpt_list;
+
+static int cmp_desc(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x < y) - (x > y);
+}
+
+/* Lists checkpoints; with `clean`, leftover temporaries are removed on the way
+ * (this process owns the trial, so no one else is writing them). */
+static int list_checkpoints(dckpt_store *s, const char *dir, bool clean, ckpt_list *out) {
+  out->iters = NULL;
+  out->count = 0;
+  dckpt_dirlist list;
+  DCKPT_TRY(dckpt_list_dir(dir, &list, &s->err));
+  out->iters = malloc((list.count + 1) * sizeof *out->iters);
+  if (!out->iters) {
+    dckpt_dirlist_free(&list);
+    return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  }
+  size_t plen = strlen(DCKPT_TMP_PREFIX);
+  for (size_t i = 0; i < list.count; i++) {
+    int64_t it;
+    if (dckpt_layout_parse_checkpoint(list.names[i], &it)) out->iters[out->count++] = it;
+    else if (clean && !strncmp(list.names[i], DCKPT_TMP_PREFIX, plen)) {
+      char *p = dckpt_path_join(dir, list.names[i]);
+      if (p) unlink(p);
+      free(p);
+    }
+  }
+  dckpt_dirlist_free(&list);
+  qsort(out->iters, out->count, sizeof *out->iters, cmp_desc);
+  return DCKPT_OK;
+}
+
+/* Keeps the keep_n newest checkpoints at or before `current` and the one that
+ * complete.json names; removes the rest, including checkpoints after
+ * `current`, which belong to a superseded history. */
+static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
+                  int64_t current) {
+  if (s->opts.step_hook) s->opts.step_hook(s->opts.step_hook_ctx, "rotate");
+  ckpt_list l;
+  DCKPT_TRY(list_checkpoints(s, dir, true, &l));
+  int64_t protected_iter = -1;
+  char *complete = dckpt_layout_trial_file(s, alg, trial, DCKPT_COMPLETE_FILE);
+  if (complete && dckpt_path_exists(complete)) {
+    dckpt_err saved = s->err;
+    if (dckpt_store_read_complete(s, alg, trial, NULL, &protected_iter, NULL) != DCKPT_OK)
+      protected_iter = -1;
+    s->err = saved;
+  }
+  free(complete);
+  int kept = 0;
+  for (size_t i = 0; i < l.count; i++) {
+    int64_t it = l.iters[i];
+    if (it <= current && kept < s->opts.keep_n) {
+      kept++;
+      continue;
+    }
+    if (it == protected_iter) continue;
+    char *p = dckpt_layout_checkpoint(s, alg, trial, it);
+    if (p && unlink(p) == 0)
+      dckpt_log(&s->log, DCKPT_LOG_DEBUG, "removed old checkpoint '%s'", p);
+    free(p);
+  }
+  free(l.iters);
+  return DCKPT_OK;
+}
+
+static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration) {
+  char *path = dckpt_layout_trial_file(s, alg, trial, DCKPT_PROGRESS_FILE);
+  if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  char text[64];
+  int n = snprintf(text, sizeof text, "{\"last_completed_iteration\":%lld}\n",
+                   (long long)iteration);
+  dckpt_io_opts io = dckpt_store_io(s, "progress");
+  int rc = dckpt_io_write_file(path, text, (size_t)n, &io, &s->err);
+  free(path);
+  return rc;
+}
+
+/* A save of the iteration that is already committed is a no-op: true when this
+ * handle committed it, or progress.json names it and its file verifies. */
+static bool already_saved(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
+                          const char *ckpt) {
+  if (s->last_alg == alg && s->last_trial == trial && s->last_iter == iteration &&
+      dckpt_path_exists(ckpt))
+    return true;
+  dckpt_err saved = s->err;
+  int64_t last = -1;
+  bool same = dckpt_store_read_progress(s, alg, trial, &last) == DCKPT_OK &&
+              last == iteration && dckpt_record_verify(ckpt, NULL, NULL) == DCKPT_OK;
+  s->err = saved;
+  return same;
+}
+
+int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
+                     const dckpt_record *state) {
+  DCKPT_TRY(dckpt_store_require_writable(s, "save"));
+  DCKPT_TRY(dckpt_store_check_ids(s, alg, trial));
+  if (iteration < 0)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "iteration must be non-negative, got %lld",
+                            (long long)iteration);
+  if (!state) return dckpt_store_fail(s, DCKPT_EINVAL, "save: state record is NULL");
+  char *dir = dckpt_layout_trial_dir(s, alg, trial);
+  char *ckpt = dckpt_layout_checkpoint(s, alg, trial, iteration);
+  int rc = DCKPT_OK;
+  if (!dir || !ckpt) rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  if (rc == DCKPT_OK) rc = dckpt_mkdirs(dir, dckpt_store_durable(s), &s->err);
+  if (rc == DCKPT_OK && !already_saved(s, alg, trial, iteration, ckpt)) {
+    dckpt_io_opts io = dckpt_store_io(s, "ckpt");
+    rc = dckpt_record_write_atomic(state, ckpt, s->opts.compression_level, &io, &s->err);
+    if (rc == DCKPT_OK) rc = write_progress(s, alg, trial, iteration);
+    if (rc == DCKPT_OK) {
+      s->last_alg = alg;
+      s->last_trial = trial;
+      s->last_iter = iteration;
+      rc = rotate(s, alg, trial, dir, iteration);
+    }
+  }
+  if (rc != DCKPT_OK && s->err.status == DCKPT_OK) s->err.status = rc;
+  free(dir);
+  free(ckpt);
+  return rc;
+}
+
+/* Moves a bad checkpoint aside as *.corrupt (write handles only). */
+static void quarantine(dckpt_store *s, const char *path, const char *why) {
+  if (!s->writable) {
+    dckpt_log(&s->log, DCKPT_LOG_WARN, "checkpoint '%s' is unusable (%s)", path, why);
+    return;
+  }
+  char *aside = dckpt_path_printf("%s.corrupt", path);
+  if (aside && rename(path, aside) == 0)
+    dckpt_log(&s->log, DCKPT_LOG_WARN, "checkpoint '%s' is unusable (%s); moved it to '%s'",
+              path, why, aside);
+  else
+    dckpt_log(&s->log, DCKPT_LOG_WARN, "checkpoint '%s' is unusable (%s)", path, why);
+  free(aside);
+}
+
+/* Tries checkpoints newest first, starting at or below `from`. */
+static int load_fallback(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
+                         int64_t from, dckpt_record **state, int64_t *iteration) {
+  ckpt_list l;
+  DCKPT_TRY(list_checkpoints(s, dir, s->writable, &l));
+  int rc = DCKPT_OK;
+  for (size_t i = 0; i < l.count; i++) {
+    if (l.iters[i] > from) continue;
+    char *p = dckpt_layout_checkpoint(s, alg, trial, l.iters[i]);
+    if (!p) {
+      rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+      break;
+    }
+    dckpt_err e = {0};
+    rc = dckpt_record_read(p, state, &e);
+    if (rc == DCKPT_OK) {
+      *iteration = l.iters[i];
+      free(p);
+      break;
+    }
+    if (rc == DCKPT_ENOMEM) {
+      s->err = e;
+      free(p);
+      break;
+    }
+    quarantine(s, p, e.msg);
+    free(p);
+    rc = DCKPT_OK;
+  }
+  free(l.iters);
+  return rc;
+}
+
+int dckpt_store_load_latest(dckpt_store *s, int64_t alg, int64_t trial,
+                            dckpt_record **state, int64_t *iteration) {
+  *state = NULL;
+  *iteration = -1;
+  DCKPT_TRY(dckpt_store_check_ids(s, alg, trial));
+  int64_t named = -1;
+  int prc = dckpt_store_read_progress(s, alg, trial, &named);
+  if (prc == DCKPT_ENOMEM) return prc;
+  if (prc != DCKPT_OK) {
+    dckpt_log(&s->log, DCKPT_LOG_WARN, "%s; looking for the newest checkpoint that verifies",
+              s->err.msg);
+    named = INT64_MAX;
+  }
+  char *dir = dckpt_layout_trial_dir(s, alg, trial);
+  if (!dir) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  int rc = DCKPT_OK;
+  if (named >= 0) {
+    rc = load_fallback(s, alg, trial, dir, named, state, iteration);
+    if (rc == DCKPT_OK && *iteration >= 0 && named != INT64_MAX && *iteration != named)
+      dckpt_log(&s->log, DCKPT_LOG_WARN,
+                "algorithm %lld trial %lld: checkpoint of iteration %lld is missing or "
+                "corrupt; resuming from iteration %lld", (long long)alg, (long long)trial,
+                (long long)named, (long long)*iteration);
+    if (rc == DCKPT_OK && *iteration < 0 && named != INT64_MAX)
+      dckpt_log(&s->log, DCKPT_LOG_WARN,
+                "algorithm %lld trial %lld: no checkpoint verifies; the trial starts over",
+                (long long)alg, (long long)trial);
+  } else if (s->writable) {
+    ckpt_list l; /* nothing committed yet: just clear leftovers */
+    rc = list_checkpoints(s, dir, true, &l);
+    free(l.iters);
+  }
+  free(dir);
+  return rc;
+}

@@ -1,0 +1,130 @@
+/* Read-only verification of a whole checkpoint directory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/record_io.h"
+#include "io/fs.h"
+#include "store/store_internal.h"
+#include "util/json.h"
+
+typedef struct verifier {
+  dckpt_store *s;
+  dckpt_verify_fn report;
+  void *ctx;
+  size_t bad;
+} verifier;
+
+static void bad(verifier *v, const char *path, int status, const char *reason) {
+  v->bad++;
+  if (v->report) v->report(v->ctx, path, status, reason);
+}
+
+static void check_record(verifier *v, const char *path) {
+  dckpt_err e = {0};
+  int rc = dckpt_record_verify(path, NULL, &e);
+  if (rc != DCKPT_OK) bad(v, path, rc, e.msg);
+}
+
+/* Checks a marker that names a checkpoint: that checkpoint must exist. */
+static void check_named(verifier *v, const char *marker, const char *dir, int64_t iteration) {
+  char *p = dckpt_path_printf("%s/checkpoint_%07lld" DCKPT_EXT, dir, (long long)iteration);
+  if (p && !dckpt_path_exists(p)) {
+    char why[1200];
+    snprintf(why, sizeof why, "names checkpoint '%s', which is missing", p);
+    bad(v, marker, DCKPT_ENOENT, why);
+  }
+  free(p);
+}
+
+static void check_trial(verifier *v, int64_t alg, int64_t trial, const char *dir) {
+  dckpt_store *s = v->s;
+  dckpt_dirlist list;
+  if (dckpt_list_dir(dir, &list, &s->err) != DCKPT_OK) {
+    bad(v, dir, s->err.status, s->err.msg);
+    return;
+  }
+  for (size_t i = 0; i < list.count; i++) {
+    if (!dckpt_layout_parse_checkpoint(list.names[i], NULL)) continue;
+    char *p = dckpt_path_join(dir, list.names[i]);
+    if (p) check_record(v, p);
+    free(p);
+  }
+  dckpt_dirlist_free(&list);
+  char *progress = dckpt_path_join(dir, DCKPT_PROGRESS_FILE);
+  int64_t last = -1;
+  if (progress && dckpt_store_read_progress(s, alg, trial, &last) != DCKPT_OK)
+    bad(v, progress, s->err.status, s->err.msg);
+  else if (progress && last >= 0)
+    check_named(v, progress, dir, last);
+  free(progress);
+  char *complete = dckpt_path_join(dir, DCKPT_COMPLETE_FILE);
+  int64_t final_iter = -1;
+  if (complete && dckpt_path_exists(complete)) {
+    if (dckpt_store_read_complete(s, alg, trial, NULL, &final_iter, NULL) != DCKPT_OK)
+      bad(v, complete, s->err.status, s->err.msg);
+    else
+      check_named(v, complete, dir, final_iter);
+  }
+  free(complete);
+}
+
+static void check_runs(verifier *v, const dckpt_metadata *m) {
+  dckpt_store *s = v->s;
+  for (size_t a = 0; a < m->n_algorithms; a++) {
+    char *adir = dckpt_layout_alg_dir(s, (int64_t)a);
+    if (adir && !dckpt_path_is_dir(adir))
+      bad(v, adir, DCKPT_ENOENT, "algorithm directory is missing");
+    free(adir);
+    for (int64_t t = 0; t < m->n_trials; t++) {
+      char *dir = dckpt_layout_trial_dir(s, (int64_t)a, t);
+      if (dir && dckpt_path_is_dir(dir)) check_trial(v, (int64_t)a, t, dir);
+      free(dir);
+    }
+  }
+}
+
+static void check_metrics(verifier *v) {
+  char *marker = dckpt_layout_root_file(v->s, DCKPT_METRICS_MARKER);
+  char *file = dckpt_layout_root_file(v->s, DCKPT_METRICS_FILE);
+  if (marker && file && dckpt_path_exists(marker)) {
+    cJSON *j = NULL;
+    dckpt_err e = {0};
+    if (dckpt_json_load(marker, &j, &e) != DCKPT_OK) bad(v, marker, e.status, e.msg);
+    else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "metric_computation_complete")))
+      bad(v, marker, DCKPT_ECORRUPT, "key \"metric_computation_complete\" must be true");
+    cJSON_Delete(j);
+    if (!dckpt_path_exists(file)) bad(v, file, DCKPT_ENOENT, "marked complete but missing");
+  }
+  if (file && dckpt_path_exists(file)) check_record(v, file);
+  free(marker);
+  free(file);
+}
+
+int dckpt_store_verify(dckpt_store *s, dckpt_verify_fn report, void *ctx, size_t *n_bad) {
+  verifier v = {s, report, ctx, 0};
+  if (n_bad) *n_bad = 0;
+  dckpt_metadata *m = NULL;
+  char *meta_path = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);
+  if (!meta_path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  int rc = dckpt_store_read_metadata(s, NULL, &m);
+  if (rc == DCKPT_ENOMEM) {
+    free(meta_path);
+    return rc;
+  }
+  if (rc != DCKPT_OK) bad(&v, meta_path, rc, s->err.msg);
+  free(meta_path);
+  const char *roots[] = {DCKPT_INITIAL_FILE, DCKPT_PROBLEM_FILE};
+  for (size_t i = 0; i < 2; i++) {
+    char *p = dckpt_layout_root_file(s, roots[i]);
+    if (p && dckpt_path_exists(p)) check_record(&v, p);
+    else if (p && m) bad(&v, p, DCKPT_ENOENT, "missing");
+    free(p);
+  }
+  if (m) check_runs(&v, m);
+  check_metrics(&v);
+  dckpt_metadata_free(m);
+  if (n_bad) *n_bad = v.bad;
+  dckpt_err_clear(&s->err);
+  return DCKPT_OK;
+}

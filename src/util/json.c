@@ -1,0 +1,110 @@
+#include "util/json.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/fs.h"
+
+int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
+                            dckpt_err *err) {
+  *out = NULL;
+  const char *end = NULL;
+  cJSON *obj = cJSON_ParseWithOpts(text, &end, 1);
+  if (!obj) {
+    long pos = end ? (long)(end - text) : -1;
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "%s: malformed JSON at byte %ld", what, pos);
+  }
+  if (!cJSON_IsObject(obj)) {
+    cJSON_Delete(obj);
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "%s: expected a JSON object", what);
+  }
+  *out = obj;
+  return DCKPT_OK;
+}
+
+int dckpt_json_load(const char *path, cJSON **out, dckpt_err *err) {
+  *out = NULL;
+  char *text = NULL;
+  size_t len = 0;
+  DCKPT_TRY(dckpt_read_file(path, DCKPT_JSON_MAX_FILE, &text, &len, err));
+  if (strlen(text) != len) {
+    free(text);
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': malformed JSON (NUL byte inside)", path);
+  }
+  char what[1100];
+  snprintf(what, sizeof what, "'%s'", path);
+  int rc = dckpt_json_parse_object(text, what, out, err);
+  free(text);
+  return rc;
+}
+
+static const cJSON *field(const cJSON *obj, const char *key, const char *file,
+                          dckpt_err *err) {
+  const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!item)
+    dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': key \"%s\" is missing", file, key);
+  return item;
+}
+
+int dckpt_json_get_i64(const cJSON *obj, const char *key, const char *file,
+                       int64_t *out, dckpt_err *err) {
+  const cJSON *item = field(obj, key, file, err);
+  if (!item) return DCKPT_ECORRUPT;
+  double v = item->valuedouble;
+  if (!cJSON_IsNumber(item) || !isfinite(v) || v != floor(v) || v < -9007199254740992.0 ||
+      v > 9007199254740992.0)
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': key \"%s\" must be an integer", file,
+                         key);
+  *out = (int64_t)v;
+  return DCKPT_OK;
+}
+
+int dckpt_json_get_u64(const cJSON *obj, const char *key, const char *file,
+                       uint64_t *out, dckpt_err *err) {
+  const cJSON *item = field(obj, key, file, err);
+  if (!item) return DCKPT_ECORRUPT;
+  if (cJSON_IsString(item)) {
+    const char *s = item->valuestring;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (s[0] >= '0' && s[0] <= '9' && end && *end == '\0' && errno == 0) {
+      *out = (uint64_t)v;
+      return DCKPT_OK;
+    }
+  } else {
+    int64_t v = 0;
+    if (dckpt_json_get_i64(obj, key, file, &v, err) == DCKPT_OK && v >= 0) {
+      *out = (uint64_t)v;
+      return DCKPT_OK;
+    }
+  }
+  return dckpt_err_set(err, DCKPT_ECORRUPT,
+                       "'%s': key \"%s\" must be a non-negative integer", file, key);
+}
+
+int dckpt_json_get_str(const cJSON *obj, const char *key, const char *file,
+                       const char **out, dckpt_err *err) {
+  const cJSON *item = field(obj, key, file, err);
+  if (!item) return DCKPT_ECORRUPT;
+  if (!cJSON_IsString(item) || !item->valuestring)
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': key \"%s\" must be a string", file,
+                         key);
+  *out = item->valuestring;
+  return DCKPT_OK;
+}
+
+int dckpt_json_save(const char *path, const cJSON *obj, const dckpt_io_opts *io,
+                    dckpt_err *err) {
+  char *text = cJSON_PrintUnformatted(obj);
+  if (!text) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory printing '%s'", path);
+  size_t len = strlen(text);
+  text[len] = '\n'; /* overwrite NUL: files end with a newline */
+  int rc = dckpt_io_write_file(path, text, len + 1, io, err);
+  free(text);
+  return rc;
+}

@@ -1,0 +1,12 @@
+add_library(dckpt_testutil STATIC testutil.c)
+target_include_directories(dckpt_testutil PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(dckpt_testutil PUBLIC dckpt PRIVATE dckpt_warnings)
+target_compile_definitions(dckpt_testutil PRIVATE DCKPT_TEST_TMP="${DCKPT_TEST_TMP}")
+
+dckpt_add_test_exe(test_store SOURCES test_store.c)
+target_link_libraries(test_store PRIVATE dckpt_testutil)
+add_test(NAME store COMMAND test_store)
+
+dckpt_add_test_exe(test_store_badinput SOURCES test_store_badinput.c)
+target_link_libraries(test_store_badinput PRIVATE dckpt_testutil)
+add_test(NAME store_badinput COMMAND test_store_badinput)

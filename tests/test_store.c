@@ -1,0 +1,492 @@
+/* The store's behaviour: the ancestor's test suite (REFERENCE.md items 1-11)
+ * in C, plus the plan changes, queries and verification dckpt adds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "testutil.h"
+
+static char path_buf[2048];
+static const char *at(const char *dir, const char *rel) {
+  snprintf(path_buf, sizeof path_buf, "%s/%s", dir, rel);
+  return path_buf;
+}
+
+static dckpt_store *fresh_run(const char *tag, dckpt_store_options *o, int64_t n_trials) {
+  const char *dir = tu_scratch(tag);
+  dckpt_store *s = tu_open(dir, o);
+  dckpt_metadata plan = tu_plan(n_trials);
+  dckpt_record *init = tu_state(1, 0, 16), *prob = tu_state(2, 0, 32);
+  CHECK_OK(dckpt_store_initialize(s, &plan, init, prob));
+  dckpt_record_free(init);
+  dckpt_record_free(prob);
+  return s;
+}
+
+/* 1. Invalid options are refused with a message naming the option. */
+static void test_options_validation(void) {
+  const char *dir = tu_scratch("opts");
+  struct {
+    int64_t step;
+    int keep, level;
+    const char *needle;
+  } bad[] = {{0, 3, 1, "checkpoint_step"}, {-5, 3, 1, "checkpoint_step"},
+             {10, 0, 1, "keep_n"},         {10, -1, 1, "keep_n"},
+             {10, 3, 23, "compression_level"}, {10, 3, -8, "compression_level"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    dckpt_store_options o = tu_options(NULL);
+    o.checkpoint_step = bad[i].step;
+    o.keep_n = bad[i].keep;
+    o.compression_level = bad[i].level;
+    dckpt_store *s = NULL;
+    CHECK_RC(dckpt_store_open(dir, &o, &s), DCKPT_EINVAL);
+    CHECK(s != NULL);
+    CHECK_CONTAINS(dckpt_store_errmsg(s), bad[i].needle);
+    dckpt_store_close(s);
+  }
+  CHECK(!tu_exists(dir)); /* nothing created for a refused open */
+}
+
+/* 2. initialize writes metadata, initial files and algorithm dirs. */
+static void test_initialize(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = fresh_run("init", &o, 3);
+  const char *dir = dckpt_store_dir(s);
+  CHECK(tu_exists(at(dir, "metadata.json")));
+  CHECK(tu_exists(at(dir, "initial_algorithms.dckpt")));
+  CHECK(tu_exists(at(dir, "benchmark_problem.dckpt")));
+  CHECK(tu_exists(at(dir, "algorithm_0")));
+  CHECK(tu_exists(at(dir, "algorithm_1")));
+  dckpt_metadata *m = NULL;
+  CHECK_OK(dckpt_store_load_metadata(s, &m));
+  CHECK_EQ(m->n_trials, 3);
+  CHECK_EQ(m->n_algorithms, 2);
+  CHECK_STR_EQ(m->algorithms[0].name, "dgd");
+  CHECK_STR_EQ(m->algorithms[1].name, "extra");
+  CHECK_EQ(m->algorithms[1].iterations, 20);
+  CHECK(m->has_seed);
+  CHECK_EQ(m->rng_seed, 42);
+  CHECK_CONTAINS(m->benchmark_metadata, "\"agents\":8");
+  dckpt_metadata_free(m);
+  dckpt_record *r = NULL;
+  CHECK_OK(dckpt_store_load_initial_algorithms(s, &r));
+  CHECK(tu_state_equal(r, 1, 0, 16));
+  dckpt_record_free(r);
+  CHECK_OK(dckpt_store_load_problem(s, &r));
+  CHECK(tu_state_equal(r, 2, 0, 32));
+  dckpt_record_free(r);
+  /* A second initialize on the same directory is refused. */
+  dckpt_metadata plan = tu_plan(3);
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_ENOTEMPTY);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "already holds a run");
+  dckpt_store_close(s);
+}
+
+static void test_initialize_refusals(void) {
+  const char *dir = tu_scratch("refuse");
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = tu_open(dir, &o);
+  tu_write_text(at(dir, "notes.txt"), "mine");
+  dckpt_metadata plan = tu_plan(2);
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_ENOTEMPTY);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "notes.txt");
+  CHECK(tu_exists(at(dir, "notes.txt")));
+  unlink(at(dir, "notes.txt"));
+  dckpt_algorithm_info dup[2] = {{"dgd", 5}, {"dgd", 5}};
+  plan.algorithms = dup;
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "duplicate algorithm name 'dgd'");
+  plan = tu_plan(0);
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "n_trials");
+  plan = tu_plan(2);
+  plan.benchmark_metadata = (char *)"[1,2]";
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_ECORRUPT);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "benchmark_metadata");
+  dckpt_store_close(s);
+}
+
+/* 3. append_metadata merges, later value wins. */
+static void test_append_metadata(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = fresh_run("append", &o, 1);
+  CHECK_OK(dckpt_store_append_metadata(s, "{\"agents\":16,\"host\":\"n1\"}"));
+  CHECK_OK(dckpt_store_append_metadata(s, "{\"note\":{\"a\":[1,2]}}"));
+  dckpt_metadata *m = NULL;
+  CHECK_OK(dckpt_store_load_metadata(s, &m));
+  CHECK_CONTAINS(m->benchmark_metadata, "\"agents\":16");
+  CHECK_CONTAINS(m->benchmark_metadata, "\"problem\":\"least_squares\"");
+  CHECK_CONTAINS(m->benchmark_metadata, "\"host\":\"n1\"");
+  CHECK_CONTAINS(m->benchmark_metadata, "\"note\":{\"a\":[1,2]}");
+  dckpt_metadata_free(m);
+  CHECK_RC(dckpt_store_append_metadata(s, "not json"), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "append_metadata");
+  CHECK_RC(dckpt_store_append_metadata(s, "[1]"), DCKPT_EINVAL);
+  dckpt_store_close(s);
+}
+
+/* 4. should_checkpoint. */
+static void test_should_checkpoint(void) {
+  const char *dir = tu_scratch("should");
+  dckpt_store_options o = tu_options(NULL);
+  o.flags = DCKPT_OPEN_READ;
+  o.checkpoint_step = 3;
+  dckpt_store *s = tu_open(dir, &o);
+  bool due = true;
+  CHECK_OK(dckpt_store_should_checkpoint(s, 0, &due));
+  CHECK(!due);
+  CHECK_OK(dckpt_store_should_checkpoint(s, 1, &due));
+  CHECK(!due);
+  CHECK_OK(dckpt_store_should_checkpoint(s, 2, &due));
+  CHECK(due);
+  CHECK_OK(dckpt_store_should_checkpoint(s, 5, &due));
+  CHECK(due);
+  CHECK_RC(dckpt_store_should_checkpoint(s, -1, &due), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "non-negative");
+  dckpt_store_close(s);
+  o.checkpoint_step = DCKPT_STEP_NONE;
+  s = tu_open(dir, &o);
+  for (int64_t i = 0; i < 100; i++) {
+    CHECK_OK(dckpt_store_should_checkpoint(s, i, &due));
+    CHECK(!due);
+  }
+  dckpt_store_close(s);
+}
+
+/* 5. save / load round trip; the file is zstd; progress names the iteration. */
+static void test_save_load(void) {
+  dckpt_store_options o = tu_options(NULL);
+  o.checkpoint_step = 5;
+  dckpt_store *s = fresh_run("saveload", &o, 2);
+  dckpt_record *r = NULL;
+  int64_t it = 7;
+  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
+  CHECK(r == NULL);
+  CHECK_EQ(it, -1);
+  dckpt_record *st = tu_state(9, 4, 1000);
+  CHECK_OK(dckpt_store_save(s, 0, 0, 4, st));
+  dckpt_record_free(st);
+  const char *dir = dckpt_store_dir(s);
+  char *ck = tu_read_text(at(dir, "algorithm_0/trial_0/checkpoint_0000004.dckpt"), NULL);
+  CHECK(ck != NULL);
+  /* skippable frame first, then a standard zstd frame magic somewhere after */
+  CHECK_EQ((unsigned char)ck[0], 0x5D);
+  CHECK_EQ((unsigned char)ck[3], 0x18);
+  free(ck);
+  char *pr = tu_read_text(at(dir, "algorithm_0/trial_0/progress.json"), NULL);
+  CHECK_CONTAINS(pr, "\"last_completed_iteration\":4");
+  free(pr);
+  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
+  CHECK_EQ(it, 4);
+  CHECK(tu_state_equal(r, 9, 4, 1000));
+  dckpt_record_free(r);
+  /* idempotent: saving the same iteration again changes nothing */
+  st = tu_state(9, 4, 1000);
+  CHECK_OK(dckpt_store_save(s, 0, 0, 4, st));
+  dckpt_record_free(st);
+  dckpt_store_close(s);
+  /* and a new handle sees the same */
+  o.flags = DCKPT_OPEN_READ;
+  s = tu_open(dir, &o);
+  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
+  CHECK_EQ(it, 4);
+  dckpt_record_free(r);
+  dckpt_trial_status ts;
+  CHECK_OK(dckpt_store_trial_status(s, 0, 0, &ts));
+  CHECK_EQ(ts.state, DCKPT_TRIAL_IN_PROGRESS);
+  CHECK_EQ(ts.last_iteration, 4);
+  CHECK_OK(dckpt_store_trial_status(s, 1, 1, &ts));
+  CHECK_EQ(ts.state, DCKPT_TRIAL_NOT_STARTED);
+  st = tu_state(9, 5, 10);
+  CHECK_RC(dckpt_store_save(s, 0, 0, 5, st), DCKPT_EACCES);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "read-only");
+  dckpt_record_free(st);
+  dckpt_store_close(s);
+}
+
+/* 6. An uncompressed (level 0) checkpoint still loads, mixed with zstd ones. */
+static void test_uncompressed_loads(void) {
+  dckpt_store_options o = tu_options(NULL);
+  o.compression_level = 0;
+  dckpt_store *s = fresh_run("raw", &o, 1);
+  const char *dir = dckpt_store_dir(s);
+  dckpt_record *st = tu_state(3, 0, 500);
+  CHECK_OK(dckpt_store_save(s, 1, 0, 0, st));
+  dckpt_record_free(st);
+  char dircopy[1024];
+  snprintf(dircopy, sizeof dircopy, "%s", dir);
+  dckpt_store_close(s);
+  o.compression_level = 1;
+  s = tu_open(dircopy, &o);
+  dckpt_record *r = NULL;
+  int64_t it = -1;
+  CHECK_OK(dckpt_store_load_latest(s, 1, 0, &r, &it));
+  CHECK_EQ(it, 0);
+  CHECK(tu_state_equal(r, 3, 0, 500));
+  dckpt_record_free(r);
+  dckpt_store_close(s);
+}
+
+/* 7. mark / is complete / load result / unmark. */
+static void test_complete_markers(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = fresh_run("complete", &o, 2);
+  bool done = true;
+  CHECK_OK(dckpt_store_is_complete(s, 0, 1, &done));
+  CHECK(!done);
+  dckpt_record *r = NULL;
+  CHECK_RC(dckpt_store_load_trial_result(s, 0, 1, &r), DCKPT_ENOTCOMPLETE);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "complete.json");
+  dckpt_record *st = tu_state(5, 9, 64);
+  CHECK_OK(dckpt_store_mark_complete(s, 0, 1, 9, st));
+  dckpt_record_free(st);
+  CHECK_OK(dckpt_store_is_complete(s, 0, 1, &done));
+  CHECK(done);
+  char *cj = tu_read_text(at(dckpt_store_dir(s), "algorithm_0/trial_1/complete.json"), NULL);
+  CHECK_CONTAINS(cj, "\"alg_name\":\"dgd\"");
+  CHECK_CONTAINS(cj, "\"checkpoint_path\":\"checkpoint_0000009.dckpt\"");
+  free(cj);
+  CHECK_OK(dckpt_store_load_trial_result(s, 0, 1, &r));
+  CHECK(tu_state_equal(r, 5, 9, 64));
+  dckpt_record_free(r);
+  int64_t *trials = NULL;
+  size_t n = 0;
+  CHECK_OK(dckpt_store_completed_trials(s, 0, 2, &trials, &n));
+  CHECK_EQ(n, 1);
+  CHECK_EQ(trials[0], 1);
+  dckpt_free(trials);
+  dckpt_trial_status ts;
+  CHECK_OK(dckpt_store_trial_status(s, 0, 1, &ts));
+  CHECK_EQ(ts.state, DCKPT_TRIAL_COMPLETE);
+  CHECK_OK(dckpt_store_unmark_complete(s, 0, 1));
+  CHECK_OK(dckpt_store_unmark_complete(s, 0, 1)); /* no marker: still fine */
+  CHECK_OK(dckpt_store_is_complete(s, 0, 1, &done));
+  CHECK(!done);
+  dckpt_store_close(s);
+}
+
+/* 8. keep_n = 2 with saves at 1, 2, 3 leaves 2 and 3; latest loads 3. */
+static void test_rotation(void) {
+  dckpt_store_options o = tu_options(NULL);
+  o.keep_n = 2;
+  dckpt_store *s = fresh_run("rotate", &o, 1);
+  for (int64_t i = 1; i <= 3; i++) {
+    dckpt_record *st = tu_state(7, i, 32);
+    CHECK_OK(dckpt_store_save(s, 1, 0, i, st));
+    dckpt_record_free(st);
+  }
+  const char *dir = dckpt_store_dir(s);
+  CHECK(!tu_exists(at(dir, "algorithm_1/trial_0/checkpoint_0000001.dckpt")));
+  CHECK(tu_exists(at(dir, "algorithm_1/trial_0/checkpoint_0000002.dckpt")));
+  CHECK(tu_exists(at(dir, "algorithm_1/trial_0/checkpoint_0000003.dckpt")));
+  dckpt_record *r = NULL;
+  int64_t it = -1;
+  CHECK_OK(dckpt_store_load_latest(s, 1, 0, &r, &it));
+  CHECK_EQ(it, 3);
+  CHECK(tu_state_equal(r, 7, 3, 32));
+  dckpt_record_free(r);
+  dckpt_store_close(s);
+}
+
+/* 9. The benchmark result skips an algorithm with incomplete trials. */
+static void test_load_result(void) {
+  tu_log log;
+  dckpt_store_options o = tu_options(&log);
+  dckpt_store *s = fresh_run("result", &o, 2);
+  for (int64_t t = 0; t < 2; t++) {
+    dckpt_record *st = tu_state(100 + (uint64_t)t, 9, 8);
+    CHECK_OK(dckpt_store_mark_complete(s, 0, t, 9, st));
+    dckpt_record_free(st);
+  }
+  dckpt_record *st = tu_state(200, 19, 8);
+  CHECK_OK(dckpt_store_mark_complete(s, 1, 0, 19, st));
+  dckpt_record_free(st);
+  dckpt_result *res = NULL;
+  CHECK_OK(dckpt_store_load_result(s, &res));
+  CHECK_EQ(dckpt_result_n_algorithms(res), 1);
+  CHECK_STR_EQ(dckpt_result_algorithm_name(res, 0), "dgd");
+  CHECK_EQ(dckpt_result_algorithm_index(res, 0), 0);
+  CHECK_EQ(dckpt_result_n_trials(res), 2);
+  CHECK(tu_state_equal(dckpt_result_trial(res, 0, 1), 101, 9, 8));
+  CHECK(dckpt_result_trial(res, 1, 0) == NULL);
+  dckpt_result_free(res);
+  CHECK_CONTAINS(log.text, "algorithm 'extra' has 1 of 2 trials complete");
+  bool all = true;
+  CHECK_OK(dckpt_store_is_completed(s, &all));
+  CHECK(!all);
+  bool started = false;
+  CHECK_OK(dckpt_store_is_started(s, &started));
+  CHECK(started);
+  dckpt_store_close(s);
+}
+
+/* 10. Metrics save and load back; the marker is required. */
+static void test_metrics(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = fresh_run("metrics", &o, 1);
+  dckpt_record *r = NULL;
+  bool computed = true;
+  CHECK_OK(dckpt_store_metrics_computed(s, &computed));
+  CHECK(!computed);
+  CHECK_RC(dckpt_store_load_metrics(s, &r), DCKPT_ENOTCOMPLETE);
+  dckpt_record *m = tu_state(77, 0, 300);
+  CHECK_OK(dckpt_store_save_metrics(s, m));
+  dckpt_record_free(m);
+  CHECK_OK(dckpt_store_metrics_computed(s, &computed));
+  CHECK(computed);
+  CHECK_OK(dckpt_store_load_metrics(s, &r));
+  CHECK(tu_state_equal(r, 77, 0, 300));
+  dckpt_record_free(r);
+  /* Without its marker the metrics file is not trusted. */
+  unlink(at(dckpt_store_dir(s), "metric_computation_complete.json"));
+  CHECK_RC(dckpt_store_load_metrics(s, &r), DCKPT_ENOTCOMPLETE);
+  CHECK(r == NULL);
+  dckpt_store_close(s);
+}
+
+/* 11. Backup archive and clear. */
+static void test_backup_clear(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = fresh_run("backup", &o, 1);
+  dckpt_record *st = tu_state(1, 3, 8);
+  CHECK_OK(dckpt_store_save(s, 0, 0, 3, st));
+  dckpt_record_free(st);
+  char *p1 = NULL, *p2 = NULL;
+  CHECK_OK(dckpt_store_backup(s, &p1));
+  CHECK_OK(dckpt_store_backup(s, &p2)); /* same second: a distinct name */
+  CHECK(tu_exists(p1));
+  CHECK(tu_exists(p2));
+  CHECK(strcmp(p1, p2) != 0);
+  CHECK_CONTAINS(p1, "_backup_");
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "/usr/bin/python3 -c \"import zipfile,sys; n=zipfile.ZipFile(sys.argv[1]).namelist();"
+           " sys.exit(0 if 'metadata.json' in n and "
+           "'algorithm_0/trial_0/checkpoint_0000003.dckpt' in n and "
+           "not any('dckpt.lock' in x for x in n) else 1)\" '%s'", p1);
+  CHECK_EQ(system(cmd), 0);
+  unlink(p1);
+  unlink(p2);
+  dckpt_free(p1);
+  dckpt_free(p2);
+  uint64_t bytes = 0;
+  CHECK_OK(dckpt_store_size(s, &bytes));
+  CHECK_GT(bytes, 100);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  CHECK_OK(dckpt_store_clear(s));
+  CHECK(!tu_exists(dir));
+  bool empty = false;
+  CHECK_OK(dckpt_store_is_empty(s, &empty));
+  CHECK(empty);
+  /* the handle can start a new run in the same place */
+  dckpt_metadata plan = tu_plan(1);
+  CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
+  CHECK(tu_exists(at(dir, "dckpt.lock")));
+  dckpt_store_close(s);
+  CHECK(!tu_exists(at(dir, "dckpt.lock")));
+}
+
+/* Growing the plan: more trials, more iterations (completed trials reopen),
+ * metrics invalidated; shrinking refused. */
+static void test_extend(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = fresh_run("extend", &o, 2);
+  dckpt_record *st = tu_state(1, 9, 8);
+  CHECK_OK(dckpt_store_mark_complete(s, 0, 0, 9, st));
+  CHECK_OK(dckpt_store_mark_complete(s, 1, 0, 9, st));
+  dckpt_record_free(st);
+  st = tu_state(1, 0, 8);
+  CHECK_OK(dckpt_store_save_metrics(s, st));
+  dckpt_record_free(st);
+  int64_t iters[2] = {15, 20};
+  CHECK_OK(dckpt_store_extend(s, 4, iters));
+  dckpt_metadata *m = NULL;
+  CHECK_OK(dckpt_store_load_metadata(s, &m));
+  CHECK_EQ(m->n_trials, 4);
+  CHECK_EQ(m->algorithms[0].iterations, 15);
+  CHECK_EQ(m->algorithms[1].iterations, 20);
+  dckpt_metadata_free(m);
+  bool done = true;
+  CHECK_OK(dckpt_store_is_complete(s, 0, 0, &done));
+  CHECK(!done); /* reopened: more iterations to run */
+  CHECK_OK(dckpt_store_is_complete(s, 1, 0, &done));
+  CHECK(done); /* unchanged algorithm stays complete */
+  bool computed = true;
+  CHECK_OK(dckpt_store_metrics_computed(s, &computed));
+  CHECK(!computed);
+  /* the reopened trial continues from its final checkpoint */
+  dckpt_record *r = NULL;
+  int64_t it = -1;
+  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
+  CHECK_EQ(it, 9);
+  dckpt_record_free(r);
+  /* repeating the same extend is a no-op; shrinking is refused */
+  CHECK_OK(dckpt_store_extend(s, 4, iters));
+  CHECK_RC(dckpt_store_extend(s, 3, NULL), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "n_trials");
+  int64_t fewer[2] = {15, 5};
+  CHECK_RC(dckpt_store_extend(s, 4, fewer), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "'extra'");
+  dckpt_store_close(s);
+}
+
+/* A clean run verifies; a damaged one reports each bad file. */
+static int verify_count;
+static char verify_text[8192];
+static void on_bad(void *ctx, const char *path, int status, const char *reason) {
+  (void)ctx;
+  verify_count++;
+  size_t used = strlen(verify_text);
+  snprintf(verify_text + used, sizeof verify_text - used, "%s [%s] %s\n", path,
+           dckpt_err_name(status), reason);
+}
+
+static void test_verify(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = fresh_run("verify", &o, 2);
+  dckpt_record *st = tu_state(1, 9, 200);
+  CHECK_OK(dckpt_store_mark_complete(s, 0, 0, 9, st));
+  CHECK_OK(dckpt_store_save(s, 0, 1, 4, st));
+  dckpt_record_free(st);
+  size_t n_bad = 99;
+  CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
+  CHECK_EQ(n_bad, 0);
+  const char *dir = dckpt_store_dir(s);
+  char ckpt[1200];
+  snprintf(ckpt, sizeof ckpt, "%s", at(dir, "algorithm_0/trial_1/checkpoint_0000004.dckpt"));
+  size_t len = 0;
+  char *bytes = tu_read_text(ckpt, &len);
+  bytes[len / 2] ^= 0x10;
+  FILE *f = fopen(ckpt, "wb");
+  fwrite(bytes, 1, len, f);
+  fclose(f);
+  free(bytes);
+  tu_write_text(at(dir, "algorithm_0/trial_0/progress.json"), "{\"last_completed_iteration\":");
+  CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
+  CHECK_EQ(n_bad, 2);
+  CHECK_CONTAINS(verify_text, "checkpoint_0000004.dckpt");
+  CHECK_CONTAINS(verify_text, "trial_0/progress.json");
+  dckpt_store_close(s);
+}
+
+int main(void) {
+  RUN_TEST(test_options_validation);
+  RUN_TEST(test_initialize);
+  RUN_TEST(test_initialize_refusals);
+  RUN_TEST(test_append_metadata);
+  RUN_TEST(test_should_checkpoint);
+  RUN_TEST(test_save_load);
+  RUN_TEST(test_uncompressed_loads);
+  RUN_TEST(test_complete_markers);
+  RUN_TEST(test_rotation);
+  RUN_TEST(test_load_result);
+  RUN_TEST(test_metrics);
+  RUN_TEST(test_backup_clear);
+  RUN_TEST(test_extend);
+  RUN_TEST(test_verify);
+  printf("test_store: all passed\n");
+  return 0;
+}

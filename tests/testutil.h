@@ -1,0 +1,42 @@
+/* Shared helpers of the store tests: scratch directories, records with real
+ * state, and a log collector. */
+#ifndef DCKPT_TESTS_TESTUTIL_H
+#define DCKPT_TESTS_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dckpt.h"
+
+/** A fresh, empty scratch directory path under DCKPT_TEST_TMP (not created);
+ *  `tag` keeps tests apart. Returns a static buffer valid until the next call. */
+const char *tu_scratch(const char *tag);
+/** rm -rf. */
+void tu_rmrf(const char *path);
+/** Writes `text` to `path` (plain, for crafting bad files). */
+void tu_write_text(const char *path, const char *text);
+/** Reads a whole file into a malloc'd NUL-terminated buffer (NULL if missing). */
+char *tu_read_text(const char *path, size_t *len);
+bool tu_exists(const char *path);
+
+/** A solver-like state: "x" f64[n] derived from `seed` and `iteration`, "rng"
+ *  u64[4], "iteration" i64 scalar. */
+dckpt_record *tu_state(uint64_t seed, int64_t iteration, uint64_t n);
+/** Checks that `rec` equals tu_state(seed, iteration, n) exactly. */
+bool tu_state_equal(const dckpt_record *rec, uint64_t seed, int64_t iteration, uint64_t n);
+
+/** Log collector: remembers every message, for checks on warnings. */
+typedef struct tu_log {
+  char text[16384];
+  int warnings;
+} tu_log;
+void tu_log_fn(void *ctx, dckpt_log_level level, const char *msg);
+
+/** Options with the collector installed. */
+dckpt_store_options tu_options(tu_log *log);
+/** Opens a store or fails the test with its message. */
+dckpt_store *tu_open(const char *dir, const dckpt_store_options *opts);
+/** A two-algorithm plan ("dgd" 10 iterations, "extra" 20) with n_trials. */
+dckpt_metadata tu_plan(int64_t n_trials);
+
+#endif
