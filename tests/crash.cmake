@@ -1,0 +1,7 @@
+dckpt_add_test_exe(crash_writer SOURCES crash_writer.c)
+target_link_libraries(crash_writer PRIVATE dckpt_testutil)
+dckpt_add_test_exe(test_crash SOURCES test_crash.c)
+target_link_libraries(test_crash PRIVATE dckpt_testutil)
+add_test(NAME crash_steps COMMAND test_crash $<TARGET_FILE:crash_writer> steps)
+add_test(NAME crash_random COMMAND test_crash $<TARGET_FILE:crash_writer> random)
+set_tests_properties(crash_steps crash_random PROPERTIES TIMEOUT 600)

@@ -1,0 +1,393 @@
+/* Bad input never crashes the store, always names the file and the cause, and
+ * never costs a committed checkpoint: malformed and mistyped JSON in every
+ * JSON file, unsafe paths in complete.json, corrupt checkpoints (fallback),
+ * locks, an unwritable directory and a full disk. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "testutil.h"
+
+static char pbuf[2048];
+static const char *at(const char *dir, const char *rel) {
+  snprintf(pbuf, sizeof pbuf, "%s/%s", dir, rel);
+  return pbuf;
+}
+
+static dckpt_store *run_with_progress(const char *tag, dckpt_store_options *o) {
+  dckpt_store *s = tu_open(tu_scratch(tag), o);
+  dckpt_metadata plan = tu_plan(2);
+  CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
+  for (int64_t i = 2; i <= 8; i += 3) { /* checkpoints 2, 5, 8 */
+    dckpt_record *st = tu_state(4, i, 100);
+    CHECK_OK(dckpt_store_save(s, 0, 0, i, st));
+    dckpt_record_free(st);
+  }
+  dckpt_record *st = tu_state(4, 9, 100);
+  CHECK_OK(dckpt_store_mark_complete(s, 1, 0, 9, st));
+  dckpt_record_free(st);
+  return s;
+}
+
+/* metadata.json: every malformed or mistyped variant is refused by name. */
+static void test_bad_metadata(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = run_with_progress("badmeta", &o);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  char *good = tu_read_text(at(dir, "metadata.json"), NULL);
+  struct {
+    const char *text, *needle;
+  } cases[] = {
+      {"", "malformed JSON"},
+      {"{\"n_trials\": 2, \"algorithms\": [", "malformed JSON"},
+      {"[1,2,3]", "expected a JSON object"},
+      {"{\"algorithms\": []}", "\"n_trials\" is missing"},
+      {"{\"n_trials\": \"2\", \"algorithms\": []}", "\"n_trials\" must be an integer"},
+      {"{\"n_trials\": 2.5, \"algorithms\": []}", "\"n_trials\" must be an integer"},
+      {"{\"n_trials\": -1, \"algorithms\": []}", "n_trials\" must be >= 0"},
+      {"{\"n_trials\": 2}", "\"algorithms\""},
+      {"{\"n_trials\": 2, \"algorithms\": {}}", "\"algorithms\" must be an array"},
+      {"{\"n_trials\": 2, \"algorithms\": [7]}", "algorithms[0] must be an object"},
+      {"{\"n_trials\": 2, \"algorithms\": [{\"name\": 3, \"iterations\": 1, \"index\": 0}]}",
+       "\"name\" must be a string"},
+      {"{\"n_trials\": 2, \"algorithms\": [{\"name\": \"a\", \"iterations\": 1, \"index\": 4}]}",
+       "index"},
+      {"{\"n_trials\": 2, \"algorithms\": [], \"benchmark_metadata\": 5}",
+       "\"benchmark_metadata\" must be an object"},
+      {"{\"n_trials\": 2, \"algorithms\": [], \"rng_seed\": -3}", "\"rng_seed\""},
+      {"{\"n_trials\": 2, \"algorithms\": [], \"format_version\": 99}",
+       "format_version 99 is not supported"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tu_write_text(at(dir, "metadata.json"), cases[i].text);
+    dckpt_metadata *m = NULL;
+    int rc = dckpt_store_load_metadata(s, &m);
+    if (rc == DCKPT_OK) CHECK_FAIL_("case %zu accepted: %s", i, cases[i].text);
+    CHECK(m == NULL);
+    CHECK_CONTAINS(dckpt_store_errmsg(s), "metadata.json");
+    CHECK_CONTAINS(dckpt_store_errmsg(s), cases[i].needle);
+    /* appends refuse too, and leave the bad file for the user to see */
+    CHECK_NE(dckpt_store_append_metadata(s, "{\"a\":1}"), DCKPT_OK);
+  }
+  tu_write_text(at(dir, "metadata.json"), good);
+  free(good);
+  dckpt_store_close(s);
+}
+
+/* progress.json broken: the newest checkpoint that verifies is used. */
+static void test_bad_progress(void) {
+  tu_log log;
+  dckpt_store_options o = tu_options(&log);
+  dckpt_store *s = run_with_progress("badprog", &o);
+  const char *bad[] = {"{", "{\"last_completed_iteration\":\"8\"}",
+                       "{\"last_completed_iteration\":-4}", "{}", "null"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    tu_write_text(at(dckpt_store_dir(s), "algorithm_0/trial_0/progress.json"), bad[i]);
+    dckpt_record *r = NULL;
+    int64_t it = -1;
+    log.warnings = 0;
+    CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
+    CHECK_EQ(it, 8);
+    CHECK(tu_state_equal(r, 4, 8, 100));
+    CHECK_GE(log.warnings, 1);
+    CHECK_CONTAINS(log.text, "progress.json");
+    dckpt_record_free(r);
+    dckpt_trial_status ts;
+    CHECK_NE(dckpt_store_trial_status(s, 0, 0, &ts), DCKPT_OK);
+    CHECK_CONTAINS(dckpt_store_errmsg(s), "progress.json");
+  }
+  dckpt_store_close(s);
+}
+
+/* complete.json: malformed, mistyped, unsafe checkpoint_path. */
+static void test_bad_complete(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = run_with_progress("badcomplete", &o);
+  const char *p = "algorithm_1/trial_0/complete.json";
+  struct {
+    const char *text, *needle;
+  } cases[] = {
+      {"{\"alg_name\":\"extra\"", "malformed JSON"},
+      {"{\"alg_name\":\"extra\",\"alg_idx\":1,\"trial\":0,\"iteration\":9}",
+       "\"checkpoint_path\" is missing"},
+      {"{\"alg_name\":\"extra\",\"alg_idx\":1,\"trial\":0,\"iteration\":9,"
+       "\"checkpoint_path\":\"../../algorithm_0/trial_0/checkpoint_0000008.dckpt\"}",
+       "no '/' or '..'"},
+      {"{\"alg_name\":\"extra\",\"alg_idx\":1,\"trial\":0,\"iteration\":9,"
+       "\"checkpoint_path\":\"/etc/passwd\"}", "no '/' or '..'"},
+      {"{\"alg_name\":\"extra\",\"alg_idx\":1,\"trial\":0,\"iteration\":9,"
+       "\"checkpoint_path\":\"..checkpoint_0000009.dckpt\"}", "no '/' or '..'"},
+      {"{\"alg_name\":\"extra\",\"alg_idx\":1,\"trial\":0,\"iteration\":9,"
+       "\"checkpoint_path\":[]}", "\"checkpoint_path\" must be a string"},
+      {"{\"alg_name\":\"extra\",\"alg_idx\":0,\"trial\":0,\"iteration\":9,"
+       "\"checkpoint_path\":\"checkpoint_0000009.dckpt\"}", "expected algorithm 1"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tu_write_text(at(dckpt_store_dir(s), p), cases[i].text);
+    dckpt_record *r = NULL;
+    CHECK_RC(dckpt_store_load_trial_result(s, 1, 0, &r), DCKPT_ECORRUPT);
+    CHECK(r == NULL);
+    CHECK_CONTAINS(dckpt_store_errmsg(s), "complete.json");
+    CHECK_CONTAINS(dckpt_store_errmsg(s), cases[i].needle);
+  }
+  dckpt_store_close(s);
+}
+
+/* The metrics marker must say true and parse. */
+static void test_bad_metrics_marker(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = run_with_progress("badmarker", &o);
+  dckpt_record *m = tu_state(1, 0, 10);
+  CHECK_OK(dckpt_store_save_metrics(s, m));
+  dckpt_record_free(m);
+  const char *bad[] = {"{", "{\"metric_computation_complete\":false}",
+                       "{\"metric_computation_complete\":\"yes\"}"};
+  for (size_t i = 0; i < 3; i++) {
+    tu_write_text(at(dckpt_store_dir(s), "metric_computation_complete.json"), bad[i]);
+    dckpt_record *r = NULL;
+    CHECK_RC(dckpt_store_load_metrics(s, &r), DCKPT_ECORRUPT);
+    CHECK_CONTAINS(dckpt_store_errmsg(s), "metric_computation_complete.json");
+  }
+  dckpt_store_close(s);
+}
+
+static void damage(const char *path, int how) {
+  size_t len = 0;
+  char *b = tu_read_text(path, &len);
+  CHECK(b != NULL);
+  FILE *f = fopen(path, "wb");
+  if (how == 0) fwrite(b, 1, len / 2, f); /* truncated */
+  else {
+    b[len - 3] ^= 0x01; /* one bit flipped in the payload */
+    fwrite(b, 1, len, f);
+  }
+  fclose(f);
+  free(b);
+}
+
+/* A corrupt newest checkpoint: fall back, move it aside, say so. */
+static void test_corrupt_checkpoint_fallback(void) {
+  for (int how = 0; how < 2; how++) {
+    tu_log log;
+    dckpt_store_options o = tu_options(&log);
+    dckpt_store *s = run_with_progress(how ? "flip" : "trunc", &o);
+    const char *dir = dckpt_store_dir(s);
+    char ck8[1200];
+    snprintf(ck8, sizeof ck8, "%s", at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
+    damage(ck8, how);
+    dckpt_record *r = NULL;
+    int64_t it = -1;
+    CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
+    CHECK_EQ(it, 5);
+    CHECK(tu_state_equal(r, 4, 5, 100));
+    dckpt_record_free(r);
+    CHECK(!tu_exists(ck8));
+    char aside[1300];
+    snprintf(aside, sizeof aside, "%s.corrupt", ck8);
+    CHECK(tu_exists(aside));
+    CHECK_CONTAINS(log.text, "checkpoint_0000008.dckpt");
+    CHECK_CONTAINS(log.text, "resuming from iteration 5");
+    /* the final result of a completed trial is never replaced by a fallback */
+    damage(at(dir, "algorithm_1/trial_0/checkpoint_0000009.dckpt"), how);
+    CHECK_RC(dckpt_store_load_trial_result(s, 1, 0, &r), DCKPT_ECORRUPT);
+    CHECK_CONTAINS(dckpt_store_errmsg(s), "checkpoint_0000009.dckpt");
+    dckpt_store_close(s);
+  }
+}
+
+/* Locks: a live holder refuses, a dead one is taken over, another host's
+ * lock needs an explicit break. */
+static void test_lock(void) {
+  const char *dir = tu_scratch("lock");
+  char d[1024];
+  snprintf(d, sizeof d, "%s", dir);
+  tu_log log;
+  dckpt_store_options o = tu_options(&log);
+  dckpt_store *a = tu_open(d, &o);
+  dckpt_store *b = NULL;
+  CHECK_RC(dckpt_store_open(d, &o, &b), DCKPT_ELOCKED);
+  CHECK_CONTAINS(dckpt_store_errmsg(b), "dckpt.lock");
+  CHECK_CONTAINS(dckpt_store_errmsg(b), "still running");
+  dckpt_store_close(b);
+  dckpt_store_options ro = tu_options(NULL);
+  ro.flags = DCKPT_OPEN_READ; /* readers need no lock */
+  b = tu_open(d, &ro);
+  dckpt_store_close(b);
+  dckpt_store_close(a);
+  CHECK(!tu_exists(at(d, "dckpt.lock")));
+
+  /* a child takes the lock and dies without releasing it */
+  pid_t pid = fork();
+  if (pid == 0) {
+    dckpt_store *c = NULL;
+    dckpt_store_options co = tu_options(NULL);
+    if (dckpt_store_open(d, &co, &c) != DCKPT_OK) _exit(3);
+    _exit(0); /* no close: the lock stays behind */
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK_EQ(WEXITSTATUS(status), 0);
+  CHECK(tu_exists(at(d, "dckpt.lock")));
+  a = tu_open(d, &o);
+  CHECK_CONTAINS(log.text, "taking over stale lock");
+  dckpt_store_close(a);
+
+  /* another host: refused unless broken on purpose */
+  char text[256];
+  snprintf(text, sizeof text,
+           "{\"host\":\"elsewhere-node-17\",\"pid\":1,\"pid_start\":\"5\",\"job_id\":\"4242\","
+           "\"started\":\"2026-01-01T00:00:00Z\"}");
+  tu_write_text(at(d, "dckpt.lock"), text);
+  CHECK_RC(dckpt_store_open(d, &o, &b), DCKPT_ELOCKED);
+  CHECK_CONTAINS(dckpt_store_errmsg(b), "elsewhere-node-17");
+  CHECK_CONTAINS(dckpt_store_errmsg(b), "4242");
+  CHECK_CONTAINS(dckpt_store_errmsg(b), "break the lock");
+  dckpt_store_close(b);
+  o.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_BREAK_LOCK;
+  a = tu_open(d, &o);
+  CHECK_CONTAINS(log.text, "breaking lock");
+  dckpt_store_close(a);
+  /* an unreadable lock file also needs a break */
+  tu_write_text(at(d, "dckpt.lock"), "{garbage");
+  o.flags = DCKPT_OPEN_WRITE;
+  CHECK_RC(dckpt_store_open(d, &o, &b), DCKPT_ELOCKED);
+  CHECK_CONTAINS(dckpt_store_errmsg(b), "cannot be read");
+  dckpt_store_close(b);
+  unlink(at(d, "dckpt.lock"));
+}
+
+/* Leftover temporaries (a writer killed mid-write) disappear on open. */
+static void test_temporaries_cleaned(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = run_with_progress("tmpclean", &o);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  dckpt_store_close(s);
+  tu_write_text(at(dir, ".dckpt-tmp.metadata.json.abc123"), "partial");
+  tu_write_text(at(dir, "algorithm_0/trial_0/.dckpt-tmp.checkpoint_0000011.dckpt.x"), "p");
+  s = tu_open(dir, &o);
+  CHECK(!tu_exists(at(dir, ".dckpt-tmp.metadata.json.abc123")));
+  dckpt_record *r = NULL;
+  int64_t it = -1;
+  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
+  dckpt_record_free(r);
+  CHECK(!tu_exists(at(dir, "algorithm_0/trial_0/.dckpt-tmp.checkpoint_0000011.dckpt.x")));
+  dckpt_store_close(s);
+}
+
+/* Saving into a full file system: a clear error, the last checkpoint intact.
+ * `limit_files` uses RLIMIT_FSIZE (a write fails with EFBIG) where no tmpfs
+ * can be mounted; with a small tmpfs the failure is a real ENOSPC. */
+static void expect_save_fails_cleanly(dckpt_store *s, const char *needle) {
+  dckpt_record *big = tu_state(8, 20, 1u << 20); /* 8 MiB of noise-free data */
+  int rc = dckpt_store_save(s, 0, 0, 20, big);
+  dckpt_record_free(big);
+  CHECK_NE(rc, DCKPT_OK);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "checkpoint_0000020.dckpt");
+  CHECK_CONTAINS(dckpt_store_errmsg(s), needle);
+  dckpt_record *r = NULL;
+  int64_t it = -1;
+  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
+  CHECK_EQ(it, 8);
+  CHECK(tu_state_equal(r, 4, 8, 100));
+  dckpt_record_free(r);
+}
+
+static void test_full_disk_rlimit(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = run_with_progress("fsize", &o);
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit old, lim;
+  getrlimit(RLIMIT_FSIZE, &old);
+  lim = old;
+  lim.rlim_cur = 64 * 1024;
+  CHECK_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  expect_save_fails_cleanly(s, "too large");
+  CHECK_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  dckpt_store_close(s);
+}
+
+static bool mount_tmpfs(const char *dir, const char *opts) {
+  mkdir(dir, 0755);
+  return mount("tmpfs", dir, "tmpfs", 0, opts) == 0;
+}
+
+static void test_full_disk_tmpfs(void) {
+  char mnt[1024];
+  snprintf(mnt, sizeof mnt, "%s", tu_scratch("tmpfs"));
+  if (!mount_tmpfs(mnt, "size=512k")) {
+    printf("skipped: cannot mount a tmpfs here (%s)\n", strerror(errno));
+    return;
+  }
+  char dir[1100];
+  snprintf(dir, sizeof dir, "%s/run", mnt);
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = tu_open(dir, &o);
+  dckpt_metadata plan = tu_plan(1);
+  CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
+  dckpt_record *st = tu_state(4, 8, 100);
+  CHECK_OK(dckpt_store_save(s, 0, 0, 8, st));
+  dckpt_record_free(st);
+  expect_save_fails_cleanly(s, "No space left on device");
+  /* nothing half-written is left behind */
+  CHECK(!tu_exists(at(dir, "algorithm_0/trial_0/checkpoint_0000020.dckpt")));
+  dckpt_store_close(s);
+
+  /* A read-only file system: open for writing is refused with the cause. */
+  CHECK_EQ(mount("tmpfs", mnt, "tmpfs", MS_REMOUNT | MS_RDONLY, "size=512k"), 0);
+  dckpt_store *ro = NULL;
+  CHECK_NE(dckpt_store_open(dir, &o, &ro), DCKPT_OK);
+  CHECK_CONTAINS(dckpt_store_errmsg(ro), "Read-only file system");
+  CHECK_CONTAINS(dckpt_store_errmsg(ro), dir);
+  dckpt_store_close(ro);
+  /* ...while reading what is there still works */
+  o.flags = DCKPT_OPEN_READ;
+  ro = tu_open(dir, &o);
+  dckpt_record *r = NULL;
+  int64_t it = -1;
+  CHECK_OK(dckpt_store_load_latest(ro, 0, 0, &r, &it));
+  CHECK_EQ(it, 8);
+  dckpt_record_free(r);
+  dckpt_store_close(ro);
+  CHECK_EQ(umount(mnt), 0);
+}
+
+/* A directory the user may not write (as non-root: permissions). */
+static void test_unwritable_dir(void) {
+  if (geteuid() == 0) {
+    printf("skipped: permissions do not bind root (the read-only tmpfs case covers it)\n");
+    return;
+  }
+  const char *dir = tu_scratch("unwritable");
+  mkdir(dir, 0555);
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = NULL;
+  CHECK_NE(dckpt_store_open(dir, &o, &s), DCKPT_OK);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "Permission denied");
+  dckpt_store_close(s);
+}
+
+int main(void) {
+  RUN_TEST(test_bad_metadata);
+  RUN_TEST(test_bad_progress);
+  RUN_TEST(test_bad_complete);
+  RUN_TEST(test_bad_metrics_marker);
+  RUN_TEST(test_corrupt_checkpoint_fallback);
+  RUN_TEST(test_lock);
+  RUN_TEST(test_temporaries_cleaned);
+  RUN_TEST(test_full_disk_rlimit);
+  RUN_TEST(test_full_disk_tmpfs);
+  RUN_TEST(test_unwritable_dir);
+  printf("test_store_badinput: all passed\n");
+  return 0;
+}
