@@ -4,6 +4,7 @@
  *                                    the commit protocol reaches STEP
  *   crash_writer DIR run             run to completion (resuming as needed)
  *   crash_writer DIR loop            save forever; the driver kills it
+ *   crash_writer DIR loop-nofsync    the same with durability "none"
  *
  * It initializes DIR when empty, resumes from the newest checkpoint, saves
  * after every iteration of a deterministic state, and marks the trial
@@ -36,12 +37,11 @@ static void say(const char *what, long long it) {
   fflush(stdout);
 }
 
-static dckpt_store *open_store(const char *dir, bool loop) {
+static dckpt_store *open_store(const char *dir, bool nofsync) {
   dckpt_store_options o = tu_options(NULL);
   o.keep_n = 2;
   o.step_hook = hook;
-  o.durability = loop && getenv("CRASH_NO_FSYNC") ? DCKPT_DURABILITY_NONE
-                                                   : DCKPT_DURABILITY_FULL;
+  o.durability = nofsync ? DCKPT_DURABILITY_NONE : DCKPT_DURABILITY_FULL;
   dckpt_store *s = tu_open(dir, &o);
   bool empty = false;
   CHECK_OK(dckpt_store_is_empty(s, &empty));
@@ -59,22 +59,29 @@ static dckpt_store *open_store(const char *dir, bool loop) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: crash_writer DIR steps STEP N | run | loop\n");
+    fprintf(stderr, "usage: crash_writer DIR steps STEP N | run | loop | loop-nofsync\n");
     return 2;
   }
-  bool loop = strcmp(argv[2], "loop") == 0;
+  bool nofsync = strcmp(argv[2], "loop-nofsync") == 0;
+  bool loop = nofsync || strcmp(argv[2], "loop") == 0;
   if (strcmp(argv[2], "steps") == 0 && argc == 5) {
     target = argv[3];
     remaining = atol(argv[4]);
   }
-  dckpt_store *s = open_store(argv[1], loop);
+  dckpt_store *s = open_store(argv[1], nofsync);
   dckpt_record *r = NULL;
   int64_t last = -1;
   CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &last));
   if (r && !tu_state_equal(r, SEED, last, STATE_N)) CHECK_FAIL_("resumed state differs");
-  dckpt_record_free(r);
   bool done = false;
   CHECK_OK(dckpt_store_is_complete(s, 0, 0, &done));
+  if (!done && !loop && last == ITERS - 1) {
+    /* killed after the final save but before complete.json: finish marking */
+    CHECK_OK(dckpt_store_mark_complete(s, 0, 0, last, r));
+    say("complete", last);
+    done = true;
+  }
+  dckpt_record_free(r);
   for (int64_t i = last + 1; !done && (loop || i < ITERS); i++) {
     dckpt_record *st = tu_state(SEED, i, STATE_N);
     if (!loop && i == ITERS - 1) {

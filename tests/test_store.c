@@ -168,7 +168,8 @@ static void test_save_load(void) {
   dckpt_record *st = tu_state(9, 4, 1000);
   CHECK_OK(dckpt_store_save(s, 0, 0, 4, st));
   dckpt_record_free(st);
-  const char *dir = dckpt_store_dir(s);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
   char *ck = tu_read_text(at(dir, "algorithm_0/trial_0/checkpoint_0000004.dckpt"), NULL);
   CHECK(ck != NULL);
   /* skippable frame first, then a standard zstd frame magic somewhere after */
@@ -455,7 +456,7 @@ static void test_verify(void) {
   CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
   CHECK_EQ(n_bad, 0);
   const char *dir = dckpt_store_dir(s);
-  char ckpt[1200];
+  char ckpt[2100];
   snprintf(ckpt, sizeof ckpt, "%s", at(dir, "algorithm_0/trial_1/checkpoint_0000004.dckpt"));
   size_t len = 0;
   char *bytes = tu_read_text(ckpt, &len);

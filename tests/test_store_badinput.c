@@ -182,7 +182,7 @@ static void test_corrupt_checkpoint_fallback(void) {
     dckpt_store_options o = tu_options(&log);
     dckpt_store *s = run_with_progress(how ? "flip" : "trunc", &o);
     const char *dir = dckpt_store_dir(s);
-    char ck8[1200];
+    char ck8[2100];
     snprintf(ck8, sizeof ck8, "%s", at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
     damage(ck8, how);
     dckpt_record *r = NULL;
@@ -192,7 +192,7 @@ static void test_corrupt_checkpoint_fallback(void) {
     CHECK(tu_state_equal(r, 4, 5, 100));
     dckpt_record_free(r);
     CHECK(!tu_exists(ck8));
-    char aside[1300];
+    char aside[2200];
     snprintf(aside, sizeof aside, "%s.corrupt", ck8);
     CHECK(tu_exists(aside));
     CHECK_CONTAINS(log.text, "checkpoint_0000008.dckpt");

@@ -258,10 +258,11 @@ static int save_metadata_json(dckpt_store *s, const cJSON *j) {
 int dckpt_store_append_metadata(dckpt_store *s, const char *json_object) {
   DCKPT_TRY(dckpt_store_require_writable(s, "append_metadata"));
   cJSON *add = NULL, *j = NULL;
-  if (!json_object ||
-      dckpt_json_parse_object(json_object, "append_metadata argument", &add, &s->err))
-    return json_object ? dckpt_store_fail(s, DCKPT_EINVAL, "%s", s->err.msg)
-                       : dckpt_store_fail(s, DCKPT_EINVAL, "append_metadata: NULL object");
+  if (!json_object) return dckpt_store_fail(s, DCKPT_EINVAL, "append_metadata: NULL object");
+  if (dckpt_json_parse_object(json_object, "append_metadata argument", &add, &s->err)) {
+    s->err.status = DCKPT_EINVAL; /* the caller's text, not a file, is bad */
+    return DCKPT_EINVAL;
+  }
   int rc = dckpt_store_read_metadata(s, &j, NULL);
   if (rc == DCKPT_OK) {
     cJSON *bm = cJSON_GetObjectItemCaseSensitive(j, "benchmark_metadata");

@@ -1,0 +1,192 @@
+/*
+ * dckpt runtime — run a benchmark campaign of (algorithm, trial) pairs over MPI
+ * ranks, checkpointed and resumable through the store of dckpt.h.
+ *
+ * The user describes each algorithm with callbacks (create a trial's state
+ * from the problem and the trial's RNG, step, write/read the state to/from a
+ * record, per-iteration metrics) and hands a problem record; dckpt_run() does
+ * the rest: metadata and initial files (rank 0), dynamic hand-out of pairs,
+ * periodic checkpoints with the RNG and metric history inside, completion
+ * markers, stop requests (signals, HALT file, deadline), progress, and a final
+ * status that is the same on every rank.
+ *
+ * Determinism: a pair's RNG is seeded by dckpt_pair_seed(run seed, alg, trial)
+ * and its state is saved in every checkpoint, so a campaign interrupted and
+ * resumed any number of times, on any number of ranks, ends bit-identical to an
+ * uninterrupted one, provided the callbacks are deterministic functions of
+ * (problem, state, RNG).
+ */
+#ifndef DCKPT_RUN_H
+#define DCKPT_RUN_H
+
+#include <mpi.h>
+
+#include "dckpt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Random numbers: xoshiro256** with a splitmix64 seeder                     */
+/* ------------------------------------------------------------------------- */
+
+/** A pair's random stream. Plain data: saved and restored as four u64. */
+typedef struct dckpt_rng {
+  uint64_t s[4];
+} dckpt_rng;
+
+/** Seeds the generator (splitmix64 expansion of `seed`). */
+DCKPT_API void dckpt_rng_seed(dckpt_rng *rng, uint64_t seed);
+/** Next 64 random bits. */
+DCKPT_API uint64_t dckpt_rng_next(dckpt_rng *rng);
+/** Uniform double in [0, 1) with 53 random bits. */
+DCKPT_API double dckpt_rng_uniform(dckpt_rng *rng);
+/** Standard normal deviate (polar method; consumes a variable number of draws,
+ *  deterministically). */
+DCKPT_API double dckpt_rng_normal(dckpt_rng *rng);
+/** Uniform integer in [0, n) without modulo bias (n >= 1). */
+DCKPT_API uint64_t dckpt_rng_below(dckpt_rng *rng, uint64_t n);
+
+/**
+ * The seed of pair (alg, trial) of a run: the ancestor's formula,
+ * (seed + 0x9E3779B9 * (alg + 1) + 0x85EBCA6B * (trial + 1)) mod 2^32,
+ * so that each pair has its own stream and adding trials or algorithms never
+ * changes the streams of existing pairs.
+ */
+DCKPT_API uint64_t dckpt_pair_seed(uint64_t run_seed, int64_t alg, int64_t trial);
+
+/* ------------------------------------------------------------------------- */
+/* Algorithms                                                                */
+/* ------------------------------------------------------------------------- */
+
+/** What a trial's callbacks are told about the trial. */
+typedef struct dckpt_trial_info {
+  int64_t alg;           /* algorithm index */
+  int64_t trial;         /* trial number */
+  int64_t iterations;    /* planned iterations of this algorithm */
+  const dckpt_record *problem; /* the run's problem record (read-only) */
+  void *user;            /* dckpt_algorithm.user */
+} dckpt_trial_info;
+
+/**
+ * One algorithm of a campaign. Callbacks return DCKPT_OK or any non-zero value
+ * for failure (reported as DCKPT_ECALLBACK with rank, algorithm, trial and
+ * iteration). `state` is the algorithm's own per-trial object.
+ */
+typedef struct dckpt_algorithm {
+  const char *name;          /* unique within the campaign */
+  int64_t iterations;        /* iterations per trial (>= 1) */
+  const char *hyperparameters; /* JSON object recorded in metadata, or NULL */
+  /** Relative cost of one iteration (for scheduling longest work first);
+   *  0 means 1. */
+  double cost_hint;
+  void *user;
+
+  /** Creates the state of a new trial (iteration 0 not yet run). May draw from
+   *  `rng`, the pair's stream. */
+  int (*create)(const dckpt_trial_info *info, dckpt_rng *rng, void **state);
+  /** Runs iteration k (0-based). */
+  int (*step)(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng *rng);
+  /** Writes the state into `rec` (the runner adds the RNG, iteration and
+   *  metric history itself). Arrays may be borrowed with dckpt_record_put_ref:
+   *  the record is saved before the state changes again. */
+  int (*save)(const dckpt_trial_info *info, const void *state, dckpt_record *rec);
+  /** Creates a state from a record written by `save`. */
+  int (*load)(const dckpt_trial_info *info, const dckpt_record *rec, void **state);
+  /** Frees a state. */
+  void (*destroy)(const dckpt_trial_info *info, void *state);
+
+  /** Number of metrics recorded per recorded iteration (0 for none). */
+  int n_metrics;
+  /** Their names (n_metrics entries), stored in the results. */
+  const char *const *metric_names;
+  /** Computes the metrics after iteration k into out[n_metrics]. */
+  int (*metrics)(const dckpt_trial_info *info, const void *state, int64_t k, double *out);
+} dckpt_algorithm;
+
+/* ------------------------------------------------------------------------- */
+/* Running a campaign                                                        */
+/* ------------------------------------------------------------------------- */
+
+typedef enum dckpt_run_mode {
+  DCKPT_RUN_AUTO = 0,   /* resume when DIR holds a run, else start one */
+  DCKPT_RUN_NEW = 1,    /* refuse a non-empty DIR */
+  DCKPT_RUN_RESUME = 2  /* refuse a DIR without a run */
+} dckpt_run_mode;
+
+/** Exit status a program should use for DCKPT_EINTERRUPTED: "stopped on
+ *  request, resume me" (EX_TEMPFAIL of sysexits.h). */
+#define DCKPT_EXIT_INTERRUPTED 75
+
+typedef struct dckpt_run_options {
+  const char *dir;
+  dckpt_run_mode mode;
+  /** Store options: checkpoint_step, keep_n, compression_level, durability,
+   *  job_id, log. flags are set by the runner. */
+  dckpt_store_options store;
+  int64_t n_trials;       /* for a new run; on resume must match unless growing */
+  uint64_t seed;          /* run seed */
+  int64_t add_trials;     /* grow a resumed run by this many trials */
+  int64_t add_iterations; /* grow every algorithm by this many iterations */
+  bool backup_before_resume;
+  bool break_lock;
+  const char *benchmark_metadata; /* JSON object or NULL */
+  /** Record metrics after iterations k with (k + 1) % metrics_period == 0 and
+   *  after the last iteration (default 1). */
+  int64_t metrics_period;
+  /** Absolute deadline (seconds since the epoch), 0 for none. The runner stops
+   *  early enough to checkpoint before it, with a margin learned from the
+   *  measured checkpoint and iteration times plus `deadline_margin` seconds. */
+  double deadline;
+  double deadline_margin;
+  /** Install handlers for SIGTERM, SIGINT and SIGUSR1 during dckpt_run (they
+   *  only set a flag; previous handlers are restored). Default true. */
+  bool handle_signals;
+  /** Progress reports on rank 0: 0 none, 1 automatic (a live bar on a
+   *  terminal, one line every progress_interval seconds otherwise). */
+  int progress;
+  double progress_interval;
+  /** Where progress goes (rank 0), default stderr; NULL with progress 0. */
+  void *progress_stream; /* FILE * */
+} dckpt_run_options;
+
+/** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,
+ *  progress_interval 30 s, deadline_margin 10 s, store defaults). */
+DCKPT_API void dckpt_run_options_init(dckpt_run_options *opts);
+
+/** What a finished (or stopped) run reports; the same on every rank. */
+typedef struct dckpt_run_report {
+  int status;            /* as returned */
+  int64_t pairs_total;
+  int64_t pairs_completed;  /* complete at the end, including earlier runs */
+  int64_t pairs_run;        /* worked on in this call */
+  int64_t iterations_run;   /* in this call, over all ranks */
+  double seconds;
+  bool resumed;
+  char message[1024];    /* the first failure, naming rank, algorithm, trial, iteration */
+} dckpt_run_report;
+
+/**
+ * Runs (or resumes) the campaign. MPI collective over `comm` (duplicated
+ * inside). `problem` is read on rank 0 only for a new run (other ranks may pass
+ * NULL) and loaded from DIR by every rank otherwise.
+ * @return DCKPT_OK when every pair is complete; DCKPT_EINTERRUPTED after a stop
+ *         request (every rank checkpointed its trial: resume later);
+ *         DCKPT_ECALLBACK when a trial failed (others finished or stopped);
+ *         DCKPT_EMISMATCH when DIR holds a different campaign (named); any
+ *         other code for I/O or usage errors. The same status on every rank.
+ */
+DCKPT_API int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts,
+                        const dckpt_algorithm *algs, size_t n_algs,
+                        const dckpt_record *problem, dckpt_run_report *report);
+
+/** Async-signal-safe: asks a running dckpt_run in this process to stop (for
+ *  programs that install their own signal handlers). */
+DCKPT_API void dckpt_request_stop(int signum);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCKPT_RUN_H */
