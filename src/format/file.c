@@ -1,0 +1,237 @@
+/* Record files: crash-safe writes through io/atomic, verified reads. The
+ * header is read and bounded first; the payload is then read in one go (its
+ * size is the file's, so it is bounded by what is on disk). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "format/payload.h"
+#include "format/record_internal.h"
+#include "format/record_io.h"
+#include "io/fs.h"
+
+/* Chunk of the payload hashed at a time by dckpt_record_verify(). */
+#define VERIFY_CHUNK ((size_t)1 << 20)
+
+typedef struct rfile {
+  int fd;
+  uint64_t size;
+  uint8_t *head; /* the header bytes; h points into them */
+  dckpt_hdr h;
+  char *origin; /* "'path'" */
+} rfile;
+
+static void rfile_close(rfile *rf) {
+  if (rf->fd >= 0) close(rf->fd);
+  free(rf->head);
+  free(rf->origin);
+}
+
+static int read_at(const rfile *rf, void *buf, size_t len, uint64_t off, dckpt_err *err) {
+  uint8_t *p = buf;
+  while (len > 0) {
+    ssize_t n = pread(rf->fd, p, len, (off_t)off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return dckpt_err_errno(err, errno, "cannot read %s", rf->origin);
+    if (n == 0)
+      return dckpt_err_set(err, DCKPT_EIO, "cannot read %s: it shrank while being read",
+                           rf->origin);
+    p += n;
+    len -= (size_t)n;
+    off += (uint64_t)n;
+  }
+  return DCKPT_OK;
+}
+
+static int stat_open(const char *path, rfile *rf, dckpt_err *err) {
+  rf->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (rf->fd < 0) return dckpt_err_errno(err, errno, "cannot open %s", rf->origin);
+  struct stat st;
+  if (fstat(rf->fd, &st) != 0)
+    return dckpt_err_errno(err, errno, "cannot stat %s", rf->origin);
+  if (!S_ISREG(st.st_mode))
+    return dckpt_err_set(err, DCKPT_EINVAL, "%s is not a regular file", rf->origin);
+  rf->size = (uint64_t)st.st_size;
+  if (rf->size > DCKPT_RECORD_MAX_FILE)
+    return dckpt_err_set(err, DCKPT_ETOOBIG, "%s: %llu bytes exceed the limit of %llu",
+                         rf->origin, (unsigned long long)rf->size,
+                         (unsigned long long)DCKPT_RECORD_MAX_FILE);
+  return DCKPT_OK;
+}
+
+/* Opens `path` and reads, bounds and verifies its header. */
+static int rfile_open(const char *path, rfile *rf, dckpt_err *err) {
+  memset(rf, 0, sizeof *rf);
+  rf->fd = -1;
+  rf->origin = dckpt_path_printf("'%s'", path);
+  if (!rf->origin) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  DCKPT_TRY(stat_open(path, rf, err));
+  uint8_t first[8] = {0};
+  uint64_t hb;
+  DCKPT_TRY(read_at(rf, first, rf->size < 8 ? (size_t)rf->size : 8, 0, err));
+  DCKPT_TRY(dckpt_hdr_frame(first, rf->size, rf->origin, &hb, err));
+  rf->head = malloc((size_t)hb);
+  if (!rf->head) return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", rf->origin);
+  DCKPT_TRY(read_at(rf, rf->head, (size_t)hb, 0, err));
+  return dckpt_hdr_parse(rf->head, hb, rf->size, rf->origin, &rf->h, err);
+}
+
+/* ---- reading ---- */
+
+/* A raw payload whose layout is the arena's is read straight into it. */
+static int read_direct(rfile *rf, dckpt_record *rec, dckpt_err *err) {
+  const dckpt_hdr *h = &rf->h;
+  if (h->payload_len > 0)
+    DCKPT_TRY(read_at(rf, rec->arena, (size_t)h->payload_len, h->header_bytes, err));
+  uint64_t hash = XXH3_64bits(rec->arena, (size_t)h->payload_len);
+  return dckpt_check_payload_hash(h, hash, rf->origin, err);
+}
+
+static int read_payload(rfile *rf, dckpt_record **rec, dckpt_err *err) {
+  const dckpt_hdr *h = &rf->h;
+  uint8_t *payload = malloc(h->payload_len ? (size_t)h->payload_len : 1);
+  if (!payload)
+    return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory for %llu bytes",
+                         rf->origin, (unsigned long long)h->payload_len);
+  int rc = read_at(rf, payload, (size_t)h->payload_len, h->header_bytes, err);
+  if (rc == DCKPT_OK)
+    rc = dckpt_check_payload_hash(h, XXH3_64bits(payload, (size_t)h->payload_len),
+                                  rf->origin, err);
+  if (rc == DCKPT_OK)
+    rc = dckpt_payload_check_start(h, payload, (size_t)h->payload_len, rf->origin, err);
+  if (rc == DCKPT_OK) rc = dckpt_decode_skeleton(h, rf->origin, rec, err);
+  if (rc == DCKPT_OK) rc = dckpt_decode_payload(h, payload, *rec, rf->origin, err);
+  free(payload);
+  return rc;
+}
+
+int dckpt_record_read(const char *path, dckpt_record **out, dckpt_err *err) {
+  if (!out) return dckpt_err_set(err, DCKPT_EINVAL, "output record pointer is NULL");
+  *out = NULL;
+  if (!path) return dckpt_err_set(err, DCKPT_EINVAL, "record path is NULL");
+  rfile rf;
+  dckpt_record *rec = NULL;
+  int rc = rfile_open(path, &rf, err);
+  if (rc == DCKPT_OK && rf.h.compression == DCKPT_COMP_RAW &&
+      dckpt_decode_direct(&rf.h)) {
+    rc = dckpt_decode_skeleton(&rf.h, rf.origin, &rec, err);
+    if (rc == DCKPT_OK) rc = read_direct(&rf, rec, err);
+  } else if (rc == DCKPT_OK) {
+    rc = read_payload(&rf, &rec, err);
+  }
+  rfile_close(&rf);
+  if (rc != DCKPT_OK) {
+    dckpt_record_free(rec);
+    return rc;
+  }
+  *out = rec;
+  return DCKPT_OK;
+}
+
+/* ---- verifying ---- */
+
+/* Hashes the payload in chunks: verifying a large file needs little memory. */
+static int hash_payload(rfile *rf, dckpt_err *err) {
+  const dckpt_hdr *h = &rf->h;
+  size_t cap = h->payload_len < VERIFY_CHUNK ? (size_t)h->payload_len : VERIFY_CHUNK;
+  uint8_t *buf = malloc(cap ? cap : 1);
+  XXH3_state_t *xxh = XXH3_createState();
+  int rc = buf && xxh ? DCKPT_OK
+                      : dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", rf->origin);
+  if (rc == DCKPT_OK) XXH3_64bits_reset(xxh);
+  for (uint64_t off = 0; rc == DCKPT_OK && off < h->payload_len; off += cap) {
+    size_t n = h->payload_len - off < cap ? (size_t)(h->payload_len - off) : cap;
+    rc = read_at(rf, buf, n, h->header_bytes + off, err);
+    if (rc == DCKPT_OK && off == 0)
+      rc = dckpt_payload_check_start(h, buf, n, rf->origin, err);
+    if (rc == DCKPT_OK) XXH3_64bits_update(xxh, buf, n);
+  }
+  if (rc == DCKPT_OK && h->payload_len == 0)
+    rc = dckpt_payload_check_start(h, buf, 0, rf->origin, err);
+  if (rc == DCKPT_OK)
+    rc = dckpt_check_payload_hash(h, XXH3_64bits_digest(xxh), rf->origin, err);
+  XXH3_freeState(xxh);
+  free(buf);
+  return rc;
+}
+
+int dckpt_record_verify(const char *path, dckpt_file_info *info, dckpt_err *err) {
+  if (!path) return dckpt_err_set(err, DCKPT_EINVAL, "record path is NULL");
+  rfile rf;
+  int rc = rfile_open(path, &rf, err);
+  if (rc == DCKPT_OK) rc = hash_payload(&rf, err);
+  if (rc == DCKPT_OK && info) {
+    memset(info, 0, sizeof *info);
+    info->format_version = rf.h.version;
+    info->compressed = rf.h.compression == DCKPT_COMP_ZSTD;
+    info->level = rf.h.level;
+    info->n_arrays = rf.h.n_arrays;
+    info->payload_bytes = rf.h.payload_len;
+    info->raw_bytes = rf.h.raw_len;
+    info->file_bytes = rf.size;
+  }
+  rfile_close(&rf);
+  return rc;
+}
+
+/* ---- writing ---- */
+
+int dckpt_record_write_atomic(const dckpt_record *rec, const char *path, int level,
+                              const dckpt_io_opts *io, dckpt_err *err) {
+  if (!rec || !path) return dckpt_err_set(err, DCKPT_EINVAL, "record or path is NULL");
+  DCKPT_TRY(dckpt_check_level(level, err));
+  char *target = dckpt_path_printf("'%s'", path);
+  if (!target) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  dckpt_atomic_file f;
+  int rc = dckpt_atomic_begin(&f, path, io, err);
+  if (rc == DCKPT_OK) {
+    rc = dckpt_encode_file(rec, level, &f, target, err);
+    if (rc == DCKPT_OK)
+      rc = dckpt_atomic_commit(&f, err);
+    else
+      dckpt_atomic_abort(&f);
+  }
+  free(target);
+  return rc;
+}
+
+/* ---- public wrappers ---- */
+
+int dckpt_record_save_file(const dckpt_record *rec, const char *path, int level,
+                           bool durable, char *err, size_t errlen) {
+  if (err && errlen) err[0] = '\0';
+  dckpt_io_opts io = {.durable = durable, .label = "record"};
+  dckpt_err e;
+  dckpt_err_clear(&e);
+  int rc = dckpt_record_write_atomic(rec, path, level, &io, &e);
+  if (rc != DCKPT_OK) {
+    dckpt_err_copy(&e, err, errlen);
+    dckpt_record_fail_(rec, rc, "%s", e.msg);
+  }
+  return rc;
+}
+
+int dckpt_record_load_file(const char *path, dckpt_record **out, char *err,
+                           size_t errlen) {
+  if (err && errlen) err[0] = '\0';
+  dckpt_err e;
+  dckpt_err_clear(&e);
+  int rc = dckpt_record_read(path, out, &e);
+  if (rc != DCKPT_OK) dckpt_err_copy(&e, err, errlen);
+  return rc;
+}
+
+int dckpt_record_stat_file(const char *path, dckpt_file_info *info, char *err,
+                           size_t errlen) {
+  if (err && errlen) err[0] = '\0';
+  dckpt_err e;
+  dckpt_err_clear(&e);
+  int rc = dckpt_record_verify(path, info, &e);
+  if (rc != DCKPT_OK) dckpt_err_copy(&e, err, errlen);
+  return rc;
+}

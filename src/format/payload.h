@@ -1,0 +1,52 @@
+/* Encoding and decoding of whole records (header + payload), shared by the
+ * in-memory API and the file API (file.c). */
+#ifndef DCKPT_FORMAT_PAYLOAD_H
+#define DCKPT_FORMAT_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dckpt.h"
+#include "format/codec.h"
+#include "io/atomic.h"
+#include "util/err.h"
+
+/** Records with at least this many bytes of arrays are streamed (and
+ *  compressed by zstd worker threads); smaller ones are encoded in one shot. */
+#define DCKPT_STREAM_MIN ((uint64_t)4 << 20)
+
+/** EINVAL unless `level` is 0 or a zstd level in -7..22. */
+int dckpt_check_level(int level, dckpt_err *err);
+
+/** Encodes `rec` into the begun atomic file `f` (header patched at the end).
+ *  `target` names the destination in messages. The caller commits or aborts. */
+int dckpt_encode_file(const dckpt_record *rec, int level, dckpt_atomic_file *f,
+                      const char *target, dckpt_err *err);
+
+/** Encodes `rec` into a malloc'd buffer. */
+int dckpt_encode_memory(const dckpt_record *rec, int level, uint8_t **out,
+                        size_t *out_len, dckpt_err *err);
+
+/** A record of a parsed header's arrays, JSON header set, data pointing into
+ *  a newly allocated arena that dckpt_decode_payload() fills. */
+int dckpt_decode_skeleton(const dckpt_hdr *h, const char *origin, dckpt_record **out,
+                          dckpt_err *err);
+
+/** Whether the raw payload lands in the skeleton's arena unchanged (no
+ *  shuffled arrays and every offset 8-aligned), so it can be read or
+ *  decompressed straight into it. */
+bool dckpt_decode_direct(const dckpt_hdr *h);
+
+/** Fills the skeleton's arrays from the payload (hash already verified). */
+int dckpt_decode_payload(const dckpt_hdr *h, const uint8_t *payload, dckpt_record *rec,
+                         const char *origin, dckpt_err *err);
+
+/** Verifies the payload hash; ECORRUPT naming `origin` on mismatch. */
+int dckpt_check_payload_hash(const dckpt_hdr *h, uint64_t actual, const char *origin,
+                             dckpt_err *err);
+
+/** Parses, verifies and decodes a whole record held in memory. */
+int dckpt_decode_buffer(const uint8_t *buf, size_t len, const char *origin,
+                        dckpt_record **out, dckpt_err *err);
+
+#endif

@@ -1,0 +1,69 @@
+/* The record object shared by the files of format/: record.c owns its
+ * lifetime, encode.c reads it, decode.c builds it from a file. */
+#ifndef DCKPT_FORMAT_RECORD_INTERNAL_H
+#define DCKPT_FORMAT_RECORD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dckpt.h"
+#include "util/err.h"
+
+/** Most arrays in one record (a format bound, checked on put and on read). */
+#define DCKPT_MAX_ARRAYS 65536u
+
+typedef struct dckpt_rec_array {
+  char *name; /* owned, NUL-terminated */
+  size_t name_len;
+  dckpt_dtype dtype;
+  int ndim;
+  uint64_t shape[DCKPT_MAX_NDIM];
+  uint64_t nelems;
+  uint64_t nbytes;
+  const void *data; /* the owned copy, borrowed memory, or inside rec->arena */
+  void *owned;      /* what to free: NULL when borrowed or in the arena */
+} dckpt_rec_array;
+
+struct dckpt_record {
+  dckpt_rec_array *arrays; /* insertion order */
+  size_t count, cap;
+  uint32_t *index;  /* open addressing by name: array index + 1, 0 = empty */
+  size_t index_cap; /* power of two, at least twice count */
+  char *header;     /* JSON object text; NULL means "{}" */
+  size_t header_len;
+  void *arena; /* one block holding every array of a decoded record */
+  char errmsg[DCKPT_ERRMSG_MAX];
+};
+
+/** Records the message of a failed call and returns `status`. Takes a const
+ *  record because lookups on a const record can fail too; every record is
+ *  heap-allocated by dckpt_record_create(), so writing its message is defined,
+ *  and a handle is never shared between threads (dckpt.h). */
+int dckpt_record_fail_(const dckpt_record *rec, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Index of array `name` (name_len bytes), or -1. */
+long dckpt_record_lookup_(const dckpt_record *rec, const char *name, size_t name_len);
+
+/** Appends an array description without data (the decoder fills `data`).
+ *  The caller has checked name, dtype, shape and uniqueness.
+ *  @return the new slot, or NULL when out of memory. */
+dckpt_rec_array *dckpt_record_append_(dckpt_record *rec, const char *name,
+                                      size_t name_len, dckpt_dtype dtype, int ndim,
+                                      const uint64_t *shape, uint64_t nelems,
+                                      uint64_t nbytes);
+
+/** Takes over a JSON header text that is known to be a valid object. */
+int dckpt_record_set_header_n_(dckpt_record *rec, const char *json, size_t len);
+
+/** nelems and nbytes of a shape, with overflow checks. ETOOBIG on overflow
+ *  (message in `err`, naming `what`). */
+int dckpt_shape_size_(dckpt_dtype dtype, int ndim, const uint64_t *shape,
+                      const char *what, uint64_t *nelems, uint64_t *nbytes,
+                      dckpt_err *err);
+
+/** Whether a name obeys the rules: 1..255 bytes, no '/', no NUL. */
+bool dckpt_name_ok_(const char *name, size_t len);
+
+#endif

@@ -1,0 +1,835 @@
+/* Tests of the record format (src/format): the in-memory record, the byte
+ * layout, compression levels, the streaming writer, corruption handling,
+ * golden files and zstd CLI compatibility. `test_format GROUP` runs one group
+ * (see main); each group is its own CTest entry. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "check.h"
+#include "dckpt.h"
+#include "format/codec.h"
+#include "format/le.h"
+#include "format/record_io.h"
+#include "format/shuffle.h"
+#include "golden_data.h"
+
+static const int k_levels[] = {0, 1, 3, 19, -5};
+#define N_LEVELS (sizeof k_levels / sizeof k_levels[0])
+
+/* ---- helpers ---- */
+
+static char *tmp_path(const char *name) {
+  static char buf[8][1024];
+  static int next;
+  char *p = buf[next++ % 8];
+  snprintf(p, sizeof buf[0], "%s/format-%ld-%s", DCKPT_TEST_TMP, (long)getpid(), name);
+  return p;
+}
+
+static uint8_t *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  CHECK(f != NULL);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+  CHECK(buf != NULL);
+  CHECK_EQ(fread(buf, 1, (size_t)n, f), n);
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+static void spit(const char *path, const void *buf, size_t len) {
+  FILE *f = fopen(path, "wb");
+  CHECK(f != NULL);
+  CHECK_EQ(fwrite(buf, 1, len, f), len);
+  CHECK_EQ(fclose(f), 0);
+}
+
+/* Deterministic pseudo-random bytes (xorshift). */
+static void fill_random(void *buf, size_t n, uint64_t seed) {
+  uint8_t *p = buf;
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (size_t i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    p[i] = (uint8_t)(s >> 24);
+  }
+}
+
+/* A smooth solver-like state: slowly varying values with small noise. */
+static double *smooth_state(size_t n, uint64_t seed) {
+  double *x = malloc(n * sizeof *x);
+  CHECK(x != NULL);
+  uint64_t s = seed | 1;
+  for (size_t i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    double noise = (double)(s >> 11) * 0x1p-53 - 0.5;
+    x[i] = (double)(i % 4096) / 4096.0 + 1.0 + 1e-3 * noise;
+  }
+  return x;
+}
+
+static void check_same_record(const dckpt_record *a, const dckpt_record *b) {
+  CHECK_EQ(dckpt_record_count(a), dckpt_record_count(b));
+  CHECK_STR_EQ(dckpt_record_header(a), dckpt_record_header(b));
+  for (size_t i = 0; i < dckpt_record_count(a); i++) {
+    dckpt_array_info x, y;
+    CHECK_OK(dckpt_record_at(a, i, &x));
+    CHECK_OK(dckpt_record_at(b, i, &y));
+    CHECK_STR_EQ(x.name, y.name);
+    CHECK_EQ(x.dtype, y.dtype);
+    CHECK_EQ(x.ndim, y.ndim);
+    for (int d = 0; d < x.ndim; d++)
+      CHECK_EQ(x.shape[d], y.shape[d]);
+    CHECK_EQ(x.nelems, y.nelems);
+    CHECK_EQ(x.nbytes, y.nbytes);
+    if (x.nbytes) CHECK(memcmp(x.data, y.data, (size_t)x.nbytes) == 0);
+    /* Decoded arrays must be usable as their element type. */
+    if (y.nbytes) CHECK_EQ((uintptr_t)y.data % 8, 0);
+  }
+}
+
+static dckpt_record *roundtrip_memory(const dckpt_record *rec, int level) {
+  void *buf = NULL;
+  size_t len = 0;
+  CHECK_OK(dckpt_record_encode(rec, level, &buf, &len));
+  dckpt_record *out = NULL;
+  char err[1024];
+  int rc = dckpt_record_decode(buf, len, &out, err, sizeof err);
+  if (rc != DCKPT_OK) CHECK_FAIL_("decode at level %d: %s", level, err);
+  dckpt_free(buf);
+  return out;
+}
+
+/* Recomputes both hashes of an encoded record after a test edited it, so
+ * that the edit reaches the structural checks. */
+static void rehash(uint8_t *buf, size_t len) {
+  uint64_t hb = 8 + (uint64_t)dckpt_le32(buf + 4);
+  if (hb > len || hb < 28) return; /* the edit broke the frame itself */
+  dckpt_put_le64(buf + hb - 16, XXH3_64bits(buf + hb, len - (size_t)hb));
+  dckpt_put_le64(buf + hb - 8, XXH3_64bits(buf, (size_t)hb - 8));
+}
+
+/* A record with one array of each dtype and assorted shapes. */
+static dckpt_record *sample_record(uint64_t seed) {
+  dckpt_record *rec = dckpt_record_create();
+  CHECK(rec != NULL);
+  static uint8_t data[5][3000];
+  for (int i = 0; i < 5; i++)
+    fill_random(data[i], sizeof data[i], seed + (uint64_t)i);
+  CHECK_OK(dckpt_record_put(rec, "f64", DCKPT_F64, 2, (uint64_t[]){15, 20}, data[0]));
+  CHECK_OK(dckpt_record_put(rec, "f32", DCKPT_F32, 3, (uint64_t[]){3, 5, 7}, data[1]));
+  CHECK_OK(dckpt_record_put(rec, "i64", DCKPT_I64, 1, (uint64_t[]){37}, data[2]));
+  CHECK_OK(dckpt_record_put(rec, "u64", DCKPT_U64, 1, (uint64_t[]){11}, data[3]));
+  CHECK_OK(dckpt_record_put(rec, "bytes", DCKPT_BYTES, 1, (uint64_t[]){2999}, data[4]));
+  CHECK_OK(dckpt_record_set_header(rec, "{\"iteration\":7,\"name\":\"gd\"}"));
+  return rec;
+}
+
+/* ---- group "record": the in-memory API ---- */
+
+static void test_dtypes(void) {
+  CHECK_EQ(dckpt_dtype_size(DCKPT_F64), 8);
+  CHECK_EQ(dckpt_dtype_size(DCKPT_F32), 4);
+  CHECK_EQ(dckpt_dtype_size(DCKPT_I64), 8);
+  CHECK_EQ(dckpt_dtype_size(DCKPT_U64), 8);
+  CHECK_EQ(dckpt_dtype_size(DCKPT_BYTES), 1);
+  CHECK_EQ(dckpt_dtype_size((dckpt_dtype)9), 0);
+  CHECK_STR_EQ(dckpt_dtype_name(DCKPT_F32), "f32");
+  CHECK_STR_EQ(dckpt_dtype_name((dckpt_dtype)0), "?");
+}
+
+static void test_put_find_get(void) {
+  dckpt_record *rec = dckpt_record_create();
+  double v[3] = {1.5, -2.25, 1e300};
+  CHECK_OK(dckpt_record_put_f64(rec, "v", v, 3));
+  v[0] = 99; /* put copies */
+  int64_t iv[2] = {-1, INT64_MIN};
+  uint64_t uv[2] = {0, UINT64_MAX};
+  CHECK_OK(dckpt_record_put_i64(rec, "iv", iv, 2));
+  CHECK_OK(dckpt_record_put_u64(rec, "uv", uv, 2));
+  CHECK_OK(dckpt_record_put_bytes(rec, "s", "abc", 3));
+  CHECK_EQ(dckpt_record_count(rec), 4);
+  dckpt_array_info info;
+  CHECK_OK(dckpt_record_at(rec, 2, &info));
+  CHECK_STR_EQ(info.name, "uv");
+  CHECK_RC(dckpt_record_at(rec, 4, &info), DCKPT_EINVAL);
+  CHECK_OK(dckpt_record_find(rec, "v", &info));
+  CHECK_EQ(info.ndim, 1);
+  CHECK_EQ(info.shape[0], 3);
+  CHECK_EQ(((const double *)info.data)[0] == 1.5, 1);
+  double out[3];
+  CHECK_OK(dckpt_record_get(rec, "v", DCKPT_F64, out, 3));
+  CHECK(out[2] == 1e300);
+  CHECK_RC(dckpt_record_find(rec, "nope", &info), DCKPT_ENOENT);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "nope");
+  CHECK_RC(dckpt_record_get(rec, "v", DCKPT_F32, out, 3), DCKPT_EMISMATCH);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "'v'");
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "f64");
+  CHECK_RC(dckpt_record_get(rec, "v", DCKPT_F64, out, 2), DCKPT_EMISMATCH);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "array 'v' has 3 elements, not 2");
+  dckpt_record_free(rec);
+  dckpt_record_free(NULL);
+}
+
+static void test_replace_and_ref(void) {
+  dckpt_record *rec = dckpt_record_create();
+  double a[2] = {1, 2}, b[4] = {3, 4, 5, 6};
+  CHECK_OK(dckpt_record_put_f64(rec, "a", a, 2));
+  CHECK_OK(dckpt_record_put_f64(rec, "b", a, 2));
+  CHECK_OK(dckpt_record_put_ref(rec, "a", DCKPT_F64, 1, (uint64_t[]){4}, b));
+  CHECK_EQ(dckpt_record_count(rec), 2);
+  dckpt_array_info info;
+  CHECK_OK(dckpt_record_at(rec, 0, &info)); /* keeps its position */
+  CHECK_STR_EQ(info.name, "a");
+  CHECK_EQ(info.nelems, 4);
+  CHECK(info.data == b); /* borrowed, not copied */
+  b[3] = 42;
+  dckpt_record *back = roundtrip_memory(rec, 1);
+  double got[4];
+  CHECK_OK(dckpt_record_get(back, "a", DCKPT_F64, got, 4));
+  CHECK(got[3] == 42);
+  /* Many names exercise the name index growth. */
+  for (int i = 0; i < 1000; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "n%d", i);
+    CHECK_OK(dckpt_record_put_i64(rec, name, (int64_t[]){i}, 1));
+  }
+  CHECK_OK(dckpt_record_put_i64(rec, "n500", (int64_t[]){-5}, 1));
+  CHECK_EQ(dckpt_record_count(rec), 1002);
+  int64_t v;
+  CHECK_OK(dckpt_record_get(rec, "n500", DCKPT_I64, &v, 1));
+  CHECK_EQ(v, -5);
+  CHECK_OK(dckpt_record_get(rec, "n999", DCKPT_I64, &v, 1));
+  CHECK_EQ(v, 999);
+  dckpt_record_free(back);
+  dckpt_record_free(rec);
+}
+
+static void test_put_errors(void) {
+  dckpt_record *rec = dckpt_record_create();
+  double x = 1;
+  char long_name[300];
+  memset(long_name, 'a', sizeof long_name);
+  long_name[256] = '\0';
+  CHECK_RC(dckpt_record_put_f64(rec, long_name, &x, 1), DCKPT_EINVAL);
+  long_name[255] = '\0';
+  CHECK_OK(dckpt_record_put_f64(rec, long_name, &x, 1)); /* 255 bytes is fine */
+  CHECK_RC(dckpt_record_put_f64(rec, "", &x, 1), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put_f64(rec, "a/b", &x, 1), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "a/b");
+  CHECK_RC(dckpt_record_put_f64(rec, NULL, &x, 1), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put(rec, "t", (dckpt_dtype)0, 0, NULL, &x), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put(rec, "t", DCKPT_F64, 9, (uint64_t[9]){1}, &x), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put(rec, "t", DCKPT_F64, -1, NULL, &x), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put(rec, "t", DCKPT_F64, 1, NULL, &x), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put_f64(rec, "t", NULL, 2), DCKPT_EINVAL);
+  uint64_t huge[2] = {UINT64_MAX / 2, 3};
+  CHECK_RC(dckpt_record_put_ref(rec, "t", DCKPT_F64, 2, huge, &x), DCKPT_ETOOBIG);
+  uint64_t big[1] = {UINT64_MAX / 8};
+  CHECK_RC(dckpt_record_put_ref(rec, "t", DCKPT_F64, 1, big, &x), DCKPT_ETOOBIG);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "'t'");
+  CHECK_OK(dckpt_record_put_f64(rec, "t", NULL, 0)); /* empty: NULL is fine */
+  CHECK_RC(dckpt_record_set_header(rec, "[1,2]"), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_set_header(rec, "{\"a\":"), DCKPT_EINVAL);
+  CHECK_STR_EQ(dckpt_record_header(rec), "{}");
+  CHECK_OK(dckpt_record_set_header(rec, "{\"a\":[1,{\"b\":\"\\u00e9\"}]}"));
+  CHECK_STR_EQ(dckpt_record_header(rec), "{\"a\":[1,{\"b\":\"\\u00e9\"}]}");
+  CHECK_OK(dckpt_record_set_header(rec, NULL));
+  CHECK_STR_EQ(dckpt_record_header(rec), "{}");
+  CHECK_RC(dckpt_record_encode(rec, 23, &(void *){NULL}, &(size_t){0}), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "level 23");
+  CHECK_RC(dckpt_record_encode(rec, -8, &(void *){NULL}, &(size_t){0}), DCKPT_EINVAL);
+  dckpt_record_free(rec);
+}
+
+/* ---- group "codec": encode/decode round trips and the shuffle ---- */
+
+static void test_roundtrip_levels(void) {
+  dckpt_record *rec = sample_record(1);
+  for (size_t l = 0; l < N_LEVELS; l++) {
+    dckpt_record *back = roundtrip_memory(rec, k_levels[l]);
+    check_same_record(rec, back);
+    dckpt_record_free(back);
+  }
+  dckpt_record_free(rec);
+}
+
+static void test_edge_records(void) {
+  /* No arrays at all, default header. */
+  dckpt_record *empty = dckpt_record_create();
+  for (size_t l = 0; l < N_LEVELS; l++) {
+    dckpt_record *back = roundtrip_memory(empty, k_levels[l]);
+    CHECK_EQ(dckpt_record_count(back), 0);
+    CHECK_STR_EQ(dckpt_record_header(back), "{}");
+    dckpt_record_free(back);
+  }
+  /* Scalars, empty arrays and a zero-size shape in the middle of others. */
+  dckpt_record *rec = dckpt_record_create();
+  double pi = 3.14159;
+  int64_t k = -7;
+  uint8_t one = 0xAB;
+  CHECK_OK(dckpt_record_put(rec, "pi", DCKPT_F64, 0, NULL, &pi));
+  CHECK_OK(dckpt_record_put(rec, "none", DCKPT_F64, 1, (uint64_t[]){0}, NULL));
+  CHECK_OK(dckpt_record_put(rec, "k", DCKPT_I64, 0, NULL, &k));
+  CHECK_OK(dckpt_record_put(rec, "m0", DCKPT_F32, 3, (uint64_t[]){4, 0, 2}, NULL));
+  CHECK_OK(dckpt_record_put(rec, "b", DCKPT_BYTES, 0, NULL, &one));
+  CHECK_OK(dckpt_record_put(rec, "f", DCKPT_F32, 1, (uint64_t[]){3}, (float[]){1, 2, 3}));
+  CHECK_OK(dckpt_record_set_header(rec, "{\"x\":[1,2,{\"y\":null}],\"s\":\"\\n\"}"));
+  for (size_t l = 0; l < N_LEVELS; l++) {
+    dckpt_record *back = roundtrip_memory(rec, k_levels[l]);
+    check_same_record(rec, back);
+    dckpt_array_info info;
+    CHECK_OK(dckpt_record_find(back, "pi", &info));
+    CHECK_EQ(info.ndim, 0);
+    CHECK_EQ(info.nelems, 1);
+    CHECK_OK(dckpt_record_find(back, "m0", &info));
+    CHECK_EQ(info.nbytes, 0);
+    CHECK_EQ(info.shape[2], 2);
+    dckpt_record_free(back);
+  }
+  dckpt_record_free(rec);
+  dckpt_record_free(empty);
+}
+
+/* Byte-at-a-time reference of one block. */
+static void ref_shuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize) {
+  for (size_t i = 0; i < n; i++)
+    for (size_t b = 0; b < esize; b++)
+      dst[b * n + i] = src[i * esize + b];
+}
+
+static void test_shuffle(void) {
+  const size_t counts[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1001, 4099};
+  const size_t esizes[] = {1, 4, 8};
+  for (size_t e = 0; e < 3; e++)
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+      size_t n = counts[c], es = esizes[e], nb = n * es;
+      uint8_t *src = malloc(nb + 1), *a = malloc(nb + 1), *b = malloc(nb + 1);
+      fill_random(src, nb + 1, n * 31 + es);
+      ref_shuffle(a, src, n, es);
+      dckpt_shuffle(b, src, n, es);
+      CHECK(memcmp(a, b, nb) == 0);
+      dckpt_unshuffle(a, b, n, es);
+      CHECK(memcmp(a, src, nb) == 0);
+      free(src);
+      free(a);
+      free(b);
+    }
+  /* Whole arrays go block by block: each 1 MiB block is shuffled alone. */
+  size_t nb = 3 * DCKPT_SHUFFLE_BLOCK + 8 * 13;
+  uint8_t *src = malloc(nb), *a = malloc(nb), *b = malloc(nb);
+  fill_random(src, nb, 5);
+  for (size_t off = 0; off < nb; off += DCKPT_SHUFFLE_BLOCK) {
+    size_t len = nb - off < DCKPT_SHUFFLE_BLOCK ? nb - off : DCKPT_SHUFFLE_BLOCK;
+    ref_shuffle(a + off, src + off, len / 8, 8);
+  }
+  dckpt_shuffle_array(b, src, nb, 8);
+  CHECK(memcmp(a, b, nb) == 0);
+  dckpt_unshuffle_array(a, b, nb, 8);
+  CHECK(memcmp(a, src, nb) == 0);
+  free(src);
+  free(a);
+  free(b);
+}
+
+static void test_layout(void) {
+  /* The first bytes are fixed by docs/format.md. */
+  dckpt_record *rec = sample_record(2);
+  void *buf;
+  size_t len;
+  CHECK_OK(dckpt_record_encode(rec, 1, &buf, &len));
+  const uint8_t *p = buf;
+  CHECK_EQ(dckpt_le32(p), 0x184D2A5Du);
+  CHECK(memcmp(p + 8, "DCKPTREC", 8) == 0);
+  CHECK_EQ(dckpt_le32(p + 16), 1);
+  CHECK_EQ(dckpt_le32(p + 24), 1); /* zstd */
+  CHECK_EQ(dckpt_le32(p + 28), 1); /* level */
+  CHECK_EQ(dckpt_le32(p + 32), 5); /* arrays */
+  uint64_t hb = 8 + (uint64_t)dckpt_le32(p + 4);
+  CHECK_EQ(dckpt_le32(p + hb), 0xFD2FB528u); /* payload is a zstd frame */
+  CHECK_EQ(dckpt_le64(p + 40), len - hb);
+  CHECK_EQ(dckpt_le64(p + hb - 8), XXH3_64bits(p, (size_t)hb - 8));
+  dckpt_free(buf);
+  CHECK_OK(dckpt_record_encode(rec, 0, &buf, &len));
+  p = buf;
+  hb = 8 + (uint64_t)dckpt_le32(p + 4);
+  CHECK_EQ(dckpt_le32(p + 24), 0);
+  CHECK_EQ(dckpt_le64(p + 40), dckpt_le64(p + 48)); /* raw: stored == raw */
+  dckpt_array_info info;
+  CHECK_OK(dckpt_record_at(rec, 0, &info)); /* raw payload is the arrays as is */
+  CHECK(memcmp(p + hb, info.data, (size_t)info.nbytes) == 0);
+  dckpt_free(buf);
+  dckpt_record_free(rec);
+}
+
+/* ---- group "file": files, the streaming writer ---- */
+
+static void check_file_equals_encode(const dckpt_record *rec, int level,
+                                     const char *path) {
+  void *buf;
+  size_t len, flen;
+  CHECK_OK(dckpt_record_encode(rec, level, &buf, &len));
+  uint8_t *file = slurp(path, &flen);
+  CHECK_EQ(flen, len);
+  CHECK(memcmp(file, buf, len) == 0);
+  free(file);
+  dckpt_free(buf);
+}
+
+static void test_file_roundtrip(void) {
+  dckpt_record *rec = sample_record(3);
+  const char *path = tmp_path("rt.dckpt");
+  for (size_t l = 0; l < N_LEVELS; l++) {
+    char err[1024];
+    CHECK_OK(dckpt_record_save_file(rec, path, k_levels[l], l % 2 == 0, err, sizeof err));
+    dckpt_file_info fi;
+    CHECK_OK(dckpt_record_stat_file(path, &fi, err, sizeof err));
+    CHECK_EQ(fi.format_version, 1);
+    CHECK_EQ(fi.compressed, k_levels[l] != 0);
+    CHECK_EQ(fi.level, k_levels[l]);
+    CHECK_EQ(fi.n_arrays, 5);
+    CHECK_EQ(fi.raw_bytes, 15 * 20 * 8 + 3 * 5 * 7 * 4 + 37 * 8 + 11 * 8 + 2999);
+    struct stat st;
+    CHECK_EQ(stat(path, &st), 0);
+    CHECK_EQ(fi.file_bytes, st.st_size);
+    CHECK_LT(fi.payload_bytes, fi.file_bytes);
+    dckpt_record *back = NULL;
+    CHECK_OK(dckpt_record_load_file(path, &back, err, sizeof err));
+    check_same_record(rec, back);
+    dckpt_record_free(back);
+    check_file_equals_encode(rec, k_levels[l], path);
+  }
+  CHECK_EQ(unlink(path), 0);
+  dckpt_record_free(rec);
+}
+
+static void test_file_errors(void) {
+  dckpt_record *rec = sample_record(4), *out = (dckpt_record *)1;
+  char err[1024];
+  const char *missing = tmp_path("no-such-file.dckpt");
+  CHECK_RC(dckpt_record_load_file(missing, &out, err, sizeof err), DCKPT_ENOENT);
+  CHECK(out == NULL);
+  CHECK_CONTAINS(err, missing);
+  dckpt_file_info fi;
+  CHECK_RC(dckpt_record_stat_file(missing, &fi, err, sizeof err), DCKPT_ENOENT);
+  char dir_path[1100];
+  snprintf(dir_path, sizeof dir_path, "%s/no-such-dir/x.dckpt", tmp_path("d"));
+  CHECK_NE(dckpt_record_save_file(rec, dir_path, 1, false, err, sizeof err), DCKPT_OK);
+  CHECK_CONTAINS(err, "no-such-dir");
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "no-such-dir");
+  /* A bad level is refused before anything is created. */
+  const char *path = tmp_path("lvl.dckpt");
+  CHECK_RC(dckpt_record_save_file(rec, path, 99, false, err, sizeof err), DCKPT_EINVAL);
+  CHECK(access(path, F_OK) != 0);
+  /* A directory is not a record. */
+  CHECK_RC(dckpt_record_load_file(DCKPT_TEST_TMP, &out, err, sizeof err), DCKPT_EINVAL);
+  /* Not a record at all. */
+  spit(path, "hello world, not a record", 25);
+  CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+  CHECK_CONTAINS(err, path);
+  CHECK_CONTAINS(err, "not a dckpt record");
+  spit(path, "", 0);
+  CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+  CHECK_RC(dckpt_record_stat_file(path, &fi, err, sizeof err), DCKPT_ECORRUPT);
+  CHECK_EQ(unlink(path), 0);
+  dckpt_record_free(rec);
+}
+
+/* Large enough for the streaming, multi-threaded path; several arrays so that
+ * blocks, array ends and unaligned offsets all meet in one stream. */
+static void test_large(void) {
+  size_t n = (20u << 20) / 8;
+  double *x = smooth_state(n, 7);
+  uint8_t *odd = malloc(1000003);
+  fill_random(odd, 1000003, 9);
+  float *f = malloc(333333 * sizeof *f);
+  for (size_t i = 0; i < 333333; i++)
+    f[i] = (float)x[i];
+  dckpt_record *rec = dckpt_record_create();
+  CHECK_OK(dckpt_record_put_bytes(rec, "odd", odd, 1000003));
+  CHECK_OK(dckpt_record_put_ref(rec, "x", DCKPT_F64, 1, (uint64_t[]){n}, x));
+  CHECK_OK(dckpt_record_put(rec, "f", DCKPT_F32, 1, (uint64_t[]){333333}, f));
+  const char *path = tmp_path("large.dckpt");
+  const int levels[] = {1, 0, -5};
+  for (size_t l = 0; l < 3; l++) {
+    char err[1024];
+    CHECK_OK(dckpt_record_save_file(rec, path, levels[l], true, err, sizeof err));
+    dckpt_record *back;
+    CHECK_OK(dckpt_record_load_file(path, &back, err, sizeof err));
+    check_same_record(rec, back);
+    dckpt_record_free(back);
+    dckpt_file_info fi;
+    CHECK_OK(dckpt_record_stat_file(path, &fi, err, sizeof err));
+    if (levels[l] == 1) CHECK_LT(fi.file_bytes * 5, fi.raw_bytes * 4); /* >= 1.25x */
+    check_file_equals_encode(rec, levels[l], path);
+    back = roundtrip_memory(rec, levels[l]);
+    check_same_record(rec, back);
+    dckpt_record_free(back);
+  }
+  CHECK_EQ(unlink(path), 0);
+  dckpt_record_free(rec);
+  free(x);
+  free(odd);
+  free(f);
+}
+
+/* ---- group "corrupt": damaged and hostile input ---- */
+
+static void expect_decode(const uint8_t *buf, size_t len, int want, const char *needle) {
+  dckpt_record *out = (dckpt_record *)1;
+  char err[1024];
+  int rc = dckpt_record_decode(buf, len, &out, err, sizeof err);
+  if (rc != want)
+    CHECK_FAIL_("decode of %zu bytes returned %s, wanted %s (%s)", len,
+                dckpt_err_name(rc), dckpt_err_name(want), err);
+  CHECK(out == NULL);
+  CHECK_CONTAINS(err, "buffer");
+  if (needle) CHECK_CONTAINS(err, needle);
+}
+
+static void test_truncation(void) {
+  dckpt_record *rec = sample_record(5);
+  for (int level = 0; level <= 1; level++) {
+    void *buf;
+    size_t len;
+    CHECK_OK(dckpt_record_encode(rec, level, &buf, &len));
+    for (size_t cut = 0; cut < len; cut++)
+      expect_decode(buf, cut, DCKPT_ECORRUPT, NULL);
+    /* Trailing garbage is corruption too. */
+    uint8_t *longer = malloc(len + 1);
+    memcpy(longer, buf, len);
+    longer[len] = 0;
+    expect_decode(longer, len + 1, DCKPT_ECORRUPT, NULL);
+    /* Files: a few cuts through header and payload. */
+    const char *path = tmp_path("cut.dckpt");
+    const size_t cuts[] = {0, 4, 8, 20, 60, 100, len / 2, len - 9, len - 1};
+    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+      spit(path, buf, cuts[c]);
+      dckpt_record *out;
+      char err[1024];
+      CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+      CHECK_CONTAINS(err, path);
+      CHECK_RC(dckpt_record_stat_file(path, NULL, err, sizeof err), DCKPT_ECORRUPT);
+    }
+    CHECK_EQ(unlink(path), 0);
+    free(longer);
+    dckpt_free(buf);
+  }
+  dckpt_record_free(rec);
+}
+
+static void test_bitflips(void) {
+  dckpt_record *rec = dckpt_record_create();
+  CHECK_OK(dckpt_record_put_f64(rec, "x", (double[]){1, 2, 3, 4}, 4));
+  CHECK_OK(dckpt_record_put_bytes(rec, "s", "state", 5));
+  CHECK_OK(dckpt_record_set_header(rec, "{\"i\":1}"));
+  const char *path = tmp_path("flip.dckpt");
+  for (int level = 0; level <= 1; level++) {
+    void *enc;
+    size_t len;
+    CHECK_OK(dckpt_record_encode(rec, level, &enc, &len));
+    uint8_t *buf = enc;
+    for (size_t i = 0; i < len; i++)
+      for (int bit = 0; bit < 8; bit++) {
+        buf[i] ^= (uint8_t)(1u << bit);
+        expect_decode(buf, len, DCKPT_ECORRUPT, NULL);
+        buf[i] ^= (uint8_t)(1u << bit);
+      }
+    /* The file path sees the same verdicts (one flip per byte). */
+    for (size_t i = 0; i < len; i++) {
+      buf[i] ^= 0x10;
+      spit(path, buf, len);
+      buf[i] ^= 0x10;
+      char err[1024];
+      dckpt_record *out;
+      CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+      CHECK_RC(dckpt_record_stat_file(path, NULL, err, sizeof err), DCKPT_ECORRUPT);
+    }
+    dckpt_free(enc);
+  }
+  CHECK_EQ(unlink(path), 0);
+  dckpt_record_free(rec);
+}
+
+/* Encodes a one-array record at `level`, lets `edit` change it, rehashes,
+ * and expects `want` (with `needle` in the message). */
+static void crafted(int level, void (*edit)(uint8_t *buf, size_t *len), int want,
+                    const char *needle) {
+  dckpt_record *rec = dckpt_record_create();
+  CHECK_OK(dckpt_record_put_f64(rec, "x", (double[]){1, 2, 3, 4, 5, 6, 7, 8}, 8));
+  CHECK_OK(dckpt_record_put_bytes(rec, "y", "abcdefgh", 8));
+  void *enc;
+  size_t len;
+  CHECK_OK(dckpt_record_encode(rec, level, &enc, &len));
+  uint8_t *buf = realloc(enc, len + 4096);
+  CHECK(buf != NULL);
+  edit(buf, &len);
+  rehash(buf, len);
+  expect_decode(buf, len, want, needle);
+  free(buf);
+  dckpt_record_free(rec);
+}
+
+/* Offsets of the first table entry ("x", ndim 1) in the sample above. */
+#define T0        56u      /* name length */
+#define T0_DTYPE  (T0 + 2) /* after the 1-byte name */
+#define T0_SHAPE  (T0 + 5)
+#define T0_OFFSET (T0 + 13)
+#define T0_NBYTES (T0 + 21)
+
+static void e_version(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le32(b + 16, 2);
+}
+static void e_flags(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le32(b + 20, 4);
+}
+static void e_comp(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le32(b + 24, 7);
+}
+static void e_raw_as_zstd(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le32(b + 24, 1);
+}
+static void e_narrays(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le32(b + 32, 70000);
+}
+static void e_narrays_fit(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le32(b + 32, 3000);
+}
+static void e_json_len(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le32(b + 36, 1u << 30);
+}
+static void e_raw_huge(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le64(b + 48, 1ull << 41);
+}
+static void e_raw_ratio(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le64(b + 48, 1ull << 38);
+}
+static void e_payload_len(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le64(b + 40, 5);
+}
+static void e_dtype(uint8_t *b, size_t *n) {
+  (void)n, b[T0_DTYPE] = 6;
+}
+static void e_ndim(uint8_t *b, size_t *n) {
+  (void)n, b[T0_DTYPE + 2] = 9;
+}
+static void e_name(uint8_t *b, size_t *n) {
+  (void)n, b[T0 + 1] = '/';
+}
+static void e_dup(uint8_t *b, size_t *n) {
+  (void)n;
+  b[T0 + 1] = 'y'; /* the second entry is "y" */
+}
+static void e_shape_huge(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le64(b + T0_SHAPE, UINT64_MAX / 4);
+}
+static void e_overlap(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le64(b + T0_OFFSET, 8);
+}
+static void e_nbytes(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le64(b + T0_NBYTES, 72);
+}
+static void e_json(uint8_t *b, size_t *n) {
+  uint64_t hb = 8 + (uint64_t)dckpt_le32(b + 4);
+  (void)n;
+  memcpy(b + hb - 16 - 2, "[]", 2); /* "{}" becomes "[]" */
+}
+static void e_header_big(uint8_t *b, size_t *n) {
+  (void)n, dckpt_put_le32(b + 4, 100u << 20);
+}
+static void e_zstd_size(uint8_t *b, size_t *n) {
+  /* Declare one more raw byte than the frame holds (the table must agree). */
+  (void)n;
+  dckpt_put_le64(b + 48, dckpt_le64(b + 48) + 8);
+  dckpt_put_le64(b + T0_SHAPE, 9);
+  dckpt_put_le64(b + T0_NBYTES, 72);
+  dckpt_put_le64(b + T0_NBYTES + 1 + 1 + 3 + 8 + 8, 72); /* y's offset */
+}
+static void e_two_frames(uint8_t *b, size_t *n) {
+  uint64_t hb = 8 + (uint64_t)dckpt_le32(b + 4);
+  size_t plen = *n - (size_t)hb;
+  memcpy(b + *n, b + hb, plen); /* a second copy of the frame */
+  *n += plen;
+  dckpt_put_le64(b + 40, 2 * plen);
+}
+
+static void test_crafted(void) {
+  crafted(1, e_version, DCKPT_EVERSION, "version 2");
+  crafted(1, e_flags, DCKPT_ECORRUPT, "flags");
+  crafted(1, e_comp, DCKPT_ECORRUPT, "compression");
+  crafted(0, e_raw_as_zstd, DCKPT_ECORRUPT, NULL);
+  crafted(1, e_narrays, DCKPT_ETOOBIG, "70000");
+  crafted(1, e_narrays_fit, DCKPT_ECORRUPT, NULL);
+  crafted(1, e_json_len, DCKPT_ECORRUPT, NULL);
+  crafted(1, e_raw_huge, DCKPT_ETOOBIG, NULL);
+  crafted(1, e_raw_ratio, DCKPT_ECORRUPT, NULL);
+  crafted(0, e_payload_len, DCKPT_ECORRUPT, "truncated");
+  crafted(1, e_dtype, DCKPT_ECORRUPT, "'x'");
+  crafted(1, e_ndim, DCKPT_ECORRUPT, NULL);
+  crafted(1, e_name, DCKPT_ECORRUPT, "name");
+  crafted(1, e_dup, DCKPT_ECORRUPT, "two arrays");
+  crafted(1, e_shape_huge, DCKPT_ETOOBIG, NULL);
+  crafted(1, e_overlap, DCKPT_ECORRUPT, "extent");
+  crafted(0, e_nbytes, DCKPT_ECORRUPT, "extent");
+  crafted(1, e_json, DCKPT_ECORRUPT, "JSON");
+  crafted(1, e_header_big, DCKPT_ECORRUPT, "truncated");
+  crafted(1, e_zstd_size, DCKPT_ECORRUPT, "zstd");
+  crafted(1, e_two_frames, DCKPT_ECORRUPT, "one zstd frame");
+}
+
+static void test_version_message(void) {
+  /* A future version names the file and both versions. */
+  dckpt_record *rec = sample_record(6);
+  void *enc;
+  size_t len;
+  CHECK_OK(dckpt_record_encode(rec, 1, &enc, &len));
+  dckpt_put_le32((uint8_t *)enc + 16, 7);
+  rehash(enc, len);
+  const char *path = tmp_path("v7.dckpt");
+  spit(path, enc, len);
+  dckpt_record *out;
+  char err[1024];
+  CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_EVERSION);
+  CHECK_CONTAINS(err, path);
+  CHECK_CONTAINS(err, "version 7");
+  CHECK_CONTAINS(err, "version 1");
+  CHECK_RC(dckpt_record_stat_file(path, NULL, err, sizeof err), DCKPT_EVERSION);
+  CHECK_EQ(unlink(path), 0);
+  dckpt_free(enc);
+  dckpt_record_free(rec);
+}
+
+static void test_oversized_header(void) {
+  /* A header frame above 64 MiB that is really there: refused by size. */
+  size_t len = (65u << 20) + 64;
+  uint8_t *buf = calloc(1, len);
+  CHECK(buf != NULL);
+  dckpt_put_le32(buf, 0x184D2A5Du);
+  dckpt_put_le32(buf + 4, 65u << 20);
+  memcpy(buf + 8, "DCKPTREC", 8);
+  expect_decode(buf, len, DCKPT_ETOOBIG, "limit");
+  free(buf);
+}
+
+/* ---- group "golden": files written by earlier versions ---- */
+
+static void check_golden(const char *name) {
+  char path[2048], err[1024];
+  snprintf(path, sizeof path, "%s/tests/golden/%s", DCKPT_SOURCE_DIR, name);
+  dckpt_record *got = NULL, *want = dckpt_record_create();
+  CHECK_OK(dckpt_record_load_file(path, &got, err, sizeof err));
+  golden_fill(want);
+  check_same_record(want, got); /* names, shapes, order, header, every bit */
+  double x[GOLDEN_N];
+  CHECK_OK(dckpt_record_get(got, "x", DCKPT_F64, x, GOLDEN_N));
+  for (uint64_t i = 0; i < GOLDEN_N; i++)
+    CHECK(x[i] == golden_f64(i));
+  dckpt_array_info info;
+  CHECK_OK(dckpt_record_find(got, "note", &info));
+  CHECK(memcmp(info.data, "hello, dckpt\n", 13) == 0);
+  CHECK_OK(dckpt_record_find(got, "empty", &info));
+  CHECK_EQ(info.ndim, 2);
+  CHECK_EQ(info.shape[0], 3);
+  CHECK_EQ(info.nbytes, 0);
+  CHECK_STR_EQ(dckpt_record_header(got), GOLDEN_HEADER);
+  dckpt_file_info fi;
+  CHECK_OK(dckpt_record_stat_file(path, &fi, err, sizeof err));
+  CHECK_EQ(fi.format_version, 1);
+  CHECK_EQ(fi.n_arrays, 9);
+  dckpt_record_free(got);
+  dckpt_record_free(want);
+}
+
+static void test_golden(void) {
+  check_golden("record_v1_zstd.dckpt");
+  check_golden("record_v1_raw.dckpt");
+}
+
+/* ---- group "cli": the standard zstd tool reads compressed records ---- */
+
+static void test_zstd_cli(void) {
+  const char *zstd = "/usr/bin/zstd";
+  if (access(zstd, X_OK) != 0) {
+    printf("skipped: %s not found\n", zstd);
+    return;
+  }
+  dckpt_record *rec = dckpt_record_create();
+  uint8_t text[5000];
+  fill_random(text, sizeof text, 11);
+  double *x = smooth_state(70000, 3);
+  CHECK_OK(dckpt_record_put_bytes(rec, "text", text, sizeof text));
+  CHECK_OK(dckpt_record_put_f64(rec, "x", x, 70000));
+  const char *path = tmp_path("cli.dckpt"), *out = tmp_path("cli.raw");
+  char err[1024], cmd[4096];
+  CHECK_OK(dckpt_record_save_file(rec, path, 3, false, err, sizeof err));
+  snprintf(cmd, sizeof cmd, "%s -q -t '%s'", zstd, path);
+  CHECK_EQ(system(cmd), 0);
+  snprintf(cmd, sizeof cmd, "%s -q -d -c '%s' > '%s'", zstd, path, out);
+  CHECK_EQ(system(cmd), 0);
+  /* zstd -d yields the raw payload: bytes as they are, f64 shuffled. */
+  size_t len;
+  uint8_t *raw = slurp(out, &len);
+  CHECK_EQ(len, sizeof text + 70000 * 8);
+  CHECK(memcmp(raw, text, sizeof text) == 0);
+  uint8_t *shuffled = malloc(70000 * 8);
+  dckpt_shuffle_array(shuffled, (const uint8_t *)x, 70000 * 8, 8);
+  CHECK(memcmp(raw + sizeof text, shuffled, 70000 * 8) == 0);
+  CHECK_EQ(unlink(path), 0);
+  CHECK_EQ(unlink(out), 0);
+  free(shuffled);
+  free(raw);
+  free(x);
+  dckpt_record_free(rec);
+}
+
+/* ---- main ---- */
+
+typedef struct group {
+  const char *name;
+  void (*tests[12])(void);
+} group;
+
+static const group k_groups[] = {
+    {"record", {test_dtypes, test_put_find_get, test_replace_and_ref, test_put_errors}},
+    {"codec", {test_roundtrip_levels, test_edge_records, test_shuffle, test_layout}},
+    {"file", {test_file_roundtrip, test_file_errors}},
+    {"large", {test_large}},
+    {"corrupt",
+     {test_truncation, test_bitflips, test_crafted, test_version_message,
+      test_oversized_header}},
+    {"golden", {test_golden}},
+    {"cli", {test_zstd_cli}},
+};
+
+int main(int argc, char **argv) {
+  const char *only = argc > 1 ? argv[1] : NULL;
+  int ran = 0;
+  for (size_t g = 0; g < sizeof k_groups / sizeof k_groups[0]; g++) {
+    if (only && strcmp(only, k_groups[g].name) != 0) continue;
+    fprintf(stderr, "== %s\n", k_groups[g].name);
+    for (int t = 0; k_groups[g].tests[t]; t++) {
+      k_groups[g].tests[t]();
+      ran++;
+    }
+  }
+  if (ran == 0) {
+    fprintf(stderr, "unknown group '%s'\n", only);
+    return 2;
+  }
+  fprintf(stderr, "%d tests passed\n", ran);
+  return 0;
+}
