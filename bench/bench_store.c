@@ -418,6 +418,17 @@ static double mibs(uint64_t bytes, double secs) {
   return secs > 0 ? (double)bytes / (double)MIB / secs : 0.0;
 }
 
+/* 1-minute load average from /proc/loadavg, or -1. */
+static double loadavg1(void) {
+  FILE *f = fopen("/proc/loadavg", "r");
+  double v = -1;
+  if (f) {
+    if (fscanf(f, "%lf", &v) != 1) v = -1;
+    fclose(f);
+  }
+  return v;
+}
+
 static void fmt_size(uint64_t b, char *out, size_t n) {
   if (b >= MIB && b % MIB == 0)
     snprintf(out, n, "%llu MiB", (unsigned long long)(b / MIB));
@@ -1347,6 +1358,10 @@ int main(int argc, char **argv) {
 
   size_result *res = calloc(o.n_sizes, sizeof *res);
   if (!res) die("out of memory");
+  double load_start = loadavg1();
+  if (load_start > 0.5)
+    fprintf(stderr, "bench_store: warning: load average is %.2f; other processes will "
+                    "disturb the timings\n", load_start);
   double t_start = now_s();
   for (size_t i = 0; i < o.n_sizes; i++) bench_size(&c, i, &res[i]);
   dckpt_store_close(c.full);
@@ -1358,6 +1373,7 @@ int main(int argc, char **argv) {
 
   bool ancestor = o.ancestor != NULL;
   if (ancestor) run_ancestor(&o, run_dir, res);
+  double load_end = loadavg1();
 
   printf("## bench_store results\n\n");
   printf("dckpt %s, zstd %s, state = 2 float64 arrays %u × dim + %u u64 rng words, "
@@ -1365,6 +1381,9 @@ int main(int argc, char **argv) {
          dckpt_version_string(), ZSTD_versionString(), AGENTS, RNG_WORDS, o.level, o.dir,
          drop_caches_ok ? "cold loads after drop_caches" : "warm loads only", o.reps,
          o.reps_large, now_s() - t_start);
+  printf("\n1-minute load average: %.2f at start, %.2f at end (the end value includes this "
+         "run; a start value above ~0.3 means other processes competed for the CPUs)\n",
+         load_start, load_end);
   print_tables(&o, res, ancestor);
   verdicts v = print_targets(&o, res, ancestor);
   printf("\n%d PASS, %d FAIL, %d SKIP\n", v.pass, v.fail, v.skip);

@@ -243,8 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description="Time the Python ancestor's checkpoint save/load path "
                     "(pickle + zstd level 1 stream, progress.json, keep-N clean-up).")
-    ap.add_argument("--dir", default="./bench-tmp/ancestor",
-                    help="working directory (created; its contents are removed at the end)")
+    ap.add_argument("--dir", default="./bench-tmp",
+                    help="directory on the disk under test (default ./bench-tmp); the files "
+                         "go to a subdirectory ancestor_baseline.<pid>, removed at the end")
     ap.add_argument("--sizes", type=parse_sizes, default=parse_sizes("64K,1M,16M,64M,256M"),
                     help="comma-separated state sizes in bytes or with K/M/G suffix "
                          "(default 64K,1M,16M,64M,256M)")
@@ -268,17 +269,25 @@ def main(argv: list[str] | None = None) -> int:
         print("ancestor_baseline: cannot write /proc/sys/vm/drop_caches; cold loads skipped",
               file=sys.stderr)
 
+    made_dir = not os.path.isdir(args.dir)
     os.makedirs(args.dir, exist_ok=True)
+    work = os.path.join(args.dir, f"ancestor_baseline.{os.getpid()}")
+    os.mkdir(work)
     rows = []
     try:
         for i, size in enumerate(args.sizes):
             reps = min(args.reps, args.reps_large) if size >= LARGE else args.reps
             print(f"ancestor_baseline: {fmt_size(size)} state, {reps} reps ...", file=sys.stderr)
-            got, _ = bench_size(args.dir, size, reps, args.seed + i, variants, cold)
+            got, _ = bench_size(work, size, reps, args.seed + i, variants, cold)
             rows += got
     finally:
         if not args.keep:
-            shutil.rmtree(args.dir, ignore_errors=True)
+            shutil.rmtree(work, ignore_errors=True)
+            if made_dir:
+                try:
+                    os.rmdir(args.dir)
+                except OSError:
+                    pass
 
     if args.format == "csv":
         print("impl,size_bytes,measure,reps,median_s,min_s,file_bytes")
