@@ -1,0 +1,214 @@
+/* dckpt dump: what a record file holds — header facts, the JSON header, the
+ * table of arrays, and optionally the values of one array. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump.h"
+
+static const char dump_help[] =
+    "Usage: dckpt dump FILE [--array NAME [--head N]] [--json]\n"
+    "\n"
+    "Shows a record file (a checkpoint, the problem, the initial algorithms or\n"
+    "the metrics): format version, compression and level, sizes and ratio, the\n"
+    "JSON header and a table of the arrays (name, dtype, shape, bytes). The\n"
+    "whole file is verified (checksum) first.\n"
+    "\n"
+    "Options:\n"
+    "  --array NAME  print only the values of array NAME: one per line, or one\n"
+    "                row per last dimension for 2 or more dimensions; full\n"
+    "                precision (%.17g for f64, %.9g for f32, integers exact)\n"
+    "  --head N      with --array: only the first N values (in storage order)\n"
+    "  --json        print one JSON document instead (see docs/cli.md)\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0 shown, 1 FILE unreadable or corrupt or no such array,\n"
+    "2 usage error.\n";
+
+typedef struct dump_args {
+  const char *file;
+  const char *array;
+  bool json, has_head;
+  uint64_t head;
+} dump_args;
+
+static int parse_args(int argc, char **argv, dump_args *d) {
+  for (int i = 1; i < argc; i++) {
+    const char *value = NULL;
+    int m;
+    if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_dump);
+    if (strcmp(argv[i], "--json") == 0) {
+      d->json = true;
+    } else if ((m = cli_option_value("dump", argc, argv, &i, "--array", &value)) != 0) {
+      if (m < 0) return CLI_EXIT_USAGE;
+      d->array = value;
+    } else if ((m = cli_option_value("dump", argc, argv, &i, "--head", &value)) != 0) {
+      if (m < 0 || cli_parse_count("dump", "--head", value, &d->head) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
+      d->has_head = true;
+    } else if (cli_positional("dump", argv[i], &d->file) != CLI_EXIT_OK) {
+      return CLI_EXIT_USAGE;
+    }
+  }
+  if (!d->file) return cli_usage_error("dump", "missing record FILE");
+  if (d->has_head && !d->array)
+    return cli_usage_error("dump", "option '--head' needs '--array NAME'");
+  return CLI_CONTINUE;
+}
+
+static double ratio(const dckpt_file_info *fi) {
+  return fi->payload_bytes ? (double)fi->raw_bytes / (double)fi->payload_bytes : 1.0;
+}
+
+static void print_facts(const char *file, const dckpt_file_info *fi, FILE *out) {
+  char size[32];
+  cli_format_bytes(fi->file_bytes, size, sizeof size);
+  fprintf(out, "file:           %s\n", file);
+  fprintf(out, "format version: %" PRIu32 "\n", fi->format_version);
+  if (fi->compressed)
+    fprintf(out, "compression:    zstd, level %d\n", fi->level);
+  else
+    fprintf(out, "compression:    none (stored raw)\n");
+  fprintf(out, "arrays:         %" PRIu64 "\n", fi->n_arrays);
+  fprintf(out, "file size:      %" PRIu64 " bytes (%s)\n", fi->file_bytes, size);
+  fprintf(out,
+          "payload:        %" PRIu64 " bytes stored, %" PRIu64
+          " bytes raw (ratio %.2f)\n",
+          fi->payload_bytes, fi->raw_bytes, ratio(fi));
+}
+
+/* The header pretty-printed; as stored when it is not valid JSON. */
+static void print_header(const dckpt_record *rec, FILE *out) {
+  const char *text = dckpt_record_header(rec);
+  cJSON *h = cJSON_Parse(text);
+  char *pretty = h ? cli_json_pretty(h) : NULL;
+  fprintf(out, "header:         %s\n", pretty ? pretty : text);
+  free(pretty);
+  cJSON_Delete(h);
+}
+
+static void print_table(const dckpt_record *rec, FILE *out) {
+  size_t n = dckpt_record_count(rec);
+  int w = 4;
+  dckpt_array_info a;
+  for (size_t i = 0; i < n; i++)
+    if (dckpt_record_at(rec, i, &a) == DCKPT_OK && strlen(a.name) > (size_t)w)
+      w = strlen(a.name) > 60 ? 60 : (int)strlen(a.name);
+  fprintf(out, "\n%-*s  %-5s  %-20s  %14s\n", w, "name", "dtype", "shape", "bytes");
+  for (size_t i = 0; i < n; i++) {
+    char shape[160];
+    if (dckpt_record_at(rec, i, &a) != DCKPT_OK) continue;
+    dump_format_shape(&a, shape, sizeof shape);
+    fprintf(out, "%-*s  %-5s  %-20s  %14" PRIu64 "\n", w, a.name,
+            dckpt_dtype_name(a.dtype), shape, a.nbytes);
+  }
+}
+
+static cJSON *array_json(const dckpt_array_info *a) {
+  cJSON *o = cJSON_CreateObject();
+  char shape[160];
+  dump_format_shape(a, shape, sizeof shape);
+  cJSON_AddStringToObject(o, "name", a->name);
+  cJSON_AddStringToObject(o, "dtype", dckpt_dtype_name(a->dtype));
+  cJSON_AddItemToObject(o, "shape", cJSON_CreateRaw(shape));
+  cJSON_AddItemToObject(o, "nelems", cli_json_u64(a->nelems));
+  cJSON_AddItemToObject(o, "bytes", cli_json_u64(a->nbytes));
+  return o;
+}
+
+static cJSON *facts_json(const char *file, const dckpt_file_info *fi) {
+  cJSON *doc = cJSON_CreateObject();
+  cJSON_AddStringToObject(doc, "file", file);
+  cJSON_AddNumberToObject(doc, "format_version", fi->format_version);
+  cJSON_AddBoolToObject(doc, "compressed", fi->compressed != 0);
+  cJSON_AddNumberToObject(doc, "level", fi->level);
+  cJSON_AddItemToObject(doc, "n_arrays", cli_json_u64(fi->n_arrays));
+  cJSON_AddItemToObject(doc, "file_bytes", cli_json_u64(fi->file_bytes));
+  cJSON_AddItemToObject(doc, "payload_bytes", cli_json_u64(fi->payload_bytes));
+  cJSON_AddItemToObject(doc, "raw_bytes", cli_json_u64(fi->raw_bytes));
+  cJSON_AddNumberToObject(doc, "ratio", ratio(fi));
+  return doc;
+}
+
+static int print_json(const dump_args *d, const dckpt_file_info *fi,
+                      const dckpt_record *rec, const dckpt_array_info *sel) {
+  cJSON *doc = facts_json(d->file, fi);
+  cJSON *h = cJSON_Parse(dckpt_record_header(rec));
+  cJSON_AddItemToObject(doc, "header",
+                        h ? h : cJSON_CreateString(dckpt_record_header(rec)));
+  cJSON *arrays = cJSON_AddArrayToObject(doc, "arrays");
+  dckpt_array_info a;
+  for (size_t i = 0; i < dckpt_record_count(rec); i++)
+    if (dckpt_record_at(rec, i, &a) == DCKPT_OK)
+      cJSON_AddItemToArray(arrays, array_json(&a));
+  if (sel) {
+    uint64_t count = d->has_head && d->head < sel->nelems ? d->head : sel->nelems;
+    cJSON *o = array_json(sel);
+    cJSON *values = dump_values_json(sel, count);
+    if (!values) {
+      cJSON_Delete(o);
+      cJSON_Delete(doc);
+      cli_error("dump", "%s: out of memory formatting array '%s'", d->file, sel->name);
+      return CLI_EXIT_FAIL;
+    }
+    cJSON_AddBoolToObject(o, "truncated", count < sel->nelems);
+    cJSON_AddItemToObject(o, "values", values);
+    cJSON_AddItemToObject(doc, "array", o);
+  }
+  return cli_json_print("dump", doc);
+}
+
+/* Names the arrays there are when the requested one is missing. */
+static void no_such_array(const char *file, const char *name, const dckpt_record *rec) {
+  cli_buf names = {NULL, 0, 0, false};
+  dckpt_array_info a;
+  for (size_t i = 0; i < dckpt_record_count(rec); i++)
+    if (dckpt_record_at(rec, i, &a) == DCKPT_OK)
+      cli_buf_printf(&names, "%s'%s'", i ? ", " : "", a.name);
+  cli_error("dump", "%s: no array '%s' (it has: %s)", file, name,
+            names.len && !names.failed ? names.data : "no arrays");
+  cli_buf_free(&names);
+}
+
+static int show(const dump_args *d, const dckpt_file_info *fi, const dckpt_record *rec) {
+  dckpt_array_info sel;
+  if (d->array && dckpt_record_find(rec, d->array, &sel) != DCKPT_OK) {
+    no_such_array(d->file, d->array, rec);
+    return CLI_EXIT_FAIL;
+  }
+  if (d->json) return print_json(d, fi, rec, d->array ? &sel : NULL);
+  if (d->array) {
+    dump_print_values(&sel, d->has_head && d->head < sel.nelems ? d->head : sel.nelems,
+                      stdout);
+    return CLI_EXIT_OK;
+  }
+  print_facts(d->file, fi, stdout);
+  print_header(rec, stdout);
+  print_table(rec, stdout);
+  return CLI_EXIT_OK;
+}
+
+static int run_dump(int argc, char **argv) {
+  dump_args d;
+  memset(&d, 0, sizeof d);
+  int ex = parse_args(argc, argv, &d);
+  if (ex != CLI_CONTINUE) return ex;
+  char err[512] = "";
+  dckpt_file_info fi;
+  dckpt_record *rec = NULL;
+  int rc = dckpt_record_stat_file(d.file, &fi, err, sizeof err);
+  if (rc == DCKPT_OK) rc = dckpt_record_load_file(d.file, &rec, err, sizeof err);
+  if (rc != DCKPT_OK) {
+    if (err[0])
+      cli_error("dump", "%s (%s)", err, dckpt_err_name(rc));
+    else
+      cli_error("dump", "%s: %s (%s)", d.file, dckpt_strerror(rc), dckpt_err_name(rc));
+    return CLI_EXIT_FAIL;
+  }
+  ex = show(&d, &fi, rec);
+  dckpt_record_free(rec);
+  return ex;
+}
+
+const cli_command cli_cmd_dump = {
+    "dump", "show a record file: header facts, arrays, values", dump_help, run_dump};

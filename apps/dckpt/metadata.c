@@ -1,0 +1,135 @@
+/* dckpt metadata: shows metadata.json, and merges keys into its
+ * benchmark_metadata object. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char metadata_help[] =
+    "Usage: dckpt metadata DIR [--set KEY=VALUE]...\n"
+    "\n"
+    "Prints the run's metadata.json (as loaded and checked by the store),\n"
+    "pretty-printed: n_trials, algorithms, benchmark_metadata, rng_seed,\n"
+    "format_version.\n"
+    "\n"
+    "Options:\n"
+    "  --set KEY=VALUE  merge KEY into benchmark_metadata (repeatable; a later\n"
+    "                   value wins), then print the result. VALUE is taken as\n"
+    "                   JSON when it parses as JSON (42, 1.5, true, null,\n"
+    "                   \"text\", [1,2], {\"a\":1}), otherwise as a string.\n"
+    "                   Needs the lock: refused while a run holds DIR.\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "Exit status: 0 printed (and set), 1 failed, 2 usage error.\n";
+
+/* Adds KEY=VALUE to `obj`, replacing an earlier KEY. */
+static int add_setting(cJSON *obj, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  if (!eq || eq == arg)
+    return cli_usage_error("metadata",
+                           "--set '%s': expected KEY=VALUE with a non-empty KEY", arg);
+  size_t klen = (size_t)(eq - arg);
+  char *key = malloc(klen + 1);
+  if (!key) return cli_usage_error("metadata", "out of memory");
+  memcpy(key, arg, klen);
+  key[klen] = '\0';
+  const char *value = eq + 1;
+  cJSON *item = cJSON_ParseWithOpts(value, NULL, 1);
+  if (!item) item = cJSON_CreateString(value);
+  cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+  cJSON_AddItemToObject(obj, key, item);
+  free(key);
+  return CLI_EXIT_OK;
+}
+
+static cJSON *algorithms_json(const dckpt_metadata *m) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t a = 0; a < m->n_algorithms; a++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", m->algorithms[a].name);
+    cJSON_AddItemToObject(o, "iterations", cli_json_i64(m->algorithms[a].iterations));
+    cJSON_AddItemToObject(o, "index", cli_json_u64((uint64_t)a));
+    cJSON_AddItemToArray(arr, o);
+  }
+  return arr;
+}
+
+static cJSON *metadata_json(const dckpt_metadata *m) {
+  cJSON *doc = cJSON_CreateObject();
+  cJSON_AddItemToObject(doc, "n_trials", cli_json_i64(m->n_trials));
+  cJSON_AddItemToObject(doc, "algorithms", algorithms_json(m));
+  const char *bm = m->benchmark_metadata ? m->benchmark_metadata : "{}";
+  cJSON *user = cJSON_Parse(bm);
+  cJSON_AddItemToObject(doc, "benchmark_metadata", user ? user : cJSON_CreateString(bm));
+  cJSON_AddItemToObject(doc, "rng_seed",
+                        m->has_seed ? cli_json_u64(m->rng_seed) : cJSON_CreateNull());
+  cJSON_AddNumberToObject(doc, "format_version", m->format_version);
+  return doc;
+}
+
+static int show(dckpt_store *store, const char *dir) {
+  dckpt_metadata *meta = NULL;
+  int rc = dckpt_store_load_metadata(store, &meta);
+  if (rc != DCKPT_OK) {
+    cli_store_error("metadata", store, dir, rc);
+    return CLI_EXIT_FAIL;
+  }
+  cJSON *doc = metadata_json(meta);
+  dckpt_metadata_free(meta);
+  return cli_json_print("metadata", doc);
+}
+
+static int apply(dckpt_store *store, const char *dir, const cJSON *settings) {
+  char *text = cJSON_PrintUnformatted(settings);
+  if (!text) {
+    cli_error("metadata", "out of memory");
+    return CLI_EXIT_FAIL;
+  }
+  int rc = dckpt_store_append_metadata(store, text);
+  cJSON_free(text);
+  if (rc != DCKPT_OK) {
+    cli_store_error("metadata", store, dir, rc);
+    return CLI_EXIT_FAIL;
+  }
+  return CLI_EXIT_OK;
+}
+
+static int parse_args(int argc, char **argv, const char **dir, cJSON *settings) {
+  for (int i = 1; i < argc; i++) {
+    const char *value = NULL;
+    int m;
+    if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_metadata);
+    if ((m = cli_option_value("metadata", argc, argv, &i, "--set", &value)) != 0) {
+      if (m < 0 || add_setting(settings, value) != CLI_EXIT_OK) return CLI_EXIT_USAGE;
+    } else if (cli_positional("metadata", argv[i], dir) != CLI_EXIT_OK) {
+      return CLI_EXIT_USAGE;
+    }
+  }
+  if (!*dir) return cli_usage_error("metadata", "missing checkpoint directory DIR");
+  return CLI_CONTINUE;
+}
+
+static int run_metadata(int argc, char **argv) {
+  const char *dir = NULL;
+  cJSON *settings = cJSON_CreateObject();
+  if (!settings) {
+    cli_error("metadata", "out of memory");
+    return CLI_EXIT_FAIL;
+  }
+  int ex = parse_args(argc, argv, &dir, settings);
+  if (ex == CLI_CONTINUE) {
+    bool set = settings->child != NULL;
+    dckpt_store *store = NULL;
+    ex =
+        cli_open_store("metadata", dir, set ? DCKPT_OPEN_WRITE : DCKPT_OPEN_READ, &store);
+    if (ex == CLI_EXIT_OK && set) ex = apply(store, dir, settings);
+    if (ex == CLI_EXIT_OK) ex = show(store, dir);
+    dckpt_store_close(store);
+  }
+  cJSON_Delete(settings);
+  return ex;
+}
+
+const cli_command cli_cmd_metadata = {
+    "metadata", "print metadata.json; --set KEY=VALUE merges user keys", metadata_help,
+    run_metadata};

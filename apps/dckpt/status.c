@@ -1,0 +1,187 @@
+/* dckpt status: where every (algorithm, trial) of a run stands, from the
+ * progress and completion markers only (no checkpoint is read). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+static const char status_help[] =
+    "Usage: dckpt status DIR [--json] [--trials]\n"
+    "\n"
+    "Shows the progress of the run in checkpoint directory DIR: per algorithm\n"
+    "the trials complete / in progress / not started and the iterations done\n"
+    "against those planned, the totals, whether metrics are computed, and the\n"
+    "holder of the lock if a run holds it. Reads only the progress and\n"
+    "completion markers, never a checkpoint.\n"
+    "\n"
+    "Options:\n"
+    "  --trials    also list every trial (shown anyway for at most 24 trials)\n"
+    "  --json      print one JSON document instead (schema in docs/cli.md)\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "Exit status: 0 shown, 1 DIR could not be read or some trial's markers\n"
+    "are unreadable (those are shown as \"unreadable\" and named on stderr;\n"
+    "run 'dckpt verify'), 2 usage error.\n";
+
+const char *status_trial_state(const status_view *v, size_t i) {
+  if (v->errors[i]) return "unreadable";
+  switch (v->trials[i].state) {
+  case DCKPT_TRIAL_COMPLETE: return "complete";
+  case DCKPT_TRIAL_IN_PROGRESS: return "in progress";
+  case DCKPT_TRIAL_NOT_STARTED: return "not started";
+  }
+  return "unknown";
+}
+
+const char *status_run_state(const status_counts *total) {
+  int64_t n =
+      total->complete + total->in_progress + total->not_started + total->unreadable;
+  if (total->complete == n) return "complete";
+  if (total->not_started == n) return "not started";
+  return "in progress";
+}
+
+/* Adds one trial to the counts. A complete trial counts all planned
+ * iterations; one in progress counts last_iteration + 1 (at most planned). */
+static void count_trial(status_counts *c, const dckpt_trial_status *t, bool unreadable,
+                        int64_t planned) {
+  int64_t done = 0;
+  if (unreadable) {
+    c->unreadable++;
+  } else if (t->state == DCKPT_TRIAL_COMPLETE) {
+    c->complete++;
+    done = planned;
+  } else if (t->state == DCKPT_TRIAL_IN_PROGRESS) {
+    c->in_progress++;
+    done = t->last_iteration + 1 < planned ? t->last_iteration + 1 : planned;
+  } else {
+    c->not_started++;
+  }
+  c->iterations_done += done > 0 ? done : 0;
+  c->iterations_planned += planned;
+}
+
+static void add_counts(status_counts *sum, const status_counts *c) {
+  sum->complete += c->complete;
+  sum->in_progress += c->in_progress;
+  sum->not_started += c->not_started;
+  sum->unreadable += c->unreadable;
+  sum->iterations_done += c->iterations_done;
+  sum->iterations_planned += c->iterations_planned;
+}
+
+static int allocate_view(status_view *v) {
+  size_t n_algs = v->meta->n_algorithms;
+  int64_t n_trials = v->meta->n_trials;
+  if (n_trials < 0) {
+    cli_error("status", "%s: metadata.json: n_trials is negative (%lld)", v->dir,
+              (long long)n_trials);
+    return CLI_EXIT_FAIL;
+  }
+  size_t cells = n_algs * (size_t)n_trials;
+  if (n_algs && (uint64_t)n_trials > SIZE_MAX / sizeof(dckpt_trial_status) / n_algs) {
+    cli_error("status", "%s: metadata.json: %zu algorithms x %lld trials is too many",
+              v->dir, n_algs, (long long)n_trials);
+    return CLI_EXIT_FAIL;
+  }
+  v->trials = calloc(cells ? cells : 1, sizeof *v->trials);
+  v->errors = calloc(cells ? cells : 1, sizeof *v->errors);
+  v->algs = calloc(n_algs ? n_algs : 1, sizeof *v->algs);
+  if (!v->trials || !v->errors || !v->algs) {
+    cli_error("status", "out of memory for %zu trial states", cells);
+    return CLI_EXIT_FAIL;
+  }
+  return CLI_EXIT_OK;
+}
+
+/* A trial whose markers cannot be read is shown as unreadable, with the
+ * reason on stderr, and the others are still shown. */
+static int collect_trials(status_view *v, dckpt_store *store) {
+  int64_t n_trials = v->meta->n_trials;
+  for (size_t a = 0; a < v->meta->n_algorithms; a++) {
+    int64_t planned = v->meta->algorithms[a].iterations;
+    for (int64_t t = 0; t < n_trials; t++) {
+      size_t i = a * (size_t)n_trials + (size_t)t;
+      int rc = dckpt_store_trial_status(store, (int64_t)a, t, &v->trials[i]);
+      if (rc == DCKPT_ENOMEM) {
+        cli_store_error("status", store, v->dir, rc);
+        return CLI_EXIT_FAIL;
+      }
+      if (rc != DCKPT_OK) {
+        cli_store_error("status", store, v->dir, rc);
+        const char *msg = dckpt_store_errmsg(store);
+        v->errors[i] = strdup(msg && msg[0] ? msg : dckpt_strerror(rc));
+        if (!v->errors[i]) return CLI_EXIT_FAIL;
+      }
+      count_trial(&v->algs[a], &v->trials[i], v->errors[i] != NULL, planned);
+    }
+    add_counts(&v->total, &v->algs[a]);
+  }
+  return CLI_EXIT_OK;
+}
+
+static int collect(status_view *v, dckpt_store *store) {
+  int rc = dckpt_store_load_metadata(store, &v->meta);
+  if (rc != DCKPT_OK) {
+    cli_store_error("status", store, v->dir, rc);
+    return CLI_EXIT_FAIL;
+  }
+  int ex = allocate_view(v);
+  if (ex == CLI_EXIT_OK) ex = collect_trials(v, store);
+  if (ex != CLI_EXIT_OK) return ex;
+  rc = dckpt_store_metrics_computed(store, &v->metrics_computed);
+  if (rc != DCKPT_OK) {
+    cli_store_error("status", store, v->dir, rc);
+    return CLI_EXIT_FAIL;
+  }
+  cli_lock_read(v->dir, &v->lock);
+  return CLI_EXIT_OK;
+}
+
+static void view_free(status_view *v) {
+  size_t cells = v->meta ? v->meta->n_algorithms * (size_t)v->meta->n_trials : 0;
+  for (size_t i = 0; v->errors && i < cells; i++)
+    free(v->errors[i]);
+  free(v->errors);
+  free(v->trials);
+  free(v->algs);
+  cli_lock_free(&v->lock);
+  dckpt_metadata_free(v->meta);
+}
+
+static int run_status(int argc, char **argv) {
+  const char *dir = NULL;
+  bool json = false, trials = false;
+  for (int i = 1; i < argc; i++) {
+    if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_status);
+    if (strcmp(argv[i], "--json") == 0)
+      json = true;
+    else if (strcmp(argv[i], "--trials") == 0)
+      trials = true;
+    else if (cli_positional("status", argv[i], &dir) != CLI_EXIT_OK)
+      return CLI_EXIT_USAGE;
+  }
+  if (!dir) return cli_usage_error("status", "missing checkpoint directory DIR");
+
+  dckpt_store *store = NULL;
+  int ex = cli_open_store("status", dir, DCKPT_OPEN_READ, &store);
+  if (ex != CLI_EXIT_OK) return ex;
+  status_view v;
+  memset(&v, 0, sizeof v);
+  v.dir = dir;
+  ex = collect(&v, store);
+  dckpt_store_close(store);
+  if (ex == CLI_EXIT_OK) {
+    if (json)
+      ex = status_print_json(&v);
+    else
+      status_print_text(&v, trials, stdout);
+    if (ex == CLI_EXIT_OK && v.total.unreadable > 0) ex = CLI_EXIT_FAIL;
+  }
+  view_free(&v);
+  return ex;
+}
+
+const cli_command cli_cmd_status = {
+    "status", "progress of every algorithm and trial, metrics, lock", status_help,
+    run_status};

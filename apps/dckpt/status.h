@@ -1,0 +1,50 @@
+/* Internals of `dckpt status`: the collected view of a run and the lock. */
+#ifndef DCKPT_CLI_STATUS_H
+#define DCKPT_CLI_STATUS_H
+
+#include "cli.h"
+
+/* What DIR/dckpt.lock says, read directly (the store API has no query for it). */
+typedef struct cli_lock_info {
+  bool present;
+  cJSON *json;     /* the lock file's object, or NULL */
+  char *raw;       /* its text when it is not a JSON object */
+  int stale;       /* 1 holder gone (same host), 0 holder alive, -1 unknown */
+  char error[256]; /* why the lock file could not be read ("" when it could) */
+} cli_lock_info;
+
+void cli_lock_read(const char *dir, cli_lock_info *lock);
+void cli_lock_free(cli_lock_info *lock);
+/** One line "lock: ..." for the text report. */
+void cli_lock_print(const cli_lock_info *lock, FILE *out);
+/** null when no lock, else the lock object plus "stale" (true/false/null). */
+cJSON *cli_lock_to_json(const cli_lock_info *lock);
+
+/* Counts for one algorithm or for the whole run. */
+typedef struct status_counts {
+  int64_t complete, in_progress, not_started;
+  int64_t unreadable; /* markers that could not be read (corrupt JSON, ...) */
+  int64_t iterations_done, iterations_planned;
+} status_counts;
+
+typedef struct status_view {
+  const char *dir;
+  dckpt_metadata *meta;
+  dckpt_trial_status *trials; /* [alg * n_trials + trial] */
+  char **errors;              /* same index: why a trial is unreadable, or NULL */
+  status_counts *algs;        /* per algorithm */
+  status_counts total;
+  bool metrics_computed;
+  cli_lock_info lock;
+} status_view;
+
+/** Name of trial `i`'s state: "complete", "in progress", "not started" or
+ *  "unreadable". */
+const char *status_trial_state(const status_view *v, size_t i);
+/** Overall state: "complete", "in progress" or "not started". */
+const char *status_run_state(const status_counts *total);
+
+void status_print_text(const status_view *v, bool trials, FILE *out);
+int status_print_json(const status_view *v);
+
+#endif

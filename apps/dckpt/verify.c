@@ -1,0 +1,102 @@
+/* dckpt verify: checks every record checksum, JSON file and marker of a
+ * checkpoint directory through dckpt_store_verify(), which repairs nothing. */
+#include <string.h>
+
+#include "cli.h"
+
+static const char verify_help[] =
+    "Usage: dckpt verify DIR [--json]\n"
+    "\n"
+    "Verifies checkpoint directory DIR: the checksum and structure of every\n"
+    "record file, every JSON file, and that the checkpoint each progress.json\n"
+    "and complete.json names exists and verifies. Prints one line per problem,\n"
+    "\"PATH: REASON [CODE]\", then a summary. Nothing is moved or repaired.\n"
+    "\n"
+    "Options:\n"
+    "  --json      print {\"dir\", \"clean\", \"n_bad\", \"problems\": [{\"path\",\n"
+    "              \"code\", \"reason\"}]} instead\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "Exit status: 0 clean, 1 problems found, 2 usage error or DIR could not be\n"
+    "verified at all.\n";
+
+typedef struct verify_ctx {
+  bool json, color;
+  cJSON *problems;
+} verify_ctx;
+
+/* The reason without a leading "'PATH': ", which the line already shows. */
+static const char *strip_path(const char *reason, const char *path) {
+  size_t n = strlen(path);
+  if (reason[0] == '\'' && strncmp(reason + 1, path, n) == 0 &&
+      strncmp(reason + 1 + n, "': ", 3) == 0 && reason[n + 4])
+    return reason + n + 4;
+  return reason;
+}
+
+static void report(void *ctx, const char *path, int status, const char *reason) {
+  verify_ctx *vc = ctx;
+  if (!path) path = "?";
+  reason = reason && reason[0] ? strip_path(reason, path) : dckpt_strerror(status);
+  if (vc->json) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "path", path);
+    cJSON_AddStringToObject(o, "code", dckpt_err_name(status));
+    cJSON_AddStringToObject(o, "reason", reason);
+    cJSON_AddItemToArray(vc->problems, o);
+    return;
+  }
+  printf("%s%s%s: %s [%s]\n", cli_sgr(vc->color, CLI_RED), path, cli_sgr(vc->color, "0"),
+         reason, dckpt_err_name(status));
+}
+
+static int print_summary(const char *dir, verify_ctx *vc, size_t n_bad) {
+  if (vc->json) {
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "dir", dir);
+    cJSON_AddBoolToObject(doc, "clean", n_bad == 0);
+    cJSON_AddItemToObject(doc, "n_bad", cli_json_u64(n_bad));
+    cJSON_AddItemToObject(doc, "problems", vc->problems);
+    vc->problems = NULL;
+    if (cli_json_print("verify", doc) != CLI_EXIT_OK) return CLI_EXIT_USAGE;
+  } else if (n_bad == 0) {
+    printf("%s: clean, no problems found\n", dir);
+  } else {
+    printf("%s: %zu problem%s found\n", dir, n_bad, n_bad == 1 ? "" : "s");
+  }
+  return n_bad == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+static int run_verify(int argc, char **argv) {
+  const char *dir = NULL;
+  verify_ctx vc = {false, false, NULL};
+  for (int i = 1; i < argc; i++) {
+    if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_verify);
+    if (strcmp(argv[i], "--json") == 0)
+      vc.json = true;
+    else if (cli_positional("verify", argv[i], &dir) != CLI_EXIT_OK)
+      return CLI_EXIT_USAGE;
+  }
+  if (!dir) return cli_usage_error("verify", "missing checkpoint directory DIR");
+  dckpt_store *store = NULL;
+  if (cli_open_store("verify", dir, DCKPT_OPEN_READ, &store) != CLI_EXIT_OK)
+    return CLI_EXIT_USAGE;
+  vc.color = !vc.json && cli_use_color(stdout);
+  vc.problems = vc.json ? cJSON_CreateArray() : NULL;
+  size_t n_bad = 0;
+  int rc = dckpt_store_verify(store, report, &vc, &n_bad);
+  int ex;
+  if (rc != DCKPT_OK) {
+    cli_store_error("verify", store, dir, rc);
+    ex = CLI_EXIT_USAGE;
+  } else {
+    ex = print_summary(dir, &vc, n_bad);
+  }
+  cJSON_Delete(vc.problems);
+  dckpt_store_close(store);
+  return ex;
+}
+
+const cli_command cli_cmd_verify = {
+    "verify", "check every checksum, JSON file and marker; repair nothing", verify_help,
+    run_verify};

@@ -1,0 +1,16 @@
+# Black-box tests of the dckpt command-line tool (apps/dckpt): a fixture
+# program builds a real checkpoint directory through the public API, then
+# tests/cli/cli_test.sh runs one case per CTest entry against the binary.
+if(TARGET dckpt-cli)
+  dckpt_add_test_exe(cli_fixture SOURCES cli/make_fixture.c)
+  set(DCKPT_CLI_CASES
+    help usage status status_json status_lock verify_clean verify_corrupt
+    dump dump_json backup clear clear_tty lock_live size metadata)
+  foreach(c ${DCKPT_CLI_CASES})
+    add_test(NAME cli.${c}
+      COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh ${c}
+              $<TARGET_FILE:dckpt-cli> $<TARGET_FILE:cli_fixture>
+              ${DCKPT_TEST_TMP}/cli.${c})
+    set_tests_properties(cli.${c} PROPERTIES LABELS cli TIMEOUT 120)
+  endforeach()
+endif()

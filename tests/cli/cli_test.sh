@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# Black-box tests of the dckpt command-line tool, one CTest entry per case.
+#
+#   usage: cli_test.sh CASE DCKPT_BIN FIXTURE_BIN WORKDIR
+#
+# Each case builds a fresh checkpoint directory with FIXTURE_BIN (see
+# make_fixture.c for what it holds) under WORKDIR, runs dckpt and checks output
+# and exit codes. Any failed check ends the case with exit 1.
+set -u
+
+CASE=$1
+DCKPT=$2
+FIXTURE=$3
+WORK=$4
+PY=${PYTHON:-/usr/bin/python3}
+export NO_COLOR=1
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+DIR=$WORK/ckpt
+OUT=$WORK/out.txt
+ERR=$WORK/err.txt
+
+fail() {
+  echo "FAIL [$CASE]: $*" >&2
+  echo "--- stdout:" >&2
+  cat "$OUT" >&2 2>/dev/null
+  echo "--- stderr:" >&2
+  cat "$ERR" >&2 2>/dev/null
+  exit 1
+}
+
+# run EXPECTED_EXIT ARGS...: runs dckpt, keeps stdout in $OUT and stderr in $ERR.
+run() {
+  local want=$1
+  shift
+  "$DCKPT" "$@" >"$OUT" 2>"$ERR" </dev/null
+  local got=$?
+  [ "$got" -eq "$want" ] || fail "dckpt $* exited $got, wanted $want"
+}
+
+# has FILE TEXT: FILE contains TEXT (fixed string).
+has() { grep -qF -- "$2" "$1" || fail "$(basename "$1") lacks: $2"; }
+hasnt() { ! grep -qF -- "$2" "$1" || fail "$(basename "$1") unexpectedly has: $2"; }
+# matches FILE REGEX (extended).
+matches() { grep -qE -- "$2" "$1" || fail "$(basename "$1") does not match: $2"; }
+# py SCRIPT: runs a Python check on stdin = $OUT; a failed assert fails the case.
+py() { "$PY" -c "$1" <"$OUT" || fail "python check failed: $1"; }
+
+make_fixture() { "$FIXTURE" "$DIR" || fail "fixture program failed"; }
+
+CKPT=$DIR/algorithm_0/trial_1/checkpoint_0000009.dckpt
+
+case_help() {
+  run 0 --help
+  for c in status verify dump backup clear size metadata; do has "$OUT" "  $c "; done
+  has "$OUT" "Exit status"
+  for c in status verify dump backup clear size metadata; do
+    run 0 "$c" --help
+    has "$OUT" "Usage: dckpt $c"
+  done
+  run 0 help dump
+  has "$OUT" "--head N"
+  run 0 --version
+  matches "$OUT" '^dckpt [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+case_usage() {
+  make_fixture
+  run 2
+  has "$ERR" "Usage: dckpt COMMAND"
+  run 2 frobnicate
+  has "$ERR" "unknown command 'frobnicate'"
+  run 2 --frob
+  has "$ERR" "unknown option '--frob'"
+  run 2 status
+  has "$ERR" "missing checkpoint directory"
+  run 2 status "$DIR" --bogus
+  has "$ERR" "unknown option '--bogus'"
+  run 2 status "$DIR" "$DIR"
+  has "$ERR" "unexpected argument"
+  run 2 dump "$CKPT" --head 3
+  has "$ERR" "--head"
+  run 2 dump "$CKPT" --array x --head many
+  has "$ERR" "'many'"
+  run 2 dump "$CKPT" --array
+  has "$ERR" "needs a value"
+  run 2 metadata "$DIR" --set novalue
+  has "$ERR" "KEY=VALUE"
+  run 2 metadata "$DIR" --set =1
+  has "$ERR" "KEY=VALUE"
+}
+
+case_status() {
+  make_fixture
+  run 0 status "$DIR"
+  has "$OUT" "run:       in progress, 2 algorithms x 3 trials, seed 42"
+  has "$OUT" "metrics:   computed"
+  has "$OUT" "lock:      none"
+  # algorithm  iterations  complete  in progress  not started  iterations done
+  matches "$OUT" '^DGD +20 +1/3 +1 +1 +30/60 \(50\.0%\)$'
+  matches "$OUT" '^EXTRA +10 +3/3 +0 +0 +30/30 \(100\.0%\)$'
+  matches "$OUT" '^total +4/6 +1 +1 +60/90 \(66\.7%\)$'
+  # 6 trials: the per-trial table is shown without --trials.
+  matches "$OUT" '^DGD +0 +complete +19$'
+  matches "$OUT" '^DGD +1 +in progress +9$'
+  matches "$OUT" '^DGD +2 +not started +-$'
+  matches "$OUT" '^EXTRA +2 +complete +9$'
+  run 0 status "$DIR" --trials
+  matches "$OUT" '^DGD +1 +in progress +9$'
+  run 1 status "$WORK/missing"
+  has "$ERR" "$WORK/missing"
+  has "$ERR" "No such file or directory"
+  mkdir "$WORK/empty"
+  run 1 status "$WORK/empty"
+  has "$ERR" "metadata.json"
+}
+
+case_status_json() {
+  make_fixture
+  run 0 status "$DIR" --json
+  py '
+import json, sys
+d = json.load(sys.stdin)
+assert d["state"] == "in progress", d["state"]
+assert d["n_trials"] == 3 and d["rng_seed"] == 42
+assert d["metrics_computed"] is True and d["lock"] is None
+t = d["totals"]
+assert (t["trials_complete"], t["trials_in_progress"], t["trials_not_started"]) == (4, 1, 1), t
+assert (t["iterations_done"], t["iterations_planned"]) == (60, 90), t
+a = {x["name"]: x for x in d["algorithms"]}
+assert [x["name"] for x in d["algorithms"]] == ["DGD", "EXTRA"]
+assert a["DGD"]["index"] == 0 and a["DGD"]["iterations"] == 20
+assert [(x["trial"], x["state"], x["last_iteration"]) for x in a["DGD"]["trials"]] == \
+    [(0, "complete", 19), (1, "in progress", 9), (2, "not started", -1)], a["DGD"]["trials"]
+assert a["EXTRA"]["trials_complete"] == 3 and a["EXTRA"]["iterations_done"] == 30
+'
+}
+
+# A lock file written by hand: one naming another host, then one naming a
+# process of this host that is gone.
+case_status_lock() {
+  make_fixture
+  printf '{"host":"elsewhere.example","pid":4242,"job_id":"987","started":"2024-05-01T10:00:00Z"}' \
+    >"$DIR/dckpt.lock"
+  run 0 status "$DIR"
+  has "$OUT" "lock:      held by host elsewhere.example, pid 4242, job 987, since 2024-05-01T10:00:00Z"
+  hasnt "$OUT" "stale"
+  run 0 status "$DIR" --json
+  py '
+import json, sys
+l = json.load(sys.stdin)["lock"]
+assert l["host"] == "elsewhere.example" and l["pid"] == 4242 and l["job_id"] == "987", l
+assert l["stale"] is None, l
+'
+  sh -c 'exit 0' &
+  local dead=$!
+  wait "$dead"
+  printf '{"host":"%s","pid":%d,"job_id":null,"started":1714557600}' "$("$PY" -c 'import socket; print(socket.gethostname())')" "$dead" \
+    >"$DIR/dckpt.lock"
+  run 0 status "$DIR"
+  has "$OUT" "pid $dead, since 2024-05-0"
+  has "$OUT" "(stale: that process is gone)"
+  run 0 status "$DIR" --json
+  py 'import json, sys; assert json.load(sys.stdin)["lock"]["stale"] is True'
+}
+
+case_verify_clean() {
+  make_fixture
+  run 0 verify "$DIR"
+  has "$OUT" "$DIR: clean, no problems found"
+  run 0 verify "$DIR" --json
+  py 'import json, sys; d = json.load(sys.stdin); assert d["clean"] and d["n_bad"] == 0 and d["problems"] == []'
+  run 2 verify "$WORK/missing"
+  has "$ERR" "$WORK/missing"
+}
+
+case_verify_corrupt() {
+  make_fixture
+  local bad_ckpt=$DIR/algorithm_1/trial_0/checkpoint_0000009.dckpt
+  local bad_progress=$DIR/algorithm_0/trial_1/progress.json
+  "$PY" - "$bad_ckpt" <<'EOF' || fail "could not flip a byte"
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0xFF
+open(p, "wb").write(b)
+EOF
+  truncate -s 7 "$bad_progress" || fail "could not truncate"
+  run 1 verify "$DIR"
+  has "$OUT" "$bad_ckpt"
+  has "$OUT" "$bad_progress"
+  matches "$OUT" '^.*: [0-9]+ problems found$'
+  run 1 verify "$DIR" --json
+  "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+paths = {p["path"] for p in d["problems"]}
+assert not d["clean"] and d["n_bad"] == len(d["problems"]) >= 2, d
+assert sys.argv[1] in paths and sys.argv[2] in paths, paths
+' "$bad_ckpt" "$bad_progress" <"$OUT" || fail "verify --json check"
+  run 1 dump "$bad_ckpt"
+  has "$ERR" "$bad_ckpt"
+}
+
+case_dump() {
+  make_fixture
+  run 0 dump "$CKPT"
+  has "$OUT" "file:           $CKPT"
+  matches "$OUT" '^format version: [0-9]+$'
+  has "$OUT" "compression:    zstd, level 3"
+  has "$OUT" "arrays:         5"
+  matches "$OUT" '^payload: +[0-9]+ bytes stored, [0-9]+ bytes raw \(ratio [0-9.]+\)$'
+  has "$OUT" '"alg": "DGD"'
+  matches "$OUT" '^x +f64 +\[2, 3\] +48$'
+  matches "$OUT" '^rng +u64 +\[4\] +32$'
+  matches "$OUT" '^f +f32 +\[3\] +12$'
+  matches "$OUT" '^iteration +i64 +\[\] +8$'
+  matches "$OUT" '^note +bytes +\[5\] +5$'
+  # Values with full precision, one row per last dimension.
+  run 0 dump "$CKPT" --array x
+  "$PY" -c '
+import sys
+x = [9 + 0.1, 1 / 3, 2 / 3, 1e-300, -2.5, 1.0]
+want = " ".join("%.17g" % v for v in x[:3]) + "\n" + " ".join("%.17g" % v for v in x[3:]) + "\n"
+got = sys.stdin.read()
+assert got == want, (got, want)
+' <"$OUT" || fail "values of x"
+  run 0 dump "$CKPT" --array rng
+  [ "$(cat "$OUT")" = "$(printf '18446744073709551615\n1\n2\n9')" ] || fail "values of rng"
+  run 0 dump "$CKPT" --array f
+  [ "$(cat "$OUT")" = "$(printf '0.100000001\n1.5\n-3.25')" ] || fail "values of f"
+  run 0 dump "$CKPT" --array iteration
+  [ "$(cat "$OUT")" = "9" ] || fail "scalar iteration"
+  run 0 dump "$CKPT" --array note
+  [ "$(cat "$OUT")" = "$(printf '104\n101\n108\n108\n111')" ] || fail "bytes of note"
+  run 0 dump "$CKPT" --array x --head 2
+  [ "$(cat "$OUT")" = "9.0999999999999996 0.33333333333333331" ] || fail "--head 2"
+  run 0 dump "$CKPT" --array=rng --head=0
+  [ ! -s "$OUT" ] || fail "--head 0 printed something"
+  run 1 dump "$CKPT" --array nosuch
+  has "$ERR" "no array 'nosuch'"
+  has "$ERR" "'x'"
+  run 1 dump "$WORK/missing.dckpt"
+  has "$ERR" "$WORK/missing.dckpt"
+  run 1 dump "$DIR/metadata.json"
+  has "$ERR" "metadata.json"
+  run 0 dump "$DIR/metric_computation.dckpt" --array regret
+  [ "$(cat "$OUT")" = "$(printf '1 0.5 0.25\n2 1 0.5')" ] || fail "metrics values"
+}
+
+case_dump_json() {
+  make_fixture
+  run 0 dump "$CKPT" --json
+  py '
+import json, sys
+d = json.load(sys.stdin)
+assert d["compressed"] is True and d["level"] == 3 and d["n_arrays"] == 5, d
+assert d["header"] == {"alg": "DGD", "trial": 1, "iteration": 9}, d["header"]
+a = {x["name"]: x for x in d["arrays"]}
+assert a["x"]["dtype"] == "f64" and a["x"]["shape"] == [2, 3] and a["x"]["bytes"] == 48
+assert a["iteration"]["shape"] == [] and a["iteration"]["nelems"] == 1
+assert "array" not in d
+'
+  run 0 dump "$CKPT" --json --array rng --head 3
+  py '
+import json, sys
+a = json.load(sys.stdin)["array"]
+assert a["name"] == "rng" and a["values"] == [2**64 - 1, 1, 2] and a["truncated"] is True, a
+'
+  run 0 dump "$CKPT" --json --array x
+  py '
+import json, sys
+a = json.load(sys.stdin)["array"]
+assert a["values"] == [9.1, 1 / 3, 2 / 3, 1e-300, -2.5, 1.0] and a["truncated"] is False, a
+'
+}
+
+case_backup() {
+  make_fixture
+  run 0 backup "$DIR"
+  local zip
+  zip=$(cat "$OUT")
+  case "$zip" in "$WORK"/ckpt_backup_*.zip) ;; *) fail "unexpected archive path $zip" ;; esac
+  [ -f "$zip" ] || fail "archive $zip missing"
+  "$PY" -m zipfile -l "$zip" >"$OUT" 2>"$ERR" || fail "python cannot list $zip"
+  has "$OUT" "metadata.json"
+  has "$OUT" "checkpoint_0000009.dckpt"
+  has "$OUT" "complete.json"
+  run 0 backup "$DIR"
+  [ "$(cat "$OUT")" != "$zip" ] || fail "second backup reused $zip"
+  run 1 backup "$WORK/missing"
+  has "$ERR" "$WORK/missing"
+}
+
+case_clear() {
+  make_fixture
+  run 2 clear "$DIR"
+  has "$ERR" "not a terminal"
+  has "$ERR" "--yes"
+  [ -f "$DIR/metadata.json" ] || fail "clear without --yes removed something"
+  mkdir -p "$WORK/other" && echo keep >"$WORK/other/file.txt"
+  run 1 clear "$WORK/other" --yes
+  has "$ERR" "not a dckpt checkpoint directory"
+  [ -f "$WORK/other/file.txt" ] || fail "clear removed a foreign directory"
+  [ ! -e "$WORK/other/dckpt.lock" ] || fail "clear left a lock in a foreign directory"
+  run 0 clear "$DIR" --yes
+  has "$OUT" "removed $DIR"
+  [ ! -e "$DIR" ] || fail "$DIR still exists after clear --yes"
+  run 1 clear "$DIR" --yes
+  has "$ERR" "$DIR"
+}
+
+# The confirmation prompt, answered on a pseudo-terminal.
+case_clear_tty() {
+  make_fixture
+  local answer
+  for answer in n y; do
+    "$PY" - "$DCKPT" "$DIR" "$answer" >"$OUT" 2>"$ERR" <<'EOF'
+import os, pty, subprocess, sys
+dckpt, d, answer = sys.argv[1:4]
+master, slave = pty.openpty()
+p = subprocess.Popen([dckpt, "clear", d], stdin=slave, stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE)
+os.close(slave)
+os.write(master, (answer + "\n").encode())
+out, err = p.communicate(timeout=30)
+sys.stdout.write(out.decode())
+sys.stderr.write(err.decode())
+sys.exit(p.returncode)
+EOF
+    local rc=$?
+    has "$ERR" "Remove $DIR and all "
+    has "$ERR" " bytes ("
+    has "$ERR" "[y/N]"
+    if [ "$answer" = n ]; then
+      [ "$rc" -eq 1 ] || fail "answer n: exit $rc, wanted 1"
+      has "$ERR" "nothing removed"
+      [ -f "$DIR/metadata.json" ] || fail "answer n removed the directory"
+    else
+      [ "$rc" -eq 0 ] || fail "answer y: exit $rc, wanted 0"
+      [ ! -e "$DIR" ] || fail "answer y left the directory"
+    fi
+  done
+}
+
+# A real lock, held by `clear` while it waits at its prompt (live_lock.py).
+case_lock_live() {
+  make_fixture
+  "$PY" "$(dirname "$0")/live_lock.py" "$DCKPT" "$DIR" >"$OUT" 2>"$ERR" ||
+    fail "live lock checks"
+}
+
+case_size() {
+  make_fixture
+  local want
+  want=$("$PY" -c '
+import os, sys
+print(sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(sys.argv[1]) for f in fs))
+' "$DIR")
+  run 0 size "$DIR" --bytes
+  [ "$(cat "$OUT")" = "$(printf '%s\t%s' "$want" "$DIR")" ] || fail "size --bytes, wanted $want"
+  run 0 size "$DIR"
+  matches "$OUT" "^[0-9]+(\.[0-9])? (B|KiB|MiB)	$DIR\$"
+  run 1 size "$WORK/missing"
+  has "$ERR" "$WORK/missing"
+}
+
+case_metadata() {
+  make_fixture
+  run 0 metadata "$DIR"
+  py '
+import json, sys
+d = json.load(sys.stdin)
+assert d["n_trials"] == 3 and d["rng_seed"] == 42, d
+assert [(a["name"], a["iterations"], a["index"]) for a in d["algorithms"]] == [("DGD", 20, 0), ("EXTRA", 10, 1)]
+assert d["benchmark_metadata"] == {"problem": "quadratic", "agents": 8}, d
+'
+  run 0 metadata "$DIR" --set agents=16 --set tag=hello --set 'obj={"a":[1,2]}' \
+    --set flag=true --set 'quoted="42"' --set ratio=0.5 --set tag=later
+  run 0 metadata "$DIR"
+  py '
+import json, sys
+m = json.load(sys.stdin)["benchmark_metadata"]
+want = {"problem": "quadratic", "agents": 16, "tag": "later", "obj": {"a": [1, 2]},
+        "flag": True, "quoted": "42", "ratio": 0.5}
+assert m == want, m
+'
+  run 1 metadata "$WORK/missing"
+  has "$ERR" "$WORK/missing"
+}
+
+"case_$CASE" || fail "case returned $?"
+echo "ok [$CASE]"
