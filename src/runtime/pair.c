@@ -1,0 +1,189 @@
+/* One (algorithm, trial) pair: restore or create its state, iterate with
+ * checkpoints, metric recording and stop checks, and mark it complete. The
+ * runner's own arrays in every checkpoint carry the RNG, the iteration and the
+ * metric history, so a restored trial continues exactly where it stopped. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/run_ctx.h"
+
+#define KEY_RNG "_dckpt_rng"
+#define KEY_ITER "_dckpt_iteration"
+#define KEY_METRICS "_dckpt_metrics"
+#define KEY_METRICS_ITER "_dckpt_metrics_iter"
+
+typedef struct trial {
+  run_ctx *c;
+  const dckpt_algorithm *alg;
+  dckpt_trial_info info;
+  dckpt_rng rng;
+  void *state;
+  double *metrics;      /* rows x n_metrics */
+  int64_t *metrics_iter;
+  int64_t rows, cap;
+  int64_t saved_iter;   /* newest iteration on disk (-1: none) */
+} trial;
+
+static int fail_at(trial *t, int64_t k, const char *what, int rc) {
+  return run_fail(t->c, DCKPT_ECALLBACK,
+                  "rank %d: algorithm '%s' trial %lld failed at iteration %lld: %s returned %d",
+                  t->c->rank, t->alg->name, (long long)t->info.trial, (long long)k, what, rc);
+}
+
+static int store_fail(trial *t, int rc) {
+  return run_fail(t->c, rc, "rank %d: algorithm '%s' trial %lld: %s", t->c->rank,
+                  t->alg->name, (long long)t->info.trial, dckpt_store_errmsg(t->c->store));
+}
+
+/* Makes room for at least `rows` rows of metrics. */
+static int reserve_metrics(trial *t, int64_t rows) {
+  if (rows <= t->cap) return DCKPT_OK;
+  int64_t cap = t->cap ? 2 * t->cap : 64;
+  if (cap < rows) cap = rows;
+  size_t nm = (size_t)(t->alg->n_metrics > 0 ? t->alg->n_metrics : 1);
+  double *m = realloc(t->metrics, (size_t)cap * nm * sizeof *m);
+  if (m) t->metrics = m;
+  int64_t *mi = realloc(t->metrics_iter, (size_t)cap * sizeof *mi);
+  if (mi) t->metrics_iter = mi;
+  if (!m || !mi) return run_fail(t->c, DCKPT_ENOMEM, "out of memory for metric history");
+  t->cap = cap;
+  return DCKPT_OK;
+}
+
+static int record_metrics(trial *t, int64_t k) {
+  if (t->alg->n_metrics <= 0 || !t->alg->metrics) return DCKPT_OK;
+  int64_t period = t->c->o->metrics_period;
+  if ((k + 1) % period != 0 && k != t->info.iterations - 1) return DCKPT_OK;
+  DCKPT_TRY(reserve_metrics(t, t->rows + 1));
+  double *row = t->metrics + t->rows * t->alg->n_metrics;
+  int rc = t->alg->metrics(&t->info, t->state, k, row);
+  if (rc != 0) return fail_at(t, k, "metrics", rc);
+  t->metrics_iter[t->rows++] = k;
+  return DCKPT_OK;
+}
+
+/* Builds the checkpoint record: the algorithm's arrays plus the runner's. */
+static int build_record(trial *t, int64_t k, dckpt_record **out) {
+  *out = NULL;
+  dckpt_record *r = dckpt_record_create();
+  if (!r) return run_fail(t->c, DCKPT_ENOMEM, "out of memory");
+  int rc = t->alg->save(&t->info, t->state, r);
+  if (rc != 0) {
+    dckpt_record_free(r);
+    return fail_at(t, k, "save", rc);
+  }
+  uint64_t shape[2] = {(uint64_t)t->rows, (uint64_t)(t->alg->n_metrics > 0 ? t->alg->n_metrics : 0)};
+  rc = dckpt_record_put_u64(r, KEY_RNG, t->rng.s, 4);
+  if (!rc) rc = dckpt_record_put(r, KEY_ITER, DCKPT_I64, 0, NULL, &k);
+  if (!rc && t->alg->n_metrics > 0) {
+    rc = dckpt_record_put_ref(r, KEY_METRICS, DCKPT_F64, 2, shape, t->metrics);
+    if (!rc) rc = dckpt_record_put_ref(r, KEY_METRICS_ITER, DCKPT_I64, 1, shape, t->metrics_iter);
+  }
+  if (rc) {
+    dckpt_record_free(r);
+    return run_fail(t->c, rc, "cannot build the checkpoint of '%s' trial %lld: %s",
+                    t->alg->name, (long long)t->info.trial, dckpt_record_errmsg(r));
+  }
+  *out = r;
+  return DCKPT_OK;
+}
+
+static int save_state(trial *t, int64_t k, bool final) {
+  dckpt_record *r = NULL;
+  DCKPT_TRY(build_record(t, k, &r));
+  double t0 = run_now();
+  int rc = final ? dckpt_store_mark_complete(t->c->store, t->info.alg, t->info.trial, k, r)
+                 : dckpt_store_save(t->c->store, t->info.alg, t->info.trial, k, r);
+  run_stop_learn_checkpoint(&t->c->stop, run_now() - t0);
+  dckpt_record_free(r);
+  if (rc != DCKPT_OK) return store_fail(t, rc);
+  t->saved_iter = k;
+  return DCKPT_OK;
+}
+
+/* Restores the runner's arrays and the algorithm's state from a checkpoint. */
+static int restore(trial *t, const dckpt_record *r, int64_t last) {
+  int rc = dckpt_record_get(r, KEY_RNG, DCKPT_U64, t->rng.s, 4);
+  dckpt_array_info mi;
+  if (!rc && t->alg->n_metrics > 0 && dckpt_record_find(r, KEY_METRICS_ITER, &mi) == DCKPT_OK) {
+    rc = reserve_metrics(t, (int64_t)mi.nelems);
+    t->rows = (int64_t)mi.nelems;
+    if (!rc)
+      rc = dckpt_record_get(r, KEY_METRICS, DCKPT_F64, t->metrics,
+                            mi.nelems * (uint64_t)t->alg->n_metrics);
+    if (!rc) rc = dckpt_record_get(r, KEY_METRICS_ITER, DCKPT_I64, t->metrics_iter, mi.nelems);
+  }
+  if (rc != DCKPT_OK)
+    return run_fail(t->c, DCKPT_ECORRUPT,
+                    "checkpoint %lld of '%s' trial %lld lacks the runner's state: %s",
+                    (long long)last, t->alg->name, (long long)t->info.trial,
+                    dckpt_record_errmsg(r));
+  rc = t->alg->load(&t->info, r, &t->state);
+  if (rc != 0) return fail_at(t, last, "load", rc);
+  t->saved_iter = last;
+  return DCKPT_OK;
+}
+
+static void report_work(run_ctx *c, int64_t alg, bool now) {
+  double when = run_now();
+  if (!now && when - c->last_report < 0.5) return;
+  run_sched_add_work(&c->sched, alg, c->unreported);
+  c->unreported = 0;
+  c->last_report = when;
+  run_progress_tick(&c->progress, &c->sched, false);
+}
+
+static int iterate(trial *t, int64_t start) {
+  run_ctx *c = t->c;
+  for (int64_t k = start; k < t->info.iterations; k++) {
+    if (run_should_stop(c, false)) {
+      /* keep what was computed since the last checkpoint */
+      if (k - 1 > t->saved_iter) DCKPT_TRY(save_state(t, k - 1, false));
+      return DCKPT_EINTERRUPTED;
+    }
+    double t0 = run_now();
+    int rc = t->alg->step(&t->info, t->state, k, &t->rng);
+    if (rc != 0) return fail_at(t, k, "step", rc);
+    DCKPT_TRY(record_metrics(t, k));
+    run_stop_learn_iteration(&c->stop, run_now() - t0);
+    c->iterations_run++;
+    c->unreported++;
+    report_work(c, t->info.alg, false);
+    bool due = false;
+    dckpt_store_should_checkpoint(c->store, k, &due);
+    if (due && k < t->info.iterations - 1) DCKPT_TRY(save_state(t, k, false));
+  }
+  return save_state(t, t->info.iterations - 1, true);
+}
+
+int run_pair_execute(run_ctx *c, const run_pair *pair) {
+  trial t;
+  memset(&t, 0, sizeof t);
+  t.c = c;
+  t.alg = &c->algs[pair->alg];
+  t.info = (dckpt_trial_info){pair->alg, pair->trial, c->plan.iterations[pair->alg],
+                              c->problem, t.alg->user};
+  t.saved_iter = -1;
+  dckpt_record *r = NULL;
+  int64_t last = -1;
+  int rc = dckpt_store_load_latest(c->store, pair->alg, pair->trial, &r, &last);
+  if (rc != DCKPT_OK) rc = store_fail(&t, rc);
+  else if (r) rc = restore(&t, r, last);
+  else {
+    dckpt_rng_seed(&t.rng, dckpt_pair_seed(c->o->seed, pair->alg, pair->trial));
+    int crc = t.alg->create(&t.info, &t.rng, &t.state);
+    if (crc != 0) rc = fail_at(&t, 0, "create", crc);
+  }
+  dckpt_record_free(r);
+  if (rc == DCKPT_OK) {
+    c->pairs_run++;
+    rc = iterate(&t, last + 1);
+    if (rc == DCKPT_OK) c->pairs_completed++;
+  }
+  report_work(c, pair->alg, true);
+  if (t.state) t.alg->destroy(&t.info, t.state);
+  free(t.metrics);
+  free(t.metrics_iter);
+  return rc;
+}

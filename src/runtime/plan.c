@@ -1,0 +1,219 @@
+/* Rank 0's set-up: start a new run or check that DIR holds this campaign,
+ * grow it as asked, and list the pairs that still have work, longest first. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/run_ctx.h"
+
+void run_plan_free(run_plan *p) {
+  free(p->iterations);
+  free(p->alg_done);
+  free(p->pending);
+  memset(p, 0, sizeof *p);
+}
+
+/* benchmark_metadata of a new run: the user's object plus what the runtime
+ * must find again on resume (hyperparameters, metrics period). */
+static char *run_metadata_json(const run_ctx *c) {
+  cJSON *bm = NULL;
+  if (c->o->benchmark_metadata) bm = cJSON_Parse(c->o->benchmark_metadata);
+  else bm = cJSON_CreateObject();
+  if (!bm || !cJSON_IsObject(bm)) {
+    cJSON_Delete(bm);
+    return NULL;
+  }
+  cJSON *hp = cJSON_AddObjectToObject(bm, "algorithm_hyperparameters");
+  for (size_t a = 0; hp && a < c->n_algs; a++) {
+    const char *h = c->algs[a].hyperparameters;
+    cJSON *item = h ? cJSON_Parse(h) : cJSON_CreateObject();
+    if (!item) item = cJSON_CreateObject();
+    cJSON_AddItemToObject(hp, c->algs[a].name, item);
+  }
+  cJSON_AddNumberToObject(bm, "metrics_period", (double)c->o->metrics_period);
+  char *text = cJSON_PrintUnformatted(bm);
+  cJSON_Delete(bm);
+  return text;
+}
+
+static int start_new_run(run_ctx *c) {
+  if (!c->user_problem)
+    return run_fail(c, DCKPT_EINVAL, "a new run needs a problem record on rank 0");
+  dckpt_metadata m;
+  memset(&m, 0, sizeof m);
+  m.n_trials = c->o->n_trials + c->o->add_trials;
+  m.n_algorithms = c->n_algs;
+  m.algorithms = calloc(c->n_algs, sizeof *m.algorithms);
+  m.benchmark_metadata = run_metadata_json(c);
+  m.has_seed = true;
+  m.rng_seed = c->o->seed;
+  dckpt_record *initial = dckpt_record_create();
+  int rc = DCKPT_OK;
+  if (!m.algorithms || !initial) rc = run_fail(c, DCKPT_ENOMEM, "out of memory");
+  else if (!m.benchmark_metadata)
+    rc = run_fail(c, DCKPT_EINVAL, "benchmark_metadata must be a JSON object");
+  for (size_t a = 0; rc == DCKPT_OK && a < c->n_algs; a++) {
+    m.algorithms[a].name = c->algs[a].name;
+    m.algorithms[a].iterations = c->algs[a].iterations + c->o->add_iterations;
+  }
+  if (rc == DCKPT_OK) {
+    dckpt_record_set_header(initial, m.benchmark_metadata);
+    rc = dckpt_store_initialize(c->store, &m, initial, c->user_problem);
+    if (rc != DCKPT_OK) run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+  }
+  free(m.algorithms);
+  free(m.benchmark_metadata);
+  dckpt_record_free(initial);
+  return rc;
+}
+
+/* Names the first difference between the stored campaign and the asked one. */
+static int check_same_campaign(run_ctx *c, const dckpt_metadata *m) {
+  const char *dir = c->o->dir;
+  if (m->n_algorithms != c->n_algs)
+    return run_fail(c, DCKPT_EMISMATCH, "'%s' holds a run of %zu algorithms; %zu were asked",
+                    dir, m->n_algorithms, c->n_algs);
+  for (size_t a = 0; a < c->n_algs; a++)
+    if (strcmp(m->algorithms[a].name, c->algs[a].name) != 0)
+      return run_fail(c, DCKPT_EMISMATCH,
+                      "algorithm %zu of the run in '%s' is '%s'; '%s' was asked", a, dir,
+                      m->algorithms[a].name, c->algs[a].name);
+  if (!m->has_seed || m->rng_seed != c->o->seed)
+    return run_fail(c, DCKPT_EMISMATCH, "the run in '%s' has seed %llu; seed %llu was asked",
+                    dir, (unsigned long long)m->rng_seed, (unsigned long long)c->o->seed);
+  cJSON *bm = cJSON_Parse(m->benchmark_metadata);
+  const cJSON *hp = cJSON_GetObjectItemCaseSensitive(bm, "algorithm_hyperparameters");
+  int rc = DCKPT_OK;
+  for (size_t a = 0; rc == DCKPT_OK && a < c->n_algs; a++) {
+    const cJSON *stored = cJSON_GetObjectItemCaseSensitive(hp, c->algs[a].name);
+    cJSON *asked = c->algs[a].hyperparameters ? cJSON_Parse(c->algs[a].hyperparameters)
+                                              : cJSON_CreateObject();
+    if (!stored || !asked || !cJSON_Compare(stored, asked, 1)) {
+      char *s = stored ? cJSON_PrintUnformatted(stored) : NULL;
+      rc = run_fail(c, DCKPT_EMISMATCH,
+                    "hyperparameters of '%s' differ: the run in '%s' has %s; %s was asked",
+                    c->algs[a].name, dir, s ? s : "none",
+                    c->algs[a].hyperparameters ? c->algs[a].hyperparameters : "{}");
+      free(s);
+    }
+    cJSON_Delete(asked);
+  }
+  const cJSON *period = cJSON_GetObjectItemCaseSensitive(bm, "metrics_period");
+  if (rc == DCKPT_OK && cJSON_IsNumber(period) &&
+      (int64_t)period->valuedouble != c->o->metrics_period)
+    rc = run_fail(c, DCKPT_EMISMATCH,
+                  "the run in '%s' records metrics every %lld iterations; %lld was asked", dir,
+                  (long long)period->valuedouble, (long long)c->o->metrics_period);
+  cJSON_Delete(bm);
+  return rc;
+}
+
+/* The stored problem is authoritative; a different one was asked by mistake. */
+static int check_same_problem(run_ctx *c) {
+  if (!c->user_problem) return DCKPT_OK;
+  dckpt_record *stored = NULL;
+  int rc = dckpt_store_load_problem(c->store, &stored);
+  if (rc != DCKPT_OK) return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+  char what[256] = "";
+  if (!run_records_equal(stored, c->user_problem, what, sizeof what))
+    rc = run_fail(c, DCKPT_EMISMATCH, "the problem differs from the one stored in '%s' (%s)",
+                  c->o->dir, what);
+  dckpt_record_free(stored);
+  return rc;
+}
+
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* Grows the stored plan to max(stored, asked) + additions. */
+static int grow(run_ctx *c, const dckpt_metadata *m) {
+  int64_t n_trials = max64(m->n_trials, c->o->n_trials) + c->o->add_trials;
+  bool changed = n_trials != m->n_trials;
+  for (size_t a = 0; a < c->n_algs; a++) {
+    c->plan.iterations[a] =
+        max64(m->algorithms[a].iterations, c->algs[a].iterations) + c->o->add_iterations;
+    changed = changed || c->plan.iterations[a] != m->algorithms[a].iterations;
+  }
+  c->plan.n_trials = n_trials;
+  if (c->o->backup_before_resume) {
+    char *path = NULL;
+    int rc = dckpt_store_backup(c->store, &path);
+    if (rc != DCKPT_OK) return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+    dckpt_free(path);
+  }
+  if (!changed) return DCKPT_OK;
+  int rc = dckpt_store_extend(c->store, n_trials, c->plan.iterations);
+  return rc == DCKPT_OK ? rc : run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+}
+
+static int cmp_pairs(const void *a, const void *b) {
+  const run_pair *x = a, *y = b;
+  if (x->cost != y->cost) return x->cost < y->cost ? 1 : -1;
+  if (x->alg != y->alg) return x->alg < y->alg ? -1 : 1;
+  return (x->trial > y->trial) - (x->trial < y->trial);
+}
+
+/* Lists pairs with work left, from the markers only. */
+static int list_pending(run_ctx *c) {
+  run_plan *p = &c->plan;
+  size_t n = (size_t)p->n_trials * p->n_algs;
+  p->pending = malloc((n + 1) * sizeof *p->pending);
+  if (!p->pending) return run_fail(c, DCKPT_ENOMEM, "out of memory");
+  for (size_t a = 0; a < p->n_algs; a++) {
+    double hint = c->algs[a].cost_hint > 0 ? c->algs[a].cost_hint : 1.0;
+    for (int64_t t = 0; t < p->n_trials; t++) {
+      p->work_total += p->iterations[a];
+      dckpt_trial_status st;
+      int rc = dckpt_store_trial_status(c->store, (int64_t)a, t, &st);
+      if (rc != DCKPT_OK) return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+      if (st.state == DCKPT_TRIAL_COMPLETE) {
+        p->work_done += p->iterations[a];
+        p->alg_done[a] += p->iterations[a];
+        continue;
+      }
+      int64_t start = st.last_iteration + 1;
+      if (start > p->iterations[a]) start = p->iterations[a];
+      p->work_done += start;
+      p->alg_done[a] += start;
+      p->pending[p->n_pending++] =
+          (run_pair){(int64_t)a, t, start, (double)(p->iterations[a] - start) * hint};
+    }
+  }
+  qsort(p->pending, (size_t)p->n_pending, sizeof *p->pending, cmp_pairs);
+  return DCKPT_OK;
+}
+
+int run_plan_rank0(run_ctx *c) {
+  dckpt_metadata *m = NULL;
+  c->plan.n_algs = c->n_algs;
+  c->plan.iterations = calloc(c->n_algs + 1, sizeof *c->plan.iterations);
+  c->plan.alg_done = calloc(c->n_algs + 1, sizeof *c->plan.alg_done);
+  if (!c->plan.iterations || !c->plan.alg_done) return run_fail(c, DCKPT_ENOMEM, "out of memory");
+  int rc = dckpt_store_load_metadata(c->store, &m);
+  if (rc == DCKPT_ENOENT) {
+    if (c->o->mode == DCKPT_RUN_RESUME)
+      return run_fail(c, DCKPT_ENOENT, "'%s' holds no run to resume", c->o->dir);
+    DCKPT_TRY(start_new_run(c));
+    c->plan.n_trials = c->o->n_trials + c->o->add_trials;
+    for (size_t a = 0; a < c->n_algs; a++)
+      c->plan.iterations[a] = c->algs[a].iterations + c->o->add_iterations;
+    return list_pending(c);
+  } else if (rc == DCKPT_OK) {
+    if (c->o->mode == DCKPT_RUN_NEW) {
+      dckpt_metadata_free(m);
+      return run_fail(c, DCKPT_ENOTEMPTY, "'%s' already holds a run; resume it or clear it",
+                      c->o->dir);
+    }
+    c->plan.resumed = true;
+    rc = check_same_campaign(c, m);
+    if (rc == DCKPT_OK) rc = check_same_problem(c);
+  }
+  if (rc != DCKPT_OK) {
+    if (c->status == DCKPT_OK) run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+    dckpt_metadata_free(m);
+    return rc;
+  }
+  rc = grow(c, m);
+  dckpt_metadata_free(m);
+  return rc == DCKPT_OK ? list_pending(c) : rc;
+}

@@ -1,0 +1,265 @@
+/* dckpt_run: set-up on rank 0, agreement, the work loop, and a final status
+ * that every rank returns alike. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/run_ctx.h"
+
+void dckpt_run_options_init(dckpt_run_options *o) {
+  memset(o, 0, sizeof *o);
+  dckpt_store_options_init(&o->store);
+  o->mode = DCKPT_RUN_AUTO;
+  o->n_trials = 1;
+  o->metrics_period = 1;
+  o->deadline_margin = 10.0;
+  o->handle_signals = true;
+  o->progress = 1;
+  o->progress_interval = 30.0;
+}
+
+void run_log(const run_logger *lg, dckpt_log_level level, const char *fmt, ...) {
+  if (!lg->fn || level < lg->min_level) return;
+  char buf[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  lg->fn(lg->ctx, level, buf);
+}
+
+int run_fail(run_ctx *c, int status, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (c->status == DCKPT_OK) {
+    c->status = status;
+    memcpy(c->message, msg, sizeof msg);
+  }
+  run_log(&c->log, status == DCKPT_EINTERRUPTED ? DCKPT_LOG_INFO : DCKPT_LOG_ERROR, "%s",
+            msg);
+  return status;
+}
+
+bool run_records_equal(const dckpt_record *a, const dckpt_record *b, char *what, size_t len) {
+  if (dckpt_record_count(a) != dckpt_record_count(b)) {
+    snprintf(what, len, "%zu arrays against %zu", dckpt_record_count(a), dckpt_record_count(b));
+    return false;
+  }
+  for (size_t i = 0; i < dckpt_record_count(a); i++) {
+    dckpt_array_info x, y;
+    dckpt_record_at(a, i, &x);
+    if (dckpt_record_find(b, x.name, &y) != DCKPT_OK) {
+      snprintf(what, len, "array '%s' is missing", x.name);
+      return false;
+    }
+    if (x.dtype != y.dtype || x.ndim != y.ndim || x.nbytes != y.nbytes ||
+        memcmp(x.shape, y.shape, sizeof x.shape) != 0 ||
+        (x.nbytes && memcmp(x.data, y.data, (size_t)x.nbytes) != 0)) {
+      snprintf(what, len, "array '%s' differs", x.name);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool run_should_stop(run_ctx *c, bool force_poll) {
+  if (c->stopping) return true;
+  double before = c->stop.next_poll;
+  bool local = run_stop_due(&c->stop, force_poll);
+  bool polled = c->stop.next_poll != before; /* a poll was due: look at the others too */
+  if (local) {
+    run_log(&c->log, DCKPT_LOG_WARN, "rank %d: stopping: %s; checkpointing", c->rank,
+              c->stop.reason);
+    run_sched_raise_stop(&c->sched);
+  } else if ((polled || force_poll) && run_sched_stop_raised(&c->sched)) {
+    local = true;
+  }
+  if (local) c->stopping = true;
+  return local;
+}
+
+static int check_arguments(run_ctx *c) {
+  const dckpt_run_options *o = c->o;
+  if (!o->dir || !*o->dir) return run_fail(c, DCKPT_EINVAL, "the run directory is not set");
+  if (c->n_algs == 0) return run_fail(c, DCKPT_EINVAL, "no algorithms to run");
+  if (o->n_trials < 1 && o->mode == DCKPT_RUN_NEW)
+    return run_fail(c, DCKPT_EINVAL, "n_trials must be >= 1, got %lld", (long long)o->n_trials);
+  if (o->add_trials < 0 || o->add_iterations < 0)
+    return run_fail(c, DCKPT_EINVAL, "add_trials and add_iterations must be >= 0");
+  if (o->metrics_period < 1)
+    return run_fail(c, DCKPT_EINVAL, "metrics_period must be >= 1, got %lld",
+                    (long long)o->metrics_period);
+  for (size_t a = 0; a < c->n_algs; a++) {
+    const dckpt_algorithm *al = &c->algs[a];
+    if (!al->name || !*al->name)
+      return run_fail(c, DCKPT_EINVAL, "algorithm %zu has no name", a);
+    if (al->iterations < 1)
+      return run_fail(c, DCKPT_EINVAL, "algorithm '%s' needs iterations >= 1, got %lld",
+                      al->name, (long long)al->iterations);
+    if (!al->create || !al->step || !al->save || !al->load || !al->destroy ||
+        (al->n_metrics > 0 && !al->metrics))
+      return run_fail(c, DCKPT_EINVAL, "algorithm '%s' lacks a callback", al->name);
+    for (size_t b = 0; b < a; b++)
+      if (!strcmp(al->name, c->algs[b].name))
+        return run_fail(c, DCKPT_EINVAL, "duplicate algorithm name '%s'", al->name);
+  }
+  return DCKPT_OK;
+}
+
+/* Every rank takes the worst status seen anywhere and its message. Worse:
+ * errors > ECALLBACK > EINTERRUPTED > OK. */
+static int agree(run_ctx *c) {
+  int rank_of_status = c->status == DCKPT_OK            ? 0
+                       : c->status == DCKPT_EINTERRUPTED ? 1
+                       : c->status == DCKPT_ECALLBACK    ? 2
+                                                         : 3;
+  struct {
+    int severity, rank;
+  } mine = {rank_of_status, c->rank}, worst;
+  if (c->size == 1) {
+    worst = mine;
+  } else {
+    /* MAXLOC breaks ties by the lowest rank: a deterministic messenger. */
+    MPI_Allreduce(&mine, &worst, 1, MPI_2INT, MPI_MAXLOC, c->comm);
+  }
+  int status = c->status;
+  MPI_Bcast(&status, 1, MPI_INT, worst.rank, c->comm);
+  MPI_Bcast(c->message, (int)sizeof c->message, MPI_CHAR, worst.rank, c->comm);
+  c->status = status;
+  return status;
+}
+
+/* Sends rank 0's plan to every rank (in int64 words; costs as doubles). */
+static int share_plan(run_ctx *c) {
+  run_plan *p = &c->plan;
+  int64_t head[5] = {p->n_trials, p->n_pending, p->work_total, p->work_done, p->resumed};
+  MPI_Bcast(head, 5, MPI_INT64_T, 0, c->comm);
+  if (c->rank != 0) {
+    p->n_trials = head[0];
+    p->n_pending = head[1];
+    p->work_total = head[2];
+    p->work_done = head[3];
+    p->resumed = head[4] != 0;
+    p->n_algs = c->n_algs;
+    p->iterations = calloc(c->n_algs + 1, sizeof *p->iterations);
+    p->alg_done = calloc(c->n_algs + 1, sizeof *p->alg_done);
+    p->pending = calloc((size_t)p->n_pending + 1, sizeof *p->pending);
+    if (!p->iterations || !p->alg_done || !p->pending) return DCKPT_ENOMEM;
+  }
+  MPI_Bcast(p->iterations, (int)c->n_algs, MPI_INT64_T, 0, c->comm);
+  MPI_Bcast(p->alg_done, (int)c->n_algs, MPI_INT64_T, 0, c->comm);
+  /* run_pair is four 8-byte fields: send it as bytes in chunks below INT_MAX */
+  size_t bytes = (size_t)p->n_pending * sizeof *p->pending;
+  for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
+    size_t n = bytes - off < ((size_t)1 << 30) ? bytes - off : (size_t)1 << 30;
+    MPI_Bcast((char *)p->pending + off, (int)n, MPI_BYTE, 0, c->comm);
+  }
+  return DCKPT_OK;
+}
+
+static int open_store(run_ctx *c) {
+  dckpt_store_options so = c->o->store;
+  so.flags = DCKPT_OPEN_WRITE;
+  if (c->rank != 0) so.flags |= DCKPT_OPEN_NO_LOCK;
+  else if (c->o->break_lock) so.flags |= DCKPT_OPEN_BREAK_LOCK;
+  int rc = dckpt_store_open(c->o->dir, &so, &c->store);
+  if (rc != DCKPT_OK)
+    return run_fail(c, rc, "rank %d: %s", c->rank,
+                    c->store ? dckpt_store_errmsg(c->store) : "out of memory");
+  return DCKPT_OK;
+}
+
+/* Rank 0 decides the plan; the others learn it and open the store too. */
+static int set_up(run_ctx *c) {
+  int rc = check_arguments(c);
+  if (rc == DCKPT_OK && c->rank == 0) rc = open_store(c);
+  if (rc == DCKPT_OK && c->rank == 0) rc = run_plan_rank0(c);
+  if (agree(c) != DCKPT_OK) return c->status;
+  if (share_plan(c) != DCKPT_OK) run_fail(c, DCKPT_ENOMEM, "out of memory");
+  if (c->status == DCKPT_OK && c->rank != 0) open_store(c);
+  if (c->status == DCKPT_OK && dckpt_store_load_problem(c->store, &c->problem) != DCKPT_OK)
+    run_fail(c, DCKPT_EIO, "rank %d: %s", c->rank, dckpt_store_errmsg(c->store));
+  if (agree(c) != DCKPT_OK) return c->status;
+  if (run_sched_open(&c->sched, c->comm, c->n_algs, c->plan.work_done, c->plan.alg_done) !=
+      DCKPT_OK)
+    run_fail(c, DCKPT_EMPI, "rank %d: cannot create the scheduling window", c->rank);
+  return agree(c);
+}
+
+static void work(run_ctx *c) {
+  for (;;) {
+    if (run_should_stop(c, true)) break;
+    int64_t i = run_sched_next(&c->sched);
+    if (i >= c->plan.n_pending) break;
+    int rc = run_pair_execute(c, &c->plan.pending[i]);
+    if (rc == DCKPT_EINTERRUPTED) {
+      run_fail(c, rc, "rank %d stopped: %s", c->rank, c->stop.reason);
+      break;
+    }
+    /* A failed trial stays resumable; the others go on. An I/O error stops all. */
+    if (rc != DCKPT_OK && rc != DCKPT_ECALLBACK) {
+      run_sched_raise_stop(&c->sched);
+      break;
+    }
+  }
+}
+
+static void fill_report(run_ctx *c, dckpt_run_report *rep, double start) {
+  int64_t mine[3] = {c->pairs_run, c->pairs_completed, c->iterations_run}, sum[3];
+  MPI_Allreduce(mine, sum, 3, MPI_INT64_T, MPI_SUM, c->comm);
+  int64_t total = c->plan.n_trials * (int64_t)c->n_algs;
+  rep->status = c->status;
+  rep->pairs_total = total;
+  rep->pairs_run = sum[0];
+  rep->pairs_completed = total - c->plan.n_pending + sum[1];
+  rep->iterations_run = sum[2];
+  rep->seconds = run_now() - start;
+  rep->resumed = c->plan.resumed;
+  snprintf(rep->message, sizeof rep->message, "%s", c->message);
+}
+
+static void tear_down(run_ctx *c, bool sched_open) {
+  if (sched_open) run_sched_close(&c->sched);
+  dckpt_record_free(c->problem);
+  dckpt_store_close(c->store);
+  run_plan_free(&c->plan);
+  if (c->o->handle_signals) run_signals_uninstall();
+  MPI_Comm_free(&c->comm);
+}
+
+int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorithm *algs,
+              size_t n_algs, const dckpt_record *problem, dckpt_run_report *report) {
+  double start = run_now();
+  run_ctx ctx, *c = &ctx;
+  memset(c, 0, sizeof *c);
+  MPI_Comm_dup(comm, &c->comm);
+  MPI_Comm_rank(c->comm, &c->rank);
+  MPI_Comm_size(c->comm, &c->size);
+  c->o = opts;
+  c->algs = algs;
+  c->n_algs = n_algs;
+  c->user_problem = problem;
+  c->log = (run_logger){opts->store.log, opts->store.log_ctx, opts->store.log_level};
+  char halt[4096];
+  snprintf(halt, sizeof halt, "%s/HALT", opts->dir ? opts->dir : ".");
+  c->stop = (run_stop){.halt_path = halt, .deadline = opts->deadline,
+                       .margin_fixed = opts->deadline_margin};
+  if (opts->handle_signals) run_signals_install();
+  int rc = set_up(c);
+  bool sched_open = rc == DCKPT_OK;
+  if (rc == DCKPT_OK) {
+    if (c->rank == 0) run_progress_start(&c->progress, opts, &c->plan, algs, n_algs);
+    work(c);
+    MPI_Barrier(c->comm);
+    if (c->rank == 0) run_progress_tick(&c->progress, &c->sched, true);
+    rc = agree(c);
+  }
+  dckpt_run_report local;
+  fill_report(c, report ? report : &local, start);
+  tear_down(c, sched_open);
+  return rc;
+}

@@ -1,0 +1,46 @@
+/* The state of one dckpt_run call on one rank. */
+#ifndef DCKPT_RUNTIME_RUN_CTX_H
+#define DCKPT_RUNTIME_RUN_CTX_H
+
+#include "runtime/runtime_internal.h"
+
+typedef struct run_ctx {
+  MPI_Comm comm;
+  int rank, size;
+  const dckpt_run_options *o;
+  const dckpt_algorithm *algs;
+  size_t n_algs;
+  const dckpt_record *user_problem; /* as passed (rank 0, new runs) */
+  dckpt_record *problem;            /* as stored: what trials see */
+  dckpt_store *store;
+  run_logger log;
+  run_plan plan;
+  run_sched sched;
+  run_stop stop;
+  run_progress progress;
+  bool stopping;        /* a stop request is being honoured */
+  int status;           /* first local failure (DCKPT_OK if none) */
+  char message[1024];   /* its message */
+  int64_t pairs_run, pairs_completed, iterations_run;
+  int64_t unreported;   /* iterations not yet added to the shared counter */
+  double last_report;
+} run_ctx;
+
+/** Records the first local failure (later ones are logged only); returns status. */
+int run_fail(run_ctx *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/** Whether two records hold the same arrays (names, types, shapes, bytes) and
+ *  header; `what` names the first difference. */
+bool run_records_equal(const dckpt_record *a, const dckpt_record *b, char *what, size_t len);
+
+/** Rank 0: opens or starts the run and fills c->plan. */
+int run_plan_rank0(run_ctx *c);
+
+/** Runs (or continues) one pair until it completes, fails or is stopped. */
+int run_pair_execute(run_ctx *c, const run_pair *pair);
+
+/** Checks for a stop request (local or from another rank) and, on the first,
+ *  spreads it to the other ranks. */
+bool run_should_stop(run_ctx *c, bool force_poll);
+
+#endif

@@ -1,0 +1,110 @@
+/* Shared pieces of the MPI runtime. */
+#ifndef DCKPT_RUNTIME_INTERNAL_H
+#define DCKPT_RUNTIME_INTERNAL_H
+
+#include <mpi.h>
+#include <stdio.h>
+
+#include "dckpt_run.h"
+
+/* Logging through the application's callback (the runtime's own copy: it
+ * links only libdckpt's public API). */
+typedef struct run_logger {
+  dckpt_log_fn fn;
+  void *ctx;
+  dckpt_log_level min_level;
+} run_logger;
+void run_log(const run_logger *lg, dckpt_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define DCKPT_TRY(expr)                                                        \
+  do {                                                                         \
+    int dckpt_try_rc_ = (expr);                                                \
+    if (dckpt_try_rc_ != DCKPT_OK) return dckpt_try_rc_;                       \
+  } while (0)
+
+/** One (algorithm, trial) pair still to run, with its remaining work. */
+typedef struct run_pair {
+  int64_t alg, trial;
+  int64_t start;     /* first iteration still to run (progress + 1) */
+  double cost;       /* remaining iterations x cost hint */
+} run_pair;
+
+/** The plan every rank agrees on after set-up. */
+typedef struct run_plan {
+  int64_t n_trials;
+  size_t n_algs;
+  int64_t *iterations; /* per algorithm, possibly grown on resume */
+  run_pair *pending;   /* not complete, longest first */
+  int64_t n_pending;
+  int64_t work_total, work_done; /* iterations over all pairs; already done */
+  int64_t *alg_done;             /* per algorithm, already done */
+  bool resumed;
+} run_plan;
+
+void run_plan_free(run_plan *p);
+
+/* ---- stop.c: stop requests ---- */
+typedef struct run_stop {
+  const char *halt_path; /* DIR/HALT */
+  double deadline;       /* absolute, 0 = none */
+  double margin_fixed;
+  double max_ckpt_seconds; /* learned */
+  double iter_seconds;     /* learned (moving average) */
+  double next_poll;        /* wall time of the next halt-file / window poll */
+  char reason[128];
+} run_stop;
+
+double run_now(void);
+/** Installs handlers for SIGTERM/SIGINT/SIGUSR1 (flag only); restores on uninstall. */
+void run_signals_install(void);
+void run_signals_uninstall(void);
+/** Whether this process was asked to stop (signal or dckpt_request_stop). */
+int run_signal_seen(void);
+/** Checks the local conditions (signal; halt file and deadline when due).
+ *  Returns true and fills reason when a stop is due. */
+bool run_stop_due(run_stop *st, bool force_poll);
+void run_stop_learn_checkpoint(run_stop *st, double seconds);
+void run_stop_learn_iteration(run_stop *st, double seconds);
+
+/* ---- sched.c: the shared counter and stop flag in an MPI window ---- */
+typedef struct run_sched {
+  MPI_Win win;
+  int64_t *base; /* rank 0: [0] next pair, [1] stop flag, [2] iterations done,
+                    [3..] per-algorithm iterations done */
+  size_t n_algs;
+  int rank;
+} run_sched;
+
+int run_sched_open(run_sched *s, MPI_Comm comm, size_t n_algs, int64_t work_done,
+                   const int64_t *alg_done);
+void run_sched_close(run_sched *s);
+/** Next pair index for this rank (fetch-and-add). */
+int64_t run_sched_next(run_sched *s);
+/** Raises the shared stop flag. */
+void run_sched_raise_stop(run_sched *s);
+/** Reads the shared stop flag. */
+bool run_sched_stop_raised(run_sched *s);
+/** Adds iterations done (overall and for one algorithm). */
+void run_sched_add_work(run_sched *s, int64_t alg, int64_t iterations);
+/** Rank 0: reads the counters of iterations done. */
+void run_sched_read_work(run_sched *s, int64_t *total, int64_t *per_alg);
+
+/* ---- progress.c ---- */
+typedef struct run_progress {
+  FILE *out;
+  int mode; /* 0 none, 1 auto */
+  bool tty;
+  double interval, start, last;
+  int64_t total, done_at_start;
+  size_t n_algs;
+  const dckpt_algorithm *algs;
+  const run_plan *plan;
+} run_progress;
+
+void run_progress_start(run_progress *p, const dckpt_run_options *o, const run_plan *plan,
+                        const dckpt_algorithm *algs, size_t n_algs);
+/** Rank 0: prints a report when one is due (or when `final`). */
+void run_progress_tick(run_progress *p, run_sched *s, bool final);
+
+#endif

@@ -1,0 +1,92 @@
+/* Stop requests: signals (the handler only sets a flag), a HALT file in the
+ * run directory, and a deadline with a margin learned from measured
+ * checkpoint and iteration times. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "runtime/runtime_internal.h"
+
+/* Set from signal handlers, so it must be a lock-free sig_atomic_t with static
+ * storage; the one piece of process-wide state of the runtime. */
+static volatile sig_atomic_t stop_signal;
+
+static const int handled[] = {SIGTERM, SIGINT, SIGUSR1};
+static struct sigaction previous[3];
+static int installed;
+
+static void on_signal(int signum) { stop_signal = signum; }
+
+void dckpt_request_stop(int signum) { stop_signal = signum ? signum : -1; }
+
+int run_signal_seen(void) { return (int)stop_signal; }
+
+void run_signals_install(void) {
+  stop_signal = 0;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < 3; i++) sigaction(handled[i], &sa, &previous[i]);
+  installed = 1;
+}
+
+void run_signals_uninstall(void) {
+  if (!installed) return;
+  for (size_t i = 0; i < 3; i++) sigaction(handled[i], &previous[i], NULL);
+  installed = 0;
+}
+
+double run_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static const char *signal_name(int s) {
+  switch (s) {
+  case SIGTERM: return "SIGTERM";
+  case SIGINT: return "SIGINT";
+  case SIGUSR1: return "SIGUSR1";
+  default: return "a stop request";
+  }
+}
+
+/* Time needed to finish safely: the slowest checkpoint seen, twice, plus one
+ * iteration, plus the fixed margin. */
+static double margin(const run_stop *st) {
+  return st->margin_fixed + 2.0 * st->max_ckpt_seconds + st->iter_seconds;
+}
+
+bool run_stop_due(run_stop *st, bool force_poll) {
+  int sig = run_signal_seen();
+  if (sig) {
+    snprintf(st->reason, sizeof st->reason, "received %s", signal_name(sig));
+    return true;
+  }
+  double now = run_now();
+  if (!force_poll && now < st->next_poll) return false;
+  st->next_poll = now + 0.5;
+  struct stat sb;
+  if (st->halt_path && stat(st->halt_path, &sb) == 0) {
+    snprintf(st->reason, sizeof st->reason, "found the halt file '%.90s'", st->halt_path);
+    return true;
+  }
+  if (st->deadline > 0 && now + margin(st) >= st->deadline) {
+    snprintf(st->reason, sizeof st->reason,
+             "the deadline is %.0f s away (margin %.1f s)", st->deadline - now, margin(st));
+    return true;
+  }
+  return false;
+}
+
+void run_stop_learn_checkpoint(run_stop *st, double seconds) {
+  if (seconds > st->max_ckpt_seconds) st->max_ckpt_seconds = seconds;
+}
+
+void run_stop_learn_iteration(run_stop *st, double seconds) {
+  st->iter_seconds = st->iter_seconds == 0 ? seconds : 0.9 * st->iter_seconds + 0.1 * seconds;
+}

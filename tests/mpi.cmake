@@ -1,0 +1,22 @@
+# MPI tests: the campaign program at 1, 2 and 4 ranks through FindMPI's
+# MPIEXEC_* variables (oversubscribed on small machines), plus
+# crash-then-recover scenarios driven by scripts.
+add_executable(campaign mpi/campaign.c)
+target_link_libraries(campaign PRIVATE dckpt_run dckpt_warnings m)
+
+set(DCKPT_MPIRUN ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG})
+foreach(np 1 2 4)
+  add_test(NAME mpi_campaign_np${np}
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/basic.sh
+      "${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${MPIEXEC_PREFLAGS}"
+      $<TARGET_FILE:campaign> ${DCKPT_TEST_TMP}/mpi-basic-${np})
+  set_tests_properties(mpi_campaign_np${np} PROPERTIES PROCESSORS ${np} TIMEOUT 300)
+endforeach()
+
+set(DCKPT_MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_MCA_mpi_yield_when_idle=1")
+get_property(dckpt_all_tests DIRECTORY PROPERTY TESTS)
+foreach(t ${dckpt_all_tests})
+  if(t MATCHES "^mpi_")
+    set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${DCKPT_MPI_ENV})
+  endif()
+endforeach()

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A campaign at NP ranks: fresh run, idempotent rerun, equality with a
+# singleton run, growth equal to a fresh run of the final size, refusal of a
+# different campaign, a failing trial that is reported and later finished.
+here=$(dirname "$0")
+. "$here/lib.sh"
+setup "$@"
+np=$(echo "$MPIRUN" | awk '{print $3}')
+
+note "fresh run on $np rank(s)"
+expect 0 run "$np" "$WORK/a" --dump "$WORK/a.txt"
+grep -q "status OK: 9/9 pairs complete, 9 run" "$WORK/last.log" || { cat "$WORK/last.log"; fail "report"; }
+[ "$(wc -l <"$WORK/a.txt")" = 9 ] || fail "dump has not 9 lines"
+
+note "rerun: nothing to do, same result"
+expect 0 run "$np" "$WORK/a" --dump "$WORK/a2.txt"
+grep -q "9/9 pairs complete, 0 run" "$WORK/last.log" || fail "rerun ran pairs"
+same "$WORK/a.txt" "$WORK/a2.txt"
+
+note "singleton (no mpirun) gives the same bits"
+expect 0 run 0 "$WORK/ref" --dump "$WORK/ref.txt"
+same "$WORK/a.txt" "$WORK/ref.txt"
+
+note "growth: +2 trials and +10 iterations equals a fresh run of that size"
+expect 0 run "$np" "$WORK/a" --add-trials 2 --add-iterations 10 --dump "$WORK/grown.txt"
+expect 0 run 0 "$WORK/big" --trials 5 --iters 50,40,30 --dump "$WORK/big.txt"
+same "$WORK/grown.txt" "$WORK/big.txt"
+python3 -c "import json,sys; m=json.load(open(sys.argv[1])); sys.exit(0 if m['n_trials']==5 else 1)" \
+  "$WORK/a/metadata.json" || fail "metadata n_trials not updated"
+
+note "a resume without additions keeps the grown plan"
+expect 0 run "$np" "$WORK/a" --dump "$WORK/again.txt"
+same "$WORK/grown.txt" "$WORK/again.txt"
+
+note "a different campaign is refused, naming the difference"
+expect 1 run "$np" "$WORK/a" --seed 8
+grep -q "seed 8 was asked" "$WORK/last.log" || { cat "$WORK/last.log"; fail "seed mismatch message"; }
+expect 1 run "$np" "$WORK/a" --mode new
+grep -q "already holds a run" "$WORK/last.log" || fail "mode new message"
+expect 1 run "$np" "$WORK/none" --mode resume
+grep -q "holds no run to resume" "$WORK/last.log" || fail "mode resume message"
+
+note "a failing trial is reported, the rest completes, a rerun finishes it"
+expect 1 run "$np" "$WORK/f" --fail-at 1:1:7 --dump "$WORK/f.txt"
+grep -q "algorithm 'mix' trial 1 failed at iteration 7: step returned 42" "$WORK/last.log" \
+  || { cat "$WORK/last.log"; fail "failure message"; }
+grep -q "status ECALLBACK: 8/9 pairs complete" "$WORK/last.log" || fail "failure report"
+[ ! -e "$WORK/f/algorithm_1/trial_1/complete.json" ] || fail "failed trial marked complete"
+expect 0 run "$np" "$WORK/f" --dump "$WORK/f.txt"
+same "$WORK/f.txt" "$WORK/ref.txt"
+echo "basic.sh: all passed"

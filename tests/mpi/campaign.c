@@ -1,0 +1,233 @@
+/* A small campaign through dckpt_run, for the MPI tests. Its algorithms are
+ * tiny but carry real state that depends on every RNG draw, so a wrong
+ * restore or a wrong stream shows in the final states.
+ *
+ *   campaign DIR [options]      exit 0 done, 75 interrupted, 1 failed, 2 usage
+ *
+ * Options: --trials N, --iters A,B,C, --step S, --keep K, --seed S,
+ * --add-trials N, --add-iterations N, --mode auto|new|resume, --period P,
+ * --fail-at ALG:TRIAL:ITER, --sleep-us N, --deadline-in SEC, --dump FILE,
+ * --no-fsync, --progress, --quiet. */
+#define _DEFAULT_SOURCE
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dckpt_run.h"
+
+#define DIM 16
+
+typedef struct st {
+  double x[DIM];
+  int64_t draws;
+} st;
+
+typedef struct alg_conf {
+  int kind; /* 0 walk, 1 mix, 2 heavy */
+  int64_t fail_trial, fail_iter;
+  long sleep_us;
+} alg_conf;
+
+static int create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
+  (void)info;
+  st *s = calloc(1, sizeof *s);
+  if (!s) return 1;
+  for (int i = 0; i < DIM; i++) s->x[i] = dckpt_rng_normal(rng);
+  *out = s;
+  return 0;
+}
+
+static int step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng *rng) {
+  const alg_conf *conf = info->user;
+  st *s = state;
+  if (conf->fail_trial == info->trial && conf->fail_iter == k) return 42;
+  if (conf->sleep_us) usleep((useconds_t)conf->sleep_us);
+  int rounds = conf->kind == 2 ? 4 : 1;
+  for (int r = 0; r < rounds; r++)
+    for (int i = 0; i < DIM; i++) {
+      double u = dckpt_rng_uniform(rng);
+      s->draws++;
+      if (conf->kind == 0) s->x[i] += u - 0.5;
+      else s->x[i] = 0.9 * s->x[i] + 0.1 * sin(s->x[(i + 1) % DIM] + u * (double)(k % 7));
+    }
+  return 0;
+}
+
+static int save(const dckpt_trial_info *info, const void *state, dckpt_record *rec) {
+  (void)info;
+  const st *s = state;
+  uint64_t n = DIM;
+  int rc = dckpt_record_put_ref(rec, "x", DCKPT_F64, 1, &n, s->x);
+  return rc ? rc : dckpt_record_put(rec, "draws", DCKPT_I64, 0, NULL, &s->draws);
+}
+
+static int load(const dckpt_trial_info *info, const dckpt_record *rec, void **out) {
+  (void)info;
+  st *s = calloc(1, sizeof *s);
+  if (!s) return 1;
+  if (dckpt_record_get(rec, "x", DCKPT_F64, s->x, DIM) ||
+      dckpt_record_get(rec, "draws", DCKPT_I64, &s->draws, 1)) {
+    free(s);
+    return 2;
+  }
+  *out = s;
+  return 0;
+}
+
+static void destroy(const dckpt_trial_info *info, void *state) {
+  (void)info;
+  free(state);
+}
+
+static const char *const metric_names[] = {"norm", "mean"};
+
+static int metrics(const dckpt_trial_info *info, const void *state, int64_t k, double *out) {
+  (void)info;
+  (void)k;
+  const st *s = state;
+  double n2 = 0, sum = 0;
+  for (int i = 0; i < DIM; i++) n2 += s->x[i] * s->x[i], sum += s->x[i];
+  out[0] = sqrt(n2);
+  out[1] = sum / DIM;
+  return 0;
+}
+
+/* FNV-1a over the bytes of every array of a record, in order. */
+static uint64_t digest(const dckpt_record *r) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < dckpt_record_count(r); i++) {
+    dckpt_array_info a;
+    dckpt_record_at(r, i, &a);
+    const unsigned char *p = a.data;
+    for (const char *c = a.name; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    for (uint64_t b = 0; b < a.nbytes; b++) h = (h ^ p[b]) * 1099511628211ull;
+  }
+  return h;
+}
+
+/* Writes one line per final state: "alg trial digest", for comparisons. */
+static int dump(const char *dir, const char *file) {
+  dckpt_store_options o;
+  dckpt_store_options_init(&o);
+  o.flags = DCKPT_OPEN_READ;
+  dckpt_store *s = NULL;
+  dckpt_result *res = NULL;
+  int rc = dckpt_store_open(dir, &o, &s);
+  if (rc == DCKPT_OK) rc = dckpt_store_load_result(s, &res);
+  if (rc != DCKPT_OK) {
+    fprintf(stderr, "dump: %s\n", dckpt_store_errmsg(s));
+    dckpt_store_close(s);
+    return 1;
+  }
+  FILE *f = fopen(file, "w");
+  for (size_t a = 0; f && a < dckpt_result_n_algorithms(res); a++)
+    for (int64_t t = 0; t < dckpt_result_n_trials(res); t++)
+      fprintf(f, "%s %lld %016llx\n", dckpt_result_algorithm_name(res, a), (long long)t,
+              (unsigned long long)digest(dckpt_result_trial(res, a, t)));
+  if (f) fclose(f);
+  dckpt_result_free(res);
+  dckpt_store_close(s);
+  return f ? 0 : 1;
+}
+
+static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "[%s] %s\n", dckpt_log_level_name(level), msg);
+}
+
+typedef struct args {
+  dckpt_run_options o;
+  int64_t iters[3];
+  const char *dump_file;
+  int64_t fail_alg, fail_trial, fail_iter;
+  long sleep_us;
+  bool quiet;
+} args;
+
+static int parse(int argc, char **argv, args *a) {
+  dckpt_run_options_init(&a->o);
+  a->o.dir = argv[1];
+  a->o.n_trials = 3;
+  a->o.seed = 7;
+  a->o.store.checkpoint_step = 5;
+  a->o.store.keep_n = 2;
+  a->o.progress = 0;
+  a->iters[0] = 40, a->iters[1] = 30, a->iters[2] = 20;
+  a->fail_alg = -1;
+  for (int i = 2; i < argc; i++) {
+    const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(k, "--no-fsync")) a->o.store.durability = DCKPT_DURABILITY_NONE;
+    else if (!strcmp(k, "--progress")) a->o.progress = 1, a->o.progress_interval = 0.2;
+    else if (!strcmp(k, "--quiet")) a->quiet = true;
+    else if (!v) return 2;
+    else if (!strcmp(k, "--trials")) a->o.n_trials = atoll(v), i++;
+    else if (!strcmp(k, "--step")) a->o.store.checkpoint_step = atoll(v), i++;
+    else if (!strcmp(k, "--keep")) a->o.store.keep_n = atoi(v), i++;
+    else if (!strcmp(k, "--seed")) a->o.seed = strtoull(v, NULL, 10), i++;
+    else if (!strcmp(k, "--period")) a->o.metrics_period = atoll(v), i++;
+    else if (!strcmp(k, "--add-trials")) a->o.add_trials = atoll(v), i++;
+    else if (!strcmp(k, "--add-iterations")) a->o.add_iterations = atoll(v), i++;
+    else if (!strcmp(k, "--sleep-us")) a->sleep_us = atol(v), i++;
+    else if (!strcmp(k, "--dump")) a->dump_file = v, i++;
+    else if (!strcmp(k, "--deadline-in")) a->o.deadline = (double)time(NULL) + atof(v), i++;
+    else if (!strcmp(k, "--iters")) {
+      if (sscanf(v, "%ld,%ld,%ld", &a->iters[0], &a->iters[1], &a->iters[2]) != 3) return 2;
+      i++;
+    } else if (!strcmp(k, "--fail-at")) {
+      if (sscanf(v, "%ld:%ld:%ld", &a->fail_alg, &a->fail_trial, &a->fail_iter) != 3) return 2;
+      i++;
+    } else if (!strcmp(k, "--mode")) {
+      a->o.mode = !strcmp(v, "new") ? DCKPT_RUN_NEW
+                  : !strcmp(v, "resume") ? DCKPT_RUN_RESUME : DCKPT_RUN_AUTO;
+      i++;
+    } else return 2;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  args a;
+  memset(&a, 0, sizeof a);
+  if (argc < 2 || parse(argc, argv, &a) != 0) {
+    fprintf(stderr, "usage: campaign DIR [options] (see the source)\n");
+    MPI_Finalize();
+    return 2;
+  }
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  a.o.store.log = on_log;
+  a.o.store.log_level = a.quiet ? DCKPT_LOG_ERROR : DCKPT_LOG_WARN;
+  alg_conf conf[3];
+  const char *names[3] = {"walk", "mix", "heavy"};
+  dckpt_algorithm algs[3];
+  memset(algs, 0, sizeof algs);
+  for (int i = 0; i < 3; i++) {
+    conf[i] = (alg_conf){i, a.fail_alg == i ? a.fail_trial : -1, a.fail_iter, a.sleep_us};
+    algs[i] = (dckpt_algorithm){.name = names[i], .iterations = a.iters[i],
+                                .hyperparameters = i == 1 ? "{\"damping\":0.9}" : NULL,
+                                .cost_hint = i == 2 ? 4.0 : 1.0, .user = &conf[i],
+                                .create = create, .step = step, .save = save, .load = load,
+                                .destroy = destroy, .n_metrics = 2,
+                                .metric_names = metric_names, .metrics = metrics};
+  }
+  dckpt_record *problem = dckpt_record_create();
+  double scale = 1.5;
+  dckpt_record_put_f64(problem, "scale", &scale, 1);
+  dckpt_run_report rep;
+  int rc = dckpt_run(MPI_COMM_WORLD, &a.o, algs, 3, problem, &rep);
+  dckpt_record_free(problem);
+  if (rank == 0 && !a.quiet)
+    printf("status %s: %lld/%lld pairs complete, %lld run, %lld iterations in %.2f s%s%s\n",
+           dckpt_err_name(rc), (long long)rep.pairs_completed, (long long)rep.pairs_total,
+           (long long)rep.pairs_run, (long long)rep.iterations_run, rep.seconds,
+           rep.message[0] ? "; " : "", rep.message);
+  if (rank == 0 && rc == DCKPT_OK && a.dump_file && dump(a.o.dir, a.dump_file) != 0) rc = 1;
+  MPI_Finalize();
+  if (rc == DCKPT_OK) return 0;
+  return rc == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED : 1;
+}
