@@ -4,10 +4,12 @@
  * (see main); each group is its own CTest entry. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -464,8 +466,8 @@ static void test_large(void) {
   CHECK_OK(dckpt_record_put_ref(rec, "x", DCKPT_F64, 1, (uint64_t[]){n}, x));
   CHECK_OK(dckpt_record_put(rec, "f", DCKPT_F32, 1, (uint64_t[]){333333}, f));
   const char *path = tmp_path("large.dckpt");
-  const int levels[] = {1, 0, -5};
-  for (size_t l = 0; l < 3; l++) {
+  const int levels[] = {1, 0, -5, 4}; /* 4: zstd's own threads as well */
+  for (size_t l = 0; l < 4; l++) {
     char err[1024];
     CHECK_OK(dckpt_record_save_file(rec, path, levels[l], true, err, sizeof err));
     dckpt_record *back;
@@ -485,6 +487,41 @@ static void test_large(void) {
   free(x);
   free(odd);
   free(f);
+}
+
+/* A write that fails halfway (file size limit) stops the compression
+ * thread, reports the error and leaves neither the target nor a temporary. */
+static void test_write_failure(void) {
+  size_t n = (12u << 20) / 8;
+  double *x = smooth_state(n, 8);
+  dckpt_record *rec = dckpt_record_create();
+  CHECK_OK(dckpt_record_put_ref(rec, "x", DCKPT_F64, 1, (uint64_t[]){n}, x));
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", tmp_path("fsize"));
+  CHECK_EQ(mkdir(dir, 0755), 0);
+  char path[1100];
+  snprintf(path, sizeof path, "%s/big.dckpt", dir);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = {2u << 20, 2u << 20};
+    if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(3);
+    for (int level = -1; level <= 1; level++) {
+      char err[1024];
+      int rc = dckpt_record_save_file(rec, path, level, true, err, sizeof err);
+      if (rc == DCKPT_OK || !strstr(err, "big.dckpt")) _exit(4);
+    }
+    _exit(0);
+  }
+  int st;
+  CHECK_EQ(waitpid(pid, &st, 0), pid);
+  CHECK(WIFEXITED(st));
+  CHECK_EQ(WEXITSTATUS(st), 0);
+  CHECK(access(path, F_OK) != 0);
+  CHECK_EQ(rmdir(dir), 0); /* fails if a temporary was left behind */
+  dckpt_record_free(rec);
+  free(x);
 }
 
 /* ---- group "corrupt": damaged and hostile input ---- */
@@ -807,7 +844,7 @@ static const group k_groups[] = {
     {"record", {test_dtypes, test_put_find_get, test_replace_and_ref, test_put_errors}},
     {"codec", {test_roundtrip_levels, test_edge_records, test_shuffle, test_layout}},
     {"file", {test_file_roundtrip, test_file_errors}},
-    {"large", {test_large}},
+    {"large", {test_large, test_write_failure}},
     {"corrupt",
      {test_truncation, test_bitflips, test_crafted, test_version_message,
       test_oversized_header}},
