@@ -245,6 +245,18 @@ DCKPT_API int dckpt_record_stat_file(const char *path, dckpt_file_info *info,
                                      char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------- */
+/* Files                                                                     */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * Replaces `path` with `len` bytes crash-safely: temporary file in the same
+ * directory, fsync, rename, directory fsync (the fsyncs only when `durable`).
+ * On failure `path` is untouched and `err` (optional) says why.
+ */
+DCKPT_API int dckpt_file_write_atomic(const char *path, const void *data, size_t len,
+                                      bool durable, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------- */
 /* Checkpoint store                                                          */
 /* ------------------------------------------------------------------------- */
 

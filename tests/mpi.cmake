@@ -1,6 +1,7 @@
 # MPI tests: the campaign program at 1, 2 and 4 ranks through FindMPI's
 # MPIEXEC_* variables (oversubscribed on small machines), plus
 # crash-then-recover scenarios driven by scripts.
+set(DCKPT_MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_MCA_mpi_yield_when_idle=1")
 add_executable(campaign mpi/campaign.c)
 target_link_libraries(campaign PRIVATE dckpt_run dckpt_warnings m)
 
@@ -13,10 +14,24 @@ foreach(np 1 2 4)
   set_tests_properties(mpi_campaign_np${np} PROPERTIES PROCESSORS ${np} TIMEOUT 300)
 endforeach()
 
-set(DCKPT_MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_MCA_mpi_yield_when_idle=1")
 get_property(dckpt_all_tests DIRECTORY PROPERTY TESTS)
 foreach(t ${dckpt_all_tests})
   if(t MATCHES "^mpi_")
     set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${DCKPT_MPI_ENV})
   endif()
 endforeach()
+
+# Crash-then-recover and resume scenarios (scripts drive real processes).
+function(dckpt_mpi_script name script np)
+  add_test(NAME ${name}
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/${script}
+      "${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${MPIEXEC_PREFLAGS}"
+      $<TARGET_FILE:campaign> ${DCKPT_TEST_TMP}/${name})
+  set_tests_properties(${name} PROPERTIES PROCESSORS ${np} TIMEOUT 600
+    ENVIRONMENT "${DCKPT_MPI_ENV}")
+endfunction()
+dckpt_mpi_script(mpi_stop_np1 stop.sh 1)
+dckpt_mpi_script(mpi_stop_np2 stop.sh 2)
+dckpt_mpi_script(mpi_elastic_kill_resume elastic.sh 4)
+dckpt_mpi_script(mpi_resume_growth_np1 resume.sh 1)
+dckpt_mpi_script(mpi_resume_growth_np2 resume.sh 2)

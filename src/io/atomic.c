@@ -176,3 +176,14 @@ int dckpt_io_rename(const char *from, const char *to, bool durable, dckpt_err *e
     return dckpt_err_errno(err, errno, "cannot rename '%s' to '%s'", from, to);
   return durable ? sync_parent(to, err) : DCKPT_OK;
 }
+
+int dckpt_file_write_atomic(const char *path, const void *data, size_t len, bool durable,
+                            char *errbuf, size_t errlen) {
+  dckpt_io_opts io = {.durable = durable, .label = "file"};
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  int rc = path ? dckpt_io_write_file(path, data, len, &io, &err)
+                : dckpt_err_set(&err, DCKPT_EINVAL, "path is NULL");
+  dckpt_err_copy(&err, errbuf, errlen);
+  return rc;
+}

@@ -1,5 +1,6 @@
 /* dckpt_run: set-up on rank 0, agreement, the work loop, and a final status
  * that every rank returns alike. */
+#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,33 @@ static void fill_report(run_ctx *c, dckpt_run_report *rep, double start) {
   snprintf(rep->message, sizeof rep->message, "%s", c->message);
 }
 
+/* Rank 0 leaves DIR/run_status.json: how the last run ended, for batch
+ * scripts (a launcher's own exit status is not reliable once it is signalled). */
+static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
+  cJSON *j = cJSON_CreateObject();
+  if (!j) return;
+  int code = rep->status == DCKPT_OK ? 0
+             : rep->status == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED : 1;
+  cJSON_AddStringToObject(j, "status", dckpt_err_name(rep->status));
+  cJSON_AddNumberToObject(j, "exit_code", code);
+  cJSON_AddStringToObject(j, "message", rep->message);
+  cJSON_AddNumberToObject(j, "pairs_total", (double)rep->pairs_total);
+  cJSON_AddNumberToObject(j, "pairs_completed", (double)rep->pairs_completed);
+  cJSON_AddNumberToObject(j, "iterations_run", (double)rep->iterations_run);
+  cJSON_AddNumberToObject(j, "ranks", c->size);
+  cJSON_AddNumberToObject(j, "seconds", rep->seconds);
+  cJSON_AddNumberToObject(j, "finished_at", run_now());
+  char *text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  char path[4200], err[512];
+  snprintf(path, sizeof path, "%s/run_status.json", c->o->dir);
+  if (text && dckpt_file_write_atomic(path, text, strlen(text),
+                                      c->o->store.durability == DCKPT_DURABILITY_FULL, err,
+                                      sizeof err) != DCKPT_OK)
+    run_log(&c->log, DCKPT_LOG_WARN, "%s", err);
+  free(text);
+}
+
 static void tear_down(run_ctx *c, bool sched_open) {
   if (sched_open) run_sched_close(&c->sched);
   dckpt_record_free(c->problem);
@@ -258,8 +286,9 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
     if (c->rank == 0) run_progress_tick(&c->progress, &c->sched, true);
     rc = agree(c);
   }
-  dckpt_run_report local;
-  fill_report(c, report ? report : &local, start);
+  dckpt_run_report local, *rep = report ? report : &local;
+  fill_report(c, rep, start);
+  if (sched_open && c->rank == 0) write_status_file(c, rep);
   tear_down(c, sched_open);
   return rc;
 }

@@ -15,7 +15,7 @@
 static volatile sig_atomic_t stop_signal;
 
 static const int handled[] = {SIGTERM, SIGINT, SIGUSR1};
-static struct sigaction previous[3];
+static struct sigaction previous[3], previous_pipe;
 static int installed;
 
 static void on_signal(int signum) { stop_signal = signum; }
@@ -29,14 +29,23 @@ void run_signals_install(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART; /* a save in progress is not cut short */
   sigemptyset(&sa.sa_mask);
   for (size_t i = 0; i < 3; i++) sigaction(handled[i], &sa, &previous[i]);
+  /* A launcher that is being stopped (mpirun on SIGTERM) closes our output
+   * pipes first: a write must then fail, not kill the rank before it has
+   * checkpointed. */
+  struct sigaction ign;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ign, &previous_pipe);
   installed = 1;
 }
 
 void run_signals_uninstall(void) {
   if (!installed) return;
   for (size_t i = 0; i < 3; i++) sigaction(handled[i], &previous[i], NULL);
+  sigaction(SIGPIPE, &previous_pipe, NULL);
   installed = 0;
 }
 

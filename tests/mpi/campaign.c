@@ -6,7 +6,7 @@
  *
  * Options: --trials N, --iters A,B,C, --step S, --keep K, --seed S,
  * --add-trials N, --add-iterations N, --mode auto|new|resume, --period P,
- * --fail-at ALG:TRIAL:ITER, --sleep-us N, --deadline-in SEC, --dump FILE,
+ * --fail-at ALG:TRIAL:ITER, --sleep-us N, --deadline-in SEC, --margin SEC, --dump FILE,
  * --no-fsync, --progress, --quiet. */
 #define _DEFAULT_SOURCE
 #include <math.h>
@@ -174,6 +174,7 @@ static int parse(int argc, char **argv, args *a) {
     else if (!strcmp(k, "--sleep-us")) a->sleep_us = atol(v), i++;
     else if (!strcmp(k, "--dump")) a->dump_file = v, i++;
     else if (!strcmp(k, "--deadline-in")) a->o.deadline = (double)time(NULL) + atof(v), i++;
+    else if (!strcmp(k, "--margin")) a->o.deadline_margin = atof(v), i++;
     else if (!strcmp(k, "--iters")) {
       if (sscanf(v, "%ld,%ld,%ld", &a->iters[0], &a->iters[1], &a->iters[2]) != 3) return 2;
       i++;

@@ -31,3 +31,12 @@ expect() {
 }
 
 same() { cmp -s "$1" "$2" || { diff "$1" "$2" | head >&2; fail "$1 and $2 differ"; }; }
+
+# bg NP ARGS...: like run, but in the background with PID set to the launcher
+# itself (not a subshell), so that signals reach it.
+bg() {
+  local np=$1; shift
+  if [ "$np" = 0 ]; then "$CAMPAIGN" "$@" &
+  else ${MPIRUN%% *} -np "$np" ${MPIRUN_EXTRA:-} "$CAMPAIGN" "$@" & fi
+  PID=$!
+}

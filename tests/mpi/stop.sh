@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Stop requests on NP ranks: SIGTERM to the launcher, SIGUSR1 and SIGINT to
+# the ranks, a HALT file, a deadline. Each must end the run with exit 75 after
+# every rank checkpointed its trial at the current iteration (no periodic
+# checkpoints are taken here, so any progress.json proves a stop checkpoint),
+# and the resumed run must equal an uninterrupted one.
+here=$(dirname "$0")
+. "$here/lib.sh"
+setup "$@"
+np=$(echo "$MPIRUN" | awk '{print $3}')
+slow=(--sleep-us 5000 --iters 400,300,200 --step 100000 --trials 2)
+
+expect 0 run 0 "$WORK/ref" --iters 400,300,200 --trials 2 --dump "$WORK/ref.txt"
+
+# launch DIR: starts the campaign in the background; sets PID
+launch() {
+  bg "$np" "$1" "${slow[@]}" >"$WORK/bg.log" 2>&1
+}
+
+# stopped_checkpoints DIR: counts trials that hold a stop checkpoint
+stopped_checkpoints() {
+  local n=0
+  for p in "$1"/algorithm_*/trial_*/progress.json; do
+    [ -e "$p" ] || continue
+    [ -e "$(dirname "$p")/complete.json" ] && continue
+    n=$((n + 1))
+  done
+  echo "$n"
+}
+
+finish() { # DIR NAME [any]: waits for 75, checks checkpoints, resumes, compares
+  set +e; wait "$PID"; local code=$?; set -e
+  # a signalled mpirun exits with its own status; the ranks' verdict is in
+  # run_status.json either way
+  if [ "${3:-}" != any ]; then
+    [ "$code" = 75 ] || { cat "$WORK/bg.log"; fail "$2: exit $code, wanted 75"; }
+  fi
+  grep -q '"exit_code":75' "$1/run_status.json" || fail "$2: run_status.json does not say 75"
+  grep -q "EINTERRUPTED" "$WORK/bg.log" || { cat "$WORK/bg.log"; fail "$2: no interrupted report"; }
+  local n; n=$(stopped_checkpoints "$1")
+  [ "$n" -ge 1 ] || fail "$2: no trial was checkpointed at its current iteration"
+  note "$2: exit 75, $n trial(s) checkpointed mid-run"
+  rm -f "$1/HALT"
+  expect 0 run "$np" "$1" --iters 400,300,200 --trials 2 --step 100000 --dump "$WORK/out.txt"
+  same "$WORK/ref.txt" "$WORK/out.txt"
+}
+
+note "SIGTERM to the launcher"
+launch "$WORK/term"; sleep 1.2; kill -TERM "$PID"; finish "$WORK/term" SIGTERM any
+
+note "SIGUSR1 to the ranks"
+launch "$WORK/usr1"; sleep 1.2; pkill -USR1 -f "campaign $WORK/usr1 " ; finish "$WORK/usr1" SIGUSR1
+
+note "SIGINT to launcher and ranks (Ctrl-C on a terminal)"
+launch "$WORK/int"; sleep 1.2; pkill -INT -f "campaign $WORK/int "; finish "$WORK/int" SIGINT any
+
+note "HALT file"
+launch "$WORK/halt"; sleep 1.2; touch "$WORK/halt/HALT"; finish "$WORK/halt" HALT
+
+note "deadline"
+bg "$np" "$WORK/dl" "${slow[@]}" --deadline-in 2 --margin 0.5 >"$WORK/bg.log" 2>&1
+finish "$WORK/dl" deadline
+grep -q "deadline" "$WORK/bg.log" || fail "deadline: reason not logged"
+echo "stop.sh: all passed"
