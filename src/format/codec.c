@@ -257,7 +257,6 @@ static int check_entry(cursor *c, uint32_t i, uint64_t *next, const char *origin
                           (unsigned long long)h->raw_len);
   *next = offset + nbytes;
   if (flags & DCKPT_ARRAY_SHUFFLED) h->any_shuffled = true;
-  if (offset % 8 != 0) h->aligned = false;
   return DCKPT_OK;
 }
 
@@ -266,7 +265,6 @@ static int check_table(const uint8_t *buf, const char *origin, dckpt_hdr *h,
   cursor c = {h->table, (const uint8_t *)h->json};
   uint64_t next = 0;
   h->any_shuffled = false;
-  h->aligned = true;
   for (uint32_t i = 0; i < h->n_arrays; i++)
     DCKPT_TRY(check_entry(&c, i, &next, origin, h, err));
   if (c.p != c.end)

@@ -62,7 +62,6 @@ typedef struct dckpt_hdr {
   uint64_t raw_len;
   uint64_t payload_hash;
   bool any_shuffled;
-  bool aligned; /* every array offset is a multiple of 8 */
   const uint8_t *table;
   const char *json;
   size_t json_len;

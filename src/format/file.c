@@ -1,6 +1,6 @@
 /* Record files: crash-safe writes through io/atomic, verified reads. The
- * header is read and bounded first; the payload is then read in one go (its
- * size is the file's, so it is bounded by what is on disk). */
+ * header is read, bounded and verified first; the payload then streams
+ * through in chunks. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -83,21 +83,16 @@ static int rfile_open(const char *path, rfile *rf, dckpt_err *err) {
 
 /* ---- reading ---- */
 
-/* A raw payload whose layout is the arena's is read straight into it. */
-static int read_direct(rfile *rf, dckpt_record *rec, dckpt_err *err) {
-  const dckpt_hdr *h = &rf->h;
-  if (h->payload_len > 0)
-    DCKPT_TRY(read_at(rf, rec->arena, (size_t)h->payload_len, h->header_bytes, err));
-  uint64_t hash = XXH3_64bits(rec->arena, (size_t)h->payload_len);
-  return dckpt_check_payload_hash(h, hash, rf->origin, err);
+static int rfile_read(void *ctx, void *buf, size_t n, uint64_t off, dckpt_err *err) {
+  const rfile *rf = ctx;
+  return read_at(rf, buf, n, rf->h.header_bytes + off, err);
 }
 
-static int read_payload(rfile *rf, dckpt_record **rec, dckpt_err *err) {
+/* A small payload is read whole and decoded like a buffer. */
+static int read_small(rfile *rf, dckpt_record **rec, dckpt_err *err) {
   const dckpt_hdr *h = &rf->h;
   uint8_t *payload = malloc(h->payload_len ? (size_t)h->payload_len : 1);
-  if (!payload)
-    return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory for %llu bytes",
-                         rf->origin, (unsigned long long)h->payload_len);
+  if (!payload) return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", rf->origin);
   int rc = read_at(rf, payload, (size_t)h->payload_len, h->header_bytes, err);
   if (rc == DCKPT_OK)
     rc = dckpt_check_payload_hash(h, XXH3_64bits(payload, (size_t)h->payload_len),
@@ -105,9 +100,25 @@ static int read_payload(rfile *rf, dckpt_record **rec, dckpt_err *err) {
   if (rc == DCKPT_OK)
     rc = dckpt_payload_check_start(h, payload, (size_t)h->payload_len, rf->origin, err);
   if (rc == DCKPT_OK) rc = dckpt_decode_skeleton(h, rf->origin, rec, err);
-  if (rc == DCKPT_OK) rc = dckpt_decode_payload(h, payload, *rec, rf->origin, err);
+  dckpt_payload_src src = {payload, NULL, NULL};
+  if (rc == DCKPT_OK) rc = dckpt_decode_payload(h, &src, *rec, rf->origin, err);
   free(payload);
   return rc;
+}
+
+/* A large one makes one pass from the file through zstd into the record's
+ * arena, hashed on the way (format/decode.c). */
+static int read_payload(rfile *rf, dckpt_record **rec, dckpt_err *err) {
+  const dckpt_hdr *h = &rf->h;
+  if (h->raw_len < DCKPT_STREAM_MIN) return read_small(rf, rec, err);
+  uint8_t start[32];
+  size_t n = h->payload_len < sizeof start ? (size_t)h->payload_len : sizeof start;
+  DCKPT_TRY(read_at(rf, start, n, h->header_bytes, err));
+  /* Before the arena is allocated: the frame must agree about the size. */
+  DCKPT_TRY(dckpt_payload_check_start(h, start, n, rf->origin, err));
+  DCKPT_TRY(dckpt_decode_skeleton(h, rf->origin, rec, err));
+  dckpt_payload_src src = {NULL, rfile_read, rf};
+  return dckpt_decode_payload(h, &src, *rec, rf->origin, err);
 }
 
 int dckpt_record_read(const char *path, dckpt_record **out, dckpt_err *err) {
@@ -117,13 +128,7 @@ int dckpt_record_read(const char *path, dckpt_record **out, dckpt_err *err) {
   rfile rf;
   dckpt_record *rec = NULL;
   int rc = rfile_open(path, &rf, err);
-  if (rc == DCKPT_OK && rf.h.compression == DCKPT_COMP_RAW &&
-      dckpt_decode_direct(&rf.h)) {
-    rc = dckpt_decode_skeleton(&rf.h, rf.origin, &rec, err);
-    if (rc == DCKPT_OK) rc = read_direct(&rf, rec, err);
-  } else if (rc == DCKPT_OK) {
-    rc = read_payload(&rf, &rec, err);
-  }
+  if (rc == DCKPT_OK) rc = read_payload(&rf, &rec, err);
   rfile_close(&rf);
   if (rc != DCKPT_OK) {
     dckpt_record_free(rec);

@@ -32,14 +32,18 @@ int dckpt_encode_memory(const dckpt_record *rec, int level, uint8_t **out,
 int dckpt_decode_skeleton(const dckpt_hdr *h, const char *origin, dckpt_record **out,
                           dckpt_err *err);
 
-/** Whether the raw payload lands in the skeleton's arena unchanged (no
- *  shuffled arrays and every offset 8-aligned), so it can be read or
- *  decompressed straight into it. */
-bool dckpt_decode_direct(const dckpt_hdr *h);
+/** Where the payload comes from: all of it in memory (already hashed), or
+ *  read piecewise at offsets relative to the payload's start. */
+typedef struct dckpt_payload_src {
+  const uint8_t *mem;
+  int (*read)(void *ctx, void *buf, size_t n, uint64_t off, dckpt_err *err);
+  void *ctx;
+} dckpt_payload_src;
 
-/** Fills the skeleton's arrays from the payload (hash already verified). */
-int dckpt_decode_payload(const dckpt_hdr *h, const uint8_t *payload, dckpt_record *rec,
-                         const char *origin, dckpt_err *err);
+/** Fills the skeleton's arrays from the payload. Read piecewise, the payload
+ *  is hashed on the way and the hash checked at the end. */
+int dckpt_decode_payload(const dckpt_hdr *h, const dckpt_payload_src *src,
+                         dckpt_record *rec, const char *origin, dckpt_err *err);
 
 /** Verifies the payload hash; ECORRUPT naming `origin` on mismatch. */
 int dckpt_check_payload_hash(const dckpt_hdr *h, uint64_t actual, const char *origin,
