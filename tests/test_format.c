@@ -835,21 +835,31 @@ static void test_zstd_cli(void) {
 
 /* ---- main ---- */
 
+typedef struct test {
+  const char *name;
+  void (*fn)(void);
+} test;
+
+#define T(fn)                                                                            \
+  { #fn, fn }
+
 typedef struct group {
   const char *name;
-  void (*tests[12])(void);
+  test tests[8];
 } group;
 
 static const group k_groups[] = {
-    {"record", {test_dtypes, test_put_find_get, test_replace_and_ref, test_put_errors}},
-    {"codec", {test_roundtrip_levels, test_edge_records, test_shuffle, test_layout}},
-    {"file", {test_file_roundtrip, test_file_errors}},
-    {"large", {test_large, test_write_failure}},
+    {"record",
+     {T(test_dtypes), T(test_put_find_get), T(test_replace_and_ref), T(test_put_errors)}},
+    {"codec",
+     {T(test_roundtrip_levels), T(test_edge_records), T(test_shuffle), T(test_layout)}},
+    {"file", {T(test_file_roundtrip), T(test_file_errors)}},
+    {"large", {T(test_large), T(test_write_failure)}},
     {"corrupt",
-     {test_truncation, test_bitflips, test_crafted, test_version_message,
-      test_oversized_header}},
-    {"golden", {test_golden}},
-    {"cli", {test_zstd_cli}},
+     {T(test_truncation), T(test_bitflips), T(test_crafted), T(test_version_message),
+      T(test_oversized_header)}},
+    {"golden", {T(test_golden)}},
+    {"cli", {T(test_zstd_cli)}},
 };
 
 int main(int argc, char **argv) {
@@ -858,8 +868,9 @@ int main(int argc, char **argv) {
   for (size_t g = 0; g < sizeof k_groups / sizeof k_groups[0]; g++) {
     if (only && strcmp(only, k_groups[g].name) != 0) continue;
     fprintf(stderr, "== %s\n", k_groups[g].name);
-    for (int t = 0; k_groups[g].tests[t]; t++) {
-      k_groups[g].tests[t]();
+    for (const test *t = k_groups[g].tests; t->fn; t++) {
+      fprintf(stderr, "-- %s\n", t->name);
+      t->fn();
       ran++;
     }
   }
