@@ -1,0 +1,94 @@
+#include "table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_out.h"
+#include "errmsg.h"
+
+const char *report_stat_name(report_stat stat) {
+  switch (stat) {
+  case REPORT_STAT_FINAL: return "final";
+  case REPORT_STAT_MIN: return "min";
+  case REPORT_STAT_AVG: return "avg";
+  case REPORT_N_STATS: break;
+  }
+  return "?";
+}
+
+int table_build(report_table *T, const report_series *s, size_t n, char *err,
+                size_t errlen) {
+  memset(T, 0, sizeof *T);
+  if (layout_build(&T->lay, s, n, err, errlen) != 0) return -1;
+  size_t cells = T->lay.n_met * REPORT_N_STATS * T->lay.n_alg;
+  T->cell = calloc(cells ? cells : 1, sizeof *T->cell);
+  if (!T->cell) {
+    table_free(T);
+    return report_errf(err, errlen, "out of memory building the table");
+  }
+  for (size_t m = 0; m < T->lay.n_met; m++)
+    for (int st = 0; st < REPORT_N_STATS; st++)
+      for (size_t a = 0; a < T->lay.n_alg; a++)
+        T->cell[(m * REPORT_N_STATS + (size_t)st) * T->lay.n_alg + a] =
+            stat_summarize(layout_cell(&T->lay, m, a), (report_stat)st);
+  return 0;
+}
+
+void table_free(report_table *T) {
+  layout_free(&T->lay);
+  free(T->cell);
+  T->cell = NULL;
+}
+
+/* Renders into memory first so the file on disk is replaced in one step. */
+static int write_one(const char *dir, const char *name,
+                     int (*emit)(FILE *, const report_table *), const report_table *T,
+                     char *err, size_t errlen) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) return report_errno(err, errlen, errno, "%s/%s: cannot render", dir, name);
+  int rc = emit(f, T);
+  if (fclose(f) != 0) rc = -1;
+  if (rc != 0) {
+    free(buf);
+    return report_errf(err, errlen, "%s/%s: out of memory rendering", dir, name);
+  }
+  rc = atomic_out_file(dir, name, buf, len, err, errlen);
+  free(buf);
+  return rc;
+}
+
+int report_write_tables(const char *dir, const report_series *s, size_t n, char *err,
+                        size_t errlen) {
+  static const struct {
+    const char *name;
+    int (*emit)(FILE *, const report_table *);
+  } outputs[] = {
+      {"table.txt", table_emit_txt},
+      {"table.tex", table_emit_tex},
+      {"table.csv", table_emit_csv},
+  };
+  report_table T;
+  if (table_build(&T, s, n, err, errlen) != 0) return -1;
+  int rc = report_ensure_dir(dir, err, errlen);
+  for (size_t i = 0; rc == 0 && i < sizeof outputs / sizeof outputs[0]; i++)
+    rc = write_one(dir, outputs[i].name, outputs[i].emit, &T, err, errlen);
+  table_free(&T);
+  return rc;
+}
+
+int report_print_table(FILE *out, const report_series *s, size_t n, char *err,
+                       size_t errlen) {
+  if (!out) return report_errf(err, errlen, "no output stream to print the table to");
+  report_table T;
+  if (table_build(&T, s, n, err, errlen) != 0) return -1;
+  errno = 0;
+  int rc = table_emit_txt(out, &T);
+  if (rc == 0 && fflush(out) != 0) rc = -1;
+  table_free(&T);
+  if (rc != 0)
+    return report_errno(err, errlen, errno ? errno : EIO, "cannot print the table");
+  return 0;
+}

@@ -1,0 +1,275 @@
+/* dckpt_report tables: hand-made series with known statistics, written as
+ * table.txt / .tex / .csv and read back. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "report/report.h"
+#include "report/rtest.h"
+
+#define ERRLEN 512
+
+/* Two algorithms, two metrics; "B" has no "acc" series at all.
+ * A/loss, 3 trials at iterations 0, 10, 20:
+ *   final 1, 2, 0.5   min 1, 2, 0.5   avg 2.25, 3.5, 2.75 (t2 skips its NaN)
+ * A/acc: trial 1 is all NaN, so 2 of 3 trials count.
+ * B/loss, 1 trial: final NaN -> no value; min 1; avg 2. */
+static const int64_t iters[3] = {0, 10, 20};
+static const double a_loss[9] = {4, 2, 1, 6, 3, 2, 5, NAN, 0.5};
+static const double a_acc[9] = {0.5, 0.7, 0.9, NAN, NAN, NAN, 0.4, 0.6, 0.8};
+static const double b_loss[3] = {3, 1, NAN};
+#define ALG_A "A_x"
+#define ALG_B "B, \"v2\""
+
+static const report_series fixture[] = {
+    {ALG_A, "loss_fn", 3, iters, 3, a_loss},
+    {ALG_B, "loss_fn", 3, iters, 1, b_loss},
+    {ALG_A, "acc", 3, iters, 3, a_acc},
+};
+#define N_FIXTURE (sizeof fixture / sizeof fixture[0])
+
+/* ---- a small RFC 4180 reader ---- */
+
+typedef struct csv {
+  int rows, cols[16];
+  char *cell[16][16];
+} csv;
+
+static char *csv_field(const char **p) {
+  char *out = malloc(strlen(*p) + 1), *o = out;
+  CHECK(out != NULL);
+  if (**p == '"') {
+    for ((*p)++; **p; (*p)++) {
+      if (**p == '"' && (*p)[1] == '"')
+        *o++ = *(*p)++;
+      else if (**p == '"')
+        break;
+      else
+        *o++ = **p;
+    }
+    CHECK(**p == '"');
+    (*p)++;
+  } else {
+    while (**p && **p != ',' && **p != '\r' && **p != '\n')
+      *o++ = *(*p)++;
+  }
+  *o = '\0';
+  return out;
+}
+
+static void csv_parse(csv *c, const char *text) {
+  memset(c, 0, sizeof *c);
+  for (const char *p = text; *p; c->rows++) {
+    CHECK_LT(c->rows, 16);
+    for (;;) {
+      CHECK_LT(c->cols[c->rows], 16);
+      c->cell[c->rows][c->cols[c->rows]++] = csv_field(&p);
+      if (*p != ',') break;
+      p++;
+    }
+    /* RFC 4180 records end in CRLF. */
+    CHECK(p[0] == '\r' && p[1] == '\n');
+    p += 2;
+  }
+}
+
+static void csv_free(csv *c) {
+  for (int r = 0; r < c->rows; r++)
+    for (int k = 0; k < c->cols[r]; k++)
+      free(c->cell[r][k]);
+}
+
+static void check_num(const char *got, double want) {
+  char *end;
+  double v = strtod(got, &end);
+  if (*end != '\0') CHECK_FAIL_("\"%s\" is not a number", got);
+  if (isnan(want)) {
+    if (!isnan(v)) CHECK_FAIL_("got %s, wanted nan", got);
+  } else if (!(fabs(v - want) <= 1e-12 * fmax(1.0, fabs(want)))) {
+    CHECK_FAIL_("got %s, wanted %.17g", got, want);
+  }
+}
+
+/* Row r of the CSV: metric, statistic, then (mean, std, n) for A and B. */
+static void check_row(const csv *c, int r, const char *metric, const char *stat,
+                      const double want[6]) {
+  CHECK_EQ(c->cols[r], 8);
+  CHECK_STR_EQ(c->cell[r][0], metric);
+  CHECK_STR_EQ(c->cell[r][1], stat);
+  for (int k = 0; k < 6; k++)
+    check_num(c->cell[r][2 + k], want[k]);
+}
+
+static void test_csv(void) {
+  const char *dir = rtest_dir("table_csv");
+  char err[ERRLEN];
+  CHECK_EQ(report_write_tables(dir, fixture, N_FIXTURE, err, sizeof err), 0);
+  char *text = rtest_read(dir, "table.csv", NULL);
+  CHECK(text != NULL);
+  csv c;
+  csv_parse(&c, text);
+  CHECK_EQ(c.rows, 7);
+  static const char *const head[8] = {"metric", "statistic",   "A_x mean",   "A_x std",
+                                      "A_x n",  ALG_B " mean", ALG_B " std", ALG_B " n"};
+  CHECK_EQ(c.cols[0], 8);
+  for (int k = 0; k < 8; k++)
+    CHECK_STR_EQ(c.cell[0][k], head[k]);
+  double sd_final =
+      sqrt((pow(1 - 3.5 / 3, 2) + pow(2 - 3.5 / 3, 2) + pow(0.5 - 3.5 / 3, 2)) / 2);
+  double sd_avg =
+      sqrt((pow(2.25 - 8.5 / 3, 2) + pow(3.5 - 8.5 / 3, 2) + pow(2.75 - 8.5 / 3, 2)) / 2);
+  check_row(&c, 1, "loss_fn", "final", (double[]){3.5 / 3, sd_final, 3, NAN, NAN, 0});
+  check_row(&c, 2, "loss_fn", "min", (double[]){3.5 / 3, sd_final, 3, 1, NAN, 1});
+  check_row(&c, 3, "loss_fn", "avg", (double[]){8.5 / 3, sd_avg, 3, 2, NAN, 1});
+  check_row(&c, 4, "acc", "final", (double[]){0.85, sqrt(0.005), 2, NAN, NAN, 0});
+  check_row(&c, 5, "acc", "min", (double[]){0.45, sqrt(0.005), 2, NAN, NAN, 0});
+  check_row(&c, 6, "acc", "avg", (double[]){0.65, sqrt(0.005), 2, NAN, NAN, 0});
+  csv_free(&c);
+  free(text);
+}
+
+/* Display column (code points) where `needle` starts in `line`, or -1. */
+static int display_col(const char *line, const char *needle) {
+  const char *hit = strstr(line, needle);
+  if (!hit) return -1;
+  int col = 0;
+  for (const char *p = line; p < hit; p++)
+    col += ((unsigned char)*p & 0xC0) != 0x80;
+  return col;
+}
+
+static void test_txt(void) {
+  const char *dir = rtest_dir("table_txt");
+  char err[ERRLEN];
+  CHECK_EQ(report_write_tables(dir, fixture, N_FIXTURE, err, sizeof err), 0);
+  char *text = rtest_read(dir, "table.txt", NULL);
+  CHECK(text != NULL);
+  char *lines[32];
+  int n = 0;
+  for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < 32;
+       l = strtok_r(NULL, "\n", &save))
+    lines[n++] = l;
+  CHECK_GE(n, 8);
+  CHECK(strncmp(lines[0], "metric", 6) == 0);
+  CHECK_CONTAINS(lines[0], ALG_A);
+  CHECK_CONTAINS(lines[0], ALG_B);
+  CHECK_CONTAINS(lines[1], "\u2500\u2500");
+  /* Data rows: metric name on a group's first row only, statistic always. */
+  CHECK(strncmp(lines[2], "loss_fn", 7) == 0);
+  CHECK_CONTAINS(lines[2], "final");
+  CHECK_CONTAINS(lines[2], "1.167 \u00b1 0.7638");
+  CHECK_CONTAINS(lines[2], "\u2014"); /* B's final: no finite value */
+  CHECK(lines[3][0] == ' ');
+  CHECK_CONTAINS(lines[5], "0.85 \u00b1 0.07071 (2/3)");
+  /* The "±" of column A lines up on every row. */
+  int col = display_col(lines[2], "\u00b1");
+  for (int r = 3; r < 8; r++)
+    CHECK_EQ(display_col(lines[r], "\u00b1"), col);
+  for (int r = 0; r < n; r++) {
+    size_t len = strlen(lines[r]);
+    if (len && lines[r][len - 1] == ' ') CHECK_FAIL_("trailing blank on line %d", r);
+  }
+  free(text);
+}
+
+static void test_tex(void) {
+  const char *dir = rtest_dir("table_tex");
+  char err[ERRLEN];
+  CHECK_EQ(report_write_tables(dir, fixture, N_FIXTURE, err, sizeof err), 0);
+  char *tex = rtest_read(dir, "table.tex", NULL);
+  CHECK(tex != NULL);
+  CHECK_CONTAINS(tex, "\\begin{tabular}{llrr}");
+  CHECK_CONTAINS(tex,
+                 "\\toprule\nMetric & Statistic & A\\_x & B, \"v2\" \\\\\n\\midrule\n");
+  CHECK_CONTAINS(tex, "loss\\_fn & final & $1.167 \\pm 0.7638$ & --- \\\\");
+  CHECK_CONTAINS(tex, " & min & $1.167 \\pm 0.7638$ & $1$ \\\\");
+  CHECK_CONTAINS(tex, "\\bottomrule\n\\end{tabular}\n");
+  /* Every underscore outside comments is escaped. */
+  for (const char *p = tex; *p; p++) {
+    if (*p == '%' && (p == tex || p[-1] == '\n')) p = strchr(p, '\n');
+    if (!p) break;
+    if (*p == '_' && p[-1] != '\\') CHECK_FAIL_("bare underscore at offset %td", p - tex);
+  }
+  free(tex);
+}
+
+static void test_print_matches_file(void) {
+  const char *dir = rtest_dir("table_print");
+  char err[ERRLEN];
+  CHECK_EQ(report_write_tables(dir, fixture, N_FIXTURE, err, sizeof err), 0);
+  char path[1200];
+  snprintf(path, sizeof path, "%s/printed.txt", dir);
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL);
+  CHECK_EQ(report_print_table(f, fixture, N_FIXTURE, err, sizeof err), 0);
+  fclose(f);
+  char *a = rtest_read(dir, "table.txt", NULL), *b = rtest_read(dir, "printed.txt", NULL);
+  CHECK_STR_EQ(a, b);
+  free(a);
+  free(b);
+  CHECK_EQ(rtest_count_prefix(dir, ".dckpt-tmp."), 0);
+}
+
+static void test_no_series(void) {
+  const char *dir = rtest_dir("table_empty");
+  char err[ERRLEN];
+  CHECK_EQ(report_write_tables(dir, NULL, 0, err, sizeof err), 0);
+  char *csv_text = rtest_read(dir, "table.csv", NULL);
+  CHECK_STR_EQ(csv_text, "metric,statistic\r\n");
+  free(csv_text);
+  char *tex = rtest_read(dir, "table.tex", NULL);
+  CHECK_CONTAINS(tex, "\\toprule");
+  CHECK_CONTAINS(tex, "\\bottomrule");
+  free(tex);
+}
+
+static void test_bad_input(void) {
+  const char *dir = rtest_dir("table_bad");
+  char err[ERRLEN] = "";
+  report_series twice[2] = {fixture[0], fixture[0]};
+  CHECK_NE(report_write_tables(dir, twice, 2, err, sizeof err), 0);
+  CHECK_CONTAINS(err, "A_x/loss_fn given twice");
+  static const int64_t back[3] = {0, 20, 10};
+  report_series shuffled = {"A", "m", 3, back, 1, b_loss};
+  CHECK_NE(report_write_tables(dir, &shuffled, 1, err, sizeof err), 0);
+  CHECK_CONTAINS(err, "not strictly increasing at index 2");
+  report_series no_values = {"A", "m", 3, iters, 2, NULL};
+  CHECK_NE(report_write_tables(dir, &no_values, 1, err, sizeof err), 0);
+  CHECK_CONTAINS(err, "values is NULL");
+  report_series unnamed = {"", "m", 0, NULL, 0, NULL};
+  CHECK_NE(report_print_table(stdout, &unnamed, 1, err, sizeof err), 0);
+  CHECK_CONTAINS(err, "names are required");
+  /* Nothing was written for rejected input. */
+  CHECK(rtest_read(dir, "table.txt", NULL) == NULL);
+}
+
+static void test_unwritable(void) {
+  const char *dir = rtest_dir("table_unwritable");
+  char err[ERRLEN] = "", blocker[1200];
+  snprintf(blocker, sizeof blocker, "%s/file", dir);
+  FILE *f = fopen(blocker, "w");
+  CHECK(f != NULL);
+  fclose(f);
+  CHECK_NE(report_write_tables(blocker, fixture, N_FIXTURE, err, sizeof err), 0);
+  CHECK_CONTAINS(err, blocker);
+  CHECK_CONTAINS(err, "Not a directory");
+  char sub[1300];
+  snprintf(sub, sizeof sub, "%s/results", blocker);
+  CHECK_NE(report_write_tables(sub, fixture, N_FIXTURE, err, sizeof err), 0);
+  CHECK_CONTAINS(err, sub);
+}
+
+int main(int argc, char **argv) {
+  static const rtest_case cases[] = {
+      {"csv", test_csv},
+      {"txt", test_txt},
+      {"tex", test_tex},
+      {"print", test_print_matches_file},
+      {"empty", test_no_series},
+      {"bad_input", test_bad_input},
+      {"unwritable", test_unwritable},
+  };
+  return rtest_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
+}
