@@ -242,6 +242,23 @@ static void test_lock(void) {
   CHECK_CONTAINS(log.text, "taking over stale lock");
   dckpt_store_close(a);
 
+  /* a holder that was killed but not yet reaped (a zombie) holds nothing */
+  pid = fork();
+  if (pid == 0) {
+    dckpt_store *c = NULL;
+    dckpt_store_options co = tu_options(NULL);
+    if (dckpt_store_open(d, &co, &c) != DCKPT_OK) _exit(3);
+    _exit(0);
+  }
+  for (int i = 0; i < 200 && !tu_exists(at(d, "dckpt.lock")); i++) usleep(5000);
+  usleep(50000); /* the child has exited; it stays a zombie until waitpid */
+  log.text[0] = '\0';
+  a = tu_open(d, &o);
+  CHECK_CONTAINS(log.text, "taking over stale lock");
+  dckpt_store_close(a);
+  waitpid(pid, &status, 0);
+  CHECK_EQ(WEXITSTATUS(status), 0);
+
   /* another host: refused unless broken on purpose */
   char text[256];
   snprintf(text, sizeof text,

@@ -14,21 +14,30 @@
 #include "io/fs.h"
 #include "util/json.h"
 
-unsigned long long dckpt_process_start_time(long pid) {
+/* Reads /proc/<pid>/stat: the state letter (field 3) and the start time
+ * (field 22), which follow the command name and its closing ')'. */
+static bool read_proc_stat(long pid, char *state, unsigned long long *start) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%ld/stat", pid);
   FILE *f = fopen(path, "re");
-  if (!f) return 0;
+  if (!f) return false;
   char buf[1024];
   size_t n = fread(buf, 1, sizeof buf - 1, f);
   fclose(f);
   buf[n] = '\0';
-  /* Field 22 (starttime) follows the command name, which ends with ')'. */
   char *p = strrchr(buf, ')');
-  if (!p) return 0;
+  if (!p || p[1] != ' ') return false;
+  *state = p[2];
   p++;
   for (int field = 3; field < 22 && p; field++) p = strchr(p + 1, ' ');
-  return p ? strtoull(p + 1, NULL, 10) : 0;
+  *start = p ? strtoull(p + 1, NULL, 10) : 0;
+  return true;
+}
+
+unsigned long long dckpt_process_start_time(long pid) {
+  char state;
+  unsigned long long start = 0;
+  return read_proc_stat(pid, &state, &start) ? start : 0;
 }
 
 static char *lock_text(const dckpt_lock *lock, const char *job_id) {
@@ -90,12 +99,15 @@ static void read_holder(const cJSON *o, holder *h) {
   h->since = (v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsString(v) ? v->valuestring : "?";
 }
 
-static bool holder_alive(const dckpt_lock *lock, const holder *h) {
+static bool holder_alive(const holder *h) {
   if (h->pid <= 0) return false;
   if (kill((pid_t)h->pid, 0) != 0 && errno == ESRCH) return false;
+  char state = '?';
+  unsigned long long start = 0;
+  if (!read_proc_stat(h->pid, &state, &start)) return true; /* cannot tell: assume alive */
+  /* A zombie (killed, not yet reaped) holds nothing any more. */
+  if (state == 'Z' || state == 'X') return false;
   /* The pid exists; it is the holder only if it started when the holder did. */
-  unsigned long long start = dckpt_process_start_time(h->pid);
-  (void)lock;
   return h->start == 0 || start == 0 || start == h->start;
 }
 
@@ -119,7 +131,7 @@ int dckpt_lock_acquire(dckpt_lock *lock, const char *dir, const char *job_id,
     holder h;
     read_holder(o, &h);
     bool same_host = jrc == DCKPT_OK && strcmp(h.host, lock->host) == 0;
-    if (jrc == DCKPT_OK && same_host && !holder_alive(lock, &h)) {
+    if (jrc == DCKPT_OK && same_host && !holder_alive(&h)) {
       dckpt_log(log, DCKPT_LOG_WARN,
                 "taking over stale lock '%s': its holder (pid %ld on %s, job '%s', since %s) "
                 "is no longer running", lock->path, h.pid, h.host, h.job, h.since);

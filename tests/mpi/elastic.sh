@@ -23,16 +23,25 @@ for round in $(seq 1 8); do
   sleep "$delay"
   if [ "$how" = KILL ]; then
     kill -KILL "$pid" 2>/dev/null || true
-    pkill -KILL -f "campaign $WORK/run " 2>/dev/null || true
   else
     kill -TERM "$pid" 2>/dev/null || true
   fi
   set +e; wait "$pid"; code=$?; set -e
   note "round $round: np=$np, SIG$how after ${delay}s -> exit $code"
-  # 1: a signalled mpirun reports its own failure; the ranks still checkpointed
-  case "$code" in 0|1|75|137|143) ;; *) cat "$WORK/bg.log"; fail "unexpected exit $code" ;; esac
-  if [ "$code" = 1 ] && ! grep -qE "status (EINTERRUPTED|OK)" "$WORK/bg.log"; then cat "$WORK/bg.log"; fail "exit 1 without a clean stop"; fi
-  sleep 0.2
+  # after SIGKILL anything goes; after SIGTERM the ranks must have stopped
+  # cleanly (a signalled mpirun itself reports 1)
+  if [ "$how" = TERM ]; then
+    case "$code" in 0|75) ;;
+      1|143) grep -qE "status (EINTERRUPTED|OK)" "$WORK/bg.log" || { cat "$WORK/bg.log"; fail "no clean stop"; } ;;
+      *) cat "$WORK/bg.log"; fail "unexpected exit $code" ;;
+    esac
+  fi
+  # a SIGKILLed mpirun leaves its ranks running (they would hold the lock, as
+  # they should): a crash of the whole job means killing them too
+  for _ in $(seq 50); do
+    pkill -KILL -f "^$CAMPAIGN $WORK/run " 2>/dev/null || break
+    sleep 0.1
+  done
 done
 expect 0 run 2 "$WORK/run" "${args[@]}" --dump "$WORK/out.txt"
 same "$WORK/ref.txt" "$WORK/out.txt"
