@@ -489,6 +489,47 @@ static void test_large(void) {
   free(f);
 }
 
+/* The streaming reader (large files) sees damage too: flips anywhere in
+ * the payload, a damaged stored hash, and truncation. */
+static void test_large_corrupt(void) {
+  size_t n = (6u << 20) / 8;
+  double *x = smooth_state(n, 12);
+  dckpt_record *rec = dckpt_record_create();
+  CHECK_OK(dckpt_record_put_ref(rec, "x", DCKPT_F64, 1, (uint64_t[]){n}, x));
+  CHECK_OK(dckpt_record_put_bytes(rec, "tail", "end", 3));
+  const char *path = tmp_path("large-corrupt.dckpt");
+  for (int level = 0; level <= 1; level++) {
+    void *enc;
+    size_t len;
+    CHECK_OK(dckpt_record_encode(rec, level, &enc, &len));
+    uint8_t *buf = enc;
+    uint64_t hb = 8 + (uint64_t)dckpt_le32(buf + 4);
+    const size_t spots[] = {(size_t)hb, (size_t)hb + 7, (size_t)hb + 4096, len / 2,
+                            len - 9,    len - 1,        (size_t)hb - 16};
+    for (size_t i = 0; i < sizeof spots / sizeof spots[0]; i++) {
+      buf[spots[i]] ^= 0x04;
+      spit(path, buf, len);
+      dckpt_record *out;
+      char err[1024];
+      CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+      CHECK_CONTAINS(err, path);
+      CHECK_RC(dckpt_record_decode(buf, len, &out, err, sizeof err), DCKPT_ECORRUPT);
+      buf[spots[i]] ^= 0x04;
+    }
+    spit(path, buf, len);
+    dckpt_record *out;
+    char err[1024];
+    CHECK_OK(dckpt_record_load_file(path, &out, err, sizeof err)); /* restored */
+    dckpt_record_free(out);
+    spit(path, buf, len / 2);
+    CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+    dckpt_free(enc);
+  }
+  CHECK_EQ(unlink(path), 0);
+  dckpt_record_free(rec);
+  free(x);
+}
+
 /* A write that fails halfway (file size limit) stops the compression
  * thread, reports the error and leaves neither the target nor a temporary. */
 static void test_write_failure(void) {
@@ -854,7 +895,7 @@ static const group k_groups[] = {
     {"codec",
      {T(test_roundtrip_levels), T(test_edge_records), T(test_shuffle), T(test_layout)}},
     {"file", {T(test_file_roundtrip), T(test_file_errors)}},
-    {"large", {T(test_large), T(test_write_failure)}},
+    {"large", {T(test_large), T(test_large_corrupt), T(test_write_failure)}},
     {"corrupt",
      {T(test_truncation), T(test_bitflips), T(test_crafted), T(test_version_message),
       T(test_oversized_header)}},
