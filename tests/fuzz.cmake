@@ -1,12 +1,17 @@
 # libFuzzer targets, built only with -DDCKPT_FUZZ=ON and clang. The whole
 # project is then configured with CC=clang and -DDCKPT_SANITIZE=ON, so the
-# library the targets link is instrumented the same way; only the fuzzer's
-# own runtime and main are added here. Run one, e.g.:
+# library the targets link has the same sanitizers; here it also gets
+# coverage instrumentation, and the targets the fuzzer's runtime and main.
+# Run one, e.g.:
 #   ./build-fuzz/tests/fuzz_record -max_total_time=60 fuzz/corpus_record
 if(DCKPT_FUZZ)
   if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
     message(FATAL_ERROR "DCKPT_FUZZ needs clang (configure with CC=clang)")
   endif()
+
+  # Coverage feedback needs the library's code instrumented, not just the
+  # target's: without it the fuzzer mutates blind.
+  target_compile_options(dckpt_obj PRIVATE -fsanitize=fuzzer-no-link)
 
   function(dckpt_add_fuzzer name source)
     add_executable(${name} ${PROJECT_SOURCE_DIR}/fuzz/${source})
