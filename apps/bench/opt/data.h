@@ -1,0 +1,43 @@
+/* Raw data of a problem before it is split: a feature matrix and a target
+ * column, from a CSV file or generated from a seed. Internal to dckpt_opt. */
+#ifndef OPT_DATA_H
+#define OPT_DATA_H
+
+#include <stddef.h>
+
+#include "opt/problem.h"
+
+typedef struct opt_raw_data {
+  size_t m, f;
+  double *X;     /* m x f, row-major */
+  double *y;     /* m */
+  size_t *lines; /* m CSV line numbers, NULL for synthetic data */
+  char label[128];
+} opt_raw_data;
+
+/**
+ * Synthetic data from spec->seed: X_rc ~ N(0, 1) drawn row by row; least
+ * squares y = X x_true + noise * N(0, 1) with x_true ~ N(0, I); logistic
+ * y = +1 with probability sigmoid(X x_true), else -1, with
+ * x_true ~ N(0, (4 / f) I) so the margins have variance about 4.
+ */
+int opt_data_synthetic(const opt_problem_spec *spec, opt_raw_data *out, char *err,
+                       size_t errlen);
+
+/** Data from spec->csv_path; label = spec->label or the last column. */
+int opt_data_csv(const opt_problem_spec *spec, opt_raw_data *out, char *err,
+                 size_t errlen);
+
+/** Logistic labels: {0, 1} and {-1, +1} both become {-1, +1}; anything else is
+ *  an error naming the file, line and label column. */
+int opt_data_map_labels(const opt_problem_spec *spec, opt_raw_data *d, char *err,
+                        size_t errlen);
+
+/** Centres each column and divides it by its standard deviation (1/m
+ *  normalization); a constant column becomes all zeros.
+ *  @return DCKPT_OK or DCKPT_ENOMEM. */
+int opt_data_standardize(opt_raw_data *d);
+
+void opt_raw_data_free(opt_raw_data *d);
+
+#endif
