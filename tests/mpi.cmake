@@ -1,9 +1,11 @@
 # MPI tests: the campaign program at 1, 2 and 4 ranks through FindMPI's
 # MPIEXEC_* variables (oversubscribed on small machines), plus
 # crash-then-recover scenarios driven by scripts.
-set(DCKPT_MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_MCA_mpi_yield_when_idle=1")
+# Open MPI keeps memory until exit; under LeakSanitizer its plugins stay loaded
+# (so their frames have names) and tests/lsan-mpi.supp names them.
+set(DCKPT_MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_MCA_mpi_yield_when_idle=1;OMPI_MCA_mca_base_component_disable_dlclose=1;ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0;LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan-mpi.supp:print_suppressions=0")
 add_executable(campaign mpi/campaign.c)
-target_link_libraries(campaign PRIVATE dckpt_run dckpt_warnings m)
+target_link_libraries(campaign PRIVATE dckpt_run dckpt_appcommon dckpt_warnings m)
 
 set(DCKPT_MPIRUN ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG})
 foreach(np 1 2 4)

@@ -62,15 +62,15 @@ int dckpt_err_errno(dckpt_err *err, int errnum, const char *fmt, ...) {
 
 int dckpt_err_wrap(dckpt_err *err, const char *fmt, ...) {
   if (!err) return DCKPT_EIO;
-  char old[DCKPT_ERRMSG_MAX];
+  char old[DCKPT_ERRMSG_MAX], ctx[DCKPT_ERRMSG_MAX];
   memcpy(old, err->msg, sizeof old);
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  vsnprintf(ctx, sizeof ctx, fmt, ap);
   va_end(ap);
-  size_t used = strlen(err->msg);
-  if (old[0] && used < sizeof err->msg - 1)
-    snprintf(err->msg + used, sizeof err->msg - used, ": %s", old);
+  /* Bounded halves: the context and the cause both stay visible. */
+  if (old[0]) snprintf(err->msg, sizeof err->msg, "%.400s: %.600s", ctx, old);
+  else snprintf(err->msg, sizeof err->msg, "%s", ctx);
   return err->status;
 }
 
