@@ -12,6 +12,7 @@ void dckpt_err_clear(dckpt_err *err) {
   err->msg[0] = '\0';
 }
 
+__attribute__((format(printf, 3, 0)))
 static void vset(dckpt_err *err, int status, const char *fmt, va_list ap) {
   err->status = status;
   vsnprintf(err->msg, sizeof err->msg, fmt, ap);

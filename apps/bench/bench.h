@@ -1,0 +1,64 @@
+/* dckpt-bench: a decentralized-optimization benchmark campaign run through
+ * dckpt's MPI runtime, ending with tables and plots. */
+#ifndef DCKPT_BENCH_H
+#define DCKPT_BENCH_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dckpt_run.h"
+#include "opt/algorithms.h"
+#include "opt/network.h"
+#include "opt/problem.h"
+
+/** Exit statuses (docs/bench.md). */
+enum { BENCH_EXIT_OK = 0, BENCH_EXIT_FAILED = 1, BENCH_EXIT_USAGE = 2 };
+
+#define BENCH_MAX_ALGS 64
+
+typedef struct bench_alg {
+  char name[128];
+  char method[32];
+  int64_t iterations;
+  cJSON *hyper; /* owned by the config's JSON tree */
+} bench_alg;
+
+/** Everything a campaign needs, from the config file and the flags. */
+typedef struct bench_config {
+  cJSON *json;                 /* the parsed config file (owns strings below) */
+  char config_path[4096];
+  char campaign[128];
+  opt_problem_spec problem;
+  char data_path[4096];        /* resolved CSV path, "" for synthetic */
+  opt_network_spec network;
+  bench_alg algs[BENCH_MAX_ALGS];
+  size_t n_algs;
+  int64_t trials, add_trials, add_iterations, metrics_period;
+  uint64_t seed;
+  char checkpoint_dir[4096];
+  int64_t checkpoint_step;
+  int keep, compression;
+  bool fsync, backup, break_lock, quiet;
+  int progress;                /* -1 auto (on), 0 off */
+  dckpt_run_mode mode;
+  char deadline[256];          /* --deadline argument, "" for none */
+  char results_dir[4096];      /* default CHECKPOINT_DIR/results */
+} bench_config;
+
+/** Parses argv (and the config file it names) into `cfg`. Returns 0, or
+ *  BENCH_EXIT_USAGE with the message in err; *help is set for --help. */
+int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
+                size_t errlen);
+void bench_config_free(bench_config *cfg);
+void bench_usage(FILE *out);
+
+/** Builds the problem record (rank 0, new runs). */
+int bench_problem_record(const bench_config *cfg, dckpt_record **out, char *err,
+                         size_t errlen);
+
+/** Rank 0 after a completed campaign: metrics record, tables, plots, and the
+ *  table on stdout. Re-running a finished campaign prints the table only. */
+int bench_results(const bench_config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,456 @@
+/* The campaign's configuration: a JSON file validated key by key, then
+ * command-line flags on top (flags win). Errors name the file, the key and
+ * the problem. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "deadline.h"
+
+typedef struct ctx {
+  const char *file;
+  char *err;
+  size_t errlen;
+} ctx;
+
+static int bad(ctx *c, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(ctx *c, const char *key, const char *fmt, ...) {
+  char why[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  snprintf(c->err, c->errlen, "%s: key \"%s\" %s", c->file, key, why);
+  return BENCH_EXIT_USAGE;
+}
+
+static const cJSON *item(const cJSON *obj, const char *name) {
+  return obj ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+}
+
+/* Each getter leaves *out alone when the key is absent (the default stays). */
+static int get_int(ctx *c, const cJSON *obj, const char *name, const char *key, int64_t lo,
+                   int64_t *out) {
+  const cJSON *v = item(obj, name);
+  if (!v) return 0;
+  if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+      v->valuedouble < (double)lo || v->valuedouble > 9.0e15)
+    return bad(c, key, "must be an integer >= %lld", (long long)lo);
+  *out = (int64_t)v->valuedouble;
+  return 0;
+}
+
+static int get_num(ctx *c, const cJSON *obj, const char *name, const char *key, double lo,
+                   double *out) {
+  const cJSON *v = item(obj, name);
+  if (!v) return 0;
+  if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo)
+    return bad(c, key, "must be a number >= %g", lo);
+  *out = v->valuedouble;
+  return 0;
+}
+
+static int get_bool(ctx *c, const cJSON *obj, const char *name, const char *key, bool *out) {
+  const cJSON *v = item(obj, name);
+  if (!v) return 0;
+  if (!cJSON_IsBool(v)) return bad(c, key, "must be true or false");
+  *out = cJSON_IsTrue(v);
+  return 0;
+}
+
+static int get_str(ctx *c, const cJSON *obj, const char *name, const char *key,
+                   const char **out) {
+  const cJSON *v = item(obj, name);
+  if (!v) return 0;
+  if (!cJSON_IsString(v) || !v->valuestring[0]) return bad(c, key, "must be a non-empty string");
+  *out = v->valuestring;
+  return 0;
+}
+
+static int get_obj(ctx *c, const cJSON *obj, const char *name, const char *key,
+                   const cJSON **out) {
+  const cJSON *v = item(obj, name);
+  *out = NULL;
+  if (!v) return 0;
+  if (!cJSON_IsObject(v)) return bad(c, key, "must be an object");
+  *out = v;
+  return 0;
+}
+
+/* Rejects keys that the schema does not know (typos must not pass silently). */
+static int known_keys(ctx *c, const cJSON *obj, const char *where, const char *const *keys) {
+  for (const cJSON *k = obj ? obj->child : NULL; k; k = k->next) {
+    bool ok = false;
+    for (size_t i = 0; keys[i]; i++) ok = ok || !strcmp(k->string, keys[i]);
+    if (!ok) {
+      char key[256];
+      snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", k->string);
+      return bad(c, key, "is not a known setting");
+    }
+  }
+  return 0;
+}
+
+/* A CSV path: as given, else beside the config file, else in the data
+ * directory that ships with dckpt-bench. */
+static int resolve_data(ctx *c, const char *given, char *out, size_t len) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", c->file);
+  char *slash = strrchr(dir, '/');
+  const char *base = strrchr(given, '/') ? strrchr(given, '/') + 1 : given;
+  char cand[3][4096];
+  snprintf(cand[0], sizeof cand[0], "%s", given);
+  if (slash) {
+    *slash = '\0';
+    snprintf(cand[1], sizeof cand[1], "%.2000s/%.2000s", dir, given);
+  } else {
+    snprintf(cand[1], sizeof cand[1], "%s", given);
+  }
+  snprintf(cand[2], sizeof cand[2], "%.2000s/%.2000s", DCKPT_BENCH_DATA_DIR, base);
+  for (int i = given[0] == '/' ? 0 : 1; i < 3; i++)
+    if (access(cand[i], R_OK) == 0) {
+      snprintf(out, len, "%s", cand[i]);
+      return 0;
+    }
+  if (access(cand[0], R_OK) == 0) {
+    snprintf(out, len, "%s", cand[0]);
+    return 0;
+  }
+  return bad(c, "problem.data", "names '%s', which is neither beside the config file nor in %s",
+             given, DCKPT_BENCH_DATA_DIR);
+}
+
+static int parse_problem(ctx *c, const cJSON *root, bench_config *cfg) {
+  const cJSON *p = NULL, *syn = NULL;
+  static const char *const keys[] = {"type", "data", "label", "lambda", "standardize",
+                                     "intercept", "synthetic", NULL};
+  static const char *const skeys[] = {"rows", "features", "noise", "seed", NULL};
+  if (get_obj(c, root, "problem", "problem", &p)) return BENCH_EXIT_USAGE;
+  if (!p) return bad(c, "problem", "is missing");
+  opt_problem_spec *s = &cfg->problem;
+  opt_problem_spec_init(s);
+  const char *type = "least_squares", *data = NULL, *label = NULL;
+  int64_t rows = (int64_t)s->rows, feats = (int64_t)s->features, seed = (int64_t)s->seed;
+  if (known_keys(c, p, "problem", keys) || get_str(c, p, "type", "problem.type", &type) ||
+      get_str(c, p, "data", "problem.data", &data) ||
+      get_str(c, p, "label", "problem.label", &label) ||
+      get_num(c, p, "lambda", "problem.lambda", 0, &s->lambda) ||
+      get_bool(c, p, "standardize", "problem.standardize", &s->standardize) ||
+      get_bool(c, p, "intercept", "problem.intercept", &s->intercept) ||
+      get_obj(c, p, "synthetic", "problem.synthetic", &syn) ||
+      known_keys(c, syn, "problem.synthetic", skeys) ||
+      get_int(c, syn, "rows", "problem.synthetic.rows", 1, &rows) ||
+      get_int(c, syn, "features", "problem.synthetic.features", 1, &feats) ||
+      get_num(c, syn, "noise", "problem.synthetic.noise", 0, &s->noise) ||
+      get_int(c, syn, "seed", "problem.synthetic.seed", 0, &seed))
+    return BENCH_EXIT_USAGE;
+  if (opt_problem_kind_parse(type, &s->kind) != DCKPT_OK)
+    return bad(c, "problem.type", "must be \"least_squares\" or \"logistic\", not \"%s\"", type);
+  if (data && syn) return bad(c, "problem", "has both \"data\" and \"synthetic\"; pick one");
+  s->rows = (size_t)rows;
+  s->features = (size_t)feats;
+  s->seed = (uint64_t)seed;
+  s->label = label;
+  if (data && resolve_data(c, data, cfg->data_path, sizeof cfg->data_path))
+    return BENCH_EXIT_USAGE;
+  s->csv_path = data ? cfg->data_path : NULL;
+  return 0;
+}
+
+static int parse_network(ctx *c, const cJSON *root, bench_config *cfg) {
+  const cJSON *n = NULL;
+  static const char *const keys[] = {"topology", "agents", "rows", "cols", "degree", "p",
+                                     "seed", NULL};
+  if (get_obj(c, root, "network", "network", &n)) return BENCH_EXIT_USAGE;
+  if (!n) return bad(c, "network", "is missing");
+  opt_network_spec *s = &cfg->network;
+  opt_network_spec_init(s);
+  const char *topo = "ring";
+  int64_t agents = 0, rows = 0, cols = 0, degree = (int64_t)s->degree, seed = 0;
+  if (known_keys(c, n, "network", keys) || get_str(c, n, "topology", "network.topology", &topo) ||
+      get_int(c, n, "agents", "network.agents", 2, &agents) ||
+      get_int(c, n, "rows", "network.rows", 1, &rows) ||
+      get_int(c, n, "cols", "network.cols", 1, &cols) ||
+      get_int(c, n, "degree", "network.degree", 2, &degree) ||
+      get_num(c, n, "p", "network.p", 0, &s->p) || get_int(c, n, "seed", "network.seed", 0, &seed))
+    return BENCH_EXIT_USAGE;
+  if (opt_topology_parse(topo, &s->topology) != DCKPT_OK)
+    return bad(c, "network.topology",
+               "must be ring, complete, grid, regular or erdos_renyi, not \"%s\"", topo);
+  if (s->topology != OPT_GRID && agents == 0) return bad(c, "network.agents", "is missing");
+  s->n = (size_t)agents;
+  s->rows = (size_t)rows;
+  s->cols = (size_t)cols;
+  s->degree = (size_t)degree;
+  s->seed = (uint64_t)seed;
+  return 0;
+}
+
+static int parse_algorithm(ctx *c, const cJSON *a, int i, bench_config *cfg) {
+  static const char *const keys[] = {"name", "method", "iterations", "hyperparameters", NULL};
+  char where[64];
+  snprintf(where, sizeof where, "algorithms[%d]", i);
+  char k_name[80], k_method[80], k_iter[80], k_hyper[80];
+  snprintf(k_name, sizeof k_name, "%s.name", where);
+  snprintf(k_method, sizeof k_method, "%s.method", where);
+  snprintf(k_iter, sizeof k_iter, "%s.iterations", where);
+  snprintf(k_hyper, sizeof k_hyper, "%s.hyperparameters", where);
+  if (!cJSON_IsObject(a)) return bad(c, where, "must be an object");
+  bench_alg *al = &cfg->algs[cfg->n_algs];
+  const char *method = NULL, *name = NULL;
+  const cJSON *hyper = NULL;
+  al->iterations = 0;
+  if (known_keys(c, a, where, keys) || get_str(c, a, "method", k_method, &method) ||
+      get_str(c, a, "name", k_name, &name) || get_int(c, a, "iterations", k_iter, 1, &al->iterations) ||
+      get_obj(c, a, "hyperparameters", k_hyper, &hyper))
+    return BENCH_EXIT_USAGE;
+  opt_method m;
+  if (!method) return bad(c, k_method, "is missing");
+  if (opt_method_parse(method, &m) != DCKPT_OK)
+    return bad(c, k_method, "must be dgd, atc, extra, diging, nids or admm, not \"%s\"", method);
+  if (!al->iterations) return bad(c, k_iter, "is missing");
+  snprintf(al->method, sizeof al->method, "%s", method);
+  snprintf(al->name, sizeof al->name, "%s", name ? name : method);
+  for (size_t k = 0; k < cfg->n_algs; k++)
+    if (!strcmp(cfg->algs[k].name, al->name))
+      return bad(c, k_name, "repeats the name \"%s\" of algorithms[%zu]", al->name, k);
+  al->hyper = (cJSON *)hyper;
+  cfg->n_algs++;
+  return 0;
+}
+
+static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
+  const cJSON *k = NULL;
+  static const char *const keys[] = {"dir", "step", "keep", "compression", "fsync", NULL};
+  const char *dir = NULL;
+  int64_t keep = cfg->keep, level = cfg->compression;
+  if (get_obj(c, root, "checkpoint", "checkpoint", &k) || known_keys(c, k, "checkpoint", keys) ||
+      get_str(c, k, "dir", "checkpoint.dir", &dir) ||
+      get_int(c, k, "step", "checkpoint.step", 1, &cfg->checkpoint_step) ||
+      get_int(c, k, "keep", "checkpoint.keep", 1, &keep) ||
+      get_int(c, k, "compression", "checkpoint.compression", -7, &level) ||
+      get_bool(c, k, "fsync", "checkpoint.fsync", &cfg->fsync))
+    return BENCH_EXIT_USAGE;
+  if (level > 22) return bad(c, "checkpoint.compression", "must be in -7..22");
+  cfg->keep = (int)keep;
+  cfg->compression = (int)level;
+  if (dir) snprintf(cfg->checkpoint_dir, sizeof cfg->checkpoint_dir, "%s", dir);
+  return 0;
+}
+
+static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
+  static const char *const keys[] = {"name", "description", "problem", "network", "algorithms",
+                                     "trials", "seed", "metrics_period", "checkpoint", NULL};
+  const char *name = NULL;
+  int64_t seed = 0;
+  if (!cJSON_IsObject(root)) return bad(c, "(top level)", "must be a JSON object");
+  if (known_keys(c, root, "", keys) || get_str(c, root, "name", "name", &name) ||
+      get_int(c, root, "trials", "trials", 1, &cfg->trials) ||
+      get_int(c, root, "seed", "seed", 0, &seed) ||
+      get_int(c, root, "metrics_period", "metrics_period", 1, &cfg->metrics_period) ||
+      parse_problem(c, root, cfg) || parse_network(c, root, cfg) || parse_checkpoint(c, root, cfg))
+    return BENCH_EXIT_USAGE;
+  cfg->seed = (uint64_t)seed;
+  snprintf(cfg->campaign, sizeof cfg->campaign, "%s", name ? name : "campaign");
+  const cJSON *algs = item(root, "algorithms");
+  if (!cJSON_IsArray(algs) || cJSON_GetArraySize(algs) == 0)
+    return bad(c, "algorithms", "must be a non-empty array");
+  if (cJSON_GetArraySize(algs) > BENCH_MAX_ALGS)
+    return bad(c, "algorithms", "has more than %d entries", BENCH_MAX_ALGS);
+  int i = 0;
+  for (const cJSON *a = algs->child; a; a = a->next, i++)
+    if (parse_algorithm(c, a, i, cfg)) return BENCH_EXIT_USAGE;
+  return 0;
+}
+
+static int load_config(const char *path, bench_config *cfg, char *err, size_t errlen) {
+  ctx c = {path, err, errlen};
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errlen, "%s: cannot open the config file: %s", path, strerror(errno));
+    return BENCH_EXIT_USAGE;
+  }
+  char *text = NULL;
+  size_t cap = 0, n = 0;
+  FILE *mem = open_memstream(&text, &cap);
+  char buf[65536];
+  size_t got;
+  while (mem && (got = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, got, mem), n += got;
+  fclose(f);
+  if (mem) fclose(mem);
+  const char *end = NULL;
+  cfg->json = text ? cJSON_ParseWithOpts(text, &end, 1) : NULL;
+  if (!cfg->json) {
+    long line = 1;
+    for (const char *p = text; p && end && p < end; p++) line += *p == '\n';
+    snprintf(err, errlen, "%s: malformed JSON near line %ld", path, line);
+    free(text);
+    return BENCH_EXIT_USAGE;
+  }
+  free(text);
+  snprintf(cfg->config_path, sizeof cfg->config_path, "%s", path);
+  return parse_root(&c, cfg->json, cfg);
+}
+
+void bench_config_free(bench_config *cfg) {
+  cJSON_Delete(cfg->json);
+  cfg->json = NULL;
+}
+
+/* ---- command line ---- */
+
+void bench_usage(FILE *out) {
+  fprintf(out,
+          "usage: dckpt-bench [options] CONFIG.json\n"
+          "       mpirun -np N dckpt-bench [options] CONFIG.json\n"
+          "\n"
+          "Runs (or resumes) the benchmark campaign that CONFIG.json describes, checkpointing\n"
+          "every trial, and ends with tables and plots in CHECKPOINT_DIR/results.\n"
+          "\n"
+          "options (they override the config file):\n"
+          "  --checkpoint-dir DIR   where the campaign lives (config: checkpoint.dir)\n"
+          "  --trials N             trials per algorithm (config: trials)\n"
+          "  --add-trials N         grow a finished or running campaign by N trials\n"
+          "  --add-iterations N     grow every algorithm by N iterations\n"
+          "  --checkpoint-step N    checkpoint every N iterations (config: checkpoint.step)\n"
+          "  --keep N               checkpoints kept per trial (config: checkpoint.keep)\n"
+          "  --compression L        zstd level, 0 = none (config: checkpoint.compression)\n"
+          "  --no-fsync             atomic writes without fsync (fast; not power-loss safe)\n"
+          "  --seed S               run seed (config: seed)\n"
+          "  --metrics-period N     record metrics every N iterations (config: metrics_period)\n"
+          "  --deadline WHEN        stop cleanly before WHEN: %s\n"
+          "  --mode auto|new|resume new refuses an existing campaign, resume a missing one\n"
+          "  --backup               zip the directory before resuming it\n"
+          "  --break-lock           take over a lock held from another host\n"
+          "  --results-dir DIR      where tables and plots go (default CHECKPOINT_DIR/results)\n"
+          "  --no-progress          no progress reports\n"
+          "  --quiet                only warnings and errors\n"
+          "  --help, --version\n"
+          "\n"
+          "exit status: 0 done, 75 stopped on request (signal, DIR/HALT, deadline): run\n"
+          "the same command again to resume; 1 failed; 2 usage or configuration error.\n",
+          APP_DEADLINE_FORMATS);
+}
+
+static int flag_int(const char *flag, const char *v, int64_t lo, int64_t *out, char *err,
+                    size_t errlen) {
+  char *end = NULL;
+  errno = 0;
+  long long x = v ? strtoll(v, &end, 10) : 0;
+  if (!v || !*v || *end || errno || x < lo) {
+    snprintf(err, errlen, "%s needs an integer >= %lld, got '%s'", flag, (long long)lo,
+             v ? v : "");
+    return BENCH_EXIT_USAGE;
+  }
+  *out = x;
+  return 0;
+}
+
+static void defaults(bench_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->trials = 1;
+  cfg->metrics_period = 1;
+  cfg->checkpoint_step = 100;
+  cfg->keep = 3;
+  cfg->compression = 1;
+  cfg->fsync = true;
+  cfg->progress = -1;
+  cfg->mode = DCKPT_RUN_AUTO;
+}
+
+/* Flags with a value, applied after the config file is read. */
+static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err, size_t len) {
+  int64_t x = 0;
+  if (!strcmp(f, "--checkpoint-dir")) snprintf(cfg->checkpoint_dir, sizeof cfg->checkpoint_dir, "%s", v);
+  else if (!strcmp(f, "--results-dir")) snprintf(cfg->results_dir, sizeof cfg->results_dir, "%s", v);
+  else if (!strcmp(f, "--deadline")) snprintf(cfg->deadline, sizeof cfg->deadline, "%s", v);
+  else if (!strcmp(f, "--trials")) return flag_int(f, v, 1, &cfg->trials, err, len);
+  else if (!strcmp(f, "--add-trials")) return flag_int(f, v, 0, &cfg->add_trials, err, len);
+  else if (!strcmp(f, "--add-iterations")) return flag_int(f, v, 0, &cfg->add_iterations, err, len);
+  else if (!strcmp(f, "--checkpoint-step")) return flag_int(f, v, 1, &cfg->checkpoint_step, err, len);
+  else if (!strcmp(f, "--metrics-period")) return flag_int(f, v, 1, &cfg->metrics_period, err, len);
+  else if (!strcmp(f, "--seed")) {
+    if (flag_int(f, v, 0, &x, err, len)) return BENCH_EXIT_USAGE;
+    cfg->seed = (uint64_t)x;
+  } else if (!strcmp(f, "--keep")) {
+    if (flag_int(f, v, 1, &x, err, len)) return BENCH_EXIT_USAGE;
+    cfg->keep = (int)(x > INT_MAX ? INT_MAX : x);
+  } else if (!strcmp(f, "--compression")) {
+    if (flag_int(f, v, -7, &x, err, len) || x > 22) {
+      snprintf(err, len, "--compression needs a level in -7..22, got '%s'", v);
+      return BENCH_EXIT_USAGE;
+    }
+    cfg->compression = (int)x;
+  } else if (!strcmp(f, "--mode")) {
+    if (!strcmp(v, "auto")) cfg->mode = DCKPT_RUN_AUTO;
+    else if (!strcmp(v, "new")) cfg->mode = DCKPT_RUN_NEW;
+    else if (!strcmp(v, "resume")) cfg->mode = DCKPT_RUN_RESUME;
+    else {
+      snprintf(err, len, "--mode must be auto, new or resume, not '%s'", v);
+      return BENCH_EXIT_USAGE;
+    }
+  } else {
+    snprintf(err, len, "unknown option '%s' (see --help)", f);
+    return BENCH_EXIT_USAGE;
+  }
+  return 0;
+}
+
+static bool is_switch(bench_config *cfg, const char *f) {
+  if (!strcmp(f, "--no-fsync")) cfg->fsync = false;
+  else if (!strcmp(f, "--backup")) cfg->backup = true;
+  else if (!strcmp(f, "--break-lock")) cfg->break_lock = true;
+  else if (!strcmp(f, "--no-progress")) cfg->progress = 0;
+  else if (!strcmp(f, "--quiet")) cfg->quiet = true;
+  else return false;
+  return true;
+}
+
+int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
+                size_t errlen) {
+  defaults(cfg);
+  *help = false;
+  const char *config = NULL;
+  for (int i = 1; i < argc; i++) /* the file first: flags override it */
+    if (argv[i][0] != '-') config = argv[i];
+    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) *help = true;
+    else if (!strcmp(argv[i], "--version")) *help = true;
+    else if (strchr(argv[i], '=') == NULL && !is_switch(cfg, argv[i]) && i + 1 < argc) i++;
+  if (*help) return 0;
+  if (!config) {
+    snprintf(err, errlen, "no config file given (see --help)");
+    return BENCH_EXIT_USAGE;
+  }
+  bool fsync = cfg->fsync, backup = cfg->backup, brk = cfg->break_lock, quiet = cfg->quiet;
+  int progress = cfg->progress;
+  if (load_config(config, cfg, err, errlen)) return BENCH_EXIT_USAGE;
+  cfg->fsync = cfg->fsync && fsync;
+  cfg->backup = backup, cfg->break_lock = brk, cfg->quiet = quiet, cfg->progress = progress;
+  for (int i = 1; i < argc; i++) {
+    if (argv[i][0] != '-' || is_switch(cfg, argv[i])) continue;
+    char flag[64];
+    const char *arg = argv[i], *eq = strchr(arg, '=');
+    snprintf(flag, sizeof flag, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+    const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    if (!val) {
+      snprintf(err, errlen, "%s needs a value", flag);
+      return BENCH_EXIT_USAGE;
+    }
+    if (apply_flag(cfg, flag, val, err, errlen)) return BENCH_EXIT_USAGE;
+  }
+  if (!cfg->checkpoint_dir[0]) {
+    snprintf(err, errlen, "%s: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir",
+             config);
+    return BENCH_EXIT_USAGE;
+  }
+  if (!cfg->results_dir[0])
+    snprintf(cfg->results_dir, sizeof cfg->results_dir, "%.4000s/results", cfg->checkpoint_dir);
+  return 0;
+}

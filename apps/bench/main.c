@@ -1,0 +1,133 @@
+/* dckpt-bench: runs a decentralized-optimization benchmark campaign with
+ * dckpt's MPI runtime (checkpointed, resumable, stoppable) and ends with
+ * tables and plots. See docs/bench.md. */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "deadline_mpi.h"
+
+static int rank_of_world(void) {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+
+static int world_size(void) {
+  int n = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  return n;
+}
+
+static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_log_level_name(level), msg);
+}
+
+static void fill_options(const bench_config *cfg, double deadline, dckpt_run_options *o) {
+  dckpt_run_options_init(o);
+  o->dir = cfg->checkpoint_dir;
+  o->mode = cfg->mode;
+  o->store.checkpoint_step = cfg->checkpoint_step;
+  o->store.keep_n = cfg->keep;
+  o->store.compression_level = cfg->compression;
+  o->store.durability = cfg->fsync ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE;
+  o->store.log = on_log;
+  o->store.log_level = cfg->quiet ? DCKPT_LOG_WARN : DCKPT_LOG_INFO;
+  o->n_trials = cfg->trials;
+  o->seed = cfg->seed;
+  o->add_trials = cfg->add_trials;
+  o->add_iterations = cfg->add_iterations;
+  o->backup_before_resume = cfg->backup;
+  o->break_lock = cfg->break_lock;
+  o->metrics_period = cfg->metrics_period;
+  o->deadline = deadline;
+  o->progress = cfg->progress == 0 || cfg->quiet ? 0 : 1;
+  o->benchmark_metadata = NULL;
+}
+
+/* Builds the algorithms of the config; on failure releases what was built. */
+static int make_algorithms(const bench_config *cfg, dckpt_algorithm *algs, char *err,
+                           size_t len) {
+  for (size_t a = 0; a < cfg->n_algs; a++) {
+    const bench_alg *b = &cfg->algs[a];
+    char why[512];
+    if (opt_make_algorithm(b->method, b->name, b->hyper, b->iterations, &algs[a], why,
+                           sizeof why) != DCKPT_OK) {
+      snprintf(err, len, "%.300s: algorithms[%zu] ('%.100s'): %.500s", cfg->config_path, a, b->name, why);
+      for (size_t k = 0; k < a; k++) opt_algorithm_release(&algs[k]);
+      return BENCH_EXIT_USAGE;
+    }
+  }
+  return 0;
+}
+
+/* Same verdict on every rank: 0 when every rank says 0, else the largest. */
+static int agree(int code) {
+  int worst = code;
+  MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return worst;
+}
+
+static int run_campaign(const bench_config *cfg, double deadline) {
+  char err[1024] = "";
+  dckpt_algorithm algs[BENCH_MAX_ALGS];
+  memset(algs, 0, sizeof algs);
+  int code = agree(make_algorithms(cfg, algs, err, sizeof err));
+  if (code) {
+    if (rank_of_world() == 0) fprintf(stderr, "dckpt-bench: %s\n", err[0] ? err : "bad algorithm");
+    return code;
+  }
+  dckpt_record *problem = NULL;
+  int rc = DCKPT_OK;
+  if (rank_of_world() == 0) rc = bench_problem_record(cfg, &problem, err, sizeof err);
+  code = agree(rc == DCKPT_OK ? 0 : BENCH_EXIT_USAGE);
+  if (code == 0) {
+    dckpt_run_options o;
+    fill_options(cfg, deadline, &o);
+    dckpt_run_report rep;
+    rc = dckpt_run(MPI_COMM_WORLD, &o, algs, cfg->n_algs, problem, &rep);
+    if (rank_of_world() == 0 && rc != DCKPT_OK)
+      fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_strerror(rc), rep.message);
+    if (rank_of_world() == 0 && !cfg->quiet)
+      printf("%s: %lld/%lld trials complete, %lld iterations in %.1f s on %d rank(s)%s\n",
+             cfg->campaign, (long long)rep.pairs_completed, (long long)rep.pairs_total,
+             (long long)rep.iterations_run, rep.seconds, world_size(), "");
+    code = rc == DCKPT_OK ? 0 : rc == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED : BENCH_EXIT_FAILED;
+  } else if (rank_of_world() == 0) {
+    fprintf(stderr, "dckpt-bench: %s\n", err);
+  }
+  if (code == 0 && rank_of_world() == 0 && bench_results(cfg, err, sizeof err) != DCKPT_OK) {
+    fprintf(stderr, "dckpt-bench: results: %s\n", err);
+    code = BENCH_EXIT_FAILED;
+  }
+  dckpt_record_free(problem);
+  for (size_t a = 0; a < cfg->n_algs; a++) opt_algorithm_release(&algs[a]);
+  return agree(code);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  int rank = rank_of_world();
+  bench_config cfg;
+  bool help = false;
+  char err[1024] = "";
+  int code = bench_parse(argc, argv, &cfg, &help, err, sizeof err);
+  for (int i = 1; i < argc && rank == 0; i++)
+    if (!strcmp(argv[i], "--version")) printf("dckpt-bench %s\n", dckpt_version_string());
+  if (help && rank == 0 && !(argc == 2 && !strcmp(argv[1], "--version"))) bench_usage(stdout);
+  if (!help && code && rank == 0) fprintf(stderr, "dckpt-bench: %s\n", err);
+  double deadline = 0;
+  if (!help && !code && cfg.deadline[0] &&
+      app_parse_deadline_bcast(MPI_COMM_WORLD, rank == 0 ? cfg.deadline : NULL, &deadline,
+                               err, sizeof err) != 0) {
+    if (rank == 0) fprintf(stderr, "dckpt-bench: --deadline: %s\n", err);
+    code = BENCH_EXIT_USAGE;
+  }
+  if (!help && !code) code = run_campaign(&cfg, deadline);
+  bench_config_free(&cfg);
+  MPI_Finalize();
+  return help ? 0 : code;
+}

@@ -1,0 +1,256 @@
+/* The end of a campaign (rank 0): metric histories of every trial gathered
+ * into the store's metrics record, then tables and plots. A finished campaign
+ * run again finds the metrics record and its files and only prints the table. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "opt/metrics.h"
+#include "report/report.h"
+
+/* The campaign's metrics, in memory: per algorithm, the recorded iterations
+ * and values[trial][point][metric]. */
+typedef struct metrics_set {
+  size_t n_algs, n_metrics;
+  int64_t n_trials;
+  char **names;
+  int64_t *n_points;
+  int64_t **iters;
+  double **values;
+} metrics_set;
+
+static void set_free(metrics_set *m) {
+  for (size_t a = 0; a < m->n_algs; a++) {
+    free(m->names[a]);
+    free(m->iters[a]);
+    free(m->values[a]);
+  }
+  free(m->names);
+  free(m->n_points);
+  free(m->iters);
+  free(m->values);
+  memset(m, 0, sizeof *m);
+}
+
+static int set_alloc(metrics_set *m, size_t n_algs, int64_t n_trials) {
+  m->n_algs = n_algs;
+  m->n_trials = n_trials;
+  m->n_metrics = OPT_N_METRICS;
+  m->names = calloc(n_algs + 1, sizeof *m->names);
+  m->n_points = calloc(n_algs + 1, sizeof *m->n_points);
+  m->iters = calloc(n_algs + 1, sizeof *m->iters);
+  m->values = calloc(n_algs + 1, sizeof *m->values);
+  return m->names && m->n_points && m->iters && m->values ? 0 : -1;
+}
+
+/* One algorithm's histories from its trials' final records. */
+static int gather_alg(const dckpt_result *res, size_t a, metrics_set *m, char *err, size_t len) {
+  const char *name = dckpt_result_algorithm_name(res, a);
+  m->names[a] = strdup(name);
+  for (int64_t t = 0; t < m->n_trials; t++) {
+    const dckpt_record *r = dckpt_result_trial(res, a, t);
+    dckpt_array_info it, val;
+    if (dckpt_record_find(r, "_dckpt_metrics_iter", &it) || dckpt_record_find(r, "_dckpt_metrics", &val) ||
+        val.nelems != it.nelems * m->n_metrics) {
+      snprintf(err, len, "trial %lld of '%s' has no metric history of %zu metrics", (long long)t,
+               name, m->n_metrics);
+      return -1;
+    }
+    int64_t P = (int64_t)it.nelems;
+    if (t == 0) {
+      m->n_points[a] = P;
+      m->iters[a] = malloc((size_t)P * sizeof(int64_t) + 1);
+      m->values[a] = malloc((size_t)(m->n_trials * P) * m->n_metrics * sizeof(double) + 1);
+      if (!m->iters[a] || !m->values[a]) return snprintf(err, len, "out of memory"), -1;
+      memcpy(m->iters[a], it.data, (size_t)P * sizeof(int64_t));
+    } else if (P != m->n_points[a] || memcmp(m->iters[a], it.data, (size_t)P * sizeof(int64_t))) {
+      snprintf(err, len, "trials of '%s' recorded metrics at different iterations", name);
+      return -1;
+    }
+    memcpy(m->values[a] + (size_t)(t * P) * m->n_metrics, val.data, (size_t)val.nbytes);
+  }
+  return 0;
+}
+
+static int gather(dckpt_store *s, metrics_set *m, char *err, size_t len) {
+  dckpt_result *res = NULL;
+  if (dckpt_store_load_result(s, &res) != DCKPT_OK) {
+    snprintf(err, len, "%s", dckpt_store_errmsg(s));
+    return -1;
+  }
+  int rc = set_alloc(m, dckpt_result_n_algorithms(res), dckpt_result_n_trials(res));
+  for (size_t a = 0; rc == 0 && a < m->n_algs; a++) rc = gather_alg(res, a, m, err, len);
+  dckpt_result_free(res);
+  return rc;
+}
+
+/* ---- the metrics record: "iterations.<a>" i64[P], "values.<a>" f64[T,P,M] ---- */
+
+static dckpt_record *to_record(const bench_config *cfg, const metrics_set *m) {
+  dckpt_record *r = dckpt_record_create();
+  cJSON *h = cJSON_CreateObject(), *algs = cJSON_CreateArray();
+  cJSON_AddStringToObject(h, "format", "dckpt-bench-metrics");
+  cJSON_AddNumberToObject(h, "version", 1);
+  cJSON_AddStringToObject(h, "campaign", cfg->campaign);
+  cJSON_AddNumberToObject(h, "n_trials", (double)m->n_trials);
+  for (size_t a = 0; a < m->n_algs; a++) cJSON_AddItemToArray(algs, cJSON_CreateString(m->names[a]));
+  cJSON_AddItemToObject(h, "algorithms", algs);
+  cJSON_AddItemToObject(h, "metrics", cJSON_CreateStringArray(opt_metric_names, OPT_N_METRICS));
+  char *text = cJSON_PrintUnformatted(h);
+  int rc = r && text ? dckpt_record_set_header(r, text) : DCKPT_ENOMEM;
+  free(text);
+  cJSON_Delete(h);
+  for (size_t a = 0; rc == DCKPT_OK && a < m->n_algs; a++) {
+    char ni[32], nv[32];
+    snprintf(ni, sizeof ni, "iterations.%zu", a);
+    snprintf(nv, sizeof nv, "values.%zu", a);
+    uint64_t shape[3] = {(uint64_t)m->n_trials, (uint64_t)m->n_points[a], m->n_metrics};
+    rc = dckpt_record_put_ref(r, ni, DCKPT_I64, 1, &shape[1], m->iters[a]);
+    if (!rc) rc = dckpt_record_put_ref(r, nv, DCKPT_F64, 3, shape, m->values[a]);
+  }
+  if (rc != DCKPT_OK) {
+    dckpt_record_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+static int from_record(const dckpt_record *r, metrics_set *m, char *err, size_t len) {
+  cJSON *h = cJSON_Parse(dckpt_record_header(r));
+  const cJSON *algs = cJSON_GetObjectItemCaseSensitive(h, "algorithms");
+  const cJSON *nt = cJSON_GetObjectItemCaseSensitive(h, "n_trials");
+  int rc = cJSON_IsArray(algs) && cJSON_IsNumber(nt) ? 0 : -1;
+  if (rc == 0) rc = set_alloc(m, (size_t)cJSON_GetArraySize(algs), (int64_t)nt->valuedouble);
+  size_t a = 0;
+  for (const cJSON *n = algs ? algs->child : NULL; rc == 0 && n; n = n->next, a++) {
+    char ni[32], nv[32];
+    snprintf(ni, sizeof ni, "iterations.%zu", a);
+    snprintf(nv, sizeof nv, "values.%zu", a);
+    dckpt_array_info it, val;
+    m->names[a] = strdup(cJSON_IsString(n) ? n->valuestring : "?");
+    if (dckpt_record_find(r, ni, &it) || dckpt_record_find(r, nv, &val) ||
+        val.nelems != it.nelems * m->n_metrics * (uint64_t)m->n_trials) {
+      rc = -1;
+      break;
+    }
+    m->n_points[a] = (int64_t)it.nelems;
+    m->iters[a] = malloc((size_t)it.nbytes + 1);
+    m->values[a] = malloc((size_t)val.nbytes + 1);
+    if (!m->iters[a] || !m->values[a]) rc = -1;
+    else {
+      memcpy(m->iters[a], it.data, (size_t)it.nbytes);
+      memcpy(m->values[a], val.data, (size_t)val.nbytes);
+    }
+  }
+  cJSON_Delete(h);
+  if (rc) snprintf(err, len, "the metrics record does not have the dckpt-bench layout");
+  return rc;
+}
+
+/* ---- series for the report: one (algorithm, metric) each ---- */
+
+typedef struct series_set {
+  report_series *s;
+  double **buf;
+  size_t n;
+} series_set;
+
+static void series_free(series_set *ss) {
+  for (size_t i = 0; i < ss->n; i++) free(ss->buf[i]);
+  free(ss->buf);
+  free(ss->s);
+}
+
+static int to_series(const metrics_set *m, series_set *ss) {
+  size_t n = m->n_algs * m->n_metrics;
+  ss->n = 0;
+  ss->s = calloc(n + 1, sizeof *ss->s);
+  ss->buf = calloc(n + 1, sizeof *ss->buf);
+  if (!ss->s || !ss->buf) return -1;
+  for (size_t k = 0; k < m->n_metrics; k++)
+    for (size_t a = 0; a < m->n_algs; a++) {
+      int64_t P = m->n_points[a], T = m->n_trials;
+      double *v = malloc((size_t)(T * P) * sizeof *v + 1);
+      if (!v) return -1;
+      for (int64_t t = 0; t < T; t++)
+        for (int64_t p = 0; p < P; p++)
+          v[t * P + p] = m->values[a][(size_t)(t * P + p) * m->n_metrics + k];
+      ss->buf[ss->n] = v;
+      ss->s[ss->n++] = (report_series){m->names[a], opt_metric_names[k], P, m->iters[a], T, v};
+    }
+  return 0;
+}
+
+/* Every file the report writes is there (a kill while drawing leaves some
+ * missing, and then everything is drawn again). */
+static bool results_present(const char *dir, size_t n_metrics) {
+  char path[4200];
+  const char *tables[] = {"table.txt", "table.tex", "table.csv"};
+  for (size_t i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, tables[i]);
+    if (access(path, R_OK) != 0) return false;
+  }
+  size_t figures = (n_metrics + REPORT_METRICS_PER_FIGURE - 1) / REPORT_METRICS_PER_FIGURE;
+  for (size_t f = 1; f <= figures; f++) {
+    snprintf(path, sizeof path, "%s/plots_fig%zu.png", dir, f);
+    if (access(path, R_OK) != 0) return false;
+  }
+  return true;
+}
+
+static int report(const bench_config *cfg, const metrics_set *m, bool draw, char *err, size_t len) {
+  series_set ss;
+  int rc = to_series(m, &ss);
+  if (rc) snprintf(err, len, "out of memory");
+  int figures = 0;
+  if (rc == 0 && draw) rc = report_write_tables(cfg->results_dir, ss.s, ss.n, err, len);
+  if (rc == 0 && draw) rc = report_write_plots(cfg->results_dir, ss.s, ss.n, &figures, err, len);
+  if (rc == 0) {
+    printf("\n%s: %lld trials per algorithm\n", cfg->campaign, (long long)m->n_trials);
+    rc = report_print_table(stdout, ss.s, ss.n, err, len);
+  }
+  if (rc == 0 && draw)
+    printf("\nwrote %s/table.{txt,tex,csv} and %d figure(s) plots_fig1..%d.png\n",
+           cfg->results_dir, figures, figures);
+  else if (rc == 0)
+    printf("\nresults are up to date in %s (nothing redrawn)\n", cfg->results_dir);
+  series_free(&ss);
+  return rc;
+}
+
+int bench_results(const bench_config *cfg, char *err, size_t errlen) {
+  dckpt_store_options o;
+  dckpt_store_options_init(&o);
+  o.compression_level = cfg->compression;
+  o.durability = cfg->fsync ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE;
+  dckpt_store *s = NULL;
+  metrics_set m;
+  memset(&m, 0, sizeof m);
+  int rc = dckpt_store_open(cfg->checkpoint_dir, &o, &s);
+  bool computed = false, draw = true;
+  if (rc == DCKPT_OK) rc = dckpt_store_metrics_computed(s, &computed);
+  if (rc == DCKPT_OK && computed) {
+    dckpt_record *r = NULL;
+    rc = dckpt_store_load_metrics(s, &r);
+    if (rc == DCKPT_OK) rc = from_record(r, &m, err, errlen) ? DCKPT_ECORRUPT : DCKPT_OK;
+    else snprintf(err, errlen, "%s", dckpt_store_errmsg(s));
+    dckpt_record_free(r);
+    draw = !results_present(cfg->results_dir, m.n_metrics);
+  } else if (rc == DCKPT_OK) {
+    rc = gather(s, &m, err, errlen) ? DCKPT_EIO : DCKPT_OK;
+    dckpt_record *r = rc == DCKPT_OK ? to_record(cfg, &m) : NULL;
+    if (rc == DCKPT_OK && !r) rc = DCKPT_ENOMEM, snprintf(err, errlen, "out of memory");
+    if (rc == DCKPT_OK && dckpt_store_save_metrics(s, r) != DCKPT_OK)
+      rc = DCKPT_EIO, snprintf(err, errlen, "%s", dckpt_store_errmsg(s));
+    dckpt_record_free(r);
+  } else {
+    snprintf(err, errlen, "%s", s ? dckpt_store_errmsg(s) : "out of memory");
+  }
+  if (rc == DCKPT_OK && report(cfg, &m, draw, err, errlen) != 0) rc = DCKPT_EIO;
+  set_free(&m);
+  dckpt_store_close(s);
+  return rc;
+}
