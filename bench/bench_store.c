@@ -675,18 +675,18 @@ static int ancestor_method(const char *measure) {
   return -1;
 }
 
-/* CSV columns: impl,size_bytes,measure,reps,median_s,min_s,file_bytes */
-static void run_ancestor(const options *o, const char *run_dir, size_result *res) {
-  char sizes[MAX_SIZES * 24] = "";
-  for (size_t i = 0; i < o->n_sizes; i++) {
-    char one[24];
-    snprintf(one, sizeof one, "%s%llu", i ? "," : "", (unsigned long long)o->sizes[i]);
-    strcat(sizes, one);
-  }
+/* Runs the ancestor for size number `idx` (right after dckpt's measurements of
+ * that size, so that both see the same machine state) and stores its rows in
+ * res[idx]. CSV columns: impl,size_bytes,measure,reps,median_s,min_s,file_bytes */
+static void run_ancestor(const options *o, const char *run_dir, size_t idx,
+                         size_result *res) {
+  char sizes[24];
+  snprintf(sizes, sizeof sizes, "%llu", (unsigned long long)o->sizes[idx]);
   char reps[16], reps_large[16], seed[24];
   snprintf(reps, sizeof reps, "%d", o->reps);
   snprintf(reps_large, sizeof reps_large, "%d", o->reps_large);
-  snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+  /* the same seed as bench_size() uses for this size */
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)(o->seed + idx));
   char *adir = path_join(run_dir, "ancestor");
   char *argv[24];
   int a = 0;
@@ -708,8 +708,8 @@ static void run_ancestor(const options *o, const char *run_dir, size_result *res
   argv[a++] = "csv";
   if (drop_caches_ok) argv[a++] = "--drop-caches";
   argv[a] = NULL;
-  fprintf(stderr, "bench_store: running the ancestor baseline: %s %s ...\n", o->python,
-          o->ancestor);
+  fprintf(stderr, "bench_store: running the ancestor baseline: %s %s --sizes %s ...\n",
+          o->python, o->ancestor, sizes);
   char *out = run_capture(argv);
   int rows = 0;
   for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
@@ -722,13 +722,10 @@ static void run_ancestor(const options *o, const char *run_dir, size_result *res
                &mn, &file) != 7)
       die("ancestor baseline: cannot parse CSV line '%s'", line);
     int m = ancestor_method(measure);
-    if (m < 0) continue;
-    for (size_t i = 0; i < o->n_sizes; i++) {
-      if (res[i].state_bytes != size) continue;
-      res[i].m[m] = (stat_cell){true, n, med, mn};
-      if (file) res[i].anc_file = file;
-      rows++;
-    }
+    if (m < 0 || size != res[idx].state_bytes) continue;
+    res[idx].m[m] = (stat_cell){true, n, med, mn};
+    if (file) res[idx].anc_file = file;
+    rows++;
   }
   if (rows == 0) die("ancestor baseline printed no measurements");
   free(out);
@@ -1214,6 +1211,13 @@ static void verdict(verdicts *v, int state, const char *fmt, ...) {
   else v->skip++;
 }
 
+/* Median seconds of a commit step (dur 0 = FULL, 1 = NONE), NAN if unknown. */
+static double phase_median(const size_result *r, int dur, const char *name) {
+  for (size_t k = 0; k < r->n_phases[dur]; k++)
+    if (strcmp(r->phases[dur][k].name, name) == 0) return r->phases[dur][k].med;
+  return NAN;
+}
+
 static const size_result *find_size(const options *o, const size_result *res, uint64_t s) {
   for (size_t i = 0; i < o->n_sizes; i++)
     if (res[i].state_bytes == s) return &res[i];
@@ -1232,6 +1236,11 @@ static verdicts print_targets(const options *o, const size_result *res, bool anc
             "durable save of 64 MiB ≥ 0.8× write+fsync throughput: %.2f× (%.0f vs %.0f MiB/s)",
             q, mibs(r64m->state_bytes, r64m->m[M_DCKPT_FULL].median),
             mibs(r64m->state_bytes, r64m->m[M_WRITE_FSYNC].median));
+    double rot = phase_median(r64m, 0, "rotate");
+    if (!isnan(rot) && q > 0)
+      printf("  - info: without its `rotate` step (%.1f ms: unlinking the oldest checkpoint) "
+             "the durable save would reach %.2f×\n",
+             rot * 1e3, r64m->m[M_WRITE_FSYNC].median / (r64m->m[M_DCKPT_FULL].median - rot));
   } else {
     verdict(&v, 2, "durable save of 64 MiB ≥ 0.8× write+fsync: 64M not in --sizes");
   }
@@ -1363,7 +1372,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_store: warning: load average is %.2f; other processes will "
                     "disturb the timings\n", load_start);
   double t_start = now_s();
-  for (size_t i = 0; i < o.n_sizes; i++) bench_size(&c, i, &res[i]);
+  bool ancestor = o.ancestor != NULL;
+  for (size_t i = 0; i < o.n_sizes; i++) {
+    bench_size(&c, i, &res[i]);
+    if (ancestor) run_ancestor(&o, run_dir, i, res);
+  }
   dckpt_store_close(c.full);
   dckpt_store_close(c.none);
   if (!o.keep) {
@@ -1371,8 +1384,6 @@ int main(int argc, char **argv) {
     rm_tree(none_dir);
   }
 
-  bool ancestor = o.ancestor != NULL;
-  if (ancestor) run_ancestor(&o, run_dir, res);
   double load_end = loadavg1();
 
   printf("## bench_store results\n\n");
