@@ -119,6 +119,15 @@ typedef enum dckpt_run_mode {
  *  request, resume me" (EX_TEMPFAIL of sysexits.h). */
 #define DCKPT_EXIT_INTERRUPTED 75
 
+/** How pairs are handed out (docs/performance.md compares the two). */
+typedef enum dckpt_scheduler {
+  /** A counter in an MPI window on rank 0, taken with MPI_Fetch_and_op: no rank
+   *  waits for another (default). */
+  DCKPT_SCHED_COUNTER = 0,
+  /** Rank 0 answers requests between its own iterations (point-to-point). */
+  DCKPT_SCHED_DISPENSER = 1
+} dckpt_scheduler;
+
 typedef struct dckpt_run_options {
   const char *dir;
   dckpt_run_mode mode;
@@ -149,6 +158,7 @@ typedef struct dckpt_run_options {
   double progress_interval;
   /** Where progress goes (rank 0), default stderr; NULL with progress 0. */
   void *progress_stream; /* FILE * */
+  dckpt_scheduler scheduler;
 } dckpt_run_options;
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,

@@ -37,3 +37,9 @@ dckpt_mpi_script(mpi_stop_np2 stop.sh 2)
 dckpt_mpi_script(mpi_elastic_kill_resume elastic.sh 4)
 dckpt_mpi_script(mpi_resume_growth_np1 resume.sh 1)
 dckpt_mpi_script(mpi_resume_growth_np2 resume.sh 2)
+
+# The same scenarios with rank 0 as the pair dispenser instead of the RMA counter.
+dckpt_mpi_script(mpi_campaign_dispenser_np4 basic.sh 4)
+dckpt_mpi_script(mpi_stop_dispenser_np2 stop.sh 2)
+set_property(TEST mpi_campaign_dispenser_np4 mpi_stop_dispenser_np2 APPEND PROPERTY
+  ENVIRONMENT "CAMPAIGN_ARGS=--dispenser")

@@ -149,6 +149,7 @@ static int iterate(trial *t, int64_t start) {
     run_stop_learn_iteration(&c->stop, run_now() - t0);
     c->iterations_run++;
     c->unreported++;
+    run_sched_serve(&c->sched, c->plan.n_pending);
     report_work(c, t->info.alg, false);
     bool due = false;
     dckpt_store_should_checkpoint(c->store, k, &due);

@@ -87,6 +87,8 @@ static int check_arguments(run_ctx *c) {
   const dckpt_run_options *o = c->o;
   if (!o->dir || !*o->dir) return run_fail(c, DCKPT_EINVAL, "the run directory is not set");
   if (c->n_algs == 0) return run_fail(c, DCKPT_EINVAL, "no algorithms to run");
+  if (o->scheduler != DCKPT_SCHED_COUNTER && o->scheduler != DCKPT_SCHED_DISPENSER)
+    return run_fail(c, DCKPT_EINVAL, "unknown scheduler %d", (int)o->scheduler);
   if (o->n_trials < 1 && o->mode == DCKPT_RUN_NEW)
     return run_fail(c, DCKPT_EINVAL, "n_trials must be >= 1, got %lld", (long long)o->n_trials);
   if (o->add_trials < 0 || o->add_iterations < 0)
@@ -185,7 +187,8 @@ static int set_up(run_ctx *c) {
   if (c->status == DCKPT_OK && dckpt_store_load_problem(c->store, &c->problem) != DCKPT_OK)
     run_fail(c, DCKPT_EIO, "rank %d: %s", c->rank, dckpt_store_errmsg(c->store));
   if (agree(c) != DCKPT_OK) return c->status;
-  if (run_sched_open(&c->sched, c->comm, c->n_algs, c->plan.work_done, c->plan.alg_done) !=
+  if (run_sched_open(&c->sched, c->comm, c->o->scheduler, c->n_algs, c->plan.work_done,
+                     c->plan.alg_done) !=
       DCKPT_OK)
     run_fail(c, DCKPT_EMPI, "rank %d: cannot create the scheduling window", c->rank);
   return agree(c);
@@ -195,7 +198,10 @@ static void work(run_ctx *c) {
   for (;;) {
     if (run_should_stop(c, true)) break;
     int64_t i = run_sched_next(&c->sched);
-    if (i >= c->plan.n_pending) break;
+    if (i >= c->plan.n_pending) {
+      c->sched.got_end = true;
+      break;
+    }
     int rc = run_pair_execute(c, &c->plan.pending[i]);
     if (rc == DCKPT_EINTERRUPTED) {
       run_fail(c, rc, "rank %d stopped: %s", c->rank, c->stop.reason);
@@ -207,6 +213,7 @@ static void work(run_ctx *c) {
       break;
     }
   }
+  run_sched_finish(&c->sched, c->plan.n_pending);
 }
 
 static void fill_report(run_ctx *c, dckpt_run_report *rep, double start) {

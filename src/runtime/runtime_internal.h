@@ -69,6 +69,12 @@ void run_stop_learn_iteration(run_stop *st, double seconds);
 
 /* ---- sched.c: the shared counter and stop flag in an MPI window ---- */
 typedef struct run_sched {
+  MPI_Comm comm;
+  dckpt_scheduler mode;
+  int64_t next_local;    /* dispenser: rank 0's counter */
+  int finished_workers;  /* dispenser: ranks told that no pair is left */
+  bool got_end;          /* dispenser, ranks > 0: was told that no pair is left */
+  int size;
   MPI_Win win;
   int64_t *base; /* rank 0: [0] next pair, [1] stop flag, [2] iterations done,
                     [3..] per-algorithm iterations done */
@@ -76,11 +82,18 @@ typedef struct run_sched {
   int rank;
 } run_sched;
 
-int run_sched_open(run_sched *s, MPI_Comm comm, size_t n_algs, int64_t work_done,
-                   const int64_t *alg_done);
+int run_sched_open(run_sched *s, MPI_Comm comm, dckpt_scheduler mode, size_t n_algs,
+                   int64_t work_done, const int64_t *alg_done);
 void run_sched_close(run_sched *s);
-/** Next pair index for this rank (fetch-and-add). */
+/** Next pair index for this rank. */
 int64_t run_sched_next(run_sched *s);
+/** Dispenser, rank 0: answers the requests that are waiting (cheap when none);
+ *  `n_pending` is the number of pairs. Called between iterations. */
+void run_sched_serve(run_sched *s, int64_t n_pending);
+/** Dispenser: rank 0 answers requests until every other rank was told that no
+ *  pair is left; the other ranks, when they leave early (a stop), ask once
+ *  more so that rank 0 can count them out. Every rank calls it. */
+void run_sched_finish(run_sched *s, int64_t n_pending);
 /** Raises the shared stop flag. */
 void run_sched_raise_stop(run_sched *s);
 /** Reads the shared stop flag. */

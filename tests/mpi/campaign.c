@@ -6,8 +6,10 @@
  *
  * Options: --trials N, --iters A,B,C, --step S, --keep K, --seed S,
  * --add-trials N, --add-iterations N, --mode auto|new|resume, --period P,
- * --fail-at ALG:TRIAL:ITER, --sleep-us N, --deadline-in SEC, --margin SEC, --dump FILE,
- * --no-fsync, --progress, --quiet. */
+ * --fail-at ALG:TRIAL:ITER, --sleep-us N, --deadline-in SEC, --deadline ARG,
+ * --margin SEC, --dump FILE, --no-fsync, --progress, --quiet.
+ * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
+ * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
 #include <math.h>
 #include <mpi.h>
@@ -17,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline_mpi.h"
 #include "dckpt_run.h"
 
 #define DIM 16
@@ -143,6 +146,7 @@ typedef struct args {
   dckpt_run_options o;
   int64_t iters[3];
   const char *dump_file;
+  const char *deadline_arg;
   int64_t fail_alg, fail_trial, fail_iter;
   long sleep_us;
   bool quiet;
@@ -163,6 +167,7 @@ static int parse(int argc, char **argv, args *a) {
     if (!strcmp(k, "--no-fsync")) a->o.store.durability = DCKPT_DURABILITY_NONE;
     else if (!strcmp(k, "--progress")) a->o.progress = 1, a->o.progress_interval = 0.2;
     else if (!strcmp(k, "--quiet")) a->quiet = true;
+    else if (!strcmp(k, "--dispenser")) a->o.scheduler = DCKPT_SCHED_DISPENSER;
     else if (!v) return 2;
     else if (!strcmp(k, "--trials")) a->o.n_trials = atoll(v), i++;
     else if (!strcmp(k, "--step")) a->o.store.checkpoint_step = atoll(v), i++;
@@ -174,6 +179,7 @@ static int parse(int argc, char **argv, args *a) {
     else if (!strcmp(k, "--sleep-us")) a->sleep_us = atol(v), i++;
     else if (!strcmp(k, "--dump")) a->dump_file = v, i++;
     else if (!strcmp(k, "--deadline-in")) a->o.deadline = (double)time(NULL) + atof(v), i++;
+    else if (!strcmp(k, "--deadline")) a->deadline_arg = v, i++;
     else if (!strcmp(k, "--margin")) a->o.deadline_margin = atof(v), i++;
     else if (!strcmp(k, "--iters")) {
       if (sscanf(v, "%ld,%ld,%ld", &a->iters[0], &a->iters[1], &a->iters[2]) != 3) return 2;
@@ -201,6 +207,15 @@ int main(int argc, char **argv) {
   }
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (a.deadline_arg) {
+    char err[512];
+    if (app_parse_deadline_bcast(MPI_COMM_WORLD, a.deadline_arg, &a.o.deadline, err,
+                                 sizeof err) != 0) {
+      if (rank == 0) fprintf(stderr, "campaign: %s\n", err);
+      MPI_Finalize();
+      return 2;
+    }
+  }
   a.o.store.log = on_log;
   a.o.store.log_level = a.quiet ? DCKPT_LOG_ERROR : DCKPT_LOG_WARN;
   alg_conf conf[3];
