@@ -47,6 +47,7 @@ static void per_algorithm(const run_progress *p, const int64_t *done, char *buf,
 
 void run_progress_tick(run_progress *p, run_sched *s, bool final) {
   if (p->mode == 0 || s->rank != 0) return;
+  if (p->done_at_start >= p->total) return; /* nothing to do: nothing to report */
   double now = run_now();
   if (!final && now - p->last < p->interval) return;
   p->last = now;

@@ -40,7 +40,7 @@ int run_fail(run_ctx *c, int status, const char *fmt, ...) {
     c->status = status;
     memcpy(c->message, msg, sizeof msg);
   }
-  run_log(&c->log, status == DCKPT_EINTERRUPTED ? DCKPT_LOG_INFO : DCKPT_LOG_ERROR, "%s",
+  run_log(&c->log, status == DCKPT_EINTERRUPTED ? DCKPT_LOG_DEBUG : DCKPT_LOG_ERROR, "%s",
             msg);
   return status;
 }
