@@ -18,25 +18,37 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 bash scripts/install-deps.sh
 
 section() { printf '\n==== %s ====\n' "$*"; }
+passed=0
+# run_ctest DIR [env...]: ctest in DIR; adds its count of passed tests.
+run_ctest() {
+  local dir=$1; shift
+  local log; log=$(mktemp)
+  (cd "$dir" && env "$@" ctest --output-on-failure -j "$jobs") 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  local n; n=$(sed -n 's/.* tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  rm -f "$log"
+  [ "$status" = 0 ] && [ -n "$n" ] || exit 1
+  passed=$((passed + n))
+}
 
 section "strict build"
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCKPT_WERROR=ON >/dev/null
 cmake --build build-test -j "$jobs"
 section "tests"
-(cd build-test && ctest --output-on-failure -j "$jobs")
-[ "$quick" = 1 ] && exit 0
+run_ctest build-test
+if [ "$quick" = 1 ]; then echo "tests: $passed passed, 0 failed"; exit 0; fi
 
 section "ASan+UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDCKPT_WERROR=ON -DDCKPT_SANITIZE=ON \
   -DDCKPT_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
 section "tests under ASan+UBSan"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
+run_ctest build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 section "fuzzing (${fuzz_seconds}s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDCKPT_FUZZ=ON -DDCKPT_SANITIZE=ON \
-  -DDCKPT_BUILD_TESTS=ON -DDCKPT_BUILD_BENCH=OFF >/dev/null
+  -DDCKPT_WERROR=ON -DDCKPT_BUILD_TESTS=ON -DDCKPT_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j "$jobs" --target fuzz_targets
 for target in build-fuzz/tests/fuzz_*; do
   [ -x "$target" ] || continue
@@ -51,3 +63,4 @@ for target in build-fuzz/tests/fuzz_*; do
   grep -E "^(Done|stat::number_of_executed_units)" "$corpus.log" || tail -n 3 "$corpus.log"
 done
 section "all tests passed"
+echo "tests: $passed passed, 0 failed"
