@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the build tree into a scratch prefix, then builds and runs a consumer
+# project through find_package(dckpt) and another through pkg-config.
+# Usage: install.sh BUILD_DIR SOURCE_DIR WORK_DIR
+set -euo pipefail
+build=$1 src=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+prefix="$work/prefix"
+cmake --install "$build" --prefix "$prefix" >"$work/install.log"
+for f in include/dckpt.h include/dckpt_run.h include/dckpt_export.h bin/dckpt bin/dckpt-bench; do
+  [ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
+done
+lib=$(find "$prefix" -name 'libdckpt.so.0' | head -n 1)
+[ -n "$lib" ] || { echo "FAIL: libdckpt.so.0 (SOVERSION 0) not installed"; exit 1; }
+# only the API is exported
+if nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_' | grep -q .; then
+  echo "FAIL: symbols outside the dckpt_ namespace are exported:"
+  nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_'
+  exit 1
+fi
+if nm -D --defined-only "$lib" | grep -qE ' (dckpt_io_|dckpt_err_set|dckpt_path_)'; then
+  echo "FAIL: internal helpers are exported"; exit 1
+fi
+
+cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/consumer" >/dev/null
+"$work/consumer/consumer" "$work/run-cmake"
+"$work/consumer/consumer_run"
+
+pc=$(find "$prefix" -name dckpt.pc | head -n 1)
+export PKG_CONFIG_PATH
+PKG_CONFIG_PATH=$(dirname "$pc")
+# shellcheck disable=SC2046
+cc -o "$work/consumer_pc" "$src/tests/install/consumer/consumer.c" $(pkg-config --cflags --libs dckpt) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir dckpt)"
+"$work/consumer_pc" "$work/run-pc"
+echo "install.sh: all passed"
