@@ -43,3 +43,4 @@ dckpt_mpi_script(mpi_campaign_dispenser_np4 basic.sh 4)
 dckpt_mpi_script(mpi_stop_dispenser_np2 stop.sh 2)
 set_property(TEST mpi_campaign_dispenser_np4 mpi_stop_dispenser_np2 APPEND PROPERTY
   ENVIRONMENT "CAMPAIGN_ARGS=--dispenser")
+dckpt_mpi_script(mpi_progress_backup_np2 progress.sh 2)

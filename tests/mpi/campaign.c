@@ -168,6 +168,7 @@ static int parse(int argc, char **argv, args *a) {
     else if (!strcmp(k, "--progress")) a->o.progress = 1, a->o.progress_interval = 0.2;
     else if (!strcmp(k, "--quiet")) a->quiet = true;
     else if (!strcmp(k, "--dispenser")) a->o.scheduler = DCKPT_SCHED_DISPENSER;
+    else if (!strcmp(k, "--backup")) a->o.backup_before_resume = true;
     else if (!v) return 2;
     else if (!strcmp(k, "--trials")) a->o.n_trials = atoll(v), i++;
     else if (!strcmp(k, "--step")) a->o.store.checkpoint_step = atoll(v), i++;
