@@ -28,32 +28,56 @@ static void release(dckpt_atomic_file *f) {
   f->final_path = NULL;
 }
 
+/* A name no other writer uses: the process id and a per-process counter,
+ * with O_EXCL deciding (and a retry) should two hosts share a pid. Created
+ * with the umask's permissions, like any data file (mkostemp forces 0600). */
+static int create_temporary(const char *dir, const char *base, char **tmp_out) {
+  static _Atomic unsigned long counter;
+  for (int attempt = 0; attempt < 64; attempt++) {
+    unsigned long n = counter++;
+    char *tmp = dckpt_path_printf("%s/" DCKPT_TMP_PREFIX "%s.%ld.%lu", dir, base,
+                                  (long)getpid(), n);
+    if (!tmp) {
+      errno = ENOMEM;
+      return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      *tmp_out = tmp;
+      return fd;
+    }
+    int e = errno;
+    free(tmp);
+    if (e != EEXIST) {
+      errno = e;
+      return -1;
+    }
+  }
+  errno = EEXIST;
+  return -1;
+}
+
 int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path,
                        const dckpt_io_opts *io, dckpt_err *err) {
   memset(f, 0, sizeof *f);
   f->fd = -1;
   f->io = io;
   char *dir = dckpt_path_dirname(path);
-  const char *base = dckpt_path_basename(path);
-  if (!dir) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
-  char *tmp = dckpt_path_printf("%s/" DCKPT_TMP_PREFIX "%s.XXXXXX", dir, base);
-  free(dir);
   f->final_path = strdup(path);
-  if (!tmp || !f->final_path) {
-    free(tmp);
+  if (!dir || !f->final_path) {
+    free(dir);
     release(f);
     return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
   }
   dckpt_io_step(io, "write");
-  int fd = mkostemp(tmp, O_CLOEXEC);
+  char *tmp = NULL;
+  int fd = create_temporary(dir, dckpt_path_basename(path), &tmp);
+  free(dir);
   if (fd < 0) {
     int e = errno;
-    free(tmp);
     release(f);
     return dckpt_err_errno(err, e, "cannot create a temporary file for '%s'", path);
   }
-  /* mkostemp creates 0600; checkpoint files are ordinary data files. */
-  (void)fchmod(fd, 0644);
   f->fd = fd;
   f->tmp_path = tmp;
   return DCKPT_OK;
@@ -117,6 +141,25 @@ static int sync_parent(const char *path, dckpt_err *err) {
   return rc;
 }
 
+/* Moves tmp over path atomically. Without durability an existing target is
+ * swapped out with RENAME_EXCHANGE and the old file unlinked: a plain rename
+ * over an existing file makes ext4 flush the new file's data first
+ * (auto_da_alloc), which costs ~0.15 ms per small file and buys nothing when
+ * no fsync follows anyway. */
+static int replace(const char *tmp, const char *path, const dckpt_io_opts *io) {
+#ifdef RENAME_EXCHANGE
+  if (io && !io->durable && io->replaces &&
+      renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+    (void)unlink(tmp); /* now the old content; a leftover is a temporary */
+    return 0;
+  }
+  /* ENOENT: no target yet; EINVAL/ENOSYS: no support here. Plain rename. */
+#else
+  (void)io;
+#endif
+  return rename(tmp, path);
+}
+
 int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err) {
   int rc = DCKPT_OK;
   const dckpt_io_opts *io = f->io;
@@ -138,7 +181,7 @@ int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err) {
   }
   f->fd = -1;
   dckpt_io_step(io, "rename");
-  if (rename(f->tmp_path, f->final_path) != 0) {
+  if (replace(f->tmp_path, f->final_path, io) != 0) {
     rc = dckpt_err_errno(err, errno, "cannot rename '%s' to '%s'", f->tmp_path, f->final_path);
     dckpt_atomic_abort(f);
     return rc;

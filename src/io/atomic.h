@@ -18,6 +18,9 @@
  *  calls: "<label>.write", "<label>.fsync", "<label>.rename", "<label>.dirsync". */
 typedef struct dckpt_io_opts {
   bool durable;
+  /** The target usually exists already (progress.json, metadata.json): without
+   *  durability it is swapped out rather than renamed over (see atomic.c). */
+  bool replaces;
   void (*hook)(void *ctx, const char *step);
   void *hook_ctx;
   const char *label;

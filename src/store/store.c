@@ -51,6 +51,7 @@ bool dckpt_store_durable(const dckpt_store *s) {
 
 dckpt_io_opts dckpt_store_io(const dckpt_store *s, const char *label) {
   dckpt_io_opts io = {.durable = dckpt_store_durable(s),
+                      .replaces = strcmp(label, "ckpt") != 0,
                       .hook = s->opts.step_hook,
                       .hook_ctx = s->opts.step_hook_ctx,
                       .label = label};

@@ -113,9 +113,10 @@ static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t it
  * handle committed it, or progress.json names it and its file verifies. */
 static bool already_saved(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
                           const char *ckpt) {
-  if (s->last_alg == alg && s->last_trial == trial && s->last_iter == iteration &&
-      dckpt_path_exists(ckpt))
-    return true;
+  /* This handle committed the trial's last checkpoint: no need to ask the disk
+   * (a trial has one writer at a time). */
+  if (s->last_alg == alg && s->last_trial == trial)
+    return s->last_iter == iteration && dckpt_path_exists(ckpt);
   dckpt_err saved = s->err;
   int64_t last = -1;
   bool same = dckpt_store_read_progress(s, alg, trial, &last) == DCKPT_OK &&
