@@ -245,6 +245,35 @@ DCKPT_API int dckpt_record_stat_file(const char *path, dckpt_file_info *info,
                                      char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------- */
+/* Random numbers: xoshiro256** with a splitmix64 seeder                   */
+/* ------------------------------------------------------------------------- */
+
+/** A pair's random stream. Plain data: saved and restored as four u64. */
+typedef struct dckpt_rng {
+  uint64_t s[4];
+} dckpt_rng;
+
+/** Seeds the generator (splitmix64 expansion of `seed`). */
+DCKPT_API void dckpt_rng_seed(dckpt_rng *rng, uint64_t seed);
+/** Next 64 random bits. */
+DCKPT_API uint64_t dckpt_rng_next(dckpt_rng *rng);
+/** Uniform double in [0, 1) with 53 random bits. */
+DCKPT_API double dckpt_rng_uniform(dckpt_rng *rng);
+/** Standard normal deviate (polar method; consumes a variable number of draws,
+ *  deterministically). */
+DCKPT_API double dckpt_rng_normal(dckpt_rng *rng);
+/** Uniform integer in [0, n) without modulo bias (n >= 1). */
+DCKPT_API uint64_t dckpt_rng_below(dckpt_rng *rng, uint64_t n);
+
+/**
+ * The seed of pair (alg, trial) of a run: the ancestor's formula,
+ * (seed + 0x9E3779B9 * (alg + 1) + 0x85EBCA6B * (trial + 1)) mod 2^32,
+ * so that each pair has its own stream and adding trials or algorithms never
+ * changes the streams of existing pairs.
+ */
+DCKPT_API uint64_t dckpt_pair_seed(uint64_t run_seed, int64_t alg, int64_t trial);
+
+/* ------------------------------------------------------------------------- */
 /* Files                                                                     */
 /* ------------------------------------------------------------------------- */
 

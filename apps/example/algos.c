@@ -42,11 +42,11 @@ void ex_workspace_free(ex_workspace *w) {
 
 /* The first `batch` entries of rows (m entries) become a uniform sample of
  * distinct row indices: a partial Fisher-Yates shuffle of 0..m-1. */
-static void sample_rows(size_t *rows, size_t m, size_t batch, ex_rng *rng) {
+static void sample_rows(size_t *rows, size_t m, size_t batch, dckpt_rng *rng) {
   for (size_t i = 0; i < m; i++)
     rows[i] = i;
   for (size_t k = 0; k < batch; k++) {
-    size_t pick = k + (size_t)ex_rng_below(rng, (uint64_t)(m - k));
+    size_t pick = k + (size_t)dckpt_rng_below(rng, (uint64_t)(m - k));
     size_t tmp = rows[k];
     rows[k] = rows[pick];
     rows[pick] = tmp;
@@ -54,7 +54,7 @@ static void sample_rows(size_t *rows, size_t m, size_t batch, ex_rng *rng) {
 }
 
 void ex_iterate(size_t alg, const ex_step_params *params, const lsq_problem *p,
-                size_t batch, ex_rng *rng, double *x, double *x_prev, ex_workspace *w) {
+                size_t batch, dckpt_rng *rng, double *x, double *x_prev, ex_workspace *w) {
   size_t n = p->n;
   double a = params->alpha, beta = params->beta;
   bool nesterov = alg == EX_NESTEROV;

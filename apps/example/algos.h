@@ -5,8 +5,9 @@
 
 #include <stddef.h>
 
+#include "dckpt.h"
 #include "lsq.h"
-#include "rng.h"
+
 
 /* Algorithm indices, in the order of the run's metadata. */
 enum { EX_GRADIENT_DESCENT = 0, EX_HEAVY_BALL = 1, EX_NESTEROV = 2, EX_N_ALGORITHMS = 3 };
@@ -38,6 +39,6 @@ void ex_workspace_free(ex_workspace *w);
  * updates the iterate x and the previous iterate x_prev (n entries each).
  */
 void ex_iterate(size_t alg, const ex_step_params *params, const lsq_problem *p,
-                size_t batch, ex_rng *rng, double *x, double *x_prev, ex_workspace *w);
+                size_t batch, dckpt_rng *rng, double *x, double *x_prev, ex_workspace *w);
 
 #endif

@@ -1,12 +1,13 @@
 /* Dense linear algebra for the least-squares example. Sizes are small (the
  * default is 200 x 50), so plain loops are enough. */
 #include "lsq.h"
+#include "dckpt.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+
 
 /* Column scales fall from 1 to 10^-1.5 (condition number ~ 10^3), and the
  * right-hand side carries noise of this standard deviation. */
@@ -30,22 +31,22 @@ void lsq_free(lsq_problem *p) {
 }
 
 void lsq_generate(lsq_problem *p, uint64_t seed) {
-  ex_rng rng;
-  ex_rng_seed(&rng, seed);
+  dckpt_rng rng;
+  dckpt_rng_seed(&rng, seed);
   size_t m = p->m, n = p->n;
   for (size_t i = 0; i < m; i++)
     for (size_t j = 0; j < n; j++) {
       double spread = n > 1 ? (double)j / (double)(n - 1) : 0.0;
-      p->a[i * n + j] = ex_rng_normal(&rng) * pow(10.0, -column_decades * spread);
+      p->a[i * n + j] = dckpt_rng_normal(&rng) * pow(10.0, -column_decades * spread);
     }
   /* b = A x_true + noise, with x_true drawn one coordinate at a time. */
   for (size_t j = 0; j < n; j++) {
-    double xj = ex_rng_normal(&rng);
+    double xj = dckpt_rng_normal(&rng);
     for (size_t i = 0; i < m; i++)
       p->b[i] += p->a[i * n + j] * xj;
   }
   for (size_t i = 0; i < m; i++)
-    p->b[i] += noise_level * ex_rng_normal(&rng);
+    p->b[i] += noise_level * dckpt_rng_normal(&rng);
 }
 
 static double row_residual(const lsq_problem *p, size_t i, const double *x) {

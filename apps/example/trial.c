@@ -16,7 +16,7 @@
 typedef struct trial_state {
   double *x, *x_prev; /* n each */
   double *loss;       /* loss[k] = f(x) after iteration k; `iterations` entries */
-  ex_rng rng;
+  dckpt_rng rng;
   int64_t next; /* first iteration still to run */
 } trial_state;
 
@@ -71,9 +71,9 @@ static int save_state(ex_run *run, const trial_id *id, int64_t k, const trial_st
 
 /* A fresh trial: its own PRNG stream, a random starting point, no history. */
 static void start_fresh(const ex_run *run, const trial_id *id, trial_state *st) {
-  ex_rng_seed(&st->rng, ex_pair_seed(run->seed, id->alg, id->trial));
+  dckpt_rng_seed(&st->rng, dckpt_pair_seed(run->seed, id->alg, id->trial));
   for (size_t j = 0; j < run->problem.n; j++)
-    st->x[j] = ex_rng_normal(&st->rng);
+    st->x[j] = dckpt_rng_normal(&st->rng);
   memcpy(st->x_prev, st->x, run->problem.n * sizeof *st->x);
   st->next = 0;
 }

@@ -2,7 +2,7 @@
  * seed of the ancestor. Written from the published algorithm descriptions. */
 #include <math.h>
 
-#include "dckpt_run.h"
+#include "dckpt.h"
 
 static uint64_t splitmix64(uint64_t *x) {
   uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
