@@ -4,16 +4,25 @@
 
 #include "bench.h"
 
+/* A message of the opt library, prefixed with the config file and the
+ * section at fault: these are configuration errors too. */
+static int config_error(const bench_config *cfg, const char *section, int rc, const char *why,
+                        char *err, size_t errlen) {
+  snprintf(err, errlen, "%.1000s: key \"%s\": %.2000s", cfg->config_path, section, why);
+  return rc;
+}
+
 int bench_problem_record(const bench_config *cfg, dckpt_record **out, char *err,
                          size_t errlen) {
   *out = NULL;
   opt_network net;
   opt_problem prob;
-  int rc = opt_network_build(&cfg->network, &net, err, errlen);
-  if (rc != DCKPT_OK) return rc;
-  rc = opt_problem_build(&cfg->problem, &net, &prob, err, errlen);
+  char why[2048] = "";
+  int rc = opt_network_build(&cfg->network, &net, why, sizeof why);
+  if (rc != DCKPT_OK) return config_error(cfg, "network", rc, why, err, errlen);
+  rc = opt_problem_build(&cfg->problem, &net, &prob, why, sizeof why);
   opt_network_free(&net);
-  if (rc != DCKPT_OK) return rc;
+  if (rc != DCKPT_OK) return config_error(cfg, "problem", rc, why, err, errlen);
   dckpt_record *rec = dckpt_record_create();
   rc = rec ? opt_problem_to_record(&prob, rec, err, errlen) : DCKPT_ENOMEM;
   opt_problem_free(&prob);

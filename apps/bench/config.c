@@ -239,6 +239,7 @@ static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
       get_bool(c, k, "fsync", "checkpoint.fsync", &cfg->fsync))
     return BENCH_EXIT_USAGE;
   if (level > 22) return bad(c, "checkpoint.compression", "must be in -7..22");
+  if (keep > INT_MAX) return bad(c, "checkpoint.keep", "must be at most %d", INT_MAX);
   cfg->keep = (int)keep;
   cfg->compression = (int)level;
   if (dir) snprintf(cfg->checkpoint_dir, sizeof cfg->checkpoint_dir, "%s", dir);
@@ -403,6 +404,17 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
   return 0;
 }
 
+/* Options of apply_flag: they take a value. */
+static bool takes_value(const char *f) {
+  static const char *const known[] = {
+      "--checkpoint-dir", "--results-dir", "--deadline", "--trials", "--add-trials",
+      "--add-iterations", "--checkpoint-step", "--metrics-period", "--seed", "--keep",
+      "--compression", "--mode", NULL};
+  for (size_t i = 0; known[i]; i++)
+    if (!strcmp(f, known[i])) return true;
+  return false;
+}
+
 static bool is_switch(bench_config *cfg, const char *f) {
   if (!strcmp(f, "--no-fsync")) cfg->fsync = false;
   else if (!strcmp(f, "--backup")) cfg->backup = true;
@@ -418,14 +430,34 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
   defaults(cfg);
   *help = false;
   const char *config = NULL;
-  for (int i = 1; i < argc; i++) /* the file first: flags override it */
-    if (argv[i][0] != '-') config = argv[i];
-    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) *help = true;
-    else if (!strcmp(argv[i], "--version")) *help = true;
-    else if (strchr(argv[i], '=') == NULL && !is_switch(cfg, argv[i]) && i + 1 < argc) i++;
+  const char *extra = NULL, *unknown = NULL;
+  for (int i = 1; i < argc; i++) { /* the file first: flags override it */
+    const char *a = argv[i], *eq = strchr(a, '=');
+    if (a[0] != '-') {
+      if (config && !extra) extra = a;
+      if (!config) config = a;
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "--version")) {
+      *help = true;
+    } else if (!is_switch(cfg, a)) {
+      char flag[64];
+      snprintf(flag, sizeof flag, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
+      /* only a known option takes the next word: an unknown one must not
+       * swallow the config file */
+      if (!takes_value(flag)) unknown = unknown ? unknown : a;
+      else if (!eq) i++;
+    }
+  }
   if (*help) return 0;
+  if (unknown) {
+    snprintf(err, errlen, "unknown option '%s' (see --help)", unknown);
+    return BENCH_EXIT_USAGE;
+  }
   if (!config) {
     snprintf(err, errlen, "no config file given (see --help)");
+    return BENCH_EXIT_USAGE;
+  }
+  if (extra) {
+    snprintf(err, errlen, "one config file, please: '%s' and '%s' were given", config, extra);
     return BENCH_EXIT_USAGE;
   }
   bool fsync = cfg->fsync, backup = cfg->backup, brk = cfg->break_lock, quiet = cfg->quiet;
