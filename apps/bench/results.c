@@ -46,43 +46,69 @@ static int set_alloc(metrics_set *m, size_t n_algs, int64_t n_trials) {
   return m->names && m->n_points && m->iters && m->values ? 0 : -1;
 }
 
+/* Whether row j of a trial's metric history (iterations `it`, n rows) is one
+ * that a fresh run records: after iteration k with (k + 1) % period == 0, and
+ * after the last. A trial that completed and was then grown (--add-iterations)
+ * continues from its final record, which also holds the row of its old last
+ * iteration; that row is off the grid of the grown run and is skipped, so that
+ * a grown campaign reports exactly what a fresh one of its final size does
+ * (and its trials line up with trials added at the same time). */
+static bool on_grid(const int64_t *it, uint64_t j, uint64_t n, int64_t period) {
+  return j + 1 == n || (it[j] + 1) % period == 0;
+}
+
 /* One algorithm's histories from its trials' final records. */
-static int gather_alg(const dckpt_result *res, size_t a, metrics_set *m, char *err, size_t len) {
+static int gather_alg(const dckpt_result *res, size_t a, int64_t period, metrics_set *m,
+                      char *err, size_t len) {
   const char *name = dckpt_result_algorithm_name(res, a);
   m->names[a] = strdup(name);
   for (int64_t t = 0; t < m->n_trials; t++) {
     const dckpt_record *r = dckpt_result_trial(res, a, t);
     dckpt_array_info it, val;
     if (dckpt_record_find(r, "_dckpt_metrics_iter", &it) || dckpt_record_find(r, "_dckpt_metrics", &val) ||
+        it.dtype != DCKPT_I64 || val.dtype != DCKPT_F64 || it.nelems == 0 ||
         val.nelems != it.nelems * m->n_metrics) {
       snprintf(err, len, "trial %lld of '%s' has no metric history of %zu metrics", (long long)t,
                name, m->n_metrics);
       return -1;
     }
-    int64_t P = (int64_t)it.nelems;
+    const int64_t *iv = it.data;
+    const double *vv = val.data;
+    int64_t P = 0;
+    for (uint64_t j = 0; j < it.nelems; j++) P += on_grid(iv, j, it.nelems, period);
     if (t == 0) {
       m->n_points[a] = P;
       m->iters[a] = malloc((size_t)P * sizeof(int64_t) + 1);
       m->values[a] = malloc((size_t)(m->n_trials * P) * m->n_metrics * sizeof(double) + 1);
       if (!m->iters[a] || !m->values[a]) return snprintf(err, len, "out of memory"), -1;
-      memcpy(m->iters[a], it.data, (size_t)P * sizeof(int64_t));
-    } else if (P != m->n_points[a] || memcmp(m->iters[a], it.data, (size_t)P * sizeof(int64_t))) {
+    } else if (P != m->n_points[a]) {
       snprintf(err, len, "trials of '%s' recorded metrics at different iterations", name);
       return -1;
     }
-    memcpy(m->values[a] + (size_t)(t * P) * m->n_metrics, val.data, (size_t)val.nbytes);
+    int64_t p = 0;
+    for (uint64_t j = 0; j < it.nelems; j++) {
+      if (!on_grid(iv, j, it.nelems, period)) continue;
+      if (t == 0) m->iters[a][p] = iv[j];
+      else if (m->iters[a][p] != iv[j]) {
+        snprintf(err, len, "trials of '%s' recorded metrics at different iterations", name);
+        return -1;
+      }
+      memcpy(m->values[a] + (size_t)(t * P + p) * m->n_metrics, vv + j * m->n_metrics,
+             m->n_metrics * sizeof(double));
+      p++;
+    }
   }
   return 0;
 }
 
-static int gather(dckpt_store *s, metrics_set *m, char *err, size_t len) {
+static int gather(dckpt_store *s, int64_t period, metrics_set *m, char *err, size_t len) {
   dckpt_result *res = NULL;
   if (dckpt_store_load_result(s, &res) != DCKPT_OK) {
     snprintf(err, len, "%s", dckpt_store_errmsg(s));
     return -1;
   }
   int rc = set_alloc(m, dckpt_result_n_algorithms(res), dckpt_result_n_trials(res));
-  for (size_t a = 0; rc == 0 && a < m->n_algs; a++) rc = gather_alg(res, a, m, err, len);
+  for (size_t a = 0; rc == 0 && a < m->n_algs; a++) rc = gather_alg(res, a, period, m, err, len);
   dckpt_result_free(res);
   return rc;
 }
@@ -240,7 +266,7 @@ int bench_results(const bench_config *cfg, char *err, size_t errlen) {
     dckpt_record_free(r);
     draw = !results_present(cfg->results_dir, m.n_metrics);
   } else if (rc == DCKPT_OK) {
-    rc = gather(s, &m, err, errlen) ? DCKPT_EIO : DCKPT_OK;
+    rc = gather(s, cfg->metrics_period, &m, err, errlen) ? DCKPT_EIO : DCKPT_OK;
     dckpt_record *r = rc == DCKPT_OK ? to_record(cfg, &m) : NULL;
     if (rc == DCKPT_OK && !r) rc = DCKPT_ENOMEM, snprintf(err, errlen, "out of memory");
     if (rc == DCKPT_OK && dckpt_store_save_metrics(s, r) != DCKPT_OK)
