@@ -21,6 +21,36 @@ static int world_size(void) {
   return n;
 }
 
+/* Corrects DIR/run_status.json, which dckpt_run wrote saying the run is done,
+ * when dckpt-bench finds otherwise afterwards: a batch script reads it. */
+static void status_correct(const bench_config *cfg, const char *status, int exit_code,
+                           const char *message) {
+  char path[4200], buf[8192], err[512];
+  snprintf(path, sizeof path, "%s/run_status.json", cfg->checkpoint_dir);
+  FILE *f = fopen(path, "rb");
+  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+  if (f) fclose(f);
+  buf[n] = '\0';
+  cJSON *j = cJSON_Parse(buf);
+  if (!cJSON_IsObject(j)) {
+    cJSON_Delete(j);
+    j = cJSON_CreateObject();
+  }
+  if (!j) return;
+  cJSON_DeleteItemFromObjectCaseSensitive(j, "status");
+  cJSON_DeleteItemFromObjectCaseSensitive(j, "exit_code");
+  cJSON_DeleteItemFromObjectCaseSensitive(j, "message");
+  cJSON_AddStringToObject(j, "status", status);
+  cJSON_AddNumberToObject(j, "exit_code", exit_code);
+  cJSON_AddStringToObject(j, "message", message);
+  char *text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  if (text && dckpt_file_write_atomic(path, text, strlen(text), cfg->fsync, err, sizeof err) !=
+                  DCKPT_OK)
+    fprintf(stderr, "dckpt-bench: %s\n", err);
+  free(text);
+}
+
 static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
   (void)ctx;
   fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_log_level_name(level), msg);
@@ -96,6 +126,17 @@ static int run_campaign(const bench_config *cfg, double deadline) {
              cfg->campaign, (long long)rep.pairs_completed, (long long)rep.pairs_total,
              (long long)rep.iterations_run, rep.seconds, world_size(), "");
     code = rc == DCKPT_OK ? 0 : rc == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED : BENCH_EXIT_FAILED;
+    /* A stop request seen between two pairs can end the run with DCKPT_OK
+     * while pairs are left: that is a stop, and there are no results yet. */
+    if (code == 0 && rep.pairs_completed < rep.pairs_total) {
+      code = DCKPT_EXIT_INTERRUPTED;
+      snprintf(err, sizeof err, "stopped with %lld of %lld trials complete; run again to resume",
+               (long long)rep.pairs_completed, (long long)rep.pairs_total);
+      if (rank_of_world() == 0) {
+        fprintf(stderr, "dckpt-bench: %s\n", err);
+        status_correct(cfg, dckpt_err_name(DCKPT_EINTERRUPTED), code, err);
+      }
+    }
   } else if (rank_of_world() == 0) {
     fprintf(stderr, "dckpt-bench: %s\n", err);
   }

@@ -23,7 +23,7 @@ typedef struct metrics_set {
 } metrics_set;
 
 static void set_free(metrics_set *m) {
-  for (size_t a = 0; a < m->n_algs; a++) {
+  for (size_t a = 0; m->names && m->iters && m->values && a < m->n_algs; a++) {
     free(m->names[a]);
     free(m->iters[a]);
     free(m->values[a]);
@@ -247,36 +247,81 @@ static int report(const bench_config *cfg, const metrics_set *m, bool draw, char
   return rc;
 }
 
+/* Whether a metrics set stands for the whole campaign of metadata.json:
+ * every algorithm, in order, with all its trials, up to its planned last
+ * iteration. Anything else (a record left by an older, smaller or unfinished
+ * state of the campaign) must not be reported. */
+static bool covers(const metrics_set *m, const dckpt_metadata *meta, char *why, size_t len) {
+  if (m->n_trials != meta->n_trials) {
+    snprintf(why, len, "it has %lld trials per algorithm, the campaign %lld",
+             (long long)m->n_trials, (long long)meta->n_trials);
+    return false;
+  }
+  for (size_t a = 0; a < meta->n_algorithms; a++) {
+    const dckpt_algorithm_info *info = &meta->algorithms[a];
+    if (a >= m->n_algs || !m->names[a] || strcmp(m->names[a], info->name) != 0) {
+      snprintf(why, len, "algorithm '%s' is not complete (all %lld trials)", info->name,
+               (long long)meta->n_trials);
+      return false;
+    }
+    if (m->n_points[a] < 1 || m->iters[a][m->n_points[a] - 1] != info->iterations - 1) {
+      snprintf(why, len, "algorithm '%s' does not reach its iteration %lld", info->name,
+               (long long)info->iterations - 1);
+      return false;
+    }
+  }
+  if (m->n_algs != meta->n_algorithms) {
+    snprintf(why, len, "it has %zu algorithms, the campaign %zu", m->n_algs, meta->n_algorithms);
+    return false;
+  }
+  return true;
+}
+
 int bench_results(const bench_config *cfg, char *err, size_t errlen) {
   dckpt_store_options o;
   dckpt_store_options_init(&o);
   o.compression_level = cfg->compression;
   o.durability = cfg->fsync ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE;
   dckpt_store *s = NULL;
+  dckpt_metadata *meta = NULL;
   metrics_set m;
   memset(&m, 0, sizeof m);
+  char why[512];
   int rc = dckpt_store_open(cfg->checkpoint_dir, &o, &s);
   bool computed = false, draw = true;
+  if (rc == DCKPT_OK) rc = dckpt_store_load_metadata(s, &meta);
   if (rc == DCKPT_OK) rc = dckpt_store_metrics_computed(s, &computed);
-  if (rc == DCKPT_OK && computed) {
+  if (rc != DCKPT_OK) {
+    snprintf(err, errlen, "%s", s ? dckpt_store_errmsg(s) : "out of memory");
+  } else if (computed) {
+    /* a record that does not stand for the campaign is computed again */
     dckpt_record *r = NULL;
-    rc = dckpt_store_load_metrics(s, &r);
-    if (rc == DCKPT_OK) rc = from_record(r, &m, err, errlen) ? DCKPT_ECORRUPT : DCKPT_OK;
-    else snprintf(err, errlen, "%s", dckpt_store_errmsg(s));
+    computed = dckpt_store_load_metrics(s, &r) == DCKPT_OK && from_record(r, &m, why, sizeof why) == 0 &&
+               covers(&m, meta, why, sizeof why);
+    if (!computed) {
+      fprintf(stderr, "dckpt-bench: warning: the stored metrics record does not match the "
+                      "campaign (%s): computing it again\n",
+              r ? why : dckpt_store_errmsg(s));
+      set_free(&m);
+    }
     dckpt_record_free(r);
-    draw = !results_present(cfg->results_dir, m.n_metrics);
-  } else if (rc == DCKPT_OK) {
+    draw = !computed || !results_present(cfg->results_dir, m.n_metrics);
+  }
+  if (rc == DCKPT_OK && !computed) {
     rc = gather(s, cfg->metrics_period, &m, err, errlen) ? DCKPT_EIO : DCKPT_OK;
+    if (rc == DCKPT_OK && !covers(&m, meta, why, sizeof why)) {
+      snprintf(err, errlen, "the campaign is not complete: %s", why);
+      rc = DCKPT_EINVAL;
+    }
     dckpt_record *r = rc == DCKPT_OK ? to_record(cfg, &m) : NULL;
     if (rc == DCKPT_OK && !r) rc = DCKPT_ENOMEM, snprintf(err, errlen, "out of memory");
     if (rc == DCKPT_OK && dckpt_store_save_metrics(s, r) != DCKPT_OK)
       rc = DCKPT_EIO, snprintf(err, errlen, "%s", dckpt_store_errmsg(s));
     dckpt_record_free(r);
-  } else {
-    snprintf(err, errlen, "%s", s ? dckpt_store_errmsg(s) : "out of memory");
   }
   if (rc == DCKPT_OK && report(cfg, &m, draw, err, errlen) != 0) rc = DCKPT_EIO;
   set_free(&m);
+  dckpt_metadata_free(meta);
   dckpt_store_close(s);
   return rc;
 }
