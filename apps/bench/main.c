@@ -1,7 +1,9 @@
 /* dckpt-bench: runs a decentralized-optimization benchmark campaign with
  * dckpt's MPI runtime (checkpointed, resumable, stoppable) and ends with
  * tables and plots. See docs/bench.md. */
+#define _POSIX_C_SOURCE 200809L
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,29 @@ static int world_size(void) {
   int n = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &n);
   return n;
+}
+
+/* Stop signals are handled here for the program's whole life, not only
+ * during dckpt_run (whose own handlers come and go with the call, and whose
+ * installation would forget a request that arrived while rank 0 was still
+ * building the problem). A request before or during the run stops the run
+ * (exit 75, resumable); one after it lets the results finish, so that no rank
+ * dies half-way through the tables after run_status.json said "done".
+ * SIGPIPE is ignored: mpirun, when it is stopped, closes the ranks' output
+ * first, and a write must then fail rather than kill a rank mid-checkpoint. */
+static void on_stop_signal(int signum) { dckpt_request_stop(signum); }
+
+static void install_stop_handlers(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGUSR1, &sa, NULL);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, NULL);
 }
 
 /* Corrects DIR/run_status.json, which dckpt_run wrote saying the run is done,
@@ -76,6 +101,7 @@ static void fill_options(const bench_config *cfg, double deadline, dckpt_run_opt
   o->deadline = deadline;
   o->progress = cfg->progress == 0 || cfg->quiet ? 0 : 1;
   o->benchmark_metadata = NULL;
+  o->handle_signals = false; /* install_stop_handlers() above */
 }
 
 /* Builds the algorithms of the config; on failure releases what was built. */
@@ -140,8 +166,11 @@ static int run_campaign(const bench_config *cfg, double deadline) {
   } else if (rank_of_world() == 0) {
     fprintf(stderr, "dckpt-bench: %s\n", err);
   }
-  if (code == 0 && rank_of_world() == 0 && bench_results(cfg, err, sizeof err) != DCKPT_OK) {
+  if (code == 0 && rank_of_world() == 0 && (rc = bench_results(cfg, err, sizeof err)) != DCKPT_OK) {
     fprintf(stderr, "dckpt-bench: results: %s\n", err);
+    char msg[1200];
+    snprintf(msg, sizeof msg, "results: %s", err);
+    status_correct(cfg, dckpt_err_name(rc), BENCH_EXIT_FAILED, msg);
     code = BENCH_EXIT_FAILED;
   }
   dckpt_record_free(problem);
@@ -151,6 +180,7 @@ static int run_campaign(const bench_config *cfg, double deadline) {
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
+  install_stop_handlers();
   int rank = rank_of_world();
   bench_config cfg;
   bool help = false;

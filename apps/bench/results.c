@@ -234,15 +234,20 @@ static int report(const bench_config *cfg, const metrics_set *m, bool draw, char
   int figures = 0;
   if (rc == 0 && draw) rc = report_write_tables(cfg->results_dir, ss.s, ss.n, err, len);
   if (rc == 0 && draw) rc = report_write_plots(cfg->results_dir, ss.s, ss.n, &figures, err, len);
-  if (rc == 0) {
+  /* The files are the results; the table on stdout is a courtesy, which a
+   * closed pipe (a stopped launcher, `| head`) must not turn into a failure. */
+  if (rc == 0 && !cfg->quiet) { /* --quiet: only warnings and errors */
+    char why[512];
     printf("\n%s: %lld trials per algorithm\n", cfg->campaign, (long long)m->n_trials);
-    rc = report_print_table(stdout, ss.s, ss.n, err, len);
+    if (report_print_table(stdout, ss.s, ss.n, why, sizeof why) != 0)
+      fprintf(stderr, "dckpt-bench: warning: %s\n", why);
+    else if (draw)
+      printf("\nwrote %s/table.{txt,tex,csv} and %d figure(s) plots_fig1..%d.png\n",
+             cfg->results_dir, figures, figures);
+    else
+      printf("\nresults are up to date in %s (nothing redrawn)\n", cfg->results_dir);
+    fflush(stdout);
   }
-  if (rc == 0 && draw)
-    printf("\nwrote %s/table.{txt,tex,csv} and %d figure(s) plots_fig1..%d.png\n",
-           cfg->results_dir, figures, figures);
-  else if (rc == 0)
-    printf("\nresults are up to date in %s (nothing redrawn)\n", cfg->results_dir);
   series_free(&ss);
   return rc;
 }
