@@ -15,6 +15,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-numpy python3-zstandard python3-h5py
   unzip procps
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()
