@@ -87,9 +87,15 @@ wait_file() {
   fail "no $1 after $2 s"
 }
 
-# expect_job JOB STATE EXITCODE RESTARTS LOG: the job's end as Slurm records it.
+# expect_job JOB STATE EXITCODE RESTARTS LOG: the job's end as Slurm records
+# it, and a log without sanitizer reports (the job script goes by
+# run_status.json, which a leak found at exit does not change).
 expect_job() {
   local job=$1 state=$2 code=$3 restarts=$4 log=$5 got_code got_restarts
+  if grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+    cat "$log" >&2
+    fail "job $job: sanitizer report in $log"
+  fi
   got_code=$(job_field "$job" ExitCode)
   got_restarts=$(job_field "$job" Restarts)
   if [ "$(job_field "$job" JobState)" != "$state" ] || [ "$got_code" != "$code" ] ||
