@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Bad configurations and options are refused before anything is written:
+# exit 2 and a message that names the config file and the key (or the
+# option); --help and --version exit 0. A campaign directory that holds a
+# different campaign is refused with exit 1, naming the difference.
+here=$(dirname "$0")
+. "$here/lib.sh"
+setup "$@"
+dir=$WORK/run
+good_problem='"problem": { "synthetic": { "rows": 60, "features": 3 } }'
+good_network='"network": { "topology": "ring", "agents": 4 }'
+good_algs='"algorithms": [ { "name": "A", "method": "dgd", "iterations": 20 } ]'
+
+# bad NAME TEXT MESSAGE...: CONFIG NAME.json holding TEXT is refused (exit 2)
+# with every MESSAGE in stderr, and no campaign directory appears
+bad() {
+  local name=$1 text=$2; shift 2
+  printf '%s\n' "$text" >"$WORK/$name.json"
+  expect 2 run 0 "$WORK/$name.json" --checkpoint-dir "$dir"
+  for m in "$@"; do grep_in "$WORK/last.err" "$m"; done
+  [ ! -s "$WORK/last.out" ] || { cat "$WORK/last.out"; fail "$name: something on stdout"; }
+  [ ! -e "$dir" ] || fail "$name: $dir was created"
+  note "$name: $(head -1 "$WORK/last.err")"
+}
+
+bad malformed "{
+  \"name\": \"x\",
+  $good_problem,
+  $good_network,
+  \"trials\": 2,,
+  $good_algs
+}" "malformed.json: malformed JSON near line 5"
+bad unknown_key "{ $good_problem, $good_network, $good_algs, \"trails\": 3 }" \
+  'unknown_key.json: key "trails" is not a known setting'
+bad unknown_nested "{ \"problem\": { \"synthetic\": { \"row\": 60 } }, $good_network, $good_algs }" \
+  'unknown_nested.json: key "problem.synthetic.row" is not a known setting'
+bad wrong_type "{ $good_problem, $good_network, $good_algs, \"trials\": \"3\" }" \
+  'wrong_type.json: key "trials" must be an integer >= 1'
+bad wrong_type_bool "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"fsync\": 1 } }" \
+  'wrong_type_bool.json: key "checkpoint.fsync" must be true or false'
+bad unknown_method "{ $good_problem, $good_network, \"algorithms\": [ { \"method\": \"sgd\", \"iterations\": 5 } ] }" \
+  'unknown_method.json: key "algorithms[0].method" must be dgd, atc, extra, diging, nids or admm, not "sgd"'
+bad duplicate_name "{ $good_problem, $good_network, \"algorithms\": [
+    { \"name\": \"A\", \"method\": \"dgd\", \"iterations\": 5 },
+    { \"name\": \"A\", \"method\": \"extra\", \"iterations\": 5 } ] }" \
+  'duplicate_name.json: key "algorithms[1].name" repeats the name "A" of algorithms[0]'
+bad missing_data "{ \"problem\": { \"type\": \"logistic\", \"data\": \"no_such_file.csv\" }, $good_network, $good_algs }" \
+  "missing_data.json: key \"problem.data\" names 'no_such_file.csv', which is neither beside the config file nor in "
+bad unknown_hyper "{ $good_problem, $good_network, \"algorithms\": [
+    { \"name\": \"E\", \"method\": \"extra\", \"iterations\": 5, \"hyperparameters\": { \"alfa\": 0.1 } } ] }" \
+  "unknown_hyper.json: algorithms[0] ('E'): extra: unknown hyperparameter 'alfa'"
+bad bad_network "{ $good_problem, \"network\": { \"topology\": \"erdos_renyi\", \"agents\": 5, \"p\": 0 }, $good_algs }" \
+  'bad_network.json: key "network": network erdos_renyi: p = 0 must be in (0, 1]'
+bad bad_data "{ \"problem\": { \"type\": \"logistic\", \"data\": \"diabetes.csv\" }, $good_network, $good_algs }" \
+  'bad_data.json: key "problem": ' "diabetes.csv:2: column 'progression': label 151 is not 0, 1 or -1"
+bad too_few_rows "{ \"problem\": { \"synthetic\": { \"rows\": 3 } }, $good_network, $good_algs }" \
+  'too_few_rows.json: key "problem": problem: 3 data rows cannot give each of 4 agents a row'
+bad keep_overflow "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"keep\": 3000000000 } }" \
+  'keep_overflow.json: key "checkpoint.keep" must be at most 2147483647'
+bad no_algorithms "{ $good_problem, $good_network }" \
+  'no_algorithms.json: key "algorithms" must be a non-empty array'
+bad not_an_object '[1, 2]' 'not_an_object.json: key "(top level)" must be a JSON object'
+
+note "a missing config file, bad options"
+expect 2 run 0 "$WORK/none.json" --checkpoint-dir "$dir"
+grep_in "$WORK/last.err" "$WORK/none.json: cannot open the config file: No such file or directory"
+printf '{ %s, %s, %s }\n' "$good_problem" "$good_network" "$good_algs" >"$WORK/good.json"
+expect 2 run 0 "$WORK/good.json"
+grep_in "$WORK/last.err" "good.json: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir"
+expect 2 run 0 --bogus "$WORK/good.json" --checkpoint-dir "$dir"
+grep_in "$WORK/last.err" "unknown option '--bogus' (see --help)"
+expect 2 run 0 "$WORK/good.json" "$WORK/good.json" --checkpoint-dir "$dir"
+grep_in "$WORK/last.err" "one config file, please"
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials 0
+grep_in "$WORK/last.err" "--trials needs an integer >= 1, got '0'"
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode sometimes
+grep_in "$WORK/last.err" "--mode must be auto, new or resume, not 'sometimes'"
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --deadline yesterday
+grep_in "$WORK/last.err" "--deadline: "
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir
+grep_in "$WORK/last.err" "--checkpoint-dir needs a value"
+[ ! -e "$dir" ] || fail "$dir was created"
+
+note "--help and --version"
+expect 0 run 0 --help
+grep_in "$WORK/last.out" "usage: dckpt-bench [options] CONFIG.json"
+grep_in "$WORK/last.out" "exit status: 0 done, 75 stopped on request"
+expect 0 run 0 --version
+grep -qE '^dckpt-bench [0-9]+\.[0-9]+' "$WORK/last.out" || fail "--version: $(cat "$WORK/last.out")"
+
+note "a directory holding another campaign is refused (exit 1), naming the difference"
+expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --quiet
+expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --seed 8 --quiet
+grep_in "$WORK/last.err" "seed 8 was asked"
+sed 's/"iterations": 20 }/"iterations": 20, "hyperparameters": { "alpha_scale": 0.25 } }/' \
+  "$WORK/good.json" >"$WORK/changed.json"
+expect 1 run 0 "$WORK/changed.json" --checkpoint-dir "$dir" --quiet
+grep_in "$WORK/last.err" "hyperparameters of 'A' differ"
+expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode new --quiet
+grep_in "$WORK/last.err" "already holds a run"
+expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/empty" --mode resume --quiet
+grep_in "$WORK/last.err" "holds no run to resume"
+echo "config.sh: all passed"

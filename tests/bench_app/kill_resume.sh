@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SIGKILL at random moments: the whole launcher (and then its orphaned ranks,
+# as a crashed job would lose them) or a singleton, again and again, resumed
+# on 1, 2, 4 ranks or as a singleton; the campaign must end bit-identical to
+# the uninterrupted reference run (final state of every trial, metrics record,
+# table.csv). EXTRA: the reference directory (fixture bench_app.reference).
+here=$(dirname "$0")
+. "$here/lib.sh"
+setup "$@"
+ref=${EXTRA[0]}
+cfg=$ref/interrupt.json
+[ -e "$ref/ref.digest" ] || fail "no reference in $ref (fixture bench_app.reference)"
+dir=$WORK/run
+echo "random schedule from seed $SEED (BENCH_APP_SEED=$SEED replays it)"
+RANDOM=$SEED
+counts=(1 2 4 0)
+killed=0
+for round in $(seq 1 8); do
+  np=${counts[$((RANDOM % 4))]}
+  ms=$((RANDOM % 130))
+  delay=$(printf '%d.%02d' $((ms / 100)) $((ms % 100)))
+  bg "$np" "$cfg" --checkpoint-dir "$dir" --quiet >"$WORK/bg.log" 2>&1
+  pid=$PID
+  sleep "$delay"
+  kill -KILL "$pid" 2>/dev/null || true
+  set +e; wait "$pid"; code=$?; set -e
+  [ "$code" != 137 ] || killed=$((killed + 1))
+  kill_orphans "$dir"
+  done_pairs=$(n_complete "$dir")
+  note "round $round: np=$np, SIGKILL after ${delay}s -> exit $code, $done_pairs/30 trials complete"
+done
+[ "$killed" -ge 3 ] || fail "only $killed of 8 rounds were killed mid-run (make the campaign longer)"
+
+note "a clean resume on 2 ranks finishes the campaign"
+expect 0 run 2 "$cfg" --checkpoint-dir "$dir" --quiet
+[ "$(status_code "$dir")" = 0 ] || fail "run_status.json does not say 0"
+digest "$dir" "$WORK/run.digest"
+same "$ref/ref.digest" "$WORK/run.digest"
+same "$ref/ref.table.csv" "$dir/results/table.csv"
+note "final states, metrics record and table.csv equal the uninterrupted run"
+echo "kill_resume.sh: all passed"

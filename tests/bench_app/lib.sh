@@ -1,0 +1,134 @@
+# Helpers for the dckpt-bench test scripts (tests/bench_app.cmake).
+# Every script is called as
+#   bash SCRIPT NP BENCH CLI DIGEST PNGCHECK WORK [EXTRA...]
+# with the launcher in the environment (BENCH_APP_MPIEXEC, BENCH_APP_NPFLAG,
+# BENCH_APP_PREFLAGS: FindMPI's MPIEXEC_*), and gets those as variables:
+# NP (the test's rank count), BENCH (dckpt-bench), CLI (dckpt), DIGEST
+# (bench_final_digest), PNGCHECK (bench_png_check), WORK (its scratch
+# directory, emptied) and the array EXTRA.
+# shellcheck disable=SC2034 # the variables are for the scripts that source this
+set -euo pipefail
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "-- $*"; }
+
+setup() {
+  NP=$1 BENCH=$2 CLI=$3 DIGEST=$4 PNGCHECK=$5 WORK=$6
+  shift 6
+  EXTRA=("$@")
+  MPIEXEC=${BENCH_APP_MPIEXEC:-mpiexec} NPFLAG=${BENCH_APP_NPFLAG:--n}
+  PREFLAGS=${BENCH_APP_PREFLAGS:-}
+  rm -rf "$WORK"
+  mkdir -p "$WORK"
+  # The randomized tests print their seed; BENCH_APP_SEED=N replays a schedule.
+  SEED=${BENCH_APP_SEED:-$(( $(date +%s%N) % 32768 ))}
+}
+
+# run NP ARGS...: dckpt-bench on NP ranks through the launcher (NP=0: a
+# singleton, no launcher).
+run() {
+  local np=$1; shift
+  if [ "$np" = 0 ]; then "$BENCH" "$@"
+  else
+    # shellcheck disable=SC2086 # PREFLAGS is a list of words
+    "$MPIEXEC" $NPFLAG "$np" $PREFLAGS "$BENCH" "$@"
+  fi
+}
+
+# bg NP ARGS...: like run, in the background; PID is the launcher itself (not
+# a subshell), so that signals reach it.
+bg() {
+  local np=$1; shift
+  if [ "$np" = 0 ]; then "$BENCH" "$@" &
+  else
+    # shellcheck disable=SC2086
+    "$MPIEXEC" $NPFLAG "$np" $PREFLAGS "$BENCH" "$@" &
+  fi
+  PID=$!
+}
+
+# expect CODE CMD...: runs CMD, fails unless it exits with CODE. Its stdout is
+# kept in $WORK/last.out and its stderr in $WORK/last.err.
+expect() {
+  local want=$1; shift
+  set +e
+  "$@" >"$WORK/last.out" 2>"$WORK/last.err"
+  local got=$?
+  set -e
+  if [ "$got" != "$want" ]; then
+    cat "$WORK/last.out" "$WORK/last.err" >&2
+    fail "'$*' exited $got, wanted $want"
+  fi
+}
+
+# grep_in FILE PATTERN: fixed-string search that shows FILE when it fails.
+grep_in() {
+  grep -qF -- "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "'$2' not in $1"; }
+}
+
+same() { cmp -s "$1" "$2" || { diff "$1" "$2" | head -20 >&2; fail "$1 and $2 differ"; }; }
+
+# status_code DIR: exit_code of DIR/run_status.json ("none" without the file).
+status_code() {
+  if [ -e "$1/run_status.json" ]; then
+    sed -n 's/.*"exit_code":\([0-9]*\).*/\1/p' "$1/run_status.json"
+  else echo none; fi
+}
+
+# digest DIR OUT: the final states of DIR (and its metrics record) into OUT.
+digest() { "$DIGEST" "$1" --metrics >"$2" || fail "cannot digest $1"; }
+
+# n_complete DIR: trials of DIR marked complete (0 when DIR is missing).
+n_complete() {
+  if [ -d "$1" ]; then find "$1" -name complete.json | wc -l; else echo 0; fi
+}
+
+# kill_orphans DIR: a SIGKILLed launcher leaves its ranks running (holding
+# the lock, as they should); a crash of the whole job means killing them too.
+# Only processes of this test's own campaign directory are matched.
+kill_orphans() {
+  for _ in $(seq 50); do
+    pkill -KILL -f "^$BENCH .*--checkpoint-dir $1( |\$)" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  fail "ranks of $1 would not die"
+}
+
+# wait_lock DIR PID: waits until the run PID holds DIR's lock (its signal
+# handlers are in place by then); 1 when PID ended first (nothing to do).
+wait_lock() {
+  for _ in $(seq 1000); do
+    [ -e "$1/dckpt.lock" ] && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.02
+  done
+  fail "the run on $1 took no lock in 20 s"
+}
+
+# The campaign that the interruption tests (kill_resume, stop_resume) share
+# with their reference: logistic regression on 2000 synthetic rows over 8
+# agents of an Erdos-Renyi network, the six methods (NIDS with minibatches, so
+# that the RNG is drawn every iteration), 5 trials, a checkpoint every 37
+# iterations. About 6 s for one rank.
+write_interrupt_config() {
+  cat >"$1" <<'EOF'
+{
+  "name": "interrupt",
+  "description": "dckpt-bench kill/stop/resume tests",
+  "problem": { "type": "logistic", "lambda": 0.01, "intercept": true,
+               "synthetic": { "rows": 2000, "features": 8, "seed": 11 } },
+  "network": { "topology": "erdos_renyi", "agents": 8, "p": 0.4, "seed": 3 },
+  "algorithms": [
+    { "name": "DGD",    "method": "dgd",    "iterations": 2000 },
+    { "name": "ATC",    "method": "atc",    "iterations": 2000 },
+    { "name": "EXTRA",  "method": "extra",  "iterations": 2000 },
+    { "name": "DIGing", "method": "diging", "iterations": 2000 },
+    { "name": "NIDS",   "method": "nids",   "iterations": 2000, "hyperparameters": { "batch": 5 } },
+    { "name": "ADMM",   "method": "admm",   "iterations": 800 }
+  ],
+  "trials": 5,
+  "seed": 7,
+  "metrics_period": 10,
+  "checkpoint": { "step": 37, "keep": 2, "compression": 1, "fsync": false }
+}
+EOF
+}
