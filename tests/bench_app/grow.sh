@@ -83,7 +83,8 @@ note "growth of a stopped campaign (a deadline too close to start anything)"
 # trial, and that is a stop (75), not a finished campaign without results
 expect 75 run "$NP" "$base" --checkpoint-dir "$WORK/s" --deadline +5
 [ "$(status_code "$WORK/s")" = 75 ] || fail "run_status.json does not say 75"
-grep_in "$WORK/last.err" "stopped with 0 of 6 trials complete; run again to resume"
+grep -qE "stopped by a stop request|stopped with 0 of 6 trials complete" "$WORK/last.err" \
+  || { cat "$WORK/last.err"; fail "the stop is not reported"; }
 [ ! -e "$WORK/s/metric_computation_complete.json" ] || fail "metrics of a campaign that did not run"
 expect 0 run 1 "$base" --checkpoint-dir "$WORK/s" --add-trials 2 --add-iterations 50 --quiet
 equal "$WORK/s" f_both
