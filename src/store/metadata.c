@@ -182,7 +182,7 @@ static int check_fresh(dckpt_store *s) {
   for (size_t i = 0; i < list.count && !foreign; i++) {
     const char *n = list.names[i];
     if (!strcmp(n, DCKPT_METADATA_FILE)) has_meta = true;
-    else if (strcmp(n, DCKPT_LOCK_NAME) && strncmp(n, DCKPT_LOCK_NAME ".", 11) &&
+    else if (strcmp(n, DCKPT_LOCK_NAME) && strncmp(n, DCKPT_LOCK_NAME ".", 11) && strcmp(n, "HALT") &&
              strncmp(n, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX)) &&
              strcmp(n, DCKPT_PROBLEM_FILE) && strcmp(n, DCKPT_INITIAL_FILE) &&
              strncmp(n, "algorithm_", 10))

@@ -138,9 +138,10 @@ const char *dckpt_store_dir(const dckpt_store *s) { return s->dir; }
 const dckpt_store_options *dckpt_store_get_options(const dckpt_store *s) { return &s->opts; }
 const char *dckpt_store_results_path(const dckpt_store *s) { return s->results; }
 
-/* Entries that a fresh directory may hold: the lock and temporaries. */
+/* Entries that a fresh directory may hold: the lock, temporaries, and a HALT
+ * file (a stop request made before the run starts). */
 static bool ignorable(const char *name) {
-  return !strcmp(name, DCKPT_LOCK_NAME) ||
+  return !strcmp(name, DCKPT_LOCK_NAME) || !strcmp(name, "HALT") ||
          !strncmp(name, DCKPT_LOCK_NAME ".", sizeof DCKPT_LOCK_NAME) ||
          !strncmp(name, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX));
 }

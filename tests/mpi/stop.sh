@@ -57,6 +57,13 @@ launch "$WORK/int"; sleep 1.2; pkill -INT -f "campaign $WORK/int "; finish "$WOR
 note "HALT file"
 launch "$WORK/halt"; sleep 1.2; touch "$WORK/halt/HALT"; finish "$WORK/halt" HALT
 
+note "HALT present before the start: nothing runs, exit 75"
+mkdir -p "$WORK/pre" && touch "$WORK/pre/HALT"
+expect 75 run "$np" "$WORK/pre" "${slow[@]}"
+grep -q "status EINTERRUPTED: 0/6 pairs complete, 0 run" "$WORK/last.log" \
+  || { cat "$WORK/last.log"; fail "a run with HALT present did not stop at once"; }
+rm "$WORK/pre/HALT"
+
 note "deadline"
 bg "$np" "$WORK/dl" "${slow[@]}" --deadline-in 2 --margin 0.5 >"$WORK/bg.log" 2>&1
 finish "$WORK/dl" deadline
