@@ -6,8 +6,9 @@
 #   default build dir: build-bench (relative to the repository); default
 #   bench_store options: --dir BUILD_DIR/bench-tmp --drop-caches
 #   --ancestor scripts/ancestor_baseline.py. Options given are appended, so a
-#   repeated option (e.g. --dir) overrides the default. Relative paths are
-#   taken from the repository root.
+#   repeated option (e.g. --dir) overrides the default. bench_store runs from
+#   the repository root, so its relative paths start there; --build-dir is
+#   taken relative to the current directory.
 # Cold-cache loads need root (writes /proc/sys/vm/drop_caches); without it
 # bench_store says so and measures warm loads only.
 set -euo pipefail
