@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "io/fs.h"
+#include "io/reaper.h"
 #include "store/store_internal.h"
 
 void dckpt_store_options_init(dckpt_store_options *opts) {
@@ -105,6 +106,7 @@ int dckpt_store_open(const char *dir, const dckpt_store_options *opts, dckpt_sto
   *out = s;
   s->failed_open = true;
   s->last_alg = s->last_trial = s->last_iter = -1;
+  s->known_alg = s->known_trial = -1;
   if (opts) s->opts = *opts;
   else dckpt_store_options_init(&s->opts);
   s->log = (dckpt_logger){s->opts.log, s->opts.log_ctx, s->opts.log_level};
@@ -126,6 +128,8 @@ int dckpt_store_open(const char *dir, const dckpt_store_options *opts, dckpt_sto
 
 void dckpt_store_close(dckpt_store *s) {
   if (!s) return;
+  dckpt_reaper_destroy(s->reaper); /* finishes pending deletions first */
+  free(s->known);
   dckpt_lock_release(&s->lock);
   free(s->dir);
   free(s->results);
@@ -178,5 +182,6 @@ int dckpt_store_clear(dckpt_store *s) {
     dckpt_log(&s->log, DCKPT_LOG_INFO, "cleared checkpoint directory '%s'", s->dir);
   }
   s->last_alg = s->last_trial = s->last_iter = -1;
+  s->known_alg = s->known_trial = -1;
   return rc;
 }

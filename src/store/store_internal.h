@@ -28,6 +28,13 @@ struct dckpt_store {
   bool failed_open;
   /* The last checkpoint this handle committed: re-saving it is a no-op. */
   int64_t last_alg, last_trial, last_iter;
+  /* The checkpoints on disk of the trial last rotated (newest first), so that
+   * the next rotation of the same trial needs no directory listing. */
+  int64_t known_alg, known_trial;
+  int64_t *known;
+  size_t n_known;
+  /* Deletes large superseded checkpoints off the save's critical path. */
+  struct dckpt_reaper *reaper;
 };
 
 /* ---- layout.c: paths (malloc'd; NULL when out of memory) ---- */

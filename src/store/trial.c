@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "format/record_io.h"
 #include "io/fs.h"
+#include "io/reaper.h"
 #include "store/store_internal.h"
 #include "util/json.h"
 
@@ -63,6 +65,56 @@ static int list_checkpoints(dckpt_store *s, const char *dir, bool clean, ckpt_li
   return DCKPT_OK;
 }
 
+/* The trial's checkpoints, newest first: from the handle's memory when it
+ * rotated this trial last, else from the directory (removing leftover
+ * temporaries on the way). `current` was just written. */
+static int known_checkpoints(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
+                             int64_t current, ckpt_list *l) {
+  if (s->known_alg != alg || s->known_trial != trial)
+    return list_checkpoints(s, dir, true, l);
+  l->iters = malloc((s->n_known + 2) * sizeof *l->iters);
+  if (!l->iters) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  l->count = 0;
+  bool have = false;
+  for (size_t i = 0; i < s->n_known; i++) have = have || s->known[i] == current;
+  if (!have) l->iters[l->count++] = current;
+  memcpy(l->iters + l->count, s->known, s->n_known * sizeof *l->iters);
+  l->count += s->n_known;
+  qsort(l->iters, l->count, sizeof *l->iters, cmp_desc);
+  return DCKPT_OK;
+}
+
+static void remember(dckpt_store *s, int64_t alg, int64_t trial, const int64_t *kept,
+                     size_t n) {
+  int64_t *copy = malloc((n + 1) * sizeof *copy);
+  free(s->known);
+  s->known = copy;
+  s->n_known = copy ? n : 0;
+  s->known_alg = copy ? alg : -1;
+  s->known_trial = copy ? trial : -1;
+  if (copy && n) memcpy(copy, kept, n * sizeof *copy);
+}
+
+/* Removes a superseded checkpoint. A large one is renamed to a temporary name
+ * at once and unlinked in the background. */
+static void remove_checkpoint(dckpt_store *s, const char *path) {
+  struct stat st;
+  if (stat(path, &st) == 0 && st.st_size >= ((off_t)1 << 20)) {
+    if (!s->reaper) s->reaper = dckpt_reaper_create();
+    char *dir = dckpt_path_dirname(path);
+    char *tmp = dir ? dckpt_path_printf("%s/" DCKPT_TMP_PREFIX "%s.gone", dir,
+                                        dckpt_path_basename(path))
+                    : NULL;
+    if (tmp && rename(path, tmp) == 0) dckpt_reaper_unlink(s->reaper, tmp);
+    else (void)unlink(path);
+    free(dir);
+    free(tmp);
+  } else {
+    (void)unlink(path);
+  }
+  dckpt_log(&s->log, DCKPT_LOG_DEBUG, "removed old checkpoint '%s'", path);
+}
+
 /* Keeps the keep_n newest checkpoints at or before `current` and the one that
  * complete.json names; removes the rest, including checkpoints after
  * `current`, which belong to a superseded history. */
@@ -70,7 +122,7 @@ static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
                   int64_t current) {
   if (s->opts.step_hook) s->opts.step_hook(s->opts.step_hook_ctx, "rotate");
   ckpt_list l;
-  DCKPT_TRY(list_checkpoints(s, dir, true, &l));
+  DCKPT_TRY(known_checkpoints(s, alg, trial, dir, current, &l));
   int64_t protected_iter = -1;
   char *complete = dckpt_layout_trial_file(s, alg, trial, DCKPT_COMPLETE_FILE);
   if (complete && dckpt_path_exists(complete)) {
@@ -81,18 +133,20 @@ static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
   }
   free(complete);
   int kept = 0;
+  size_t n_left = 0;
   for (size_t i = 0; i < l.count; i++) {
     int64_t it = l.iters[i];
-    if (it <= current && kept < s->opts.keep_n) {
-      kept++;
+    bool in_window = it <= current && kept < s->opts.keep_n;
+    if (in_window) kept++;
+    if (in_window || it == protected_iter) {
+      l.iters[n_left++] = it;
       continue;
     }
-    if (it == protected_iter) continue;
     char *p = dckpt_layout_checkpoint(s, alg, trial, it);
-    if (p && unlink(p) == 0)
-      dckpt_log(&s->log, DCKPT_LOG_DEBUG, "removed old checkpoint '%s'", p);
+    if (p) remove_checkpoint(s, p);
     free(p);
   }
+  remember(s, alg, trial, l.iters, n_left);
   free(l.iters);
   return DCKPT_OK;
 }
@@ -208,6 +262,7 @@ int dckpt_store_load_latest(dckpt_store *s, int64_t alg, int64_t trial,
   *state = NULL;
   *iteration = -1;
   DCKPT_TRY(dckpt_store_check_ids(s, alg, trial));
+  if (s->known_alg == alg && s->known_trial == trial) s->known_alg = s->known_trial = -1;
   int64_t named = -1;
   int prc = dckpt_store_read_progress(s, alg, trial, &named);
   if (prc == DCKPT_ENOMEM) return prc;

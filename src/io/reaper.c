@@ -1,0 +1,83 @@
+#include "io/reaper.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct job {
+  struct job *next;
+  char path[];
+} job;
+
+struct dckpt_reaper {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t thread;
+  bool started, stopping;
+  job *head, *tail;
+};
+
+dckpt_reaper *dckpt_reaper_create(void) {
+  dckpt_reaper *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  pthread_mutex_init(&r->mu, NULL);
+  pthread_cond_init(&r->cv, NULL);
+  return r;
+}
+
+static void *run(void *arg) {
+  dckpt_reaper *r = arg;
+  pthread_mutex_lock(&r->mu);
+  for (;;) {
+    while (!r->head && !r->stopping) pthread_cond_wait(&r->cv, &r->mu);
+    job *j = r->head;
+    if (!j) break; /* stopping and drained */
+    r->head = j->next;
+    if (!r->head) r->tail = NULL;
+    pthread_mutex_unlock(&r->mu);
+    (void)unlink(j->path); /* a failure leaves a temporary: cleaned later */
+    free(j);
+    pthread_mutex_lock(&r->mu);
+  }
+  pthread_mutex_unlock(&r->mu);
+  return NULL;
+}
+
+void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
+  size_t n = strlen(path) + 1;
+  job *j = r ? malloc(sizeof *j + n) : NULL;
+  if (!j) {
+    (void)unlink(path);
+    return;
+  }
+  memcpy(j->path, path, n);
+  j->next = NULL;
+  pthread_mutex_lock(&r->mu);
+  if (!r->started) r->started = pthread_create(&r->thread, NULL, run, r) == 0;
+  if (!r->started) {
+    pthread_mutex_unlock(&r->mu);
+    (void)unlink(path);
+    free(j);
+    return;
+  }
+  if (r->tail) r->tail->next = j;
+  else r->head = j;
+  r->tail = j;
+  pthread_cond_signal(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+}
+
+void dckpt_reaper_destroy(dckpt_reaper *r) {
+  if (!r) return;
+  pthread_mutex_lock(&r->mu);
+  r->stopping = true;
+  pthread_cond_signal(&r->cv);
+  bool started = r->started;
+  pthread_mutex_unlock(&r->mu);
+  if (started) pthread_join(r->thread, NULL);
+  pthread_mutex_destroy(&r->mu);
+  pthread_cond_destroy(&r->cv);
+  free(r);
+}

@@ -1,0 +1,19 @@
+/* Deletes files in the background. Unlinking a large file can take
+ * milliseconds (on file systems that discard freed blocks synchronously), and
+ * rotation of old checkpoints has no reason to make a save wait for that: the
+ * file is first renamed to a temporary name (cheap, and cleaned up after a
+ * crash like any temporary), then unlinked by a worker thread. */
+#ifndef DCKPT_IO_REAPER_H
+#define DCKPT_IO_REAPER_H
+
+typedef struct dckpt_reaper dckpt_reaper;
+
+/** Creates a reaper; its thread starts with the first file. NULL: no memory. */
+dckpt_reaper *dckpt_reaper_create(void);
+/** Queues `path` for unlinking (copied). Unlinks at once if the thread cannot
+ *  be started. */
+void dckpt_reaper_unlink(dckpt_reaper *r, const char *path);
+/** Unlinks everything still queued, stops the thread, frees. Accepts NULL. */
+void dckpt_reaper_destroy(dckpt_reaper *r);
+
+#endif
