@@ -1,7 +1,9 @@
 /* Saving and loading the checkpoints of one trial: the commit protocol of
  * docs/design.md (checkpoint, then progress.json, then rotation) and the
  * verified load with fallback to older checkpoints. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,14 +153,57 @@ static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
   return DCKPT_OK;
 }
 
+#define PROGRESS_SPARE DCKPT_TMP_PREFIX "progress.json.spare"
+#define PROGRESS_WIDTH 64 /* fixed size: the spare is rewritten in place */
+
+/* Without durability, progress.json is replaced by swapping in a spare file
+ * that already holds the new text (RENAME_EXCHANGE); the spare then holds the
+ * old text and is overwritten in place next time. No file is created or
+ * unlinked per save, and since the spare is never truncated ext4 has nothing
+ * to flush. At every instant progress.json is one complete version. A spare
+ * left by a crash is a temporary like any other. */
+static bool write_progress_swap(dckpt_store *s, const char *path, const char *text) {
+#ifdef RENAME_EXCHANGE
+  char *dir = dckpt_path_dirname(path);
+  char *spare = dir ? dckpt_path_join(dir, PROGRESS_SPARE) : NULL;
+  free(dir);
+  if (!spare) return false;
+  dckpt_io_opts io = dckpt_store_io(s, "progress");
+  dckpt_io_step(&io, "write");
+  int fd = open(spare, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  bool ok = fd >= 0 && pwrite(fd, text, PROGRESS_WIDTH, 0) == PROGRESS_WIDTH;
+  if (fd >= 0) close(fd);
+  if (ok) {
+    dckpt_io_step(&io, "rename");
+    ok = renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_EXCHANGE) == 0 ||
+         (errno == ENOENT && rename(spare, path) == 0);
+  }
+  if (!ok) (void)unlink(spare);
+  else dckpt_io_step(&io, "done");
+  free(spare);
+  return ok;
+#else
+  (void)s, (void)path, (void)text;
+  return false;
+#endif
+}
+
 static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration) {
   char *path = dckpt_layout_trial_file(s, alg, trial, DCKPT_PROGRESS_FILE);
   if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  char text[64];
-  int n = snprintf(text, sizeof text, "{\"last_completed_iteration\":%lld}\n",
-                   (long long)iteration);
-  dckpt_io_opts io = dckpt_store_io(s, "progress");
-  int rc = dckpt_io_write_file(path, text, (size_t)n, &io, &s->err);
+  /* Padded with spaces (valid JSON) to a fixed width. */
+  char text[PROGRESS_WIDTH + 1];
+  int n = snprintf(text, sizeof text, "{\"last_completed_iteration\":%lld}", (long long)iteration);
+  memset(text + n, ' ', (size_t)(PROGRESS_WIDTH - 1 - n));
+  text[PROGRESS_WIDTH - 1] = '\n';
+  text[PROGRESS_WIDTH] = '\0';
+  int rc = DCKPT_OK;
+  /* Durable, or the swap failed (no RENAME_EXCHANGE on this file system, or a
+   * real error, which the ordinary path then reports): temporary + rename. */
+  if (dckpt_store_durable(s) || !write_progress_swap(s, path, text)) {
+    dckpt_io_opts io = dckpt_store_io(s, "progress");
+    rc = dckpt_io_write_file(path, text, PROGRESS_WIDTH, &io, &s->err);
+  }
   free(path);
   return rc;
 }
