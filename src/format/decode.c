@@ -126,14 +126,10 @@ typedef struct source {
   dckpt_err *err;
 } source;
 
-/* Raw payload: straight into each target (read, or copied from memory). */
+/* Raw payload from a file: read straight into each target. */
 static int take_raw(source *s, uint8_t *dst, size_t n) {
-  if (s->src->mem)
-    memcpy(dst, s->src->mem + s->pos, n);
-  else {
-    DCKPT_TRY(s->src->read(s->src->ctx, dst, n, s->pos, s->err));
-    XXH3_64bits_update(s->xxh, dst, n);
-  }
+  DCKPT_TRY(s->src->read(s->src->ctx, dst, n, s->pos, s->err));
+  XXH3_64bits_update(s->xxh, dst, n);
   s->pos += n;
   return DCKPT_OK;
 }
@@ -197,7 +193,7 @@ static int inflate_all(source *s, ZSTD_DCtx *dctx, dest *d) {
   return DCKPT_OK;
 }
 
-static int fill_raw(source *s, dest *d) {
+static int read_raw(source *s, dest *d) {
   uint8_t *p;
   size_t n;
   while (dest_next(d, &p, &n)) {
@@ -207,58 +203,87 @@ static int fill_raw(source *s, dest *d) {
   return DCKPT_OK;
 }
 
-/* Small payloads in memory: one-shot decompression into a temporary, which
- * beats setting up a streaming decoder (window buffers) by far. */
-static int inflate_once(source *s, ZSTD_DCtx *dctx, dest *d) {
-  size_t raw_len = (size_t)d->h->raw_len;
-  uint8_t *raw = malloc(raw_len ? raw_len : 1);
-  if (!raw) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
-  size_t frame = ZSTD_findFrameCompressedSize(s->src->mem, (size_t)s->len);
-  int rc = DCKPT_OK;
-  if (ZSTD_isError(frame) || frame != s->len)
-    rc = corrupt(s, "the payload is not exactly one zstd frame", 0);
-  size_t got =
-      rc ? 0 : ZSTD_decompressDCtx(dctx, raw, raw_len, s->src->mem, (size_t)s->len);
-  if (rc == DCKPT_OK && ZSTD_isError(got)) rc = corrupt(s, "zstd", got);
-  if (rc == DCKPT_OK && got != raw_len) rc = corrupt(s, "zstd frame size mismatch", 0);
-  if (rc == DCKPT_OK) {
-    dckpt_payload_src mem = {raw, NULL, NULL};
-    source tmp = {&mem, 0, raw_len, NULL, NULL, s->origin, s->err};
-    rc = fill_raw(&tmp, d);
+/* A payload in memory, raw or decompressed: each array is copied or
+ * unshuffled straight into its place in the arena, with no block buffer in
+ * between. The header parser has checked that the arrays tile the raw bytes. */
+static void fill_mem(const dckpt_hdr *h, dckpt_record *rec, const uint8_t *raw) {
+  const uint8_t *p = h->table;
+  for (uint32_t i = 0; i < h->n_arrays; i++) {
+    dckpt_hdr_entry e;
+    p = dckpt_hdr_entry_read(p, &e);
+    uint8_t *dst = (uint8_t *)(uintptr_t)rec->arrays[i].data; /* in the arena */
+    if (e.nbytes == 0) continue;
+    if (e.flags & DCKPT_ARRAY_SHUFFLED)
+      dckpt_unshuffle_array(dst, raw, (size_t)e.nbytes, dckpt_dtype_size(e.dtype));
+    else
+      memcpy(dst, raw, (size_t)e.nbytes);
+    raw += e.nbytes;
   }
-  free(raw);
-  return rc;
 }
 
-static int fill(source *s, dest *d) {
-  if (d->h->compression == DCKPT_COMP_RAW) return fill_raw(s, d);
-  ZSTD_DCtx *dctx = ZSTD_createDCtx();
+/* Small payloads in memory: one-shot decompression into a scratch buffer,
+ * which beats setting up a streaming decoder (window buffers) by far. */
+static int inflate_once(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratch *sc) {
+  size_t raw_len = (size_t)d->h->raw_len;
+  uint8_t *raw = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, raw_len ? raw_len : 1);
+  if (!raw) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
+  size_t frame = ZSTD_findFrameCompressedSize(s->src->mem, (size_t)s->len);
+  if (ZSTD_isError(frame) || frame != s->len)
+    return corrupt(s, "the payload is not exactly one zstd frame", 0);
+  size_t got = ZSTD_decompressDCtx(dctx, raw, raw_len, s->src->mem, (size_t)s->len);
+  if (ZSTD_isError(got)) return corrupt(s, "zstd", got);
+  if (got != raw_len) return corrupt(s, "zstd frame size mismatch", 0);
+  fill_mem(d->h, d->rec, raw);
+  return DCKPT_OK;
+}
+
+/* Gets what the chosen path needs from the scratch: the shuffle block
+ * (B) for streamed decompression; the read chunk (A) and a hash state when
+ * the payload comes from a file. */
+static int take_buffers(source *s, dest *d, dckpt_scratch *sc, bool once) {
+  const dckpt_hdr *h = d->h;
+  bool from_file = !s->src->mem;
+  bool need_block =
+      h->any_shuffled && !once && (from_file || h->compression != DCKPT_COMP_RAW);
+  if (need_block &&
+      !(d->block = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, DCKPT_SHUFFLE_BLOCK)))
+    return DCKPT_ENOMEM;
+  if (!from_file) return DCKPT_OK;
+  if (!(s->chunk = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, DCKPT_SHUFFLE_BLOCK)) ||
+      !(s->xxh = XXH3_createState()))
+    return DCKPT_ENOMEM;
+  XXH3_64bits_reset(s->xxh);
+  return DCKPT_OK;
+}
+
+static int fill(source *s, dest *d, dckpt_scratch *sc) {
+  const dckpt_hdr *h = d->h;
+  bool once =
+      s->src->mem && h->compression != DCKPT_COMP_RAW && h->raw_len < DCKPT_STREAM_MIN;
+  if (take_buffers(s, d, sc, once) != DCKPT_OK)
+    return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
+  if (h->compression == DCKPT_COMP_RAW) {
+    if (!s->src->mem) return read_raw(s, d);
+    fill_mem(h, d->rec, s->src->mem);
+    return DCKPT_OK;
+  }
+  ZSTD_DCtx *dctx = dckpt_scratch_dctx(sc);
   if (!dctx) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
-  int rc = s->src->mem && d->h->raw_len < DCKPT_STREAM_MIN ? inflate_once(s, dctx, d)
-                                                           : inflate_all(s, dctx, d);
-  ZSTD_freeDCtx(dctx);
-  return rc;
+  return once ? inflate_once(s, dctx, d, sc) : inflate_all(s, dctx, d);
 }
 
 int dckpt_decode_payload(const dckpt_hdr *h, const dckpt_payload_src *src,
-                         dckpt_record *rec, const char *origin, dckpt_err *err) {
+                         dckpt_record *rec, const char *origin, dckpt_scratch *sc,
+                         dckpt_err *err) {
+  dckpt_scratch local = {0};
   source s = {src, 0, h->payload_len, NULL, NULL, origin, err};
   dest d = {h, rec, h->table, 0, -1, {0}, 0, NULL};
-  bool need_block = h->any_shuffled, need_chunk = !src->mem;
-  d.block = need_block ? malloc(DCKPT_SHUFFLE_BLOCK) : NULL;
-  s.chunk = need_chunk ? malloc(DCKPT_SHUFFLE_BLOCK) : NULL;
-  s.xxh = need_chunk ? XXH3_createState() : NULL;
-  int rc = DCKPT_OK;
-  if ((need_block && !d.block) || (need_chunk && (!s.chunk || !s.xxh)))
-    rc = dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", origin);
-  if (rc == DCKPT_OK && s.xxh) XXH3_64bits_reset(s.xxh);
-  if (rc == DCKPT_OK) rc = fill(&s, &d);
+  int rc = fill(&s, &d, sc ? sc : &local);
   /* Read from a file, the payload is hashed on the way through. */
   if (rc == DCKPT_OK && s.xxh)
     rc = dckpt_check_payload_hash(h, XXH3_64bits_digest(s.xxh), origin, err);
   XXH3_freeState(s.xxh);
-  free(s.chunk);
-  free(d.block);
+  dckpt_scratch_free(&local);
   return rc;
 }
 
@@ -288,7 +313,7 @@ int dckpt_decode_buffer(const uint8_t *buf, size_t len, const char *origin,
   dckpt_record *rec;
   DCKPT_TRY(dckpt_decode_skeleton(&h, origin, &rec, err));
   dckpt_payload_src src = {payload, NULL, NULL};
-  int rc = dckpt_decode_payload(&h, &src, rec, origin, err);
+  int rc = dckpt_decode_payload(&h, &src, rec, origin, NULL, err);
   if (rc != DCKPT_OK) {
     dckpt_record_free(rec);
     return rc;

@@ -41,60 +41,62 @@ static void fill_raw(const dckpt_record *rec, bool compressed, uint8_t *dst) {
   }
 }
 
-ZSTD_CCtx *dckpt_make_cctx(int level, int workers, uint64_t raw) {
-  ZSTD_CCtx *cctx = ZSTD_createCCtx();
-  if (!cctx) return NULL;
+/* Level, pledged size and workers on a fresh or reset context. */
+static bool set_cctx(ZSTD_CCtx *cctx, int level, int workers, uint64_t raw) {
   if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
-      ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(cctx, raw))) {
-    ZSTD_freeCCtx(cctx);
-    return NULL;
-  }
+      ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(cctx, raw)))
+    return false;
   /* A libzstd built without threads refuses workers; it then compresses
    * inline, which is slower but produces a valid frame all the same. */
   if (workers > 0) (void)ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, workers);
+  return true;
+}
+
+ZSTD_CCtx *dckpt_make_cctx(int level, int workers, uint64_t raw) {
+  ZSTD_CCtx *cctx = ZSTD_createCCtx();
+  if (cctx && !set_cctx(cctx, level, workers, raw)) {
+    ZSTD_freeCCtx(cctx);
+    return NULL;
+  }
   return cctx;
+}
+
+ZSTD_CCtx *dckpt_scratch_cctx(dckpt_scratch *s, int level, uint64_t raw_len) {
+  if (!s->cctx && !(s->cctx = ZSTD_createCCtx())) return NULL;
+  /* A reused context keeps its tables allocated; only its state is reset. */
+  (void)ZSTD_CCtx_reset(s->cctx, ZSTD_reset_session_and_parameters);
+  return set_cctx(s->cctx, level, 0, raw_len) ? s->cctx : NULL;
 }
 
 /* ---- one shot ---- */
 
 static int compress_once(const dckpt_record *rec, int level, uint64_t raw, uint8_t *dst,
-                         size_t cap, uint64_t *plen, const char *target, dckpt_err *err) {
-  uint8_t *scratch = malloc(raw ? (size_t)raw : 1);
-  ZSTD_CCtx *cctx = dckpt_make_cctx(level, 0, raw);
-  int rc = DCKPT_OK;
-  if (!scratch || !cctx) {
-    rc = dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory compressing", target);
-  } else {
-    fill_raw(rec, true, scratch);
-    size_t n = ZSTD_compress2(cctx, dst, cap, scratch, (size_t)raw);
-    if (ZSTD_isError(n))
-      rc = dckpt_zstd_fail(n, target, err);
-    else
-      *plen = n;
-  }
-  ZSTD_freeCCtx(cctx);
-  free(scratch);
-  return rc;
+                         size_t cap, uint64_t *plen, const char *target,
+                         dckpt_scratch *sc, dckpt_err *err) {
+  uint8_t *shuffled = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, raw ? (size_t)raw : 1);
+  ZSTD_CCtx *cctx = shuffled ? dckpt_scratch_cctx(sc, level, raw) : NULL;
+  if (!cctx)
+    return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory compressing", target);
+  fill_raw(rec, true, shuffled);
+  size_t n = ZSTD_compress2(cctx, dst, cap, shuffled, (size_t)raw);
+  if (ZSTD_isError(n)) return dckpt_zstd_fail(n, target, err);
+  *plen = n;
+  return DCKPT_OK;
 }
 
-/* The whole record in one malloc'd buffer. */
+/* The whole record in buffer A of `sc` (*out points into the scratch). */
 static int encode_once(const dckpt_record *rec, int level, uint64_t hb, uint64_t raw,
-                       const char *target, uint8_t **out, size_t *out_len,
-                       dckpt_err *err) {
+                       const char *target, dckpt_scratch *sc, uint8_t **out,
+                       size_t *out_len, dckpt_err *err) {
   bool zstd = level != 0;
   size_t cap = (size_t)hb + (zstd ? ZSTD_compressBound((size_t)raw) : (size_t)raw);
-  uint8_t *buf = malloc(cap);
+  uint8_t *buf = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, cap);
   if (!buf) return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory encoding", target);
   uint64_t plen = raw;
-  if (zstd) {
-    int rc = compress_once(rec, level, raw, buf + hb, cap - hb, &plen, target, err);
-    if (rc != DCKPT_OK) {
-      free(buf);
-      return rc;
-    }
-  } else {
+  if (zstd)
+    DCKPT_TRY(compress_once(rec, level, raw, buf + hb, cap - hb, &plen, target, sc, err));
+  else
     fill_raw(rec, false, buf + hb);
-  }
   dckpt_hdr_params p = {zstd ? DCKPT_COMP_ZSTD : DCKPT_COMP_RAW, level, plen, raw,
                         XXH3_64bits(buf + hb, (size_t)plen)};
   dckpt_hdr_write(rec, &p, buf, hb);
@@ -105,19 +107,26 @@ static int encode_once(const dckpt_record *rec, int level, uint64_t hb, uint64_t
 
 /* ---- entry points ---- */
 
+/* A small record: encoded in the scratch (a local one when `sc` is NULL),
+ * then written with one call. */
+static int write_once(const dckpt_record *rec, int level, uint64_t hb, uint64_t raw,
+                      dckpt_atomic_file *f, const char *target, dckpt_scratch *sc,
+                      dckpt_err *err) {
+  dckpt_scratch local = {0};
+  uint8_t *buf;
+  size_t len;
+  int rc = encode_once(rec, level, hb, raw, target, sc ? sc : &local, &buf, &len, err);
+  if (rc == DCKPT_OK) rc = dckpt_atomic_write(f, buf, len, err);
+  dckpt_scratch_free(&local);
+  return rc;
+}
+
 int dckpt_encode_file(const dckpt_record *rec, int level, dckpt_atomic_file *f,
-                      const char *target, dckpt_err *err) {
+                      const char *target, dckpt_scratch *sc, dckpt_err *err) {
   uint64_t hb, raw;
   DCKPT_TRY(dckpt_check_level(level, err));
   DCKPT_TRY(dckpt_hdr_measure(rec, &hb, &raw, err));
-  if (raw < DCKPT_STREAM_MIN) {
-    uint8_t *buf;
-    size_t len;
-    DCKPT_TRY(encode_once(rec, level, hb, raw, target, &buf, &len, err));
-    int rc = dckpt_atomic_write(f, buf, len, err);
-    free(buf);
-    return rc;
-  }
+  if (raw < DCKPT_STREAM_MIN) return write_once(rec, level, hb, raw, f, target, sc, err);
   uint8_t *head = calloc(1, (size_t)hb);
   if (!head) return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", target);
   dckpt_sink out = {.file = f, .err = err};
@@ -138,8 +147,14 @@ int dckpt_encode_memory(const dckpt_record *rec, int level, uint8_t **out,
   const char *target = "buffer";
   DCKPT_TRY(dckpt_check_level(level, err));
   DCKPT_TRY(dckpt_hdr_measure(rec, &hb, &raw, err));
-  if (raw < DCKPT_STREAM_MIN)
-    return encode_once(rec, level, hb, raw, target, out, out_len, err);
+  if (raw < DCKPT_STREAM_MIN) {
+    /* The caller gets the buffer: taken out of a scratch of its own. */
+    dckpt_scratch local = {0};
+    int rc = encode_once(rec, level, hb, raw, target, &local, out, out_len, err);
+    if (rc == DCKPT_OK) local.buf[DCKPT_SCRATCH_A] = NULL;
+    dckpt_scratch_free(&local);
+    return rc;
+  }
   /* Same stream as for a file, so that both give the same bytes. */
   size_t cap = (size_t)hb + (level ? ZSTD_compressBound((size_t)raw) : (size_t)raw);
   uint8_t *buf = malloc(cap);

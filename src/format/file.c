@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "format/payload.h"
 #include "format/record_internal.h"
@@ -88,29 +89,35 @@ static int rfile_read(void *ctx, void *buf, size_t n, uint64_t off, dckpt_err *e
   return read_at(rf, buf, n, rf->h.header_bytes + off, err);
 }
 
-/* A small payload is read whole and decoded like a buffer. */
-static int read_small(rfile *rf, dckpt_record **rec, dckpt_err *err) {
+/* A small payload is read whole into scratch buffer A and decoded like a
+ * buffer (decode.c keeps to buffer B). */
+static int read_small(rfile *rf, dckpt_record **rec, dckpt_scratch *sc, dckpt_err *err) {
   const dckpt_hdr *h = &rf->h;
-  uint8_t *payload = malloc(h->payload_len ? (size_t)h->payload_len : 1);
+  size_t len = (size_t)h->payload_len;
+  uint8_t *payload = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, len ? len : 1);
   if (!payload) return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", rf->origin);
-  int rc = read_at(rf, payload, (size_t)h->payload_len, h->header_bytes, err);
-  if (rc == DCKPT_OK)
-    rc = dckpt_check_payload_hash(h, XXH3_64bits(payload, (size_t)h->payload_len),
-                                  rf->origin, err);
-  if (rc == DCKPT_OK)
-    rc = dckpt_payload_check_start(h, payload, (size_t)h->payload_len, rf->origin, err);
-  if (rc == DCKPT_OK) rc = dckpt_decode_skeleton(h, rf->origin, rec, err);
+  DCKPT_TRY(read_at(rf, payload, len, h->header_bytes, err));
+  DCKPT_TRY(dckpt_check_payload_hash(h, XXH3_64bits(payload, len), rf->origin, err));
+  DCKPT_TRY(dckpt_payload_check_start(h, payload, len, rf->origin, err));
+  DCKPT_TRY(dckpt_decode_skeleton(h, rf->origin, rec, err));
   dckpt_payload_src src = {payload, NULL, NULL};
-  if (rc == DCKPT_OK) rc = dckpt_decode_payload(h, &src, *rec, rf->origin, err);
-  free(payload);
-  return rc;
+  return dckpt_decode_payload(h, &src, *rec, rf->origin, sc, err);
+}
+
+/* Whether a payload is read whole: a small record, unless its payload is
+ * larger than any encoder makes for that size (only a crafted file has one),
+ * which then must not grow a caller's scratch for good. */
+static bool is_small(const dckpt_hdr *h) {
+  return h->raw_len < DCKPT_STREAM_MIN &&
+         h->payload_len <= ZSTD_compressBound((size_t)DCKPT_STREAM_MIN);
 }
 
 /* A large one makes one pass from the file through zstd into the record's
  * arena, hashed on the way (format/decode.c). */
-static int read_payload(rfile *rf, dckpt_record **rec, dckpt_err *err) {
+static int read_payload(rfile *rf, dckpt_record **rec, dckpt_scratch *sc,
+                        dckpt_err *err) {
   const dckpt_hdr *h = &rf->h;
-  if (h->raw_len < DCKPT_STREAM_MIN) return read_small(rf, rec, err);
+  if (is_small(h)) return read_small(rf, rec, sc, err);
   uint8_t start[32];
   size_t n = h->payload_len < sizeof start ? (size_t)h->payload_len : sizeof start;
   DCKPT_TRY(read_at(rf, start, n, h->header_bytes, err));
@@ -118,18 +125,21 @@ static int read_payload(rfile *rf, dckpt_record **rec, dckpt_err *err) {
   DCKPT_TRY(dckpt_payload_check_start(h, start, n, rf->origin, err));
   DCKPT_TRY(dckpt_decode_skeleton(h, rf->origin, rec, err));
   dckpt_payload_src src = {NULL, rfile_read, rf};
-  return dckpt_decode_payload(h, &src, *rec, rf->origin, err);
+  return dckpt_decode_payload(h, &src, *rec, rf->origin, sc, err);
 }
 
-int dckpt_record_read(const char *path, dckpt_record **out, dckpt_err *err) {
+int dckpt_record_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
+                      dckpt_err *err) {
   if (!out) return dckpt_err_set(err, DCKPT_EINVAL, "output record pointer is NULL");
   *out = NULL;
   if (!path) return dckpt_err_set(err, DCKPT_EINVAL, "record path is NULL");
+  dckpt_scratch local = {0};
   rfile rf;
   dckpt_record *rec = NULL;
   int rc = rfile_open(path, &rf, err);
-  if (rc == DCKPT_OK) rc = read_payload(&rf, &rec, err);
+  if (rc == DCKPT_OK) rc = read_payload(&rf, &rec, scratch ? scratch : &local, err);
   rfile_close(&rf);
+  dckpt_scratch_free(&local);
   if (rc != DCKPT_OK) {
     dckpt_record_free(rec);
     return rc;
@@ -187,7 +197,8 @@ int dckpt_record_verify(const char *path, dckpt_file_info *info, dckpt_err *err)
 /* ---- writing ---- */
 
 int dckpt_record_write_atomic(const dckpt_record *rec, const char *path, int level,
-                              const dckpt_io_opts *io, dckpt_err *err) {
+                              const dckpt_io_opts *io, dckpt_scratch *scratch,
+                              dckpt_err *err) {
   if (!rec || !path) return dckpt_err_set(err, DCKPT_EINVAL, "record or path is NULL");
   DCKPT_TRY(dckpt_check_level(level, err));
   char *target = dckpt_path_printf("'%s'", path);
@@ -195,7 +206,7 @@ int dckpt_record_write_atomic(const dckpt_record *rec, const char *path, int lev
   dckpt_atomic_file f;
   int rc = dckpt_atomic_begin(&f, path, io, err);
   if (rc == DCKPT_OK) {
-    rc = dckpt_encode_file(rec, level, &f, target, err);
+    rc = dckpt_encode_file(rec, level, &f, target, scratch, err);
     if (rc == DCKPT_OK)
       rc = dckpt_atomic_commit(&f, err);
     else
@@ -203,6 +214,34 @@ int dckpt_record_write_atomic(const dckpt_record *rec, const char *path, int lev
   }
   free(target);
   return rc;
+}
+
+/* ---- scratch ---- */
+
+void *dckpt_scratch_get(dckpt_scratch *s, int slot, size_t n) {
+  if (s->cap[slot] >= n) return s->buf[slot];
+  /* free + malloc rather than realloc: the old contents are not needed, and
+   * copying them would touch every page for nothing. */
+  free(s->buf[slot]);
+  s->buf[slot] = malloc(n);
+  s->cap[slot] = s->buf[slot] ? n : 0;
+  return s->buf[slot];
+}
+
+ZSTD_DCtx *dckpt_scratch_dctx(dckpt_scratch *s) {
+  if (!s->dctx) return s->dctx = ZSTD_createDCtx();
+  /* A failed earlier call may have left a frame half decoded. */
+  (void)ZSTD_DCtx_reset(s->dctx, ZSTD_reset_session_and_parameters);
+  return s->dctx;
+}
+
+void dckpt_scratch_free(dckpt_scratch *s) {
+  if (!s) return;
+  free(s->buf[0]);
+  free(s->buf[1]);
+  ZSTD_freeCCtx(s->cctx);
+  ZSTD_freeDCtx(s->dctx);
+  memset(s, 0, sizeof *s);
 }
 
 /* ---- public wrappers ---- */
@@ -213,7 +252,7 @@ int dckpt_record_save_file(const dckpt_record *rec, const char *path, int level,
   dckpt_io_opts io = {.durable = durable, .label = "record"};
   dckpt_err e;
   dckpt_err_clear(&e);
-  int rc = dckpt_record_write_atomic(rec, path, level, &io, &e);
+  int rc = dckpt_record_write_atomic(rec, path, level, &io, NULL, &e);
   if (rc != DCKPT_OK) {
     dckpt_err_copy(&e, err, errlen);
     dckpt_record_fail_(rec, rc, "%s", e.msg);
@@ -226,7 +265,7 @@ int dckpt_record_load_file(const char *path, dckpt_record **out, char *err,
   if (err && errlen) err[0] = '\0';
   dckpt_err e;
   dckpt_err_clear(&e);
-  int rc = dckpt_record_read(path, out, &e);
+  int rc = dckpt_record_read(path, out, NULL, &e);
   if (rc != DCKPT_OK) dckpt_err_copy(&e, err, errlen);
   return rc;
 }

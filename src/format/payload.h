@@ -8,6 +8,7 @@
 
 #include "dckpt.h"
 #include "format/codec.h"
+#include "format/scratch.h"
 #include "io/atomic.h"
 #include "util/err.h"
 
@@ -19,9 +20,10 @@
 int dckpt_check_level(int level, dckpt_err *err);
 
 /** Encodes `rec` into the begun atomic file `f` (header patched at the end).
- *  `target` names the destination in messages. The caller commits or aborts. */
+ *  `target` names the destination in messages. The caller commits or aborts.
+ *  Small records are built in `sc` (NULL: temporaries allocated per call). */
 int dckpt_encode_file(const dckpt_record *rec, int level, dckpt_atomic_file *f,
-                      const char *target, dckpt_err *err);
+                      const char *target, dckpt_scratch *sc, dckpt_err *err);
 
 /** Encodes `rec` into a malloc'd buffer. */
 int dckpt_encode_memory(const dckpt_record *rec, int level, uint8_t **out,
@@ -41,9 +43,12 @@ typedef struct dckpt_payload_src {
 } dckpt_payload_src;
 
 /** Fills the skeleton's arrays from the payload. Read piecewise, the payload
- *  is hashed on the way and the hash checked at the end. */
+ *  is hashed on the way and the hash checked at the end. Temporaries come from
+ *  `sc` (NULL: allocated per call); when the payload is in memory, buffer A of
+ *  `sc` is left alone, so it may hold that payload. */
 int dckpt_decode_payload(const dckpt_hdr *h, const dckpt_payload_src *src,
-                         dckpt_record *rec, const char *origin, dckpt_err *err);
+                         dckpt_record *rec, const char *origin, dckpt_scratch *sc,
+                         dckpt_err *err);
 
 /** Verifies the payload hash; ECORRUPT naming `origin` on mismatch. */
 int dckpt_check_payload_hash(const dckpt_hdr *h, uint64_t actual, const char *origin,

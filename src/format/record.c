@@ -197,7 +197,7 @@ static int put_array(dckpt_record *rec, const char *name, dckpt_dtype dtype, int
   size_t len = name_length(name);
   DCKPT_TRY(check_put(rec, name, len, dtype, ndim, shape));
   dckpt_err err;
-  uint64_t nelems, nbytes;
+  uint64_t nelems = 0, nbytes = 0; /* set on success; gcc -O3 cannot tell */
   char what[DCKPT_MAX_NAME + 16];
   snprintf(what, sizeof what, "array '%s'", name);
   if (dckpt_shape_size_(dtype, ndim, shape, what, &nelems, &nbytes, &err) != DCKPT_OK)

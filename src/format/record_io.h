@@ -4,6 +4,7 @@
 #define DCKPT_FORMAT_RECORD_IO_H
 
 #include "dckpt.h"
+#include "format/scratch.h"
 #include "io/atomic.h"
 #include "util/err.h"
 
@@ -11,13 +12,17 @@
 #define DCKPT_RECORD_MAX_FILE ((uint64_t)1 << 40)
 
 /** Encodes `rec` straight into a crash-safe file (no full in-memory copy of the
- *  compressed payload; compression overlaps writing). */
+ *  compressed payload; compression overlaps writing). `scratch` (may be NULL)
+ *  holds the temporaries of small records across calls (format/scratch.h). */
 int dckpt_record_write_atomic(const dckpt_record *rec, const char *path, int level,
-                              const dckpt_io_opts *io, dckpt_err *err);
+                              const dckpt_io_opts *io, dckpt_scratch *scratch,
+                              dckpt_err *err);
 
 /** Reads and verifies a record file. Status ECORRUPT / EVERSION / ETOOBIG name
- *  the file and what is wrong. */
-int dckpt_record_read(const char *path, dckpt_record **out, dckpt_err *err);
+ *  the file and what is wrong. `scratch` (may be NULL) holds the temporaries
+ *  across calls; the returned record never points into it. */
+int dckpt_record_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
+                      dckpt_err *err);
 
 /** Verifies a record file and reports its header facts (info may be NULL). */
 int dckpt_record_verify(const char *path, dckpt_file_info *info, dckpt_err *err);

@@ -250,7 +250,8 @@ int dckpt_store_save_metrics(dckpt_store *s, const dckpt_record *metrics) {
     rc = dckpt_err_errno(&s->err, errno, "cannot remove '%s'", marker);
   dckpt_io_opts io = dckpt_store_io(s, "metrics");
   if (rc == DCKPT_OK)
-    rc = dckpt_record_write_atomic(metrics, path, s->opts.compression_level, &io, &s->err);
+    rc = dckpt_record_write_atomic(metrics, path, s->opts.compression_level, &io,
+                                   &s->scratch, &s->err);
   if (rc == DCKPT_OK) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddBoolToObject(j, "metric_computation_complete", 1);
@@ -288,7 +289,7 @@ int dckpt_store_load_metrics(dckpt_store *s, dckpt_record **out) {
   char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
   int rc = (!path || !marker) ? dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory")
                               : read_metrics_marker(s, marker);
-  if (rc == DCKPT_OK) rc = dckpt_record_read(path, out, &s->err);
+  if (rc == DCKPT_OK) rc = dckpt_record_read(path, out, &s->scratch, &s->err);
   free(path);
   free(marker);
   return rc;

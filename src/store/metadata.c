@@ -207,7 +207,8 @@ static int write_record(dckpt_store *s, const char *name, const dckpt_record *re
   dckpt_record *empty = NULL;
   if (!rec) rec = empty = dckpt_record_create();
   dckpt_io_opts io = dckpt_store_io(s, label);
-  int rc = rec ? dckpt_record_write_atomic(rec, path, s->opts.compression_level, &io, &s->err)
+  int rc = rec ? dckpt_record_write_atomic(rec, path, s->opts.compression_level, &io,
+                                           &s->scratch, &s->err)
                : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   dckpt_record_free(empty);
   free(path);
@@ -348,7 +349,7 @@ static int load_root_record(dckpt_store *s, const char *name, dckpt_record **out
   *out = NULL;
   char *path = dckpt_layout_root_file(s, name);
   if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  int rc = dckpt_record_read(path, out, &s->err);
+  int rc = dckpt_record_read(path, out, &s->scratch, &s->err);
   free(path);
   return rc;
 }

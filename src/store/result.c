@@ -13,7 +13,7 @@ int dckpt_store_load_trial_result(dckpt_store *s, int64_t alg, int64_t trial,
   DCKPT_TRY(dckpt_store_read_complete(s, alg, trial, &name, NULL, NULL));
   char *dir = dckpt_layout_trial_dir(s, alg, trial);
   char *path = dir ? dckpt_path_join(dir, name) : NULL;
-  int rc = path ? dckpt_record_read(path, out, &s->err)
+  int rc = path ? dckpt_record_read(path, out, &s->scratch, &s->err)
                 : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   free(name);
   free(dir);

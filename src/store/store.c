@@ -130,6 +130,7 @@ void dckpt_store_close(dckpt_store *s) {
   if (!s) return;
   dckpt_reaper_destroy(s->reaper); /* finishes pending deletions first */
   free(s->known);
+  dckpt_scratch_free(&s->scratch);
   dckpt_lock_release(&s->lock);
   free(s->dir);
   free(s->results);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "dckpt.h"
+#include "format/scratch.h"
 #include "io/atomic.h"
 #include "io/lock.h"
 #include "util/err.h"
@@ -35,6 +36,9 @@ struct dckpt_store {
   size_t n_known;
   /* Deletes large superseded checkpoints off the save's critical path. */
   struct dckpt_reaper *reaper;
+  /* Temporaries of every record this handle saves or loads, kept between
+   * calls so that small records do not fault in fresh pages each time. */
+  dckpt_scratch scratch;
 };
 
 /* ---- layout.c: paths (malloc'd; NULL when out of memory) ---- */

@@ -239,7 +239,8 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
   if (rc == DCKPT_OK) rc = dckpt_mkdirs(dir, dckpt_store_durable(s), &s->err);
   if (rc == DCKPT_OK && !already_saved(s, alg, trial, iteration, ckpt)) {
     dckpt_io_opts io = dckpt_store_io(s, "ckpt");
-    rc = dckpt_record_write_atomic(state, ckpt, s->opts.compression_level, &io, &s->err);
+    rc = dckpt_record_write_atomic(state, ckpt, s->opts.compression_level, &io,
+                                   &s->scratch, &s->err);
     if (rc == DCKPT_OK) rc = write_progress(s, alg, trial, iteration);
     if (rc == DCKPT_OK) {
       s->last_alg = alg;
@@ -283,7 +284,7 @@ static int load_fallback(dckpt_store *s, int64_t alg, int64_t trial, const char 
       break;
     }
     dckpt_err e = {0};
-    rc = dckpt_record_read(p, state, &e);
+    rc = dckpt_record_read(p, state, &s->scratch, &e);
     if (rc == DCKPT_OK) {
       *iteration = l.iters[i];
       free(p);

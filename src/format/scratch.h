@@ -1,0 +1,45 @@
+/* Reusable temporaries for saving and loading records below
+ * DCKPT_STREAM_MIN. Those take a one-shot path whose temporaries are as large
+ * as the record; allocated per call, glibc hands them back to the kernel on
+ * free (they lie above its mmap or trim threshold), so every save and load
+ * faulted in fresh zeroed pages: ~40-55 % of the CPU of a 1 MiB save or load.
+ * A caller that saves or loads repeatedly (the store handle) keeps one
+ * dckpt_scratch and passes it to every call; the pages and zstd contexts then
+ * stay mapped and warm. Nothing in it outlives a call's use of it: the record
+ * a load returns never points into the scratch. Not thread-safe: one user. */
+#ifndef DCKPT_FORMAT_SCRATCH_H
+#define DCKPT_FORMAT_SCRATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zstd.h>
+
+/** The two buffers a call may need at once: for a small save the encoded
+ *  file and the shuffled arrays; for a small load the payload read from the
+ *  file and its decompressed bytes; for a large load the read chunk and the
+ *  shuffle block. Grow-only; zero-initialise, free with dckpt_scratch_free. */
+enum { DCKPT_SCRATCH_A = 0, DCKPT_SCRATCH_B = 1 };
+
+typedef struct dckpt_scratch {
+  void *buf[2];
+  size_t cap[2];
+  ZSTD_CCtx *cctx; /* one-shot compression (small saves) */
+  ZSTD_DCtx *dctx; /* every decompression */
+} dckpt_scratch;
+
+/** Buffer `slot` with room for at least `n` bytes (contents not kept when it
+ *  grows), or NULL when out of memory (the scratch stays valid). */
+void *dckpt_scratch_get(dckpt_scratch *s, int slot, size_t n);
+
+/** The scratch's decompression context, created on first use (NULL when out
+ *  of memory). Reset before it is handed out. */
+ZSTD_DCtx *dckpt_scratch_dctx(dckpt_scratch *s);
+
+/** The scratch's one-shot compression context, reset and set to `level`
+ *  with `raw_len` pledged and no worker threads (NULL when out of memory). */
+ZSTD_CCtx *dckpt_scratch_cctx(dckpt_scratch *s, int level, uint64_t raw_len);
+
+/** Frees what the scratch holds and zeroes it (reusable). Accepts NULL. */
+void dckpt_scratch_free(dckpt_scratch *s);
+
+#endif
