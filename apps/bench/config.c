@@ -98,33 +98,47 @@ static int known_keys(ctx *c, const cJSON *obj, const char *where, const char *c
   return 0;
 }
 
-/* A CSV path: as given, else beside the config file, else in the data
- * directory that ships with dckpt-bench. */
+/* The data directory of an installed dckpt-bench: PREFIX/share/dckpt/data,
+ * found from the program's own path (PREFIX/bin/dckpt-bench). */
+static void installed_data_dir(char *out, size_t len) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  out[0] = '\0';
+  if (n <= 0) return;
+  exe[n] = '\0';
+  char *slash = strrchr(exe, '/');
+  if (slash) *slash = '\0';
+  snprintf(out, len, "%.3000s/../share/dckpt/data", exe);
+}
+
+/* A CSV path: as given (absolute), else beside the config file, else as given
+ * relative to the working directory, else by its base name in the data
+ * directory of the build tree or of the installation. */
 static int resolve_data(ctx *c, const char *given, char *out, size_t len) {
-  char dir[4096];
+  char dir[4096], installed[4096];
   snprintf(dir, sizeof dir, "%s", c->file);
   char *slash = strrchr(dir, '/');
+  if (slash) *slash = '\0';
+  else snprintf(dir, sizeof dir, ".");
+  installed_data_dir(installed, sizeof installed);
   const char *base = strrchr(given, '/') ? strrchr(given, '/') + 1 : given;
-  char cand[3][4096];
-  snprintf(cand[0], sizeof cand[0], "%s", given);
-  if (slash) {
-    *slash = '\0';
-    snprintf(cand[1], sizeof cand[1], "%.2000s/%.2000s", dir, given);
-  } else {
-    snprintf(cand[1], sizeof cand[1], "%s", given);
+  char cand[4][4096];
+  int n = 0;
+  if (given[0] == '/') snprintf(cand[n++], sizeof cand[0], "%s", given);
+  else {
+    snprintf(cand[n++], sizeof cand[0], "%.2000s/%.2000s", dir, given);
+    snprintf(cand[n++], sizeof cand[0], "%s", given);
   }
-  snprintf(cand[2], sizeof cand[2], "%.2000s/%.2000s", DCKPT_BENCH_DATA_DIR, base);
-  for (int i = given[0] == '/' ? 0 : 1; i < 3; i++)
+  snprintf(cand[n++], sizeof cand[0], "%.2000s/%.2000s", DCKPT_BENCH_DATA_DIR, base);
+  if (installed[0]) snprintf(cand[n++], sizeof cand[0], "%.3000s/%.900s", installed, base);
+  for (int i = 0; i < n; i++)
     if (access(cand[i], R_OK) == 0) {
       snprintf(out, len, "%s", cand[i]);
       return 0;
     }
-  if (access(cand[0], R_OK) == 0) {
-    snprintf(out, len, "%s", cand[0]);
-    return 0;
-  }
-  return bad(c, "problem.data", "names '%s', which is neither beside the config file nor in %s",
-             given, DCKPT_BENCH_DATA_DIR);
+  return bad(c, "problem.data",
+             "names '%s', which is neither beside the config file, nor in the working "
+             "directory, nor in the data directory (%s)", given, DCKPT_BENCH_DATA_DIR);
 }
 
 static int parse_problem(ctx *c, const cJSON *root, bench_config *cfg) {

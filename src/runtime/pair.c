@@ -102,6 +102,18 @@ static int save_state(trial *t, int64_t k, bool final) {
   return DCKPT_OK;
 }
 
+/* A trial that was complete and now has more iterations recorded its old
+ * last iteration although it is off the metrics grid; a fresh run of the
+ * grown plan has no such row, so it goes. */
+static void drop_stale_final_row(trial *t) {
+  int64_t period = t->c->o->metrics_period;
+  while (t->rows > 0) {
+    int64_t k = t->metrics_iter[t->rows - 1];
+    if ((k + 1) % period == 0 || k == t->info.iterations - 1) break;
+    t->rows--;
+  }
+}
+
 /* Restores the runner's arrays and the algorithm's state from a checkpoint. */
 static int restore(trial *t, const dckpt_record *r, int64_t last) {
   int rc = dckpt_record_get(r, KEY_RNG, DCKPT_U64, t->rng.s, 4);
@@ -113,6 +125,7 @@ static int restore(trial *t, const dckpt_record *r, int64_t last) {
       rc = dckpt_record_get(r, KEY_METRICS, DCKPT_F64, t->metrics,
                             mi.nelems * (uint64_t)t->alg->n_metrics);
     if (!rc) rc = dckpt_record_get(r, KEY_METRICS_ITER, DCKPT_I64, t->metrics_iter, mi.nelems);
+    if (!rc) drop_stale_final_row(t);
   }
   if (rc != DCKPT_OK)
     return run_fail(t->c, DCKPT_ECORRUPT,

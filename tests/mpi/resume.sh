@@ -44,6 +44,13 @@ for seed in 1 2 3; do
   expect 0 run "$np" "$d/c" "${base[@]}" --seed $seed --dump "$d/c.txt"
   grep -q "1 run" "$WORK/last.log" || fail "cut-back trial was not rerun"
   same "$d/c0.txt" "$d/c.txt"
-  note "seed $seed: trials, iterations, both, repeat, cut-back all equal fresh runs"
+  # growing a trial whose last iteration is off the metrics grid
+  expect 0 run 0 "$d/fresh-period" "${base[@]}" --iters 45,35,25 --period 4 --seed $seed \
+    --dump "$d/fresh-period.txt"
+  expect 0 run "$np" "$d/g" "${base[@]}" --period 4 --seed $seed
+  expect 0 run "$np" "$d/g" "${base[@]}" --period 4 --seed $seed --add-iterations 15 \
+    --dump "$d/g.txt"
+  same "$d/fresh-period.txt" "$d/g.txt"
+  note "seed $seed: trials, iterations, both, repeat, cut-back, off-grid growth all equal fresh runs"
 done
 echo "resume.sh: all passed"
