@@ -45,7 +45,7 @@ bad duplicate_name "{ $good_problem, $good_network, \"algorithms\": [
     { \"name\": \"A\", \"method\": \"extra\", \"iterations\": 5 } ] }" \
   'duplicate_name.json: key "algorithms[1].name" repeats the name "A" of algorithms[0]'
 bad missing_data "{ \"problem\": { \"type\": \"logistic\", \"data\": \"no_such_file.csv\" }, $good_network, $good_algs }" \
-  "missing_data.json: key \"problem.data\" names 'no_such_file.csv', which is neither beside the config file nor in "
+  "missing_data.json: key \"problem.data\" names 'no_such_file.csv', which is neither beside the config file, nor in the working directory, nor in the data directory "
 bad unknown_hyper "{ $good_problem, $good_network, \"algorithms\": [
     { \"name\": \"E\", \"method\": \"extra\", \"iterations\": 5, \"hyperparameters\": { \"alfa\": 0.1 } } ] }" \
   "unknown_hyper.json: algorithms[0] ('E'): extra: unknown hyperparameter 'alfa'"
