@@ -165,7 +165,9 @@ DCKPT_API int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts,
                         const dckpt_record *problem, dckpt_run_report *report);
 
 /** Async-signal-safe: asks a running dckpt_run in this process to stop (for
- *  programs that install their own signal handlers). */
+ *  programs that install their own signal handlers). A request made before
+ *  dckpt_run starts (say, during MPI_Init) stops it at once; dckpt_run forgets
+ *  the request when it returns. */
 DCKPT_API void dckpt_request_stop(int signum);
 
 #ifdef __cplusplus

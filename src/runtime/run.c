@@ -314,5 +314,6 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
   fill_report(c, rep, start);
   if (sched_open && c->rank == 0) write_status_file(c, rep);
   tear_down(c, sched_open);
+  run_signal_consume(); /* the next dckpt_run starts without this request */
   return rc;
 }

@@ -61,6 +61,8 @@ void run_signals_install(void);
 void run_signals_uninstall(void);
 /** Whether this process was asked to stop (signal or dckpt_request_stop). */
 int run_signal_seen(void);
+/** Forgets a request once a run has honoured it. */
+void run_signal_consume(void);
 /** Checks the local conditions (signal; halt file and deadline when due).
  *  Returns true and fills reason when a stop is due. */
 bool run_stop_due(run_stop *st, bool force_poll);

@@ -24,8 +24,11 @@ void dckpt_request_stop(int signum) { stop_signal = signum ? signum : -1; }
 
 int run_signal_seen(void) { return (int)stop_signal; }
 
+void run_signal_consume(void) { stop_signal = 0; }
+
 void run_signals_install(void) {
-  stop_signal = 0;
+  /* A request made before the run (dckpt_request_stop from the program's own
+   * handler during start-up) is kept: the run then stops at once. */
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;

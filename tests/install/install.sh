@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the build tree into a scratch prefix, then builds and runs a consumer
 # project through find_package(dckpt) and another through pkg-config.
-# Usage: install.sh BUILD_DIR SOURCE_DIR WORK_DIR
+# Usage: install.sh BUILD_DIR SOURCE_DIR WORK_DIR [CFLAGS]
 set -euo pipefail
-build=$1 src=$2 work=$3
+build=$1 src=$2 work=$3 flags=${4:-}
 rm -rf "$work" && mkdir -p "$work"
 prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" >"$work/install.log"
@@ -22,7 +22,8 @@ if nm -D --defined-only "$lib" | grep -qE ' (dckpt_io_|dckpt_err_set|dckpt_path_
   echo "FAIL: internal helpers are exported"; exit 1
 fi
 
-cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" >/dev/null
 cmake --build "$work/consumer" >/dev/null
 "$work/consumer/consumer" "$work/run-cmake"
 "$work/consumer/consumer_run"
@@ -31,7 +32,8 @@ pc=$(find "$prefix" -name dckpt.pc | head -n 1)
 export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(dirname "$pc")
 # shellcheck disable=SC2046
-cc -o "$work/consumer_pc" "$src/tests/install/consumer/consumer.c" $(pkg-config --cflags --libs dckpt) \
+# shellcheck disable=SC2086
+cc $flags -o "$work/consumer_pc" "$src/tests/install/consumer/consumer.c" $(pkg-config --cflags --libs dckpt) \
   -Wl,-rpath,"$(pkg-config --variable=libdir dckpt)"
 "$work/consumer_pc" "$work/run-pc"
 echo "install.sh: all passed"

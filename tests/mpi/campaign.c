@@ -15,6 +15,7 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,7 +198,17 @@ static int parse(int argc, char **argv, args *a) {
   return 0;
 }
 
+static void on_stop_signal(int signum) { dckpt_request_stop(signum); }
+
 int main(int argc, char **argv) {
+  /* Stop requests that come while MPI starts up are kept for dckpt_run. */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGUSR1, &sa, NULL);
   MPI_Init(&argc, &argv);
   args a;
   memset(&a, 0, sizeof a);
