@@ -163,8 +163,11 @@ static int list_pending(run_ctx *c) {
     double hint = c->algs[a].cost_hint > 0 ? c->algs[a].cost_hint : 1.0;
     for (int64_t t = 0; t < p->n_trials; t++) {
       p->work_total += p->iterations[a];
-      dckpt_trial_status st;
-      int rc = dckpt_store_trial_status(c->store, (int64_t)a, t, &st);
+      /* A complete pair needs one stat; only the others read progress.json. */
+      bool done = false;
+      int rc = dckpt_store_is_complete(c->store, (int64_t)a, t, &done);
+      dckpt_trial_status st = {done ? DCKPT_TRIAL_COMPLETE : DCKPT_TRIAL_NOT_STARTED, -1};
+      if (rc == DCKPT_OK && !done) rc = dckpt_store_trial_status(c->store, (int64_t)a, t, &st);
       if (rc != DCKPT_OK) return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
       if (st.state == DCKPT_TRIAL_COMPLETE) {
         p->work_done += p->iterations[a];
