@@ -65,7 +65,7 @@ grep -q "status EINTERRUPTED: 0/6 pairs complete, 0 run" "$WORK/last.log" \
 rm "$WORK/pre/HALT"
 
 note "deadline"
-bg "$np" "$WORK/dl" "${slow[@]}" --deadline-in 2 --margin 0.5 >"$WORK/bg.log" 2>&1
+bg "$np" "$WORK/dl" "${slow[@]}" --deadline-in 3 --margin 0.5 >"$WORK/bg.log" 2>&1
 finish "$WORK/dl" deadline
 grep -q "deadline" "$WORK/bg.log" || fail "deadline: reason not logged"
 echo "stop.sh: all passed"
