@@ -16,6 +16,7 @@
 #include "format/payload.h"
 #include "format/record_internal.h"
 #include "format/shuffle.h"
+#include "util/mem.h"
 
 static uint64_t align8(uint64_t x) {
   return (x + 7) & ~(uint64_t)7;
@@ -56,7 +57,7 @@ int dckpt_decode_skeleton(const dckpt_hdr *h, const char *origin, dckpt_record *
   dckpt_record *rec = dckpt_record_create();
   uint64_t size = arena_size(h);
   int rc = rec ? dckpt_record_set_header_n_(rec, h->json, h->json_len) : DCKPT_ENOMEM;
-  if (rc == DCKPT_OK && size > 0 && !(rec->arena = malloc((size_t)size)))
+  if (rc == DCKPT_OK && size > 0 && !(rec->arena = dckpt_big_alloc((size_t)size)))
     rc = DCKPT_ENOMEM;
   if (rc == DCKPT_OK) rc = add_arrays(h, rec);
   if (rc != DCKPT_OK) {

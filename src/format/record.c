@@ -9,6 +9,7 @@
 
 #include "format/codec.h"
 #include "format/record_internal.h"
+#include "util/mem.h"
 
 size_t dckpt_dtype_size(dckpt_dtype dtype) {
   switch (dtype) {
@@ -211,7 +212,7 @@ static int put_array(dckpt_record *rec, const char *name, dckpt_dtype dtype, int
                               DCKPT_MAX_ARRAYS);
   void *owned = NULL;
   if (copy && nbytes > 0) {
-    owned = malloc((size_t)nbytes);
+    owned = dckpt_big_alloc((size_t)nbytes);
     if (!owned)
       return dckpt_record_fail_(rec, DCKPT_ENOMEM,
                                 "array '%s': out of memory (%llu bytes)", name,

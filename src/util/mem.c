@@ -1,0 +1,19 @@
+#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
+#include "util/mem.h"
+
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *dckpt_big_alloc(size_t n) {
+  if (n < DCKPT_BIG_MIN) return malloc(n ? n : 1);
+  size_t rounded = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+  if (rounded < n) return NULL;
+  void *p = NULL;
+  if (posix_memalign(&p, HUGE_PAGE, rounded) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+  (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only: failure is harmless */
+#endif
+  return p;
+}
