@@ -556,19 +556,25 @@ static void test_file_errors(void) {
 }
 
 /* Large enough for the streaming, multi-threaded path; several arrays so that
- * blocks, array ends and unaligned offsets all meet in one stream. */
+ * blocks, array ends and unaligned offsets all meet in one stream: empty
+ * arrays first, between and last, and an unshuffled byte array of several
+ * blocks (passed to the compressor without a copy). */
 static void test_large(void) {
-  size_t n = (20u << 20) / 8;
+  size_t n = (20u << 20) / 8, n_odd = 3000003;
   double *x = smooth_state(n, 7);
-  uint8_t *odd = malloc(1000003);
-  fill_random(odd, 1000003, 9);
+  uint8_t *odd = malloc(n_odd);
+  fill_random(odd, n_odd, 9);
   float *f = malloc(333333 * sizeof *f);
   for (size_t i = 0; i < 333333; i++)
     f[i] = (float)x[i];
   dckpt_record *rec = dckpt_record_create();
-  CHECK_OK(dckpt_record_put_bytes(rec, "odd", odd, 1000003));
+  double none = 0;
+  CHECK_OK(dckpt_record_put(rec, "first", DCKPT_F64, 1, (uint64_t[]){0}, &none));
+  CHECK_OK(dckpt_record_put_bytes(rec, "odd", odd, n_odd));
   CHECK_OK(dckpt_record_put_ref(rec, "x", DCKPT_F64, 1, (uint64_t[]){n}, x));
+  CHECK_OK(dckpt_record_put(rec, "between", DCKPT_I64, 1, (uint64_t[]){0}, &none));
   CHECK_OK(dckpt_record_put(rec, "f", DCKPT_F32, 1, (uint64_t[]){333333}, f));
+  CHECK_OK(dckpt_record_put(rec, "last", DCKPT_U64, 1, (uint64_t[]){0}, &none));
   const char *path = tmp_path("large.dckpt");
   const int levels[] = {1, 0, -5, 4}; /* 4: zstd's own threads as well */
   for (size_t l = 0; l < 4; l++) {

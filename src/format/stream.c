@@ -1,10 +1,12 @@
-/* The streaming writer. On two cores, letting zstd's own workers compress
- * while this thread shuffles, copies into zstd's job buffers, hashes and
- * writes left the calling thread the bottleneck. So the work is split
- * differently: one worker thread shuffles each block and compresses it,
- * filling a small ring of output buffers; the calling thread hashes each
- * buffer, writes it, and asks the kernel to start writeback as it goes.
- * For slow (high) levels the worker's compressor gets zstd threads too. */
+/* The streaming writer. The work of a large save is split in two halves of
+ * about equal cost on two cores: a compressor thread runs zstd (which also
+ * copies its input into its window), while the calling thread shuffles the
+ * arrays block by block into a small ring of input buffers, and hashes and
+ * writes what comes back through a ring of output buffers, asking the kernel
+ * to start writeback as it goes. (Letting zstd's own workers compress left
+ * the calling thread the bottleneck; shuffling in the compressor thread left
+ * that thread the bottleneck, at ~45 ms of CPU for 64 MiB against ~23 ms.)
+ * For slow (high) levels the compressor gets zstd threads too. */
 #define _POSIX_C_SOURCE 200809L /* pthreads under -std=c11 */
 #include "format/stream.h"
 
@@ -60,177 +62,255 @@ static int stream_raw(const dckpt_record *rec, dckpt_sink *out) {
   return DCKPT_OK;
 }
 
-/* ---- the ring between worker and writer ---- */
+/* ---- the pipe between the calling thread and the compressor ---- */
 
-typedef struct ring {
+/* Pieces of raw payload on their way to the compressor: a shuffled block in
+ * one of the pipe's input buffers, or a slice of an array that is not
+ * shuffled, passed as it is. */
+typedef struct piece {
+  const uint8_t *p;
+  size_t n;
+} piece;
+
+typedef struct pipe {
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  uint8_t *buf[RING];
-  size_t len[RING];
-  unsigned produced, consumed; /* counters; slot = counter % RING */
-  bool finished;               /* the worker is done (see status) */
-  bool cancelled;              /* the writer failed: the worker stops */
+  /* calling thread -> compressor */
+  uint8_t *in_buf[RING];
+  piece in[RING];
+  unsigned in_made, in_used; /* counters; slot = counter % RING */
+  bool in_done;              /* every piece is in */
+  /* compressor -> calling thread */
+  uint8_t *out_buf[RING];
+  size_t out_len[RING];
+  unsigned out_made, out_used;
+  bool finished;  /* the compressor is done (see status) */
+  bool cancelled; /* the calling thread failed: the compressor stops */
   int status;
-  dckpt_err err; /* the worker's error */
-  /* the worker's job */
+  dckpt_err err; /* the compressor's error */
+  /* the job */
   const dckpt_record *rec;
   int level;
   uint64_t raw_len;
   const char *target;
-} ring;
+} pipe_t;
 
-/* Worker: the next free buffer, or NULL when the writer gave up. */
-static uint8_t *ring_acquire(ring *r) {
-  pthread_mutex_lock(&r->mu);
-  while (r->produced - r->consumed == RING && !r->cancelled)
-    pthread_cond_wait(&r->cv, &r->mu);
-  uint8_t *b = r->cancelled ? NULL : r->buf[r->produced % RING];
-  pthread_mutex_unlock(&r->mu);
+/* ---- the compressor thread ---- */
+
+typedef struct compressor {
+  pipe_t *q;
+  ZSTD_CCtx *cctx;
+  ZSTD_outBuffer out;
+} compressor;
+
+/* The next free output buffer, or NULL when the calling thread gave up. */
+static uint8_t *out_acquire(pipe_t *q) {
+  pthread_mutex_lock(&q->mu);
+  while (q->out_made - q->out_used == RING && !q->cancelled)
+    pthread_cond_wait(&q->cv, &q->mu);
+  uint8_t *b = q->cancelled ? NULL : q->out_buf[q->out_made % RING];
+  pthread_mutex_unlock(&q->mu);
   return b;
 }
 
-static void ring_publish(ring *r, size_t len) {
-  pthread_mutex_lock(&r->mu);
-  r->len[r->produced % RING] = len;
-  r->produced++;
-  pthread_cond_broadcast(&r->cv);
-  pthread_mutex_unlock(&r->mu);
+static void out_publish(pipe_t *q, size_t len) {
+  pthread_mutex_lock(&q->mu);
+  q->out_len[q->out_made % RING] = len;
+  q->out_made++;
+  pthread_cond_broadcast(&q->cv);
+  pthread_mutex_unlock(&q->mu);
 }
 
-static void ring_finish(ring *r, int status) {
-  pthread_mutex_lock(&r->mu);
-  r->status = status;
-  r->finished = true;
-  pthread_cond_broadcast(&r->cv);
-  pthread_mutex_unlock(&r->mu);
-}
-
-/* ---- the worker: shuffle and compress ---- */
-
-typedef struct worker {
-  ring *r;
-  ZSTD_CCtx *cctx;
-  uint8_t *chunk; /* one shuffled block */
-  ZSTD_outBuffer out;
-} worker;
-
-/* Hands a full buffer to the writer and takes the next one. */
-static int worker_next(worker *w) {
-  ring_publish(w->r, w->out.pos);
-  w->out.dst = ring_acquire(w->r);
+/* Hands a full buffer over and takes the next one. */
+static int out_next(compressor *w) {
+  out_publish(w->q, w->out.pos);
+  w->out.dst = out_acquire(w->q);
   w->out.pos = 0;
-  return w->out.dst ? DCKPT_OK : DCKPT_EIO; /* cancelled: the writer's error wins */
+  return w->out.dst ? DCKPT_OK : DCKPT_EIO; /* cancelled: the caller's error wins */
 }
 
-static int worker_feed(worker *w, const void *p, size_t n, ZSTD_EndDirective mode) {
+static int compress_feed(compressor *w, const void *p, size_t n, ZSTD_EndDirective mode) {
   ZSTD_inBuffer in = {p, n, 0};
   for (;;) {
     size_t left = ZSTD_compressStream2(w->cctx, &w->out, &in, mode);
-    if (ZSTD_isError(left)) return dckpt_zstd_fail(left, w->r->target, &w->r->err);
-    if (w->out.pos == w->out.size) DCKPT_TRY(worker_next(w));
+    if (ZSTD_isError(left)) return dckpt_zstd_fail(left, w->q->target, &w->q->err);
+    if (w->out.pos == w->out.size) DCKPT_TRY(out_next(w));
     if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size) return DCKPT_OK;
   }
 }
 
-static int worker_array(worker *w, const dckpt_rec_array *a) {
-  size_t esize = dckpt_dtype_size(a->dtype);
-  bool shuffled = dckpt_shuffles(a->dtype, true);
-  const uint8_t *data = a->data;
-  for (uint64_t off = 0; off < a->nbytes; off += DCKPT_SHUFFLE_BLOCK) {
-    size_t len = (size_t)(a->nbytes - off < DCKPT_SHUFFLE_BLOCK ? a->nbytes - off
-                                                                : DCKPT_SHUFFLE_BLOCK);
-    const uint8_t *src = data + off;
-    if (shuffled) {
-      dckpt_shuffle(w->chunk, src, len / esize, esize);
-      src = w->chunk;
-    }
-    DCKPT_TRY(worker_feed(w, src, len, ZSTD_e_continue));
+/* Compresses pieces until the last one; zstd copies each piece into its
+ * window, so its slot is free as soon as the piece has been fed. */
+static int compress_run(compressor *w) {
+  pipe_t *q = w->q;
+  for (;;) {
+    pthread_mutex_lock(&q->mu);
+    while (q->in_made == q->in_used && !q->in_done && !q->cancelled)
+      pthread_cond_wait(&q->cv, &q->mu);
+    bool stop = q->cancelled, end = q->in_made == q->in_used;
+    piece pc = q->in[q->in_used % RING];
+    pthread_mutex_unlock(&q->mu);
+    if (stop) return DCKPT_EIO;
+    if (end) break;
+    DCKPT_TRY(compress_feed(w, pc.p, pc.n, ZSTD_e_continue));
+    pthread_mutex_lock(&q->mu);
+    q->in_used++;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
   }
+  DCKPT_TRY(compress_feed(w, "", 0, ZSTD_e_end));
+  if (w->out.pos > 0) out_publish(q, w->out.pos);
   return DCKPT_OK;
 }
 
-static int worker_run(worker *w) {
-  const dckpt_record *rec = w->r->rec;
-  for (size_t i = 0; i < rec->count; i++)
-    DCKPT_TRY(worker_array(w, &rec->arrays[i]));
-  DCKPT_TRY(worker_feed(w, "", 0, ZSTD_e_end));
-  if (w->out.pos > 0) ring_publish(w->r, w->out.pos);
-  return DCKPT_OK;
-}
-
-static void *worker_main(void *arg) {
-  ring *r = arg;
-  worker w = {r, NULL, NULL, {NULL, RING_BUF, 0}};
-  w.cctx = dckpt_make_cctx(r->level, r->level >= MT_LEVEL ? MT_WORKERS : 0, r->raw_len);
-  w.chunk = malloc(DCKPT_SHUFFLE_BLOCK);
+static void *compress_main(void *arg) {
+  pipe_t *q = arg;
+  compressor w = {q, NULL, {NULL, RING_BUF, 0}};
+  w.cctx = dckpt_make_cctx(q->level, q->level >= MT_LEVEL ? MT_WORKERS : 0, q->raw_len);
   int rc = DCKPT_OK;
-  if (!w.cctx || !w.chunk)
-    rc = dckpt_err_set(&r->err, DCKPT_ENOMEM, "%s: out of memory compressing", r->target);
-  else if (!(w.out.dst = ring_acquire(r)))
+  if (!w.cctx)
+    rc = dckpt_err_set(&q->err, DCKPT_ENOMEM, "%s: out of memory compressing", q->target);
+  else if (!(w.out.dst = out_acquire(q)))
     rc = DCKPT_EIO;
   else
-    rc = worker_run(&w);
+    rc = compress_run(&w);
   ZSTD_freeCCtx(w.cctx);
-  free(w.chunk);
-  ring_finish(r, rc);
+  pthread_mutex_lock(&q->mu);
+  q->status = rc;
+  q->finished = true;
+  pthread_cond_broadcast(&q->cv);
+  pthread_mutex_unlock(&q->mu);
   return NULL;
 }
 
-/* ---- the writer: the calling thread ---- */
+/* ---- the calling thread: shuffle in, hash and write out ---- */
 
-static int drain(ring *r, dckpt_sink *out) {
+/* Walks the record's arrays in blocks of at most DCKPT_SHUFFLE_BLOCK. */
+typedef struct cursor {
+  const dckpt_record *rec;
+  size_t array;
+  uint64_t off;
+} cursor;
+
+static bool cursor_skip_empty(cursor *c) {
+  while (c->array < c->rec->count && c->off >= c->rec->arrays[c->array].nbytes) {
+    c->array++;
+    c->off = 0;
+  }
+  return c->array < c->rec->count;
+}
+
+/* The next piece, shuffled into `buf` when its type is shuffled. */
+static piece cursor_next(cursor *c, uint8_t *buf) {
+  const dckpt_rec_array *a = &c->rec->arrays[c->array];
+  uint64_t left = a->nbytes - c->off;
+  size_t len = (size_t)(left < DCKPT_SHUFFLE_BLOCK ? left : DCKPT_SHUFFLE_BLOCK);
+  const uint8_t *src = (const uint8_t *)a->data + c->off;
+  c->off += len;
+  if (dckpt_shuffles(a->dtype, true)) {
+    size_t esize = dckpt_dtype_size(a->dtype);
+    dckpt_shuffle(buf, src, len / esize, esize);
+    return (piece){buf, len};
+  }
+  return (piece){src, len};
+}
+
+enum { ACT_FEED, ACT_WRITE, ACT_DONE };
+
+/* Feeds the compressor while it is hungry or nothing waits to be written;
+ * writes what it has produced otherwise. */
+static int pump(pipe_t *q, dckpt_sink *out) {
+  cursor c = {q->rec, 0, 0};
+  pthread_mutex_lock(&q->mu);
+  q->in_done = !cursor_skip_empty(&c);
+  pthread_cond_broadcast(&q->cv); /* the compressor may already wait */
+  pthread_mutex_unlock(&q->mu);
   for (;;) {
-    pthread_mutex_lock(&r->mu);
-    while (r->consumed == r->produced && !r->finished)
-      pthread_cond_wait(&r->cv, &r->mu);
-    bool empty = r->consumed == r->produced;
-    unsigned slot = r->consumed % RING;
-    pthread_mutex_unlock(&r->mu);
-    if (empty) return DCKPT_OK; /* finished, and everything written */
-    int rc = sink_emit(out, r->buf[slot], r->len[slot]);
-    pthread_mutex_lock(&r->mu);
-    r->consumed++;
-    r->cancelled = rc != DCKPT_OK;
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_lock(&q->mu);
+    int act;
+    for (;;) {
+      bool can_feed = !q->in_done && q->in_made - q->in_used < RING && !q->finished;
+      bool hungry = q->in_made == q->in_used;
+      bool ready = q->out_made != q->out_used;
+      if (can_feed && (hungry || !ready)) act = ACT_FEED;
+      else if (ready) act = ACT_WRITE;
+      else if (q->finished) act = ACT_DONE;
+      else {
+        pthread_cond_wait(&q->cv, &q->mu);
+        continue;
+      }
+      break;
+    }
+    unsigned in_slot = q->in_made % RING, out_slot = q->out_used % RING;
+    pthread_mutex_unlock(&q->mu);
+    if (act == ACT_DONE) return DCKPT_OK; /* the compressor's status decides */
+    if (act == ACT_FEED) {
+      piece pc = cursor_next(&c, q->in_buf[in_slot]);
+      bool more = cursor_skip_empty(&c);
+      pthread_mutex_lock(&q->mu);
+      q->in[in_slot] = pc;
+      q->in_made++;
+      q->in_done = !more;
+      pthread_cond_broadcast(&q->cv);
+      pthread_mutex_unlock(&q->mu);
+      continue;
+    }
+    int rc = sink_emit(out, q->out_buf[out_slot], q->out_len[out_slot]);
+    pthread_mutex_lock(&q->mu);
+    q->out_used++;
+    q->cancelled = rc != DCKPT_OK;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
     if (rc != DCKPT_OK) return rc;
   }
 }
 
-static int ring_init(ring *r) {
+static void pipe_free_buffers(pipe_t *q) {
+  for (int i = 0; i < RING; i++) {
+    free(q->in_buf[i]);
+    free(q->out_buf[i]);
+  }
+}
+
+static int pipe_init(pipe_t *q) {
   for (int i = 0; i < RING; i++)
-    if (!(r->buf[i] = malloc(RING_BUF))) return DCKPT_ENOMEM;
-  if (pthread_mutex_init(&r->mu, NULL) != 0) return DCKPT_ENOMEM;
-  if (pthread_cond_init(&r->cv, NULL) != 0) {
-    pthread_mutex_destroy(&r->mu);
+    if (!(q->in_buf[i] = malloc(DCKPT_SHUFFLE_BLOCK)) || !(q->out_buf[i] = malloc(RING_BUF)))
+      return DCKPT_ENOMEM;
+  if (pthread_mutex_init(&q->mu, NULL) != 0) return DCKPT_ENOMEM;
+  if (pthread_cond_init(&q->cv, NULL) != 0) {
+    pthread_mutex_destroy(&q->mu);
     return DCKPT_ENOMEM;
   }
   return DCKPT_OK;
 }
 
-static int stream_zstd(ring *r, dckpt_sink *out) {
-  if (ring_init(r) != DCKPT_OK) {
-    for (int i = 0; i < RING; i++)
-      free(r->buf[i]);
-    return dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: out of memory", r->target);
+static int stream_zstd(pipe_t *q, dckpt_sink *out) {
+  if (pipe_init(q) != DCKPT_OK) {
+    pipe_free_buffers(q);
+    return dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: out of memory", q->target);
   }
   pthread_t t;
   int rc = DCKPT_OK;
-  if (pthread_create(&t, NULL, worker_main, r) != 0) {
+  if (pthread_create(&t, NULL, compress_main, q) != 0) {
     rc = dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: cannot start the compression thread",
-                       r->target);
+                       q->target);
   } else {
-    rc = drain(r, out);
+    rc = pump(q, out);
+    if (rc != DCKPT_OK) { /* pump() set cancelled; make sure the compressor sees it */
+      pthread_mutex_lock(&q->mu);
+      q->cancelled = true;
+      pthread_cond_broadcast(&q->cv);
+      pthread_mutex_unlock(&q->mu);
+    }
     pthread_join(t, NULL);
-    if (rc == DCKPT_OK && r->status != DCKPT_OK) {
-      rc = r->status;
-      *out->err = r->err;
+    if (rc == DCKPT_OK && q->status != DCKPT_OK) {
+      rc = q->status;
+      *out->err = q->err;
     }
   }
-  pthread_cond_destroy(&r->cv);
-  pthread_mutex_destroy(&r->mu);
-  for (int i = 0; i < RING; i++)
-    free(r->buf[i]);
+  pthread_cond_destroy(&q->cv);
+  pthread_mutex_destroy(&q->mu);
+  pipe_free_buffers(q);
   return rc;
 }
 
@@ -244,13 +324,13 @@ int dckpt_stream_payload(const dckpt_record *rec, int level, uint64_t raw_len,
   if (level == 0) {
     rc = stream_raw(rec, out);
   } else {
-    ring r;
-    memset(&r, 0, sizeof r);
-    r.rec = rec;
-    r.level = level;
-    r.raw_len = raw_len;
-    r.target = target;
-    rc = stream_zstd(&r, out);
+    pipe_t q;
+    memset(&q, 0, sizeof q);
+    q.rec = rec;
+    q.level = level;
+    q.raw_len = raw_len;
+    q.target = target;
+    rc = stream_zstd(&q, out);
   }
   if (rc == DCKPT_OK) {
     p->compression = level != 0 ? DCKPT_COMP_ZSTD : DCKPT_COMP_RAW;
