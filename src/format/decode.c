@@ -7,6 +7,7 @@
  * From memory the payload hash is checked before decoding; from a file it
  * is computed on the way through and checked at the end, so one pass over
  * the file does everything; a mismatch discards the record. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,15 +118,98 @@ static void dest_filled(dest *d, size_t n) {
 
 /* ---- where payload bytes come from ---- */
 
+/* Large compressed payloads from a file are read ahead by a thread that
+ * reads and hashes chunks into a small ring while this thread decompresses
+ * and unshuffles: the copy out of the page cache and the hash (a third of a
+ * warm load) leave the critical path, and a cold load overlaps the disk with
+ * decompression. */
+#define PF_RING 4
+
+typedef struct prefetch {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  uint8_t *ring; /* PF_RING chunks of DCKPT_SHUFFLE_BLOCK */
+  size_t len[PF_RING];
+  unsigned made, used; /* counters; slot = counter % PF_RING */
+  bool holding;        /* the decoder holds slot `used` (decoder's only) */
+  bool finished;       /* the reader is done (see status) */
+  bool cancelled;      /* the decoder stopped: the reader stops */
+  int status;
+  dckpt_err err; /* the reader's error */
+  const dckpt_payload_src *src;
+  uint64_t total;
+  XXH3_state_t *xxh;
+} prefetch;
+
 typedef struct source {
   const dckpt_payload_src *src;
   uint64_t pos; /* payload bytes taken so far */
   uint64_t len;
   uint8_t *chunk; /* file reads land here */
   XXH3_state_t *xxh;
+  prefetch *pf; /* the reader thread, when there is one */
   const char *origin;
   dckpt_err *err;
 } source;
+
+static void *prefetch_main(void *arg) {
+  prefetch *p = arg;
+  int rc = DCKPT_OK;
+  for (uint64_t pos = 0; pos < p->total;) {
+    pthread_mutex_lock(&p->mu);
+    while (p->made - p->used == PF_RING && !p->cancelled)
+      pthread_cond_wait(&p->cv, &p->mu);
+    bool stop = p->cancelled;
+    unsigned slot = p->made % PF_RING;
+    pthread_mutex_unlock(&p->mu);
+    if (stop) break;
+    size_t n = (size_t)(p->total - pos < DCKPT_SHUFFLE_BLOCK ? p->total - pos
+                                                            : DCKPT_SHUFFLE_BLOCK);
+    uint8_t *b = p->ring + (size_t)slot * DCKPT_SHUFFLE_BLOCK;
+    if ((rc = p->src->read(p->src->ctx, b, n, pos, &p->err)) != DCKPT_OK) break;
+    XXH3_64bits_update(p->xxh, b, n);
+    pos += n;
+    pthread_mutex_lock(&p->mu);
+    p->len[slot] = n;
+    p->made++;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+  }
+  pthread_mutex_lock(&p->mu);
+  p->status = rc;
+  p->finished = true;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+/* The next chunk from the reader; the one held before goes back to it. */
+static int refill_prefetch(source *s, ZSTD_inBuffer *in) {
+  prefetch *p = s->pf;
+  pthread_mutex_lock(&p->mu);
+  if (p->holding) {
+    p->used++;
+    p->holding = false;
+    pthread_cond_broadcast(&p->cv);
+  }
+  while (p->made == p->used && !p->finished)
+    pthread_cond_wait(&p->cv, &p->mu);
+  bool have = p->made != p->used;
+  unsigned slot = p->used % PF_RING;
+  size_t n = have ? p->len[slot] : 0;
+  p->holding = have;
+  int status = p->status;
+  pthread_mutex_unlock(&p->mu);
+  if (!have) {
+    if (status == DCKPT_OK) /* cannot happen: the reader stops only at the end */
+      return dckpt_err_set(s->err, DCKPT_EIO, "%s: read-ahead ended early", s->origin);
+    *s->err = p->err;
+    return status;
+  }
+  s->pos += n;
+  *in = (ZSTD_inBuffer){p->ring + (size_t)slot * DCKPT_SHUFFLE_BLOCK, n, 0};
+  return DCKPT_OK;
+}
 
 /* Raw payload from a file: read straight into each target. */
 static int take_raw(source *s, uint8_t *dst, size_t n) {
@@ -137,6 +221,7 @@ static int take_raw(source *s, uint8_t *dst, size_t n) {
 
 /* zstd input: the whole payload from memory, else the next chunk read. */
 static int refill(source *s, ZSTD_inBuffer *in) {
+  if (s->pf) return refill_prefetch(s, in);
   if (s->src->mem) {
     *in = (ZSTD_inBuffer){s->src->mem, (size_t)s->len, (size_t)s->pos};
     s->pos = s->len;
@@ -257,6 +342,45 @@ static int take_buffers(source *s, dest *d, dckpt_scratch *sc, bool once) {
   return DCKPT_OK;
 }
 
+/* Whether a reader thread pays for itself: a large compressed payload read
+ * from a file. */
+static bool wants_prefetch(const source *s, const dckpt_hdr *h) {
+  return !s->src->mem && h->compression != DCKPT_COMP_RAW && h->raw_len >= DCKPT_STREAM_MIN &&
+         h->payload_len > DCKPT_SHUFFLE_BLOCK;
+}
+
+/* Decompresses with a reader thread feeding the chunks; false when the
+ * thread could not be set up (the caller then reads in this thread). */
+static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratch *sc,
+                               int *rc) {
+  prefetch p;
+  memset(&p, 0, sizeof p);
+  p.src = s->src;
+  p.total = s->len;
+  p.xxh = s->xxh;
+  if (!(p.ring = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, PF_RING * DCKPT_SHUFFLE_BLOCK)))
+    return false;
+  if (pthread_mutex_init(&p.mu, NULL) != 0) return false;
+  bool ok = false;
+  if (pthread_cond_init(&p.cv, NULL) == 0) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, prefetch_main, &p) == 0) {
+      ok = true;
+      s->pf = &p;
+      *rc = inflate_all(s, dctx, d);
+      s->pf = NULL;
+      pthread_mutex_lock(&p.mu);
+      p.cancelled = true; /* when the decoder stopped early */
+      pthread_cond_broadcast(&p.cv);
+      pthread_mutex_unlock(&p.mu);
+      pthread_join(t, NULL);
+    }
+    pthread_cond_destroy(&p.cv);
+  }
+  pthread_mutex_destroy(&p.mu);
+  return ok;
+}
+
 static int fill(source *s, dest *d, dckpt_scratch *sc) {
   const dckpt_hdr *h = d->h;
   bool once =
@@ -270,14 +394,17 @@ static int fill(source *s, dest *d, dckpt_scratch *sc) {
   }
   ZSTD_DCtx *dctx = dckpt_scratch_dctx(sc);
   if (!dctx) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
-  return once ? inflate_once(s, dctx, d, sc) : inflate_all(s, dctx, d);
+  if (once) return inflate_once(s, dctx, d, sc);
+  int rc;
+  if (wants_prefetch(s, h) && inflate_prefetched(s, dctx, d, sc, &rc)) return rc;
+  return inflate_all(s, dctx, d);
 }
 
 int dckpt_decode_payload(const dckpt_hdr *h, const dckpt_payload_src *src,
                          dckpt_record *rec, const char *origin, dckpt_scratch *sc,
                          dckpt_err *err) {
   dckpt_scratch local = {0};
-  source s = {src, 0, h->payload_len, NULL, NULL, origin, err};
+  source s = {src, 0, h->payload_len, NULL, NULL, NULL, origin, err};
   dest d = {h, rec, h->table, 0, -1, {0}, 0, NULL};
   int rc = fill(&s, &d, sc ? sc : &local);
   /* Read from a file, the payload is hashed on the way through. */
