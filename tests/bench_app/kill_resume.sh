@@ -7,12 +7,7 @@
 here=$(dirname "$0")
 . "$here/lib.sh"
 setup "$@"
-ref=${EXTRA[0]}
-cfg=$ref/interrupt.json
-[ -e "$ref/ref.digest" ] || fail "no reference in $ref (fixture bench_app.reference)"
-dir=$WORK/run
-echo "random schedule from seed $SEED (BENCH_APP_SEED=$SEED replays it)"
-RANDOM=$SEED
+interrupt_setup
 counts=(1 2 4 0)
 killed=0
 for round in $(seq 1 8); do
@@ -31,11 +26,5 @@ for round in $(seq 1 8); do
 done
 [ "$killed" -ge 3 ] || fail "only $killed of 8 rounds were killed mid-run (make the campaign longer)"
 
-note "a clean resume on 2 ranks finishes the campaign"
-expect 0 run 2 "$cfg" --checkpoint-dir "$dir" --quiet
-[ "$(status_code "$dir")" = 0 ] || fail "run_status.json does not say 0"
-digest "$dir" "$WORK/run.digest"
-same "$ref/ref.digest" "$WORK/run.digest"
-same "$ref/ref.table.csv" "$dir/results/table.csv"
-note "final states, metrics record and table.csv equal the uninterrupted run"
+finish_like_reference 2
 echo "kill_resume.sh: all passed"

@@ -132,3 +132,29 @@ write_interrupt_config() {
 }
 EOF
 }
+
+# For the randomized interruption tests: the reference run's directory is
+# EXTRA[0] (fixture bench_app.reference); sets ref, cfg (its campaign), dir
+# (the run under test) and seeds $RANDOM from $SEED, printing it.
+interrupt_setup() {
+  ref=${EXTRA[0]}
+  cfg=$ref/interrupt.json
+  [ -e "$ref/ref.digest" ] || fail "no reference in $ref (fixture bench_app.reference)"
+  dir=$WORK/run
+  echo "random schedule from seed $SEED (BENCH_APP_SEED=$SEED replays it)"
+  RANDOM=$SEED
+}
+
+# A clean resume on $1 ranks (0: singleton) must finish the campaign
+# bit-identical to the reference: final states, metrics record, table.csv.
+finish_like_reference() {
+  local how="on $1 ranks"
+  [ "$1" = 0 ] && how="as a singleton"
+  note "a clean resume $how finishes the campaign"
+  expect 0 run "$1" "$cfg" --checkpoint-dir "$dir" --quiet
+  [ "$(status_code "$dir")" = 0 ] || fail "run_status.json does not say 0"
+  digest "$dir" "$WORK/run.digest"
+  same "$ref/ref.digest" "$WORK/run.digest"
+  same "$ref/ref.table.csv" "$dir/results/table.csv"
+  note "final states, metrics record and table.csv equal the uninterrupted run"
+}

@@ -9,12 +9,7 @@
 here=$(dirname "$0")
 . "$here/lib.sh"
 setup "$@"
-ref=${EXTRA[0]}
-cfg=$ref/interrupt.json
-[ -e "$ref/ref.digest" ] || fail "no reference in $ref (fixture bench_app.reference)"
-dir=$WORK/run
-echo "random schedule from seed $SEED (BENCH_APP_SEED=$SEED replays it)"
-RANDOM=$SEED
+interrupt_setup
 counts=(1 2 4 0)
 kinds=(TERM INT HALT)
 stopped=0
@@ -59,10 +54,5 @@ done
 [ "$stopped" -ge 2 ] || fail "only $stopped of 8 rounds were stopped mid-run (make the campaign longer)"
 rm -f "$dir/HALT"
 
-note "a clean resume as a singleton finishes the campaign"
-expect 0 run 0 "$cfg" --checkpoint-dir "$dir" --quiet
-digest "$dir" "$WORK/run.digest"
-same "$ref/ref.digest" "$WORK/run.digest"
-same "$ref/ref.table.csv" "$dir/results/table.csv"
-note "final states, metrics record and table.csv equal the uninterrupted run"
+finish_like_reference 0
 echo "stop_resume.sh: all passed"
