@@ -132,10 +132,19 @@ typedef struct dckpt_run_options {
   /** Where progress goes (rank 0), default stderr; NULL with progress 0. */
   void *progress_stream; /* FILE * */
   dckpt_scheduler scheduler;
+  /** Save periodic checkpoints on a background thread of each rank (its own
+   *  store handle; it never calls MPI) while the trial goes on with the next
+   *  iterations (default true). The record is copied first, at most one save
+   *  is in flight per rank, and the final save, a stop and the end of a pair
+   *  wait for it: the checkpoints taken, and the results, are those of
+   *  synchronous saves. The store's step_hook is then called on that thread.
+   *  false: every save on the calling thread. */
+  bool background_checkpoints;
 } dckpt_run_options;
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,
- *  progress_interval 30 s, deadline_margin 10 s, store defaults). */
+ *  progress_interval 30 s, deadline_margin 10 s, background_checkpoints,
+ *  store defaults). */
 DCKPT_API void dckpt_run_options_init(dckpt_run_options *opts);
 
 /** What a finished (or stopped) run reports; the same on every rank. */

@@ -44,3 +44,6 @@ dckpt_mpi_script(mpi_stop_dispenser_np2 stop.sh 2)
 set_property(TEST mpi_campaign_dispenser_np4 mpi_stop_dispenser_np2 APPEND PROPERTY
   ENVIRONMENT "CAMPAIGN_ARGS=--dispenser")
 dckpt_mpi_script(mpi_progress_backup_np2 progress.sh 2)
+# The background checkpoint writer against synchronous saves: same checkpoints,
+# same failure reports, kill -9 with a checkpoint after every iteration.
+dckpt_mpi_script(mpi_writer_np2 writer.sh 2)

@@ -25,15 +25,34 @@ typedef struct trial {
   int64_t saved_iter;   /* newest iteration on disk (-1: none) */
 } trial;
 
-static int fail_at(trial *t, int64_t k, const char *what, int rc) {
-  return run_fail(t->c, DCKPT_ECALLBACK,
-                  "rank %d: algorithm '%s' trial %lld failed at iteration %lld: %s returned %d",
-                  t->c->rank, t->alg->name, (long long)t->info.trial, (long long)k, what, rc);
+static int store_fail_msg(trial *t, int rc, const char *msg) {
+  return run_fail(t->c, rc, "rank %d: algorithm '%s' trial %lld: %s", t->c->rank,
+                  t->alg->name, (long long)t->info.trial, msg);
 }
 
 static int store_fail(trial *t, int rc) {
-  return run_fail(t->c, rc, "rank %d: algorithm '%s' trial %lld: %s", t->c->rank,
-                  t->alg->name, (long long)t->info.trial, dckpt_store_errmsg(t->c->store));
+  return store_fail_msg(t, rc, dckpt_store_errmsg(t->c->store));
+}
+
+/* Collects the outcome of a save handed to the writer (waiting for it when
+ * `wait`; nothing to do when none is in flight): learns its duration for the
+ * deadline margin and reports a failure exactly as the save would have
+ * synchronously. The previous checkpoint stays committed on disk. */
+static int collect_save(trial *t, bool wait) {
+  run_writer_result res;
+  if (!run_writer_collect(&t->c->writer, wait, &res, &t->c->log)) return DCKPT_OK;
+  run_stop_learn_checkpoint(&t->c->stop, res.seconds);
+  if (res.status != DCKPT_OK) return store_fail_msg(t, res.status, res.message);
+  t->saved_iter = res.iteration;
+  return DCKPT_OK;
+}
+
+static int fail_at(trial *t, int64_t k, const char *what, int rc) {
+  /* A save still in flight came first: when it failed, that is the failure. */
+  DCKPT_TRY(collect_save(t, true));
+  return run_fail(t->c, DCKPT_ECALLBACK,
+                  "rank %d: algorithm '%s' trial %lld failed at iteration %lld: %s returned %d",
+                  t->c->rank, t->alg->name, (long long)t->info.trial, (long long)k, what, rc);
 }
 
 /* Makes room for at least `rows` rows of metrics. */
@@ -46,7 +65,10 @@ static int reserve_metrics(trial *t, int64_t rows) {
   if (m) t->metrics = m;
   int64_t *mi = realloc(t->metrics_iter, (size_t)cap * sizeof *mi);
   if (mi) t->metrics_iter = mi;
-  if (!m || !mi) return run_fail(t->c, DCKPT_ENOMEM, "out of memory for metric history");
+  if (!m || !mi) {
+    DCKPT_TRY(collect_save(t, true));
+    return run_fail(t->c, DCKPT_ENOMEM, "out of memory for metric history");
+  }
   t->cap = cap;
   return DCKPT_OK;
 }
@@ -89,17 +111,67 @@ static int build_record(trial *t, int64_t k, dckpt_record **out) {
   return DCKPT_OK;
 }
 
-static int save_state(trial *t, int64_t k, bool final) {
+/* A copy of `r` that owns all its bytes: the algorithm's save and the runner
+ * borrow arrays (dckpt_record_put_ref) that the next iterations change. */
+static int copy_record(const dckpt_record *r, dckpt_record **out) {
+  *out = NULL;
+  dckpt_record *copy = dckpt_record_create();
+  if (!copy) return DCKPT_ENOMEM;
+  int rc = DCKPT_OK;
+  for (size_t i = 0; rc == DCKPT_OK && i < dckpt_record_count(r); i++) {
+    dckpt_array_info a;
+    rc = dckpt_record_at(r, i, &a);
+    if (rc == DCKPT_OK) rc = dckpt_record_put(copy, a.name, a.dtype, a.ndim, a.shape, a.data);
+  }
+  const char *header = dckpt_record_header(r);
+  if (rc == DCKPT_OK && strcmp(header, "{}") != 0) rc = dckpt_record_set_header(copy, header);
+  if (rc != DCKPT_OK) {
+    dckpt_record_free(copy);
+    return rc;
+  }
+  *out = copy;
+  return DCKPT_OK;
+}
+
+/* Saves the state after iteration k: periodic (`background`), final, or at a
+ * stop. Without the writer, on this thread. With it, every save of the trial
+ * goes through the writer's handle (one handle writes the trial's files): a
+ * periodic one as a private copy of the record while the loop goes on, the
+ * others waited for. At most one save is in flight: the previous one is
+ * collected first, so the checkpoints taken are the same either way. */
+static int save_state(trial *t, int64_t k, bool final, bool background) {
+  run_ctx *c = t->c;
+  DCKPT_TRY(collect_save(t, true));
   dckpt_record *r = NULL;
   DCKPT_TRY(build_record(t, k, &r));
-  double t0 = run_now();
-  int rc = final ? dckpt_store_mark_complete(t->c->store, t->info.alg, t->info.trial, k, r)
-                 : dckpt_store_save(t->c->store, t->info.alg, t->info.trial, k, r);
-  run_stop_learn_checkpoint(&t->c->stop, run_now() - t0);
+  if (!c->writer.running) {
+    double t0 = run_now();
+    int rc = final ? dckpt_store_mark_complete(c->store, t->info.alg, t->info.trial, k, r)
+                   : dckpt_store_save(c->store, t->info.alg, t->info.trial, k, r);
+    run_stop_learn_checkpoint(&c->stop, run_now() - t0);
+    dckpt_record_free(r);
+    if (rc != DCKPT_OK) return store_fail(t, rc);
+    t->saved_iter = k;
+    return DCKPT_OK;
+  }
+  run_writer_job job = {.alg = t->info.alg, .trial = t->info.trial, .iteration = k,
+                        .final = final, .rec = r, .owned = false};
+  if (background) {
+    dckpt_record *copy = NULL;
+    int rc = copy_record(r, &copy);
+    dckpt_record_free(r);
+    if (rc != DCKPT_OK)
+      return run_fail(c, rc, "cannot copy the checkpoint of '%s' trial %lld: %s",
+                      t->alg->name, (long long)t->info.trial, dckpt_strerror(rc));
+    job.rec = copy;
+    job.owned = true;
+    run_writer_submit(&c->writer, &job);
+    return DCKPT_OK;
+  }
+  run_writer_submit(&c->writer, &job);
+  int rc = collect_save(t, true);
   dckpt_record_free(r);
-  if (rc != DCKPT_OK) return store_fail(t, rc);
-  t->saved_iter = k;
-  return DCKPT_OK;
+  return rc;
 }
 
 /* A trial that was complete and now has more iterations recorded its old
@@ -150,9 +222,13 @@ static void report_work(run_ctx *c, int64_t alg, bool now) {
 static int iterate(trial *t, int64_t start) {
   run_ctx *c = t->c;
   for (int64_t k = start; k < t->info.iterations; k++) {
+    /* news of a background save: its duration, or its failure, early */
+    if (c->writer.busy) DCKPT_TRY(collect_save(t, false));
     if (run_should_stop(c, false)) {
-      /* keep what was computed since the last checkpoint */
-      if (k - 1 > t->saved_iter) DCKPT_TRY(save_state(t, k - 1, false));
+      /* keep what was computed since the last checkpoint (a save in flight
+       * is waited for first: it may be that checkpoint) */
+      DCKPT_TRY(collect_save(t, true));
+      if (k - 1 > t->saved_iter) DCKPT_TRY(save_state(t, k - 1, false, false));
       return DCKPT_EINTERRUPTED;
     }
     double t0 = run_now();
@@ -166,9 +242,9 @@ static int iterate(trial *t, int64_t start) {
     report_work(c, t->info.alg, false);
     bool due = false;
     dckpt_store_should_checkpoint(c->store, k, &due);
-    if (due && k < t->info.iterations - 1) DCKPT_TRY(save_state(t, k, false));
+    if (due && k < t->info.iterations - 1) DCKPT_TRY(save_state(t, k, false, true));
   }
-  return save_state(t, t->info.iterations - 1, true);
+  return save_state(t, t->info.iterations - 1, true, false);
 }
 
 int run_pair_execute(run_ctx *c, const run_pair *pair) {
@@ -193,6 +269,10 @@ int run_pair_execute(run_ctx *c, const run_pair *pair) {
   if (rc == DCKPT_OK) {
     c->pairs_run++;
     rc = iterate(&t, last + 1);
+    /* nothing stays in flight once the pair returns (iterate's exits have
+     * collected already; this is the guarantee) */
+    int wrc = collect_save(&t, true);
+    if (rc == DCKPT_OK) rc = wrc;
     if (rc == DCKPT_OK) c->pairs_completed++;
   }
   report_work(c, pair->alg, true);

@@ -18,6 +18,7 @@ void dckpt_run_options_init(dckpt_run_options *o) {
   o->handle_signals = true;
   o->progress = 1;
   o->progress_interval = 30.0;
+  o->background_checkpoints = true;
 }
 
 void run_log(const run_logger *lg, dckpt_log_level level, const char *fmt, ...) {
@@ -189,6 +190,16 @@ static int open_store(run_ctx *c) {
   return DCKPT_OK;
 }
 
+/* The background checkpoint writer, when periodic checkpoints are asked for
+ * and not turned off. Started once the directory holds the run. */
+static void start_writer(run_ctx *c) {
+  if (!c->o->background_checkpoints || c->o->store.checkpoint_step == DCKPT_STEP_NONE) return;
+  char err[1024];
+  int rc = run_writer_start(&c->writer, dckpt_store_dir(c->store),
+                            dckpt_store_get_options(c->store), &c->log, err, sizeof err);
+  if (rc != DCKPT_OK) run_fail(c, rc, "rank %d: checkpoint writer: %s", c->rank, err);
+}
+
 /* Rank 0 decides the plan; the others learn it and open the store too. */
 static int set_up(run_ctx *c) {
   int rc = check_arguments(c);
@@ -199,6 +210,7 @@ static int set_up(run_ctx *c) {
   if (c->status == DCKPT_OK && c->rank != 0) open_store(c);
   if (c->status == DCKPT_OK && dckpt_store_load_problem(c->store, &c->problem) != DCKPT_OK)
     run_fail(c, DCKPT_EIO, "rank %d: %s", c->rank, dckpt_store_errmsg(c->store));
+  if (c->status == DCKPT_OK) start_writer(c);
   if (agree(c) != DCKPT_OK) return c->status;
   if (run_sched_open(&c->sched, c->comm, c->o->scheduler, c->n_algs, c->plan.work_done,
                      c->plan.alg_done) !=
@@ -276,6 +288,7 @@ static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
 
 static void tear_down(run_ctx *c, bool sched_open) {
   if (sched_open) run_sched_close(&c->sched);
+  run_writer_stop(&c->writer, &c->log);
   dckpt_record_free(c->problem);
   dckpt_store_close(c->store);
   run_plan_free(&c->plan);

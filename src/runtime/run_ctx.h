@@ -18,6 +18,7 @@ typedef struct run_ctx {
   run_sched sched;
   run_stop stop;
   run_progress progress;
+  run_writer writer;    /* periodic checkpoints in the background (when running) */
   bool stopping;        /* a stop request is being honoured */
   int status;           /* first local failure (DCKPT_OK if none) */
   char message[1024];   /* its message */

@@ -3,6 +3,7 @@
 #define DCKPT_RUNTIME_INTERNAL_H
 
 #include <mpi.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "dckpt_run.h"
@@ -121,5 +122,64 @@ void run_progress_start(run_progress *p, const dckpt_run_options *o, const run_p
                         const dckpt_algorithm *algs, size_t n_algs);
 /** Rank 0: prints a report when one is due (or when `final`). */
 void run_progress_tick(run_progress *p, run_sched *s, bool final);
+
+/* ---- writer.c: periodic checkpoints saved by a background thread ---- */
+/** One save for the writer. */
+typedef struct run_writer_job {
+  int64_t alg, trial, iteration;
+  bool final;               /* dckpt_store_mark_complete instead of dckpt_store_save */
+  const dckpt_record *rec;  /* what to save: owned by the writer when `owned` */
+  bool owned;               /* the writer frees rec after the save */
+} run_writer_job;
+
+/** The outcome of a job. */
+typedef struct run_writer_result {
+  int64_t iteration;
+  bool final;
+  int status;               /* of the store call */
+  double seconds;           /* its duration */
+  char message[1024];       /* the store's message when status != DCKPT_OK */
+} run_writer_result;
+
+#define RUN_WRITER_LOGS 8
+
+/* A per-rank thread with its own store handle (DCKPT_OPEN_NO_LOCK: the run's
+ * lock is rank 0's), so that the durable commit protocol of a periodic
+ * checkpoint overlaps the next iterations. At most one job at a time. The
+ * store handle is used by the thread only, between start and stop; messages
+ * the store logs on it are kept and passed on by the calling thread. */
+typedef struct run_writer {
+  bool running;          /* the thread exists (set and read by the caller only) */
+  bool busy;             /* a job was submitted and not yet collected (caller only) */
+  dckpt_store *store;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  /* under mu: */
+  bool has_job, done, quit;
+  run_writer_job job;
+  run_writer_result result;
+  struct {
+    dckpt_log_level level;
+    char text[512];
+  } logs[RUN_WRITER_LOGS];
+  int n_logs, lost_logs;
+} run_writer;
+
+/** Opens the writer's store handle on `dir` with `so` (flags are set here:
+ *  write, no lock) and starts its thread. On failure fills err and returns the
+ *  status; the writer is then not running. */
+int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *so,
+                     const run_logger *lg, char *err, size_t errlen);
+/** Hands a job over; the writer must not be busy. */
+void run_writer_submit(run_writer *w, const run_writer_job *job);
+/** When a job was submitted: waits for it (`wait`) or looks whether it is
+ *  done, and if so fills `out`, passes on the store's messages and returns
+ *  true (the writer is then idle). False when there is nothing to collect. */
+bool run_writer_collect(run_writer *w, bool wait, run_writer_result *out,
+                        const run_logger *lg);
+/** Waits for a job in flight (its result is dropped), stops the thread and
+ *  closes the handle. Does nothing when the writer is not running. */
+void run_writer_stop(run_writer *w, const run_logger *lg);
 
 #endif

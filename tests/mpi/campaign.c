@@ -7,7 +7,11 @@
  * Options: --trials N, --iters A,B,C, --step S, --keep K, --seed S,
  * --add-trials N, --add-iterations N, --mode auto|new|resume, --period P,
  * --fail-at ALG:TRIAL:ITER, --sleep-us N, --deadline-in SEC, --deadline ARG,
- * --margin SEC, --dump FILE, --no-fsync, --progress, --quiet.
+ * --margin SEC, --dump FILE, --no-fsync, --progress, --quiet, --dispenser,
+ * --backup, --sync-checkpoints (background_checkpoints off), --verify (only
+ * checks DIR with dckpt_store_verify: exit 0 when it finds no problem),
+ * --block-at ALG:TRIAL:ITER (at that step: wait 0.3 s, then put a directory
+ * where the checkpoint of iteration ITER+2 must go, so that its save fails).
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
@@ -17,6 +21,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +39,8 @@ typedef struct alg_conf {
   int kind; /* 0 walk, 1 mix, 2 heavy */
   int64_t fail_trial, fail_iter;
   long sleep_us;
+  int64_t block_trial, block_iter;
+  const char *dir;
 } alg_conf;
 
 static int create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
@@ -50,6 +57,13 @@ static int step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng 
   st *s = state;
   if (conf->fail_trial == info->trial && conf->fail_iter == k) return 42;
   if (conf->sleep_us) usleep((useconds_t)conf->sleep_us);
+  if (conf->block_trial == info->trial && conf->block_iter == k) {
+    usleep(300000); /* the save before is committed by now */
+    char path[4400];
+    snprintf(path, sizeof path, "%s/algorithm_%lld/trial_%lld/checkpoint_%07lld.dckpt",
+             conf->dir, (long long)info->alg, (long long)info->trial, (long long)k + 2);
+    if (mkdir(path, 0777) != 0) return 43;
+  }
   int rounds = conf->kind == 2 ? 4 : 1;
   for (int r = 0; r < rounds; r++)
     for (int i = 0; i < DIM; i++) {
@@ -138,6 +152,26 @@ static int dump(const char *dir, const char *file) {
   return f ? 0 : 1;
 }
 
+static void on_bad(void *ctx, const char *path, int status, const char *reason) {
+  (void)ctx;
+  fprintf(stderr, "verify: %s: %s: %s\n", path, dckpt_err_name(status), reason);
+}
+
+/* Checks every record and marker of DIR; 0 when all is well. */
+static int verify(const char *dir) {
+  dckpt_store_options o;
+  dckpt_store_options_init(&o);
+  o.flags = DCKPT_OPEN_READ;
+  dckpt_store *s = NULL;
+  size_t n_bad = 0;
+  int rc = dckpt_store_open(dir, &o, &s);
+  if (rc == DCKPT_OK) rc = dckpt_store_verify(s, on_bad, NULL, &n_bad);
+  if (rc != DCKPT_OK) fprintf(stderr, "verify: %s\n", dckpt_store_errmsg(s));
+  else printf("verify: %zu problem(s)\n", n_bad);
+  dckpt_store_close(s);
+  return rc == DCKPT_OK && n_bad == 0 ? 0 : 1;
+}
+
 static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
   (void)ctx;
   fprintf(stderr, "[%s] %s\n", dckpt_log_level_name(level), msg);
@@ -149,8 +183,9 @@ typedef struct args {
   const char *dump_file;
   const char *deadline_arg;
   int64_t fail_alg, fail_trial, fail_iter;
+  int64_t block_alg, block_trial, block_iter;
   long sleep_us;
-  bool quiet;
+  bool quiet, verify_only;
 } args;
 
 static int parse(int argc, char **argv, args *a) {
@@ -163,6 +198,7 @@ static int parse(int argc, char **argv, args *a) {
   a->o.progress = 0;
   a->iters[0] = 40, a->iters[1] = 30, a->iters[2] = 20;
   a->fail_alg = -1;
+  a->block_alg = -1;
   for (int i = 2; i < argc; i++) {
     const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(k, "--no-fsync")) a->o.store.durability = DCKPT_DURABILITY_NONE;
@@ -170,6 +206,8 @@ static int parse(int argc, char **argv, args *a) {
     else if (!strcmp(k, "--quiet")) a->quiet = true;
     else if (!strcmp(k, "--dispenser")) a->o.scheduler = DCKPT_SCHED_DISPENSER;
     else if (!strcmp(k, "--backup")) a->o.backup_before_resume = true;
+    else if (!strcmp(k, "--sync-checkpoints")) a->o.background_checkpoints = false;
+    else if (!strcmp(k, "--verify")) a->verify_only = true;
     else if (!v) return 2;
     else if (!strcmp(k, "--trials")) a->o.n_trials = atoll(v), i++;
     else if (!strcmp(k, "--step")) a->o.store.checkpoint_step = atoll(v), i++;
@@ -188,6 +226,10 @@ static int parse(int argc, char **argv, args *a) {
       i++;
     } else if (!strcmp(k, "--fail-at")) {
       if (sscanf(v, "%ld:%ld:%ld", &a->fail_alg, &a->fail_trial, &a->fail_iter) != 3) return 2;
+      i++;
+    } else if (!strcmp(k, "--block-at")) {
+      if (sscanf(v, "%ld:%ld:%ld", &a->block_alg, &a->block_trial, &a->block_iter) != 3)
+        return 2;
       i++;
     } else if (!strcmp(k, "--mode")) {
       a->o.mode = !strcmp(v, "new") ? DCKPT_RUN_NEW
@@ -219,6 +261,11 @@ int main(int argc, char **argv) {
   }
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (a.verify_only) {
+    int vrc = rank == 0 ? verify(a.o.dir) : 0;
+    MPI_Finalize();
+    return vrc;
+  }
   if (a.deadline_arg) {
     char err[512];
     if (app_parse_deadline_bcast(MPI_COMM_WORLD, a.deadline_arg, &a.o.deadline, err,
@@ -235,7 +282,8 @@ int main(int argc, char **argv) {
   dckpt_algorithm algs[3];
   memset(algs, 0, sizeof algs);
   for (int i = 0; i < 3; i++) {
-    conf[i] = (alg_conf){i, a.fail_alg == i ? a.fail_trial : -1, a.fail_iter, a.sleep_us};
+    conf[i] = (alg_conf){i, a.fail_alg == i ? a.fail_trial : -1, a.fail_iter, a.sleep_us,
+                         a.block_alg == i ? a.block_trial : -1, a.block_iter, a.o.dir};
     algs[i] = (dckpt_algorithm){.name = names[i], .iterations = a.iters[i],
                                 .hyperparameters = i == 1 ? "{\"damping\":0.9}" : NULL,
                                 .cost_hint = i == 2 ? 4.0 : 1.0, .user = &conf[i],

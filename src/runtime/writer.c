@@ -1,0 +1,166 @@
+/* The checkpoint writer: a per-rank thread that saves checkpoints through its
+ * own store handle, so that a periodic checkpoint's commit protocol (encode,
+ * fdatasync, renames, directory fsyncs) runs while the loop goes on with the
+ * next iterations. The caller hands over one job at a time and collects its
+ * result before the next one (pair.c decides when to wait). The thread blocks
+ * the asynchronous signals (they go to the loop's thread, which checks them)
+ * and never calls MPI. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/runtime_internal.h"
+
+/* The writer handle's logging callback: runs on the writer thread (or on the
+ * caller's during open/close); keeps the message for the caller to pass on,
+ * so that the application's callback is only ever called from its own thread. */
+static void keep_log(void *ctx, dckpt_log_level level, const char *msg) {
+  run_writer *w = ctx;
+  pthread_mutex_lock(&w->mu);
+  if (w->n_logs < RUN_WRITER_LOGS) {
+    w->logs[w->n_logs].level = level;
+    snprintf(w->logs[w->n_logs].text, sizeof w->logs[w->n_logs].text, "%s", msg);
+    w->n_logs++;
+  } else {
+    w->lost_logs++;
+  }
+  pthread_mutex_unlock(&w->mu);
+}
+
+/* Passes the kept messages on (caller's thread, mu not held). */
+static void pass_logs(run_writer *w, const run_logger *lg) {
+  struct {
+    dckpt_log_level level;
+    char text[512];
+  } logs[RUN_WRITER_LOGS];
+  pthread_mutex_lock(&w->mu);
+  int n = w->n_logs, lost = w->lost_logs;
+  memcpy(logs, w->logs, (size_t)n * sizeof logs[0]);
+  w->n_logs = w->lost_logs = 0;
+  pthread_mutex_unlock(&w->mu);
+  for (int i = 0; i < n; i++) run_log(lg, logs[i].level, "%s", logs[i].text);
+  if (lost) run_log(lg, DCKPT_LOG_DEBUG, "(%d more message(s) of the checkpoint writer)", lost);
+}
+
+static void *writer_main(void *arg) {
+  run_writer *w = arg;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!w->has_job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
+    if (!w->has_job) break;
+    run_writer_job job = w->job;
+    pthread_mutex_unlock(&w->mu);
+
+    double t0 = run_now();
+    int rc = job.final
+                 ? dckpt_store_mark_complete(w->store, job.alg, job.trial, job.iteration, job.rec)
+                 : dckpt_store_save(w->store, job.alg, job.trial, job.iteration, job.rec);
+    double seconds = run_now() - t0;
+    if (job.owned) dckpt_record_free((dckpt_record *)job.rec);
+
+    pthread_mutex_lock(&w->mu);
+    w->result.iteration = job.iteration;
+    w->result.final = job.final;
+    w->result.status = rc;
+    w->result.seconds = seconds;
+    snprintf(w->result.message, sizeof w->result.message, "%s",
+             rc == DCKPT_OK ? "" : dckpt_store_errmsg(w->store));
+    w->has_job = false;
+    w->done = true;
+    pthread_cond_broadcast(&w->cv);
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *so,
+                     const run_logger *lg, char *err, size_t errlen) {
+  memset(w, 0, sizeof *w);
+  if (pthread_mutex_init(&w->mu, NULL) != 0) {
+    snprintf(err, errlen, "cannot create the checkpoint writer's mutex");
+    return DCKPT_ENOMEM;
+  }
+  if (pthread_cond_init(&w->cv, NULL) != 0) {
+    pthread_mutex_destroy(&w->mu);
+    snprintf(err, errlen, "cannot create the checkpoint writer's condition variable");
+    return DCKPT_ENOMEM;
+  }
+  dckpt_store_options wo = *so;
+  wo.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_NO_LOCK;
+  wo.log = keep_log;
+  wo.log_ctx = w;
+  int rc = dckpt_store_open(dir, &wo, &w->store);
+  pass_logs(w, lg);
+  if (rc != DCKPT_OK) {
+    snprintf(err, errlen, "%s", w->store ? dckpt_store_errmsg(w->store) : "out of memory");
+  } else {
+    /* The thread starts with the asynchronous signals blocked (stop requests
+     * are the loop thread's business); so do the store's own helper threads,
+     * which it creates. Faults stay deliverable. */
+    sigset_t all, old;
+    sigfillset(&all);
+    static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) sigdelset(&all, faults[i]);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int prc = pthread_create(&w->thread, NULL, writer_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (prc != 0) {
+      snprintf(err, errlen, "cannot start the checkpoint writer thread: %s", strerror(prc));
+      rc = DCKPT_ENOMEM;
+    }
+  }
+  if (rc != DCKPT_OK) {
+    dckpt_store_close(w->store);
+    w->store = NULL;
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    return rc;
+  }
+  w->running = true;
+  return DCKPT_OK;
+}
+
+void run_writer_submit(run_writer *w, const run_writer_job *job) {
+  pthread_mutex_lock(&w->mu);
+  w->job = *job;
+  w->has_job = true;
+  w->done = false;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  w->busy = true;
+}
+
+bool run_writer_collect(run_writer *w, bool wait, run_writer_result *out,
+                        const run_logger *lg) {
+  if (!w->busy) return false;
+  pthread_mutex_lock(&w->mu);
+  while (wait && !w->done) pthread_cond_wait(&w->cv, &w->mu);
+  bool done = w->done;
+  if (done) {
+    *out = w->result;
+    w->done = false;
+  }
+  pthread_mutex_unlock(&w->mu);
+  if (!done) return false;
+  w->busy = false;
+  pass_logs(w, lg);
+  return true;
+}
+
+void run_writer_stop(run_writer *w, const run_logger *lg) {
+  if (!w->running) return;
+  run_writer_result ignored;
+  run_writer_collect(w, true, &ignored, lg);
+  pthread_mutex_lock(&w->mu);
+  w->quit = true;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->thread, NULL);
+  dckpt_store_close(w->store); /* may log (on this thread) */
+  w->store = NULL;
+  pass_logs(w, lg);
+  pthread_cond_destroy(&w->cv);
+  pthread_mutex_destroy(&w->mu);
+  w->running = false;
+}
