@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "runtime/runtime_internal.h"
 
@@ -45,6 +47,11 @@ static void pass_logs(run_writer *w, const run_logger *lg) {
 
 static void *writer_main(void *arg) {
   run_writer *w = arg;
+  /* The lowest priority (nice 19, this thread and the encoding helper it
+   * starts): a save must not take the core from the loop, whose thread it
+   * would otherwise preempt on wake-up. It still gets its share of a busy
+   * core, and all of an idle one. Failure (never for lowering) is harmless. */
+  (void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
   pthread_mutex_lock(&w->mu);
   for (;;) {
     while (!w->has_job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
