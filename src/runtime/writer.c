@@ -9,8 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
+#include <sched.h>
 
 #include "runtime/runtime_internal.h"
 
@@ -47,11 +46,12 @@ static void pass_logs(run_writer *w, const run_logger *lg) {
 
 static void *writer_main(void *arg) {
   run_writer *w = arg;
-  /* The lowest priority (nice 19, this thread and the encoding helper it
-   * starts): a save must not take the core from the loop, whose thread it
-   * would otherwise preempt on wake-up. It still gets its share of a busy
-   * core, and all of an idle one. Failure (never for lowering) is harmless. */
-  (void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+  /* SCHED_BATCH (this thread and the encoding helper it starts): a woken
+   * save does not preempt the loop's thread, but keeps its fair share (a lower
+   * priority made the loop wait on locks the preempted writer held).
+   * Failure is harmless. */
+  struct sched_param sp = {0};
+  (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
   pthread_mutex_lock(&w->mu);
   for (;;) {
     while (!w->has_job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
