@@ -125,6 +125,16 @@ int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *
     return rc;
   }
   w->running = true;
+  /* Bound to a single CPU (Open MPI binds each rank to one core when it
+   * starts at most 2), the writer can only take turns with the loop: the
+   * save's CPU work, the kernel's included, then slows the iterations about
+   * as much as a synchronous save would (docs/performance.md, Runtime (a)). */
+  cpu_set_t cpus;
+  if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) == 1)
+    run_log(lg, DCKPT_LOG_INFO,
+            "this rank may run on one CPU only, so its background checkpoints take turns "
+            "with the iterations instead of overlapping them; give each rank a second CPU "
+            "(mpirun --map-by slot:PE=2 or --bind-to none, srun --cpus-per-task=2)");
   return DCKPT_OK;
 }
 
