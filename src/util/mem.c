@@ -1,6 +1,7 @@
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include "util/mem.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -16,4 +17,15 @@ void *dckpt_big_alloc(size_t n) {
   (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only: failure is harmless */
 #endif
   return p;
+}
+
+void dckpt_big_prefault(void *p, size_t n) {
+#ifdef MADV_POPULATE_WRITE
+  uintptr_t start = (uintptr_t)p & ~(uintptr_t)4095;
+  uintptr_t end = (uintptr_t)p + n;
+  if (n > 0) (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)n;
+#endif
 }
