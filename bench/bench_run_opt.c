@@ -21,10 +21,9 @@
  * its copy and the hand-off to the writer, plus any wait for the previous
  * save) and the final save (mark_complete).
  */
-#define _XOPEN_SOURCE 700 /* nftw() */
+#define _XOPEN_SOURCE 700
 
 #include <cjson/cJSON.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <mpi.h>
 #include <stdbool.h>
@@ -36,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "dckpt_run.h"
 #include "opt/algorithms.h"
 #include "opt/network.h"
@@ -43,12 +43,6 @@
 
 #define MAX_CONFIGS 8
 #define MAX_REPS 200
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ------------------------------------------------------------------------- */
 /* Timing wrapper around an algorithm's callbacks                            */
@@ -108,7 +102,7 @@ static void phase_end_save(phases *ph, double t, bool keep) {
 
 static void on_store_step(void *ctx, const char *step) {
   probe *p = ctx;
-  if (p->where == AFTER_SAVE) phase_switch(&p->ph, step, now_s());
+  if (p->where == AFTER_SAVE) phase_switch(&p->ph, step, bench_now());
 }
 
 static dckpt_trial_info inner_info(const dckpt_trial_info *info, probe **p) {
@@ -146,13 +140,13 @@ static int w_load(const dckpt_trial_info *info, const dckpt_record *rec, void **
 static int w_step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng *rng) {
   probe *p;
   dckpt_trial_info in = inner_info(info, &p);
-  double t0 = now_s();
+  double t0 = bench_now();
   if (p->where == AFTER_SAVE) {
     push_ckpt(p, t0 - p->save_start);
     phase_end_save(&p->ph, t0, true);
   } else if (p->where == AFTER_ITERATION) p->book_s += t0 - p->last_end;
   int rc = p->inner.step(&in, state, k, rng);
-  double t1 = now_s();
+  double t1 = bench_now();
   p->step_s += t1 - t0;
   p->steps++;
   p->last_end = t1;
@@ -163,10 +157,10 @@ static int w_step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rn
 static int w_metrics(const dckpt_trial_info *info, const void *state, int64_t k, double *out) {
   probe *p;
   dckpt_trial_info in = inner_info(info, &p);
-  double t0 = now_s();
+  double t0 = bench_now();
   p->book_s += t0 - p->last_end;
   int rc = p->inner.metrics(&in, state, k, out);
-  double t1 = now_s();
+  double t1 = bench_now();
   p->metrics_s += t1 - t0;
   p->last_end = t1;
   return rc;
@@ -175,7 +169,7 @@ static int w_metrics(const dckpt_trial_info *info, const void *state, int64_t k,
 static int w_save(const dckpt_trial_info *info, const void *state, dckpt_record *rec) {
   probe *p;
   dckpt_trial_info in = inner_info(info, &p);
-  double t0 = now_s();
+  double t0 = bench_now();
   if (p->where == AFTER_ITERATION) p->book_s += t0 - p->last_end;
   p->save_start = t0;
   p->where = AFTER_SAVE;
@@ -187,7 +181,7 @@ static void w_destroy(const dckpt_trial_info *info, void *state) {
   probe *p;
   dckpt_trial_info in = inner_info(info, &p);
   if (p->where == AFTER_SAVE) {
-    double t = now_s();
+    double t = bench_now();
     p->final_s += t - p->save_start;
     p->finals++;
     phase_end_save(&p->ph, t, false);
@@ -340,18 +334,6 @@ static int parse(int argc, char **argv, options *o) {
 /* The campaign                                                              */
 /* ------------------------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void remove_tree(const char *dir) {
-  struct stat sb;
-  if (stat(dir, &sb) == 0) nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS);
-}
-
 static int build_problem(const options *o, dckpt_record **out, size_t *state_bytes) {
   char err[512];
   opt_network_spec ns;
@@ -395,17 +377,6 @@ typedef struct run_result {
   int64_t ph_count;        /* rank 0's periodic checkpoints */
 } run_result;
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n) {
-  if (n == 0) return 0;
-  qsort(v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static void log_stderr(void *ctx, dckpt_log_level level, const char *msg) {
   (void)ctx;
   fprintf(stderr, "[%s] %s\n", dckpt_log_level_name(level), msg);
@@ -438,7 +409,7 @@ static int run_once(MPI_Comm comm, const options *o, const config *c, probe *p,
   MPI_Comm_rank(comm, &rank);
   char run_dir[4200];
   snprintf(run_dir, sizeof run_dir, "%s/run", o->dir);
-  if (rank == 0) remove_tree(run_dir);
+  if (rank == 0) bench_remove_tree(run_dir, NULL);
   dckpt_run_options ro;
   dckpt_run_options_init(&ro);
   ro.dir = run_dir;
@@ -465,9 +436,9 @@ static int run_once(MPI_Comm comm, const options *o, const config *c, probe *p,
   probe_wrap(p, &alg);
   dckpt_run_report rep;
   MPI_Barrier(comm);
-  double t0 = now_s();
+  double t0 = bench_now();
   int rc = dckpt_run(comm, &ro, &alg, 1, problem, &rep);
-  double mine = now_s() - t0;
+  double mine = bench_now() - t0;
   MPI_Allreduce(&mine, &r->wall, 1, MPI_DOUBLE, MPI_MAX, comm);
   if (rc != DCKPT_OK) {
     if (rank == 0)
@@ -492,12 +463,12 @@ static int run_once(MPI_Comm comm, const options *o, const config *c, probe *p,
   /* Checkpoint durations of rank 0 (the first, the median, the last). */
   r->ckpt_first = p->n_ckpt ? p->ckpt[0] : 0;
   r->ckpt_last = p->n_ckpt ? p->ckpt[p->n_ckpt - 1] : 0;
-  r->ckpt_median = median(p->ckpt, (size_t)p->n_ckpt);
+  r->ckpt_median = bench_median(p->ckpt, (size_t)p->n_ckpt);
   r->ckpt_bytes_last = rank == 0 ? newest_checkpoint_bytes(run_dir) : -1;
   r->ph = p->ph;
   r->ph_count = p->n_ckpt;
   MPI_Barrier(comm);
-  if (rank == 0) remove_tree(run_dir);
+  if (rank == 0) bench_remove_tree(run_dir, NULL);
   return DCKPT_OK;
 }
 
@@ -579,13 +550,13 @@ int main(int argc, char **argv) {
         per_it[r] = (x->step_s + x->metrics_s + x->book_s) / (double)x->steps;
         ck[r] = x->n_ckpt ? x->ckpt_total / (double)x->n_ckpt : 0;
       }
-      double w = median(wall, (size_t)o.reps);
+      double w = bench_median(wall, (size_t)o.reps);
       if (ci == 0) base = w;
       printf("%s{\"config\":\"%s\",\"wall_median_s\":%.6f,\"wall_min_s\":%.6f,"
              "\"wall_max_s\":%.6f,\"per_iteration_s\":%.9f,\"checkpoint_mean_s\":%.7f,"
              "\"overhead\":%.5f}",
              ci ? "," : "", o.configs[ci].name, w, wall[0], wall[o.reps - 1],
-             median(per_it, (size_t)o.reps), median(ck, (size_t)o.reps), w / base - 1.0);
+             bench_median(per_it, (size_t)o.reps), bench_median(ck, (size_t)o.reps), w / base - 1.0);
     }
     printf("]}}\n");
   }

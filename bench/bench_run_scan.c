@@ -26,10 +26,9 @@
  * summary of medians); bench/bench_run.py makes the tables. Run with --help.
  * A freshly made directory is sync()ed (untimed) before the timings.
  */
-#define _XOPEN_SOURCE 700 /* nftw() */
+#define _XOPEN_SOURCE 700
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <mpi.h>
 #include <spawn.h>
@@ -43,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "dckpt_run.h"
 
 extern char **environ;
@@ -50,28 +50,6 @@ extern char **environ;
 #define MAX_REPS 100
 #define ITERATIONS 10
 #define SEED 3
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(const double *v, size_t n) {
-  if (n == 0) return 0;
-  double *c = malloc(n * sizeof *c);
-  if (!c) return 0;
-  memcpy(c, v, n * sizeof *c);
-  qsort(c, n, sizeof *c, cmp_double);
-  double m = n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
-  free(c);
-  return m;
-}
 
 /* ------------------------------------------------------------------------- */
 /* Options                                                                   */
@@ -184,7 +162,7 @@ typedef struct tiny {
 static double first_callback; /* monotonic time of this rank's first create/load */
 
 static void note_callback(void) {
-  if (first_callback == 0) first_callback = now_s();
+  if (first_callback == 0) first_callback = bench_now();
 }
 
 static int t_create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
@@ -287,19 +265,11 @@ static int store_open(const char *dir, unsigned flags, dckpt_store **s) {
   return rc;
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
 /* Makes the run directory: metadata as dckpt_run writes it, every pair
  * complete. Returns the seconds it took, or -1. */
 static double create_run(const options *o, const campaign *c) {
-  struct stat sb;
-  if (stat(o->dir, &sb) == 0) nftw(o->dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS);
-  double t0 = now_s();
+  bench_remove_tree(o->dir, NULL);
+  double t0 = bench_now();
   dckpt_store *s = NULL;
   if (store_open(o->dir, DCKPT_OPEN_WRITE, &s) != DCKPT_OK) {
     dckpt_store_close(s);
@@ -341,7 +311,7 @@ static double create_run(const options *o, const campaign *c) {
   dckpt_record_free(initial);
   free(m.algorithms);
   free(bm);
-  return rc == DCKPT_OK ? now_s() - t0 : -1;
+  return rc == DCKPT_OK ? bench_now() - t0 : -1;
 }
 
 /* The k-th knocked-out pair: spread over the plan, deterministic. */
@@ -356,8 +326,7 @@ static void remove_trial_files(const char *dir, int64_t alg, int64_t trial) {
   char path[4400];
   snprintf(path, sizeof path, "%s/algorithm_%lld/trial_%lld", dir, (long long)alg,
            (long long)trial);
-  struct stat sb;
-  if (stat(path, &sb) == 0) nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  bench_remove_tree(path, NULL);
 }
 
 /* Makes the chosen pairs incomplete again (rank 0, store closed by others). */
@@ -392,13 +361,13 @@ static double time_process(char *const argv[], const char *out) {
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   pid_t pid;
-  double t0 = now_s();
+  double t0 = bench_now();
   int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return -1;
   int status = 0;
   if (waitpid(pid, &status, 0) != pid) return -1;
-  double dt = now_s() - t0;
+  double dt = bench_now() - t0;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? dt : -1;
 }
 
@@ -419,12 +388,12 @@ typedef struct plan_times {
 
 /* The rank-0 plan scan through the public API. */
 static int plan_scan(const options *o, plan_times *pt) {
-  double t0 = now_s();
+  double t0 = bench_now();
   dckpt_store *s = NULL;
   int rc = store_open(o->dir, DCKPT_OPEN_READ, &s);
   dckpt_metadata *m = NULL;
   if (rc == DCKPT_OK) rc = dckpt_store_load_metadata(s, &m);
-  double t1 = now_s();
+  double t1 = bench_now();
   pt->complete = 0;
   for (size_t a = 0; rc == DCKPT_OK && a < m->n_algorithms; a++)
     for (int64_t t = 0; rc == DCKPT_OK && t < m->n_trials; t++) {
@@ -432,13 +401,13 @@ static int plan_scan(const options *o, plan_times *pt) {
       rc = dckpt_store_trial_status(s, (int64_t)a, t, &st);
       if (rc == DCKPT_OK && st.state == DCKPT_TRIAL_COMPLETE) pt->complete++;
     }
-  double t2 = now_s();
+  double t2 = bench_now();
   for (size_t a = 0; rc == DCKPT_OK && a < m->n_algorithms; a++)
     for (int64_t t = 0; rc == DCKPT_OK && t < m->n_trials; t++) {
       bool done = false;
       rc = dckpt_store_is_complete(s, (int64_t)a, t, &done);
     }
-  double t3 = now_s();
+  double t3 = bench_now();
   if (rc != DCKPT_OK && s) fprintf(stderr, "bench_run_scan: plan: %s\n", dckpt_store_errmsg(s));
   dckpt_metadata_free(m);
   dckpt_store_close(s);
@@ -471,9 +440,9 @@ static int time_run(MPI_Comm comm, const options *o, const campaign *c, double *
   dckpt_run_report rep;
   first_callback = 0;
   MPI_Barrier(comm);
-  double t0 = now_s();
+  double t0 = bench_now();
   int rc = dckpt_run(comm, &ro, c->algs, c->n, c->problem, &rep);
-  double dt = now_s() - t0;
+  double dt = bench_now() - t0;
   double f = first_callback > 0 ? first_callback - t0 : 1e30;
   MPI_Allreduce(&dt, whole, 1, MPI_DOUBLE, MPI_MAX, comm);
   MPI_Allreduce(&f, first, 1, MPI_DOUBLE, MPI_MIN, comm);
@@ -609,9 +578,9 @@ int main(int argc, char **argv) {
            "\"plan_stat_loop_s\":%.6f,\"run_first_pair_s\":%.6f,\"run_mostly_s\":%.6f,"
            "\"run_complete_s\":%.6f}}\n",
            ranks, (long long)(o.algs * o.trials), (long long)o.in_progress,
-           (long long)o.not_started, created, median(v[0], n), median(v[1], n),
-           median(v[2], n), median(v[3], n), median(v[4], n), median(v[5], n),
-           median(v[6], n), median(v[7], n), median(v[8], n));
+           (long long)o.not_started, created, bench_median(v[0], n), bench_median(v[1], n),
+           bench_median(v[2], n), bench_median(v[3], n), bench_median(v[4], n), bench_median(v[5], n),
+           bench_median(v[6], n), bench_median(v[7], n), bench_median(v[8], n));
   }
   campaign_free(&c);
   MPI_Finalize();

@@ -27,9 +27,8 @@
  * A program, not a test: JSON objects on stdout, one per run, then a summary;
  * bench/bench_run.py makes the tables of docs/performance.md. Run with --help.
  */
-#define _XOPEN_SOURCE 700 /* nftw() */
+#define _XOPEN_SOURCE 700
 
-#include <ftw.h>
 #include <getopt.h>
 #include <math.h>
 #include <mpi.h>
@@ -42,29 +41,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "dckpt_run.h"
 
 #define MAX_ALGS 8
 #define MAX_REPS 200
 #define STATE_WORDS 4
 #define MAX_OPT_PAIRS 26
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n) {
-  if (n == 0) return 0;
-  qsort(v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* ------------------------------------------------------------------------- */
 /* The burn                                                                  */
@@ -90,9 +73,9 @@ static double calibrate(void) {
   double x[STATE_WORDS] = {1, 2, 3, 4}, best = 0;
   int64_t loops = 1 << 20;
   for (int t = 0; t < 7; t++) {
-    double t0 = now_s();
+    double t0 = bench_now();
     burn(x, loops);
-    double dt = now_s() - t0;
+    double dt = bench_now() - t0;
     double rate = (double)loops / (dt * 1e6);
     if (rate > best) best = rate;
   }
@@ -132,7 +115,7 @@ static int log_start(pair_log *log, int64_t alg, int64_t trial, size_t *slot) {
     log->cap = cap;
   }
   *slot = log->n++;
-  log->ev[*slot] = (pair_event){(double)alg, (double)trial, now_s(), 0};
+  log->ev[*slot] = (pair_event){(double)alg, (double)trial, bench_now(), 0};
   return 0;
 }
 
@@ -180,7 +163,7 @@ static int b_save(const dckpt_trial_info *info, const void *state, dckpt_record 
 static void b_destroy(const dckpt_trial_info *info, void *state) {
   burn_conf *c = info->user;
   burn_state *s = state;
-  c->log->ev[s->slot].end = now_s();
+  c->log->ev[s->slot].end = bench_now();
   free(s);
 }
 
@@ -320,18 +303,6 @@ static int parse(int argc, char **argv, options *o) {
 /* One campaign                                                              */
 /* ------------------------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void remove_tree(const char *dir) {
-  struct stat sb;
-  if (stat(dir, &sb) == 0) nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS);
-}
-
 static void log_stderr(void *ctx, dckpt_log_level level, const char *msg) {
   (void)ctx;
   fprintf(stderr, "[%s] %s\n", dckpt_log_level_name(level), msg);
@@ -354,7 +325,7 @@ static double lpt(const double *t, size_t n, int p) {
   double span = 0;
   if (s && load) {
     memcpy(s, t, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
+    qsort(s, n, sizeof *s, bench_cmp_double);
     for (size_t i = n; i-- > 0;) {
       int best = 0;
       for (int m = 1; m < p; m++)
@@ -393,7 +364,7 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
   MPI_Comm_size(comm, &size);
   char run_dir[4200];
   snprintf(run_dir, sizeof run_dir, "%s/run", o->dir);
-  if (rank == 0) remove_tree(run_dir);
+  if (rank == 0) bench_remove_tree(run_dir, NULL);
   pair_log log = {0};
   burn_conf conf[MAX_ALGS];
   char names[MAX_ALGS][32];
@@ -424,9 +395,9 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
   if (problem) dckpt_record_put_f64(problem, "unit", &one, 1);
   dckpt_run_report rep;
   MPI_Barrier(comm);
-  double t0 = now_s();
+  double t0 = bench_now();
   int rc = dckpt_run(comm, &ro, algs, (size_t)o->n_algs, problem, &rep);
-  double mine = now_s() - t0;
+  double mine = bench_now() - t0;
   dckpt_record_free(problem);
   MPI_Allreduce(&mine, &r->wall, 1, MPI_DOUBLE, MPI_MAX, comm);
   if (rc != DCKPT_OK) {
@@ -443,7 +414,7 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
     gaps[ng] = log.ev[i].start - log.ev[i - 1].end;
     gsum += gaps[ng++];
   }
-  double gmed = gaps ? median(gaps, ng) : 0;
+  double gmed = gaps ? bench_median(gaps, ng) : 0;
   free(gaps);
   /* Rank 0 collects every pair and every rank's gap summary. */
   int n = (int)log.n;
@@ -498,7 +469,7 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
       meds[m] = gall[3 * k];
       means += gall[3 * k + 1];
     }
-    r->gap_median[1] = m ? median(meds, (size_t)m) : 0;
+    r->gap_median[1] = m ? bench_median(meds, (size_t)m) : 0;
     r->gap_mean[1] = m ? means / m : 0;
     free(t);
   }
@@ -508,7 +479,7 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
   free(displs);
   free(log.ev);
   MPI_Barrier(comm);
-  if (rank == 0) remove_tree(run_dir);
+  if (rank == 0) bench_remove_tree(run_dir, NULL);
   return DCKPT_OK;
 }
 
@@ -532,13 +503,13 @@ static double micro_counter(MPI_Comm comm, int64_t n, int64_t loops) {
   MPI_Win_lock_all(0, win);
   int64_t one = 1, old = 0;
   double x[STATE_WORDS] = {1, 1, 1, 1};
-  double t0 = now_s();
+  double t0 = bench_now();
   for (int64_t i = 0; i < n; i++) {
     if (rank == 0 && loops > 0) burn(x, loops);
     MPI_Fetch_and_op(&one, &old, MPI_INT64_T, 0, 0, MPI_SUM, win);
     MPI_Win_flush(0, win);
   }
-  double dt = now_s() - t0;
+  double dt = bench_now() - t0;
   MPI_Win_unlock_all(win);
   MPI_Barrier(comm);
   MPI_Win_free(&win);
@@ -562,7 +533,7 @@ static double micro_dispenser(MPI_Comm comm, int64_t n, int64_t loops, enum serv
   MPI_Comm_size(comm, &size);
   enum { TAG_REQ = 9101, TAG_REP = 9102 };
   MPI_Barrier(comm);
-  double t0 = now_s();
+  double t0 = bench_now();
   if (rank != 0) {
     char dummy = 0;
     int64_t index = 0;
@@ -570,7 +541,7 @@ static double micro_dispenser(MPI_Comm comm, int64_t n, int64_t loops, enum serv
       MPI_Send(&dummy, 1, MPI_CHAR, 0, TAG_REQ, comm);
       MPI_Recv(&index, 1, MPI_INT64_T, 0, TAG_REP, comm, MPI_STATUS_IGNORE);
     }
-    double dt = now_s() - t0;
+    double dt = bench_now() - t0;
     MPI_Barrier(comm);
     return dt / (double)n;
   }
@@ -687,8 +658,8 @@ static int run_micro(const options *o, int rank, int size, double loops_per_us) 
     printf("{\"summary\":{\"bench\":\"micro\",\"ranks\":%d,\"busy_us\":%g,"
            "\"counter_median_s\":%.9f,\"dispenser_median_s\":%.9f,"
            "\"dispenser_iprobe2_median_s\":%.9f,\"dispenser_irecv_median_s\":%.9f}}\n",
-           size, o->busy_us, median(per[0], (size_t)o->reps), median(per[1], (size_t)o->reps),
-           median(per[2], (size_t)o->reps), median(per[3], (size_t)o->reps));
+           size, o->busy_us, bench_median(per[0], (size_t)o->reps), bench_median(per[1], (size_t)o->reps),
+           bench_median(per[2], (size_t)o->reps), bench_median(per[3], (size_t)o->reps));
   return 0;
 }
 
@@ -752,9 +723,9 @@ int main(int argc, char **argv) {
              "\"makespan_median_s\":%.6f,\"ratio_median\":%.5f,\"gap_median_rank0_s\":%.8f,"
              "\"gap_median_others_s\":%.8f}",
              ci ? "," : "", sched_name(configs[ci].sched), configs[ci].hint ? "true" : "false",
-             median(w, (size_t)o.reps), median(m, (size_t)o.reps),
-             median(ratio, (size_t)o.reps), median(g0, (size_t)o.reps),
-             median(g1, (size_t)o.reps));
+             bench_median(w, (size_t)o.reps), bench_median(m, (size_t)o.reps),
+             bench_median(ratio, (size_t)o.reps), bench_median(g0, (size_t)o.reps),
+             bench_median(g1, (size_t)o.reps));
     }
     printf("]}}\n");
   }

@@ -12,11 +12,10 @@
  * shape agents x dim (agents = 64), plus a 6-word u64 "rng_state" array.
  * The normal deviates come from a fixed-seed xoshiro256** + Box-Muller.
  */
-#define _XOPEN_SOURCE 700 /* sync(), nftw(), fsync(), clock_gettime() */
+#define _XOPEN_SOURCE 700 /* sync(), fsync() */
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -34,6 +33,7 @@
 
 #include <zstd.h>
 
+#include "bench_util.h"
 #include "dckpt.h"
 
 #define KIB ((uint64_t)1024)
@@ -321,24 +321,13 @@ static void parse_options(int argc, char **argv, options *o) {
 /* Small utilities                                                           */
 /* ------------------------------------------------------------------------- */
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static stat_cell summarize(const double *v, int n) {
   stat_cell s = {0};
   if (n <= 0) return s;
   double *tmp = malloc((size_t)n * sizeof *tmp);
   if (!tmp) die("out of memory");
   memcpy(tmp, v, (size_t)n * sizeof *tmp);
-  qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
+  qsort(tmp, (size_t)n, sizeof *tmp, bench_cmp_double);
   s.have = true;
   s.reps = n;
   s.min = tmp[0];
@@ -386,20 +375,6 @@ static void fsync_dir(const char *dir) {
 static void unlink_quiet(const char *path) {
   if (unlink(path) != 0 && errno != ENOENT)
     die("unlink %s: %s", path, strerror(errno));
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  if (remove(path) != 0) fprintf(stderr, "bench_store: remove %s: %s\n", path, strerror(errno));
-  return 0;
-}
-
-static void rm_tree(const char *path) {
-  struct stat st;
-  if (lstat(path, &st) != 0) return;
-  nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static bool drop_caches_ok = false;
@@ -502,7 +477,7 @@ typedef struct phase_log {
 
 static void phase_hook(void *ctx, const char *step) {
   phase_log *pl = ctx;
-  double t = now_s();
+  double t = bench_now();
   if (pl->n >= MAX_EVENTS) return;
   snprintf(pl->name[pl->n], PHASE_NAME, "%s", step ? step : "?");
   pl->t[pl->n] = t;
@@ -820,9 +795,9 @@ static void profile_loop(ctx *c) {
   fprintf(stderr, "bench_store: profiling %s of %s for %.0f s (pid %ld)\n", op, lbl,
           o->seconds, (long)getpid());
   long count = 0;
-  double t0 = now_s(), busy = 0;
-  while (now_s() - t0 < o->seconds) {
-    double t1 = now_s();
+  double t0 = bench_now(), busy = 0;
+  while (bench_now() - t0 < o->seconds) {
+    double t1 = bench_now();
     if (strncmp(op, "save", 4) == 0) {
       check(dckpt_store_save(st, 0, 0, it++, rec), "dckpt_store_save", st);
     } else if (strcmp(op, "load") == 0) {
@@ -842,7 +817,7 @@ static void profile_loop(ctx *c) {
         die("decode failed: %s", err);
       dckpt_record_free(dec);
     }
-    busy += now_s() - t1;
+    busy += bench_now() - t1;
     count++;
   }
   printf("%s %s: %ld ops in %.1f s, %.3f ms/op, %.0f MiB/s\n", op, lbl, count, busy,
@@ -895,38 +870,38 @@ static void bench_size(ctx *c, size_t idx, size_result *r) {
 
     unlink_quiet(raw_path);
     sync();
-    t0 = now_s();
+    t0 = bench_now();
     save_plain(c->raw_dir, raw_path, raw_tmp, buf, raw, true, false);
-    t[M_WRITE_FSYNC][k] = now_s() - t0;
+    t[M_WRITE_FSYNC][k] = bench_now() - t0;
 
     sync();
     c->plog[0].n = 0;
-    t0 = now_s();
+    t0 = bench_now();
     int rc = dckpt_store_save(c->full, 0, trial, it_full++, rec);
-    t1 = now_s();
+    t1 = bench_now();
     check(rc, "dckpt_store_save (FULL)", c->full);
     t[M_DCKPT_FULL][k] = t1 - t0;
     if (o->phases) phase_add(c->pacc[0], k, &c->plog[0], t0, t1);
 
     sync();
-    t0 = now_s();
+    t0 = bench_now();
     save_plain(c->raw_dir, ren_path, raw_tmp, buf, raw, true, true);
-    t[M_WRITE_RENAME][k] = now_s() - t0;
+    t[M_WRITE_RENAME][k] = bench_now() - t0;
 
     sync();
     c->plog[1].n = 0;
-    t0 = now_s();
+    t0 = bench_now();
     rc = dckpt_store_save(c->none, 0, trial, it_none++, rec);
-    t1 = now_s();
+    t1 = bench_now();
     check(rc, "dckpt_store_save (NONE)", c->none);
     t[M_DCKPT_NONE][k] = t1 - t0;
     if (o->phases) phase_add(c->pacc[1], k, &c->plog[1], t0, t1);
 
     unlink_quiet(raw_path);
     sync();
-    t0 = now_s();
+    t0 = bench_now();
     save_plain(c->raw_dir, raw_path, raw_tmp, buf, raw, false, false);
-    t[M_WRITE_ONLY][k] = now_s() - t0;
+    t[M_WRITE_ONLY][k] = bench_now() - t0;
   }
   sync();
   r->dckpt_file = checkpoint_file_size(c->full_dir, trial, it_full - 1);
@@ -948,30 +923,30 @@ static void bench_size(ctx *c, size_t idx, size_result *r) {
   for (int k = 0; k < reps; k++) {
     dckpt_record *got = NULL;
     int64_t it = -1;
-    double t0 = now_s();
+    double t0 = bench_now();
     int rc = dckpt_store_load_latest(c->full, 0, trial, &got, &it);
-    t[M_LOAD_WARM][k] = now_s() - t0;
+    t[M_LOAD_WARM][k] = bench_now() - t0;
     check(rc, "dckpt_store_load_latest", c->full);
     dckpt_record_free(got);
 
-    t0 = now_s();
+    t0 = bench_now();
     read_plain(raw_path, raw);
-    t[M_READ_WARM][k] = now_s() - t0;
+    t[M_READ_WARM][k] = bench_now() - t0;
   }
   for (int k = 0; k < reps && drop_caches_ok; k++) {
     dckpt_record *got = NULL;
     int64_t it = -1;
     if (!drop_caches()) die("writing /proc/sys/vm/drop_caches failed");
-    double t0 = now_s();
+    double t0 = bench_now();
     int rc = dckpt_store_load_latest(c->full, 0, trial, &got, &it);
-    t[M_LOAD_COLD][k] = now_s() - t0;
+    t[M_LOAD_COLD][k] = bench_now() - t0;
     check(rc, "dckpt_store_load_latest", c->full);
     dckpt_record_free(got);
 
     if (!drop_caches()) die("writing /proc/sys/vm/drop_caches failed");
-    t0 = now_s();
+    t0 = bench_now();
     read_plain(raw_path, raw);
-    t[M_READ_COLD][k] = now_s() - t0;
+    t[M_READ_COLD][k] = bench_now() - t0;
   }
 
   /* ---- CPU only, in memory ---- */
@@ -981,23 +956,23 @@ static void bench_size(ctx *c, size_t idx, size_result *r) {
     for (int k = 0; k < reps; k++) {
       void *enc = NULL;
       size_t enc_len = 0;
-      double t0 = now_s();
+      double t0 = bench_now();
       int rc = dckpt_record_encode(rec, o->level, &enc, &enc_len);
-      t[M_ENCODE][k] = now_s() - t0;
+      t[M_ENCODE][k] = bench_now() - t0;
       if (rc != DCKPT_OK) die("dckpt_record_encode: %s", dckpt_strerror(rc));
 
       dckpt_record *dec = NULL;
       char err[256] = "";
-      t0 = now_s();
+      t0 = bench_now();
       rc = dckpt_record_decode(enc, enc_len, &dec, err, sizeof err);
-      t[M_DECODE][k] = now_s() - t0;
+      t[M_DECODE][k] = bench_now() - t0;
       if (rc != DCKPT_OK) die("dckpt_record_decode: %s: %s", dckpt_strerror(rc), err);
       dckpt_record_free(dec);
       dckpt_free(enc);
 
-      t0 = now_s();
+      t0 = bench_now();
       size_t z = ZSTD_compress(zdst, bound, buf, raw, 1);
-      t[M_ZSTD1][k] = now_s() - t0;
+      t[M_ZSTD1][k] = bench_now() - t0;
       if (ZSTD_isError(z)) die("ZSTD_compress: %s", ZSTD_getErrorName(z));
       r->zstd1_bytes = (uint64_t)z;
     }
@@ -1361,7 +1336,7 @@ int main(int argc, char **argv) {
     profile_loop(&c);
     dckpt_store_close(c.full);
     dckpt_store_close(c.none);
-    if (!o.keep) rm_tree(run_dir);
+    if (!o.keep) bench_remove_tree(run_dir, "bench_store");
     if (!o.keep && made_dir) (void)rmdir(o.dir);
     return 0;
   }
@@ -1372,7 +1347,7 @@ int main(int argc, char **argv) {
   if (load_start > 0.5)
     fprintf(stderr, "bench_store: warning: load average is %.2f; other processes will "
                     "disturb the timings\n", load_start);
-  double t_start = now_s();
+  double t_start = bench_now();
   bool ancestor = o.ancestor != NULL;
   for (size_t i = 0; i < o.n_sizes; i++) {
     bench_size(&c, i, &res[i]);
@@ -1381,8 +1356,8 @@ int main(int argc, char **argv) {
   dckpt_store_close(c.full);
   dckpt_store_close(c.none);
   if (!o.keep) {
-    rm_tree(full_dir);
-    rm_tree(none_dir);
+    bench_remove_tree(full_dir, "bench_store");
+    bench_remove_tree(none_dir, "bench_store");
   }
 
   double load_end = loadavg1();
@@ -1392,7 +1367,7 @@ int main(int argc, char **argv) {
          "keep_n = 2, level %d; dir %s; %s; reps %d (%d for ≥ 256 MiB); %.0f s\n",
          dckpt_version_string(), ZSTD_versionString(), AGENTS, RNG_WORDS, o.level, o.dir,
          drop_caches_ok ? "cold loads after drop_caches" : "warm loads only", o.reps,
-         o.reps_large, now_s() - t_start);
+         o.reps_large, bench_now() - t_start);
   printf("\n1-minute load average: %.2f at start, %.2f at end (the end value includes this "
          "run; a start value above ~0.3 means other processes competed for the CPUs)\n",
          load_start, load_end);
@@ -1402,7 +1377,7 @@ int main(int argc, char **argv) {
   fflush(stdout);
 
   if (o.csv) write_csv(o.csv, &o, res);
-  if (!o.keep) rm_tree(run_dir);
+  if (!o.keep) bench_remove_tree(run_dir, "bench_store");
   if (!o.keep && made_dir) (void)rmdir(o.dir); /* only when empty and ours */
 
   free(res);

@@ -4,10 +4,13 @@
 # Results: docs/performance.md, section "Runtime".
 if(TARGET dckpt_opt)
   add_executable(bench_run_opt ${CMAKE_CURRENT_LIST_DIR}/bench_run_opt.c)
+  target_link_libraries(bench_run_opt PRIVATE bench_util)
   target_link_libraries(bench_run_opt PRIVATE dckpt_opt dckpt_run dckpt cjson
     MPI::MPI_C dckpt_warnings m)
 endif()
 add_executable(bench_run_sched ${CMAKE_CURRENT_LIST_DIR}/bench_run_sched.c)
+target_link_libraries(bench_run_sched PRIVATE bench_util)
 target_link_libraries(bench_run_sched PRIVATE dckpt_run dckpt MPI::MPI_C dckpt_warnings m)
 add_executable(bench_run_scan ${CMAKE_CURRENT_LIST_DIR}/bench_run_scan.c)
+target_link_libraries(bench_run_scan PRIVATE bench_util)
 target_link_libraries(bench_run_scan PRIVATE dckpt_run dckpt MPI::MPI_C dckpt_warnings)
