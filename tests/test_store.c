@@ -1,5 +1,7 @@
 /* The store's behaviour: the ancestor's test suite (REFERENCE.md items 1-11)
  * in C, plus the plan changes, queries and verification dckpt adds. */
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +270,34 @@ static void test_complete_markers(void) {
   dckpt_store_close(s);
 }
 
+/* How many threads of this process besides the main one there are, and
+ * whether each of them blocks SIGTERM, SIGINT and SIGUSR1 (from the SigBlk
+ * line of /proc/self/task/TID/status). */
+static int other_threads(int *not_blocking) {
+  DIR *d = opendir("/proc/self/task");
+  CHECK(d != NULL);
+  int n = 0;
+  *not_blocking = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.' || atol(e->d_name) == (long)getpid()) continue;
+    char path[300], line[256];
+    snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue; /* the thread just ended */
+    unsigned long long blk = 0;
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "SigBlk: %llx", &blk) == 1) break;
+    fclose(f);
+    unsigned long long want =
+        (1ull << (SIGTERM - 1)) | (1ull << (SIGINT - 1)) | (1ull << (SIGUSR1 - 1));
+    n++;
+    if ((blk & want) != want) (*not_blocking)++;
+  }
+  closedir(d);
+  return n;
+}
+
 /* 8. keep_n = 2 with saves at 1, 2, 3 leaves 2 and 3; latest loads 3. */
 static void test_rotation(void) {
   dckpt_store_options o = tu_options(NULL);
@@ -288,7 +318,13 @@ static void test_rotation(void) {
   CHECK_EQ(it, 3);
   CHECK(tu_state_equal(r, 7, 3, 32));
   dckpt_record_free(r);
+  /* The rotation started the handle's background thread; the application's
+   * signals must never be handled on it (this thread blocks none of them). */
+  int not_blocking = -1;
+  CHECK(other_threads(&not_blocking) >= 1);
+  CHECK_EQ(not_blocking, 0);
   dckpt_store_close(s);
+  CHECK_EQ(other_threads(&not_blocking), 0); /* close ends it */
 }
 
 /* 9. The benchmark result skips an algorithm with incomplete trials. */

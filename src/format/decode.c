@@ -18,6 +18,7 @@
 #include "format/record_internal.h"
 #include "format/shuffle.h"
 #include "util/mem.h"
+#include "util/thread.h"
 
 static uint64_t align8(uint64_t x) {
   return (x + 7) & ~(uint64_t)7;
@@ -390,7 +391,7 @@ static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratc
   bool ok = false;
   if (pthread_cond_init(&p.cv, NULL) == 0) {
     pthread_t t;
-    if (pthread_create(&t, NULL, prefetch_main, &p) == 0) {
+    if (dckpt_thread_start(&t, prefetch_main, &p) == 0) {
       ok = true;
       s->pf = &p;
       *rc = inflate_all(s, dctx, d);

@@ -17,6 +17,7 @@
 
 #include "format/record_internal.h"
 #include "format/shuffle.h"
+#include "util/thread.h"
 
 /* Ask the kernel to start writing back this often, so that the disk works
  * while compression goes on and the final fsync has little left to do. */
@@ -291,7 +292,7 @@ static int stream_zstd(pipe_t *q, dckpt_sink *out) {
   }
   pthread_t t;
   int rc = DCKPT_OK;
-  if (pthread_create(&t, NULL, compress_main, q) != 0) {
+  if (dckpt_thread_start(&t, compress_main, q) != 0) {
     rc = dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: cannot start the compression thread",
                        q->target);
   } else {

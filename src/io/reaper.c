@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/thread.h"
+
 typedef struct job {
   struct job *next;
   char path[];
@@ -55,7 +57,7 @@ void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
   memcpy(j->path, path, n);
   j->next = NULL;
   pthread_mutex_lock(&r->mu);
-  if (!r->started) r->started = pthread_create(&r->thread, NULL, run, r) == 0;
+  if (!r->started) r->started = dckpt_thread_start(&r->thread, run, r) == 0;
   if (!r->started) {
     pthread_mutex_unlock(&r->mu);
     (void)unlink(path);
