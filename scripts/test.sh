@@ -2,7 +2,9 @@
 # Installs what is missing, builds, and runs the whole test suite:
 #   1. strict build (-Werror) + ctest
 #   2. ASan+UBSan build + ctest
-#   3. libFuzzer targets (clang), each for a short while
+#   3. ThreadSanitizer build of the threaded parts (record format, store,
+#      crash tests, the runtime's background writer) + those tests
+#   4. libFuzzer targets (clang), each for a short while
 # Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,11 +21,13 @@ bash scripts/install-deps.sh
 
 section() { printf '\n==== %s ====\n' "$*"; }
 passed=0
-# run_ctest DIR [env...]: ctest in DIR; adds its count of passed tests.
+# run_ctest DIR [env...]: ctest in DIR (with the arguments in the array
+# ctest_args, if any); adds its count of passed tests.
+ctest_args=()
 run_ctest() {
   local dir=$1; shift
   local log; log=$(mktemp)
-  (cd "$dir" && env "$@" ctest --output-on-failure -j "$jobs") 2>&1 | tee "$log"
+  (cd "$dir" && env "$@" ctest --output-on-failure -j "$jobs" ${ctest_args[@]+"${ctest_args[@]}"}) 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   local n; n=$(sed -n 's/.* tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n 1)
   rm -f "$log"
@@ -45,6 +49,15 @@ cmake --build build-asan -j "$jobs"
 section "tests under ASan+UBSan"
 run_ctest build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+section "ThreadSanitizer build (threaded parts)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCKPT_WERROR=ON -DDCKPT_TSAN=ON \
+  -DDCKPT_BUILD_BENCH=OFF >/dev/null
+cmake --build build-tsan -j "$jobs" --target test_format test_store test_crash crash_writer campaign
+section "tests under ThreadSanitizer"
+ctest_args=(-R '^(format_(record|codec|file|large|corrupt|golden)|store|crash_steps|crash_random|tsan_writer)$')
+run_ctest build-tsan TSAN_OPTIONS=halt_on_error=1:exitcode=66
+ctest_args=()
 
 section "fuzzing (${fuzz_seconds}s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDCKPT_FUZZ=ON -DDCKPT_SANITIZE=ON \

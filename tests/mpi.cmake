@@ -16,6 +16,15 @@ foreach(np 1 2 4)
   set_tests_properties(mpi_campaign_np${np} PROPERTIES PROCESSORS ${np} TIMEOUT 300)
 endforeach()
 
+# Only in a ThreadSanitizer build (scripts/test.sh): the background writer
+# under TSan, stopped and resumed (tests/tsan_writer.sh).
+if(DCKPT_TSAN)
+  add_test(NAME tsan_writer
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tsan_writer.sh $<TARGET_FILE:campaign>
+      ${DCKPT_TEST_TMP}/tsan-writer)
+  set_tests_properties(tsan_writer PROPERTIES TIMEOUT 300)
+endif()
+
 get_property(dckpt_all_tests DIRECTORY PROPERTY TESTS)
 foreach(t ${dckpt_all_tests})
   if(t MATCHES "^mpi_")
