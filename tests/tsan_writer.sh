@@ -14,7 +14,12 @@ mkdir -p "$work"
 dir=$work/run
 "$bin" "$dir" --step 1 --keep 2 --sleep-us 20000 >"$work/first.log" 2>&1 &
 pid=$!
-sleep 2
+# the signal handlers are in place once the run holds its lock
+for _ in $(seq 600); do
+  [ -e "$dir/dckpt.lock" ] || ! kill -0 "$pid" 2>/dev/null && break
+  sleep 0.1
+done
+sleep 1
 kill -TERM "$pid"
 set +e
 wait "$pid"
