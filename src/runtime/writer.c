@@ -6,12 +6,12 @@
  * the asynchronous signals (they go to the loop's thread, which checks them)
  * and never calls MPI. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
 
 #include "runtime/runtime_internal.h"
+#include "util/thread.h"
 
 /* The writer handle's logging callback: runs on the writer thread (or on the
  * caller's during open/close); keeps the message for the caller to pass on,
@@ -102,16 +102,10 @@ int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *
   if (rc != DCKPT_OK) {
     snprintf(err, errlen, "%s", w->store ? dckpt_store_errmsg(w->store) : "out of memory");
   } else {
-    /* The thread starts with the asynchronous signals blocked (stop requests
-     * are the loop thread's business); so do the store's own helper threads,
-     * which it creates. Faults stay deliverable. */
-    sigset_t all, old;
-    sigfillset(&all);
-    static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
-    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) sigdelset(&all, faults[i]);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int prc = pthread_create(&w->thread, NULL, writer_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* Asynchronous signals stay blocked in the thread (stop requests are the
+     * loop thread's business), and so in the store's helper threads, which
+     * it creates. */
+    int prc = dckpt_thread_start(&w->thread, writer_main, w);
     if (prc != 0) {
       snprintf(err, errlen, "cannot start the checkpoint writer thread: %s", strerror(prc));
       rc = DCKPT_ENOMEM;
