@@ -453,6 +453,18 @@ static dckpt_record *sized_record(size_t f64_bytes, uint64_t seed) {
   return rec;
 }
 
+/* After a later call reused the scratch, the previous record and what was
+ * loaded for it must still be equal (a load never points into the scratch);
+ * then (rec, back) become the previous pair. NULL, NULL frees the last pair. */
+static void keep_as_previous(dckpt_record **prev, dckpt_record **prev_back, dckpt_record *rec,
+                             dckpt_record *back) {
+  if (*prev) check_same_record(*prev, *prev_back);
+  dckpt_record_free(*prev);
+  dckpt_record_free(*prev_back);
+  *prev = rec;
+  *prev_back = back;
+}
+
 /* The internal API with one caller-owned scratch: every record reads back
  * equal, the file is the same as without a scratch, and a loaded record stays
  * intact after later loads reuse the scratch (it never points into it). */
@@ -472,14 +484,9 @@ static void test_scratch_reuse(void) {
     dckpt_record *back = NULL;
     CHECK_OK(dckpt_record_read(path, &back, &sc, &err));
     check_same_record(rec, back);
-    if (prev) check_same_record(prev, prev_back);
-    dckpt_record_free(prev);
-    dckpt_record_free(prev_back);
-    prev = rec;
-    prev_back = back;
+    keep_as_previous(&prev, &prev_back, rec, back);
   }
-  dckpt_record_free(prev);
-  dckpt_record_free(prev_back);
+  keep_as_previous(&prev, &prev_back, NULL, NULL);
   dckpt_scratch_free(&sc);
   dckpt_scratch_free(&sc); /* freeing zeroes it: twice is harmless */
   CHECK_EQ(unlink(path), 0);
@@ -509,14 +516,9 @@ static void test_store_scratch(void) {
     CHECK_EQ(at, it);
     CHECK(back != NULL);
     check_same_record(rec, back);
-    if (prev) check_same_record(prev, prev_back);
-    dckpt_record_free(prev);
-    dckpt_record_free(prev_back);
-    prev = rec;
-    prev_back = back;
+    keep_as_previous(&prev, &prev_back, rec, back);
   }
-  dckpt_record_free(prev);
-  dckpt_record_free(prev_back);
+  keep_as_previous(&prev, &prev_back, NULL, NULL);
   dckpt_store_close(s);
   char cmd[1200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
