@@ -118,12 +118,12 @@ write_interrupt_config() {
                "synthetic": { "rows": 2000, "features": 8, "seed": 11 } },
   "network": { "topology": "erdos_renyi", "agents": 8, "p": 0.4, "seed": 3 },
   "algorithms": [
-    { "name": "DGD",    "method": "dgd",    "iterations": 2000 },
-    { "name": "ATC",    "method": "atc",    "iterations": 2000 },
-    { "name": "EXTRA",  "method": "extra",  "iterations": 2000 },
-    { "name": "DIGing", "method": "diging", "iterations": 2000 },
-    { "name": "NIDS",   "method": "nids",   "iterations": 2000, "hyperparameters": { "batch": 5 } },
-    { "name": "ADMM",   "method": "admm",   "iterations": 800 }
+    { "name": "DGD",    "method": "dgd",    "iterations": 6000 },
+    { "name": "ATC",    "method": "atc",    "iterations": 6000 },
+    { "name": "EXTRA",  "method": "extra",  "iterations": 6000 },
+    { "name": "DIGing", "method": "diging", "iterations": 6000 },
+    { "name": "NIDS",   "method": "nids",   "iterations": 6000, "hyperparameters": { "batch": 5 } },
+    { "name": "ADMM",   "method": "admm",   "iterations": 2400 }
   ],
   "trials": 5,
   "seed": 7,

@@ -16,7 +16,8 @@ stopped=0
 for round in $(seq 1 8); do
   np=${counts[$((RANDOM % 4))]}
   how=${kinds[$((RANDOM % 3))]}
-  delay=$(printf '0.%02d' $((5 + RANDOM % 55)))
+  cs=$((5 + RANDOM % 55)) # drawn here: a $(...) subshell would reseed RANDOM
+  delay=$(printf '0.%02d' "$cs")
   rm -f "$dir/run_status.json" "$dir/HALT"
   bg "$np" "$cfg" --checkpoint-dir "$dir" >"$WORK/bg.log" 2>&1
   pid=$PID
