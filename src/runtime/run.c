@@ -21,16 +21,6 @@ void dckpt_run_options_init(dckpt_run_options *o) {
   o->background_checkpoints = true;
 }
 
-void run_log(const run_logger *lg, dckpt_log_level level, const char *fmt, ...) {
-  if (!lg->fn || level < lg->min_level) return;
-  char buf[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  lg->fn(lg->ctx, level, buf);
-}
-
 int run_fail(run_ctx *c, int status, const char *fmt, ...) {
   char msg[1024];
   va_list ap;
@@ -41,8 +31,8 @@ int run_fail(run_ctx *c, int status, const char *fmt, ...) {
     c->status = status;
     memcpy(c->message, msg, sizeof msg);
   }
-  run_log(&c->log, status == DCKPT_EINTERRUPTED ? DCKPT_LOG_DEBUG : DCKPT_LOG_ERROR, "%s",
-            msg);
+  dckpt_log(&c->log, status == DCKPT_EINTERRUPTED ? DCKPT_LOG_DEBUG : DCKPT_LOG_ERROR,
+            "%s", msg);
   return status;
 }
 
@@ -74,7 +64,7 @@ bool run_should_stop(run_ctx *c, bool force_poll) {
   bool local = run_stop_due(&c->stop, force_poll);
   bool polled = c->stop.next_poll != before; /* a poll was due: look at the others too */
   if (local) {
-    run_log(&c->log, DCKPT_LOG_WARN, "rank %d: stopping: %s; checkpointing", c->rank,
+    dckpt_log(&c->log, DCKPT_LOG_WARN, "rank %d: stopping: %s; checkpointing", c->rank,
               c->stop.reason);
     run_sched_raise_stop(&c->sched);
   } else if ((polled || force_poll) && run_sched_stop_raised(&c->sched)) {
@@ -282,7 +272,7 @@ static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
   if (text && dckpt_file_write_atomic(path, text, strlen(text),
                                       c->o->store.durability == DCKPT_DURABILITY_FULL, err,
                                       sizeof err) != DCKPT_OK)
-    run_log(&c->log, DCKPT_LOG_WARN, "%s", err);
+    dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", err);
   free(text);
 }
 
@@ -308,7 +298,7 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
   c->algs = algs;
   c->n_algs = n_algs;
   c->user_problem = problem;
-  c->log = (run_logger){opts->store.log, opts->store.log_ctx, opts->store.log_level};
+  c->log = (dckpt_logger){opts->store.log, opts->store.log_ctx, opts->store.log_level};
   char halt[4096];
   snprintf(halt, sizeof halt, "%s/HALT", opts->dir ? opts->dir : ".");
   c->stop = (run_stop){.halt_path = halt, .deadline = opts->deadline,

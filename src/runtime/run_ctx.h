@@ -13,7 +13,7 @@ typedef struct run_ctx {
   const dckpt_record *user_problem; /* as passed (rank 0, new runs) */
   dckpt_record *problem;            /* as stored: what trials see */
   dckpt_store *store;
-  run_logger log;
+  dckpt_logger log;
   run_plan plan;
   run_sched sched;
   run_stop stop;

@@ -7,16 +7,7 @@
 #include <stdio.h>
 
 #include "dckpt_run.h"
-
-/* Logging through the application's callback (the runtime's own copy: it
- * links only libdckpt's public API). */
-typedef struct run_logger {
-  dckpt_log_fn fn;
-  void *ctx;
-  dckpt_log_level min_level;
-} run_logger;
-void run_log(const run_logger *lg, dckpt_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#include "util/log.h"
 
 #define DCKPT_TRY(expr)                                                        \
   do {                                                                         \
@@ -170,16 +161,16 @@ typedef struct run_writer {
  *  write, no lock) and starts its thread. On failure fills err and returns the
  *  status; the writer is then not running. */
 int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *so,
-                     const run_logger *lg, char *err, size_t errlen);
+                     const dckpt_logger *lg, char *err, size_t errlen);
 /** Hands a job over; the writer must not be busy. */
 void run_writer_submit(run_writer *w, const run_writer_job *job);
 /** When a job was submitted: waits for it (`wait`) or looks whether it is
  *  done, and if so fills `out`, passes on the store's messages and returns
  *  true (the writer is then idle). False when there is nothing to collect. */
 bool run_writer_collect(run_writer *w, bool wait, run_writer_result *out,
-                        const run_logger *lg);
+                        const dckpt_logger *lg);
 /** Waits for a job in flight (its result is dropped), stops the thread and
  *  closes the handle. Does nothing when the writer is not running. */
-void run_writer_stop(run_writer *w, const run_logger *lg);
+void run_writer_stop(run_writer *w, const dckpt_logger *lg);
 
 #endif

@@ -30,7 +30,7 @@ static void keep_log(void *ctx, dckpt_log_level level, const char *msg) {
 }
 
 /* Passes the kept messages on (caller's thread, mu not held). */
-static void pass_logs(run_writer *w, const run_logger *lg) {
+static void pass_logs(run_writer *w, const dckpt_logger *lg) {
   struct {
     dckpt_log_level level;
     char text[512];
@@ -40,8 +40,10 @@ static void pass_logs(run_writer *w, const run_logger *lg) {
   memcpy(logs, w->logs, (size_t)n * sizeof logs[0]);
   w->n_logs = w->lost_logs = 0;
   pthread_mutex_unlock(&w->mu);
-  for (int i = 0; i < n; i++) run_log(lg, logs[i].level, "%s", logs[i].text);
-  if (lost) run_log(lg, DCKPT_LOG_DEBUG, "(%d more message(s) of the checkpoint writer)", lost);
+  for (int i = 0; i < n; i++)
+    dckpt_log(lg, logs[i].level, "%s", logs[i].text);
+  if (lost)
+    dckpt_log(lg, DCKPT_LOG_DEBUG, "(%d more message(s) of the checkpoint writer)", lost);
 }
 
 static void *writer_main(void *arg) {
@@ -82,7 +84,7 @@ static void *writer_main(void *arg) {
 }
 
 int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *so,
-                     const run_logger *lg, char *err, size_t errlen) {
+                     const dckpt_logger *lg, char *err, size_t errlen) {
   memset(w, 0, sizeof *w);
   if (pthread_mutex_init(&w->mu, NULL) != 0) {
     snprintf(err, errlen, "cannot create the checkpoint writer's mutex");
@@ -125,10 +127,11 @@ int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *
    * as much as a synchronous save would (docs/performance.md, Runtime (a)). */
   cpu_set_t cpus;
   if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) == 1)
-    run_log(lg, DCKPT_LOG_INFO,
-            "this rank may run on one CPU only, so its background checkpoints take turns "
-            "with the iterations instead of overlapping them; give each rank a second CPU "
-            "(mpirun --map-by slot:PE=2 or --bind-to none, srun --cpus-per-task=2)");
+    dckpt_log(
+        lg, DCKPT_LOG_INFO,
+        "this rank may run on one CPU only, so its background checkpoints take turns "
+        "with the iterations instead of overlapping them; give each rank a second CPU "
+        "(mpirun --map-by slot:PE=2 or --bind-to none, srun --cpus-per-task=2)");
   return DCKPT_OK;
 }
 
@@ -143,7 +146,7 @@ void run_writer_submit(run_writer *w, const run_writer_job *job) {
 }
 
 bool run_writer_collect(run_writer *w, bool wait, run_writer_result *out,
-                        const run_logger *lg) {
+                        const dckpt_logger *lg) {
   if (!w->busy) return false;
   pthread_mutex_lock(&w->mu);
   while (wait && !w->done) pthread_cond_wait(&w->cv, &w->mu);
@@ -159,7 +162,7 @@ bool run_writer_collect(run_writer *w, bool wait, run_writer_result *out,
   return true;
 }
 
-void run_writer_stop(run_writer *w, const run_logger *lg) {
+void run_writer_stop(run_writer *w, const dckpt_logger *lg) {
   if (!w->running) return;
   run_writer_result ignored;
   run_writer_collect(w, true, &ignored, lg);

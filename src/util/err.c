@@ -107,3 +107,13 @@ void dckpt_free(void *ptr) { free(ptr); }
 unsigned dckpt_version_number(void) { return DCKPT_VERSION_NUMBER; }
 
 const char *dckpt_version_string(void) { return DCKPT_VERSION_STRING; }
+
+const char *dckpt_log_level_name(dckpt_log_level level) {
+  switch (level) {
+  case DCKPT_LOG_DEBUG: return "debug";
+  case DCKPT_LOG_INFO: return "info";
+  case DCKPT_LOG_WARN: return "warn";
+  case DCKPT_LOG_ERROR: return "error";
+  }
+  return "?";
+}

@@ -12,13 +12,3 @@ void dckpt_log(const dckpt_logger *lg, dckpt_log_level level, const char *fmt, .
   va_end(ap);
   lg->fn(lg->ctx, level, buf);
 }
-
-const char *dckpt_log_level_name(dckpt_log_level level) {
-  switch (level) {
-  case DCKPT_LOG_DEBUG: return "debug";
-  case DCKPT_LOG_INFO: return "info";
-  case DCKPT_LOG_WARN: return "warn";
-  case DCKPT_LOG_ERROR: return "error";
-  }
-  return "?";
-}
