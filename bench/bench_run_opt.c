@@ -42,7 +42,7 @@
 #include "opt/problem.h"
 
 #define MAX_CONFIGS 8
-#define MAX_REPS 200
+#define MAX_REPS    200
 
 /* ------------------------------------------------------------------------- */
 /* Timing wrapper around an algorithm's callbacks                            */
@@ -58,8 +58,8 @@ enum { AFTER_NOTHING = 0, AFTER_ITERATION, AFTER_SAVE };
  * the first hook (building the record), the last one ends at the next step. */
 typedef struct phases {
   char name[MAX_PHASES][PHASE_NAME];
-  double sum[MAX_PHASES];  /* over the periodic checkpoints */
-  double cur[MAX_PHASES];  /* of the save in progress */
+  double sum[MAX_PHASES]; /* over the periodic checkpoints */
+  double cur[MAX_PHASES]; /* of the save in progress */
   int n;
   int open;     /* index of the running phase, -1 when none */
   double since; /* its start */
@@ -144,7 +144,8 @@ static int w_step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rn
   if (p->where == AFTER_SAVE) {
     push_ckpt(p, t0 - p->save_start);
     phase_end_save(&p->ph, t0, true);
-  } else if (p->where == AFTER_ITERATION) p->book_s += t0 - p->last_end;
+  } else if (p->where == AFTER_ITERATION)
+    p->book_s += t0 - p->last_end;
   int rc = p->inner.step(&in, state, k, rng);
   double t1 = bench_now();
   p->step_s += t1 - t0;
@@ -154,7 +155,8 @@ static int w_step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rn
   return rc;
 }
 
-static int w_metrics(const dckpt_trial_info *info, const void *state, int64_t k, double *out) {
+static int w_metrics(const dckpt_trial_info *info, const void *state, int64_t k,
+                     double *out) {
   probe *p;
   dckpt_trial_info in = inner_info(info, &p);
   double t0 = bench_now();
@@ -216,9 +218,9 @@ static void probe_reset(probe *p) {
 
 typedef struct config {
   char name[32];
-  int64_t step;              /* DCKPT_STEP_NONE or > 0 */
+  int64_t step; /* DCKPT_STEP_NONE or > 0 */
   dckpt_durability durability;
-  bool sync;                 /* background_checkpoints off */
+  bool sync; /* background_checkpoints off */
 } config;
 
 typedef struct options {
@@ -275,29 +277,48 @@ static int parse_configs(const char *list, options *o) {
     size_t n = strlen(tok);
     c->sync = n > 5 && !strcmp(tok + n - 5, "-sync");
     if (c->sync) tok[n - 5] = '\0';
-    if (!strcmp(tok, "none")) c->step = DCKPT_STEP_NONE, c->durability = DCKPT_DURABILITY_FULL;
-    else if (!strcmp(tok, "full")) c->step = 0, c->durability = DCKPT_DURABILITY_FULL;
-    else if (!strcmp(tok, "nosync")) c->step = 0, c->durability = DCKPT_DURABILITY_NONE;
-    else return -1;
+    if (!strcmp(tok, "none"))
+      c->step = DCKPT_STEP_NONE, c->durability = DCKPT_DURABILITY_FULL;
+    else if (!strcmp(tok, "full"))
+      c->step = 0, c->durability = DCKPT_DURABILITY_FULL;
+    else if (!strcmp(tok, "nosync"))
+      c->step = 0, c->durability = DCKPT_DURABILITY_NONE;
+    else
+      return -1;
   }
   return o->n_configs > 0 ? 0 : -1;
 }
 
 static int parse(int argc, char **argv, options *o) {
-  *o = (options){.dir = "bench-run-opt", .method = "extra", .agents = 32, .dim = 50,
-                 .rows_per_agent = 100, .iterations = 5000, .trials = 1, .step = 100,
-                 .period = 1, .keep = 3, .level = 1, .reps = 5};
+  *o = (options){.dir = "bench-run-opt",
+                 .method = "extra",
+                 .agents = 32,
+                 .dim = 50,
+                 .rows_per_agent = 100,
+                 .iterations = 5000,
+                 .trials = 1,
+                 .step = 100,
+                 .period = 1,
+                 .keep = 3,
+                 .level = 1,
+                 .reps = 5};
   parse_configs("none,full", o);
-  static const struct option longs[] = {
-      {"dir", required_argument, NULL, 'd'},    {"method", required_argument, NULL, 'm'},
-      {"agents", required_argument, NULL, 'a'}, {"dim", required_argument, NULL, 'D'},
-      {"rows-per-agent", required_argument, NULL, 'r'},
-      {"iterations", required_argument, NULL, 'k'},
-      {"trials", required_argument, NULL, 't'}, {"step", required_argument, NULL, 's'},
-      {"period", required_argument, NULL, 'p'}, {"keep", required_argument, NULL, 'K'},
-      {"level", required_argument, NULL, 'l'},  {"configs", required_argument, NULL, 'c'},
-      {"reps", required_argument, NULL, 'R'},   {"json", no_argument, NULL, 'j'},
-      {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+  static const struct option longs[] = {{"dir", required_argument, NULL, 'd'},
+                                        {"method", required_argument, NULL, 'm'},
+                                        {"agents", required_argument, NULL, 'a'},
+                                        {"dim", required_argument, NULL, 'D'},
+                                        {"rows-per-agent", required_argument, NULL, 'r'},
+                                        {"iterations", required_argument, NULL, 'k'},
+                                        {"trials", required_argument, NULL, 't'},
+                                        {"step", required_argument, NULL, 's'},
+                                        {"period", required_argument, NULL, 'p'},
+                                        {"keep", required_argument, NULL, 'K'},
+                                        {"level", required_argument, NULL, 'l'},
+                                        {"configs", required_argument, NULL, 'c'},
+                                        {"reps", required_argument, NULL, 'R'},
+                                        {"json", no_argument, NULL, 'j'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
     switch (ch) {
@@ -448,7 +469,8 @@ static int run_once(MPI_Comm comm, const options *o, const config *c, probe *p,
   }
   /* Sums over ranks of the callback timings (1 rank in the usual set-up). */
   double loc[5] = {p->step_s, p->metrics_s, p->book_s, p->final_s, 0}, sum[5];
-  for (int64_t i = 0; i < p->n_ckpt; i++) loc[4] += p->ckpt[i];
+  for (int64_t i = 0; i < p->n_ckpt; i++)
+    loc[4] += p->ckpt[i];
   MPI_Allreduce(loc, sum, 5, MPI_DOUBLE, MPI_SUM, comm);
   int64_t cnt[3] = {p->steps, p->finals, p->n_ckpt}, csum[3];
   MPI_Allreduce(cnt, csum, 3, MPI_INT64_T, MPI_SUM, comm);
@@ -517,9 +539,8 @@ int main(int argc, char **argv) {
   char err[512];
   probe p;
   memset(&p, 0, sizeof p);
-  if (rc == DCKPT_OK &&
-      opt_make_algorithm(o.method, o.method, NULL, o.iterations, &p.inner, err, sizeof err) !=
-          DCKPT_OK) {
+  if (rc == DCKPT_OK && opt_make_algorithm(o.method, o.method, NULL, o.iterations,
+                                           &p.inner, err, sizeof err) != DCKPT_OK) {
     if (rank == 0) fprintf(stderr, "bench_run_opt: %s\n", err);
     rc = DCKPT_EINVAL;
   }
@@ -530,11 +551,12 @@ int main(int argc, char **argv) {
       int ci = rep % 2 ? o.n_configs - 1 - j : j;
       rc = run_once(MPI_COMM_WORLD, &o, &o.configs[ci], &p, problem, &results[ci][rep]);
       if (rc == DCKPT_OK && rank == 0) {
-        if (o.json) print_run(&o, &o.configs[ci], rep, ranks, &results[ci][rep]);
+        if (o.json)
+          print_run(&o, &o.configs[ci], rep, ranks, &results[ci][rep]);
         else
           printf("rep %d %-7s wall %.3f s, %lld checkpoints %.1f ms total\n", rep,
-                 o.configs[ci].name, results[ci][rep].wall, (long long)results[ci][rep].n_ckpt,
-                 1e3 * results[ci][rep].ckpt_total);
+                 o.configs[ci].name, results[ci][rep].wall,
+                 (long long)results[ci][rep].n_ckpt, 1e3 * results[ci][rep].ckpt_total);
       }
     }
   }
@@ -556,7 +578,8 @@ int main(int argc, char **argv) {
              "\"wall_max_s\":%.6f,\"per_iteration_s\":%.9f,\"checkpoint_mean_s\":%.7f,"
              "\"overhead\":%.5f}",
              ci ? "," : "", o.configs[ci].name, w, wall[0], wall[o.reps - 1],
-             bench_median(per_it, (size_t)o.reps), bench_median(ck, (size_t)o.reps), w / base - 1.0);
+             bench_median(per_it, (size_t)o.reps), bench_median(ck, (size_t)o.reps),
+             w / base - 1.0);
     }
     printf("]}}\n");
   }

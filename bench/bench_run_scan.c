@@ -47,9 +47,9 @@
 
 extern char **environ;
 
-#define MAX_REPS 100
+#define MAX_REPS   100
 #define ITERATIONS 10
-#define SEED 3
+#define SEED       3
 
 /* ------------------------------------------------------------------------- */
 /* Options                                                                   */
@@ -89,20 +89,33 @@ static int parse_what(const char *list, options *o) {
   snprintf(buf, sizeof buf, "%s", list);
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
        tok = strtok_r(NULL, ",", &save)) {
-    if (!strcmp(tok, "status")) o->do_status = true;
-    else if (!strcmp(tok, "baseline")) o->do_baseline = true;
-    else if (!strcmp(tok, "plan")) o->do_plan = true;
-    else if (!strcmp(tok, "run")) o->do_run = true;
-    else return -1;
+    if (!strcmp(tok, "status"))
+      o->do_status = true;
+    else if (!strcmp(tok, "baseline"))
+      o->do_baseline = true;
+    else if (!strcmp(tok, "plan"))
+      o->do_plan = true;
+    else if (!strcmp(tok, "run"))
+      o->do_run = true;
+    else
+      return -1;
   }
   return 0;
 }
 
 static int parse(int argc, char **argv, options *o, char *dckpt_default, size_t len) {
-  *o = (options){.dir = "bench-run-scan", .algs = 100, .trials = 100, .in_progress = 3,
-                 .not_started = 2, .reps = 7, .python = "/usr/bin/python3",
-                 .baseline = "scripts/status_scan_baseline.py", .do_status = true,
-                 .do_baseline = true, .do_plan = true, .do_run = true};
+  *o = (options){.dir = "bench-run-scan",
+                 .algs = 100,
+                 .trials = 100,
+                 .in_progress = 3,
+                 .not_started = 2,
+                 .reps = 7,
+                 .python = "/usr/bin/python3",
+                 .baseline = "scripts/status_scan_baseline.py",
+                 .do_status = true,
+                 .do_baseline = true,
+                 .do_plan = true,
+                 .do_run = true};
   /* dckpt beside this build: <build>/bench/bench_run_scan -> <build>/apps/dckpt/dckpt */
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -115,14 +128,20 @@ static int parse(int argc, char **argv, options *o, char *dckpt_default, size_t 
     snprintf(dckpt_default, len, "dckpt");
   }
   o->dckpt = dckpt_default;
-  static const struct option longs[] = {
-      {"dir", required_argument, NULL, 'd'},         {"algs", required_argument, NULL, 'a'},
-      {"trials", required_argument, NULL, 't'},      {"in-progress", required_argument, NULL, 'i'},
-      {"not-started", required_argument, NULL, 'n'}, {"reps", required_argument, NULL, 'R'},
-      {"what", required_argument, NULL, 'w'},        {"dckpt", required_argument, NULL, 'D'},
-      {"python", required_argument, NULL, 'P'},      {"baseline", required_argument, NULL, 'B'},
-      {"recreate", no_argument, NULL, 'r'},          {"json", no_argument, NULL, 'j'},
-      {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
+  static const struct option longs[] = {{"dir", required_argument, NULL, 'd'},
+                                        {"algs", required_argument, NULL, 'a'},
+                                        {"trials", required_argument, NULL, 't'},
+                                        {"in-progress", required_argument, NULL, 'i'},
+                                        {"not-started", required_argument, NULL, 'n'},
+                                        {"reps", required_argument, NULL, 'R'},
+                                        {"what", required_argument, NULL, 'w'},
+                                        {"dckpt", required_argument, NULL, 'D'},
+                                        {"python", required_argument, NULL, 'P'},
+                                        {"baseline", required_argument, NULL, 'B'},
+                                        {"recreate", no_argument, NULL, 'r'},
+                                        {"json", no_argument, NULL, 'j'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
     switch (ch) {
@@ -170,7 +189,8 @@ static int t_create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
   note_callback();
   tiny *s = calloc(1, sizeof *s);
   if (!s) return 1;
-  for (int i = 0; i < 4; i++) s->x[i] = dckpt_rng_uniform(rng);
+  for (int i = 0; i < 4; i++)
+    s->x[i] = dckpt_rng_uniform(rng);
   *out = s;
   return 0;
 }
@@ -192,7 +212,8 @@ static int t_step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rn
   (void)info;
   (void)k;
   tiny *s = state;
-  for (int i = 0; i < 4; i++) s->x[i] = 0.5 * s->x[i] + dckpt_rng_uniform(rng);
+  for (int i = 0; i < 4; i++)
+    s->x[i] = 0.5 * s->x[i] + dckpt_rng_uniform(rng);
   return 0;
 }
 
@@ -222,9 +243,13 @@ static int campaign_make(const options *o, campaign *c) {
   if (!c->algs || !c->names || !c->problem) return DCKPT_ENOMEM;
   for (size_t a = 0; a < c->n; a++) {
     snprintf(c->names[a], sizeof c->names[a], "alg%03zu", a);
-    c->algs[a] = (dckpt_algorithm){.name = c->names[a], .iterations = ITERATIONS,
-                                   .create = t_create, .step = t_step, .save = t_save,
-                                   .load = t_load, .destroy = t_destroy};
+    c->algs[a] = (dckpt_algorithm){.name = c->names[a],
+                                   .iterations = ITERATIONS,
+                                   .create = t_create,
+                                   .step = t_step,
+                                   .save = t_save,
+                                   .load = t_load,
+                                   .destroy = t_destroy};
   }
   double scale = 1.0;
   return dckpt_record_put_f64(c->problem, "scale", &scale, 1);
@@ -261,7 +286,8 @@ static int store_open(const char *dir, unsigned flags, dckpt_store **s) {
   so.durability = DCKPT_DURABILITY_NONE;
   int rc = dckpt_store_open(dir, &so, s);
   if (rc != DCKPT_OK)
-    fprintf(stderr, "bench_run_scan: %s: %s\n", dir, *s ? dckpt_store_errmsg(*s) : "no memory");
+    fprintf(stderr, "bench_run_scan: %s: %s\n", dir,
+            *s ? dckpt_store_errmsg(*s) : "no memory");
   return rc;
 }
 
@@ -306,7 +332,8 @@ static double create_run(const options *o, const campaign *c) {
       rc = r ? dckpt_store_mark_complete(s, a, t, ITERATIONS - 1, r) : DCKPT_ENOMEM;
       dckpt_record_free(r);
     }
-  if (rc != DCKPT_OK) fprintf(stderr, "bench_run_scan: create: %s\n", dckpt_store_errmsg(s));
+  if (rc != DCKPT_OK)
+    fprintf(stderr, "bench_run_scan: create: %s\n", dckpt_store_errmsg(s));
   dckpt_store_close(s);
   dckpt_record_free(initial);
   free(m.algorithms);
@@ -408,7 +435,8 @@ static int plan_scan(const options *o, plan_times *pt) {
       rc = dckpt_store_is_complete(s, (int64_t)a, t, &done);
     }
   double t3 = bench_now();
-  if (rc != DCKPT_OK && s) fprintf(stderr, "bench_run_scan: plan: %s\n", dckpt_store_errmsg(s));
+  if (rc != DCKPT_OK && s)
+    fprintf(stderr, "bench_run_scan: plan: %s\n", dckpt_store_errmsg(s));
   dckpt_metadata_free(m);
   dckpt_store_close(s);
   pt->open_s = t1 - t0;
@@ -452,7 +480,8 @@ static int time_run(MPI_Comm comm, const options *o, const campaign *c, double *
     int rank;
     MPI_Comm_rank(comm, &rank);
     if (rank == 0)
-      fprintf(stderr, "bench_run_scan: dckpt_run: %s: %s\n", dckpt_err_name(rc), rep.message);
+      fprintf(stderr, "bench_run_scan: dckpt_run: %s: %s\n", dckpt_err_name(rc),
+              rep.message);
   }
   return rc;
 }
@@ -486,7 +515,8 @@ static int one_rep(MPI_Comm comm, const options *o, const campaign *c, rep_resul
       r->baseline_s = time_process(argv, tmp);
       r->baseline_scan_s = read_scan_seconds(tmp);
       if (r->baseline_s < 0) {
-        fprintf(stderr, "bench_run_scan: '%s %s %s' failed\n", o->python, o->baseline, o->dir);
+        fprintf(stderr, "bench_run_scan: '%s %s %s' failed\n", o->python, o->baseline,
+                o->dir);
         rc = DCKPT_EIO;
       }
     }
@@ -528,7 +558,8 @@ int main(int argc, char **argv) {
     if (o.recreate || stat(meta, &sb) != 0) {
       created = create_run(&o, &c);
       sync(); /* untimed: no write-back of the new files during the timings */
-      if (created < 0) rc = DCKPT_EIO;
+      if (created < 0)
+        rc = DCKPT_EIO;
       else if (!o.json)
         printf("made %s: %lld x %lld pairs in %.2f s\n", o.dir, (long long)o.algs,
                (long long)o.trials, created);
@@ -543,15 +574,16 @@ int main(int argc, char **argv) {
     const rep_result *r = &res[rep];
     if (rc == DCKPT_OK && rank == 0) {
       if (o.json)
-        printf("{\"bench\":\"scan\",\"rep\":%d,\"ranks\":%d,\"pairs\":%lld,"
-               "\"status_s\":%.6f,\"baseline_s\":%.6f,\"baseline_scan_s\":%.6f,"
-               "\"plan_open_s\":%.6f,\"plan_status_loop_s\":%.6f,\"plan_stat_loop_s\":%.6f,"
-               "\"plan_complete\":%lld,\"run_first_pair_s\":%.6f,\"run_mostly_s\":%.6f,"
-               "\"run_pairs_run\":%lld,\"run_complete_s\":%.6f}\n",
-               rep, ranks, (long long)(o.algs * o.trials), r->status_s, r->baseline_s,
-               r->baseline_scan_s, r->plan.open_s, r->plan.status_loop_s,
-               r->plan.stat_loop_s, (long long)r->plan.complete, r->run_first_s,
-               r->run_mostly_s, (long long)r->pairs_run, r->run_complete_s);
+        printf(
+            "{\"bench\":\"scan\",\"rep\":%d,\"ranks\":%d,\"pairs\":%lld,"
+            "\"status_s\":%.6f,\"baseline_s\":%.6f,\"baseline_scan_s\":%.6f,"
+            "\"plan_open_s\":%.6f,\"plan_status_loop_s\":%.6f,\"plan_stat_loop_s\":%.6f,"
+            "\"plan_complete\":%lld,\"run_first_pair_s\":%.6f,\"run_mostly_s\":%.6f,"
+            "\"run_pairs_run\":%lld,\"run_complete_s\":%.6f}\n",
+            rep, ranks, (long long)(o.algs * o.trials), r->status_s, r->baseline_s,
+            r->baseline_scan_s, r->plan.open_s, r->plan.status_loop_s,
+            r->plan.stat_loop_s, (long long)r->plan.complete, r->run_first_s,
+            r->run_mostly_s, (long long)r->pairs_run, r->run_complete_s);
       else
         printf("rep %d: status %.3f s, baseline %.3f s (scan %.3f s), plan scan %.3f s "
                "(stat only %.3f s), dckpt_run first pair %.3f s, whole %.3f s, "
@@ -565,22 +597,27 @@ int main(int argc, char **argv) {
     double v[9][MAX_REPS];
     for (int i = 0; i < o.reps; i++) {
       const rep_result *r = &res[i];
-      double row[9] = {r->status_s,          r->baseline_s,   r->baseline_scan_s,
-                       r->plan.open_s + r->plan.status_loop_s, r->plan.status_loop_s,
-                       r->plan.stat_loop_s,  r->run_first_s,  r->run_mostly_s,
+      double row[9] = {r->status_s,           r->baseline_s,
+                       r->baseline_scan_s,    r->plan.open_s + r->plan.status_loop_s,
+                       r->plan.status_loop_s, r->plan.stat_loop_s,
+                       r->run_first_s,        r->run_mostly_s,
                        r->run_complete_s};
-      for (int k = 0; k < 9; k++) v[k][i] = row[k];
+      for (int k = 0; k < 9; k++)
+        v[k][i] = row[k];
     }
     size_t n = (size_t)o.reps;
-    printf("{\"summary\":{\"bench\":\"scan\",\"ranks\":%d,\"pairs\":%lld,\"in_progress\":%lld,"
-           "\"not_started\":%lld,\"created_s\":%.3f,\"status_s\":%.6f,\"baseline_s\":%.6f,"
-           "\"baseline_scan_s\":%.6f,\"plan_s\":%.6f,\"plan_status_loop_s\":%.6f,"
-           "\"plan_stat_loop_s\":%.6f,\"run_first_pair_s\":%.6f,\"run_mostly_s\":%.6f,"
-           "\"run_complete_s\":%.6f}}\n",
-           ranks, (long long)(o.algs * o.trials), (long long)o.in_progress,
-           (long long)o.not_started, created, bench_median(v[0], n), bench_median(v[1], n),
-           bench_median(v[2], n), bench_median(v[3], n), bench_median(v[4], n), bench_median(v[5], n),
-           bench_median(v[6], n), bench_median(v[7], n), bench_median(v[8], n));
+    printf(
+        "{\"summary\":{\"bench\":\"scan\",\"ranks\":%d,\"pairs\":%lld,\"in_progress\":%"
+        "lld,"
+        "\"not_started\":%lld,\"created_s\":%.3f,\"status_s\":%.6f,\"baseline_s\":%.6f,"
+        "\"baseline_scan_s\":%.6f,\"plan_s\":%.6f,\"plan_status_loop_s\":%.6f,"
+        "\"plan_stat_loop_s\":%.6f,\"run_first_pair_s\":%.6f,\"run_mostly_s\":%.6f,"
+        "\"run_complete_s\":%.6f}}\n",
+        ranks, (long long)(o.algs * o.trials), (long long)o.in_progress,
+        (long long)o.not_started, created, bench_median(v[0], n), bench_median(v[1], n),
+        bench_median(v[2], n), bench_median(v[3], n), bench_median(v[4], n),
+        bench_median(v[5], n), bench_median(v[6], n), bench_median(v[7], n),
+        bench_median(v[8], n));
   }
   campaign_free(&c);
   MPI_Finalize();

@@ -44,9 +44,9 @@
 #include "bench_util.h"
 #include "dckpt_run.h"
 
-#define MAX_ALGS 8
-#define MAX_REPS 200
-#define STATE_WORDS 4
+#define MAX_ALGS      8
+#define MAX_REPS      200
+#define STATE_WORDS   4
 #define MAX_OPT_PAIRS 26
 
 /* ------------------------------------------------------------------------- */
@@ -127,7 +127,8 @@ static int b_create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
     free(s);
     return 1;
   }
-  for (int i = 0; i < STATE_WORDS; i++) s->x[i] = 1.0 + dckpt_rng_uniform(rng);
+  for (int i = 0; i < STATE_WORDS; i++)
+    s->x[i] = 1.0 + dckpt_rng_uniform(rng);
   *out = s;
   return 0;
 }
@@ -180,7 +181,7 @@ typedef struct options {
   int n_algs;
   int64_t trials, iterations;
   double unit_us;
-  int hint; /* 0 off, 1 on, 2 both */
+  int hint;  /* 0 off, 1 on, 2 both */
   int sched; /* 0 counter, 1 dispenser, 2 both */
   int reps;
   int64_t requests; /* micro */
@@ -231,35 +232,57 @@ static int parse_costs(const char *s, options *o) {
 }
 
 static int parse_choice(const char *v, const char *a, const char *b, int *out) {
-  if (!strcmp(v, a)) *out = 0;
-  else if (!strcmp(v, b)) *out = 1;
-  else if (!strcmp(v, "both")) *out = 2;
-  else return -1;
+  if (!strcmp(v, a))
+    *out = 0;
+  else if (!strcmp(v, b))
+    *out = 1;
+  else if (!strcmp(v, "both"))
+    *out = 2;
+  else
+    return -1;
   return 0;
 }
 
 static int parse(int argc, char **argv, options *o) {
-  *o = (options){.mode = MODE_BALANCE, .dir = "bench-run-sched", .hint = 2, .sched = 2,
-                 .reps = 5, .trials = -1, .iterations = -1, .unit_us = -1, .requests = 2000,
+  *o = (options){.mode = MODE_BALANCE,
+                 .dir = "bench-run-sched",
+                 .hint = 2,
+                 .sched = 2,
+                 .reps = 5,
+                 .trials = -1,
+                 .iterations = -1,
+                 .unit_us = -1,
+                 .requests = 2000,
                  .busy_us = 0};
   const char *costs = NULL;
-  static const struct option longs[] = {
-      {"mode", required_argument, NULL, 'M'},      {"dir", required_argument, NULL, 'd'},
-      {"costs", required_argument, NULL, 'c'},     {"trials", required_argument, NULL, 't'},
-      {"iterations", required_argument, NULL, 'k'}, {"unit-us", required_argument, NULL, 'u'},
-      {"hint", required_argument, NULL, 'H'},      {"scheduler", required_argument, NULL, 's'},
-      {"reps", required_argument, NULL, 'R'},      {"requests", required_argument, NULL, 'n'},
-      {"busy-us", required_argument, NULL, 'b'},   {"json", no_argument, NULL, 'j'},
-      {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+  static const struct option longs[] = {{"mode", required_argument, NULL, 'M'},
+                                        {"dir", required_argument, NULL, 'd'},
+                                        {"costs", required_argument, NULL, 'c'},
+                                        {"trials", required_argument, NULL, 't'},
+                                        {"iterations", required_argument, NULL, 'k'},
+                                        {"unit-us", required_argument, NULL, 'u'},
+                                        {"hint", required_argument, NULL, 'H'},
+                                        {"scheduler", required_argument, NULL, 's'},
+                                        {"reps", required_argument, NULL, 'R'},
+                                        {"requests", required_argument, NULL, 'n'},
+                                        {"busy-us", required_argument, NULL, 'b'},
+                                        {"json", no_argument, NULL, 'j'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
     switch (ch) {
     case 'M':
-      if (!strcmp(optarg, "balance")) o->mode = MODE_BALANCE;
-      else if (!strcmp(optarg, "scaling")) o->mode = MODE_SCALING;
-      else if (!strcmp(optarg, "handout")) o->mode = MODE_HANDOUT;
-      else if (!strcmp(optarg, "micro")) o->mode = MODE_MICRO;
-      else return 2;
+      if (!strcmp(optarg, "balance"))
+        o->mode = MODE_BALANCE;
+      else if (!strcmp(optarg, "scaling"))
+        o->mode = MODE_SCALING;
+      else if (!strcmp(optarg, "handout"))
+        o->mode = MODE_HANDOUT;
+      else if (!strcmp(optarg, "micro"))
+        o->mode = MODE_MICRO;
+      else
+        return 2;
       break;
     case 'd': o->dir = optarg; break;
     case 'c': costs = optarg; break;
@@ -309,12 +332,12 @@ static void log_stderr(void *ctx, dckpt_log_level level, const char *msg) {
 }
 
 typedef struct campaign_result {
-  double wall;          /* dckpt_run, max over ranks */
-  double makespan;      /* last pair end - first pair start */
-  double sum, longest;  /* of the pair times */
-  double lower, lpt, opt; /* opt < 0: not computed */
+  double wall;                         /* dckpt_run, max over ranks */
+  double makespan;                     /* last pair end - first pair start */
+  double sum, longest;                 /* of the pair times */
+  double lower, lpt, opt;              /* opt < 0: not computed */
   double rank_busy_max, rank_busy_min; /* per-rank sum of pair times */
-  double gap_median[2];  /* handout: median gap on rank 0 and on the other ranks */
+  double gap_median[2]; /* handout: median gap on rank 0 and on the other ranks */
   double gap_mean[2];
   int64_t pairs;
 } campaign_result;
@@ -343,7 +366,8 @@ static double lpt(const double *t, size_t n, int p) {
 /* The optimal 2-machine makespan: the best split over every subset (n small). */
 static double opt2(const double *t, size_t n) {
   double total = 0;
-  for (size_t i = 0; i < n; i++) total += t[i];
+  for (size_t i = 0; i < n; i++)
+    total += t[i];
   double best = total;
   /* Pair 0 goes to machine A without loss of generality. */
   uint32_t subsets = (uint32_t)1 << (n - 1);
@@ -371,12 +395,18 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
   dckpt_algorithm algs[MAX_ALGS];
   memset(algs, 0, sizeof algs);
   for (int a = 0; a < o->n_algs; a++) {
-    conf[a] = (burn_conf){(int64_t)llround(o->costs[a] * o->unit_us * loops_per_us), &log};
+    conf[a] =
+        (burn_conf){(int64_t)llround(o->costs[a] * o->unit_us * loops_per_us), &log};
     snprintf(names[a], sizeof names[a], "burn%g", o->costs[a]);
-    algs[a] = (dckpt_algorithm){.name = names[a], .iterations = o->iterations,
-                                .cost_hint = hint ? o->costs[a] : 1.0, .user = &conf[a],
-                                .create = b_create, .step = b_step, .save = b_save,
-                                .load = b_load, .destroy = b_destroy};
+    algs[a] = (dckpt_algorithm){.name = names[a],
+                                .iterations = o->iterations,
+                                .cost_hint = hint ? o->costs[a] : 1.0,
+                                .user = &conf[a],
+                                .create = b_create,
+                                .step = b_step,
+                                .save = b_save,
+                                .load = b_load,
+                                .destroy = b_destroy};
   }
   dckpt_run_options ro;
   dckpt_run_options_init(&ro);
@@ -402,7 +432,8 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
   MPI_Allreduce(&mine, &r->wall, 1, MPI_DOUBLE, MPI_MAX, comm);
   if (rc != DCKPT_OK) {
     if (rank == 0)
-      fprintf(stderr, "bench_run_sched: dckpt_run: %s: %s\n", dckpt_err_name(rc), rep.message);
+      fprintf(stderr, "bench_run_sched: dckpt_run: %s: %s\n", dckpt_err_name(rc),
+              rep.message);
     free(log.ev);
     return rc;
   }
@@ -455,7 +486,8 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
     r->rank_busy_min = INFINITY;
     for (int k = 0, off = 0; k < size; k++) {
       double busy = 0;
-      for (int i = 0; i < counts[k] / 4; i++) busy += t[off + i];
+      for (int i = 0; i < counts[k] / 4; i++)
+        busy += t[off + i];
       off += counts[k] / 4;
       if (busy > r->rank_busy_max) r->rank_busy_max = busy;
       if (busy < r->rank_busy_min) r->rank_busy_min = busy;
@@ -527,7 +559,8 @@ enum serve_kind {
  * alternates busy "iterations" of `loops` burn loops with answering what is
  * waiting, as the dispenser does. Returns the mean seconds per request on
  * ranks > 0 (rank 0: 0). */
-static double micro_dispenser(MPI_Comm comm, int64_t n, int64_t loops, enum serve_kind how) {
+static double micro_dispenser(MPI_Comm comm, int64_t n, int64_t loops,
+                              enum serve_kind how) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -549,7 +582,8 @@ static double micro_dispenser(MPI_Comm comm, int64_t n, int64_t loops, enum serv
   double x[STATE_WORDS] = {1, 1, 1, 1};
   char slot = 0;
   MPI_Request req = MPI_REQUEST_NULL;
-  if (how == SERVE_IRECV) MPI_Irecv(&slot, 1, MPI_CHAR, MPI_ANY_SOURCE, TAG_REQ, comm, &req);
+  if (how == SERVE_IRECV)
+    MPI_Irecv(&slot, 1, MPI_CHAR, MPI_ANY_SOURCE, TAG_REQ, comm, &req);
   while (left > 0) {
     burn(x, loops);
     while (left > 0) {
@@ -561,7 +595,8 @@ static double micro_dispenser(MPI_Comm comm, int64_t n, int64_t loops, enum serv
         source = st.MPI_SOURCE;
       } else {
         MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQ, comm, &flag, &st);
-        if (!flag && how == SERVE_IPROBE2) MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQ, comm, &flag, &st);
+        if (!flag && how == SERVE_IPROBE2)
+          MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQ, comm, &flag, &st);
         if (!flag) break;
         source = st.MPI_SOURCE;
         char dummy;
@@ -600,8 +635,10 @@ static void print_result(const options *o, const config *c, int rep, int ranks,
                          double loops_per_us, const campaign_result *r) {
   printf("{\"bench\":\"%s\",\"scheduler\":\"%s\",\"hint\":%s,\"rep\":%d,\"ranks\":%d,"
          "\"costs\":[",
-         mode_name(o->mode), sched_name(c->sched), c->hint ? "true" : "false", rep, ranks);
-  for (int a = 0; a < o->n_algs; a++) printf("%s%g", a ? "," : "", o->costs[a]);
+         mode_name(o->mode), sched_name(c->sched), c->hint ? "true" : "false", rep,
+         ranks);
+  for (int a = 0; a < o->n_algs; a++)
+    printf("%s%g", a ? "," : "", o->costs[a]);
   printf("],\"trials\":%lld,\"iterations\":%lld,\"unit_us\":%g,\"loops_per_us\":%.2f,"
          "\"pairs\":%lld,\"wall_s\":%.6f,\"makespan_s\":%.6f,\"sum_s\":%.6f,"
          "\"longest_s\":%.6f,\"lower_bound_s\":%.6f,\"lpt_s\":%.6f,\"opt_s\":%.6f,"
@@ -615,17 +652,21 @@ static void print_result(const options *o, const config *c, int rep, int ranks,
   fflush(stdout);
 }
 
-static void print_human(const options *o, const config *c, int rep, const campaign_result *r) {
+static void print_human(const options *o, const config *c, int rep,
+                        const campaign_result *r) {
   if (o->mode == MODE_HANDOUT) {
-    printf("rep %d %-9s pairs %lld, wall %.3f s, gap median rank0 %.1f us, others %.1f us\n",
-           rep, sched_name(c->sched), (long long)r->pairs, r->wall, 1e6 * r->gap_median[0],
-           1e6 * r->gap_median[1]);
+    printf(
+        "rep %d %-9s pairs %lld, wall %.3f s, gap median rank0 %.1f us, others %.1f us\n",
+        rep, sched_name(c->sched), (long long)r->pairs, r->wall, 1e6 * r->gap_median[0],
+        1e6 * r->gap_median[1]);
     return;
   }
-  printf("rep %d %-9s hint %-3s wall %.3f s, makespan %.3f s, lower bound %.3f s, LPT %.3f s,"
+  printf("rep %d %-9s hint %-3s wall %.3f s, makespan %.3f s, lower bound %.3f s, LPT "
+         "%.3f s,"
          " opt %.3f s, makespan/opt %.3f\n",
-         rep, sched_name(c->sched), c->hint ? "on" : "off", r->wall, r->makespan, r->lower,
-         r->lpt, r->opt, r->opt > 0 ? r->makespan / r->opt : r->makespan / r->lower);
+         rep, sched_name(c->sched), c->hint ? "on" : "off", r->wall, r->makespan,
+         r->lower, r->lpt, r->opt,
+         r->opt > 0 ? r->makespan / r->opt : r->makespan / r->lower);
 }
 
 static int run_micro(const options *o, int rank, int size, double loops_per_us) {
@@ -634,32 +675,38 @@ static int run_micro(const options *o, int rank, int size, double loops_per_us) 
   for (int rep = 0; rep < o->reps; rep++) {
     double mine[4] = {micro_counter(MPI_COMM_WORLD, o->requests, loops), 0, 0, 0}, sum[4];
     for (int k = 0; k < 3 && size > 1; k++)
-      mine[1 + k] = micro_dispenser(MPI_COMM_WORLD, o->requests, loops, (enum serve_kind)k);
+      mine[1 + k] =
+          micro_dispenser(MPI_COMM_WORLD, o->requests, loops, (enum serve_kind)k);
     /* means over ranks > 0 (rank 0 is the server); one rank: its own takes */
     if (rank == 0 && size > 1) mine[0] = 0;
     MPI_Reduce(mine, sum, 4, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
-    for (int k = 0; k < 4; k++) per[k][rep] = size > 1 ? sum[k] / (size - 1) : sum[k];
+    for (int k = 0; k < 4; k++)
+      per[k][rep] = size > 1 ? sum[k] / (size - 1) : sum[k];
     if (rank == 0) {
       if (o->json)
-        printf("{\"bench\":\"micro\",\"rep\":%d,\"ranks\":%d,\"busy_us\":%g,\"requests\":%lld,"
+        printf("{\"bench\":\"micro\",\"rep\":%d,\"ranks\":%d,\"busy_us\":%g,\"requests\":"
+               "%lld,"
                "\"counter_s\":%.9f,\"dispenser_s\":%.9f,\"dispenser_iprobe2_s\":%.9f,"
                "\"dispenser_irecv_s\":%.9f}\n",
                rep, size, o->busy_us, (long long)o->requests, per[0][rep], per[1][rep],
                per[2][rep], per[3][rep]);
       else
-        printf("rep %d (rank 0 busy %g us between takes / polls): counter %.2f us per take;"
-               " dispenser %.2f us per request (one MPI_Iprobe per poll, as sched.c), %.2f us"
-               " (Iprobe twice), %.2f us (pre-posted Irecv + MPI_Test)\n",
-               rep, o->busy_us, 1e6 * per[0][rep], 1e6 * per[1][rep], 1e6 * per[2][rep],
-               1e6 * per[3][rep]);
+        printf(
+            "rep %d (rank 0 busy %g us between takes / polls): counter %.2f us per take;"
+            " dispenser %.2f us per request (one MPI_Iprobe per poll, as sched.c), %.2f "
+            "us"
+            " (Iprobe twice), %.2f us (pre-posted Irecv + MPI_Test)\n",
+            rep, o->busy_us, 1e6 * per[0][rep], 1e6 * per[1][rep], 1e6 * per[2][rep],
+            1e6 * per[3][rep]);
     }
   }
   if (rank == 0)
     printf("{\"summary\":{\"bench\":\"micro\",\"ranks\":%d,\"busy_us\":%g,"
            "\"counter_median_s\":%.9f,\"dispenser_median_s\":%.9f,"
            "\"dispenser_iprobe2_median_s\":%.9f,\"dispenser_irecv_median_s\":%.9f}}\n",
-           size, o->busy_us, bench_median(per[0], (size_t)o->reps), bench_median(per[1], (size_t)o->reps),
-           bench_median(per[2], (size_t)o->reps), bench_median(per[3], (size_t)o->reps));
+           size, o->busy_us, bench_median(per[0], (size_t)o->reps),
+           bench_median(per[1], (size_t)o->reps), bench_median(per[2], (size_t)o->reps),
+           bench_median(per[3], (size_t)o->reps));
   return 0;
 }
 
@@ -692,7 +739,8 @@ int main(int argc, char **argv) {
     if (o.hint != 2 && o.hint != h) continue;
     for (int s = 0; s < 2; s++) {
       if (o.sched != 2 && o.sched != s) continue;
-      configs[nc++] = (config){h == 1, s == 0 ? DCKPT_SCHED_COUNTER : DCKPT_SCHED_DISPENSER};
+      configs[nc++] =
+          (config){h == 1, s == 0 ? DCKPT_SCHED_COUNTER : DCKPT_SCHED_DISPENSER};
     }
   }
   static campaign_result res[4][MAX_REPS];
@@ -700,15 +748,18 @@ int main(int argc, char **argv) {
   for (int rep = 0; rc == DCKPT_OK && rep < o.reps; rep++)
     for (int j = 0; rc == DCKPT_OK && j < nc; j++) {
       int ci = rep % 2 ? nc - 1 - j : j;
-      rc = run_campaign(MPI_COMM_WORLD, &o, loops_per_us, configs[ci].hint, configs[ci].sched,
-                        &res[ci][rep]);
+      rc = run_campaign(MPI_COMM_WORLD, &o, loops_per_us, configs[ci].hint,
+                        configs[ci].sched, &res[ci][rep]);
       if (rc == DCKPT_OK && rank == 0) {
-        if (o.json) print_result(&o, &configs[ci], rep, size, loops_per_us, &res[ci][rep]);
-        else print_human(&o, &configs[ci], rep, &res[ci][rep]);
+        if (o.json)
+          print_result(&o, &configs[ci], rep, size, loops_per_us, &res[ci][rep]);
+        else
+          print_human(&o, &configs[ci], rep, &res[ci][rep]);
       }
     }
   if (rc == DCKPT_OK && rank == 0) {
-    printf("{\"summary\":{\"bench\":\"%s\",\"ranks\":%d,\"configs\":[", mode_name(o.mode), size);
+    printf("{\"summary\":{\"bench\":\"%s\",\"ranks\":%d,\"configs\":[", mode_name(o.mode),
+           size);
     for (int ci = 0; ci < nc; ci++) {
       double w[MAX_REPS], m[MAX_REPS], ratio[MAX_REPS], g0[MAX_REPS], g1[MAX_REPS];
       for (int r = 0; r < o.reps; r++) {
@@ -719,13 +770,14 @@ int main(int argc, char **argv) {
         g0[r] = x->gap_median[0];
         g1[r] = x->gap_median[1];
       }
-      printf("%s{\"scheduler\":\"%s\",\"hint\":%s,\"wall_median_s\":%.6f,"
-             "\"makespan_median_s\":%.6f,\"ratio_median\":%.5f,\"gap_median_rank0_s\":%.8f,"
-             "\"gap_median_others_s\":%.8f}",
-             ci ? "," : "", sched_name(configs[ci].sched), configs[ci].hint ? "true" : "false",
-             bench_median(w, (size_t)o.reps), bench_median(m, (size_t)o.reps),
-             bench_median(ratio, (size_t)o.reps), bench_median(g0, (size_t)o.reps),
-             bench_median(g1, (size_t)o.reps));
+      printf(
+          "%s{\"scheduler\":\"%s\",\"hint\":%s,\"wall_median_s\":%.6f,"
+          "\"makespan_median_s\":%.6f,\"ratio_median\":%.5f,\"gap_median_rank0_s\":%.8f,"
+          "\"gap_median_others_s\":%.8f}",
+          ci ? "," : "", sched_name(configs[ci].sched),
+          configs[ci].hint ? "true" : "false", bench_median(w, (size_t)o.reps),
+          bench_median(m, (size_t)o.reps), bench_median(ratio, (size_t)o.reps),
+          bench_median(g0, (size_t)o.reps), bench_median(g1, (size_t)o.reps));
     }
     printf("]}}\n");
   }

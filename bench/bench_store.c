@@ -14,6 +14,7 @@
  */
 #define _XOPEN_SOURCE 700 /* sync(), fsync() */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,7 +28,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,12 +36,12 @@
 #include "bench_util.h"
 #include "dckpt.h"
 
-#define KIB ((uint64_t)1024)
-#define MIB (KIB * KIB)
-#define AGENTS 64u
-#define RNG_WORDS 6u
-#define MAX_SIZES 16
-#define MAX_REPS 1000
+#define KIB        ((uint64_t)1024)
+#define MIB        (KIB * KIB)
+#define AGENTS     64u
+#define RNG_WORDS  6u
+#define MAX_SIZES  16
+#define MAX_REPS   1000
 #define MAX_PHASES 24
 #define PHASE_NAME 40
 #define LARGE_SIZE (256 * MIB)
@@ -71,11 +71,10 @@ typedef enum method {
 } method;
 
 static const char *const method_key[M_COUNT] = {
-    "dckpt_save_full", "write_fsync",   "write_fsync_rename", "dckpt_save_none",
-    "write_nofsync",   "dckpt_load_warm", "read_warm",        "dckpt_load_cold",
-    "read_cold",       "dckpt_encode",  "dckpt_decode",       "zstd1_noshuffle",
-    "ancestor_save",   "ancestor_save_fsync", "ancestor_load_warm",
-    "ancestor_load_cold"};
+    "dckpt_save_full", "write_fsync",         "write_fsync_rename", "dckpt_save_none",
+    "write_nofsync",   "dckpt_load_warm",     "read_warm",          "dckpt_load_cold",
+    "read_cold",       "dckpt_encode",        "dckpt_decode",       "zstd1_noshuffle",
+    "ancestor_save",   "ancestor_save_fsync", "ancestor_load_warm", "ancestor_load_cold"};
 
 typedef struct stat_cell {
   bool have;
@@ -124,43 +123,42 @@ typedef struct options {
 } options;
 
 static void usage(FILE *out) {
-  fputs(
-      "usage: bench_store [options]\n"
-      "\n"
-      "Measures dckpt checkpoint save/load throughput against plain write()+fsync()\n"
-      "of the same bytes on the same disk, and compares file sizes with raw and\n"
-      "zstd level 1 (no shuffle). Prints markdown tables and PASS/FAIL per target.\n"
-      "\n"
-      "options:\n"
-      "  --dir DIR          directory on the disk under test (default ./bench-tmp);\n"
-      "                     a subdirectory bench_store.<pid> is created and removed\n"
-      "  --sizes LIST       comma-separated state sizes, suffix K/M/G = KiB/MiB/GiB,\n"
-      "                     multiples of 1 KiB (default 64K,1M,16M,64M,256M)\n"
-      "  --reps N           repetitions per measurement (default 7)\n"
-      "  --reps-large N     repetitions for sizes >= 256 MiB (default 3)\n"
-      "  --csv FILE         also write every measurement as CSV to FILE\n"
-      "  --drop-caches      also measure cold loads: sync and write 3 to\n"
-      "                     /proc/sys/vm/drop_caches before each (needs root)\n"
-      "  --ancestor SCRIPT  run the Python ancestor baseline (e.g.\n"
-      "                     scripts/ancestor_baseline.py) with the same sizes,\n"
-      "                     reps and directory, and compare against it\n"
-      "  --python PATH      interpreter for --ancestor (default /usr/bin/python3)\n"
-      "  --seed N           PRNG seed of the state generator (default 12345)\n"
-      "  --level N          zstd level of the dckpt saves, 0 = stored raw, -7..22\n"
-      "                     (default 1; the targets are defined for level 1)\n"
-      "  --no-phases        do not time the commit-protocol steps of the saves\n"
-      "  --keep             keep the files written (default: remove them)\n"
-      "  --strict           exit with status 2 when a target fails\n"
-      "  --profile OP       no tables: repeat one operation on the first --sizes\n"
-      "                     entry for --seconds, for `perf record`; OP is one of\n"
-      "                     save-full, save-none, load, encode, decode\n"
-      "  --seconds S        duration of --profile (default 10)\n"
-      "  -h, --help         this text\n"
-      "\n"
-      "Times are wall clock (CLOCK_MONOTONIC) of one call; every timed operation\n"
-      "starts after an untimed sync() so that no earlier write-back overlaps it.\n"
-      "Throughput is raw state bytes / time, in MiB/s.\n",
-      out);
+  fputs("usage: bench_store [options]\n"
+        "\n"
+        "Measures dckpt checkpoint save/load throughput against plain write()+fsync()\n"
+        "of the same bytes on the same disk, and compares file sizes with raw and\n"
+        "zstd level 1 (no shuffle). Prints markdown tables and PASS/FAIL per target.\n"
+        "\n"
+        "options:\n"
+        "  --dir DIR          directory on the disk under test (default ./bench-tmp);\n"
+        "                     a subdirectory bench_store.<pid> is created and removed\n"
+        "  --sizes LIST       comma-separated state sizes, suffix K/M/G = KiB/MiB/GiB,\n"
+        "                     multiples of 1 KiB (default 64K,1M,16M,64M,256M)\n"
+        "  --reps N           repetitions per measurement (default 7)\n"
+        "  --reps-large N     repetitions for sizes >= 256 MiB (default 3)\n"
+        "  --csv FILE         also write every measurement as CSV to FILE\n"
+        "  --drop-caches      also measure cold loads: sync and write 3 to\n"
+        "                     /proc/sys/vm/drop_caches before each (needs root)\n"
+        "  --ancestor SCRIPT  run the Python ancestor baseline (e.g.\n"
+        "                     scripts/ancestor_baseline.py) with the same sizes,\n"
+        "                     reps and directory, and compare against it\n"
+        "  --python PATH      interpreter for --ancestor (default /usr/bin/python3)\n"
+        "  --seed N           PRNG seed of the state generator (default 12345)\n"
+        "  --level N          zstd level of the dckpt saves, 0 = stored raw, -7..22\n"
+        "                     (default 1; the targets are defined for level 1)\n"
+        "  --no-phases        do not time the commit-protocol steps of the saves\n"
+        "  --keep             keep the files written (default: remove them)\n"
+        "  --strict           exit with status 2 when a target fails\n"
+        "  --profile OP       no tables: repeat one operation on the first --sizes\n"
+        "                     entry for --seconds, for `perf record`; OP is one of\n"
+        "                     save-full, save-none, load, encode, decode\n"
+        "  --seconds S        duration of --profile (default 10)\n"
+        "  -h, --help         this text\n"
+        "\n"
+        "Times are wall clock (CLOCK_MONOTONIC) of one call; every timed operation\n"
+        "starts after an untimed sync() so that no earlier write-back overlaps it.\n"
+        "Throughput is raw state bytes / time, in MiB/s.\n",
+        out);
 }
 
 __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...);
@@ -207,8 +205,10 @@ static bool parse_size(const char *s, uint64_t *out) {
     mul = MIB * KIB;
     end++;
   }
-  if (*end == 'i' && end[1] == 'B') end += 2;
-  else if (*end == 'B') end++;
+  if (*end == 'i' && end[1] == 'B')
+    end += 2;
+  else if (*end == 'B')
+    end++;
   if (*end != '\0' || v == 0 || v > (64ull << 30) / mul) return false;
   *out = (uint64_t)v * mul;
   return true;
@@ -220,8 +220,7 @@ static void parse_sizes(const char *arg, options *o) {
   o->n_sizes = 0;
   for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
     uint64_t v = 0;
-    if (!parse_size(tok, &v))
-      die("--sizes: '%s' is not a size (e.g. 64K, 16M, 1G)", tok);
+    if (!parse_size(tok, &v)) die("--sizes: '%s' is not a size (e.g. 64K, 16M, 1G)", tok);
     if (v % KIB != 0 || v < 2 * KIB)
       die("--sizes: %s is not a multiple of 1 KiB of at least 2 KiB", tok);
     if (o->n_sizes == MAX_SIZES) die("--sizes: more than %d sizes", MAX_SIZES);
@@ -232,24 +231,23 @@ static void parse_sizes(const char *arg, options *o) {
 }
 
 static void parse_options(int argc, char **argv, options *o) {
-  static const struct option longopts[] = {
-      {"dir", required_argument, NULL, 'd'},
-      {"sizes", required_argument, NULL, 's'},
-      {"reps", required_argument, NULL, 'r'},
-      {"reps-large", required_argument, NULL, 'R'},
-      {"csv", required_argument, NULL, 'c'},
-      {"drop-caches", no_argument, NULL, 'D'},
-      {"ancestor", required_argument, NULL, 'a'},
-      {"python", required_argument, NULL, 'p'},
-      {"seed", required_argument, NULL, 'S'},
-      {"no-phases", no_argument, NULL, 'P'},
-      {"level", required_argument, NULL, 'L'},
-      {"profile", required_argument, NULL, 'F'},
-      {"seconds", required_argument, NULL, 'T'},
-      {"keep", no_argument, NULL, 'k'},
-      {"strict", no_argument, NULL, 'x'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
+  static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
+                                           {"sizes", required_argument, NULL, 's'},
+                                           {"reps", required_argument, NULL, 'r'},
+                                           {"reps-large", required_argument, NULL, 'R'},
+                                           {"csv", required_argument, NULL, 'c'},
+                                           {"drop-caches", no_argument, NULL, 'D'},
+                                           {"ancestor", required_argument, NULL, 'a'},
+                                           {"python", required_argument, NULL, 'p'},
+                                           {"seed", required_argument, NULL, 'S'},
+                                           {"no-phases", no_argument, NULL, 'P'},
+                                           {"level", required_argument, NULL, 'L'},
+                                           {"profile", required_argument, NULL, 'F'},
+                                           {"seconds", required_argument, NULL, 'T'},
+                                           {"keep", no_argument, NULL, 'k'},
+                                           {"strict", no_argument, NULL, 'x'},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {NULL, 0, NULL, 0}};
   o->dir = "./bench-tmp";
   o->sizes[0] = 64 * KIB;
   o->sizes[1] = MIB;
@@ -297,7 +295,8 @@ static void parse_options(int argc, char **argv, options *o) {
       if (strcmp(optarg, "save-full") != 0 && strcmp(optarg, "save-none") != 0 &&
           strcmp(optarg, "load") != 0 && strcmp(optarg, "encode") != 0 &&
           strcmp(optarg, "decode") != 0)
-        die("--profile: '%s' is not save-full, save-none, load, encode or decode", optarg);
+        die("--profile: '%s' is not save-full, save-none, load, encode or decode",
+            optarg);
       o->profile = optarg;
       break;
     case 'T': {
@@ -373,8 +372,7 @@ static void fsync_dir(const char *dir) {
 }
 
 static void unlink_quiet(const char *path) {
-  if (unlink(path) != 0 && errno != ENOENT)
-    die("unlink %s: %s", path, strerror(errno));
+  if (unlink(path) != 0 && errno != ENOENT) die("unlink %s: %s", path, strerror(errno));
 }
 
 static bool drop_caches_ok = false;
@@ -428,7 +426,9 @@ static uint64_t splitmix64(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 static uint64_t xo_next(xoshiro *r) {
   uint64_t result = rotl(r->s[1] * 5, 7) * 9;
@@ -443,13 +443,16 @@ static uint64_t xo_next(xoshiro *r) {
 }
 
 /* uniform in (0, 1] */
-static double xo_unit(xoshiro *r) { return ((double)(xo_next(r) >> 11) + 1.0) * 0x1.0p-53; }
+static double xo_unit(xoshiro *r) {
+  return ((double)(xo_next(r) >> 11) + 1.0) * 0x1.0p-53;
+}
 
 /* Fills x[0..n) with sin(i * 1e-3) + 1e-3 * N(0,1), and rng[0..RNG_WORDS). */
 static void make_state(double *x, size_t n, uint64_t *rng, uint64_t seed) {
   xoshiro r;
   uint64_t sm = seed;
-  for (int i = 0; i < 4; i++) r.s[i] = splitmix64(&sm);
+  for (int i = 0; i < 4; i++)
+    r.s[i] = splitmix64(&sm);
   const double two_pi = 6.283185307179586476925286766559;
   for (size_t i = 0; i < n; i += 2) {
     double u1 = xo_unit(&r), u2 = xo_unit(&r);
@@ -458,7 +461,8 @@ static void make_state(double *x, size_t n, uint64_t *rng, uint64_t seed) {
     if (i + 1 < n) x[i + 1] = sin((double)(i + 1) * 1e-3) + 1e-3 * rad * sin(two_pi * u2);
   }
   /* Shaped like numpy's PCG64 state: state hi/lo, inc hi/lo, has_uint32, uinteger. */
-  for (unsigned i = 0; i < 4; i++) rng[i] = r.s[i];
+  for (unsigned i = 0; i < 4; i++)
+    rng[i] = r.s[i];
   rng[4] = 0;
   rng[5] = 0;
 }
@@ -693,8 +697,8 @@ static void run_ancestor(const options *o, const char *run_dir, size_t idx,
     int n = 0;
     double med = 0, mn = 0;
     if (strncmp(line, "impl,", 5) == 0) continue;
-    if (sscanf(line, "%31[^,],%llu,%31[^,],%d,%lf,%lf,%llu", impl, &size, measure, &n, &med,
-               &mn, &file) != 7)
+    if (sscanf(line, "%31[^,],%llu,%31[^,],%d,%lf,%lf,%llu", impl, &size, measure, &n,
+               &med, &mn, &file) != 7)
       die("ancestor baseline: cannot parse CSV line '%s'", line);
     int m = ancestor_method(measure);
     if (m < 0 || size != res[idx].state_bytes) continue;
@@ -720,8 +724,8 @@ typedef struct ctx {
   phase_acc *pacc[2];
 } ctx;
 
-static void save_plain(const char *dir, const char *path, const char *tmp, const void *buf,
-                       size_t len, bool do_fsync, bool via_rename) {
+static void save_plain(const char *dir, const char *path, const char *tmp,
+                       const void *buf, size_t len, bool do_fsync, bool via_rename) {
   const char *target = via_rename ? tmp : path;
   int fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) die("open %s: %s", target, strerror(errno));
@@ -854,14 +858,17 @@ static void bench_size(ctx *c, size_t idx, size_result *r) {
   char *ren_path = path_join(c->raw_dir, name);
 
   double *t[M_COUNT];
-  for (int m = 0; m < M_COUNT; m++) t[m] = xmalloc((size_t)reps * sizeof(double));
+  for (int m = 0; m < M_COUNT; m++)
+    t[m] = xmalloc((size_t)reps * sizeof(double));
   memset(c->pacc[0], 0, sizeof *c->pacc[0]);
   memset(c->pacc[1], 0, sizeof *c->pacc[1]);
 
   int64_t it_full = 0, it_none = 0;
   /* Warm-up (untimed): directories, first allocation, library init. */
-  check(dckpt_store_save(c->full, 0, trial, it_full++, rec), "dckpt_store_save (FULL)", c->full);
-  check(dckpt_store_save(c->none, 0, trial, it_none++, rec), "dckpt_store_save (NONE)", c->none);
+  check(dckpt_store_save(c->full, 0, trial, it_full++, rec), "dckpt_store_save (FULL)",
+        c->full);
+  check(dckpt_store_save(c->none, 0, trial, it_none++, rec), "dckpt_store_save (NONE)",
+        c->none);
   save_plain(c->raw_dir, ren_path, raw_tmp, buf, raw, true, true);
 
   /* ---- saves, interleaved per rep ---- */
@@ -910,8 +917,8 @@ static void bench_size(ctx *c, size_t idx, size_result *r) {
   {
     dckpt_record *got = NULL;
     int64_t it = -1;
-    check(dckpt_store_load_latest(c->full, 0, trial, &got, &it), "dckpt_store_load_latest",
-          c->full);
+    check(dckpt_store_load_latest(c->full, 0, trial, &got, &it),
+          "dckpt_store_load_latest", c->full);
     if (!got || it != it_full - 1)
       die("dckpt_store_load_latest returned iteration %lld, expected %lld", (long long)it,
           (long long)(it_full - 1));
@@ -1028,8 +1035,10 @@ static double ratio(const size_result *r, method num, method den) {
 }
 
 static void print_ratio(double v) {
-  if (isnan(v)) printf(" — |");
-  else printf(" %.2f× |", v);
+  if (isnan(v))
+    printf(" — |");
+  else
+    printf(" %.2f× |", v);
 }
 
 /* Median time per commit-protocol step; dur 0 = FULL saves, 1 = NONE saves. */
@@ -1040,7 +1049,8 @@ static void print_phases(const size_result *res, size_t ns, int dur) {
   for (size_t i = 0; i < ns; i++) /* union of step names, first-seen order */
     for (size_t k = 0; k < res[i].n_phases[dur]; k++) {
       size_t j = 0;
-      while (j < nn && strcmp(names[j], res[i].phases[dur][k].name) != 0) j++;
+      while (j < nn && strcmp(names[j], res[i].phases[dur][k].name) != 0)
+        j++;
       if (j == nn && nn < MAX_PHASES * 2)
         snprintf(names[nn++], PHASE_NAME, "%s", res[i].phases[dur][k].name);
     }
@@ -1054,16 +1064,20 @@ static void print_phases(const size_result *res, size_t ns, int dur) {
     printf(" %s |", lbl);
   }
   printf("\n|---|");
-  for (size_t i = 0; i < ns; i++) printf("---|");
+  for (size_t i = 0; i < ns; i++)
+    printf("---|");
   printf("\n");
   for (size_t j = 0; j < nn; j++) {
     printf("| %s |", names[j]);
     for (size_t i = 0; i < ns; i++) {
       double v = NAN;
       for (size_t k = 0; k < res[i].n_phases[dur]; k++)
-        if (strcmp(res[i].phases[dur][k].name, names[j]) == 0) v = res[i].phases[dur][k].med;
-      if (isnan(v)) printf(" — |");
-      else printf(" %.3f |", v * 1e3);
+        if (strcmp(res[i].phases[dur][k].name, names[j]) == 0)
+          v = res[i].phases[dur][k].med;
+      if (isnan(v))
+        printf(" — |");
+      else
+        printf(" %.3f |", v * 1e3);
     }
     printf("\n");
   }
@@ -1078,9 +1092,10 @@ static void print_tables(const options *o, const size_result *res, bool ancestor
   size_t ns = o->n_sizes;
 
   printf("\n### Durable saves (fsync), median (min) of N runs\n\n");
-  printf("| state | N | dckpt save FULL | write+fsync | tmp+write+fsync+rename+dir fsync |"
-         " dckpt / write+fsync throughput |%s\n",
-         ancestor ? " ancestor save +fsync |" : "");
+  printf(
+      "| state | N | dckpt save FULL | write+fsync | tmp+write+fsync+rename+dir fsync |"
+      " dckpt / write+fsync throughput |%s\n",
+      ancestor ? " ancestor save +fsync |" : "");
   printf("|---|---|---|---|---|---|%s\n", ancestor ? "---|" : "");
   for (size_t i = 0; i < ns; i++) {
     const size_result *r = &res[i];
@@ -1110,8 +1125,11 @@ static void print_tables(const options *o, const size_result *res, bool ancestor
   }
 
   printf("\n### Loads, median (min)\n\n");
-  printf("| state | dckpt load warm | read() raw warm | dckpt load cold | read() raw cold |%s\n",
-         ancestor ? " ancestor load warm | ancestor load cold | dckpt speed-up warm (cold) |" : "");
+  printf("| state | dckpt load warm | read() raw warm | dckpt load cold | read() raw "
+         "cold |%s\n",
+         ancestor
+             ? " ancestor load warm | ancestor load cold | dckpt speed-up warm (cold) |"
+             : "");
   printf("|---|---|---|---|---|%s\n", ancestor ? "---|---|---|" : "");
   for (size_t i = 0; i < ns; i++) {
     const size_result *r = &res[i];
@@ -1124,16 +1142,20 @@ static void print_tables(const options *o, const size_result *res, bool ancestor
              cell(r, M_ANC_LOAD_COLD, e, sizeof e));
       double w = ratio(r, M_ANC_LOAD_WARM, M_LOAD_WARM);
       double cl = ratio(r, M_ANC_LOAD_COLD, M_LOAD_COLD);
-      if (isnan(w)) printf(" — |");
-      else if (isnan(cl)) printf(" %.2f× |", w);
-      else printf(" %.2f× (%.2f×) |", w, cl);
+      if (isnan(w))
+        printf(" — |");
+      else if (isnan(cl))
+        printf(" %.2f× |", w);
+      else
+        printf(" %.2f× (%.2f×) |", w, cl);
     }
     printf("\n");
   }
 
   printf("\n### CPU only, in memory (no file system), median (min)\n\n");
   printf("| state | dckpt_record_encode level %d (shuffle + zstd) | dckpt_record_decode |"
-         " ZSTD_compress level 1, no shuffle |\n|---|---|---|---|\n", o->level);
+         " ZSTD_compress level 1, no shuffle |\n|---|---|---|---|\n",
+         o->level);
   for (size_t i = 0; i < ns; i++) {
     const size_result *r = &res[i];
     fmt_size(r->state_bytes, lbl, sizeof lbl);
@@ -1150,7 +1172,8 @@ static void print_tables(const options *o, const size_result *res, bool ancestor
     fmt_size(r->state_bytes, lbl, sizeof lbl);
     printf("| %s | %llu | %llu (%.3f×) | %llu (%.3f×) |", lbl,
            (unsigned long long)r->raw_bytes, (unsigned long long)r->dckpt_file,
-           (double)r->raw_bytes / (double)r->dckpt_file, (unsigned long long)r->zstd1_bytes,
+           (double)r->raw_bytes / (double)r->dckpt_file,
+           (unsigned long long)r->zstd1_bytes,
            (double)r->raw_bytes / (double)r->zstd1_bytes);
     if (ancestor) {
       if (r->anc_file)
@@ -1181,9 +1204,12 @@ static void verdict(verdicts *v, int state, const char *fmt, ...) {
   vprintf(fmt, ap);
   printf("\n");
   va_end(ap);
-  if (state == 1) v->pass++;
-  else if (state == 0) v->fail++;
-  else v->skip++;
+  if (state == 1)
+    v->pass++;
+  else if (state == 0)
+    v->fail++;
+  else
+    v->skip++;
 }
 
 /* Median seconds of a commit step (dur 0 = FULL, 1 = NONE), NAN if unknown. */
@@ -1193,7 +1219,8 @@ static double phase_median(const size_result *r, int dur, const char *name) {
   return NAN;
 }
 
-static const size_result *find_size(const options *o, const size_result *res, uint64_t s) {
+static const size_result *find_size(const options *o, const size_result *res,
+                                    uint64_t s) {
   for (size_t i = 0; i < o->n_sizes; i++)
     if (res[i].state_bytes == s) return &res[i];
   return NULL;
@@ -1208,14 +1235,17 @@ static verdicts print_targets(const options *o, const size_result *res, bool anc
   if (r64m) {
     double q = ratio(r64m, M_WRITE_FSYNC, M_DCKPT_FULL);
     verdict(&v, q >= 0.8,
-            "durable save of 64 MiB ≥ 0.8× write+fsync throughput: %.2f× (%.0f vs %.0f MiB/s)",
+            "durable save of 64 MiB ≥ 0.8× write+fsync throughput: %.2f× (%.0f vs %.0f "
+            "MiB/s)",
             q, mibs(r64m->state_bytes, r64m->m[M_DCKPT_FULL].median),
             mibs(r64m->state_bytes, r64m->m[M_WRITE_FSYNC].median));
     double rot = phase_median(r64m, 0, "rotate");
     if (!isnan(rot) && q > 0)
-      printf("  - info: without its `rotate` step (%.1f ms: moving the oldest checkpoint aside) "
+      printf("  - info: without its `rotate` step (%.1f ms: moving the oldest checkpoint "
+             "aside) "
              "the durable save would reach %.2f×\n",
-             rot * 1e3, r64m->m[M_WRITE_FSYNC].median / (r64m->m[M_DCKPT_FULL].median - rot));
+             rot * 1e3,
+             r64m->m[M_WRITE_FSYNC].median / (r64m->m[M_DCKPT_FULL].median - rot));
   } else {
     verdict(&v, 2, "durable save of 64 MiB ≥ 0.8× write+fsync: 64M not in --sizes");
   }
@@ -1240,17 +1270,20 @@ static verdicts print_targets(const options *o, const size_result *res, bool anc
   }
   if (r64k) {
     double q = ratio(r64k, M_ANC_SAVE, M_DCKPT_NONE);
-    verdict(&v, q >= 3.0, "64 KiB save ≥ 3× faster than the ancestor (no fsync): %.2f×", q);
+    verdict(&v, q >= 3.0, "64 KiB save ≥ 3× faster than the ancestor (no fsync): %.2f×",
+            q);
   }
   if (r64m) {
     double q = ratio(r64m, M_ANC_SAVE, M_DCKPT_NONE);
-    verdict(&v, q >= 1.5, "64 MiB save ≥ 1.5× faster than the ancestor (no fsync): %.2f×", q);
+    verdict(&v, q >= 1.5, "64 MiB save ≥ 1.5× faster than the ancestor (no fsync): %.2f×",
+            q);
   }
   for (size_t i = 0; i < o->n_sizes; i++) {
     char lbl[32];
     fmt_size(res[i].state_bytes, lbl, sizeof lbl);
     double q = ratio(&res[i], M_ANC_LOAD_WARM, M_LOAD_WARM);
-    verdict(&v, q >= 3.0, "%s: load ≥ 3× faster than the ancestor (warm cache): %.2f×", lbl, q);
+    verdict(&v, q >= 3.0, "%s: load ≥ 3× faster than the ancestor (warm cache): %.2f×",
+            lbl, q);
     double qc = ratio(&res[i], M_ANC_LOAD_COLD, M_LOAD_COLD);
     if (!isnan(qc))
       printf("  - info: %s cold (after drop_caches): %.2f× the ancestor; not a target, "
@@ -1262,7 +1295,8 @@ static verdicts print_targets(const options *o, const size_result *res, bool anc
     fmt_size(res[i].state_bytes, lbl, sizeof lbl);
     if (!res[i].anc_file) continue;
     double q = (double)res[i].anc_file / (double)res[i].dckpt_file;
-    verdict(&v, q >= 1.2, "%s: dckpt file ≥ 1.2× smaller than the ancestor's: %.3f×", lbl, q);
+    verdict(&v, q >= 1.2, "%s: dckpt file ≥ 1.2× smaller than the ancestor's: %.3f×", lbl,
+            q);
   }
   return v;
 }
@@ -1270,20 +1304,26 @@ static verdicts print_targets(const options *o, const size_result *res, bool anc
 static void write_csv(const char *path, const options *o, const size_result *res) {
   FILE *f = fopen(path, "w");
   if (!f) die("cannot write --csv %s: %s", path, strerror(errno));
-  fprintf(f, "size_bytes,method,reps,median_s,min_s,median_mib_s,best_mib_s,file_bytes\n");
+  fprintf(f,
+          "size_bytes,method,reps,median_s,min_s,median_mib_s,best_mib_s,file_bytes\n");
   for (size_t i = 0; i < o->n_sizes; i++) {
     const size_result *r = &res[i];
     for (int m = 0; m < M_COUNT; m++) {
       const stat_cell *s = &r->m[m];
       if (!s->have) continue;
       uint64_t fb = 0;
-      if (m == M_DCKPT_FULL || m == M_DCKPT_NONE) fb = r->dckpt_file;
-      else if (m == M_WRITE_FSYNC || m == M_WRITE_RENAME || m == M_WRITE_ONLY) fb = r->raw_bytes;
-      else if (m == M_ZSTD1) fb = r->zstd1_bytes;
-      else if (m == M_ANC_SAVE || m == M_ANC_SAVE_FSYNC) fb = r->anc_file;
-      fprintf(f, "%llu,%s,%d,%.9f,%.9f,%.3f,%.3f,%llu\n", (unsigned long long)r->state_bytes,
-              method_key[m], s->reps, s->median, s->min, mibs(r->state_bytes, s->median),
-              mibs(r->state_bytes, s->min), (unsigned long long)fb);
+      if (m == M_DCKPT_FULL || m == M_DCKPT_NONE)
+        fb = r->dckpt_file;
+      else if (m == M_WRITE_FSYNC || m == M_WRITE_RENAME || m == M_WRITE_ONLY)
+        fb = r->raw_bytes;
+      else if (m == M_ZSTD1)
+        fb = r->zstd1_bytes;
+      else if (m == M_ANC_SAVE || m == M_ANC_SAVE_FSYNC)
+        fb = r->anc_file;
+      fprintf(f, "%llu,%s,%d,%.9f,%.9f,%.3f,%.3f,%llu\n",
+              (unsigned long long)r->state_bytes, method_key[m], s->reps, s->median,
+              s->min, mibs(r->state_bytes, s->median), mibs(r->state_bytes, s->min),
+              (unsigned long long)fb);
     }
     for (int d = 0; d < 2; d++)
       for (size_t k = 0; k < r->n_phases[d]; k++)
@@ -1308,8 +1348,10 @@ int main(int argc, char **argv) {
   if (o.drop_caches) {
     drop_caches_ok = drop_caches();
     if (!drop_caches_ok)
-      fprintf(stderr, "bench_store: cannot write /proc/sys/vm/drop_caches (%s); "
-                      "cold loads are skipped\n", strerror(errno));
+      fprintf(stderr,
+              "bench_store: cannot write /proc/sys/vm/drop_caches (%s); "
+              "cold loads are skipped\n",
+              strerror(errno));
   }
 
   bool made_dir = mkdir(o.dir, 0755) == 0;
@@ -1345,8 +1387,10 @@ int main(int argc, char **argv) {
   if (!res) die("out of memory");
   double load_start = loadavg1();
   if (load_start > 0.5)
-    fprintf(stderr, "bench_store: warning: load average is %.2f; other processes will "
-                    "disturb the timings\n", load_start);
+    fprintf(stderr,
+            "bench_store: warning: load average is %.2f; other processes will "
+            "disturb the timings\n",
+            load_start);
   double t_start = bench_now();
   bool ancestor = o.ancestor != NULL;
   for (size_t i = 0; i < o.n_sizes; i++) {
@@ -1368,9 +1412,10 @@ int main(int argc, char **argv) {
          dckpt_version_string(), ZSTD_versionString(), AGENTS, RNG_WORDS, o.level, o.dir,
          drop_caches_ok ? "cold loads after drop_caches" : "warm loads only", o.reps,
          o.reps_large, bench_now() - t_start);
-  printf("\n1-minute load average: %.2f at start, %.2f at end (the end value includes this "
-         "run; a start value above ~0.3 means other processes competed for the CPUs)\n",
-         load_start, load_end);
+  printf(
+      "\n1-minute load average: %.2f at start, %.2f at end (the end value includes this "
+      "run; a start value above ~0.3 means other processes competed for the CPUs)\n",
+      load_start, load_end);
   print_tables(&o, res, ancestor);
   verdicts v = print_targets(&o, res, ancestor);
   printf("\n%d PASS, %d FAIL, %d SKIP\n", v.pass, v.fail, v.skip);

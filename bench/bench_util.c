@@ -38,13 +38,15 @@ double bench_median(const double *v, size_t n) {
 static const char *remove_prog;
 static int remove_failures;
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+static int remove_entry(const char *path, const struct stat *sb, int flag,
+                        struct FTW *ftw) {
   (void)sb;
   (void)flag;
   (void)ftw;
   if (remove(path) != 0) {
     remove_failures++;
-    if (remove_prog) fprintf(stderr, "%s: remove %s: %s\n", remove_prog, path, strerror(errno));
+    if (remove_prog)
+      fprintf(stderr, "%s: remove %s: %s\n", remove_prog, path, strerror(errno));
   }
   return 0;
 }

@@ -38,7 +38,7 @@ extern "C" {
 #define DCKPT_VERSION_MAJOR 0
 #define DCKPT_VERSION_MINOR 1
 #define DCKPT_VERSION_PATCH 0
-#define DCKPT_VERSION_NUMBER                                                   \
+#define DCKPT_VERSION_NUMBER                                                             \
   (DCKPT_VERSION_MAJOR * 10000 + DCKPT_VERSION_MINOR * 100 + DCKPT_VERSION_PATCH)
 #define DCKPT_VERSION_STRING "0.1.0"
 
@@ -52,24 +52,24 @@ DCKPT_API const char *dckpt_version_string(void);
 /* ------------------------------------------------------------------------- */
 
 /* X(name, value, message). Values are pinned once published. */
-#define DCKPT_STATUS_MAP(X)                                                    \
-  X(OK, 0, "success")                                                          \
-  X(EINVAL, -1, "invalid argument")                                            \
-  X(ENOMEM, -2, "out of memory")                                               \
-  X(EIO, -3, "input/output error")                                             \
-  X(ENOENT, -4, "no such file or directory")                                   \
-  X(EEXIST, -5, "already exists")                                              \
-  X(ENOSPC, -6, "no space left on device")                                     \
-  X(EACCES, -7, "permission denied")                                           \
-  X(ECORRUPT, -8, "data is corrupt (checksum or structure)")                   \
-  X(EVERSION, -9, "unsupported format version")                                \
-  X(ELOCKED, -10, "directory is locked by another run")                        \
-  X(ENOTEMPTY, -11, "directory is not empty")                                  \
-  X(ENOTCOMPLETE, -12, "not marked complete")                                  \
-  X(EMISMATCH, -13, "does not match the existing run")                         \
-  X(ECALLBACK, -14, "a user callback reported an error")                       \
-  X(EMPI, -15, "MPI error")                                                    \
-  X(EINTERRUPTED, -16, "stopped by a stop request; resume later")              \
+#define DCKPT_STATUS_MAP(X)                                                              \
+  X(OK, 0, "success")                                                                    \
+  X(EINVAL, -1, "invalid argument")                                                      \
+  X(ENOMEM, -2, "out of memory")                                                         \
+  X(EIO, -3, "input/output error")                                                       \
+  X(ENOENT, -4, "no such file or directory")                                             \
+  X(EEXIST, -5, "already exists")                                                        \
+  X(ENOSPC, -6, "no space left on device")                                               \
+  X(EACCES, -7, "permission denied")                                                     \
+  X(ECORRUPT, -8, "data is corrupt (checksum or structure)")                             \
+  X(EVERSION, -9, "unsupported format version")                                          \
+  X(ELOCKED, -10, "directory is locked by another run")                                  \
+  X(ENOTEMPTY, -11, "directory is not empty")                                            \
+  X(ENOTCOMPLETE, -12, "not marked complete")                                            \
+  X(EMISMATCH, -13, "does not match the existing run")                                   \
+  X(ECALLBACK, -14, "a user callback reported an error")                                 \
+  X(EMPI, -15, "MPI error")                                                              \
+  X(EINTERRUPTED, -16, "stopped by a stop request; resume later")                        \
   X(ETOOBIG, -17, "size exceeds a limit")
 
 typedef enum dckpt_status {
@@ -140,18 +140,16 @@ DCKPT_API void dckpt_record_free(dckpt_record *rec);
  * @return DCKPT_OK, DCKPT_EINVAL (bad name, dtype, ndim or NULL data with
  *         nonzero size), DCKPT_ETOOBIG or DCKPT_ENOMEM.
  */
-DCKPT_API int dckpt_record_put(dckpt_record *rec, const char *name,
-                               dckpt_dtype dtype, int ndim,
-                               const uint64_t *shape, const void *data);
+DCKPT_API int dckpt_record_put(dckpt_record *rec, const char *name, dckpt_dtype dtype,
+                               int ndim, const uint64_t *shape, const void *data);
 
 /**
  * Like dckpt_record_put() but borrows `data` without copying: the caller keeps
  * it alive and unchanged until the record is freed or the array replaced.
  * Saving a record of borrowed arrays is how large states avoid an extra copy.
  */
-DCKPT_API int dckpt_record_put_ref(dckpt_record *rec, const char *name,
-                                   dckpt_dtype dtype, int ndim,
-                                   const uint64_t *shape, const void *data);
+DCKPT_API int dckpt_record_put_ref(dckpt_record *rec, const char *name, dckpt_dtype dtype,
+                                   int ndim, const uint64_t *shape, const void *data);
 
 /** Convenience: a one-dimensional f64 array of n elements (copied). */
 DCKPT_API int dckpt_record_put_f64(dckpt_record *rec, const char *name,
@@ -208,8 +206,8 @@ DCKPT_API const char *dckpt_record_errmsg(const dckpt_record *rec);
  * down to -7) compress it with zstd after byte-shuffling numeric arrays.
  * @param[out] out  malloc'd buffer, release with dckpt_free().
  */
-DCKPT_API int dckpt_record_encode(const dckpt_record *rec, int level,
-                                  void **out, size_t *out_len);
+DCKPT_API int dckpt_record_encode(const dckpt_record *rec, int level, void **out,
+                                  size_t *out_len);
 
 /**
  * Decodes and verifies a record from memory (checksum, structure, bounds).
@@ -217,32 +215,31 @@ DCKPT_API int dckpt_record_encode(const dckpt_record *rec, int level,
  * @param err, errlen  optional buffer that receives the reason on failure.
  * @return DCKPT_OK, DCKPT_ECORRUPT, DCKPT_EVERSION, DCKPT_ETOOBIG, DCKPT_ENOMEM.
  */
-DCKPT_API int dckpt_record_decode(const void *buf, size_t len,
-                                  dckpt_record **out, char *err, size_t errlen);
+DCKPT_API int dckpt_record_decode(const void *buf, size_t len, dckpt_record **out,
+                                  char *err, size_t errlen);
 
 /** Writes `rec` to `path` crash-safely (temporary file, fsync, rename,
  *  directory fsync when `durable`). On failure `path` is untouched. */
-DCKPT_API int dckpt_record_save_file(const dckpt_record *rec, const char *path,
-                                     int level, bool durable, char *err,
-                                     size_t errlen);
+DCKPT_API int dckpt_record_save_file(const dckpt_record *rec, const char *path, int level,
+                                     bool durable, char *err, size_t errlen);
 /** Reads and verifies a record file. */
-DCKPT_API int dckpt_record_load_file(const char *path, dckpt_record **out,
-                                     char *err, size_t errlen);
+DCKPT_API int dckpt_record_load_file(const char *path, dckpt_record **out, char *err,
+                                     size_t errlen);
 
 /** Header facts read from a record file without decoding its payload. */
 typedef struct dckpt_file_info {
   uint32_t format_version;
-  int compressed;           /* 1 when the payload is a zstd frame */
-  int level;                /* zstd level used (0 when stored raw) */
+  int compressed; /* 1 when the payload is a zstd frame */
+  int level;      /* zstd level used (0 when stored raw) */
   uint64_t n_arrays;
-  uint64_t payload_bytes;   /* bytes of payload as stored */
-  uint64_t raw_bytes;       /* bytes of all arrays uncompressed */
+  uint64_t payload_bytes; /* bytes of payload as stored */
+  uint64_t raw_bytes;     /* bytes of all arrays uncompressed */
   uint64_t file_bytes;
 } dckpt_file_info;
 
 /** Reads a record file's header facts and verifies the whole file. */
-DCKPT_API int dckpt_record_stat_file(const char *path, dckpt_file_info *info,
-                                     char *err, size_t errlen);
+DCKPT_API int dckpt_record_stat_file(const char *path, dckpt_file_info *info, char *err,
+                                     size_t errlen);
 
 /* ------------------------------------------------------------------------- */
 /* Random numbers: xoshiro256** with a splitmix64 seeder                   */
@@ -421,8 +418,8 @@ DCKPT_API int dckpt_store_load_initial_algorithms(dckpt_store *store, dckpt_reco
 DCKPT_API int dckpt_store_load_problem(dckpt_store *store, dckpt_record **out);
 
 /** Whether a checkpoint is due after iteration `iteration` (>= 0, else EINVAL). */
-DCKPT_API int dckpt_store_should_checkpoint(const dckpt_store *store,
-                                            int64_t iteration, bool *due);
+DCKPT_API int dckpt_store_should_checkpoint(const dckpt_store *store, int64_t iteration,
+                                            bool *due);
 
 /**
  * Saves the state of (alg, trial) after iteration `iteration` following the
@@ -540,8 +537,8 @@ typedef void (*dckpt_verify_fn)(void *ctx, const char *path, int status,
  * Calls `report` for each problem. @param[out] n_bad  number of problems.
  * Read-only: nothing is moved or repaired.
  */
-DCKPT_API int dckpt_store_verify(dckpt_store *store, dckpt_verify_fn report,
-                                 void *ctx, size_t *n_bad);
+DCKPT_API int dckpt_store_verify(dckpt_store *store, dckpt_verify_fn report, void *ctx,
+                                 size_t *n_bad);
 
 #ifdef __cplusplus
 }

@@ -35,11 +35,11 @@ extern "C" {
 
 /** What a trial's callbacks are told about the trial. */
 typedef struct dckpt_trial_info {
-  int64_t alg;           /* algorithm index */
-  int64_t trial;         /* trial number */
-  int64_t iterations;    /* planned iterations of this algorithm */
+  int64_t alg;                 /* algorithm index */
+  int64_t trial;               /* trial number */
+  int64_t iterations;          /* planned iterations of this algorithm */
   const dckpt_record *problem; /* the run's problem record (read-only) */
-  void *user;            /* dckpt_algorithm.user */
+  void *user;                  /* dckpt_algorithm.user */
 } dckpt_trial_info;
 
 /**
@@ -48,8 +48,8 @@ typedef struct dckpt_trial_info {
  * iteration). `state` is the algorithm's own per-trial object.
  */
 typedef struct dckpt_algorithm {
-  const char *name;          /* unique within the campaign */
-  int64_t iterations;        /* iterations per trial (>= 1) */
+  const char *name;            /* unique within the campaign */
+  int64_t iterations;          /* iterations per trial (>= 1) */
   const char *hyperparameters; /* JSON object recorded in metadata, or NULL */
   /** Relative cost of one iteration (for scheduling longest work first);
    *  0 means 1. */
@@ -83,9 +83,9 @@ typedef struct dckpt_algorithm {
 /* ------------------------------------------------------------------------- */
 
 typedef enum dckpt_run_mode {
-  DCKPT_RUN_AUTO = 0,   /* resume when DIR holds a run, else start one */
-  DCKPT_RUN_NEW = 1,    /* refuse a non-empty DIR */
-  DCKPT_RUN_RESUME = 2  /* refuse a DIR without a run */
+  DCKPT_RUN_AUTO = 0,  /* resume when DIR holds a run, else start one */
+  DCKPT_RUN_NEW = 1,   /* refuse a non-empty DIR */
+  DCKPT_RUN_RESUME = 2 /* refuse a DIR without a run */
 } dckpt_run_mode;
 
 /** Exit status a program should use for DCKPT_EINTERRUPTED: "stopped on
@@ -149,14 +149,14 @@ DCKPT_API void dckpt_run_options_init(dckpt_run_options *opts);
 
 /** What a finished (or stopped) run reports; the same on every rank. */
 typedef struct dckpt_run_report {
-  int status;            /* as returned */
+  int status; /* as returned */
   int64_t pairs_total;
-  int64_t pairs_completed;  /* complete at the end, including earlier runs */
-  int64_t pairs_run;        /* worked on in this call */
-  int64_t iterations_run;   /* in this call, over all ranks */
+  int64_t pairs_completed; /* complete at the end, including earlier runs */
+  int64_t pairs_run;       /* worked on in this call */
+  int64_t iterations_run;  /* in this call, over all ranks */
   double seconds;
   bool resumed;
-  char message[1024];    /* the first failure, naming rank, algorithm, trial, iteration */
+  char message[1024]; /* the first failure, naming rank, algorithm, trial, iteration */
 } dckpt_run_report;
 
 /**

@@ -12,7 +12,7 @@ packages=(
   libcjson-dev libxxhash-dev
   libarchive-dev
   libcairo2-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   python3 python3-numpy python3-zstandard python3-h5py
   unzip procps
   slurmctld slurmd slurm-client munge

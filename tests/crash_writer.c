@@ -20,9 +20,9 @@
 #include "check.h"
 #include "testutil.h"
 
-#define ITERS 6
+#define ITERS   6
 #define STATE_N 4096
-#define SEED 11
+#define SEED    11
 
 static const char *target;
 static long remaining = -1;

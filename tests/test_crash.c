@@ -14,9 +14,9 @@
 #include "check.h"
 #include "testutil.h"
 
-#define SEED 11
+#define SEED    11
 #define STATE_N 4096
-#define ITERS 6
+#define ITERS   6
 
 static const char *writer;
 
@@ -37,7 +37,8 @@ static outcome run_writer(const char *dir, const char *const *args, int kill_aft
     dup2(fds[1], 1);
     close(fds[0]);
     const char *argv[8] = {writer, dir};
-    for (int i = 0; args[i] && i < 5; i++) argv[2 + i] = args[i];
+    for (int i = 0; args[i] && i < 5; i++)
+      argv[2 + i] = args[i];
     execv(writer, (char *const *)argv);
     _exit(127);
   }
@@ -54,8 +55,10 @@ static outcome run_writer(const char *dir, const char *const *args, int kill_aft
     char what[64];
     long long it;
     if (sscanf(line, "committed %63s %lld", what, &it) != 2) continue;
-    if (!strcmp(what, "initialize")) o.initialized = true;
-    else o.committed = it;
+    if (!strcmp(what, "initialize"))
+      o.initialized = true;
+    else
+      o.committed = it;
     if (!strcmp(what, "complete")) o.completed = true;
   }
   fclose(f);
@@ -126,12 +129,12 @@ static void finish_and_check(const char *dir, const char *what) {
 }
 
 static const char *const steps[] = {
-    "metadata.write", "metadata.fsync", "metadata.rename", "metadata.dirsync",
-    "initial.write",  "initial.rename", "problem.write",   "problem.dirsync",
-    "ckpt.write",     "ckpt.fsync",     "ckpt.rename",     "ckpt.dirsync",
-    "ckpt.done",      "progress.write", "progress.fsync",  "progress.rename",
-    "progress.dirsync", "progress.done", "rotate",         "complete.write",
-    "complete.fsync", "complete.rename", "complete.dirsync", "complete.done",
+    "metadata.write",   "metadata.fsync",  "metadata.rename",  "metadata.dirsync",
+    "initial.write",    "initial.rename",  "problem.write",    "problem.dirsync",
+    "ckpt.write",       "ckpt.fsync",      "ckpt.rename",      "ckpt.dirsync",
+    "ckpt.done",        "progress.write",  "progress.fsync",   "progress.rename",
+    "progress.dirsync", "progress.done",   "rotate",           "complete.write",
+    "complete.fsync",   "complete.rename", "complete.dirsync", "complete.done",
 };
 
 static void test_kill_at_every_step(void) {
@@ -191,8 +194,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   writer = argv[1];
-  if (!strcmp(argv[2], "steps")) RUN_TEST(test_kill_at_every_step);
-  else RUN_TEST(test_kill_at_random_moments);
+  if (!strcmp(argv[2], "steps"))
+    RUN_TEST(test_kill_at_every_step);
+  else
+    RUN_TEST(test_kill_at_random_moments);
   printf("test_crash %s: all passed\n", argv[2]);
   return 0;
 }

@@ -456,8 +456,8 @@ static dckpt_record *sized_record(size_t f64_bytes, uint64_t seed) {
 /* After a later call reused the scratch, the previous record and what was
  * loaded for it must still be equal (a load never points into the scratch);
  * then (rec, back) become the previous pair. NULL, NULL frees the last pair. */
-static void keep_as_previous(dckpt_record **prev, dckpt_record **prev_back, dckpt_record *rec,
-                             dckpt_record *back) {
+static void keep_as_previous(dckpt_record **prev, dckpt_record **prev_back,
+                             dckpt_record *rec, dckpt_record *back) {
   if (*prev) check_same_record(*prev, *prev_back);
   dckpt_record_free(*prev);
   dckpt_record_free(*prev_back);

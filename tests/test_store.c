@@ -34,9 +34,12 @@ static void test_options_validation(void) {
     int64_t step;
     int keep, level;
     const char *needle;
-  } bad[] = {{0, 3, 1, "checkpoint_step"}, {-5, 3, 1, "checkpoint_step"},
-             {10, 0, 1, "keep_n"},         {10, -1, 1, "keep_n"},
-             {10, 3, 23, "compression_level"}, {10, 3, -8, "compression_level"}};
+  } bad[] = {{0, 3, 1, "checkpoint_step"},
+             {-5, 3, 1, "checkpoint_step"},
+             {10, 0, 1, "keep_n"},
+             {10, -1, 1, "keep_n"},
+             {10, 3, 23, "compression_level"},
+             {10, 3, -8, "compression_level"}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     dckpt_store_options o = tu_options(NULL);
     o.checkpoint_step = bad[i].step;
@@ -247,7 +250,8 @@ static void test_complete_markers(void) {
   dckpt_record_free(st);
   CHECK_OK(dckpt_store_is_complete(s, 0, 1, &done));
   CHECK(done);
-  char *cj = tu_read_text(at(dckpt_store_dir(s), "algorithm_0/trial_1/complete.json"), NULL);
+  char *cj =
+      tu_read_text(at(dckpt_store_dir(s), "algorithm_0/trial_1/complete.json"), NULL);
   CHECK_CONTAINS(cj, "\"alg_name\":\"dgd\"");
   CHECK_CONTAINS(cj, "\"checkpoint_path\":\"checkpoint_0000009.dckpt\"");
   free(cj);
@@ -403,10 +407,12 @@ static void test_backup_clear(void) {
   CHECK_CONTAINS(p1, "_backup_");
   char cmd[4096];
   snprintf(cmd, sizeof cmd,
-           "/usr/bin/python3 -c \"import zipfile,sys; n=zipfile.ZipFile(sys.argv[1]).namelist();"
+           "/usr/bin/python3 -c \"import zipfile,sys; "
+           "n=zipfile.ZipFile(sys.argv[1]).namelist();"
            " sys.exit(0 if 'metadata.json' in n and "
            "'algorithm_0/trial_0/checkpoint_0000003.dckpt' in n and "
-           "not any('dckpt.lock' in x for x in n) else 1)\" '%s'", p1);
+           "not any('dckpt.lock' in x for x in n) else 1)\" '%s'",
+           p1);
   CHECK_EQ(system(cmd), 0);
   unlink(p1);
   unlink(p2);
@@ -497,7 +503,8 @@ static void test_verify(void) {
   CHECK_EQ(n_bad, 0);
   const char *dir = dckpt_store_dir(s);
   char ckpt[2100];
-  snprintf(ckpt, sizeof ckpt, "%s", at(dir, "algorithm_0/trial_1/checkpoint_0000004.dckpt"));
+  snprintf(ckpt, sizeof ckpt, "%s",
+           at(dir, "algorithm_0/trial_1/checkpoint_0000004.dckpt"));
   size_t len = 0;
   char *bytes = tu_read_text(ckpt, &len);
   bytes[len / 2] ^= 0x10;
@@ -505,7 +512,8 @@ static void test_verify(void) {
   fwrite(bytes, 1, len, f);
   fclose(f);
   free(bytes);
-  tu_write_text(at(dir, "algorithm_0/trial_0/progress.json"), "{\"last_completed_iteration\":");
+  tu_write_text(at(dir, "algorithm_0/trial_0/progress.json"),
+                "{\"last_completed_iteration\":");
   CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
   CHECK_EQ(n_bad, 2);
   CHECK_CONTAINS(verify_text, "checkpoint_0000004.dckpt");

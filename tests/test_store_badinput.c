@@ -58,9 +58,11 @@ static void test_bad_metadata(void) {
       {"{\"n_trials\": 2}", "\"algorithms\""},
       {"{\"n_trials\": 2, \"algorithms\": {}}", "\"algorithms\" must be an array"},
       {"{\"n_trials\": 2, \"algorithms\": [7]}", "algorithms[0] must be an object"},
-      {"{\"n_trials\": 2, \"algorithms\": [{\"name\": 3, \"iterations\": 1, \"index\": 0}]}",
+      {"{\"n_trials\": 2, \"algorithms\": [{\"name\": 3, \"iterations\": 1, \"index\": "
+       "0}]}",
        "\"name\" must be a string"},
-      {"{\"n_trials\": 2, \"algorithms\": [{\"name\": \"a\", \"iterations\": 1, \"index\": 4}]}",
+      {"{\"n_trials\": 2, \"algorithms\": [{\"name\": \"a\", \"iterations\": 1, "
+       "\"index\": 4}]}",
        "index"},
       {"{\"n_trials\": 2, \"algorithms\": [], \"benchmark_metadata\": 5}",
        "\"benchmark_metadata\" must be an object"},
@@ -124,13 +126,17 @@ static void test_bad_complete(void) {
        "\"checkpoint_path\":\"../../algorithm_0/trial_0/checkpoint_0000008.dckpt\"}",
        "no '/' or '..'"},
       {"{\"alg_name\":\"extra\",\"alg_idx\":1,\"trial\":0,\"iteration\":9,"
-       "\"checkpoint_path\":\"/etc/passwd\"}", "no '/' or '..'"},
+       "\"checkpoint_path\":\"/etc/passwd\"}",
+       "no '/' or '..'"},
       {"{\"alg_name\":\"extra\",\"alg_idx\":1,\"trial\":0,\"iteration\":9,"
-       "\"checkpoint_path\":\"..checkpoint_0000009.dckpt\"}", "no '/' or '..'"},
+       "\"checkpoint_path\":\"..checkpoint_0000009.dckpt\"}",
+       "no '/' or '..'"},
       {"{\"alg_name\":\"extra\",\"alg_idx\":1,\"trial\":0,\"iteration\":9,"
-       "\"checkpoint_path\":[]}", "\"checkpoint_path\" must be a string"},
+       "\"checkpoint_path\":[]}",
+       "\"checkpoint_path\" must be a string"},
       {"{\"alg_name\":\"extra\",\"alg_idx\":0,\"trial\":0,\"iteration\":9,"
-       "\"checkpoint_path\":\"checkpoint_0000009.dckpt\"}", "expected algorithm 1"},
+       "\"checkpoint_path\":\"checkpoint_0000009.dckpt\"}",
+       "expected algorithm 1"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     tu_write_text(at(dckpt_store_dir(s), p), cases[i].text);
@@ -166,7 +172,8 @@ static void damage(const char *path, int how) {
   char *b = tu_read_text(path, &len);
   CHECK(b != NULL);
   FILE *f = fopen(path, "wb");
-  if (how == 0) fwrite(b, 1, len / 2, f); /* truncated */
+  if (how == 0)
+    fwrite(b, 1, len / 2, f); /* truncated */
   else {
     b[len - 3] ^= 0x01; /* one bit flipped in the payload */
     fwrite(b, 1, len, f);
@@ -183,7 +190,8 @@ static void test_corrupt_checkpoint_fallback(void) {
     dckpt_store *s = run_with_progress(how ? "flip" : "trunc", &o);
     const char *dir = dckpt_store_dir(s);
     char ck8[2100];
-    snprintf(ck8, sizeof ck8, "%s", at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
+    snprintf(ck8, sizeof ck8, "%s",
+             at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
     damage(ck8, how);
     dckpt_record *r = NULL;
     int64_t it = -1;
@@ -250,7 +258,8 @@ static void test_lock(void) {
     if (dckpt_store_open(d, &co, &c) != DCKPT_OK) _exit(3);
     _exit(0);
   }
-  for (int i = 0; i < 200 && !tu_exists(at(d, "dckpt.lock")); i++) usleep(5000);
+  for (int i = 0; i < 200 && !tu_exists(at(d, "dckpt.lock")); i++)
+    usleep(5000);
   usleep(50000); /* the child has exited; it stays a zombie until waitpid */
   log.text[0] = '\0';
   a = tu_open(d, &o);
@@ -261,9 +270,10 @@ static void test_lock(void) {
 
   /* another host: refused unless broken on purpose */
   char text[256];
-  snprintf(text, sizeof text,
-           "{\"host\":\"elsewhere-node-17\",\"pid\":1,\"pid_start\":\"5\",\"job_id\":\"4242\","
-           "\"started\":\"2026-01-01T00:00:00Z\"}");
+  snprintf(
+      text, sizeof text,
+      "{\"host\":\"elsewhere-node-17\",\"pid\":1,\"pid_start\":\"5\",\"job_id\":\"4242\","
+      "\"started\":\"2026-01-01T00:00:00Z\"}");
   tu_write_text(at(d, "dckpt.lock"), text);
   CHECK_RC(dckpt_store_open(d, &o, &b), DCKPT_ELOCKED);
   CHECK_CONTAINS(dckpt_store_errmsg(b), "elsewhere-node-17");
@@ -291,7 +301,8 @@ static void test_temporaries_cleaned(void) {
   snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
   dckpt_store_close(s);
   tu_write_text(at(dir, ".dckpt-tmp.metadata.json.abc123"), "partial");
-  tu_write_text(at(dir, "algorithm_0/trial_0/.dckpt-tmp.checkpoint_0000011.dckpt.x"), "p");
+  tu_write_text(at(dir, "algorithm_0/trial_0/.dckpt-tmp.checkpoint_0000011.dckpt.x"),
+                "p");
   s = tu_open(dir, &o);
   CHECK(!tu_exists(at(dir, ".dckpt-tmp.metadata.json.abc123")));
   dckpt_record *r = NULL;
@@ -382,7 +393,8 @@ static void test_full_disk_tmpfs(void) {
 /* A directory the user may not write (as non-root: permissions). */
 static void test_unwritable_dir(void) {
   if (geteuid() == 0) {
-    printf("skipped: permissions do not bind root (the read-only tmpfs case covers it)\n");
+    printf(
+        "skipped: permissions do not bind root (the read-only tmpfs case covers it)\n");
     return;
   }
   const char *dir = tu_scratch("unwritable");

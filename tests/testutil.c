@@ -56,11 +56,13 @@ static uint64_t mix(uint64_t *s) {
   return z ^ (z >> 31);
 }
 
-static void fill(uint64_t seed, int64_t iteration, uint64_t n, double *x, uint64_t rng[4]) {
+static void fill(uint64_t seed, int64_t iteration, uint64_t n, double *x,
+                 uint64_t rng[4]) {
   uint64_t s = seed * 1000003u + (uint64_t)iteration;
   for (uint64_t i = 0; i < n; i++)
     x[i] = (double)i * 1e-3 + (double)(mix(&s) >> 11) * 0x1.0p-53 * 1e-3;
-  for (int k = 0; k < 4; k++) rng[k] = mix(&s);
+  for (int k = 0; k < 4; k++)
+    rng[k] = mix(&s);
 }
 
 dckpt_record *tu_state(uint64_t seed, int64_t iteration, uint64_t n) {
@@ -77,7 +79,8 @@ dckpt_record *tu_state(uint64_t seed, int64_t iteration, uint64_t n) {
   return r;
 }
 
-bool tu_state_equal(const dckpt_record *rec, uint64_t seed, int64_t iteration, uint64_t n) {
+bool tu_state_equal(const dckpt_record *rec, uint64_t seed, int64_t iteration,
+                    uint64_t n) {
   double *want = malloc((n + 1) * sizeof *want), *got = malloc((n + 1) * sizeof *got);
   uint64_t rng[4], grng[4];
   int64_t it = -1;
@@ -86,8 +89,8 @@ bool tu_state_equal(const dckpt_record *rec, uint64_t seed, int64_t iteration, u
   bool ok = dckpt_record_get(rec, "x", DCKPT_F64, got, n) == DCKPT_OK &&
             dckpt_record_get(rec, "rng", DCKPT_U64, grng, 4) == DCKPT_OK &&
             dckpt_record_get(rec, "iteration", DCKPT_I64, &it, 1) == DCKPT_OK &&
-            memcmp(want, got, n * sizeof *got) == 0 && memcmp(rng, grng, sizeof rng) == 0 &&
-            it == iteration;
+            memcmp(want, got, n * sizeof *got) == 0 &&
+            memcmp(rng, grng, sizeof rng) == 0 && it == iteration;
   free(want);
   free(got);
   return ok;

@@ -23,7 +23,8 @@ bool tu_exists(const char *path);
  *  u64[4], "iteration" i64 scalar. */
 dckpt_record *tu_state(uint64_t seed, int64_t iteration, uint64_t n);
 /** Checks that `rec` equals tu_state(seed, iteration, n) exactly. */
-bool tu_state_equal(const dckpt_record *rec, uint64_t seed, int64_t iteration, uint64_t n);
+bool tu_state_equal(const dckpt_record *rec, uint64_t seed, int64_t iteration,
+                    uint64_t n);
 
 /** Log collector: remembers every message, for checks on warnings. */
 typedef struct tu_log {

@@ -26,11 +26,11 @@ typedef struct bench_alg {
 
 /** Everything a campaign needs, from the config file and the flags. */
 typedef struct bench_config {
-  cJSON *json;                 /* the parsed config file (owns strings below) */
+  cJSON *json; /* the parsed config file (owns strings below) */
   char config_path[4096];
   char campaign[128];
   opt_problem_spec problem;
-  char data_path[4096];        /* resolved CSV path, "" for synthetic */
+  char data_path[4096]; /* resolved CSV path, "" for synthetic */
   opt_network_spec network;
   bench_alg algs[BENCH_MAX_ALGS];
   size_t n_algs;
@@ -40,10 +40,10 @@ typedef struct bench_config {
   int64_t checkpoint_step;
   int keep, compression;
   bool fsync, backup, break_lock, quiet;
-  int progress;                /* -1 auto (on), 0 off */
+  int progress; /* -1 auto (on), 0 off */
   dckpt_run_mode mode;
-  char deadline[256];          /* --deadline argument, "" for none */
-  char results_dir[4096];      /* default CHECKPOINT_DIR/results */
+  char deadline[256];     /* --deadline argument, "" for none */
+  char results_dir[4096]; /* default CHECKPOINT_DIR/results */
 } bench_config;
 
 /** Parses argv (and the config file it names) into `cfg`. Returns 0, or

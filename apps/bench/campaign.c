@@ -6,8 +6,8 @@
 
 /* A message of the opt library, prefixed with the config file and the
  * section at fault: these are configuration errors too. */
-static int config_error(const bench_config *cfg, const char *section, int rc, const char *why,
-                        char *err, size_t errlen) {
+static int config_error(const bench_config *cfg, const char *section, int rc,
+                        const char *why, char *err, size_t errlen) {
   snprintf(err, errlen, "%.1000s: key \"%s\": %.2000s", cfg->config_path, section, why);
   return rc;
 }

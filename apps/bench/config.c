@@ -20,7 +20,8 @@ typedef struct ctx {
   size_t errlen;
 } ctx;
 
-static int bad(ctx *c, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(ctx *c, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int bad(ctx *c, const char *key, const char *fmt, ...) {
   char why[512];
   va_list ap;
@@ -36,8 +37,8 @@ static const cJSON *item(const cJSON *obj, const char *name) {
 }
 
 /* Each getter leaves *out alone when the key is absent (the default stays). */
-static int get_int(ctx *c, const cJSON *obj, const char *name, const char *key, int64_t lo,
-                   int64_t *out) {
+static int get_int(ctx *c, const cJSON *obj, const char *name, const char *key,
+                   int64_t lo, int64_t *out) {
   const cJSON *v = item(obj, name);
   if (!v) return 0;
   if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
@@ -57,7 +58,8 @@ static int get_num(ctx *c, const cJSON *obj, const char *name, const char *key, 
   return 0;
 }
 
-static int get_bool(ctx *c, const cJSON *obj, const char *name, const char *key, bool *out) {
+static int get_bool(ctx *c, const cJSON *obj, const char *name, const char *key,
+                    bool *out) {
   const cJSON *v = item(obj, name);
   if (!v) return 0;
   if (!cJSON_IsBool(v)) return bad(c, key, "must be true or false");
@@ -69,7 +71,8 @@ static int get_str(ctx *c, const cJSON *obj, const char *name, const char *key,
                    const char **out) {
   const cJSON *v = item(obj, name);
   if (!v) return 0;
-  if (!cJSON_IsString(v) || !v->valuestring[0]) return bad(c, key, "must be a non-empty string");
+  if (!cJSON_IsString(v) || !v->valuestring[0])
+    return bad(c, key, "must be a non-empty string");
   *out = v->valuestring;
   return 0;
 }
@@ -85,10 +88,12 @@ static int get_obj(ctx *c, const cJSON *obj, const char *name, const char *key,
 }
 
 /* Rejects keys that the schema does not know (typos must not pass silently). */
-static int known_keys(ctx *c, const cJSON *obj, const char *where, const char *const *keys) {
+static int known_keys(ctx *c, const cJSON *obj, const char *where,
+                      const char *const *keys) {
   for (const cJSON *k = obj ? obj->child : NULL; k; k = k->next) {
     bool ok = false;
-    for (size_t i = 0; keys[i]; i++) ok = ok || !strcmp(k->string, keys[i]);
+    for (size_t i = 0; keys[i]; i++)
+      ok = ok || !strcmp(k->string, keys[i]);
     if (!ok) {
       char key[256];
       snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", k->string);
@@ -118,19 +123,23 @@ static int resolve_data(ctx *c, const char *given, char *out, size_t len) {
   char dir[4096], installed[4096];
   snprintf(dir, sizeof dir, "%s", c->file);
   char *slash = strrchr(dir, '/');
-  if (slash) *slash = '\0';
-  else snprintf(dir, sizeof dir, ".");
+  if (slash)
+    *slash = '\0';
+  else
+    snprintf(dir, sizeof dir, ".");
   installed_data_dir(installed, sizeof installed);
   const char *base = strrchr(given, '/') ? strrchr(given, '/') + 1 : given;
   char cand[4][4096];
   int n = 0;
-  if (given[0] == '/') snprintf(cand[n++], sizeof cand[0], "%s", given);
+  if (given[0] == '/')
+    snprintf(cand[n++], sizeof cand[0], "%s", given);
   else {
     snprintf(cand[n++], sizeof cand[0], "%.2000s/%.2000s", dir, given);
     snprintf(cand[n++], sizeof cand[0], "%s", given);
   }
   snprintf(cand[n++], sizeof cand[0], "%.2000s/%.2000s", DCKPT_BENCH_DATA_DIR, base);
-  if (installed[0]) snprintf(cand[n++], sizeof cand[0], "%.3000s/%.900s", installed, base);
+  if (installed[0])
+    snprintf(cand[n++], sizeof cand[0], "%.3000s/%.900s", installed, base);
   for (int i = 0; i < n; i++)
     if (access(cand[i], R_OK) == 0) {
       snprintf(out, len, "%s", cand[i]);
@@ -138,13 +147,14 @@ static int resolve_data(ctx *c, const char *given, char *out, size_t len) {
     }
   return bad(c, "problem.data",
              "names '%s', which is neither beside the config file, nor in the working "
-             "directory, nor in the data directory (%s)", given, DCKPT_BENCH_DATA_DIR);
+             "directory, nor in the data directory (%s)",
+             given, DCKPT_BENCH_DATA_DIR);
 }
 
 static int parse_problem(ctx *c, const cJSON *root, bench_config *cfg) {
   const cJSON *p = NULL, *syn = NULL;
-  static const char *const keys[] = {"type", "data", "label", "lambda", "standardize",
-                                     "intercept", "synthetic", NULL};
+  static const char *const keys[] = {"type",        "data",      "label",     "lambda",
+                                     "standardize", "intercept", "synthetic", NULL};
   static const char *const skeys[] = {"rows", "features", "noise", "seed", NULL};
   if (get_obj(c, root, "problem", "problem", &p)) return BENCH_EXIT_USAGE;
   if (!p) return bad(c, "problem", "is missing");
@@ -166,8 +176,10 @@ static int parse_problem(ctx *c, const cJSON *root, bench_config *cfg) {
       get_int(c, syn, "seed", "problem.synthetic.seed", 0, &seed))
     return BENCH_EXIT_USAGE;
   if (opt_problem_kind_parse(type, &s->kind) != DCKPT_OK)
-    return bad(c, "problem.type", "must be \"least_squares\" or \"logistic\", not \"%s\"", type);
-  if (data && syn) return bad(c, "problem", "has both \"data\" and \"synthetic\"; pick one");
+    return bad(c, "problem.type", "must be \"least_squares\" or \"logistic\", not \"%s\"",
+               type);
+  if (data && syn)
+    return bad(c, "problem", "has both \"data\" and \"synthetic\"; pick one");
   s->rows = (size_t)rows;
   s->features = (size_t)feats;
   s->seed = (uint64_t)seed;
@@ -180,25 +192,28 @@ static int parse_problem(ctx *c, const cJSON *root, bench_config *cfg) {
 
 static int parse_network(ctx *c, const cJSON *root, bench_config *cfg) {
   const cJSON *n = NULL;
-  static const char *const keys[] = {"topology", "agents", "rows", "cols", "degree", "p",
-                                     "seed", NULL};
+  static const char *const keys[] = {"topology", "agents", "rows", "cols",
+                                     "degree",   "p",      "seed", NULL};
   if (get_obj(c, root, "network", "network", &n)) return BENCH_EXIT_USAGE;
   if (!n) return bad(c, "network", "is missing");
   opt_network_spec *s = &cfg->network;
   opt_network_spec_init(s);
   const char *topo = "ring";
   int64_t agents = 0, rows = 0, cols = 0, degree = (int64_t)s->degree, seed = 0;
-  if (known_keys(c, n, "network", keys) || get_str(c, n, "topology", "network.topology", &topo) ||
+  if (known_keys(c, n, "network", keys) ||
+      get_str(c, n, "topology", "network.topology", &topo) ||
       get_int(c, n, "agents", "network.agents", 2, &agents) ||
       get_int(c, n, "rows", "network.rows", 1, &rows) ||
       get_int(c, n, "cols", "network.cols", 1, &cols) ||
       get_int(c, n, "degree", "network.degree", 2, &degree) ||
-      get_num(c, n, "p", "network.p", 0, &s->p) || get_int(c, n, "seed", "network.seed", 0, &seed))
+      get_num(c, n, "p", "network.p", 0, &s->p) ||
+      get_int(c, n, "seed", "network.seed", 0, &seed))
     return BENCH_EXIT_USAGE;
   if (opt_topology_parse(topo, &s->topology) != DCKPT_OK)
     return bad(c, "network.topology",
                "must be ring, complete, grid, regular or erdos_renyi, not \"%s\"", topo);
-  if (s->topology != OPT_GRID && agents == 0) return bad(c, "network.agents", "is missing");
+  if (s->topology != OPT_GRID && agents == 0)
+    return bad(c, "network.agents", "is missing");
   s->n = (size_t)agents;
   s->rows = (size_t)rows;
   s->cols = (size_t)cols;
@@ -208,7 +223,8 @@ static int parse_network(ctx *c, const cJSON *root, bench_config *cfg) {
 }
 
 static int parse_algorithm(ctx *c, const cJSON *a, int i, bench_config *cfg) {
-  static const char *const keys[] = {"name", "method", "iterations", "hyperparameters", NULL};
+  static const char *const keys[] = {"name", "method", "iterations", "hyperparameters",
+                                     NULL};
   char where[64];
   snprintf(where, sizeof where, "algorithms[%d]", i);
   char k_name[80], k_method[80], k_iter[80], k_hyper[80];
@@ -222,13 +238,15 @@ static int parse_algorithm(ctx *c, const cJSON *a, int i, bench_config *cfg) {
   const cJSON *hyper = NULL;
   al->iterations = 0;
   if (known_keys(c, a, where, keys) || get_str(c, a, "method", k_method, &method) ||
-      get_str(c, a, "name", k_name, &name) || get_int(c, a, "iterations", k_iter, 1, &al->iterations) ||
+      get_str(c, a, "name", k_name, &name) ||
+      get_int(c, a, "iterations", k_iter, 1, &al->iterations) ||
       get_obj(c, a, "hyperparameters", k_hyper, &hyper))
     return BENCH_EXIT_USAGE;
   opt_method m;
   if (!method) return bad(c, k_method, "is missing");
   if (opt_method_parse(method, &m) != DCKPT_OK)
-    return bad(c, k_method, "must be dgd, atc, extra, diging, nids or admm, not \"%s\"", method);
+    return bad(c, k_method, "must be dgd, atc, extra, diging, nids or admm, not \"%s\"",
+               method);
   if (!al->iterations) return bad(c, k_iter, "is missing");
   snprintf(al->method, sizeof al->method, "%s", method);
   snprintf(al->name, sizeof al->name, "%s", name ? name : method);
@@ -245,7 +263,8 @@ static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
   static const char *const keys[] = {"dir", "step", "keep", "compression", "fsync", NULL};
   const char *dir = NULL;
   int64_t keep = cfg->keep, level = cfg->compression;
-  if (get_obj(c, root, "checkpoint", "checkpoint", &k) || known_keys(c, k, "checkpoint", keys) ||
+  if (get_obj(c, root, "checkpoint", "checkpoint", &k) ||
+      known_keys(c, k, "checkpoint", keys) ||
       get_str(c, k, "dir", "checkpoint.dir", &dir) ||
       get_int(c, k, "step", "checkpoint.step", 1, &cfg->checkpoint_step) ||
       get_int(c, k, "keep", "checkpoint.keep", 1, &keep) ||
@@ -261,8 +280,9 @@ static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
 }
 
 static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
-  static const char *const keys[] = {"name", "description", "problem", "network", "algorithms",
-                                     "trials", "seed", "metrics_period", "checkpoint", NULL};
+  static const char *const keys[] = {
+      "name",   "description", "problem",        "network",    "algorithms",
+      "trials", "seed",        "metrics_period", "checkpoint", NULL};
   const char *name = NULL;
   int64_t seed = 0;
   if (!cJSON_IsObject(root)) return bad(c, "(top level)", "must be a JSON object");
@@ -270,7 +290,8 @@ static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
       get_int(c, root, "trials", "trials", 1, &cfg->trials) ||
       get_int(c, root, "seed", "seed", 0, &seed) ||
       get_int(c, root, "metrics_period", "metrics_period", 1, &cfg->metrics_period) ||
-      parse_problem(c, root, cfg) || parse_network(c, root, cfg) || parse_checkpoint(c, root, cfg))
+      parse_problem(c, root, cfg) || parse_network(c, root, cfg) ||
+      parse_checkpoint(c, root, cfg))
     return BENCH_EXIT_USAGE;
   cfg->seed = (uint64_t)seed;
   snprintf(cfg->campaign, sizeof cfg->campaign, "%s", name ? name : "campaign");
@@ -297,14 +318,16 @@ static int load_config(const char *path, bench_config *cfg, char *err, size_t er
   FILE *mem = open_memstream(&text, &cap);
   char buf[65536];
   size_t got;
-  while (mem && (got = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, got, mem), n += got;
+  while (mem && (got = fread(buf, 1, sizeof buf, f)) > 0)
+    fwrite(buf, 1, got, mem), n += got;
   fclose(f);
   if (mem) fclose(mem);
   const char *end = NULL;
   cfg->json = text ? cJSON_ParseWithOpts(text, &end, 1) : NULL;
   if (!cfg->json) {
     long line = 1;
-    for (const char *p = text; p && end && p < end; p++) line += *p == '\n';
+    for (const char *p = text; p && end && p < end; p++)
+      line += *p == '\n';
     snprintf(err, errlen, "%s: malformed JSON near line %ld", path, line);
     free(text);
     return BENCH_EXIT_USAGE;
@@ -322,36 +345,40 @@ void bench_config_free(bench_config *cfg) {
 /* ---- command line ---- */
 
 void bench_usage(FILE *out) {
-  fprintf(out,
-          "usage: dckpt-bench [options] CONFIG.json\n"
-          "       mpirun -np N dckpt-bench [options] CONFIG.json\n"
-          "\n"
-          "Runs (or resumes) the benchmark campaign that CONFIG.json describes, checkpointing\n"
-          "every trial, and ends with tables and plots in CHECKPOINT_DIR/results.\n"
-          "\n"
-          "options (they override the config file):\n"
-          "  --checkpoint-dir DIR   where the campaign lives (config: checkpoint.dir)\n"
-          "  --trials N             trials per algorithm (config: trials)\n"
-          "  --add-trials N         grow a finished or running campaign by N trials\n"
-          "  --add-iterations N     grow every algorithm by N iterations\n"
-          "  --checkpoint-step N    checkpoint every N iterations (config: checkpoint.step)\n"
-          "  --keep N               checkpoints kept per trial (config: checkpoint.keep)\n"
-          "  --compression L        zstd level, 0 = none (config: checkpoint.compression)\n"
-          "  --no-fsync             atomic writes without fsync (fast; not power-loss safe)\n"
-          "  --seed S               run seed (config: seed)\n"
-          "  --metrics-period N     record metrics every N iterations (config: metrics_period)\n"
-          "  --deadline WHEN        stop cleanly before WHEN: %s\n"
-          "  --mode auto|new|resume new refuses an existing campaign, resume a missing one\n"
-          "  --backup               zip the directory before resuming it\n"
-          "  --break-lock           take over a lock held from another host\n"
-          "  --results-dir DIR      where tables and plots go (default CHECKPOINT_DIR/results)\n"
-          "  --no-progress          no progress reports\n"
-          "  --quiet                only warnings and errors\n"
-          "  --help, --version\n"
-          "\n"
-          "exit status: 0 done, 75 stopped on request (signal, DIR/HALT, deadline): run\n"
-          "the same command again to resume; 1 failed; 2 usage or configuration error.\n",
-          APP_DEADLINE_FORMATS);
+  fprintf(
+      out,
+      "usage: dckpt-bench [options] CONFIG.json\n"
+      "       mpirun -np N dckpt-bench [options] CONFIG.json\n"
+      "\n"
+      "Runs (or resumes) the benchmark campaign that CONFIG.json describes, "
+      "checkpointing\n"
+      "every trial, and ends with tables and plots in CHECKPOINT_DIR/results.\n"
+      "\n"
+      "options (they override the config file):\n"
+      "  --checkpoint-dir DIR   where the campaign lives (config: checkpoint.dir)\n"
+      "  --trials N             trials per algorithm (config: trials)\n"
+      "  --add-trials N         grow a finished or running campaign by N trials\n"
+      "  --add-iterations N     grow every algorithm by N iterations\n"
+      "  --checkpoint-step N    checkpoint every N iterations (config: checkpoint.step)\n"
+      "  --keep N               checkpoints kept per trial (config: checkpoint.keep)\n"
+      "  --compression L        zstd level, 0 = none (config: checkpoint.compression)\n"
+      "  --no-fsync             atomic writes without fsync (fast; not power-loss safe)\n"
+      "  --seed S               run seed (config: seed)\n"
+      "  --metrics-period N     record metrics every N iterations (config: "
+      "metrics_period)\n"
+      "  --deadline WHEN        stop cleanly before WHEN: %s\n"
+      "  --mode auto|new|resume new refuses an existing campaign, resume a missing one\n"
+      "  --backup               zip the directory before resuming it\n"
+      "  --break-lock           take over a lock held from another host\n"
+      "  --results-dir DIR      where tables and plots go (default "
+      "CHECKPOINT_DIR/results)\n"
+      "  --no-progress          no progress reports\n"
+      "  --quiet                only warnings and errors\n"
+      "  --help, --version\n"
+      "\n"
+      "exit status: 0 done, 75 stopped on request (signal, DIR/HALT, deadline): run\n"
+      "the same command again to resume; 1 failed; 2 usage or configuration error.\n",
+      APP_DEADLINE_FORMATS);
 }
 
 static int flag_int(const char *flag, const char *v, int64_t lo, int64_t *out, char *err,
@@ -381,16 +408,25 @@ static void defaults(bench_config *cfg) {
 }
 
 /* Flags with a value, applied after the config file is read. */
-static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err, size_t len) {
+static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err,
+                      size_t len) {
   int64_t x = 0;
-  if (!strcmp(f, "--checkpoint-dir")) snprintf(cfg->checkpoint_dir, sizeof cfg->checkpoint_dir, "%s", v);
-  else if (!strcmp(f, "--results-dir")) snprintf(cfg->results_dir, sizeof cfg->results_dir, "%s", v);
-  else if (!strcmp(f, "--deadline")) snprintf(cfg->deadline, sizeof cfg->deadline, "%s", v);
-  else if (!strcmp(f, "--trials")) return flag_int(f, v, 1, &cfg->trials, err, len);
-  else if (!strcmp(f, "--add-trials")) return flag_int(f, v, 0, &cfg->add_trials, err, len);
-  else if (!strcmp(f, "--add-iterations")) return flag_int(f, v, 0, &cfg->add_iterations, err, len);
-  else if (!strcmp(f, "--checkpoint-step")) return flag_int(f, v, 1, &cfg->checkpoint_step, err, len);
-  else if (!strcmp(f, "--metrics-period")) return flag_int(f, v, 1, &cfg->metrics_period, err, len);
+  if (!strcmp(f, "--checkpoint-dir"))
+    snprintf(cfg->checkpoint_dir, sizeof cfg->checkpoint_dir, "%s", v);
+  else if (!strcmp(f, "--results-dir"))
+    snprintf(cfg->results_dir, sizeof cfg->results_dir, "%s", v);
+  else if (!strcmp(f, "--deadline"))
+    snprintf(cfg->deadline, sizeof cfg->deadline, "%s", v);
+  else if (!strcmp(f, "--trials"))
+    return flag_int(f, v, 1, &cfg->trials, err, len);
+  else if (!strcmp(f, "--add-trials"))
+    return flag_int(f, v, 0, &cfg->add_trials, err, len);
+  else if (!strcmp(f, "--add-iterations"))
+    return flag_int(f, v, 0, &cfg->add_iterations, err, len);
+  else if (!strcmp(f, "--checkpoint-step"))
+    return flag_int(f, v, 1, &cfg->checkpoint_step, err, len);
+  else if (!strcmp(f, "--metrics-period"))
+    return flag_int(f, v, 1, &cfg->metrics_period, err, len);
   else if (!strcmp(f, "--seed")) {
     if (flag_int(f, v, 0, &x, err, len)) return BENCH_EXIT_USAGE;
     cfg->seed = (uint64_t)x;
@@ -404,9 +440,12 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
     }
     cfg->compression = (int)x;
   } else if (!strcmp(f, "--mode")) {
-    if (!strcmp(v, "auto")) cfg->mode = DCKPT_RUN_AUTO;
-    else if (!strcmp(v, "new")) cfg->mode = DCKPT_RUN_NEW;
-    else if (!strcmp(v, "resume")) cfg->mode = DCKPT_RUN_RESUME;
+    if (!strcmp(v, "auto"))
+      cfg->mode = DCKPT_RUN_AUTO;
+    else if (!strcmp(v, "new"))
+      cfg->mode = DCKPT_RUN_NEW;
+    else if (!strcmp(v, "resume"))
+      cfg->mode = DCKPT_RUN_RESUME;
     else {
       snprintf(err, len, "--mode must be auto, new or resume, not '%s'", v);
       return BENCH_EXIT_USAGE;
@@ -420,22 +459,37 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
 
 /* Options of apply_flag: they take a value. */
 static bool takes_value(const char *f) {
-  static const char *const known[] = {
-      "--checkpoint-dir", "--results-dir", "--deadline", "--trials", "--add-trials",
-      "--add-iterations", "--checkpoint-step", "--metrics-period", "--seed", "--keep",
-      "--compression", "--mode", NULL};
+  static const char *const known[] = {"--checkpoint-dir",
+                                      "--results-dir",
+                                      "--deadline",
+                                      "--trials",
+                                      "--add-trials",
+                                      "--add-iterations",
+                                      "--checkpoint-step",
+                                      "--metrics-period",
+                                      "--seed",
+                                      "--keep",
+                                      "--compression",
+                                      "--mode",
+                                      NULL};
   for (size_t i = 0; known[i]; i++)
     if (!strcmp(f, known[i])) return true;
   return false;
 }
 
 static bool is_switch(bench_config *cfg, const char *f) {
-  if (!strcmp(f, "--no-fsync")) cfg->fsync = false;
-  else if (!strcmp(f, "--backup")) cfg->backup = true;
-  else if (!strcmp(f, "--break-lock")) cfg->break_lock = true;
-  else if (!strcmp(f, "--no-progress")) cfg->progress = 0;
-  else if (!strcmp(f, "--quiet")) cfg->quiet = true;
-  else return false;
+  if (!strcmp(f, "--no-fsync"))
+    cfg->fsync = false;
+  else if (!strcmp(f, "--backup"))
+    cfg->backup = true;
+  else if (!strcmp(f, "--break-lock"))
+    cfg->break_lock = true;
+  else if (!strcmp(f, "--no-progress"))
+    cfg->progress = 0;
+  else if (!strcmp(f, "--quiet"))
+    cfg->quiet = true;
+  else
+    return false;
   return true;
 }
 
@@ -457,8 +511,10 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
       snprintf(flag, sizeof flag, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
       /* only a known option takes the next word: an unknown one must not
        * swallow the config file */
-      if (!takes_value(flag)) unknown = unknown ? unknown : a;
-      else if (!eq) i++;
+      if (!takes_value(flag))
+        unknown = unknown ? unknown : a;
+      else if (!eq)
+        i++;
     }
   }
   if (*help) return 0;
@@ -471,14 +527,17 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
     return BENCH_EXIT_USAGE;
   }
   if (extra) {
-    snprintf(err, errlen, "one config file, please: '%s' and '%s' were given", config, extra);
+    snprintf(err, errlen, "one config file, please: '%s' and '%s' were given", config,
+             extra);
     return BENCH_EXIT_USAGE;
   }
-  bool fsync = cfg->fsync, backup = cfg->backup, brk = cfg->break_lock, quiet = cfg->quiet;
+  bool fsync = cfg->fsync, backup = cfg->backup, brk = cfg->break_lock,
+       quiet = cfg->quiet;
   int progress = cfg->progress;
   if (load_config(config, cfg, err, errlen)) return BENCH_EXIT_USAGE;
   cfg->fsync = cfg->fsync && fsync;
-  cfg->backup = backup, cfg->break_lock = brk, cfg->quiet = quiet, cfg->progress = progress;
+  cfg->backup = backup, cfg->break_lock = brk, cfg->quiet = quiet,
+  cfg->progress = progress;
   for (int i = 1; i < argc; i++) {
     if (argv[i][0] != '-' || is_switch(cfg, argv[i])) continue;
     char flag[64];
@@ -492,11 +551,13 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
     if (apply_flag(cfg, flag, val, err, errlen)) return BENCH_EXIT_USAGE;
   }
   if (!cfg->checkpoint_dir[0]) {
-    snprintf(err, errlen, "%s: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir",
+    snprintf(err, errlen,
+             "%s: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir",
              config);
     return BENCH_EXIT_USAGE;
   }
   if (!cfg->results_dir[0])
-    snprintf(cfg->results_dir, sizeof cfg->results_dir, "%.4000s/results", cfg->checkpoint_dir);
+    snprintf(cfg->results_dir, sizeof cfg->results_dir, "%.4000s/results",
+             cfg->checkpoint_dir);
   return 0;
 }

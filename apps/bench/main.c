@@ -31,7 +31,9 @@ static int world_size(void) {
  * dies half-way through the tables after run_status.json said "done".
  * SIGPIPE is ignored: mpirun, when it is stopped, closes the ranks' output
  * first, and a write must then fail rather than kill a rank mid-checkpoint. */
-static void on_stop_signal(int signum) { dckpt_request_stop(signum); }
+static void on_stop_signal(int signum) {
+  dckpt_request_stop(signum);
+}
 
 static void install_stop_handlers(void) {
   struct sigaction sa;
@@ -70,8 +72,8 @@ static void status_correct(const bench_config *cfg, const char *status, int exit
   cJSON_AddStringToObject(j, "message", message);
   char *text = cJSON_PrintUnformatted(j);
   cJSON_Delete(j);
-  if (text && dckpt_file_write_atomic(path, text, strlen(text), cfg->fsync, err, sizeof err) !=
-                  DCKPT_OK)
+  if (text && dckpt_file_write_atomic(path, text, strlen(text), cfg->fsync, err,
+                                      sizeof err) != DCKPT_OK)
     fprintf(stderr, "dckpt-bench: %s\n", err);
   free(text);
 }
@@ -112,8 +114,10 @@ static int make_algorithms(const bench_config *cfg, dckpt_algorithm *algs, char 
     char why[512];
     if (opt_make_algorithm(b->method, b->name, b->hyper, b->iterations, &algs[a], why,
                            sizeof why) != DCKPT_OK) {
-      snprintf(err, len, "%.300s: algorithms[%zu] ('%.100s'): %.500s", cfg->config_path, a, b->name, why);
-      for (size_t k = 0; k < a; k++) opt_algorithm_release(&algs[k]);
+      snprintf(err, len, "%.300s: algorithms[%zu] ('%.100s'): %.500s", cfg->config_path,
+               a, b->name, why);
+      for (size_t k = 0; k < a; k++)
+        opt_algorithm_release(&algs[k]);
       return BENCH_EXIT_USAGE;
     }
   }
@@ -133,7 +137,8 @@ static int run_campaign(const bench_config *cfg, double deadline) {
   memset(algs, 0, sizeof algs);
   int code = agree(make_algorithms(cfg, algs, err, sizeof err));
   if (code) {
-    if (rank_of_world() == 0) fprintf(stderr, "dckpt-bench: %s\n", err[0] ? err : "bad algorithm");
+    if (rank_of_world() == 0)
+      fprintf(stderr, "dckpt-bench: %s\n", err[0] ? err : "bad algorithm");
     return code;
   }
   dckpt_record *problem = NULL;
@@ -151,18 +156,21 @@ static int run_campaign(const bench_config *cfg, double deadline) {
      * algorithm, on the rank that ran the trial */
     for (size_t a = 0; rc == DCKPT_ECALLBACK && a < cfg->n_algs; a++)
       if (opt_algorithm_last_error(&algs[a])[0])
-        fprintf(stderr, "dckpt-bench: rank %d: %s: %s\n", rank_of_world(), cfg->algs[a].name,
-                opt_algorithm_last_error(&algs[a]));
+        fprintf(stderr, "dckpt-bench: rank %d: %s: %s\n", rank_of_world(),
+                cfg->algs[a].name, opt_algorithm_last_error(&algs[a]));
     /* (no summary when the run was refused before it started) */
     if (rank_of_world() == 0 && !cfg->quiet && rep.pairs_total > 0)
       printf("%s: %lld/%lld trials complete, %lld iterations in %.1f s on %d rank(s)%s\n",
              cfg->campaign, (long long)rep.pairs_completed, (long long)rep.pairs_total,
              (long long)rep.iterations_run, rep.seconds, world_size(), "");
-    code = rc == DCKPT_OK ? 0 : rc == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED : BENCH_EXIT_FAILED;
+    code = rc == DCKPT_OK             ? 0
+           : rc == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED
+                                      : BENCH_EXIT_FAILED;
   } else if (rank_of_world() == 0) {
     fprintf(stderr, "dckpt-bench: %s\n", err);
   }
-  if (code == 0 && rank_of_world() == 0 && (rc = bench_results(cfg, err, sizeof err)) != DCKPT_OK) {
+  if (code == 0 && rank_of_world() == 0 &&
+      (rc = bench_results(cfg, err, sizeof err)) != DCKPT_OK) {
     fprintf(stderr, "dckpt-bench: results: %s\n", err);
     char msg[1200];
     snprintf(msg, sizeof msg, "results: %s", err);
@@ -170,7 +178,8 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     code = BENCH_EXIT_FAILED;
   }
   dckpt_record_free(problem);
-  for (size_t a = 0; a < cfg->n_algs; a++) opt_algorithm_release(&algs[a]);
+  for (size_t a = 0; a < cfg->n_algs; a++)
+    opt_algorithm_release(&algs[a]);
   return agree(code);
 }
 
@@ -184,7 +193,8 @@ int main(int argc, char **argv) {
   int code = bench_parse(argc, argv, &cfg, &help, err, sizeof err);
   for (int i = 1; i < argc && rank == 0; i++)
     if (!strcmp(argv[i], "--version")) printf("dckpt-bench %s\n", dckpt_version_string());
-  if (help && rank == 0 && !(argc == 2 && !strcmp(argv[1], "--version"))) bench_usage(stdout);
+  if (help && rank == 0 && !(argc == 2 && !strcmp(argv[1], "--version")))
+    bench_usage(stdout);
   if (!help && code && rank == 0) fprintf(stderr, "dckpt-bench: %s\n", err);
   double deadline = 0;
   if (!help && !code && cfg.deadline[0] &&

@@ -65,21 +65,24 @@ static int gather_alg(const dckpt_result *res, size_t a, int64_t period, metrics
   for (int64_t t = 0; t < m->n_trials; t++) {
     const dckpt_record *r = dckpt_result_trial(res, a, t);
     dckpt_array_info it, val;
-    if (dckpt_record_find(r, "_dckpt_metrics_iter", &it) || dckpt_record_find(r, "_dckpt_metrics", &val) ||
-        it.dtype != DCKPT_I64 || val.dtype != DCKPT_F64 || it.nelems == 0 ||
+    if (dckpt_record_find(r, "_dckpt_metrics_iter", &it) ||
+        dckpt_record_find(r, "_dckpt_metrics", &val) || it.dtype != DCKPT_I64 ||
+        val.dtype != DCKPT_F64 || it.nelems == 0 ||
         val.nelems != it.nelems * m->n_metrics) {
-      snprintf(err, len, "trial %lld of '%s' has no metric history of %zu metrics", (long long)t,
-               name, m->n_metrics);
+      snprintf(err, len, "trial %lld of '%s' has no metric history of %zu metrics",
+               (long long)t, name, m->n_metrics);
       return -1;
     }
     const int64_t *iv = it.data;
     const double *vv = val.data;
     int64_t P = 0;
-    for (uint64_t j = 0; j < it.nelems; j++) P += on_grid(iv, j, it.nelems, period);
+    for (uint64_t j = 0; j < it.nelems; j++)
+      P += on_grid(iv, j, it.nelems, period);
     if (t == 0) {
       m->n_points[a] = P;
       m->iters[a] = malloc((size_t)P * sizeof(int64_t) + 1);
-      m->values[a] = malloc((size_t)(m->n_trials * P) * m->n_metrics * sizeof(double) + 1);
+      m->values[a] =
+          malloc((size_t)(m->n_trials * P) * m->n_metrics * sizeof(double) + 1);
       if (!m->iters[a] || !m->values[a]) return snprintf(err, len, "out of memory"), -1;
     } else if (P != m->n_points[a]) {
       snprintf(err, len, "trials of '%s' recorded metrics at different iterations", name);
@@ -88,9 +91,11 @@ static int gather_alg(const dckpt_result *res, size_t a, int64_t period, metrics
     int64_t p = 0;
     for (uint64_t j = 0; j < it.nelems; j++) {
       if (!on_grid(iv, j, it.nelems, period)) continue;
-      if (t == 0) m->iters[a][p] = iv[j];
+      if (t == 0)
+        m->iters[a][p] = iv[j];
       else if (m->iters[a][p] != iv[j]) {
-        snprintf(err, len, "trials of '%s' recorded metrics at different iterations", name);
+        snprintf(err, len, "trials of '%s' recorded metrics at different iterations",
+                 name);
         return -1;
       }
       memcpy(m->values[a] + (size_t)(t * P + p) * m->n_metrics, vv + j * m->n_metrics,
@@ -108,7 +113,8 @@ static int gather(dckpt_store *s, int64_t period, metrics_set *m, char *err, siz
     return -1;
   }
   int rc = set_alloc(m, dckpt_result_n_algorithms(res), dckpt_result_n_trials(res));
-  for (size_t a = 0; rc == 0 && a < m->n_algs; a++) rc = gather_alg(res, a, period, m, err, len);
+  for (size_t a = 0; rc == 0 && a < m->n_algs; a++)
+    rc = gather_alg(res, a, period, m, err, len);
   dckpt_result_free(res);
   return rc;
 }
@@ -122,9 +128,11 @@ static dckpt_record *to_record(const bench_config *cfg, const metrics_set *m) {
   cJSON_AddNumberToObject(h, "version", 1);
   cJSON_AddStringToObject(h, "campaign", cfg->campaign);
   cJSON_AddNumberToObject(h, "n_trials", (double)m->n_trials);
-  for (size_t a = 0; a < m->n_algs; a++) cJSON_AddItemToArray(algs, cJSON_CreateString(m->names[a]));
+  for (size_t a = 0; a < m->n_algs; a++)
+    cJSON_AddItemToArray(algs, cJSON_CreateString(m->names[a]));
   cJSON_AddItemToObject(h, "algorithms", algs);
-  cJSON_AddItemToObject(h, "metrics", cJSON_CreateStringArray(opt_metric_names, OPT_N_METRICS));
+  cJSON_AddItemToObject(h, "metrics",
+                        cJSON_CreateStringArray(opt_metric_names, OPT_N_METRICS));
   char *text = cJSON_PrintUnformatted(h);
   int rc = r && text ? dckpt_record_set_header(r, text) : DCKPT_ENOMEM;
   free(text);
@@ -149,7 +157,8 @@ static int from_record(const dckpt_record *r, metrics_set *m, char *err, size_t 
   const cJSON *algs = cJSON_GetObjectItemCaseSensitive(h, "algorithms");
   const cJSON *nt = cJSON_GetObjectItemCaseSensitive(h, "n_trials");
   int rc = cJSON_IsArray(algs) && cJSON_IsNumber(nt) ? 0 : -1;
-  if (rc == 0) rc = set_alloc(m, (size_t)cJSON_GetArraySize(algs), (int64_t)nt->valuedouble);
+  if (rc == 0)
+    rc = set_alloc(m, (size_t)cJSON_GetArraySize(algs), (int64_t)nt->valuedouble);
   size_t a = 0;
   for (const cJSON *n = algs ? algs->child : NULL; rc == 0 && n; n = n->next, a++) {
     char ni[32], nv[32];
@@ -165,7 +174,8 @@ static int from_record(const dckpt_record *r, metrics_set *m, char *err, size_t 
     m->n_points[a] = (int64_t)it.nelems;
     m->iters[a] = malloc((size_t)it.nbytes + 1);
     m->values[a] = malloc((size_t)val.nbytes + 1);
-    if (!m->iters[a] || !m->values[a]) rc = -1;
+    if (!m->iters[a] || !m->values[a])
+      rc = -1;
     else {
       memcpy(m->iters[a], it.data, (size_t)it.nbytes);
       memcpy(m->values[a], val.data, (size_t)val.nbytes);
@@ -185,7 +195,8 @@ typedef struct series_set {
 } series_set;
 
 static void series_free(series_set *ss) {
-  for (size_t i = 0; i < ss->n; i++) free(ss->buf[i]);
+  for (size_t i = 0; i < ss->n; i++)
+    free(ss->buf[i]);
   free(ss->buf);
   free(ss->s);
 }
@@ -205,7 +216,8 @@ static int to_series(const metrics_set *m, series_set *ss) {
         for (int64_t p = 0; p < P; p++)
           v[t * P + p] = m->values[a][(size_t)(t * P + p) * m->n_metrics + k];
       ss->buf[ss->n] = v;
-      ss->s[ss->n++] = (report_series){m->names[a], opt_metric_names[k], P, m->iters[a], T, v};
+      ss->s[ss->n++] =
+          (report_series){m->names[a], opt_metric_names[k], P, m->iters[a], T, v};
     }
   return 0;
 }
@@ -219,7 +231,8 @@ static bool results_present(const char *dir, size_t n_metrics) {
     snprintf(path, sizeof path, "%s/%s", dir, tables[i]);
     if (access(path, R_OK) != 0) return false;
   }
-  size_t figures = (n_metrics + REPORT_METRICS_PER_FIGURE - 1) / REPORT_METRICS_PER_FIGURE;
+  size_t figures =
+      (n_metrics + REPORT_METRICS_PER_FIGURE - 1) / REPORT_METRICS_PER_FIGURE;
   for (size_t f = 1; f <= figures; f++) {
     snprintf(path, sizeof path, "%s/plots_fig%zu.png", dir, f);
     if (access(path, R_OK) != 0) return false;
@@ -227,13 +240,15 @@ static bool results_present(const char *dir, size_t n_metrics) {
   return true;
 }
 
-static int report(const bench_config *cfg, const metrics_set *m, bool draw, char *err, size_t len) {
+static int report(const bench_config *cfg, const metrics_set *m, bool draw, char *err,
+                  size_t len) {
   series_set ss;
   int rc = to_series(m, &ss);
   if (rc) snprintf(err, len, "out of memory");
   int figures = 0;
   if (rc == 0 && draw) rc = report_write_tables(cfg->results_dir, ss.s, ss.n, err, len);
-  if (rc == 0 && draw) rc = report_write_plots(cfg->results_dir, ss.s, ss.n, &figures, err, len);
+  if (rc == 0 && draw)
+    rc = report_write_plots(cfg->results_dir, ss.s, ss.n, &figures, err, len);
   /* The files are the results; the table on stdout is a courtesy, which a
    * closed pipe (a stopped launcher, `| head`) must not turn into a failure. */
   if (rc == 0 && !cfg->quiet) { /* --quiet: only warnings and errors */
@@ -256,7 +271,8 @@ static int report(const bench_config *cfg, const metrics_set *m, bool draw, char
  * every algorithm, in order, with all its trials, up to its planned last
  * iteration. Anything else (a record left by an older, smaller or unfinished
  * state of the campaign) must not be reported. */
-static bool covers(const metrics_set *m, const dckpt_metadata *meta, char *why, size_t len) {
+static bool covers(const metrics_set *m, const dckpt_metadata *meta, char *why,
+                   size_t len) {
   if (m->n_trials != meta->n_trials) {
     snprintf(why, len, "it has %lld trials per algorithm, the campaign %lld",
              (long long)m->n_trials, (long long)meta->n_trials);
@@ -276,7 +292,8 @@ static bool covers(const metrics_set *m, const dckpt_metadata *meta, char *why, 
     }
   }
   if (m->n_algs != meta->n_algorithms) {
-    snprintf(why, len, "it has %zu algorithms, the campaign %zu", m->n_algs, meta->n_algorithms);
+    snprintf(why, len, "it has %zu algorithms, the campaign %zu", m->n_algs,
+             meta->n_algorithms);
     return false;
   }
   return true;
@@ -301,11 +318,13 @@ int bench_results(const bench_config *cfg, char *err, size_t errlen) {
   } else if (computed) {
     /* a record that does not stand for the campaign is computed again */
     dckpt_record *r = NULL;
-    computed = dckpt_store_load_metrics(s, &r) == DCKPT_OK && from_record(r, &m, why, sizeof why) == 0 &&
+    computed = dckpt_store_load_metrics(s, &r) == DCKPT_OK &&
+               from_record(r, &m, why, sizeof why) == 0 &&
                covers(&m, meta, why, sizeof why);
     if (!computed) {
-      fprintf(stderr, "dckpt-bench: warning: the stored metrics record does not match the "
-                      "campaign (%s): computing it again\n",
+      fprintf(stderr,
+              "dckpt-bench: warning: the stored metrics record does not match the "
+              "campaign (%s): computing it again\n",
               r ? why : dckpt_store_errmsg(s));
       set_free(&m);
     }

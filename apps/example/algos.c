@@ -54,7 +54,8 @@ static void sample_rows(size_t *rows, size_t m, size_t batch, dckpt_rng *rng) {
 }
 
 void ex_iterate(size_t alg, const ex_step_params *params, const lsq_problem *p,
-                size_t batch, dckpt_rng *rng, double *x, double *x_prev, ex_workspace *w) {
+                size_t batch, dckpt_rng *rng, double *x, double *x_prev,
+                ex_workspace *w) {
   size_t n = p->n;
   double a = params->alpha, beta = params->beta;
   bool nesterov = alg == EX_NESTEROV;

@@ -8,7 +8,6 @@
 #include "dckpt.h"
 #include "lsq.h"
 
-
 /* Algorithm indices, in the order of the run's metadata. */
 enum { EX_GRADIENT_DESCENT = 0, EX_HEAVY_BALL = 1, EX_NESTEROV = 2, EX_N_ALGORITHMS = 3 };
 

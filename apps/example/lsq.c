@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-
 /* Column scales fall from 1 to 10^-1.5 (condition number ~ 10^3), and the
  * right-hand side carries noise of this standard deviation. */
 static const double column_decades = 1.5;

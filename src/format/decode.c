@@ -185,7 +185,7 @@ static void *prefetch_main(void *arg) {
     pthread_mutex_unlock(&p->mu);
     if (stop) break;
     size_t n = (size_t)(p->total - pos < DCKPT_SHUFFLE_BLOCK ? p->total - pos
-                                                            : DCKPT_SHUFFLE_BLOCK);
+                                                             : DCKPT_SHUFFLE_BLOCK);
     uint8_t *b = p->ring + (size_t)slot * DCKPT_SHUFFLE_BLOCK;
     if ((rc = p->src->read(p->src->ctx, b, n, pos, &p->err)) != DCKPT_OK) break;
     XXH3_64bits_update(p->xxh, b, n);
@@ -367,8 +367,8 @@ static int take_buffers(source *s, dest *d, dckpt_scratch *sc, bool once) {
 /* Whether a reader thread pays for itself: a large compressed payload read
  * from a file. */
 static bool wants_prefetch(const source *s, const dckpt_hdr *h) {
-  return !s->src->mem && h->compression != DCKPT_COMP_RAW && h->raw_len >= DCKPT_STREAM_MIN &&
-         h->payload_len > DCKPT_SHUFFLE_BLOCK;
+  return !s->src->mem && h->compression != DCKPT_COMP_RAW &&
+         h->raw_len >= DCKPT_STREAM_MIN && h->payload_len > DCKPT_SHUFFLE_BLOCK;
 }
 
 /* Decompresses with a reader thread feeding the chunks; false when the

@@ -233,9 +233,12 @@ static int pump(pipe_t *q, dckpt_sink *out) {
       bool can_feed = !q->in_done && q->in_made - q->in_used < RING && !q->finished;
       bool hungry = q->in_made == q->in_used;
       bool ready = q->out_made != q->out_used;
-      if (can_feed && (hungry || !ready)) act = ACT_FEED;
-      else if (ready) act = ACT_WRITE;
-      else if (q->finished) act = ACT_DONE;
+      if (can_feed && (hungry || !ready))
+        act = ACT_FEED;
+      else if (ready)
+        act = ACT_WRITE;
+      else if (q->finished)
+        act = ACT_DONE;
       else {
         pthread_cond_wait(&q->cv, &q->mu);
         continue;
@@ -275,7 +278,8 @@ static void pipe_free_buffers(pipe_t *q) {
 
 static int pipe_init(pipe_t *q) {
   for (int i = 0; i < RING; i++)
-    if (!(q->in_buf[i] = malloc(DCKPT_SHUFFLE_BLOCK)) || !(q->out_buf[i] = malloc(RING_BUF)))
+    if (!(q->in_buf[i] = malloc(DCKPT_SHUFFLE_BLOCK)) ||
+        !(q->out_buf[i] = malloc(RING_BUF)))
       return DCKPT_ENOMEM;
   if (pthread_mutex_init(&q->mu, NULL) != 0) return DCKPT_ENOMEM;
   if (pthread_cond_init(&q->cv, NULL) != 0) {

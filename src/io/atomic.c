@@ -57,8 +57,8 @@ static int create_temporary(const char *dir, const char *base, char **tmp_out) {
   return -1;
 }
 
-int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path,
-                       const dckpt_io_opts *io, dckpt_err *err) {
+int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path, const dckpt_io_opts *io,
+                       dckpt_err *err) {
   memset(f, 0, sizeof *f);
   f->fd = -1;
   f->io = io;
@@ -93,7 +93,9 @@ int dckpt_atomic_write(dckpt_atomic_file *f, const void *buf, size_t len,
       if (errno == EINTR) continue;
       return dckpt_err_errno(err, errno, "cannot write '%s'", f->final_path);
     }
-    if (n == 0) return dckpt_err_set(err, DCKPT_EIO, "cannot write '%s': wrote 0 bytes", f->final_path);
+    if (n == 0)
+      return dckpt_err_set(err, DCKPT_EIO, "cannot write '%s': wrote 0 bytes",
+                           f->final_path);
     p += n;
     len -= (size_t)n;
     f->written += (uint64_t)n;
@@ -110,7 +112,9 @@ int dckpt_atomic_pwrite(dckpt_atomic_file *f, const void *buf, size_t len,
       if (errno == EINTR) continue;
       return dckpt_err_errno(err, errno, "cannot write '%s'", f->final_path);
     }
-    if (n == 0) return dckpt_err_set(err, DCKPT_EIO, "cannot write '%s': wrote 0 bytes", f->final_path);
+    if (n == 0)
+      return dckpt_err_set(err, DCKPT_EIO, "cannot write '%s': wrote 0 bytes",
+                           f->final_path);
     p += n;
     len -= (size_t)n;
     offset += (uint64_t)n;
@@ -125,7 +129,8 @@ void dckpt_atomic_start_writeback(dckpt_atomic_file *f) {
 
 int dckpt_io_fsync_dir(const char *dir, dckpt_err *err) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return dckpt_err_errno(err, errno, "cannot open directory '%s' to sync it", dir);
+  if (fd < 0)
+    return dckpt_err_errno(err, errno, "cannot open directory '%s' to sync it", dir);
   int rc = DCKPT_OK;
   if (fsync(fd) != 0 && errno != EINVAL)
     rc = dckpt_err_errno(err, errno, "cannot sync directory '%s'", dir);
@@ -182,7 +187,8 @@ int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err) {
   f->fd = -1;
   dckpt_io_step(io, "rename");
   if (replace(f->tmp_path, f->final_path, io) != 0) {
-    rc = dckpt_err_errno(err, errno, "cannot rename '%s' to '%s'", f->tmp_path, f->final_path);
+    rc = dckpt_err_errno(err, errno, "cannot rename '%s' to '%s'", f->tmp_path,
+                         f->final_path);
     dckpt_atomic_abort(f);
     return rc;
   }

@@ -38,11 +38,10 @@ typedef struct dckpt_atomic_file {
 } dckpt_atomic_file;
 
 /** Creates the temporary file for `path`. On failure nothing is left behind. */
-int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path,
-                       const dckpt_io_opts *io, dckpt_err *err);
-/** Appends bytes (handles short writes and EINTR). */
-int dckpt_atomic_write(dckpt_atomic_file *f, const void *buf, size_t len,
+int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path, const dckpt_io_opts *io,
                        dckpt_err *err);
+/** Appends bytes (handles short writes and EINTR). */
+int dckpt_atomic_write(dckpt_atomic_file *f, const void *buf, size_t len, dckpt_err *err);
 /** Writes at an absolute offset (for headers patched after streaming). */
 int dckpt_atomic_pwrite(dckpt_atomic_file *f, const void *buf, size_t len,
                         uint64_t offset, dckpt_err *err);

@@ -50,8 +50,8 @@ bool dckpt_path_is_dir(const char *path) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int dckpt_read_file(const char *path, uint64_t max_bytes, char **data,
-                    size_t *len, dckpt_err *err) {
+int dckpt_read_file(const char *path, uint64_t max_bytes, char **data, size_t *len,
+                    dckpt_err *err) {
   *data = NULL;
   *len = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -104,7 +104,8 @@ int dckpt_mkdirs(const char *path, bool durable, dckpt_err *err) {
   char *copy = strdup(path);
   if (!copy) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
   size_t n = strlen(copy);
-  while (n > 1 && copy[n - 1] == '/') copy[--n] = '\0';
+  while (n > 1 && copy[n - 1] == '/')
+    copy[--n] = '\0';
   int rc = DCKPT_OK;
   for (char *p = copy + 1;; p++) {
     bool end = *p == '\0';
@@ -291,7 +292,8 @@ int dckpt_list_dir(const char *dir, dckpt_dirlist *out, dckpt_err *err) {
 
 void dckpt_dirlist_free(dckpt_dirlist *list) {
   if (!list) return;
-  for (size_t i = 0; i < list->count; i++) free(list->names[i]);
+  for (size_t i = 0; i < list->count; i++)
+    free(list->names[i]);
   free(list->names);
   list->names = NULL;
   list->count = 0;

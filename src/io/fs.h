@@ -27,8 +27,8 @@ bool dckpt_path_is_dir(const char *path);
  * byte), refusing files larger than `max_bytes` before allocating.
  * @return DCKPT_OK, DCKPT_ENOENT, DCKPT_ETOOBIG, DCKPT_EIO, ...
  */
-int dckpt_read_file(const char *path, uint64_t max_bytes, char **data,
-                    size_t *len, dckpt_err *err);
+int dckpt_read_file(const char *path, uint64_t max_bytes, char **data, size_t *len,
+                    dckpt_err *err);
 
 /** mkdir -p; fsyncs each parent whose entry it creates when `durable`. */
 int dckpt_mkdirs(const char *path, bool durable, dckpt_err *err);

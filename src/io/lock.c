@@ -29,7 +29,8 @@ static bool read_proc_stat(long pid, char *state, unsigned long long *start) {
   if (!p || p[1] != ' ') return false;
   *state = p[2];
   p++;
-  for (int field = 3; field < 22 && p; field++) p = strchr(p + 1, ' ');
+  for (int field = 3; field < 22 && p; field++)
+    p = strchr(p + 1, ' ');
   *start = p ? strtoull(p + 1, NULL, 10) : 0;
   return true;
 }
@@ -62,7 +63,8 @@ static char *lock_text(const dckpt_lock *lock, const char *job_id) {
 
 /* Publishes `text` as the lock file. With `replace`, an existing lock is
  * overwritten (take-over); otherwise EEXIST when one exists. */
-static int publish(const dckpt_lock *lock, const char *text, bool replace, dckpt_err *err) {
+static int publish(const dckpt_lock *lock, const char *text, bool replace,
+                   dckpt_err *err) {
   dckpt_io_opts io = {.durable = true, .label = "lock"};
   char *tmpname = dckpt_path_printf("%s.%ld.new", lock->path, lock->pid);
   if (!tmpname) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
@@ -71,8 +73,9 @@ static int publish(const dckpt_lock *lock, const char *text, bool replace, dckpt
     if (replace) {
       rc = dckpt_io_rename(tmpname, lock->path, true, err);
     } else if (link(tmpname, lock->path) != 0) {
-      rc = errno == EEXIST ? DCKPT_EEXIST
-                           : dckpt_err_errno(err, errno, "cannot create lock '%s'", lock->path);
+      rc = errno == EEXIST
+               ? DCKPT_EEXIST
+               : dckpt_err_errno(err, errno, "cannot create lock '%s'", lock->path);
     }
     unlink(tmpname);
   }
@@ -91,12 +94,20 @@ typedef struct holder {
 static void read_holder(const cJSON *o, holder *h) {
   memset(h, 0, sizeof *h);
   const cJSON *v;
-  h->host = (v = cJSON_GetObjectItemCaseSensitive(o, "host")) && cJSON_IsString(v) ? v->valuestring : "?";
-  h->pid = (v = cJSON_GetObjectItemCaseSensitive(o, "pid")) && cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+  h->host = (v = cJSON_GetObjectItemCaseSensitive(o, "host")) && cJSON_IsString(v)
+                ? v->valuestring
+                : "?";
+  h->pid = (v = cJSON_GetObjectItemCaseSensitive(o, "pid")) && cJSON_IsNumber(v)
+               ? (long)v->valuedouble
+               : -1;
   v = cJSON_GetObjectItemCaseSensitive(o, "pid_start");
   h->start = v && cJSON_IsString(v) ? strtoull(v->valuestring, NULL, 10) : 0;
-  h->job = (v = cJSON_GetObjectItemCaseSensitive(o, "job_id")) && cJSON_IsString(v) ? v->valuestring : "";
-  h->since = (v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsString(v) ? v->valuestring : "?";
+  h->job = (v = cJSON_GetObjectItemCaseSensitive(o, "job_id")) && cJSON_IsString(v)
+               ? v->valuestring
+               : "";
+  h->since = (v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsString(v)
+                 ? v->valuestring
+                 : "?";
 }
 
 static bool holder_alive(const holder *h) {
@@ -104,15 +115,16 @@ static bool holder_alive(const holder *h) {
   if (kill((pid_t)h->pid, 0) != 0 && errno == ESRCH) return false;
   char state = '?';
   unsigned long long start = 0;
-  if (!read_proc_stat(h->pid, &state, &start)) return true; /* cannot tell: assume alive */
+  if (!read_proc_stat(h->pid, &state, &start))
+    return true; /* cannot tell: assume alive */
   /* A zombie (killed, not yet reaped) holds nothing any more. */
   if (state == 'Z' || state == 'X') return false;
   /* The pid exists; it is the holder only if it started when the holder did. */
   return h->start == 0 || start == 0 || start == h->start;
 }
 
-int dckpt_lock_acquire(dckpt_lock *lock, const char *dir, const char *job_id,
-                       bool force, const dckpt_logger *log, dckpt_err *err) {
+int dckpt_lock_acquire(dckpt_lock *lock, const char *dir, const char *job_id, bool force,
+                       const dckpt_logger *log, dckpt_err *err) {
   memset(lock, 0, sizeof *lock);
   lock->path = dckpt_path_join(dir, DCKPT_LOCK_NAME);
   if (!lock->path) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
@@ -132,9 +144,11 @@ int dckpt_lock_acquire(dckpt_lock *lock, const char *dir, const char *job_id,
     read_holder(o, &h);
     bool same_host = jrc == DCKPT_OK && strcmp(h.host, lock->host) == 0;
     if (jrc == DCKPT_OK && same_host && !holder_alive(&h)) {
-      dckpt_log(log, DCKPT_LOG_WARN,
-                "taking over stale lock '%s': its holder (pid %ld on %s, job '%s', since %s) "
-                "is no longer running", lock->path, h.pid, h.host, h.job, h.since);
+      dckpt_log(
+          log, DCKPT_LOG_WARN,
+          "taking over stale lock '%s': its holder (pid %ld on %s, job '%s', since %s) "
+          "is no longer running",
+          lock->path, h.pid, h.host, h.job, h.since);
       rc = publish(lock, text, true, err);
     } else if (force) {
       dckpt_log(log, DCKPT_LOG_WARN,
@@ -144,7 +158,8 @@ int dckpt_lock_acquire(dckpt_lock *lock, const char *dir, const char *job_id,
     } else if (jrc != DCKPT_OK) {
       rc = dckpt_err_set(err, DCKPT_ELOCKED,
                          "'%s' exists but cannot be read (%s); if no run uses this "
-                         "directory, break the lock", lock->path, jerr.msg);
+                         "directory, break the lock",
+                         lock->path, jerr.msg);
     } else {
       rc = dckpt_err_set(err, DCKPT_ELOCKED,
                          "'%s' is held by pid %ld on host %s (job '%s', since %s)%s",

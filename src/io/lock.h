@@ -24,8 +24,8 @@ typedef struct dckpt_lock {
 /** Takes the lock of directory `dir` (which must exist). `job_id` may be NULL.
  *  With `force`, a lock held from another host is taken over too. Take-overs
  *  are logged as warnings naming the previous holder. */
-int dckpt_lock_acquire(dckpt_lock *lock, const char *dir, const char *job_id,
-                       bool force, const dckpt_logger *log, dckpt_err *err);
+int dckpt_lock_acquire(dckpt_lock *lock, const char *dir, const char *job_id, bool force,
+                       const dckpt_logger *log, dckpt_err *err);
 
 /** Releases the lock when this process still holds it. Safe when not held. */
 void dckpt_lock_release(dckpt_lock *lock);

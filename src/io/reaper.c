@@ -33,7 +33,8 @@ static void *run(void *arg) {
   dckpt_reaper *r = arg;
   pthread_mutex_lock(&r->mu);
   for (;;) {
-    while (!r->head && !r->stopping) pthread_cond_wait(&r->cv, &r->mu);
+    while (!r->head && !r->stopping)
+      pthread_cond_wait(&r->cv, &r->mu);
     job *j = r->head;
     if (!j) break; /* stopping and drained */
     r->head = j->next;
@@ -64,8 +65,10 @@ void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
     free(j);
     return;
   }
-  if (r->tail) r->tail->next = j;
-  else r->head = j;
+  if (r->tail)
+    r->tail->next = j;
+  else
+    r->head = j;
   r->tail = j;
   pthread_cond_signal(&r->cv);
   pthread_mutex_unlock(&r->mu);

@@ -8,9 +8,9 @@
 
 #include "runtime/run_ctx.h"
 
-#define KEY_RNG "_dckpt_rng"
-#define KEY_ITER "_dckpt_iteration"
-#define KEY_METRICS "_dckpt_metrics"
+#define KEY_RNG          "_dckpt_rng"
+#define KEY_ITER         "_dckpt_iteration"
+#define KEY_METRICS      "_dckpt_metrics"
 #define KEY_METRICS_ITER "_dckpt_metrics_iter"
 
 typedef struct trial {
@@ -19,10 +19,10 @@ typedef struct trial {
   dckpt_trial_info info;
   dckpt_rng rng;
   void *state;
-  double *metrics;      /* rows x n_metrics */
+  double *metrics; /* rows x n_metrics */
   int64_t *metrics_iter;
   int64_t rows, cap;
-  int64_t saved_iter;   /* newest iteration on disk (-1: none) */
+  int64_t saved_iter; /* newest iteration on disk (-1: none) */
 } trial;
 
 static int store_fail_msg(trial *t, int rc, const char *msg) {
@@ -50,9 +50,10 @@ static int collect_save(trial *t, bool wait) {
 static int fail_at(trial *t, int64_t k, const char *what, int rc) {
   /* A save still in flight came first: when it failed, that is the failure. */
   DCKPT_TRY(collect_save(t, true));
-  return run_fail(t->c, DCKPT_ECALLBACK,
-                  "rank %d: algorithm '%s' trial %lld failed at iteration %lld: %s returned %d",
-                  t->c->rank, t->alg->name, (long long)t->info.trial, (long long)k, what, rc);
+  return run_fail(
+      t->c, DCKPT_ECALLBACK,
+      "rank %d: algorithm '%s' trial %lld failed at iteration %lld: %s returned %d",
+      t->c->rank, t->alg->name, (long long)t->info.trial, (long long)k, what, rc);
 }
 
 /* Makes room for at least `rows` rows of metrics. */
@@ -95,12 +96,15 @@ static int build_record(trial *t, int64_t k, dckpt_record **out) {
     dckpt_record_free(r);
     return fail_at(t, k, "save", rc);
   }
-  uint64_t shape[2] = {(uint64_t)t->rows, (uint64_t)(t->alg->n_metrics > 0 ? t->alg->n_metrics : 0)};
+  uint64_t shape[2] = {(uint64_t)t->rows,
+                       (uint64_t)(t->alg->n_metrics > 0 ? t->alg->n_metrics : 0)};
   rc = dckpt_record_put_u64(r, KEY_RNG, t->rng.s, 4);
   if (!rc) rc = dckpt_record_put(r, KEY_ITER, DCKPT_I64, 0, NULL, &k);
   if (!rc && t->alg->n_metrics > 0) {
     rc = dckpt_record_put_ref(r, KEY_METRICS, DCKPT_F64, 2, shape, t->metrics);
-    if (!rc) rc = dckpt_record_put_ref(r, KEY_METRICS_ITER, DCKPT_I64, 1, shape, t->metrics_iter);
+    if (!rc)
+      rc =
+          dckpt_record_put_ref(r, KEY_METRICS_ITER, DCKPT_I64, 1, shape, t->metrics_iter);
   }
   if (rc) {
     dckpt_record_free(r);
@@ -121,10 +125,12 @@ static int copy_record(const dckpt_record *r, dckpt_record **out) {
   for (size_t i = 0; rc == DCKPT_OK && i < dckpt_record_count(r); i++) {
     dckpt_array_info a;
     rc = dckpt_record_at(r, i, &a);
-    if (rc == DCKPT_OK) rc = dckpt_record_put(copy, a.name, a.dtype, a.ndim, a.shape, a.data);
+    if (rc == DCKPT_OK)
+      rc = dckpt_record_put(copy, a.name, a.dtype, a.ndim, a.shape, a.data);
   }
   const char *header = dckpt_record_header(r);
-  if (rc == DCKPT_OK && strcmp(header, "{}") != 0) rc = dckpt_record_set_header(copy, header);
+  if (rc == DCKPT_OK && strcmp(header, "{}") != 0)
+    rc = dckpt_record_set_header(copy, header);
   if (rc != DCKPT_OK) {
     dckpt_record_free(copy);
     return rc;
@@ -154,8 +160,12 @@ static int save_state(trial *t, int64_t k, bool final, bool background) {
     t->saved_iter = k;
     return DCKPT_OK;
   }
-  run_writer_job job = {.alg = t->info.alg, .trial = t->info.trial, .iteration = k,
-                        .final = final, .rec = r, .owned = false};
+  run_writer_job job = {.alg = t->info.alg,
+                        .trial = t->info.trial,
+                        .iteration = k,
+                        .final = final,
+                        .rec = r,
+                        .owned = false};
   if (background) {
     dckpt_record *copy = NULL;
     int rc = copy_record(r, &copy);
@@ -190,13 +200,15 @@ static void drop_stale_final_row(trial *t) {
 static int restore(trial *t, const dckpt_record *r, int64_t last) {
   int rc = dckpt_record_get(r, KEY_RNG, DCKPT_U64, t->rng.s, 4);
   dckpt_array_info mi;
-  if (!rc && t->alg->n_metrics > 0 && dckpt_record_find(r, KEY_METRICS_ITER, &mi) == DCKPT_OK) {
+  if (!rc && t->alg->n_metrics > 0 &&
+      dckpt_record_find(r, KEY_METRICS_ITER, &mi) == DCKPT_OK) {
     rc = reserve_metrics(t, (int64_t)mi.nelems);
     t->rows = (int64_t)mi.nelems;
     if (!rc)
       rc = dckpt_record_get(r, KEY_METRICS, DCKPT_F64, t->metrics,
                             mi.nelems * (uint64_t)t->alg->n_metrics);
-    if (!rc) rc = dckpt_record_get(r, KEY_METRICS_ITER, DCKPT_I64, t->metrics_iter, mi.nelems);
+    if (!rc)
+      rc = dckpt_record_get(r, KEY_METRICS_ITER, DCKPT_I64, t->metrics_iter, mi.nelems);
     if (!rc) drop_stale_final_row(t);
   }
   if (rc != DCKPT_OK)
@@ -258,8 +270,10 @@ int run_pair_execute(run_ctx *c, const run_pair *pair) {
   dckpt_record *r = NULL;
   int64_t last = -1;
   int rc = dckpt_store_load_latest(c->store, pair->alg, pair->trial, &r, &last);
-  if (rc != DCKPT_OK) rc = store_fail(&t, rc);
-  else if (r) rc = restore(&t, r, last);
+  if (rc != DCKPT_OK)
+    rc = store_fail(&t, rc);
+  else if (r)
+    rc = restore(&t, r, last);
   else {
     dckpt_rng_seed(&t.rng, dckpt_pair_seed(c->o->seed, pair->alg, pair->trial));
     int crc = t.alg->create(&t.info, &t.rng, &t.state);

@@ -18,8 +18,10 @@ void run_plan_free(run_plan *p) {
  * must find again on resume (hyperparameters, metrics period). */
 static char *run_metadata_json(const run_ctx *c) {
   cJSON *bm = NULL;
-  if (c->o->benchmark_metadata) bm = cJSON_Parse(c->o->benchmark_metadata);
-  else bm = cJSON_CreateObject();
+  if (c->o->benchmark_metadata)
+    bm = cJSON_Parse(c->o->benchmark_metadata);
+  else
+    bm = cJSON_CreateObject();
   if (!bm || !cJSON_IsObject(bm)) {
     cJSON_Delete(bm);
     return NULL;
@@ -50,7 +52,8 @@ static int start_new_run(run_ctx *c) {
   m.rng_seed = c->o->seed;
   dckpt_record *initial = dckpt_record_create();
   int rc = DCKPT_OK;
-  if (!m.algorithms || !initial) rc = run_fail(c, DCKPT_ENOMEM, "out of memory");
+  if (!m.algorithms || !initial)
+    rc = run_fail(c, DCKPT_ENOMEM, "out of memory");
   else if (!m.benchmark_metadata)
     rc = run_fail(c, DCKPT_EINVAL, "benchmark_metadata must be a JSON object");
   for (size_t a = 0; rc == DCKPT_OK && a < c->n_algs; a++) {
@@ -72,16 +75,18 @@ static int start_new_run(run_ctx *c) {
 static int check_same_campaign(run_ctx *c, const dckpt_metadata *m) {
   const char *dir = c->o->dir;
   if (m->n_algorithms != c->n_algs)
-    return run_fail(c, DCKPT_EMISMATCH, "'%s' holds a run of %zu algorithms; %zu were asked",
-                    dir, m->n_algorithms, c->n_algs);
+    return run_fail(c, DCKPT_EMISMATCH,
+                    "'%s' holds a run of %zu algorithms; %zu were asked", dir,
+                    m->n_algorithms, c->n_algs);
   for (size_t a = 0; a < c->n_algs; a++)
     if (strcmp(m->algorithms[a].name, c->algs[a].name) != 0)
       return run_fail(c, DCKPT_EMISMATCH,
                       "algorithm %zu of the run in '%s' is '%s'; '%s' was asked", a, dir,
                       m->algorithms[a].name, c->algs[a].name);
   if (!m->has_seed || m->rng_seed != c->o->seed)
-    return run_fail(c, DCKPT_EMISMATCH, "the run in '%s' has seed %llu; seed %llu was asked",
-                    dir, (unsigned long long)m->rng_seed, (unsigned long long)c->o->seed);
+    return run_fail(c, DCKPT_EMISMATCH,
+                    "the run in '%s' has seed %llu; seed %llu was asked", dir,
+                    (unsigned long long)m->rng_seed, (unsigned long long)c->o->seed);
   cJSON *bm = cJSON_Parse(m->benchmark_metadata);
   const cJSON *hp = cJSON_GetObjectItemCaseSensitive(bm, "algorithm_hyperparameters");
   int rc = DCKPT_OK;
@@ -91,10 +96,11 @@ static int check_same_campaign(run_ctx *c, const dckpt_metadata *m) {
                                               : cJSON_CreateObject();
     if (!stored || !asked || !cJSON_Compare(stored, asked, 1)) {
       char *s = stored ? cJSON_PrintUnformatted(stored) : NULL;
-      rc = run_fail(c, DCKPT_EMISMATCH,
-                    "hyperparameters of '%s' differ: the run in '%s' has %s; %s was asked",
-                    c->algs[a].name, dir, s ? s : "none",
-                    c->algs[a].hyperparameters ? c->algs[a].hyperparameters : "{}");
+      rc =
+          run_fail(c, DCKPT_EMISMATCH,
+                   "hyperparameters of '%s' differ: the run in '%s' has %s; %s was asked",
+                   c->algs[a].name, dir, s ? s : "none",
+                   c->algs[a].hyperparameters ? c->algs[a].hyperparameters : "{}");
       free(s);
     }
     cJSON_Delete(asked);
@@ -103,8 +109,8 @@ static int check_same_campaign(run_ctx *c, const dckpt_metadata *m) {
   if (rc == DCKPT_OK && cJSON_IsNumber(period) &&
       (int64_t)period->valuedouble != c->o->metrics_period)
     rc = run_fail(c, DCKPT_EMISMATCH,
-                  "the run in '%s' records metrics every %lld iterations; %lld was asked", dir,
-                  (long long)period->valuedouble, (long long)c->o->metrics_period);
+                  "the run in '%s' records metrics every %lld iterations; %lld was asked",
+                  dir, (long long)period->valuedouble, (long long)c->o->metrics_period);
   cJSON_Delete(bm);
   return rc;
 }
@@ -117,13 +123,16 @@ static int check_same_problem(run_ctx *c) {
   if (rc != DCKPT_OK) return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
   char what[256] = "";
   if (!run_records_equal(stored, c->user_problem, what, sizeof what))
-    rc = run_fail(c, DCKPT_EMISMATCH, "the problem differs from the one stored in '%s' (%s)",
-                  c->o->dir, what);
+    rc =
+        run_fail(c, DCKPT_EMISMATCH,
+                 "the problem differs from the one stored in '%s' (%s)", c->o->dir, what);
   dckpt_record_free(stored);
   return rc;
 }
 
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) {
+  return a > b ? a : b;
+}
 
 /* Grows the stored plan to max(stored, asked) + additions. */
 static int grow(run_ctx *c, const dckpt_metadata *m) {
@@ -167,7 +176,8 @@ static int list_pending(run_ctx *c) {
       bool done = false;
       int rc = dckpt_store_is_complete(c->store, (int64_t)a, t, &done);
       dckpt_trial_status st = {done ? DCKPT_TRIAL_COMPLETE : DCKPT_TRIAL_NOT_STARTED, -1};
-      if (rc == DCKPT_OK && !done) rc = dckpt_store_trial_status(c->store, (int64_t)a, t, &st);
+      if (rc == DCKPT_OK && !done)
+        rc = dckpt_store_trial_status(c->store, (int64_t)a, t, &st);
       if (rc != DCKPT_OK) return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
       if (st.state == DCKPT_TRIAL_COMPLETE) {
         p->work_done += p->iterations[a];
@@ -191,7 +201,8 @@ int run_plan_rank0(run_ctx *c) {
   c->plan.n_algs = c->n_algs;
   c->plan.iterations = calloc(c->n_algs + 1, sizeof *c->plan.iterations);
   c->plan.alg_done = calloc(c->n_algs + 1, sizeof *c->plan.alg_done);
-  if (!c->plan.iterations || !c->plan.alg_done) return run_fail(c, DCKPT_ENOMEM, "out of memory");
+  if (!c->plan.iterations || !c->plan.alg_done)
+    return run_fail(c, DCKPT_ENOMEM, "out of memory");
   int rc = dckpt_store_load_metadata(c->store, &m);
   if (rc == DCKPT_ENOENT) {
     if (c->o->mode == DCKPT_RUN_RESUME)
@@ -204,8 +215,8 @@ int run_plan_rank0(run_ctx *c) {
   } else if (rc == DCKPT_OK) {
     if (c->o->mode == DCKPT_RUN_NEW) {
       dckpt_metadata_free(m);
-      return run_fail(c, DCKPT_ENOTEMPTY, "'%s' already holds a run; resume it or clear it",
-                      c->o->dir);
+      return run_fail(c, DCKPT_ENOTEMPTY,
+                      "'%s' already holds a run; resume it or clear it", c->o->dir);
     }
     c->plan.resumed = true;
     rc = check_same_campaign(c, m);

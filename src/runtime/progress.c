@@ -29,17 +29,20 @@ static void format_duration(double s, char *buf, size_t len) {
     return;
   }
   long t = (long)(s + 0.5);
-  if (t >= 3600) snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-  else snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
+  if (t >= 3600)
+    snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+  else
+    snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
 }
 
-static void per_algorithm(const run_progress *p, const int64_t *done, char *buf, size_t len) {
+static void per_algorithm(const run_progress *p, const int64_t *done, char *buf,
+                          size_t len) {
   size_t used = 0;
   buf[0] = '\0';
   for (size_t a = 0; a < p->n_algs && used + 1 < len; a++) {
     double all = (double)p->plan->iterations[a] * (double)p->plan->n_trials;
-    int n = snprintf(buf + used, len - used, "%s%s %.0f%%", a ? ", " : "", p->algs[a].name,
-                     all > 0 ? 100.0 * (double)done[a] / all : 100.0);
+    int n = snprintf(buf + used, len - used, "%s%s %.0f%%", a ? ", " : "",
+                     p->algs[a].name, all > 0 ? 100.0 * (double)done[a] / all : 100.0);
     if (n < 0) break;
     used += (size_t)n;
   }
@@ -64,10 +67,11 @@ void run_progress_tick(run_progress *p, run_sched *s, bool final) {
   if (p->tty) {
     char bar[31];
     int fill = (int)(frac * 30.0);
-    for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
+    for (int i = 0; i < 30; i++)
+      bar[i] = i < fill ? '#' : '.';
     bar[30] = '\0';
-    fprintf(p->out, "\r[%s] %5.1f%%  %.0f it/s  ETA %s  %s\033[K%s", bar, 100.0 * frac, rate,
-            eta, algs, final ? "\n" : "");
+    fprintf(p->out, "\r[%s] %5.1f%%  %.0f it/s  ETA %s  %s\033[K%s", bar, 100.0 * frac,
+            rate, eta, algs, final ? "\n" : "");
   } else {
     fprintf(p->out, "progress: %.1f%% (%lld/%lld iterations), %.0f it/s, ETA %s; %s\n",
             100.0 * frac, (long long)done, (long long)p->total, rate, eta, algs);

@@ -36,9 +36,11 @@ int run_fail(run_ctx *c, int status, const char *fmt, ...) {
   return status;
 }
 
-bool run_records_equal(const dckpt_record *a, const dckpt_record *b, char *what, size_t len) {
+bool run_records_equal(const dckpt_record *a, const dckpt_record *b, char *what,
+                       size_t len) {
   if (dckpt_record_count(a) != dckpt_record_count(b)) {
-    snprintf(what, len, "%zu arrays against %zu", dckpt_record_count(a), dckpt_record_count(b));
+    snprintf(what, len, "%zu arrays against %zu", dckpt_record_count(a),
+             dckpt_record_count(b));
     return false;
   }
   for (size_t i = 0; i < dckpt_record_count(a); i++) {
@@ -76,12 +78,14 @@ bool run_should_stop(run_ctx *c, bool force_poll) {
 
 static int check_arguments(run_ctx *c) {
   const dckpt_run_options *o = c->o;
-  if (!o->dir || !*o->dir) return run_fail(c, DCKPT_EINVAL, "the run directory is not set");
+  if (!o->dir || !*o->dir)
+    return run_fail(c, DCKPT_EINVAL, "the run directory is not set");
   if (c->n_algs == 0) return run_fail(c, DCKPT_EINVAL, "no algorithms to run");
   if (o->scheduler != DCKPT_SCHED_COUNTER && o->scheduler != DCKPT_SCHED_DISPENSER)
     return run_fail(c, DCKPT_EINVAL, "unknown scheduler %d", (int)o->scheduler);
   if (o->n_trials < 1 && o->mode == DCKPT_RUN_NEW)
-    return run_fail(c, DCKPT_EINVAL, "n_trials must be >= 1, got %lld", (long long)o->n_trials);
+    return run_fail(c, DCKPT_EINVAL, "n_trials must be >= 1, got %lld",
+                    (long long)o->n_trials);
   if (o->add_trials < 0 || o->add_iterations < 0)
     return run_fail(c, DCKPT_EINVAL, "add_trials and add_iterations must be >= 0");
   if (o->metrics_period < 1)
@@ -107,7 +111,7 @@ static int check_arguments(run_ctx *c) {
 /* Every rank takes the worst status seen anywhere and its message. Worse:
  * errors > ECALLBACK > EINTERRUPTED > OK. */
 static int agree(run_ctx *c) {
-  int rank_of_status = c->status == DCKPT_OK            ? 0
+  int rank_of_status = c->status == DCKPT_OK             ? 0
                        : c->status == DCKPT_EINTERRUPTED ? 1
                        : c->status == DCKPT_ECALLBACK    ? 2
                                                          : 3;
@@ -171,8 +175,10 @@ static int share_plan(run_ctx *c) {
 static int open_store(run_ctx *c) {
   dckpt_store_options so = c->o->store;
   so.flags = DCKPT_OPEN_WRITE;
-  if (c->rank != 0) so.flags |= DCKPT_OPEN_NO_LOCK;
-  else if (c->o->break_lock) so.flags |= DCKPT_OPEN_BREAK_LOCK;
+  if (c->rank != 0)
+    so.flags |= DCKPT_OPEN_NO_LOCK;
+  else if (c->o->break_lock)
+    so.flags |= DCKPT_OPEN_BREAK_LOCK;
   int rc = dckpt_store_open(c->o->dir, &so, &c->store);
   if (rc != DCKPT_OK)
     return run_fail(c, rc, "rank %d: %s", c->rank,
@@ -183,7 +189,8 @@ static int open_store(run_ctx *c) {
 /* The background checkpoint writer, when periodic checkpoints are asked for
  * and not turned off. Started once the directory holds the run. */
 static void start_writer(run_ctx *c) {
-  if (!c->o->background_checkpoints || c->o->store.checkpoint_step == DCKPT_STEP_NONE) return;
+  if (!c->o->background_checkpoints || c->o->store.checkpoint_step == DCKPT_STEP_NONE)
+    return;
   char err[1024];
   int rc = run_writer_start(&c->writer, dckpt_store_dir(c->store),
                             dckpt_store_get_options(c->store), &c->log, err, sizeof err);
@@ -198,13 +205,13 @@ static int set_up(run_ctx *c) {
   if (agree(c) != DCKPT_OK) return c->status;
   if (share_plan(c) != DCKPT_OK) run_fail(c, DCKPT_ENOMEM, "out of memory");
   if (c->status == DCKPT_OK && c->rank != 0) open_store(c);
-  if (c->status == DCKPT_OK && dckpt_store_load_problem(c->store, &c->problem) != DCKPT_OK)
+  if (c->status == DCKPT_OK &&
+      dckpt_store_load_problem(c->store, &c->problem) != DCKPT_OK)
     run_fail(c, DCKPT_EIO, "rank %d: %s", c->rank, dckpt_store_errmsg(c->store));
   if (c->status == DCKPT_OK) start_writer(c);
   if (agree(c) != DCKPT_OK) return c->status;
   if (run_sched_open(&c->sched, c->comm, c->o->scheduler, c->n_algs, c->plan.work_done,
-                     c->plan.alg_done) !=
-      DCKPT_OK)
+                     c->plan.alg_done) != DCKPT_OK)
     run_fail(c, DCKPT_EMPI, "rank %d: cannot create the scheduling window", c->rank);
   return agree(c);
 }
@@ -254,8 +261,9 @@ static void fill_report(run_ctx *c, dckpt_run_report *rep, double start) {
 static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
   cJSON *j = cJSON_CreateObject();
   if (!j) return;
-  int code = rep->status == DCKPT_OK ? 0
-             : rep->status == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED : 1;
+  int code = rep->status == DCKPT_OK             ? 0
+             : rep->status == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED
+                                                 : 1;
   cJSON_AddStringToObject(j, "status", dckpt_err_name(rep->status));
   cJSON_AddNumberToObject(j, "exit_code", code);
   cJSON_AddStringToObject(j, "message", rep->message);
@@ -270,8 +278,8 @@ static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
   char path[4200], err[512];
   snprintf(path, sizeof path, "%s/run_status.json", c->o->dir);
   if (text && dckpt_file_write_atomic(path, text, strlen(text),
-                                      c->o->store.durability == DCKPT_DURABILITY_FULL, err,
-                                      sizeof err) != DCKPT_OK)
+                                      c->o->store.durability == DCKPT_DURABILITY_FULL,
+                                      err, sizeof err) != DCKPT_OK)
     dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", err);
   free(text);
 }
@@ -301,7 +309,8 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
   c->log = (dckpt_logger){opts->store.log, opts->store.log_ctx, opts->store.log_level};
   char halt[4096];
   snprintf(halt, sizeof halt, "%s/HALT", opts->dir ? opts->dir : ".");
-  c->stop = (run_stop){.halt_path = halt, .deadline = opts->deadline,
+  c->stop = (run_stop){.halt_path = halt,
+                       .deadline = opts->deadline,
                        .margin_fixed = opts->deadline_margin};
   if (opts->handle_signals) run_signals_install();
   int rc = set_up(c);

@@ -18,21 +18,23 @@ typedef struct run_ctx {
   run_sched sched;
   run_stop stop;
   run_progress progress;
-  run_writer writer;    /* periodic checkpoints in the background (when running) */
-  bool stopping;        /* a stop request is being honoured */
-  int status;           /* first local failure (DCKPT_OK if none) */
-  char message[1024];   /* its message */
+  run_writer writer;  /* periodic checkpoints in the background (when running) */
+  bool stopping;      /* a stop request is being honoured */
+  int status;         /* first local failure (DCKPT_OK if none) */
+  char message[1024]; /* its message */
   int64_t pairs_run, pairs_completed, iterations_run;
-  int64_t unreported;   /* iterations not yet added to the shared counter */
+  int64_t unreported; /* iterations not yet added to the shared counter */
   double last_report;
 } run_ctx;
 
 /** Records the first local failure (later ones are logged only); returns status. */
-int run_fail(run_ctx *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int run_fail(run_ctx *c, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /** Whether two records hold the same arrays (names, types, shapes, bytes) and
  *  header; `what` names the first difference. */
-bool run_records_equal(const dckpt_record *a, const dckpt_record *b, char *what, size_t len);
+bool run_records_equal(const dckpt_record *a, const dckpt_record *b, char *what,
+                       size_t len);
 
 /** Rank 0: opens or starts the run and fills c->plan. */
 int run_plan_rank0(run_ctx *c);

@@ -9,17 +9,17 @@
 #include "dckpt_run.h"
 #include "util/log.h"
 
-#define DCKPT_TRY(expr)                                                        \
-  do {                                                                         \
-    int dckpt_try_rc_ = (expr);                                                \
-    if (dckpt_try_rc_ != DCKPT_OK) return dckpt_try_rc_;                       \
+#define DCKPT_TRY(expr)                                                                  \
+  do {                                                                                   \
+    int dckpt_try_rc_ = (expr);                                                          \
+    if (dckpt_try_rc_ != DCKPT_OK) return dckpt_try_rc_;                                 \
   } while (0)
 
 /** One (algorithm, trial) pair still to run, with its remaining work. */
 typedef struct run_pair {
   int64_t alg, trial;
-  int64_t start;     /* first iteration still to run (progress + 1) */
-  double cost;       /* remaining iterations x cost hint */
+  int64_t start; /* first iteration still to run (progress + 1) */
+  double cost;   /* remaining iterations x cost hint */
 } run_pair;
 
 /** The plan every rank agrees on after set-up. */
@@ -65,9 +65,9 @@ void run_stop_learn_iteration(run_stop *st, double seconds);
 typedef struct run_sched {
   MPI_Comm comm;
   dckpt_scheduler mode;
-  int64_t next_local;    /* dispenser: rank 0's counter */
-  int finished_workers;  /* dispenser: ranks told that no pair is left */
-  bool got_end;          /* dispenser, ranks > 0: was told that no pair is left */
+  int64_t next_local;   /* dispenser: rank 0's counter */
+  int finished_workers; /* dispenser: ranks told that no pair is left */
+  bool got_end;         /* dispenser, ranks > 0: was told that no pair is left */
   int size;
   MPI_Win win;
   int64_t *base; /* rank 0: [0] next pair, [1] stop flag, [2] iterations done,
@@ -118,18 +118,18 @@ void run_progress_tick(run_progress *p, run_sched *s, bool final);
 /** One save for the writer. */
 typedef struct run_writer_job {
   int64_t alg, trial, iteration;
-  bool final;               /* dckpt_store_mark_complete instead of dckpt_store_save */
-  const dckpt_record *rec;  /* what to save: owned by the writer when `owned` */
-  bool owned;               /* the writer frees rec after the save */
+  bool final;              /* dckpt_store_mark_complete instead of dckpt_store_save */
+  const dckpt_record *rec; /* what to save: owned by the writer when `owned` */
+  bool owned;              /* the writer frees rec after the save */
 } run_writer_job;
 
 /** The outcome of a job. */
 typedef struct run_writer_result {
   int64_t iteration;
   bool final;
-  int status;               /* of the store call */
-  double seconds;           /* its duration */
-  char message[1024];       /* the store's message when status != DCKPT_OK */
+  int status;         /* of the store call */
+  double seconds;     /* its duration */
+  char message[1024]; /* the store's message when status != DCKPT_OK */
 } run_writer_result;
 
 #define RUN_WRITER_LOGS 8
@@ -140,8 +140,8 @@ typedef struct run_writer_result {
  * store handle is used by the thread only, between start and stop; messages
  * the store logs on it are kept and passed on by the calling thread. */
 typedef struct run_writer {
-  bool running;          /* the thread exists (set and read by the caller only) */
-  bool busy;             /* a job was submitted and not yet collected (caller only) */
+  bool running; /* the thread exists (set and read by the caller only) */
+  bool busy;    /* a job was submitted and not yet collected (caller only) */
   dckpt_store *store;
   pthread_t thread;
   pthread_mutex_t mu;

@@ -20,13 +20,14 @@ int run_sched_open(run_sched *s, MPI_Comm comm, dckpt_scheduler mode, size_t n_a
   MPI_Comm_rank(comm, &s->rank);
   MPI_Comm_size(comm, &s->size);
   MPI_Aint size = s->rank == 0 ? (MPI_Aint)((SLOT_ALGS + n_algs) * sizeof(int64_t)) : 0;
-  if (MPI_Win_allocate(size, (int)sizeof(int64_t), MPI_INFO_NULL, comm, &s->base, &s->win) !=
-      MPI_SUCCESS)
+  if (MPI_Win_allocate(size, (int)sizeof(int64_t), MPI_INFO_NULL, comm, &s->base,
+                       &s->win) != MPI_SUCCESS)
     return DCKPT_EMPI;
   if (s->rank == 0) {
     memset(s->base, 0, (size_t)size);
     s->base[SLOT_DONE] = work_done;
-    for (size_t a = 0; a < n_algs; a++) s->base[SLOT_ALGS + a] = alg_done[a];
+    for (size_t a = 0; a < n_algs; a++)
+      s->base[SLOT_ALGS + a] = alg_done[a];
   }
   MPI_Barrier(comm);
   MPI_Win_lock_all(0, s->win);
@@ -83,7 +84,8 @@ void run_sched_serve(run_sched *s, int64_t n_pending) {
 void run_sched_finish(run_sched *s, int64_t n_pending) {
   if (s->mode != DCKPT_SCHED_DISPENSER) return;
   if (s->rank != 0) {
-    while (!s->got_end) request(s, n_pending);
+    while (!s->got_end)
+      request(s, n_pending);
     return;
   }
   /* After a stop the counter may be short of the end: from now on every
@@ -96,15 +98,20 @@ void run_sched_finish(run_sched *s, int64_t n_pending) {
   }
 }
 
-void run_sched_raise_stop(run_sched *s) { fetch_add(s, SLOT_STOP, 1, MPI_REPLACE); }
+void run_sched_raise_stop(run_sched *s) {
+  fetch_add(s, SLOT_STOP, 1, MPI_REPLACE);
+}
 
-bool run_sched_stop_raised(run_sched *s) { return fetch_add(s, SLOT_STOP, 0, MPI_NO_OP) != 0; }
+bool run_sched_stop_raised(run_sched *s) {
+  return fetch_add(s, SLOT_STOP, 0, MPI_NO_OP) != 0;
+}
 
 void run_sched_add_work(run_sched *s, int64_t alg, int64_t iterations) {
   if (iterations == 0) return;
   int64_t old;
   MPI_Fetch_and_op(&iterations, &old, MPI_INT64_T, 0, SLOT_DONE, MPI_SUM, s->win);
-  MPI_Fetch_and_op(&iterations, &old, MPI_INT64_T, 0, SLOT_ALGS + (int)alg, MPI_SUM, s->win);
+  MPI_Fetch_and_op(&iterations, &old, MPI_INT64_T, 0, SLOT_ALGS + (int)alg, MPI_SUM,
+                   s->win);
   MPI_Win_flush(0, s->win);
 }
 

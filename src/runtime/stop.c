@@ -18,13 +18,21 @@ static const int handled[] = {SIGTERM, SIGINT, SIGUSR1};
 static struct sigaction previous[3], previous_pipe;
 static int installed;
 
-static void on_signal(int signum) { stop_signal = signum; }
+static void on_signal(int signum) {
+  stop_signal = signum;
+}
 
-void dckpt_request_stop(int signum) { stop_signal = signum ? signum : -1; }
+void dckpt_request_stop(int signum) {
+  stop_signal = signum ? signum : -1;
+}
 
-int run_signal_seen(void) { return (int)stop_signal; }
+int run_signal_seen(void) {
+  return (int)stop_signal;
+}
 
-void run_signal_consume(void) { stop_signal = 0; }
+void run_signal_consume(void) {
+  stop_signal = 0;
+}
 
 void run_signals_install(void) {
   /* A request made before the run (dckpt_request_stop from the program's own
@@ -34,7 +42,8 @@ void run_signals_install(void) {
   sa.sa_handler = on_signal;
   sa.sa_flags = SA_RESTART; /* a save in progress is not cut short */
   sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < 3; i++) sigaction(handled[i], &sa, &previous[i]);
+  for (size_t i = 0; i < 3; i++)
+    sigaction(handled[i], &sa, &previous[i]);
   /* A launcher that is being stopped (mpirun on SIGTERM) closes our output
    * pipes first: a write must then fail, not kill the rank before it has
    * checkpointed. */
@@ -47,7 +56,8 @@ void run_signals_install(void) {
 
 void run_signals_uninstall(void) {
   if (!installed) return;
-  for (size_t i = 0; i < 3; i++) sigaction(handled[i], &previous[i], NULL);
+  for (size_t i = 0; i < 3; i++)
+    sigaction(handled[i], &previous[i], NULL);
   sigaction(SIGPIPE, &previous_pipe, NULL);
   installed = 0;
 }
@@ -88,8 +98,8 @@ bool run_stop_due(run_stop *st, bool force_poll) {
     return true;
   }
   if (st->deadline > 0 && now + margin(st) >= st->deadline) {
-    snprintf(st->reason, sizeof st->reason,
-             "the deadline is %.0f s away (margin %.1f s)", st->deadline - now, margin(st));
+    snprintf(st->reason, sizeof st->reason, "the deadline is %.0f s away (margin %.1f s)",
+             st->deadline - now, margin(st));
     return true;
   }
   return false;
@@ -100,5 +110,6 @@ void run_stop_learn_checkpoint(run_stop *st, double seconds) {
 }
 
 void run_stop_learn_iteration(run_stop *st, double seconds) {
-  st->iter_seconds = st->iter_seconds == 0 ? seconds : 0.9 * st->iter_seconds + 0.1 * seconds;
+  st->iter_seconds =
+      st->iter_seconds == 0 ? seconds : 0.9 * st->iter_seconds + 0.1 * seconds;
 }

@@ -6,9 +6,9 @@
  * the asynchronous signals (they go to the loop's thread, which checks them)
  * and never calls MPI. */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sched.h>
 
 #include "runtime/runtime_internal.h"
 #include "util/thread.h"
@@ -56,14 +56,16 @@ static void *writer_main(void *arg) {
   (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
   pthread_mutex_lock(&w->mu);
   for (;;) {
-    while (!w->has_job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
+    while (!w->has_job && !w->quit)
+      pthread_cond_wait(&w->cv, &w->mu);
     if (!w->has_job) break;
     run_writer_job job = w->job;
     pthread_mutex_unlock(&w->mu);
 
     double t0 = run_now();
     int rc = job.final
-                 ? dckpt_store_mark_complete(w->store, job.alg, job.trial, job.iteration, job.rec)
+                 ? dckpt_store_mark_complete(w->store, job.alg, job.trial, job.iteration,
+                                             job.rec)
                  : dckpt_store_save(w->store, job.alg, job.trial, job.iteration, job.rec);
     double seconds = run_now() - t0;
     if (job.owned) dckpt_record_free((dckpt_record *)job.rec);
@@ -102,14 +104,16 @@ int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *
   int rc = dckpt_store_open(dir, &wo, &w->store);
   pass_logs(w, lg);
   if (rc != DCKPT_OK) {
-    snprintf(err, errlen, "%s", w->store ? dckpt_store_errmsg(w->store) : "out of memory");
+    snprintf(err, errlen, "%s",
+             w->store ? dckpt_store_errmsg(w->store) : "out of memory");
   } else {
     /* Asynchronous signals stay blocked in the thread (stop requests are the
      * loop thread's business), and so in the store's helper threads, which
      * it creates. */
     int prc = dckpt_thread_start(&w->thread, writer_main, w);
     if (prc != 0) {
-      snprintf(err, errlen, "cannot start the checkpoint writer thread: %s", strerror(prc));
+      snprintf(err, errlen, "cannot start the checkpoint writer thread: %s",
+               strerror(prc));
       rc = DCKPT_ENOMEM;
     }
   }
@@ -149,7 +153,8 @@ bool run_writer_collect(run_writer *w, bool wait, run_writer_result *out,
                         const dckpt_logger *lg) {
   if (!w->busy) return false;
   pthread_mutex_lock(&w->mu);
-  while (wait && !w->done) pthread_cond_wait(&w->cv, &w->mu);
+  while (wait && !w->done)
+    pthread_cond_wait(&w->cv, &w->mu);
   bool done = w->done;
   if (done) {
     *out = w->result;

@@ -54,7 +54,8 @@ static int add_file(dckpt_store *s, struct archive *a, const char *path, const c
 }
 
 /* Adds the tree under `path` (archive names relative, prefixed by `rel`). */
-static int add_tree(dckpt_store *s, struct archive *a, const char *path, const char *rel) {
+static int add_tree(dckpt_store *s, struct archive *a, const char *path,
+                    const char *rel) {
   dckpt_dirlist list;
   DCKPT_TRY(dckpt_list_dir(path, &list, &s->err));
   int rc = DCKPT_OK;
@@ -63,8 +64,10 @@ static int add_tree(dckpt_store *s, struct archive *a, const char *path, const c
     char *full = dckpt_path_join(path, list.names[i]);
     char *name = rel ? dckpt_path_join(rel, list.names[i]) : strdup(list.names[i]);
     struct stat st;
-    if (!full || !name) rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-    else if (lstat(full, &st) != 0) rc = DCKPT_OK; /* vanished meanwhile */
+    if (!full || !name)
+      rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+    else if (lstat(full, &st) != 0)
+      rc = DCKPT_OK; /* vanished meanwhile */
     else if (S_ISDIR(st.st_mode)) {
       char *dirname = dckpt_path_printf("%s/", name);
       rc = dirname ? add_file(s, a, full, dirname, &st) : DCKPT_ENOMEM;
@@ -84,7 +87,8 @@ static int write_archive(dckpt_store *s, int fd, const char *tmp) {
   struct archive *a = archive_write_new();
   if (!a) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   int rc = DCKPT_OK;
-  if (archive_write_set_format_zip(a) != ARCHIVE_OK || archive_write_open_fd(a, fd) != ARCHIVE_OK)
+  if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
+      archive_write_open_fd(a, fd) != ARCHIVE_OK)
     rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot start zip '%s': %s", tmp,
                           archive_error_string(a));
   if (rc == DCKPT_OK) rc = add_tree(s, a, s->dir, NULL);
@@ -123,8 +127,8 @@ static int publish(dckpt_store *s, const char *tmp, char **path) {
     }
     free(name);
   }
-  return dckpt_store_fail(s, DCKPT_EEXIST, "backup: too many backups of '%s' in one second",
-                          s->dir);
+  return dckpt_store_fail(s, DCKPT_EEXIST,
+                          "backup: too many backups of '%s' in one second", s->dir);
 }
 
 int dckpt_store_backup(dckpt_store *s, char **path) {
@@ -135,7 +139,8 @@ int dckpt_store_backup(dckpt_store *s, char **path) {
   if (!tmp) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0) {
-    int rc = dckpt_err_errno(&s->err, errno, "backup: cannot create a file beside '%s'", s->dir);
+    int rc = dckpt_err_errno(&s->err, errno, "backup: cannot create a file beside '%s'",
+                             s->dir);
     free(tmp);
     return rc;
   }

@@ -38,7 +38,8 @@ int dckpt_store_read_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_
 }
 
 int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
-                              char **checkpoint_name, int64_t *iteration, char **alg_name) {
+                              char **checkpoint_name, int64_t *iteration,
+                              char **alg_name) {
   if (checkpoint_name) *checkpoint_name = NULL;
   if (alg_name) *alg_name = NULL;
   char *path = NULL;
@@ -48,26 +49,29 @@ int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
   if (rc == DCKPT_ENOENT) {
     rc = dckpt_store_fail(s, DCKPT_ENOTCOMPLETE,
                           "trial %lld of algorithm %lld is not marked complete ('%s' is "
-                          "missing)", (long long)trial, (long long)alg, path);
+                          "missing)",
+                          (long long)trial, (long long)alg, path);
   }
   const char *ckpt = NULL, *name = NULL;
   int64_t a = -1, t = -1, it = -1;
-  if (rc == DCKPT_OK &&
-      (dckpt_json_get_str(j, "checkpoint_path", path, &ckpt, &s->err) ||
-       dckpt_json_get_str(j, "alg_name", path, &name, &s->err) ||
-       dckpt_json_get_i64(j, "alg_idx", path, &a, &s->err) ||
-       dckpt_json_get_i64(j, "trial", path, &t, &s->err) ||
-       dckpt_json_get_i64(j, "iteration", path, &it, &s->err)))
+  if (rc == DCKPT_OK && (dckpt_json_get_str(j, "checkpoint_path", path, &ckpt, &s->err) ||
+                         dckpt_json_get_str(j, "alg_name", path, &name, &s->err) ||
+                         dckpt_json_get_i64(j, "alg_idx", path, &a, &s->err) ||
+                         dckpt_json_get_i64(j, "trial", path, &t, &s->err) ||
+                         dckpt_json_get_i64(j, "iteration", path, &it, &s->err)))
     rc = s->err.status;
   if (rc == DCKPT_OK && !dckpt_layout_safe_checkpoint_name(ckpt))
     rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
                           "'%s': checkpoint_path \"%s\" is not a checkpoint file name in "
-                          "the trial directory (no '/' or '..' allowed)", path, ckpt);
+                          "the trial directory (no '/' or '..' allowed)",
+                          path, ckpt);
   if (rc == DCKPT_OK && (a != alg || t != trial || it < 0))
-    rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
-                          "'%s' names algorithm %lld, trial %lld, iteration %lld; expected "
-                          "algorithm %lld, trial %lld", path, (long long)a, (long long)t,
-                          (long long)it, (long long)alg, (long long)trial);
+    rc = dckpt_store_fail(
+        s, DCKPT_ECORRUPT,
+        "'%s' names algorithm %lld, trial %lld, iteration %lld; expected "
+        "algorithm %lld, trial %lld",
+        path, (long long)a, (long long)t, (long long)it, (long long)alg,
+        (long long)trial);
   if (rc == DCKPT_OK) {
     if (iteration) *iteration = it;
     if (checkpoint_name) *checkpoint_name = strdup(ckpt);
@@ -85,7 +89,8 @@ static int algorithm_name(dckpt_store *s, int64_t alg, char **name) {
   DCKPT_TRY(dckpt_store_read_metadata(s, NULL, &m));
   int rc = DCKPT_OK;
   if ((uint64_t)alg >= m->n_algorithms)
-    rc = dckpt_store_fail(s, DCKPT_EINVAL, "algorithm index %lld is out of range (run has %zu)",
+    rc = dckpt_store_fail(s, DCKPT_EINVAL,
+                          "algorithm index %lld is out of range (run has %zu)",
                           (long long)alg, m->n_algorithms);
   else if (!(*name = strdup(m->algorithms[alg].name)))
     rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
@@ -93,8 +98,8 @@ static int algorithm_name(dckpt_store *s, int64_t alg, char **name) {
   return rc;
 }
 
-int dckpt_store_mark_complete(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
-                              const dckpt_record *state) {
+int dckpt_store_mark_complete(dckpt_store *s, int64_t alg, int64_t trial,
+                              int64_t iteration, const dckpt_record *state) {
   DCKPT_TRY(dckpt_store_require_writable(s, "mark_complete"));
   char *name = NULL, *path = NULL, *ckpt = NULL;
   DCKPT_TRY(algorithm_name(s, alg, &name));
@@ -182,8 +187,10 @@ int dckpt_store_trial_status(dckpt_store *s, int64_t alg, int64_t trial,
   bool done = false;
   DCKPT_TRY(dckpt_store_is_complete(s, alg, trial, &done));
   DCKPT_TRY(dckpt_store_read_progress(s, alg, trial, &st->last_iteration));
-  if (done) st->state = DCKPT_TRIAL_COMPLETE;
-  else if (st->last_iteration >= 0) st->state = DCKPT_TRIAL_IN_PROGRESS;
+  if (done)
+    st->state = DCKPT_TRIAL_COMPLETE;
+  else if (st->last_iteration >= 0)
+    st->state = DCKPT_TRIAL_IN_PROGRESS;
   return DCKPT_OK;
 }
 
@@ -277,7 +284,8 @@ static int read_metrics_marker(dckpt_store *s, const char *marker) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "metric_computation_complete");
     if (!cJSON_IsTrue(v))
       rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
-                            "'%s': key \"metric_computation_complete\" must be true", marker);
+                            "'%s': key \"metric_computation_complete\" must be true",
+                            marker);
   }
   cJSON_Delete(j);
   return rc;

@@ -13,7 +13,8 @@
 
 void dckpt_metadata_free(dckpt_metadata *m) {
   if (!m) return;
-  for (size_t i = 0; i < m->n_algorithms; i++) free((char *)m->algorithms[i].name);
+  for (size_t i = 0; i < m->n_algorithms; i++)
+    free((char *)m->algorithms[i].name);
   free(m->algorithms);
   free(m->benchmark_metadata);
   free(m);
@@ -22,8 +23,8 @@ void dckpt_metadata_free(dckpt_metadata *m) {
 static int parse_algorithms(dckpt_store *s, const cJSON *arr, const char *file,
                             dckpt_metadata *m) {
   if (!cJSON_IsArray(arr))
-    return dckpt_store_fail(s, DCKPT_ECORRUPT, "'%s': key \"algorithms\" must be an array",
-                            file);
+    return dckpt_store_fail(s, DCKPT_ECORRUPT,
+                            "'%s': key \"algorithms\" must be an array", file);
   int n = cJSON_GetArraySize(arr);
   m->algorithms = calloc((size_t)n + 1, sizeof *m->algorithms);
   if (!m->algorithms) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
@@ -59,15 +60,19 @@ static int parse_metadata(dckpt_store *s, const cJSON *j, const char *file,
     if (version < 1 || version > DCKPT_LAYOUT_VERSION)
       return dckpt_store_fail(s, DCKPT_EVERSION,
                               "'%s': format_version %lld is not supported (this dckpt "
-                              "reads 1..%d)", file, (long long)version, DCKPT_LAYOUT_VERSION);
+                              "reads 1..%d)",
+                              file, (long long)version, DCKPT_LAYOUT_VERSION);
   }
   m->format_version = (int)version;
   DCKPT_TRY(dckpt_json_get_i64(j, "n_trials", file, &m->n_trials, &s->err));
   if (m->n_trials < 0)
-    return dckpt_store_fail(s, DCKPT_ECORRUPT, "'%s': key \"n_trials\" must be >= 0", file);
-  DCKPT_TRY(parse_algorithms(s, cJSON_GetObjectItemCaseSensitive(j, "algorithms"), file, m));
+    return dckpt_store_fail(s, DCKPT_ECORRUPT, "'%s': key \"n_trials\" must be >= 0",
+                            file);
+  DCKPT_TRY(
+      parse_algorithms(s, cJSON_GetObjectItemCaseSensitive(j, "algorithms"), file, m));
   if (!cJSON_GetObjectItemCaseSensitive(j, "algorithms"))
-    return dckpt_store_fail(s, DCKPT_ECORRUPT, "'%s': key \"algorithms\" is missing", file);
+    return dckpt_store_fail(s, DCKPT_ECORRUPT, "'%s': key \"algorithms\" is missing",
+                            file);
   const cJSON *bm = cJSON_GetObjectItemCaseSensitive(j, "benchmark_metadata");
   if (bm && !cJSON_IsObject(bm))
     return dckpt_store_fail(s, DCKPT_ECORRUPT,
@@ -89,17 +94,23 @@ int dckpt_store_read_metadata(dckpt_store *s, cJSON **json, dckpt_metadata **met
   cJSON *j = NULL;
   int rc = dckpt_json_load(path, &j, &s->err);
   if (rc == DCKPT_ENOENT)
-    dckpt_store_fail(s, rc, "'%s' does not hold a dckpt run: '%s' is missing", s->dir, path);
+    dckpt_store_fail(s, rc, "'%s' does not hold a dckpt run: '%s' is missing", s->dir,
+                     path);
   dckpt_metadata *m = NULL;
   if (rc == DCKPT_OK) {
     m = calloc(1, sizeof *m);
-    rc = m ? parse_metadata(s, j, path, m) : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+    rc = m ? parse_metadata(s, j, path, m)
+           : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   }
   free(path);
-  if (rc == DCKPT_OK && json) *json = j;
-  else cJSON_Delete(j);
-  if (rc == DCKPT_OK && meta) *meta = m;
-  else dckpt_metadata_free(m);
+  if (rc == DCKPT_OK && json)
+    *json = j;
+  else
+    cJSON_Delete(j);
+  if (rc == DCKPT_OK && meta)
+    *meta = m;
+  else
+    dckpt_metadata_free(m);
   return rc;
 }
 
@@ -181,8 +192,10 @@ static int check_fresh(dckpt_store *s) {
   const char *foreign = NULL;
   for (size_t i = 0; i < list.count && !foreign; i++) {
     const char *n = list.names[i];
-    if (!strcmp(n, DCKPT_METADATA_FILE)) has_meta = true;
-    else if (strcmp(n, DCKPT_LOCK_NAME) && strncmp(n, DCKPT_LOCK_NAME ".", 11) && strcmp(n, "HALT") &&
+    if (!strcmp(n, DCKPT_METADATA_FILE))
+      has_meta = true;
+    else if (strcmp(n, DCKPT_LOCK_NAME) && strncmp(n, DCKPT_LOCK_NAME ".", 11) &&
+             strcmp(n, "HALT") &&
              strncmp(n, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX)) &&
              strcmp(n, DCKPT_PROBLEM_FILE) && strcmp(n, DCKPT_INITIAL_FILE) &&
              strncmp(n, "algorithm_", 10))
@@ -191,11 +204,13 @@ static int check_fresh(dckpt_store *s) {
   if (has_meta)
     rc = dckpt_store_fail(s, DCKPT_ENOTEMPTY,
                           "'%s' already holds a run (metadata.json exists); resume it or "
-                          "clear it first", s->dir);
+                          "clear it first",
+                          s->dir);
   else if (foreign)
     rc = dckpt_store_fail(s, DCKPT_ENOTEMPTY,
                           "'%s' is not empty (it holds '%s'); a new run needs an empty "
-                          "directory", s->dir, foreign);
+                          "directory",
+                          s->dir, foreign);
   dckpt_dirlist_free(&list);
   return rc;
 }
@@ -259,7 +274,8 @@ static int save_metadata_json(dckpt_store *s, const cJSON *j) {
 int dckpt_store_append_metadata(dckpt_store *s, const char *json_object) {
   DCKPT_TRY(dckpt_store_require_writable(s, "append_metadata"));
   cJSON *add = NULL, *j = NULL;
-  if (!json_object) return dckpt_store_fail(s, DCKPT_EINVAL, "append_metadata: NULL object");
+  if (!json_object)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "append_metadata: NULL object");
   if (dckpt_json_parse_object(json_object, "append_metadata argument", &add, &s->err)) {
     s->err.status = DCKPT_EINVAL; /* the caller's text, not a file, is bad */
     return DCKPT_EINVAL;
@@ -324,7 +340,8 @@ int dckpt_store_extend(dckpt_store *s, int64_t n_trials, const int64_t *iteratio
       /* Unmark before metadata grows: a crash in between only reruns a
        * finished trial's (empty) remainder, never skips new iterations. */
       rc = reopen_trials(s, (int64_t)i, m->n_trials);
-      cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "algorithms"), (int)i);
+      cJSON *a =
+          cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "algorithms"), (int)i);
       cJSON_ReplaceItemInObjectCaseSensitive(a, "iterations",
                                              cJSON_CreateNumber((double)iterations[i]));
     }
@@ -334,7 +351,8 @@ int dckpt_store_extend(dckpt_store *s, int64_t n_trials, const int64_t *iteratio
     if (marker && unlink(marker) != 0 && errno != ENOENT)
       rc = dckpt_err_errno(&s->err, errno, "cannot remove '%s'", marker);
     free(marker);
-    cJSON_ReplaceItemInObjectCaseSensitive(j, "n_trials", cJSON_CreateNumber((double)n_trials));
+    cJSON_ReplaceItemInObjectCaseSensitive(j, "n_trials",
+                                           cJSON_CreateNumber((double)n_trials));
     if (rc == DCKPT_OK) rc = save_metadata_json(s, j);
     if (rc == DCKPT_OK)
       dckpt_log(&s->log, DCKPT_LOG_INFO, "extended run '%s' to %lld trials", s->dir,

@@ -45,14 +45,18 @@ void dckpt_result_free(dckpt_result *r) {
   free(r);
 }
 
-size_t dckpt_result_n_algorithms(const dckpt_result *r) { return r->count; }
+size_t dckpt_result_n_algorithms(const dckpt_result *r) {
+  return r->count;
+}
 int64_t dckpt_result_algorithm_index(const dckpt_result *r, size_t i) {
   return i < r->count ? r->algs[i].index : -1;
 }
 const char *dckpt_result_algorithm_name(const dckpt_result *r, size_t i) {
   return i < r->count ? r->algs[i].name : NULL;
 }
-int64_t dckpt_result_n_trials(const dckpt_result *r) { return r->n_trials; }
+int64_t dckpt_result_n_trials(const dckpt_result *r) {
+  return r->n_trials;
+}
 const dckpt_record *dckpt_result_trial(const dckpt_result *r, size_t i, int64_t trial) {
   if (i >= r->count || trial < 0 || trial >= r->n_trials) return NULL;
   return r->algs[i].trials[trial];
@@ -60,7 +64,8 @@ const dckpt_record *dckpt_result_trial(const dckpt_result *r, size_t i, int64_t 
 
 /* Whether every trial of `alg` is complete and was completed under its name.
  * Logs the reason when not. */
-static int algorithm_ready(dckpt_store *s, const dckpt_metadata *m, size_t alg, bool *ready) {
+static int algorithm_ready(dckpt_store *s, const dckpt_metadata *m, size_t alg,
+                           bool *ready) {
   *ready = false;
   int64_t *done = NULL;
   size_t count = 0;
@@ -80,7 +85,8 @@ static int algorithm_ready(dckpt_store *s, const dckpt_metadata *m, size_t alg, 
     if (!same)
       dckpt_log(&s->log, DCKPT_LOG_WARN,
                 "trial %lld of algorithm %zu was completed by '%s', not '%s'; the "
-                "algorithm's results are skipped", (long long)t, alg, seen, name);
+                "algorithm's results are skipped",
+                (long long)t, alg, seen, name);
     free(seen);
     if (!same) return DCKPT_OK;
   }
@@ -93,7 +99,8 @@ static int load_algorithm(dckpt_store *s, const dckpt_metadata *m, size_t alg,
   out->index = (int64_t)alg;
   out->name = strdup(m->algorithms[alg].name);
   out->trials = calloc((size_t)m->n_trials + 1, sizeof *out->trials);
-  if (!out->name || !out->trials) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  if (!out->name || !out->trials)
+    return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   for (int64_t t = 0; t < m->n_trials; t++)
     DCKPT_TRY(dckpt_store_load_trial_result(s, (int64_t)alg, t, &out->trials[t]));
   return DCKPT_OK;

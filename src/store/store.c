@@ -33,7 +33,8 @@ int dckpt_store_require_writable(dckpt_store *s, const char *call) {
   if (s->failed_open)
     return dckpt_store_fail(s, DCKPT_EINVAL, "%s: the store did not open", call);
   if (!s->writable)
-    return dckpt_store_fail(s, DCKPT_EACCES, "%s: '%s' was opened read-only", call, s->dir);
+    return dckpt_store_fail(s, DCKPT_EACCES, "%s: '%s' was opened read-only", call,
+                            s->dir);
   return DCKPT_OK;
 }
 
@@ -42,7 +43,8 @@ int dckpt_store_check_ids(dckpt_store *s, int64_t alg, int64_t trial) {
     return dckpt_store_fail(s, DCKPT_EINVAL, "algorithm index %lld is out of range",
                             (long long)alg);
   if (trial < 0 || trial > INT32_MAX)
-    return dckpt_store_fail(s, DCKPT_EINVAL, "trial %lld is out of range", (long long)trial);
+    return dckpt_store_fail(s, DCKPT_EINVAL, "trial %lld is out of range",
+                            (long long)trial);
   return DCKPT_OK;
 }
 
@@ -60,10 +62,11 @@ dckpt_io_opts dckpt_store_io(const dckpt_store *s, const char *label) {
 }
 
 static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
-  if (o->checkpoint_step == 0 || (o->checkpoint_step < 0 && o->checkpoint_step != DCKPT_STEP_NONE))
-    return dckpt_store_fail(s, DCKPT_EINVAL,
-                            "checkpoint_step must be a positive integer or none, got %lld",
-                            (long long)o->checkpoint_step);
+  if (o->checkpoint_step == 0 ||
+      (o->checkpoint_step < 0 && o->checkpoint_step != DCKPT_STEP_NONE))
+    return dckpt_store_fail(
+        s, DCKPT_EINVAL, "checkpoint_step must be a positive integer or none, got %lld",
+        (long long)o->checkpoint_step);
   if (o->keep_n < 1)
     return dckpt_store_fail(s, DCKPT_EINVAL, "keep_n must be a positive integer, got %d",
                             o->keep_n);
@@ -76,11 +79,13 @@ static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
                             (int)o->durability);
   unsigned known = DCKPT_OPEN_WRITE | DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK;
   if (o->flags & ~known)
-    return dckpt_store_fail(s, DCKPT_EINVAL, "unknown open flags 0x%x", o->flags & ~known);
+    return dckpt_store_fail(s, DCKPT_EINVAL, "unknown open flags 0x%x",
+                            o->flags & ~known);
   if ((o->flags & (DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK)) &&
       !(o->flags & DCKPT_OPEN_WRITE))
-    return dckpt_store_fail(s, DCKPT_EINVAL,
-                            "lock flags need DCKPT_OPEN_WRITE (a read-only open takes no lock)");
+    return dckpt_store_fail(
+        s, DCKPT_EINVAL,
+        "lock flags need DCKPT_OPEN_WRITE (a read-only open takes no lock)");
   return DCKPT_OK;
 }
 
@@ -99,7 +104,8 @@ int dckpt_store_prepare_dir(dckpt_store *s) {
   return DCKPT_OK;
 }
 
-int dckpt_store_open(const char *dir, const dckpt_store_options *opts, dckpt_store **out) {
+int dckpt_store_open(const char *dir, const dckpt_store_options *opts,
+                     dckpt_store **out) {
   *out = NULL;
   dckpt_store *s = calloc(1, sizeof *s);
   if (!s) return DCKPT_ENOMEM;
@@ -107,13 +113,16 @@ int dckpt_store_open(const char *dir, const dckpt_store_options *opts, dckpt_sto
   s->failed_open = true;
   s->last_alg = s->last_trial = s->last_iter = -1;
   s->known_alg = s->known_trial = -1;
-  if (opts) s->opts = *opts;
-  else dckpt_store_options_init(&s->opts);
+  if (opts)
+    s->opts = *opts;
+  else
+    dckpt_store_options_init(&s->opts);
   s->log = (dckpt_logger){s->opts.log, s->opts.log_ctx, s->opts.log_level};
   if (!dir || !*dir) return dckpt_store_fail(s, DCKPT_EINVAL, "directory path is empty");
   s->dir = strdup(dir);
   size_t n = strlen(s->dir);
-  while (n > 1 && s->dir[n - 1] == '/') s->dir[--n] = '\0';
+  while (n > 1 && s->dir[n - 1] == '/')
+    s->dir[--n] = '\0';
   s->results = dckpt_path_join(s->dir, DCKPT_RESULTS_DIR);
   s->job_id = s->opts.job_id ? strdup(s->opts.job_id) : NULL;
   if (!s->dir || !s->results || (s->opts.job_id && !s->job_id))
@@ -138,10 +147,18 @@ void dckpt_store_close(dckpt_store *s) {
   free(s);
 }
 
-const char *dckpt_store_errmsg(const dckpt_store *s) { return s ? s->err.msg : "out of memory"; }
-const char *dckpt_store_dir(const dckpt_store *s) { return s->dir; }
-const dckpt_store_options *dckpt_store_get_options(const dckpt_store *s) { return &s->opts; }
-const char *dckpt_store_results_path(const dckpt_store *s) { return s->results; }
+const char *dckpt_store_errmsg(const dckpt_store *s) {
+  return s ? s->err.msg : "out of memory";
+}
+const char *dckpt_store_dir(const dckpt_store *s) {
+  return s->dir;
+}
+const dckpt_store_options *dckpt_store_get_options(const dckpt_store *s) {
+  return &s->opts;
+}
+const char *dckpt_store_results_path(const dckpt_store *s) {
+  return s->results;
+}
 
 /* Entries that a fresh directory may hold: the lock, temporaries, and a HALT
  * file (a stop request made before the run starts). */

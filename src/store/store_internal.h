@@ -54,14 +54,14 @@ bool dckpt_layout_parse_checkpoint(const char *name, int64_t *iteration);
 /** Whether `name` is a safe checkpoint file name (no '/', no "..", pattern). */
 bool dckpt_layout_safe_checkpoint_name(const char *name);
 
-#define DCKPT_METADATA_FILE "metadata.json"
-#define DCKPT_PROBLEM_FILE "benchmark_problem" DCKPT_EXT
-#define DCKPT_INITIAL_FILE "initial_algorithms" DCKPT_EXT
-#define DCKPT_METRICS_FILE "metric_computation" DCKPT_EXT
+#define DCKPT_METADATA_FILE  "metadata.json"
+#define DCKPT_PROBLEM_FILE   "benchmark_problem" DCKPT_EXT
+#define DCKPT_INITIAL_FILE   "initial_algorithms" DCKPT_EXT
+#define DCKPT_METRICS_FILE   "metric_computation" DCKPT_EXT
 #define DCKPT_METRICS_MARKER "metric_computation_complete.json"
-#define DCKPT_PROGRESS_FILE "progress.json"
-#define DCKPT_COMPLETE_FILE "complete.json"
-#define DCKPT_RESULTS_DIR "results"
+#define DCKPT_PROGRESS_FILE  "progress.json"
+#define DCKPT_COMPLETE_FILE  "complete.json"
+#define DCKPT_RESULTS_DIR    "results"
 
 /* ---- store.c: shared checks and io options ---- */
 /** Sets the handle's error; returns status. */

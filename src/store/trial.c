@@ -55,7 +55,8 @@ static int list_checkpoints(dckpt_store *s, const char *dir, bool clean, ckpt_li
   size_t plen = strlen(DCKPT_TMP_PREFIX);
   for (size_t i = 0; i < list.count; i++) {
     int64_t it;
-    if (dckpt_layout_parse_checkpoint(list.names[i], &it)) out->iters[out->count++] = it;
+    if (dckpt_layout_parse_checkpoint(list.names[i], &it))
+      out->iters[out->count++] = it;
     else if (clean && !strncmp(list.names[i], DCKPT_TMP_PREFIX, plen)) {
       char *p = dckpt_path_join(dir, list.names[i]);
       if (p) unlink(p);
@@ -78,7 +79,8 @@ static int known_checkpoints(dckpt_store *s, int64_t alg, int64_t trial, const c
   if (!l->iters) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   l->count = 0;
   bool have = false;
-  for (size_t i = 0; i < s->n_known; i++) have = have || s->known[i] == current;
+  for (size_t i = 0; i < s->n_known; i++)
+    have = have || s->known[i] == current;
   if (!have) l->iters[l->count++] = current;
   memcpy(l->iters + l->count, s->known, s->n_known * sizeof *l->iters);
   l->count += s->n_known;
@@ -108,8 +110,10 @@ static void remove_checkpoint(dckpt_store *s, const char *path) {
   char *tmp = dir ? dckpt_path_printf("%s/" DCKPT_TMP_PREFIX "%s.gone", dir,
                                       dckpt_path_basename(path))
                   : NULL;
-  if (tmp && rename(path, tmp) == 0) dckpt_reaper_unlink(s->reaper, tmp);
-  else (void)unlink(path);
+  if (tmp && rename(path, tmp) == 0)
+    dckpt_reaper_unlink(s->reaper, tmp);
+  else
+    (void)unlink(path);
   free(dir);
   free(tmp);
   dckpt_log(&s->log, DCKPT_LOG_DEBUG, "removed old checkpoint '%s'", path);
@@ -176,8 +180,10 @@ static bool write_progress_swap(dckpt_store *s, const char *path, const char *te
     ok = renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_EXCHANGE) == 0 ||
          (errno == ENOENT && rename(spare, path) == 0);
   }
-  if (!ok) (void)unlink(spare);
-  else dckpt_io_step(&io, "done");
+  if (!ok)
+    (void)unlink(spare);
+  else
+    dckpt_io_step(&io, "done");
   free(spare);
   return ok;
 #else
@@ -191,7 +197,8 @@ static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t it
   if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   /* Padded with spaces (valid JSON) to a fixed width. */
   char text[PROGRESS_WIDTH + 1];
-  int n = snprintf(text, sizeof text, "{\"last_completed_iteration\":%lld}", (long long)iteration);
+  int n = snprintf(text, sizeof text, "{\"last_completed_iteration\":%lld}",
+                   (long long)iteration);
   memset(text + n, ' ', (size_t)(PROGRESS_WIDTH - 1 - n));
   text[PROGRESS_WIDTH - 1] = '\n';
   text[PROGRESS_WIDTH] = '\0';
@@ -261,8 +268,8 @@ static void quarantine(dckpt_store *s, const char *path, const char *why) {
   }
   char *aside = dckpt_path_printf("%s.corrupt", path);
   if (aside && rename(path, aside) == 0)
-    dckpt_log(&s->log, DCKPT_LOG_WARN, "checkpoint '%s' is unusable (%s); moved it to '%s'",
-              path, why, aside);
+    dckpt_log(&s->log, DCKPT_LOG_WARN,
+              "checkpoint '%s' is unusable (%s); moved it to '%s'", path, why, aside);
   else
     dckpt_log(&s->log, DCKPT_LOG_WARN, "checkpoint '%s' is unusable (%s)", path, why);
   free(aside);
@@ -311,8 +318,8 @@ int dckpt_store_load_latest(dckpt_store *s, int64_t alg, int64_t trial,
   int prc = dckpt_store_read_progress(s, alg, trial, &named);
   if (prc == DCKPT_ENOMEM) return prc;
   if (prc != DCKPT_OK) {
-    dckpt_log(&s->log, DCKPT_LOG_WARN, "%s; looking for the newest checkpoint that verifies",
-              s->err.msg);
+    dckpt_log(&s->log, DCKPT_LOG_WARN,
+              "%s; looking for the newest checkpoint that verifies", s->err.msg);
     named = INT64_MAX;
   }
   char *dir = dckpt_layout_trial_dir(s, alg, trial);
@@ -323,12 +330,14 @@ int dckpt_store_load_latest(dckpt_store *s, int64_t alg, int64_t trial,
     if (rc == DCKPT_OK && *iteration >= 0 && named != INT64_MAX && *iteration != named)
       dckpt_log(&s->log, DCKPT_LOG_WARN,
                 "algorithm %lld trial %lld: checkpoint of iteration %lld is missing or "
-                "corrupt; resuming from iteration %lld", (long long)alg, (long long)trial,
-                (long long)named, (long long)*iteration);
+                "corrupt; resuming from iteration %lld",
+                (long long)alg, (long long)trial, (long long)named,
+                (long long)*iteration);
     if (rc == DCKPT_OK && *iteration < 0 && named != INT64_MAX)
-      dckpt_log(&s->log, DCKPT_LOG_WARN,
-                "algorithm %lld trial %lld: no checkpoint verifies; the trial starts over",
-                (long long)alg, (long long)trial);
+      dckpt_log(
+          &s->log, DCKPT_LOG_WARN,
+          "algorithm %lld trial %lld: no checkpoint verifies; the trial starts over",
+          (long long)alg, (long long)trial);
   } else if (s->writable) {
     ckpt_list l; /* nothing committed yet: just clear leftovers */
     rc = list_checkpoints(s, dir, true, &l);

@@ -27,8 +27,10 @@ static void check_record(verifier *v, const char *path) {
 }
 
 /* Checks a marker that names a checkpoint: that checkpoint must exist. */
-static void check_named(verifier *v, const char *marker, const char *dir, int64_t iteration) {
-  char *p = dckpt_path_printf("%s/checkpoint_%07lld" DCKPT_EXT, dir, (long long)iteration);
+static void check_named(verifier *v, const char *marker, const char *dir,
+                        int64_t iteration) {
+  char *p =
+      dckpt_path_printf("%s/checkpoint_%07lld" DCKPT_EXT, dir, (long long)iteration);
   if (p && !dckpt_path_exists(p)) {
     char why[1200];
     snprintf(why, sizeof why, "names checkpoint '%s', which is missing", p);
@@ -90,11 +92,14 @@ static void check_metrics(verifier *v) {
   if (marker && file && dckpt_path_exists(marker)) {
     cJSON *j = NULL;
     dckpt_err e = {0};
-    if (dckpt_json_load(marker, &j, &e) != DCKPT_OK) bad(v, marker, e.status, e.msg);
-    else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "metric_computation_complete")))
+    if (dckpt_json_load(marker, &j, &e) != DCKPT_OK)
+      bad(v, marker, e.status, e.msg);
+    else if (!cJSON_IsTrue(
+                 cJSON_GetObjectItemCaseSensitive(j, "metric_computation_complete")))
       bad(v, marker, DCKPT_ECORRUPT, "key \"metric_computation_complete\" must be true");
     cJSON_Delete(j);
-    if (!dckpt_path_exists(file)) bad(v, file, DCKPT_ENOENT, "marked complete but missing");
+    if (!dckpt_path_exists(file))
+      bad(v, file, DCKPT_ENOENT, "marked complete but missing");
   }
   if (file && dckpt_path_exists(file)) check_record(v, file);
   free(marker);
@@ -117,8 +122,10 @@ int dckpt_store_verify(dckpt_store *s, dckpt_verify_fn report, void *ctx, size_t
   const char *roots[] = {DCKPT_INITIAL_FILE, DCKPT_PROBLEM_FILE};
   for (size_t i = 0; i < 2; i++) {
     char *p = dckpt_layout_root_file(s, roots[i]);
-    if (p && dckpt_path_exists(p)) check_record(&v, p);
-    else if (p && m) bad(&v, p, DCKPT_ENOENT, "missing");
+    if (p && dckpt_path_exists(p))
+      check_record(&v, p);
+    else if (p && m)
+      bad(&v, p, DCKPT_ENOENT, "missing");
     free(p);
   }
   if (m) check_runs(&v, m);

@@ -12,8 +12,8 @@ void dckpt_err_clear(dckpt_err *err) {
   err->msg[0] = '\0';
 }
 
-__attribute__((format(printf, 3, 0)))
-static void vset(dckpt_err *err, int status, const char *fmt, va_list ap) {
+__attribute__((format(printf, 3, 0))) static void vset(dckpt_err *err, int status,
+                                                       const char *fmt, va_list ap) {
   err->status = status;
   vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 }
@@ -70,8 +70,10 @@ int dckpt_err_wrap(dckpt_err *err, const char *fmt, ...) {
   vsnprintf(ctx, sizeof ctx, fmt, ap);
   va_end(ap);
   /* Bounded halves: the context and the cause both stay visible. */
-  if (old[0]) snprintf(err->msg, sizeof err->msg, "%.400s: %.600s", ctx, old);
-  else snprintf(err->msg, sizeof err->msg, "%s", ctx);
+  if (old[0])
+    snprintf(err->msg, sizeof err->msg, "%.400s: %.600s", ctx, old);
+  else
+    snprintf(err->msg, sizeof err->msg, "%s", ctx);
   return err->status;
 }
 
@@ -84,7 +86,7 @@ void dckpt_err_copy(const dckpt_err *err, char *buf, size_t len) {
 
 const char *dckpt_strerror(int status) {
   switch (status) {
-#define DCKPT_STATUS_MSG_(name, value, msg)                                    \
+#define DCKPT_STATUS_MSG_(name, value, msg)                                              \
   case value: return msg;
     DCKPT_STATUS_MAP(DCKPT_STATUS_MSG_)
 #undef DCKPT_STATUS_MSG_
@@ -94,7 +96,7 @@ const char *dckpt_strerror(int status) {
 
 const char *dckpt_err_name(int status) {
   switch (status) {
-#define DCKPT_STATUS_NAME_(name, value, msg)                                   \
+#define DCKPT_STATUS_NAME_(name, value, msg)                                             \
   case value: return #name;
     DCKPT_STATUS_MAP(DCKPT_STATUS_NAME_)
 #undef DCKPT_STATUS_NAME_
@@ -102,11 +104,17 @@ const char *dckpt_err_name(int status) {
   }
 }
 
-void dckpt_free(void *ptr) { free(ptr); }
+void dckpt_free(void *ptr) {
+  free(ptr);
+}
 
-unsigned dckpt_version_number(void) { return DCKPT_VERSION_NUMBER; }
+unsigned dckpt_version_number(void) {
+  return DCKPT_VERSION_NUMBER;
+}
 
-const char *dckpt_version_string(void) { return DCKPT_VERSION_STRING; }
+const char *dckpt_version_string(void) {
+  return DCKPT_VERSION_STRING;
+}
 
 const char *dckpt_log_level_name(dckpt_log_level level) {
   switch (level) {

@@ -16,7 +16,8 @@ int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
   cJSON *obj = cJSON_ParseWithOpts(text, &end, 1);
   if (!obj) {
     long pos = end ? (long)(end - text) : -1;
-    return dckpt_err_set(err, DCKPT_ECORRUPT, "%s: malformed JSON at byte %ld", what, pos);
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "%s: malformed JSON at byte %ld", what,
+                         pos);
   }
   if (!cJSON_IsObject(obj)) {
     cJSON_Delete(obj);
@@ -33,7 +34,8 @@ int dckpt_json_load(const char *path, cJSON **out, dckpt_err *err) {
   DCKPT_TRY(dckpt_read_file(path, DCKPT_JSON_MAX_FILE, &text, &len, err));
   if (strlen(text) != len) {
     free(text);
-    return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': malformed JSON (NUL byte inside)", path);
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': malformed JSON (NUL byte inside)",
+                         path);
   }
   char what[1100];
   snprintf(what, sizeof what, "'%s'", path);
@@ -45,13 +47,12 @@ int dckpt_json_load(const char *path, cJSON **out, dckpt_err *err) {
 static const cJSON *field(const cJSON *obj, const char *key, const char *file,
                           dckpt_err *err) {
   const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-  if (!item)
-    dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': key \"%s\" is missing", file, key);
+  if (!item) dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': key \"%s\" is missing", file, key);
   return item;
 }
 
-int dckpt_json_get_i64(const cJSON *obj, const char *key, const char *file,
-                       int64_t *out, dckpt_err *err) {
+int dckpt_json_get_i64(const cJSON *obj, const char *key, const char *file, int64_t *out,
+                       dckpt_err *err) {
   const cJSON *item = field(obj, key, file, err);
   if (!item) return DCKPT_ECORRUPT;
   double v = item->valuedouble;
@@ -63,8 +64,8 @@ int dckpt_json_get_i64(const cJSON *obj, const char *key, const char *file,
   return DCKPT_OK;
 }
 
-int dckpt_json_get_u64(const cJSON *obj, const char *key, const char *file,
-                       uint64_t *out, dckpt_err *err) {
+int dckpt_json_get_u64(const cJSON *obj, const char *key, const char *file, uint64_t *out,
+                       dckpt_err *err) {
   const cJSON *item = field(obj, key, file, err);
   if (!item) return DCKPT_ECORRUPT;
   if (cJSON_IsString(item)) {

@@ -23,11 +23,11 @@ int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
 
 /** Reads an integer field (a JSON number with no fraction, within int64).
  *  ECORRUPT naming `file` and `key` when missing or of the wrong type. */
-int dckpt_json_get_i64(const cJSON *obj, const char *key, const char *file,
-                       int64_t *out, dckpt_err *err);
+int dckpt_json_get_i64(const cJSON *obj, const char *key, const char *file, int64_t *out,
+                       dckpt_err *err);
 /** Reads a non-negative integer that may exceed 2^53 when stored as a string. */
-int dckpt_json_get_u64(const cJSON *obj, const char *key, const char *file,
-                       uint64_t *out, dckpt_err *err);
+int dckpt_json_get_u64(const cJSON *obj, const char *key, const char *file, uint64_t *out,
+                       dckpt_err *err);
 /** Reads a string field; the pointer is owned by `obj`. */
 int dckpt_json_get_str(const cJSON *obj, const char *key, const char *file,
                        const char **out, dckpt_err *err);

@@ -11,11 +11,14 @@ static uint64_t splitmix64(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 void dckpt_rng_seed(dckpt_rng *rng, uint64_t seed) {
   uint64_t x = seed;
-  for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&x);
+  for (int i = 0; i < 4; i++)
+    rng->s[i] = splitmix64(&x);
 }
 
 uint64_t dckpt_rng_next(dckpt_rng *rng) {
@@ -49,7 +52,8 @@ uint64_t dckpt_rng_below(dckpt_rng *rng, uint64_t n) {
   /* Rejection of the top partial range keeps every value equally likely. */
   uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   uint64_t x;
-  do x = dckpt_rng_next(rng);
+  do
+    x = dckpt_rng_next(rng);
   while (x >= limit);
   return x % n;
 }

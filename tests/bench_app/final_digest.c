@@ -17,11 +17,12 @@
 #include "dckpt.h"
 
 #define FNV_OFFSET 1469598103934665603ull
-#define FNV_PRIME 1099511628211ull
+#define FNV_PRIME  1099511628211ull
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n) {
   const unsigned char *b = p;
-  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * FNV_PRIME;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ b[i]) * FNV_PRIME;
   return h;
 }
 
@@ -71,8 +72,8 @@ int main(int argc, char **argv) {
   for (size_t a = 0; a < dckpt_result_n_algorithms(res); a++)
     for (int64_t t = 0; t < dckpt_result_n_trials(res); t++) {
       const dckpt_record *r = dckpt_result_trial(res, a, t);
-      printf("%s %" PRId64 " %" PRId64 " %016" PRIx64 "\n", dckpt_result_algorithm_name(res, a),
-             t, iteration(r), digest(r));
+      printf("%s %" PRId64 " %" PRId64 " %016" PRIx64 "\n",
+             dckpt_result_algorithm_name(res, a), t, iteration(r), digest(r));
     }
   dckpt_result_free(res);
   if (metrics) {

@@ -18,9 +18,9 @@
 
 #include "report/report.h"
 
-#define TOLERANCE 10        /* per channel: antialiased line cores */
-#define MIN_LINE_PIXELS 150 /* a line across a panel has thousands */
-#define MAX_STRAY_PIXELS 20 /* a colour nobody uses */
+#define TOLERANCE        10  /* per channel: antialiased line cores */
+#define MIN_LINE_PIXELS  150 /* a line across a panel has thousands */
+#define MAX_STRAY_PIXELS 20  /* a colour nobody uses */
 
 typedef struct image {
   int w, h, stride;
@@ -66,7 +66,8 @@ static void census(const image *im, long *nonwhite, long *distinct) {
     }
   qsort(all, n, sizeof *all, cmp_unsigned);
   *distinct = n > 0;
-  for (size_t i = 1; i < n; i++) *distinct += all[i] != all[i - 1];
+  for (size_t i = 1; i < n; i++)
+    *distinct += all[i] != all[i - 1];
   free(all);
 }
 
@@ -99,8 +100,8 @@ int main(int argc, char **argv) {
   if (fmt != CAIRO_FORMAT_RGB24 && fmt != CAIRO_FORMAT_ARGB32) {
     rc = fail(file, "not an RGB image");
   } else if (im.w != want_w || (at_least ? im.h < want_h : im.h != want_h)) {
-    snprintf(msg, sizeof msg, "size %d x %d, wanted %d x %d%s", im.w, im.h, want_w, want_h,
-             at_least ? " or taller" : "");
+    snprintf(msg, sizeof msg, "size %d x %d, wanted %d x %d%s", im.w, im.h, want_w,
+             want_h, at_least ? " or taller" : "");
     rc = fail(file, msg);
   }
   long nonwhite = 0, distinct = 0;
@@ -115,12 +116,14 @@ int main(int argc, char **argv) {
     report_palette_color((size_t)a, 0, rgb);
     long n = count_near(&im, rgb, top);
     int hidden = 0;
-    for (int i = 5; i < argc; i++) hidden = hidden || atoi(argv[i]) == a;
-    printf("  algorithm %d line #%02X%02X%02X: %ld pixels%s\n", a, rgb[0], rgb[1], rgb[2], n,
-           hidden ? " (may be hidden)" : "");
+    for (int i = 5; i < argc; i++)
+      hidden = hidden || atoi(argv[i]) == a;
+    printf("  algorithm %d line #%02X%02X%02X: %ld pixels%s\n", a, rgb[0], rgb[1], rgb[2],
+           n, hidden ? " (may be hidden)" : "");
     if (!hidden && n < MIN_LINE_PIXELS) {
-      snprintf(msg, sizeof msg, "algorithm %d's line colour #%02X%02X%02X covers only %ld pixels",
-               a, rgb[0], rgb[1], rgb[2], n);
+      snprintf(msg, sizeof msg,
+               "algorithm %d's line colour #%02X%02X%02X covers only %ld pixels", a,
+               rgb[0], rgb[1], rgb[2], n);
       rc = fail(file, msg);
     }
   }

@@ -17,16 +17,16 @@
 #define _DEFAULT_SOURCE
 #include <math.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "deadline_mpi.h"
 #include "dckpt_run.h"
+#include "deadline_mpi.h"
 
 #define DIM 16
 
@@ -47,7 +47,8 @@ static int create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
   (void)info;
   st *s = calloc(1, sizeof *s);
   if (!s) return 1;
-  for (int i = 0; i < DIM; i++) s->x[i] = dckpt_rng_normal(rng);
+  for (int i = 0; i < DIM; i++)
+    s->x[i] = dckpt_rng_normal(rng);
   *out = s;
   return 0;
 }
@@ -69,8 +70,10 @@ static int step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng 
     for (int i = 0; i < DIM; i++) {
       double u = dckpt_rng_uniform(rng);
       s->draws++;
-      if (conf->kind == 0) s->x[i] += u - 0.5;
-      else s->x[i] = 0.9 * s->x[i] + 0.1 * sin(s->x[(i + 1) % DIM] + u * (double)(k % 7));
+      if (conf->kind == 0)
+        s->x[i] += u - 0.5;
+      else
+        s->x[i] = 0.9 * s->x[i] + 0.1 * sin(s->x[(i + 1) % DIM] + u * (double)(k % 7));
     }
   return 0;
 }
@@ -103,12 +106,14 @@ static void destroy(const dckpt_trial_info *info, void *state) {
 
 static const char *const metric_names[] = {"norm", "mean"};
 
-static int metrics(const dckpt_trial_info *info, const void *state, int64_t k, double *out) {
+static int metrics(const dckpt_trial_info *info, const void *state, int64_t k,
+                   double *out) {
   (void)info;
   (void)k;
   const st *s = state;
   double n2 = 0, sum = 0;
-  for (int i = 0; i < DIM; i++) n2 += s->x[i] * s->x[i], sum += s->x[i];
+  for (int i = 0; i < DIM; i++)
+    n2 += s->x[i] * s->x[i], sum += s->x[i];
   out[0] = sqrt(n2);
   out[1] = sum / DIM;
   return 0;
@@ -121,8 +126,10 @@ static uint64_t digest(const dckpt_record *r) {
     dckpt_array_info a;
     dckpt_record_at(r, i, &a);
     const unsigned char *p = a.data;
-    for (const char *c = a.name; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    for (uint64_t b = 0; b < a.nbytes; b++) h = (h ^ p[b]) * 1099511628211ull;
+    for (const char *c = a.name; *c; c++)
+      h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    for (uint64_t b = 0; b < a.nbytes; b++)
+      h = (h ^ p[b]) * 1099511628211ull;
   }
   return h;
 }
@@ -166,8 +173,10 @@ static int verify(const char *dir) {
   size_t n_bad = 0;
   int rc = dckpt_store_open(dir, &o, &s);
   if (rc == DCKPT_OK) rc = dckpt_store_verify(s, on_bad, NULL, &n_bad);
-  if (rc != DCKPT_OK) fprintf(stderr, "verify: %s\n", dckpt_store_errmsg(s));
-  else printf("verify: %zu problem(s)\n", n_bad);
+  if (rc != DCKPT_OK)
+    fprintf(stderr, "verify: %s\n", dckpt_store_errmsg(s));
+  else
+    printf("verify: %zu problem(s)\n", n_bad);
   dckpt_store_close(s);
   return rc == DCKPT_OK && n_bad == 0 ? 0 : 1;
 }
@@ -201,46 +210,72 @@ static int parse(int argc, char **argv, args *a) {
   a->block_alg = -1;
   for (int i = 2; i < argc; i++) {
     const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(k, "--no-fsync")) a->o.store.durability = DCKPT_DURABILITY_NONE;
-    else if (!strcmp(k, "--progress")) a->o.progress = 1, a->o.progress_interval = 0.2;
-    else if (!strcmp(k, "--quiet")) a->quiet = true;
-    else if (!strcmp(k, "--dispenser")) a->o.scheduler = DCKPT_SCHED_DISPENSER;
-    else if (!strcmp(k, "--backup")) a->o.backup_before_resume = true;
-    else if (!strcmp(k, "--sync-checkpoints")) a->o.background_checkpoints = false;
-    else if (!strcmp(k, "--verify")) a->verify_only = true;
-    else if (!v) return 2;
-    else if (!strcmp(k, "--trials")) a->o.n_trials = atoll(v), i++;
-    else if (!strcmp(k, "--step")) a->o.store.checkpoint_step = atoll(v), i++;
-    else if (!strcmp(k, "--keep")) a->o.store.keep_n = atoi(v), i++;
-    else if (!strcmp(k, "--seed")) a->o.seed = strtoull(v, NULL, 10), i++;
-    else if (!strcmp(k, "--period")) a->o.metrics_period = atoll(v), i++;
-    else if (!strcmp(k, "--add-trials")) a->o.add_trials = atoll(v), i++;
-    else if (!strcmp(k, "--add-iterations")) a->o.add_iterations = atoll(v), i++;
-    else if (!strcmp(k, "--sleep-us")) a->sleep_us = atol(v), i++;
-    else if (!strcmp(k, "--dump")) a->dump_file = v, i++;
-    else if (!strcmp(k, "--deadline-in")) a->o.deadline = (double)time(NULL) + atof(v), i++;
-    else if (!strcmp(k, "--deadline")) a->deadline_arg = v, i++;
-    else if (!strcmp(k, "--margin")) a->o.deadline_margin = atof(v), i++;
+    if (!strcmp(k, "--no-fsync"))
+      a->o.store.durability = DCKPT_DURABILITY_NONE;
+    else if (!strcmp(k, "--progress"))
+      a->o.progress = 1, a->o.progress_interval = 0.2;
+    else if (!strcmp(k, "--quiet"))
+      a->quiet = true;
+    else if (!strcmp(k, "--dispenser"))
+      a->o.scheduler = DCKPT_SCHED_DISPENSER;
+    else if (!strcmp(k, "--backup"))
+      a->o.backup_before_resume = true;
+    else if (!strcmp(k, "--sync-checkpoints"))
+      a->o.background_checkpoints = false;
+    else if (!strcmp(k, "--verify"))
+      a->verify_only = true;
+    else if (!v)
+      return 2;
+    else if (!strcmp(k, "--trials"))
+      a->o.n_trials = atoll(v), i++;
+    else if (!strcmp(k, "--step"))
+      a->o.store.checkpoint_step = atoll(v), i++;
+    else if (!strcmp(k, "--keep"))
+      a->o.store.keep_n = atoi(v), i++;
+    else if (!strcmp(k, "--seed"))
+      a->o.seed = strtoull(v, NULL, 10), i++;
+    else if (!strcmp(k, "--period"))
+      a->o.metrics_period = atoll(v), i++;
+    else if (!strcmp(k, "--add-trials"))
+      a->o.add_trials = atoll(v), i++;
+    else if (!strcmp(k, "--add-iterations"))
+      a->o.add_iterations = atoll(v), i++;
+    else if (!strcmp(k, "--sleep-us"))
+      a->sleep_us = atol(v), i++;
+    else if (!strcmp(k, "--dump"))
+      a->dump_file = v, i++;
+    else if (!strcmp(k, "--deadline-in"))
+      a->o.deadline = (double)time(NULL) + atof(v), i++;
+    else if (!strcmp(k, "--deadline"))
+      a->deadline_arg = v, i++;
+    else if (!strcmp(k, "--margin"))
+      a->o.deadline_margin = atof(v), i++;
     else if (!strcmp(k, "--iters")) {
-      if (sscanf(v, "%ld,%ld,%ld", &a->iters[0], &a->iters[1], &a->iters[2]) != 3) return 2;
+      if (sscanf(v, "%ld,%ld,%ld", &a->iters[0], &a->iters[1], &a->iters[2]) != 3)
+        return 2;
       i++;
     } else if (!strcmp(k, "--fail-at")) {
-      if (sscanf(v, "%ld:%ld:%ld", &a->fail_alg, &a->fail_trial, &a->fail_iter) != 3) return 2;
+      if (sscanf(v, "%ld:%ld:%ld", &a->fail_alg, &a->fail_trial, &a->fail_iter) != 3)
+        return 2;
       i++;
     } else if (!strcmp(k, "--block-at")) {
       if (sscanf(v, "%ld:%ld:%ld", &a->block_alg, &a->block_trial, &a->block_iter) != 3)
         return 2;
       i++;
     } else if (!strcmp(k, "--mode")) {
-      a->o.mode = !strcmp(v, "new") ? DCKPT_RUN_NEW
-                  : !strcmp(v, "resume") ? DCKPT_RUN_RESUME : DCKPT_RUN_AUTO;
+      a->o.mode = !strcmp(v, "new")      ? DCKPT_RUN_NEW
+                  : !strcmp(v, "resume") ? DCKPT_RUN_RESUME
+                                         : DCKPT_RUN_AUTO;
       i++;
-    } else return 2;
+    } else
+      return 2;
   }
   return 0;
 }
 
-static void on_stop_signal(int signum) { dckpt_request_stop(signum); }
+static void on_stop_signal(int signum) {
+  dckpt_request_stop(signum);
+}
 
 int main(int argc, char **argv) {
   /* Stop requests that come while MPI starts up are kept for dckpt_run. */
@@ -282,14 +317,22 @@ int main(int argc, char **argv) {
   dckpt_algorithm algs[3];
   memset(algs, 0, sizeof algs);
   for (int i = 0; i < 3; i++) {
-    conf[i] = (alg_conf){i, a.fail_alg == i ? a.fail_trial : -1, a.fail_iter, a.sleep_us,
-                         a.block_alg == i ? a.block_trial : -1, a.block_iter, a.o.dir};
-    algs[i] = (dckpt_algorithm){.name = names[i], .iterations = a.iters[i],
+    conf[i] = (alg_conf){i,          a.fail_alg == i ? a.fail_trial : -1,   a.fail_iter,
+                         a.sleep_us, a.block_alg == i ? a.block_trial : -1, a.block_iter,
+                         a.o.dir};
+    algs[i] = (dckpt_algorithm){.name = names[i],
+                                .iterations = a.iters[i],
                                 .hyperparameters = i == 1 ? "{\"damping\":0.9}" : NULL,
-                                .cost_hint = i == 2 ? 4.0 : 1.0, .user = &conf[i],
-                                .create = create, .step = step, .save = save, .load = load,
-                                .destroy = destroy, .n_metrics = 2,
-                                .metric_names = metric_names, .metrics = metrics};
+                                .cost_hint = i == 2 ? 4.0 : 1.0,
+                                .user = &conf[i],
+                                .create = create,
+                                .step = step,
+                                .save = save,
+                                .load = load,
+                                .destroy = destroy,
+                                .n_metrics = 2,
+                                .metric_names = metric_names,
+                                .metrics = metrics};
   }
   dckpt_record *problem = dckpt_record_create();
   double scale = 1.5;
@@ -298,11 +341,13 @@ int main(int argc, char **argv) {
   int rc = dckpt_run(MPI_COMM_WORLD, &a.o, algs, 3, problem, &rep);
   dckpt_record_free(problem);
   if (rank == 0 && !a.quiet)
-    printf("status %s: %lld/%lld pairs complete, %lld run, %lld iterations in %.2f s%s%s\n",
-           dckpt_err_name(rc), (long long)rep.pairs_completed, (long long)rep.pairs_total,
-           (long long)rep.pairs_run, (long long)rep.iterations_run, rep.seconds,
-           rep.message[0] ? "; " : "", rep.message);
-  if (rank == 0 && rc == DCKPT_OK && a.dump_file && dump(a.o.dir, a.dump_file) != 0) rc = 1;
+    printf(
+        "status %s: %lld/%lld pairs complete, %lld run, %lld iterations in %.2f s%s%s\n",
+        dckpt_err_name(rc), (long long)rep.pairs_completed, (long long)rep.pairs_total,
+        (long long)rep.pairs_run, (long long)rep.iterations_run, rep.seconds,
+        rep.message[0] ? "; " : "", rep.message);
+  if (rank == 0 && rc == DCKPT_OK && a.dump_file && dump(a.o.dir, a.dump_file) != 0)
+    rc = 1;
   MPI_Finalize();
   if (rc == DCKPT_OK) return 0;
   return rc == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED : 1;

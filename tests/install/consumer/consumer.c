@@ -20,8 +20,8 @@ int main(int argc, char **argv) {
   if (!rc) rc = dckpt_store_load_trial_result(s, 0, 0, &back);
   double y[3] = {0};
   if (!rc) rc = dckpt_record_get(back, "x", DCKPT_F64, y, 3);
-  printf("dckpt %s: %s, x = %g %g %g\n", dckpt_version_string(), dckpt_strerror(rc), y[0], y[1],
-         y[2]);
+  printf("dckpt %s: %s, x = %g %g %g\n", dckpt_version_string(), dckpt_strerror(rc), y[0],
+         y[1], y[2]);
   dckpt_record_free(r);
   dckpt_record_free(back);
   dckpt_store_close(s);

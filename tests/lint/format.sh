@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every C source and header of the project is laid out as .clang-format says.
+# Usage: format.sh CLANG_FORMAT SOURCE_DIR
+# The files are the ones git tracks, or every *.c/*.h outside build trees when
+# the source is not a git checkout (a release tarball).
+set -euo pipefail
+cf=$1 src=$2
+cd "$src"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  mapfile -t files < <(git ls-files '*.c' '*.h')
+else
+  mapfile -t files < <(find . -path './build*' -prune -o -type f \( -name '*.c' -o -name '*.h' \) -print | sort)
+fi
+[ "${#files[@]}" -gt 0 ] || { echo "FAIL: no C files found under $src" >&2; exit 1; }
+bad=()
+for f in "${files[@]}"; do
+  "$cf" --style=file "$f" | cmp -s - "$f" || bad+=("$f")
+done
+if [ "${#bad[@]}" -gt 0 ]; then
+  echo "FAIL: ${#bad[@]} file(s) differ from $cf's layout (.clang-format):" >&2
+  printf '  %s\n' "${bad[@]}" >&2
+  echo "fix with: $cf -i ${bad[*]}   (or git clang-format for staged changes)" >&2
+  exit 1
+fi
+echo "format.sh: ${#files[@]} files laid out as .clang-format says ($("$cf" --version))"
