@@ -22,6 +22,17 @@ if nm -D --defined-only "$lib" | grep -qE ' (dckpt_io_|dckpt_err_set|dckpt_path_
   echo "FAIL: internal helpers are exported"; exit 1
 fi
 
+# the HDF5 zstd plugin: in its own directory, only the two plugin entry
+# points exported, and no libhdf5 of its own (docs/container.md)
+plugin=$(find "$prefix" -path '*/dckpt/hdf5-plugins/libdckpt_h5zstd.so' | head -n 1)
+[ -n "$plugin" ] || { echo "FAIL: the HDF5 plugin is not in PREFIX/.../dckpt/hdf5-plugins"; exit 1; }
+exported=$(nm -D --defined-only "$plugin" | awk '{print $3}' | grep -v '^_' | sort | tr '\n' ' ')
+[ "$exported" = "H5PLget_plugin_info H5PLget_plugin_type " ] \
+  || { echo "FAIL: the plugin exports: $exported"; exit 1; }
+if readelf -d "$plugin" | grep NEEDED | grep -q hdf5; then
+  echo "FAIL: the plugin links a libhdf5"; exit 1
+fi
+
 cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" >/dev/null
 cmake --build "$work/consumer" >/dev/null
