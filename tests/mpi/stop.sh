@@ -65,7 +65,11 @@ grep -q "status EINTERRUPTED: 0/6 pairs complete, 0 run" "$WORK/last.log" \
 rm "$WORK/pre/HALT"
 
 note "deadline"
-bg "$np" "$WORK/dl" "${slow[@]}" --deadline-in 3 --margin 0.5 >"$WORK/bg.log" 2>&1
+# 8 s ahead (from a whole-second clock): room for a slow start under ASan on
+# a loaded machine, which must still leave trials running when the deadline
+# comes; at 20 ms per iteration the campaign needs 18 s even on 2 ranks
+bg "$np" "$WORK/dl" --sleep-us 20000 --iters 400,300,200 --step 100000 --trials 2 \
+  --deadline-in 8 --margin 0.5 >"$WORK/bg.log" 2>&1
 finish "$WORK/dl" deadline
 grep -q "deadline" "$WORK/bg.log" || fail "deadline: reason not logged"
 echo "stop.sh: all passed"
