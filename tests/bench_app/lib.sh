@@ -93,16 +93,7 @@ kill_orphans() {
   fail "ranks of $1 would not die"
 }
 
-# wait_lock DIR PID: waits until the run PID holds DIR's lock (its signal
-# handlers are in place by then); 1 when PID ended first (nothing to do).
-wait_lock() {
-  for _ in $(seq 1000); do
-    [ -e "$1/dckpt.lock" ] && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.02
-  done
-  fail "the run on $1 took no lock in 20 s"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../wait_lock.sh"
 
 # The campaign that the interruption tests (kill_resume, stop_resume) share
 # with their reference: logistic regression on 2000 synthetic rows over 8

@@ -5,6 +5,7 @@
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "-- $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/../wait_lock.sh"
 
 setup() {
   MPIRUN=$1 CAMPAIGN=$2 WORK=$3

@@ -6,11 +6,13 @@ here=$(dirname "$0")
 . "$here/lib.sh"
 setup "$@"
 np=$(echo "$MPIRUN" | awk '{print $3}')
-slow=(--sleep-us 2000 --iters 300,200,100 --trials 2 --progress)
+slow=(--sleep-us 5000 --iters 300,200,100 --trials 2 --progress)
 
 note "not a terminal: one line per interval"
 bg "$np" "$WORK/p" "${slow[@]}" >"$WORK/p.log" 2>&1
-sleep 1.5
+# stopped 1 s into a 3 s campaign (0.2 s between progress lines)
+wait_lock "$WORK/p" "$PID" || true
+sleep 1
 pkill -USR1 -f "^$CAMPAIGN $WORK/p " || true
 set +e; wait "$PID"; set -e
 grep -E "^progress: [0-9.]+% \([0-9]+/1200 iterations\), [0-9]+ it/s, ETA [0-9?:]+; walk [0-9]+%, mix [0-9]+%, heavy [0-9]+%" \

@@ -12,9 +12,12 @@ slow=(--sleep-us 5000 --iters 400,300,200 --step 100000 --trials 2)
 
 expect 0 run 0 "$WORK/ref" --iters 400,300,200 --trials 2 --dump "$WORK/ref.txt"
 
-# launch DIR: starts the campaign in the background; sets PID
+# launch DIR: starts the campaign in the background (PID) and returns once
+# its signal handlers are in place and it has run for another 1.2 s
 launch() {
   bg "$np" "$1" "${slow[@]}" >"$WORK/bg.log" 2>&1
+  wait_lock "$1" "$PID" || { cat "$WORK/bg.log"; fail "$1: the run ended before it took its lock"; }
+  sleep 1.2
 }
 
 # stopped_checkpoints DIR: counts trials that hold a stop checkpoint
@@ -46,16 +49,16 @@ finish() { # DIR NAME [any]: waits for 75, checks checkpoints, resumes, compares
 }
 
 note "SIGTERM to the launcher"
-launch "$WORK/term"; sleep 1.2; kill -TERM "$PID"; finish "$WORK/term" SIGTERM any
+launch "$WORK/term"; kill -TERM "$PID"; finish "$WORK/term" SIGTERM any
 
 note "SIGUSR1 to the ranks"
-launch "$WORK/usr1"; sleep 1.2; pkill -USR1 -f "campaign $WORK/usr1 " ; finish "$WORK/usr1" SIGUSR1
+launch "$WORK/usr1"; pkill -USR1 -f "campaign $WORK/usr1 " ; finish "$WORK/usr1" SIGUSR1
 
 note "SIGINT to launcher and ranks (Ctrl-C on a terminal)"
-launch "$WORK/int"; sleep 1.2; pkill -INT -f "campaign $WORK/int "; finish "$WORK/int" SIGINT any
+launch "$WORK/int"; pkill -INT -f "campaign $WORK/int "; finish "$WORK/int" SIGINT any
 
 note "HALT file"
-launch "$WORK/halt"; sleep 1.2; touch "$WORK/halt/HALT"; finish "$WORK/halt" HALT
+launch "$WORK/halt"; touch "$WORK/halt/HALT"; finish "$WORK/halt" HALT
 
 note "HALT present before the start: nothing runs, exit 75"
 mkdir -p "$WORK/pre" && touch "$WORK/pre/HALT"
