@@ -78,6 +78,15 @@ static void write_f64(hid_t f, const char *name, hid_t dcpl, const double *data)
   H5Sclose(space);
 }
 
+/* NAME as a chunked dataset through (shuffle and) zstd at *level (the default
+ * level when NULL). */
+static void write_zstd(hid_t f, const char *name, int shuffle, const unsigned *level,
+                       const double *data) {
+  hid_t dcpl = chunked_plist(shuffle, level);
+  write_f64(f, name, dcpl, data);
+  H5Pclose(dcpl);
+}
+
 /* Reads NAME and compares it bit for bit with the expected values. */
 static void check_f64(hid_t f, const char *name, const double *want) {
   double *got = calloc(N_ROWS * N_COLS, sizeof(double));
@@ -118,14 +127,10 @@ static void test_roundtrip(void) {
   unsigned levels[] = {1, 3, 19, (unsigned)-5};
   char name[32];
   for (size_t k = 0; k < sizeof levels / sizeof levels[0]; k++) {
-    hid_t dcpl = chunked_plist(1, &levels[k]);
     snprintf(name, sizeof name, "shuffled_%zu", k);
-    write_f64(f, name, dcpl, data);
-    H5Pclose(dcpl);
+    write_zstd(f, name, 1, &levels[k], data);
   }
-  hid_t plain = chunked_plist(0, NULL); /* no cd_values: the default level */
-  write_f64(f, "plain", plain, data);
-  H5Pclose(plain);
+  write_zstd(f, "plain", 0, NULL, data); /* no cd_values: the default level */
   /* A dataset written in part: unwritten chunks hold the fill value. */
   hid_t dcpl = chunked_plist(1, &levels[0]);
   double fill = -1.5;
@@ -180,9 +185,7 @@ static void test_frame(void) {
   double *data = make_data();
   hid_t f = create_file();
   unsigned level = 1;
-  hid_t dcpl = chunked_plist(0, &level);
-  write_f64(f, "x", dcpl, data);
-  H5Pclose(dcpl);
+  write_zstd(f, "x", 0, &level, data);
   hid_t d = H5Dopen2(f, "x", H5P_DEFAULT);
   hsize_t offset[2] = {0, 0}, nbytes = 0;
   H5_OK(H5Dget_chunk_storage_size(d, offset, &nbytes));
@@ -413,12 +416,8 @@ static void test_write(void) {
   double *data = make_data();
   hid_t f = create_file();
   unsigned level = 1;
-  hid_t dcpl = chunked_plist(1, &level);
-  write_f64(f, "state", dcpl, data);
-  H5Pclose(dcpl);
-  dcpl = chunked_plist(0, NULL);
-  write_f64(f, "plain", dcpl, data);
-  H5Pclose(dcpl);
+  write_zstd(f, "state", 1, &level, data);
+  write_zstd(f, "plain", 0, NULL, data);
   H5_OK(H5Fclose(f));
   char bin[4200];
   snprintf(bin, sizeof bin, "%s.bin", path);
