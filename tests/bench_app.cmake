@@ -18,6 +18,13 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
   set(bench_app_supp ${CMAKE_CURRENT_BINARY_DIR}/bench_app-lsan.supp)
   file(WRITE ${bench_app_supp} "${bench_app_supp_mpi}\n${bench_app_supp_report}")
   string(REPLACE ";" " " bench_app_preflags "${MPIEXEC_PREFLAGS}")
+  # The interruption tests' campaign (bench_app/lib.sh) must outlast several
+  # stop and kill rounds: 6000 iterations per algorithm in a plain build, a
+  # third of that under a sanitizer, which runs it about as long.
+  set(bench_app_iterations 6000)
+  if(DCKPT_SANITIZE OR DCKPT_TSAN)
+    set(bench_app_iterations 2000)
+  endif()
 
   # bench_app_test(NAME SCRIPT NP [EXTRA...]): bash SCRIPT NP and the programs
   # and a scratch directory of its own (see bench_app/lib.sh); the launcher
@@ -34,7 +41,7 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
     endif()
     set_tests_properties(bench_app.${name} PROPERTIES LABELS bench_app TIMEOUT 180
       PROCESSORS ${procs}
-      ENVIRONMENT "${DCKPT_MPI_ENV};LSAN_OPTIONS=suppressions=${bench_app_supp}:print_suppressions=0;BENCH_APP_MPIEXEC=${MPIEXEC_EXECUTABLE};BENCH_APP_NPFLAG=${MPIEXEC_NUMPROC_FLAG};BENCH_APP_PREFLAGS=${bench_app_preflags}")
+      ENVIRONMENT "${DCKPT_MPI_ENV};LSAN_OPTIONS=suppressions=${bench_app_supp}:print_suppressions=0;BENCH_APP_MPIEXEC=${MPIEXEC_EXECUTABLE};BENCH_APP_NPFLAG=${MPIEXEC_NUMPROC_FLAG};BENCH_APP_PREFLAGS=${bench_app_preflags};BENCH_APP_ITERATIONS=${bench_app_iterations}")
   endfunction()
 
   # A campaign on 2 ranks: tables, the metrics record, plots decoded.

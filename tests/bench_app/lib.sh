@@ -99,9 +99,12 @@ kill_orphans() {
 # with their reference: logistic regression on 2000 synthetic rows over 8
 # agents of an Erdos-Renyi network, the six methods (NIDS with minibatches, so
 # that the RNG is drawn every iteration), 5 trials, a checkpoint every 37
-# iterations. About 6 s for one rank.
+# iterations. BENCH_APP_ITERATIONS (default 6000; ADMM runs 2/5 of it) sets
+# the length: 6000 take about 10 s on one rank of a plain build.
 write_interrupt_config() {
-  cat >"$1" <<'EOF'
+  local k=${BENCH_APP_ITERATIONS:-6000}
+  local admm=$((k * 2 / 5))
+  cat >"$1" <<EOF
 {
   "name": "interrupt",
   "description": "dckpt-bench kill/stop/resume tests",
@@ -109,12 +112,12 @@ write_interrupt_config() {
                "synthetic": { "rows": 2000, "features": 8, "seed": 11 } },
   "network": { "topology": "erdos_renyi", "agents": 8, "p": 0.4, "seed": 3 },
   "algorithms": [
-    { "name": "DGD",    "method": "dgd",    "iterations": 6000 },
-    { "name": "ATC",    "method": "atc",    "iterations": 6000 },
-    { "name": "EXTRA",  "method": "extra",  "iterations": 6000 },
-    { "name": "DIGing", "method": "diging", "iterations": 6000 },
-    { "name": "NIDS",   "method": "nids",   "iterations": 6000, "hyperparameters": { "batch": 5 } },
-    { "name": "ADMM",   "method": "admm",   "iterations": 2400 }
+    { "name": "DGD",    "method": "dgd",    "iterations": $k },
+    { "name": "ATC",    "method": "atc",    "iterations": $k },
+    { "name": "EXTRA",  "method": "extra",  "iterations": $k },
+    { "name": "DIGing", "method": "diging", "iterations": $k },
+    { "name": "NIDS",   "method": "nids",   "iterations": $k, "hyperparameters": { "batch": 5 } },
+    { "name": "ADMM",   "method": "admm",   "iterations": $admm }
   ],
   "trials": 5,
   "seed": 7,
