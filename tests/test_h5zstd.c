@@ -9,6 +9,8 @@
  *                              huge content sizes, trailing bytes, frames
  *                              without a content size) fail cleanly or decode
  *   test_h5zstd level          a level outside zstd's range is refused
+ *   test_h5zstd replace        dckpt_h5zstd_register replaces another class
+ *                              registered for id 32015 before it
  *   test_h5zstd parallel       (under mpiexec) a filtered dataset written
  *                              collectively by every rank through MPI-IO
  *   test_h5zstd write FILE     writes FILE for the plugin tests
@@ -358,6 +360,28 @@ static void test_level(void) {
   free(data);
 }
 
+/* Another class for 32015 (like a foreign plugin: no set_local, so its
+ * datasets keep {level} only) registered first; dckpt_h5zstd_register puts
+ * dckpt's own back, whose datasets carry {level, chunk size}. */
+static void test_replace(void) {
+  double *data = make_data();
+  H5Z_class2_t foreign = dckpt_h5zstd_class;
+  foreign.set_local = NULL;
+  foreign.name = "zstd (foreign)";
+  H5_OK(H5Zregister(&foreign));
+  hid_t f = create_file();
+  unsigned level = 1, cd[4];
+  write_zstd(f, "foreign", 1, &level, data);
+  H5_OK(dckpt_h5zstd_register());
+  write_zstd(f, "own", 1, &level, data);
+  CHECK_EQ(filter_params(f, "foreign", cd), 1);
+  CHECK_EQ(filter_params(f, "own", cd), 2);
+  check_f64(f, "foreign", data);
+  check_f64(f, "own", data);
+  H5_OK(H5Fclose(f));
+  free(data);
+}
+
 /* Every rank writes its own rows of one filtered dataset, collectively (the
  * only way parallel HDF5 1.10 writes filtered data); rank 0 then reads the
  * whole file back on its own. */
@@ -477,6 +501,8 @@ int main(int argc, char **argv) {
     test_corrupt(0);
   } else if (!strcmp(group, "level"))
     test_level();
+  else if (!strcmp(group, "replace"))
+    test_replace();
   else if (!strcmp(group, "parallel"))
     test_parallel();
   else if (!strcmp(group, "write"))

@@ -17,9 +17,11 @@
 /* The filter's class, for H5Zregister or a plugin's H5PLget_plugin_info. */
 extern const H5Z_class2_t dckpt_h5zstd_class;
 
-/* Registers the filter with the calling process's HDF5 unless a filter of
- * that id is already there (from a plugin, say). Returns 0 or a negative
- * HDF5 status. */
+/* Registers the filter with the calling process's HDF5, replacing whatever
+ * was registered for id 32015 before (another zstd plugin that HDF5 loaded
+ * through HDF5_PLUGIN_PATH, say), so that dckpt always encodes and checks
+ * chunks as described in docs/container.md. Calling it again is harmless.
+ * Returns 0 or a negative HDF5 status. */
 herr_t dckpt_h5zstd_register(void);
 
 #endif
