@@ -262,6 +262,18 @@ static void test_corrupt(int sized) {
   CHECK_GE(read_crafted(frame, n, out), 0); /* the honest frame reads */
   CHECK(memcmp(out, src, sizeof src) == 0);
 
+  /* so does one with zstd's checksum, which follows the data that fills the
+   * chunk exactly */
+  ZSTD_CCtx *cc = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+  size_t nc = ZSTD_compress2(cc, frame, sizeof frame, src, sizeof src);
+  ZSTD_freeCCtx(cc);
+  CHECK(!ZSTD_isError(nc));
+  memset(out, 0, sizeof out);
+  CHECK_GE(read_crafted(frame, nc, out), 0);
+  CHECK(memcmp(out, src, sizeof src) == 0);
+  n = ZSTD_compress(frame, sizeof frame, src, sizeof src, 3);
+
   unsigned char garbage[64];
   memset(garbage, 0xAB, sizeof garbage);
   CHECK_LT(read_crafted(garbage, sizeof garbage, out), 0);

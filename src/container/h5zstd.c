@@ -89,6 +89,7 @@ static size_t decompress_chunk(size_t expect, size_t nbytes, size_t *buf_size,
   ZSTD_outBuffer ob = {out, cap, 0};
   const char *err = NULL;
   for (;;) {
+    size_t in_was = in.pos, out_was = ob.pos;
     size_t rc = ZSTD_decompressStream(dctx, &ob, &in);
     if (ZSTD_isError(rc)) {
       err = ZSTD_getErrorName(rc);
@@ -98,12 +99,13 @@ static size_t decompress_chunk(size_t expect, size_t nbytes, size_t *buf_size,
       if (in.pos != in.size) err = "zstd filter: data after the end of the zstd frame";
       break;
     }
+    if (in.pos != in_was || ob.pos != out_was) continue; /* progress: go on */
+    /* Stuck: with room left the input ran out; with none, the buffer must
+     * grow. A full buffer alone proves nothing: a frame that fills it exactly
+     * may still have its end (or checksum) to read, which the next call does. */
     if (ob.pos < ob.size) {
-      if (in.pos == in.size) {
-        err = "zstd filter: the zstd frame is truncated";
-        break;
-      }
-      continue;
+      err = "zstd filter: the zstd frame is truncated";
+      break;
     }
     if (expect) {
       err = "zstd filter: the zstd frame holds more than the dataset's chunk size";
