@@ -4,8 +4,7 @@
 # Open MPI singleton processes at a garbage address and crashes ("Tracer caught
 # signal 11", "DTLS ... at 0x...bd8"); not tracking dynamic TLS avoids it, and
 # the leak check itself stays on.
-string(REPLACE "ASAN_OPTIONS=detect_leaks=1:" "ASAN_OPTIONS=detect_leaks=1:intercept_tls_get_addr=0:"
-  DCKPT_H5ZSTD_ENV "${DCKPT_MPI_ENV}")
+dckpt_mpi_env(DCKPT_H5ZSTD_ENV intercept_tls_get_addr=0)
 add_executable(test_h5zstd test_h5zstd.c)
 target_include_directories(test_h5zstd PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(test_h5zstd PRIVATE dckpt_h5zstd dckpt_warnings m)

@@ -3,7 +3,16 @@
 # crash-then-recover scenarios driven by scripts.
 # Open MPI keeps memory until exit; under LeakSanitizer its plugins stay loaded
 # (so their frames have names) and tests/lsan-mpi.supp names them.
-set(DCKPT_MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_MCA_mpi_yield_when_idle=1;OMPI_MCA_mca_base_component_disable_dlclose=1;ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0;LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan-mpi.supp:print_suppressions=0")
+# dckpt_mpi_env(VAR [ASAN_EXTRA]): that environment, with ASAN_EXTRA
+# (colon-separated options) added to ASAN_OPTIONS.
+function(dckpt_mpi_env var)
+  set(asan "detect_leaks=1:fast_unwind_on_malloc=0")
+  if(ARGC GREATER 1)
+    string(APPEND asan ":${ARGV1}")
+  endif()
+  set(${var} "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_MCA_mpi_yield_when_idle=1;OMPI_MCA_mca_base_component_disable_dlclose=1;ASAN_OPTIONS=${asan};LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_FUNCTION_LIST_DIR}/lsan-mpi.supp:print_suppressions=0" PARENT_SCOPE)
+endfunction()
+dckpt_mpi_env(DCKPT_MPI_ENV)
 add_executable(campaign mpi/campaign.c)
 target_link_libraries(campaign PRIVATE dckpt_run dckpt_appcommon dckpt_warnings m)
 
