@@ -345,9 +345,18 @@ static int inflate_once(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratch *sc) 
   return DCKPT_OK;
 }
 
+/* Whether a reader thread pays for itself: a large compressed payload read
+ * from a file. */
+static bool wants_prefetch(const source *s, const dckpt_hdr *h) {
+  return !s->src->mem && h->compression != DCKPT_COMP_RAW &&
+         h->raw_len >= DCKPT_STREAM_MIN && h->payload_len > DCKPT_SHUFFLE_BLOCK;
+}
+
 /* Gets what the chosen path needs from the scratch: the shuffle block
  * (B) for streamed decompression; the read chunk (A) and a hash state when
- * the payload comes from a file. */
+ * the payload comes from a file. With a reader thread in view, A is sized for
+ * its ring at once, so that the ring and the read chunk are one buffer (the
+ * chunk is what reading falls back to when the thread cannot start). */
 static int take_buffers(source *s, dest *d, dckpt_scratch *sc, bool once) {
   const dckpt_hdr *h = d->h;
   bool from_file = !s->src->mem;
@@ -357,24 +366,18 @@ static int take_buffers(source *s, dest *d, dckpt_scratch *sc, bool once) {
       !(d->block = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, DCKPT_SHUFFLE_BLOCK)))
     return DCKPT_ENOMEM;
   if (!from_file) return DCKPT_OK;
-  if (!(s->chunk = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, DCKPT_SHUFFLE_BLOCK)) ||
+  size_t a_len =
+      wants_prefetch(s, h) ? PF_RING * DCKPT_SHUFFLE_BLOCK : DCKPT_SHUFFLE_BLOCK;
+  if (!(s->chunk = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, a_len)) ||
       !(s->xxh = XXH3_createState()))
     return DCKPT_ENOMEM;
   XXH3_64bits_reset(s->xxh);
   return DCKPT_OK;
 }
 
-/* Whether a reader thread pays for itself: a large compressed payload read
- * from a file. */
-static bool wants_prefetch(const source *s, const dckpt_hdr *h) {
-  return !s->src->mem && h->compression != DCKPT_COMP_RAW &&
-         h->raw_len >= DCKPT_STREAM_MIN && h->payload_len > DCKPT_SHUFFLE_BLOCK;
-}
-
 /* Decompresses with a reader thread feeding the chunks; false when the
  * thread could not be set up (the caller then reads in this thread). */
-static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratch *sc,
-                               int *rc) {
+static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, int *rc) {
   prefetch p;
   memset(&p, 0, sizeof p);
   p.src = s->src;
@@ -385,8 +388,7 @@ static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratc
     p.arena = d->rec->arena;
     p.arena_len = alen;
   }
-  if (!(p.ring = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, PF_RING * DCKPT_SHUFFLE_BLOCK)))
-    return false;
+  p.ring = s->chunk; /* sized for the ring by take_buffers() */
   if (pthread_mutex_init(&p.mu, NULL) != 0) return false;
   bool ok = false;
   if (pthread_cond_init(&p.cv, NULL) == 0) {
@@ -423,7 +425,7 @@ static int fill(source *s, dest *d, dckpt_scratch *sc) {
   if (!dctx) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
   if (once) return inflate_once(s, dctx, d, sc);
   int rc;
-  if (wants_prefetch(s, h) && inflate_prefetched(s, dctx, d, sc, &rc)) return rc;
+  if (wants_prefetch(s, h) && inflate_prefetched(s, dctx, d, &rc)) return rc;
   return inflate_all(s, dctx, d);
 }
 

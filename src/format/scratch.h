@@ -16,8 +16,9 @@
 
 /** The two buffers a call may need at once: for a small save the encoded
  *  file and the shuffled arrays; for a small load the payload read from the
- *  file and its decompressed bytes; for a large load the read chunk and the
- *  shuffle block. Grow-only; zero-initialise, free with dckpt_scratch_free. */
+ *  file and its decompressed bytes; for a large load the read chunk (or the
+ *  reader thread's ring of chunks, decode.c) and the shuffle block. Grow-only;
+ * zero-initialise, free with dckpt_scratch_free. */
 enum { DCKPT_SCRATCH_A = 0, DCKPT_SCRATCH_B = 1 };
 
 typedef struct dckpt_scratch {

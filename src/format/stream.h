@@ -1,5 +1,6 @@
-/* The streaming writer for large records: a worker thread shuffles and
- * compresses while the calling thread hashes and writes what comes out. */
+/* The streaming writer for large records: the calling thread shuffles the
+ * arrays into a ring of blocks and hashes and writes what comes out, while a
+ * worker thread compresses. */
 #ifndef DCKPT_FORMAT_STREAM_H
 #define DCKPT_FORMAT_STREAM_H
 
