@@ -300,13 +300,7 @@ static int stream_zstd(pipe_t *q, dckpt_sink *out) {
     rc = dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: cannot start the compression thread",
                        q->target);
   } else {
-    rc = pump(q, out);
-    if (rc != DCKPT_OK) { /* pump() set cancelled; make sure the compressor sees it */
-      pthread_mutex_lock(&q->mu);
-      q->cancelled = true;
-      pthread_cond_broadcast(&q->cv);
-      pthread_mutex_unlock(&q->mu);
-    }
+    rc = pump(q, out); /* on failure it has set cancelled and woken the compressor */
     pthread_join(t, NULL);
     if (rc == DCKPT_OK && q->status != DCKPT_OK) {
       rc = q->status;
