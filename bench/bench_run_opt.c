@@ -430,7 +430,7 @@ static int run_once(MPI_Comm comm, const options *o, const config *c, probe *p,
   MPI_Comm_rank(comm, &rank);
   char run_dir[4200];
   snprintf(run_dir, sizeof run_dir, "%s/run", o->dir);
-  if (rank == 0) bench_remove_tree(run_dir, NULL);
+  if (rank == 0) bench_remove_tree(run_dir);
   dckpt_run_options ro;
   dckpt_run_options_init(&ro);
   ro.dir = run_dir;
@@ -490,7 +490,7 @@ static int run_once(MPI_Comm comm, const options *o, const config *c, probe *p,
   r->ph = p->ph;
   r->ph_count = p->n_ckpt;
   MPI_Barrier(comm);
-  if (rank == 0) bench_remove_tree(run_dir, NULL);
+  if (rank == 0) bench_remove_tree(run_dir);
   return DCKPT_OK;
 }
 

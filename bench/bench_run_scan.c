@@ -294,7 +294,7 @@ static int store_open(const char *dir, unsigned flags, dckpt_store **s) {
 /* Makes the run directory: metadata as dckpt_run writes it, every pair
  * complete. Returns the seconds it took, or -1. */
 static double create_run(const options *o, const campaign *c) {
-  bench_remove_tree(o->dir, NULL);
+  bench_remove_tree(o->dir);
   double t0 = bench_now();
   dckpt_store *s = NULL;
   if (store_open(o->dir, DCKPT_OPEN_WRITE, &s) != DCKPT_OK) {
@@ -353,7 +353,7 @@ static void remove_trial_files(const char *dir, int64_t alg, int64_t trial) {
   char path[4400];
   snprintf(path, sizeof path, "%s/algorithm_%lld/trial_%lld", dir, (long long)alg,
            (long long)trial);
-  bench_remove_tree(path, NULL);
+  bench_remove_tree(path);
 }
 
 /* Makes the chosen pairs incomplete again (rank 0, store closed by others). */

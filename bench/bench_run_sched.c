@@ -388,7 +388,7 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
   MPI_Comm_size(comm, &size);
   char run_dir[4200];
   snprintf(run_dir, sizeof run_dir, "%s/run", o->dir);
-  if (rank == 0) bench_remove_tree(run_dir, NULL);
+  if (rank == 0) bench_remove_tree(run_dir);
   pair_log log = {0};
   burn_conf conf[MAX_ALGS];
   char names[MAX_ALGS][32];
@@ -511,7 +511,7 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
   free(displs);
   free(log.ev);
   MPI_Barrier(comm);
-  if (rank == 0) bench_remove_tree(run_dir, NULL);
+  if (rank == 0) bench_remove_tree(run_dir);
   return DCKPT_OK;
 }
 

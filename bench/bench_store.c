@@ -323,15 +323,12 @@ static void parse_options(int argc, char **argv, options *o) {
 static stat_cell summarize(const double *v, int n) {
   stat_cell s = {0};
   if (n <= 0) return s;
-  double *tmp = malloc((size_t)n * sizeof *tmp);
-  if (!tmp) die("out of memory");
-  memcpy(tmp, v, (size_t)n * sizeof *tmp);
-  qsort(tmp, (size_t)n, sizeof *tmp, bench_cmp_double);
   s.have = true;
   s.reps = n;
-  s.min = tmp[0];
-  s.median = (n % 2) ? tmp[n / 2] : 0.5 * (tmp[n / 2 - 1] + tmp[n / 2]);
-  free(tmp);
+  s.min = v[0];
+  for (int i = 1; i < n; i++)
+    if (v[i] < s.min) s.min = v[i];
+  s.median = bench_median(v, (size_t)n);
   return s;
 }
 
@@ -1378,7 +1375,7 @@ int main(int argc, char **argv) {
     profile_loop(&c);
     dckpt_store_close(c.full);
     dckpt_store_close(c.none);
-    if (!o.keep) bench_remove_tree(run_dir, "bench_store");
+    if (!o.keep) bench_remove_tree(run_dir);
     if (!o.keep && made_dir) (void)rmdir(o.dir);
     return 0;
   }
@@ -1400,8 +1397,8 @@ int main(int argc, char **argv) {
   dckpt_store_close(c.full);
   dckpt_store_close(c.none);
   if (!o.keep) {
-    bench_remove_tree(full_dir, "bench_store");
-    bench_remove_tree(none_dir, "bench_store");
+    bench_remove_tree(full_dir);
+    bench_remove_tree(none_dir);
   }
 
   double load_end = loadavg1();
@@ -1422,7 +1419,7 @@ int main(int argc, char **argv) {
   fflush(stdout);
 
   if (o.csv) write_csv(o.csv, &o, res);
-  if (!o.keep) bench_remove_tree(run_dir, "bench_store");
+  if (!o.keep) bench_remove_tree(run_dir);
   if (!o.keep && made_dir) (void)rmdir(o.dir); /* only when empty and ours */
 
   free(res);

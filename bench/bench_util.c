@@ -1,7 +1,6 @@
 #define _XOPEN_SOURCE 700 /* nftw(), clock_gettime() */
 #include "bench_util.h"
 
-#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,28 +33,17 @@ double bench_median(const double *v, size_t n) {
   return m;
 }
 
-/* nftw() passes no context: the tree being removed is one at a time. */
-static const char *remove_prog;
-static int remove_failures;
-
 static int remove_entry(const char *path, const struct stat *sb, int flag,
                         struct FTW *ftw) {
   (void)sb;
   (void)flag;
   (void)ftw;
-  if (remove(path) != 0) {
-    remove_failures++;
-    if (remove_prog)
-      fprintf(stderr, "%s: remove %s: %s\n", remove_prog, path, strerror(errno));
-  }
+  remove(path);
   return 0;
 }
 
-int bench_remove_tree(const char *path, const char *prog) {
+void bench_remove_tree(const char *path) {
   struct stat st;
-  if (lstat(path, &st) != 0) return 0;
-  remove_prog = prog;
-  remove_failures = 0;
+  if (lstat(path, &st) != 0) return;
   nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS);
-  return remove_failures;
 }

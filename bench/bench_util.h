@@ -14,9 +14,8 @@ int bench_cmp_double(const void *a, const void *b);
 /** Median of v[0, n) (0 when n is 0); v is left as it was. */
 double bench_median(const double *v, size_t n);
 
-/** Removes `path` and everything below it, if it exists. Entries that cannot
- *  be removed are reported on stderr, prefixed with `prog`, when `prog` is
- *  not NULL; returns how many there were. */
-int bench_remove_tree(const char *path, const char *prog);
+/** Removes `path` and everything below it, if it exists (best effort: a
+ *  benchmark's scratch directory). */
+void bench_remove_tree(const char *path);
 
 #endif
