@@ -126,7 +126,6 @@ typedef struct run_writer_job {
 /** The outcome of a job. */
 typedef struct run_writer_result {
   int64_t iteration;
-  bool final;
   int status;         /* of the store call */
   double seconds;     /* its duration */
   char message[1024]; /* the store's message when status != DCKPT_OK */
@@ -147,7 +146,7 @@ typedef struct run_writer {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   /* under mu: */
-  bool has_job, done, quit;
+  bool has_job, quit;
   run_writer_job job;
   run_writer_result result;
   struct {

@@ -72,13 +72,11 @@ static void *writer_main(void *arg) {
 
     pthread_mutex_lock(&w->mu);
     w->result.iteration = job.iteration;
-    w->result.final = job.final;
     w->result.status = rc;
     w->result.seconds = seconds;
     snprintf(w->result.message, sizeof w->result.message, "%s",
              rc == DCKPT_OK ? "" : dckpt_store_errmsg(w->store));
     w->has_job = false;
-    w->done = true;
     pthread_cond_broadcast(&w->cv);
   }
   pthread_mutex_unlock(&w->mu);
@@ -104,8 +102,7 @@ int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *
   int rc = dckpt_store_open(dir, &wo, &w->store);
   pass_logs(w, lg);
   if (rc != DCKPT_OK) {
-    snprintf(err, errlen, "%s",
-             w->store ? dckpt_store_errmsg(w->store) : "out of memory");
+    snprintf(err, errlen, "%s", dckpt_store_errmsg(w->store));
   } else {
     /* Asynchronous signals stay blocked in the thread (stop requests are the
      * loop thread's business), and so in the store's helper threads, which
@@ -118,8 +115,9 @@ int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *
     }
   }
   if (rc != DCKPT_OK) {
-    dckpt_store_close(w->store);
+    dckpt_store_close(w->store); /* may log, like the open */
     w->store = NULL;
+    pass_logs(w, lg);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     return rc;
@@ -143,7 +141,6 @@ void run_writer_submit(run_writer *w, const run_writer_job *job) {
   pthread_mutex_lock(&w->mu);
   w->job = *job;
   w->has_job = true;
-  w->done = false;
   pthread_cond_broadcast(&w->cv);
   pthread_mutex_unlock(&w->mu);
   w->busy = true;
@@ -153,13 +150,10 @@ bool run_writer_collect(run_writer *w, bool wait, run_writer_result *out,
                         const dckpt_logger *lg) {
   if (!w->busy) return false;
   pthread_mutex_lock(&w->mu);
-  while (wait && !w->done)
+  while (wait && w->has_job) /* busy: has_job is cleared when the save is done */
     pthread_cond_wait(&w->cv, &w->mu);
-  bool done = w->done;
-  if (done) {
-    *out = w->result;
-    w->done = false;
-  }
+  bool done = !w->has_job;
+  if (done) *out = w->result;
   pthread_mutex_unlock(&w->mu);
   if (!done) return false;
   w->busy = false;
