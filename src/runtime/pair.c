@@ -150,22 +150,21 @@ static int save_state(trial *t, int64_t k, bool final, bool background) {
   DCKPT_TRY(collect_save(t, true));
   dckpt_record *r = NULL;
   DCKPT_TRY(build_record(t, k, &r));
-  if (!c->writer.running) {
-    double t0 = run_now();
-    int rc = final ? dckpt_store_mark_complete(c->store, t->info.alg, t->info.trial, k, r)
-                   : dckpt_store_save(c->store, t->info.alg, t->info.trial, k, r);
-    run_stop_learn_checkpoint(&c->stop, run_now() - t0);
-    dckpt_record_free(r);
-    if (rc != DCKPT_OK) return store_fail(t, rc);
-    t->saved_iter = k;
-    return DCKPT_OK;
-  }
   run_writer_job job = {.alg = t->info.alg,
                         .trial = t->info.trial,
                         .iteration = k,
                         .final = final,
                         .rec = r,
                         .owned = false};
+  if (!c->writer.running) {
+    double seconds;
+    int rc = run_writer_save(c->store, &job, &seconds);
+    run_stop_learn_checkpoint(&c->stop, seconds);
+    dckpt_record_free(r);
+    if (rc != DCKPT_OK) return store_fail(t, rc);
+    t->saved_iter = k;
+    return DCKPT_OK;
+  }
   if (background) {
     dckpt_record *copy = NULL;
     int rc = copy_record(r, &copy);

@@ -123,6 +123,10 @@ typedef struct run_writer_job {
   bool owned;              /* the writer frees rec after the save */
 } run_writer_job;
 
+/** Carries out `job` on `store` (the writer's handle, or the run's own when
+ *  there is no writer): the save or the completion, timed into *seconds. */
+int run_writer_save(dckpt_store *store, const run_writer_job *job, double *seconds);
+
 /** The outcome of a job. */
 typedef struct run_writer_result {
   int64_t iteration;

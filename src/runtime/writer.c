@@ -46,6 +46,16 @@ static void pass_logs(run_writer *w, const dckpt_logger *lg) {
     dckpt_log(lg, DCKPT_LOG_DEBUG, "(%d more message(s) of the checkpoint writer)", lost);
 }
 
+int run_writer_save(dckpt_store *store, const run_writer_job *job, double *seconds) {
+  double t0 = run_now();
+  int rc = job->final
+               ? dckpt_store_mark_complete(store, job->alg, job->trial, job->iteration,
+                                           job->rec)
+               : dckpt_store_save(store, job->alg, job->trial, job->iteration, job->rec);
+  *seconds = run_now() - t0;
+  return rc;
+}
+
 static void *writer_main(void *arg) {
   run_writer *w = arg;
   /* SCHED_BATCH (this thread and the encoding helper it starts): a woken
@@ -62,12 +72,8 @@ static void *writer_main(void *arg) {
     run_writer_job job = w->job;
     pthread_mutex_unlock(&w->mu);
 
-    double t0 = run_now();
-    int rc = job.final
-                 ? dckpt_store_mark_complete(w->store, job.alg, job.trial, job.iteration,
-                                             job.rec)
-                 : dckpt_store_save(w->store, job.alg, job.trial, job.iteration, job.rec);
-    double seconds = run_now() - t0;
+    double seconds;
+    int rc = run_writer_save(w->store, &job, &seconds);
     if (job.owned) dckpt_record_free((dckpt_record *)job.rec);
 
     pthread_mutex_lock(&w->mu);
