@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
@@ -21,7 +22,8 @@ void *dckpt_big_alloc(size_t n) {
 
 void dckpt_big_prefault(void *p, size_t n) {
 #ifdef MADV_POPULATE_WRITE
-  uintptr_t start = (uintptr_t)p & ~(uintptr_t)4095;
+  long page = sysconf(_SC_PAGESIZE); /* madvise wants a page-aligned start */
+  uintptr_t start = (uintptr_t)p & ~(uintptr_t)(page > 0 ? page - 1 : 4095);
   uintptr_t end = (uintptr_t)p + n;
   if (n > 0) (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 #else
