@@ -4,7 +4,7 @@
 Reads DIR/metadata.json for the number of algorithms and trials, then checks
 os.path.exists() on DIR/algorithm_<a>/trial_<t>/complete.json for every pair:
 the least a status tool or a resume must do to know which pairs are done.
-bench/bench_run_scan.c times this script (the whole process, interpreter
+perf/bench_run_scan.c times this script (the whole process, interpreter
 start-up included) side by side with `dckpt status DIR` and the resume scan
 of dckpt_run; the script also reports its own scan time (after start-up).
 

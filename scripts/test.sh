@@ -44,7 +44,7 @@ if [ "$quick" = 1 ]; then echo "tests: $passed passed, 0 failed"; exit 0; fi
 
 section "ASan+UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDCKPT_WERROR=ON -DDCKPT_SANITIZE=ON \
-  -DDCKPT_BUILD_BENCH=OFF >/dev/null
+  -DDCKPT_BUILD_PERF=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
 section "tests under ASan+UBSan"
 run_ctest build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
@@ -52,16 +52,16 @@ run_ctest build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 
 section "ThreadSanitizer build (threaded parts)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCKPT_WERROR=ON -DDCKPT_TSAN=ON \
-  -DDCKPT_BUILD_BENCH=OFF >/dev/null
+  -DDCKPT_BUILD_PERF=OFF >/dev/null
 cmake --build build-tsan -j "$jobs" --target test_format test_store test_crash crash_writer campaign
 section "tests under ThreadSanitizer"
-ctest_args=(-R '^(format_(record|codec|file|large|corrupt|golden)|store|crash_steps|crash_random|tsan_writer)$')
+ctest_args=(-R '^(format\.(record|codec|file|large|corrupt|golden)|store\.api|crash\.(steps|random)|tsan\.writer)$')
 run_ctest build-tsan TSAN_OPTIONS=halt_on_error=1:exitcode=66
 ctest_args=()
 
 section "fuzzing (${fuzz_seconds}s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDCKPT_FUZZ=ON -DDCKPT_SANITIZE=ON \
-  -DDCKPT_WERROR=ON -DDCKPT_BUILD_TESTS=ON -DDCKPT_BUILD_BENCH=OFF >/dev/null
+  -DDCKPT_WERROR=ON -DDCKPT_BUILD_TESTS=ON -DDCKPT_BUILD_PERF=OFF >/dev/null
 cmake --build build-fuzz -j "$jobs" --target fuzz_targets
 for target in build-fuzz/tests/fuzz_*; do
   [ -x "$target" ] || continue

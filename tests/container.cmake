@@ -10,15 +10,15 @@ target_include_directories(test_h5zstd PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(test_h5zstd PRIVATE dckpt_h5zstd dckpt_warnings m)
 target_compile_definitions(test_h5zstd PRIVATE DCKPT_TEST_TMP="${DCKPT_TEST_TMP}")
 foreach(group roundtrip frame corrupt corrupt_unsized level replace)
-  add_test(NAME h5zstd_${group} COMMAND test_h5zstd ${group})
-  set_tests_properties(h5zstd_${group} PROPERTIES ENVIRONMENT "${DCKPT_H5ZSTD_ENV}")
+  add_test(NAME container.h5zstd_${group} COMMAND test_h5zstd ${group})
+  set_tests_properties(container.h5zstd_${group} PROPERTIES ENVIRONMENT "${DCKPT_H5ZSTD_ENV}")
 endforeach()
-add_test(NAME h5zstd_parallel_np2
+add_test(NAME container.h5zstd_parallel_np2
   COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} 2 ${MPIEXEC_PREFLAGS}
     $<TARGET_FILE:test_h5zstd> parallel ${MPIEXEC_POSTFLAGS})
-set_tests_properties(h5zstd_parallel_np2 PROPERTIES PROCESSORS 2
+set_tests_properties(container.h5zstd_parallel_np2 PROPERTIES PROCESSORS 2
   ENVIRONMENT "${DCKPT_H5ZSTD_ENV}")
-add_test(NAME h5zstd_plugin
+add_test(NAME container.h5zstd_plugin
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/container/plugin.sh $<TARGET_FILE:test_h5zstd>
     ${DCKPT_HDF5_PLUGIN_DIR} ${DCKPT_TEST_TMP}/h5zstd-plugin)
-set_tests_properties(h5zstd_plugin PROPERTIES ENVIRONMENT "${DCKPT_H5ZSTD_ENV}")
+set_tests_properties(container.h5zstd_plugin PROPERTIES ENVIRONMENT "${DCKPT_H5ZSTD_ENV}")

@@ -1,10 +1,10 @@
 # Record format tests (src/format). One executable, one CTest entry per group.
 dckpt_add_test_exe(test_format INTERNAL SOURCES test_format.c)
 foreach(group record codec file large corrupt golden cli)
-  add_test(NAME format_${group} COMMAND test_format ${group})
+  add_test(NAME format.${group} COMMAND test_format ${group})
 endforeach()
-set_tests_properties(format_large PROPERTIES TIMEOUT 300)
-set_tests_properties(format_cli PROPERTIES SKIP_REGULAR_EXPRESSION "skipped")
+set_tests_properties(format.large PROPERTIES TIMEOUT 300)
+set_tests_properties(format.cli PROPERTIES SKIP_REGULAR_EXPRESSION "skipped")
 
 # Writes the golden files of the current format version; built so that it
 # keeps compiling, run only by hand (see tests/gen_golden.c).

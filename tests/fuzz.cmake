@@ -25,8 +25,8 @@ if(DCKPT_FUZZ)
   add_custom_target(fuzz_targets DEPENDS fuzz_record fuzz_store_json)
   # A short smoke run over the seed corpus, so that ctest catches a target
   # that crashes on known inputs.
-  add_test(NAME fuzz_record_smoke
+  add_test(NAME fuzz.record_smoke
     COMMAND fuzz_record -runs=2000 -seed=1 ${PROJECT_SOURCE_DIR}/fuzz/corpus_record)
-  add_test(NAME fuzz_store_json_smoke
+  add_test(NAME fuzz.store_json_smoke
     COMMAND fuzz_store_json -runs=2000 -seed=1 ${PROJECT_SOURCE_DIR}/fuzz/corpus_store_json)
 endif()

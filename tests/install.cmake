@@ -5,7 +5,7 @@ set(dckpt_consumer_flags "")
 if(DCKPT_SANITIZE)
   set(dckpt_consumer_flags "-fsanitize=address,undefined")
 endif()
-add_test(NAME install_consumer
+add_test(NAME install.consumer
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/install/install.sh ${PROJECT_BINARY_DIR}
     ${PROJECT_SOURCE_DIR} ${DCKPT_TEST_TMP}/install "${dckpt_consumer_flags}")
-set_tests_properties(install_consumer PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
+set_tests_properties(install.consumer PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)

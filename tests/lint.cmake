@@ -3,10 +3,10 @@
 # differently), which scripts/install-deps.sh installs.
 find_program(DCKPT_CLANG_FORMAT NAMES clang-format-14 clang-format)
 if(DCKPT_CLANG_FORMAT)
-  add_test(NAME lint_format
+  add_test(NAME lint.format
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/lint/format.sh ${DCKPT_CLANG_FORMAT}
       ${PROJECT_SOURCE_DIR})
-  set_tests_properties(lint_format PROPERTIES LABELS lint)
+  set_tests_properties(lint.format PROPERTIES LABELS lint)
 else()
-  message(STATUS "clang-format not found: the lint_format test is skipped")
+  message(STATUS "clang-format not found: the lint.format test is skipped")
 endif()

@@ -18,25 +18,25 @@ target_link_libraries(campaign PRIVATE dckpt_run dckpt_appcommon dckpt_warnings 
 
 set(DCKPT_MPIRUN ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG})
 foreach(np 1 2 4)
-  add_test(NAME mpi_campaign_np${np}
+  add_test(NAME mpi.campaign_np${np}
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/basic.sh
       "${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${MPIEXEC_PREFLAGS}"
       $<TARGET_FILE:campaign> ${DCKPT_TEST_TMP}/mpi-basic-${np})
-  set_tests_properties(mpi_campaign_np${np} PROPERTIES PROCESSORS ${np} TIMEOUT 300)
+  set_tests_properties(mpi.campaign_np${np} PROPERTIES PROCESSORS ${np} TIMEOUT 300)
 endforeach()
 
 # Only in a ThreadSanitizer build (scripts/test.sh): the background writer
 # under TSan, stopped and resumed (tests/tsan_writer.sh).
 if(DCKPT_TSAN)
-  add_test(NAME tsan_writer
+  add_test(NAME tsan.writer
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tsan_writer.sh $<TARGET_FILE:campaign>
       ${DCKPT_TEST_TMP}/tsan-writer)
-  set_tests_properties(tsan_writer PROPERTIES TIMEOUT 300)
+  set_tests_properties(tsan.writer PROPERTIES TIMEOUT 300)
 endif()
 
 get_property(dckpt_all_tests DIRECTORY PROPERTY TESTS)
 foreach(t ${dckpt_all_tests})
-  if(t MATCHES "^mpi_")
+  if(t MATCHES "^mpi\\.")
     set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${DCKPT_MPI_ENV})
   endif()
 endforeach()
@@ -50,18 +50,18 @@ function(dckpt_mpi_script name script np)
   set_tests_properties(${name} PROPERTIES PROCESSORS ${np} TIMEOUT 600
     ENVIRONMENT "${DCKPT_MPI_ENV}")
 endfunction()
-dckpt_mpi_script(mpi_stop_np1 stop.sh 1)
-dckpt_mpi_script(mpi_stop_np2 stop.sh 2)
-dckpt_mpi_script(mpi_elastic_kill_resume elastic.sh 4)
-dckpt_mpi_script(mpi_resume_growth_np1 resume.sh 1)
-dckpt_mpi_script(mpi_resume_growth_np2 resume.sh 2)
+dckpt_mpi_script(mpi.stop_np1 stop.sh 1)
+dckpt_mpi_script(mpi.stop_np2 stop.sh 2)
+dckpt_mpi_script(mpi.elastic_kill_resume elastic.sh 4)
+dckpt_mpi_script(mpi.resume_growth_np1 resume.sh 1)
+dckpt_mpi_script(mpi.resume_growth_np2 resume.sh 2)
 
 # The same scenarios with rank 0 as the pair dispenser instead of the RMA counter.
-dckpt_mpi_script(mpi_campaign_dispenser_np4 basic.sh 4)
-dckpt_mpi_script(mpi_stop_dispenser_np2 stop.sh 2)
-set_property(TEST mpi_campaign_dispenser_np4 mpi_stop_dispenser_np2 APPEND PROPERTY
+dckpt_mpi_script(mpi.campaign_dispenser_np4 basic.sh 4)
+dckpt_mpi_script(mpi.stop_dispenser_np2 stop.sh 2)
+set_property(TEST mpi.campaign_dispenser_np4 mpi.stop_dispenser_np2 APPEND PROPERTY
   ENVIRONMENT "CAMPAIGN_ARGS=--dispenser")
-dckpt_mpi_script(mpi_progress_backup_np2 progress.sh 2)
+dckpt_mpi_script(mpi.progress_backup_np2 progress.sh 2)
 # The background checkpoint writer against synchronous saves: same checkpoints,
 # same failure reports, kill -9 with a checkpoint after every iteration.
-dckpt_mpi_script(mpi_writer_np2 writer.sh 2)
+dckpt_mpi_script(mpi.writer_np2 writer.sh 2)

@@ -6,8 +6,8 @@
 # Run them alone with: ctest -L slurm
 dckpt_add_test_exe(test_deadline SOURCES slurm/test_deadline.c)
 target_link_libraries(test_deadline PRIVATE dckpt_appcommon)
-add_test(NAME deadline_parse COMMAND test_deadline)
-set_tests_properties(deadline_parse PROPERTIES LABELS "slurm;unit" TIMEOUT 30)
+add_test(NAME slurm.deadline_parse COMMAND test_deadline)
+set_tests_properties(slurm.deadline_parse PROPERTIES LABELS "slurm;unit" TIMEOUT 30)
 
 # One cluster directory per build tree (the normal and the ASan pass of
 # scripts/test.sh each start and stop their own), short because sockets live
@@ -19,10 +19,10 @@ set(dckpt_slurm_env "DCKPT_SLURM_BASE=${DCKPT_SLURM_BASE}"
     "SLURM_CONF=${DCKPT_SLURM_BASE}/etc/slurm.conf" ${DCKPT_MPI_ENV})
 set(dckpt_slurm_dir ${CMAKE_CURRENT_SOURCE_DIR}/slurm)
 
-add_test(NAME slurm_cluster_start COMMAND bash ${dckpt_slurm_dir}/cluster.sh start)
-add_test(NAME slurm_cluster_stop COMMAND bash ${dckpt_slurm_dir}/cluster.sh stop)
-set_tests_properties(slurm_cluster_start PROPERTIES FIXTURES_SETUP slurm_cluster TIMEOUT 300)
-set_tests_properties(slurm_cluster_stop PROPERTIES FIXTURES_CLEANUP slurm_cluster TIMEOUT 120)
+add_test(NAME slurm.cluster_start COMMAND bash ${dckpt_slurm_dir}/cluster.sh start)
+add_test(NAME slurm.cluster_stop COMMAND bash ${dckpt_slurm_dir}/cluster.sh stop)
+set_tests_properties(slurm.cluster_start PROPERTIES FIXTURES_SETUP slurm_cluster TIMEOUT 300)
+set_tests_properties(slurm.cluster_stop PROPERTIES FIXTURES_CLEANUP slurm_cluster TIMEOUT 120)
 
 # dckpt_slurm_test(NAME SCRIPT TIMEOUT [EXTRA ARGS...]): SCRIPT CAMPAIGN WORK [EXTRA...]
 function(dckpt_slurm_test name script timeout)
@@ -31,15 +31,15 @@ function(dckpt_slurm_test name script timeout)
       ${DCKPT_TEST_TMP}/${name} ${ARGN})
   set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED slurm_cluster TIMEOUT ${timeout})
 endfunction()
-dckpt_slurm_test(slurm_deadline_lookup lookup.sh 60 $<TARGET_FILE:test_deadline>)
-dckpt_slurm_test(slurm_deadline_requeue deadline.sh 200)
-dckpt_slurm_test(slurm_scontrol_requeue requeue.sh 120)
-dckpt_slurm_test(slurm_preempt_requeue preempt.sh 120)
-dckpt_slurm_test(slurm_submit_chain chain.sh 200)
-dckpt_slurm_test(slurm_no_requeue guards.sh 120)
+dckpt_slurm_test(slurm.deadline_lookup lookup.sh 60 $<TARGET_FILE:test_deadline>)
+dckpt_slurm_test(slurm.deadline_requeue deadline.sh 200)
+dckpt_slurm_test(slurm.scontrol_requeue requeue.sh 120)
+dckpt_slurm_test(slurm.preempt_requeue preempt.sh 120)
+dckpt_slurm_test(slurm.submit_chain chain.sh 200)
+dckpt_slurm_test(slurm.no_requeue guards.sh 120)
 
-foreach(t slurm_cluster_start slurm_cluster_stop slurm_deadline_lookup slurm_deadline_requeue
-          slurm_scontrol_requeue slurm_preempt_requeue slurm_submit_chain slurm_no_requeue)
+foreach(t slurm.cluster_start slurm.cluster_stop slurm.deadline_lookup slurm.deadline_requeue
+          slurm.scontrol_requeue slurm.preempt_requeue slurm.submit_chain slurm.no_requeue)
   set_tests_properties(${t} PROPERTIES RESOURCE_LOCK slurm LABELS slurm SKIP_RETURN_CODE 77
     ENVIRONMENT "${dckpt_slurm_env}")
 endforeach()

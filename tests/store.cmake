@@ -5,8 +5,8 @@ target_compile_definitions(dckpt_testutil PRIVATE DCKPT_TEST_TMP="${DCKPT_TEST_T
 
 dckpt_add_test_exe(test_store SOURCES test_store.c)
 target_link_libraries(test_store PRIVATE dckpt_testutil)
-add_test(NAME store COMMAND test_store)
+add_test(NAME store.api COMMAND test_store)
 
 dckpt_add_test_exe(test_store_badinput SOURCES test_store_badinput.c)
 target_link_libraries(test_store_badinput PRIVATE dckpt_testutil)
-add_test(NAME store_badinput COMMAND test_store_badinput)
+add_test(NAME store.bad_input COMMAND test_store_badinput)

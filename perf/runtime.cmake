@@ -1,6 +1,6 @@
 # Benchmarks of the MPI runtime (dckpt_run): checkpoint overhead, scaling,
 # load balance and hand-out latency of the two schedulers, resume/status scan
-# speed. Driver: bench/bench_run.sh (build, machine facts) -> bench/bench_run.py.
+# speed. Driver: perf/bench_run.sh (build, machine facts) -> perf/bench_run.py.
 # Results: docs/performance.md, section "Runtime".
 if(TARGET dckpt_opt)
   add_executable(bench_run_opt ${CMAKE_CURRENT_LIST_DIR}/bench_run_opt.c)

@@ -25,7 +25,7 @@
  *            MPI_Iprobe calls or a pre-posted MPI_Irecv tested with MPI_Test).
  *
  * A program, not a test: JSON objects on stdout, one per run, then a summary;
- * bench/bench_run.py makes the tables of docs/performance.md. Run with --help.
+ * perf/bench_run.py makes the tables of docs/performance.md. Run with --help.
  */
 #define _XOPEN_SOURCE 700
 

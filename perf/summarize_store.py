@@ -6,7 +6,7 @@ target, the median over the runs of the quantity the target is about, its
 range, and in how many runs the target was met. It also prints the median
 over the runs of every save and load time, as a markdown table.
 
-    bench/summarize_store.py run1.csv run2.csv ...
+    perf/summarize_store.py run1.csv run2.csv ...
 """
 
 import argparse

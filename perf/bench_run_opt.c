@@ -10,7 +10,7 @@
  * CPU-bound campaign (many trials, checkpoint_step none) from 1 to 2 ranks.
  *
  * A program, not a test: it prints one JSON object per run and a summary
- * object (medians) on stdout; bench/bench_run.py turns them into the tables
+ * object (medians) on stdout; perf/bench_run.py turns them into the tables
  * of docs/performance.md ("Runtime"). Run with --help.
  *
  * The algorithm's callbacks are wrapped so that the time inside dckpt_run is

@@ -2,8 +2,8 @@
 # Builds bench_store, prints the machine facts that docs/performance.md asks
 # for, then runs bench_store with the Python ancestor side by side.
 #
-# usage: bench/run_store_bench.sh [--build-dir DIR] [bench_store options...]
-#   default build dir: build-bench (relative to the repository); default
+# usage: perf/run_store_bench.sh [--build-dir DIR] [bench_store options...]
+#   default build dir: build-perf (relative to the repository); default
 #   bench_store options: --dir BUILD_DIR/bench-tmp --drop-caches
 #   --ancestor scripts/ancestor_baseline.py. Options given are appended, so a
 #   repeated option (e.g. --dir) overrides the default. bench_store runs from
@@ -14,7 +14,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build="$here/build-bench"
+build="$here/build-perf"
 if [[ "${1:-}" == "--build-dir" ]]; then
   build=$(realpath -m "$2")
   shift 2
@@ -50,5 +50,5 @@ echo "- zstd: $(dpkg-query -W -f='${Version}' libzstd1 2>/dev/null || echo '?');
   "python-zstandard: $($python -c 'import zstandard; print(zstandard.__version__)')"
 echo
 
-exec "$build/bench/bench_store" --dir "$build/bench-tmp" --drop-caches \
+exec "$build/perf/bench_store" --dir "$build/bench-tmp" --drop-caches \
   --ancestor scripts/ancestor_baseline.py --python "$python" "$@"

@@ -1,4 +1,4 @@
-/* Small helpers shared by the benchmark programs under bench/: a monotonic
+/* Small helpers shared by the benchmark programs under perf/: a monotonic
  * clock, medians, and removing a scratch directory tree. */
 #ifndef DCKPT_BENCH_UTIL_H
 #define DCKPT_BENCH_UTIL_H

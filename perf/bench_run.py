@@ -18,7 +18,7 @@ while it runs, it measures the CPU time that other processes took (busy time
 of /proc/stat minus the benchmarks' own) and re-runs a disturbed section
 (--max-foreign, --retries), keeping the least disturbed attempt.
 
-The programs (build them first, e.g. with bench/bench_run.sh) print JSON lines;
+The programs (build them first, e.g. with perf/bench_run.sh) print JSON lines;
 --raw FILE keeps every line for later inspection.
 """
 import argparse
@@ -36,7 +36,7 @@ SECTIONS = ("overhead", "scaling", "balance", "handout", "scan")
 class Runner:
     def __init__(self, args):
         self.args = args
-        self.bin = os.path.join(args.build_dir, "bench")
+        self.bin = os.path.join(args.build_dir, "perf")
         self.raw = open(args.raw, "a", encoding="utf-8") if args.raw else None
         self.env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1",
                         OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",

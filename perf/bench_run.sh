@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the runtime benchmarks (bench_run_opt, bench_run_sched, bench_run_scan
 # and the dckpt CLI), prints the machine facts that docs/performance.md asks
-# for, then runs bench/bench_run.py, which prints the "Runtime" section's
+# for, then runs perf/bench_run.py, which prints the "Runtime" section's
 # tables (markdown) with a PASS/FAIL line per target.
 #
-# usage: bench/bench_run.sh [--build-dir DIR] [bench_run.py options...]
+# usage: perf/bench_run.sh [--build-dir DIR] [bench_run.py options...]
 #   default build dir: build-brun (relative to the repository). Options after
 #   it go to bench_run.py (--sections, --reps, --max-load, --raw, ...; see
-#   bench/bench_run.py --help).
+#   perf/bench_run.py --help).
 # Takes about 15 minutes on 2 cores; waits for a quiet machine before each
 # section (load average below 0.5 by default, at most 5 minutes).
 set -euo pipefail
@@ -43,4 +43,4 @@ echo "- commit: $(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --
 echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
-exec /usr/bin/python3 "$here/bench/bench_run.py" --build-dir "$build" "$@"
+exec /usr/bin/python3 "$here/perf/bench_run.py" --build-dir "$build" "$@"

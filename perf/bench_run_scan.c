@@ -23,7 +23,7 @@
  *              campaign: the whole call
  *
  * A program, not a test: JSON objects on stdout (one per repetition and a
- * summary of medians); bench/bench_run.py makes the tables. Run with --help.
+ * summary of medians); perf/bench_run.py makes the tables. Run with --help.
  * A freshly made directory is sync()ed (untimed) before the timings.
  */
 #define _XOPEN_SOURCE 700
@@ -116,7 +116,7 @@ static int parse(int argc, char **argv, options *o, char *dckpt_default, size_t 
                  .do_baseline = true,
                  .do_plan = true,
                  .do_run = true};
-  /* dckpt beside this build: <build>/bench/bench_run_scan -> <build>/apps/dckpt/dckpt */
+  /* dckpt beside this build: <build>/perf/bench_run_scan -> <build>/apps/dckpt/dckpt */
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) {
