@@ -8,12 +8,7 @@
 
 #include "dckpt_run.h"
 #include "util/log.h"
-
-#define DCKPT_TRY(expr)                                                                  \
-  do {                                                                                   \
-    int dckpt_try_rc_ = (expr);                                                          \
-    if (dckpt_try_rc_ != DCKPT_OK) return dckpt_try_rc_;                                 \
-  } while (0)
+#include "util/try.h"
 
 /** One (algorithm, trial) pair still to run, with its remaining work. */
 typedef struct run_pair {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "dckpt.h"
+#include "util/try.h"
 
 #define DCKPT_ERRMSG_MAX 1024
 
@@ -35,18 +36,5 @@ int dckpt_status_from_errno(int errnum);
 
 /** Copies the message of `err` into a caller buffer (may be NULL/0). */
 void dckpt_err_copy(const dckpt_err *err, char *buf, size_t len);
-
-/* Early return helpers in the style of zstd's error_private.h. */
-#define DCKPT_TRY(expr)                                                                  \
-  do {                                                                                   \
-    int dckpt_try_rc_ = (expr);                                                          \
-    if (dckpt_try_rc_ != DCKPT_OK) return dckpt_try_rc_;                                 \
-  } while (0)
-
-#define DCKPT_TRY_GOTO(rc, expr, label)                                                  \
-  do {                                                                                   \
-    (rc) = (expr);                                                                       \
-    if ((rc) != DCKPT_OK) goto label;                                                    \
-  } while (0)
 
 #endif
