@@ -14,7 +14,7 @@
 #include "format/payload.h"
 #include "format/record_internal.h"
 #include "format/record_io.h"
-#include "io/fs.h"
+#include "io/path.h"
 
 /* Chunk of the payload hashed at a time by dckpt_record_verify(). */
 #define VERIFY_CHUNK ((size_t)1 << 20)

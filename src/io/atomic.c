@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "io/fs.h"
+#include "io/path.h"
+#include "io/walk.h"
 
 void dckpt_io_step(const dckpt_io_opts *io, const char *step) {
   if (!io || !io->hook) return;
@@ -127,17 +129,6 @@ void dckpt_atomic_start_writeback(dckpt_atomic_file *f) {
   (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
-int dckpt_io_fsync_dir(const char *dir, dckpt_err *err) {
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return dckpt_err_errno(err, errno, "cannot open directory '%s' to sync it", dir);
-  int rc = DCKPT_OK;
-  if (fsync(fd) != 0 && errno != EINVAL)
-    rc = dckpt_err_errno(err, errno, "cannot sync directory '%s'", dir);
-  close(fd);
-  return rc;
-}
-
 static int sync_parent(const char *path, dckpt_err *err) {
   char *dir = dckpt_path_dirname(path);
   if (!dir) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
@@ -224,6 +215,28 @@ int dckpt_io_rename(const char *from, const char *to, bool durable, dckpt_err *e
   if (rename(from, to) != 0)
     return dckpt_err_errno(err, errno, "cannot rename '%s' to '%s'", from, to);
   return durable ? sync_parent(to, err) : DCKPT_OK;
+}
+
+typedef struct cleaner {
+  const char *dir;
+  size_t removed;
+} cleaner;
+
+static int remove_temporary(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
+  cleaner *c = ctx;
+  if (strncmp(e->name, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX)) != 0) return DCKPT_OK;
+  if (unlinkat(e->dirfd, e->name, 0) != 0 && errno != ENOENT)
+    return dckpt_err_errno(err, errno, "cannot remove leftover temporary '%s/%s'", c->dir,
+                           e->name);
+  c->removed++;
+  return DCKPT_OK;
+}
+
+int dckpt_clean_temporaries(const char *dir, size_t *removed, dckpt_err *err) {
+  cleaner c = {dir, 0};
+  int rc = dckpt_walk(dir, DCKPT_WALK_MISSING_OK, remove_temporary, &c, err);
+  if (removed) *removed = c.removed;
+  return rc;
 }
 
 int dckpt_file_write_atomic(const char *path, const void *data, size_t len, bool durable,

@@ -58,10 +58,11 @@ void dckpt_atomic_abort(dckpt_atomic_file *f);
 int dckpt_io_write_file(const char *path, const void *data, size_t len,
                         const dckpt_io_opts *io, dckpt_err *err);
 
-/** fsyncs a directory. */
-int dckpt_io_fsync_dir(const char *dir, dckpt_err *err);
-
 /** Renames crash-safely (rename + directory fsync when durable). */
 int dckpt_io_rename(const char *from, const char *to, bool durable, dckpt_err *err);
+
+/** Removes files in `dir` whose names start with DCKPT_TMP_PREFIX (what a
+ *  killed writer left); counts them. A missing directory has none. */
+int dckpt_clean_temporaries(const char *dir, size_t *removed, dckpt_err *err);
 
 #endif

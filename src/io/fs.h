@@ -1,4 +1,5 @@
-/* File-system helpers: paths, bounded reads, directory scans and removal. */
+/* File-system helpers: bounded reads, directory creation, syncing,
+ * listing, sizing and removal of trees. */
 #ifndef DCKPT_IO_FS_H
 #define DCKPT_IO_FS_H
 
@@ -7,20 +8,10 @@
 #include <stdint.h>
 
 #include "util/err.h"
-
-/** malloc'd printf. NULL when out of memory. */
-char *dckpt_path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/** malloc'd "a/b". */
-char *dckpt_path_join(const char *a, const char *b);
-/** malloc'd directory part of `path` ("." when none). */
-char *dckpt_path_dirname(const char *path);
-/** Pointer to the last component of `path` (inside `path`). */
-const char *dckpt_path_basename(const char *path);
-
-/** Whether `path` exists (any type). */
-bool dckpt_path_exists(const char *path);
-/** Whether `path` is a directory. */
-bool dckpt_path_is_dir(const char *path);
+/* Until io/lock.c includes what it uses (its rewrite is under way), the path
+ * helpers and JSON file helpers that it calls arrive through this header. */
+#include "io/json_file.h"
+#include "io/path.h"
 
 /**
  * Reads a whole regular file into a malloc'd buffer (with a NUL after the last
@@ -30,6 +21,9 @@ bool dckpt_path_is_dir(const char *path);
 int dckpt_read_file(const char *path, uint64_t max_bytes, char **data, size_t *len,
                     dckpt_err *err);
 
+/** fsyncs a directory (EINVAL from a file system that cannot is ignored). */
+int dckpt_io_fsync_dir(const char *dir, dckpt_err *err);
+
 /** mkdir -p; fsyncs each parent whose entry it creates when `durable`. */
 int dckpt_mkdirs(const char *path, bool durable, dckpt_err *err);
 
@@ -38,9 +32,6 @@ int dckpt_remove_tree(const char *path, dckpt_err *err);
 
 /** Sum of the sizes of all regular files under `path`. */
 int dckpt_tree_size(const char *path, uint64_t *bytes, dckpt_err *err);
-
-/** Removes files in `dir` whose names start with DCKPT_TMP_PREFIX; counts them. */
-int dckpt_clean_temporaries(const char *dir, size_t *removed, dckpt_err *err);
 
 /** A directory listing: names only, sorted (strcmp). */
 typedef struct dckpt_dirlist {

@@ -2,10 +2,13 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "io/atomic.h"
+#include "io/path.h"
 #include "util/thread.h"
 
 typedef struct job {
@@ -72,6 +75,19 @@ void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
   r->tail = j;
   pthread_cond_signal(&r->cv);
   pthread_mutex_unlock(&r->mu);
+}
+
+void dckpt_reaper_remove(dckpt_reaper *r, const char *path) {
+  char *dir = r ? dckpt_path_dirname(path) : NULL;
+  char *tmp = dir ? dckpt_path_printf("%s/" DCKPT_TMP_PREFIX "%s.gone", dir,
+                                      dckpt_path_basename(path))
+                  : NULL;
+  if (tmp && rename(path, tmp) == 0)
+    dckpt_reaper_unlink(r, tmp);
+  else
+    (void)unlink(path);
+  free(dir);
+  free(tmp);
 }
 
 void dckpt_reaper_destroy(dckpt_reaper *r) {

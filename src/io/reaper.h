@@ -13,6 +13,12 @@ dckpt_reaper *dckpt_reaper_create(void);
 /** Queues `path` for unlinking (copied). Unlinks at once if the thread cannot
  *  be started. */
 void dckpt_reaper_unlink(dckpt_reaper *r, const char *path);
+/** Removes `path` off the caller's critical path: renames it at once to the
+ *  temporary `.dckpt-tmp.<name>.gone` beside it (so a crash leaves only a
+ *  temporary, and a later file of the same name can never be deleted by a
+ *  late unlink) and queues that for unlinking. Unlinks `path` at once when
+ *  `r` is NULL or the rename fails. */
+void dckpt_reaper_remove(dckpt_reaper *r, const char *path);
 /** Unlinks everything still queued, stops the thread, frees. Accepts NULL. */
 void dckpt_reaper_destroy(dckpt_reaper *r);
 

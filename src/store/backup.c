@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "io/fs.h"
+#include "io/path.h"
 #include "store/store_internal.h"
 
 static bool skip_entry(const char *name) {

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/fs.h"
+#include "io/path.h"
 #include "store/store_internal.h"
 
 char *dckpt_layout_root_file(const dckpt_store *s, const char *name) {

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "format/record_io.h"
-#include "io/fs.h"
+#include "io/path.h"
 #include "store/store_internal.h"
 
 int dckpt_store_load_trial_result(dckpt_store *s, int64_t alg, int64_t trial,

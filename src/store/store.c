@@ -1,13 +1,13 @@
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/fs.h"
+#include "io/path.h"
 #include "io/reaper.h"
+#include "io/walk.h"
 #include "store/store_internal.h"
 
 void dckpt_store_options_init(dckpt_store_options *opts) {
@@ -168,23 +168,16 @@ static bool ignorable(const char *name) {
          !strncmp(name, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX));
 }
 
+static int any_entry(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
+  (void)err;
+  if (ignorable(e->name)) return DCKPT_OK;
+  *(bool *)ctx = false;
+  return DCKPT_WALK_STOP;
+}
+
 int dckpt_store_is_empty(dckpt_store *s, bool *empty) {
   *empty = true;
-  DIR *d = opendir(s->dir);
-  if (!d) {
-    if (errno == ENOENT) return DCKPT_OK;
-    int e = errno;
-    return dckpt_err_errno(&s->err, e, "cannot read directory '%s'", s->dir);
-  }
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || ignorable(de->d_name))
-      continue;
-    *empty = false;
-    break;
-  }
-  closedir(d);
-  return DCKPT_OK;
+  return dckpt_walk(s->dir, DCKPT_WALK_MISSING_OK, any_entry, empty, &s->err);
 }
 
 int dckpt_store_size(dckpt_store *s, uint64_t *bytes) {

@@ -12,9 +12,9 @@
 
 #include "format/record_io.h"
 #include "io/fs.h"
+#include "io/path.h"
 #include "io/reaper.h"
 #include "store/store_internal.h"
-#include "util/json.h"
 
 int dckpt_store_should_checkpoint(const dckpt_store *s, int64_t iteration, bool *due) {
   *due = false;
@@ -99,23 +99,13 @@ static void remember(dckpt_store *s, int64_t alg, int64_t trial, const int64_t *
   if (copy && n) memcpy(copy, kept, n * sizeof *copy);
 }
 
-/* Removes a superseded checkpoint: renamed to a temporary name at once (a
- * crash leaves a temporary, cleaned like any other) and unlinked by the
- * background reaper, since an unlink costs more than a rename on file
- * systems that discard freed blocks synchronously (~0.1 ms for a 50 KiB file
- * here, ~10 ms for 64 MiB). Falls back to unlinking at once. */
+/* Removes a superseded checkpoint through the reaper (io/reaper.h): a rename
+ * now, the unlink in the background, since an unlink costs more than a rename
+ * on file systems that discard freed blocks synchronously (~0.1 ms for a
+ * 50 KiB file here, ~10 ms for 64 MiB). */
 static void remove_checkpoint(dckpt_store *s, const char *path) {
   if (!s->reaper) s->reaper = dckpt_reaper_create();
-  char *dir = s->reaper ? dckpt_path_dirname(path) : NULL;
-  char *tmp = dir ? dckpt_path_printf("%s/" DCKPT_TMP_PREFIX "%s.gone", dir,
-                                      dckpt_path_basename(path))
-                  : NULL;
-  if (tmp && rename(path, tmp) == 0)
-    dckpt_reaper_unlink(s->reaper, tmp);
-  else
-    (void)unlink(path);
-  free(dir);
-  free(tmp);
+  dckpt_reaper_remove(s->reaper, path);
   dckpt_log(&s->log, DCKPT_LOG_DEBUG, "removed old checkpoint '%s'", path);
 }
 

@@ -5,6 +5,8 @@
 
 #include "format/record_io.h"
 #include "io/fs.h"
+#include "io/json_file.h"
+#include "io/path.h"
 #include "store/store_internal.h"
 #include "util/json.h"
 

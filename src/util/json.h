@@ -1,5 +1,6 @@
-/* JSON helpers over cJSON: bounded file loading, typed field access with
- * messages that name the file and the key, and crash-safe JSON writes. */
+/* JSON helpers over cJSON: parsing text that must hold an object, and typed
+ * field access with messages that name the file and the key. Reading and
+ * writing JSON files is io/json_file's. */
 #ifndef DCKPT_UTIL_JSON_H
 #define DCKPT_UTIL_JSON_H
 
@@ -7,15 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "io/atomic.h"
 #include "util/err.h"
-
-/** Largest JSON file that is read (metadata, markers). */
-#define DCKPT_JSON_MAX_FILE ((uint64_t)64 << 20)
-
-/** Loads and parses a JSON file that must hold an object. ENOENT when missing;
- *  ECORRUPT (naming the file and the position) when malformed. */
-int dckpt_json_load(const char *path, cJSON **out, dckpt_err *err);
 
 /** Parses text that must be a JSON object; `what` names it in messages. */
 int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
@@ -31,9 +24,5 @@ int dckpt_json_get_u64(const cJSON *obj, const char *key, const char *file, uint
 /** Reads a string field; the pointer is owned by `obj`. */
 int dckpt_json_get_str(const cJSON *obj, const char *key, const char *file,
                        const char **out, dckpt_err *err);
-
-/** Prints `obj` compactly and writes it crash-safely to `path`. */
-int dckpt_json_save(const char *path, const cJSON *obj, const dckpt_io_opts *io,
-                    dckpt_err *err);
 
 #endif

@@ -1,0 +1,36 @@
+#include "io/json_file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/fs.h"
+#include "util/json.h"
+
+int dckpt_json_load(const char *path, cJSON **out, dckpt_err *err) {
+  *out = NULL;
+  char *text = NULL;
+  size_t len = 0;
+  DCKPT_TRY(dckpt_read_file(path, DCKPT_JSON_MAX_FILE, &text, &len, err));
+  if (strlen(text) != len) {
+    free(text);
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': malformed JSON (NUL byte inside)",
+                         path);
+  }
+  char what[1100];
+  snprintf(what, sizeof what, "'%s'", path);
+  int rc = dckpt_json_parse_object(text, what, out, err);
+  free(text);
+  return rc;
+}
+
+int dckpt_json_save(const char *path, const cJSON *obj, const dckpt_io_opts *io,
+                    dckpt_err *err) {
+  char *text = cJSON_PrintUnformatted(obj);
+  if (!text) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory printing '%s'", path);
+  size_t len = strlen(text);
+  text[len] = '\n'; /* overwrite NUL: files end with a newline */
+  int rc = dckpt_io_write_file(path, text, len + 1, io, err);
+  free(text);
+  return rc;
+}

@@ -1,0 +1,24 @@
+/* JSON files: bounded loading of a file that must hold an object, and
+ * crash-safe writing through io/atomic. */
+#ifndef DCKPT_IO_JSON_FILE_H
+#define DCKPT_IO_JSON_FILE_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "io/atomic.h"
+#include "util/err.h"
+
+/** Largest JSON file that is read (metadata, markers). */
+#define DCKPT_JSON_MAX_FILE ((uint64_t)64 << 20)
+
+/** Loads and parses a JSON file that must hold an object. ENOENT when missing;
+ *  ECORRUPT (naming the file and the position) when malformed. */
+int dckpt_json_load(const char *path, cJSON **out, dckpt_err *err);
+
+/** Prints `obj` compactly, with a final newline, and writes it crash-safely
+ *  to `path`. */
+int dckpt_json_save(const char *path, const cJSON *obj, const dckpt_io_opts *io,
+                    dckpt_err *err);
+
+#endif
