@@ -1,0 +1,302 @@
+/* Unit tests of src/util: status and messages (err), JSON text helpers
+ * (json), the logging hook (log), the random generator (rng), large
+ * allocations (mem) and internal threads (thread). `test_util CASE` runs one
+ * case; each is its own CTest entry util.<case>. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "dckpt.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/thread.h"
+
+/* ---- err ---- */
+
+static int try_twice(int first, int second, int *reached) {
+  DCKPT_TRY(first);
+  *reached = 1;
+  DCKPT_TRY(second);
+  *reached = 2;
+  return DCKPT_OK;
+}
+
+static void test_err(void) {
+  dckpt_err e;
+  dckpt_err_clear(&e);
+  CHECK_EQ(e.status, DCKPT_OK);
+  CHECK_STR_EQ(e.msg, "");
+  CHECK_EQ(dckpt_err_set(&e, DCKPT_ECORRUPT, "'%s': key \"%s\"", "f.json", "k"),
+           DCKPT_ECORRUPT);
+  CHECK_EQ(e.status, DCKPT_ECORRUPT);
+  CHECK_STR_EQ(e.msg, "'f.json': key \"k\"");
+  /* errno: the status follows the errno, the message ends with strerror */
+  CHECK_EQ(dckpt_err_errno(&e, ENOENT, "cannot open '%s'", "x"), DCKPT_ENOENT);
+  char want[256];
+  snprintf(want, sizeof want, "cannot open 'x': %s", strerror(ENOENT));
+  CHECK_STR_EQ(e.msg, want);
+  CHECK_EQ(dckpt_err_errno(&e, 0, "odd"), DCKPT_EIO); /* never OK for a failure */
+  /* wrap keeps the cause after the context */
+  dckpt_err_set(&e, DCKPT_ECORRUPT, "cause");
+  CHECK_EQ(dckpt_err_wrap(&e, "algorithms[%d]", 3), DCKPT_ECORRUPT);
+  CHECK_STR_EQ(e.msg, "algorithms[3]: cause");
+  /* a huge cause is cut, and the context stays visible */
+  char big[2 * DCKPT_ERRMSG_MAX];
+  memset(big, 'c', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  dckpt_err_set(&e, DCKPT_EIO, "%s", big);
+  CHECK_EQ(strlen(e.msg), DCKPT_ERRMSG_MAX - 1);
+  dckpt_err_wrap(&e, "context");
+  CHECK(strncmp(e.msg, "context: ccc", 12) == 0);
+  /* a NULL err is allowed everywhere */
+  CHECK_EQ(dckpt_err_set(NULL, DCKPT_EINVAL, "x"), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_err_errno(NULL, EACCES, "x"), DCKPT_EACCES);
+  dckpt_err_clear(NULL);
+  /* copy into a small caller buffer truncates with a NUL */
+  char small[5];
+  dckpt_err_set(&e, DCKPT_EIO, "abcdefgh");
+  dckpt_err_copy(&e, small, sizeof small);
+  CHECK_STR_EQ(small, "abcd");
+  dckpt_err_copy(&e, NULL, 0);
+  /* DCKPT_TRY returns the first failure and nothing after it runs */
+  int reached = 0;
+  CHECK_EQ(try_twice(DCKPT_OK, DCKPT_EIO, &reached), DCKPT_EIO);
+  CHECK_EQ(reached, 1);
+  reached = 0;
+  CHECK_EQ(try_twice(DCKPT_ENOENT, DCKPT_OK, &reached), DCKPT_ENOENT);
+  CHECK_EQ(reached, 0);
+  CHECK_EQ(try_twice(DCKPT_OK, DCKPT_OK, &reached), DCKPT_OK);
+  CHECK_EQ(reached, 2);
+}
+
+static void test_errno_map(void) {
+  static const struct {
+    int errnum, status;
+  } map[] = {
+      {0, DCKPT_OK},
+      {ENOENT, DCKPT_ENOENT},
+      {ENOTDIR, DCKPT_ENOENT},
+      {EEXIST, DCKPT_EEXIST},
+      {ENOSPC, DCKPT_ENOSPC},
+      {EDQUOT, DCKPT_ENOSPC},
+      {EACCES, DCKPT_EACCES},
+      {EPERM, DCKPT_EACCES},
+      {EROFS, DCKPT_EACCES},
+      {ENOMEM, DCKPT_ENOMEM},
+      {ENOTEMPTY, DCKPT_ENOTEMPTY},
+      {EINVAL, DCKPT_EINVAL},
+      {EFBIG, DCKPT_ETOOBIG},
+      {EIO, DCKPT_EIO},
+      {EXDEV, DCKPT_EIO},
+  };
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (dckpt_status_from_errno(map[i].errnum) != map[i].status)
+      CHECK_FAIL_("errno %d (%s) maps to %s, wanted %s", map[i].errnum,
+                  strerror(map[i].errnum),
+                  dckpt_err_name(dckpt_status_from_errno(map[i].errnum)),
+                  dckpt_err_name(map[i].status));
+      /* every status of the table has a name and a message; others do not */
+#define CHECK_STATUS_(name, value, msg)                                                  \
+  CHECK_STR_EQ(dckpt_err_name(value), #name);                                            \
+  CHECK_STR_EQ(dckpt_strerror(value), msg);
+  DCKPT_STATUS_MAP(CHECK_STATUS_)
+#undef CHECK_STATUS_
+  CHECK_STR_EQ(dckpt_err_name(-12345), "EUNKNOWN");
+  CHECK_STR_EQ(dckpt_strerror(-12345), "unknown status");
+}
+
+/* ---- json ---- */
+
+static void test_json(void) {
+  dckpt_err e;
+  dckpt_err_clear(&e);
+  cJSON *o = NULL;
+  CHECK_RC(dckpt_json_parse_object("{\"a\": 1,", "'t.json'", &o, &e), DCKPT_ECORRUPT);
+  CHECK(o == NULL);
+  CHECK_CONTAINS(e.msg, "'t.json': malformed JSON at byte");
+  CHECK_RC(dckpt_json_parse_object("[1, 2]", "'t.json'", &o, &e), DCKPT_ECORRUPT);
+  CHECK_CONTAINS(e.msg, "expected a JSON object");
+  CHECK_RC(dckpt_json_parse_object("{} trailing", "'t.json'", &o, &e), DCKPT_ECORRUPT);
+  const char *text =
+      "{\"i\": -42, \"f\": 1.5, \"big\": 1e300, \"u\": \"18446744073709551615\","
+      " \"neg\": -1, \"s\": \"str\", \"n\": 7, \"bad\": \"12x\"}";
+  CHECK_OK(dckpt_json_parse_object(text, "'t.json'", &o, &e));
+  int64_t i = 0;
+  CHECK_OK(dckpt_json_get_i64(o, "i", "t.json", &i, &e));
+  CHECK_EQ(i, -42);
+  CHECK_RC(dckpt_json_get_i64(o, "f", "t.json", &i, &e), DCKPT_ECORRUPT);
+  CHECK_CONTAINS(e.msg, "'t.json': key \"f\" must be an integer");
+  CHECK_RC(dckpt_json_get_i64(o, "big", "t.json", &i, &e), DCKPT_ECORRUPT);
+  CHECK_RC(dckpt_json_get_i64(o, "s", "t.json", &i, &e), DCKPT_ECORRUPT);
+  CHECK_RC(dckpt_json_get_i64(o, "missing", "t.json", &i, &e), DCKPT_ECORRUPT);
+  CHECK_CONTAINS(e.msg, "'t.json': key \"missing\" is missing");
+  uint64_t u = 0;
+  CHECK_OK(dckpt_json_get_u64(o, "u", "t.json", &u, &e));
+  CHECK(u == UINT64_MAX);
+  CHECK_OK(dckpt_json_get_u64(o, "n", "t.json", &u, &e));
+  CHECK(u == 7);
+  CHECK_RC(dckpt_json_get_u64(o, "neg", "t.json", &u, &e), DCKPT_ECORRUPT);
+  CHECK_CONTAINS(e.msg, "must be a non-negative integer");
+  CHECK_RC(dckpt_json_get_u64(o, "bad", "t.json", &u, &e), DCKPT_ECORRUPT);
+  const char *s = NULL;
+  CHECK_OK(dckpt_json_get_str(o, "s", "t.json", &s, &e));
+  CHECK_STR_EQ(s, "str");
+  CHECK_RC(dckpt_json_get_str(o, "n", "t.json", &s, &e), DCKPT_ECORRUPT);
+  CHECK_CONTAINS(e.msg, "key \"n\" must be a string");
+  cJSON_Delete(o);
+}
+
+/* ---- log ---- */
+
+typedef struct seen {
+  int calls;
+  dckpt_log_level level;
+  char msg[4096];
+} seen;
+
+static void collect(void *ctx, dckpt_log_level level, const char *msg) {
+  seen *s = ctx;
+  s->calls++;
+  s->level = level;
+  snprintf(s->msg, sizeof s->msg, "%s", msg);
+}
+
+static void test_log(void) {
+  seen s = {0};
+  dckpt_logger lg = {collect, &s, DCKPT_LOG_INFO};
+  dckpt_log(&lg, DCKPT_LOG_DEBUG, "hidden %d", 1);
+  CHECK_EQ(s.calls, 0);
+  dckpt_log(&lg, DCKPT_LOG_WARN, "shown %d", 2);
+  CHECK_EQ(s.calls, 1);
+  CHECK_EQ(s.level, DCKPT_LOG_WARN);
+  CHECK_STR_EQ(s.msg, "shown 2");
+  /* a long message is cut, not overrun */
+  char big[5000];
+  memset(big, 'x', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  dckpt_log(&lg, DCKPT_LOG_ERROR, "%s", big);
+  CHECK_EQ(s.calls, 2);
+  CHECK(strlen(s.msg) > 1000 && strlen(s.msg) < sizeof big - 1);
+  /* no logger or no callback: nothing happens */
+  dckpt_log(NULL, DCKPT_LOG_ERROR, "x");
+  dckpt_logger none = {NULL, NULL, DCKPT_LOG_DEBUG};
+  dckpt_log(&none, DCKPT_LOG_ERROR, "x");
+  CHECK_EQ(s.calls, 2);
+  CHECK_STR_EQ(dckpt_log_level_name(DCKPT_LOG_WARN), "warn");
+}
+
+/* ---- rng ---- */
+
+static void test_rng(void) {
+  /* Pinned outputs (computed with an independent implementation of
+   * splitmix64 + xoshiro256**): the generator's state is saved in
+   * checkpoints, and a resumed run is bit-identical only if the sequence
+   * never changes. */
+  static const uint64_t want[3] = {0x92e011592e98ae15ull, 0x489f37946d6d18d8ull,
+                                   0xd0009e279d9cdedaull};
+  dckpt_rng r;
+  dckpt_rng_seed(&r, 2026);
+  for (int i = 0; i < 3; i++) {
+    uint64_t got = dckpt_rng_next(&r);
+    if (got != want[i])
+      CHECK_FAIL_("output %d of seed 2026 is 0x%016llx, wanted 0x%016llx", i,
+                  (unsigned long long)got, (unsigned long long)want[i]);
+  }
+  dckpt_rng other;
+  dckpt_rng_seed(&other, 2027);
+  CHECK(dckpt_rng_next(&other) != want[0]);
+  /* below(n) stays in range and reaches both ends; uniform is in [0, 1) */
+  bool lo = false, hi = false;
+  for (int i = 0; i < 10000; i++) {
+    uint64_t v = dckpt_rng_below(&r, 7);
+    CHECK(v < 7);
+    lo = lo || v == 0;
+    hi = hi || v == 6;
+    double u = dckpt_rng_uniform(&r);
+    CHECK(u >= 0.0 && u < 1.0);
+  }
+  CHECK(lo && hi);
+  CHECK_EQ(dckpt_rng_below(&r, 0), 0);
+  CHECK_EQ(dckpt_rng_below(&r, 1), 0);
+  /* the ancestor's pair seed: 32 bits, distinct for neighbouring pairs */
+  CHECK(dckpt_pair_seed(1, 0, 0) <= 0xFFFFFFFFull);
+  CHECK(dckpt_pair_seed(1, 0, 1) != dckpt_pair_seed(1, 1, 0));
+  CHECK(dckpt_pair_seed(1, 2, 3) == 0xf25596d8ull);
+}
+
+/* ---- mem ---- */
+
+static void test_mem(void) {
+  void *small = dckpt_big_alloc(0);
+  CHECK(small != NULL);
+  free(small);
+  size_t n = DCKPT_BIG_MIN + 123;
+  unsigned char *big = dckpt_big_alloc(n);
+  CHECK(big != NULL);
+  CHECK_EQ((uintptr_t)big % ((uintptr_t)2 << 20), 0);
+  big[0] = 1;
+  big[n - 1] = 2;
+  dckpt_big_prefault(big, n); /* keeps contents */
+  CHECK_EQ(big[0], 1);
+  CHECK_EQ(big[n - 1], 2);
+  free(big);
+  CHECK(dckpt_big_alloc(SIZE_MAX - 10) == NULL);
+}
+
+/* ---- thread ---- */
+
+static void *report_mask(void *arg) {
+  sigset_t *mask = arg;
+  pthread_sigmask(SIG_BLOCK, NULL, mask);
+  return NULL;
+}
+
+static void test_thread(void) {
+  sigset_t before, after, inner;
+  sigemptyset(&inner);
+  pthread_sigmask(SIG_BLOCK, NULL, &before);
+  pthread_t t;
+  CHECK_EQ(dckpt_thread_start(&t, report_mask, &inner), 0);
+  CHECK_EQ(pthread_join(t, NULL), 0);
+  pthread_sigmask(SIG_BLOCK, NULL, &after);
+  /* the application's signals never run on the library's threads... */
+  int blocked[] = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGALRM, SIGCHLD};
+  for (size_t i = 0; i < sizeof blocked / sizeof blocked[0]; i++)
+    if (!sigismember(&inner, blocked[i]))
+      CHECK_FAIL_("signal %d is not blocked in the new thread", blocked[i]);
+  /* ...faults stay deliverable, and the caller's mask is unchanged */
+  CHECK(!sigismember(&inner, SIGSEGV));
+  CHECK(!sigismember(&inner, SIGBUS));
+  for (int sig = 1; sig < 32; sig++)
+    CHECK_EQ(sigismember(&before, sig), sigismember(&after, sig));
+}
+
+int main(int argc, char **argv) {
+  static const struct {
+    const char *name;
+    void (*fn)(void);
+  } cases[] = {{"err", test_err},      {"errno_map", test_errno_map},
+               {"json", test_json},    {"log", test_log},
+               {"rng", test_rng},      {"mem", test_mem},
+               {"thread", test_thread}};
+  if (argc != 2) {
+    fprintf(stderr, "usage: test_util CASE\n");
+    return 2;
+  }
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    if (strcmp(argv[1], cases[i].name) != 0) continue;
+    RUN_TEST(cases[i].fn);
+    printf("test_util %s: passed\n", argv[1]);
+    return 0;
+  }
+  fprintf(stderr, "test_util: unknown case '%s'\n", argv[1]);
+  return 2;
+}
