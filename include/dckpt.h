@@ -36,11 +36,11 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define DCKPT_VERSION_MAJOR 0
-#define DCKPT_VERSION_MINOR 1
+#define DCKPT_VERSION_MINOR 2
 #define DCKPT_VERSION_PATCH 0
 #define DCKPT_VERSION_NUMBER                                                             \
   (DCKPT_VERSION_MAJOR * 10000 + DCKPT_VERSION_MINOR * 100 + DCKPT_VERSION_PATCH)
-#define DCKPT_VERSION_STRING "0.1.0"
+#define DCKPT_VERSION_STRING "0.2.0"
 
 /** Version of the library actually linked (DCKPT_VERSION_NUMBER form). */
 DCKPT_API unsigned dckpt_version_number(void);
@@ -196,6 +196,16 @@ DCKPT_API int dckpt_record_get(const dckpt_record *rec, const char *name,
 DCKPT_API int dckpt_record_set_header(dckpt_record *rec, const char *json);
 /** The record's JSON header text ("{}" when unset); owned by the record. */
 DCKPT_API const char *dckpt_record_header(const dckpt_record *rec);
+
+/**
+ * Where a record read from a file belongs: the identity the store wrote into
+ * it (format version 2; docs/format.md), a compact JSON object such as
+ * {"run":"…","kind":"checkpoint","alg":0,"alg_name":"DGD","trial":3,"iteration":249}.
+ * "" for a record built in memory or read from a file without one. Owned by
+ * the record. The store checks it on every load; saving a record through the
+ * store always writes the identity of the place it is saved to.
+ */
+DCKPT_API const char *dckpt_record_identity(const dckpt_record *rec);
 
 /** Message of the last failed call on this record ("" when none). */
 DCKPT_API const char *dckpt_record_errmsg(const dckpt_record *rec);
@@ -369,7 +379,20 @@ DCKPT_API int dckpt_store_is_empty(dckpt_store *store, bool *empty);
 typedef struct dckpt_algorithm_info {
   const char *name; /* unique within the run */
   int64_t iterations;
+  /** Everything that decides what this algorithm computes (its method and
+   *  every setting) as a JSON object, or NULL for none. Recorded by
+   *  initialize; dckpt_store_check_campaign() names any later difference. */
+  const char *config;
 } dckpt_algorithm_info;
+
+/** Limits on the size of a run, checked before anything is written or
+ *  allocated (initialize, extend, and every read of metadata.json). */
+#define DCKPT_MAX_ALGORITHMS 65536
+#define DCKPT_MAX_TRIALS     ((int64_t)1 << 24)
+/** At most this many (algorithm, trial) pairs in one run. */
+#define DCKPT_MAX_PAIRS ((int64_t)1 << 24)
+/** Iterations per trial: exact in a JSON number (2^53). */
+#define DCKPT_MAX_ITERATIONS ((int64_t)1 << 53)
 
 /** What metadata.json holds (see docs/format.md). */
 typedef struct dckpt_metadata {
@@ -380,6 +403,14 @@ typedef struct dckpt_metadata {
   bool has_seed;
   uint64_t rng_seed;
   int format_version;
+  /** The run's id (32 hex digits), made by initialize and written into every
+   *  file of the run; NULL for runs made before dckpt 0.2 (and ignored when
+   *  passed to initialize, which always makes a new one). */
+  char *run_id;
+  /** Everything else that decides what the pairs compute (problem, data,
+   *  network, ...) as a JSON object, or NULL for none; recorded by initialize
+   *  and compared by dckpt_store_check_campaign(). */
+  char *campaign;
 } dckpt_metadata;
 
 /** Frees what dckpt_store_load_metadata() returned. Accepts NULL. */
@@ -396,8 +427,22 @@ DCKPT_API int dckpt_store_initialize(dckpt_store *store, const dckpt_metadata *m
                                      const dckpt_record *initial_algorithms,
                                      const dckpt_record *problem);
 
-/** Loads metadata.json. @param[out] out free with dckpt_metadata_free(). */
+/** Loads metadata.json. @param[out] out free with dckpt_metadata_free().
+ *  DCKPT_ETOOBIG when the plan exceeds the DCKPT_MAX_* limits. */
 DCKPT_API int dckpt_store_load_metadata(dckpt_store *store, dckpt_metadata **out);
+
+/**
+ * Whether `asked` describes the campaign the directory holds: the same
+ * algorithms (count, names, order), the same per-algorithm `config`, the same
+ * `campaign` object and the same seed, compared canonically (key order and
+ * JSON spacing do not matter; values must be equal exactly). n_trials and
+ * iterations are not compared: a run may grow (dckpt_store_extend()).
+ * @return DCKPT_OK, or DCKPT_EMISMATCH with a message naming the first
+ *         difference (e.g. "algorithms[3] ('DIGing') config.method: the run has
+ *         \"dgd\", \"atc\" was asked"); any status of load_metadata. A run
+ *         made before configurations were recorded passes with a warning.
+ */
+DCKPT_API int dckpt_store_check_campaign(dckpt_store *store, const dckpt_metadata *asked);
 
 /** Merges the keys of a JSON object into benchmark_metadata (later wins). */
 DCKPT_API int dckpt_store_append_metadata(dckpt_store *store, const char *json_object);

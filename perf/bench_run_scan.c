@@ -315,7 +315,8 @@ static double create_run(const options *o, const campaign *c) {
     for (size_t a = 0; a < c->n; a++) {
       used += (size_t)snprintf(bm + used, cap - used, "%s\"%s\":{}", a ? "," : "",
                                c->names[a]);
-      m.algorithms[a] = (dckpt_algorithm_info){c->names[a], ITERATIONS};
+      m.algorithms[a] =
+          (dckpt_algorithm_info){.name = c->names[a], .iterations = ITERATIONS};
     }
     snprintf(bm + used, cap - used, "},\"metrics_period\":1}");
     m.n_trials = o->trials;

@@ -550,7 +550,7 @@ static dckpt_store *open_store(const char *dir, dckpt_durability d, const option
     snprintf(msg, sizeof msg, "dckpt_store_open(%s)", dir);
     check(rc, msg, st);
   }
-  dckpt_algorithm_info alg = {"bench_state", INT64_C(1000000000)};
+  dckpt_algorithm_info alg = {.name = "bench_state", .iterations = INT64_C(1000000000)};
   dckpt_metadata meta;
   memset(&meta, 0, sizeof meta);
   meta.n_trials = (int64_t)opt->n_sizes;

@@ -55,7 +55,7 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCKPT_WERROR=ON -DD
   -DDCKPT_BUILD_PERF=OFF >/dev/null
 cmake --build build-tsan -j "$jobs" --target test_format test_store test_crash crash_writer campaign
 section "tests under ThreadSanitizer"
-ctest_args=(-R '^(format\.(record|codec|file|large|corrupt|golden)|store\.api|crash\.(steps|random)|tsan\.writer)$')
+ctest_args=(-R '^(format\.(record|codec|file|large|corrupt|golden|identity)|store\.api|crash\.(steps|random)|tsan\.writer)$')
 run_ctest build-tsan TSAN_OPTIONS=halt_on_error=1:exitcode=66
 ctest_args=()
 

@@ -13,6 +13,11 @@
 
 #include "dckpt.h"
 
+/* The identity of the version-2 golden files (as the store writes one). */
+#define GOLDEN_IDENTITY                                                                  \
+  "{\"run\":\"0123456789abcdef0123456789abcdef\",\"kind\":\"checkpoint\",\"alg\":1,"     \
+  "\"alg_name\":\"golden\",\"trial\":2,\"iteration\":99}"
+
 #define GOLDEN_HEADER                                                                    \
   "{\"algorithm\":\"gd\",\"iteration\":41,\"step\":0.125,"                               \
   "\"tags\":[\"a\",\"\\u00e9\"],\"nested\":{\"ok\":true,\"none\":null}}"

@@ -10,3 +10,7 @@ add_test(NAME store.api COMMAND test_store)
 dckpt_add_test_exe(test_store_badinput SOURCES test_store_badinput.c)
 target_link_libraries(test_store_badinput PRIVATE dckpt_testutil)
 add_test(NAME store.bad_input COMMAND test_store_badinput)
+
+dckpt_add_test_exe(test_store_identity SOURCES test_store_identity.c)
+target_link_libraries(test_store_identity PRIVATE dckpt_testutil)
+add_test(NAME store.identity COMMAND test_store_identity)

@@ -479,7 +479,7 @@ static void test_scratch_reuse(void) {
     dckpt_io_opts io = {.durable = false, .label = "record"};
     dckpt_err err;
     dckpt_err_clear(&err);
-    CHECK_OK(dckpt_record_write_atomic(rec, path, level, &io, &sc, &err));
+    CHECK_OK(dckpt_record_write_atomic(rec, NULL, path, level, &io, &sc, &err));
     check_file_equals_encode(rec, level, path);
     dckpt_record *back = NULL;
     CHECK_OK(dckpt_record_read(path, &back, &sc, &err));
@@ -502,7 +502,7 @@ static void test_store_scratch(void) {
   o.durability = DCKPT_DURABILITY_NONE;
   dckpt_store *s = NULL;
   CHECK_OK(dckpt_store_open(dir, &o, &s));
-  dckpt_algorithm_info alg = {"gd", 1000};
+  dckpt_algorithm_info alg = {.name = "gd", .iterations = 1000};
   dckpt_metadata plan = {.n_trials = 1, .n_algorithms = 1, .algorithms = &alg};
   CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
   dckpt_record *prev = NULL, *prev_back = NULL;
@@ -782,7 +782,7 @@ static void crafted(int level, void (*edit)(uint8_t *buf, size_t *len), int want
 #define T0_NBYTES (T0 + 21)
 
 static void e_version(uint8_t *b, size_t *n) {
-  (void)n, dckpt_put_le32(b + 16, 2);
+  (void)n, dckpt_put_le32(b + 16, 3);
 }
 static void e_flags(uint8_t *b, size_t *n) {
   (void)n, dckpt_put_le32(b + 20, 4);
@@ -858,7 +858,7 @@ static void e_two_frames(uint8_t *b, size_t *n) {
 }
 
 static void test_crafted(void) {
-  crafted(1, e_version, DCKPT_EVERSION, "version 2");
+  crafted(1, e_version, DCKPT_EVERSION, "version 3");
   crafted(1, e_flags, DCKPT_ECORRUPT, "flags");
   crafted(1, e_comp, DCKPT_ECORRUPT, "compression");
   crafted(0, e_raw_as_zstd, DCKPT_ECORRUPT, NULL);
@@ -896,7 +896,7 @@ static void test_version_message(void) {
   CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_EVERSION);
   CHECK_CONTAINS(err, path);
   CHECK_CONTAINS(err, "version 7");
-  CHECK_CONTAINS(err, "version 1");
+  CHECK_CONTAINS(err, "versions 1 to 2");
   CHECK_RC(dckpt_record_stat_file(path, NULL, err, sizeof err), DCKPT_EVERSION);
   CHECK_EQ(unlink(path), 0);
   dckpt_free(enc);
@@ -917,7 +917,7 @@ static void test_oversized_header(void) {
 
 /* ---- group "golden": files written by earlier versions ---- */
 
-static void check_golden(const char *name) {
+static void check_golden(const char *name, uint32_t version) {
   char path[2048], err[1024];
   snprintf(path, sizeof path, "%s/tests/golden/%s", DCKPT_SOURCE_DIR, name);
   dckpt_record *got = NULL, *want = dckpt_record_create();
@@ -938,15 +938,18 @@ static void check_golden(const char *name) {
   CHECK_STR_EQ(dckpt_record_header(got), GOLDEN_HEADER);
   dckpt_file_info fi;
   CHECK_OK(dckpt_record_stat_file(path, &fi, err, sizeof err));
-  CHECK_EQ(fi.format_version, 1);
+  CHECK_EQ(fi.format_version, version);
   CHECK_EQ(fi.n_arrays, 9);
+  CHECK_STR_EQ(dckpt_record_identity(got), version == 1 ? "" : GOLDEN_IDENTITY);
   dckpt_record_free(got);
   dckpt_record_free(want);
 }
 
 static void test_golden(void) {
-  check_golden("record_v1_zstd.dckpt");
-  check_golden("record_v1_raw.dckpt");
+  check_golden("record_v1_zstd.dckpt", 1);
+  check_golden("record_v1_raw.dckpt", 1);
+  check_golden("record_v2_zstd.dckpt", 2);
+  check_golden("record_v2_raw.dckpt", 2);
 }
 
 /* ---- group "cli": the standard zstd tool reads compressed records ---- */
@@ -986,6 +989,101 @@ static void test_zstd_cli(void) {
   dckpt_record_free(rec);
 }
 
+/* ---- group "identity": format version 2 ---- */
+
+#define IDENT                                                                            \
+  "{\"run\":\"abc\",\"kind\":\"checkpoint\",\"alg\":0,\"trial\":1,\"iteration\":7}"
+
+/* A record written with an identity reads back with it, as version 2; the
+ * same record without one is version 1. Encoding a decoded record keeps its
+ * identity, so the bytes round-trip exactly. */
+static void test_identity_roundtrip(void) {
+  dckpt_record *rec = sample_record(11);
+  const char *path = tmp_path("ident.dckpt");
+  dckpt_io_opts io = {.durable = false, .label = "t"};
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  for (int level = 0; level <= 3; level += 3) {
+    CHECK_OK(dckpt_record_write_atomic(rec, IDENT, path, level, &io, NULL, &err));
+    dckpt_record *got = NULL;
+    char msg[1024];
+    CHECK_OK(dckpt_record_load_file(path, &got, msg, sizeof msg));
+    CHECK_STR_EQ(dckpt_record_identity(got), IDENT);
+    check_same_record(rec, got);
+    dckpt_file_info fi;
+    CHECK_OK(dckpt_record_stat_file(path, &fi, msg, sizeof msg));
+    CHECK_EQ(fi.format_version, 2);
+    char *id = NULL;
+    CHECK_OK(dckpt_record_verify(path, NULL, &id, &err));
+    CHECK_STR_EQ(id, IDENT);
+    free(id);
+    /* decoded -> encoded -> decoded keeps the identity */
+    void *enc;
+    size_t len;
+    CHECK_OK(dckpt_record_encode(got, level, &enc, &len));
+    dckpt_record *again = NULL;
+    CHECK_OK(dckpt_record_decode(enc, len, &again, msg, sizeof msg));
+    CHECK_STR_EQ(dckpt_record_identity(again), IDENT);
+    dckpt_free(enc);
+    dckpt_record_free(again);
+    dckpt_record_free(got);
+  }
+  CHECK_STR_EQ(dckpt_record_identity(rec), "");
+  CHECK_OK(dckpt_record_write_atomic(rec, NULL, path, 1, &io, NULL, &err));
+  char *id = (char *)1;
+  dckpt_file_info fi;
+  CHECK_OK(dckpt_record_verify(path, &fi, &id, &err));
+  CHECK(id == NULL);
+  CHECK_EQ(fi.format_version, 1);
+  CHECK_RC(dckpt_record_write_atomic(rec, "x", path, 1, &io, NULL, &err), DCKPT_EINVAL);
+  CHECK_EQ(unlink(path), 0);
+  dckpt_record_free(rec);
+}
+
+/* Every byte of a version-2 header is covered: flipping any bit of the
+ * identity is found, and crafted identity fields (re-hashed so that only
+ * the structure can tell) are refused by name. */
+static void test_identity_damage(void) {
+  dckpt_record *rec = dckpt_record_create();
+  CHECK_OK(dckpt_record_put_f64(rec, "x", (double[]){1, 2, 3}, 3));
+  const char *path = tmp_path("ident2.dckpt");
+  dckpt_io_opts io = {.durable = false, .label = "t"};
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  CHECK_OK(dckpt_record_write_atomic(rec, IDENT, path, 1, &io, NULL, &err));
+  size_t len = 0;
+  uint8_t *buf = slurp(path, &len);
+  uint64_t hb = 8 + (uint64_t)dckpt_le32(buf + 4);
+  size_t ident_at = (size_t)hb - 16 - strlen(IDENT);
+  CHECK(memcmp(buf + ident_at, IDENT, strlen(IDENT)) == 0);
+  for (size_t i = ident_at; i < ident_at + strlen(IDENT); i++) {
+    buf[i] ^= 0x20;
+    expect_decode(buf, len, DCKPT_ECORRUPT, "checksum");
+    buf[i] ^= 0x20;
+  }
+  /* not an object, reserved field, lengths that do not fit */
+  memcpy(buf + ident_at, "[", 1);
+  rehash(buf, len);
+  expect_decode(buf, len, DCKPT_ECORRUPT, "identity is not a JSON object");
+  buf[ident_at] = '{';
+  dckpt_put_le32(buf + 60, 1);
+  rehash(buf, len);
+  expect_decode(buf, len, DCKPT_ECORRUPT, "reserved");
+  dckpt_put_le32(buf + 60, 0);
+  dckpt_put_le32(buf + 56, 1);
+  rehash(buf, len);
+  expect_decode(buf, len, DCKPT_ECORRUPT, "identity of 1 bytes");
+  dckpt_put_le32(buf + 56, 100000);
+  rehash(buf, len);
+  expect_decode(buf, len, DCKPT_ECORRUPT, "identity of 100000 bytes");
+  dckpt_put_le32(buf + 56, 4000);
+  rehash(buf, len);
+  expect_decode(buf, len, DCKPT_ECORRUPT, "do not fit");
+  free(buf);
+  CHECK_EQ(unlink(path), 0);
+  dckpt_record_free(rec);
+}
+
 /* ---- main ---- */
 
 typedef struct test {
@@ -1014,6 +1112,7 @@ static const group k_groups[] = {
      {T(test_truncation), T(test_bitflips), T(test_crafted), T(test_version_message),
       T(test_oversized_header)}},
     {"golden", {T(test_golden)}},
+    {"identity", {T(test_identity_roundtrip), T(test_identity_damage)}},
     {"cli", {T(test_zstd_cli)}},
 };
 

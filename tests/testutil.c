@@ -125,7 +125,8 @@ dckpt_store *tu_open(const char *dir, const dckpt_store_options *opts) {
 }
 
 dckpt_metadata tu_plan(int64_t n_trials) {
-  static dckpt_algorithm_info algs[2] = {{"dgd", 10}, {"extra", 20}};
+  static dckpt_algorithm_info algs[2] = {{.name = "dgd", .iterations = 10},
+                                         {.name = "extra", .iterations = 20}};
   dckpt_metadata m;
   memset(&m, 0, sizeof m);
   m.n_trials = n_trials;

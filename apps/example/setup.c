@@ -46,7 +46,8 @@ static int put_params(const ex_run *run, dckpt_record *rec) {
 static int initialize_store(ex_run *run) {
   dckpt_algorithm_info algs[EX_N_ALGORITHMS];
   for (size_t a = 0; a < EX_N_ALGORITHMS; a++)
-    algs[a] = (dckpt_algorithm_info){ex_algorithm_name(a), run->iterations};
+    algs[a] = (dckpt_algorithm_info){.name = ex_algorithm_name(a),
+                                     .iterations = run->iterations};
   char user[256];
   snprintf(user, sizeof user,
            "{\"program\":\"dckpt-example\",\"problem\":\"least_squares\","

@@ -38,10 +38,16 @@ static uint64_t entry_size(const dckpt_rec_array *a) {
 
 /* ---- writing ---- */
 
+/* Version 2 exactly when the record carries an identity. */
+static uint64_t fixed_size(const dckpt_record *rec) {
+  return rec->identity ? DCKPT_HDR_FIXED_V2 : DCKPT_HDR_FIXED_V1;
+}
+
 int dckpt_hdr_measure(const dckpt_record *rec, uint64_t *header_bytes, uint64_t *raw_len,
                       dckpt_err *err) {
-  uint64_t hb = DCKPT_HDR_FIXED + DCKPT_HDR_TAIL;
+  uint64_t hb = fixed_size(rec) + DCKPT_HDR_TAIL;
   hb += rec->header ? rec->header_len : 2;
+  hb += rec->identity ? rec->identity_len : 0;
   uint64_t raw = 0;
   for (size_t i = 0; i < rec->count; i++) {
     hb += entry_size(&rec->arrays[i]);
@@ -83,15 +89,20 @@ void dckpt_hdr_write(const dckpt_record *rec, const dckpt_hdr_params *prm, uint8
   dckpt_put_le32(buf, DCKPT_SKIPPABLE_MAGIC);
   dckpt_put_le32(buf + 4, (uint32_t)(header_bytes - 8));
   memcpy(buf + 8, DCKPT_RECORD_MAGIC, 8);
-  dckpt_put_le32(buf + 16, DCKPT_FORMAT_VERSION);
-  dckpt_put_le32(buf + 20, 0); /* flags: none defined in version 1 */
+  dckpt_put_le32(buf + 16,
+                 rec->identity ? DCKPT_FORMAT_VERSION_2 : DCKPT_FORMAT_VERSION_1);
+  dckpt_put_le32(buf + 20, 0); /* flags: none defined */
   dckpt_put_le32(buf + 24, prm->compression);
   dckpt_put_le32(buf + 28, (uint32_t)prm->level);
   dckpt_put_le32(buf + 32, (uint32_t)rec->count);
   dckpt_put_le32(buf + 36, (uint32_t)json_len);
   dckpt_put_le64(buf + 40, prm->payload_len);
   dckpt_put_le64(buf + 48, prm->raw_len);
-  uint8_t *p = buf + DCKPT_HDR_FIXED;
+  if (rec->identity) {
+    dckpt_put_le32(buf + 56, (uint32_t)rec->identity_len);
+    dckpt_put_le32(buf + 60, 0); /* reserved */
+  }
+  uint8_t *p = buf + fixed_size(rec);
   uint64_t offset = 0;
   for (size_t i = 0; i < rec->count; i++) {
     p = write_entry(p, &rec->arrays[i], offset, prm->compression == DCKPT_COMP_ZSTD);
@@ -99,6 +110,10 @@ void dckpt_hdr_write(const dckpt_record *rec, const dckpt_hdr_params *prm, uint8
   }
   memcpy(p, json, json_len);
   p += json_len;
+  if (rec->identity) {
+    memcpy(p, rec->identity, rec->identity_len);
+    p += rec->identity_len;
+  }
   dckpt_put_le64(p, prm->payload_hash);
   dckpt_put_le64(p + 8, XXH3_64bits(buf, (size_t)(p + 8 - buf)));
 }
@@ -140,9 +155,9 @@ int dckpt_hdr_frame(const uint8_t *first, uint64_t total, const char *origin,
   return DCKPT_OK;
 }
 
-/* Magic, header hash, version: what identifies a record of any version. */
-static int check_identity(const uint8_t *buf, uint64_t hb, const char *origin,
-                          dckpt_err *err) {
+/* Magic, header hash, version: what recognises a record of any version. */
+static int check_magic(const uint8_t *buf, uint64_t hb, const char *origin,
+                       uint32_t *version, dckpt_err *err) {
   if (memcmp(buf + 8, DCKPT_RECORD_MAGIC, 8) != 0)
     return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin,
                           "not a dckpt record (bad magic in the header frame)");
@@ -152,21 +167,43 @@ static int check_identity(const uint8_t *buf, uint64_t hb, const char *origin,
     return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin,
                           "header checksum mismatch (stored %016llx, computed %016llx)",
                           (unsigned long long)stored, (unsigned long long)actual);
-  uint32_t version = dckpt_le32(buf + 16);
-  if (version != DCKPT_FORMAT_VERSION)
+  *version = dckpt_le32(buf + 16);
+  if (*version != DCKPT_FORMAT_VERSION_1 && *version != DCKPT_FORMAT_VERSION_2)
     return dckpt_err_set(err, DCKPT_EVERSION,
                          "%s: record format version %u is not supported (this library "
-                         "reads version %u)",
-                         origin, version, DCKPT_FORMAT_VERSION);
+                         "reads versions 1 to %u)",
+                         origin, *version, DCKPT_FORMAT_VERSION);
   return DCKPT_OK;
+}
+
+/* Version 2's extra fixed fields: the identity's length and a reserved u32. */
+static int check_fixed_v2(const uint8_t *buf, uint64_t hb, const char *origin,
+                          dckpt_hdr *h, dckpt_err *err) {
+  if (h->version != DCKPT_FORMAT_VERSION_2) return DCKPT_OK;
+  if (hb < DCKPT_HDR_MIN_V2)
+    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin,
+                          "header of %llu bytes is too short", (unsigned long long)hb);
+  h->ident_len = dckpt_le32(buf + 56);
+  if (dckpt_le32(buf + 60) != 0)
+    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "reserved header field is not 0");
+  if (h->ident_len < 2 || h->ident_len > DCKPT_IDENTITY_MAX)
+    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin,
+                          "identity of %zu bytes (1 < length <= %llu)", h->ident_len,
+                          (unsigned long long)DCKPT_IDENTITY_MAX);
+  return DCKPT_OK;
+}
+
+static uint64_t header_fixed(const dckpt_hdr *h) {
+  return h->version == DCKPT_FORMAT_VERSION_2 ? DCKPT_HDR_FIXED_V2 : DCKPT_HDR_FIXED_V1;
 }
 
 /* The fixed fields after the version, against each other and the total size. */
 static int check_fixed(const uint8_t *buf, uint64_t hb, uint64_t total,
                        const char *origin, dckpt_hdr *h, dckpt_err *err) {
-  if (hb < DCKPT_HDR_MIN)
+  if (hb < DCKPT_HDR_MIN_V1)
     return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin,
                           "header of %llu bytes is too short", (unsigned long long)hb);
+  DCKPT_TRY(check_fixed_v2(buf, hb, origin, h, err));
   uint32_t flags = dckpt_le32(buf + 20);
   h->compression = dckpt_le32(buf + 24);
   h->level = (int32_t)dckpt_le32(buf + 28);
@@ -183,11 +220,13 @@ static int check_fixed(const uint8_t *buf, uint64_t hb, uint64_t total,
   if (h->n_arrays > DCKPT_MAX_ARRAYS)
     return dckpt_corrupt_(err, DCKPT_ETOOBIG, origin, "%u arrays exceed the limit of %u",
                           h->n_arrays, DCKPT_MAX_ARRAYS);
-  uint64_t room = hb - DCKPT_HDR_FIXED - DCKPT_HDR_TAIL;
-  if (h->json_len > room || (uint64_t)h->n_arrays * DCKPT_ENTRY_MIN > room - h->json_len)
+  uint64_t room = hb - header_fixed(h) - DCKPT_HDR_TAIL;
+  if (h->ident_len > room || h->json_len > room - h->ident_len ||
+      (uint64_t)h->n_arrays * DCKPT_ENTRY_MIN > room - h->ident_len - h->json_len)
     return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin,
-                          "%u arrays and %zu bytes of JSON do not fit a %llu-byte header",
-                          h->n_arrays, h->json_len, (unsigned long long)hb);
+                          "%u arrays, %zu bytes of JSON and %zu of identity do not fit a "
+                          "%llu-byte header",
+                          h->n_arrays, h->json_len, h->ident_len, (unsigned long long)hb);
   if (h->payload_len != total - hb)
     return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin,
                           "payload is %llu bytes but the header says %llu (truncated?)",
@@ -311,15 +350,16 @@ static int check_unique(const uint8_t *buf, const char *origin, const dckpt_hdr 
   return rc;
 }
 
-static int check_json(const char *origin, const dckpt_hdr *h, dckpt_err *err) {
-  if (memchr(h->json, '\0', h->json_len))
-    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "JSON header contains a NUL byte");
-  cJSON *doc = cJSON_ParseWithLength(h->json, h->json_len);
+/* A JSON object without NUL bytes (the record's header, or its identity). */
+static int check_object(const char *origin, const char *what, const char *text,
+                        size_t len, dckpt_err *err) {
+  if (memchr(text, '\0', len))
+    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "%s contains a NUL byte", what);
+  cJSON *doc = cJSON_ParseWithLength(text, len);
   bool ok = doc && cJSON_IsObject(doc);
   cJSON_Delete(doc);
   if (!ok)
-    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin,
-                          "JSON header is not a JSON object");
+    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "%s is not a JSON object", what);
   return DCKPT_OK;
 }
 
@@ -327,16 +367,18 @@ int dckpt_hdr_parse(const uint8_t *buf, uint64_t header_bytes, uint64_t total,
                     const char *origin, dckpt_hdr *h, dckpt_err *err) {
   memset(h, 0, sizeof *h);
   h->header_bytes = header_bytes;
-  DCKPT_TRY(check_identity(buf, header_bytes, origin, err));
-  h->version = DCKPT_FORMAT_VERSION;
+  DCKPT_TRY(check_magic(buf, header_bytes, origin, &h->version, err));
   DCKPT_TRY(check_fixed(buf, header_bytes, total, origin, h, err));
   const uint8_t *tail = buf + header_bytes - DCKPT_HDR_TAIL;
-  h->table = buf + DCKPT_HDR_FIXED;
-  h->json = (const char *)(tail - h->json_len);
+  h->table = buf + header_fixed(h);
+  if (h->ident_len) h->ident = (const char *)(tail - h->ident_len);
+  h->json = (const char *)(tail - h->ident_len - h->json_len);
   h->payload_hash = dckpt_le64(tail);
   DCKPT_TRY(check_table(buf, origin, h, err));
   DCKPT_TRY(check_unique(buf, origin, h, err));
-  return check_json(origin, h, err);
+  DCKPT_TRY(check_object(origin, "JSON header", h->json, h->json_len, err));
+  return h->ident ? check_object(origin, "identity", h->ident, h->ident_len, err)
+                  : DCKPT_OK;
 }
 
 const uint8_t *dckpt_hdr_entry_read(const uint8_t *p, dckpt_hdr_entry *e) {

@@ -17,19 +17,30 @@
 #define DCKPT_ZSTD_MAGIC 0xFD2FB528u
 /** First 8 bytes of the skippable frame's content. */
 #define DCKPT_RECORD_MAGIC "DCKPTREC"
-/** Record format version written by this library (the only one it reads). */
-#define DCKPT_FORMAT_VERSION 1u
+/** Record format versions: 1 (no identity) and 2 (an identity section: which
+ *  run, algorithm, trial, iteration and kind of file the record is). The writer
+ *  uses version 2 for a record that carries an identity, 1 otherwise, so that
+ *  records without one stay readable by every dckpt. Both are read. */
+#define DCKPT_FORMAT_VERSION_1 1u
+#define DCKPT_FORMAT_VERSION_2 2u
+/** The newest version this library reads and writes. */
+#define DCKPT_FORMAT_VERSION DCKPT_FORMAT_VERSION_2
 
-/** Bytes before the array table: frame magic, frame size, then the fixed part. */
-#define DCKPT_HDR_FIXED 56u
+/** Bytes before the array table: frame magic, frame size, then the fixed part
+ *  (version 1); version 2 adds the identity length and a reserved u32. */
+#define DCKPT_HDR_FIXED_V1 56u
+#define DCKPT_HDR_FIXED_V2 64u
 /** Bytes after the JSON text: payload hash, header hash. */
 #define DCKPT_HDR_TAIL 16u
-/** Smallest header: no arrays, JSON "{}". */
-#define DCKPT_HDR_MIN (DCKPT_HDR_FIXED + 2u + DCKPT_HDR_TAIL)
+/** Smallest header of a version: no arrays, JSON "{}" (and identity "{}"). */
+#define DCKPT_HDR_MIN_V1 (DCKPT_HDR_FIXED_V1 + 2u + DCKPT_HDR_TAIL)
+#define DCKPT_HDR_MIN_V2 (DCKPT_HDR_FIXED_V2 + 4u + DCKPT_HDR_TAIL)
 /** Largest header, skippable frame included. */
 #define DCKPT_HDR_MAX ((uint64_t)64 << 20)
 /** Longest JSON header text (leaves room for the array table). */
 #define DCKPT_HEADER_MAX_JSON ((uint64_t)32 << 20)
+/** Longest identity text (a small JSON object written by the store). */
+#define DCKPT_IDENTITY_MAX ((uint64_t)4096)
 /** Most bytes of array data in one record. */
 #define DCKPT_RECORD_MAX_RAW ((uint64_t)1 << 40)
 /** zstd cannot expand its input by more than this (an RLE block of 128 KiB
@@ -65,6 +76,8 @@ typedef struct dckpt_hdr {
   const uint8_t *table;
   const char *json;
   size_t json_len;
+  const char *ident; /* version 2: the identity JSON object; NULL in version 1 */
+  size_t ident_len;
 } dckpt_hdr;
 
 /** One entry of a validated array table. */
@@ -83,7 +96,8 @@ typedef struct dckpt_hdr_entry {
 /** Whether the writer shuffles arrays of `dtype` in a payload compressed or not. */
 bool dckpt_shuffles(dckpt_dtype dtype, bool compressed);
 
-/** Header size and raw payload size of `rec`. ETOOBIG beyond the bounds. */
+/** Header size and raw payload size of `rec` (with its identity, if any: see
+ *  dckpt_record_identity_). ETOOBIG beyond the bounds. */
 int dckpt_hdr_measure(const dckpt_record *rec, uint64_t *header_bytes, uint64_t *raw_len,
                       dckpt_err *err);
 

@@ -59,6 +59,8 @@ int dckpt_decode_skeleton(const dckpt_hdr *h, const char *origin, dckpt_record *
   dckpt_record *rec = dckpt_record_create();
   uint64_t size = arena_size(h);
   int rc = rec ? dckpt_record_set_header_n_(rec, h->json, h->json_len) : DCKPT_ENOMEM;
+  if (rc == DCKPT_OK && h->ident)
+    rc = dckpt_record_set_identity_n_(rec, h->ident, h->ident_len);
   if (rc == DCKPT_OK && size > 0 && !(rec->arena = dckpt_big_alloc((size_t)size)))
     rc = DCKPT_ENOMEM;
   if (rc == DCKPT_OK) rc = add_arrays(h, rec);

@@ -50,7 +50,9 @@ static int read_at(const rfile *rf, void *buf, size_t len, uint64_t off, dckpt_e
 }
 
 static int stat_open(const char *path, rfile *rf, dckpt_err *err) {
-  rf->fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below
+   * as not a regular file. (No effect on regular files.) */
+  rf->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (rf->fd < 0) return dckpt_err_errno(err, errno, "cannot open %s", rf->origin);
   struct stat st;
   if (fstat(rf->fd, &st) != 0)
@@ -175,11 +177,16 @@ static int hash_payload(rfile *rf, dckpt_err *err) {
   return rc;
 }
 
-int dckpt_record_verify(const char *path, dckpt_file_info *info, dckpt_err *err) {
+int dckpt_record_verify(const char *path, dckpt_file_info *info, char **identity,
+                        dckpt_err *err) {
+  if (identity) *identity = NULL;
   if (!path) return dckpt_err_set(err, DCKPT_EINVAL, "record path is NULL");
   rfile rf;
   int rc = rfile_open(path, &rf, err);
   if (rc == DCKPT_OK) rc = hash_payload(&rf, err);
+  if (rc == DCKPT_OK && identity && rf.h.ident &&
+      !(*identity = strndup(rf.h.ident, rf.h.ident_len)))
+    rc = dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
   if (rc == DCKPT_OK && info) {
     memset(info, 0, sizeof *info);
     info->format_version = rf.h.version;
@@ -196,11 +203,24 @@ int dckpt_record_verify(const char *path, dckpt_file_info *info, dckpt_err *err)
 
 /* ---- writing ---- */
 
-int dckpt_record_write_atomic(const dckpt_record *rec, const char *path, int level,
-                              const dckpt_io_opts *io, dckpt_scratch *scratch,
-                              dckpt_err *err) {
+int dckpt_record_write_atomic(const dckpt_record *rec, const char *identity,
+                              const char *path, int level, const dckpt_io_opts *io,
+                              dckpt_scratch *scratch, dckpt_err *err) {
   if (!rec || !path) return dckpt_err_set(err, DCKPT_EINVAL, "record or path is NULL");
   DCKPT_TRY(dckpt_check_level(level, err));
+  /* A shallow view of the caller's record with the identity to write: the
+   * arrays and header are shared, nothing of the view is freed. */
+  dckpt_record view;
+  if (identity) {
+    size_t len = strlen(identity);
+    if (len < 2 || len > DCKPT_IDENTITY_MAX)
+      return dckpt_err_set(err, DCKPT_EINVAL, "identity of %zu bytes for '%s'", len,
+                           path);
+    view = *rec;
+    view.identity = (char *)(uintptr_t)identity;
+    view.identity_len = len;
+    rec = &view;
+  }
   char *target = dckpt_path_printf("'%s'", path);
   if (!target) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
   dckpt_atomic_file f;
@@ -252,7 +272,7 @@ int dckpt_record_save_file(const dckpt_record *rec, const char *path, int level,
   dckpt_io_opts io = {.durable = durable, .label = "record"};
   dckpt_err e;
   dckpt_err_clear(&e);
-  int rc = dckpt_record_write_atomic(rec, path, level, &io, NULL, &e);
+  int rc = dckpt_record_write_atomic(rec, NULL, path, level, &io, NULL, &e);
   if (rc != DCKPT_OK) {
     dckpt_err_copy(&e, err, errlen);
     dckpt_record_fail_(rec, rc, "%s", e.msg);
@@ -275,7 +295,7 @@ int dckpt_record_stat_file(const char *path, dckpt_file_info *info, char *err,
   if (err && errlen) err[0] = '\0';
   dckpt_err e;
   dckpt_err_clear(&e);
-  int rc = dckpt_record_verify(path, info, &e);
+  int rc = dckpt_record_verify(path, info, NULL, &e);
   if (rc != DCKPT_OK) dckpt_err_copy(&e, err, errlen);
   return rc;
 }

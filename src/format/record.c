@@ -46,6 +46,7 @@ void dckpt_record_free(dckpt_record *rec) {
   free(rec->arrays);
   free(rec->index);
   free(rec->header);
+  free(rec->identity);
   free(rec->arena);
   free(rec);
 }
@@ -369,4 +370,21 @@ int dckpt_record_set_header(dckpt_record *rec, const char *json) {
 
 const char *dckpt_record_header(const dckpt_record *rec) {
   return rec && rec->header ? rec->header : "{}";
+}
+
+/* ---- identity ---- */
+
+int dckpt_record_set_identity_n_(dckpt_record *rec, const char *text, size_t len) {
+  char *copy = malloc(len + 1);
+  if (!copy) return DCKPT_ENOMEM;
+  memcpy(copy, text, len);
+  copy[len] = '\0';
+  free(rec->identity);
+  rec->identity = copy;
+  rec->identity_len = len;
+  return DCKPT_OK;
+}
+
+const char *dckpt_record_identity(const dckpt_record *rec) {
+  return rec && rec->identity ? rec->identity : "";
 }

@@ -33,6 +33,10 @@ struct dckpt_record {
   char *header;     /* JSON object text; NULL means "{}" */
   size_t header_len;
   void *arena; /* one block holding every array of a decoded record */
+  /* Where the record belongs (format version 2): a JSON object written by the
+   * store, or NULL (owned). */
+  char *identity;
+  size_t identity_len;
   char errmsg[DCKPT_ERRMSG_MAX];
 };
 
@@ -62,6 +66,9 @@ int dckpt_record_set_header_n_(dckpt_record *rec, const char *json, size_t len);
 int dckpt_shape_size_(dckpt_dtype dtype, int ndim, const uint64_t *shape,
                       const char *what, uint64_t *nelems, uint64_t *nbytes,
                       dckpt_err *err);
+
+/** Takes a copy of an identity text known to be a valid JSON object. */
+int dckpt_record_set_identity_n_(dckpt_record *rec, const char *text, size_t len);
 
 /** Whether a name obeys the rules: 1..255 bytes, no '/', no NUL. */
 bool dckpt_name_ok_(const char *name, size_t len);

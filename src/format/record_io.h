@@ -12,11 +12,14 @@
 #define DCKPT_RECORD_MAX_FILE ((uint64_t)1 << 40)
 
 /** Encodes `rec` straight into a crash-safe file (no full in-memory copy of the
- *  compressed payload; compression overlaps writing). `scratch` (may be NULL)
- *  holds the temporaries of small records across calls (format/scratch.h). */
-int dckpt_record_write_atomic(const dckpt_record *rec, const char *path, int level,
-                              const dckpt_io_opts *io, dckpt_scratch *scratch,
-                              dckpt_err *err);
+ *  compressed payload; compression overlaps writing). `identity` (a JSON
+ *  object, see store/identity.h) is written in place of the record's own, if
+ *  any; NULL keeps the record's own (none for a record built by hand).
+ *  `scratch` (may be NULL) holds the temporaries of small records across
+ *  calls (format/scratch.h). */
+int dckpt_record_write_atomic(const dckpt_record *rec, const char *identity,
+                              const char *path, int level, const dckpt_io_opts *io,
+                              dckpt_scratch *scratch, dckpt_err *err);
 
 /** Reads and verifies a record file. Status ECORRUPT / EVERSION / ETOOBIG name
  *  the file and what is wrong. `scratch` (may be NULL) holds the temporaries
@@ -24,7 +27,9 @@ int dckpt_record_write_atomic(const dckpt_record *rec, const char *path, int lev
 int dckpt_record_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
                       dckpt_err *err);
 
-/** Verifies a record file and reports its header facts (info may be NULL). */
-int dckpt_record_verify(const char *path, dckpt_file_info *info, dckpt_err *err);
+/** Verifies a record file and reports its header facts (info may be NULL) and
+ *  its identity (malloc'd copy, NULL when it has none; `identity` may be NULL). */
+int dckpt_record_verify(const char *path, dckpt_file_info *info, char **identity,
+                        dckpt_err *err);
 
 #endif

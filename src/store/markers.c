@@ -1,6 +1,7 @@
 /* progress.json, complete.json and the metrics marker, and the queries built
  * on them. Queries look at markers only; no checkpoint is read. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,39 @@ static int trial_file(dckpt_store *s, int64_t alg, int64_t trial, const char *na
   return *path ? DCKPT_OK : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
 }
 
+/* A marker names its run ("run") and, for a trial's markers, the algorithm
+ * and trial ("alg" / "alg_idx", "trial"): ECORRUPT when it was written for
+ * another place. A marker without "run" (older runs, or written by hand) is
+ * taken at its word: what it names is a checkpoint, whose own identity is
+ * checked when it is loaded, so a wrong number costs at most a rerun. */
+static int check_marker_place(dckpt_store *s, const cJSON *j, const char *path,
+                              int64_t alg, int64_t trial) {
+  const dckpt_run_facts_t *f;
+  DCKPT_TRY(dckpt_run_facts(s, &f));
+  const cJSON *run = cJSON_GetObjectItemCaseSensitive(j, "run");
+  const char *have = cJSON_IsString(run) ? run->valuestring : NULL;
+  if ((run && !have) || (have && !f->has_run_id) ||
+      (have && strcmp(have, f->run_id) != 0))
+    return dckpt_store_fail(s, DCKPT_ECORRUPT,
+                            "'%s' belongs to another run (it names run '%s'; this run is "
+                            "'%s')",
+                            path, have ? have : "(none)",
+                            f->has_run_id ? f->run_id : "(none)");
+  if (alg < 0) return DCKPT_OK;
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "alg");
+  if (!a) a = cJSON_GetObjectItemCaseSensitive(j, "alg_idx");
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "trial");
+  if ((a && (!cJSON_IsNumber(a) || a->valuedouble != (double)alg)) ||
+      (t && (!cJSON_IsNumber(t) || t->valuedouble != (double)trial)))
+    return dckpt_store_fail(s, DCKPT_ECORRUPT,
+                            "'%s' belongs to another trial (it names algorithm %s, trial "
+                            "%s; expected algorithm %lld, trial %lld)",
+                            path, a && cJSON_IsNumber(a) ? "another" : "?",
+                            t && cJSON_IsNumber(t) ? "another" : "?", (long long)alg,
+                            (long long)trial);
+  return DCKPT_OK;
+}
+
 int dckpt_store_read_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t *last) {
   *last = -1;
   char *path = NULL;
@@ -33,6 +67,8 @@ int dckpt_store_read_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_
     if (rc == DCKPT_OK && *last < 0)
       rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
                             "'%s': key \"last_completed_iteration\" must be >= 0", path);
+    if (rc == DCKPT_OK) rc = check_marker_place(s, j, path, alg, trial);
+    if (rc != DCKPT_OK) *last = -1;
   }
   cJSON_Delete(j);
   free(path);
@@ -74,6 +110,7 @@ int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
         "algorithm %lld, trial %lld",
         path, (long long)a, (long long)t, (long long)it, (long long)alg,
         (long long)trial);
+  if (rc == DCKPT_OK) rc = check_marker_place(s, j, path, alg, trial);
   if (rc == DCKPT_OK) {
     if (iteration) *iteration = it;
     if (checkpoint_name) *checkpoint_name = strdup(ckpt);
@@ -86,49 +123,47 @@ int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
   return rc;
 }
 
-static int algorithm_name(dckpt_store *s, int64_t alg, char **name) {
-  dckpt_metadata *m = NULL;
-  DCKPT_TRY(dckpt_store_read_metadata(s, NULL, &m));
-  int rc = DCKPT_OK;
-  if ((uint64_t)alg >= m->n_algorithms)
-    rc = dckpt_store_fail(s, DCKPT_EINVAL,
-                          "algorithm index %lld is out of range (run has %zu)",
-                          (long long)alg, m->n_algorithms);
-  else if (!(*name = strdup(m->algorithms[alg].name)))
-    rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  dckpt_metadata_free(m);
-  return rc;
+/* complete.json of (alg, trial) completed at `iteration`. */
+static int complete_json(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
+                         cJSON **out) {
+  *out = NULL;
+  const dckpt_run_facts_t *f;
+  DCKPT_TRY(dckpt_run_facts(s, &f));
+  if ((uint64_t)alg >= f->n_names)
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "algorithm index %lld is out of range (run has %zu)",
+                            (long long)alg, f->n_names);
+  char ckpt[64];
+  snprintf(ckpt, sizeof ckpt, "checkpoint_%07lld" DCKPT_EXT, (long long)iteration);
+  cJSON *j = cJSON_CreateObject();
+  if (!j) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  if (f->has_run_id) cJSON_AddStringToObject(j, "run", f->run_id);
+  cJSON_AddStringToObject(j, "alg_name", f->names[alg]);
+  cJSON_AddNumberToObject(j, "alg_idx", (double)alg);
+  cJSON_AddNumberToObject(j, "trial", (double)trial);
+  cJSON_AddNumberToObject(j, "iteration", (double)iteration);
+  cJSON_AddStringToObject(j, "checkpoint_path", ckpt);
+  *out = j;
+  return DCKPT_OK;
 }
 
 int dckpt_store_mark_complete(dckpt_store *s, int64_t alg, int64_t trial,
                               int64_t iteration, const dckpt_record *state) {
   DCKPT_TRY(dckpt_store_require_writable(s, "mark_complete"));
-  char *name = NULL, *path = NULL, *ckpt = NULL;
-  DCKPT_TRY(algorithm_name(s, alg, &name));
+  cJSON *j = NULL;
+  char *path = NULL;
+  DCKPT_TRY(complete_json(s, alg, trial, iteration, &j));
   int rc = dckpt_store_save(s, alg, trial, iteration, state);
   if (rc == DCKPT_OK) rc = trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path);
   if (rc == DCKPT_OK) {
-    ckpt = dckpt_path_printf("checkpoint_%07lld" DCKPT_EXT, (long long)iteration);
-    cJSON *j = cJSON_CreateObject();
-    if (ckpt && j) {
-      cJSON_AddStringToObject(j, "alg_name", name);
-      cJSON_AddNumberToObject(j, "alg_idx", (double)alg);
-      cJSON_AddNumberToObject(j, "trial", (double)trial);
-      cJSON_AddNumberToObject(j, "iteration", (double)iteration);
-      cJSON_AddStringToObject(j, "checkpoint_path", ckpt);
-      dckpt_io_opts io = dckpt_store_io(s, "complete");
-      rc = dckpt_json_save(path, j, &io, &s->err);
-    } else {
-      rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-    }
-    cJSON_Delete(j);
+    dckpt_io_opts io = dckpt_store_io(s, "complete");
+    rc = dckpt_json_save(path, j, &io, &s->err);
   }
   if (rc == DCKPT_OK)
     dckpt_log(&s->log, DCKPT_LOG_DEBUG, "marked complete: algorithm %lld, trial %lld",
               (long long)alg, (long long)trial);
-  free(name);
+  cJSON_Delete(j);
   free(path);
-  free(ckpt);
   return rc;
 }
 
@@ -258,11 +293,13 @@ int dckpt_store_save_metrics(dckpt_store *s, const dckpt_record *metrics) {
   if (rc == DCKPT_OK && unlink(marker) != 0 && errno != ENOENT)
     rc = dckpt_err_errno(&s->err, errno, "cannot remove '%s'", marker);
   dckpt_io_opts io = dckpt_store_io(s, "metrics");
-  if (rc == DCKPT_OK)
-    rc = dckpt_record_write_atomic(metrics, path, s->opts.compression_level, &io,
-                                   &s->scratch, &s->err);
+  dckpt_where w = {DCKPT_KIND_METRICS, -1, -1, -1};
+  if (rc == DCKPT_OK) rc = dckpt_store_write_record(s, path, &w, metrics, &io);
+  const dckpt_run_facts_t *f = NULL;
+  if (rc == DCKPT_OK) rc = dckpt_run_facts(s, &f);
   if (rc == DCKPT_OK) {
     cJSON *j = cJSON_CreateObject();
+    if (f->has_run_id) cJSON_AddStringToObject(j, "run", f->run_id);
     cJSON_AddBoolToObject(j, "metric_computation_complete", 1);
     cJSON_AddStringToObject(j, "file", DCKPT_METRICS_FILE);
     io = dckpt_store_io(s, "metrics_marker");
@@ -288,6 +325,7 @@ static int read_metrics_marker(dckpt_store *s, const char *marker) {
       rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
                             "'%s': key \"metric_computation_complete\" must be true",
                             marker);
+    if (rc == DCKPT_OK) rc = check_marker_place(s, j, marker, -1, -1);
   }
   cJSON_Delete(j);
   return rc;
@@ -299,7 +337,8 @@ int dckpt_store_load_metrics(dckpt_store *s, dckpt_record **out) {
   char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
   int rc = (!path || !marker) ? dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory")
                               : read_metrics_marker(s, marker);
-  if (rc == DCKPT_OK) rc = dckpt_record_read(path, out, &s->scratch, &s->err);
+  dckpt_where w = {DCKPT_KIND_METRICS, -1, -1, -1};
+  if (rc == DCKPT_OK) rc = dckpt_store_read_record(s, path, &w, out);
   free(path);
   free(marker);
   return rc;

@@ -10,11 +10,23 @@ int dckpt_store_load_trial_result(dckpt_store *s, int64_t alg, int64_t trial,
                                   dckpt_record **out) {
   *out = NULL;
   char *name = NULL;
-  DCKPT_TRY(dckpt_store_read_complete(s, alg, trial, &name, NULL, NULL));
+  int64_t iteration = -1;
+  DCKPT_TRY(dckpt_store_read_complete(s, alg, trial, &name, &iteration, NULL));
   char *dir = dckpt_layout_trial_dir(s, alg, trial);
   char *path = dir ? dckpt_path_join(dir, name) : NULL;
-  int rc = path ? dckpt_record_read(path, out, &s->scratch, &s->err)
-                : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  int64_t named = -1;
+  dckpt_layout_parse_checkpoint(name, &named);
+  dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, iteration};
+  int rc = DCKPT_OK;
+  if (!path)
+    rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  else if (named != iteration)
+    rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
+                          "complete.json of algorithm %lld, trial %lld names '%s' but "
+                          "iteration %lld",
+                          (long long)alg, (long long)trial, name, (long long)iteration);
+  else
+    rc = dckpt_store_read_record(s, path, &w, out);
   free(name);
   free(dir);
   free(path);

@@ -141,6 +141,7 @@ void dckpt_store_close(dckpt_store *s) {
   free(s->known);
   dckpt_scratch_free(&s->scratch);
   dckpt_lock_release(&s->lock);
+  dckpt_run_facts_clear(s);
   free(s->dir);
   free(s->results);
   free(s->job_id);
@@ -194,5 +195,6 @@ int dckpt_store_clear(dckpt_store *s) {
   }
   s->last_alg = s->last_trial = s->last_iter = -1;
   s->known_alg = s->known_trial = -1;
+  dckpt_run_facts_clear(s);
   return rc;
 }

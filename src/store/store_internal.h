@@ -17,6 +17,18 @@
 /** Extension of record files. */
 #define DCKPT_EXT ".dckpt"
 
+/** Length of a run id: 32 lowercase hex digits (128 random bits). */
+#define DCKPT_RUN_ID_LEN 32
+
+/** What the store knows of the run for identities (store/identity.c). */
+typedef struct dckpt_run_facts_t {
+  bool loaded;
+  bool has_run_id; /* false for runs made before identities existed */
+  char run_id[DCKPT_RUN_ID_LEN + 1];
+  char **names; /* algorithm names, by index */
+  size_t n_names;
+} dckpt_run_facts_t;
+
 struct dckpt_store {
   char *dir;
   char *results;
@@ -39,6 +51,8 @@ struct dckpt_store {
   /* Temporaries of every record this handle saves or loads, kept between
    * calls so that small records do not fault in fresh pages each time. */
   dckpt_scratch scratch;
+  /* Run id and algorithm names, read once (they never change). */
+  dckpt_run_facts_t facts;
 };
 
 /* ---- layout.c: paths (malloc'd; NULL when out of memory) ---- */
@@ -79,6 +93,12 @@ dckpt_io_opts dckpt_store_io(const dckpt_store *s, const char *label);
 bool dckpt_store_durable(const dckpt_store *s);
 
 /* ---- metadata.c ---- */
+/** ETOOBIG (naming `what`) beyond DCKPT_MAX_ALGORITHMS, _TRIALS or _PAIRS. */
+int dckpt_check_plan_size(dckpt_store *s, const char *what, size_t n_algorithms,
+                          int64_t n_trials);
+/** ETOOBIG beyond DCKPT_MAX_ITERATIONS. */
+int dckpt_check_iterations(dckpt_store *s, const char *what, const char *name,
+                           int64_t iterations);
 /** Loads and validates metadata.json into both forms (either may be NULL). */
 int dckpt_store_read_metadata(dckpt_store *s, cJSON **json, dckpt_metadata **meta);
 
@@ -89,5 +109,42 @@ int dckpt_store_read_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_
 int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
                               char **checkpoint_name, int64_t *iteration,
                               char **alg_name);
+
+/* ---- identity.c: where a record belongs ---- */
+typedef enum dckpt_kind {
+  DCKPT_KIND_CHECKPOINT = 0,
+  DCKPT_KIND_INITIAL = 1,
+  DCKPT_KIND_PROBLEM = 2,
+  DCKPT_KIND_METRICS = 3
+} dckpt_kind;
+
+/** A record's place: its kind, and for checkpoints algorithm, trial, iteration. */
+typedef struct dckpt_where {
+  dckpt_kind kind;
+  int64_t alg, trial, iteration;
+} dckpt_where;
+
+const char *dckpt_kind_name(dckpt_kind kind);
+/** 32 random hex digits (getrandom); EIO when the kernel gives none. */
+int dckpt_make_run_id(char out[DCKPT_RUN_ID_LEN + 1]);
+/** The run's id and algorithm names (cached in the handle). */
+int dckpt_run_facts(dckpt_store *s, const dckpt_run_facts_t **out);
+void dckpt_run_facts_clear(dckpt_store *s);
+/** The identity text for a record at `w` (malloc'd JSON object). */
+int dckpt_identity_make(dckpt_store *s, const dckpt_where *w, char **text);
+/** ECORRUPT (message naming `path`, what it is and what was expected) unless
+ *  `identity` ("" or NULL: none) names place `w` of this run. */
+int dckpt_identity_check(dckpt_store *s, const char *path, const char *identity,
+                         const dckpt_where *w);
+/** Reads and verifies a record, then checks its identity against `w`. */
+int dckpt_store_read_record(dckpt_store *s, const char *path, const dckpt_where *w,
+                            dckpt_record **out);
+/** Verifies a record file (checksums and identity) without decoding it; the
+ *  reason goes to `err`, the handle's message is left alone. */
+int dckpt_store_verify_record(dckpt_store *s, const char *path, const dckpt_where *w,
+                              dckpt_err *err);
+/** Writes `rec` crash-safely at `path` with the identity of `w`. */
+int dckpt_store_write_record(dckpt_store *s, const char *path, const dckpt_where *w,
+                             const dckpt_record *rec, const dckpt_io_opts *io);
 
 #endif

@@ -146,7 +146,7 @@ static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
 }
 
 #define PROGRESS_SPARE DCKPT_TMP_PREFIX "progress.json.spare"
-#define PROGRESS_WIDTH 64 /* fixed size: the spare is rewritten in place */
+#define PROGRESS_WIDTH 160 /* fixed size: the spare is rewritten in place */
 
 /* Without durability, progress.json is replaced by swapping in a spare file
  * that already holds the new text (RENAME_EXCHANGE); the spare then holds the
@@ -183,12 +183,19 @@ static bool write_progress_swap(dckpt_store *s, const char *path, const char *te
 }
 
 static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration) {
+  const dckpt_run_facts_t *f;
+  DCKPT_TRY(dckpt_run_facts(s, &f));
   char *path = dckpt_layout_trial_file(s, alg, trial, DCKPT_PROGRESS_FILE);
   if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  /* Padded with spaces (valid JSON) to a fixed width. */
+  /* Where it belongs (docs/format.md), then padded with spaces (valid JSON)
+   * to a fixed width. */
   char text[PROGRESS_WIDTH + 1];
-  int n = snprintf(text, sizeof text, "{\"last_completed_iteration\":%lld}",
-                   (long long)iteration);
+  int n =
+      snprintf(text, sizeof text,
+               "{\"last_completed_iteration\":%lld%s%s%s,\"alg\":%lld,\"trial\":%lld}",
+               (long long)iteration, f->has_run_id ? ",\"run\":\"" : "",
+               f->has_run_id ? f->run_id : "", f->has_run_id ? "\"" : "", (long long)alg,
+               (long long)trial);
   memset(text + n, ' ', (size_t)(PROGRESS_WIDTH - 1 - n));
   text[PROGRESS_WIDTH - 1] = '\n';
   text[PROGRESS_WIDTH] = '\0';
@@ -211,10 +218,11 @@ static bool already_saved(dckpt_store *s, int64_t alg, int64_t trial, int64_t it
    * (a trial has one writer at a time). */
   if (s->last_alg == alg && s->last_trial == trial)
     return s->last_iter == iteration && dckpt_path_exists(ckpt);
-  dckpt_err saved = s->err;
+  dckpt_err saved = s->err, e;
   int64_t last = -1;
+  dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, iteration};
   bool same = dckpt_store_read_progress(s, alg, trial, &last) == DCKPT_OK &&
-              last == iteration && dckpt_record_verify(ckpt, NULL, NULL) == DCKPT_OK;
+              last == iteration && dckpt_store_verify_record(s, ckpt, &w, &e) == DCKPT_OK;
   s->err = saved;
   return same;
 }
@@ -234,8 +242,8 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
   if (rc == DCKPT_OK) rc = dckpt_mkdirs(dir, dckpt_store_durable(s), &s->err);
   if (rc == DCKPT_OK && !already_saved(s, alg, trial, iteration, ckpt)) {
     dckpt_io_opts io = dckpt_store_io(s, "ckpt");
-    rc = dckpt_record_write_atomic(state, ckpt, s->opts.compression_level, &io,
-                                   &s->scratch, &s->err);
+    dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, iteration};
+    rc = dckpt_store_write_record(s, ckpt, &w, state, &io);
     if (rc == DCKPT_OK) rc = write_progress(s, alg, trial, iteration);
     if (rc == DCKPT_OK) {
       s->last_alg = alg;
@@ -278,19 +286,23 @@ static int load_fallback(dckpt_store *s, int64_t alg, int64_t trial, const char 
       rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
       break;
     }
-    dckpt_err e = {0};
-    rc = dckpt_record_read(p, state, &s->scratch, &e);
+    dckpt_err saved = s->err;
+    dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, l.iters[i]};
+    rc = dckpt_store_read_record(s, p, &w, state);
     if (rc == DCKPT_OK) {
       *iteration = l.iters[i];
+      s->err = saved;
       free(p);
       break;
     }
     if (rc == DCKPT_ENOMEM) {
-      s->err = e;
       free(p);
       break;
     }
-    quarantine(s, p, e.msg);
+    char why[DCKPT_ERRMSG_MAX];
+    snprintf(why, sizeof why, "%s", s->err.msg);
+    s->err = saved;
+    quarantine(s, p, why);
     free(p);
     rc = DCKPT_OK;
   }

@@ -22,9 +22,10 @@ static void bad(verifier *v, const char *path, int status, const char *reason) {
   if (v->report) v->report(v->ctx, path, status, reason);
 }
 
-static void check_record(verifier *v, const char *path) {
+/* Checksums, structure, and that the record belongs where it lies. */
+static void check_record(verifier *v, const char *path, const dckpt_where *w) {
   dckpt_err e = {0};
-  int rc = dckpt_record_verify(path, NULL, &e);
+  int rc = dckpt_store_verify_record(v->s, path, w, &e);
   if (rc != DCKPT_OK) bad(v, path, rc, e.msg);
 }
 
@@ -49,9 +50,10 @@ static void check_trial(verifier *v, int64_t alg, int64_t trial, const char *dir
     return;
   }
   for (size_t i = 0; i < list.count; i++) {
-    if (!dckpt_layout_parse_checkpoint(list.names[i], NULL)) continue;
+    dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, -1};
+    if (!dckpt_layout_parse_checkpoint(list.names[i], &w.iteration)) continue;
     char *p = dckpt_path_join(dir, list.names[i]);
-    if (p) check_record(v, p);
+    if (p) check_record(v, p, &w);
     free(p);
   }
   dckpt_dirlist_free(&list);
@@ -103,7 +105,8 @@ static void check_metrics(verifier *v) {
     if (!dckpt_path_exists(file))
       bad(v, file, DCKPT_ENOENT, "marked complete but missing");
   }
-  if (file && dckpt_path_exists(file)) check_record(v, file);
+  dckpt_where w = {DCKPT_KIND_METRICS, -1, -1, -1};
+  if (file && dckpt_path_exists(file)) check_record(v, file, &w);
   free(marker);
   free(file);
 }
@@ -122,10 +125,12 @@ int dckpt_store_verify(dckpt_store *s, dckpt_verify_fn report, void *ctx, size_t
   if (rc != DCKPT_OK) bad(&v, meta_path, rc, s->err.msg);
   free(meta_path);
   const char *roots[] = {DCKPT_INITIAL_FILE, DCKPT_PROBLEM_FILE};
+  const dckpt_kind kinds[] = {DCKPT_KIND_INITIAL, DCKPT_KIND_PROBLEM};
   for (size_t i = 0; i < 2; i++) {
     char *p = dckpt_layout_root_file(s, roots[i]);
+    dckpt_where w = {kinds[i], -1, -1, -1};
     if (p && dckpt_path_exists(p))
-      check_record(&v, p);
+      check_record(&v, p, &w);
     else if (p && m)
       bad(&v, p, DCKPT_ENOENT, "missing");
     free(p);

@@ -60,9 +60,14 @@ static void run_trial(dckpt_store *st, const char *alg, int64_t a, int64_t t,
 }
 
 static void initialize(dckpt_store *st) {
-  dckpt_algorithm_info algs[2] = {{"DGD", 20}, {"EXTRA", 10}};
-  dckpt_metadata meta = {3,    2,  algs, "{\"problem\":\"quadratic\",\"agents\":8}",
-                         true, 42, 0};
+  dckpt_algorithm_info algs[2] = {{.name = "DGD", .iterations = 20},
+                                  {.name = "EXTRA", .iterations = 10}};
+  dckpt_metadata meta = {.n_trials = 3,
+                         .n_algorithms = 2,
+                         .algorithms = algs,
+                         .benchmark_metadata = "{\"problem\":\"quadratic\",\"agents\":8}",
+                         .has_seed = true,
+                         .rng_seed = 42};
   dckpt_record *initial = dckpt_record_create();
   dckpt_record *problem = dckpt_record_create();
   CHECK(initial && problem);

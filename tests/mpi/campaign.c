@@ -11,7 +11,9 @@
  * --backup, --sync-checkpoints (background_checkpoints off), --verify (only
  * checks DIR with dckpt_store_verify: exit 0 when it finds no problem),
  * --block-at ALG:TRIAL:ITER (at that step: wait 0.3 s, then put a directory
- * where the checkpoint of iteration ITER+2 must go, so that its save fails).
+ * where the checkpoint of iteration ITER+2 must go, so that its save fails),
+ * --ready FILE (created when a trial reaches its third iteration, so that a
+ * test can wait for "trials are running" instead of a fixed time).
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
@@ -41,6 +43,7 @@ typedef struct alg_conf {
   long sleep_us;
   int64_t block_trial, block_iter;
   const char *dir;
+  const char *ready_file;
 } alg_conf;
 
 static int create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
@@ -58,6 +61,10 @@ static int step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng 
   st *s = state;
   if (conf->fail_trial == info->trial && conf->fail_iter == k) return 42;
   if (conf->sleep_us) usleep((useconds_t)conf->sleep_us);
+  if (conf->ready_file && k == 2) {
+    FILE *f = fopen(conf->ready_file, "a");
+    if (f) fclose(f);
+  }
   if (conf->block_trial == info->trial && conf->block_iter == k) {
     usleep(300000); /* the save before is committed by now */
     char path[4400];
@@ -190,6 +197,7 @@ typedef struct args {
   dckpt_run_options o;
   int64_t iters[3];
   const char *dump_file;
+  const char *ready_file;
   const char *deadline_arg;
   int64_t fail_alg, fail_trial, fail_iter;
   int64_t block_alg, block_trial, block_iter;
@@ -244,6 +252,8 @@ static int parse(int argc, char **argv, args *a) {
       a->sleep_us = atol(v), i++;
     else if (!strcmp(k, "--dump"))
       a->dump_file = v, i++;
+    else if (!strcmp(k, "--ready"))
+      a->ready_file = v, i++;
     else if (!strcmp(k, "--deadline-in"))
       a->o.deadline = (double)time(NULL) + atof(v), i++;
     else if (!strcmp(k, "--deadline"))
@@ -317,9 +327,14 @@ int main(int argc, char **argv) {
   dckpt_algorithm algs[3];
   memset(algs, 0, sizeof algs);
   for (int i = 0; i < 3; i++) {
-    conf[i] = (alg_conf){i,          a.fail_alg == i ? a.fail_trial : -1,   a.fail_iter,
-                         a.sleep_us, a.block_alg == i ? a.block_trial : -1, a.block_iter,
-                         a.o.dir};
+    conf[i] = (alg_conf){.kind = i,
+                         .fail_trial = a.fail_alg == i ? a.fail_trial : -1,
+                         .fail_iter = a.fail_iter,
+                         .sleep_us = a.sleep_us,
+                         .block_trial = a.block_alg == i ? a.block_trial : -1,
+                         .block_iter = a.block_iter,
+                         .dir = a.o.dir,
+                         .ready_file = a.ready_file};
     algs[i] = (dckpt_algorithm){.name = names[i],
                                 .iterations = a.iters[i],
                                 .hyperparameters = i == 1 ? "{\"damping\":0.9}" : NULL,

@@ -13,11 +13,15 @@ slow=(--sleep-us 5000 --iters 400,300,200 --step 100000 --trials 2)
 expect 0 run 0 "$WORK/ref" --iters 400,300,200 --trials 2 --dump "$WORK/ref.txt"
 
 # launch DIR: starts the campaign in the background (PID) and returns once
-# its signal handlers are in place and it has run for another 1.2 s
+# trials are running (one reached its third iteration: --ready), which is
+# after the signal handlers are in place; waits on that state, not on a time
 launch() {
-  bg "$np" "$1" "${slow[@]}" >"$WORK/bg.log" 2>&1
-  wait_lock "$1" "$PID" || { cat "$WORK/bg.log"; fail "$1: the run ended before it took its lock"; }
-  sleep 1.2
+  rm -f "$1.ready"
+  bg "$np" "$1" "${slow[@]}" --ready "$1.ready" >"$WORK/bg.log" 2>&1
+  while [ ! -e "$1.ready" ]; do
+    kill -0 "$PID" 2>/dev/null || { cat "$WORK/bg.log"; fail "$1: the run ended before its trials ran"; }
+    sleep 0.05
+  done
 }
 
 # stopped_checkpoints DIR: counts trials that hold a stop checkpoint

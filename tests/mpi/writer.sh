@@ -17,13 +17,14 @@ here=$(dirname "$0")
 setup "$@"
 np=$(echo "$MPIRUN" | awk '{print $3}')
 
-# committed DIR: what a run left in its trial directories (names and markers)
+# committed DIR: what a run left in its trial directories (names and markers;
+# each run has its own run id, so ids are left out)
 committed() {
   (cd "$1" && for d in algorithm_*/trial_*; do
      echo "$d: $(ls "$d" | grep -v '^\.' | tr '\n' ' ')"
      cat "$d/progress.json"
      [ -e "$d/complete.json" ] && cat "$d/complete.json" && echo
-   done)
+   done) | sed -E 's/"run":"[0-9a-f]+"/"run":"ID"/'
 }
 
 note "1. same checkpoints and results as synchronous saves"

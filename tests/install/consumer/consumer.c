@@ -9,7 +9,7 @@ int main(int argc, char **argv) {
   o.durability = DCKPT_DURABILITY_NONE;
   dckpt_store *s = NULL;
   if (dckpt_store_open(argv[1], &o, &s) != DCKPT_OK) return 1;
-  dckpt_algorithm_info alg = {"a", 3};
+  dckpt_algorithm_info alg = {.name = "a", .iterations = 3};
   dckpt_metadata m = {.n_trials = 1, .n_algorithms = 1, .algorithms = &alg};
   dckpt_record *r = dckpt_record_create();
   double x[3] = {1, 2, 3};
