@@ -585,6 +585,98 @@ typedef void (*dckpt_verify_fn)(void *ctx, const char *path, int status,
 DCKPT_API int dckpt_store_verify(dckpt_store *store, dckpt_verify_fn report, void *ctx,
                                  size_t *n_bad);
 
+/* ------------------------------------------------------------------------- */
+/* The run directory: who holds it, how its last run ended                   */
+/* ------------------------------------------------------------------------- */
+
+/* Files that dckpt keeps in a run directory besides the run's data
+ * (docs/format.md, "Directory layout"). */
+/** Names the run that holds the directory, while it runs. */
+#define DCKPT_LOCK_FILE "dckpt.lock"
+/** How the last run of the directory ended (written by dckpt_run). */
+#define DCKPT_RUN_STATUS_FILE "run_status.json"
+/** A user's stop request: a run stops (checkpointing) when this file exists. */
+#define DCKPT_HALT_FILE "HALT"
+
+/** Whether the holder of a directory's lock still runs. */
+typedef enum dckpt_lock_state {
+  /** No lock: no run holds the directory. */
+  DCKPT_LOCK_NONE = 0,
+  /** Held by a process that is running. */
+  DCKPT_LOCK_ALIVE = 1,
+  /** Its holder is gone: the next writing open takes the lock over. */
+  DCKPT_LOCK_STALE = 2,
+  /** Held from another host: whether that run still runs cannot be told from
+   *  here; only DCKPT_OPEN_BREAK_LOCK takes it. */
+  DCKPT_LOCK_UNKNOWN = 3,
+  /** The lock file exists but names no holder that can be read (see error). */
+  DCKPT_LOCK_UNREADABLE = 4
+} dckpt_lock_state;
+
+/** Who holds a directory's lock. Allocated by the library (fields may be
+ *  added at the end in later versions); release with dckpt_free(). */
+typedef struct dckpt_lock_info {
+  dckpt_lock_state state;
+  char host[256];     /* host name of the holder; "" when unknown */
+  int64_t pid;        /* its process id; -1 when unknown */
+  uint64_t pid_start; /* the process's start time (clock ticks since boot); 0 unknown */
+  char job_id[256];   /* the job id it recorded (e.g. Slurm's); "" when none */
+  char since[64];     /* when it took the lock, ISO 8601 UTC; "" when unknown */
+  char error[512];    /* DCKPT_LOCK_UNREADABLE: why (names the file) */
+} dckpt_lock_info;
+
+/**
+ * Who holds the lock of run directory `dir`, and whether that holder still
+ * runs: the same judgement a writing dckpt_store_open() makes before it takes
+ * a lock over. Takes no lock and changes nothing. Problems with the lock file
+ * itself (unreadable, malformed) are reported in the result, not as failures.
+ * @param[out] out  the answer; release with dckpt_free().
+ * @return DCKPT_OK, DCKPT_EINVAL (NULL argument), DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_lock_query(const char *dir, dckpt_lock_info **out);
+
+/** How a run ended: what DIR/run_status.json holds (docs/format.md). */
+typedef struct dckpt_run_status {
+  /** sizeof(dckpt_run_status) as the caller knows it; dckpt_run_status_init()
+   *  sets it, so that fields can be added at the end without breaking callers
+   *  built against an older header. */
+  size_t struct_size;
+  int status;              /* DCKPT_OK, DCKPT_EINTERRUPTED, ... */
+  int exit_code;           /* what the program exits with: 0, 75, 1 */
+  char message[1024];      /* why it stopped or failed; "" when it completed */
+  int64_t pairs_total;     /* (algorithm, trial) pairs of the campaign */
+  int64_t pairs_completed; /* complete at the end, including earlier runs */
+  int64_t iterations_run;  /* iterations run by this run */
+  int ranks;               /* MPI ranks of this run */
+  double seconds;          /* how long this run took */
+  double finished_at;      /* when it ended, seconds since the Unix epoch */
+} dckpt_run_status;
+
+/** Fills `st` with an empty status (OK, exit code 0, zero counts) and sets
+ *  struct_size. */
+DCKPT_API void dckpt_run_status_init(dckpt_run_status *st);
+
+/**
+ * Writes DIR/run_status.json crash-safely (temporary, fsync, rename, directory
+ * fsync; the fsyncs only when `durable`). `dir` must exist.
+ * @param err, errlen  optional buffer that receives the reason on failure.
+ * @return DCKPT_OK, DCKPT_EINVAL (NULL argument, struct_size too small, a
+ *         status that is not a DCKPT_* code), DCKPT_ENOMEM, or the I/O error
+ *         (DCKPT_EACCES, DCKPT_ENOSPC, DCKPT_ENOENT, DCKPT_EIO, ...).
+ */
+DCKPT_API int dckpt_run_status_write(const char *dir, const dckpt_run_status *st,
+                                     bool durable, char *err, size_t errlen);
+
+/**
+ * Reads DIR/run_status.json.
+ * @param[out] out  the status (release with dckpt_free()), NULL on failure.
+ * @return DCKPT_OK, DCKPT_ENOENT (no run has ended there), DCKPT_ECORRUPT
+ *         (malformed, a key missing or of the wrong type, an unknown status
+ *         name), DCKPT_ETOOBIG, DCKPT_ENOMEM, DCKPT_EACCES, DCKPT_EIO.
+ */
+DCKPT_API int dckpt_run_status_read(const char *dir, dckpt_run_status **out, char *err,
+                                    size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,3 +14,7 @@ add_test(NAME store.bad_input COMMAND test_store_badinput)
 dckpt_add_test_exe(test_store_identity SOURCES test_store_identity.c)
 target_link_libraries(test_store_identity PRIVATE dckpt_testutil)
 add_test(NAME store.identity COMMAND test_store_identity)
+
+dckpt_add_test_exe(test_rundir SOURCES test_rundir.c)
+target_link_libraries(test_rundir PRIVATE dckpt_testutil)
+add_test(NAME store.rundir COMMAND test_rundir)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench.h"
 #include "deadline_mpi.h"
@@ -50,32 +51,23 @@ static void install_stop_handlers(void) {
 
 /* Corrects DIR/run_status.json, which dckpt_run wrote saying the run is done,
  * when the results cannot be made afterwards: a batch script reads it. */
-static void status_correct(const bench_config *cfg, const char *status, int exit_code,
+static void status_correct(const bench_config *cfg, int status, int exit_code,
                            const char *message) {
-  char path[4200], buf[8192], err[512];
-  snprintf(path, sizeof path, "%s/run_status.json", cfg->checkpoint_dir);
-  FILE *f = fopen(path, "rb");
-  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f) fclose(f);
-  buf[n] = '\0';
-  cJSON *j = cJSON_Parse(buf);
-  if (!cJSON_IsObject(j)) {
-    cJSON_Delete(j);
-    j = cJSON_CreateObject();
+  char err[1024];
+  dckpt_run_status *st = NULL, fresh;
+  if (dckpt_run_status_read(cfg->checkpoint_dir, &st, NULL, 0) != DCKPT_OK) {
+    dckpt_run_status_init(&fresh);
+    fresh.finished_at = (double)time(NULL);
   }
-  if (!j) return;
-  cJSON_DeleteItemFromObjectCaseSensitive(j, "status");
-  cJSON_DeleteItemFromObjectCaseSensitive(j, "exit_code");
-  cJSON_DeleteItemFromObjectCaseSensitive(j, "message");
-  cJSON_AddStringToObject(j, "status", status);
-  cJSON_AddNumberToObject(j, "exit_code", exit_code);
-  cJSON_AddStringToObject(j, "message", message);
-  char *text = cJSON_PrintUnformatted(j);
-  cJSON_Delete(j);
-  if (text && dckpt_file_write_atomic(path, text, strlen(text), cfg->fsync, err,
-                                      sizeof err) != DCKPT_OK)
+  dckpt_run_status *use = st ? st : &fresh;
+  use->status = status;
+  use->exit_code = exit_code;
+  snprintf(use->message, sizeof use->message, "%.*s", (int)sizeof use->message - 1,
+           message);
+  if (dckpt_run_status_write(cfg->checkpoint_dir, use, cfg->fsync, err, sizeof err) !=
+      DCKPT_OK)
     fprintf(stderr, "dckpt-bench: %s\n", err);
-  free(text);
+  dckpt_free(st);
 }
 
 static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
@@ -174,7 +166,7 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     fprintf(stderr, "dckpt-bench: results: %s\n", err);
     char msg[1200];
     snprintf(msg, sizeof msg, "results: %s", err);
-    status_correct(cfg, dckpt_err_name(rc), BENCH_EXIT_FAILED, msg);
+    status_correct(cfg, rc, BENCH_EXIT_FAILED, msg);
     code = BENCH_EXIT_FAILED;
   }
   dckpt_record_free(problem);

@@ -114,8 +114,4 @@ void cli_buf_printf(cli_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void cli_buf_free(cli_buf *b);
 
-/** Reads a whole small file (at most `max` bytes) as a NUL-terminated string.
- *  @return NULL with errno set on failure (EFBIG when larger than `max`). */
-char *cli_read_small_file(const char *path, size_t max);
-
 #endif

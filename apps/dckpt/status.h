@@ -4,20 +4,17 @@
 
 #include "cli.h"
 
-/* What DIR/dckpt.lock says, read directly (the store API has no query for it). */
+/* Who holds DIR's lock (dckpt_lock_query); info is NULL when out of memory. */
 typedef struct cli_lock_info {
-  bool present;
-  cJSON *json;     /* the lock file's object, or NULL */
-  char *raw;       /* its text when it is not a JSON object */
-  int stale;       /* 1 holder gone (same host), 0 holder alive, -1 unknown */
-  char error[256]; /* why the lock file could not be read ("" when it could) */
+  dckpt_lock_info *info;
 } cli_lock_info;
 
 void cli_lock_read(const char *dir, cli_lock_info *lock);
 void cli_lock_free(cli_lock_info *lock);
 /** One line "lock: ..." for the text report. */
 void cli_lock_print(const cli_lock_info *lock, FILE *out);
-/** null when no lock, else the lock object plus "stale" (true/false/null). */
+/** null when no lock, else the holder's fields, "state" and "stale"
+ *  (true/false/null). */
 cJSON *cli_lock_to_json(const cli_lock_info *lock);
 
 /* Counts for one algorithm or for the whole run. */

@@ -212,19 +212,3 @@ void cli_buf_free(cli_buf *b) {
   b->data = NULL;
   b->len = b->cap = 0;
 }
-
-char *cli_read_small_file(const char *path, size_t max) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *text = malloc(max + 1);
-  size_t n = text ? fread(text, 1, max + 1, f) : 0;
-  int failed = !text ? ENOMEM : ferror(f) ? EIO : n > max ? EFBIG : 0;
-  fclose(f);
-  if (failed) {
-    free(text);
-    errno = failed;
-    return NULL;
-  }
-  text[n] = '\0';
-  return text;
-}

@@ -1,6 +1,5 @@
 /* dckpt_run: set-up on rank 0, agreement, the work loop, and a final status
  * that every rank returns alike. */
-#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,29 +258,24 @@ static void fill_report(run_ctx *c, dckpt_run_report *rep, double start) {
 /* Rank 0 leaves DIR/run_status.json: how the last run ended, for batch
  * scripts (a launcher's own exit status is not reliable once it is signalled). */
 static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
-  cJSON *j = cJSON_CreateObject();
-  if (!j) return;
-  int code = rep->status == DCKPT_OK             ? 0
-             : rep->status == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED
-                                                 : 1;
-  cJSON_AddStringToObject(j, "status", dckpt_err_name(rep->status));
-  cJSON_AddNumberToObject(j, "exit_code", code);
-  cJSON_AddStringToObject(j, "message", rep->message);
-  cJSON_AddNumberToObject(j, "pairs_total", (double)rep->pairs_total);
-  cJSON_AddNumberToObject(j, "pairs_completed", (double)rep->pairs_completed);
-  cJSON_AddNumberToObject(j, "iterations_run", (double)rep->iterations_run);
-  cJSON_AddNumberToObject(j, "ranks", c->size);
-  cJSON_AddNumberToObject(j, "seconds", rep->seconds);
-  cJSON_AddNumberToObject(j, "finished_at", run_now());
-  char *text = cJSON_PrintUnformatted(j);
-  cJSON_Delete(j);
-  char path[4200], err[512];
-  snprintf(path, sizeof path, "%s/run_status.json", c->o->dir);
-  if (text && dckpt_file_write_atomic(path, text, strlen(text),
-                                      c->o->store.durability == DCKPT_DURABILITY_FULL,
-                                      err, sizeof err) != DCKPT_OK)
+  dckpt_run_status st;
+  dckpt_run_status_init(&st);
+  st.status = rep->status;
+  st.exit_code = rep->status == DCKPT_OK             ? 0
+                 : rep->status == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED
+                                                     : 1;
+  snprintf(st.message, sizeof st.message, "%s", rep->message);
+  st.pairs_total = rep->pairs_total;
+  st.pairs_completed = rep->pairs_completed;
+  st.iterations_run = rep->iterations_run;
+  st.ranks = c->size;
+  st.seconds = rep->seconds;
+  st.finished_at = run_now();
+  char err[1024];
+  if (dckpt_run_status_write(c->o->dir, &st,
+                             c->o->store.durability == DCKPT_DURABILITY_FULL, err,
+                             sizeof err) != DCKPT_OK)
     dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", err);
-  free(text);
 }
 
 static void tear_down(run_ctx *c, bool sched_open) {
@@ -308,7 +302,7 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
   c->user_problem = problem;
   c->log = (dckpt_logger){opts->store.log, opts->store.log_ctx, opts->store.log_level};
   char halt[4096];
-  snprintf(halt, sizeof halt, "%s/HALT", opts->dir ? opts->dir : ".");
+  snprintf(halt, sizeof halt, "%s/" DCKPT_HALT_FILE, opts->dir ? opts->dir : ".");
   c->stop = (run_stop){.halt_path = halt,
                        .deadline = opts->deadline,
                        .margin_fixed = opts->deadline_margin};

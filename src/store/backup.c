@@ -18,12 +18,6 @@
 #include "io/path.h"
 #include "store/store_internal.h"
 
-static bool skip_entry(const char *name) {
-  return !strcmp(name, DCKPT_LOCK_NAME) ||
-         !strncmp(name, DCKPT_LOCK_NAME ".", sizeof DCKPT_LOCK_NAME) ||
-         !strncmp(name, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX));
-}
-
 static int add_file(dckpt_store *s, struct archive *a, const char *path, const char *rel,
                     const struct stat *st) {
   struct archive_entry *e = archive_entry_new();
@@ -61,7 +55,8 @@ static int add_tree(dckpt_store *s, struct archive *a, const char *path,
   DCKPT_TRY(dckpt_list_dir(path, &list, &s->err));
   int rc = DCKPT_OK;
   for (size_t i = 0; rc == DCKPT_OK && i < list.count; i++) {
-    if (skip_entry(list.names[i])) continue;
+    /* the lock and temporaries belong to running processes, not to the run */
+    if (dckpt_layout_is_transient(dckpt_layout_kind(list.names[i]))) continue;
     char *full = dckpt_path_join(path, list.names[i]);
     char *name = rel ? dckpt_path_join(rel, list.names[i]) : strdup(list.names[i]);
     struct stat st;

@@ -1,33 +1,77 @@
+/* The run directory's names and kinds (layout.h). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/atomic.h"
 #include "io/path.h"
 #include "store/store_internal.h"
+
+static bool has_prefix(const char *name, const char *prefix) {
+  return strncmp(name, prefix, strlen(prefix)) == 0;
+}
+
+dckpt_entry_kind dckpt_layout_kind(const char *name) {
+  static const struct {
+    const char *name;
+    dckpt_entry_kind kind;
+  } fixed[] = {
+      {DCKPT_METADATA_FILE, DCKPT_ENTRY_METADATA},
+      {DCKPT_PROBLEM_FILE, DCKPT_ENTRY_PROBLEM},
+      {DCKPT_INITIAL_FILE, DCKPT_ENTRY_INITIAL},
+      {DCKPT_METRICS_FILE, DCKPT_ENTRY_METRICS},
+      {DCKPT_METRICS_MARKER, DCKPT_ENTRY_METRICS_MARKER},
+      {DCKPT_RESULTS_DIR, DCKPT_ENTRY_RESULTS},
+      {DCKPT_LOCK_FILE, DCKPT_ENTRY_LOCK},
+      {DCKPT_HALT_FILE, DCKPT_ENTRY_HALT},
+      {DCKPT_RUN_STATUS_FILE, DCKPT_ENTRY_RUN_STATUS},
+  };
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    if (!strcmp(name, fixed[i].name)) return fixed[i].kind;
+  /* a lock file being published under a private name (io/lock.c) */
+  if (has_prefix(name, DCKPT_LOCK_FILE ".")) return DCKPT_ENTRY_LOCK;
+  if (has_prefix(name, DCKPT_TMP_PREFIX)) return DCKPT_ENTRY_TEMPORARY;
+  if (has_prefix(name, DCKPT_ALG_DIR_PREFIX)) return DCKPT_ENTRY_ALG_DIR;
+  return DCKPT_ENTRY_FOREIGN;
+}
+
+bool dckpt_layout_is_bookkeeping(dckpt_entry_kind kind) {
+  return kind == DCKPT_ENTRY_LOCK || kind == DCKPT_ENTRY_HALT ||
+         kind == DCKPT_ENTRY_RUN_STATUS || kind == DCKPT_ENTRY_TEMPORARY;
+}
+
+bool dckpt_layout_is_init_leftover(dckpt_entry_kind kind) {
+  return kind == DCKPT_ENTRY_PROBLEM || kind == DCKPT_ENTRY_INITIAL ||
+         kind == DCKPT_ENTRY_ALG_DIR;
+}
+
+bool dckpt_layout_is_transient(dckpt_entry_kind kind) {
+  return kind == DCKPT_ENTRY_LOCK || kind == DCKPT_ENTRY_TEMPORARY;
+}
 
 char *dckpt_layout_root_file(const dckpt_store *s, const char *name) {
   return dckpt_path_join(s->dir, name);
 }
 
 char *dckpt_layout_alg_dir(const dckpt_store *s, int64_t alg) {
-  return dckpt_path_printf("%s/algorithm_%lld", s->dir, (long long)alg);
+  return dckpt_path_printf("%s/" DCKPT_ALG_DIR_PREFIX "%lld", s->dir, (long long)alg);
 }
 
 char *dckpt_layout_trial_dir(const dckpt_store *s, int64_t alg, int64_t trial) {
-  return dckpt_path_printf("%s/algorithm_%lld/trial_%lld", s->dir, (long long)alg,
-                           (long long)trial);
+  return dckpt_path_printf("%s/" DCKPT_ALG_DIR_PREFIX "%lld/trial_%lld", s->dir,
+                           (long long)alg, (long long)trial);
 }
 
 char *dckpt_layout_trial_file(const dckpt_store *s, int64_t alg, int64_t trial,
                               const char *name) {
-  return dckpt_path_printf("%s/algorithm_%lld/trial_%lld/%s", s->dir, (long long)alg,
-                           (long long)trial, name);
+  return dckpt_path_printf("%s/" DCKPT_ALG_DIR_PREFIX "%lld/trial_%lld/%s", s->dir,
+                           (long long)alg, (long long)trial, name);
 }
 
 char *dckpt_layout_checkpoint(const dckpt_store *s, int64_t alg, int64_t trial,
                               int64_t iteration) {
-  return dckpt_path_printf("%s/algorithm_%lld/trial_%lld/checkpoint_%07lld" DCKPT_EXT,
-                           s->dir, (long long)alg, (long long)trial,
-                           (long long)iteration);
+  return dckpt_path_printf(
+      "%s/" DCKPT_ALG_DIR_PREFIX "%lld/trial_%lld/checkpoint_%07lld" DCKPT_EXT, s->dir,
+      (long long)alg, (long long)trial, (long long)iteration);
 }
 
 bool dckpt_layout_parse_checkpoint(const char *name, int64_t *iteration) {

@@ -296,13 +296,10 @@ static int check_fresh(dckpt_store *s) {
   const char *foreign = NULL;
   for (size_t i = 0; i < list.count && !foreign; i++) {
     const char *n = list.names[i];
-    if (!strcmp(n, DCKPT_METADATA_FILE))
+    dckpt_entry_kind kind = dckpt_layout_kind(n);
+    if (kind == DCKPT_ENTRY_METADATA)
       has_meta = true;
-    else if (strcmp(n, DCKPT_LOCK_NAME) && strncmp(n, DCKPT_LOCK_NAME ".", 11) &&
-             strcmp(n, "HALT") &&
-             strncmp(n, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX)) &&
-             strcmp(n, DCKPT_PROBLEM_FILE) && strcmp(n, DCKPT_INITIAL_FILE) &&
-             strncmp(n, "algorithm_", 10))
+    else if (!dckpt_layout_is_bookkeeping(kind) && !dckpt_layout_is_init_leftover(kind))
       foreign = n;
   }
   if (has_meta)

@@ -94,7 +94,11 @@ int dckpt_store_prepare_dir(dckpt_store *s) {
     return s->err.status;
   if (!(s->opts.flags & DCKPT_OPEN_NO_LOCK) && !s->lock.held) {
     bool force = (s->opts.flags & DCKPT_OPEN_BREAK_LOCK) != 0;
-    DCKPT_TRY(dckpt_lock_acquire(&s->lock, s->dir, s->job_id, force, &s->log, &s->err));
+    char *path = dckpt_layout_root_file(s, DCKPT_LOCK_FILE);
+    if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+    int rc = dckpt_lock_acquire(&s->lock, path, s->job_id, force, &s->log, &s->err);
+    free(path);
+    DCKPT_TRY(rc);
   }
   size_t removed = 0;
   DCKPT_TRY(dckpt_clean_temporaries(s->dir, &removed, &s->err));
@@ -161,17 +165,9 @@ const char *dckpt_store_results_path(const dckpt_store *s) {
   return s->results;
 }
 
-/* Entries that a fresh directory may hold: the lock, temporaries, and a HALT
- * file (a stop request made before the run starts). */
-static bool ignorable(const char *name) {
-  return !strcmp(name, DCKPT_LOCK_NAME) || !strcmp(name, "HALT") ||
-         !strncmp(name, DCKPT_LOCK_NAME ".", sizeof DCKPT_LOCK_NAME) ||
-         !strncmp(name, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX));
-}
-
 static int any_entry(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
   (void)err;
-  if (ignorable(e->name)) return DCKPT_OK;
+  if (dckpt_layout_is_bookkeeping(dckpt_layout_kind(e->name))) return DCKPT_OK;
   *(bool *)ctx = false;
   return DCKPT_WALK_STOP;
 }

@@ -9,13 +9,12 @@
 #include "format/scratch.h"
 #include "io/atomic.h"
 #include "io/lock.h"
+#include "store/layout.h"
 #include "util/err.h"
 #include "util/log.h"
 
 /** Version of the directory layout and its JSON files (metadata.json). */
 #define DCKPT_LAYOUT_VERSION 1
-/** Extension of record files. */
-#define DCKPT_EXT ".dckpt"
 
 /** Length of a run id: 32 lowercase hex digits (128 random bits). */
 #define DCKPT_RUN_ID_LEN 32
@@ -54,28 +53,6 @@ struct dckpt_store {
   /* Run id and algorithm names, read once (they never change). */
   dckpt_run_facts_t facts;
 };
-
-/* ---- layout.c: paths (malloc'd; NULL when out of memory) ---- */
-char *dckpt_layout_root_file(const dckpt_store *s, const char *name);
-char *dckpt_layout_alg_dir(const dckpt_store *s, int64_t alg);
-char *dckpt_layout_trial_dir(const dckpt_store *s, int64_t alg, int64_t trial);
-char *dckpt_layout_trial_file(const dckpt_store *s, int64_t alg, int64_t trial,
-                              const char *name);
-char *dckpt_layout_checkpoint(const dckpt_store *s, int64_t alg, int64_t trial,
-                              int64_t iteration);
-/** Parses "checkpoint_<digits>.dckpt"; false for any other name. */
-bool dckpt_layout_parse_checkpoint(const char *name, int64_t *iteration);
-/** Whether `name` is a safe checkpoint file name (no '/', no "..", pattern). */
-bool dckpt_layout_safe_checkpoint_name(const char *name);
-
-#define DCKPT_METADATA_FILE  "metadata.json"
-#define DCKPT_PROBLEM_FILE   "benchmark_problem" DCKPT_EXT
-#define DCKPT_INITIAL_FILE   "initial_algorithms" DCKPT_EXT
-#define DCKPT_METRICS_FILE   "metric_computation" DCKPT_EXT
-#define DCKPT_METRICS_MARKER "metric_computation_complete.json"
-#define DCKPT_PROGRESS_FILE  "progress.json"
-#define DCKPT_COMPLETE_FILE  "complete.json"
-#define DCKPT_RESULTS_DIR    "results"
 
 /* ---- store.c: shared checks and io options ---- */
 /** Sets the handle's error; returns status. */

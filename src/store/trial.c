@@ -264,7 +264,7 @@ static void quarantine(dckpt_store *s, const char *path, const char *why) {
     dckpt_log(&s->log, DCKPT_LOG_WARN, "checkpoint '%s' is unusable (%s)", path, why);
     return;
   }
-  char *aside = dckpt_path_printf("%s.corrupt", path);
+  char *aside = dckpt_path_printf("%s" DCKPT_CORRUPT_SUFFIX, path);
   if (aside && rename(path, aside) == 0)
     dckpt_log(&s->log, DCKPT_LOG_WARN,
               "checkpoint '%s' is unusable (%s); moved it to '%s'", path, why, aside);

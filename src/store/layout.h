@@ -1,0 +1,76 @@
+/* The run directory's layout, in one place: the name of every file and
+ * folder dckpt keeps in it, what kind of entry each name is, and which kinds
+ * are bookkeeping (the lock, a stop request, the last run's status,
+ * temporaries) rather than the run's data. docs/format.md, "Directory layout",
+ * is the description for users. */
+#ifndef DCKPT_STORE_LAYOUT_H
+#define DCKPT_STORE_LAYOUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dckpt.h"
+
+/** Extension of record files. */
+#define DCKPT_EXT ".dckpt"
+
+/* The root of a run directory. DCKPT_LOCK_FILE, DCKPT_RUN_STATUS_FILE and
+ * DCKPT_HALT_FILE are public (dckpt.h): programs and the runtime name them. */
+#define DCKPT_METADATA_FILE  "metadata.json"
+#define DCKPT_PROBLEM_FILE   "benchmark_problem" DCKPT_EXT
+#define DCKPT_INITIAL_FILE   "initial_algorithms" DCKPT_EXT
+#define DCKPT_METRICS_FILE   "metric_computation" DCKPT_EXT
+#define DCKPT_METRICS_MARKER "metric_computation_complete.json"
+#define DCKPT_RESULTS_DIR    "results"
+#define DCKPT_ALG_DIR_PREFIX "algorithm_"
+/* A trial's directory. */
+#define DCKPT_PROGRESS_FILE "progress.json"
+#define DCKPT_COMPLETE_FILE "complete.json"
+/** Suffix of a checkpoint that failed verification and was moved aside. */
+#define DCKPT_CORRUPT_SUFFIX ".corrupt"
+
+/** What an entry of the directory's root is, by its name. */
+typedef enum dckpt_entry_kind {
+  DCKPT_ENTRY_FOREIGN = 0, /* not dckpt's */
+  DCKPT_ENTRY_METADATA,
+  DCKPT_ENTRY_PROBLEM,
+  DCKPT_ENTRY_INITIAL,
+  DCKPT_ENTRY_METRICS,
+  DCKPT_ENTRY_METRICS_MARKER,
+  DCKPT_ENTRY_RESULTS,
+  DCKPT_ENTRY_ALG_DIR,
+  DCKPT_ENTRY_LOCK,       /* the lock file, or one being published (dckpt.lock.*) */
+  DCKPT_ENTRY_HALT,       /* a user's stop request */
+  DCKPT_ENTRY_RUN_STATUS, /* how the last run ended */
+  DCKPT_ENTRY_TEMPORARY   /* .dckpt-tmp.*: a file being written */
+} dckpt_entry_kind;
+
+/** The kind of root entry `name` (a bare name, no '/'). */
+dckpt_entry_kind dckpt_layout_kind(const char *name);
+
+/** Bookkeeping rather than the run's data: a directory holding only these is
+ *  empty for dckpt_store_is_empty() and may receive a new run. */
+bool dckpt_layout_is_bookkeeping(dckpt_entry_kind kind);
+
+/** What an initialize that died before writing metadata.json leaves behind;
+ *  the next initialize writes over it. */
+bool dckpt_layout_is_init_leftover(dckpt_entry_kind kind);
+
+/** Transient: exists only while a process runs (the lock, temporaries); never
+ *  archived by a backup. */
+bool dckpt_layout_is_transient(dckpt_entry_kind kind);
+
+/* ---- paths inside the store's directory (malloc'd; NULL when out of memory) ---- */
+char *dckpt_layout_root_file(const dckpt_store *s, const char *name);
+char *dckpt_layout_alg_dir(const dckpt_store *s, int64_t alg);
+char *dckpt_layout_trial_dir(const dckpt_store *s, int64_t alg, int64_t trial);
+char *dckpt_layout_trial_file(const dckpt_store *s, int64_t alg, int64_t trial,
+                              const char *name);
+char *dckpt_layout_checkpoint(const dckpt_store *s, int64_t alg, int64_t trial,
+                              int64_t iteration);
+/** Parses "checkpoint_<digits>.dckpt"; false for any other name. */
+bool dckpt_layout_parse_checkpoint(const char *name, int64_t *iteration);
+/** Whether `name` is a safe checkpoint file name (no '/', no "..", pattern). */
+bool dckpt_layout_safe_checkpoint_name(const char *name);
+
+#endif

@@ -1,0 +1,158 @@
+/* The run directory's bookkeeping, public: who holds the lock
+ * (dckpt_lock_query) and how the last run ended (run_status.json). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/json_file.h"
+#include "io/lock.h"
+#include "io/path.h"
+#include "store/layout.h"
+#include "util/json.h"
+
+int dckpt_lock_query(const char *dir, dckpt_lock_info **out) {
+  if (out) *out = NULL;
+  if (!dir || !out) return DCKPT_EINVAL;
+  dckpt_lock_info *info = calloc(1, sizeof *info);
+  char *path = dckpt_path_join(dir, DCKPT_LOCK_FILE);
+  if (!info || !path) {
+    free(info);
+    free(path);
+    return DCKPT_ENOMEM;
+  }
+  dckpt_lock_probe(path, info);
+  free(path);
+  *out = info;
+  return DCKPT_OK;
+}
+
+void dckpt_run_status_init(dckpt_run_status *st) {
+  memset(st, 0, sizeof *st);
+  st->struct_size = sizeof *st;
+  st->status = DCKPT_OK;
+}
+
+/* The status code named `name` ("EINTERRUPTED"), false when there is none. */
+static bool status_from_name(const char *name, int *status) {
+#define DCKPT_STATUS_FIND_(n, value, msg)                                                \
+  if (!strcmp(name, #n)) {                                                               \
+    *status = value;                                                                     \
+    return true;                                                                         \
+  }
+  DCKPT_STATUS_MAP(DCKPT_STATUS_FIND_)
+#undef DCKPT_STATUS_FIND_
+  return false;
+}
+
+static cJSON *status_json(const dckpt_run_status *st) {
+  cJSON *j = cJSON_CreateObject();
+  if (!j) return NULL;
+  bool ok = cJSON_AddStringToObject(j, "status", dckpt_err_name(st->status)) &&
+            cJSON_AddNumberToObject(j, "exit_code", st->exit_code) &&
+            cJSON_AddStringToObject(j, "message", st->message) &&
+            cJSON_AddNumberToObject(j, "pairs_total", (double)st->pairs_total) &&
+            cJSON_AddNumberToObject(j, "pairs_completed", (double)st->pairs_completed) &&
+            cJSON_AddNumberToObject(j, "iterations_run", (double)st->iterations_run) &&
+            cJSON_AddNumberToObject(j, "ranks", st->ranks) &&
+            cJSON_AddNumberToObject(j, "seconds", st->seconds) &&
+            cJSON_AddNumberToObject(j, "finished_at", st->finished_at);
+  if (!ok) {
+    cJSON_Delete(j);
+    return NULL;
+  }
+  return j;
+}
+
+int dckpt_run_status_write(const char *dir, const dckpt_run_status *st, bool durable,
+                           char *errbuf, size_t errlen) {
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  int dummy;
+  int rc = DCKPT_OK;
+  if (!dir || !st)
+    rc = dckpt_err_set(&err, DCKPT_EINVAL, "run_status_write: %s is NULL",
+                       dir ? "the status" : "the directory");
+  else if (st->struct_size < sizeof *st)
+    rc = dckpt_err_set(&err, DCKPT_EINVAL,
+                       "run_status_write: struct_size is %zu, need %zu (call "
+                       "dckpt_run_status_init)",
+                       st->struct_size, sizeof *st);
+  else if (!status_from_name(dckpt_err_name(st->status), &dummy))
+    rc = dckpt_err_set(&err, DCKPT_EINVAL, "run_status_write: %d is not a status code",
+                       st->status);
+  cJSON *j = rc == DCKPT_OK ? status_json(st) : NULL;
+  char *path = rc == DCKPT_OK ? dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE) : NULL;
+  if (rc == DCKPT_OK && (!j || !path))
+    rc = dckpt_err_set(&err, DCKPT_ENOMEM, "out of memory");
+  if (rc == DCKPT_OK) {
+    dckpt_io_opts io = {.durable = durable, .replaces = true, .label = "run_status"};
+    rc = dckpt_json_save(path, j, &io, &err);
+  }
+  cJSON_Delete(j);
+  free(path);
+  dckpt_err_copy(&err, errbuf, errlen);
+  return rc;
+}
+
+static int parse_status(const cJSON *j, const char *file, dckpt_run_status *st,
+                        dckpt_err *err) {
+  const char *name = NULL, *message = NULL;
+  int64_t code = 0, ranks = 0;
+  DCKPT_TRY(dckpt_json_get_str(j, "status", file, &name, err));
+  if (!status_from_name(name, &st->status))
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': key \"status\": unknown status '%s'",
+                         file, name);
+  DCKPT_TRY(dckpt_json_get_i64(j, "exit_code", file, &code, err));
+  DCKPT_TRY(dckpt_json_get_str(j, "message", file, &message, err));
+  DCKPT_TRY(dckpt_json_get_i64(j, "pairs_total", file, &st->pairs_total, err));
+  DCKPT_TRY(dckpt_json_get_i64(j, "pairs_completed", file, &st->pairs_completed, err));
+  DCKPT_TRY(dckpt_json_get_i64(j, "iterations_run", file, &st->iterations_run, err));
+  DCKPT_TRY(dckpt_json_get_i64(j, "ranks", file, &ranks, err));
+  if (code < 0 || code > 255 || ranks < 0 || ranks > INT32_MAX)
+    return dckpt_err_set(err, DCKPT_ECORRUPT,
+                         "'%s': exit_code %lld or ranks %lld is out of range", file,
+                         (long long)code, (long long)ranks);
+  st->exit_code = (int)code;
+  st->ranks = (int)ranks;
+  snprintf(st->message, sizeof st->message, "%s", message);
+  const char *secs[] = {"seconds", "finished_at"};
+  double *dst[] = {&st->seconds, &st->finished_at};
+  for (int i = 0; i < 2; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, secs[i]);
+    if (!cJSON_IsNumber(v))
+      return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': key \"%s\" must be a number", file,
+                           secs[i]);
+    *dst[i] = v->valuedouble;
+  }
+  return DCKPT_OK;
+}
+
+int dckpt_run_status_read(const char *dir, dckpt_run_status **out, char *errbuf,
+                          size_t errlen) {
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  if (out) *out = NULL;
+  if (!dir || !out) {
+    dckpt_err_set(&err, DCKPT_EINVAL, "run_status_read: NULL argument");
+    dckpt_err_copy(&err, errbuf, errlen);
+    return DCKPT_EINVAL;
+  }
+  char *path = dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE);
+  dckpt_run_status *st = malloc(sizeof *st);
+  cJSON *j = NULL;
+  int rc = path && st ? dckpt_json_load(path, &j, &err)
+                      : dckpt_err_set(&err, DCKPT_ENOMEM, "out of memory");
+  if (rc == DCKPT_OK) {
+    dckpt_run_status_init(st);
+    rc = parse_status(j, path, st, &err);
+  }
+  cJSON_Delete(j);
+  free(path);
+  if (rc == DCKPT_OK)
+    *out = st;
+  else
+    free(st);
+  dckpt_err_copy(&err, errbuf, errlen);
+  return rc;
+}
