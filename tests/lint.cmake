@@ -10,3 +10,9 @@ if(DCKPT_CLANG_FORMAT)
 else()
   message(STATUS "clang-format not found: the lint.format test is skipped")
 endif()
+
+# Every file-changing system call of the library goes through src/io/, where
+# the power-loss tests record it.
+add_test(NAME lint.io_syscalls
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/lint/syscalls.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(lint.io_syscalls PROPERTIES LABELS lint)

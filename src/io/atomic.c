@@ -12,6 +12,7 @@
 
 #include "io/fs.h"
 #include "io/path.h"
+#include "io/sys.h"
 #include "io/walk.h"
 
 void dckpt_io_step(const dckpt_io_opts *io, const char *step) {
@@ -22,7 +23,7 @@ void dckpt_io_step(const dckpt_io_opts *io, const char *step) {
 }
 
 static void release(dckpt_atomic_file *f) {
-  if (f->fd >= 0) close(f->fd);
+  if (f->fd >= 0) dckpt_sys_close(f->fd);
   f->fd = -1;
   free(f->tmp_path);
   free(f->final_path);
@@ -43,7 +44,7 @@ static int create_temporary(const char *dir, const char *base, char **tmp_out) {
       errno = ENOMEM;
       return -1;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int fd = dckpt_sys_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) {
       *tmp_out = tmp;
       return fd;
@@ -90,7 +91,7 @@ int dckpt_atomic_write(dckpt_atomic_file *f, const void *buf, size_t len,
   const char *p = buf;
   while (len > 0) {
     size_t chunk = len > (size_t)1 << 30 ? (size_t)1 << 30 : len;
-    ssize_t n = write(f->fd, p, chunk);
+    ssize_t n = dckpt_sys_write(f->fd, p, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       return dckpt_err_errno(err, errno, "cannot write '%s'", f->final_path);
@@ -109,7 +110,7 @@ int dckpt_atomic_pwrite(dckpt_atomic_file *f, const void *buf, size_t len,
                         uint64_t offset, dckpt_err *err) {
   const char *p = buf;
   while (len > 0) {
-    ssize_t n = pwrite(f->fd, p, len, (off_t)offset);
+    ssize_t n = dckpt_sys_pwrite(f->fd, p, len, (off_t)offset);
     if (n < 0) {
       if (errno == EINTR) continue;
       return dckpt_err_errno(err, errno, "cannot write '%s'", f->final_path);
@@ -126,7 +127,7 @@ int dckpt_atomic_pwrite(dckpt_atomic_file *f, const void *buf, size_t len,
 
 void dckpt_atomic_start_writeback(dckpt_atomic_file *f) {
   if (!f->io || !f->io->durable || f->fd < 0) return;
-  (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  (void)dckpt_sys_sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 static int sync_parent(const char *path, dckpt_err *err) {
@@ -145,15 +146,15 @@ static int sync_parent(const char *path, dckpt_err *err) {
 static int replace(const char *tmp, const char *path, const dckpt_io_opts *io) {
 #ifdef RENAME_EXCHANGE
   if (io && !io->durable && io->replaces &&
-      renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
-    (void)unlink(tmp); /* now the old content; a leftover is a temporary */
+      dckpt_sys_renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+    (void)dckpt_sys_unlink(tmp); /* now the old content; a leftover is a temporary */
     return 0;
   }
   /* ENOENT: no target yet; EINVAL/ENOSYS: no support here. Plain rename. */
 #else
   (void)io;
 #endif
-  return rename(tmp, path);
+  return dckpt_sys_rename(tmp, path);
 }
 
 int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err) {
@@ -162,13 +163,13 @@ int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err) {
   bool durable = io && io->durable;
   if (durable) {
     dckpt_io_step(io, "fsync");
-    if (fdatasync(f->fd) != 0) {
+    if (dckpt_sys_fdatasync(f->fd) != 0) {
       rc = dckpt_err_errno(err, errno, "cannot sync '%s'", f->final_path);
       dckpt_atomic_abort(f);
       return rc;
     }
   }
-  if (close(f->fd) != 0) {
+  if (dckpt_sys_close(f->fd) != 0) {
     int e = errno;
     f->fd = -1;
     rc = dckpt_err_errno(err, e, "cannot close '%s'", f->final_path);
@@ -192,10 +193,41 @@ int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err) {
   return rc;
 }
 
+/* fdatasync once, however many names publish tries. */
+static int sync_data(dckpt_atomic_file *f, dckpt_err *err) {
+  if (f->synced || !f->io || !f->io->durable) return DCKPT_OK;
+  dckpt_io_step(f->io, "fsync");
+  if (dckpt_sys_fdatasync(f->fd) != 0)
+    return dckpt_err_errno(err, errno, "cannot sync '%s'", f->final_path);
+  f->synced = true;
+  return DCKPT_OK;
+}
+
+int dckpt_atomic_publish(dckpt_atomic_file *f, const char *path, dckpt_err *err) {
+  const dckpt_io_opts *io = f->io;
+  int rc = sync_data(f, err);
+  if (rc == DCKPT_OK) {
+    dckpt_io_step(io, "link");
+    if (dckpt_sys_link(f->tmp_path, path) == 0)
+      rc = DCKPT_OK;
+    else if (errno == EEXIST)
+      return DCKPT_EEXIST;
+    else
+      rc = dckpt_err_errno(err, errno, "cannot create '%s'", path);
+  }
+  dckpt_atomic_abort(f); /* the temporary goes; on success the data stays at path */
+  if (rc == DCKPT_OK && io && io->durable) {
+    dckpt_io_step(io, "dirsync");
+    rc = sync_parent(path, err);
+  }
+  if (rc == DCKPT_OK) dckpt_io_step(io, "done");
+  return rc;
+}
+
 void dckpt_atomic_abort(dckpt_atomic_file *f) {
-  if (f->fd >= 0) close(f->fd);
+  if (f->fd >= 0) dckpt_sys_close(f->fd);
   f->fd = -1;
-  if (f->tmp_path) unlink(f->tmp_path);
+  if (f->tmp_path) dckpt_sys_unlink(f->tmp_path);
   release(f);
 }
 
@@ -211,8 +243,31 @@ int dckpt_io_write_file(const char *path, const void *data, size_t len,
   return dckpt_atomic_commit(&f, err);
 }
 
+bool dckpt_io_swap_write(const char *path, const char *spare, const void *data,
+                         size_t len, const dckpt_io_opts *io) {
+#ifdef RENAME_EXCHANGE
+  dckpt_io_step(io, "write");
+  int fd = dckpt_sys_open(spare, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  bool ok = fd >= 0 && dckpt_sys_pwrite(fd, data, len, 0) == (ssize_t)len;
+  if (fd >= 0) dckpt_sys_close(fd);
+  if (ok) {
+    dckpt_io_step(io, "rename");
+    ok = dckpt_sys_renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_EXCHANGE) == 0 ||
+         (errno == ENOENT && dckpt_sys_rename(spare, path) == 0);
+  }
+  if (!ok)
+    (void)dckpt_sys_unlink(spare);
+  else
+    dckpt_io_step(io, "done");
+  return ok;
+#else
+  (void)path, (void)spare, (void)data, (void)len, (void)io;
+  return false;
+#endif
+}
+
 int dckpt_io_rename(const char *from, const char *to, bool durable, dckpt_err *err) {
-  if (rename(from, to) != 0)
+  if (dckpt_sys_rename(from, to) != 0)
     return dckpt_err_errno(err, errno, "cannot rename '%s' to '%s'", from, to);
   return durable ? sync_parent(to, err) : DCKPT_OK;
 }
@@ -225,7 +280,7 @@ typedef struct cleaner {
 static int remove_temporary(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
   cleaner *c = ctx;
   if (strncmp(e->name, DCKPT_TMP_PREFIX, strlen(DCKPT_TMP_PREFIX)) != 0) return DCKPT_OK;
-  if (unlinkat(e->dirfd, e->name, 0) != 0 && errno != ENOENT)
+  if (dckpt_sys_unlinkat(e->dirfd, e->name, 0) != 0 && errno != ENOENT)
     return dckpt_err_errno(err, errno, "cannot remove leftover temporary '%s/%s'", c->dir,
                            e->name);
   c->removed++;

@@ -31,6 +31,7 @@ void dckpt_io_step(const dckpt_io_opts *io, const char *step);
 
 typedef struct dckpt_atomic_file {
   int fd;
+  bool synced; /* data made durable (dckpt_atomic_publish's first try) */
   uint64_t written;
   char *tmp_path;
   char *final_path;
@@ -51,12 +52,33 @@ void dckpt_atomic_start_writeback(dckpt_atomic_file *f);
 /** fsync, rename over the target, fsync the directory. Always releases `f`;
  *  on failure the temporary file is removed and the target is untouched. */
 int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err);
+/** Instead of commit: publishes the temporary under `path` without replacing
+ *  anything (link(2), atomic also over NFS), after making its data durable
+ *  when durable. DCKPT_EEXIST (no message set) when `path` exists: `f` stays
+ *  open, to be published under another name or aborted. On success the
+ *  directory is fsynced (when durable), the temporary removed and `f`
+ *  released; on any other failure `f` is aborted. Step hooks: fsync, link,
+ *  dirsync, done. */
+int dckpt_atomic_publish(dckpt_atomic_file *f, const char *path, dckpt_err *err);
 /** Removes the temporary file and releases `f`. Safe after a failed begin. */
 void dckpt_atomic_abort(dckpt_atomic_file *f);
 
 /** Whole-buffer convenience wrapper around begin/write/commit. */
 int dckpt_io_write_file(const char *path, const void *data, size_t len,
                         const dckpt_io_opts *io, dckpt_err *err);
+
+/** Replaces the fixed-size file `path`, without durability, by writing `data`
+ *  in place into the file `spare` (created when missing, never truncated:
+ *  every version has the same length `len`) and exchanging the two
+ *  (RENAME_EXCHANGE); the spare then holds the previous version, to be
+ *  overwritten next time. No file is created or unlinked per call, and since
+ *  the spare is never truncated ext4 has nothing to flush. Against a killed
+ *  process `path` is always one complete version. Step hooks: write, rename,
+ *  done. False when this cannot be done (no RENAME_EXCHANGE here, or a
+ *  failure): the spare is removed and the caller writes the ordinary way,
+ *  which then reports a real error. */
+bool dckpt_io_swap_write(const char *path, const char *spare, const void *data,
+                         size_t len, const dckpt_io_opts *io);
 
 /** Renames crash-safely (rename + directory fsync when durable). */
 int dckpt_io_rename(const char *from, const char *to, bool durable, dckpt_err *err);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "io/path.h"
+#include "io/sys.h"
 #include "io/walk.h"
 
 static int read_fd(int fd, const char *path, uint64_t max_bytes, char **data, size_t *len,
@@ -61,15 +62,15 @@ int dckpt_io_fsync_dir(const char *dir, dckpt_err *err) {
   if (fd < 0)
     return dckpt_err_errno(err, errno, "cannot open directory '%s' to sync it", dir);
   int rc = DCKPT_OK;
-  if (fsync(fd) != 0 && errno != EINVAL)
+  if (dckpt_sys_fsync(fd) != 0 && errno != EINVAL)
     rc = dckpt_err_errno(err, errno, "cannot sync directory '%s'", dir);
-  close(fd);
+  dckpt_sys_close(fd);
   return rc;
 }
 
 /* Creates one directory of a mkdir -p; EEXIST from a directory is fine. */
 static int make_one(const char *dir, bool durable, dckpt_err *err) {
-  if (mkdir(dir, 0755) != 0) {
+  if (dckpt_sys_mkdir(dir, 0755) != 0) {
     if (errno == EEXIST && dckpt_path_is_dir(dir)) return DCKPT_OK;
     return dckpt_err_errno(err, errno == EEXIST ? ENOTDIR : errno,
                            "cannot create directory '%s'", dir);
@@ -106,7 +107,7 @@ int dckpt_mkdirs(const char *path, bool durable, dckpt_err *err) {
 
 static int remove_entry(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
   (void)ctx;
-  if (unlinkat(e->dirfd, e->name, 0) == 0 || errno == ENOENT) return DCKPT_OK;
+  if (dckpt_sys_unlinkat(e->dirfd, e->name, 0) == 0 || errno == ENOENT) return DCKPT_OK;
   if (errno != EISDIR && errno != EPERM)
     return dckpt_err_errno(err, errno, "cannot remove '%s/%s'", e->dir, e->name);
   char *sub = dckpt_path_join(e->dir, e->name);
@@ -114,7 +115,7 @@ static int remove_entry(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
   int rc = dckpt_walk_at(e->dirfd, e->name, sub, 0, remove_entry, NULL, err);
   free(sub);
   if (rc != DCKPT_OK) return rc;
-  if (unlinkat(e->dirfd, e->name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+  if (dckpt_sys_unlinkat(e->dirfd, e->name, AT_REMOVEDIR) != 0 && errno != ENOENT)
     return dckpt_err_errno(err, errno, "cannot remove directory '%s/%s'", e->dir,
                            e->name);
   return DCKPT_OK;
@@ -127,13 +128,27 @@ int dckpt_remove_tree(const char *path, dckpt_err *err) {
     return dckpt_err_errno(err, errno, "cannot stat '%s'", path);
   }
   if (!S_ISDIR(st.st_mode)) {
-    if (unlink(path) != 0) return dckpt_err_errno(err, errno, "cannot remove '%s'", path);
+    if (dckpt_sys_unlink(path) != 0)
+      return dckpt_err_errno(err, errno, "cannot remove '%s'", path);
     return DCKPT_OK;
   }
   DCKPT_TRY(dckpt_walk_at(AT_FDCWD, path, path, 0, remove_entry, NULL, err));
-  if (rmdir(path) != 0 && errno != ENOENT)
+  if (dckpt_sys_rmdir(path) != 0 && errno != ENOENT)
     return dckpt_err_errno(err, errno, "cannot remove directory '%s'", path);
   return DCKPT_OK;
+}
+
+int dckpt_io_remove(const char *path, bool durable, dckpt_err *err) {
+  if (dckpt_sys_unlink(path) != 0) {
+    if (errno == ENOENT) return DCKPT_OK;
+    return dckpt_err_errno(err, errno, "cannot remove '%s'", path);
+  }
+  if (!durable) return DCKPT_OK;
+  char *dir = dckpt_path_dirname(path);
+  int rc = dir ? dckpt_io_fsync_dir(dir, err)
+               : dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  free(dir);
+  return rc;
 }
 
 /* ---- size ---- */

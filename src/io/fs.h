@@ -27,6 +27,10 @@ int dckpt_io_fsync_dir(const char *dir, dckpt_err *err);
 /** mkdir -p; fsyncs each parent whose entry it creates when `durable`. */
 int dckpt_mkdirs(const char *path, bool durable, dckpt_err *err);
 
+/** Removes the file `path`; a missing file is no error. When `durable`, the
+ *  directory is fsynced after the unlink. */
+int dckpt_io_remove(const char *path, bool durable, dckpt_err *err);
+
 /** rm -rf (no error when missing). */
 int dckpt_remove_tree(const char *path, dckpt_err *err);
 

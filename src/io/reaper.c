@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "io/reaper.h"
 
 #include <pthread.h>
@@ -9,6 +10,7 @@
 
 #include "io/atomic.h"
 #include "io/path.h"
+#include "io/sys.h"
 #include "util/thread.h"
 
 typedef struct job {
@@ -43,7 +45,7 @@ static void *run(void *arg) {
     r->head = j->next;
     if (!r->head) r->tail = NULL;
     pthread_mutex_unlock(&r->mu);
-    (void)unlink(j->path); /* a failure leaves a temporary: cleaned later */
+    (void)dckpt_sys_unlink(j->path); /* a failure leaves a temporary: cleaned later */
     free(j);
     pthread_mutex_lock(&r->mu);
   }
@@ -55,7 +57,7 @@ void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
   size_t n = strlen(path) + 1;
   job *j = r ? malloc(sizeof *j + n) : NULL;
   if (!j) {
-    (void)unlink(path);
+    (void)dckpt_sys_unlink(path);
     return;
   }
   memcpy(j->path, path, n);
@@ -64,7 +66,7 @@ void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
   if (!r->started) r->started = dckpt_thread_start(&r->thread, run, r) == 0;
   if (!r->started) {
     pthread_mutex_unlock(&r->mu);
-    (void)unlink(path);
+    (void)dckpt_sys_unlink(path);
     free(j);
     return;
   }
@@ -82,10 +84,10 @@ void dckpt_reaper_remove(dckpt_reaper *r, const char *path) {
   char *tmp = dir ? dckpt_path_printf("%s/" DCKPT_TMP_PREFIX "%s.gone", dir,
                                       dckpt_path_basename(path))
                   : NULL;
-  if (tmp && rename(path, tmp) == 0)
+  if (tmp && dckpt_sys_rename(path, tmp) == 0)
     dckpt_reaper_unlink(r, tmp);
   else
-    (void)unlink(path);
+    (void)dckpt_sys_unlink(path);
   free(dir);
   free(tmp);
 }

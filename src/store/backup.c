@@ -2,10 +2,8 @@
  * libarchive. The archive is written to a temporary name and published with
  * link(2), which never replaces an existing file, so two backups in the same
  * second get distinct names (_2, _3, ...). */
-#define _GNU_SOURCE
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -79,26 +77,42 @@ static int add_tree(dckpt_store *s, struct archive *a, const char *path,
   return rc;
 }
 
-static int write_archive(dckpt_store *s, int fd, const char *tmp) {
+typedef struct archive_sink {
+  dckpt_store *s;
+  dckpt_atomic_file *f;
+} archive_sink;
+
+/* libarchive hands the archive's bytes here: they go through io/atomic. */
+static la_ssize_t archive_out(struct archive *a, void *ctx, const void *buf, size_t n) {
+  archive_sink *out = ctx;
+  if (dckpt_atomic_write(out->f, buf, n, &out->s->err) != DCKPT_OK) {
+    archive_set_error(a, EIO, "%s", out->s->err.msg);
+    return -1;
+  }
+  return (la_ssize_t)n;
+}
+
+static int write_archive(dckpt_store *s, dckpt_atomic_file *f, const char *shown) {
   struct archive *a = archive_write_new();
   if (!a) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  archive_sink sink = {s, f};
   int rc = DCKPT_OK;
+  /* A regular file needs no padding to a whole block after the archive. */
   if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
-      archive_write_open_fd(a, fd) != ARCHIVE_OK)
-    rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot start zip '%s': %s", tmp,
+      archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+      archive_write_open2(a, &sink, NULL, archive_out, NULL, NULL) != ARCHIVE_OK)
+    rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot start zip '%s': %s", shown,
                           archive_error_string(a));
   if (rc == DCKPT_OK) rc = add_tree(s, a, s->dir, NULL);
   if (archive_write_close(a) != ARCHIVE_OK && rc == DCKPT_OK)
-    rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot finish '%s': %s", tmp,
+    rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot finish '%s': %s", shown,
                           archive_error_string(a));
   archive_write_free(a);
-  if (rc == DCKPT_OK && fsync(fd) != 0)
-    rc = dckpt_err_errno(&s->err, errno, "backup: cannot sync '%s'", tmp);
   return rc;
 }
 
 /* Gives the finished temporary its final name without replacing anything. */
-static int publish(dckpt_store *s, const char *tmp, char **path) {
+static int publish(dckpt_store *s, dckpt_atomic_file *f, char **path) {
   char stamp[32];
   time_t now = time(NULL);
   struct tm tm;
@@ -107,22 +121,19 @@ static int publish(dckpt_store *s, const char *tmp, char **path) {
   for (int n = 1; n < 10000; n++) {
     char *name = n == 1 ? dckpt_path_printf("%s_backup_%s.zip", s->dir, stamp)
                         : dckpt_path_printf("%s_backup_%s_%d.zip", s->dir, stamp, n);
-    if (!name) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-    if (link(tmp, name) == 0) {
-      *path = name;
-      char *parent = dckpt_path_dirname(name);
-      int rc = parent ? dckpt_io_fsync_dir(parent, &s->err) : DCKPT_ENOMEM;
-      free(parent);
-      return rc;
+    if (!name) {
+      dckpt_atomic_abort(f);
+      return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
     }
-    int e = errno;
-    if (e != EEXIST) {
-      int rc = dckpt_err_errno(&s->err, e, "backup: cannot create '%s'", name);
-      free(name);
+    int rc = dckpt_atomic_publish(f, name, &s->err);
+    if (rc == DCKPT_OK) *path = name;
+    if (rc != DCKPT_EEXIST) {
+      if (rc != DCKPT_OK) free(name);
       return rc;
     }
     free(name);
   }
+  dckpt_atomic_abort(f);
   return dckpt_store_fail(s, DCKPT_EEXIST,
                           "backup: too many backups of '%s' in one second", s->dir);
 }
@@ -131,21 +142,24 @@ int dckpt_store_backup(dckpt_store *s, char **path) {
   *path = NULL;
   if (!dckpt_path_is_dir(s->dir))
     return dckpt_store_fail(s, DCKPT_ENOENT, "backup: '%s' is not a directory", s->dir);
-  char *tmp = dckpt_path_printf("%s_backup." DCKPT_TMP_PREFIX "XXXXXX", s->dir);
-  if (!tmp) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) {
-    int rc = dckpt_err_errno(&s->err, errno, "backup: cannot create a file beside '%s'",
-                             s->dir);
-    free(tmp);
-    return rc;
+  /* The temporary sits beside the directory, where the archive goes; it is
+   * always made durable before it gets its name. */
+  char *shown = dckpt_path_printf("%s_backup.zip", s->dir);
+  if (!shown) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  dckpt_io_opts io = {.durable = true,
+                      .hook = s->opts.step_hook,
+                      .hook_ctx = s->opts.step_hook_ctx,
+                      .label = "backup"};
+  dckpt_atomic_file f;
+  int rc = dckpt_atomic_begin(&f, shown, &io, &s->err);
+  if (rc == DCKPT_OK) {
+    rc = write_archive(s, &f, shown);
+    if (rc == DCKPT_OK)
+      rc = publish(s, &f, path);
+    else
+      dckpt_atomic_abort(&f);
   }
-  (void)fchmod(fd, 0644);
-  int rc = write_archive(s, fd, tmp);
-  close(fd);
-  if (rc == DCKPT_OK) rc = publish(s, tmp, path);
-  unlink(tmp);
-  free(tmp);
+  free(shown);
   if (rc == DCKPT_OK)
     dckpt_log(&s->log, DCKPT_LOG_INFO, "backed up '%s' to '%s'", s->dir, *path);
   return rc;

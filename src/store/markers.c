@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "format/record_io.h"
 #include "io/fs.h"
@@ -171,16 +170,7 @@ int dckpt_store_unmark_complete(dckpt_store *s, int64_t alg, int64_t trial) {
   DCKPT_TRY(dckpt_store_require_writable(s, "unmark_complete"));
   char *path = NULL;
   DCKPT_TRY(trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path));
-  int rc = DCKPT_OK;
-  if (unlink(path) == 0) {
-    if (dckpt_store_durable(s)) {
-      char *dir = dckpt_path_dirname(path);
-      rc = dir ? dckpt_io_fsync_dir(dir, &s->err) : DCKPT_ENOMEM;
-      free(dir);
-    }
-  } else if (errno != ENOENT) {
-    rc = dckpt_err_errno(&s->err, errno, "cannot remove '%s'", path);
-  }
+  int rc = dckpt_io_remove(path, dckpt_store_durable(s), &s->err);
   free(path);
   return rc;
 }
@@ -290,8 +280,7 @@ int dckpt_store_save_metrics(dckpt_store *s, const dckpt_record *metrics) {
   int rc = DCKPT_OK;
   if (!path || !marker) rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   /* The marker goes first, so it never vouches for a half-replaced file. */
-  if (rc == DCKPT_OK && unlink(marker) != 0 && errno != ENOENT)
-    rc = dckpt_err_errno(&s->err, errno, "cannot remove '%s'", marker);
+  if (rc == DCKPT_OK) rc = dckpt_io_remove(marker, false, &s->err);
   dckpt_io_opts io = dckpt_store_io(s, "metrics");
   dckpt_where w = {DCKPT_KIND_METRICS, -1, -1, -1};
   if (rc == DCKPT_OK) rc = dckpt_store_write_record(s, path, &w, metrics, &io);

@@ -1,10 +1,8 @@
 /* metadata.json and the initial files: creating a run, reading and validating
  * its plan, merging user metadata, growing the plan. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "format/record_io.h"
 #include "io/fs.h"
@@ -489,8 +487,7 @@ int dckpt_store_extend(dckpt_store *s, int64_t n_trials, const int64_t *iteratio
   }
   if (rc == DCKPT_OK && changed) {
     char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
-    if (marker && unlink(marker) != 0 && errno != ENOENT)
-      rc = dckpt_err_errno(&s->err, errno, "cannot remove '%s'", marker);
+    if (marker) rc = dckpt_io_remove(marker, false, &s->err);
     free(marker);
     cJSON_ReplaceItemInObjectCaseSensitive(j, "n_trials",
                                            cJSON_CreateNumber((double)n_trials));

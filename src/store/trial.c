@@ -1,16 +1,12 @@
 /* Saving and loading the checkpoints of one trial: the commit protocol of
  * docs/design.md (checkpoint, then progress.json, then rotation) and the
  * verified load with fallback to older checkpoints. */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "format/record_io.h"
+#include "io/atomic.h"
 #include "io/fs.h"
 #include "io/path.h"
 #include "io/reaper.h"
@@ -59,7 +55,7 @@ static int list_checkpoints(dckpt_store *s, const char *dir, bool clean, ckpt_li
       out->iters[out->count++] = it;
     else if (clean && !strncmp(list.names[i], DCKPT_TMP_PREFIX, plen)) {
       char *p = dckpt_path_join(dir, list.names[i]);
-      if (p) unlink(p);
+      if (p) (void)dckpt_io_remove(p, false, NULL);
       free(p);
     }
   }
@@ -149,37 +145,18 @@ static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
 #define PROGRESS_WIDTH 160 /* fixed size: the spare is rewritten in place */
 
 /* Without durability, progress.json is replaced by swapping in a spare file
- * that already holds the new text (RENAME_EXCHANGE); the spare then holds the
- * old text and is overwritten in place next time. No file is created or
- * unlinked per save, and since the spare is never truncated ext4 has nothing
- * to flush. At every instant progress.json is one complete version. A spare
- * left by a crash is a temporary like any other. */
+ * that already holds the new text (dckpt_io_swap_write): no file is created
+ * or unlinked per save. A spare left by a crash is a temporary like any
+ * other. */
 static bool write_progress_swap(dckpt_store *s, const char *path, const char *text) {
-#ifdef RENAME_EXCHANGE
   char *dir = dckpt_path_dirname(path);
   char *spare = dir ? dckpt_path_join(dir, PROGRESS_SPARE) : NULL;
   free(dir);
   if (!spare) return false;
   dckpt_io_opts io = dckpt_store_io(s, "progress");
-  dckpt_io_step(&io, "write");
-  int fd = open(spare, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-  bool ok = fd >= 0 && pwrite(fd, text, PROGRESS_WIDTH, 0) == PROGRESS_WIDTH;
-  if (fd >= 0) close(fd);
-  if (ok) {
-    dckpt_io_step(&io, "rename");
-    ok = renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_EXCHANGE) == 0 ||
-         (errno == ENOENT && rename(spare, path) == 0);
-  }
-  if (!ok)
-    (void)unlink(spare);
-  else
-    dckpt_io_step(&io, "done");
+  bool ok = dckpt_io_swap_write(path, spare, text, PROGRESS_WIDTH, &io);
   free(spare);
   return ok;
-#else
-  (void)s, (void)path, (void)text;
-  return false;
-#endif
 }
 
 static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration) {
@@ -265,7 +242,7 @@ static void quarantine(dckpt_store *s, const char *path, const char *why) {
     return;
   }
   char *aside = dckpt_path_printf("%s" DCKPT_CORRUPT_SUFFIX, path);
-  if (aside && rename(path, aside) == 0)
+  if (aside && dckpt_io_rename(path, aside, false, NULL) == DCKPT_OK)
     dckpt_log(&s->log, DCKPT_LOG_WARN,
               "checkpoint '%s' is unusable (%s); moved it to '%s'", path, why, aside);
   else
