@@ -340,11 +340,17 @@ typedef struct dckpt_store_options {
 /** Open for reading only: no lock, no clean-up, every writing call refused. */
 #define DCKPT_OPEN_READ 0u
 /** Open for writing: creates DIR if missing, takes the lock, removes leftover
- *  temporary files. */
+ *  temporary files. Of any number of runs that open DIR at once, exactly one
+ *  gets the lock; the others get DCKPT_ELOCKED naming the holder (host, pid,
+ *  job id). A lock whose holder is gone (a dead process on this host; on a
+ *  file system that shares fcntl locks between hosts, also a holder on
+ *  another host whose kernel lock is free) is taken over, with a warning.
+ *  docs/design.md, "Lock"; docs/operations.md for network file systems. */
 #define DCKPT_OPEN_WRITE 1u
-/** With DCKPT_OPEN_WRITE: take over a lock whose holder cannot be checked
- *  (another host) — the caller asserts that holder is gone. A lock of a dead
- *  process on this host is always taken over, with a warning. */
+/** With DCKPT_OPEN_WRITE: also break a lock whose holder cannot be proven gone
+ *  (another host, an unreadable lock file, a stale lock on a file system
+ *  without fcntl locks) — the caller asserts that holder is gone. A lock
+ *  whose kernel lock is held is never broken: some process holds it. */
 #define DCKPT_OPEN_BREAK_LOCK 2u
 /** With DCKPT_OPEN_WRITE: do not take the lock (a worker rank writing only its
  *  own trial directories while another process holds the lock). */
@@ -604,7 +610,8 @@ typedef enum dckpt_lock_state {
   DCKPT_LOCK_NONE = 0,
   /** Held by a process that is running. */
   DCKPT_LOCK_ALIVE = 1,
-  /** Its holder is gone: the next writing open takes the lock over. */
+  /** Its holder is gone: the next writing open takes the lock over (on a
+   *  file system without fcntl locks, only with DCKPT_OPEN_BREAK_LOCK). */
   DCKPT_LOCK_STALE = 2,
   /** Held from another host: whether that run still runs cannot be told from
    *  here; only DCKPT_OPEN_BREAK_LOCK takes it. */

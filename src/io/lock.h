@@ -1,8 +1,30 @@
-/* The lock of a file path (a run directory's dckpt.lock): the lock file names
- * its holder (io/lock_facts.h). It is created atomically with link(2), which
- * works on network file systems too. A lock whose holder is a dead process on
- * this host is stale and may be taken over; a holder on another host cannot
- * be checked, so only an explicit break takes its lock. */
+/* The lock of a file path: of a run directory (DIR/dckpt.lock), and of
+ * anything else that must have exactly one owner at a time.
+ *
+ * The kernel arbitrates: the holder keeps an OFD write lock (fcntl
+ * F_OFD_SETLK) on the lock file for as long as it holds it, and the kernel
+ * drops it when the holder dies. The lock file also names its holder (host,
+ * pid, the pid's start time, job id, since when; io/lock_facts.h), so that a
+ * run that is refused can say by whom, and so that a holder that did not or
+ * could not take the kernel lock is still respected.
+ *
+ * Guarantees (docs/design.md, "Lock"; docs/operations.md for file systems):
+ *  - Of any number of processes that try at once, on a fresh path or on a
+ *    stale lock, exactly one gets it; every other is refused with DCKPT_ELOCKED
+ *    and a message naming the holder.
+ *  - No path through this code deletes, renames or rewrites the lock file of a
+ *    holder that still runs; the holder's own release unlinks its file while
+ *    it still holds the kernel lock.
+ *  - A new lock file appears whole and already locked: it is written and
+ *    locked under a private name, then published with link(2).
+ *  - A holder on another host is taken over only when the kernel lock proves
+ *    it gone (it held the kernel lock, the lock is free, and the file system
+ *    shares locks between hosts: io/lock_fs.h), or when the caller breaks the
+ *    lock on purpose (`force`). A kernel lock that is held is never broken.
+ *  - Where the file system has no fcntl locks (ENOLCK, ENOSYS, EOPNOTSUPP),
+ *    the lock file alone decides: link(2) still lets exactly one process
+ *    create it, but a stale lock is only taken with `force`.
+ */
 #ifndef DCKPT_IO_LOCK_H
 #define DCKPT_IO_LOCK_H
 
@@ -14,20 +36,33 @@
 
 typedef struct dckpt_lock {
   char *path;
+  int fd; /* the lock file, open while held (else -1) */
   bool held;
+  bool kernel; /* held through the kernel lock (false: no fcntl locks here) */
   dckpt_lock_facts self;
 } dckpt_lock;
 
-/** Takes the lock file `path` (its directory must exist). `job_id` may be
- *  NULL. With `force`, a lock held from another host is taken over too.
- *  Take-overs are logged as warnings naming the previous holder.
- *  @return DCKPT_OK, DCKPT_ELOCKED (the message names the holder), or the
- *          I/O error. */
+/**
+ * Takes the lock file `path`; its directory must exist. `job_id` (may be
+ * NULL) is recorded as the holder's job. With `force`, a lock whose holder
+ * cannot be proven gone (another host, an unreadable file, a file system
+ * without locks) is broken, with a warning; a held kernel lock is not.
+ * Take-overs are logged as warnings naming the previous holder.
+ * @return DCKPT_OK, DCKPT_ELOCKED (the message names the holder: host, pid,
+ *         job id, since), or the I/O error naming the file.
+ */
 int dckpt_lock_acquire(dckpt_lock *lock, const char *path, const char *job_id, bool force,
                        const dckpt_logger *log, dckpt_err *err);
 
-/** Releases the lock when this process still holds it. Safe when not held. */
+/** Releases the lock: removes the lock file when it is still this holder's,
+ *  then drops the kernel lock. Safe when not held, also on a zeroed struct
+ *  that was never acquired; the struct may be reused. */
 void dckpt_lock_release(dckpt_lock *lock);
+
+/** How long a refused process waits at most for the facts of a holder that
+ *  has the kernel lock but whose file does not name a live holder yet
+ *  (default 10 s). Not thread-safe; for tests. */
+void dckpt_lock_set_facts_wait(double seconds);
 
 /** Who holds lock file `path` and whether it still runs; changes nothing.
  *  Problems with the file go into info->state and info->error. */

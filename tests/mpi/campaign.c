@@ -14,6 +14,11 @@
  * where the checkpoint of iteration ITER+2 must go, so that its save fails),
  * --ready FILE (created when a trial reaches its third iteration, so that a
  * test can wait for "trials are running" instead of a fixed time).
+ * --job-id ID is recorded in the lock. --race DIR:N:ID makes the run a
+ * contender of tests/lock/race.c: rank 0 writes DIR/ready.ID and waits for
+ * DIR/go.0; a run that gets the lock writes DIR/owner.ID (rank 0's pid) and
+ * DIR/tried.ID from its first trial and waits there until N contenders have
+ * written tried.*; a refused one writes DIR/refused.ID ("ENAME: message").
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
@@ -46,8 +51,53 @@ typedef struct alg_conf {
   const char *ready_file;
 } alg_conf;
 
+/* --race: where the contenders meet, how many they are, which one this is. */
+static struct {
+  const char *dir;
+  int n, id;
+  long owner_pid;
+  bool recorded;
+} race;
+
+static void race_touch(const char *name, int id, const char *text) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/%s.%d", race.dir, name, id);
+  FILE *f = fopen(path, "wx");
+  if (f) {
+    fputs(text, f);
+    fclose(f);
+  }
+}
+
+static bool race_exists(const char *name, int id) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/%s.%d", race.dir, name, id);
+  return access(path, F_OK) == 0;
+}
+
+static int race_count_tried(void) {
+  int n = 0;
+  for (int i = 0; i < race.n; i++)
+    n += race_exists("tried", i);
+  return n;
+}
+
+/* The lock is held while trials run: record it, then wait for the others. */
+static int race_owned(void) {
+  if (!race.dir || race.recorded) return 0;
+  race.recorded = true;
+  char pid[32];
+  snprintf(pid, sizeof pid, "%ld", race.owner_pid);
+  race_touch("owner", race.id, pid);
+  race_touch("tried", race.id, "");
+  for (long i = 0; i < 120000 && race_count_tried() < race.n; i++)
+    usleep(1000);
+  return race_count_tried() < race.n ? 1 : 0;
+}
+
 static int create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
   (void)info;
+  if (race_owned() != 0) return 1;
   st *s = calloc(1, sizeof *s);
   if (!s) return 1;
   for (int i = 0; i < DIM; i++)
@@ -234,7 +284,14 @@ static int parse(int argc, char **argv, args *a) {
       a->verify_only = true;
     else if (!v)
       return 2;
-    else if (!strcmp(k, "--trials"))
+    else if (!strcmp(k, "--job-id"))
+      a->o.store.job_id = v, i++;
+    else if (!strcmp(k, "--race")) {
+      static char dir[4096];
+      if (sscanf(v, "%4095[^:]:%d:%d", dir, &race.n, &race.id) != 3) return 2;
+      race.dir = dir;
+      i++;
+    } else if (!strcmp(k, "--trials"))
       a->o.n_trials = atoll(v), i++;
     else if (!strcmp(k, "--step"))
       a->o.store.checkpoint_step = atoll(v), i++;
@@ -320,6 +377,18 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  if (race.dir) {
+    /* rank 0's pid is the lock holder's: every rank learns it */
+    long pid = (long)getpid();
+    MPI_Bcast(&pid, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    race.owner_pid = pid;
+    if (rank == 0) {
+      race_touch("ready", race.id, "");
+      for (long i = 0; i < 120000 && !race_exists("go", 0); i++)
+        usleep(1000);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
   a.o.store.log = on_log;
   a.o.store.log_level = a.quiet ? DCKPT_LOG_ERROR : DCKPT_LOG_WARN;
   alg_conf conf[3];
@@ -361,6 +430,12 @@ int main(int argc, char **argv) {
         dckpt_err_name(rc), (long long)rep.pairs_completed, (long long)rep.pairs_total,
         (long long)rep.pairs_run, (long long)rep.iterations_run, rep.seconds,
         rep.message[0] ? "; " : "", rep.message);
+  if (rank == 0 && race.dir && rc != DCKPT_OK) {
+    char msg[1200];
+    snprintf(msg, sizeof msg, "%s: %s", dckpt_err_name(rc), rep.message);
+    race_touch("refused", race.id, msg);
+    race_touch("tried", race.id, "");
+  }
   if (rank == 0 && rc == DCKPT_OK && a.dump_file && dump(a.o.dir, a.dump_file) != 0)
     rc = 1;
   MPI_Finalize();

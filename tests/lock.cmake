@@ -1,0 +1,36 @@
+# The lock (src/io/lock.c; docs/design.md, "Lock"): the primitive's cases on
+# plain paths, a churn of holders, and races of many processes (forked, and
+# real mpiexec runs of the campaign program) on fresh directories and stale
+# locks. tests/lock/race.c prints its seed; DCKPT_LOCK_SEED replays one and
+# DCKPT_LOCK_RACES sets the number of races (a long run).
+dckpt_add_test_exe(test_lock INTERNAL SOURCES lock/test_lock.c)
+foreach(case fresh stale remote unreadable orphan sweep mountinfo churn)
+  add_test(NAME lock.${case} COMMAND test_lock ${case})
+endforeach()
+
+# A file system without fcntl locks (ENOLCK, as NFS without a lock manager),
+# emulated by a preloaded fcntl. Built without sanitizers: it is preloaded
+# ahead of their runtimes.
+add_library(dckpt_nolocks MODULE lock/nolocks.c)
+target_link_libraries(dckpt_nolocks PRIVATE ${CMAKE_DL_LIBS})
+set_target_properties(dckpt_nolocks PROPERTIES COMPILE_OPTIONS "" LINK_OPTIONS "")
+set(DCKPT_NOLOCKS_ENV
+  "LD_PRELOAD=$<TARGET_FILE:dckpt_nolocks>;ASAN_OPTIONS=verify_asan_link_order=0")
+add_test(NAME lock.nolocks COMMAND test_lock nolocks)
+
+add_executable(lock_race lock/race.c)
+target_link_libraries(lock_race PRIVATE dckpt dckpt_warnings)
+add_test(NAME lock.race
+  COMMAND lock_race --races 200 --work ${DCKPT_TEST_TMP}/lock.race)
+# Without fcntl locks only a fresh directory is raced for: a stale lock is
+# taken by a break only (the emulation covers that in lock.nolocks).
+add_test(NAME lock.race_nolocks
+  COMMAND lock_race --races 60 --fresh-only --work ${DCKPT_TEST_TMP}/lock.race_nolocks)
+set_tests_properties(lock.nolocks lock.race_nolocks PROPERTIES
+  ENVIRONMENT "${DCKPT_NOLOCKS_ENV}")
+add_test(NAME lock.race_mpi
+  COMMAND lock_race --races 4 --max 3 --np-max 2 --mpiexec ${MPIEXEC_EXECUTABLE}
+    --campaign $<TARGET_FILE:campaign> --work ${DCKPT_TEST_TMP}/lock.race_mpi)
+set_tests_properties(lock.race_mpi PROPERTIES ENVIRONMENT "${DCKPT_MPI_ENV}"
+  PROCESSORS 2 TIMEOUT 600)
+set_tests_properties(lock.race lock.race_nolocks lock.churn PROPERTIES TIMEOUT 600)
