@@ -70,7 +70,9 @@ DCKPT_API const char *dckpt_version_string(void);
   X(ECALLBACK, -14, "a user callback reported an error")                                 \
   X(EMPI, -15, "MPI error")                                                              \
   X(EINTERRUPTED, -16, "stopped by a stop request; resume later")                        \
-  X(ETOOBIG, -17, "size exceeds a limit")
+  X(ETOOBIG, -17, "size exceeds a limit")                                                \
+  X(EROFS, -18, "read-only file system")                                                 \
+  X(ENOTDIR, -19, "not a directory")
 
 typedef enum dckpt_status {
 #define DCKPT_STATUS_ENUM_(name, value, msg) DCKPT_##name = (value),
@@ -355,6 +357,9 @@ typedef struct dckpt_store_options {
 /** With DCKPT_OPEN_WRITE: do not take the lock (a worker rank writing only its
  *  own trial directories while another process holds the lock). */
 #define DCKPT_OPEN_NO_LOCK 4u
+/** With DCKPT_OPEN_WRITE: DIR must exist already (DCKPT_ENOENT otherwise, and
+ *  nothing is created), as when resuming a run. */
+#define DCKPT_OPEN_EXISTING 8u
 
 /** Fills `opts` with the defaults. */
 DCKPT_API void dckpt_store_options_init(dckpt_store_options *opts);
@@ -523,8 +528,22 @@ typedef enum dckpt_trial_state {
 typedef struct dckpt_trial_status {
   dckpt_trial_state state;
   int64_t last_iteration; /* -1 when not started */
+  /** DCKPT_OK, or the status (DCKPT_ECORRUPT, ...) of a marker that cannot be
+   *  trusted — complete.json or progress.json unreadable, malformed, or
+   *  written for another run or trial. dckpt_store_errmsg() then names it and
+   *  the cause, and state / last_iteration come from what else is known: a
+   *  trial whose complete.json is bad is not complete, one whose progress.json
+   *  is bad is at its newest checkpoint file (not yet verified). A resume
+   *  (dckpt_store_load_latest) verifies and repairs such a trial. */
+  int marker_status;
 } dckpt_trial_status;
 
+/**
+ * Where (alg, trial) stands, from its markers and the names of its checkpoint
+ * files; no checkpoint is read. A damaged marker is not an error of the call:
+ * see marker_status.
+ * @return DCKPT_OK, DCKPT_EINVAL (bad index), DCKPT_ENOMEM, or an I/O status.
+ */
 DCKPT_API int dckpt_store_trial_status(dckpt_store *store, int64_t alg, int64_t trial,
                                        dckpt_trial_status *status);
 

@@ -51,6 +51,12 @@ typedef struct dckpt_algorithm {
   const char *name;            /* unique within the campaign */
   int64_t iterations;          /* iterations per trial (>= 1) */
   const char *hyperparameters; /* JSON object recorded in metadata, or NULL */
+  /** Everything else that decides what this algorithm computes (its method,
+   *  every setting) as a JSON object, or NULL. Recorded with the
+   *  hyperparameters and the metric names when the run starts; a resume or
+   *  growth that asks for anything different is refused (DCKPT_EMISMATCH,
+   *  naming the first difference), so two computations never mix in one run. */
+  const char *config;
   /** Relative cost of one iteration (for scheduling longest work first);
    *  0 means 1. */
   double cost_hint;
@@ -114,6 +120,11 @@ typedef struct dckpt_run_options {
   bool backup_before_resume;
   bool break_lock;
   const char *benchmark_metadata; /* JSON object or NULL */
+  /** Everything else that decides what the pairs compute — problem, data (a
+   *  content hash, not a path that may move), network, ... — as a JSON object,
+   *  or NULL. Recorded with metrics_period when the run starts and compared,
+   *  like each algorithm's config, on every resume and growth. */
+  const char *campaign;
   /** Record metrics after iterations k with (k + 1) % metrics_period == 0 and
    *  after the last iteration (default 1). */
   int64_t metrics_period;

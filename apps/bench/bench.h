@@ -57,6 +57,11 @@ void bench_usage(FILE *out);
 int bench_problem_record(const bench_config *cfg, dckpt_record **out, char *err,
                          size_t errlen);
 
+/** The campaign object recorded with the run and compared on every resume:
+ *  the resolved problem (data by content hash) and network. malloc'd JSON, or
+ *  NULL with the reason in err. */
+char *bench_campaign_json(const bench_config *cfg, char *err, size_t errlen);
+
 /** Rank 0 after a completed campaign: metrics record, tables, plots, and the
  *  table on stdout. Re-running a finished campaign prints the table only. */
 int bench_results(const bench_config *cfg, char *err, size_t errlen);

@@ -36,6 +36,11 @@ static void on_stop_signal(int signum) {
   dckpt_request_stop(signum);
 }
 
+/* Installed first thing in main, before MPI_Init (which takes a good part of
+ * a second): a batch system that preempts a job just after it started must
+ * get exit 75 and run_status.json, not a rank killed by the default action.
+ * The stop signals are then unblocked, in case the launcher passed them down
+ * blocked: one that arrived before main is delivered now, to the handler. */
 static void install_stop_handlers(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -47,6 +52,12 @@ static void install_stop_handlers(void) {
   sigaction(SIGUSR1, &sa, NULL);
   sa.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &sa, NULL);
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGUSR1);
+  sigprocmask(SIG_UNBLOCK, &stop, NULL);
 }
 
 /* Corrects DIR/run_status.json, which dckpt_run wrote saying the run is done,
@@ -134,12 +145,18 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     return code;
   }
   dckpt_record *problem = NULL;
+  char *campaign = NULL;
   int rc = DCKPT_OK;
-  if (rank_of_world() == 0) rc = bench_problem_record(cfg, &problem, err, sizeof err);
+  if (rank_of_world() == 0) {
+    rc = bench_problem_record(cfg, &problem, err, sizeof err);
+    if (rc == DCKPT_OK && !(campaign = bench_campaign_json(cfg, err, sizeof err)))
+      rc = DCKPT_EIO;
+  }
   code = agree(rc == DCKPT_OK ? 0 : BENCH_EXIT_USAGE);
   if (code == 0) {
     dckpt_run_options o;
     fill_options(cfg, deadline, &o);
+    o.campaign = campaign;
     dckpt_run_report rep;
     rc = dckpt_run(MPI_COMM_WORLD, &o, algs, cfg->n_algs, problem, &rep);
     if (rank_of_world() == 0 && rc != DCKPT_OK)
@@ -170,14 +187,15 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     code = BENCH_EXIT_FAILED;
   }
   dckpt_record_free(problem);
+  free(campaign);
   for (size_t a = 0; a < cfg->n_algs; a++)
     opt_algorithm_release(&algs[a]);
   return agree(code);
 }
 
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
   install_stop_handlers();
+  MPI_Init(&argc, &argv);
   int rank = rank_of_world();
   bench_config cfg;
   bool help = false;

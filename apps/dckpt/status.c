@@ -103,6 +103,7 @@ static int collect_trials(status_view *v, dckpt_store *store) {
     for (int64_t t = 0; t < n_trials; t++) {
       size_t i = a * (size_t)n_trials + (size_t)t;
       int rc = dckpt_store_trial_status(store, (int64_t)a, t, &v->trials[i]);
+      if (rc == DCKPT_OK) rc = v->trials[i].marker_status;
       if (rc == DCKPT_ENOMEM) {
         cli_store_error("status", store, v->dir, rc);
         return CLI_EXIT_FAIL;

@@ -50,7 +50,9 @@ int dckpt_read_file(const char *path, uint64_t max_bytes, char **data, size_t *l
                     dckpt_err *err) {
   *data = NULL;
   *len = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO in place of the file must not wait for a writer; it
+   * is refused below as not a regular file (no effect on regular files). */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return dckpt_err_errno(err, errno, "cannot open '%s'", path);
   int rc = read_fd(fd, path, max_bytes, data, len, err);
   close(fd);

@@ -195,9 +195,19 @@ static void drop_stale_final_row(trial *t) {
   }
 }
 
-/* Restores the runner's arrays and the algorithm's state from a checkpoint. */
+/* Restores the runner's arrays and the algorithm's state from a checkpoint
+ * (the store has checked that it is this trial's, of iteration `last`; the
+ * runner's own iteration must say so too). */
 static int restore(trial *t, const dckpt_record *r, int64_t last) {
+  int64_t it = -1;
   int rc = dckpt_record_get(r, KEY_RNG, DCKPT_U64, t->rng.s, 4);
+  if (!rc) rc = dckpt_record_get(r, KEY_ITER, DCKPT_I64, &it, 1);
+  if (!rc && it != last)
+    return run_fail(t->c, DCKPT_ECORRUPT,
+                    "checkpoint %lld of '%s' trial %lld holds the state after iteration "
+                    "%lld",
+                    (long long)last, t->alg->name, (long long)t->info.trial,
+                    (long long)it);
   dckpt_array_info mi;
   if (!rc && t->alg->n_metrics > 0 &&
       dckpt_record_find(r, KEY_METRICS_ITER, &mi) == DCKPT_OK) {

@@ -60,33 +60,23 @@ static int start_new_run(run_ctx *c) {
     m.algorithms[a].name = c->algs[a].name;
     m.algorithms[a].iterations = c->algs[a].iterations + c->o->add_iterations;
   }
+  if (rc == DCKPT_OK) rc = run_fingerprint_fill(c, &m);
   if (rc == DCKPT_OK) {
     dckpt_record_set_header(initial, m.benchmark_metadata);
     rc = dckpt_store_initialize(c->store, &m, initial, c->user_problem);
     if (rc != DCKPT_OK) run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
   }
+  run_fingerprint_release(&m, c->n_algs);
   free(m.algorithms);
   free(m.benchmark_metadata);
   dckpt_record_free(initial);
   return rc;
 }
 
-/* Names the first difference between the stored campaign and the asked one. */
-static int check_same_campaign(run_ctx *c, const dckpt_metadata *m) {
+/* Runs made by dckpt 0.1 recorded no configs: their hyperparameters and
+ * metrics period, kept in benchmark_metadata, are compared instead. */
+static int check_legacy_settings(run_ctx *c, const dckpt_metadata *m) {
   const char *dir = c->o->dir;
-  if (m->n_algorithms != c->n_algs)
-    return run_fail(c, DCKPT_EMISMATCH,
-                    "'%s' holds a run of %zu algorithms; %zu were asked", dir,
-                    m->n_algorithms, c->n_algs);
-  for (size_t a = 0; a < c->n_algs; a++)
-    if (strcmp(m->algorithms[a].name, c->algs[a].name) != 0)
-      return run_fail(c, DCKPT_EMISMATCH,
-                      "algorithm %zu of the run in '%s' is '%s'; '%s' was asked", a, dir,
-                      m->algorithms[a].name, c->algs[a].name);
-  if (!m->has_seed || m->rng_seed != c->o->seed)
-    return run_fail(c, DCKPT_EMISMATCH,
-                    "the run in '%s' has seed %llu; seed %llu was asked", dir,
-                    (unsigned long long)m->rng_seed, (unsigned long long)c->o->seed);
   cJSON *bm = cJSON_Parse(m->benchmark_metadata);
   const cJSON *hp = cJSON_GetObjectItemCaseSensitive(bm, "algorithm_hyperparameters");
   int rc = DCKPT_OK;
@@ -95,13 +85,13 @@ static int check_same_campaign(run_ctx *c, const dckpt_metadata *m) {
     cJSON *asked = c->algs[a].hyperparameters ? cJSON_Parse(c->algs[a].hyperparameters)
                                               : cJSON_CreateObject();
     if (!stored || !asked || !cJSON_Compare(stored, asked, 1)) {
-      char *s = stored ? cJSON_PrintUnformatted(stored) : NULL;
+      char *st = stored ? cJSON_PrintUnformatted(stored) : NULL;
       rc =
           run_fail(c, DCKPT_EMISMATCH,
                    "hyperparameters of '%s' differ: the run in '%s' has %s; %s was asked",
-                   c->algs[a].name, dir, s ? s : "none",
+                   c->algs[a].name, dir, st ? st : "none",
                    c->algs[a].hyperparameters ? c->algs[a].hyperparameters : "{}");
-      free(s);
+      free(st);
     }
     cJSON_Delete(asked);
   }
@@ -112,6 +102,30 @@ static int check_same_campaign(run_ctx *c, const dckpt_metadata *m) {
                   "the run in '%s' records metrics every %lld iterations; %lld was asked",
                   dir, (long long)period->valuedouble, (long long)c->o->metrics_period);
   cJSON_Delete(bm);
+  return rc;
+}
+
+/* Whether the asked campaign is the stored one (dckpt_store_check_campaign:
+ * names, seed, every algorithm's config, the campaign object), naming the
+ * first difference. */
+static int check_same_campaign(run_ctx *c, const dckpt_metadata *m) {
+  dckpt_metadata asked;
+  memset(&asked, 0, sizeof asked);
+  asked.n_algorithms = c->n_algs;
+  asked.algorithms = calloc(c->n_algs, sizeof *asked.algorithms);
+  asked.has_seed = true;
+  asked.rng_seed = c->o->seed;
+  if (!asked.algorithms) return run_fail(c, DCKPT_ENOMEM, "out of memory");
+  for (size_t a = 0; a < c->n_algs; a++)
+    asked.algorithms[a].name = c->algs[a].name;
+  int rc = run_fingerprint_fill(c, &asked);
+  if (rc == DCKPT_OK) {
+    rc = dckpt_store_check_campaign(c->store, &asked);
+    if (rc != DCKPT_OK) run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+  }
+  if (rc == DCKPT_OK && !m->campaign) rc = check_legacy_settings(c, m);
+  run_fingerprint_release(&asked, c->n_algs);
+  free(asked.algorithms);
   return rc;
 }
 
@@ -172,13 +186,17 @@ static int list_pending(run_ctx *c) {
     double hint = c->algs[a].cost_hint > 0 ? c->algs[a].cost_hint : 1.0;
     for (int64_t t = 0; t < p->n_trials; t++) {
       p->work_total += p->iterations[a];
-      /* A complete pair needs one stat; only the others read progress.json. */
-      bool done = false;
-      int rc = dckpt_store_is_complete(c->store, (int64_t)a, t, &done);
-      dckpt_trial_status st = {done ? DCKPT_TRIAL_COMPLETE : DCKPT_TRIAL_NOT_STARTED, -1};
-      if (rc == DCKPT_OK && !done)
-        rc = dckpt_store_trial_status(c->store, (int64_t)a, t, &st);
+      dckpt_trial_status st;
+      int rc = dckpt_store_trial_status(c->store, (int64_t)a, t, &st);
       if (rc != DCKPT_OK) return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+      /* A damaged marker is repaired when the pair runs: load_latest falls
+       * back to the newest checkpoint that verifies, the run goes on from
+       * there and writes the markers again. */
+      if (st.marker_status != DCKPT_OK)
+        dckpt_log(&c->log, DCKPT_LOG_WARN,
+                  "%s; algorithm '%s' trial %lld will resume from its newest checkpoint "
+                  "that verifies",
+                  dckpt_store_errmsg(c->store), c->algs[a].name, (long long)t);
       if (st.state == DCKPT_TRIAL_COMPLETE) {
         p->work_done += p->iterations[a];
         p->alg_done[a] += p->iterations[a];

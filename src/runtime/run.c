@@ -75,6 +75,34 @@ bool run_should_stop(run_ctx *c, bool force_poll) {
   return local;
 }
 
+/* The DCKPT_MAX_* limits on what is asked, before anything is opened or
+ * created; a growth past them is refused by dckpt_store_extend. */
+static int check_limits(run_ctx *c) {
+  const dckpt_run_options *o = c->o;
+  if (c->n_algs > DCKPT_MAX_ALGORITHMS)
+    return run_fail(c, DCKPT_ETOOBIG, "%zu algorithms exceed the limit of %d", c->n_algs,
+                    DCKPT_MAX_ALGORITHMS);
+  if (o->n_trials > DCKPT_MAX_TRIALS || o->add_trials > DCKPT_MAX_TRIALS ||
+      o->n_trials + o->add_trials > DCKPT_MAX_TRIALS)
+    return run_fail(c, DCKPT_ETOOBIG, "%lld + %lld trials exceed the limit of %lld",
+                    (long long)o->n_trials, (long long)o->add_trials,
+                    (long long)DCKPT_MAX_TRIALS);
+  int64_t trials = o->n_trials + o->add_trials;
+  if (trials > 0 && (int64_t)c->n_algs > DCKPT_MAX_PAIRS / trials)
+    return run_fail(c, DCKPT_ETOOBIG,
+                    "%zu algorithms x %lld trials exceed the limit of %lld pairs",
+                    c->n_algs, (long long)trials, (long long)DCKPT_MAX_PAIRS);
+  for (size_t a = 0; a < c->n_algs; a++)
+    if (c->algs[a].iterations > DCKPT_MAX_ITERATIONS ||
+        o->add_iterations > DCKPT_MAX_ITERATIONS - c->algs[a].iterations)
+      return run_fail(c, DCKPT_ETOOBIG,
+                      "algorithm '%s': %lld + %lld iterations exceed the limit of %lld",
+                      c->algs[a].name ? c->algs[a].name : "?",
+                      (long long)c->algs[a].iterations, (long long)o->add_iterations,
+                      (long long)DCKPT_MAX_ITERATIONS);
+  return DCKPT_OK;
+}
+
 static int check_arguments(run_ctx *c) {
   const dckpt_run_options *o = c->o;
   if (!o->dir || !*o->dir)
@@ -90,6 +118,7 @@ static int check_arguments(run_ctx *c) {
   if (o->metrics_period < 1)
     return run_fail(c, DCKPT_EINVAL, "metrics_period must be >= 1, got %lld",
                     (long long)o->metrics_period);
+  DCKPT_TRY(check_limits(c));
   for (size_t a = 0; a < c->n_algs; a++) {
     const dckpt_algorithm *al = &c->algs[a];
     if (!al->name || !*al->name)
@@ -174,6 +203,8 @@ static int share_plan(run_ctx *c) {
 static int open_store(run_ctx *c) {
   dckpt_store_options so = c->o->store;
   so.flags = DCKPT_OPEN_WRITE;
+  /* A resume creates nothing: a missing directory is refused as it is. */
+  if (c->o->mode == DCKPT_RUN_RESUME) so.flags |= DCKPT_OPEN_EXISTING;
   if (c->rank != 0)
     so.flags |= DCKPT_OPEN_NO_LOCK;
   else if (c->o->break_lock)
@@ -182,6 +213,7 @@ static int open_store(run_ctx *c) {
   if (rc != DCKPT_OK)
     return run_fail(c, rc, "rank %d: %s", c->rank,
                     c->store ? dckpt_store_errmsg(c->store) : "out of memory");
+  c->store_open = true;
   return DCKPT_OK;
 }
 
@@ -203,6 +235,7 @@ static int set_up(run_ctx *c) {
   if (rc == DCKPT_OK && c->rank == 0) rc = run_plan_rank0(c);
   if (agree(c) != DCKPT_OK) return c->status;
   if (share_plan(c) != DCKPT_OK) run_fail(c, DCKPT_ENOMEM, "out of memory");
+  c->planned = true;
   if (c->status == DCKPT_OK && c->rank != 0) open_store(c);
   if (c->status == DCKPT_OK &&
       dckpt_store_load_problem(c->store, &c->problem) != DCKPT_OK)
@@ -241,14 +274,17 @@ static void work(run_ctx *c) {
   run_sched_finish(&c->sched, c->plan.n_pending);
 }
 
-static void fill_report(run_ctx *c, dckpt_run_report *rep, double start) {
+/* The report says only what is known: a run refused before its plan was
+ * made (a bad argument, a mismatch, a marker it could not read) counts no
+ * pairs at all rather than "every pair complete". */
+static void fill_report(run_ctx *c, dckpt_run_report *rep, double start, bool planned) {
   int64_t mine[3] = {c->pairs_run, c->pairs_completed, c->iterations_run}, sum[3];
   MPI_Allreduce(mine, sum, 3, MPI_INT64_T, MPI_SUM, c->comm);
-  int64_t total = c->plan.n_trials * (int64_t)c->n_algs;
+  int64_t total = planned ? c->plan.n_trials * (int64_t)c->n_algs : 0;
   rep->status = c->status;
   rep->pairs_total = total;
   rep->pairs_run = sum[0];
-  rep->pairs_completed = total - c->plan.n_pending + sum[1];
+  rep->pairs_completed = planned ? total - c->plan.n_pending + sum[1] : 0;
   rep->iterations_run = sum[2];
   rep->seconds = run_now() - start;
   rep->resumed = c->plan.resumed;
@@ -256,7 +292,10 @@ static void fill_report(run_ctx *c, dckpt_run_report *rep, double start) {
 }
 
 /* Rank 0 leaves DIR/run_status.json: how the last run ended, for batch
- * scripts (a launcher's own exit status is not reliable once it is signalled). */
+ * scripts (a launcher's own exit status is not reliable once it is signalled).
+ * Written at the end of every run that held the directory's lock, failures
+ * included; a run refused before it held the lock (another run holds it, the
+ * directory is missing) writes nothing, since the directory is not its own. */
 static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
   dckpt_run_status st;
   dckpt_run_status_init(&st);
@@ -317,8 +356,8 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
     rc = settle(c);
   }
   dckpt_run_report local, *rep = report ? report : &local;
-  fill_report(c, rep, start);
-  if (sched_open && c->rank == 0) write_status_file(c, rep);
+  fill_report(c, rep, start, c->planned);
+  if (c->rank == 0 && c->store && c->store_open) write_status_file(c, rep);
   tear_down(c, sched_open);
   run_signal_consume(); /* the next dckpt_run starts without this request */
   return rc;

@@ -20,6 +20,8 @@ typedef struct run_ctx {
   run_progress progress;
   run_writer writer;  /* periodic checkpoints in the background (when running) */
   bool stopping;      /* a stop request is being honoured */
+  bool store_open;    /* c->store opened (on rank 0: the lock is held) */
+  bool planned;       /* every rank knows the plan */
   int status;         /* first local failure (DCKPT_OK if none) */
   char message[1024]; /* its message */
   int64_t pairs_run, pairs_completed, iterations_run;
@@ -35,6 +37,16 @@ int run_fail(run_ctx *c, int status, const char *fmt, ...)
  *  header; `what` names the first difference. */
 bool run_records_equal(const dckpt_record *a, const dckpt_record *b, char *what,
                        size_t len);
+
+/* ---- fingerprint.c: what a resume must ask for again ---- */
+/** The recorded config of an algorithm / of the campaign (malloc'd JSON), or
+ *  NULL when the caller's text is not a JSON object (or out of memory). */
+char *run_algorithm_fingerprint(const dckpt_algorithm *a);
+char *run_campaign_fingerprint(const dckpt_run_options *opts);
+/** Sets m->campaign and each m->algorithms[a].config (m->algorithms has
+ *  c->n_algs entries); release with run_fingerprint_release(). */
+int run_fingerprint_fill(run_ctx *c, dckpt_metadata *m);
+void run_fingerprint_release(dckpt_metadata *m, size_t n_algs);
 
 /** Rank 0: opens or starts the run and fills c->plan. */
 int run_plan_rank0(run_ctx *c);

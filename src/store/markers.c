@@ -207,17 +207,56 @@ int dckpt_store_completed_trials(dckpt_store *s, int64_t alg, int64_t n_trials,
   return DCKPT_OK;
 }
 
+/* The newest checkpoint of (alg, trial) by file name (-1: none). */
+static int newest_checkpoint_name(dckpt_store *s, int64_t alg, int64_t trial,
+                                  int64_t *newest) {
+  *newest = -1;
+  char *dir = dckpt_layout_trial_dir(s, alg, trial);
+  if (!dir) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  dckpt_dirlist list;
+  int rc = dckpt_list_dir(dir, &list, &s->err);
+  for (size_t i = 0; rc == DCKPT_OK && i < list.count; i++) {
+    int64_t it;
+    if (dckpt_layout_parse_checkpoint(list.names[i], &it) && it > *newest) *newest = it;
+  }
+  dckpt_dirlist_free(&list);
+  free(dir);
+  return rc;
+}
+
+/* Records the first marker that cannot be trusted (its message stays in s). */
+static bool note_damage(dckpt_store *s, dckpt_trial_status *st, int rc,
+                        dckpt_err *first) {
+  if (rc == DCKPT_OK) return false;
+  if (st->marker_status == DCKPT_OK) {
+    st->marker_status = rc;
+    *first = s->err;
+  }
+  return true;
+}
+
 int dckpt_store_trial_status(dckpt_store *s, int64_t alg, int64_t trial,
                              dckpt_trial_status *st) {
   st->state = DCKPT_TRIAL_NOT_STARTED;
   st->last_iteration = -1;
+  st->marker_status = DCKPT_OK;
   bool done = false;
   DCKPT_TRY(dckpt_store_is_complete(s, alg, trial, &done));
-  DCKPT_TRY(dckpt_store_read_progress(s, alg, trial, &st->last_iteration));
+  dckpt_err first = {0};
+  if (done) {
+    int rc = dckpt_store_read_complete(s, alg, trial, NULL, NULL, NULL);
+    if (rc == DCKPT_ENOMEM) return rc;
+    done = !note_damage(s, st, rc, &first);
+  }
+  int rc = dckpt_store_read_progress(s, alg, trial, &st->last_iteration);
+  if (rc == DCKPT_ENOMEM) return rc;
+  if (note_damage(s, st, rc, &first))
+    DCKPT_TRY(newest_checkpoint_name(s, alg, trial, &st->last_iteration));
   if (done)
     st->state = DCKPT_TRIAL_COMPLETE;
   else if (st->last_iteration >= 0)
     st->state = DCKPT_TRIAL_IN_PROGRESS;
+  if (st->marker_status != DCKPT_OK) s->err = first;
   return DCKPT_OK;
 }
 

@@ -77,11 +77,12 @@ static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
   if (o->durability != DCKPT_DURABILITY_FULL && o->durability != DCKPT_DURABILITY_NONE)
     return dckpt_store_fail(s, DCKPT_EINVAL, "durability must be full or none, got %d",
                             (int)o->durability);
-  unsigned known = DCKPT_OPEN_WRITE | DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK;
+  unsigned known =
+      DCKPT_OPEN_WRITE | DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK | DCKPT_OPEN_EXISTING;
   if (o->flags & ~known)
     return dckpt_store_fail(s, DCKPT_EINVAL, "unknown open flags 0x%x",
                             o->flags & ~known);
-  if ((o->flags & (DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK)) &&
+  if ((o->flags & (DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK | DCKPT_OPEN_EXISTING)) &&
       !(o->flags & DCKPT_OPEN_WRITE))
     return dckpt_store_fail(
         s, DCKPT_EINVAL,
@@ -90,6 +91,10 @@ static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
 }
 
 int dckpt_store_prepare_dir(dckpt_store *s) {
+  if ((s->opts.flags & DCKPT_OPEN_EXISTING) && !dckpt_path_is_dir(s->dir))
+    return dckpt_store_fail(
+        s, dckpt_path_exists(s->dir) ? DCKPT_ENOTDIR : DCKPT_ENOENT, "'%s' %s", s->dir,
+        dckpt_path_exists(s->dir) ? "is not a directory" : "does not exist");
   if (dckpt_mkdirs(s->dir, dckpt_store_durable(s), &s->err) != DCKPT_OK)
     return s->err.status;
   if (!(s->opts.flags & DCKPT_OPEN_NO_LOCK) && !s->lock.held) {

@@ -250,6 +250,23 @@ static void quarantine(dckpt_store *s, const char *path, const char *why) {
   free(aside);
 }
 
+/* Checkpoints newer than the committed one are uncommitted (a save cut
+ * short between its two renames) or planted; rotation removes the former
+ * at the next save. One that does not verify is moved aside now (writing
+ * handles), so that it is neither kept nor reported again and again. */
+static void quarantine_newer(dckpt_store *s, int64_t alg, int64_t trial,
+                             const ckpt_list *l, int64_t committed) {
+  for (size_t i = 0; s->writable && i < l->count && l->iters[i] > committed; i++) {
+    char *p = dckpt_layout_checkpoint(s, alg, trial, l->iters[i]);
+    dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, l->iters[i]};
+    dckpt_err e = {0};
+    if (p && dckpt_store_verify_record(s, p, &w, &e) != DCKPT_OK &&
+        e.status != DCKPT_ENOMEM)
+      quarantine(s, p, e.msg);
+    free(p);
+  }
+}
+
 /* Tries checkpoints newest first, starting at or below `from`. */
 static int load_fallback(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
                          int64_t from, dckpt_record **state, int64_t *iteration) {
@@ -283,6 +300,8 @@ static int load_fallback(dckpt_store *s, int64_t alg, int64_t trial, const char 
     free(p);
     rc = DCKPT_OK;
   }
+  if (rc == DCKPT_OK)
+    quarantine_newer(s, alg, trial, &l, from == INT64_MAX ? *iteration : from);
   free(l.iters);
   return rc;
 }

@@ -30,14 +30,14 @@ int dckpt_err_set(dckpt_err *err, int status, const char *fmt, ...) {
 int dckpt_status_from_errno(int errnum) {
   switch (errnum) {
   case 0: return DCKPT_OK;
-  case ENOENT:
-  case ENOTDIR: return DCKPT_ENOENT;
+  case ENOENT: return DCKPT_ENOENT;
+  case ENOTDIR: return DCKPT_ENOTDIR;
   case EEXIST: return DCKPT_EEXIST;
   case ENOSPC:
   case EDQUOT: return DCKPT_ENOSPC;
   case EACCES:
-  case EPERM:
-  case EROFS: return DCKPT_EACCES;
+  case EPERM: return DCKPT_EACCES;
+  case EROFS: return DCKPT_EROFS;
   case ENOMEM: return DCKPT_ENOMEM;
   case ENOTEMPTY: return DCKPT_ENOTEMPTY;
   case EINVAL:

@@ -20,6 +20,7 @@ typedef struct opt_config {
   opt_method method;
   char *name;
   char *hyper_json;
+  char config_json[64]; /* {"method": ...}: with hyper_json, what the run records */
   double alpha, alpha_scale;
   double sigma;
   int64_t batch;

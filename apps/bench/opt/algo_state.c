@@ -261,6 +261,9 @@ int opt_make_algorithm(const char *kind, const char *name, const cJSON *hyper,
   out->name = cfg->name;
   out->iterations = iterations;
   out->hyperparameters = cfg->hyper_json;
+  snprintf(cfg->config_json, sizeof cfg->config_json, "{\"method\":\"%s\"}",
+           opt_method_name(m));
+  out->config = cfg->config_json;
   out->user = cfg;
   out->create = cb_create;
   out->step = cb_step;
