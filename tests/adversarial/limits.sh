@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Sizes beyond the documented limits (DCKPT_MAX_TRIALS, _PAIRS, _ITERATIONS,
+# _ALGORITHMS) are refused before anything is written or allocated: a config
+# asking for 10^12 trials creates nothing, and the directory still takes a
+# sane campaign afterwards; a metadata.json claiming 10^15 trials makes
+# `dckpt status` and `dckpt verify` answer at once (exit 1, naming the file)
+# instead of running for minutes or running out of memory.
+. "$(dirname "$0")/lib.sh"
+setup "$@"
+adv_setup
+
+for spec in 'c["trials"] = 1000000000000' \
+            'c["algorithms"][0]["iterations"] = 10**16' \
+            'c["trials"] = 2**24 + 1'; do
+  note "config: $spec"
+  edit_config "$cfg" "$WORK/big.json" "$spec"
+  rm -rf "$WORK/big"
+  set +e
+  run "$NP" "$WORK/big.json" --checkpoint-dir "$WORK/big" >"$WORK/last.out" 2>"$WORK/last.err"
+  code=$?
+  set -e
+  [ "$code" = 1 ] || [ "$code" = 2 ] || { cat "$WORK/last.err"; fail "exit $code"; }
+  grep -qE "limit|at most" "$WORK/last.err" || { cat "$WORK/last.err"; fail "no limit named"; }
+  [ "$(tree_sum "$WORK/big")" = absent ] || [ ! -e "$WORK/big/metadata.json" ] ||
+    fail "a refused campaign initialized the directory"
+  expect 0 run "$NP" "$cfg" --checkpoint-dir "$WORK/big" --quiet
+  digest "$WORK/big" "$WORK/big.digest"
+  same "$WORK/ref.digest" "$WORK/big.digest"
+done
+
+note "growing past the limits is refused and changes nothing"
+d=$(partial grow)
+before=$(tree_sum "$d")
+expect 1 run "$NP" "$cfg" --checkpoint-dir "$d" --add-trials 20000000
+grep_in "$WORK/last.err" "limit"
+[ "$before" = "$(tree_sum "$d")" ] || fail "the refused growth changed the directory"
+
+note "a hostile metadata.json answers at once"
+d=$WORK/hostile && rm -rf "$d" && cp -a "$WORK/ref" "$d"
+sed -i -E 's/"n_trials":[0-9]+/"n_trials":1000000000000000/' "$d/metadata.json"
+for cmd in status verify; do
+  set +e
+  timeout 60 "$CLI" "$cmd" "$d" >"$WORK/last.out" 2>"$WORK/last.err"
+  code=$?
+  set -e
+  [ "$code" = 1 ] || { cat "$WORK/last.err"; fail "dckpt $cmd exited $code, wanted 1"; }
+  cat "$WORK/last.out" "$WORK/last.err" >"$WORK/last.all"
+  grep_in "$WORK/last.all" "metadata.json"
+  grep_in "$WORK/last.all" "exceed the limit"
+done
+expect 1 run "$NP" "$cfg" --checkpoint-dir "$d"
+grep_in "$WORK/last.err" "exceed the limit"
+echo "limits.sh: all passed"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Small things done wrong: a FIFO (or a directory) where a record or a JSON
+# file is expected is refused without blocking; a read-only file system and
+# a path through a regular file are named as what they are; --mode resume on
+# a missing directory creates nothing.
+. "$(dirname "$0")/lib.sh"
+setup "$@"
+adv_setup
+
+note "a FIFO given to dckpt dump, and FIFOs in place of run files"
+mkfifo "$WORK/fifo"
+set +e
+timeout 20 "$CLI" dump "$WORK/fifo" >"$WORK/last.out" 2>"$WORK/last.err"
+code=$?
+set -e
+[ "$code" = 1 ] || { cat "$WORK/last.err"; fail "dump of a FIFO exited $code (124: it blocked)"; }
+grep_in "$WORK/last.err" "not a regular file"
+d=$(partial fifo)
+rm "$(trial "$d" 1 1)/progress.json" && mkfifo "$(trial "$d" 1 1)/progress.json"
+set +e
+timeout 60 "$CLI" status "$d" >"$WORK/last.out" 2>"$WORK/last.err"
+code=$?
+set -e
+[ "$code" = 1 ] || { cat "$WORK/last.err"; fail "status with a FIFO marker exited $code"; }
+rm "$d/metadata.json" && mkfifo "$d/metadata.json"
+set +e
+timeout 60 "$CLI" verify "$d" >"$WORK/last.out" 2>"$WORK/last.err"
+code=$?
+set -e
+[ "$code" = 1 ] || { cat "$WORK/last.err"; fail "verify with a FIFO metadata.json exited $code"; }
+
+note "a path through a regular file: not a directory"
+echo x >"$WORK/plain"
+expect 1 run "$NP" "$cfg" --checkpoint-dir "$WORK/plain/run"
+grep_in "$WORK/last.err" "not a directory"
+expect 1 "$CLI" status "$WORK/plain/run"
+grep -qi "not a directory" "$WORK/last.err" || { cat "$WORK/last.err"; fail "ENOTDIR not named"; }
+
+note "--mode resume on a missing directory creates nothing"
+expect 1 run "$NP" "$cfg" --checkpoint-dir "$WORK/nothing/here" --mode resume
+[ ! -e "$WORK/nothing" ] || fail "--mode resume created '$WORK/nothing'"
+grep_in "$WORK/last.err" "does not exist"
+
+note "a read-only file system"
+mnt=$WORK/ro
+mkdir -p "$mnt"
+if mount -t tmpfs -o size=16m tmpfs "$mnt" 2>/dev/null; then
+  trap 'umount "$mnt" 2>/dev/null || true' EXIT
+  cp -a "$(partial ro-src)" "$mnt/run"
+  mount -o remount,ro "$mnt"
+  expect 1 run "$NP" "$cfg" --checkpoint-dir "$mnt/run"
+  grep_in "$WORK/last.err" "read-only file system"
+  umount "$mnt"
+  trap - EXIT
+else
+  note "skipped: cannot mount a tmpfs here"
+fi
+echo "small.sh: all passed"
