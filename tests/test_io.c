@@ -186,7 +186,7 @@ static void test_fs(void) {
     CHECK_OK(dckpt_mkdirs(at("d/e/f/"), durable, &e));
     CHECK(dckpt_path_is_dir(at("d/e/f")));
     CHECK_OK(dckpt_mkdirs(at("d/e/f"), durable, &e));
-    CHECK_RC(dckpt_mkdirs(at("f/g"), durable, &e), DCKPT_ENOENT);
+    CHECK_RC(dckpt_mkdirs(at("f/g"), durable, &e), DCKPT_ENOTDIR);
     CHECK_CONTAINS(e.msg, "cannot create directory");
     CHECK_OK(dckpt_remove_tree(at("d"), &e));
   }

@@ -210,6 +210,9 @@ static int open_store(run_ctx *c) {
   else if (c->o->break_lock)
     so.flags |= DCKPT_OPEN_BREAK_LOCK;
   int rc = dckpt_store_open(c->o->dir, &so, &c->store);
+  if (rc == DCKPT_ENOENT && c->o->mode == DCKPT_RUN_RESUME)
+    return run_fail(c, rc, "'%s' holds no run to resume: %s", c->o->dir,
+                    dckpt_store_errmsg(c->store));
   if (rc != DCKPT_OK)
     return run_fail(c, rc, "rank %d: %s", c->rank,
                     c->store ? dckpt_store_errmsg(c->store) : "out of memory");

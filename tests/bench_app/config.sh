@@ -95,7 +95,7 @@ grep_in "$WORK/last.err" "seed 8 was asked"
 sed 's/"iterations": 20 }/"iterations": 20, "hyperparameters": { "alpha_scale": 0.25 } }/' \
   "$WORK/good.json" >"$WORK/changed.json"
 expect 1 run 0 "$WORK/changed.json" --checkpoint-dir "$dir" --quiet
-grep_in "$WORK/last.err" "hyperparameters of 'A' differ"
+grep_in "$WORK/last.err" "algorithms[0] ('A') config.hyperparameters.alpha_scale differs"
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode new --quiet
 grep_in "$WORK/last.err" "already holds a run"
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/empty" --mode resume --quiet
