@@ -10,6 +10,13 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 for f in include/dckpt.h include/dckpt_run.h include/dckpt_export.h bin/dckpt bin/dckpt-bench; do
   [ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
+# bin/dckpt-bench is the static launcher; it finds the program in
+# PREFIX/libexec/dckpt and that one its libraries, wherever the prefix is
+"$prefix/bin/dckpt-bench" --version | grep -q "^dckpt-bench " ||
+  { echo "FAIL: the installed dckpt-bench does not start"; exit 1; }
+if readelf -d "$prefix/bin/dckpt-bench" 2>/dev/null | grep -q NEEDED; then
+  echo "FAIL: bin/dckpt-bench is not static"; exit 1
+fi
 lib=$(find "$prefix" -name 'libdckpt.so.0' | head -n 1)
 [ -n "$lib" ] || { echo "FAIL: libdckpt.so.0 (SOVERSION 0) not installed"; exit 1; }
 # only the API is exported
