@@ -294,6 +294,55 @@ DCKPT_API uint64_t dckpt_pair_seed(uint64_t run_seed, int64_t alg, int64_t trial
 DCKPT_API int dckpt_file_write_atomic(const char *path, const void *data, size_t len,
                                       bool durable, char *err, size_t errlen);
 
+/**
+ * A file replaced crash-safely and written as a stream, for output produced
+ * piece by piece (an encoder's callback, a table printed row by row): the
+ * same temporary + fsync + rename + directory fsync as the store's files, so
+ * that a kill or a power loss at any moment leaves either the previous file
+ * or the complete new one. Usage: open, write any number of times, then
+ * commit (or abort). A writer is used by one thread at a time.
+ */
+typedef struct dckpt_file_writer dckpt_file_writer;
+
+/**
+ * Starts replacing `path`: creates a temporary file beside it (in the same
+ * directory, named .dckpt-tmp.<name>.*, which a killed writer leaves behind;
+ * a writing store open removes such leftovers in a store's root). Nothing at
+ * `path` changes before the commit.
+ * @param durable  at commit, fsync the file and then its directory (survives a
+ *                 power loss); without, the rename alone (survives a killed
+ *                 process).
+ * @param[out] out  the writer on success, NULL on failure.
+ * @param err, errlen  optional buffer that receives the reason on failure.
+ * @return DCKPT_OK, DCKPT_EINVAL (NULL path or out), DCKPT_ENOMEM, or the
+ *         error of creating the temporary (DCKPT_ENOENT: no such directory,
+ *         DCKPT_EACCES, DCKPT_ENOSPC, ...), naming the path.
+ */
+DCKPT_API int dckpt_file_writer_open(const char *path, bool durable,
+                                     dckpt_file_writer **out, char *err, size_t errlen);
+
+/**
+ * Appends `len` bytes (short writes and EINTR are handled). The first failure
+ * is kept: every later write returns it at once, and commit reports it.
+ * @return DCKPT_OK, DCKPT_EINVAL (NULL writer, or NULL data with len > 0),
+ *         or the I/O error (DCKPT_ENOSPC, DCKPT_EIO, ...).
+ */
+DCKPT_API int dckpt_file_writer_write(dckpt_file_writer *w, const void *data, size_t len);
+
+/**
+ * Finishes: fsync (when durable), rename over `path`, directory fsync (when
+ * durable). Always frees `w`. On failure — also when a write had failed —
+ * `path` is untouched, the temporary is removed and `err` says why (naming
+ * the file and the step).
+ * @return DCKPT_OK, DCKPT_EINVAL (NULL writer), the kept write failure, or
+ *         the error of the failed step.
+ */
+DCKPT_API int dckpt_file_writer_commit(dckpt_file_writer *w, char *err, size_t errlen);
+
+/** Removes the temporary file and frees `w`; `path` is untouched. Accepts
+ *  NULL. */
+DCKPT_API void dckpt_file_writer_abort(dckpt_file_writer *w);
+
 /* ------------------------------------------------------------------------- */
 /* Checkpoint store                                                          */
 /* ------------------------------------------------------------------------- */

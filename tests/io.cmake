@@ -3,3 +3,9 @@ dckpt_add_test_exe(test_io INTERNAL SOURCES test_io.c)
 foreach(case path walk fs atomic json_file reaper)
   add_test(NAME io.${case} COMMAND test_io ${case})
 endforeach()
+
+# The public streaming writer (dckpt_file_writer_*; black-box, with a writer
+# killed mid-stream and after its commit).
+dckpt_add_test_exe(test_file_writer SOURCES test_file_writer.c)
+target_link_libraries(test_file_writer PRIVATE dckpt_testutil)
+add_test(NAME io.file_writer COMMAND test_file_writer)

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic_out.h"
 #include "errmsg.h"
+#include "outfile.h"
 #include "plot.h"
 
 #define PANEL_W       600.0
@@ -75,23 +75,24 @@ static cairo_surface_t *render(const figure *fig, char *err, size_t errlen) {
 
 static cairo_status_t png_sink(void *closure, const unsigned char *data,
                                unsigned int len) {
-  atomic_out *o = closure;
-  atomic_out_write(o, data, len);
-  return o->write_errno ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+  return dckpt_file_writer_write(closure, data, len) == DCKPT_OK
+             ? CAIRO_STATUS_SUCCESS
+             : CAIRO_STATUS_WRITE_ERROR;
 }
 
 static int save_png(cairo_surface_t *surf, const char *dir, const char *name, char *err,
                     size_t errlen) {
-  atomic_out o;
-  if (atomic_out_begin(&o, dir, name, err, errlen) != 0) return -1;
-  cairo_status_t st = cairo_surface_write_to_png_stream(surf, png_sink, &o);
-  if (st != CAIRO_STATUS_SUCCESS && o.write_errno == 0) {
+  dckpt_file_writer *w = NULL;
+  if (report_file_open(dir, name, &w, err, errlen) != 0) return -1;
+  cairo_status_t st = cairo_surface_write_to_png_stream(surf, png_sink, w);
+  /* a write error is the writer's to report (commit names the file) */
+  if (st != CAIRO_STATUS_SUCCESS && st != CAIRO_STATUS_WRITE_ERROR) {
     report_errf(err, errlen, "%s/%s: cannot encode the PNG: %s", dir, name,
                 cairo_status_to_string(st));
-    atomic_out_abort(&o);
+    dckpt_file_writer_abort(w);
     return -1;
   }
-  return atomic_out_commit(&o, err, errlen);
+  return dckpt_file_writer_commit(w, err, errlen) == DCKPT_OK ? 0 : -1;
 }
 
 /* Figures beyond the current count belong to an earlier, larger run. */

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_out.h"
 #include "errmsg.h"
+#include "outfile.h"
 
 const char *report_stat_name(report_stat stat) {
   switch (stat) {
@@ -55,7 +55,7 @@ static int write_one(const char *dir, const char *name,
     free(buf);
     return report_errf(err, errlen, "%s/%s: out of memory rendering", dir, name);
   }
-  rc = atomic_out_file(dir, name, buf, len, err, errlen);
+  rc = report_file_write(dir, name, buf, len, err, errlen);
   free(buf);
   return rc;
 }
