@@ -263,9 +263,10 @@ static void test_lock(void) {
     if (dckpt_store_open(d, &co, &c) != DCKPT_OK) _exit(3);
     _exit(0);
   }
-  for (int i = 0; i < 200 && !tu_exists(at(d, "dckpt.lock")); i++)
-    usleep(5000);
-  usleep(50000); /* the child has exited; it stays a zombie until waitpid */
+  /* wait until the child has exited, without reaping it: a zombie */
+  siginfo_t info;
+  CHECK_EQ(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+  CHECK(tu_exists(at(d, "dckpt.lock")));
   log.text[0] = '\0';
   a = tu_open(d, &o);
   CHECK_CONTAINS(log.text, "taking over stale lock");

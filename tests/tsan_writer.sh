@@ -14,12 +14,12 @@ mkdir -p "$work"
 dir=$work/run
 "$bin" "$dir" --step 1 --keep 2 --sleep-us 20000 >"$work/first.log" 2>&1 &
 pid=$!
-# the signal handlers are in place once the run holds its lock
-for _ in $(seq 600); do
-  [ -e "$dir/dckpt.lock" ] || ! kill -0 "$pid" 2>/dev/null && break
-  sleep 0.1
+# stopped once a trial has checkpointed (the writer is busy from then on):
+# the signal handlers are in place by then
+for _ in $(seq 1200); do
+  compgen -G "$dir/algorithm_*/trial_*/progress.json" >/dev/null || ! kill -0 "$pid" 2>/dev/null && break
+  sleep 0.05
 done
-sleep 1
 kill -TERM "$pid"
 set +e
 wait "$pid"

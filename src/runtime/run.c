@@ -67,8 +67,10 @@ bool run_should_stop(run_ctx *c, bool force_poll) {
   if (local) {
     dckpt_log(&c->log, DCKPT_LOG_WARN, "rank %d: stopping: %s; checkpointing", c->rank,
               c->stop.reason);
+    c->stop_seen_here = true;
     run_sched_raise_stop(&c->sched);
   } else if ((polled || force_poll) && run_sched_stop_raised(&c->sched)) {
+    snprintf(c->stop.reason, sizeof c->stop.reason, "another rank asked to stop");
     local = true;
   }
   if (local) c->stopping = true;
@@ -137,12 +139,14 @@ static int check_arguments(run_ctx *c) {
 }
 
 /* Every rank takes the worst status seen anywhere and its message. Worse:
- * errors > ECALLBACK > EINTERRUPTED > OK. */
+ * errors > ECALLBACK > EINTERRUPTED > OK; among stops, a rank that saw the
+ * request itself (signal, HALT, deadline: it has the reason) is preferred to
+ * one that only followed the others. */
 static int agree(run_ctx *c) {
   int rank_of_status = c->status == DCKPT_OK             ? 0
-                       : c->status == DCKPT_EINTERRUPTED ? 1
-                       : c->status == DCKPT_ECALLBACK    ? 2
-                                                         : 3;
+                       : c->status == DCKPT_EINTERRUPTED ? (c->stop_seen_here ? 2 : 1)
+                       : c->status == DCKPT_ECALLBACK    ? 3
+                                                         : 4;
   struct {
     int severity, rank;
   } mine = {rank_of_status, c->rank}, worst;

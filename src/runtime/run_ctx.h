@@ -18,12 +18,13 @@ typedef struct run_ctx {
   run_sched sched;
   run_stop stop;
   run_progress progress;
-  run_writer writer;  /* periodic checkpoints in the background (when running) */
-  bool stopping;      /* a stop request is being honoured */
-  bool store_open;    /* c->store opened (on rank 0: the lock is held) */
-  bool planned;       /* every rank knows the plan */
-  int status;         /* first local failure (DCKPT_OK if none) */
-  char message[1024]; /* its message */
+  run_writer writer;   /* periodic checkpoints in the background (when running) */
+  bool stopping;       /* a stop request is being honoured */
+  bool stop_seen_here; /* ... and this rank saw it (signal, HALT, deadline) */
+  bool store_open;     /* c->store opened (on rank 0: the lock is held) */
+  bool planned;        /* every rank knows the plan */
+  int status;          /* first local failure (DCKPT_OK if none) */
+  char message[1024];  /* its message */
   int64_t pairs_run, pairs_completed, iterations_run;
   int64_t unreported; /* iterations not yet added to the shared counter */
   double last_report;

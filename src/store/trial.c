@@ -133,7 +133,8 @@ static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
       continue;
     }
     char *p = dckpt_layout_checkpoint(s, alg, trial, it);
-    if (p) remove_checkpoint(s, p);
+    /* only files: a directory under a checkpoint's name is not dckpt's */
+    if (p && !dckpt_path_is_dir(p)) remove_checkpoint(s, p);
     free(p);
   }
   remember(s, alg, trial, l.iters, n_left);

@@ -49,6 +49,7 @@ typedef struct alg_conf {
   int64_t block_trial, block_iter;
   const char *dir;
   const char *ready_file;
+  int64_t step; /* the checkpoint step (for --block-at) */
 } alg_conf;
 
 /* --race: where the contenders meet, how many they are, which one this is. */
@@ -106,6 +107,25 @@ static int create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
   return 0;
 }
 
+/* Waits (up to a minute) until the trial's progress.json names `iteration`. */
+static bool wait_committed(const alg_conf *conf, const dckpt_trial_info *info,
+                           int64_t iteration) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/algorithm_%lld/trial_%lld/progress.json", conf->dir,
+           (long long)info->alg, (long long)info->trial);
+  for (int i = 0; i < 60000; i++) {
+    FILE *f = fopen(path, "r");
+    long long last = -1;
+    if (f) {
+      if (fscanf(f, "{\"last_completed_iteration\":%lld", &last) != 1) last = -1;
+      fclose(f);
+    }
+    if (last >= iteration) return true;
+    usleep(1000);
+  }
+  return false;
+}
+
 static int step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng *rng) {
   const alg_conf *conf = info->user;
   st *s = state;
@@ -116,7 +136,9 @@ static int step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng 
     if (f) fclose(f);
   }
   if (conf->block_trial == info->trial && conf->block_iter == k) {
-    usleep(300000); /* the save before is committed by now */
+    /* the save before (possibly still in the background writer) is
+     * committed first: wait for its progress.json */
+    if (!wait_committed(conf, info, ((k + 1) / conf->step) * conf->step - 1)) return 44;
     char path[4400];
     snprintf(path, sizeof path, "%s/algorithm_%lld/trial_%lld/checkpoint_%07lld.dckpt",
              conf->dir, (long long)info->alg, (long long)info->trial, (long long)k + 2);
@@ -396,14 +418,16 @@ int main(int argc, char **argv) {
   dckpt_algorithm algs[3];
   memset(algs, 0, sizeof algs);
   for (int i = 0; i < 3; i++) {
-    conf[i] = (alg_conf){.kind = i,
-                         .fail_trial = a.fail_alg == i ? a.fail_trial : -1,
-                         .fail_iter = a.fail_iter,
-                         .sleep_us = a.sleep_us,
-                         .block_trial = a.block_alg == i ? a.block_trial : -1,
-                         .block_iter = a.block_iter,
-                         .dir = a.o.dir,
-                         .ready_file = a.ready_file};
+    conf[i] =
+        (alg_conf){.kind = i,
+                   .fail_trial = a.fail_alg == i ? a.fail_trial : -1,
+                   .fail_iter = a.fail_iter,
+                   .sleep_us = a.sleep_us,
+                   .block_trial = a.block_alg == i ? a.block_trial : -1,
+                   .block_iter = a.block_iter,
+                   .dir = a.o.dir,
+                   .ready_file = a.ready_file,
+                   .step = a.o.store.checkpoint_step > 0 ? a.o.store.checkpoint_step : 1};
     algs[i] = (dckpt_algorithm){.name = names[i],
                                 .iterations = a.iters[i],
                                 .hyperparameters = i == 1 ? "{\"damping\":0.9}" : NULL,

@@ -10,9 +10,12 @@ slow=(--sleep-us 5000 --iters 300,200,100 --trials 2 --progress)
 
 note "not a terminal: one line per interval"
 bg "$np" "$WORK/p" "${slow[@]}" >"$WORK/p.log" 2>&1
-# stopped 1 s into a 3 s campaign (0.2 s between progress lines)
+# stopped once two progress lines are out (0.2 s apart in a 3 s campaign)
 wait_lock "$WORK/p" "$PID" || true
-sleep 1
+until [ "$(grep -c '^progress:' "$WORK/p.log" || true)" -ge 2 ]; do
+  kill -0 "$PID" 2>/dev/null || break
+  sleep 0.05
+done
 pkill -USR1 -f "^$CAMPAIGN $WORK/p " || true
 set +e; wait "$PID"; set -e
 grep -E "^progress: [0-9.]+% \([0-9]+/1200 iterations\), [0-9]+ it/s, ETA [0-9?:]+; walk [0-9]+%, mix [0-9]+%, heavy [0-9]+%" \

@@ -15,9 +15,9 @@ reference "$WORK/ref" "${work[@]}"
 
 note "HALT by the user stops the job without a requeue"
 job=$(sbatch_campaign halt "$WORK/run" --time=5 --ntasks=2 -- \
-  "${work[@]}" --sleep-us 50000 --dump "$WORK/out.txt")
+  "${work[@]}" --sleep-us 50000 --ready "$WORK/run.ready" --dump "$WORK/out.txt")
 wait_running "$job" 30
-sleep 3
+wait_file "$WORK/run.ready" 60 # trials are running
 touch "$WORK/run/HALT"
 st=$(wait_done "$job" 60)
 note "job $job ended: $st"

@@ -14,13 +14,17 @@ probe=$3
 end_epoch() { date -d "$(job_field "$1" EndTime)" +%s; }
 
 note "a job with --time=2 sees its own end time"
+# the job prints its end time, waits until the test has changed the limit
+# (a file says so), and prints it again: states, not times
 job=$(sbatch --parsable --time=2 --output="$WORK/limit.out" \
-  --wrap "$probe --print slurm; sleep 2; $probe --print slurm")
+  --wrap "$probe --print slurm; until [ -e '$WORK/updated' ]; do sleep 0.1; done; $probe --print slurm")
 wait_running "$job" 30
-sleep 1
+until [ -s "$WORK/limit.out" ]; do sleep 0.1; done
 scontrol update JobId="$job" TimeLimit=3
+# read while the job still runs (once it ends, EndTime is when it ended)
 want_before=$(( $(job_field "$job" StartTime | xargs -I{} date -d {} +%s) + 120 ))
 want_after=$(end_epoch "$job")
+touch "$WORK/updated"
 st=$(wait_done "$job" 30)
 [ "$st" = COMPLETED ] || { cat "$WORK/limit.out"; fail "probe job $job: $st"; }
 mapfile -t got <"$WORK/limit.out"

@@ -20,9 +20,9 @@ reference "$WORK/ref" "${work[@]}"
 note "campaign job on the whole node (partition debug), ranks started by srun"
 job=$(DCKPT_LAUNCHER=srun sbatch_campaign preempt "$WORK/run" --partition=debug --time=5 \
   --ntasks=2 --exclusive -- \
-  "${work[@]}" --sleep-us 50000 --dump "$WORK/out.txt")
+  "${work[@]}" --sleep-us 50000 --ready "$WORK/run.ready" --dump "$WORK/out.txt")
 wait_running "$job" 30
-sleep 3
+wait_file "$WORK/run.ready" 60 # trials are running
 note "urgent job on the whole node"
 urgent=$(sbatch --parsable --partition=urgent --exclusive --time=1 \
   --output="$WORK/urgent.out" --wrap 'sleep 2')

@@ -19,10 +19,11 @@ reference "$WORK/ref" "${work[@]}"
 mkdir -p "$WORK/run" && touch "$WORK/run/HALT"
 note "job: 2 ranks, ~9 s of work per rank, no periodic checkpoints"
 job=$(sbatch_campaign requeue "$WORK/run" --time=5 --ntasks=2 -- \
-  "${work[@]}" --sleep-us 50000 --dump "$WORK/out.txt")
+  "${work[@]}" --sleep-us 50000 --ready "$WORK/run.ready" --dump "$WORK/out.txt")
 note "job $job submitted"
 wait_running "$job" 30
-sleep 3 # some progress first (the stop checkpoints are the only ones)
+# trials are running (the stop checkpoints are the only ones): a state, not a time
+wait_file "$WORK/run.ready" 60
 note "scontrol requeue $job"
 scontrol requeue "$job"
 st=$(wait_done "$job" 120)
