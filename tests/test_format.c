@@ -4,6 +4,7 @@
  * (see main); each group is its own CTest entry. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -523,6 +524,53 @@ static void test_store_scratch(void) {
   char cmd[1200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   CHECK_EQ(system(cmd), 0);
+}
+
+/* The record-file API lends its calls one shared scratch (format/scratch.h);
+ * threads that call at once must each get a scratch of their own: several
+ * threads save and load records of every size through the public calls,
+ * each to its own file, and every record reads back equal. */
+typedef struct shared_job {
+  int id;
+  int failures;
+} shared_job;
+
+static void *shared_scratch_thread(void *arg) {
+  shared_job *job = arg;
+  char path[1100]; /* not tmp_path(): its buffers are not thread-safe */
+  snprintf(path, sizeof path, "%s/format-%ld-shared-%d.dckpt", DCKPT_TEST_TMP,
+           (long)getpid(), job->id);
+  for (size_t i = 0; i < N_SCRATCH_SIZES; i++) {
+    size_t k = (i + (size_t)job->id * 3) % N_SCRATCH_SIZES;
+    dckpt_record *rec = sized_record(k_scratch_sizes[k], 1000 * (uint64_t)job->id + i);
+    char err[1024];
+    dckpt_record *back = NULL;
+    if (dckpt_record_save_file(rec, path, job->id % 2 ? 1 : -3, false, err, sizeof err) ||
+        dckpt_record_load_file(path, &back, err, sizeof err)) {
+      fprintf(stderr, "thread %d: %s\n", job->id, err);
+      job->failures++;
+    } else {
+      check_same_record(rec, back);
+    }
+    dckpt_record_free(rec);
+    dckpt_record_free(back);
+  }
+  unlink(path);
+  return NULL;
+}
+
+static void test_shared_scratch(void) {
+  enum { N = 4 };
+  pthread_t t[N];
+  shared_job jobs[N];
+  for (int i = 0; i < N; i++) {
+    jobs[i] = (shared_job){i, 0};
+    CHECK_EQ(pthread_create(&t[i], NULL, shared_scratch_thread, &jobs[i]), 0);
+  }
+  for (int i = 0; i < N; i++) {
+    CHECK_EQ(pthread_join(t[i], NULL), 0);
+    CHECK_EQ(jobs[i].failures, 0);
+  }
 }
 
 static void test_file_errors(void) {
@@ -1106,7 +1154,7 @@ static const group k_groups[] = {
      {T(test_roundtrip_levels), T(test_edge_records), T(test_shuffle), T(test_layout)}},
     {"file",
      {T(test_file_roundtrip), T(test_file_errors), T(test_scratch_reuse),
-      T(test_store_scratch)}},
+      T(test_store_scratch), T(test_shared_scratch)}},
     {"large", {T(test_large), T(test_large_corrupt), T(test_write_failure)}},
     {"corrupt",
      {T(test_truncation), T(test_bitflips), T(test_crafted), T(test_version_message),

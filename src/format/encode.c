@@ -61,11 +61,12 @@ ZSTD_CCtx *dckpt_make_cctx(int level, int workers, uint64_t raw) {
   return cctx;
 }
 
-ZSTD_CCtx *dckpt_scratch_cctx(dckpt_scratch *s, int level, uint64_t raw_len) {
+ZSTD_CCtx *dckpt_scratch_cctx(dckpt_scratch *s, int level, int workers,
+                              uint64_t raw_len) {
   if (!s->cctx && !(s->cctx = ZSTD_createCCtx())) return NULL;
   /* A reused context keeps its tables allocated; only its state is reset. */
   (void)ZSTD_CCtx_reset(s->cctx, ZSTD_reset_session_and_parameters);
-  return set_cctx(s->cctx, level, 0, raw_len) ? s->cctx : NULL;
+  return set_cctx(s->cctx, level, workers, raw_len) ? s->cctx : NULL;
 }
 
 /* ---- one shot ---- */
@@ -74,7 +75,7 @@ static int compress_once(const dckpt_record *rec, int level, uint64_t raw, uint8
                          size_t cap, uint64_t *plen, const char *target,
                          dckpt_scratch *sc, dckpt_err *err) {
   uint8_t *shuffled = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, raw ? (size_t)raw : 1);
-  ZSTD_CCtx *cctx = shuffled ? dckpt_scratch_cctx(sc, level, raw) : NULL;
+  ZSTD_CCtx *cctx = shuffled ? dckpt_scratch_cctx(sc, level, 0, raw) : NULL;
   if (!cctx)
     return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory compressing", target);
   fill_raw(rec, true, shuffled);
@@ -129,14 +130,17 @@ int dckpt_encode_file(const dckpt_record *rec, int level, dckpt_atomic_file *f,
   if (raw < DCKPT_STREAM_MIN) return write_once(rec, level, hb, raw, f, target, sc, err);
   uint8_t *head = calloc(1, (size_t)hb);
   if (!head) return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", target);
+  dckpt_scratch local = {0};
   dckpt_sink out = {.file = f, .err = err};
   dckpt_hdr_params p;
   int rc = dckpt_atomic_write(f, head, (size_t)hb, err); /* placeholder */
-  if (rc == DCKPT_OK) rc = dckpt_stream_payload(rec, level, raw, &out, target, &p);
+  if (rc == DCKPT_OK)
+    rc = dckpt_stream_payload(rec, level, raw, &out, target, sc ? sc : &local, &p);
   if (rc == DCKPT_OK) {
     dckpt_hdr_write(rec, &p, head, hb);
     rc = dckpt_atomic_pwrite(f, head, (size_t)hb, 0, err);
   }
+  dckpt_scratch_free(&local);
   free(head);
   return rc;
 }
@@ -159,9 +163,11 @@ int dckpt_encode_memory(const dckpt_record *rec, int level, uint8_t **out,
   size_t cap = (size_t)hb + (level ? ZSTD_compressBound((size_t)raw) : (size_t)raw);
   uint8_t *buf = malloc(cap);
   if (!buf) return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", target);
+  dckpt_scratch local = {0};
   dckpt_sink s = {.mem = buf + hb, .mem_cap = cap - hb, .err = err};
   dckpt_hdr_params p;
-  int rc = dckpt_stream_payload(rec, level, raw, &s, target, &p);
+  int rc = dckpt_stream_payload(rec, level, raw, &s, target, &local, &p);
+  dckpt_scratch_free(&local);
   if (rc != DCKPT_OK) {
     free(buf);
     return rc;

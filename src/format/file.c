@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "format/record_internal.h"
 #include "format/record_io.h"
 #include "io/path.h"
+#include "util/mem.h"
 
 /* Chunk of the payload hashed at a time by dckpt_record_verify(). */
 #define VERIFY_CHUNK ((size_t)1 << 20)
@@ -240,12 +242,42 @@ int dckpt_record_write_atomic(const dckpt_record *rec, const char *identity,
 
 void *dckpt_scratch_get(dckpt_scratch *s, int slot, size_t n) {
   if (s->cap[slot] >= n) return s->buf[slot];
-  /* free + malloc rather than realloc: the old contents are not needed, and
-   * copying them would touch every page for nothing. */
+  /* free + alloc rather than realloc: the old contents are not needed, and
+   * copying them would touch every page for nothing. Large buffers get huge
+   * pages: their first use then costs a fault per 2 MiB, not per 4 KiB. */
   free(s->buf[slot]);
-  s->buf[slot] = malloc(n);
+  s->buf[slot] = dckpt_big_alloc(n);
   s->cap[slot] = s->buf[slot] ? n : 0;
   return s->buf[slot];
+}
+
+/* The scratch of the calls that come without one (the record-file API):
+ * one kept between calls, so that a program saving or loading records of a
+ * few MiB over and over finds its temporaries and zstd contexts warm, as the
+ * store's handle does. A second thread meanwhile gets a scratch of its own,
+ * freed after its call. What is kept is bounded by what one call of the
+ * sizes below DCKPT_STREAM_MIN or one streamed call needs (about 16 MiB). */
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static dckpt_scratch *shared_idle;
+
+dckpt_scratch *dckpt_scratch_borrow(void) {
+  pthread_mutex_lock(&shared_mu);
+  dckpt_scratch *s = shared_idle;
+  shared_idle = NULL;
+  pthread_mutex_unlock(&shared_mu);
+  return s ? s : calloc(1, sizeof *s);
+}
+
+void dckpt_scratch_give_back(dckpt_scratch *s) {
+  if (!s) return;
+  pthread_mutex_lock(&shared_mu);
+  if (!shared_idle) {
+    shared_idle = s;
+    s = NULL;
+  }
+  pthread_mutex_unlock(&shared_mu);
+  dckpt_scratch_free(s);
+  free(s);
 }
 
 ZSTD_DCtx *dckpt_scratch_dctx(dckpt_scratch *s) {
@@ -272,7 +304,9 @@ int dckpt_record_save_file(const dckpt_record *rec, const char *path, int level,
   dckpt_io_opts io = {.durable = durable, .label = "record"};
   dckpt_err e;
   dckpt_err_clear(&e);
-  int rc = dckpt_record_write_atomic(rec, NULL, path, level, &io, NULL, &e);
+  dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
+  int rc = dckpt_record_write_atomic(rec, NULL, path, level, &io, sc, &e);
+  dckpt_scratch_give_back(sc);
   if (rc != DCKPT_OK) {
     dckpt_err_copy(&e, err, errlen);
     dckpt_record_fail_(rec, rc, "%s", e.msg);
@@ -285,7 +319,9 @@ int dckpt_record_load_file(const char *path, dckpt_record **out, char *err,
   if (err && errlen) err[0] = '\0';
   dckpt_err e;
   dckpt_err_clear(&e);
-  int rc = dckpt_record_read(path, out, NULL, &e);
+  dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
+  int rc = dckpt_record_read(path, out, sc, &e);
+  dckpt_scratch_give_back(sc);
   if (rc != DCKPT_OK) dckpt_err_copy(&e, err, errlen);
   return rc;
 }

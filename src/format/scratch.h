@@ -36,11 +36,20 @@ void *dckpt_scratch_get(dckpt_scratch *s, int slot, size_t n);
  *  of memory). Reset before it is handed out. */
 ZSTD_DCtx *dckpt_scratch_dctx(dckpt_scratch *s);
 
-/** The scratch's one-shot compression context, reset and set to `level`
- *  with `raw_len` pledged and no worker threads (NULL when out of memory). */
-ZSTD_CCtx *dckpt_scratch_cctx(dckpt_scratch *s, int level, uint64_t raw_len);
+/** The scratch's compression context, reset and set to `level` with
+ *  `raw_len` pledged and `workers` zstd threads (0: none), or NULL when out
+ *  of memory. */
+ZSTD_CCtx *dckpt_scratch_cctx(dckpt_scratch *s, int level, int workers, uint64_t raw_len);
 
 /** Frees what the scratch holds and zeroes it (reusable). Accepts NULL. */
 void dckpt_scratch_free(dckpt_scratch *s);
+
+/** A scratch for a call that has none of its own: the process's shared one
+ *  when no other thread has it, else a new one; NULL when out of memory
+ *  (callers then work without). Hand it back with dckpt_scratch_give_back. */
+dckpt_scratch *dckpt_scratch_borrow(void);
+/** Keeps `s` for the next borrower, or frees it (another one is kept
+ *  already). Accepts NULL. */
+void dckpt_scratch_give_back(dckpt_scratch *s);
 
 #endif

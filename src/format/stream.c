@@ -91,8 +91,8 @@ typedef struct pipe {
   dckpt_err err; /* the compressor's error */
   /* the job */
   const dckpt_record *rec;
-  int level;
-  uint64_t raw_len;
+  ZSTD_CCtx *cctx; /* set up for the job */
+  bool own_cctx;   /* not the scratch's: freed at the end */
   const char *target;
 } pipe_t;
 
@@ -166,16 +166,12 @@ static int compress_run(compressor *w) {
 
 static void *compress_main(void *arg) {
   pipe_t *q = arg;
-  compressor w = {q, NULL, {NULL, RING_BUF, 0}};
-  w.cctx = dckpt_make_cctx(q->level, q->level >= MT_LEVEL ? MT_WORKERS : 0, q->raw_len);
+  compressor w = {q, q->cctx, {NULL, RING_BUF, 0}};
   int rc = DCKPT_OK;
-  if (!w.cctx)
-    rc = dckpt_err_set(&q->err, DCKPT_ENOMEM, "%s: out of memory compressing", q->target);
-  else if (!(w.out.dst = out_acquire(q)))
+  if (!(w.out.dst = out_acquire(q)))
     rc = DCKPT_EIO;
   else
     rc = compress_run(&w);
-  ZSTD_freeCCtx(w.cctx);
   pthread_mutex_lock(&q->mu);
   q->status = rc;
   q->finished = true;
@@ -269,31 +265,35 @@ static int pump(pipe_t *q, dckpt_sink *out) {
   }
 }
 
-static void pipe_free_buffers(pipe_t *q) {
+/* The rings live in buffer A of the scratch and the context is the
+ * scratch's: a handle that saves again finds them allocated and their pages
+ * present (fresh pages cost more than the shuffle here; format/scratch.h).
+ * Not a context with zstd's workers (slow levels only), whose job buffers
+ * are many times the window: it is made for the call, not kept. */
+static int pipe_init(pipe_t *q, int level, uint64_t raw_len, dckpt_scratch *sc) {
+  uint8_t *ring =
+      dckpt_scratch_get(sc, DCKPT_SCRATCH_A, RING * (DCKPT_SHUFFLE_BLOCK + RING_BUF));
+  if (!ring) return DCKPT_ENOMEM;
   for (int i = 0; i < RING; i++) {
-    free(q->in_buf[i]);
-    free(q->out_buf[i]);
+    q->in_buf[i] = ring + (size_t)i * DCKPT_SHUFFLE_BLOCK;
+    q->out_buf[i] = ring + RING * DCKPT_SHUFFLE_BLOCK + (size_t)i * RING_BUF;
   }
-}
-
-static int pipe_init(pipe_t *q) {
-  for (int i = 0; i < RING; i++)
-    if (!(q->in_buf[i] = malloc(DCKPT_SHUFFLE_BLOCK)) ||
-        !(q->out_buf[i] = malloc(RING_BUF)))
-      return DCKPT_ENOMEM;
-  if (pthread_mutex_init(&q->mu, NULL) != 0) return DCKPT_ENOMEM;
-  if (pthread_cond_init(&q->cv, NULL) != 0) {
+  q->own_cctx = level >= MT_LEVEL;
+  q->cctx = q->own_cctx ? dckpt_make_cctx(level, MT_WORKERS, raw_len)
+                        : dckpt_scratch_cctx(sc, level, 0, raw_len);
+  if (!q->cctx) return DCKPT_ENOMEM;
+  if (pthread_mutex_init(&q->mu, NULL) == 0) {
+    if (pthread_cond_init(&q->cv, NULL) == 0) return DCKPT_OK;
     pthread_mutex_destroy(&q->mu);
-    return DCKPT_ENOMEM;
   }
-  return DCKPT_OK;
+  if (q->own_cctx) ZSTD_freeCCtx(q->cctx);
+  return DCKPT_ENOMEM;
 }
 
-static int stream_zstd(pipe_t *q, dckpt_sink *out) {
-  if (pipe_init(q) != DCKPT_OK) {
-    pipe_free_buffers(q);
+static int stream_zstd(pipe_t *q, int level, uint64_t raw_len, dckpt_scratch *sc,
+                       dckpt_sink *out) {
+  if (pipe_init(q, level, raw_len, sc) != DCKPT_OK)
     return dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: out of memory", q->target);
-  }
   pthread_t t;
   int rc = DCKPT_OK;
   if (dckpt_thread_start(&t, compress_main, q) != 0) {
@@ -309,12 +309,13 @@ static int stream_zstd(pipe_t *q, dckpt_sink *out) {
   }
   pthread_cond_destroy(&q->cv);
   pthread_mutex_destroy(&q->mu);
-  pipe_free_buffers(q);
+  if (q->own_cctx) ZSTD_freeCCtx(q->cctx);
   return rc;
 }
 
 int dckpt_stream_payload(const dckpt_record *rec, int level, uint64_t raw_len,
-                         dckpt_sink *out, const char *target, dckpt_hdr_params *p) {
+                         dckpt_sink *out, const char *target, dckpt_scratch *sc,
+                         dckpt_hdr_params *p) {
   out->xxh = XXH3_createState();
   if (!out->xxh)
     return dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: out of memory", target);
@@ -326,10 +327,8 @@ int dckpt_stream_payload(const dckpt_record *rec, int level, uint64_t raw_len,
     pipe_t q;
     memset(&q, 0, sizeof q);
     q.rec = rec;
-    q.level = level;
-    q.raw_len = raw_len;
     q.target = target;
-    rc = stream_zstd(&q, out);
+    rc = stream_zstd(&q, level, raw_len, sc, out);
   }
   if (rc == DCKPT_OK) {
     p->compression = level != 0 ? DCKPT_COMP_ZSTD : DCKPT_COMP_RAW;

@@ -10,6 +10,7 @@
 
 #include "dckpt.h"
 #include "format/codec.h"
+#include "format/scratch.h"
 #include "io/atomic.h"
 #include "util/err.h"
 
@@ -25,9 +26,12 @@ typedef struct dckpt_sink {
 } dckpt_sink;
 
 /** Streams the payload of `rec` (raw_len bytes of arrays) to `out` and fills
- *  in the header parameters. `target` names the destination in messages. */
+ *  in the header parameters. `target` names the destination in messages. The
+ *  rings between the two threads and the compression context come from `sc`
+ *  (buffer A and its context). */
 int dckpt_stream_payload(const dckpt_record *rec, int level, uint64_t raw_len,
-                         dckpt_sink *out, const char *target, dckpt_hdr_params *p);
+                         dckpt_sink *out, const char *target, dckpt_scratch *sc,
+                         dckpt_hdr_params *p);
 
 /** A compression context for `level`, content size `raw_len` pledged, with
  *  `workers` zstd threads (0 = compress in the calling thread). */

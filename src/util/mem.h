@@ -8,7 +8,10 @@
  *  aligned to 2 MiB and offered to the kernel for huge pages. Free with free(). */
 void *dckpt_big_alloc(size_t n);
 
-#define DCKPT_BIG_MIN ((size_t)4 << 20)
+/* From 1 MiB on, where a huge page at most doubles what is mapped: on a VM
+ * a fresh 4 KiB page cost ~10 us and a fresh 2 MiB page ~50 us (Linux 6.18
+ * guest), so a 1 MiB block is ~50x cheaper to fault in as one huge page. */
+#define DCKPT_BIG_MIN ((size_t)1 << 20)
 
 /** Asks the kernel to fault in [p, p + n) of memory from dckpt_big_alloc()
  *  now, leaving present pages and all contents as they are (so another
