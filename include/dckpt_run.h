@@ -151,6 +151,21 @@ typedef struct dckpt_run_options {
    *  synchronous saves. The store's step_hook is then called on that thread.
    *  false: every save on the calling thread. */
   bool background_checkpoints;
+  /** Checkpoint a trial also whenever it has run for this many seconds since
+   *  its last checkpoint (or since it started or resumed in this call),
+   *  whatever the iteration; 0 (the default) for none. Usable alone (with
+   *  store.checkpoint_step = DCKPT_STEP_NONE) or with the step: either one
+   *  makes a checkpoint due, and every checkpoint restarts the interval. A
+   *  killed run thus loses at most this much work per trial, plus the save
+   *  that was in flight (docs/runtime.md). Resume stays bit-identical
+   *  whatever iterations the checkpoints fall on. Must be finite and >= 0. */
+  double checkpoint_interval;
+  /** Testing hook: the clock that checkpoint_interval is measured on, in
+   *  seconds (only differences matter), called on the loop's thread after
+   *  every iteration; NULL (the default) for the monotonic clock. Lets a test
+   *  decide by state which iterations the checkpoints fall on. */
+  double (*interval_clock)(void *ctx);
+  void *interval_clock_ctx;
 } dckpt_run_options;
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,

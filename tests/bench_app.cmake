@@ -56,8 +56,13 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
   bench_app_test(kill_resume kill_resume.sh 4 ${DCKPT_TEST_TMP}/bench_app.reference)
   bench_app_test(stop_resume stop_resume.sh 4 ${DCKPT_TEST_TMP}/bench_app.reference)
   set_tests_properties(bench_app.reference PROPERTIES FIXTURES_SETUP bench_app_reference)
-  set_tests_properties(bench_app.kill_resume bench_app.stop_resume PROPERTIES
-    FIXTURES_REQUIRED bench_app_reference)
+  # The same kills with checkpoints by time alone: wherever they fall, the
+  # resumed campaign ends bit-identical.
+  bench_app_test(kill_resume_interval kill_resume.sh 4
+    ${DCKPT_TEST_TMP}/bench_app.reference --checkpoint-step none
+    --checkpoint-interval 0.02)
+  set_tests_properties(bench_app.kill_resume bench_app.stop_resume
+    bench_app.kill_resume_interval PROPERTIES FIXTURES_REQUIRED bench_app_reference)
 
   # Growth (--add-trials, --add-iterations) equal to fresh campaigns.
   bench_app_test(grow grow.sh 2)

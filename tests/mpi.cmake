@@ -65,3 +65,6 @@ dckpt_mpi_script(mpi.progress_backup_np2 progress.sh 2)
 # The background checkpoint writer against synchronous saves: same checkpoints,
 # same failure reports, kill -9 with a checkpoint after every iteration.
 dckpt_mpi_script(mpi.writer_np2 writer.sh 2)
+# Checkpoints by time (checkpoint_interval) on a clock the test controls:
+# where they fall, what a SIGKILL loses, bit-identical resume.
+dckpt_mpi_script(mpi.checkpoint_interval interval.sh 1)

@@ -37,7 +37,9 @@ typedef struct bench_config {
   int64_t trials, add_trials, add_iterations, metrics_period;
   uint64_t seed;
   char checkpoint_dir[4096];
-  int64_t checkpoint_step;
+  int64_t checkpoint_step;    /* DCKPT_STEP_NONE for none */
+  bool checkpoint_step_set;   /* given by the config or a flag */
+  double checkpoint_interval; /* seconds, 0 for none */
   int keep, compression;
   bool fsync, backup, break_lock, quiet;
   int progress; /* -1 auto (on), 0 off */

@@ -258,15 +258,32 @@ static int parse_algorithm(ctx *c, const cJSON *a, int i, bench_config *cfg) {
   return 0;
 }
 
+/* "step": an integer >= 1, or null for none. */
+static int get_step(ctx *c, const cJSON *k, bench_config *cfg) {
+  const cJSON *v = item(k, "step");
+  if (!v) return 0;
+  cfg->checkpoint_step_set = true;
+  if (cJSON_IsNull(v)) {
+    cfg->checkpoint_step = DCKPT_STEP_NONE;
+    return 0;
+  }
+  if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+      v->valuedouble < 1 || v->valuedouble > 9.0e15)
+    return bad(c, "checkpoint.step", "must be an integer >= 1, or null for none");
+  cfg->checkpoint_step = (int64_t)v->valuedouble;
+  return 0;
+}
+
 static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
   const cJSON *k = NULL;
-  static const char *const keys[] = {"dir", "step", "keep", "compression", "fsync", NULL};
+  static const char *const keys[] = {"dir",         "step",  "interval", "keep",
+                                     "compression", "fsync", NULL};
   const char *dir = NULL;
   int64_t keep = cfg->keep, level = cfg->compression;
   if (get_obj(c, root, "checkpoint", "checkpoint", &k) ||
       known_keys(c, k, "checkpoint", keys) ||
-      get_str(c, k, "dir", "checkpoint.dir", &dir) ||
-      get_int(c, k, "step", "checkpoint.step", 1, &cfg->checkpoint_step) ||
+      get_str(c, k, "dir", "checkpoint.dir", &dir) || get_step(c, k, cfg) ||
+      get_num(c, k, "interval", "checkpoint.interval", 0, &cfg->checkpoint_interval) ||
       get_int(c, k, "keep", "checkpoint.keep", 1, &keep) ||
       get_int(c, k, "compression", "checkpoint.compression", -7, &level) ||
       get_bool(c, k, "fsync", "checkpoint.fsync", &cfg->fsync))
@@ -359,7 +376,11 @@ void bench_usage(FILE *out) {
       "  --trials N             trials per algorithm (config: trials)\n"
       "  --add-trials N         grow a finished or running campaign by N trials\n"
       "  --add-iterations N     grow every algorithm by N iterations\n"
-      "  --checkpoint-step N    checkpoint every N iterations (config: checkpoint.step)\n"
+      "  --checkpoint-step N    checkpoint every N iterations, or 'none' (config:\n"
+      "                         checkpoint.step; default 100 unless an interval is set)\n"
+      "  --checkpoint-interval S  checkpoint every S seconds of a trial's work too, 0 "
+      "for\n"
+      "                         none (config: checkpoint.interval)\n"
       "  --keep N               checkpoints kept per trial (config: checkpoint.keep)\n"
       "  --compression L        zstd level, 0 = none (config: checkpoint.compression)\n"
       "  --no-fsync             atomic writes without fsync (fast; not power-loss safe)\n"
@@ -395,6 +416,20 @@ static int flag_int(const char *flag, const char *v, int64_t lo, int64_t *out, c
   return 0;
 }
 
+static int flag_seconds(const char *flag, const char *v, double *out, char *err,
+                        size_t errlen) {
+  char *end = NULL;
+  errno = 0;
+  double x = v ? strtod(v, &end) : 0;
+  if (!v || !*v || *end || errno || !isfinite(x) || x < 0) {
+    snprintf(err, errlen, "%s needs a number of seconds >= 0, got '%s'", flag,
+             v ? v : "");
+    return BENCH_EXIT_USAGE;
+  }
+  *out = x;
+  return 0;
+}
+
 static void defaults(bench_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->trials = 1;
@@ -423,8 +458,14 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
     return flag_int(f, v, 0, &cfg->add_trials, err, len);
   else if (!strcmp(f, "--add-iterations"))
     return flag_int(f, v, 0, &cfg->add_iterations, err, len);
-  else if (!strcmp(f, "--checkpoint-step"))
-    return flag_int(f, v, 1, &cfg->checkpoint_step, err, len);
+  else if (!strcmp(f, "--checkpoint-step")) {
+    cfg->checkpoint_step_set = true;
+    if (!strcmp(v, "none"))
+      cfg->checkpoint_step = DCKPT_STEP_NONE;
+    else
+      return flag_int(f, v, 1, &cfg->checkpoint_step, err, len);
+  } else if (!strcmp(f, "--checkpoint-interval"))
+    return flag_seconds(f, v, &cfg->checkpoint_interval, err, len);
   else if (!strcmp(f, "--metrics-period"))
     return flag_int(f, v, 1, &cfg->metrics_period, err, len);
   else if (!strcmp(f, "--seed")) {
@@ -466,6 +507,7 @@ static bool takes_value(const char *f) {
                                       "--add-trials",
                                       "--add-iterations",
                                       "--checkpoint-step",
+                                      "--checkpoint-interval",
                                       "--metrics-period",
                                       "--seed",
                                       "--keep",
@@ -550,6 +592,9 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
     }
     if (apply_flag(cfg, flag, val, err, errlen)) return BENCH_EXIT_USAGE;
   }
+  /* An interval without a step is checkpointing by time alone. */
+  if (!cfg->checkpoint_step_set && cfg->checkpoint_interval > 0)
+    cfg->checkpoint_step = DCKPT_STEP_NONE;
   if (!cfg->checkpoint_dir[0]) {
     snprintf(err, errlen,
              "%s: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir",

@@ -91,6 +91,7 @@ static void fill_options(const bench_config *cfg, double deadline, dckpt_run_opt
   o->dir = cfg->checkpoint_dir;
   o->mode = cfg->mode;
   o->store.checkpoint_step = cfg->checkpoint_step;
+  o->checkpoint_interval = cfg->checkpoint_interval;
   o->store.keep_n = cfg->keep;
   o->store.compression_level = cfg->compression;
   o->store.durability = cfg->fsync ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE;

@@ -23,6 +23,7 @@ typedef struct trial {
   int64_t *metrics_iter;
   int64_t rows, cap;
   int64_t saved_iter; /* newest iteration on disk (-1: none) */
+  double ckpt_clock;  /* interval clock at the last checkpoint or the start */
 } trial;
 
 static int store_fail_msg(trial *t, int rc, const char *msg) {
@@ -240,6 +241,29 @@ static void report_work(run_ctx *c, int64_t alg, bool now) {
   run_progress_tick(&c->progress, &c->sched, false);
 }
 
+/* The clock that checkpoint_interval is measured on: the loop's own (`now`,
+ * already read), unless a test brings its own. */
+static double interval_clock(const run_ctx *c, double now) {
+  const dckpt_run_options *o = c->o;
+  return o->interval_clock ? o->interval_clock(o->interval_clock_ctx) : now;
+}
+
+/* Whether a periodic checkpoint is due after iteration k: every
+ * checkpoint_step iterations, or once checkpoint_interval seconds have gone
+ * by since the trial's last checkpoint. Either restarts the interval, which
+ * counts from when a checkpoint is taken, not from when it is committed: the
+ * iterations a checkpoint falls on do not depend on how long saves take. */
+static bool checkpoint_due(trial *t, int64_t k, double now) {
+  bool due = false;
+  dckpt_store_should_checkpoint(t->c->store, k, &due);
+  double interval = t->c->o->checkpoint_interval;
+  if (interval <= 0) return due;
+  double clock = interval_clock(t->c, now);
+  due = due || clock - t->ckpt_clock >= interval;
+  if (due) t->ckpt_clock = clock;
+  return due;
+}
+
 static int iterate(trial *t, int64_t start) {
   run_ctx *c = t->c;
   for (int64_t k = start; k < t->info.iterations; k++) {
@@ -256,14 +280,14 @@ static int iterate(trial *t, int64_t start) {
     int rc = t->alg->step(&t->info, t->state, k, &t->rng);
     if (rc != 0) return fail_at(t, k, "step", rc);
     DCKPT_TRY(record_metrics(t, k));
-    run_stop_learn_iteration(&c->stop, run_now() - t0);
+    double t1 = run_now();
+    run_stop_learn_iteration(&c->stop, t1 - t0);
     c->iterations_run++;
     c->unreported++;
     run_sched_serve(&c->sched, c->plan.n_pending);
     report_work(c, t->info.alg, false);
-    bool due = false;
-    dckpt_store_should_checkpoint(c->store, k, &due);
-    if (due && k < t->info.iterations - 1) DCKPT_TRY(save_state(t, k, false, true));
+    if (k < t->info.iterations - 1 && checkpoint_due(t, k, t1))
+      DCKPT_TRY(save_state(t, k, false, true));
   }
   return save_state(t, t->info.iterations - 1, true, false);
 }
@@ -291,6 +315,7 @@ int run_pair_execute(run_ctx *c, const run_pair *pair) {
   dckpt_record_free(r);
   if (rc == DCKPT_OK) {
     c->pairs_run++;
+    t.ckpt_clock = interval_clock(c, run_now());
     rc = iterate(&t, last + 1);
     /* nothing stays in flight once the pair returns (iterate's exits have
      * collected already; this is the guarantee) */

@@ -117,6 +117,10 @@ static int check_arguments(run_ctx *c) {
                     (long long)o->n_trials);
   if (o->add_trials < 0 || o->add_iterations < 0)
     return run_fail(c, DCKPT_EINVAL, "add_trials and add_iterations must be >= 0");
+  if (!(o->checkpoint_interval >= 0 && o->checkpoint_interval <= 1e12))
+    return run_fail(c, DCKPT_EINVAL,
+                    "checkpoint_interval must be a number of seconds >= 0, got %g",
+                    o->checkpoint_interval);
   if (o->metrics_period < 1)
     return run_fail(c, DCKPT_EINVAL, "metrics_period must be >= 1, got %lld",
                     (long long)o->metrics_period);

@@ -57,6 +57,10 @@ bad too_few_rows "{ \"problem\": { \"synthetic\": { \"rows\": 3 } }, $good_netwo
   'too_few_rows.json: key "problem": problem: 3 data rows cannot give each of 4 agents a row'
 bad keep_overflow "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"keep\": 3000000000 } }" \
   'keep_overflow.json: key "checkpoint.keep" must be at most 2147483647'
+bad bad_interval "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"interval\": -1 } }" \
+  'bad_interval.json: key "checkpoint.interval" must be a number >= 0'
+bad bad_step "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"step\": 0 } }" \
+  'bad_step.json: key "checkpoint.step" must be an integer >= 1, or null for none'
 bad no_algorithms "{ $good_problem, $good_network }" \
   'no_algorithms.json: key "algorithms" must be a non-empty array'
 bad not_an_object '[1, 2]' 'not_an_object.json: key "(top level)" must be a JSON object'
@@ -79,6 +83,10 @@ expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --deadline yesterday
 grep_in "$WORK/last.err" "--deadline: "
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir
 grep_in "$WORK/last.err" "--checkpoint-dir needs a value"
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-interval soon
+grep_in "$WORK/last.err" "--checkpoint-interval needs a number of seconds >= 0, got 'soon'"
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-step never
+grep_in "$WORK/last.err" "--checkpoint-step needs an integer >= 1, got 'never'"
 [ ! -e "$dir" ] || fail "$dir was created"
 
 note "--help and --version"
@@ -87,6 +95,35 @@ grep_in "$WORK/last.out" "usage: dckpt-bench [options] CONFIG.json"
 grep_in "$WORK/last.out" "exit status: 0 done, 75 stopped on request"
 expect 0 run 0 --version
 grep -qE '^dckpt-bench [0-9]+\.[0-9]+' "$WORK/last.out" || fail "--version: $(cat "$WORK/last.out")"
+
+note "checkpoint step and interval: alone, together, from the config or the flags"
+# checkpoints DIR: the iterations of trial 0's checkpoints, oldest first
+checkpoints() {
+  ls "$1/algorithm_0/trial_0" | sed -n 's/^checkpoint_0*\([0-9][0-9]*\)\.dckpt$/\1/p' \
+    | sort -n | tr '\n' ' '
+}
+long_algs='"algorithms": [ { "name": "A", "method": "dgd", "iterations": 250 } ]'
+# case NAME WANT CHECKPOINT-OBJECT [FLAGS...]: a campaign whose config has that
+# "checkpoint" object keeps (keep 10) the checkpoints WANT
+case_ckpt() {
+  local name=$1 want=$2 obj=$3; shift 3
+  printf '{ %s, %s, %s, "checkpoint": %s }\n' "$good_problem" "$good_network" "$long_algs" \
+    "$obj" >"$WORK/$name.json"
+  expect 0 run 0 "$WORK/$name.json" --checkpoint-dir "$WORK/$name" --quiet --no-fsync "$@"
+  local got; got=$(checkpoints "$WORK/$name")
+  [ "$got" = "$want" ] || fail "$name: checkpoints '$got', wanted '$want'"
+}
+case_ckpt default_step "99 199 249 " '{ "keep": 10 }'
+case_ckpt interval_alone "249 " '{ "keep": 10, "interval": 3600 }'
+case_ckpt interval_and_step "49 99 149 199 249 " '{ "keep": 10, "interval": 3600, "step": 50 }'
+case_ckpt step_null "249 " '{ "keep": 10, "step": null }'
+case_ckpt flag_interval_alone "249 " '{ "keep": 10 }' --checkpoint-interval 3600
+case_ckpt flag_step_none "249 " '{ "keep": 10, "step": 50 }' --checkpoint-step none
+# an interval shorter than any iteration: a checkpoint after every one (the
+# newest 10 kept, the final one among them)
+case_ckpt tiny_interval "240 241 242 243 244 245 246 247 248 249 " '{ "keep": 10 }' \
+  --checkpoint-interval 1e-9
+note "step and interval combine as documented"
 
 note "a directory holding another campaign is refused (exit 1), naming the difference"
 expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --quiet

@@ -3,7 +3,8 @@
 # as a crashed job would lose them) or a singleton, again and again, resumed
 # on 1, 2, 4 ranks or as a singleton; the campaign must end bit-identical to
 # the uninterrupted reference run (final state of every trial, metrics record,
-# table.csv). EXTRA: the reference directory (fixture bench_app.reference).
+# table.csv). EXTRA: the reference directory (fixture bench_app.reference),
+# then flags for the interrupted runs (e.g. checkpoints by time instead).
 here=$(dirname "$0")
 . "$here/lib.sh"
 setup "$@"
@@ -14,7 +15,7 @@ for round in $(seq 1 8); do
   np=${counts[$((RANDOM % 4))]}
   ms=$((RANDOM % 130))
   delay=$(printf '%d.%02d' $((ms / 100)) $((ms % 100)))
-  bg "$np" "$cfg" --checkpoint-dir "$dir" --quiet >"$WORK/bg.log" 2>&1
+  bg "$np" "$cfg" --checkpoint-dir "$dir" --quiet "${EXTRA[@]:1}" >"$WORK/bg.log" 2>&1
   pid=$PID
   sleep "$delay"
   kill -KILL "$pid" 2>/dev/null || true

@@ -19,6 +19,10 @@
  * DIR/go.0; a run that gets the lock writes DIR/owner.ID (rank 0's pid) and
  * DIR/tried.ID from its first trial and waits there until N contenders have
  * written tried.*; a refused one writes DIR/refused.ID ("ENAME: message").
+ * --interval SEC (checkpoint_interval), --fake-clock (checkpoint_interval is
+ * measured on a clock that step k of any trial advances by 1 + k % 3
+ * "seconds", so the checkpoints fall on iterations known in advance),
+ * --kill-at ALG:TRIAL:ITER (SIGKILL to the own process at that step).
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
@@ -50,6 +54,7 @@ typedef struct alg_conf {
   const char *dir;
   const char *ready_file;
   int64_t step; /* the checkpoint step (for --block-at) */
+  int64_t kill_trial, kill_iter;
 } alg_conf;
 
 /* --race: where the contenders meet, how many they are, which one this is. */
@@ -96,6 +101,15 @@ static int race_owned(void) {
   return race_count_tried() < race.n ? 1 : 0;
 }
 
+/* --fake-clock: advanced by the steps, read by the runtime's interval rule
+ * (both on the loop's thread). */
+static double fake_now;
+
+static double fake_clock(void *ctx) {
+  (void)ctx;
+  return fake_now;
+}
+
 static int create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
   (void)info;
   if (race_owned() != 0) return 1;
@@ -130,6 +144,8 @@ static int step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng 
   const alg_conf *conf = info->user;
   st *s = state;
   if (conf->fail_trial == info->trial && conf->fail_iter == k) return 42;
+  if (conf->kill_trial == info->trial && conf->kill_iter == k) raise(SIGKILL);
+  fake_now += (double)(1 + k % 3);
   if (conf->sleep_us) usleep((useconds_t)conf->sleep_us);
   if (conf->ready_file && k == 2) {
     FILE *f = fopen(conf->ready_file, "a");
@@ -273,6 +289,7 @@ typedef struct args {
   const char *deadline_arg;
   int64_t fail_alg, fail_trial, fail_iter;
   int64_t block_alg, block_trial, block_iter;
+  int64_t kill_alg, kill_trial, kill_iter;
   long sleep_us;
   bool quiet, verify_only;
 } args;
@@ -288,6 +305,7 @@ static int parse(int argc, char **argv, args *a) {
   a->iters[0] = 40, a->iters[1] = 30, a->iters[2] = 20;
   a->fail_alg = -1;
   a->block_alg = -1;
+  a->kill_alg = -1;
   for (int i = 2; i < argc; i++) {
     const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(k, "--no-fsync"))
@@ -304,6 +322,8 @@ static int parse(int argc, char **argv, args *a) {
       a->o.background_checkpoints = false;
     else if (!strcmp(k, "--verify"))
       a->verify_only = true;
+    else if (!strcmp(k, "--fake-clock"))
+      a->o.interval_clock = fake_clock;
     else if (!v)
       return 2;
     else if (!strcmp(k, "--job-id"))
@@ -339,12 +359,18 @@ static int parse(int argc, char **argv, args *a) {
       a->deadline_arg = v, i++;
     else if (!strcmp(k, "--margin"))
       a->o.deadline_margin = atof(v), i++;
+    else if (!strcmp(k, "--interval"))
+      a->o.checkpoint_interval = atof(v), i++;
     else if (!strcmp(k, "--iters")) {
       if (sscanf(v, "%ld,%ld,%ld", &a->iters[0], &a->iters[1], &a->iters[2]) != 3)
         return 2;
       i++;
     } else if (!strcmp(k, "--fail-at")) {
       if (sscanf(v, "%ld:%ld:%ld", &a->fail_alg, &a->fail_trial, &a->fail_iter) != 3)
+        return 2;
+      i++;
+    } else if (!strcmp(k, "--kill-at")) {
+      if (sscanf(v, "%ld:%ld:%ld", &a->kill_alg, &a->kill_trial, &a->kill_iter) != 3)
         return 2;
       i++;
     } else if (!strcmp(k, "--block-at")) {
@@ -427,7 +453,9 @@ int main(int argc, char **argv) {
                    .block_iter = a.block_iter,
                    .dir = a.o.dir,
                    .ready_file = a.ready_file,
-                   .step = a.o.store.checkpoint_step > 0 ? a.o.store.checkpoint_step : 1};
+                   .step = a.o.store.checkpoint_step > 0 ? a.o.store.checkpoint_step : 1,
+                   .kill_trial = a.kill_alg == i ? a.kill_trial : -1,
+                   .kill_iter = a.kill_iter};
     algs[i] = (dckpt_algorithm){.name = names[i],
                                 .iterations = a.iters[i],
                                 .hyperparameters = i == 1 ? "{\"damping\":0.9}" : NULL,
