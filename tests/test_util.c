@@ -1,6 +1,7 @@
 /* Unit tests of src/util: status and messages (err), JSON text helpers
  * (json), the logging hook (log), the random generator (rng), large
- * allocations (mem) and internal threads (thread). `test_util CASE` runs one
+ * allocations (mem), internal threads (thread) and the helper thread of the
+ * format pipelines (worker). `test_util CASE` runs one
  * case; each is its own CTest entry util.<case>. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/thread.h"
+#include "util/worker.h"
 
 /* ---- err ---- */
 
@@ -279,14 +281,69 @@ static void test_thread(void) {
     CHECK_EQ(sigismember(&before, sig), sigismember(&after, sig));
 }
 
+/* ---- worker ---- */
+
+/* A producer that hands the owner `limit` numbers one at a time through the
+ * worker's mutex, then returns 7; or, when it is cancelled first, 3. */
+typedef struct counter {
+  int limit, made, taken;
+} counter;
+
+static int produce(dckpt_worker *w, void *arg) {
+  counter *c = arg;
+  pthread_mutex_lock(&w->mu);
+  while (c->made < c->limit && !w->cancelled) {
+    if (c->made > c->taken) { /* one slot: wait until it is taken */
+      dckpt_worker_wait(w);
+      continue;
+    }
+    c->made++;
+    dckpt_worker_wake(w);
+  }
+  bool cancelled = w->cancelled;
+  pthread_mutex_unlock(&w->mu);
+  return cancelled ? 3 : 7;
+}
+
+static void test_worker(void) {
+  /* finishes by itself: the owner takes every number, sees `finished`, and
+   * the join hands back the status */
+  dckpt_worker w;
+  counter c = {1000, 0, 0};
+  CHECK(dckpt_worker_start(&w, produce, &c));
+  pthread_mutex_lock(&w.mu);
+  while (!w.finished || c.made > c.taken) {
+    if (c.made > c.taken) {
+      c.taken++;
+      dckpt_worker_wake(&w);
+    } else {
+      dckpt_worker_wait(&w);
+    }
+  }
+  CHECK_EQ(w.status, 7);
+  pthread_mutex_unlock(&w.mu);
+  CHECK_EQ(c.taken, 1000);
+  CHECK_EQ(dckpt_worker_join(&w), 7);
+  /* the owner gives up after one number: the join cancels the worker, which
+   * is waiting for its slot to be taken, and returns what it returned */
+  counter d = {1000, 0, 0};
+  CHECK(dckpt_worker_start(&w, produce, &d));
+  pthread_mutex_lock(&w.mu);
+  while (d.made == 0)
+    dckpt_worker_wait(&w);
+  pthread_mutex_unlock(&w.mu);
+  CHECK_EQ(dckpt_worker_join(&w), 3);
+  CHECK_EQ(d.made, 1);
+}
+
 int main(int argc, char **argv) {
   static const struct {
     const char *name;
     void (*fn)(void);
-  } cases[] = {{"err", test_err},      {"errno_map", test_errno_map},
-               {"json", test_json},    {"log", test_log},
-               {"rng", test_rng},      {"mem", test_mem},
-               {"thread", test_thread}};
+  } cases[] = {{"err", test_err},       {"errno_map", test_errno_map},
+               {"json", test_json},     {"log", test_log},
+               {"rng", test_rng},       {"mem", test_mem},
+               {"thread", test_thread}, {"worker", test_worker}};
   if (argc != 2) {
     fprintf(stderr, "usage: test_util CASE\n");
     return 2;

@@ -18,7 +18,7 @@
 #include "format/record_internal.h"
 #include "format/shuffle.h"
 #include "util/mem.h"
-#include "util/thread.h"
+#include "util/worker.h"
 
 static uint64_t align8(uint64_t x) {
   return (x + 7) & ~(uint64_t)7;
@@ -129,16 +129,12 @@ static void dest_filled(dest *d, size_t n) {
 #define PF_RING 4
 
 typedef struct prefetch {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  uint8_t *ring; /* PF_RING chunks of DCKPT_SHUFFLE_BLOCK */
+  dckpt_worker w; /* the reader; its mutex guards the ring's counters */
+  uint8_t *ring;  /* PF_RING chunks of DCKPT_SHUFFLE_BLOCK */
   size_t len[PF_RING];
   unsigned made, used; /* counters; slot = counter % PF_RING */
   bool holding;        /* the decoder holds slot `used` (decoder's only) */
-  bool finished;       /* the reader is done (see status) */
-  bool cancelled;      /* the decoder stopped: the reader stops */
-  int status;
-  dckpt_err err; /* the reader's error */
+  dckpt_err err;       /* the reader's error */
   const dckpt_payload_src *src;
   uint64_t total;
   XXH3_state_t *xxh;
@@ -174,56 +170,53 @@ typedef struct source {
   dckpt_err *err;
 } source;
 
-static void *prefetch_main(void *arg) {
+/* The reader: fills free slots until the payload is read or it is
+ * cancelled (when the decoder stopped early). */
+static int prefetch_run(dckpt_worker *w, void *arg) {
   prefetch *p = arg;
-  int rc = DCKPT_OK;
   uint64_t faulted = 0;
   for (uint64_t pos = 0; pos < p->total;) {
-    pthread_mutex_lock(&p->mu);
-    while (p->made - p->used == PF_RING && !p->cancelled)
-      pthread_cond_wait(&p->cv, &p->mu);
-    bool stop = p->cancelled;
+    pthread_mutex_lock(&w->mu);
+    while (p->made - p->used == PF_RING && !w->cancelled)
+      dckpt_worker_wait(w);
+    bool stop = w->cancelled;
     unsigned slot = p->made % PF_RING;
-    pthread_mutex_unlock(&p->mu);
-    if (stop) break;
+    pthread_mutex_unlock(&w->mu);
+    if (stop) return DCKPT_OK;
     size_t n = (size_t)(p->total - pos < DCKPT_SHUFFLE_BLOCK ? p->total - pos
                                                              : DCKPT_SHUFFLE_BLOCK);
     uint8_t *b = p->ring + (size_t)slot * DCKPT_SHUFFLE_BLOCK;
-    if ((rc = p->src->read(p->src->ctx, b, n, pos, &p->err)) != DCKPT_OK) break;
+    DCKPT_TRY(p->src->read(p->src->ctx, b, n, pos, &p->err));
     XXH3_64bits_update(p->xxh, b, n);
     pos += n;
-    pthread_mutex_lock(&p->mu);
+    pthread_mutex_lock(&w->mu);
     p->len[slot] = n;
     p->made++;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    dckpt_worker_wake(w);
+    pthread_mutex_unlock(&w->mu);
     prefault_upto(p, pos, &faulted);
   }
-  pthread_mutex_lock(&p->mu);
-  p->status = rc;
-  p->finished = true;
-  pthread_cond_broadcast(&p->cv);
-  pthread_mutex_unlock(&p->mu);
-  return NULL;
+  return DCKPT_OK;
 }
 
 /* The next chunk from the reader; the one held before goes back to it. */
 static int refill_prefetch(source *s, ZSTD_inBuffer *in) {
   prefetch *p = s->pf;
-  pthread_mutex_lock(&p->mu);
+  dckpt_worker *w = &p->w;
+  pthread_mutex_lock(&w->mu);
   if (p->holding) {
     p->used++;
     p->holding = false;
-    pthread_cond_broadcast(&p->cv);
+    dckpt_worker_wake(w);
   }
-  while (p->made == p->used && !p->finished)
-    pthread_cond_wait(&p->cv, &p->mu);
+  while (p->made == p->used && !w->finished)
+    dckpt_worker_wait(w);
   bool have = p->made != p->used;
   unsigned slot = p->used % PF_RING;
   size_t n = have ? p->len[slot] : 0;
   p->holding = have;
-  int status = p->status;
-  pthread_mutex_unlock(&p->mu);
+  int status = w->status;
+  pthread_mutex_unlock(&w->mu);
   if (!have) {
     if (status == DCKPT_OK) /* cannot happen: the reader stops only at the end */
       return dckpt_err_set(s->err, DCKPT_EIO, "%s: read-ahead ended early", s->origin);
@@ -391,25 +384,14 @@ static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, int *rc) {
     p.arena_len = alen;
   }
   p.ring = s->chunk; /* sized for the ring by take_buffers() */
-  if (pthread_mutex_init(&p.mu, NULL) != 0) return false;
-  bool ok = false;
-  if (pthread_cond_init(&p.cv, NULL) == 0) {
-    pthread_t t;
-    if (dckpt_thread_start(&t, prefetch_main, &p) == 0) {
-      ok = true;
-      s->pf = &p;
-      *rc = inflate_all(s, dctx, d);
-      s->pf = NULL;
-      pthread_mutex_lock(&p.mu);
-      p.cancelled = true; /* when the decoder stopped early */
-      pthread_cond_broadcast(&p.cv);
-      pthread_mutex_unlock(&p.mu);
-      pthread_join(t, NULL);
-    }
-    pthread_cond_destroy(&p.cv);
-  }
-  pthread_mutex_destroy(&p.mu);
-  return ok;
+  if (!dckpt_worker_start(&p.w, prefetch_run, &p)) return false;
+  s->pf = &p;
+  *rc = inflate_all(s, dctx, d);
+  s->pf = NULL;
+  /* a reader still running (the decoder stopped early) is cancelled; its
+   * error, if any, already reached the decoder through refill_prefetch() */
+  (void)dckpt_worker_join(&p.w);
+  return true;
 }
 
 static int fill(source *s, dest *d, dckpt_scratch *sc) {

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <xxhash.h>
 #include <zstd.h>
-#include <zstd_errors.h>
 
 #include "format/payload.h"
 #include "format/record_internal.h"
@@ -21,13 +20,6 @@ int dckpt_check_level(int level, dckpt_err *err) {
   return DCKPT_OK;
 }
 
-int dckpt_zstd_fail(size_t code, const char *target, dckpt_err *err) {
-  int status =
-      ZSTD_getErrorCode(code) == ZSTD_error_memory_allocation ? DCKPT_ENOMEM : DCKPT_EIO;
-  return dckpt_err_set(err, status, "%s: zstd compression failed: %s", target,
-                       ZSTD_getErrorName(code));
-}
-
 /* The raw payload of `rec`, shuffled when compressed, into `dst`. */
 static void fill_raw(const dckpt_record *rec, bool compressed, uint8_t *dst) {
   for (size_t i = 0; i < rec->count; i++) {
@@ -39,34 +31,6 @@ static void fill_raw(const dckpt_record *rec, bool compressed, uint8_t *dst) {
       memcpy(dst, a->data, (size_t)a->nbytes);
     dst += a->nbytes;
   }
-}
-
-/* Level, pledged size and workers on a fresh or reset context. */
-static bool set_cctx(ZSTD_CCtx *cctx, int level, int workers, uint64_t raw) {
-  if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
-      ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(cctx, raw)))
-    return false;
-  /* A libzstd built without threads refuses workers; it then compresses
-   * inline, which is slower but produces a valid frame all the same. */
-  if (workers > 0) (void)ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, workers);
-  return true;
-}
-
-ZSTD_CCtx *dckpt_make_cctx(int level, int workers, uint64_t raw) {
-  ZSTD_CCtx *cctx = ZSTD_createCCtx();
-  if (cctx && !set_cctx(cctx, level, workers, raw)) {
-    ZSTD_freeCCtx(cctx);
-    return NULL;
-  }
-  return cctx;
-}
-
-ZSTD_CCtx *dckpt_scratch_cctx(dckpt_scratch *s, int level, int workers,
-                              uint64_t raw_len) {
-  if (!s->cctx && !(s->cctx = ZSTD_createCCtx())) return NULL;
-  /* A reused context keeps its tables allocated; only its state is reset. */
-  (void)ZSTD_CCtx_reset(s->cctx, ZSTD_reset_session_and_parameters);
-  return set_cctx(s->cctx, level, workers, raw_len) ? s->cctx : NULL;
 }
 
 /* ---- one shot ---- */

@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,7 +15,6 @@
 #include "format/record_internal.h"
 #include "format/record_io.h"
 #include "io/path.h"
-#include "util/mem.h"
 
 /* Chunk of the payload hashed at a time by dckpt_record_verify(). */
 #define VERIFY_CHUNK ((size_t)1 << 20)
@@ -236,64 +234,6 @@ int dckpt_record_write_atomic(const dckpt_record *rec, const char *identity,
   }
   free(target);
   return rc;
-}
-
-/* ---- scratch ---- */
-
-void *dckpt_scratch_get(dckpt_scratch *s, int slot, size_t n) {
-  if (s->cap[slot] >= n) return s->buf[slot];
-  /* free + alloc rather than realloc: the old contents are not needed, and
-   * copying them would touch every page for nothing. Large buffers get huge
-   * pages: their first use then costs a fault per 2 MiB, not per 4 KiB. */
-  free(s->buf[slot]);
-  s->buf[slot] = dckpt_big_alloc(n);
-  s->cap[slot] = s->buf[slot] ? n : 0;
-  return s->buf[slot];
-}
-
-/* The scratch of the calls that come without one (the record-file API):
- * one kept between calls, so that a program saving or loading records of a
- * few MiB over and over finds its temporaries and zstd contexts warm, as the
- * store's handle does. A second thread meanwhile gets a scratch of its own,
- * freed after its call. What is kept is bounded by what one call of the
- * sizes below DCKPT_STREAM_MIN or one streamed call needs (about 16 MiB). */
-static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
-static dckpt_scratch *shared_idle;
-
-dckpt_scratch *dckpt_scratch_borrow(void) {
-  pthread_mutex_lock(&shared_mu);
-  dckpt_scratch *s = shared_idle;
-  shared_idle = NULL;
-  pthread_mutex_unlock(&shared_mu);
-  return s ? s : calloc(1, sizeof *s);
-}
-
-void dckpt_scratch_give_back(dckpt_scratch *s) {
-  if (!s) return;
-  pthread_mutex_lock(&shared_mu);
-  if (!shared_idle) {
-    shared_idle = s;
-    s = NULL;
-  }
-  pthread_mutex_unlock(&shared_mu);
-  dckpt_scratch_free(s);
-  free(s);
-}
-
-ZSTD_DCtx *dckpt_scratch_dctx(dckpt_scratch *s) {
-  if (!s->dctx) return s->dctx = ZSTD_createDCtx();
-  /* A failed earlier call may have left a frame half decoded. */
-  (void)ZSTD_DCtx_reset(s->dctx, ZSTD_reset_session_and_parameters);
-  return s->dctx;
-}
-
-void dckpt_scratch_free(dckpt_scratch *s) {
-  if (!s) return;
-  free(s->buf[0]);
-  free(s->buf[1]);
-  ZSTD_freeCCtx(s->cctx);
-  ZSTD_freeDCtx(s->dctx);
-  memset(s, 0, sizeof *s);
 }
 
 /* ---- public wrappers ---- */

@@ -1,12 +1,15 @@
-/* Reusable temporaries for saving and loading records below
- * DCKPT_STREAM_MIN. Those take a one-shot path whose temporaries are as large
- * as the record; allocated per call, glibc hands them back to the kernel on
- * free (they lie above its mmap or trim threshold), so every save and load
- * faulted in fresh zeroed pages: ~40-55 % of the CPU of a 1 MiB save or load.
- * A caller that saves or loads repeatedly (the store handle) keeps one
- * dckpt_scratch and passes it to every call; the pages and zstd contexts then
- * stay mapped and warm. Nothing in it outlives a call's use of it: the record
- * a load returns never points into the scratch. Not thread-safe: one user. */
+/* Reusable temporaries for saving and loading records: below
+ * DCKPT_STREAM_MIN the one-shot path's record-sized buffers, above it the
+ * rings between the two threads of a streamed save or load, and the zstd
+ * contexts. Allocated per call, glibc hands them back to the kernel on free
+ * (they lie above its mmap or trim threshold), so every save and load
+ * faulted in fresh zeroed pages: ~40-55 % of the CPU of a 1 MiB save or load,
+ * most of a 4 MiB one. A caller that saves or loads repeatedly (the store
+ * handle) keeps one dckpt_scratch and passes it to every call; the pages and
+ * zstd contexts then stay mapped and warm. The record-file calls, which have
+ * no handle, borrow the process's shared one. Nothing in it outlives a call's
+ * use of it: the record a load returns never points into the scratch. Not
+ * thread-safe: one user at a time. */
 #ifndef DCKPT_FORMAT_SCRATCH_H
 #define DCKPT_FORMAT_SCRATCH_H
 
@@ -40,6 +43,11 @@ ZSTD_DCtx *dckpt_scratch_dctx(dckpt_scratch *s);
  *  `raw_len` pledged and `workers` zstd threads (0: none), or NULL when out
  *  of memory. */
 ZSTD_CCtx *dckpt_scratch_cctx(dckpt_scratch *s, int level, int workers, uint64_t raw_len);
+
+/** A compression context of its own (not kept in a scratch) for `level`,
+ *  content size `raw_len` pledged, with `workers` zstd threads (0: none);
+ *  NULL when out of memory. Free with ZSTD_freeCCtx. */
+ZSTD_CCtx *dckpt_make_cctx(int level, int workers, uint64_t raw_len);
 
 /** Frees what the scratch holds and zeroes it (reusable). Accepts NULL. */
 void dckpt_scratch_free(dckpt_scratch *s);

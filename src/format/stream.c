@@ -14,10 +14,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd_errors.h>
 
 #include "format/record_internal.h"
 #include "format/shuffle.h"
-#include "util/thread.h"
+#include "util/worker.h"
 
 /* Ask the kernel to start writing back this often, so that the disk works
  * while compression goes on and the final fsync has little left to do. */
@@ -29,6 +30,13 @@
  * and zstd's own workers pay for their extra copy. */
 #define MT_LEVEL   4
 #define MT_WORKERS 2
+
+int dckpt_zstd_fail(size_t code, const char *target, dckpt_err *err) {
+  int status =
+      ZSTD_getErrorCode(code) == ZSTD_error_memory_allocation ? DCKPT_ENOMEM : DCKPT_EIO;
+  return dckpt_err_set(err, status, "%s: zstd compression failed: %s", target,
+                       ZSTD_getErrorName(code));
+}
 
 /* ---- the consumer side: hash and write ---- */
 
@@ -74,8 +82,7 @@ typedef struct piece {
 } piece;
 
 typedef struct pipe {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
+  dckpt_worker w; /* the compressor; its mutex guards the counters below */
   /* calling thread -> compressor */
   uint8_t *in_buf[RING];
   piece in[RING];
@@ -85,9 +92,6 @@ typedef struct pipe {
   uint8_t *out_buf[RING];
   size_t out_len[RING];
   unsigned out_made, out_used;
-  bool finished;  /* the compressor is done (see status) */
-  bool cancelled; /* the calling thread failed: the compressor stops */
-  int status;
   dckpt_err err; /* the compressor's error */
   /* the job */
   const dckpt_record *rec;
@@ -106,20 +110,20 @@ typedef struct compressor {
 
 /* The next free output buffer, or NULL when the calling thread gave up. */
 static uint8_t *out_acquire(pipe_t *q) {
-  pthread_mutex_lock(&q->mu);
-  while (q->out_made - q->out_used == RING && !q->cancelled)
-    pthread_cond_wait(&q->cv, &q->mu);
-  uint8_t *b = q->cancelled ? NULL : q->out_buf[q->out_made % RING];
-  pthread_mutex_unlock(&q->mu);
+  pthread_mutex_lock(&q->w.mu);
+  while (q->out_made - q->out_used == RING && !q->w.cancelled)
+    dckpt_worker_wait(&q->w);
+  uint8_t *b = q->w.cancelled ? NULL : q->out_buf[q->out_made % RING];
+  pthread_mutex_unlock(&q->w.mu);
   return b;
 }
 
 static void out_publish(pipe_t *q, size_t len) {
-  pthread_mutex_lock(&q->mu);
+  pthread_mutex_lock(&q->w.mu);
   q->out_len[q->out_made % RING] = len;
   q->out_made++;
-  pthread_cond_broadcast(&q->cv);
-  pthread_mutex_unlock(&q->mu);
+  dckpt_worker_wake(&q->w);
+  pthread_mutex_unlock(&q->w.mu);
 }
 
 /* Hands a full buffer over and takes the next one. */
@@ -145,39 +149,31 @@ static int compress_feed(compressor *w, const void *p, size_t n, ZSTD_EndDirecti
 static int compress_run(compressor *w) {
   pipe_t *q = w->q;
   for (;;) {
-    pthread_mutex_lock(&q->mu);
-    while (q->in_made == q->in_used && !q->in_done && !q->cancelled)
-      pthread_cond_wait(&q->cv, &q->mu);
-    bool stop = q->cancelled, end = q->in_made == q->in_used;
+    pthread_mutex_lock(&q->w.mu);
+    while (q->in_made == q->in_used && !q->in_done && !q->w.cancelled)
+      dckpt_worker_wait(&q->w);
+    bool stop = q->w.cancelled, end = q->in_made == q->in_used;
     piece pc = q->in[q->in_used % RING];
-    pthread_mutex_unlock(&q->mu);
-    if (stop) return DCKPT_EIO;
+    pthread_mutex_unlock(&q->w.mu);
+    if (stop) return DCKPT_EIO; /* the calling thread's error wins */
     if (end) break;
     DCKPT_TRY(compress_feed(w, pc.p, pc.n, ZSTD_e_continue));
-    pthread_mutex_lock(&q->mu);
+    pthread_mutex_lock(&q->w.mu);
     q->in_used++;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
+    dckpt_worker_wake(&q->w);
+    pthread_mutex_unlock(&q->w.mu);
   }
   DCKPT_TRY(compress_feed(w, "", 0, ZSTD_e_end));
   if (w->out.pos > 0) out_publish(q, w->out.pos);
   return DCKPT_OK;
 }
 
-static void *compress_main(void *arg) {
+static int compress_work(dckpt_worker *worker, void *arg) {
+  (void)worker;
   pipe_t *q = arg;
   compressor w = {q, q->cctx, {NULL, RING_BUF, 0}};
-  int rc = DCKPT_OK;
-  if (!(w.out.dst = out_acquire(q)))
-    rc = DCKPT_EIO;
-  else
-    rc = compress_run(&w);
-  pthread_mutex_lock(&q->mu);
-  q->status = rc;
-  q->finished = true;
-  pthread_cond_broadcast(&q->cv);
-  pthread_mutex_unlock(&q->mu);
-  return NULL;
+  if (!(w.out.dst = out_acquire(q))) return DCKPT_EIO;
+  return compress_run(&w);
 }
 
 /* ---- the calling thread: shuffle in, hash and write out ---- */
@@ -218,50 +214,50 @@ enum { ACT_FEED, ACT_WRITE, ACT_DONE };
  * writes what it has produced otherwise. */
 static int pump(pipe_t *q, dckpt_sink *out) {
   cursor c = {q->rec, 0, 0};
-  pthread_mutex_lock(&q->mu);
+  dckpt_worker *w = &q->w;
+  pthread_mutex_lock(&w->mu);
   q->in_done = !cursor_skip_empty(&c);
-  pthread_cond_broadcast(&q->cv); /* the compressor may already wait */
-  pthread_mutex_unlock(&q->mu);
+  dckpt_worker_wake(w); /* the compressor may already wait */
+  pthread_mutex_unlock(&w->mu);
   for (;;) {
-    pthread_mutex_lock(&q->mu);
+    pthread_mutex_lock(&w->mu);
     int act;
     for (;;) {
-      bool can_feed = !q->in_done && q->in_made - q->in_used < RING && !q->finished;
+      bool can_feed = !q->in_done && q->in_made - q->in_used < RING && !w->finished;
       bool hungry = q->in_made == q->in_used;
       bool ready = q->out_made != q->out_used;
       if (can_feed && (hungry || !ready))
         act = ACT_FEED;
       else if (ready)
         act = ACT_WRITE;
-      else if (q->finished)
+      else if (w->finished)
         act = ACT_DONE;
       else {
-        pthread_cond_wait(&q->cv, &q->mu);
+        dckpt_worker_wait(w);
         continue;
       }
       break;
     }
     unsigned in_slot = q->in_made % RING, out_slot = q->out_used % RING;
-    pthread_mutex_unlock(&q->mu);
+    pthread_mutex_unlock(&w->mu);
     if (act == ACT_DONE) return DCKPT_OK; /* the compressor's status decides */
     if (act == ACT_FEED) {
       piece pc = cursor_next(&c, q->in_buf[in_slot]);
       bool more = cursor_skip_empty(&c);
-      pthread_mutex_lock(&q->mu);
+      pthread_mutex_lock(&w->mu);
       q->in[in_slot] = pc;
       q->in_made++;
       q->in_done = !more;
-      pthread_cond_broadcast(&q->cv);
-      pthread_mutex_unlock(&q->mu);
+      dckpt_worker_wake(w);
+      pthread_mutex_unlock(&w->mu);
       continue;
     }
     int rc = sink_emit(out, q->out_buf[out_slot], q->out_len[out_slot]);
-    pthread_mutex_lock(&q->mu);
+    pthread_mutex_lock(&w->mu);
     q->out_used++;
-    q->cancelled = rc != DCKPT_OK;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-    if (rc != DCKPT_OK) return rc;
+    dckpt_worker_wake(w);
+    pthread_mutex_unlock(&w->mu);
+    if (rc != DCKPT_OK) return rc; /* the join cancels the compressor */
   }
 }
 
@@ -281,34 +277,25 @@ static int pipe_init(pipe_t *q, int level, uint64_t raw_len, dckpt_scratch *sc) 
   q->own_cctx = level >= MT_LEVEL;
   q->cctx = q->own_cctx ? dckpt_make_cctx(level, MT_WORKERS, raw_len)
                         : dckpt_scratch_cctx(sc, level, 0, raw_len);
-  if (!q->cctx) return DCKPT_ENOMEM;
-  if (pthread_mutex_init(&q->mu, NULL) == 0) {
-    if (pthread_cond_init(&q->cv, NULL) == 0) return DCKPT_OK;
-    pthread_mutex_destroy(&q->mu);
-  }
-  if (q->own_cctx) ZSTD_freeCCtx(q->cctx);
-  return DCKPT_ENOMEM;
+  return q->cctx ? DCKPT_OK : DCKPT_ENOMEM;
 }
 
 static int stream_zstd(pipe_t *q, int level, uint64_t raw_len, dckpt_scratch *sc,
                        dckpt_sink *out) {
   if (pipe_init(q, level, raw_len, sc) != DCKPT_OK)
     return dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: out of memory", q->target);
-  pthread_t t;
   int rc = DCKPT_OK;
-  if (dckpt_thread_start(&t, compress_main, q) != 0) {
+  if (!dckpt_worker_start(&q->w, compress_work, q)) {
     rc = dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: cannot start the compression thread",
                        q->target);
   } else {
-    rc = pump(q, out); /* on failure it has set cancelled and woken the compressor */
-    pthread_join(t, NULL);
-    if (rc == DCKPT_OK && q->status != DCKPT_OK) {
-      rc = q->status;
+    rc = pump(q, out);
+    int status = dckpt_worker_join(&q->w); /* cancels it when pump failed */
+    if (rc == DCKPT_OK && status != DCKPT_OK) {
+      rc = status;
       *out->err = q->err;
     }
   }
-  pthread_cond_destroy(&q->cv);
-  pthread_mutex_destroy(&q->mu);
   if (q->own_cctx) ZSTD_freeCCtx(q->cctx);
   return rc;
 }

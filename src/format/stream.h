@@ -33,10 +33,6 @@ int dckpt_stream_payload(const dckpt_record *rec, int level, uint64_t raw_len,
                          dckpt_sink *out, const char *target, dckpt_scratch *sc,
                          dckpt_hdr_params *p);
 
-/** A compression context for `level`, content size `raw_len` pledged, with
- *  `workers` zstd threads (0 = compress in the calling thread). */
-ZSTD_CCtx *dckpt_make_cctx(int level, int workers, uint64_t raw_len);
-
 /** Status and message for a zstd error code. */
 int dckpt_zstd_fail(size_t code, const char *target, dckpt_err *err);
 
