@@ -34,13 +34,6 @@ int dckpt_make_run_id(char out[DCKPT_RUN_ID_LEN + 1]) {
   return DCKPT_OK;
 }
 
-void dckpt_run_facts_clear(dckpt_store *s) {
-  for (size_t i = 0; i < s->facts.n_names; i++)
-    free(s->facts.names[i]);
-  free(s->facts.names);
-  memset(&s->facts, 0, sizeof s->facts);
-}
-
 /* The run id and algorithm names never change once a run exists, so they are
  * read from metadata.json once per handle. A directory without a run (a store
  * used without initialize) has neither. */

@@ -122,50 +122,6 @@ int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
   return rc;
 }
 
-/* complete.json of (alg, trial) completed at `iteration`. */
-static int complete_json(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
-                         cJSON **out) {
-  *out = NULL;
-  const dckpt_run_facts_t *f;
-  DCKPT_TRY(dckpt_run_facts(s, &f));
-  if ((uint64_t)alg >= f->n_names)
-    return dckpt_store_fail(s, DCKPT_EINVAL,
-                            "algorithm index %lld is out of range (run has %zu)",
-                            (long long)alg, f->n_names);
-  char ckpt[64];
-  snprintf(ckpt, sizeof ckpt, "checkpoint_%07lld" DCKPT_EXT, (long long)iteration);
-  cJSON *j = cJSON_CreateObject();
-  if (!j) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  if (f->has_run_id) cJSON_AddStringToObject(j, "run", f->run_id);
-  cJSON_AddStringToObject(j, "alg_name", f->names[alg]);
-  cJSON_AddNumberToObject(j, "alg_idx", (double)alg);
-  cJSON_AddNumberToObject(j, "trial", (double)trial);
-  cJSON_AddNumberToObject(j, "iteration", (double)iteration);
-  cJSON_AddStringToObject(j, "checkpoint_path", ckpt);
-  *out = j;
-  return DCKPT_OK;
-}
-
-int dckpt_store_mark_complete(dckpt_store *s, int64_t alg, int64_t trial,
-                              int64_t iteration, const dckpt_record *state) {
-  DCKPT_TRY(dckpt_store_require_writable(s, "mark_complete"));
-  cJSON *j = NULL;
-  char *path = NULL;
-  DCKPT_TRY(complete_json(s, alg, trial, iteration, &j));
-  int rc = dckpt_store_save(s, alg, trial, iteration, state);
-  if (rc == DCKPT_OK) rc = trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path);
-  if (rc == DCKPT_OK) {
-    dckpt_io_opts io = dckpt_store_io(s, "complete");
-    rc = dckpt_json_save(path, j, &io, &s->err);
-  }
-  if (rc == DCKPT_OK)
-    dckpt_log(&s->log, DCKPT_LOG_DEBUG, "marked complete: algorithm %lld, trial %lld",
-              (long long)alg, (long long)trial);
-  cJSON_Delete(j);
-  free(path);
-  return rc;
-}
-
 int dckpt_store_unmark_complete(dckpt_store *s, int64_t alg, int64_t trial) {
   DCKPT_TRY(dckpt_store_require_writable(s, "unmark_complete"));
   char *path = NULL;
@@ -182,28 +138,6 @@ int dckpt_store_is_complete(dckpt_store *s, int64_t alg, int64_t trial, bool *co
   struct stat st;
   *complete = stat(path, &st) == 0 && S_ISREG(st.st_mode);
   free(path);
-  return DCKPT_OK;
-}
-
-int dckpt_store_completed_trials(dckpt_store *s, int64_t alg, int64_t n_trials,
-                                 int64_t **trials, size_t *count) {
-  *trials = NULL;
-  *count = 0;
-  if (n_trials < 0)
-    return dckpt_store_fail(s, DCKPT_EINVAL, "n_trials must be >= 0, got %lld",
-                            (long long)n_trials);
-  int64_t *out = malloc(((size_t)n_trials + 1) * sizeof *out);
-  if (!out) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  for (int64_t t = 0; t < n_trials; t++) {
-    bool done = false;
-    int rc = dckpt_store_is_complete(s, alg, t, &done);
-    if (rc != DCKPT_OK) {
-      free(out);
-      return rc;
-    }
-    if (done) out[(*count)++] = t;
-  }
-  *trials = out;
   return DCKPT_OK;
 }
 
@@ -258,56 +192,6 @@ int dckpt_store_trial_status(dckpt_store *s, int64_t alg, int64_t trial,
     st->state = DCKPT_TRIAL_IN_PROGRESS;
   if (st->marker_status != DCKPT_OK) s->err = first;
   return DCKPT_OK;
-}
-
-/* Calls fn for every (alg, trial) of the plan until it returns non-OK or
- * sets *stop. */
-static int each_trial(dckpt_store *s, int (*fn)(dckpt_store *, int64_t, int64_t, bool *),
-                      bool *stop) {
-  dckpt_metadata *m = NULL;
-  DCKPT_TRY(dckpt_store_read_metadata(s, NULL, &m));
-  int rc = DCKPT_OK;
-  *stop = false;
-  for (size_t a = 0; rc == DCKPT_OK && !*stop && a < m->n_algorithms; a++)
-    for (int64_t t = 0; rc == DCKPT_OK && !*stop && t < m->n_trials; t++)
-      rc = fn(s, (int64_t)a, t, stop);
-  dckpt_metadata_free(m);
-  return rc;
-}
-
-static int has_checkpoint(dckpt_store *s, int64_t alg, int64_t trial, bool *found) {
-  char *dir = dckpt_layout_trial_dir(s, alg, trial);
-  if (!dir) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  dckpt_dirlist list;
-  int rc = dckpt_list_dir(dir, &list, &s->err);
-  for (size_t i = 0; rc == DCKPT_OK && i < list.count; i++)
-    if (dckpt_layout_parse_checkpoint(list.names[i], NULL)) *found = true;
-  dckpt_dirlist_free(&list);
-  free(dir);
-  return rc;
-}
-
-static int not_complete(dckpt_store *s, int64_t alg, int64_t trial, bool *found) {
-  bool done = false;
-  DCKPT_TRY(dckpt_store_is_complete(s, alg, trial, &done));
-  *found = !done;
-  return DCKPT_OK;
-}
-
-int dckpt_store_is_started(dckpt_store *s, bool *started) {
-  *started = false;
-  int rc = each_trial(s, has_checkpoint, started);
-  if (rc == DCKPT_ENOENT) rc = DCKPT_OK; /* no run, so not started */
-  return rc;
-}
-
-int dckpt_store_is_completed(dckpt_store *s, bool *completed) {
-  *completed = false;
-  bool missing = false;
-  int rc = each_trial(s, not_complete, &missing);
-  if (rc == DCKPT_ENOENT) return DCKPT_OK;
-  if (rc == DCKPT_OK) *completed = !missing;
-  return rc;
 }
 
 /* ---- metrics ---- */

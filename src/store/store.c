@@ -10,6 +10,13 @@
 #include "io/walk.h"
 #include "store/store_internal.h"
 
+void dckpt_run_facts_clear(dckpt_store *s) {
+  for (size_t i = 0; i < s->facts.n_names; i++)
+    free(s->facts.names[i]);
+  free(s->facts.names);
+  memset(&s->facts, 0, sizeof s->facts);
+}
+
 void dckpt_store_options_init(dckpt_store_options *opts) {
   memset(opts, 0, sizeof *opts);
   opts->checkpoint_step = DCKPT_STEP_NONE;

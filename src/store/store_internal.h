@@ -73,6 +73,12 @@ bool dckpt_store_durable(const dckpt_store *s);
 /** ETOOBIG (naming `what`) beyond DCKPT_MAX_ALGORITHMS, _TRIALS or _PAIRS. */
 int dckpt_check_plan_size(dckpt_store *s, const char *what, size_t n_algorithms,
                           int64_t n_trials);
+/** metadata.json's object for plan `m` of run `run_id` (NULL, with s's error,
+ *  when out of memory or when a caller's JSON text is not an object). */
+cJSON *dckpt_metadata_to_json(dckpt_store *s, const dckpt_metadata *m,
+                              const char *run_id);
+/** Writes metadata.json crash-safely. */
+int dckpt_store_save_metadata_json(dckpt_store *s, const cJSON *j);
 /** ETOOBIG beyond DCKPT_MAX_ITERATIONS. */
 int dckpt_check_iterations(dckpt_store *s, const char *what, const char *name,
                            int64_t iterations);

@@ -345,3 +345,49 @@ int dckpt_store_load_latest(dckpt_store *s, int64_t alg, int64_t trial,
   free(dir);
   return rc;
 }
+
+/* complete.json of (alg, trial) completed at `iteration`. */
+static int complete_json(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
+                         cJSON **out) {
+  *out = NULL;
+  const dckpt_run_facts_t *f;
+  DCKPT_TRY(dckpt_run_facts(s, &f));
+  if ((uint64_t)alg >= f->n_names)
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "algorithm index %lld is out of range (run has %zu)",
+                            (long long)alg, f->n_names);
+  char ckpt[64];
+  snprintf(ckpt, sizeof ckpt, "checkpoint_%07lld" DCKPT_EXT, (long long)iteration);
+  cJSON *j = cJSON_CreateObject();
+  if (!j) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  if (f->has_run_id) cJSON_AddStringToObject(j, "run", f->run_id);
+  cJSON_AddStringToObject(j, "alg_name", f->names[alg]);
+  cJSON_AddNumberToObject(j, "alg_idx", (double)alg);
+  cJSON_AddNumberToObject(j, "trial", (double)trial);
+  cJSON_AddNumberToObject(j, "iteration", (double)iteration);
+  cJSON_AddStringToObject(j, "checkpoint_path", ckpt);
+  *out = j;
+  return DCKPT_OK;
+}
+
+int dckpt_store_mark_complete(dckpt_store *s, int64_t alg, int64_t trial,
+                              int64_t iteration, const dckpt_record *state) {
+  DCKPT_TRY(dckpt_store_require_writable(s, "mark_complete"));
+  cJSON *j = NULL;
+  char *path = NULL;
+  DCKPT_TRY(complete_json(s, alg, trial, iteration, &j));
+  int rc = dckpt_store_save(s, alg, trial, iteration, state);
+  if (rc == DCKPT_OK &&
+      !(path = dckpt_layout_trial_file(s, alg, trial, DCKPT_COMPLETE_FILE)))
+    rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  if (rc == DCKPT_OK) {
+    dckpt_io_opts io = dckpt_store_io(s, "complete");
+    rc = dckpt_json_save(path, j, &io, &s->err);
+  }
+  if (rc == DCKPT_OK)
+    dckpt_log(&s->log, DCKPT_LOG_DEBUG, "marked complete: algorithm %lld, trial %lld",
+              (long long)alg, (long long)trial);
+  cJSON_Delete(j);
+  free(path);
+  return rc;
+}
