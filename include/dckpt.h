@@ -153,6 +153,17 @@ DCKPT_API int dckpt_record_put(dckpt_record *rec, const char *name, dckpt_dtype 
 DCKPT_API int dckpt_record_put_ref(dckpt_record *rec, const char *name, dckpt_dtype dtype,
                                    int ndim, const uint64_t *shape, const void *data);
 
+/**
+ * Makes the record own all its bytes: every array added with
+ * dckpt_record_put_ref() is copied, in place (same names, order, header);
+ * arrays the record already owns are left alone. After it the caller may
+ * change or free the memory it lent. Cheaper than copying the whole record
+ * when most arrays are owned already.
+ * @return DCKPT_OK, DCKPT_EINVAL (NULL record), DCKPT_ENOMEM (the arrays copied
+ *         so far stay owned; the rest stay borrowed; the message names the array).
+ */
+DCKPT_API int dckpt_record_own(dckpt_record *rec);
+
 /** Convenience: a one-dimensional f64 array of n elements (copied). */
 DCKPT_API int dckpt_record_put_f64(dckpt_record *rec, const char *name,
                                    const double *data, uint64_t n);

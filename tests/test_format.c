@@ -188,6 +188,38 @@ static void test_put_find_get(void) {
   dckpt_record_free(NULL);
 }
 
+/* dckpt_record_own copies what is lent, and only that: owned arrays keep
+ * their memory, a decoded record is left as it is. */
+static void test_own(void) {
+  dckpt_record *rec = dckpt_record_create();
+  double lent[3] = {1, 2, 3}, kept[2] = {7, 8};
+  CHECK_OK(dckpt_record_put_ref(rec, "lent", DCKPT_F64, 1, (uint64_t[]){3}, lent));
+  CHECK_OK(dckpt_record_put_f64(rec, "kept", kept, 2));
+  CHECK_OK(dckpt_record_put_ref(rec, "empty", DCKPT_F64, 1, (uint64_t[]){0}, NULL));
+  dckpt_array_info before, info;
+  CHECK_OK(dckpt_record_find(rec, "kept", &before));
+  CHECK_OK(dckpt_record_own(rec));
+  CHECK_OK(dckpt_record_find(rec, "lent", &info));
+  CHECK(info.data != lent);
+  lent[1] = -1; /* the lender may change its memory now */
+  double got[3];
+  CHECK_OK(dckpt_record_get(rec, "lent", DCKPT_F64, got, 3));
+  CHECK(got[0] == 1 && got[1] == 2 && got[2] == 3);
+  CHECK_OK(dckpt_record_find(rec, "kept", &info));
+  CHECK(info.data == before.data); /* owned already: not copied again */
+  CHECK_OK(dckpt_record_own(rec)); /* idempotent */
+  CHECK_OK(dckpt_record_find(rec, "lent", &before));
+  CHECK(before.data != lent);
+  dckpt_record *back = roundtrip_memory(rec, 1);
+  CHECK_OK(dckpt_record_find(back, "kept", &before));
+  CHECK_OK(dckpt_record_own(back));
+  CHECK_OK(dckpt_record_find(back, "kept", &info));
+  CHECK(info.data == before.data);
+  CHECK_RC(dckpt_record_own(NULL), DCKPT_EINVAL);
+  dckpt_record_free(back);
+  dckpt_record_free(rec);
+}
+
 static void test_replace_and_ref(void) {
   dckpt_record *rec = dckpt_record_create();
   double a[2] = {1, 2}, b[4] = {3, 4, 5, 6};
@@ -1149,7 +1181,8 @@ typedef struct group {
 
 static const group k_groups[] = {
     {"record",
-     {T(test_dtypes), T(test_put_find_get), T(test_replace_and_ref), T(test_put_errors)}},
+     {T(test_dtypes), T(test_put_find_get), T(test_replace_and_ref), T(test_own),
+      T(test_put_errors)}},
     {"codec",
      {T(test_roundtrip_levels), T(test_edge_records), T(test_shuffle), T(test_layout)}},
     {"file",

@@ -240,6 +240,25 @@ static int put_array(dckpt_record *rec, const char *name, dckpt_dtype dtype, int
   }
   a->owned = owned;
   a->data = copy ? owned : data;
+  a->borrowed = !copy && nbytes > 0;
+  return DCKPT_OK;
+}
+
+int dckpt_record_own(dckpt_record *rec) {
+  if (!rec) return DCKPT_EINVAL;
+  for (size_t i = 0; i < rec->count; i++) {
+    dckpt_rec_array *a = &rec->arrays[i];
+    if (!a->borrowed) continue;
+    void *copy = dckpt_big_alloc((size_t)a->nbytes);
+    if (!copy)
+      return dckpt_record_fail_(rec, DCKPT_ENOMEM,
+                                "array '%s': out of memory (%llu bytes)", a->name,
+                                (unsigned long long)a->nbytes);
+    memcpy(copy, a->data, (size_t)a->nbytes);
+    a->owned = copy;
+    a->data = copy;
+    a->borrowed = false;
+  }
   return DCKPT_OK;
 }
 

@@ -23,6 +23,7 @@ typedef struct dckpt_rec_array {
   uint64_t nbytes;
   const void *data; /* the owned copy, borrowed memory, or inside rec->arena */
   void *owned;      /* what to free: NULL when borrowed or in the arena */
+  bool borrowed;    /* data is the caller's (dckpt_record_put_ref) */
 } dckpt_rec_array;
 
 struct dckpt_record {

@@ -2,6 +2,7 @@
  * checkpoints, metric recording and stop checks, and mark it complete. The
  * runner's own arrays in every checkpoint carry the RNG, the iteration and the
  * metric history, so a restored trial continues exactly where it stopped. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,26 @@ typedef struct trial {
   double ckpt_clock;  /* interval clock at the last checkpoint or the start */
 } trial;
 
+/* Reports a failure of the trial, named by rank, algorithm and trial; `fmt`
+ * goes on from "trial T" (": cannot ..." or " failed at ..."). */
+static int report(trial *t, int rc, const char *fmt, va_list ap) {
+  char what[900];
+  vsnprintf(what, sizeof what, fmt, ap);
+  return run_fail(t->c, rc, "rank %d: algorithm '%s' trial %lld%s", t->c->rank,
+                  t->alg->name, (long long)t->info.trial, what);
+}
+
+__attribute__((format(printf, 3, 4))) static int store_fail_fmt(trial *t, int rc,
+                                                                const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  rc = report(t, rc, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
 static int store_fail_msg(trial *t, int rc, const char *msg) {
-  return run_fail(t->c, rc, "rank %d: algorithm '%s' trial %lld: %s", t->c->rank,
-                  t->alg->name, (long long)t->info.trial, msg);
+  return store_fail_fmt(t, rc, ": %s", msg);
 }
 
 static int store_fail(trial *t, int rc) {
@@ -48,13 +66,22 @@ static int collect_save(trial *t, bool wait) {
   return DCKPT_OK;
 }
 
-static int fail_at(trial *t, int64_t k, const char *what, int rc) {
-  /* A save still in flight came first: when it failed, that is the failure. */
+/* The one way the loop reports a failure of its own: a save still in flight
+ * came first, so it is collected, and when it failed that is the failure
+ * reported; otherwise this one. */
+__attribute__((format(printf, 3, 4))) static int trial_fail(trial *t, int rc,
+                                                            const char *fmt, ...) {
   DCKPT_TRY(collect_save(t, true));
-  return run_fail(
-      t->c, DCKPT_ECALLBACK,
-      "rank %d: algorithm '%s' trial %lld failed at iteration %lld: %s returned %d",
-      t->c->rank, t->alg->name, (long long)t->info.trial, (long long)k, what, rc);
+  va_list ap;
+  va_start(ap, fmt);
+  rc = report(t, rc, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+static int fail_at(trial *t, int64_t k, const char *what, int rc) {
+  return trial_fail(t, DCKPT_ECALLBACK, " failed at iteration %lld: %s returned %d",
+                    (long long)k, what, rc);
 }
 
 /* Makes room for at least `rows` rows of metrics. */
@@ -67,10 +94,7 @@ static int reserve_metrics(trial *t, int64_t rows) {
   if (m) t->metrics = m;
   int64_t *mi = realloc(t->metrics_iter, (size_t)cap * sizeof *mi);
   if (mi) t->metrics_iter = mi;
-  if (!m || !mi) {
-    DCKPT_TRY(collect_save(t, true));
-    return run_fail(t->c, DCKPT_ENOMEM, "out of memory for metric history");
-  }
+  if (!m || !mi) return trial_fail(t, DCKPT_ENOMEM, ": out of memory for metric history");
   t->cap = cap;
   return DCKPT_OK;
 }
@@ -91,7 +115,7 @@ static int record_metrics(trial *t, int64_t k) {
 static int build_record(trial *t, int64_t k, dckpt_record **out) {
   *out = NULL;
   dckpt_record *r = dckpt_record_create();
-  if (!r) return run_fail(t->c, DCKPT_ENOMEM, "out of memory");
+  if (!r) return trial_fail(t, DCKPT_ENOMEM, ": out of memory for its checkpoint");
   int rc = t->alg->save(&t->info, t->state, r);
   if (rc != 0) {
     dckpt_record_free(r);
@@ -108,35 +132,11 @@ static int build_record(trial *t, int64_t k, dckpt_record **out) {
           dckpt_record_put_ref(r, KEY_METRICS_ITER, DCKPT_I64, 1, shape, t->metrics_iter);
   }
   if (rc) {
+    rc = trial_fail(t, rc, ": cannot build its checkpoint: %s", dckpt_record_errmsg(r));
     dckpt_record_free(r);
-    return run_fail(t->c, rc, "cannot build the checkpoint of '%s' trial %lld: %s",
-                    t->alg->name, (long long)t->info.trial, dckpt_record_errmsg(r));
-  }
-  *out = r;
-  return DCKPT_OK;
-}
-
-/* A copy of `r` that owns all its bytes: the algorithm's save and the runner
- * borrow arrays (dckpt_record_put_ref) that the next iterations change. */
-static int copy_record(const dckpt_record *r, dckpt_record **out) {
-  *out = NULL;
-  dckpt_record *copy = dckpt_record_create();
-  if (!copy) return DCKPT_ENOMEM;
-  int rc = DCKPT_OK;
-  for (size_t i = 0; rc == DCKPT_OK && i < dckpt_record_count(r); i++) {
-    dckpt_array_info a;
-    rc = dckpt_record_at(r, i, &a);
-    if (rc == DCKPT_OK)
-      rc = dckpt_record_put(copy, a.name, a.dtype, a.ndim, a.shape, a.data);
-  }
-  const char *header = dckpt_record_header(r);
-  if (rc == DCKPT_OK && strcmp(header, "{}") != 0)
-    rc = dckpt_record_set_header(copy, header);
-  if (rc != DCKPT_OK) {
-    dckpt_record_free(copy);
     return rc;
   }
-  *out = copy;
+  *out = r;
   return DCKPT_OK;
 }
 
@@ -167,13 +167,15 @@ static int save_state(trial *t, int64_t k, bool final, bool background) {
     return DCKPT_OK;
   }
   if (background) {
-    dckpt_record *copy = NULL;
-    int rc = copy_record(r, &copy);
-    dckpt_record_free(r);
-    if (rc != DCKPT_OK)
-      return run_fail(c, rc, "cannot copy the checkpoint of '%s' trial %lld: %s",
-                      t->alg->name, (long long)t->info.trial, dckpt_strerror(rc));
-    job.rec = copy;
+    /* The algorithm's save and the runner lend arrays (put_ref) that the
+     * next iterations change: the record takes copies of those, and only of
+     * those, before the writer gets it. */
+    if (dckpt_record_own(r) != DCKPT_OK) {
+      int rc = trial_fail(t, DCKPT_ENOMEM, ": cannot copy its checkpoint: %s",
+                          dckpt_record_errmsg(r));
+      dckpt_record_free(r);
+      return rc;
+    }
     job.owned = true;
     run_writer_submit(&c->writer, &job);
     return DCKPT_OK;
@@ -204,11 +206,9 @@ static int restore(trial *t, const dckpt_record *r, int64_t last) {
   int rc = dckpt_record_get(r, KEY_RNG, DCKPT_U64, t->rng.s, 4);
   if (!rc) rc = dckpt_record_get(r, KEY_ITER, DCKPT_I64, &it, 1);
   if (!rc && it != last)
-    return run_fail(t->c, DCKPT_ECORRUPT,
-                    "checkpoint %lld of '%s' trial %lld holds the state after iteration "
-                    "%lld",
-                    (long long)last, t->alg->name, (long long)t->info.trial,
-                    (long long)it);
+    return store_fail_fmt(t, DCKPT_ECORRUPT,
+                          ": checkpoint %lld holds the state after iteration %lld",
+                          (long long)last, (long long)it);
   dckpt_array_info mi;
   if (!rc && t->alg->n_metrics > 0 &&
       dckpt_record_find(r, KEY_METRICS_ITER, &mi) == DCKPT_OK) {
@@ -222,10 +222,9 @@ static int restore(trial *t, const dckpt_record *r, int64_t last) {
     if (!rc) drop_stale_final_row(t);
   }
   if (rc != DCKPT_OK)
-    return run_fail(t->c, DCKPT_ECORRUPT,
-                    "checkpoint %lld of '%s' trial %lld lacks the runner's state: %s",
-                    (long long)last, t->alg->name, (long long)t->info.trial,
-                    dckpt_record_errmsg(r));
+    return store_fail_fmt(t, DCKPT_ECORRUPT,
+                          ": checkpoint %lld lacks the runner's state (%s: %s)",
+                          (long long)last, dckpt_err_name(rc), dckpt_strerror(rc));
   rc = t->alg->load(&t->info, r, &t->state);
   if (rc != 0) return fail_at(t, last, "load", rc);
   t->saved_iter = last;
