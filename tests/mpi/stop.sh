@@ -45,7 +45,10 @@ finish() { # DIR NAME [any]: waits for 75, checks checkpoints, resumes, compares
   grep -q '"exit_code":75' "$1/run_status.json" || fail "$2: run_status.json does not say 75"
   grep -q "EINTERRUPTED" "$WORK/bg.log" || { cat "$WORK/bg.log"; fail "$2: no interrupted report"; }
   local n; n=$(stopped_checkpoints "$1")
-  [ "$n" -ge 1 ] || fail "$2: no trial was checkpointed at its current iteration"
+  if [ "$n" -lt 1 ]; then
+    cat "$WORK/bg.log"; find "$1" | sort; cat "$1/run_status.json"
+    fail "$2: no trial was checkpointed at its current iteration"
+  fi
   note "$2: exit 75, $n trial(s) checkpointed mid-run"
   rm -f "$1/HALT"
   expect 0 run "$np" "$1" --iters 400,300,200 --trials 2 --step 100000 --dump "$WORK/out.txt"
@@ -53,13 +56,27 @@ finish() { # DIR NAME [any]: waits for 75, checks checkpoints, resumes, compares
 }
 
 note "SIGTERM to the launcher"
+# Open MPI's mpirun, on SIGTERM, sends its ranks SIGCONT, waits
+# odls_base_sigkill_timeout seconds (1 by default), sends SIGTERM, waits as
+# long again, then SIGKILL. Trials still run during the first wait: with the
+# default 1 s a trial of 200 iterations x 5 ms could complete in it and the
+# next one just begin, so that no trial is mid-run when SIGTERM comes. Here
+# the wait is 3 s and the shortest trial takes 8 s (40 ms per iteration), and
+# the ranks get 3 s, not 1, to checkpoint on a loaded machine.
+slow_saved=("${slow[@]}")
+slow=(--sleep-us 40000 --iters 400,300,200 --step 100000 --trials 2)
+MPIRUN_EXTRA="--mca odls_base_sigkill_timeout 3"
 launch "$WORK/term"; kill -TERM "$PID"; finish "$WORK/term" SIGTERM any
+slow=("${slow_saved[@]}")
 
 note "SIGUSR1 to the ranks"
 launch "$WORK/usr1"; pkill -USR1 -f "campaign $WORK/usr1 " ; finish "$WORK/usr1" SIGUSR1
 
 note "SIGINT to launcher and ranks (Ctrl-C on a terminal)"
+# (the ranks get SIGINT at once; mpirun's own SIGTERM and SIGKILL follow
+# after 3 s each, time enough for their checkpoints on a loaded machine)
 launch "$WORK/int"; pkill -INT -f "campaign $WORK/int "; finish "$WORK/int" SIGINT any
+MPIRUN_EXTRA=""
 
 note "HALT file"
 launch "$WORK/halt"; touch "$WORK/halt/HALT"; finish "$WORK/halt" HALT
