@@ -1,7 +1,15 @@
 # bench_store: save/load throughput of the checkpoint store against plain
 # write()+fsync(), zstd level 1 and (with --ancestor) the Python ancestor.
+# Sources: perf/store/ (main.c says which file does what).
 # See docs/performance.md, section "Store: save and load throughput".
-add_executable(bench_store ${CMAKE_CURRENT_LIST_DIR}/bench_store.c)
+set(bench_store_dir ${CMAKE_CURRENT_LIST_DIR}/store)
+add_executable(bench_store
+  ${bench_store_dir}/main.c ${bench_store_dir}/options.c ${bench_store_dir}/state.c
+  ${bench_store_dir}/stores.c ${bench_store_dir}/plain.c ${bench_store_dir}/phases.c
+  ${bench_store_dir}/measure.c ${bench_store_dir}/ancestor.c ${bench_store_dir}/profile.c
+  ${bench_store_dir}/tables.c ${bench_store_dir}/phase_table.c
+  ${bench_store_dir}/targets.c ${bench_store_dir}/csv.c)
+target_include_directories(bench_store PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(bench_store PRIVATE bench_util)
 target_link_libraries(bench_store PRIVATE dckpt dckpt_warnings zstd::libzstd_shared m)
 # bench_peers: dckpt's record-file API and store against numpy, h5py, zarr

@@ -9,7 +9,7 @@ checkpoint files found by glob. It loads by reading progress.json, opening the
 named checkpoint, checking the first four bytes for the zstd magic, and
 unpickling from a zstandard stream reader. This script re-implements that path
 (it does not import decent-bench) on numpy state of a given size so that
-perf/bench_store.c can time both side by side on the same disk.
+bench_store (perf/store/) can time both side by side on the same disk.
 
 By default, like the ancestor, nothing is fsynced. With --fsync on, the
 checkpoint and progress.json are fsynced and so is the directory after each of
