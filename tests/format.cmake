@@ -4,7 +4,6 @@ foreach(group record codec file large corrupt golden identity cli)
   add_test(NAME format.${group} COMMAND test_format ${group})
 endforeach()
 set_tests_properties(format.large PROPERTIES TIMEOUT 300)
-set_tests_properties(format.cli PROPERTIES SKIP_REGULAR_EXPRESSION "skipped")
 
 # Writes the golden files of the current format version; built so that it
 # keeps compiling, run only by hand (see tests/gen_golden.c).
