@@ -10,6 +10,9 @@ add_test(NAME store.api COMMAND test_store)
 dckpt_add_test_exe(test_store_badinput SOURCES test_store_badinput.c)
 target_link_libraries(test_store_badinput PRIVATE dckpt_testutil)
 add_test(NAME store.bad_input COMMAND test_store_badinput)
+# 77: a case could not run on this machine (no tmpfs mount without root): the
+# test shows as skipped, and scripts/test.sh lists it instead of counting a pass.
+set_tests_properties(store.bad_input PROPERTIES SKIP_RETURN_CODE 77)
 
 dckpt_add_test_exe(test_store_identity SOURCES test_store_identity.c)
 target_link_libraries(test_store_identity PRIVATE dckpt_testutil)
