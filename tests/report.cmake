@@ -31,10 +31,13 @@ if(TARGET dckpt_report)
     endforeach()
   endforeach()
 
-  # Renders the synthetic campaign shown in docs/results.md.
+  # Renders the synthetic campaign shown in docs/results.md, checks the
+  # figure and tables, and that the page shows exactly what it renders.
   dckpt_add_test_exe(report_doc_figure SOURCES ${CMAKE_CURRENT_LIST_DIR}/report/doc_figure.c)
   target_link_libraries(report_doc_figure PRIVATE dckpt_report_testutil)
-  add_test(NAME report.doc_figure COMMAND report_doc_figure ${DCKPT_TEST_TMP}/report.doc_figure)
+  file(MAKE_DIRECTORY ${DCKPT_TEST_TMP}/report.doc_figure)
+  add_test(NAME report.doc_figure COMMAND report_doc_figure ${DCKPT_TEST_TMP}/report.doc_figure
+    --docs ${PROJECT_SOURCE_DIR})
   set_tests_properties(report.doc_figure PROPERTIES LABELS report TIMEOUT 120
     ENVIRONMENT "${DCKPT_REPORT_ENV}")
 endif()

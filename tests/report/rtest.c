@@ -85,11 +85,11 @@ static uint32_t pixel(const rtest_png *p, int x, int y) {
   return v & 0xFFFFFFu;
 }
 
-long rtest_png_count_near(const rtest_png *p, const unsigned char rgb[3], int tol, int y0,
-                          int y1) {
+long rtest_png_count_box(const rtest_png *p, const unsigned char rgb[3], int tol, int x0,
+                         int x1, int y0, int y1) {
   long n = 0;
   for (int y = y0 < 0 ? 0 : y0; y < y1 && y < p->h; y++)
-    for (int x = 0; x < p->w; x++) {
+    for (int x = x0 < 0 ? 0 : x0; x < x1 && x < p->w; x++) {
       uint32_t v = pixel(p, x, y);
       int r = (int)(v >> 16), g = (int)((v >> 8) & 0xFF), b = (int)(v & 0xFF);
       if (abs(r - rgb[0]) <= tol && abs(g - rgb[1]) <= tol && abs(b - rgb[2]) <= tol) n++;
@@ -97,11 +97,31 @@ long rtest_png_count_near(const rtest_png *p, const unsigned char rgb[3], int to
   return n;
 }
 
+long rtest_png_count_near(const rtest_png *p, const unsigned char rgb[3], int tol, int y0,
+                          int y1) {
+  return rtest_png_count_box(p, rgb, tol, 0, p->w, y0, y1);
+}
+
 long rtest_png_nonwhite(const rtest_png *p) {
   long n = 0;
   for (int y = 0; y < p->h; y++)
     for (int x = 0; x < p->w; x++)
       n += pixel(p, x, y) != 0xFFFFFFu;
+  return n;
+}
+
+long rtest_png_differ(const rtest_png *a, const rtest_png *b, int tol) {
+  CHECK(a->w == b->w && a->h == b->h);
+  long n = 0;
+  for (int y = 0; y < a->h; y++)
+    for (int x = 0; x < a->w; x++) {
+      uint32_t u = pixel(a, x, y), v = pixel(b, x, y);
+      for (int sh = 0; sh <= 16; sh += 8)
+        if (abs((int)((u >> sh) & 0xFF) - (int)((v >> sh) & 0xFF)) > tol) {
+          n++;
+          break;
+        }
+    }
   return n;
 }
 

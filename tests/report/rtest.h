@@ -27,8 +27,14 @@ void rtest_png_free(rtest_png *p);
 /** Pixels in rows [y0, y1) within `tol` (per channel) of rgb. */
 long rtest_png_count_near(const rtest_png *p, const unsigned char rgb[3], int tol, int y0,
                           int y1);
+/** Pixels in the box [x0, x1) x [y0, y1) within `tol` (per channel) of rgb. */
+long rtest_png_count_box(const rtest_png *p, const unsigned char rgb[3], int tol, int x0,
+                         int x1, int y0, int y1);
 /** Pixels that are not white, and distinct colours. */
 long rtest_png_nonwhite(const rtest_png *p);
+/** Pixels of two images of the same size that differ by more than `tol` in a
+ *  channel. */
+long rtest_png_differ(const rtest_png *a, const rtest_png *b, int tol);
 long rtest_png_distinct(const rtest_png *p);
 
 typedef struct rtest_case {
