@@ -24,3 +24,11 @@ add_test(NAME lint.layers
     ${PROJECT_SOURCE_DIR}/src util,io,format,store $<TARGET_OBJECTS:dckpt_obj>
   COMMAND_EXPAND_LISTS)
 set_tests_properties(lint.layers PROPERTIES LABELS lint)
+
+# Every registered test is named area.case, its area one of the list in
+# tests/CMakeLists.txt (or example, tsan), so that ctest -R '^store\.' selects
+# exactly one area.
+add_test(NAME lint.test_names
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/lint/test_names.sh ${CMAKE_CTEST_COMMAND}
+    ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+set_tests_properties(lint.test_names PROPERTIES LABELS lint)
