@@ -32,12 +32,11 @@ python3 -m zipfile -l "$WORK"/p_backup_*.zip >"$WORK/zip.txt"
 grep -q metadata.json "$WORK/zip.txt" || fail "backup lacks metadata.json"
 
 note "a terminal: a live bar"
-if command -v script >/dev/null; then
-  script -qec "$CAMPAIGN $WORK/t --sleep-us 300 --iters 300,200,100 --trials 2 --progress" /dev/null \
-    >"$WORK/t.log" 2>&1 || true
-  grep -q $'\r\\[#' "$WORK/t.log" || grep -q '\[#' "$WORK/t.log" || { cat -v "$WORK/t.log" | tail; fail "no bar on a terminal"; }
-  grep -q "ETA" "$WORK/t.log" || fail "no ETA on the bar"
-else
-  echo "skipped: no 'script' command for a pseudo-terminal"
-fi
+# script(1) gives the campaign a pseudo-terminal; it is in util-linux
+# (Debian's essential bsdutils), so its absence is a failure, not a skip.
+command -v script >/dev/null || fail "no 'script' command (util-linux) for a pseudo-terminal"
+script -qec "$CAMPAIGN $WORK/t --sleep-us 300 --iters 300,200,100 --trials 2 --progress" /dev/null \
+  >"$WORK/t.log" 2>&1 || true
+grep -q $'\r\\[#' "$WORK/t.log" || grep -q '\[#' "$WORK/t.log" || { cat -v "$WORK/t.log" | tail; fail "no bar on a terminal"; }
+grep -q "ETA" "$WORK/t.log" || fail "no ETA on the bar"
 echo "progress.sh: all passed"
