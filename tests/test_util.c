@@ -1,8 +1,8 @@
 /* Unit tests of src/util: status and messages (err), JSON text helpers
- * (json), the logging hook (log), the random generator (rng), large
- * allocations (mem), internal threads (thread) and the helper thread of the
- * format pipelines (worker). `test_util CASE` runs one
- * case; each is its own CTest entry util.<case>. */
+ * (json), canonical JSON comparison (json_diff), the logging hook (log), the random
+ * generator (rng), large allocations (mem), internal threads (thread) and the helper
+ * thread of the format pipelines (worker). `test_util CASE` runs one case; each is its
+ * own CTest entry util.<case>. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -16,6 +16,7 @@
 #include "dckpt.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/json_diff.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/thread.h"
@@ -154,6 +155,71 @@ static void test_json(void) {
   CHECK_RC(dckpt_json_get_str(o, "n", "t.json", &s, &e), DCKPT_ECORRUPT);
   CHECK_CONTAINS(e.msg, "key \"n\" must be a string");
   cJSON_Delete(o);
+}
+
+/* ---- json_diff ---- */
+
+/* dckpt_json_equal on two texts; `path`, `left`, `right`: the difference it
+ * must name (NULL: the texts must compare equal). */
+static void diff_case(const char *a, const char *b, const char *path, const char *left,
+                      const char *right) {
+  cJSON *x = cJSON_Parse(a), *y = cJSON_Parse(b);
+  CHECK(x != NULL && y != NULL);
+  dckpt_json_diff d;
+  memset(&d, 'x', sizeof d); /* the call must clear what it does not write */
+  bool same = dckpt_json_equal(x, y, &d);
+  if (!path) {
+    if (!same)
+      CHECK_FAIL_("%s vs %s: differ at '%s' (%s vs %s)", a, b, d.path, d.left, d.right);
+    CHECK_STR_EQ(d.path, "");
+  } else {
+    if (same) CHECK_FAIL_("%s vs %s: compared equal", a, b);
+    CHECK_STR_EQ(d.path, path);
+    CHECK_STR_EQ(d.left, left);
+    CHECK_STR_EQ(d.right, right);
+  }
+  CHECK(dckpt_json_equal(x, y, NULL) == same); /* the same answer without a report */
+  CHECK(dckpt_json_equal(y, x, NULL) == same); /* and symmetric */
+  cJSON_Delete(x);
+  cJSON_Delete(y);
+}
+
+static void test_json_diff(void) {
+  /* objects by key whatever the order; numbers by value, not spelling */
+  diff_case("{\"a\":1,\"b\":[true,null,\"s\"]}", "{\"b\":[true,null,\"s\"],\"a\":1.0}",
+            NULL, NULL, NULL);
+  diff_case("{\"n\":1e2}", "{\"n\":100}", NULL, NULL, NULL);
+  diff_case("[]", "[]", NULL, NULL, NULL);
+  /* the first difference, with its path and both values */
+  diff_case("{\"a\":{\"b\":[1,2,3]}}", "{\"a\":{\"b\":[1,5,3]}}", "a.b[1]", "2", "5");
+  diff_case("{\"a\":1}", "{\"a\":1,\"z\":{\"k\":0}}", "z", "(absent)", "{\"k\":0}");
+  diff_case("{\"a\":1,\"z\":2}", "{\"a\":1}", "z", "2", "(absent)");
+  diff_case("[1,2]", "[1,2,3]", "[2]", "(absent)", "3");
+  diff_case("{\"s\":\"abc\"}", "{\"s\":\"abd\"}", "s", "\"abc\"", "\"abd\"");
+  diff_case("{\"t\":\"1\"}", "{\"t\":1}", "t", "\"1\"", "1"); /* types differ */
+  diff_case("{\"t\":true}", "{\"t\":false}", "t", "true", "false");
+  diff_case("{\"t\":null}", "{\"t\":0}", "t", "null", "0");
+  diff_case("[[1],[2]]", "[[1],[2,0]]", "[1][1]", "(absent)", "0");
+  diff_case("1", "2", "", "1", "2"); /* at the top: empty path */
+  /* keys compare case-sensitively */
+  diff_case("{\"Key\":1}", "{\"key\":1}", "Key", "1", "(absent)");
+  /* a long value is cut to fit, ending in "..." */
+  char big[600] = "[\"";
+  memset(big + 2, 'v', 500);
+  strcpy(big + 502, "\"]");
+  cJSON *x = cJSON_Parse(big), *y = cJSON_Parse("[\"w\"]");
+  CHECK(x != NULL && y != NULL);
+  dckpt_json_diff d;
+  CHECK(!dckpt_json_equal(x, y, &d));
+  CHECK_STR_EQ(d.path, "[0]");
+  CHECK_EQ(strlen(d.left), sizeof d.left - 1);
+  CHECK(strcmp(d.left + sizeof d.left - 4, "...") == 0);
+  /* NULL stands for an absent value */
+  CHECK(dckpt_json_equal(NULL, NULL, &d));
+  CHECK(!dckpt_json_equal(x, NULL, &d));
+  CHECK_STR_EQ(d.right, "(absent)");
+  cJSON_Delete(x);
+  cJSON_Delete(y);
 }
 
 /* ---- log ---- */
@@ -340,10 +406,11 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     void (*fn)(void);
-  } cases[] = {{"err", test_err},       {"errno_map", test_errno_map},
-               {"json", test_json},     {"log", test_log},
-               {"rng", test_rng},       {"mem", test_mem},
-               {"thread", test_thread}, {"worker", test_worker}};
+  } cases[] = {{"err", test_err},      {"errno_map", test_errno_map},
+               {"json", test_json},    {"json_diff", test_json_diff},
+               {"log", test_log},      {"rng", test_rng},
+               {"mem", test_mem},      {"thread", test_thread},
+               {"worker", test_worker}};
   if (argc != 2) {
     fprintf(stderr, "usage: test_util CASE\n");
     return 2;
