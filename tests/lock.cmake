@@ -7,6 +7,9 @@ dckpt_add_test_exe(test_lock INTERNAL SOURCES lock/test_lock.c)
 foreach(case fresh stale remote unreadable orphan sweep mountinfo churn)
   add_test(NAME lock.${case} COMMAND test_lock ${case})
 endforeach()
+# What a lock file says about its holder and the verdict on it (io/lock_facts.c).
+dckpt_add_test_exe(test_lock_facts INTERNAL SOURCES lock/test_lock_facts.c)
+add_test(NAME lock.facts COMMAND test_lock_facts)
 
 # A file system without fcntl locks (ENOLCK, as NFS without a lock manager),
 # emulated by a preloaded fcntl. Built without sanitizers: it is preloaded
