@@ -465,7 +465,7 @@ def scan(r, a):
            f"{s1['created_s']:.1f} s. Warm page cache (one untimed round first), "
            f"{a.reps} repetitions, medians:", "",
            "| what | time (min–max) | target |", "|---|---|---|",
-           f"| baseline: `python3 scripts/status_scan_baseline.py DIR` (whole process) | "
+           f"| baseline: `python3 perf/baselines/status_scan_baseline.py DIR` (whole process) | "
            f"{s1['baseline_s']:.3f} s ({rng('baseline_s')}) | — |",
            f"| — of which the scan itself (metadata.json + 10,000 `os.path.exists`) | "
            f"{s1['baseline_scan_s']:.3f} s | — |",
@@ -523,7 +523,7 @@ def main():
                    help="skip the perf trace system-call summary of the overhead section")
     a = p.parse_args()
     a.scratch = a.scratch or os.path.join(a.build_dir, "bench-run")
-    a.baseline = os.path.join(here, "scripts", "status_scan_baseline.py")
+    a.baseline = os.path.join(here, "perf", "baselines", "status_scan_baseline.py")
     a.dckpt = os.path.join(a.build_dir, "apps", "dckpt", "dckpt")
     os.makedirs(a.scratch, exist_ok=True)
     r = Runner(a)

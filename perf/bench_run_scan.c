@@ -1,7 +1,7 @@
 /*
  * bench_run_scan — how fast a large run directory is scanned: `dckpt status
  * DIR`, the resume scan of dckpt_run, and a plain Python scan of the
- * completion markers (scripts/status_scan_baseline.py) side by side.
+ * completion markers (perf/baselines/status_scan_baseline.py) side by side.
  *
  * The run directory holds `algs` algorithms x `trials` trials (default 100 x
  * 100) with a tiny state, made directly through the store API
@@ -78,7 +78,8 @@ static const char usage[] =
     "  --dckpt PATH       the dckpt CLI (default: dckpt beside this build,\n"
     "                     ../apps/dckpt/dckpt relative to this program)\n"
     "  --python PATH      interpreter for the baseline (default /usr/bin/python3)\n"
-    "  --baseline PATH    the baseline script (default scripts/status_scan_baseline.py)\n"
+    "  --baseline PATH    the baseline script (default "
+    "perf/baselines/status_scan_baseline.py)\n"
     "  --recreate         make the run directory again\n"
     "  --json             JSON lines only (what bench_run.py reads)\n"
     "  --help             this text\n";
@@ -111,7 +112,7 @@ static int parse(int argc, char **argv, options *o, char *dckpt_default, size_t 
                  .not_started = 2,
                  .reps = 7,
                  .python = "/usr/bin/python3",
-                 .baseline = "scripts/status_scan_baseline.py",
+                 .baseline = "perf/baselines/status_scan_baseline.py",
                  .do_status = true,
                  .do_baseline = true,
                  .do_plan = true,

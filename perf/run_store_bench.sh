@@ -5,7 +5,7 @@
 # usage: perf/run_store_bench.sh [--build-dir DIR] [bench_store options...]
 #   default build dir: build-perf (relative to the repository); default
 #   bench_store options: --dir BUILD_DIR/bench-tmp --drop-caches
-#   --ancestor scripts/ancestor_baseline.py. Options given are appended, so a
+#   --ancestor perf/baselines/ancestor_baseline.py. Options given are appended, so a
 #   repeated option (e.g. --dir) overrides the default. bench_store runs from
 #   the repository root, so its relative paths start there; --build-dir is
 #   taken relative to the current directory.
@@ -51,4 +51,4 @@ echo "- zstd: $(dpkg-query -W -f='${Version}' libzstd1 2>/dev/null || echo '?');
 echo
 
 exec "$build/perf/bench_store" --dir "$build/bench-tmp" --drop-caches \
-  --ancestor scripts/ancestor_baseline.py --python "$python" "$@"
+  --ancestor perf/baselines/ancestor_baseline.py --python "$python" "$@"

@@ -1,4 +1,4 @@
-/* The Python ancestor (scripts/ancestor_baseline.py), run for each size right
+/* The Python ancestor (perf/baselines/ancestor_baseline.py), run for each size right
  * after dckpt's measurements of that size, so that both see the same machine
  * state; its CSV rows join the size's results. */
 #include <errno.h>

@@ -2,7 +2,7 @@
  * bench_store — save/load throughput of the dckpt checkpoint store, side by
  * side with plain write()+fsync() of the same bytes, with a zstd level-1
  * reference (no shuffle) and, optionally, with the Python ancestor
- * (scripts/ancestor_baseline.py) run in the same session on the same disk.
+ * (perf/baselines/ancestor_baseline.py) run in the same session on the same disk.
  *
  * A program, not a test: it prints markdown tables to stdout (and a CSV with
  * --csv) and a PASS/FAIL line per performance target. Run with --help.

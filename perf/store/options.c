@@ -26,7 +26,7 @@ static void usage(FILE *out) {
         "  --drop-caches      also measure cold loads: sync and write 3 to\n"
         "                     /proc/sys/vm/drop_caches before each (needs root)\n"
         "  --ancestor SCRIPT  run the Python ancestor baseline (e.g.\n"
-        "                     scripts/ancestor_baseline.py) with the same sizes,\n"
+        "                     perf/baselines/ancestor_baseline.py) with the same sizes,\n"
         "                     reps and directory, and compare against it\n"
         "  --python PATH      interpreter for --ancestor (default /usr/bin/python3)\n"
         "  --seed N           PRNG seed of the state generator (default 12345)\n"

@@ -120,6 +120,6 @@ verdicts print_targets(const options *o, const size_result *res, bool ancestor) 
     vs_ancestor(&v, o, res);
   else
     verdict(&v, SKIP,
-            "ancestor targets: run with --ancestor scripts/ancestor_baseline.py");
+            "ancestor targets: run with --ancestor perf/baselines/ancestor_baseline.py");
   return v;
 }

@@ -16,7 +16,7 @@ has() { grep -qF -- "$1" "$out" || { cat "$out" >&2; fail "the report lacks: $1"
 
 echo "-- a run with the ancestor, 4 KiB and 8 KiB states"
 "$bench" --dir "$work/tmp" --sizes 4K,8K --reps 2 --csv "$csv" \
-  --ancestor "$src/scripts/ancestor_baseline.py" >"$out" 2>"$work/err.txt" ||
+  --ancestor "$src/perf/baselines/ancestor_baseline.py" >"$out" 2>"$work/err.txt" ||
   { cat "$work/err.txt" >&2; fail "bench_store exited $?"; }
 for t in "## bench_store results" "### Durable saves (fsync), median (min) of N runs" \
   "### Saves without fsync (DCKPT_DURABILITY_NONE), median (min)" \
