@@ -16,6 +16,8 @@
 # Exit status of start: 0 running, 77 Slurm cannot be started on this machine
 # (not root, packages missing and not installable; the reason is printed and
 # written to $BASE/skip), 1 it should have started but did not (logs printed).
+# Of stop: 0 stopped clean (or nothing to stop), 77 start was skipped, 1 jobs
+# would not drain or a process survived SIGKILL.
 #
 # Tuned for tests: credentials expire after 5 s and the scheduler runs every
 # 1-2 s, so that a requeued job runs again after ~7 s instead of ~2 min;
@@ -189,7 +191,8 @@ wait_gone() {
   return 1
 }
 
-# stop_pid FILE: TERM the daemon of a pid file (KILL if it lingers).
+# stop_pid FILE: TERM the daemon of a pid file (KILL if it lingers); fails
+# when it outlives the SIGKILL too.
 stop_pid() {
   [ -f "$1" ] || return 0
   local p
@@ -197,6 +200,7 @@ stop_pid() {
   if kill -0 "$p" 2>/dev/null; then
     kill "$p" 2>/dev/null || true
     wait_gone "$p" || { log "pid $p ($1) still alive, SIGKILL"; kill -9 "$p" 2>/dev/null || true; }
+    wait_gone "$p" || { log "pid $p ($1) survived SIGKILL"; return 1; }
   fi
   rm -f "$1"
 }
@@ -219,9 +223,16 @@ job_leftovers() {
   done
 }
 
+# do_stop fails (exit 1) when the cluster could not be brought down clean:
+# jobs still queued after 60 s of draining, or a process of the cluster or
+# of its jobs that survives SIGKILL. The leftovers it kills are logged.
 do_stop() {
+  if [ -f "$BASE/skip" ]; then
+    log "SKIP: the cluster did not start: $(cat "$BASE/skip")"
+    exit 77
+  fi
   [ -d "$BASE/run" ] || { log "nothing to stop in $BASE"; return 0; }
-  local p left=""
+  local p left="" problems=()
   if pid_alive "$BASE/run/slurmctld.pid"; then
     # Drain first: a job still running at shutdown leaves an orphaned slurmstepd.
     left=$(squeue -h -o %A 2>/dev/null || true)
@@ -230,16 +241,16 @@ do_stop() {
       # shellcheck disable=SC2086 # one job id per word
       scancel $left 2>/dev/null || true
     fi
-    for _ in $(seq 300); do
+    for _ in $(seq 600); do
       left=$(squeue -h -o '%A %T' 2>/dev/null || true)
       [ -z "$left" ] && break
       sleep 0.1
     done
-    [ -n "$left" ] && log "jobs still there after 30 s: ${left//$'\n'/, }"
+    [ -n "$left" ] && problems+=("jobs still queued after 60 s: ${left//$'\n'/, }")
     scontrol shutdown >/dev/null 2>&1 || true
   fi
-  stop_pid "$BASE/run/slurmctld.pid"
-  stop_pid "$BASE/run/slurmd.pid"
+  stop_pid "$BASE/run/slurmctld.pid" || problems+=("slurmctld survived SIGKILL")
+  stop_pid "$BASE/run/slurmd.pid" || problems+=("slurmd survived SIGKILL")
   # Step daemons of this cluster that outlived slurmd (they ignore SIGTERM),
   # then what is left of its jobs.
   for p in $(pgrep -x slurmstepd || true); do
@@ -254,8 +265,13 @@ do_stop() {
     log "killing leftover job processes ${left//$'\n'/ }"
     # shellcheck disable=SC2086
     kill -9 $left 2>/dev/null || true
+    for p in $left; do wait_gone "$p" || problems+=("job process $p survived SIGKILL"); done
   fi
-  stop_pid "$BASE/run/munged.pid"
+  stop_pid "$BASE/run/munged.pid" || problems+=("munged survived SIGKILL")
+  if [ ${#problems[@]} -gt 0 ]; then
+    log "FAIL: the cluster did not stop clean: $(printf '%s; ' "${problems[@]}")"
+    return 1
+  fi
   log "stopped"
 }
 
