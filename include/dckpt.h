@@ -607,6 +607,86 @@ typedef struct dckpt_trial_status {
 DCKPT_API int dckpt_store_trial_status(dckpt_store *store, int64_t alg, int64_t trial,
                                        dckpt_trial_status *status);
 
+/* ------------------------------------------------------------------------- */
+/* Completion index and scans                                               */
+/* ------------------------------------------------------------------------- */
+
+/* DIR/index holds a cache of which pairs are complete: one file per run
+ * instance that wrote one (docs/design.md, "Completion index"). The markers
+ * stay the truth: the index only ever lists pairs whose complete.json was
+ * committed first, it may lag behind them, and a scan checks it before
+ * trusting it. */
+
+/** A run instance's completion index in memory (see dckpt_store_scan()). Used
+ *  by one thread at a time; independent of the store handle it came from. */
+typedef struct dckpt_index dckpt_index;
+
+/** What a scan did. */
+typedef struct dckpt_scan_info {
+  /** sizeof(dckpt_scan_info) as the caller knows it (dckpt_scan_info_init()). */
+  size_t struct_size;
+  int64_t pairs;        /* algorithms x trials */
+  int64_t listed;       /* complete according to the index, markers not read */
+  int64_t read;         /* pairs whose markers were read */
+  int64_t spot_checked; /* listed pairs whose complete.json was looked at */
+  int index_files;      /* index files found */
+  int64_t dirs_listed;  /* algorithm directories listed (readdir) */
+  /** Why the index was not used, or only in part (a damaged file, a listed
+   *  pair whose marker is missing, a deep scan); "" when it was used as is. */
+  char note[1024];
+} dckpt_scan_info;
+
+/** Sets struct_size and clears the rest. */
+DCKPT_API void dckpt_scan_info_init(dckpt_scan_info *info);
+
+/** dckpt_store_scan() flag: ignore the index, read every pair's markers (as
+ *  dckpt_store_trial_status() does; also validates them). */
+#define DCKPT_SCAN_DEEP 1u
+
+/**
+ * Where every (algorithm, trial) pair of the run stands: status[a * n_trials
+ * + t] for the n_algorithms x n_trials of metadata.json (`n_status` must be
+ * at least that). Pairs that the completion index lists are complete
+ * (last_iteration = the planned iterations - 1) without reading their files,
+ * after a spot check; every other pair is looked at through one listing of
+ * its algorithm's directory and, when its trial directory exists,
+ * dckpt_store_trial_status(). So a scan costs O(algorithms) metadata
+ * operations plus O(pairs the index does not list). When the index fails
+ * its check, every pair is read and info->note says why.
+ * @param info   optional: what the scan did.
+ * @param index  optional: an index holding every pair found complete, ready
+ *               for dckpt_index_add() and dckpt_index_commit() (writing
+ *               handles only; free with dckpt_index_free()).
+ * @return DCKPT_OK, DCKPT_ENOENT (no run), DCKPT_EINVAL (n_status too small),
+ *         DCKPT_ENOMEM, or an I/O status. Damaged markers are not failures:
+ *         see dckpt_trial_status.
+ */
+DCKPT_API int dckpt_store_scan(dckpt_store *store, unsigned flags,
+                               dckpt_trial_status *status, size_t n_status,
+                               dckpt_scan_info *info, dckpt_index **index);
+
+/** Records that (alg, trial) is complete: call only once its complete.json
+ *  is committed (dckpt_store_mark_complete() returned DCKPT_OK). */
+DCKPT_API int dckpt_index_add(dckpt_index *index, int64_t alg, int64_t trial);
+/** Whether the index holds what its file on disk does not yet. */
+DCKPT_API bool dckpt_index_dirty(const dckpt_index *index);
+/**
+ * Writes the index crash-safely as DIR/index/run-<instance>.idx (temporary,
+ * fsync, rename, directory fsync, as the store's durability says) when it is
+ * dirty. An index made by a handle that holds the directory's lock then
+ * removes the other index files it has merged (compaction). On failure the
+ * files on disk are unchanged (or only a merged file is gone: the index may
+ * lag, never lead) and dckpt_index_errmsg() names the file and the cause.
+ * @return DCKPT_OK, DCKPT_EINVAL (NULL index), DCKPT_ENOMEM or an I/O status.
+ */
+DCKPT_API int dckpt_index_commit(dckpt_index *index);
+/** The message of the index's last failed commit ("" after a success); never
+ *  NULL, valid until the next call on the index. */
+DCKPT_API const char *dckpt_index_errmsg(const dckpt_index *index);
+/** Frees the index (nothing is written). Accepts NULL. */
+DCKPT_API void dckpt_index_free(dckpt_index *index);
+
+
 /** Loads the final state of a completed trial (DCKPT_ENOTCOMPLETE otherwise). */
 DCKPT_API int dckpt_store_load_trial_result(dckpt_store *store, int64_t alg,
                                             int64_t trial, dckpt_record **out);

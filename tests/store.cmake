@@ -21,3 +21,7 @@ add_test(NAME store.identity COMMAND test_store_identity)
 dckpt_add_test_exe(test_rundir SOURCES test_rundir.c)
 target_link_libraries(test_rundir PRIVATE dckpt_testutil)
 add_test(NAME store.rundir COMMAND test_rundir)
+
+dckpt_add_test_exe(test_store_index SOURCES test_store_index.c)
+target_link_libraries(test_store_index PRIVATE dckpt_testutil)
+add_test(NAME store.index COMMAND test_store_index)

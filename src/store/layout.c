@@ -21,6 +21,7 @@ dckpt_entry_kind dckpt_layout_kind(const char *name) {
       {DCKPT_METRICS_FILE, DCKPT_ENTRY_METRICS},
       {DCKPT_METRICS_MARKER, DCKPT_ENTRY_METRICS_MARKER},
       {DCKPT_RESULTS_DIR, DCKPT_ENTRY_RESULTS},
+      {DCKPT_INDEX_DIR, DCKPT_ENTRY_INDEX},
       {DCKPT_LOCK_FILE, DCKPT_ENTRY_LOCK},
       {DCKPT_HALT_FILE, DCKPT_ENTRY_HALT},
       {DCKPT_RUN_STATUS_FILE, DCKPT_ENTRY_RUN_STATUS},
@@ -40,8 +41,10 @@ bool dckpt_layout_is_bookkeeping(dckpt_entry_kind kind) {
 }
 
 bool dckpt_layout_is_init_leftover(dckpt_entry_kind kind) {
+  /* an index left by an earlier run names that run's id: ignored, then
+   * replaced by the new run's first compacting commit */
   return kind == DCKPT_ENTRY_PROBLEM || kind == DCKPT_ENTRY_INITIAL ||
-         kind == DCKPT_ENTRY_ALG_DIR;
+         kind == DCKPT_ENTRY_ALG_DIR || kind == DCKPT_ENTRY_INDEX;
 }
 
 bool dckpt_layout_is_transient(dckpt_entry_kind kind) {
@@ -59,6 +62,44 @@ char *dckpt_layout_alg_dir(const dckpt_store *s, int64_t alg) {
 char *dckpt_layout_trial_dir(const dckpt_store *s, int64_t alg, int64_t trial) {
   return dckpt_path_printf("%s/" DCKPT_ALG_DIR_PREFIX "%lld/trial_%lld", s->dir,
                            (long long)alg, (long long)trial);
+}
+
+char *dckpt_layout_index_dir(const dckpt_store *s) {
+  return dckpt_path_join(s->dir, DCKPT_INDEX_DIR);
+}
+
+char *dckpt_layout_index_file(const dckpt_store *s, const char *instance) {
+  return dckpt_path_printf("%s/" DCKPT_INDEX_DIR "/" DCKPT_INDEX_FILE_PREFIX
+                           "%s" DCKPT_INDEX_FILE_SUFFIX,
+                           s->dir, instance);
+}
+
+bool dckpt_layout_parse_index_file(const char *name, char *instance) {
+  size_t plen = strlen(DCKPT_INDEX_FILE_PREFIX), slen = strlen(DCKPT_INDEX_FILE_SUFFIX);
+  if (strlen(name) != plen + 16 + slen || !has_prefix(name, DCKPT_INDEX_FILE_PREFIX) ||
+      strcmp(name + plen + 16, DCKPT_INDEX_FILE_SUFFIX) != 0)
+    return false;
+  for (size_t i = 0; i < 16; i++) {
+    char c = name[plen + i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (instance) instance[i] = c;
+  }
+  if (instance) instance[16] = '\0';
+  return true;
+}
+
+bool dckpt_layout_parse_trial_dir(const char *name, int64_t *trial) {
+  static const char prefix[] = "trial_";
+  size_t plen = sizeof prefix - 1, n = strlen(name);
+  if (n <= plen || n > plen + 18 || strncmp(name, prefix, plen) != 0) return false;
+  if (name[plen] == '0' && n > plen + 1) return false;
+  int64_t v = 0;
+  for (size_t i = plen; i < n; i++) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    v = v * 10 + (name[i] - '0');
+  }
+  if (trial) *trial = v;
+  return true;
 }
 
 char *dckpt_layout_trial_file(const dckpt_store *s, int64_t alg, int64_t trial,

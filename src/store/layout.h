@@ -23,6 +23,12 @@
 #define DCKPT_METRICS_MARKER "metric_computation_complete.json"
 #define DCKPT_RESULTS_DIR    "results"
 #define DCKPT_ALG_DIR_PREFIX "algorithm_"
+/* The completion index: a folder of one file per run instance that wrote one
+ * ("run-<16 hex digits>.idx"), a cache of which pairs are complete
+ * (store/index.c; format in docs/format.md, "Completion index"). */
+#define DCKPT_INDEX_DIR         "index"
+#define DCKPT_INDEX_FILE_PREFIX "run-"
+#define DCKPT_INDEX_FILE_SUFFIX ".idx"
 /* A trial's directory. */
 #define DCKPT_PROGRESS_FILE "progress.json"
 #define DCKPT_COMPLETE_FILE "complete.json"
@@ -39,6 +45,7 @@ typedef enum dckpt_entry_kind {
   DCKPT_ENTRY_METRICS_MARKER,
   DCKPT_ENTRY_RESULTS,
   DCKPT_ENTRY_ALG_DIR,
+  DCKPT_ENTRY_INDEX,      /* the completion index (a cache of the markers) */
   DCKPT_ENTRY_LOCK,       /* the lock file, or one being published (dckpt.lock.*) */
   DCKPT_ENTRY_HALT,       /* a user's stop request */
   DCKPT_ENTRY_RUN_STATUS, /* how the last run ended */
@@ -64,6 +71,13 @@ bool dckpt_layout_is_transient(dckpt_entry_kind kind);
 char *dckpt_layout_root_file(const dckpt_store *s, const char *name);
 char *dckpt_layout_alg_dir(const dckpt_store *s, int64_t alg);
 char *dckpt_layout_trial_dir(const dckpt_store *s, int64_t alg, int64_t trial);
+/** DIR/index and DIR/index/run-<instance>.idx. */
+char *dckpt_layout_index_dir(const dckpt_store *s);
+char *dckpt_layout_index_file(const dckpt_store *s, const char *instance);
+/** Parses "run-<16 hex digits>.idx" into instance (17 bytes); false otherwise. */
+bool dckpt_layout_parse_index_file(const char *name, char *instance);
+/** Parses "trial_<digits>" (no sign, no leading zeros but "0"); false otherwise. */
+bool dckpt_layout_parse_trial_dir(const char *name, int64_t *trial);
 char *dckpt_layout_trial_file(const dckpt_store *s, int64_t alg, int64_t trial,
                               const char *name);
 char *dckpt_layout_checkpoint(const dckpt_store *s, int64_t alg, int64_t trial,

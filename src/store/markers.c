@@ -10,6 +10,7 @@
 #include "io/fs.h"
 #include "io/json_file.h"
 #include "io/path.h"
+#include "store/index.h"
 #include "store/store_internal.h"
 #include "util/json.h"
 
@@ -124,6 +125,13 @@ int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
 
 int dckpt_store_unmark_complete(dckpt_store *s, int64_t alg, int64_t trial) {
   DCKPT_TRY(dckpt_store_require_writable(s, "unmark_complete"));
+  DCKPT_TRY(dckpt_store_check_ids(s, alg, trial));
+  /* The completion index must not list the pair once its marker is gone. */
+  DCKPT_TRY(dckpt_index_forget(s, NULL, alg, trial));
+  return dckpt_store_remove_complete(s, alg, trial);
+}
+
+int dckpt_store_remove_complete(dckpt_store *s, int64_t alg, int64_t trial) {
   char *path = NULL;
   DCKPT_TRY(trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path));
   int rc = dckpt_io_remove(path, dckpt_store_durable(s), &s->err);

@@ -10,6 +10,7 @@
 #include "io/fs.h"
 #include "io/json_file.h"
 #include "io/path.h"
+#include "store/index.h"
 #include "store/store_internal.h"
 
 static int validate_plan(dckpt_store *s, const dckpt_metadata *m) {
@@ -147,7 +148,7 @@ static int reopen_trials(dckpt_store *s, int64_t alg, int64_t n_trials) {
   for (int64_t t = 0; t < n_trials; t++) {
     bool done = false;
     DCKPT_TRY(dckpt_store_is_complete(s, alg, t, &done));
-    if (done) DCKPT_TRY(dckpt_store_unmark_complete(s, alg, t));
+    if (done) DCKPT_TRY(dckpt_store_remove_complete(s, alg, t));
   }
   return DCKPT_OK;
 }
@@ -171,12 +172,29 @@ static int check_extension(dckpt_store *s, const dckpt_metadata *m, int64_t n_tr
   return DCKPT_OK;
 }
 
+/* Takes the trials of every algorithm that grows out of the completion index
+ * (durably) before any of their markers goes. */
+static int forget_grown(dckpt_store *s, const dckpt_metadata *m,
+                        const int64_t *iterations) {
+  bool *grown = calloc(m->n_algorithms + 1, sizeof *grown);
+  if (!grown) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  bool any = false;
+  for (size_t i = 0; i < m->n_algorithms; i++)
+    any |= grown[i] = iterations[i] > m->algorithms[i].iterations;
+  int rc = any ? dckpt_index_forget(s, grown, -1, -1) : DCKPT_OK;
+  free(grown);
+  return rc;
+}
+
 int dckpt_store_extend(dckpt_store *s, int64_t n_trials, const int64_t *iterations) {
   DCKPT_TRY(dckpt_store_require_writable(s, "extend"));
   cJSON *j = NULL;
   dckpt_metadata *m = NULL;
   DCKPT_TRY(dckpt_store_read_metadata(s, &j, &m));
   int rc = check_extension(s, m, n_trials, iterations);
+  /* The completion index forgets the trials to unmark before any marker goes
+   * (a kill in between leaves markers the index no longer lists: a rescan). */
+  if (rc == DCKPT_OK && iterations) rc = forget_grown(s, m, iterations);
   bool changed = n_trials != m->n_trials;
   for (size_t i = 0; rc == DCKPT_OK && iterations && i < m->n_algorithms; i++) {
     if (iterations[i] > m->algorithms[i].iterations) {

@@ -88,6 +88,9 @@ int dckpt_store_read_metadata(dckpt_store *s, cJSON **json, dckpt_metadata **met
 /* ---- markers.c ---- */
 /** Reads progress.json: last iteration, or -1 when the file is missing. */
 int dckpt_store_read_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t *last);
+/** Removes complete.json (durably); the caller has taken the pair out of the
+ *  completion index first (dckpt_index_forget). */
+int dckpt_store_remove_complete(dckpt_store *s, int64_t alg, int64_t trial);
 /** Reads and validates complete.json; ENOTCOMPLETE when missing. */
 int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
                               char **checkpoint_name, int64_t *iteration,

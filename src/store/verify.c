@@ -7,6 +7,8 @@
 #include "io/fs.h"
 #include "io/json_file.h"
 #include "io/path.h"
+#include "io/walk.h"
+#include "store/index.h"
 #include "store/store_internal.h"
 #include "util/json.h"
 
@@ -115,6 +117,57 @@ static void check_metrics(verifier *v) {
   free(file);
 }
 
+/* One index file: it must belong to the run, and every pair it lists must
+ * have its complete.json (the index never lists what is not complete). */
+static int check_index_file(verifier *v, const dckpt_metadata *m, const char *path) {
+  dckpt_index *ix = NULL;
+  DCKPT_TRY(dckpt_index_create(v->s, m, &ix));
+  bool used = false;
+  char why[1024];
+  int rc = dckpt_index_read_file(ix, path, &used, why, sizeof why);
+  if (rc == DCKPT_OK && !used && why[0]) bad(v, path, DCKPT_ECORRUPT, why);
+  for (int64_t k = 0, n = used ? dckpt_index_count(ix, -1) : 0; k < n; k++) {
+    int64_t a, t;
+    dckpt_index_nth(ix, k, &a, &t);
+    char *c = dckpt_layout_trial_file(v->s, a, t, DCKPT_COMPLETE_FILE);
+    if (c && !dckpt_path_exists(c)) {
+      char msg[1400];
+      snprintf(msg, sizeof msg,
+               "lists algorithm %lld trial %lld as complete, but '%.1200s' is missing",
+               (long long)a, (long long)t, c);
+      bad(v, path, DCKPT_ECORRUPT, msg);
+    }
+    free(c);
+  }
+  dckpt_index_free(ix);
+  return rc;
+}
+
+typedef struct index_visit {
+  verifier *v;
+  const dckpt_metadata *m;
+} index_visit;
+
+static int visit_index(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
+  index_visit *iv = ctx;
+  if (!dckpt_layout_parse_index_file(e->name, NULL)) return DCKPT_OK;
+  char *path = dckpt_path_join(e->dir, e->name);
+  int rc = path ? check_index_file(iv->v, iv->m, path) : DCKPT_ENOMEM;
+  free(path);
+  return rc == DCKPT_OK ? rc : dckpt_err_set(err, rc, "out of memory");
+}
+
+static int check_index(verifier *v, const dckpt_metadata *m) {
+  char *dir = dckpt_layout_index_dir(v->s);
+  if (!dir) return DCKPT_ENOMEM;
+  index_visit iv = {v, m};
+  dckpt_err e = {0};
+  int rc = dckpt_walk(dir, DCKPT_WALK_MISSING_OK, visit_index, &iv, &e);
+  if (rc != DCKPT_OK && rc != DCKPT_ENOMEM) bad(v, dir, rc, e.msg);
+  free(dir);
+  return rc == DCKPT_ENOMEM ? rc : DCKPT_OK;
+}
+
 int dckpt_store_verify(dckpt_store *s, dckpt_verify_fn report, void *ctx, size_t *n_bad) {
   verifier v = {.s = s, .report = report, .ctx = ctx};
   if (n_bad) *n_bad = 0;
@@ -141,6 +194,10 @@ int dckpt_store_verify(dckpt_store *s, dckpt_verify_fn report, void *ctx, size_t
     free(p);
   }
   if (m) check_runs(&v, m);
+  if (m && check_index(&v, m) == DCKPT_ENOMEM) {
+    dckpt_metadata_free(m);
+    return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  }
   check_metrics(&v);
   dckpt_metadata_free(m);
   if (n_bad) *n_bad = v.bad;
