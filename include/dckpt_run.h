@@ -98,13 +98,20 @@ typedef enum dckpt_run_mode {
  *  request, resume me" (EX_TEMPFAIL of sysexits.h). */
 #define DCKPT_EXIT_INTERRUPTED 75
 
-/** How pairs are handed out (docs/performance.md compares the two). */
+/** How pairs are handed out (docs/runtime.md, "Roles"; docs/performance.md
+ *  compares them). */
 typedef enum dckpt_scheduler {
-  /** A counter in an MPI window on rank 0, taken with MPI_Fetch_and_op: no rank
-   *  waits for another (default). */
+  /** A counter in an MPI window on rank 0, taken with MPI_Fetch_and_op. In
+   *  shared memory no rank waits for another; between nodes MPI may need rank
+   *  0's progress for each take. */
   DCKPT_SCHED_COUNTER = 0,
-  /** Rank 0 answers requests between its own iterations (point-to-point). */
-  DCKPT_SCHED_DISPENSER = 1
+  /** Requests to rank 0 by point-to-point messages, answered by a service
+   *  thread of rank 0 when MPI provides MPI_THREAD_MULTIPLE, else between
+   *  rank 0's iterations. Needs no shared memory. */
+  DCKPT_SCHED_DISPENSER = 1,
+  /** The counter in a shared-memory window when every rank is on one node,
+   *  the dispenser otherwise (default). */
+  DCKPT_SCHED_AUTO = 2
 } dckpt_scheduler;
 
 typedef struct dckpt_run_options {
@@ -166,11 +173,17 @@ typedef struct dckpt_run_options {
    *  decide by state which iterations the checkpoints fall on. */
   double (*interval_clock)(void *ctx);
   void *interval_clock_ctx;
+  /** Rank 0 keeps the completion index of the campaign (DIR/index, a cache of
+   *  which pairs are complete that makes resumes and `dckpt status` cheap)
+   *  from the reports of every rank, and commits it when it changed, at most
+   *  every index_interval seconds (default 10; 0: at every completion), and
+   *  at the end of the run. */
+  double index_interval;
 } dckpt_run_options;
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,
  *  progress_interval 30 s, deadline_margin 10 s, background_checkpoints,
- *  store defaults). */
+ *  scheduler AUTO, index_interval 10 s, store defaults). */
 DCKPT_API void dckpt_run_options_init(dckpt_run_options *opts);
 
 /** What a finished (or stopped) run reports; the same on every rank. */

@@ -62,6 +62,18 @@ dckpt_mpi_script(mpi.stop_dispenser_np2 stop.sh 2)
 set_property(TEST mpi.campaign_dispenser_np4 mpi.stop_dispenser_np2 APPEND PROPERTY
   ENVIRONMENT "CAMPAIGN_ARGS=--dispenser")
 dckpt_mpi_script(mpi.progress_backup_np2 progress.sh 2)
+# ... with MPI_THREAD_MULTIPLE: rank 0's service thread looks for HALT too.
+dckpt_mpi_script(mpi.stop_thread_np2 stop.sh 2)
+set_property(TEST mpi.stop_thread_np2 APPEND PROPERTY
+  ENVIRONMENT "CAMPAIGN_ARGS=--thread-multiple")
+# The completion index inside dckpt_run: rank 0 killed before steps of its
+# commits, resumes, runs without an index, growth.
+add_test(NAME mpi.index_np2
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/index.sh
+    "${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} 2 ${MPIEXEC_PREFLAGS}"
+    $<TARGET_FILE:campaign> ${DCKPT_TEST_TMP}/mpi.index_np2 $<TARGET_FILE:dckpt-cli>)
+set_tests_properties(mpi.index_np2 PROPERTIES PROCESSORS 2 TIMEOUT 1200
+  ENVIRONMENT "${DCKPT_MPI_ENV}")
 # The background checkpoint writer against synchronous saves: same checkpoints,
 # same failure reports, kill -9 with a checkpoint after every iteration.
 dckpt_mpi_script(mpi.writer_np2 writer.sh 2)

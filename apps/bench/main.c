@@ -196,7 +196,11 @@ static int run_campaign(const bench_config *cfg, double deadline) {
 
 int main(int argc, char **argv) {
   install_stop_handlers();
-  MPI_Init(&argc, &argv);
+  /* MPI_THREAD_MULTIPLE lets dckpt_run answer pair requests from a thread of
+   * rank 0, so that no rank waits for rank 0's iteration when ranks share no
+   * memory (docs/runtime.md, "Roles"); with less, it answers between them. */
+  int provided = MPI_THREAD_SINGLE;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   int rank = rank_of_world();
   bench_config cfg;
   bool help = false;

@@ -283,7 +283,7 @@ static int iterate(trial *t, int64_t start) {
     run_stop_learn_iteration(&c->stop, t1 - t0);
     c->iterations_run++;
     c->unreported++;
-    run_sched_serve(&c->sched, c->plan.n_pending);
+    run_sched_serve(&c->sched);
     report_work(c, t->info.alg, false);
     if (k < t->info.iterations - 1 && checkpoint_due(t, k, t1))
       DCKPT_TRY(save_state(t, k, false, true));
@@ -320,7 +320,11 @@ int run_pair_execute(run_ctx *c, const run_pair *pair) {
      * collected already; this is the guarantee) */
     int wrc = collect_save(&t, true);
     if (rc == DCKPT_OK) rc = wrc;
-    if (rc == DCKPT_OK) c->pairs_completed++;
+    if (rc == DCKPT_OK) {
+      c->pairs_completed++;
+      /* complete.json is committed: rank 0's completion index may list it */
+      run_sched_complete(&c->sched, pair->alg, pair->trial);
+    }
   }
   report_work(c, pair->alg, true);
   if (t.state) t.alg->destroy(&t.info, t.state);

@@ -176,33 +176,63 @@ static int cmp_pairs(const void *a, const void *b) {
   return (x->trial > y->trial) - (x->trial < y->trial);
 }
 
-/* Lists pairs with work left, from the markers only. */
+/* Where every pair stands: dckpt_store_scan reads the completion index and
+ * only the markers of the pairs it does not list; the index it returns (every
+ * pair found complete) is kept for the run. */
+static int scan_pairs(run_ctx *c, dckpt_trial_status **out) {
+  size_t n = (size_t)c->plan.n_trials * c->plan.n_algs;
+  dckpt_trial_status *st = malloc((n + 1) * sizeof *st);
+  if (!st) return run_fail(c, DCKPT_ENOMEM, "out of memory");
+  dckpt_scan_info info;
+  dckpt_scan_info_init(&info);
+  int rc = dckpt_store_scan(c->store, 0, st, n, &info, &c->index);
+  if (rc != DCKPT_OK) {
+    free(st);
+    return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+  }
+  if (info.note[0]) dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", info.note);
+  dckpt_log(&c->log, DCKPT_LOG_DEBUG,
+            "scan of %lld pairs: %lld complete by the completion index (%d file(s), %lld "
+            "spot-checked), %lld read, %lld algorithm directories listed",
+            (long long)info.pairs, (long long)info.listed, info.index_files,
+            (long long)info.spot_checked, (long long)info.read,
+            (long long)info.dirs_listed);
+  *out = st;
+  return DCKPT_OK;
+}
+
+/* A damaged marker is repaired when the pair runs: load_latest falls back to
+ * the newest checkpoint that verifies, the run goes on from there and writes
+ * the markers again. (The scan keeps no message per pair: ask again.) */
+static void warn_damaged(run_ctx *c, size_t a, int64_t t) {
+  dckpt_trial_status again;
+  if (dckpt_store_trial_status(c->store, (int64_t)a, t, &again) != DCKPT_OK) return;
+  dckpt_log(&c->log, DCKPT_LOG_WARN,
+            "%s; algorithm '%s' trial %lld will resume from its newest checkpoint "
+            "that verifies",
+            dckpt_store_errmsg(c->store), c->algs[a].name, (long long)t);
+}
+
+/* Lists pairs with work left, longest first. */
 static int list_pending(run_ctx *c) {
   run_plan *p = &c->plan;
   size_t n = (size_t)p->n_trials * p->n_algs;
   p->pending = malloc((n + 1) * sizeof *p->pending);
   if (!p->pending) return run_fail(c, DCKPT_ENOMEM, "out of memory");
+  dckpt_trial_status *all = NULL;
+  DCKPT_TRY(scan_pairs(c, &all));
   for (size_t a = 0; a < p->n_algs; a++) {
     double hint = c->algs[a].cost_hint > 0 ? c->algs[a].cost_hint : 1.0;
     for (int64_t t = 0; t < p->n_trials; t++) {
+      const dckpt_trial_status *st = &all[a * (size_t)p->n_trials + (size_t)t];
       p->work_total += p->iterations[a];
-      dckpt_trial_status st;
-      int rc = dckpt_store_trial_status(c->store, (int64_t)a, t, &st);
-      if (rc != DCKPT_OK) return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
-      /* A damaged marker is repaired when the pair runs: load_latest falls
-       * back to the newest checkpoint that verifies, the run goes on from
-       * there and writes the markers again. */
-      if (st.marker_status != DCKPT_OK)
-        dckpt_log(&c->log, DCKPT_LOG_WARN,
-                  "%s; algorithm '%s' trial %lld will resume from its newest checkpoint "
-                  "that verifies",
-                  dckpt_store_errmsg(c->store), c->algs[a].name, (long long)t);
-      if (st.state == DCKPT_TRIAL_COMPLETE) {
+      if (st->marker_status != DCKPT_OK) warn_damaged(c, a, t);
+      if (st->state == DCKPT_TRIAL_COMPLETE) {
         p->work_done += p->iterations[a];
         p->alg_done[a] += p->iterations[a];
         continue;
       }
-      int64_t start = st.last_iteration + 1;
+      int64_t start = st->last_iteration + 1;
       if (start > p->iterations[a]) start = p->iterations[a];
       p->work_done += start;
       p->alg_done[a] += start;
@@ -210,6 +240,7 @@ static int list_pending(run_ctx *c) {
           (run_pair){(int64_t)a, t, start, (double)(p->iterations[a] - start) * hint};
     }
   }
+  free(all);
   qsort(p->pending, (size_t)p->n_pending, sizeof *p->pending, cmp_pairs);
   return DCKPT_OK;
 }

@@ -18,6 +18,8 @@ void dckpt_run_options_init(dckpt_run_options *o) {
   o->progress = 1;
   o->progress_interval = 30.0;
   o->background_checkpoints = true;
+  o->scheduler = DCKPT_SCHED_AUTO;
+  o->index_interval = 10.0;
 }
 
 int run_fail(run_ctx *c, int status, const char *fmt, ...) {
@@ -110,8 +112,12 @@ static int check_arguments(run_ctx *c) {
   if (!o->dir || !*o->dir)
     return run_fail(c, DCKPT_EINVAL, "the run directory is not set");
   if (c->n_algs == 0) return run_fail(c, DCKPT_EINVAL, "no algorithms to run");
-  if (o->scheduler != DCKPT_SCHED_COUNTER && o->scheduler != DCKPT_SCHED_DISPENSER)
+  if (o->scheduler != DCKPT_SCHED_COUNTER && o->scheduler != DCKPT_SCHED_DISPENSER &&
+      o->scheduler != DCKPT_SCHED_AUTO)
     return run_fail(c, DCKPT_EINVAL, "unknown scheduler %d", (int)o->scheduler);
+  if (!(o->index_interval >= 0))
+    return run_fail(c, DCKPT_EINVAL, "index_interval must be >= 0 seconds, got %g",
+                    o->index_interval);
   if (o->n_trials < 1 && o->mode == DCKPT_RUN_NEW)
     return run_fail(c, DCKPT_EINVAL, "n_trials must be >= 1, got %lld",
                     (long long)o->n_trials);
@@ -239,6 +245,23 @@ static void start_writer(run_ctx *c) {
   if (rc != DCKPT_OK) run_fail(c, rc, "rank %d: checkpoint writer: %s", c->rank, err);
 }
 
+/* Rank 0 keeps the completion index; every rank reports to it. */
+static int open_sched(run_ctx *c) {
+  double interval = c->o->index_interval;
+  if (run_completion_init(&c->completion, c->index, interval) != DCKPT_OK)
+    return run_fail(c, DCKPT_ENOMEM, "out of memory");
+  c->index = NULL; /* the completion index owns it now */
+  /* a scan that found what the index missed writes it at once */
+  run_completion_tick(&c->completion, run_now(), true);
+  run_completion_log(&c->completion, &c->log);
+  if (run_sched_open(&c->sched, c->comm, c->o->scheduler, c->n_algs, c->plan.work_done,
+                     c->plan.alg_done, c->plan.n_pending, &c->completion,
+                     c->rank == 0 ? c->stop.halt_path : NULL, &c->log) != DCKPT_OK)
+    return run_fail(c, DCKPT_EMPI, "rank %d: cannot start the pair scheduler", c->rank);
+  c->sched_open = true;
+  return DCKPT_OK;
+}
+
 /* Rank 0 decides the plan; the others learn it and open the store too. */
 static int set_up(run_ctx *c) {
   int rc = check_arguments(c);
@@ -253,9 +276,7 @@ static int set_up(run_ctx *c) {
     run_fail(c, DCKPT_EIO, "rank %d: %s", c->rank, dckpt_store_errmsg(c->store));
   if (c->status == DCKPT_OK) start_writer(c);
   if (agree(c) != DCKPT_OK) return c->status;
-  if (run_sched_open(&c->sched, c->comm, c->o->scheduler, c->n_algs, c->plan.work_done,
-                     c->plan.alg_done) != DCKPT_OK)
-    run_fail(c, DCKPT_EMPI, "rank %d: cannot create the scheduling window", c->rank);
+  open_sched(c);
   return agree(c);
 }
 
@@ -266,11 +287,11 @@ static void work(run_ctx *c) {
       run_fail(c, DCKPT_EINTERRUPTED, "rank %d stopped: %s", c->rank, c->stop.reason);
       break;
     }
+    /* every rank looks for DIR/HALT before its first pair; later only rank 0
+     * (and its service thread), which stops the others */
+    if (c->rank != 0) c->stop.halt_path = NULL;
     int64_t i = run_sched_next(&c->sched);
-    if (i >= c->plan.n_pending) {
-      c->sched.got_end = true;
-      break;
-    }
+    if (i >= c->plan.n_pending) break;
     int rc = run_pair_execute(c, &c->plan.pending[i]);
     if (rc == DCKPT_EINTERRUPTED) {
       run_fail(c, rc, "rank %d stopped: %s", c->rank, c->stop.reason);
@@ -282,7 +303,10 @@ static void work(run_ctx *c) {
       break;
     }
   }
-  run_sched_finish(&c->sched, c->plan.n_pending);
+  /* every completion report reaches rank 0, whose index is then committed */
+  run_sched_finish(&c->sched);
+  run_completion_tick(&c->completion, run_now(), true);
+  run_completion_log(&c->completion, &c->log);
 }
 
 /* The report says only what is known: a run refused before its plan was
@@ -328,8 +352,10 @@ static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
     dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", err);
 }
 
-static void tear_down(run_ctx *c, bool sched_open) {
-  if (sched_open) run_sched_close(&c->sched);
+static void tear_down(run_ctx *c) {
+  if (c->sched_open) run_sched_close(&c->sched);
+  run_completion_free(&c->completion);
+  dckpt_index_free(c->index);
   run_writer_stop(&c->writer, &c->log);
   dckpt_record_free(c->problem);
   dckpt_store_close(c->store);
@@ -358,7 +384,6 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
                        .margin_fixed = opts->deadline_margin};
   if (opts->handle_signals) run_signals_install();
   int rc = set_up(c);
-  bool sched_open = rc == DCKPT_OK;
   if (rc == DCKPT_OK) {
     if (c->rank == 0) run_progress_start(&c->progress, opts, &c->plan, algs, n_algs);
     work(c);
@@ -369,7 +394,7 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
   dckpt_run_report local, *rep = report ? report : &local;
   fill_report(c, rep, start, c->planned);
   if (c->rank == 0 && c->store && c->store_open) write_status_file(c, rep);
-  tear_down(c, sched_open);
+  tear_down(c);
   run_signal_consume(); /* the next dckpt_run starts without this request */
   return rc;
 }

@@ -18,7 +18,10 @@ typedef struct run_ctx {
   run_sched sched;
   run_stop stop;
   run_progress progress;
-  run_writer writer;   /* periodic checkpoints in the background (when running) */
+  run_writer writer;         /* periodic checkpoints in the background (when running) */
+  run_completion completion; /* rank 0: the completion index */
+  dckpt_index *index;        /* rank 0: what the scan found, until the above owns it */
+  bool sched_open;
   bool stopping;       /* a stop request is being honoured */
   bool stop_seen_here; /* ... and this rank saw it (signal, HALT, deadline) */
   bool store_open;     /* c->store opened (on rank 0: the lock is held) */

@@ -56,33 +56,119 @@ bool run_stop_due(run_stop *st, bool force_poll);
 void run_stop_learn_checkpoint(run_stop *st, double seconds);
 void run_stop_learn_iteration(run_stop *st, double seconds);
 
-/* ---- sched.c: the shared counter and stop flag in an MPI window ---- */
+/* ---- completion.c: rank 0's completion index of the campaign ---- */
+/* Pairs completed anywhere are added as their reports arrive; the index is
+ * committed when it changed and `interval` seconds passed since the last
+ * commit, and at the end of the run. Thread-safe: the rank-0 service thread
+ * and the loop's thread both add. Messages are kept for the loop's thread. */
+typedef struct run_completion {
+  pthread_mutex_t mu;
+  bool active;     /* rank 0 with an index */
+  dckpt_index *ix; /* under mu */
+  double interval; /* seconds between commits (0: after every report) */
+  double last_commit;
+  int64_t commits, added;
+  char message[1024]; /* a failed commit, not yet logged */
+  bool warned;
+} run_completion;
+
+/** Takes over `ix` (rank 0; NULL elsewhere: every call is then a no-op). */
+int run_completion_init(run_completion *rc, dckpt_index *ix, double interval);
+void run_completion_add(run_completion *rc, int64_t alg, int64_t trial);
+/** Commits when due (or now, with `force`, if the index changed). */
+void run_completion_tick(run_completion *rc, double now, bool force);
+/** Passes a failed commit's message to the log (the loop's thread only). */
+void run_completion_log(run_completion *rc, const dckpt_logger *lg);
+void run_completion_free(run_completion *rc);
+
+/* ---- service.c: what rank 0 answers by point-to-point messages ---- */
+#define RUN_SENDS 32
+
+/* Every rank sends rank 0 a report when it completes a pair, and a goodbye
+ * when it has no more work. With the message scheduler, pair requests, stop
+ * requests and iteration counts go the same way and rank 0 relays a stop to
+ * every rank. Rank 0 answers from a service thread when MPI gives
+ * MPI_THREAD_MULTIPLE (a request then never waits for rank 0's iteration),
+ * else between its own iterations. Traffic uses a private communicator. */
+typedef struct run_service {
+  MPI_Comm comm;
+  int rank, size;
+  bool messages; /* pairs, stop and work counts go through the service */
+  bool threaded; /* rank 0 serves from a thread */
+  bool thread_running;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  run_completion *completion;
+  const char *halt_path;                /* rank 0's thread also looks for DIR/HALT */
+  void (*raise_window_stop)(void *ctx); /* ... and raises the window's flag */
+  void *raise_ctx;
+  /* rank 0, under mu */
+  int64_t next, n_pending;
+  int64_t work_done, *alg_done;
+  size_t n_algs;
+  bool stop, quit;
+  int *noted; /* per rank: told of the stop (int: scattered at the end) */
+  bool *bye;  /* per rank: said goodbye */
+  int byes;
+  double next_halt_check;
+  /* ranks > 0 */
+  bool got_stop, sent_stop, note_seen;
+  struct {
+    MPI_Request req;
+    int64_t buf[2];
+  } sends[RUN_SENDS];
+} run_service;
+
+/** Collective. Rank 0's thread (if any) looks for `halt_path` and, when it
+ *  appears, stops the run: by messages, or with `raise_window_stop`. */
+int run_service_open(run_service *v, MPI_Comm comm, bool messages, size_t n_algs,
+                     int64_t work_done, const int64_t *alg_done, int64_t n_pending,
+                     run_completion *completion, const char *halt_path,
+                     void (*raise_window_stop)(void *ctx), void *raise_ctx);
+/** Next pair index (messages only). */
+int64_t run_service_next(run_service *v);
+/** Rank 0 without a thread: answers what is waiting; everyone: completes sends
+ *  and looks for a stop notice. Cheap when nothing is waiting. */
+void run_service_poll(run_service *v);
+void run_service_raise_stop(run_service *v);
+bool run_service_stop_raised(run_service *v);
+void run_service_add_work(run_service *v, int64_t alg, int64_t iterations);
+void run_service_read_work(run_service *v, int64_t *total, int64_t *per_alg);
+/** A pair of this rank is complete (its complete.json committed). */
+void run_service_complete(run_service *v, int64_t alg, int64_t trial);
+/** Collective, after the last pair: every report reaches rank 0, whose
+ *  thread then stops. */
+void run_service_finish(run_service *v);
+void run_service_close(run_service *v);
+
+/* ---- sched.c: who takes which pair, the stop flag, the work counters ---- */
 typedef struct run_sched {
   MPI_Comm comm;
-  dckpt_scheduler mode;
-  int64_t next_local;   /* dispenser: rank 0's counter */
-  int finished_workers; /* dispenser: ranks told that no pair is left */
-  bool got_end;         /* dispenser, ranks > 0: was told that no pair is left */
-  int size;
+  int rank, size;
+  bool window; /* counter, stop flag and work counts in an MPI window */
+  bool shared; /* ... in shared memory (no rank ever waits for rank 0) */
   MPI_Win win;
   int64_t *base; /* rank 0: [0] next pair, [1] stop flag, [2] iterations done,
                     [3..] per-algorithm iterations done */
   size_t n_algs;
-  int rank;
+  run_service svc;
 } run_sched;
 
+/** Collective. DCKPT_SCHED_AUTO takes the counter in a shared-memory window
+ *  when every rank is on one node and the MPI can make one, else messages. */
 int run_sched_open(run_sched *s, MPI_Comm comm, dckpt_scheduler mode, size_t n_algs,
-                   int64_t work_done, const int64_t *alg_done);
+                   int64_t work_done, const int64_t *alg_done, int64_t n_pending,
+                   run_completion *completion, const char *halt_path,
+                   const dckpt_logger *lg);
 void run_sched_close(run_sched *s);
-/** Next pair index for this rank. */
+/** Next pair index for this rank (>= n_pending: none left). */
 int64_t run_sched_next(run_sched *s);
-/** Dispenser, rank 0: answers the requests that are waiting (cheap when none);
- *  `n_pending` is the number of pairs. Called between iterations. */
-void run_sched_serve(run_sched *s, int64_t n_pending);
-/** Dispenser: rank 0 answers requests until every other rank was told that no
- *  pair is left; the other ranks, when they leave early (a stop), ask once
- *  more so that rank 0 can count them out. Every rank calls it. */
-void run_sched_finish(run_sched *s, int64_t n_pending);
+/** Called between iterations: rank 0 answers what is waiting (without a
+ *  service thread); cheap when nothing is. */
+void run_sched_serve(run_sched *s);
+/** Collective, after the work loop. */
+void run_sched_finish(run_sched *s);
 /** Raises the shared stop flag. */
 void run_sched_raise_stop(run_sched *s);
 /** Reads the shared stop flag. */
@@ -91,6 +177,8 @@ bool run_sched_stop_raised(run_sched *s);
 void run_sched_add_work(run_sched *s, int64_t alg, int64_t iterations);
 /** Rank 0: reads the counters of iterations done. */
 void run_sched_read_work(run_sched *s, int64_t *total, int64_t *per_alg);
+/** A pair of this rank is complete: reported to rank 0's completion index. */
+void run_sched_complete(run_sched *s, int64_t alg, int64_t trial);
 
 /* ---- progress.c ---- */
 typedef struct run_progress {

@@ -13,7 +13,11 @@
  * --block-at ALG:TRIAL:ITER (at that step: wait 0.3 s, then put a directory
  * where the checkpoint of iteration ITER+2 must go, so that its save fails),
  * --ready FILE (created when a trial reaches its third iteration, so that a
- * test can wait for "trials are running" instead of a fixed time).
+ * test can wait for "trials are running" instead of a fixed time),
+ * --scheduler auto|counter|dispenser, --thread-multiple (MPI_Init_thread
+ * with MPI_THREAD_MULTIPLE: rank 0 then serves from a thread),
+ * --index-interval SEC, --kill-at-step STEP:N (rank 0 SIGKILLs itself just before
+ * the N-th time its store reaches STEP, e.g. index.rename:2).
  * --job-id ID is recorded in the lock. --race DIR:N:ID makes the run a
  * contender of tests/lock/race.c: rank 0 writes DIR/ready.ID and waits for
  * DIR/go.0; a run that gets the lock writes DIR/owner.ID (rank 0's pid) and
@@ -291,8 +295,20 @@ typedef struct args {
   int64_t block_alg, block_trial, block_iter;
   int64_t kill_alg, kill_trial, kill_iter;
   long sleep_us;
-  bool quiet, verify_only;
+  bool quiet, verify_only, thread_multiple;
+  const char *kill_step;
+  long kill_nth;
 } args;
+
+static const char *kill_step;
+static long kill_left = -1;
+
+/* --kill-at-step: a crash of rank 0 at a chosen step of the commit protocol (on
+ * whichever of its threads reaches it). */
+static void kill_hook(void *ctx, const char *step) {
+  (void)ctx;
+  if (kill_step && strcmp(step, kill_step) == 0 && --kill_left == 0) raise(SIGKILL);
+}
 
 static int parse(int argc, char **argv, args *a) {
   dckpt_run_options_init(&a->o);
@@ -324,6 +340,8 @@ static int parse(int argc, char **argv, args *a) {
       a->verify_only = true;
     else if (!strcmp(k, "--fake-clock"))
       a->o.interval_clock = fake_clock;
+    else if (!strcmp(k, "--thread-multiple"))
+      a->thread_multiple = true;
     else if (!v)
       return 2;
     else if (!strcmp(k, "--job-id"))
@@ -361,7 +379,19 @@ static int parse(int argc, char **argv, args *a) {
       a->o.deadline_margin = atof(v), i++;
     else if (!strcmp(k, "--interval"))
       a->o.checkpoint_interval = atof(v), i++;
-    else if (!strcmp(k, "--iters")) {
+    else if (!strcmp(k, "--index-interval"))
+      a->o.index_interval = atof(v), i++;
+    else if (!strcmp(k, "--scheduler")) {
+      a->o.scheduler = !strcmp(v, "counter")     ? DCKPT_SCHED_COUNTER
+                       : !strcmp(v, "dispenser") ? DCKPT_SCHED_DISPENSER
+                                                 : DCKPT_SCHED_AUTO;
+      i++;
+    } else if (!strcmp(k, "--kill-at-step")) {
+      static char step[64];
+      if (sscanf(v, "%63[^:]:%ld", step, &a->kill_nth) != 2) return 2;
+      a->kill_step = step;
+      i++;
+    } else if (!strcmp(k, "--iters")) {
       if (sscanf(v, "%ld,%ld,%ld", &a->iters[0], &a->iters[1], &a->iters[2]) != 3)
         return 2;
       i++;
@@ -401,7 +431,15 @@ int main(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGUSR1, &sa, NULL);
-  MPI_Init(&argc, &argv);
+  bool multiple = false;
+  for (int i = 1; i < argc; i++)
+    multiple |= !strcmp(argv[i], "--thread-multiple");
+  if (multiple) {
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+  } else {
+    MPI_Init(&argc, &argv);
+  }
   args a;
   memset(&a, 0, sizeof a);
   if (argc < 2 || parse(argc, argv, &a) != 0) {
@@ -436,6 +474,11 @@ int main(int argc, char **argv) {
         usleep(1000);
     }
     MPI_Barrier(MPI_COMM_WORLD);
+  }
+  if (a.kill_step && rank == 0) {
+    kill_step = a.kill_step;
+    kill_left = a.kill_nth;
+    a.o.store.step_hook = kill_hook;
   }
   a.o.store.log = on_log;
   a.o.store.log_level = a.quiet ? DCKPT_LOG_ERROR : DCKPT_LOG_WARN;
