@@ -1,22 +1,25 @@
 /* dckpt status: where every (algorithm, trial) of a run stands, from the
- * progress and completion markers only (no checkpoint is read). */
+ * completion index and the markers of the pairs it does not list (or, with
+ * --deep, every pair's markers); no checkpoint is read. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "status.h"
 
 static const char status_help[] =
-    "Usage: dckpt status DIR [--json] [--trials]\n"
+    "Usage: dckpt status DIR [--json] [--trials] [--deep]\n"
     "\n"
     "Shows the progress of the run in checkpoint directory DIR: per algorithm\n"
     "the trials complete / in progress / not started and the iterations done\n"
     "against those planned, the totals, whether metrics are computed, and the\n"
-    "holder of the lock if a run holds it. Reads only the progress and\n"
-    "completion markers, never a checkpoint.\n"
+    "holder of the lock if a run holds it. Trusts the completion index (after\n"
+    "a spot check) for the pairs it lists and reads the progress and\n"
+    "completion markers of the others; never reads a checkpoint.\n"
     "\n"
     "Options:\n"
     "  --trials    also list every trial (shown anyway for at most 24 trials)\n"
     "  --json      print one JSON document instead (schema in docs/cli.md)\n"
+    "  --deep      read and check every trial's markers, not the index\n"
     "  -h, --help  show this help\n"
     "\n"
     "Exit status: 0 shown, 1 DIR could not be read or some trial's markers\n"
@@ -94,26 +97,40 @@ static int allocate_view(status_view *v) {
   return CLI_EXIT_OK;
 }
 
+/* Why trial `i` is unreadable: the scan keeps no message per pair, so the
+ * few damaged ones are asked again. */
+static int note_unreadable(status_view *v, dckpt_store *store, size_t a, int64_t t,
+                           size_t i) {
+  dckpt_trial_status again;
+  int rc = dckpt_store_trial_status(store, (int64_t)a, t, &again);
+  if (rc == DCKPT_OK) rc = again.marker_status;
+  if (rc == DCKPT_OK) rc = DCKPT_ECORRUPT; /* repaired meanwhile: say what the scan saw */
+  cli_store_error("status", store, v->dir, rc);
+  const char *msg = dckpt_store_errmsg(store);
+  v->errors[i] = strdup(msg && msg[0] ? msg : dckpt_strerror(rc));
+  return v->errors[i] ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
 /* A trial whose markers cannot be read is shown as unreadable, with the
  * reason on stderr, and the others are still shown. */
 static int collect_trials(status_view *v, dckpt_store *store) {
   int64_t n_trials = v->meta->n_trials;
+  size_t cells = v->meta->n_algorithms * (size_t)n_trials;
+  dckpt_scan_info_init(&v->scan);
+  int rc = dckpt_store_scan(store, v->deep ? DCKPT_SCAN_DEEP : 0, v->trials, cells,
+                            &v->scan, NULL);
+  if (rc != DCKPT_OK) {
+    cli_store_error("status", store, v->dir, rc);
+    return CLI_EXIT_FAIL;
+  }
+  if (v->scan.note[0] && !v->deep) cli_error("status", "note: %s", v->scan.note);
   for (size_t a = 0; a < v->meta->n_algorithms; a++) {
     int64_t planned = v->meta->algorithms[a].iterations;
     for (int64_t t = 0; t < n_trials; t++) {
       size_t i = a * (size_t)n_trials + (size_t)t;
-      int rc = dckpt_store_trial_status(store, (int64_t)a, t, &v->trials[i]);
-      if (rc == DCKPT_OK) rc = v->trials[i].marker_status;
-      if (rc == DCKPT_ENOMEM) {
-        cli_store_error("status", store, v->dir, rc);
+      if (v->trials[i].marker_status != DCKPT_OK &&
+          note_unreadable(v, store, a, t, i) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
-      }
-      if (rc != DCKPT_OK) {
-        cli_store_error("status", store, v->dir, rc);
-        const char *msg = dckpt_store_errmsg(store);
-        v->errors[i] = strdup(msg && msg[0] ? msg : dckpt_strerror(rc));
-        if (!v->errors[i]) return CLI_EXIT_FAIL;
-      }
       count_trial(&v->algs[a], &v->trials[i], v->errors[i] != NULL, planned);
     }
     add_counts(&v->total, &v->algs[a]);
@@ -152,13 +169,15 @@ static void view_free(status_view *v) {
 
 static int run_status(int argc, char **argv) {
   const char *dir = NULL;
-  bool json = false, trials = false;
+  bool json = false, trials = false, deep = false;
   for (int i = 1; i < argc; i++) {
     if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_status);
     if (strcmp(argv[i], "--json") == 0)
       json = true;
     else if (strcmp(argv[i], "--trials") == 0)
       trials = true;
+    else if (strcmp(argv[i], "--deep") == 0)
+      deep = true;
     else if (cli_positional("status", argv[i], &dir) != CLI_EXIT_OK)
       return CLI_EXIT_USAGE;
   }
@@ -170,6 +189,7 @@ static int run_status(int argc, char **argv) {
   status_view v;
   memset(&v, 0, sizeof v);
   v.dir = dir;
+  v.deep = deep;
   ex = collect(&v, store);
   dckpt_store_close(store);
   if (ex == CLI_EXIT_OK) {

@@ -33,6 +33,8 @@ typedef struct status_view {
   status_counts total;
   bool metrics_computed;
   cli_lock_info lock;
+  bool deep;            /* --deep: every pair's markers, not the index */
+  dckpt_scan_info scan; /* what the scan did */
 } status_view;
 
 /** Name of trial `i`'s state: "complete", "in progress", "not started" or

@@ -143,6 +143,13 @@ int status_print_json(const status_view *v) {
   cJSON_AddBoolToObject(doc, "metrics_computed", v->metrics_computed);
   cJSON_AddItemToObject(doc, "lock", cli_lock_to_json(&v->lock));
   cJSON_AddItemToObject(doc, "totals", add_counts(cJSON_CreateObject(), &v->total));
+  cJSON *scan = cJSON_AddObjectToObject(doc, "scan");
+  cJSON_AddBoolToObject(scan, "deep", v->deep);
+  cJSON_AddItemToObject(scan, "index_files", cli_json_i64(v->scan.index_files));
+  cJSON_AddItemToObject(scan, "listed", cli_json_i64(v->scan.listed));
+  cJSON_AddItemToObject(scan, "read", cli_json_i64(v->scan.read));
+  cJSON_AddItemToObject(scan, "spot_checked", cli_json_i64(v->scan.spot_checked));
+  cJSON_AddStringToObject(scan, "note", v->scan.note);
   cJSON *algs = cJSON_AddArrayToObject(doc, "algorithms");
   for (size_t a = 0; a < m->n_algorithms; a++)
     cJSON_AddItemToArray(algs, algorithm_json(v, a));
