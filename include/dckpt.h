@@ -420,6 +420,14 @@ typedef struct dckpt_store_options {
 /** With DCKPT_OPEN_WRITE: DIR must exist already (DCKPT_ENOENT otherwise, and
  *  nothing is created), as when resuming a run. */
 #define DCKPT_OPEN_EXISTING 8u
+/** With DCKPT_OPEN_WRITE | DCKPT_OPEN_NO_LOCK: the lock holder has prepared
+ *  DIR (it exists, its leftover temporaries are gone), so the open touches no
+ *  file at all: no directory creation, no clean-up. For handles that write
+ *  only their own trial directories while the lock holder runs (MPI worker
+ *  ranks, a background checkpoint writer); pair it with
+ *  dckpt_store_adopt_metadata() so that the handle never reads metadata.json
+ *  either. */
+#define DCKPT_OPEN_NO_PREPARE 16u
 
 /** Fills `opts` with the defaults. */
 DCKPT_API void dckpt_store_options_init(dckpt_store_options *opts);
@@ -686,6 +694,16 @@ DCKPT_API const char *dckpt_index_errmsg(const dckpt_index *index);
 /** Frees the index (nothing is written). Accepts NULL. */
 DCKPT_API void dckpt_index_free(dckpt_index *index);
 
+/**
+ * Gives the handle the text of the run's metadata.json, read by another
+ * process (dckpt_store_metadata_text()), so that it never reads the file
+ * itself: MPI worker ranks receive it by broadcast. Validated as a read of
+ * the file would be. @return DCKPT_OK, DCKPT_ECORRUPT, DCKPT_ETOOBIG, ...
+ */
+DCKPT_API int dckpt_store_adopt_metadata(dckpt_store *store, const char *json,
+                                         size_t len);
+/** Reads metadata.json and returns its text (validated; dckpt_free()). */
+DCKPT_API int dckpt_store_metadata_text(dckpt_store *store, char **json, size_t *len);
 
 /** Loads the final state of a completed trial (DCKPT_ENOTCOMPLETE otherwise). */
 DCKPT_API int dckpt_store_load_trial_result(dckpt_store *store, int64_t alg,

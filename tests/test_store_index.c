@@ -1,7 +1,7 @@
 /* The completion index and dckpt_store_scan(): a scan with an index agrees
  * with a deep scan of the markers; lagging, damaged, foreign and stale index
  * files; tampered run directories; growth and unmarking take pairs out of the
- * index first; compaction; a failed commit. */
+ * index first; compaction; worker handles that touch no file at open. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdio.h>
@@ -417,6 +417,49 @@ static void test_commit_failure(void) {
   dckpt_store_close(s);
 }
 
+/* Worker handles: no file touched at open; metadata given, not read. */
+static void test_worker_handle(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = made_run("ix-worker", &o);
+  const char *dir = dckpt_store_dir(s);
+  char *text = NULL;
+  size_t len = 0;
+  CHECK_OK(dckpt_store_metadata_text(s, &text, &len));
+  CHECK_CONTAINS(text, "\"run_id\"");
+  dckpt_store_options w = tu_options(NULL);
+  w.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_NO_PREPARE;
+  dckpt_store *bad = NULL;
+  CHECK_RC(dckpt_store_open(dir, &w, &bad), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(bad), "NO_PREPARE needs");
+  dckpt_store_close(bad);
+  w.flags |= DCKPT_OPEN_NO_LOCK;
+  /* the open makes nothing: a directory that does not exist stays so */
+  dckpt_store *none = tu_open(at(dir, "nowhere"), &w);
+  CHECK(!tu_exists(at(dir, "nowhere")));
+  dckpt_store_close(none);
+  dckpt_store *worker = tu_open(dir, &w);
+  CHECK_RC(dckpt_store_adopt_metadata(worker, "{\"n_trials\":", 12), DCKPT_ECORRUPT);
+  CHECK_OK(dckpt_store_adopt_metadata(worker, text, len));
+  /* with metadata.json away, the worker still writes records of this run */
+  CHECK_EQ(rename(at(dir, "metadata.json"), at(dir, "meta.away")), 0);
+  dckpt_record *r = tu_state(1, 9, 8);
+  CHECK_OK(dckpt_store_mark_complete(worker, 0, 5, 9, r));
+  dckpt_record *back = NULL;
+  int64_t it = -1;
+  CHECK_OK(dckpt_store_load_latest(worker, 0, 5, &back, &it));
+  CHECK_EQ(it, 9);
+  CHECK(tu_state_equal(back, 1, 9, 8));
+  dckpt_record_free(back);
+  dckpt_record_free(r);
+  CHECK_EQ(rename(at(dir, "meta.away"), at(dir, "metadata.json")), 0);
+  dckpt_store_close(worker);
+  size_t n_bad = 99;
+  CHECK_OK(dckpt_store_verify(s, NULL, NULL, &n_bad));
+  CHECK_EQ(n_bad, 0);
+  dckpt_free(text);
+  dckpt_store_close(s);
+}
+
 int main(void) {
   RUN_TEST(test_scan_without_index);
   RUN_TEST(test_scan_with_index);
@@ -428,5 +471,6 @@ int main(void) {
   RUN_TEST(test_growth_forgets);
   RUN_TEST(test_stale_stamp);
   RUN_TEST(test_commit_failure);
+  RUN_TEST(test_worker_handle);
   return 0;
 }

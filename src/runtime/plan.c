@@ -140,7 +140,8 @@ static int check_same_problem(run_ctx *c) {
     rc =
         run_fail(c, DCKPT_EMISMATCH,
                  "the problem differs from the one stored in '%s' (%s)", c->o->dir, what);
-  dckpt_record_free(stored);
+  /* what the trials see, and what the other ranks receive */
+  c->problem = stored;
   return rc;
 }
 

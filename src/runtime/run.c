@@ -186,41 +186,14 @@ static int settle(run_ctx *c) {
   return agree(c);
 }
 
-/* Sends rank 0's plan to every rank (in int64 words; costs as doubles). */
-static int share_plan(run_ctx *c) {
-  run_plan *p = &c->plan;
-  int64_t head[5] = {p->n_trials, p->n_pending, p->work_total, p->work_done, p->resumed};
-  MPI_Bcast(head, 5, MPI_INT64_T, 0, c->comm);
-  if (c->rank != 0) {
-    p->n_trials = head[0];
-    p->n_pending = head[1];
-    p->work_total = head[2];
-    p->work_done = head[3];
-    p->resumed = head[4] != 0;
-    p->n_algs = c->n_algs;
-    p->iterations = calloc(c->n_algs + 1, sizeof *p->iterations);
-    p->alg_done = calloc(c->n_algs + 1, sizeof *p->alg_done);
-    p->pending = calloc((size_t)p->n_pending + 1, sizeof *p->pending);
-    if (!p->iterations || !p->alg_done || !p->pending) return DCKPT_ENOMEM;
-  }
-  MPI_Bcast(p->iterations, (int)c->n_algs, MPI_INT64_T, 0, c->comm);
-  MPI_Bcast(p->alg_done, (int)c->n_algs, MPI_INT64_T, 0, c->comm);
-  /* run_pair is four 8-byte fields: send it as bytes in chunks below INT_MAX */
-  size_t bytes = (size_t)p->n_pending * sizeof *p->pending;
-  for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
-    size_t n = bytes - off < ((size_t)1 << 30) ? bytes - off : (size_t)1 << 30;
-    MPI_Bcast((char *)p->pending + off, (int)n, MPI_BYTE, 0, c->comm);
-  }
-  return DCKPT_OK;
-}
-
-static int open_store(run_ctx *c) {
+int run_open_store(run_ctx *c) {
   dckpt_store_options so = c->o->store;
   so.flags = DCKPT_OPEN_WRITE;
   /* A resume creates nothing: a missing directory is refused as it is. */
   if (c->o->mode == DCKPT_RUN_RESUME) so.flags |= DCKPT_OPEN_EXISTING;
+  /* Other ranks touch no file to open: rank 0 has prepared DIR. */
   if (c->rank != 0)
-    so.flags |= DCKPT_OPEN_NO_LOCK;
+    so.flags |= DCKPT_OPEN_NO_LOCK | DCKPT_OPEN_NO_PREPARE;
   else if (c->o->break_lock)
     so.flags |= DCKPT_OPEN_BREAK_LOCK;
   int rc = dckpt_store_open(c->o->dir, &so, &c->store);
@@ -235,13 +208,15 @@ static int open_store(run_ctx *c) {
 }
 
 /* The background checkpoint writer, when periodic checkpoints are asked for
- * and not turned off. Started once the directory holds the run. */
+ * and not turned off. Started once the directory holds the run; its handle
+ * gets the run's metadata rather than reading it. */
 static void start_writer(run_ctx *c) {
   if (!c->o->background_checkpoints || c->o->store.checkpoint_step == DCKPT_STEP_NONE)
     return;
   char err[1024];
   int rc = run_writer_start(&c->writer, dckpt_store_dir(c->store),
-                            dckpt_store_get_options(c->store), &c->log, err, sizeof err);
+                            dckpt_store_get_options(c->store), c->meta_text, c->meta_len,
+                            &c->log, err, sizeof err);
   if (rc != DCKPT_OK) run_fail(c, rc, "rank %d: checkpoint writer: %s", c->rank, err);
 }
 
@@ -262,18 +237,16 @@ static int open_sched(run_ctx *c) {
   return DCKPT_OK;
 }
 
-/* Rank 0 decides the plan; the others learn it and open the store too. */
+/* Rank 0 decides the plan and reads the shared inputs; the others receive
+ * them and open the store without touching a file. */
 static int set_up(run_ctx *c) {
   int rc = check_arguments(c);
-  if (rc == DCKPT_OK && c->rank == 0) rc = open_store(c);
+  if (rc == DCKPT_OK && c->rank == 0) rc = run_open_store(c);
   if (rc == DCKPT_OK && c->rank == 0) rc = run_plan_rank0(c);
   if (agree(c) != DCKPT_OK) return c->status;
-  if (share_plan(c) != DCKPT_OK) run_fail(c, DCKPT_ENOMEM, "out of memory");
+  if (run_share_plan(c) != DCKPT_OK) run_fail(c, DCKPT_ENOMEM, "out of memory");
   c->planned = true;
-  if (c->status == DCKPT_OK && c->rank != 0) open_store(c);
-  if (c->status == DCKPT_OK &&
-      dckpt_store_load_problem(c->store, &c->problem) != DCKPT_OK)
-    run_fail(c, DCKPT_EIO, "rank %d: %s", c->rank, dckpt_store_errmsg(c->store));
+  run_share_inputs(c);
   if (c->status == DCKPT_OK) start_writer(c);
   if (agree(c) != DCKPT_OK) return c->status;
   open_sched(c);
@@ -356,6 +329,7 @@ static void tear_down(run_ctx *c) {
   if (c->sched_open) run_sched_close(&c->sched);
   run_completion_free(&c->completion);
   dckpt_index_free(c->index);
+  free(c->meta_text);
   run_writer_stop(&c->writer, &c->log);
   dckpt_record_free(c->problem);
   dckpt_store_close(c->store);

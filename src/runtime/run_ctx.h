@@ -21,6 +21,8 @@ typedef struct run_ctx {
   run_writer writer;         /* periodic checkpoints in the background (when running) */
   run_completion completion; /* rank 0: the completion index */
   dckpt_index *index;        /* rank 0: what the scan found, until the above owns it */
+  char *meta_text;           /* metadata.json as rank 0 read it (every rank) */
+  size_t meta_len;
   bool sched_open;
   bool stopping;       /* a stop request is being honoured */
   bool stop_seen_here; /* ... and this rank saw it (signal, HALT, deadline) */
@@ -51,6 +53,17 @@ char *run_campaign_fingerprint(const dckpt_run_options *opts);
  *  c->n_algs entries); release with run_fingerprint_release(). */
 int run_fingerprint_fill(run_ctx *c, dckpt_metadata *m);
 void run_fingerprint_release(dckpt_metadata *m, size_t n_algs);
+
+/** Opens c->store: rank 0 with the lock, the others without touching a file. */
+int run_open_store(run_ctx *c);
+
+/* ---- share.c: what rank 0 read, for every rank ---- */
+/** Sends rank 0's plan to every rank. */
+int run_share_plan(run_ctx *c);
+/** Rank 0 reads metadata.json and the problem once; every other rank
+ *  receives them, opens its store and adopts the metadata. Failures go
+ *  through run_fail (to be agreed on). */
+void run_share_inputs(run_ctx *c);
 
 /** Rank 0: opens or starts the run and fills c->plan. */
 int run_plan_rank0(run_ctx *c);

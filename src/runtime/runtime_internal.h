@@ -244,10 +244,12 @@ typedef struct run_writer {
 } run_writer;
 
 /** Opens the writer's store handle on `dir` with `so` (flags are set here:
- *  write, no lock) and starts its thread. On failure fills err and returns the
- *  status; the writer is then not running. */
+ *  write, no lock, no preparation), gives it `meta` (metadata.json's text,
+ *  when not NULL) and starts its thread. On failure fills err and returns
+ *  the status; the writer is then not running. */
 int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *so,
-                     const dckpt_logger *lg, char *err, size_t errlen);
+                     const char *meta, size_t meta_len, const dckpt_logger *lg, char *err,
+                     size_t errlen);
 /** Hands a job over; the writer must not be busy. */
 void run_writer_submit(run_writer *w, const run_writer_job *job);
 /** When a job was submitted: waits for it (`wait`) or looks whether it is

@@ -90,7 +90,8 @@ static void *writer_main(void *arg) {
 }
 
 int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *so,
-                     const dckpt_logger *lg, char *err, size_t errlen) {
+                     const char *meta, size_t meta_len, const dckpt_logger *lg, char *err,
+                     size_t errlen) {
   memset(w, 0, sizeof *w);
   if (pthread_mutex_init(&w->mu, NULL) != 0) {
     snprintf(err, errlen, "cannot create the checkpoint writer's mutex");
@@ -102,10 +103,13 @@ int run_writer_start(run_writer *w, const char *dir, const dckpt_store_options *
     return DCKPT_ENOMEM;
   }
   dckpt_store_options wo = *so;
-  wo.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_NO_LOCK;
+  /* the directory is prepared and the run's metadata known: no file is
+   * touched to open this handle */
+  wo.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_NO_LOCK | DCKPT_OPEN_NO_PREPARE;
   wo.log = keep_log;
   wo.log_ctx = w;
   int rc = dckpt_store_open(dir, &wo, &w->store);
+  if (rc == DCKPT_OK && meta) rc = dckpt_store_adopt_metadata(w->store, meta, meta_len);
   pass_logs(w, lg);
   if (rc != DCKPT_OK) {
     snprintf(err, errlen, "%s", dckpt_store_errmsg(w->store));

@@ -34,9 +34,36 @@ int dckpt_make_run_id(char out[DCKPT_RUN_ID_LEN + 1]) {
   return DCKPT_OK;
 }
 
+int dckpt_run_facts_set(dckpt_store *s, const dckpt_metadata *m) {
+  dckpt_run_facts_clear(s);
+  s->facts.names = calloc(m->n_algorithms + 1, sizeof *s->facts.names);
+  bool ok = s->facts.names != NULL;
+  for (size_t i = 0; ok && i < m->n_algorithms; i++) {
+    ok = (s->facts.names[i] = strdup(m->algorithms[i].name)) != NULL;
+    if (ok) s->facts.n_names = i + 1;
+  }
+  if (!ok) {
+    dckpt_run_facts_clear(s);
+    return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  }
+  if (m->run_id) memcpy(s->facts.run_id, m->run_id, DCKPT_RUN_ID_LEN + 1);
+  s->facts.has_run_id = m->run_id != NULL;
+  s->facts.loaded = true;
+  return DCKPT_OK;
+}
+
+int dckpt_store_adopt_metadata(dckpt_store *s, const char *json, size_t len) {
+  if (!json) return dckpt_store_fail(s, DCKPT_EINVAL, "adopt_metadata: NULL text");
+  dckpt_metadata *m = NULL;
+  DCKPT_TRY(dckpt_store_parse_metadata_text(s, json, len, "adopted metadata.json", &m));
+  int rc = dckpt_run_facts_set(s, m);
+  dckpt_metadata_free(m);
+  return rc;
+}
+
 /* The run id and algorithm names never change once a run exists, so they are
- * read from metadata.json once per handle. A directory without a run (a store
- * used without initialize) has neither. */
+ * read from metadata.json once per handle (or given to it: adopt_metadata).
+ * A directory without a run (a store used without initialize) has neither. */
 int dckpt_run_facts(dckpt_store *s, const dckpt_run_facts_t **out) {
   if (!s->facts.loaded) {
     dckpt_metadata *m = NULL;
@@ -50,21 +77,9 @@ int dckpt_run_facts(dckpt_store *s, const dckpt_run_facts_t **out) {
       *out = &none;
       return DCKPT_OK;
     }
-    if (rc != DCKPT_OK) return rc;
-    s->facts.names = calloc(m->n_algorithms + 1, sizeof *s->facts.names);
-    bool ok = s->facts.names != NULL;
-    for (size_t i = 0; ok && i < m->n_algorithms; i++) {
-      ok = (s->facts.names[i] = strdup(m->algorithms[i].name)) != NULL;
-      if (ok) s->facts.n_names = i + 1;
-    }
-    if (ok && m->run_id) memcpy(s->facts.run_id, m->run_id, DCKPT_RUN_ID_LEN + 1);
-    s->facts.has_run_id = ok && m->run_id != NULL;
+    if (rc == DCKPT_OK) rc = dckpt_run_facts_set(s, m);
     dckpt_metadata_free(m);
-    if (!ok) {
-      dckpt_run_facts_clear(s);
-      return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-    }
-    s->facts.loaded = true;
+    DCKPT_TRY(rc);
   }
   *out = &s->facts;
   return DCKPT_OK;

@@ -188,6 +188,52 @@ int dckpt_store_load_metadata(dckpt_store *s, dckpt_metadata **out) {
   return dckpt_store_read_metadata(s, NULL, out);
 }
 
+int dckpt_store_parse_metadata_text(dckpt_store *s, const char *json, size_t len,
+                                    const char *origin, dckpt_metadata **out) {
+  *out = NULL;
+  if (len > DCKPT_JSON_MAX_FILE)
+    return dckpt_store_fail(s, DCKPT_ETOOBIG, "%s: %zu bytes exceed the limit", origin,
+                            len);
+  cJSON *j = cJSON_ParseWithLength(json, len);
+  if (!j || !cJSON_IsObject(j)) {
+    cJSON_Delete(j);
+    return dckpt_store_fail(s, DCKPT_ECORRUPT, "%s: not a JSON object", origin);
+  }
+  dckpt_metadata *m = calloc(1, sizeof *m);
+  int rc = m ? parse_metadata(s, j, origin, m)
+             : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  cJSON_Delete(j);
+  if (rc == DCKPT_OK)
+    *out = m;
+  else
+    dckpt_metadata_free(m);
+  return rc;
+}
+
+int dckpt_store_metadata_text(dckpt_store *s, char **json, size_t *len) {
+  *json = NULL;
+  *len = 0;
+  char *path = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);
+  if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  char *data = NULL;
+  size_t n = 0;
+  int rc = dckpt_read_file(path, DCKPT_JSON_MAX_FILE, &data, &n, &s->err);
+  if (rc == DCKPT_ENOENT)
+    dckpt_store_fail(s, rc, "'%s' does not hold a dckpt run: '%s' is missing", s->dir,
+                     path);
+  dckpt_metadata *m = NULL;
+  if (rc == DCKPT_OK) rc = dckpt_store_parse_metadata_text(s, data, n, path, &m);
+  dckpt_metadata_free(m);
+  free(path);
+  if (rc != DCKPT_OK) {
+    free(data);
+    return rc;
+  }
+  *json = data;
+  *len = n;
+  return DCKPT_OK;
+}
+
 static cJSON *seed_json(uint64_t seed) {
   if (seed <= ((uint64_t)1 << 53)) return cJSON_CreateNumber((double)seed);
   char buf[32];

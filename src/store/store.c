@@ -84,8 +84,8 @@ static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
   if (o->durability != DCKPT_DURABILITY_FULL && o->durability != DCKPT_DURABILITY_NONE)
     return dckpt_store_fail(s, DCKPT_EINVAL, "durability must be full or none, got %d",
                             (int)o->durability);
-  unsigned known =
-      DCKPT_OPEN_WRITE | DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK | DCKPT_OPEN_EXISTING;
+  unsigned known = DCKPT_OPEN_WRITE | DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK |
+                   DCKPT_OPEN_EXISTING | DCKPT_OPEN_NO_PREPARE;
   if (o->flags & ~known)
     return dckpt_store_fail(s, DCKPT_EINVAL, "unknown open flags 0x%x",
                             o->flags & ~known);
@@ -94,6 +94,15 @@ static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
     return dckpt_store_fail(
         s, DCKPT_EINVAL,
         "lock flags need DCKPT_OPEN_WRITE (a read-only open takes no lock)");
+  /* Only a handle without the lock may skip preparing the directory: the
+   * lock holder always makes it and cleans it. */
+  if ((o->flags & DCKPT_OPEN_NO_PREPARE) &&
+      (o->flags & (DCKPT_OPEN_WRITE | DCKPT_OPEN_NO_LOCK)) !=
+          (DCKPT_OPEN_WRITE | DCKPT_OPEN_NO_LOCK))
+    return dckpt_store_fail(
+        s, DCKPT_EINVAL,
+        "DCKPT_OPEN_NO_PREPARE needs DCKPT_OPEN_WRITE | "
+        "DCKPT_OPEN_NO_LOCK (the lock holder prepares the directory)");
   return DCKPT_OK;
 }
 
@@ -146,7 +155,8 @@ int dckpt_store_open(const char *dir, const dckpt_store_options *opts,
   s->opts.job_id = s->job_id;
   DCKPT_TRY(validate_options(s, &s->opts));
   s->writable = (s->opts.flags & DCKPT_OPEN_WRITE) != 0;
-  if (s->writable) DCKPT_TRY(dckpt_store_prepare_dir(s));
+  if (s->writable && !(s->opts.flags & DCKPT_OPEN_NO_PREPARE))
+    DCKPT_TRY(dckpt_store_prepare_dir(s));
   s->failed_open = false;
   return DCKPT_OK;
 }

@@ -82,6 +82,9 @@ int dckpt_store_save_metadata_json(dckpt_store *s, const cJSON *j);
 /** ETOOBIG beyond DCKPT_MAX_ITERATIONS. */
 int dckpt_check_iterations(dckpt_store *s, const char *what, const char *name,
                            int64_t iterations);
+/** Parses and validates metadata.json's text (`origin` names it in messages). */
+int dckpt_store_parse_metadata_text(dckpt_store *s, const char *json, size_t len,
+                                    const char *origin, dckpt_metadata **out);
 /** Loads and validates metadata.json into both forms (either may be NULL). */
 int dckpt_store_read_metadata(dckpt_store *s, cJSON **json, dckpt_metadata **meta);
 
@@ -116,6 +119,8 @@ int dckpt_make_run_id(char out[DCKPT_RUN_ID_LEN + 1]);
 /** The run's id and algorithm names (cached in the handle). */
 int dckpt_run_facts(dckpt_store *s, const dckpt_run_facts_t **out);
 void dckpt_run_facts_clear(dckpt_store *s);
+/** Sets the handle's run facts from a run's metadata. */
+int dckpt_run_facts_set(dckpt_store *s, const dckpt_metadata *m);
 /** The identity text for a record at `w` (malloc'd JSON object). */
 int dckpt_identity_make(dckpt_store *s, const dckpt_where *w, char **text);
 /** ECORRUPT (message naming `path`, what it is and what was expected) unless
