@@ -66,6 +66,17 @@ dckpt_mpi_script(mpi.progress_backup_np2 progress.sh 2)
 dckpt_mpi_script(mpi.stop_thread_np2 stop.sh 2)
 set_property(TEST mpi.stop_thread_np2 APPEND PROPERTY
   ENVIRONMENT "CAMPAIGN_ARGS=--thread-multiple")
+# More ranks than cores (8 and 16 on 2): few and many pairs, every scheduler,
+# rank 0's service thread, no shared memory (tcp, osc pt2pt), a stop and a
+# resume on another rank count, the completion index read back.
+foreach(np 8 16)
+  add_test(NAME mpi.ranks_np${np}
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/ranks.sh
+      "${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${MPIEXEC_PREFLAGS}"
+      $<TARGET_FILE:campaign> ${DCKPT_TEST_TMP}/mpi.ranks_np${np} $<TARGET_FILE:dckpt-cli>)
+  set_tests_properties(mpi.ranks_np${np} PROPERTIES PROCESSORS 2 TIMEOUT 1200
+    ENVIRONMENT "${DCKPT_MPI_ENV}")
+endforeach()
 # The completion index inside dckpt_run: rank 0 killed before steps of its
 # commits, resumes, runs without an index, growth.
 add_test(NAME mpi.index_np2
