@@ -22,6 +22,12 @@
  *              the whole call; then dckpt_run again on the now all-complete
  *              campaign: the whole call
  *
+ * With --marks, each measured region is bracketed by access() calls on
+ * "/dckpt-mark/r<rank>/<label>" (paths that do not exist), so that a trace
+ * (strace -f) can count each rank's file-system calls between them:
+ * perf/bench_scan.py does, for the "Scans" and "Start-up" sections of
+ * docs/performance.md.
+ *
  * A program, not a test: JSON objects on stdout (one per repetition and a
  * summary of medians); perf/bench_run.py makes the tables. Run with --help.
  * A freshly made directory is sync()ed (untimed) before the timings.
@@ -59,8 +65,10 @@ typedef struct options {
   const char *dir;
   int64_t algs, trials, in_progress, not_started;
   int reps;
+  int64_t step; /* checkpoint_step of the resumes (-1: none) */
   const char *dckpt, *python, *baseline;
-  bool do_status, do_baseline, do_plan, do_run, recreate, json;
+  bool do_status, do_deep, do_baseline, do_plan, do_run, recreate, json, marks,
+      fast_create, knock_only;
 } options;
 
 static const char usage[] =
@@ -74,24 +82,35 @@ static const char usage[] =
     "  --in-progress N    pairs left with a half-way checkpoint (default 3)\n"
     "  --not-started N    pairs left without any file (default 2)\n"
     "  --reps R           repetitions (default 7), after one warm-up round\n"
-    "  --what LIST        comma list of status, baseline, plan, run (default all)\n"
+    "  --what LIST        comma list of status, deep (dckpt status --deep),\n"
+    "                     baseline, plan, run (default all but deep)\n"
+    "  --knock-only       make the run directory (if needed), make the chosen pairs\n"
+    "                     incomplete, and stop (for traces of single commands)\n"
     "  --dckpt PATH       the dckpt CLI (default: dckpt beside this build,\n"
     "                     ../apps/dckpt/dckpt relative to this program)\n"
     "  --python PATH      interpreter for the baseline (default /usr/bin/python3)\n"
     "  --baseline PATH    the baseline script (default "
     "perf/baselines/status_scan_baseline.py)\n"
     "  --recreate         make the run directory again\n"
+    "  --fast-create      make complete pairs by writing their markers directly\n"
+    "                     (no checkpoint files: no scan reads them), for 10^6\n"
+    "  --step S           checkpoint_step of the resumes (default none): S > 0\n"
+    "                     starts each rank's background checkpoint writer\n"
+    "  --marks            bracket measured regions with access() markers for a\n"
+    "                     trace (see the top of the source)\n"
     "  --json             JSON lines only (what bench_run.py reads)\n"
     "  --help             this text\n";
 
 static int parse_what(const char *list, options *o) {
-  o->do_status = o->do_baseline = o->do_plan = o->do_run = false;
+  o->do_status = o->do_deep = o->do_baseline = o->do_plan = o->do_run = false;
   char buf[128];
   snprintf(buf, sizeof buf, "%s", list);
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
        tok = strtok_r(NULL, ",", &save)) {
     if (!strcmp(tok, "status"))
       o->do_status = true;
+    else if (!strcmp(tok, "deep"))
+      o->do_deep = true;
     else if (!strcmp(tok, "baseline"))
       o->do_baseline = true;
     else if (!strcmp(tok, "plan"))
@@ -111,6 +130,7 @@ static int parse(int argc, char **argv, options *o, char *dckpt_default, size_t 
                  .in_progress = 3,
                  .not_started = 2,
                  .reps = 7,
+                 .step = -1,
                  .python = "/usr/bin/python3",
                  .baseline = "perf/baselines/status_scan_baseline.py",
                  .do_status = true,
@@ -140,6 +160,10 @@ static int parse(int argc, char **argv, options *o, char *dckpt_default, size_t 
                                         {"python", required_argument, NULL, 'P'},
                                         {"baseline", required_argument, NULL, 'B'},
                                         {"recreate", no_argument, NULL, 'r'},
+                                        {"fast-create", no_argument, NULL, 'F'},
+                                        {"step", required_argument, NULL, 'S'},
+                                        {"marks", no_argument, NULL, 'm'},
+                                        {"knock-only", no_argument, NULL, 'K'},
                                         {"json", no_argument, NULL, 'j'},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
@@ -159,16 +183,31 @@ static int parse(int argc, char **argv, options *o, char *dckpt_default, size_t 
     case 'P': o->python = optarg; break;
     case 'B': o->baseline = optarg; break;
     case 'r': o->recreate = true; break;
+    case 'F': o->fast_create = true; break;
+    case 'S': o->step = strtoll(optarg, NULL, 10); break;
+    case 'm': o->marks = true; break;
+    case 'K': o->knock_only = true; break;
     case 'j': o->json = true; break;
     case 'h': return 1;
     default: return 2;
     }
   }
   if (optind != argc || o->algs < 1 || o->algs > 100000 || o->trials < 1 || o->reps < 1 ||
-      o->reps > MAX_REPS || o->in_progress < 0 || o->not_started < 0 ||
+      o->reps > MAX_REPS || o->in_progress < 0 || o->not_started < 0 || o->step == 0 ||
       o->in_progress + o->not_started > o->algs * o->trials)
     return 2;
   return 0;
+}
+
+/* A marker for a trace: an access() of a path that does not exist. */
+static bool marks_on;
+static void mark(const char *label) {
+  if (!marks_on) return;
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  char path[256];
+  snprintf(path, sizeof path, "/dckpt-mark/r%d/%s", rank, label);
+  (void)access(path, F_OK);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -182,7 +221,10 @@ typedef struct tiny {
 static double first_callback; /* monotonic time of this rank's first create/load */
 
 static void note_callback(void) {
-  if (first_callback == 0) first_callback = bench_now();
+  if (first_callback == 0) {
+    first_callback = bench_now();
+    mark("first-pair");
+  }
 }
 
 static int t_create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
@@ -292,6 +334,43 @@ static int store_open(const char *dir, unsigned flags, dckpt_store **s) {
   return rc;
 }
 
+static int write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  if (!f) return DCKPT_EIO;
+  int bad = fputs(text, f) < 0;
+  return fclose(f) != 0 || bad ? DCKPT_EIO : DCKPT_OK;
+}
+
+/* --fast-create: every pair complete by its markers alone, as the store
+ * writes them (a scan never reads the checkpoint of a complete pair). */
+static int write_markers(const options *o, const campaign *c, dckpt_store *s) {
+  dckpt_metadata *m = NULL;
+  int rc = dckpt_store_load_metadata(s, &m);
+  const char *run = rc == DCKPT_OK && m->run_id ? m->run_id : "";
+  for (int64_t a = 0; rc == DCKPT_OK && a < o->algs; a++)
+    for (int64_t t = 0; rc == DCKPT_OK && t < o->trials; t++) {
+      char dir[4400], path[4500], text[512];
+      snprintf(dir, sizeof dir, "%s/algorithm_%lld/trial_%lld", o->dir, (long long)a,
+               (long long)t);
+      if (mkdir(dir, 0777) != 0) rc = DCKPT_EIO;
+      snprintf(path, sizeof path, "%s/progress.json", dir);
+      snprintf(text, sizeof text,
+               "{\"last_completed_iteration\":%d,\"run\":\"%s\",\"alg\":%lld,"
+               "\"trial\":%lld}\n",
+               ITERATIONS - 1, run, (long long)a, (long long)t);
+      if (rc == DCKPT_OK) rc = write_text(path, text);
+      snprintf(path, sizeof path, "%s/complete.json", dir);
+      snprintf(text, sizeof text,
+               "{\"run\":\"%s\",\"alg_name\":\"%s\",\"alg_idx\":%lld,\"trial\":%lld,"
+               "\"iteration\":%d,\"checkpoint_path\":\"checkpoint_%07d.dckpt\"}\n",
+               run, c->names[a], (long long)a, (long long)t, ITERATIONS - 1,
+               ITERATIONS - 1);
+      if (rc == DCKPT_OK) rc = write_text(path, text);
+    }
+  dckpt_metadata_free(m);
+  return rc;
+}
+
 /* Makes the run directory: metadata as dckpt_run writes it, every pair
  * complete. Returns the seconds it took, or -1. */
 static double create_run(const options *o, const campaign *c) {
@@ -328,7 +407,8 @@ static double create_run(const options *o, const campaign *c) {
     dckpt_record_set_header(initial, bm);
     rc = dckpt_store_initialize(s, &m, initial, c->problem);
   }
-  for (int64_t a = 0; rc == DCKPT_OK && a < o->algs; a++)
+  if (rc == DCKPT_OK && o->fast_create) rc = write_markers(o, c, s);
+  for (int64_t a = 0; rc == DCKPT_OK && !o->fast_create && a < o->algs; a++)
     for (int64_t t = 0; rc == DCKPT_OK && t < o->trials; t++) {
       dckpt_record *r = state_record(a, t, ITERATIONS - 1);
       rc = r ? dckpt_store_mark_complete(s, a, t, ITERATIONS - 1, r) : DCKPT_ENOMEM;
@@ -365,8 +445,10 @@ static int knock_out(const options *o) {
   for (int64_t k = 0; rc == DCKPT_OK && k < o->in_progress + o->not_started; k++) {
     int64_t a, t;
     knocked_pair(o, k, &a, &t);
+    /* through the store: the completion index forgets the pair first */
+    rc = dckpt_store_unmark_complete(s, a, t);
     remove_trial_files(o->dir, a, t);
-    if (k < o->in_progress) {
+    if (rc == DCKPT_OK && k < o->in_progress) {
       dckpt_record *r = state_record(a, t, ITERATIONS / 2 - 1);
       rc = r ? dckpt_store_save(s, a, t, ITERATIONS / 2 - 1, r) : DCKPT_ENOMEM;
       dckpt_record_free(r);
@@ -431,11 +513,20 @@ static int plan_scan(const options *o, plan_times *pt) {
       if (rc == DCKPT_OK && st.state == DCKPT_TRIAL_COMPLETE) pt->complete++;
     }
   double t2 = bench_now();
+#ifdef DCKPT_SCAN_DEEP
+  /* what list_pending does since the completion index: one scan */
+  size_t n = m ? m->n_algorithms * (size_t)m->n_trials : 0;
+  dckpt_trial_status *all = malloc((n + 1) * sizeof *all);
+  if (rc == DCKPT_OK)
+    rc = all ? dckpt_store_scan(s, 0, all, n, NULL, NULL) : DCKPT_ENOMEM;
+  free(all);
+#else
   for (size_t a = 0; rc == DCKPT_OK && a < m->n_algorithms; a++)
     for (int64_t t = 0; rc == DCKPT_OK && t < m->n_trials; t++) {
       bool done = false;
       rc = dckpt_store_is_complete(s, (int64_t)a, t, &done);
     }
+#endif
   double t3 = bench_now();
   if (rc != DCKPT_OK && s)
     fprintf(stderr, "bench_run_scan: plan: %s\n", dckpt_store_errmsg(s));
@@ -455,8 +546,8 @@ static void log_stderr(void *ctx, dckpt_log_level level, const char *msg) {
 /* dckpt_run on DIR; *whole is the call's wall time (max over ranks) and
  * *first the time from the call to the first pair handed out (min over
  * ranks; -1 when no pair was run). */
-static int time_run(MPI_Comm comm, const options *o, const campaign *c, double *whole,
-                    double *first, int64_t *pairs_run) {
+static int time_run(MPI_Comm comm, const options *o, const campaign *c, const char *label,
+                    double *whole, double *first, int64_t *pairs_run) {
   dckpt_run_options ro;
   dckpt_run_options_init(&ro);
   ro.dir = o->dir;
@@ -467,12 +558,18 @@ static int time_run(MPI_Comm comm, const options *o, const campaign *c, double *
   ro.store.durability = DCKPT_DURABILITY_NONE;
   ro.store.log = log_stderr;
   ro.store.log_level = DCKPT_LOG_WARN;
+  ro.store.checkpoint_step = o->step > 0 ? o->step : DCKPT_STEP_NONE;
   dckpt_run_report rep;
   first_callback = 0;
+  char begin[64], end[64];
+  snprintf(begin, sizeof begin, "%s-begin", label);
+  snprintf(end, sizeof end, "%s-end", label);
   MPI_Barrier(comm);
+  mark(begin);
   double t0 = bench_now();
   int rc = dckpt_run(comm, &ro, c->algs, c->n, c->problem, &rep);
   double dt = bench_now() - t0;
+  mark(end);
   double f = first_callback > 0 ? first_callback - t0 : 1e30;
   MPI_Allreduce(&dt, whole, 1, MPI_DOUBLE, MPI_MAX, comm);
   MPI_Allreduce(&f, first, 1, MPI_DOUBLE, MPI_MIN, comm);
@@ -489,7 +586,7 @@ static int time_run(MPI_Comm comm, const options *o, const campaign *c, double *
 }
 
 typedef struct rep_result {
-  double status_s, baseline_s, baseline_scan_s;
+  double status_s, deep_s, baseline_s, baseline_scan_s;
   plan_times plan;
   double run_first_s, run_mostly_s, run_complete_s;
   int64_t pairs_run;
@@ -512,6 +609,15 @@ static int one_rep(MPI_Comm comm, const options *o, const campaign *c, rep_resul
         rc = DCKPT_EIO;
       }
     }
+    if (rc == DCKPT_OK && o->do_deep) {
+      char *argv[] = {(char *)o->dckpt, "status", (char *)o->dir, "--deep", NULL};
+      r->deep_s = time_process(argv, NULL);
+      if (r->deep_s < 0) {
+        fprintf(stderr, "bench_run_scan: '%s status %s --deep' failed\n", o->dckpt,
+                o->dir);
+        rc = DCKPT_EIO;
+      }
+    }
     if (rc == DCKPT_OK && o->do_baseline) {
       char *argv[] = {(char *)o->python, (char *)o->baseline, (char *)o->dir, NULL};
       r->baseline_s = time_process(argv, tmp);
@@ -527,10 +633,10 @@ static int one_rep(MPI_Comm comm, const options *o, const campaign *c, rep_resul
   MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
   if (rc == DCKPT_OK && o->do_run) {
     int64_t pairs = 0;
-    rc = time_run(comm, o, c, &r->run_mostly_s, &r->run_first_s, &r->pairs_run);
+    rc = time_run(comm, o, c, "mostly", &r->run_mostly_s, &r->run_first_s, &r->pairs_run);
     if (rc == DCKPT_OK) {
       double none;
-      rc = time_run(comm, o, c, &r->run_complete_s, &none, &pairs);
+      rc = time_run(comm, o, c, "complete", &r->run_complete_s, &none, &pairs);
     }
   }
   return rc;
@@ -551,6 +657,7 @@ int main(int argc, char **argv) {
   }
   campaign c;
   memset(&c, 0, sizeof c);
+  marks_on = o.marks;
   int rc = campaign_make(&o, &c);
   double created = 0;
   if (rank == 0 && rc == DCKPT_OK) {
@@ -568,6 +675,12 @@ int main(int argc, char **argv) {
     }
   }
   MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (o.knock_only) {
+    if (rank == 0 && rc == DCKPT_OK) rc = knock_out(&o);
+    campaign_free(&c);
+    MPI_Finalize();
+    return rc == DCKPT_OK ? 0 : 1;
+  }
   static rep_result res[MAX_REPS];
   rep_result warm;
   if (rc == DCKPT_OK) rc = one_rep(MPI_COMM_WORLD, &o, &c, &warm); /* warm-up */
@@ -578,12 +691,13 @@ int main(int argc, char **argv) {
       if (o.json)
         printf(
             "{\"bench\":\"scan\",\"rep\":%d,\"ranks\":%d,\"pairs\":%lld,"
-            "\"status_s\":%.6f,\"baseline_s\":%.6f,\"baseline_scan_s\":%.6f,"
+            "\"status_s\":%.6f,\"deep_s\":%.6f,\"baseline_s\":%.6f,\"baseline_scan_s\":%."
+            "6f,"
             "\"plan_open_s\":%.6f,\"plan_status_loop_s\":%.6f,\"plan_stat_loop_s\":%.6f,"
             "\"plan_complete\":%lld,\"run_first_pair_s\":%.6f,\"run_mostly_s\":%.6f,"
             "\"run_pairs_run\":%lld,\"run_complete_s\":%.6f}\n",
-            rep, ranks, (long long)(o.algs * o.trials), r->status_s, r->baseline_s,
-            r->baseline_scan_s, r->plan.open_s, r->plan.status_loop_s,
+            rep, ranks, (long long)(o.algs * o.trials), r->status_s, r->deep_s,
+            r->baseline_s, r->baseline_scan_s, r->plan.open_s, r->plan.status_loop_s,
             r->plan.stat_loop_s, (long long)r->plan.complete, r->run_first_s,
             r->run_mostly_s, (long long)r->pairs_run, r->run_complete_s);
       else
@@ -596,15 +710,15 @@ int main(int argc, char **argv) {
     }
   }
   if (rc == DCKPT_OK && rank == 0) {
-    double v[9][MAX_REPS];
+    double v[10][MAX_REPS];
     for (int i = 0; i < o.reps; i++) {
       const rep_result *r = &res[i];
-      double row[9] = {r->status_s,           r->baseline_s,
-                       r->baseline_scan_s,    r->plan.open_s + r->plan.status_loop_s,
-                       r->plan.status_loop_s, r->plan.stat_loop_s,
-                       r->run_first_s,        r->run_mostly_s,
-                       r->run_complete_s};
-      for (int k = 0; k < 9; k++)
+      double row[10] = {r->status_s,           r->baseline_s,
+                        r->baseline_scan_s,    r->plan.open_s + r->plan.status_loop_s,
+                        r->plan.status_loop_s, r->plan.stat_loop_s,
+                        r->run_first_s,        r->run_mostly_s,
+                        r->run_complete_s,     r->deep_s};
+      for (int k = 0; k < 10; k++)
         v[k][i] = row[k];
     }
     size_t n = (size_t)o.reps;
@@ -614,12 +728,12 @@ int main(int argc, char **argv) {
         "\"not_started\":%lld,\"created_s\":%.3f,\"status_s\":%.6f,\"baseline_s\":%.6f,"
         "\"baseline_scan_s\":%.6f,\"plan_s\":%.6f,\"plan_status_loop_s\":%.6f,"
         "\"plan_stat_loop_s\":%.6f,\"run_first_pair_s\":%.6f,\"run_mostly_s\":%.6f,"
-        "\"run_complete_s\":%.6f}}\n",
+        "\"run_complete_s\":%.6f,\"deep_s\":%.6f}}\n",
         ranks, (long long)(o.algs * o.trials), (long long)o.in_progress,
         (long long)o.not_started, created, bench_median(v[0], n), bench_median(v[1], n),
         bench_median(v[2], n), bench_median(v[3], n), bench_median(v[4], n),
         bench_median(v[5], n), bench_median(v[6], n), bench_median(v[7], n),
-        bench_median(v[8], n));
+        bench_median(v[8], n), bench_median(v[9], n));
   }
   campaign_free(&c);
   MPI_Finalize();

@@ -97,7 +97,9 @@ typedef struct pair_log {
 } pair_log;
 
 typedef struct burn_conf {
-  int64_t loops; /* per iteration */
+  int64_t loops;  /* per iteration */
+  int64_t loops0; /* per iteration on rank 0 (handout --rank0-busy-us) */
+  bool rank0;     /* this process is rank 0 */
   pair_log *log;
 } burn_conf;
 
@@ -151,7 +153,7 @@ static int b_step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rn
   (void)rng;
   const burn_conf *c = info->user;
   burn_state *s = state;
-  burn(s->x, c->loops);
+  burn(s->x, c->rank0 ? c->loops0 : c->loops);
   return 0;
 }
 
@@ -182,7 +184,9 @@ typedef struct options {
   int64_t trials, iterations;
   double unit_us;
   int hint;  /* 0 off, 1 on, 2 both */
-  int sched; /* 0 counter, 1 dispenser, 2 both */
+  int sched; /* bit 0 counter, bit 1 dispenser, bit 2 auto */
+  bool thread_multiple;
+  double rank0_busy_us; /* handout: rank 0's iterations (-1: as the others) */
   int reps;
   int64_t requests; /* micro */
   double busy_us;   /* micro: rank 0's iteration; handout: each pair's step */
@@ -194,7 +198,11 @@ static const char usage[] =
     "       (under mpirun; balance and handout compare schedulers on the same ranks)\n"
     "\n"
     "  --dir DIR          scratch directory (default ./bench-run-sched)\n"
-    "  --scheduler S      counter, dispenser or both (default both)\n"
+    "  --scheduler S      counter, dispenser, auto (the default of dckpt_run),\n"
+    "                     both (counter and dispenser) or all (default both)\n"
+    "  --thread T         multiple: MPI_Init_thread(MPI_THREAD_MULTIPLE) (rank 0\n"
+    "                     then serves requests from a thread); single: MPI_Init\n"
+    "                     (default)\n"
     "  --reps R           runs of each configuration, alternated (default 5)\n"
     "  --json             JSON lines only (what bench_run.py reads)\n"
     "  --help             this text\n"
@@ -208,6 +216,8 @@ static const char usage[] =
     "  equal pairs; the driver runs it under -np 1 and -np 2\n"
     "handout (defaults: --trials 400 --iterations 1 --busy-us 0):\n"
     "  1-algorithm campaign of tiny pairs; --busy-us is each iteration's burn\n"
+    "  --rank0-busy-us B  rank 0's iterations burn B us instead: how long do the\n"
+    "                     other ranks wait for a pair while rank 0 computes?\n"
     "micro (defaults: --requests 2000 --busy-us 0):\n"
     "  --requests N       requests per rank\n"
     "  --busy-us B        rank 0 burns B us between two of its own counter takes\n"
@@ -247,13 +257,14 @@ static int parse(int argc, char **argv, options *o) {
   *o = (options){.mode = MODE_BALANCE,
                  .dir = "bench-run-sched",
                  .hint = 2,
-                 .sched = 2,
+                 .sched = 3,
                  .reps = 5,
                  .trials = -1,
                  .iterations = -1,
                  .unit_us = -1,
                  .requests = 2000,
-                 .busy_us = 0};
+                 .busy_us = 0,
+                 .rank0_busy_us = -1};
   const char *costs = NULL;
   static const struct option longs[] = {{"mode", required_argument, NULL, 'M'},
                                         {"dir", required_argument, NULL, 'd'},
@@ -266,6 +277,8 @@ static int parse(int argc, char **argv, options *o) {
                                         {"reps", required_argument, NULL, 'R'},
                                         {"requests", required_argument, NULL, 'n'},
                                         {"busy-us", required_argument, NULL, 'b'},
+                                        {"rank0-busy-us", required_argument, NULL, 'z'},
+                                        {"thread", required_argument, NULL, 'T'},
                                         {"json", no_argument, NULL, 'j'},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
@@ -293,7 +306,18 @@ static int parse(int argc, char **argv, options *o) {
       if (parse_choice(optarg, "off", "on", &o->hint) != 0) return 2;
       break;
     case 's':
-      if (parse_choice(optarg, "counter", "dispenser", &o->sched) != 0) return 2;
+      o->sched = !strcmp(optarg, "counter")     ? 1
+                 : !strcmp(optarg, "dispenser") ? 2
+                 : !strcmp(optarg, "auto")      ? 4
+                 : !strcmp(optarg, "both")      ? 3
+                 : !strcmp(optarg, "all")       ? 7
+                                                : 0;
+      if (!o->sched) return 2;
+      break;
+    case 'z': o->rank0_busy_us = strtod(optarg, NULL); break;
+    case 'T':
+      if (strcmp(optarg, "multiple") && strcmp(optarg, "single")) return 2;
+      o->thread_multiple = !strcmp(optarg, "multiple");
       break;
     case 'R': o->reps = atoi(optarg); break;
     case 'n': o->requests = strtoll(optarg, NULL, 10); break;
@@ -339,6 +363,7 @@ typedef struct campaign_result {
   double rank_busy_max, rank_busy_min; /* per-rank sum of pair times */
   double gap_median[2]; /* handout: median gap on rank 0 and on the other ranks */
   double gap_mean[2];
+  double gap_max_others; /* handout: the longest gap on a rank other than 0 */
   int64_t pairs;
 } campaign_result;
 
@@ -395,8 +420,9 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
   dckpt_algorithm algs[MAX_ALGS];
   memset(algs, 0, sizeof algs);
   for (int a = 0; a < o->n_algs; a++) {
-    conf[a] =
-        (burn_conf){(int64_t)llround(o->costs[a] * o->unit_us * loops_per_us), &log};
+    double busy0 = o->rank0_busy_us >= 0 ? o->rank0_busy_us : o->costs[a] * o->unit_us;
+    conf[a] = (burn_conf){(int64_t)llround(o->costs[a] * o->unit_us * loops_per_us),
+                          (int64_t)llround(busy0 * loops_per_us), rank == 0, &log};
     snprintf(names[a], sizeof names[a], "burn%g", o->costs[a]);
     algs[a] = (dckpt_algorithm){.name = names[a],
                                 .iterations = o->iterations,
@@ -438,11 +464,12 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
     return rc;
   }
   /* Gaps between consecutive pairs of this rank (pairs are logged in order). */
-  double gsum = 0;
+  double gsum = 0, gmax = 0;
   double *gaps = malloc((log.n + 1) * sizeof *gaps);
   size_t ng = 0;
   for (size_t i = 1; gaps && i < log.n; i++) {
     gaps[ng] = log.ev[i].start - log.ev[i - 1].end;
+    if (gaps[ng] > gmax) gmax = gaps[ng];
     gsum += gaps[ng++];
   }
   double gmed = gaps ? bench_median(gaps, ng) : 0;
@@ -461,9 +488,9 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
     }
   double *all = rank == 0 ? malloc(((size_t)total + 4) * sizeof *all) : NULL;
   MPI_Gatherv(log.ev, 4 * n, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, comm);
-  double gmine[3] = {gmed, ng ? gsum / (double)ng : 0, (double)ng};
-  double *gall = rank == 0 ? malloc(3 * (size_t)size * sizeof *gall) : NULL;
-  MPI_Gather(gmine, 3, MPI_DOUBLE, gall, 3, MPI_DOUBLE, 0, comm);
+  double gmine[4] = {gmed, ng ? gsum / (double)ng : 0, (double)ng, gmax};
+  double *gall = rank == 0 ? malloc(4 * (size_t)size * sizeof *gall) : NULL;
+  MPI_Gather(gmine, 4, MPI_DOUBLE, gall, 4, MPI_DOUBLE, 0, comm);
   if (rank == 0) {
     size_t np = (size_t)total / 4;
     double first = INFINITY, last = -INFINITY;
@@ -497,9 +524,11 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
     r->gap_mean[0] = gall[1];
     double meds[64], means = 0;
     int m = 0;
+    r->gap_max_others = 0;
     for (int k = 1; k < size && m < 64; k++, m++) {
-      meds[m] = gall[3 * k];
-      means += gall[3 * k + 1];
+      meds[m] = gall[4 * k];
+      means += gall[4 * k + 1];
+      if (gall[4 * k + 3] > r->gap_max_others) r->gap_max_others = gall[4 * k + 3];
     }
     r->gap_median[1] = m ? bench_median(meds, (size_t)m) : 0;
     r->gap_mean[1] = m ? means / m : 0;
@@ -618,7 +647,9 @@ static double micro_dispenser(MPI_Comm comm, int64_t n, int64_t loops,
 /* ------------------------------------------------------------------------- */
 
 static const char *sched_name(dckpt_scheduler s) {
-  return s == DCKPT_SCHED_COUNTER ? "counter" : "dispenser";
+  return s == DCKPT_SCHED_COUNTER     ? "counter"
+         : s == DCKPT_SCHED_DISPENSER ? "dispenser"
+                                      : "auto";
 }
 
 static const char *mode_name(enum mode m) {
@@ -644,11 +675,13 @@ static void print_result(const options *o, const config *c, int rep, int ranks,
          "\"longest_s\":%.6f,\"lower_bound_s\":%.6f,\"lpt_s\":%.6f,\"opt_s\":%.6f,"
          "\"rank_busy_max_s\":%.6f,\"rank_busy_min_s\":%.6f,"
          "\"gap_median_rank0_s\":%.8f,\"gap_median_others_s\":%.8f,"
-         "\"gap_mean_rank0_s\":%.8f,\"gap_mean_others_s\":%.8f}\n",
+         "\"gap_mean_rank0_s\":%.8f,\"gap_mean_others_s\":%.8f,"
+         "\"gap_max_others_s\":%.8f,\"rank0_busy_us\":%g,\"thread_multiple\":%s}\n",
          (long long)o->trials, (long long)o->iterations, o->unit_us, loops_per_us,
          (long long)r->pairs, r->wall, r->makespan, r->sum, r->longest, r->lower, r->lpt,
          r->opt, r->rank_busy_max, r->rank_busy_min, r->gap_median[0], r->gap_median[1],
-         r->gap_mean[0], r->gap_mean[1]);
+         r->gap_mean[0], r->gap_mean[1], r->gap_max_others, o->rank0_busy_us,
+         o->thread_multiple ? "true" : "false");
   fflush(stdout);
 }
 
@@ -656,9 +689,10 @@ static void print_human(const options *o, const config *c, int rep,
                         const campaign_result *r) {
   if (o->mode == MODE_HANDOUT) {
     printf(
-        "rep %d %-9s pairs %lld, wall %.3f s, gap median rank0 %.1f us, others %.1f us\n",
+        "rep %d %-9s pairs %lld, wall %.3f s, gap median rank0 %.1f us, others %.1f us "
+        "(mean %.1f us, max %.1f us)\n",
         rep, sched_name(c->sched), (long long)r->pairs, r->wall, 1e6 * r->gap_median[0],
-        1e6 * r->gap_median[1]);
+        1e6 * r->gap_median[1], 1e6 * r->gap_mean[1], 1e6 * r->gap_max_others);
     return;
   }
   printf("rep %d %-9s hint %-3s wall %.3f s, makespan %.3f s, lower bound %.3f s, LPT "
@@ -711,7 +745,14 @@ static int run_micro(const options *o, int rank, int size, double loops_per_us) 
 }
 
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
+  bool multiple = false;
+  for (int i = 1; i + 1 < argc; i++)
+    multiple |= !strcmp(argv[i], "--thread") && !strcmp(argv[i + 1], "multiple");
+  int provided = MPI_THREAD_SINGLE;
+  if (multiple)
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+  else
+    MPI_Init(&argc, &argv);
   int rank, size;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -733,17 +774,16 @@ int main(int argc, char **argv) {
   }
   if (rank == 0) mkdir(o.dir, 0777);
   MPI_Barrier(MPI_COMM_WORLD);
-  config configs[4];
+  config configs[6];
   int nc = 0;
+  static const dckpt_scheduler scheds[3] = {DCKPT_SCHED_COUNTER, DCKPT_SCHED_DISPENSER,
+                                            DCKPT_SCHED_AUTO};
   for (int h = 0; h < 2; h++) {
     if (o.hint != 2 && o.hint != h) continue;
-    for (int s = 0; s < 2; s++) {
-      if (o.sched != 2 && o.sched != s) continue;
-      configs[nc++] =
-          (config){h == 1, s == 0 ? DCKPT_SCHED_COUNTER : DCKPT_SCHED_DISPENSER};
-    }
+    for (int s = 0; s < 3; s++)
+      if (o.sched & (1 << s)) configs[nc++] = (config){h == 1, scheds[s]};
   }
-  static campaign_result res[4][MAX_REPS];
+  static campaign_result res[6][MAX_REPS];
   int rc = DCKPT_OK;
   for (int rep = 0; rc == DCKPT_OK && rep < o.reps; rep++)
     for (int j = 0; rc == DCKPT_OK && j < nc; j++) {
