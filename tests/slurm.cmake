@@ -35,7 +35,7 @@ dckpt_slurm_test(slurm.deadline_lookup lookup.sh 60 $<TARGET_FILE:test_deadline>
 dckpt_slurm_test(slurm.deadline_requeue deadline.sh 200)
 dckpt_slurm_test(slurm.scontrol_requeue requeue.sh 120)
 dckpt_slurm_test(slurm.preempt_requeue preempt.sh 120)
-dckpt_slurm_test(slurm.submit_chain chain.sh 200)
+dckpt_slurm_test(slurm.submit_chain chain.sh 300)
 dckpt_slurm_test(slurm.no_requeue guards.sh 120)
 
 foreach(t slurm.cluster_start slurm.cluster_stop slurm.deadline_lookup slurm.deadline_requeue
