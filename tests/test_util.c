@@ -317,6 +317,30 @@ static void test_mem(void) {
   CHECK_EQ(big[n - 1], 2);
   free(big);
   CHECK(dckpt_big_alloc(SIZE_MAX - 10) == NULL);
+  /* dckpt_big_free keeps the last large block for an allocation of about its
+   * size (its contents may then be anything: no calloc semantics) */
+  size_t m = (size_t)8 << 20;
+  unsigned char *a = dckpt_big_alloc(m);
+  CHECK(a != NULL);
+  memset(a, 7, m);
+  dckpt_big_free(a, m);
+  unsigned char *b = dckpt_big_alloc(m - 4096);
+  CHECK(b == a);
+  memset(b, 9, m - 4096); /* usable whole */
+  /* (while it is kept, glibc still counts it as allocated: b == a above
+   * cannot be glibc handing the same address out again) ... it does not
+   * serve an allocation of less than half its size, which frees it */
+  dckpt_big_free(b, m - 4096);
+  unsigned char *c = dckpt_big_alloc((size_t)2 << 20);
+  CHECK(c != NULL);
+  c[((size_t)2 << 20) - 1] = 1;
+  dckpt_big_free(c, (size_t)2 << 20);
+  /* small blocks and blocks over the keeping limit are simply freed */
+  dckpt_big_free(dckpt_big_alloc(100), 100);
+  void *huge = dckpt_big_alloc(DCKPT_BIG_KEEP_MAX + 1);
+  CHECK(huge != NULL);
+  dckpt_big_free(huge, DCKPT_BIG_KEEP_MAX + 1);
+  dckpt_big_free(NULL, m);
 }
 
 /* ---- thread ---- */

@@ -63,6 +63,7 @@ int dckpt_decode_skeleton(const dckpt_hdr *h, const char *origin, dckpt_record *
     rc = dckpt_record_set_identity_n_(rec, h->ident, h->ident_len);
   if (rc == DCKPT_OK && size > 0 && !(rec->arena = dckpt_big_alloc((size_t)size)))
     rc = DCKPT_ENOMEM;
+  if (rec) rec->arena_len = (size_t)size;
   if (rc == DCKPT_OK) rc = add_arrays(h, rec);
   if (rc != DCKPT_OK) {
     dckpt_record_free(rec);

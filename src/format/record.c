@@ -41,13 +41,13 @@ void dckpt_record_free(dckpt_record *rec) {
   if (!rec) return;
   for (size_t i = 0; i < rec->count; i++) {
     free(rec->arrays[i].name);
-    free(rec->arrays[i].owned);
+    dckpt_big_free(rec->arrays[i].owned, (size_t)rec->arrays[i].nbytes);
   }
   free(rec->arrays);
   free(rec->index);
   free(rec->header);
   free(rec->identity);
-  free(rec->arena);
+  dckpt_big_free(rec->arena, rec->arena_len);
   free(rec);
 }
 
@@ -223,7 +223,7 @@ static int put_array(dckpt_record *rec, const char *name, dckpt_dtype dtype, int
   dckpt_rec_array *a = NULL;
   if (at >= 0) {
     a = &rec->arrays[at];
-    free(a->owned); /* replaced in place: the array keeps its position */
+    dckpt_big_free(a->owned, (size_t)a->nbytes); /* replaced in place: same position */
     a->dtype = dtype;
     a->ndim = ndim;
     memset(a->shape, 0, sizeof a->shape);
@@ -234,7 +234,7 @@ static int put_array(dckpt_record *rec, const char *name, dckpt_dtype dtype, int
   } else {
     a = dckpt_record_append_(rec, name, len, dtype, ndim, shape, nelems, nbytes);
     if (!a) {
-      free(owned);
+      dckpt_big_free(owned, (size_t)nbytes);
       return dckpt_record_fail_(rec, DCKPT_ENOMEM, "array '%s': out of memory", name);
     }
   }

@@ -34,6 +34,7 @@ struct dckpt_record {
   char *header;     /* JSON object text; NULL means "{}" */
   size_t header_len;
   void *arena; /* one block holding every array of a decoded record */
+  size_t arena_len;
   /* Where the record belongs (format version 2): a JSON object written by the
    * store, or NULL (owned). */
   char *identity;

@@ -16,7 +16,7 @@ void *dckpt_scratch_get(dckpt_scratch *s, int slot, size_t n) {
   /* free + alloc rather than realloc: the old contents are not needed, and
    * copying them would touch every page for nothing. Large buffers get huge
    * pages: their first use then costs a fault per 2 MiB, not per 4 KiB. */
-  free(s->buf[slot]);
+  dckpt_big_free(s->buf[slot], s->cap[slot]);
   s->buf[slot] = dckpt_big_alloc(n);
   s->cap[slot] = s->buf[slot] ? n : 0;
   return s->buf[slot];
@@ -61,8 +61,8 @@ ZSTD_DCtx *dckpt_scratch_dctx(dckpt_scratch *s) {
 
 void dckpt_scratch_free(dckpt_scratch *s) {
   if (!s) return;
-  free(s->buf[0]);
-  free(s->buf[1]);
+  dckpt_big_free(s->buf[0], s->cap[0]);
+  dckpt_big_free(s->buf[1], s->cap[1]);
   ZSTD_freeCCtx(s->cctx);
   ZSTD_freeDCtx(s->dctx);
   memset(s, 0, sizeof *s);
