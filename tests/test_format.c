@@ -347,8 +347,11 @@ static void ref_shuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize
       dst[b * n + i] = src[i * esize + b];
 }
 
-static void test_shuffle(void) {
-  const size_t counts[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1001, 4099};
+/* Against the reference, with every kernel the CPU has: AVX2 (where there
+ * is one) for 32 elements, SSE2 for the next 16, bytes for the rest. */
+static void check_shuffle_kernels(void) {
+  const size_t counts[] = {0,  1,  2,  3,  7,  8,  9,   15,  16,   17,  31,
+                           32, 33, 47, 48, 63, 64, 100, 113, 1001, 4099};
   const size_t esizes[] = {1, 4, 8};
   for (size_t e = 0; e < 3; e++)
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
@@ -364,6 +367,17 @@ static void test_shuffle(void) {
       free(a);
       free(b);
     }
+}
+
+static void test_shuffle(void) {
+  bool avx2 = dckpt_shuffle_allow_avx2_(true);
+  fprintf(stderr, "shuffle kernels: %s\n", avx2 ? "AVX2 + SSE2" : "without AVX2");
+  check_shuffle_kernels();
+  if (avx2) {
+    CHECK(!dckpt_shuffle_allow_avx2_(false));
+    check_shuffle_kernels();
+    dckpt_shuffle_allow_avx2_(true);
+  }
   /* Whole arrays go block by block: each 1 MiB block is shuffled alone. */
   size_t nb = 3 * DCKPT_SHUFFLE_BLOCK + 8 * 13;
   uint8_t *src = malloc(nb), *a = malloc(nb), *b = malloc(nb);

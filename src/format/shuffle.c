@@ -1,15 +1,22 @@
 #include "format/shuffle.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_KERNELS 1
+#endif
 
 /* The transposition is the hot loop of both saving and loading. On x86-64
  * (which always has SSE2) 16 elements move per step through rounds of
- * unpack instructions; elsewhere 8 (or 4) elements are transposed inside
- * 64-bit integers. Whatever no kernel covers goes byte by byte. */
+ * unpack instructions, and 32 at a time with AVX2 when the CPU has it (8-byte
+ * elements: twice the SSE2 speed); elsewhere 8 (or 4) elements are
+ * transposed inside 64-bit integers. Whatever no kernel covers goes byte by
+ * byte. */
 
 /* Elements [from, n) one byte at a time. */
 static void shuffle_tail(uint8_t *dst, const uint8_t *src, size_t from, size_t n,
@@ -36,8 +43,7 @@ static void unshuffle_tail(uint8_t *dst, const uint8_t *src, size_t from, size_t
  * gathers groups {0,2,4,6}, {1,3,5,7}, {8..14 even}, {9..15 odd} per byte;
  * round 3 (dwords) joins the low and high element groups, giving 8 evens or
  * 8 odds for two bytes per register; round 4 zips evens with odds. */
-static size_t shuffle8_sse2(uint8_t *dst, const uint8_t *src, size_t n) {
-  size_t i = 0;
+static size_t shuffle8_sse2(uint8_t *dst, const uint8_t *src, size_t n, size_t i) {
   for (; i + 16 <= n; i += 16) {
     __m128i v[8], a[8], c[8], d[8];
     for (int j = 0; j < 8; j++)
@@ -68,8 +74,7 @@ static size_t shuffle8_sse2(uint8_t *dst, const uint8_t *src, size_t n) {
 /* Inverse: planes p[b] hold byte b of e0..e15. Round 1 pairs bytes (0,1),
  * (2,3), ... per element; round 2 makes 4-byte halves; round 3 joins halves
  * into whole elements, two per register. */
-static size_t unshuffle8_sse2(uint8_t *dst, const uint8_t *src, size_t n) {
-  size_t i = 0;
+static size_t unshuffle8_sse2(uint8_t *dst, const uint8_t *src, size_t n, size_t i) {
   for (; i + 16 <= n; i += 16) {
     __m128i p[8], q[8], r[8];
     for (int b = 0; b < 8; b++)
@@ -139,7 +144,108 @@ static size_t unshuffle4_sse2(uint8_t *dst, const uint8_t *src, size_t n) {
   return i;
 }
 
-#else /* portable kernels */
+#endif
+
+#ifdef HAVE_AVX2_KERNELS
+
+/* AVX2, 8-byte elements, 32 per step. Lane 0 of register j holds elements
+ * 2j and 2j+1, lane 1 elements 16+2j and 17+2j. A byte shuffle pairs byte b
+ * of the two elements into 16-bit word b; an 8x8 transpose of those words
+ * (three rounds of unpacks, each within a lane) then leaves in register r
+ * byte r of elements 0..15 (lane 0) and 16..31 (lane 1): plane r, in order.
+ * The transpose is its own inverse, so unshuffling runs it backwards. */
+#define TARGET_AVX2 __attribute__((target("avx2")))
+
+TARGET_AVX2 static void transpose_words(__m256i v[8]) {
+  __m256i a[8], b[8];
+  for (int k = 0; k < 4; k++) {
+    a[2 * k] = _mm256_unpacklo_epi16(v[2 * k], v[2 * k + 1]);
+    a[2 * k + 1] = _mm256_unpackhi_epi16(v[2 * k], v[2 * k + 1]);
+  }
+  for (int h = 0; h < 2; h++) { /* h = 0: from v0..v3, h = 1: from v4..v7 */
+    b[4 * h] = _mm256_unpacklo_epi32(a[4 * h], a[4 * h + 2]);
+    b[4 * h + 1] = _mm256_unpackhi_epi32(a[4 * h], a[4 * h + 2]);
+    b[4 * h + 2] = _mm256_unpacklo_epi32(a[4 * h + 1], a[4 * h + 3]);
+    b[4 * h + 3] = _mm256_unpackhi_epi32(a[4 * h + 1], a[4 * h + 3]);
+  }
+  for (int k = 0; k < 4; k++) {
+    v[2 * k] = _mm256_unpacklo_epi64(b[k], b[k + 4]);
+    v[2 * k + 1] = _mm256_unpackhi_epi64(b[k], b[k + 4]);
+  }
+}
+
+TARGET_AVX2 static size_t shuffle8_avx2(uint8_t *dst, const uint8_t *src, size_t n) {
+  const __m256i pair =
+      _mm256_setr_epi8(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15, 0, 8, 1, 9,
+                       2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i v[8];
+    for (int j = 0; j < 8; j++) {
+      const uint8_t *lo = src + (i + 2 * (size_t)j) * 8, *hi = lo + 16 * 8;
+      __m256i x =
+          _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)lo));
+      x = _mm256_inserti128_si256(x, _mm_loadu_si128((const __m128i *)(const void *)hi),
+                                  1);
+      v[j] = _mm256_shuffle_epi8(x, pair);
+    }
+    transpose_words(v);
+    for (int r = 0; r < 8; r++)
+      _mm256_storeu_si256((__m256i *)(void *)(dst + (size_t)r * n + i), v[r]);
+  }
+  return i;
+}
+
+TARGET_AVX2 static size_t unshuffle8_avx2(uint8_t *dst, const uint8_t *src, size_t n) {
+  const __m256i unpair =
+      _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6,
+                       8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i v[8];
+    for (int r = 0; r < 8; r++)
+      v[r] = _mm256_loadu_si256((const __m256i *)(const void *)(src + (size_t)r * n + i));
+    transpose_words(v);
+    for (int j = 0; j < 8; j += 2) { /* elements 2j..2j+3, then 16 further on */
+      __m256i x = _mm256_shuffle_epi8(v[j], unpair);
+      __m256i y = _mm256_shuffle_epi8(v[j + 1], unpair);
+      uint8_t *out = dst + (i + 2 * (size_t)j) * 8;
+      _mm256_storeu_si256((__m256i *)(void *)out, _mm256_permute2x128_si256(x, y, 0x20));
+      _mm256_storeu_si256((__m256i *)(void *)(out + 16 * 8),
+                          _mm256_permute2x128_si256(x, y, 0x31));
+    }
+  }
+  return i;
+}
+
+static bool avx2_allowed = true; /* tests turn it off to check SSE2 alone */
+
+/* Whether to use the AVX2 kernels: the CPU runs them (asked once; the answer
+ * never changes) and tests have not turned them off. */
+static bool use_avx2(void) {
+  static int known = -1; /* benign race: every thread computes the same */
+  if (known < 0) {
+    __builtin_cpu_init();
+    known = __builtin_cpu_supports("avx2") ? 1 : 0;
+  }
+  return known == 1 && avx2_allowed;
+}
+
+bool dckpt_shuffle_allow_avx2_(bool allow) {
+  avx2_allowed = allow;
+  return use_avx2();
+}
+
+#else
+
+bool dckpt_shuffle_allow_avx2_(bool allow) {
+  (void)allow;
+  return false;
+}
+
+#endif
+
+#ifndef __SSE2__ /* portable kernels */
 
 static inline uint64_t load64(const uint8_t *p) {
   uint64_t v;
@@ -204,8 +310,11 @@ static size_t unshuffle8_swar(uint8_t *dst, const uint8_t *src, size_t n) {
 
 void dckpt_shuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize) {
   size_t done = 0;
+#ifdef HAVE_AVX2_KERNELS
+  if (esize == 8 && use_avx2()) done = shuffle8_avx2(dst, src, n);
+#endif
 #ifdef __SSE2__
-  if (esize == 8) done = shuffle8_sse2(dst, src, n);
+  if (esize == 8) done = shuffle8_sse2(dst, src, n, done);
   if (esize == 4) done = shuffle4_sse2(dst, src, n);
 #else
   if (esize == 8) done = shuffle8_swar(dst, src, n);
@@ -215,8 +324,11 @@ void dckpt_shuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize) {
 
 void dckpt_unshuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize) {
   size_t done = 0;
+#ifdef HAVE_AVX2_KERNELS
+  if (esize == 8 && use_avx2()) done = unshuffle8_avx2(dst, src, n);
+#endif
 #ifdef __SSE2__
-  if (esize == 8) done = unshuffle8_sse2(dst, src, n);
+  if (esize == 8) done = unshuffle8_sse2(dst, src, n, done);
   if (esize == 4) done = unshuffle4_sse2(dst, src, n);
 #else
   if (esize == 8) done = unshuffle8_swar(dst, src, n);

@@ -7,6 +7,7 @@
 #ifndef DCKPT_FORMAT_SHUFFLE_H
 #define DCKPT_FORMAT_SHUFFLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,10 @@
 void dckpt_shuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize);
 /** Inverse of dckpt_shuffle(). */
 void dckpt_unshuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize);
+
+/** Testing knob: whether the AVX2 kernels may be used (default true, where
+ *  the CPU has AVX2). Returns whether they now are. Not thread-safe. */
+bool dckpt_shuffle_allow_avx2_(bool allow);
 
 /** Shuffles a whole array of `nbytes` bytes block by block. */
 void dckpt_shuffle_array(uint8_t *dst, const uint8_t *src, size_t nbytes, size_t esize);
