@@ -17,13 +17,18 @@ Peers (--peers, comma-separated; default all that import):
   zarr            zarr 2 defaults (DirectoryStore, Blosc lz4 level 5, shuffle)
   zarr_zstd       zarr 2, Blosc zstd level 1, byte shuffle
 
-Each peer writes to the same path every time (as a user overwriting its
-checkpoint would). Timed with time.perf_counter, each call after an untimed
-os.sync():
-  save        the save call, nothing fsynced;
-  save_fsync  the save call, then fsync of every file written (and, for
-              zarr's directory store, of its directories): what it takes
-              for the state to survive a power loss;
+Timed with time.perf_counter, each call after an untimed os.sync():
+  save        the save call, over the previous file (as a user overwriting
+              its checkpoint would), nothing fsynced;
+  save_fsync  the save call into a new file, then fsync of every file
+              written and of the directories that name them (zarr's
+              directory store has several): what it takes for a new state to
+              survive a power loss while the previous one stays intact until
+              then, which is dckpt's guarantee (the previous file is removed
+              after the timed call);
+  inplace_fsync  the save call over the previous file, then fsync of what it
+              wrote: one device flush less, but a crash in between can leave
+              neither the old state nor the new one (reported, not a target);
   load        opening the file and reading both arrays into new numpy
               arrays (npz and zarr load lazily: the arrays are taken out).
 Output, one line each: "time PEER OP SECONDS" per repetition, then
@@ -42,6 +47,14 @@ import numpy as np
 
 ALL_PEERS = ["npz", "h5py", "h5py_gzip", "h5py_zstd", "zarr", "zarr_zstd"]
 H5ZSTD = 32015
+
+
+def fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def fsync_path(path: str) -> None:
@@ -180,7 +193,11 @@ def run(args) -> None:
             t, _ = timed(save, p, a, b)
             print(f"time {name} save {t:.9f}")
             t, _ = timed(lambda: (save(p, a, b), fsync_path(p)))
+            print(f"time {name} inplace_fsync {t:.9f}")
+            fresh = p + ".new"
+            t, _ = timed(lambda: (save(fresh, a, b), fsync_path(fresh), fsync_dir(args.dir)))
             print(f"time {name} save_fsync {t:.9f}")
+            remove(fresh)
             t, arrays = timed(load, p)
             if not (np.array_equal(arrays[0], a) and np.array_equal(arrays[1], b)):
                 sys.exit(f"bench_peers.py: {name} read back different numbers")
