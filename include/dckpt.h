@@ -1,22 +1,87 @@
 /*
  * dckpt — crash-safe checkpoint store for benchmark campaigns.
  *
- * This header is the whole serial public API: status codes, logging, records
- * (named, typed, shaped arrays plus a JSON header) and the checkpoint store
- * (the directory layout of docs/format.md). Nothing here needs MPI.
+ * This header is the whole serial public API and its manual: status codes,
+ * logging, records (named, typed, shaped arrays plus a JSON header), files
+ * written crash-safely, random numbers, and the checkpoint store (the
+ * directory layout of docs/format.md). Nothing here needs MPI and nothing
+ * here is collective; the MPI runtime is dckpt_run.h. Hooks for tests and
+ * tools, without a stability promise, are in dckpt_experimental.h.
  *
- * Conventions
- *  - Every function that can fail returns an int status: DCKPT_OK (0) or one of
- *    the negative DCKPT_E* codes below. Codes are pinned: they never change value.
- *  - Handles are opaque and come in create/free pairs; every free accepts NULL.
- *  - A failed call on a handle leaves a message naming the file, key or argument
- *    and the cause; read it with dckpt_store_errmsg() / dckpt_record_errmsg().
- *  - The library never exits, aborts, reads the environment or prints. Messages
- *    for the user go through the logging callback in dckpt_store_options.
- *  - Memory returned through a `char **` or array out-parameter is owned by the
- *    caller and released with dckpt_free() unless the function says otherwise.
- *  - Thread safety: distinct handles may be used from distinct threads at once;
- *    one handle must not be used by two threads at once.
+ * Conventions (each function's comment relies on them)
+ *
+ *  Statuses. Every function that can fail returns an int: DCKPT_OK (0) or one
+ *  of the negative DCKPT_E* codes below, whose values never change once
+ *  published. Each function lists the statuses it returns and when. "An I/O
+ *  status" means the mapping of a failed system call: DCKPT_EIO, DCKPT_EACCES
+ *  (also EPERM), DCKPT_ENOSPC (also EDQUOT), DCKPT_EROFS, DCKPT_ENOENT,
+ *  DCKPT_ENOTDIR, DCKPT_EEXIST, DCKPT_ENOTEMPTY, DCKPT_ETOOBIG (EFBIG),
+ *  DCKPT_EINVAL (EINVAL, ENAMETOOLONG) or DCKPT_ENOMEM. "A read status" means
+ *  what reading and verifying a record or JSON file returns: an I/O status,
+ *  DCKPT_ECORRUPT (checksum, structure, malformed JSON, a key missing or of
+ *  the wrong type), DCKPT_EVERSION (a newer format), DCKPT_ETOOBIG (beyond a
+ *  size limit), DCKPT_EINVAL (not a regular file).
+ *
+ *  Error detail: the object you called keeps it (one way, as in hiredis).
+ *   - A failed call on a handle leaves a message in that handle, naming the
+ *     file, key or argument and the cause: dckpt_store_errmsg(),
+ *     dckpt_record_errmsg(), dckpt_file_writer_errmsg(). It stays until the
+ *     next failed call on the same handle.
+ *   - A call that creates a handle returns it even when it fails (NULL only
+ *     when out of memory), so that the caller can read why; the caller frees
+ *     it either way: dckpt_store_open(), dckpt_record_read(),
+ *     dckpt_record_parse(), dckpt_file_writer_open().
+ *   - A call that answers with a struct keeps the reason in it:
+ *     dckpt_lock_info.error, dckpt_file_info.error.
+ *   - Calls that take a handle as const (dckpt_record_at(), _find(), _get(),
+ *     _encode(), dckpt_store_should_checkpoint()) leave no message: their
+ *     status says all there is. A record or file-writer call given a NULL
+ *     handle returns DCKPT_EINVAL and, having nowhere to keep it, no
+ *     message (store calls need a store).
+ *   - The library also reports to the logging callback of the store options
+ *     (warnings about fallbacks, stale locks, skipped algorithms), never to
+ *     stdout or stderr. It never exits, aborts or reads the environment.
+ *
+ *  Pointers. A pointer parameter must not be NULL unless its description
+ *  says "may be NULL". [in] parameters are only read, [out] only written,
+ *  [in,out] both. Out-parameters are set on failure too (to NULL, -1, false
+ *  or 0) unless stated otherwise.
+ *
+ *  Ownership. Handles come in create/free pairs and every free accepts NULL
+ *  (dckpt_record_create/_free, dckpt_store_open/_close, ...). Memory returned
+ *  through a `char **`, a struct pointer or an array out-parameter belongs to
+ *  the caller and is released with dckpt_free() unless the function names
+ *  another. A `const char *` that a function returns belongs to the object
+ *  it came from and lives as long as that object (and, for a record's arrays,
+ *  until the array is replaced).
+ *
+ *  Option structs. dckpt_store_options (and dckpt_run_options, in
+ *  dckpt_run.h) start with `size_t struct_size`, set by their _init function
+ *  to the size the program was compiled with. Always fill them with the
+ *  _init function, then change fields. The library reads only the fields the
+ *  caller's struct_size covers and uses its defaults for the rest, so fields
+ *  can be added at the end in later versions without breaking programs built
+ *  against this header; a struct_size of 0 (never initialized) is refused
+ *  with DCKPT_EINVAL naming the call, and so is a larger struct_size (a newer
+ *  header) whose fields unknown to this library are not all zero.
+ *
+ *  Durability. Every call that writes a file says how safely with a
+ *  dckpt_durability: DCKPT_DURABILITY_FULL (the default, value 0) fsyncs the
+ *  file and its directory and survives a power loss; DCKPT_DURABILITY_NONE
+ *  renames only and survives a killed process. Either way a file is replaced
+ *  whole or not at all.
+ *
+ *  Threads. Distinct handles may be used from distinct threads at once; one
+ *  handle must not be used by two threads at once. Functions without a
+ *  handle are thread-safe. A store handle keeps one helper thread of its own
+ *  (background deletion of superseded checkpoints); saving or loading a
+ *  record of 4 MiB or more uses one more for the duration of the call. Both
+ *  block every asynchronous signal.
+ *
+ *  Deprecation. Functions marked DCKPT_DEPRECATED_FOR() still work and will
+ *  be removed in the next minor version (docs/api.md lists them with their
+ *  replacements). Define DCKPT_DISABLE_DEPRECATE_WARNINGS before including
+ *  this header to silence the compiler's warnings about them.
  */
 #ifndef DCKPT_H
 #define DCKPT_H
@@ -29,6 +94,17 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/** Marks a declaration deprecated, naming its replacement in the warning. */
+/* Off until every caller in the tree has moved to the replacements. */
+#if 1 || defined(DCKPT_DISABLE_DEPRECATE_WARNINGS)
+#define DCKPT_DEPRECATED_FOR(replacement)
+#elif defined(__GNUC__) || defined(__clang__)
+#define DCKPT_DEPRECATED_FOR(replacement)                                                \
+  __attribute__((deprecated("use " replacement " (removed in dckpt 0.3)")))
+#else
+#define DCKPT_DEPRECATED_FOR(replacement)
 #endif
 
 /* ------------------------------------------------------------------------- */
@@ -44,7 +120,7 @@ extern "C" {
 
 /** Version of the library actually linked (DCKPT_VERSION_NUMBER form). */
 DCKPT_API unsigned dckpt_version_number(void);
-/** Version of the library actually linked, "MAJOR.MINOR.PATCH". */
+/** Version of the library actually linked, "MAJOR.MINOR.PATCH" (static). */
 DCKPT_API const char *dckpt_version_string(void);
 
 /* ------------------------------------------------------------------------- */
@@ -80,12 +156,15 @@ typedef enum dckpt_status {
 #undef DCKPT_STATUS_ENUM_
 } dckpt_status;
 
-/** Human-readable text for a status code (never NULL). */
+/** Human-readable text for a status code; "unknown status" for a value that
+ *  is not one. Never NULL, static. */
 DCKPT_API const char *dckpt_strerror(int status);
-/** The code's name without prefix, e.g. "ECORRUPT" (never NULL). */
+/** The code's name without prefix, e.g. "ECORRUPT"; "EUNKNOWN" for a value
+ *  that is not one. Never NULL, static. */
 DCKPT_API const char *dckpt_err_name(int status);
 
-/** Releases memory that the library handed to the caller. Accepts NULL. */
+/** Releases memory that the library handed to the caller (see "Ownership").
+ *  Accepts NULL. */
 DCKPT_API void dckpt_free(void *ptr);
 
 /* ------------------------------------------------------------------------- */
@@ -100,11 +179,25 @@ typedef enum dckpt_log_level {
 } dckpt_log_level;
 
 /** Receives every message the library has for the user. `msg` is valid only
- *  during the call. Called from the thread that made the library call. */
+ *  during the call. Called from the thread that made the library call (with
+ *  dckpt_run's background checkpoints, possibly the rank's writer thread:
+ *  dckpt_run.h). */
 typedef void (*dckpt_log_fn)(void *ctx, dckpt_log_level level, const char *msg);
 
-/** Name of a level ("debug", "info", "warn", "error"). */
+/** Name of a level ("debug", "info", "warn", "error"; "?" otherwise). */
 DCKPT_API const char *dckpt_log_level_name(dckpt_log_level level);
+
+/* ------------------------------------------------------------------------- */
+/* Durability                                                                */
+/* ------------------------------------------------------------------------- */
+
+/** How safely a file is written (see "Durability" above). */
+typedef enum dckpt_durability {
+  /** fsync every file and its directory: survives power loss (default). */
+  DCKPT_DURABILITY_FULL = 0,
+  /** rename only: atomic against a killed process, not against power loss. */
+  DCKPT_DURABILITY_NONE = 1
+} dckpt_durability;
 
 /* ------------------------------------------------------------------------- */
 /* Records: named, typed, shaped arrays plus a JSON header                   */
@@ -125,30 +218,45 @@ typedef enum dckpt_dtype {
 
 /** Size in bytes of one element of `dtype`, or 0 for an unknown dtype. */
 DCKPT_API size_t dckpt_dtype_size(dckpt_dtype dtype);
-/** Name of a dtype ("f64", "f32", "i64", "u64", "bytes"), or "?". */
+/** Name of a dtype ("f64", "f32", "i64", "u64", "bytes"), or "?". Static. */
 DCKPT_API const char *dckpt_dtype_name(dckpt_dtype dtype);
 
+/** A record: an ordered set of named arrays plus a JSON object header. A
+ *  handle: see "Error detail" and "Threads". Limits (docs/format.md): 65,536
+ *  arrays, 2^40 bytes of arrays, a 32 MiB header. */
 typedef struct dckpt_record dckpt_record;
 
-/** Creates an empty record. Returns NULL only when out of memory. */
+/** Creates an empty record. Free it with dckpt_record_free().
+ *  @return the record, or NULL when out of memory. */
 DCKPT_API dckpt_record *dckpt_record_create(void);
-/** Frees a record and every array it owns. Accepts NULL. */
+/** Frees a record and every array it owns (borrowed arrays stay the
+ *  caller's). Accepts NULL. */
 DCKPT_API void dckpt_record_free(dckpt_record *rec);
 
 /**
- * Adds an array, copying `data` (nelems * dtype size bytes, where nelems is the
- * product of `shape`; ndim 0 means a scalar of one element).
- * An existing array of the same name is replaced.
- * @return DCKPT_OK, DCKPT_EINVAL (bad name, dtype, ndim or NULL data with
- *         nonzero size), DCKPT_ETOOBIG or DCKPT_ENOMEM.
+ * Adds an array, copying its data. An existing array of the same name is
+ * replaced and keeps its position; otherwise the array is appended.
+ * @param[in,out] rec    the record.
+ * @param[in] name       1..DCKPT_MAX_NAME bytes without '/' (copied).
+ * @param[in] dtype      element type.
+ * @param[in] ndim       0..DCKPT_MAX_NDIM; 0 is a scalar of one element.
+ * @param[in] shape      ndim extents; may be NULL when ndim is 0.
+ * @param[in] data       nelems * dckpt_dtype_size(dtype) bytes, nelems being
+ *                       the product of `shape`; may be NULL when that is 0.
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL rec; NULL or invalid name; unknown
+ *         dtype; ndim out of range; NULL shape or data where needed);
+ *         DCKPT_ETOOBIG (the shape overflows, or the array or the record
+ *         would pass its limits); DCKPT_ENOMEM. On failure the record is
+ *         unchanged.
  */
 DCKPT_API int dckpt_record_put(dckpt_record *rec, const char *name, dckpt_dtype dtype,
                                int ndim, const uint64_t *shape, const void *data);
 
 /**
- * Like dckpt_record_put() but borrows `data` without copying: the caller keeps
- * it alive and unchanged until the record is freed or the array replaced.
- * Saving a record of borrowed arrays is how large states avoid an extra copy.
+ * Like dckpt_record_put() but borrows `data` without copying: the caller
+ * keeps it alive and unchanged until the record is freed or the array
+ * replaced. Saving a record of borrowed arrays is how large states avoid an
+ * extra copy. Same parameters and statuses as dckpt_record_put().
  */
 DCKPT_API int dckpt_record_put_ref(dckpt_record *rec, const char *name, dckpt_dtype dtype,
                                    int ndim, const uint64_t *shape, const void *data);
@@ -164,109 +272,195 @@ DCKPT_API int dckpt_record_put_ref(dckpt_record *rec, const char *name, dckpt_dt
  */
 DCKPT_API int dckpt_record_own(dckpt_record *rec);
 
-/** Convenience: a one-dimensional f64 array of n elements (copied). */
+/** dckpt_record_put() of a one-dimensional f64 array of `n` elements
+ *  (copied; `data` may be NULL when n is 0). Same statuses. */
 DCKPT_API int dckpt_record_put_f64(dckpt_record *rec, const char *name,
                                    const double *data, uint64_t n);
-/** Convenience: a one-dimensional i64 array of n elements (copied). */
+/** dckpt_record_put() of a one-dimensional i64 array (copied). */
 DCKPT_API int dckpt_record_put_i64(dckpt_record *rec, const char *name,
                                    const int64_t *data, uint64_t n);
-/** Convenience: a one-dimensional u64 array of n elements (copied). */
+/** dckpt_record_put() of a one-dimensional u64 array (copied). */
 DCKPT_API int dckpt_record_put_u64(dckpt_record *rec, const char *name,
                                    const uint64_t *data, uint64_t n);
-/** Convenience: a byte array (copied); strings are stored without NUL. */
+/** dckpt_record_put() of a byte array (copied); store strings without NUL. */
 DCKPT_API int dckpt_record_put_bytes(dckpt_record *rec, const char *name,
                                      const void *data, uint64_t n);
 
-/** Description of one array of a record; pointers are owned by the record and
- *  valid until it is freed or the array replaced. */
+/** Description of one array of a record. The pointers belong to the record
+ *  and are valid until it is freed or the array replaced. */
 typedef struct dckpt_array_info {
   const char *name;
   dckpt_dtype dtype;
   int ndim;
-  uint64_t shape[DCKPT_MAX_NDIM];
+  uint64_t shape[DCKPT_MAX_NDIM]; /* extents beyond ndim are 0 */
   uint64_t nelems;
   uint64_t nbytes;
-  const void *data;
+  const void *data; /* NULL or not, when nbytes is 0 */
 } dckpt_array_info;
 
-/** Number of arrays in the record. */
+/** Number of arrays in the record (0 for NULL). */
 DCKPT_API size_t dckpt_record_count(const dckpt_record *rec);
-/** Array number `index` (insertion order). @return DCKPT_OK or DCKPT_EINVAL. */
+
+/**
+ * Array number `index`, in insertion order (replacing keeps the position).
+ * @param[in] rec     the record.
+ * @param[in] index   0..dckpt_record_count() - 1.
+ * @param[out] info   the array's description.
+ * @return DCKPT_OK, or DCKPT_EINVAL (NULL argument, index out of range).
+ *         No message: the record is const.
+ */
 DCKPT_API int dckpt_record_at(const dckpt_record *rec, size_t index,
                               dckpt_array_info *info);
-/** Looks an array up by name. @return DCKPT_OK or DCKPT_ENOENT. */
+
+/**
+ * Looks an array up by name.
+ * @param[in] rec    the record.
+ * @param[in] name   the array's name.
+ * @param[out] info  the array's description.
+ * @return DCKPT_OK, DCKPT_ENOENT (no array of that name), DCKPT_EINVAL (NULL
+ *         argument). No message: the record is const.
+ */
 DCKPT_API int dckpt_record_find(const dckpt_record *rec, const char *name,
                                 dckpt_array_info *info);
+
 /**
  * Copies array `name` into `out` after checking that it exists, has `dtype`
- * and exactly `nelems` elements. The message names the array and the mismatch.
- * @return DCKPT_OK, DCKPT_ENOENT or DCKPT_EMISMATCH.
+ * and exactly `nelems` elements (whatever its shape).
+ * @param[in] rec     the record.
+ * @param[in] name    the array's name.
+ * @param[in] dtype   the type the caller expects.
+ * @param[out] out    nelems * dckpt_dtype_size(dtype) bytes; may be NULL when
+ *                    that is 0.
+ * @param[in] nelems  the element count the caller expects.
+ * @return DCKPT_OK; DCKPT_ENOENT (no such array); DCKPT_EMISMATCH (another
+ *         dtype or element count: dckpt_record_find() tells which);
+ *         DCKPT_EINVAL (NULL argument). No message: the record is const, and
+ *         the caller knows the name it asked for. Nothing is written to `out`
+ *         on failure.
  */
 DCKPT_API int dckpt_record_get(const dckpt_record *rec, const char *name,
                                dckpt_dtype dtype, void *out, uint64_t nelems);
 
-/** Sets the record's JSON header (must be a JSON object; copied). NULL clears. */
+/**
+ * Sets the record's JSON header (copied).
+ * @param[in,out] rec  the record.
+ * @param[in] json     a JSON object, at most 32 MiB; may be NULL, which
+ *                     clears the header (it then reads "{}").
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL rec; not a JSON object);
+ *         DCKPT_ETOOBIG; DCKPT_ENOMEM. On failure the header is unchanged.
+ */
 DCKPT_API int dckpt_record_set_header(dckpt_record *rec, const char *json);
-/** The record's JSON header text ("{}" when unset); owned by the record. */
+/** The record's JSON header text ("{}" when unset or for NULL); owned by the
+ *  record, valid until the header is set again. */
 DCKPT_API const char *dckpt_record_header(const dckpt_record *rec);
 
 /**
  * Where a record read from a file belongs: the identity the store wrote into
  * it (format version 2; docs/format.md), a compact JSON object such as
  * {"run":"…","kind":"checkpoint","alg":0,"alg_name":"DGD","trial":3,"iteration":249}.
- * "" for a record built in memory or read from a file without one. Owned by
- * the record. The store checks it on every load; saving a record through the
- * store always writes the identity of the place it is saved to.
+ * "" for a record built in memory, read from a file without one, or NULL.
+ * Owned by the record. The store checks it on every load; saving a record
+ * through the store always writes the identity of the place it is saved to.
  */
 DCKPT_API const char *dckpt_record_identity(const dckpt_record *rec);
 
-/** Message of the last failed call on this record ("" when none). */
+/** Message of the last failed call on this record ("" when none, or for
+ *  NULL). Owned by the record, valid until its next failed call. */
 DCKPT_API const char *dckpt_record_errmsg(const dckpt_record *rec);
 
 /**
  * Encodes a record into the on-disk format (docs/format.md) in memory.
- * level 0 stores the payload uncompressed; 1..22 (or negative "fast" levels
- * down to -7) compress it with zstd after byte-shuffling numeric arrays.
- * @param[out] out  malloc'd buffer, release with dckpt_free().
+ * @param[in] rec       the record.
+ * @param[in] level     0 stores the payload raw; 1..22, or -7..-1 for zstd's
+ *                      fast levels, compresses it after byte-shuffling the
+ *                      numeric arrays.
+ * @param[out] out      the encoded bytes; release with dckpt_free().
+ * @param[out] out_len  their length.
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL argument, level out of range);
+ *         DCKPT_ETOOBIG; DCKPT_ENOMEM; DCKPT_EIO (zstd failed). No message:
+ *         the record is const.
  */
 DCKPT_API int dckpt_record_encode(const dckpt_record *rec, int level, void **out,
                                   size_t *out_len);
 
 /**
- * Decodes and verifies a record from memory (checksum, structure, bounds).
- * @param[out] out  new record on success, NULL on failure.
- * @param err, errlen  optional buffer that receives the reason on failure.
- * @return DCKPT_OK, DCKPT_ECORRUPT, DCKPT_EVERSION, DCKPT_ETOOBIG, DCKPT_ENOMEM.
+ * Decodes and verifies a record from memory: checksums, structure and
+ * limits, every size bounded before anything is allocated.
+ * @param[in] buf   the encoded bytes (may be NULL when len is 0).
+ * @param[in] len   their length.
+ * @param[out] out  a new record: on DCKPT_OK the decoded record; on failure
+ *                  an empty record whose dckpt_record_errmsg() says what is
+ *                  wrong (NULL when out of memory). Free it either way with
+ *                  dckpt_record_free().
+ * @return DCKPT_OK; DCKPT_ECORRUPT (damaged or inconsistent); DCKPT_EVERSION
+ *         (a newer format); DCKPT_ETOOBIG (beyond a limit); DCKPT_EINVAL
+ *         (NULL out: nothing is returned; NULL buf with len > 0);
+ *         DCKPT_ENOMEM.
  */
-DCKPT_API int dckpt_record_decode(const void *buf, size_t len, dckpt_record **out,
-                                  char *err, size_t errlen);
+DCKPT_API int dckpt_record_parse(const void *buf, size_t len, dckpt_record **out);
 
-/** Writes `rec` to `path` crash-safely (temporary file, fsync, rename,
- *  directory fsync when `durable`). On failure `path` is untouched. */
-DCKPT_API int dckpt_record_save_file(const dckpt_record *rec, const char *path, int level,
-                                     bool durable, char *err, size_t errlen);
-/** Reads and verifies a record file. */
-DCKPT_API int dckpt_record_load_file(const char *path, dckpt_record **out, char *err,
-                                     size_t errlen);
+/**
+ * Reads and verifies a record file (as dckpt_record_parse(), streaming large
+ * files: their payload is never held twice in memory).
+ * @param[in] path  the file.
+ * @param[out] out  a new record: on DCKPT_OK the one read; on failure an
+ *                  empty record whose dckpt_record_errmsg() names the file
+ *                  and the cause (NULL when out of memory). Free it either
+ *                  way with dckpt_record_free().
+ * @return DCKPT_OK; a read status (DCKPT_ENOENT, DCKPT_ECORRUPT,
+ *         DCKPT_EVERSION, DCKPT_ETOOBIG, DCKPT_EINVAL for a path that is not
+ *         a regular file, ...); DCKPT_EINVAL (NULL out: nothing is returned;
+ *         NULL path); DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_record_read(const char *path, dckpt_record **out);
 
-/** Header facts read from a record file without decoding its payload. */
+/**
+ * Writes `rec` to `path` crash-safely: a temporary file beside it, fsync,
+ * rename, directory fsync (the fsyncs with DCKPT_DURABILITY_FULL). A killed
+ * process or a failure leaves `path` as it was (and at most a temporary
+ * .dckpt-tmp.<name>.* that a writing store open removes in a store's root).
+ * The record's identity, if it has one, is written with it.
+ * @param[in,out] rec    the record; keeps the message of a failure.
+ * @param[in] path       the file to create or replace.
+ * @param[in] level      compression level, as for dckpt_record_encode().
+ * @param[in] durability DCKPT_DURABILITY_FULL or _NONE.
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL rec, without message; NULL path;
+ *         level or durability out of range); DCKPT_ETOOBIG; DCKPT_ENOMEM; or
+ *         an I/O status of creating, writing, syncing or renaming the file.
+ */
+DCKPT_API int dckpt_record_write(dckpt_record *rec, const char *path, int level,
+                                 dckpt_durability durability);
+
+/** Header facts of a record file (dckpt_record_stat()). */
 typedef struct dckpt_file_info {
   uint32_t format_version;
-  int compressed; /* 1 when the payload is a zstd frame */
-  int level;      /* zstd level used (0 when stored raw) */
-  uint64_t n_arrays;
+  int compressed;         /* 1 when the payload is a zstd frame */
+  int level;              /* zstd level used (0 when stored raw) */
+  uint64_t n_arrays;      /* arrays in the record */
   uint64_t payload_bytes; /* bytes of payload as stored */
   uint64_t raw_bytes;     /* bytes of all arrays uncompressed */
-  uint64_t file_bytes;
+  uint64_t file_bytes;    /* size of the file */
+  /** Why dckpt_record_stat() failed, naming the file; "" on success. */
+  char error[1024];
 } dckpt_file_info;
 
-/** Reads a record file's header facts and verifies the whole file. */
-DCKPT_API int dckpt_record_stat_file(const char *path, dckpt_file_info *info, char *err,
-                                     size_t errlen);
+/**
+ * Verifies a whole record file (every checksum) without decoding its arrays,
+ * and reports its header facts.
+ * @param[in] path   the file.
+ * @param[out] info  the facts on DCKPT_OK; on failure zeroed but for `error`,
+ *                   which names the file and the cause.
+ * @return DCKPT_OK; a read status; DCKPT_EINVAL (NULL info: nothing is
+ *         reported; NULL path); DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_record_stat(const char *path, dckpt_file_info *info);
 
 /* ------------------------------------------------------------------------- */
-/* Random numbers: xoshiro256** with a splitmix64 seeder                   */
+/* Random numbers: xoshiro256** with a splitmix64 seeder                     */
 /* ------------------------------------------------------------------------- */
+
+/* Plain functions on caller-owned state: no failure, no allocation; one
+ * generator must not be used by two threads at once. */
 
 /** A pair's random stream. Plain data: saved and restored as four u64. */
 typedef struct dckpt_rng {
@@ -280,9 +474,10 @@ DCKPT_API uint64_t dckpt_rng_next(dckpt_rng *rng);
 /** Uniform double in [0, 1) with 53 random bits. */
 DCKPT_API double dckpt_rng_uniform(dckpt_rng *rng);
 /** Standard normal deviate (polar method; consumes a variable number of draws,
- *  deterministically). */
+ *  deterministically; no cached second deviate). */
 DCKPT_API double dckpt_rng_normal(dckpt_rng *rng);
-/** Uniform integer in [0, n) without modulo bias (n >= 1). */
+/** Uniform integer in [0, n) without modulo bias; 0 (and no draw) when
+ *  n <= 1. */
 DCKPT_API uint64_t dckpt_rng_below(dckpt_rng *rng, uint64_t n);
 
 /**
@@ -298,20 +493,13 @@ DCKPT_API uint64_t dckpt_pair_seed(uint64_t run_seed, int64_t alg, int64_t trial
 /* ------------------------------------------------------------------------- */
 
 /**
- * Replaces `path` with `len` bytes crash-safely: temporary file in the same
- * directory, fsync, rename, directory fsync (the fsyncs only when `durable`).
- * On failure `path` is untouched and `err` (optional) says why.
- */
-DCKPT_API int dckpt_file_write_atomic(const char *path, const void *data, size_t len,
-                                      bool durable, char *err, size_t errlen);
-
-/**
- * A file replaced crash-safely and written as a stream, for output produced
- * piece by piece (an encoder's callback, a table printed row by row): the
- * same temporary + fsync + rename + directory fsync as the store's files, so
- * that a kill or a power loss at any moment leaves either the previous file
- * or the complete new one. Usage: open, write any number of times, then
- * commit (or abort). A writer is used by one thread at a time.
+ * A file replaced crash-safely and written as a stream, for any output a
+ * program produces (a table printed row by row, an encoder's callback, a
+ * whole buffer in one write): the same temporary + fsync + rename + directory
+ * fsync as the store's files, so that a kill or a power loss at any moment
+ * leaves either the previous file or the complete new one. Usage: open,
+ * write any number of times, commit, free; free without commit drops the new
+ * content. A handle: see "Error detail" and "Threads".
  */
 typedef struct dckpt_file_writer dckpt_file_writer;
 
@@ -320,58 +508,73 @@ typedef struct dckpt_file_writer dckpt_file_writer;
  * directory, named .dckpt-tmp.<name>.*, which a killed writer leaves behind;
  * a writing store open removes such leftovers in a store's root). Nothing at
  * `path` changes before the commit.
- * @param durable  at commit, fsync the file and then its directory (survives a
- *                 power loss); without, the rename alone (survives a killed
- *                 process).
- * @param[out] out  the writer on success, NULL on failure.
- * @param err, errlen  optional buffer that receives the reason on failure.
- * @return DCKPT_OK, DCKPT_EINVAL (NULL path or out), DCKPT_ENOMEM, or the
- *         error of creating the temporary (DCKPT_ENOENT: no such directory,
+ * @param[in] path        the file to create or replace.
+ * @param[in] durability  DCKPT_DURABILITY_FULL: at commit, fsync the file and
+ *                        then its directory (survives a power loss); _NONE:
+ *                        the rename alone (survives a killed process).
+ * @param[out] out        a new writer: on DCKPT_OK ready for writes; on
+ *                        failure one whose only uses are
+ *                        dckpt_file_writer_errmsg() and
+ *                        dckpt_file_writer_free() (NULL when out of memory).
+ *                        Free it either way.
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL out: nothing is returned; NULL path;
+ *         durability out of range); DCKPT_ENOMEM; or the I/O status of
+ *         creating the temporary (DCKPT_ENOENT: no such directory,
  *         DCKPT_EACCES, DCKPT_ENOSPC, ...), naming the path.
  */
-DCKPT_API int dckpt_file_writer_open(const char *path, bool durable,
-                                     dckpt_file_writer **out, char *err, size_t errlen);
+DCKPT_API int dckpt_file_writer_open(const char *path, dckpt_durability durability,
+                                     dckpt_file_writer **out);
 
 /**
  * Appends `len` bytes (short writes and EINTR are handled). The first failure
- * is kept: every later write returns it at once, and commit reports it.
- * @return DCKPT_OK, DCKPT_EINVAL (NULL writer, or NULL data with len > 0),
- *         or the I/O error (DCKPT_ENOSPC, DCKPT_EIO, ...).
+ * is kept: every later write and the commit return it at once.
+ * @param[in,out] w   the writer.
+ * @param[in] data    len bytes; may be NULL when len is 0.
+ * @param[in] len     their number.
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL w, without message; NULL data with
+ *         len > 0; a writer that failed to open or is committed); or the
+ *         I/O status (DCKPT_ENOSPC, DCKPT_EIO, ...).
  */
 DCKPT_API int dckpt_file_writer_write(dckpt_file_writer *w, const void *data, size_t len);
 
 /**
- * Finishes: fsync (when durable), rename over `path`, directory fsync (when
- * durable). Always frees `w`. On failure — also when a write had failed —
- * `path` is untouched, the temporary is removed and `err` says why (naming
- * the file and the step).
- * @return DCKPT_OK, DCKPT_EINVAL (NULL writer), the kept write failure, or
- *         the error of the failed step.
+ * Finishes: fsync (FULL), rename over `path`, directory fsync (FULL). On
+ * failure — also when a write had failed — `path` is untouched and the
+ * temporary removed. Either way the writer is done: only
+ * dckpt_file_writer_errmsg() and dckpt_file_writer_free() remain.
+ * @param[in,out] w  the writer; keeps the message of a failure (naming the
+ *                   file and the step).
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL w, without message; a writer that
+ *         failed to open or is committed already); the kept write failure;
+ *         or the I/O status of the failed step.
  */
-DCKPT_API int dckpt_file_writer_commit(dckpt_file_writer *w, char *err, size_t errlen);
+DCKPT_API int dckpt_file_writer_commit(dckpt_file_writer *w);
 
-/** Removes the temporary file and frees `w`; `path` is untouched. Accepts
- *  NULL. */
-DCKPT_API void dckpt_file_writer_abort(dckpt_file_writer *w);
+/** Message of the last failure of this writer ("" when none, or for NULL).
+ *  Owned by the writer. */
+DCKPT_API const char *dckpt_file_writer_errmsg(const dckpt_file_writer *w);
+
+/** Frees the writer. One not committed is abandoned: its temporary is
+ *  removed and `path` is untouched. Accepts NULL. */
+DCKPT_API void dckpt_file_writer_free(dckpt_file_writer *w);
 
 /* ------------------------------------------------------------------------- */
 /* Checkpoint store                                                          */
 /* ------------------------------------------------------------------------- */
 
+/** An open checkpoint directory (docs/format.md, "Directory layout"). A
+ *  handle: see "Error detail" and "Threads". */
 typedef struct dckpt_store dckpt_store;
-
-typedef enum dckpt_durability {
-  /** fsync every file and its directory: survives power loss (default). */
-  DCKPT_DURABILITY_FULL = 0,
-  /** rename only: atomic against a killed process, not against power loss. */
-  DCKPT_DURABILITY_NONE = 1
-} dckpt_durability;
 
 /** checkpoint_step value meaning "no periodic checkpoints, only the final".
  *  A step of 0 is rejected, as is any other negative value. */
 #define DCKPT_STEP_NONE (-1)
 
+/** How a store is opened. Fill with dckpt_store_options_init() first. */
 typedef struct dckpt_store_options {
+  /** sizeof(dckpt_store_options) as the caller compiled it; set by
+   *  dckpt_store_options_init() ("Option structs" above). */
+  size_t struct_size;
   /** Checkpoint after iteration i when (i + 1) % step == 0; DCKPT_STEP_NONE
    *  (the default) for none. 0 and other negative values are rejected. */
   int64_t checkpoint_step;
@@ -379,27 +582,30 @@ typedef struct dckpt_store_options {
   int keep_n;
   /** zstd level, 0 (stored raw) or -7..22 (default 1). */
   int compression_level;
+  /** How checkpoints, progress.json and complete.json are written (default
+   *  DCKPT_DURABILITY_FULL); also every other file the store writes. */
   dckpt_durability durability;
   /** Open flags: DCKPT_OPEN_* (default DCKPT_OPEN_WRITE). */
   unsigned flags;
-  /** Job id recorded in the lock file (e.g. Slurm's), or NULL. */
+  /** Job id recorded in the lock file (e.g. Slurm's), or NULL; copied. */
   const char *job_id;
   /** Logging callback and its context, or NULL for silence. */
   dckpt_log_fn log;
   void *log_ctx;
   /** Lowest level passed to `log` (default DCKPT_LOG_INFO). */
   dckpt_log_level log_level;
-  /**
-   * Testing hook: called with the name of each step of the commit protocol
-   * just before the step runs ("ckpt.write", "ckpt.fsync", "ckpt.rename",
-   * "ckpt.dirsync", "progress.write", ..., "rotate"; see docs/design.md).
-   * Crash tests kill the process from it. NULL in normal use.
-   */
+  /** NULL (the default), or a dckpt_store_experimental of
+   *  dckpt_experimental.h (test hooks; no stability promise), read by
+   *  dckpt_store_open(); the store keeps a copy. */
+  const void *experimental;
+  /* Until dckpt_experimental.h's copy is used everywhere: the same hook as
+   * dckpt_store_experimental.step_hook, which wins when both are set. */
   void (*step_hook)(void *ctx, const char *step);
   void *step_hook_ctx;
 } dckpt_store_options;
 
-/** Open for reading only: no lock, no clean-up, every writing call refused. */
+/** Open for reading only: no lock, no clean-up, every writing call refused
+ *  (DCKPT_EACCES). The directory need not hold a run, nor exist. */
 #define DCKPT_OPEN_READ 0u
 /** Open for writing: creates DIR if missing, takes the lock, removes leftover
  *  temporary files. Of any number of runs that open DIR at once, exactly one
@@ -414,8 +620,8 @@ typedef struct dckpt_store_options {
  *  without fcntl locks) — the caller asserts that holder is gone. A lock
  *  whose kernel lock is held is never broken: some process holds it. */
 #define DCKPT_OPEN_BREAK_LOCK 2u
-/** With DCKPT_OPEN_WRITE: do not take the lock (a worker rank writing only its
- *  own trial directories while another process holds the lock). */
+/* 4u is DCKPT_OPEN_NO_LOCK, documented in dckpt_experimental.h (no stability
+ * promise). Defined here too until every caller includes that header. */
 #define DCKPT_OPEN_NO_LOCK 4u
 /** With DCKPT_OPEN_WRITE: DIR must exist already (DCKPT_ENOENT otherwise, and
  *  nothing is created), as when resuming a run. */
@@ -429,29 +635,54 @@ typedef struct dckpt_store_options {
  *  either. */
 #define DCKPT_OPEN_NO_PREPARE 16u
 
-/** Fills `opts` with the defaults. */
+/** Fills `opts` with the defaults (see each field) and sets struct_size. */
 DCKPT_API void dckpt_store_options_init(dckpt_store_options *opts);
 
 /**
- * Opens the checkpoint directory `dir` (it need not exist for a write open).
- * Validates the options with messages that name the option and the value.
- * @param[out] out  On DCKPT_OK, the store. On failure, a handle whose only
- *                  uses are dckpt_store_errmsg() and dckpt_store_close(), or
- *                  NULL when out of memory.
- * @return DCKPT_OK, DCKPT_EINVAL, DCKPT_ELOCKED, DCKPT_EIO, DCKPT_EACCES, ...
+ * Opens the checkpoint directory `dir`. Validates the options with messages
+ * that name the option and the value. A writing open (DCKPT_OPEN_WRITE)
+ * creates `dir` if needed, takes its lock and removes leftover temporaries
+ * in its root; a reading open touches nothing.
+ * @param[in] dir    the directory (trailing slashes are ignored).
+ * @param[in] opts   the options; may be NULL for the defaults. Not kept: the
+ *                   store copies what it needs (dckpt_store_get_options()).
+ * @param[out] out   On DCKPT_OK, the store. On failure, a handle whose only
+ *                   uses are dckpt_store_errmsg() and dckpt_store_close(), or
+ *                   NULL when out of memory. Close it either way.
+ * @return DCKPT_OK; DCKPT_EINVAL (empty dir; struct_size 0 or from a newer
+ *         header with unknown fields set; an option out of range; unknown
+ *         flags; lock flags without DCKPT_OPEN_WRITE); DCKPT_ELOCKED (another
+ *         run holds the lock: the message names it); DCKPT_ENOENT /
+ *         DCKPT_ENOTDIR (DCKPT_OPEN_EXISTING and no such directory);
+ *         DCKPT_ENOMEM; or an I/O status of creating the directory, the
+ *         lock file or the clean-up (DCKPT_EACCES, DCKPT_EROFS, ...).
  */
 DCKPT_API int dckpt_store_open(const char *dir, const dckpt_store_options *opts,
                                dckpt_store **out);
-/** Releases the lock and frees the handle. Accepts NULL. */
+/** Waits for the handle's background deletions, releases the lock (if held)
+ *  and frees the handle. Accepts NULL. */
 DCKPT_API void dckpt_store_close(dckpt_store *store);
-/** Message of the last failed call ("" when none). */
+/** Message of the last failed call on this store ("" when none; "out of
+ *  memory" for NULL, what a failed open returns then). Owned by the store,
+ *  valid until its next failed call. */
 DCKPT_API const char *dckpt_store_errmsg(const dckpt_store *store);
-/** The directory this store was opened on. */
-DCKPT_API const char *dckpt_store_dir(const dckpt_store *store);
-/** The options in force (validated copy). */
+/** The directory this store was opened on, without trailing slashes; owned
+ *  by the store. */
+DCKPT_API const char *dckpt_store_get_dir(const dckpt_store *store);
+/** The options in force: a validated copy owned by the store (job_id and
+ *  experimental point into the store's own copies), which can be passed to
+ *  dckpt_store_open() again. */
 DCKPT_API const dckpt_store_options *dckpt_store_get_options(const dckpt_store *store);
+/** Path of DIR/results, where programs put tables and plots (not created);
+ *  owned by the store. */
+DCKPT_API const char *dckpt_store_get_results_path(const dckpt_store *store);
 
-/** True when the directory does not exist or holds nothing but dckpt's lock. */
+/**
+ * Whether the directory holds nothing but dckpt's bookkeeping (the lock,
+ * HALT, run_status.json, leftover temporaries) — so a new run may start there.
+ * @param[out] empty  true also when the directory does not exist.
+ * @return DCKPT_OK, DCKPT_ENOMEM, or an I/O status of listing it.
+ */
 DCKPT_API int dckpt_store_is_empty(dckpt_store *store, bool *empty);
 
 /** One algorithm of a run plan. */
@@ -496,18 +727,39 @@ typedef struct dckpt_metadata {
 DCKPT_API void dckpt_metadata_free(dckpt_metadata *meta);
 
 /**
- * Starts a new run: refuses a non-empty directory (DCKPT_ENOTEMPTY), refuses
- * duplicate or empty algorithm names, writes metadata.json (benchmark_metadata
- * may be NULL; when has_seed is false no seed is recorded), the initial
- * algorithms record, the problem record (either may be NULL for an empty
- * record) and one algorithm_<a>/ directory per algorithm.
+ * Starts a new run in the directory: metadata.json (written last: a
+ * directory holds a run exactly when it exists), the initial algorithms
+ * record, the problem record and one algorithm_<a>/ directory per algorithm.
+ * The run gets a new run id.
+ * @param[in,out] store            a writing store.
+ * @param[in] meta                 the plan: n_trials >= 1, at least one
+ *                                 algorithm, names unique and not empty,
+ *                                 iterations >= 0; benchmark_metadata,
+ *                                 campaign and each config may be NULL or
+ *                                 must be JSON objects; has_seed false
+ *                                 records no seed; run_id and
+ *                                 format_version are ignored.
+ * @param[in] initial_algorithms   may be NULL (an empty record is written).
+ * @param[in] problem              may be NULL (an empty record is written).
+ * @return DCKPT_OK; DCKPT_EINVAL (a bad plan or JSON text, named);
+ *         DCKPT_ETOOBIG (beyond the DCKPT_MAX_* limits); DCKPT_ENOTEMPTY
+ *         (the directory holds a run, or files that are not dckpt's);
+ *         DCKPT_EACCES (a read-only store); DCKPT_EIO (no random bytes for
+ *         the run id); DCKPT_ENOMEM; or an I/O status. A failed initialize
+ *         leaves no metadata.json: the directory can be initialized again.
  */
 DCKPT_API int dckpt_store_initialize(dckpt_store *store, const dckpt_metadata *meta,
                                      const dckpt_record *initial_algorithms,
                                      const dckpt_record *problem);
 
-/** Loads metadata.json. @param[out] out free with dckpt_metadata_free().
- *  DCKPT_ETOOBIG when the plan exceeds the DCKPT_MAX_* limits. */
+/**
+ * Loads and validates metadata.json.
+ * @param[out] out  the plan; free with dckpt_metadata_free().
+ * @return DCKPT_OK; DCKPT_ENOENT (the directory holds no run); DCKPT_ETOOBIG
+ *         (a plan beyond the DCKPT_MAX_* limits, or a file too large);
+ *         DCKPT_EVERSION (a newer layout); DCKPT_ECORRUPT; or another read
+ *         status.
+ */
 DCKPT_API int dckpt_store_load_metadata(dckpt_store *store, dckpt_metadata **out);
 
 /**
@@ -516,75 +768,147 @@ DCKPT_API int dckpt_store_load_metadata(dckpt_store *store, dckpt_metadata **out
  * `campaign` object and the same seed, compared canonically (key order and
  * JSON spacing do not matter; values must be equal exactly). n_trials and
  * iterations are not compared: a run may grow (dckpt_store_extend()).
- * @return DCKPT_OK, or DCKPT_EMISMATCH with a message naming the first
- *         difference (e.g. "algorithms[3] ('DIGing') config.method: the run has
- *         \"dgd\", \"atc\" was asked"); any status of load_metadata. A run
- *         made before configurations were recorded passes with a warning.
+ * @param[in] asked  the campaign the caller would run.
+ * @return DCKPT_OK; DCKPT_EMISMATCH with a message naming the first
+ *         difference (e.g. "algorithms[3] ('DIGing') config.method: the run
+ *         has \"dgd\", \"atc\" was asked"); DCKPT_EINVAL (a config or
+ *         campaign of `asked` that is not a JSON object); any status of
+ *         dckpt_store_load_metadata(). A run made before configurations were
+ *         recorded passes with a warning.
  */
 DCKPT_API int dckpt_store_check_campaign(dckpt_store *store, const dckpt_metadata *asked);
 
-/** Merges the keys of a JSON object into benchmark_metadata (later wins). */
+/**
+ * Merges the keys of a JSON object into benchmark_metadata (later wins) and
+ * rewrites metadata.json crash-safely.
+ * @param[in] json_object  a JSON object.
+ * @return DCKPT_OK; DCKPT_EINVAL (not a JSON object); DCKPT_EACCES (a
+ *         read-only store); any status of dckpt_store_load_metadata();
+ *         DCKPT_ENOMEM; or an I/O status of the write.
+ */
 DCKPT_API int dckpt_store_append_metadata(dckpt_store *store, const char *json_object);
 
 /**
- * Grows the plan of an existing run: n_trials (>= current) and, when
- * `iterations` is not NULL, each algorithm's iteration count (n_algorithms
- * entries, each >= current). Trials that were complete at fewer iterations than
- * now planned are unmarked so that they continue from their last checkpoint.
- * metadata.json is rewritten crash-safely.
+ * Grows the plan of an existing run. Trials of an algorithm whose iterations
+ * grow are unmarked so that they continue from their last checkpoint, and
+ * the metrics marker is removed; then metadata.json is rewritten
+ * crash-safely. Nothing changes when nothing grows.
+ * @param[in] n_trials    the new number of trials (>= the current one).
+ * @param[in] iterations  n_algorithms entries, each >= the current one; may
+ *                        be NULL to keep the iterations.
+ * @return DCKPT_OK; DCKPT_EINVAL (a shrink, named); DCKPT_ETOOBIG (beyond
+ *         the DCKPT_MAX_* limits); DCKPT_EACCES (a read-only store); any
+ *         status of dckpt_store_load_metadata(); DCKPT_ENOMEM; or an I/O
+ *         status.
  */
 DCKPT_API int dckpt_store_extend(dckpt_store *store, int64_t n_trials,
                                  const int64_t *iterations);
 
-/** Loads the initial algorithms record. */
+/**
+ * Loads the initial algorithms record written by initialize, checking its
+ * identity.
+ * @param[out] out  the record (free with dckpt_record_free()), NULL on failure.
+ * @return DCKPT_OK, DCKPT_ENOENT, DCKPT_ECORRUPT (also: the file belongs
+ *         elsewhere), or another read status.
+ */
 DCKPT_API int dckpt_store_load_initial_algorithms(dckpt_store *store, dckpt_record **out);
-/** Loads the benchmark problem record. */
+/** Loads the benchmark problem record; as
+ *  dckpt_store_load_initial_algorithms(). */
 DCKPT_API int dckpt_store_load_problem(dckpt_store *store, dckpt_record **out);
 
-/** Whether a checkpoint is due after iteration `iteration` (>= 0, else EINVAL). */
+/**
+ * Whether a checkpoint is due after iteration `iteration`:
+ * (iteration + 1) % checkpoint_step == 0.
+ * @param[out] due  the answer (false with DCKPT_STEP_NONE).
+ * @return DCKPT_OK, or DCKPT_EINVAL (iteration < 0; no message: the store is
+ *         const).
+ */
 DCKPT_API int dckpt_store_should_checkpoint(const dckpt_store *store, int64_t iteration,
                                             bool *due);
 
 /**
  * Saves the state of (alg, trial) after iteration `iteration` following the
- * commit protocol: checkpoint file, then progress.json, then rotation to the
- * newest keep_n checkpoints. Saving an iteration that progress.json already
- * names and whose file verifies does nothing (idempotent).
+ * commit protocol (docs/design.md): checkpoint file, then progress.json, then
+ * rotation to the newest keep_n checkpoints. Saving an iteration that
+ * progress.json already names and whose file verifies does nothing
+ * (idempotent). A failure leaves the trial at its previous checkpoint.
+ * @param[in] alg, trial  0..2^31-1.
+ * @param[in] iteration   >= 0.
+ * @param[in] state       the record to save; its identity is replaced by
+ *                        the place it is saved to. Borrowed arrays are read
+ *                        during the call only.
+ * @return DCKPT_OK; DCKPT_EINVAL (an index out of range, NULL state);
+ *         DCKPT_EACCES (a read-only store); DCKPT_ETOOBIG; DCKPT_ENOMEM; or
+ *         an I/O status.
  */
 DCKPT_API int dckpt_store_save(dckpt_store *store, int64_t alg, int64_t trial,
                                int64_t iteration, const dckpt_record *state);
 
 /**
- * Loads the newest checkpoint of (alg, trial) that verifies. When the one that
- * progress.json names is missing or corrupt, falls back to the newest older one
- * that verifies, moves the bad file aside as *.corrupt and logs a warning.
- * @param[out] state      the record, or NULL when there is nothing to load.
+ * Loads the newest checkpoint of (alg, trial) that verifies. When the one
+ * that progress.json names is missing, corrupt or belongs elsewhere, falls
+ * back to the newest older one that verifies, moves the bad file aside as
+ * *.corrupt (writing stores only) and logs a warning; a damaged
+ * progress.json is treated the same way. A trial with nothing to load is not
+ * an error.
+ * @param[out] state      the record (free with dckpt_record_free()), or NULL
+ *                        when there is nothing to load.
  * @param[out] iteration  its iteration, or -1 when there is nothing to load.
+ * @return DCKPT_OK (also when nothing verifies: the trial starts over);
+ *         DCKPT_EINVAL (an index out of range); DCKPT_ENOMEM; or an I/O
+ *         status of listing the trial's directory.
  */
 DCKPT_API int dckpt_store_load_latest(dckpt_store *store, int64_t alg, int64_t trial,
                                       dckpt_record **state, int64_t *iteration);
 
 /**
- * Saves the final state (as dckpt_store_save) and then writes complete.json.
+ * Saves the final state (as dckpt_store_save()) and then writes complete.json
+ * naming it.
+ * @return as dckpt_store_save(); also DCKPT_EINVAL (no run in the
+ *         directory, or alg not in it) and the statuses of
+ *         dckpt_store_load_metadata() other than DCKPT_ENOENT.
  */
 DCKPT_API int dckpt_store_mark_complete(dckpt_store *store, int64_t alg, int64_t trial,
                                         int64_t iteration, const dckpt_record *state);
-/** Removes the completion marker (no error when there is none). */
-DCKPT_API int dckpt_store_unmark_complete(dckpt_store *store, int64_t alg, int64_t trial);
-/** Whether complete.json exists and is valid for (alg, trial). */
-DCKPT_API int dckpt_store_is_complete(dckpt_store *store, int64_t alg, int64_t trial,
-                                      bool *complete);
 /**
- * The completed trials of `alg` among 0..n_trials-1, ascending.
- * @param[out] trials  array of *count entries; free with dckpt_free().
+ * Removes the completion marker of (alg, trial); no error when there is none.
+ * @return DCKPT_OK, DCKPT_EINVAL (an index out of range), DCKPT_EACCES (a
+ *         read-only store), DCKPT_ENOMEM, or an I/O status.
+ */
+DCKPT_API int dckpt_store_unmark_complete(dckpt_store *store, int64_t alg, int64_t trial);
+/**
+ * Whether (alg, trial) has a completion marker (complete.json is a regular
+ * file; its content is not read: dckpt_store_trial_status() validates it).
+ * @param[out] complete  the answer.
+ * @return DCKPT_OK, DCKPT_EINVAL (an index out of range), DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_store_trial_is_complete(dckpt_store *store, int64_t alg,
+                                            int64_t trial, bool *complete);
+/**
+ * The completed trials of `alg` among 0..n_trials-1, ascending (as
+ * dckpt_store_trial_is_complete()).
+ * @param[out] trials  *count entries; free with dckpt_free().
+ * @param[out] count   their number.
+ * @return DCKPT_OK, DCKPT_EINVAL (n_trials < 0, alg out of range),
+ *         DCKPT_ENOMEM.
  */
 DCKPT_API int dckpt_store_completed_trials(dckpt_store *store, int64_t alg,
                                            int64_t n_trials, int64_t **trials,
                                            size_t *count);
-/** True when any trial of the run has a checkpoint. */
-DCKPT_API int dckpt_store_is_started(dckpt_store *store, bool *started);
-/** True when every trial of every algorithm is complete. */
-DCKPT_API int dckpt_store_is_completed(dckpt_store *store, bool *completed);
+/**
+ * Whether any trial of the run has a checkpoint file.
+ * @param[out] started  the answer; false when the directory holds no run.
+ * @return DCKPT_OK; a status of dckpt_store_load_metadata() other than
+ *         DCKPT_ENOENT; DCKPT_ENOMEM; or an I/O status of listing a trial.
+ */
+DCKPT_API int dckpt_store_run_is_started(dckpt_store *store, bool *started);
+/**
+ * Whether every trial of every algorithm has a completion marker.
+ * @param[out] complete  the answer; false when the directory holds no run.
+ * @return DCKPT_OK; a status of dckpt_store_load_metadata() other than
+ *         DCKPT_ENOENT; DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_store_run_is_complete(dckpt_store *store, bool *complete);
 
 typedef enum dckpt_trial_state {
   DCKPT_TRIAL_NOT_STARTED = 0,
@@ -610,7 +934,9 @@ typedef struct dckpt_trial_status {
  * Where (alg, trial) stands, from its markers and the names of its checkpoint
  * files; no checkpoint is read. A damaged marker is not an error of the call:
  * see marker_status.
- * @return DCKPT_OK, DCKPT_EINVAL (bad index), DCKPT_ENOMEM, or an I/O status.
+ * @param[out] status  the answer.
+ * @return DCKPT_OK; DCKPT_EINVAL (an index out of range); DCKPT_ENOMEM; or
+ *         an I/O status of listing the trial's directory.
  */
 DCKPT_API int dckpt_store_trial_status(dckpt_store *store, int64_t alg, int64_t trial,
                                        dckpt_trial_status *status);
@@ -705,65 +1031,117 @@ DCKPT_API int dckpt_store_adopt_metadata(dckpt_store *store, const char *json,
 /** Reads metadata.json and returns its text (validated; dckpt_free()). */
 DCKPT_API int dckpt_store_metadata_text(dckpt_store *store, char **json, size_t *len);
 
-/** Loads the final state of a completed trial (DCKPT_ENOTCOMPLETE otherwise). */
-DCKPT_API int dckpt_store_load_trial_result(dckpt_store *store, int64_t alg,
-                                            int64_t trial, dckpt_record **out);
+/**
+ * Loads the final state of a completed trial: the checkpoint that
+ * complete.json names, verified and checked to belong there.
+ * @param[out] out  the record (free with dckpt_record_free()), NULL on failure.
+ * @return DCKPT_OK; DCKPT_ENOTCOMPLETE (no completion marker); DCKPT_EINVAL
+ *         (an index out of range); DCKPT_ECORRUPT (a damaged marker, or a
+ *         checkpoint that is damaged or belongs elsewhere); or another read
+ *         status.
+ */
+DCKPT_API int dckpt_store_load_final_state(dckpt_store *store, int64_t alg, int64_t trial,
+                                           dckpt_record **out);
 
-/** The results of a run: every algorithm whose trials are all complete. */
+/** The results of a run: the final states of every algorithm whose trials
+ *  are all complete. Read-only once loaded; free with dckpt_result_free(). */
 typedef struct dckpt_result dckpt_result;
 
 /**
  * Loads the final state of every trial of every algorithm whose n_trials
- * trials are all complete. An algorithm with missing trials is skipped with a
- * warning through the logging callback.
+ * trials are all complete and were completed under the algorithm's current
+ * name. Any other algorithm is skipped with a warning through the logging
+ * callback.
+ * @param[out] out  the results (free with dckpt_result_free()), NULL on
+ *                  failure.
+ * @return DCKPT_OK (also when no algorithm is complete); any status of
+ *         dckpt_store_load_metadata() and dckpt_store_load_final_state().
  */
-DCKPT_API int dckpt_store_load_result(dckpt_store *store, dckpt_result **out);
+DCKPT_API int dckpt_store_load_results(dckpt_store *store, dckpt_result **out);
+/** Frees the results and every record in them. Accepts NULL. */
 DCKPT_API void dckpt_result_free(dckpt_result *res);
 /** Number of algorithms with complete results. */
 DCKPT_API size_t dckpt_result_n_algorithms(const dckpt_result *res);
-/** Index (in metadata) of the i-th algorithm with results. */
+/** Index (in metadata) of the i-th algorithm with results; -1 when i is out
+ *  of range. */
 DCKPT_API int64_t dckpt_result_algorithm_index(const dckpt_result *res, size_t i);
-/** Name of the i-th algorithm with results. */
+/** Name of the i-th algorithm with results (owned by res); NULL when i is out
+ *  of range. */
 DCKPT_API const char *dckpt_result_algorithm_name(const dckpt_result *res, size_t i);
 /** Number of trials of each algorithm. */
 DCKPT_API int64_t dckpt_result_n_trials(const dckpt_result *res);
-/** Final state of trial `trial` of the i-th algorithm (owned by res). */
+/** Final state of trial `trial` of the i-th algorithm (owned by res); NULL
+ *  when i or trial is out of range. */
 DCKPT_API const dckpt_record *dckpt_result_trial(const dckpt_result *res, size_t i,
                                                  int64_t trial);
 
-/** Saves the metrics record, then its completion marker. */
+/**
+ * Saves the metrics record, then its completion marker (the old marker is
+ * removed first, so it never vouches for a half-replaced file).
+ * @param[in] metrics  the record.
+ * @return DCKPT_OK; DCKPT_EACCES (a read-only store); DCKPT_ETOOBIG;
+ *         DCKPT_ENOMEM; a status of dckpt_store_load_metadata() other than
+ *         DCKPT_ENOENT; or an I/O status.
+ */
 DCKPT_API int dckpt_store_save_metrics(dckpt_store *store, const dckpt_record *metrics);
-/** Loads the metrics record; DCKPT_ENOTCOMPLETE when its marker is missing. */
+/**
+ * Loads the metrics record after checking its marker.
+ * @param[out] out  the record (free with dckpt_record_free()), NULL on failure.
+ * @return DCKPT_OK; DCKPT_ENOTCOMPLETE (no marker); DCKPT_ECORRUPT (a
+ *         damaged marker or record, or one of another run); or another read
+ *         status.
+ */
 DCKPT_API int dckpt_store_load_metrics(dckpt_store *store, dckpt_record **out);
-/** Whether the metrics and their completion marker exist. */
+/**
+ * Whether the metrics file and its marker both exist (neither is read).
+ * @param[out] computed  the answer.
+ * @return DCKPT_OK or DCKPT_ENOMEM.
+ */
 DCKPT_API int dckpt_store_metrics_computed(dckpt_store *store, bool *computed);
-
-/** Path of DIR/results (not created); owned by the store. */
-DCKPT_API const char *dckpt_store_results_path(const dckpt_store *store);
 
 /**
  * Archives the directory into DIR_backup_<YYYYmmdd_HHMMSS>.zip beside it (a
  * suffix _2, _3, ... keeps names unique within one second). The archive is
- * written crash-safely. @param[out] path  the archive's path (dckpt_free).
+ * written to a temporary, made durable and then published without replacing
+ * anything. Works on a reading store too.
+ * @param[out] path  the archive's path (release with dckpt_free()), NULL on
+ *                   failure.
+ * @return DCKPT_OK; DCKPT_ENOENT (the directory does not exist); DCKPT_EEXIST
+ *         (9,999 backups in one second); DCKPT_EIO (the archive library
+ *         failed); DCKPT_ENOMEM; or an I/O status.
  */
 DCKPT_API int dckpt_store_backup(dckpt_store *store, char **path);
 
-/** Removes the whole directory. The store stays open but empty; the lock is
- *  released. */
+/**
+ * Removes the whole directory. The store stays open but empty and the lock
+ * is released; a later initialize takes it again.
+ * @return DCKPT_OK; DCKPT_EACCES (a read-only store); DCKPT_EINVAL (the
+ *         store did not open); DCKPT_ENOMEM; or an I/O status.
+ */
 DCKPT_API int dckpt_store_clear(dckpt_store *store);
 
-/** Total bytes of all files under the directory. */
+/**
+ * Total bytes of all files under the directory.
+ * @param[out] bytes  the sum.
+ * @return DCKPT_OK, DCKPT_ENOMEM, or an I/O status of walking the tree.
+ */
 DCKPT_API int dckpt_store_size(dckpt_store *store, uint64_t *bytes);
 
-/** One problem that dckpt_store_verify() found. */
+/** One problem that dckpt_store_verify() found: the file, its status and the
+ *  reason (valid during the call). */
 typedef void (*dckpt_verify_fn)(void *ctx, const char *path, int status,
                                 const char *reason);
 
 /**
- * Verifies every record's checksum, every JSON file and every marker (that the
- * checkpoint progress.json and complete.json name exists and verifies).
- * Calls `report` for each problem. @param[out] n_bad  number of problems.
- * Read-only: nothing is moved or repaired.
+ * Verifies every record's checksum and identity, every JSON file and every
+ * marker (that the checkpoint progress.json and complete.json name exists and
+ * verifies). Read-only: nothing is moved or repaired. Problems are reported,
+ * not returned.
+ * @param[in] report  called for each problem; may be NULL.
+ * @param[in] ctx     passed to report.
+ * @param[out] n_bad  number of problems; may be NULL.
+ * @return DCKPT_OK (whatever was found, including a directory without a run,
+ *         reported as a problem of metadata.json), or DCKPT_ENOMEM.
  */
 DCKPT_API int dckpt_store_verify(dckpt_store *store, dckpt_verify_fn report, void *ctx,
                                  size_t *n_bad);
@@ -814,6 +1192,8 @@ typedef struct dckpt_lock_info {
  * runs: the same judgement a writing dckpt_store_open() makes before it takes
  * a lock over. Takes no lock and changes nothing. Problems with the lock file
  * itself (unreadable, malformed) are reported in the result, not as failures.
+ * Thread-safe.
+ * @param[in] dir   the run directory.
  * @param[out] out  the answer; release with dckpt_free().
  * @return DCKPT_OK, DCKPT_EINVAL (NULL argument), DCKPT_ENOMEM.
  */
@@ -822,8 +1202,7 @@ DCKPT_API int dckpt_lock_query(const char *dir, dckpt_lock_info **out);
 /** How a run ended: what DIR/run_status.json holds (docs/format.md). */
 typedef struct dckpt_run_status {
   /** sizeof(dckpt_run_status) as the caller knows it; dckpt_run_status_init()
-   *  sets it, so that fields can be added at the end without breaking callers
-   *  built against an older header. */
+   *  sets it ("Option structs" above). */
   size_t struct_size;
   int status;              /* DCKPT_OK, DCKPT_EINTERRUPTED, ... */
   int exit_code;           /* what the program exits with: 0, 75, 1 */
@@ -841,25 +1220,95 @@ typedef struct dckpt_run_status {
 DCKPT_API void dckpt_run_status_init(dckpt_run_status *st);
 
 /**
- * Writes DIR/run_status.json crash-safely (temporary, fsync, rename, directory
- * fsync; the fsyncs only when `durable`). `dir` must exist.
- * @param err, errlen  optional buffer that receives the reason on failure.
- * @return DCKPT_OK, DCKPT_EINVAL (NULL argument, struct_size too small, a
- *         status that is not a DCKPT_* code), DCKPT_ENOMEM, or the I/O error
- *         (DCKPT_EACCES, DCKPT_ENOSPC, DCKPT_ENOENT, DCKPT_EIO, ...).
+ * Writes DIR/run_status.json crash-safely, with the store's durability.
+ * dckpt_run does it on rank 0 when a run ends; a program that fails
+ * afterwards (e.g. making its tables) corrects it the same way.
+ * @param[in,out] store  a writing store (it holds the lock, so the file is
+ *                       this run's to write).
+ * @param[in] st         the status (from dckpt_run_status_init()).
+ * @return DCKPT_OK; DCKPT_EINVAL (struct_size 0 or from a newer header with
+ *         unknown fields set; a status that is not a DCKPT_* code);
+ *         DCKPT_EACCES (a read-only store); DCKPT_ENOMEM; or an I/O status
+ *         (DCKPT_ENOENT when the directory does not exist).
  */
-DCKPT_API int dckpt_run_status_write(const char *dir, const dckpt_run_status *st,
-                                     bool durable, char *err, size_t errlen);
+DCKPT_API int dckpt_store_write_run_status(dckpt_store *store,
+                                           const dckpt_run_status *st);
 
 /**
- * Reads DIR/run_status.json.
+ * Reads DIR/run_status.json (any store, reading or writing).
  * @param[out] out  the status (release with dckpt_free()), NULL on failure.
- * @return DCKPT_OK, DCKPT_ENOENT (no run has ended there), DCKPT_ECORRUPT
+ * @return DCKPT_OK; DCKPT_ENOENT (no run has ended there); DCKPT_ECORRUPT
  *         (malformed, a key missing or of the wrong type, an unknown status
- *         name), DCKPT_ETOOBIG, DCKPT_ENOMEM, DCKPT_EACCES, DCKPT_EIO.
+ *         name); or another read status.
  */
+DCKPT_API int dckpt_store_read_run_status(dckpt_store *store, dckpt_run_status **out);
+
+/* ------------------------------------------------------------------------- */
+/* Deprecated in 0.2, removed in 0.3                                         */
+/* ------------------------------------------------------------------------- */
+
+/* The names and signatures of dckpt 0.1 that 0.2 replaced (docs/api.md has
+ * the table). They still work, on top of their replacements; the ones with
+ * a caller buffer `err` (may be NULL, errlen bytes, always NUL-terminated)
+ * write the reason there instead of into an object. A `bool durable` of
+ * true is DCKPT_DURABILITY_FULL (mind that DCKPT_DURABILITY_FULL is 0: the
+ * replacements take the enum under new names for that reason). */
+
+/** Deprecated: dckpt_record_read(). `*out` is NULL on failure. */
+DCKPT_DEPRECATED_FOR("dckpt_record_read")
+DCKPT_API int dckpt_record_load_file(const char *path, dckpt_record **out, char *err,
+                                     size_t errlen);
+/** Deprecated: dckpt_record_parse(). `*out` is NULL on failure. */
+DCKPT_DEPRECATED_FOR("dckpt_record_parse")
+DCKPT_API int dckpt_record_decode(const void *buf, size_t len, dckpt_record **out,
+                                  char *err, size_t errlen);
+/** Deprecated: dckpt_record_write(), which keeps the message in the record.
+ *  This one leaves the const record alone. */
+DCKPT_DEPRECATED_FOR("dckpt_record_write")
+DCKPT_API int dckpt_record_save_file(const dckpt_record *rec, const char *path, int level,
+                                     bool durable, char *err, size_t errlen);
+/** Deprecated: dckpt_record_stat(), which reports the reason in
+ *  info->error. */
+DCKPT_DEPRECATED_FOR("dckpt_record_stat")
+DCKPT_API int dckpt_record_stat_file(const char *path, dckpt_file_info *info, char *err,
+                                     size_t errlen);
+/** Deprecated: the streaming dckpt_file_writer_* (one dckpt_file_writer_write
+ *  of the buffer). Replaces `path` with `len` bytes crash-safely. */
+DCKPT_DEPRECATED_FOR("dckpt_file_writer_open/_write/_commit")
+DCKPT_API int dckpt_file_write_atomic(const char *path, const void *data, size_t len,
+                                      bool durable, char *err, size_t errlen);
+/** Deprecated: dckpt_store_write_run_status(). Writes DIR/run_status.json
+ *  without a store (and without the lock). */
+DCKPT_DEPRECATED_FOR("dckpt_store_write_run_status")
+DCKPT_API int dckpt_run_status_write(const char *dir, const dckpt_run_status *st,
+                                     bool durable, char *err, size_t errlen);
+/** Deprecated: dckpt_store_read_run_status(). */
+DCKPT_DEPRECATED_FOR("dckpt_store_read_run_status")
 DCKPT_API int dckpt_run_status_read(const char *dir, dckpt_run_status **out, char *err,
                                     size_t errlen);
+/** Deprecated name of dckpt_store_trial_is_complete(). */
+DCKPT_DEPRECATED_FOR("dckpt_store_trial_is_complete")
+DCKPT_API int dckpt_store_is_complete(dckpt_store *store, int64_t alg, int64_t trial,
+                                      bool *complete);
+/** Deprecated name of dckpt_store_run_is_complete(). */
+DCKPT_DEPRECATED_FOR("dckpt_store_run_is_complete")
+DCKPT_API int dckpt_store_is_completed(dckpt_store *store, bool *completed);
+/** Deprecated name of dckpt_store_run_is_started(). */
+DCKPT_DEPRECATED_FOR("dckpt_store_run_is_started")
+DCKPT_API int dckpt_store_is_started(dckpt_store *store, bool *started);
+/** Deprecated name of dckpt_store_load_results(). */
+DCKPT_DEPRECATED_FOR("dckpt_store_load_results")
+DCKPT_API int dckpt_store_load_result(dckpt_store *store, dckpt_result **out);
+/** Deprecated name of dckpt_store_load_final_state(). */
+DCKPT_DEPRECATED_FOR("dckpt_store_load_final_state")
+DCKPT_API int dckpt_store_load_trial_result(dckpt_store *store, int64_t alg,
+                                            int64_t trial, dckpt_record **out);
+/** Deprecated name of dckpt_store_get_dir(). */
+DCKPT_DEPRECATED_FOR("dckpt_store_get_dir")
+DCKPT_API const char *dckpt_store_dir(const dckpt_store *store);
+/** Deprecated name of dckpt_store_get_results_path(). */
+DCKPT_DEPRECATED_FOR("dckpt_store_get_results_path")
+DCKPT_API const char *dckpt_store_results_path(const dckpt_store *store);
 
 #ifdef __cplusplus
 }

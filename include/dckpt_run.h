@@ -10,6 +10,11 @@
  * markers, stop requests (signals, HALT file, deadline), progress, and a final
  * status that is the same on every rank.
  *
+ * Conventions are those of dckpt.h (statuses, ownership, option structs with
+ * struct_size). dckpt_run() is MPI collective: every rank of the
+ * communicator calls it with equivalent arguments, and every rank returns
+ * the same status and report. Hooks for tests are in dckpt_experimental.h.
+ *
  * Determinism: a pair's RNG is seeded by dckpt_pair_seed(run seed, alg, trial)
  * and its state is saved in every checkpoint, so a campaign interrupted and
  * resumed any number of times, on any number of ranks, ends bit-identical to an
@@ -114,17 +119,26 @@ typedef enum dckpt_scheduler {
   DCKPT_SCHED_AUTO = 2
 } dckpt_scheduler;
 
+/** How a campaign runs. Fill with dckpt_run_options_init() first; every
+ *  rank passes the same values (rank 0's decide what the run records). */
 typedef struct dckpt_run_options {
+  /** sizeof(dckpt_run_options) as the caller compiled it; set by
+   *  dckpt_run_options_init() (dckpt.h, "Option structs"). `store` has its
+   *  own struct_size, which the _init function sets too. */
+  size_t struct_size;
+  /** The run directory (DIR). */
   const char *dir;
   dckpt_run_mode mode;
   /** Store options: checkpoint_step, keep_n, compression_level, durability,
-   *  job_id, log. flags are set by the runner. */
+   *  job_id, log, experimental. flags are set by the runner. */
   dckpt_store_options store;
   int64_t n_trials;       /* for a new run; on resume must match unless growing */
   uint64_t seed;          /* run seed */
   int64_t add_trials;     /* grow a resumed run by this many trials */
   int64_t add_iterations; /* grow every algorithm by this many iterations */
+  /** Archive DIR (dckpt_store_backup) before resuming it. */
   bool backup_before_resume;
+  /** Open DIR with DCKPT_OPEN_BREAK_LOCK (dckpt.h). */
   bool break_lock;
   const char *benchmark_metadata; /* JSON object or NULL */
   /** Everything else that decides what the pairs compute — problem, data (a
@@ -167,10 +181,11 @@ typedef struct dckpt_run_options {
    *  that was in flight (docs/runtime.md). Resume stays bit-identical
    *  whatever iterations the checkpoints fall on. Must be finite and >= 0. */
   double checkpoint_interval;
-  /** Testing hook: the clock that checkpoint_interval is measured on, in
-   *  seconds (only differences matter), called on the loop's thread after
-   *  every iteration; NULL (the default) for the monotonic clock. Lets a test
-   *  decide by state which iterations the checkpoints fall on. */
+  /** NULL (the default), or a dckpt_run_experimental of dckpt_experimental.h
+   *  (test hooks; no stability promise). */
+  const void *experimental;
+  /* Until dckpt_experimental.h's copy is used everywhere: the same hook as
+   * dckpt_run_experimental.interval_clock, which wins when both are set. */
   double (*interval_clock)(void *ctx);
   void *interval_clock_ctx;
   /** Rank 0 keeps the completion index of the campaign (DIR/index, a cache of
@@ -183,7 +198,8 @@ typedef struct dckpt_run_options {
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,
  *  progress_interval 30 s, deadline_margin 10 s, background_checkpoints,
- *  scheduler AUTO, index_interval 10 s, store defaults). */
+ *  scheduler AUTO, index_interval 10 s, the store defaults of
+ *  dckpt_store_options_init()) and sets both struct_sizes. Not collective. */
 DCKPT_API void dckpt_run_options_init(dckpt_run_options *opts);
 
 /** What a finished (or stopped) run reports; the same on every rank. */
@@ -199,23 +215,48 @@ typedef struct dckpt_run_report {
 } dckpt_run_report;
 
 /**
- * Runs (or resumes) the campaign. MPI collective over `comm` (duplicated
- * inside). `problem` is read on rank 0 only for a new run (other ranks may pass
- * NULL) and loaded from DIR by every rank otherwise.
- * @return DCKPT_OK when every pair is complete; DCKPT_EINTERRUPTED after a stop
- *         request (every rank checkpointed its trial: resume later);
- *         DCKPT_ECALLBACK when a trial failed (others finished or stopped);
- *         DCKPT_EMISMATCH when DIR holds a different campaign (named); any
- *         other code for I/O or usage errors. The same status on every rank.
+ * Runs (or resumes) the campaign: rank 0 opens DIR (taking its lock),
+ * initializes or checks and grows the run, and decides the plan; every rank
+ * then works on pairs until none is left or a stop is requested. MPI
+ * collective over `comm`: every rank calls it, it duplicates `comm` inside
+ * (and frees the duplicate before returning), and every rank returns the
+ * same status and fills the same report. Rank 0 leaves DIR/run_status.json
+ * (dckpt_store_write_run_status) at the end of every run that held the lock,
+ * failures included. Needs MPI initialized; the threads it starts (the
+ * background checkpoint writer, the store's helpers) never call MPI. Not
+ * reentrant: one dckpt_run per process at a time.
+ * @param[in] comm     the ranks that run the campaign (any size >= 1).
+ * @param[in] opts     the options (dckpt_run_options_init()); not kept.
+ * @param[in] algs     n_algs algorithms, the same on every rank; their names
+ *                     unique; read during the call only.
+ * @param[in] n_algs   >= 1.
+ * @param[in] problem  the problem record, read on rank 0 for a new run only
+ *                     (other ranks, and every rank on resume, may pass NULL:
+ *                     the problem is loaded from DIR).
+ * @param[out] report  what happened, the same on every rank; may be NULL.
+ * @return DCKPT_OK when every pair is complete; DCKPT_EINTERRUPTED after a
+ *         stop request (every rank checkpointed its trial: resume later);
+ *         DCKPT_ECALLBACK when a trial failed (others finished or stopped;
+ *         the failed trial stays resumable); DCKPT_EMISMATCH when DIR holds a
+ *         different campaign (named); DCKPT_EINVAL (bad options or
+ *         algorithms, named; struct_size 0); DCKPT_ETOOBIG (beyond the
+ *         DCKPT_MAX_* limits); DCKPT_ELOCKED (another run holds DIR);
+ *         DCKPT_ENOTEMPTY (DCKPT_RUN_NEW on a directory in use); DCKPT_ENOENT
+ *         (DCKPT_RUN_RESUME without a run); DCKPT_EMPI; DCKPT_ENOMEM; any
+ *         status of the store's calls (I/O, DCKPT_ECORRUPT, ...). The report's
+ *         message names the rank, algorithm, trial and iteration of the
+ *         first failure.
  */
 DCKPT_API int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts,
                         const dckpt_algorithm *algs, size_t n_algs,
                         const dckpt_record *problem, dckpt_run_report *report);
 
-/** Async-signal-safe: asks a running dckpt_run in this process to stop (for
- *  programs that install their own signal handlers). A request made before
- *  dckpt_run starts (say, during MPI_Init) stops it at once; dckpt_run forgets
- *  the request when it returns. */
+/** Asks a running dckpt_run in this process to stop, checkpointing (for
+ *  programs that install their own signal handlers; `signum` is reported as
+ *  the reason). Async-signal-safe and thread-safe; not collective: the other
+ *  ranks learn of it through dckpt_run. A request made before dckpt_run
+ *  starts (say, during MPI_Init) stops it at once; dckpt_run forgets the
+ *  request when it returns. */
 DCKPT_API void dckpt_request_stop(int signum);
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 /* The public streaming writer (dckpt_file_writer_*): a file replaced as a
- * stream appears whole under its name at commit, or not at all; an abort, a
- * failed write and a killed writer leave the previous file untouched. */
+ * stream appears whole under its name at commit, or not at all; a writer
+ * freed without commit, a failed write and a killed writer leave the
+ * previous file untouched; the writer keeps the message of its failures. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -50,53 +51,71 @@ static void setup(const char *tag) {
 /* Pieces written over several calls appear together, only at commit. */
 static void test_stream(void) {
   setup("fw-stream");
-  for (int durable = 0; durable < 2; durable++) {
+  const dckpt_durability modes[] = {DCKPT_DURABILITY_NONE, DCKPT_DURABILITY_FULL};
+  for (int m = 0; m < 2; m++) {
     dckpt_file_writer *w = NULL;
-    char err[512] = "";
-    CHECK_OK(dckpt_file_writer_open(target, durable, &w, err, sizeof err));
+    CHECK_OK(dckpt_file_writer_open(target, modes[m], &w));
     CHECK(w != NULL);
     CHECK_OK(dckpt_file_writer_write(w, "new ", 4));
     CHECK_OK(dckpt_file_writer_write(w, NULL, 0));
     CHECK_OK(dckpt_file_writer_write(w, "content", 7));
     expect_content("old"); /* not replaced before the commit */
     CHECK_EQ(count_temporaries(), 1);
-    CHECK_OK(dckpt_file_writer_commit(w, err, sizeof err));
+    CHECK_OK(dckpt_file_writer_commit(w));
+    CHECK_STR_EQ(dckpt_file_writer_errmsg(w), "");
     expect_content("new content");
     CHECK_EQ(count_temporaries(), 0);
+    /* committed: the writer takes no more, and says so */
+    CHECK_EQ(dckpt_file_writer_write(w, "x", 1), DCKPT_EINVAL);
+    CHECK_EQ(dckpt_file_writer_commit(w), DCKPT_EINVAL);
+    CHECK_CONTAINS(dckpt_file_writer_errmsg(w), "already committed");
+    dckpt_file_writer_free(w);
+    expect_content("new content");
     tu_write_text(target, "old");
   }
   tu_rmrf(dir);
 }
 
-/* abort and refusals leave the previous file and no temporary. */
-static void test_abort_and_refusals(void) {
+/* A writer freed without a commit, and refusals, leave the previous file and
+ * no temporary; a failed open still returns a writer that says why. */
+static void test_abandon_and_refusals(void) {
   setup("fw-abort");
   dckpt_file_writer *w = NULL;
-  char err[512] = "";
-  CHECK_OK(dckpt_file_writer_open(target, true, &w, err, sizeof err));
+  CHECK_OK(dckpt_file_writer_open(target, DCKPT_DURABILITY_FULL, &w));
   CHECK_OK(dckpt_file_writer_write(w, "half", 4));
-  dckpt_file_writer_abort(w);
-  dckpt_file_writer_abort(NULL);
+  dckpt_file_writer_free(w);
+  dckpt_file_writer_free(NULL);
   expect_content("old");
   CHECK_EQ(count_temporaries(), 0);
 
-  CHECK_EQ(dckpt_file_writer_open(NULL, true, &w, err, sizeof err), DCKPT_EINVAL);
-  CHECK(w == NULL);
-  CHECK_EQ(dckpt_file_writer_open(target, true, NULL, err, sizeof err), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_file_writer_open(NULL, DCKPT_DURABILITY_FULL, &w), DCKPT_EINVAL);
+  CHECK(w != NULL);
+  CHECK_CONTAINS(dckpt_file_writer_errmsg(w), "path is NULL");
+  CHECK_EQ(dckpt_file_writer_write(w, "x", 1), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_file_writer_commit(w), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_file_writer_errmsg(w), "path is NULL"); /* the first failure */
+  dckpt_file_writer_free(w);
+  /* true is not a durability: DCKPT_DURABILITY_FULL is 0 */
+  CHECK_EQ(dckpt_file_writer_open(target, (dckpt_durability)7, &w), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_file_writer_errmsg(w), "durability 7");
+  dckpt_file_writer_free(w);
+  CHECK_EQ(dckpt_file_writer_open(target, DCKPT_DURABILITY_FULL, NULL), DCKPT_EINVAL);
   CHECK_EQ(dckpt_file_writer_write(NULL, "x", 1), DCKPT_EINVAL);
-  CHECK_EQ(dckpt_file_writer_commit(NULL, err, sizeof err), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_file_writer_commit(NULL), DCKPT_EINVAL);
+  CHECK_STR_EQ(dckpt_file_writer_errmsg(NULL), "");
   char missing[1200];
   snprintf(missing, sizeof missing, "%s/no/such/dir/x.txt", dir);
-  CHECK_EQ(dckpt_file_writer_open(missing, true, &w, err, sizeof err), DCKPT_ENOENT);
-  CHECK(w == NULL);
-  CHECK_CONTAINS(err, missing);
+  CHECK_EQ(dckpt_file_writer_open(missing, DCKPT_DURABILITY_FULL, &w), DCKPT_ENOENT);
+  CHECK_CONTAINS(dckpt_file_writer_errmsg(w), missing);
+  dckpt_file_writer_free(w);
 
   /* NULL data is refused, remembered, and reported by commit */
-  CHECK_OK(dckpt_file_writer_open(target, false, &w, NULL, 0));
+  CHECK_OK(dckpt_file_writer_open(target, DCKPT_DURABILITY_NONE, &w));
   CHECK_EQ(dckpt_file_writer_write(w, NULL, 3), DCKPT_EINVAL);
   CHECK_EQ(dckpt_file_writer_write(w, "ok", 2), DCKPT_EINVAL);
-  CHECK_EQ(dckpt_file_writer_commit(w, err, sizeof err), DCKPT_EINVAL);
-  CHECK_CONTAINS(err, "NULL data");
+  CHECK_EQ(dckpt_file_writer_commit(w), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_file_writer_errmsg(w), "NULL data");
+  dckpt_file_writer_free(w);
   expect_content("old");
   CHECK_EQ(count_temporaries(), 0);
 
@@ -104,11 +123,12 @@ static void test_abort_and_refusals(void) {
   char squat[1200];
   snprintf(squat, sizeof squat, "%s/squat", dir);
   CHECK_EQ(mkdir(squat, 0755), 0);
-  CHECK_OK(dckpt_file_writer_open(squat, true, &w, NULL, 0));
+  CHECK_OK(dckpt_file_writer_open(squat, DCKPT_DURABILITY_FULL, &w));
   CHECK_OK(dckpt_file_writer_write(w, "x", 1));
-  CHECK_NE(dckpt_file_writer_commit(w, err, sizeof err), DCKPT_OK);
-  CHECK_CONTAINS(err, "rename");
-  CHECK_CONTAINS(err, squat);
+  CHECK_NE(dckpt_file_writer_commit(w), DCKPT_OK);
+  CHECK_CONTAINS(dckpt_file_writer_errmsg(w), "rename");
+  CHECK_CONTAINS(dckpt_file_writer_errmsg(w), squat);
+  dckpt_file_writer_free(w);
   CHECK_EQ(count_temporaries(), 0);
   tu_rmrf(dir);
 }
@@ -123,16 +143,17 @@ static void test_failed_write(void) {
     struct rlimit rl = {4096, 4096};
     if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(10);
     dckpt_file_writer *w = NULL;
-    char err[512] = "", block[3000];
+    char block[3000];
     memset(block, 'x', sizeof block);
-    if (dckpt_file_writer_open(target, true, &w, err, sizeof err) != DCKPT_OK) _exit(11);
+    if (dckpt_file_writer_open(target, DCKPT_DURABILITY_FULL, &w) != DCKPT_OK) _exit(11);
     int first = DCKPT_OK;
     for (int i = 0; i < 3 && first == DCKPT_OK; i++)
       first = dckpt_file_writer_write(w, block, sizeof block);
     if (first == DCKPT_OK) _exit(12);
     if (dckpt_file_writer_write(w, "y", 1) != first) _exit(13);
-    if (dckpt_file_writer_commit(w, err, sizeof err) != first) _exit(14);
-    if (!strstr(err, target)) _exit(15);
+    if (dckpt_file_writer_commit(w) != first) _exit(14);
+    if (!strstr(dckpt_file_writer_errmsg(w), target)) _exit(15);
+    dckpt_file_writer_free(w);
     _exit(0);
   }
   int status = 0;
@@ -156,9 +177,9 @@ static void test_killed(void) {
     if (pid == 0) {
       close(ready[0]);
       dckpt_file_writer *w = NULL;
-      if (dckpt_file_writer_open(target, true, &w, NULL, 0) != DCKPT_OK) _exit(3);
+      if (dckpt_file_writer_open(target, DCKPT_DURABILITY_FULL, &w) != DCKPT_OK) _exit(3);
       if (dckpt_file_writer_write(w, "new", 3) != DCKPT_OK) _exit(4);
-      if (after_commit && dckpt_file_writer_commit(w, NULL, 0) != DCKPT_OK) _exit(5);
+      if (after_commit && dckpt_file_writer_commit(w) != DCKPT_OK) _exit(5);
       if (write(ready[1], "x", 1) != 1) _exit(6);
       for (;;)
         pause();
@@ -183,7 +204,7 @@ static void test_killed(void) {
 
 int main(void) {
   test_stream();
-  test_abort_and_refusals();
+  test_abandon_and_refusals();
   test_failed_write();
   test_killed();
   printf("test_file_writer: all passed\n");

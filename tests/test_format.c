@@ -177,13 +177,14 @@ static void test_put_find_get(void) {
   double out[3];
   CHECK_OK(dckpt_record_get(rec, "v", DCKPT_F64, out, 3));
   CHECK(out[2] == 1e300);
+  /* Lookups take the record as const: the status says it all, no message. */
   CHECK_RC(dckpt_record_find(rec, "nope", &info), DCKPT_ENOENT);
-  CHECK_CONTAINS(dckpt_record_errmsg(rec), "nope");
+  CHECK_RC(dckpt_record_get(rec, "nope", DCKPT_F64, out, 3), DCKPT_ENOENT);
   CHECK_RC(dckpt_record_get(rec, "v", DCKPT_F32, out, 3), DCKPT_EMISMATCH);
-  CHECK_CONTAINS(dckpt_record_errmsg(rec), "'v'");
-  CHECK_CONTAINS(dckpt_record_errmsg(rec), "f64");
   CHECK_RC(dckpt_record_get(rec, "v", DCKPT_F64, out, 2), DCKPT_EMISMATCH);
-  CHECK_CONTAINS(dckpt_record_errmsg(rec), "array 'v' has 3 elements, not 2");
+  CHECK_RC(dckpt_record_get(rec, "v", DCKPT_F64, NULL, 3), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_find(rec, NULL, &info), DCKPT_EINVAL);
+  CHECK_STR_EQ(dckpt_record_errmsg(rec), "");
   dckpt_record_free(rec);
   dckpt_record_free(NULL);
 }
@@ -285,8 +286,11 @@ static void test_put_errors(void) {
   CHECK_STR_EQ(dckpt_record_header(rec), "{\"a\":[1,{\"b\":\"\\u00e9\"}]}");
   CHECK_OK(dckpt_record_set_header(rec, NULL));
   CHECK_STR_EQ(dckpt_record_header(rec), "{}");
+  CHECK_RC(dckpt_record_set_header(rec, "[1,2]"), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "not a JSON object");
+  /* encode takes the record as const: no message, the previous one stays */
   CHECK_RC(dckpt_record_encode(rec, 23, &(void *){NULL}, &(size_t){0}), DCKPT_EINVAL);
-  CHECK_CONTAINS(dckpt_record_errmsg(rec), "level 23");
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "not a JSON object");
   CHECK_RC(dckpt_record_encode(rec, -8, &(void *){NULL}, &(size_t){0}), DCKPT_EINVAL);
   dckpt_record_free(rec);
 }
@@ -529,7 +533,7 @@ static void test_scratch_reuse(void) {
     CHECK_OK(dckpt_record_write_atomic(rec, NULL, path, level, &io, &sc, &err));
     check_file_equals_encode(rec, level, path);
     dckpt_record *back = NULL;
-    CHECK_OK(dckpt_record_read(path, &back, &sc, &err));
+    CHECK_OK(dckpt_record_file_read(path, &back, &sc, &err));
     check_same_record(rec, back);
     keep_as_previous(&prev, &prev_back, rec, back);
   }
@@ -632,7 +636,6 @@ static void test_file_errors(void) {
   snprintf(dir_path, sizeof dir_path, "%s/no-such-dir/x.dckpt", tmp_path("d"));
   CHECK_NE(dckpt_record_save_file(rec, dir_path, 1, false, err, sizeof err), DCKPT_OK);
   CHECK_CONTAINS(err, "no-such-dir");
-  CHECK_CONTAINS(dckpt_record_errmsg(rec), "no-such-dir");
   /* A bad level is refused before anything is created. */
   const char *path = tmp_path("lvl.dckpt");
   CHECK_RC(dckpt_record_save_file(rec, path, 99, false, err, sizeof err), DCKPT_EINVAL);

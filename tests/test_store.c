@@ -150,7 +150,7 @@ static void test_should_checkpoint(void) {
   CHECK_OK(dckpt_store_should_checkpoint(s, 5, &due));
   CHECK(due);
   CHECK_RC(dckpt_store_should_checkpoint(s, -1, &due), DCKPT_EINVAL);
-  CHECK_CONTAINS(dckpt_store_errmsg(s), "non-negative");
+  CHECK_STR_EQ(dckpt_store_errmsg(s), ""); /* a const store keeps no message */
   dckpt_store_close(s);
   o.checkpoint_step = DCKPT_STEP_NONE;
   s = tu_open(dir, &o);

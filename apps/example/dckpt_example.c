@@ -45,6 +45,17 @@ int ex_store_error(const dckpt_store *store, const char *what, int status) {
   return EX_EXIT_FAIL;
 }
 
+int ex_get(const dckpt_record *rec, const char *what, const char *name, dckpt_dtype dtype,
+           void *out, uint64_t n) {
+  int rc = dckpt_record_get(rec, name, dtype, out, n);
+  if (rc == DCKPT_ENOENT)
+    fprintf(stderr, "dckpt-example: %s: array '%s' is missing\n", what, name);
+  else if (rc != DCKPT_OK)
+    fprintf(stderr, "dckpt-example: %s: array '%s' is not %s[%llu]\n", what, name,
+            dckpt_dtype_name(dtype), (unsigned long long)n);
+  return rc;
+}
+
 static double now_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -75,6 +75,11 @@ int ex_verify_against(ex_run *run, const char *other_dir);
 /* Shared helpers (dckpt_example.c). */
 /** Prints "dckpt-example: <what>: <store message> (<status name>)". */
 int ex_store_error(const dckpt_store *store, const char *what, int status);
+/** dckpt_record_get() that prints "dckpt-example: <what>: array '<name>' is
+ *  missing / is not <dtype>[n]" when it fails (a const record keeps no
+ *  message: the caller names what it asked for). Returns the status. */
+int ex_get(const dckpt_record *rec, const char *what, const char *name, dckpt_dtype dtype,
+           void *out, uint64_t n);
 /** The logging callback: library messages go to stderr. */
 void ex_log(void *ctx, dckpt_log_level level, const char *msg);
 

@@ -31,14 +31,15 @@ static void mean_std(const double *v, int64_t n, double *mean, double *std) {
 static int add_trial(const ex_run *run, const dckpt_record *rec, int64_t t, double *hist,
                      double *x, alg_metrics *m) {
   int64_t k = run->iterations;
-  int rc =
-      rec ? dckpt_record_get(rec, "loss", DCKPT_F64, hist, (uint64_t)k) : DCKPT_ENOENT;
-  if (rc == DCKPT_OK) rc = dckpt_record_get(rec, "x", DCKPT_F64, x, run->problem.n);
-  if (rc != DCKPT_OK) {
-    fprintf(stderr, "dckpt-example: final state of trial %" PRId64 ": %s\n", t + 1,
-            rec ? dckpt_record_errmsg(rec) : "missing");
+  char what[64];
+  snprintf(what, sizeof what, "final state of trial %" PRId64, t + 1);
+  if (!rec) {
+    fprintf(stderr, "dckpt-example: %s: missing\n", what);
     return -1;
   }
+  int rc = ex_get(rec, what, "loss", DCKPT_F64, hist, (uint64_t)k);
+  if (rc == DCKPT_OK) rc = ex_get(rec, what, "x", DCKPT_F64, x, run->problem.n);
+  if (rc != DCKPT_OK) return -1;
   if (lsq_loss(&run->problem, x) != hist[k - 1])
     fprintf(stderr,
             "dckpt-example: trial %" PRId64 ": the last loss in the history is "

@@ -158,11 +158,8 @@ static int get_problem(ex_run *run, const dckpt_record *rec) {
     return EX_EXIT_FAIL;
   }
   memcpy(run->problem.a, a.data, (size_t)a.nbytes);
-  rc = dckpt_record_get(rec, "b", DCKPT_F64, run->problem.b, a.shape[0]);
-  if (rc != DCKPT_OK) {
-    fprintf(stderr, "dckpt-example: stored problem: %s\n", dckpt_record_errmsg(rec));
-    return EX_EXIT_FAIL;
-  }
+  rc = ex_get(rec, "stored problem", "b", DCKPT_F64, run->problem.b, a.shape[0]);
+  if (rc != DCKPT_OK) return EX_EXIT_FAIL;
   return EX_EXIT_OK;
 }
 
@@ -170,18 +167,15 @@ static int get_problem(ex_run *run, const dckpt_record *rec) {
 static int get_params(ex_run *run, const dckpt_record *rec) {
   double step[EX_N_ALGORITHMS], momentum[EX_N_ALGORITHMS];
   int64_t batch = 0;
-  int rc = dckpt_record_get(rec, "lipschitz", DCKPT_F64, &run->lipschitz, 1);
-  if (rc == DCKPT_OK) rc = dckpt_record_get(rec, "mu", DCKPT_F64, &run->mu, 1);
-  if (rc == DCKPT_OK) rc = dckpt_record_get(rec, "batch", DCKPT_I64, &batch, 1);
+  const char *what = "stored initial algorithms";
+  int rc = ex_get(rec, what, "lipschitz", DCKPT_F64, &run->lipschitz, 1);
+  if (rc == DCKPT_OK) rc = ex_get(rec, what, "mu", DCKPT_F64, &run->mu, 1);
+  if (rc == DCKPT_OK) rc = ex_get(rec, what, "batch", DCKPT_I64, &batch, 1);
   if (rc == DCKPT_OK)
-    rc = dckpt_record_get(rec, "step_size", DCKPT_F64, step, EX_N_ALGORITHMS);
+    rc = ex_get(rec, what, "step_size", DCKPT_F64, step, EX_N_ALGORITHMS);
   if (rc == DCKPT_OK)
-    rc = dckpt_record_get(rec, "momentum", DCKPT_F64, momentum, EX_N_ALGORITHMS);
-  if (rc != DCKPT_OK) {
-    fprintf(stderr, "dckpt-example: stored initial algorithms: %s\n",
-            dckpt_record_errmsg(rec));
-    return EX_EXIT_FAIL;
-  }
+    rc = ex_get(rec, what, "momentum", DCKPT_F64, momentum, EX_N_ALGORITHMS);
+  if (rc != DCKPT_OK) return EX_EXIT_FAIL;
   if (batch < 1 || (uint64_t)batch > run->problem.m) {
     fprintf(stderr, "dckpt-example: stored batch size %" PRId64 " is not in 1..%zu\n",
             batch, run->problem.m);

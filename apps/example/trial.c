@@ -89,16 +89,14 @@ static int get_state(const ex_run *run, const trial_id *id, const dckpt_record *
             id->tag, iter, run->iterations);
     return -1;
   }
-  int rc = dckpt_record_get(rec, "x", DCKPT_F64, st->x, n);
-  if (rc == DCKPT_OK) rc = dckpt_record_get(rec, "x_prev", DCKPT_F64, st->x_prev, n);
-  if (rc == DCKPT_OK) rc = dckpt_record_get(rec, "rng_state", DCKPT_U64, st->rng.s, 4);
+  char what[160];
+  snprintf(what, sizeof what, "%s checkpoint of iteration %" PRId64, id->tag, iter);
+  int rc = ex_get(rec, what, "x", DCKPT_F64, st->x, n);
+  if (rc == DCKPT_OK) rc = ex_get(rec, what, "x_prev", DCKPT_F64, st->x_prev, n);
+  if (rc == DCKPT_OK) rc = ex_get(rec, what, "rng_state", DCKPT_U64, st->rng.s, 4);
   if (rc == DCKPT_OK)
-    rc = dckpt_record_get(rec, "loss", DCKPT_F64, st->loss, (uint64_t)iter + 1);
-  if (rc != DCKPT_OK) {
-    fprintf(stderr, "dckpt-example: %s checkpoint of iteration %" PRId64 ": %s\n",
-            id->tag, iter, dckpt_record_errmsg(rec));
-    return -1;
-  }
+    rc = ex_get(rec, what, "loss", DCKPT_F64, st->loss, (uint64_t)iter + 1);
+  if (rc != DCKPT_OK) return -1;
   st->next = iter + 1;
   return 0;
 }

@@ -464,13 +464,14 @@ int dckpt_decode_buffer(const uint8_t *buf, size_t len, const char *origin,
   return DCKPT_OK;
 }
 
-int dckpt_record_decode(const void *buf, size_t len, dckpt_record **out, char *err,
-                        size_t errlen) {
-  if (err && errlen) err[0] = '\0';
-  if (!out || (!buf && len > 0)) return DCKPT_EINVAL;
+int dckpt_record_parse(const void *buf, size_t len, dckpt_record **out) {
+  if (!out) return DCKPT_EINVAL;
+  *out = NULL;
   dckpt_err e;
   dckpt_err_clear(&e);
-  int rc = dckpt_decode_buffer(buf, len, "buffer", out, &e);
-  if (rc != DCKPT_OK) dckpt_err_copy(&e, err, errlen);
+  int rc = buf || len == 0 ? dckpt_decode_buffer(buf, len, "buffer", out, &e)
+                           : dckpt_err_set(&e, DCKPT_EINVAL,
+                                           "record_parse: NULL buffer of %zu bytes", len);
+  if (rc != DCKPT_OK) *out = dckpt_record_failed_(&e);
   return rc;
 }

@@ -151,7 +151,7 @@ int dckpt_record_encode(const dckpt_record *rec, int level, void **out, size_t *
   dckpt_err_clear(&err);
   uint8_t *buf = NULL;
   int rc = dckpt_encode_memory(rec, level, &buf, out_len, &err);
-  if (rc != DCKPT_OK) return dckpt_record_fail_(rec, rc, "%s", err.msg);
+  if (rc != DCKPT_OK) return rc; /* no message: the record is const */
   *out = buf;
   return DCKPT_OK;
 }

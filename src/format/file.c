@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -130,8 +131,8 @@ static int read_payload(rfile *rf, dckpt_record **rec, dckpt_scratch *sc,
   return dckpt_decode_payload(h, &src, *rec, rf->origin, sc, err);
 }
 
-int dckpt_record_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
-                      dckpt_err *err) {
+int dckpt_record_file_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
+                           dckpt_err *err) {
   if (!out) return dckpt_err_set(err, DCKPT_EINVAL, "output record pointer is NULL");
   *out = NULL;
   if (!path) return dckpt_err_set(err, DCKPT_EINVAL, "record path is NULL");
@@ -236,42 +237,57 @@ int dckpt_record_write_atomic(const dckpt_record *rec, const char *identity,
   return rc;
 }
 
-/* ---- public wrappers ---- */
+/* ---- public ---- */
 
-int dckpt_record_save_file(const dckpt_record *rec, const char *path, int level,
-                           bool durable, char *err, size_t errlen) {
-  if (err && errlen) err[0] = '\0';
-  dckpt_io_opts io = {.durable = durable, .label = "record"};
-  dckpt_err e;
-  dckpt_err_clear(&e);
+int dckpt_record_read_err_(const char *path, dckpt_record **out, dckpt_err *e) {
   dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
-  int rc = dckpt_record_write_atomic(rec, NULL, path, level, &io, sc, &e);
+  int rc = dckpt_record_file_read(path, out, sc, e);
   dckpt_scratch_give_back(sc);
-  if (rc != DCKPT_OK) {
-    dckpt_err_copy(&e, err, errlen);
-    dckpt_record_fail_(rec, rc, "%s", e.msg);
-  }
   return rc;
 }
 
-int dckpt_record_load_file(const char *path, dckpt_record **out, char *err,
-                           size_t errlen) {
-  if (err && errlen) err[0] = '\0';
+int dckpt_record_read(const char *path, dckpt_record **out) {
+  if (!out) return DCKPT_EINVAL;
   dckpt_err e;
   dckpt_err_clear(&e);
-  dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
-  int rc = dckpt_record_read(path, out, sc, &e);
-  dckpt_scratch_give_back(sc);
-  if (rc != DCKPT_OK) dckpt_err_copy(&e, err, errlen);
+  int rc = dckpt_record_read_err_(path, out, &e);
+  if (rc != DCKPT_OK) *out = dckpt_record_failed_(&e);
   return rc;
 }
 
-int dckpt_record_stat_file(const char *path, dckpt_file_info *info, char *err,
-                           size_t errlen) {
-  if (err && errlen) err[0] = '\0';
+int dckpt_record_write_err_(const dckpt_record *rec, const char *path, int level,
+                            dckpt_durability durability, dckpt_err *e) {
+  if (durability != DCKPT_DURABILITY_FULL && durability != DCKPT_DURABILITY_NONE)
+    return dckpt_err_set(e, DCKPT_EINVAL,
+                         "record_write: durability %d is not full or none",
+                         (int)durability);
+  dckpt_io_opts io = {.durable = durability == DCKPT_DURABILITY_FULL, .label = "record"};
+  dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
+  int rc = dckpt_record_write_atomic(rec, NULL, path, level, &io, sc, e);
+  dckpt_scratch_give_back(sc);
+  return rc;
+}
+
+int dckpt_record_write(dckpt_record *rec, const char *path, int level,
+                       dckpt_durability durability) {
+  if (!rec) return DCKPT_EINVAL;
+  dckpt_err e;
+  dckpt_err_clear(&e);
+  int rc = dckpt_record_write_err_(rec, path, level, durability, &e);
+  if (rc != DCKPT_OK) dckpt_record_fail_(rec, rc, "%s", e.msg);
+  return rc;
+}
+
+int dckpt_record_stat(const char *path, dckpt_file_info *info) {
+  if (!info) return DCKPT_EINVAL;
   dckpt_err e;
   dckpt_err_clear(&e);
   int rc = dckpt_record_verify(path, info, NULL, &e);
-  if (rc != DCKPT_OK) dckpt_err_copy(&e, err, errlen);
+  if (rc != DCKPT_OK) {
+    memset(info, 0, sizeof *info);
+    snprintf(info->error, sizeof info->error, "%s", e.msg);
+  } else {
+    info->error[0] = '\0';
+  }
   return rc;
 }

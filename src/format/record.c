@@ -51,14 +51,19 @@ void dckpt_record_free(dckpt_record *rec) {
   free(rec);
 }
 
-int dckpt_record_fail_(const dckpt_record *rec, int status, const char *fmt, ...) {
+int dckpt_record_fail_(dckpt_record *rec, int status, const char *fmt, ...) {
   if (!rec) return status;
-  dckpt_record *w = (dckpt_record *)(uintptr_t)rec; /* see record_internal.h */
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(w->errmsg, sizeof w->errmsg, fmt, ap);
+  vsnprintf(rec->errmsg, sizeof rec->errmsg, fmt, ap);
   va_end(ap);
   return status;
+}
+
+dckpt_record *dckpt_record_failed_(const dckpt_err *e) {
+  dckpt_record *rec = dckpt_record_create();
+  if (rec) dckpt_record_fail_(rec, e->status, "%s", e->msg);
+  return rec;
 }
 
 const char *dckpt_record_errmsg(const dckpt_record *rec) {
@@ -310,22 +315,16 @@ static void fill_info(const dckpt_rec_array *a, dckpt_array_info *info) {
 }
 
 int dckpt_record_at(const dckpt_record *rec, size_t index, dckpt_array_info *info) {
-  if (!rec || !info) return DCKPT_EINVAL;
-  if (index >= rec->count)
-    return dckpt_record_fail_(rec, DCKPT_EINVAL,
-                              "array index %zu is out of range (%zu arrays)", index,
-                              rec->count);
+  /* No message here or below: the record is const (dckpt.h, "Error detail"). */
+  if (!rec || !info || index >= rec->count) return DCKPT_EINVAL;
   fill_info(&rec->arrays[index], info);
   return DCKPT_OK;
 }
 
 int dckpt_record_find(const dckpt_record *rec, const char *name, dckpt_array_info *info) {
-  if (!rec || !info) return DCKPT_EINVAL;
-  if (!name) return dckpt_record_fail_(rec, DCKPT_EINVAL, "array name is NULL");
+  if (!rec || !info || !name) return DCKPT_EINVAL;
   long at = dckpt_record_lookup_(rec, name, name_length(name));
-  if (at < 0)
-    return dckpt_record_fail_(rec, DCKPT_ENOENT, "no array named '%.*s'", DCKPT_MAX_NAME,
-                              name);
+  if (at < 0) return DCKPT_ENOENT;
   fill_info(&rec->arrays[at], info);
   return DCKPT_OK;
 }
@@ -334,17 +333,9 @@ int dckpt_record_get(const dckpt_record *rec, const char *name, dckpt_dtype dtyp
                      void *out, uint64_t nelems) {
   dckpt_array_info info;
   DCKPT_TRY(dckpt_record_find(rec, name, &info));
-  if (info.dtype != dtype)
-    return dckpt_record_fail_(rec, DCKPT_EMISMATCH, "array '%s' is %s, not %s", info.name,
-                              dckpt_dtype_name(info.dtype), dckpt_dtype_name(dtype));
-  if (info.nelems != nelems)
-    return dckpt_record_fail_(
-        rec, DCKPT_EMISMATCH, "array '%s' has %llu elements, not %llu", info.name,
-        (unsigned long long)info.nelems, (unsigned long long)nelems);
+  if (info.dtype != dtype || info.nelems != nelems) return DCKPT_EMISMATCH;
   if (info.nbytes == 0) return DCKPT_OK;
-  if (!out)
-    return dckpt_record_fail_(rec, DCKPT_EINVAL, "array '%s': output buffer is NULL",
-                              info.name);
+  if (!out) return DCKPT_EINVAL;
   memcpy(out, info.data, (size_t)info.nbytes);
   return DCKPT_OK;
 }

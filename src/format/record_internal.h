@@ -42,12 +42,15 @@ struct dckpt_record {
   char errmsg[DCKPT_ERRMSG_MAX];
 };
 
-/** Records the message of a failed call and returns `status`. Takes a const
- *  record because lookups on a const record can fail too; every record is
- *  heap-allocated by dckpt_record_create(), so writing its message is defined,
- *  and a handle is never shared between threads (dckpt.h). */
-int dckpt_record_fail_(const dckpt_record *rec, int status, const char *fmt, ...)
+/** Records the message of a failed call in `rec` (may be NULL) and returns
+ *  `status`. Calls on a const record leave no message (dckpt.h). */
+int dckpt_record_fail_(dckpt_record *rec, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/** A new empty record holding the message of `e`: what a call that creates a
+ *  record returns when it fails, so that the caller can read why. NULL when
+ *  out of memory. */
+dckpt_record *dckpt_record_failed_(const dckpt_err *e);
 
 /** Index of array `name` (name_len bytes), or -1. */
 long dckpt_record_lookup_(const dckpt_record *rec, const char *name, size_t name_len);

@@ -21,15 +21,25 @@ int dckpt_record_write_atomic(const dckpt_record *rec, const char *identity,
                               const char *path, int level, const dckpt_io_opts *io,
                               dckpt_scratch *scratch, dckpt_err *err);
 
-/** Reads and verifies a record file. Status ECORRUPT / EVERSION / ETOOBIG name
+/** Reads and verifies a record file (the internal entry point; the public
+ *  dckpt_record_read() wraps it). Status ECORRUPT / EVERSION / ETOOBIG name
  *  the file and what is wrong. `scratch` (may be NULL) holds the temporaries
  *  across calls; the returned record never points into it. */
-int dckpt_record_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
-                      dckpt_err *err);
+int dckpt_record_file_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
+                           dckpt_err *err);
 
 /** Verifies a record file and reports its header facts (info may be NULL) and
  *  its identity (malloc'd copy, NULL when it has none; `identity` may be NULL). */
 int dckpt_record_verify(const char *path, dckpt_file_info *info, char **identity,
                         dckpt_err *err);
+
+/* ---- the public record-file calls, with the reason in a dckpt_err, for
+ * the public functions and their deprecated predecessors (format/deprecated.c) ---- */
+
+/** dckpt_record_read() with the process-wide scratch, reason in `e`. */
+int dckpt_record_read_err_(const char *path, dckpt_record **out, dckpt_err *e);
+/** dckpt_record_write() of a const record, reason in `e`. */
+int dckpt_record_write_err_(const dckpt_record *rec, const char *path, int level,
+                            dckpt_durability durability, dckpt_err *e);
 
 #endif

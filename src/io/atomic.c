@@ -293,14 +293,3 @@ int dckpt_clean_temporaries(const char *dir, size_t *removed, dckpt_err *err) {
   if (removed) *removed = c.removed;
   return rc;
 }
-
-int dckpt_file_write_atomic(const char *path, const void *data, size_t len, bool durable,
-                            char *errbuf, size_t errlen) {
-  dckpt_io_opts io = {.durable = durable, .label = "file"};
-  dckpt_err err;
-  dckpt_err_clear(&err);
-  int rc = path ? dckpt_io_write_file(path, data, len, &io, &err)
-                : dckpt_err_set(&err, DCKPT_EINVAL, "path is NULL");
-  dckpt_err_copy(&err, errbuf, errlen);
-  return rc;
-}

@@ -198,13 +198,27 @@ static void drop_stale_final_row(trial *t) {
   }
 }
 
+/* dckpt_record_get() of one of the runner's arrays; on failure `why` says
+ * which and what is wrong (the const record keeps no message). */
+static int get_array(const dckpt_record *r, const char *key, dckpt_dtype dtype, void *out,
+                     uint64_t n, char *why, size_t len) {
+  int rc = dckpt_record_get(r, key, dtype, out, n);
+  if (rc == DCKPT_ENOENT)
+    snprintf(why, len, "it has no array '%s'", key);
+  else if (rc != DCKPT_OK)
+    snprintf(why, len, "its array '%s' is not %s[%llu]", key, dckpt_dtype_name(dtype),
+             (unsigned long long)n);
+  return rc;
+}
+
 /* Restores the runner's arrays and the algorithm's state from a checkpoint
  * (the store has checked that it is this trial's, of iteration `last`; the
  * runner's own iteration must say so too). */
 static int restore(trial *t, const dckpt_record *r, int64_t last) {
   int64_t it = -1;
-  int rc = dckpt_record_get(r, KEY_RNG, DCKPT_U64, t->rng.s, 4);
-  if (!rc) rc = dckpt_record_get(r, KEY_ITER, DCKPT_I64, &it, 1);
+  char why[DCKPT_MAX_NAME + 64] = "out of memory";
+  int rc = get_array(r, KEY_RNG, DCKPT_U64, t->rng.s, 4, why, sizeof why);
+  if (!rc) rc = get_array(r, KEY_ITER, DCKPT_I64, &it, 1, why, sizeof why);
   if (!rc && it != last)
     return store_fail_fmt(t, DCKPT_ECORRUPT,
                           ": checkpoint %lld holds the state after iteration %lld",
@@ -215,16 +229,17 @@ static int restore(trial *t, const dckpt_record *r, int64_t last) {
     rc = reserve_metrics(t, (int64_t)mi.nelems);
     t->rows = (int64_t)mi.nelems;
     if (!rc)
-      rc = dckpt_record_get(r, KEY_METRICS, DCKPT_F64, t->metrics,
-                            mi.nelems * (uint64_t)t->alg->n_metrics);
+      rc = get_array(r, KEY_METRICS, DCKPT_F64, t->metrics,
+                     mi.nelems * (uint64_t)t->alg->n_metrics, why, sizeof why);
     if (!rc)
-      rc = dckpt_record_get(r, KEY_METRICS_ITER, DCKPT_I64, t->metrics_iter, mi.nelems);
+      rc = get_array(r, KEY_METRICS_ITER, DCKPT_I64, t->metrics_iter, mi.nelems, why,
+                     sizeof why);
     if (!rc) drop_stale_final_row(t);
   }
   if (rc != DCKPT_OK)
-    return store_fail_fmt(t, DCKPT_ECORRUPT,
-                          ": checkpoint %lld lacks the runner's state (%s: %s)",
-                          (long long)last, dckpt_err_name(rc), dckpt_strerror(rc));
+    return store_fail_fmt(t, rc == DCKPT_ENOMEM ? rc : DCKPT_ECORRUPT,
+                          ": checkpoint %lld lacks the runner's state: %s",
+                          (long long)last, why);
   rc = t->alg->load(&t->info, r, &t->state);
   if (rc != 0) return fail_at(t, last, "load", rc);
   t->saved_iter = last;
@@ -243,8 +258,8 @@ static void report_work(run_ctx *c, int64_t alg, bool now) {
 /* The clock that checkpoint_interval is measured on: the loop's own (`now`,
  * already read), unless a test brings its own. */
 static double interval_clock(const run_ctx *c, double now) {
-  const dckpt_run_options *o = c->o;
-  return o->interval_clock ? o->interval_clock(o->interval_clock_ctx) : now;
+  const dckpt_run_experimental *x = &c->x;
+  return x->interval_clock ? x->interval_clock(x->interval_clock_ctx) : now;
 }
 
 /* Whether a periodic checkpoint is due after iteration k: every

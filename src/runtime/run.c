@@ -9,6 +9,7 @@
 
 void dckpt_run_options_init(dckpt_run_options *o) {
   memset(o, 0, sizeof *o);
+  o->struct_size = sizeof *o;
   dckpt_store_options_init(&o->store);
   o->mode = DCKPT_RUN_AUTO;
   o->n_trials = 1;
@@ -214,7 +215,7 @@ static void start_writer(run_ctx *c) {
   if (!c->o->background_checkpoints || c->o->store.checkpoint_step == DCKPT_STEP_NONE)
     return;
   char err[1024];
-  int rc = run_writer_start(&c->writer, dckpt_store_dir(c->store),
+  int rc = run_writer_start(&c->writer, dckpt_store_get_dir(c->store),
                             dckpt_store_get_options(c->store), c->meta_text, c->meta_len,
                             &c->log, err, sizeof err);
   if (rc != DCKPT_OK) run_fail(c, rc, "rank %d: checkpoint writer: %s", c->rank, err);
@@ -240,7 +241,8 @@ static int open_sched(run_ctx *c) {
 /* Rank 0 decides the plan and reads the shared inputs; the others receive
  * them and open the store without touching a file. */
 static int set_up(run_ctx *c) {
-  int rc = check_arguments(c);
+  /* Options that could not be read failed already (dckpt_run). */
+  int rc = c->status != DCKPT_OK ? c->status : check_arguments(c);
   if (rc == DCKPT_OK && c->rank == 0) rc = run_open_store(c);
   if (rc == DCKPT_OK && c->rank == 0) rc = run_plan_rank0(c);
   if (agree(c) != DCKPT_OK) return c->status;
@@ -318,11 +320,8 @@ static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
   st.ranks = c->size;
   st.seconds = rep->seconds;
   st.finished_at = run_now();
-  char err[1024];
-  if (dckpt_run_status_write(c->o->dir, &st,
-                             c->o->store.durability == DCKPT_DURABILITY_FULL, err,
-                             sizeof err) != DCKPT_OK)
-    dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", err);
+  if (dckpt_store_write_run_status(c->store, &st) != DCKPT_OK)
+    dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", dckpt_store_errmsg(c->store));
 }
 
 static void tear_down(run_ctx *c) {
@@ -346,11 +345,14 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
   MPI_Comm_dup(comm, &c->comm);
   MPI_Comm_rank(c->comm, &c->rank);
   MPI_Comm_size(c->comm, &c->size);
-  c->o = opts;
+  char why[512];
+  int orc = run_options_take(c, opts, why, sizeof why);
+  opts = c->o; /* from here on, only the options as read */
   c->algs = algs;
   c->n_algs = n_algs;
   c->user_problem = problem;
   c->log = (dckpt_logger){opts->store.log, opts->store.log_ctx, opts->store.log_level};
+  if (orc != DCKPT_OK) run_fail(c, orc, "%s", why);
   char halt[4096];
   snprintf(halt, sizeof halt, "%s/" DCKPT_HALT_FILE, opts->dir ? opts->dir : ".");
   c->stop = (run_stop){.halt_path = halt,

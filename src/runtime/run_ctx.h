@@ -7,7 +7,9 @@
 typedef struct run_ctx {
   MPI_Comm comm;
   int rank, size;
-  const dckpt_run_options *o;
+  const dckpt_run_options *o; /* &opts: what this call reads */
+  dckpt_run_options opts;     /* the caller's, as far as its struct_size goes */
+  dckpt_run_experimental x;   /* opts.experimental points here */
   const dckpt_algorithm *algs;
   size_t n_algs;
   const dckpt_record *user_problem; /* as passed (rank 0, new runs) */
@@ -34,6 +36,11 @@ typedef struct run_ctx {
   int64_t unreported; /* iterations not yet added to the shared counter */
   double last_report;
 } run_ctx;
+
+/** Fills c->opts and c->x from the caller's options and points c->o at them
+ *  (defaults where the caller's struct_size ends); DCKPT_EINVAL with the
+ *  reason in `why` when they cannot be read (options.c). */
+int run_options_take(run_ctx *c, const dckpt_run_options *caller, char *why, size_t len);
 
 /** Records the first local failure (later ones are logged only); returns status. */
 int run_fail(run_ctx *c, int status, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "dckpt_experimental.h"
 #include "dckpt_run.h"
 #include "util/log.h"
 #include "util/try.h"

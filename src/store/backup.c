@@ -147,8 +147,8 @@ int dckpt_store_backup(dckpt_store *s, char **path) {
   char *shown = dckpt_path_printf("%s_backup.zip", s->dir);
   if (!shown) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   dckpt_io_opts io = {.durable = true,
-                      .hook = s->opts.step_hook,
-                      .hook_ctx = s->opts.step_hook_ctx,
+                      .hook = s->x.step_hook,
+                      .hook_ctx = s->x.step_hook_ctx,
                       .label = "backup"};
   dckpt_atomic_file f;
   int rc = dckpt_atomic_begin(&f, shown, &io, &s->err);

@@ -187,7 +187,7 @@ int dckpt_store_read_record(dckpt_store *s, const char *path, const dckpt_where 
                             dckpt_record **out) {
   *out = NULL;
   dckpt_record *rec = NULL;
-  DCKPT_TRY(dckpt_record_read(path, &rec, &s->scratch, &s->err));
+  DCKPT_TRY(dckpt_record_file_read(path, &rec, &s->scratch, &s->err));
   int rc = dckpt_identity_check(s, path, dckpt_record_identity(rec), w);
   if (rc != DCKPT_OK) {
     dckpt_record_free(rec);

@@ -139,7 +139,8 @@ int dckpt_store_remove_complete(dckpt_store *s, int64_t alg, int64_t trial) {
   return rc;
 }
 
-int dckpt_store_is_complete(dckpt_store *s, int64_t alg, int64_t trial, bool *complete) {
+int dckpt_store_trial_is_complete(dckpt_store *s, int64_t alg, int64_t trial,
+                                  bool *complete) {
   *complete = false;
   char *path = NULL;
   DCKPT_TRY(trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path));
@@ -183,7 +184,7 @@ int dckpt_store_trial_status(dckpt_store *s, int64_t alg, int64_t trial,
   st->last_iteration = -1;
   st->marker_status = DCKPT_OK;
   bool done = false;
-  DCKPT_TRY(dckpt_store_is_complete(s, alg, trial, &done));
+  DCKPT_TRY(dckpt_store_trial_is_complete(s, alg, trial, &done));
   dckpt_err first = {0};
   if (done) {
     int rc = dckpt_store_read_complete(s, alg, trial, NULL, NULL, NULL);

@@ -16,7 +16,7 @@ int dckpt_store_completed_trials(dckpt_store *s, int64_t alg, int64_t n_trials,
   if (!out) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   for (int64_t t = 0; t < n_trials; t++) {
     bool done = false;
-    int rc = dckpt_store_is_complete(s, alg, t, &done);
+    int rc = dckpt_store_trial_is_complete(s, alg, t, &done);
     if (rc != DCKPT_OK) {
       free(out);
       return rc;
@@ -56,19 +56,19 @@ static int has_checkpoint(dckpt_store *s, int64_t alg, int64_t trial, bool *foun
 
 static int not_complete(dckpt_store *s, int64_t alg, int64_t trial, bool *found) {
   bool done = false;
-  DCKPT_TRY(dckpt_store_is_complete(s, alg, trial, &done));
+  DCKPT_TRY(dckpt_store_trial_is_complete(s, alg, trial, &done));
   *found = !done;
   return DCKPT_OK;
 }
 
-int dckpt_store_is_started(dckpt_store *s, bool *started) {
+int dckpt_store_run_is_started(dckpt_store *s, bool *started) {
   *started = false;
   int rc = each_trial(s, has_checkpoint, started);
   if (rc == DCKPT_ENOENT) rc = DCKPT_OK; /* no run, so not started */
   return rc;
 }
 
-int dckpt_store_is_completed(dckpt_store *s, bool *completed) {
+int dckpt_store_run_is_complete(dckpt_store *s, bool *completed) {
   *completed = false;
   bool missing = false;
   int rc = each_trial(s, not_complete, &missing);

@@ -6,8 +6,8 @@
 #include "io/path.h"
 #include "store/store_internal.h"
 
-int dckpt_store_load_trial_result(dckpt_store *s, int64_t alg, int64_t trial,
-                                  dckpt_record **out) {
+int dckpt_store_load_final_state(dckpt_store *s, int64_t alg, int64_t trial,
+                                 dckpt_record **out) {
   *out = NULL;
   char *name = NULL;
   int64_t iteration = -1;
@@ -114,11 +114,11 @@ static int load_algorithm(dckpt_store *s, const dckpt_metadata *m, size_t alg,
   if (!out->name || !out->trials)
     return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   for (int64_t t = 0; t < m->n_trials; t++)
-    DCKPT_TRY(dckpt_store_load_trial_result(s, (int64_t)alg, t, &out->trials[t]));
+    DCKPT_TRY(dckpt_store_load_final_state(s, (int64_t)alg, t, &out->trials[t]));
   return DCKPT_OK;
 }
 
-int dckpt_store_load_result(dckpt_store *s, dckpt_result **out) {
+int dckpt_store_load_results(dckpt_store *s, dckpt_result **out) {
   *out = NULL;
   dckpt_metadata *m = NULL;
   DCKPT_TRY(dckpt_store_read_metadata(s, NULL, &m));

@@ -147,7 +147,7 @@ int dckpt_store_initialize(dckpt_store *s, const dckpt_metadata *m,
 static int reopen_trials(dckpt_store *s, int64_t alg, int64_t n_trials) {
   for (int64_t t = 0; t < n_trials; t++) {
     bool done = false;
-    DCKPT_TRY(dckpt_store_is_complete(s, alg, t, &done));
+    DCKPT_TRY(dckpt_store_trial_is_complete(s, alg, t, &done));
     if (done) DCKPT_TRY(dckpt_store_remove_complete(s, alg, t));
   }
   return DCKPT_OK;

@@ -9,7 +9,9 @@
 #include "io/lock.h"
 #include "io/path.h"
 #include "store/layout.h"
+#include "store/store_internal.h"
 #include "util/json.h"
+#include "util/struct_size.h"
 
 int dckpt_lock_query(const char *dir, dckpt_lock_info **out) {
   if (out) *out = NULL;
@@ -64,34 +66,53 @@ static cJSON *status_json(const dckpt_run_status *st) {
   return j;
 }
 
-int dckpt_run_status_write(const char *dir, const dckpt_run_status *st, bool durable,
-                           char *errbuf, size_t errlen) {
-  dckpt_err err;
-  dckpt_err_clear(&err);
+/* The size of the first published layout (dckpt 0.2). */
+#define STATUS_OLDEST DCKPT_STRUCT_END(dckpt_run_status, finished_at)
+
+/* The members of dckpt_run_status after struct_size (util/struct_size.h). */
+static const dckpt_member status_members[] = {
+    DCKPT_MEMBER(dckpt_run_status, status),
+    DCKPT_MEMBER(dckpt_run_status, exit_code),
+    DCKPT_MEMBER(dckpt_run_status, message),
+    DCKPT_MEMBER(dckpt_run_status, pairs_total),
+    DCKPT_MEMBER(dckpt_run_status, pairs_completed),
+    DCKPT_MEMBER(dckpt_run_status, iterations_run),
+    DCKPT_MEMBER(dckpt_run_status, ranks),
+    DCKPT_MEMBER(dckpt_run_status, seconds),
+    DCKPT_MEMBER(dckpt_run_status, finished_at),
+};
+
+/* Writes DIR/run_status.json from the caller's status (as far as its
+ * struct_size goes). */
+static int write_status(const char *dir, const dckpt_run_status *caller, bool durable,
+                        dckpt_err *err) {
+  if (!caller)
+    return dckpt_err_set(err, DCKPT_EINVAL, "write_run_status: the status is NULL");
+  if (!dckpt_struct_size_ok(caller, caller->struct_size, STATUS_OLDEST, sizeof *caller))
+    return dckpt_err_set(err, DCKPT_EINVAL,
+                         "write_run_status: struct_size is %zu: fill the status with "
+                         "dckpt_run_status_init()",
+                         caller->struct_size);
+  dckpt_run_status st;
+  dckpt_run_status_init(&st);
+  dckpt_struct_merge(&st, caller, caller->struct_size, status_members,
+                     sizeof status_members / sizeof *status_members);
+  st.message[sizeof st.message - 1] = '\0';
   int dummy;
+  if (!status_from_name(dckpt_err_name(st.status), &dummy))
+    return dckpt_err_set(err, DCKPT_EINVAL, "write_run_status: %d is not a status code",
+                         st.status);
+  cJSON *j = status_json(&st);
+  char *path = dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE);
   int rc = DCKPT_OK;
-  if (!dir || !st)
-    rc = dckpt_err_set(&err, DCKPT_EINVAL, "run_status_write: %s is NULL",
-                       dir ? "the status" : "the directory");
-  else if (st->struct_size < sizeof *st)
-    rc = dckpt_err_set(&err, DCKPT_EINVAL,
-                       "run_status_write: struct_size is %zu, need %zu (call "
-                       "dckpt_run_status_init)",
-                       st->struct_size, sizeof *st);
-  else if (!status_from_name(dckpt_err_name(st->status), &dummy))
-    rc = dckpt_err_set(&err, DCKPT_EINVAL, "run_status_write: %d is not a status code",
-                       st->status);
-  cJSON *j = rc == DCKPT_OK ? status_json(st) : NULL;
-  char *path = rc == DCKPT_OK ? dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE) : NULL;
-  if (rc == DCKPT_OK && (!j || !path))
-    rc = dckpt_err_set(&err, DCKPT_ENOMEM, "out of memory");
-  if (rc == DCKPT_OK) {
+  if (!j || !path) {
+    rc = dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  } else {
     dckpt_io_opts io = {.durable = durable, .replaces = true, .label = "run_status"};
-    rc = dckpt_json_save(path, j, &io, &err);
+    rc = dckpt_json_save(path, j, &io, err);
   }
   cJSON_Delete(j);
   free(path);
-  dckpt_err_copy(&err, errbuf, errlen);
   return rc;
 }
 
@@ -128,24 +149,17 @@ static int parse_status(const cJSON *j, const char *file, dckpt_run_status *st,
   return DCKPT_OK;
 }
 
-int dckpt_run_status_read(const char *dir, dckpt_run_status **out, char *errbuf,
-                          size_t errlen) {
-  dckpt_err err;
-  dckpt_err_clear(&err);
-  if (out) *out = NULL;
-  if (!dir || !out) {
-    dckpt_err_set(&err, DCKPT_EINVAL, "run_status_read: NULL argument");
-    dckpt_err_copy(&err, errbuf, errlen);
-    return DCKPT_EINVAL;
-  }
+/* Reads DIR/run_status.json into a new status (NULL on failure). */
+static int read_status(const char *dir, dckpt_run_status **out, dckpt_err *err) {
+  *out = NULL;
   char *path = dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE);
   dckpt_run_status *st = malloc(sizeof *st);
   cJSON *j = NULL;
-  int rc = path && st ? dckpt_json_load(path, &j, &err)
-                      : dckpt_err_set(&err, DCKPT_ENOMEM, "out of memory");
+  int rc = path && st ? dckpt_json_load(path, &j, err)
+                      : dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
   if (rc == DCKPT_OK) {
     dckpt_run_status_init(st);
-    rc = parse_status(j, path, st, &err);
+    rc = parse_status(j, path, st, err);
   }
   cJSON_Delete(j);
   free(path);
@@ -153,6 +167,41 @@ int dckpt_run_status_read(const char *dir, dckpt_run_status **out, char *errbuf,
     *out = st;
   else
     free(st);
+  return rc;
+}
+
+int dckpt_store_write_run_status(dckpt_store *s, const dckpt_run_status *st) {
+  DCKPT_TRY(dckpt_store_require_writable(s, "write_run_status"));
+  return write_status(s->dir, st, dckpt_store_durable(s), &s->err);
+}
+
+int dckpt_store_read_run_status(dckpt_store *s, dckpt_run_status **out) {
+  return read_status(s->dir, out, &s->err);
+}
+
+/* ---- deprecated in 0.2 (dckpt.h): without a store; delete in 0.3 ---- */
+
+int dckpt_run_status_write(const char *dir, const dckpt_run_status *st, bool durable,
+                           char *errbuf, size_t errlen) {
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  int rc =
+      dir ? write_status(dir, st, durable, &err)
+          : dckpt_err_set(&err, DCKPT_EINVAL, "run_status_write: the directory is NULL");
+  dckpt_err_copy(&err, errbuf, errlen);
+  return rc;
+}
+
+int dckpt_run_status_read(const char *dir, dckpt_run_status **out, char *errbuf,
+                          size_t errlen) {
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  int rc = DCKPT_EINVAL;
+  if (out) *out = NULL;
+  if (!dir || !out)
+    dckpt_err_set(&err, DCKPT_EINVAL, "run_status_read: NULL argument");
+  else
+    rc = read_status(dir, out, &err);
   dckpt_err_copy(&err, errbuf, errlen);
   return rc;
 }

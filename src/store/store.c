@@ -9,6 +9,7 @@
 #include "io/reaper.h"
 #include "io/walk.h"
 #include "store/store_internal.h"
+#include "util/struct_size.h"
 
 void dckpt_run_facts_clear(dckpt_store *s) {
   for (size_t i = 0; i < s->facts.n_names; i++)
@@ -19,6 +20,7 @@ void dckpt_run_facts_clear(dckpt_store *s) {
 
 void dckpt_store_options_init(dckpt_store_options *opts) {
   memset(opts, 0, sizeof *opts);
+  opts->struct_size = sizeof *opts;
   opts->checkpoint_step = DCKPT_STEP_NONE;
   opts->keep_n = 3;
   opts->compression_level = 1;
@@ -62,8 +64,8 @@ bool dckpt_store_durable(const dckpt_store *s) {
 dckpt_io_opts dckpt_store_io(const dckpt_store *s, const char *label) {
   dckpt_io_opts io = {.durable = dckpt_store_durable(s),
                       .replaces = strcmp(label, "ckpt") != 0,
-                      .hook = s->opts.step_hook,
-                      .hook_ctx = s->opts.step_hook_ctx,
+                      .hook = s->x.step_hook,
+                      .hook_ctx = s->x.step_hook_ctx,
                       .label = label};
   return io;
 }
@@ -129,6 +131,66 @@ int dckpt_store_prepare_dir(dckpt_store *s) {
   return DCKPT_OK;
 }
 
+/* The members of dckpt_store_options, in order: what a caller's struct_size
+ * may cover (util/struct_size.h). Append a member here when one is added. */
+static const dckpt_member option_members[] = {
+    DCKPT_MEMBER(dckpt_store_options, checkpoint_step),
+    DCKPT_MEMBER(dckpt_store_options, keep_n),
+    DCKPT_MEMBER(dckpt_store_options, compression_level),
+    DCKPT_MEMBER(dckpt_store_options, durability),
+    DCKPT_MEMBER(dckpt_store_options, flags),
+    DCKPT_MEMBER(dckpt_store_options, job_id),
+    DCKPT_MEMBER(dckpt_store_options, log),
+    DCKPT_MEMBER(dckpt_store_options, log_ctx),
+    DCKPT_MEMBER(dckpt_store_options, log_level),
+    DCKPT_MEMBER(dckpt_store_options, experimental),
+    DCKPT_MEMBER(dckpt_store_options, step_hook),
+    DCKPT_MEMBER(dckpt_store_options, step_hook_ctx),
+};
+
+/* The sizes of the first published layouts (dckpt 0.2). */
+#define OPTIONS_OLDEST      DCKPT_STRUCT_END(dckpt_store_options, experimental)
+#define EXPERIMENTAL_OLDEST DCKPT_STRUCT_END(dckpt_store_experimental, step_hook_ctx)
+
+static const dckpt_member experimental_members[] = {
+    DCKPT_MEMBER(dckpt_store_experimental, step_hook),
+    DCKPT_MEMBER(dckpt_store_experimental, step_hook_ctx),
+};
+
+/* The caller's options as this library reads them: the members its
+ * struct_size covers, defaults for the rest, and a copy of the experimental
+ * hooks (the handle must not point into the caller's memory). */
+static int take_options(dckpt_store *s, const dckpt_store_options *o) {
+  dckpt_store_options_init(&s->opts);
+  dckpt_store_experimental_init(&s->x);
+  if (!o) return DCKPT_OK;
+  if (!dckpt_struct_size_ok(o, o->struct_size, OPTIONS_OLDEST, sizeof *o))
+    return dckpt_store_fail(
+        s, DCKPT_EINVAL,
+        "store_open: options.struct_size is %zu: fill the options with "
+        "dckpt_store_options_init() (a struct from a newer dckpt.h must leave the "
+        "fields this library does not know at zero)",
+        o->struct_size);
+  dckpt_struct_merge(&s->opts, o, o->struct_size, option_members,
+                     sizeof option_members / sizeof *option_members);
+  s->opts.struct_size = sizeof s->opts;
+  const dckpt_store_experimental *x = s->opts.experimental;
+  if (x && !dckpt_struct_size_ok(x, x->struct_size, EXPERIMENTAL_OLDEST, sizeof *x))
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "store_open: experimental.struct_size is %zu: fill it with "
+                            "dckpt_store_experimental_init()",
+                            x->struct_size);
+  if (x)
+    dckpt_struct_merge(&s->x, x, x->struct_size, experimental_members,
+                       sizeof experimental_members / sizeof *experimental_members);
+  if (!s->x.step_hook && s->opts.step_hook) { /* the older place of the hook */
+    s->x.step_hook = s->opts.step_hook;
+    s->x.step_hook_ctx = s->opts.step_hook_ctx;
+  }
+  s->opts.experimental = x || s->x.step_hook ? &s->x : NULL;
+  return DCKPT_OK;
+}
+
 int dckpt_store_open(const char *dir, const dckpt_store_options *opts,
                      dckpt_store **out) {
   *out = NULL;
@@ -138,11 +200,9 @@ int dckpt_store_open(const char *dir, const dckpt_store_options *opts,
   s->failed_open = true;
   s->last_alg = s->last_trial = s->last_iter = -1;
   s->known_alg = s->known_trial = -1;
-  if (opts)
-    s->opts = *opts;
-  else
-    dckpt_store_options_init(&s->opts);
+  int rc = take_options(s, opts);
   s->log = (dckpt_logger){s->opts.log, s->opts.log_ctx, s->opts.log_level};
+  DCKPT_TRY(rc);
   if (!dir || !*dir) return dckpt_store_fail(s, DCKPT_EINVAL, "directory path is empty");
   s->dir = strdup(dir);
   size_t n = strlen(s->dir);
@@ -177,13 +237,13 @@ void dckpt_store_close(dckpt_store *s) {
 const char *dckpt_store_errmsg(const dckpt_store *s) {
   return s ? s->err.msg : "out of memory";
 }
-const char *dckpt_store_dir(const dckpt_store *s) {
+const char *dckpt_store_get_dir(const dckpt_store *s) {
   return s->dir;
 }
 const dckpt_store_options *dckpt_store_get_options(const dckpt_store *s) {
   return &s->opts;
 }
-const char *dckpt_store_results_path(const dckpt_store *s) {
+const char *dckpt_store_get_results_path(const dckpt_store *s) {
   return s->results;
 }
 

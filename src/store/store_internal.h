@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "dckpt.h"
+#include "dckpt_experimental.h"
 #include "format/scratch.h"
 #include "io/atomic.h"
 #include "io/lock.h"
@@ -32,7 +33,8 @@ struct dckpt_store {
   char *dir;
   char *results;
   char *job_id;
-  dckpt_store_options opts;
+  dckpt_store_options opts; /* opts.experimental points to x (or is NULL) */
+  dckpt_store_experimental x;
   dckpt_logger log;
   dckpt_err err;
   dckpt_lock lock;

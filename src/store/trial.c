@@ -14,12 +14,7 @@
 
 int dckpt_store_should_checkpoint(const dckpt_store *s, int64_t iteration, bool *due) {
   *due = false;
-  if (iteration < 0) {
-    ((dckpt_store *)s)->err.status = DCKPT_EINVAL;
-    snprintf(((dckpt_store *)s)->err.msg, sizeof s->err.msg,
-             "iteration must be non-negative, got %lld", (long long)iteration);
-    return DCKPT_EINVAL;
-  }
+  if (iteration < 0) return DCKPT_EINVAL; /* no message: the store is const */
   if (s->opts.checkpoint_step == DCKPT_STEP_NONE) return DCKPT_OK;
   *due = (iteration + 1) % s->opts.checkpoint_step == 0;
   return DCKPT_OK;
@@ -110,7 +105,7 @@ static void remove_checkpoint(dckpt_store *s, const char *path) {
  * `current`, which belong to a superseded history. */
 static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
                   int64_t current) {
-  if (s->opts.step_hook) s->opts.step_hook(s->opts.step_hook_ctx, "rotate");
+  if (s->x.step_hook) s->x.step_hook(s->x.step_hook_ctx, "rotate");
   ckpt_list l;
   DCKPT_TRY(known_checkpoints(s, alg, trial, dir, current, &l));
   int64_t protected_iter = -1;

@@ -197,16 +197,27 @@ static int check_saved_steps(const double steps[2], const opt_state *s, char *wh
   return DCKPT_EMISMATCH;
 }
 
+/* dckpt_record_get() saying in `why` which array is missing or mismatched
+ * (the const record keeps no message). */
+static int get_array(const dckpt_record *rec, const char *name, dckpt_dtype dtype,
+                     void *out, uint64_t n, char *why, size_t len) {
+  int rc = dckpt_record_get(rec, name, dtype, out, n);
+  if (rc == DCKPT_ENOENT)
+    snprintf(why, len, "the checkpoint has no array '%s'", name);
+  else if (rc != DCKPT_OK)
+    snprintf(why, len, "the checkpoint's array '%s' is not %s[%llu]", name,
+             dckpt_dtype_name(dtype), (unsigned long long)n);
+  return rc;
+}
+
 static int restore(const dckpt_record *rec, opt_state *s, char *why, size_t len) {
   int64_t counters[3];
   double steps[2];
   int rc = check_saved_method(rec, s, why, len);
   for (int b = 0; rc == DCKPT_OK && b < s->desc->n_bufs; b++)
-    rc = dckpt_record_get(rec, s->desc->bufs[b], DCKPT_F64, s->buf[b], s->nd);
-  if (rc == DCKPT_OK) rc = dckpt_record_get(rec, "counters", DCKPT_I64, counters, 3);
-  if (rc == DCKPT_OK) rc = dckpt_record_get(rec, "steps", DCKPT_F64, steps, 2);
-  if (rc != DCKPT_OK && why[0] == '\0')
-    snprintf(why, len, "%s", dckpt_record_errmsg(rec));
+    rc = get_array(rec, s->desc->bufs[b], DCKPT_F64, s->buf[b], s->nd, why, len);
+  if (rc == DCKPT_OK) rc = get_array(rec, "counters", DCKPT_I64, counters, 3, why, len);
+  if (rc == DCKPT_OK) rc = get_array(rec, "steps", DCKPT_F64, steps, 2, why, len);
   if (rc == DCKPT_OK) rc = check_saved_steps(steps, s, why, len);
   if (rc == DCKPT_OK) {
     s->t = counters[0];

@@ -29,8 +29,19 @@ int report_file_open(const char *dir, const char *name, dckpt_file_writer **w, c
                      size_t errlen) {
   char *path = join(dir, name);
   if (!path) return report_errf(err, errlen, "%s/%s: out of memory", dir, name);
-  int rc = dckpt_file_writer_open(path, true, w, err, errlen);
+  int rc = dckpt_file_writer_open(path, DCKPT_DURABILITY_FULL, w);
   free(path);
+  if (rc == DCKPT_OK) return 0;
+  report_errf(err, errlen, "%s", *w ? dckpt_file_writer_errmsg(*w) : "out of memory");
+  dckpt_file_writer_free(*w);
+  *w = NULL;
+  return -1;
+}
+
+int report_file_commit(dckpt_file_writer *w, char *err, size_t errlen) {
+  int rc = dckpt_file_writer_commit(w);
+  if (rc != DCKPT_OK) report_errf(err, errlen, "%s", dckpt_file_writer_errmsg(w));
+  dckpt_file_writer_free(w);
   return rc == DCKPT_OK ? 0 : -1;
 }
 
@@ -39,5 +50,5 @@ int report_file_write(const char *dir, const char *name, const void *data, size_
   dckpt_file_writer *w = NULL;
   if (report_file_open(dir, name, &w, err, errlen) != 0) return -1;
   dckpt_file_writer_write(w, data, len); /* a failure is reported by commit */
-  return dckpt_file_writer_commit(w, err, errlen) == DCKPT_OK ? 0 : -1;
+  return report_file_commit(w, err, errlen);
 }

@@ -16,6 +16,9 @@ int report_ensure_dir(const char *dir, char *err, size_t errlen);
 int report_file_open(const char *dir, const char *name, dckpt_file_writer **w, char *err,
                      size_t errlen);
 
+/** Commits and frees `w` (also on failure). 0 or -1 with `err` set. */
+int report_file_commit(dckpt_file_writer *w, char *err, size_t errlen);
+
 /** Replaces dir/name with `len` bytes. 0 or -1 with `err` set. */
 int report_file_write(const char *dir, const char *name, const void *data, size_t len,
                       char *err, size_t errlen);

@@ -89,10 +89,10 @@ static int save_png(cairo_surface_t *surf, const char *dir, const char *name, ch
   if (st != CAIRO_STATUS_SUCCESS && st != CAIRO_STATUS_WRITE_ERROR) {
     report_errf(err, errlen, "%s/%s: cannot encode the PNG: %s", dir, name,
                 cairo_status_to_string(st));
-    dckpt_file_writer_abort(w);
+    dckpt_file_writer_free(w); /* not committed: the old file stays */
     return -1;
   }
-  return dckpt_file_writer_commit(w, err, errlen) == DCKPT_OK ? 0 : -1;
+  return report_file_commit(w, err, errlen);
 }
 
 /* Figures beyond the current count belong to an earlier, larger run. */

@@ -1,0 +1,104 @@
+/* The caller's dckpt_run_options as this library reads them: the members its
+ * struct_size covers, defaults for the rest (util/struct_size.h), and a copy
+ * of the experimental hooks. */
+#include <stdio.h>
+
+#include "dckpt_experimental.h"
+#include "runtime/run_ctx.h"
+#include "util/struct_size.h"
+
+/* The members of dckpt_run_options after struct_size, in order. Append a
+ * member here when one is added. */
+static const dckpt_member run_members[] = {
+    DCKPT_MEMBER(dckpt_run_options, dir),
+    DCKPT_MEMBER(dckpt_run_options, mode),
+    DCKPT_MEMBER(dckpt_run_options, store),
+    DCKPT_MEMBER(dckpt_run_options, n_trials),
+    DCKPT_MEMBER(dckpt_run_options, seed),
+    DCKPT_MEMBER(dckpt_run_options, add_trials),
+    DCKPT_MEMBER(dckpt_run_options, add_iterations),
+    DCKPT_MEMBER(dckpt_run_options, backup_before_resume),
+    DCKPT_MEMBER(dckpt_run_options, break_lock),
+    DCKPT_MEMBER(dckpt_run_options, benchmark_metadata),
+    DCKPT_MEMBER(dckpt_run_options, campaign),
+    DCKPT_MEMBER(dckpt_run_options, metrics_period),
+    DCKPT_MEMBER(dckpt_run_options, deadline),
+    DCKPT_MEMBER(dckpt_run_options, deadline_margin),
+    DCKPT_MEMBER(dckpt_run_options, handle_signals),
+    DCKPT_MEMBER(dckpt_run_options, progress),
+    DCKPT_MEMBER(dckpt_run_options, progress_interval),
+    DCKPT_MEMBER(dckpt_run_options, progress_stream),
+    DCKPT_MEMBER(dckpt_run_options, scheduler),
+    DCKPT_MEMBER(dckpt_run_options, background_checkpoints),
+    DCKPT_MEMBER(dckpt_run_options, checkpoint_interval),
+    DCKPT_MEMBER(dckpt_run_options, experimental),
+    DCKPT_MEMBER(dckpt_run_options, interval_clock),
+    DCKPT_MEMBER(dckpt_run_options, interval_clock_ctx),
+    DCKPT_MEMBER(dckpt_run_options, index_interval),
+};
+
+static const dckpt_member experimental_members[] = {
+    DCKPT_MEMBER(dckpt_run_experimental, interval_clock),
+    DCKPT_MEMBER(dckpt_run_experimental, interval_clock_ctx),
+};
+
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+/* The sizes of the first published layouts (dckpt 0.2). */
+#define OPTIONS_OLDEST      DCKPT_STRUCT_END(dckpt_run_options, experimental)
+#define EXPERIMENTAL_OLDEST DCKPT_STRUCT_END(dckpt_run_experimental, interval_clock_ctx)
+
+/* The store options are embedded by value: their size is part of the run
+ * options' layout, so it must be this header's exactly (a release in which
+ * dckpt_store_options grows reads the older layout by struct_size). */
+static int take_store(const dckpt_run_options *o, char *why, size_t len) {
+  if (o->store.struct_size == sizeof o->store) return DCKPT_OK;
+  snprintf(why, len,
+           "run options: store.struct_size is %zu, not %zu: fill the options with "
+           "dckpt_run_options_init() from this version's dckpt_run.h",
+           o->store.struct_size, sizeof o->store);
+  return DCKPT_EINVAL;
+}
+
+int run_options_take(run_ctx *c, const dckpt_run_options *caller, char *why, size_t len) {
+  dckpt_run_options_init(&c->opts);
+  dckpt_run_experimental_init(&c->x);
+  c->o = &c->opts;
+  if (!caller) {
+    snprintf(why, len, "run options are NULL");
+    return DCKPT_EINVAL;
+  }
+  if (!dckpt_struct_size_ok(caller, caller->struct_size, OPTIONS_OLDEST,
+                            sizeof *caller)) {
+    snprintf(why, len,
+             "run options: struct_size is %zu: fill the options with "
+             "dckpt_run_options_init() (a struct from a newer dckpt_run.h must leave "
+             "the fields this library does not know at zero)",
+             caller->struct_size);
+    return DCKPT_EINVAL;
+  }
+  dckpt_struct_merge(&c->opts, caller, caller->struct_size, run_members,
+                     COUNT(run_members));
+  c->opts.struct_size = sizeof c->opts;
+  if (take_store(&c->opts, why, len) != DCKPT_OK) {
+    dckpt_run_options_init(&c->opts); /* not one field of it can be trusted */
+    return DCKPT_EINVAL;
+  }
+  const dckpt_run_experimental *x = c->opts.experimental;
+  if (x && !dckpt_struct_size_ok(x, x->struct_size, EXPERIMENTAL_OLDEST, sizeof *x)) {
+    snprintf(why, len,
+             "run options: experimental.struct_size is %zu: fill it with "
+             "dckpt_run_experimental_init()",
+             x->struct_size);
+    return DCKPT_EINVAL;
+  }
+  if (x)
+    dckpt_struct_merge(&c->x, x, x->struct_size, experimental_members,
+                       COUNT(experimental_members));
+  if (!c->x.interval_clock && c->opts.interval_clock) { /* the older place */
+    c->x.interval_clock = c->opts.interval_clock;
+    c->x.interval_clock_ctx = c->opts.interval_clock_ctx;
+  }
+  c->opts.experimental = &c->x;
+  return DCKPT_OK;
+}

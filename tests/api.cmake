@@ -1,0 +1,17 @@
+# The conventions of the public API (include/dckpt.h, "Conventions"):
+# error detail kept by the object called, option structs read by
+# struct_size, experimental hooks, the names of 0.2 and the deprecated ones.
+dckpt_add_test_exe(test_api SOURCES test_api.c)
+target_link_libraries(test_api PRIVATE dckpt_testutil)
+# util/struct_size.h (header-only): how a later release reads these structs.
+target_include_directories(test_api PRIVATE ${PROJECT_SOURCE_DIR}/src)
+foreach(group error_detail options names run_status)
+  add_test(NAME api.${group} COMMAND test_api ${group})
+endforeach()
+
+# Every deprecated function still works (removed in 0.3): compiled without
+# the deprecation warnings that any other caller gets as errors.
+dckpt_add_test_exe(test_api_deprecated SOURCES test_api_deprecated.c)
+target_link_libraries(test_api_deprecated PRIVATE dckpt_testutil)
+target_compile_options(test_api_deprecated PRIVATE -Wno-deprecated-declarations)
+add_test(NAME api.deprecated COMMAND test_api_deprecated)
