@@ -65,7 +65,9 @@ static bool names_inode(int fd, const char *path) {
 
 /* Replaces the lock file's content with this holder's facts, in place: the
  * kernel lock belongs to the inode, so the file is never renamed over.
- * fdatasync makes the facts visible to other NFS clients too. */
+ * On a network file system fdatasync makes the facts visible to the other
+ * clients; on a local one every reader shares the page cache, and a lock
+ * file lost or emptied by a power loss is free anyway, so no sync. */
 static int write_facts(dckpt_lock *lock, int fd, bool truncate, dckpt_err *err) {
   lock->self.kernel_lock = lock->kernel;
   char *text = dckpt_lock_facts_text(&lock->self);
@@ -78,7 +80,8 @@ static int write_facts(dckpt_lock *lock, int fd, bool truncate, dckpt_err *err) 
     while (n < 0 && errno == EINTR);
   }
   int rc = DCKPT_OK;
-  if (n != (ssize_t)len || fdatasync(fd) != 0)
+  if (n != (ssize_t)len ||
+      (dckpt_lockfs_of(fd) != DCKPT_LOCKFS_LOCAL && fdatasync(fd) != 0))
     rc = dckpt_err_errno(err, n >= 0 && n != (ssize_t)len ? EIO : errno,
                          "cannot write lock '%s'", lock->path);
   free(text);

@@ -60,19 +60,26 @@ static bool in_list(const char *word, const char *const *list) {
   return false;
 }
 
-bool dckpt_lockfs_shared_type(const char *fstype, const char *options) {
+dckpt_lockfs dckpt_lockfs_classify(const char *fstype, const char *options) {
   static const char *const local[] = {"ext2",  "ext3",     "ext4",     "xfs",  "btrfs",
                                       "tmpfs", "ramfs",    "overlay",  "zfs",  "f2fs",
                                       "jfs",   "reiserfs", "bcachefs", "vfat", "exfat",
                                       "ntfs3", "hfsplus",  "nilfs2",   NULL};
   /* cluster file systems whose fcntl locks are kept cluster-wide */
   static const char *const cluster[] = {"gpfs", "ceph", "gfs2", "ocfs2", NULL};
-  if (in_list(fstype, local) || in_list(fstype, cluster)) return true;
+  if (in_list(fstype, local)) return DCKPT_LOCKFS_LOCAL;
+  if (in_list(fstype, cluster)) return DCKPT_LOCKFS_SHARED;
+  bool shared = false;
   if (!strcmp(fstype, "nfs") || !strcmp(fstype, "nfs4"))
-    return !has_option(options, "nolock") && !has_option(options, "local_lock=posix") &&
-           !has_option(options, "local_lock=all");
-  if (!strcmp(fstype, "lustre")) return has_option(options, "flock");
-  return false;
+    shared = !has_option(options, "nolock") && !has_option(options, "local_lock=posix") &&
+             !has_option(options, "local_lock=all");
+  else if (!strcmp(fstype, "lustre"))
+    shared = has_option(options, "flock");
+  return shared ? DCKPT_LOCKFS_SHARED : DCKPT_LOCKFS_PRIVATE;
+}
+
+bool dckpt_lockfs_shared_type(const char *fstype, const char *options) {
+  return dckpt_lockfs_classify(fstype, options) != DCKPT_LOCKFS_PRIVATE;
 }
 
 bool dckpt_lockfs_parse_mountinfo(const char *line, unsigned *major, unsigned *minor,
@@ -110,21 +117,25 @@ static bool find_mount(dev_t dev, char *fstype, size_t typelen, char *options,
 
 /* Without mountinfo (or a device it does not list, as btrfs subvolumes):
  * the local file systems by their magic numbers; anything else is unknown. */
-static bool shared_by_magic(int fd) {
+static dckpt_lockfs classify_by_magic(int fd) {
   static const unsigned long local[] = {0xEF53,     0x58465342, 0x9123683E, 0x01021994,
                                         0x794C7630, 0x2FC12FC1, 0xF2F52010, 0x858458F6};
   struct statfs sf;
-  if (fstatfs(fd, &sf) != 0) return false;
+  if (fstatfs(fd, &sf) != 0) return DCKPT_LOCKFS_PRIVATE;
   for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
-    if ((unsigned long)sf.f_type == local[i]) return true;
-  return false;
+    if ((unsigned long)sf.f_type == local[i]) return DCKPT_LOCKFS_LOCAL;
+  return DCKPT_LOCKFS_PRIVATE;
+}
+
+dckpt_lockfs dckpt_lockfs_of(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return DCKPT_LOCKFS_PRIVATE;
+  char fstype[64], options[2100];
+  if (find_mount(st.st_dev, fstype, sizeof fstype, options, sizeof options))
+    return dckpt_lockfs_classify(fstype, options);
+  return classify_by_magic(fd);
 }
 
 bool dckpt_lockfs_shared(int fd) {
-  struct stat st;
-  if (fstat(fd, &st) != 0) return false;
-  char fstype[64], options[2100];
-  if (find_mount(st.st_dev, fstype, sizeof fstype, options, sizeof options))
-    return dckpt_lockfs_shared_type(fstype, options);
-  return shared_by_magic(fd);
+  return dckpt_lockfs_of(fd) != DCKPT_LOCKFS_PRIVATE;
 }

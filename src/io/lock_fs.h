@@ -30,6 +30,25 @@ dckpt_kernel_lock dckpt_klock_test(int fd);
  *  EINVAL: a kernel without OFD locks). */
 bool dckpt_klock_unsupported_errno(int e);
 
+/** What a file system makes of fcntl locks. */
+typedef enum dckpt_lockfs {
+  /** Local: every process that can open a file runs on this kernel. */
+  DCKPT_LOCKFS_LOCAL = 0,
+  /** Network or cluster file system whose locks every client sees. */
+  DCKPT_LOCKFS_SHARED = 1,
+  /** Locks local to each host (Lustre localflock, NFS local_lock), or not
+   *  known to be shared (FUSE, BeeGFS, unknown types). */
+  DCKPT_LOCKFS_PRIVATE = 2
+} dckpt_lockfs;
+
+/** The class of the file system holding `fd` (PRIVATE when unknown). */
+dckpt_lockfs dckpt_lockfs_of(int fd);
+
+/** The class of a file system of type `fstype` (as /proc/self/mountinfo
+ *  names it, e.g. "nfs4", "lustre", "ext4") mounted with the comma-separated
+ *  `options` (mount and super options together). */
+dckpt_lockfs dckpt_lockfs_classify(const char *fstype, const char *options);
+
 /**
  * Whether the kernel lock of the file `fd` is seen by every host that can open
  * it, so that a free lock proves that a holder on another host no longer holds

@@ -367,6 +367,9 @@ static void test_mountinfo(void) {
       {"fuse.sshfs", "rw", false},
       {"beegfs", "rw", false},
   };
+  CHECK_EQ(dckpt_lockfs_classify("ext4", "rw"), DCKPT_LOCKFS_LOCAL);
+  CHECK_EQ(dckpt_lockfs_classify("nfs4", "rw,local_lock=none"), DCKPT_LOCKFS_SHARED);
+  CHECK_EQ(dckpt_lockfs_classify("lustre", "rw,localflock"), DCKPT_LOCKFS_PRIVATE);
   for (size_t i = 0; i < sizeof verdicts / sizeof verdicts[0]; i++)
     if (dckpt_lockfs_shared_type(verdicts[i].type, verdicts[i].opts) !=
         verdicts[i].shared)
