@@ -178,7 +178,9 @@ static int decide_locked(dckpt_lock *lock, int fd, bool force, const dckpt_logge
 /* Another process holds the kernel lock. Conclusive when the file names a
  * holder that explains it: one on another host (not checkable from here), or
  * one on this host that runs. Otherwise (empty, cut short, or naming a dead
- * holder) a take-over is writing its facts right now: try again shortly. */
+ * holder) a take-over is writing its facts right now, or the holder is being
+ * killed and still holds its files (SIGKILL pending, exiting): try again
+ * shortly, so that the refusal names whoever holds the lock after it. */
 static int refuse_busy(dckpt_lock *lock, char *last, size_t lastlen, dckpt_err *err) {
   int fd = open(lock->path, O_RDONLY | O_CLOEXEC); /* fresh: NFS close-to-open */
   if (fd < 0) return errno == ENOENT ? RETRY_NOW : RETRY_LATER;
@@ -191,10 +193,14 @@ static int refuse_busy(dckpt_lock *lock, char *last, size_t lastlen, dckpt_err *
     return dckpt_err_set(err, DCKPT_ELOCKED,
                          "'%s' is held by %s, which holds its kernel lock", lock->path,
                          who);
-  if (readable && dckpt_lock_holder_running(&h))
+  if (readable && dckpt_lock_holder_running(&h) && !dckpt_lock_holder_dying(&h))
     return dckpt_err_set(err, DCKPT_ELOCKED, "'%s' is held by %s, which is still running",
                          lock->path, who);
-  if (readable)
+  if (readable && dckpt_lock_holder_running(&h))
+    snprintf(last, lastlen,
+             "its kernel lock is held by %s, which is being killed but has not ended",
+             who);
+  else if (readable)
     snprintf(last, lastlen,
              "its kernel lock is held, but the process it names (%s) is gone: a process "
              "that run started may still hold it",

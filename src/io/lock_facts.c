@@ -10,9 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Reads /proc/<pid>/stat: the state letter (field 3) and the start time
- * (field 22), which follow the command name and its closing ')'. */
-static bool read_proc_stat(long pid, char *state, unsigned long long *start) {
+/* Reads /proc/<pid>/stat: the state letter (field 3), the kernel's flags
+ * (field 9) and the start time (field 22), which follow the command name and
+ * its closing ')'. */
+static bool read_proc_stat(long pid, char *state, unsigned long *flags,
+                           unsigned long long *start) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%ld/stat", pid);
   FILE *f = fopen(path, "re");
@@ -25,16 +27,38 @@ static bool read_proc_stat(long pid, char *state, unsigned long long *start) {
   if (!p || p[1] != ' ') return false;
   *state = p[2];
   p++;
-  for (int field = 3; field < 22 && p; field++)
+  *flags = 0;
+  for (int field = 3; field < 22 && p; field++) {
     p = strchr(p + 1, ' ');
+    if (field == 8 && p) *flags = strtoul(p + 1, NULL, 10);
+  }
   *start = p ? strtoull(p + 1, NULL, 10) : 0;
   return true;
 }
 
+/* Whether SIGKILL is pending for process `pid` (its "SigPnd" or "ShdPnd"
+ * mask in /proc/<pid>/status). */
+static bool sigkill_pending(long pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/status", pid);
+  FILE *f = fopen(path, "re");
+  if (!f) return false;
+  char line[256];
+  bool pending = false;
+  while (!pending && fgets(line, sizeof line, f)) {
+    if (strncmp(line, "SigPnd:", 7) != 0 && strncmp(line, "ShdPnd:", 7) != 0) continue;
+    unsigned long long mask = strtoull(line + 7, NULL, 16);
+    pending = (mask >> (SIGKILL - 1)) & 1u;
+  }
+  fclose(f);
+  return pending;
+}
+
 unsigned long long dckpt_process_start_time(long pid) {
   char state;
+  unsigned long flags;
   unsigned long long start = 0;
-  return read_proc_stat(pid, &state, &start) ? start : 0;
+  return read_proc_stat(pid, &state, &flags, &start) ? start : 0;
 }
 
 static void utc_iso(time_t t, char *buf, size_t len) {
@@ -137,13 +161,27 @@ bool dckpt_lock_holder_running(const dckpt_lock_facts *f) {
   if (pid <= 0) return false;
   if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) return false;
   char state = '?';
+  unsigned long flags;
   unsigned long long start = 0;
-  if (!read_proc_stat(pid, &state, &start)) return true; /* cannot tell */
+  if (!read_proc_stat(pid, &state, &flags, &start)) return true; /* cannot tell */
   /* A zombie (killed, not yet reaped) holds nothing any more. */
   if (state == 'Z' || state == 'X') return false;
   /* The pid exists; it is the holder only if it started when the holder did. */
   unsigned long long want = f->info.pid_start;
   return want == 0 || start == 0 || start == want;
+}
+
+/* PF_EXITING of include/linux/sched.h: the process has begun to exit. */
+#define KERNEL_PF_EXITING 0x4ul
+
+bool dckpt_lock_holder_dying(const dckpt_lock_facts *f) {
+  long pid = (long)f->info.pid;
+  char state = '?';
+  unsigned long flags = 0;
+  unsigned long long start = 0;
+  if (pid <= 0 || !read_proc_stat(pid, &state, &flags, &start)) return false;
+  if (f->info.pid_start && start && start != f->info.pid_start) return false;
+  return (flags & KERNEL_PF_EXITING) != 0 || sigkill_pending(pid);
 }
 
 dckpt_lock_state dckpt_lock_judge(const dckpt_lock_facts *f, dckpt_kernel_lock kernel,

@@ -48,6 +48,12 @@ unsigned long long dckpt_process_start_time(long pid);
  *  True when this cannot be told (no /proc): never take a live lock. */
 bool dckpt_lock_holder_running(const dckpt_lock_facts *f);
 
+/** Whether the holder's process on this host is being killed: SIGKILL is
+ *  pending or it has begun to exit. It still holds its files (and so its
+ *  kernel lock) for a moment; a refused process waits for that moment to end
+ *  instead of naming a holder that is going away. */
+bool dckpt_lock_holder_dying(const dckpt_lock_facts *f);
+
 /** Whether the holder ran on this host (its pid can be checked here). */
 bool dckpt_lock_holder_local(const dckpt_lock_facts *f);
 

@@ -6,16 +6,16 @@
  * DCKPT_ELOCKED and a message naming the winner (host, pid, job id).
  *
  *   race [--races N] [--seed S] [--max K] [--work DIR]
- *        [--mpiexec PATH --campaign PATH [--np-max P]] [--fresh-only]
+ *        [--mpiexec PATH --campaign PATH [--np-max P]] [--fresh-only | --stale-only]
  *
  * Without --campaign the contenders are forked processes that open the store
  * (dckpt_store_open); with it, each contender is `mpiexec -n P campaign ...`,
  * a real MPI run of tests/mpi/campaign.c whose rank 0 takes the lock. Races
  * have 2..K contenders (K at most 8); --fresh-only leaves out the stale-lock
  * races (for a file system without fcntl locks, where a stale lock is only
- * taken by a break). DCKPT_LOCK_RACES and DCKPT_LOCK_SEED in
- * the environment override --races and --seed (a long run, a replay). Exit 0
- * when every race had exactly one owner and every loser named it. */
+ * taken by a break); --stale-only races only for stale locks. DCKPT_LOCK_RACES and
+ * DCKPT_LOCK_SEED in the environment override --races and --seed (a long run, a replay).
+ * Exit 0 when every race had exactly one owner and every loser named it. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -43,7 +43,7 @@ typedef struct config {
   const char *work;
   const char *mpiexec, *campaign;
   int np_max;
-  bool fresh_only;
+  bool fresh_only, stale_only;
 } config;
 
 typedef enum race_kind {
@@ -286,6 +286,7 @@ static void reap(const char *race_dir, int n, const pid_t *pids, int *codes, boo
 static int race(const config *cfg, long r, tally *t) {
   int n = 2 + (int)(next_rand() % (uint64_t)(cfg->max - 1));
   race_kind kind = (race_kind)(next_rand() % (cfg->fresh_only ? 2 : 4));
+  if (cfg->stale_only) kind = (race_kind)(STALE_REAPED + kind % 2);
   char *race_dir = fmt("%s/race%ld", cfg->work, r), *run_dir = fmt("%s/run", race_dir);
   char *label = fmt("race %ld (%d contenders, %s)", r, n, kind_names[kind]);
   if (mkdir(race_dir, 0755) != 0) die("mkdir %s: %s", race_dir, strerror(errno));
@@ -348,8 +349,9 @@ static void parse(int argc, char **argv, config *cfg) {
   cfg->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16);
   for (int i = 1; i < argc; i++) {
     const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(k, "--fresh-only")) {
-      cfg->fresh_only = true;
+    if (!strcmp(k, "--fresh-only") || !strcmp(k, "--stale-only")) {
+      cfg->fresh_only = cfg->fresh_only || !strcmp(k, "--fresh-only");
+      cfg->stale_only = cfg->stale_only || !strcmp(k, "--stale-only");
       continue;
     }
     if (!v) die("%s needs a value", k);
@@ -380,6 +382,7 @@ static void parse(int argc, char **argv, config *cfg) {
     die("--max must be 2..%d", MAX_CONTENDERS);
   if (cfg->campaign && !cfg->mpiexec) die("--campaign needs --mpiexec");
   if (cfg->np_max < 1) die("--np-max must be >= 1");
+  if (cfg->fresh_only && cfg->stale_only) die("--fresh-only or --stale-only, not both");
 }
 
 int main(int argc, char **argv) {
