@@ -276,13 +276,14 @@ DCKPT_API int dckpt_record_own(dckpt_record *rec);
  *  (copied; `data` may be NULL when n is 0). Same statuses. */
 DCKPT_API int dckpt_record_put_f64(dckpt_record *rec, const char *name,
                                    const double *data, uint64_t n);
-/** dckpt_record_put() of a one-dimensional i64 array (copied). */
+/** dckpt_record_put() of a one-dimensional i64 array (copied). Same statuses. */
 DCKPT_API int dckpt_record_put_i64(dckpt_record *rec, const char *name,
                                    const int64_t *data, uint64_t n);
-/** dckpt_record_put() of a one-dimensional u64 array (copied). */
+/** dckpt_record_put() of a one-dimensional u64 array (copied). Same statuses. */
 DCKPT_API int dckpt_record_put_u64(dckpt_record *rec, const char *name,
                                    const uint64_t *data, uint64_t n);
-/** dckpt_record_put() of a byte array (copied); store strings without NUL. */
+/** dckpt_record_put() of a byte array (copied); store strings without NUL.
+ *  Same statuses. */
 DCKPT_API int dckpt_record_put_bytes(dckpt_record *rec, const char *name,
                                      const void *data, uint64_t n);
 
