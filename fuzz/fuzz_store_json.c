@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   require_message(dckpt_store_load_metadata(s, &m), s);
   dckpt_metadata_free(m);
   bool b;
-  require_message(dckpt_store_is_completed(s, &b), s);
+  require_message(dckpt_store_run_is_complete(s, &b), s);
 
   put("metadata.json", (const uint8_t *)good_meta, sizeof good_meta - 1);
   put("algorithm_0/trial_0/progress.json", data, size);
@@ -67,10 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   put("algorithm_0/trial_0/complete.json", data, size);
   r = NULL;
-  require_message(dckpt_store_load_trial_result(s, 0, 0, &r), s);
+  require_message(dckpt_store_load_final_state(s, 0, 0, &r), s);
   dckpt_record_free(r);
   dckpt_result *res = NULL;
-  require_message(dckpt_store_load_result(s, &res), s);
+  require_message(dckpt_store_load_results(s, &res), s);
   dckpt_result_free(res);
 
   put("metric_computation_complete.json", data, size);

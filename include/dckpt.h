@@ -97,8 +97,7 @@ extern "C" {
 #endif
 
 /** Marks a declaration deprecated, naming its replacement in the warning. */
-/* Off until every caller in the tree has moved to the replacements. */
-#if 1 || defined(DCKPT_DISABLE_DEPRECATE_WARNINGS)
+#if defined(DCKPT_DISABLE_DEPRECATE_WARNINGS)
 #define DCKPT_DEPRECATED_FOR(replacement)
 #elif defined(__GNUC__) || defined(__clang__)
 #define DCKPT_DEPRECATED_FOR(replacement)                                                \
@@ -599,9 +598,11 @@ typedef struct dckpt_store_options {
    *  dckpt_experimental.h (test hooks; no stability promise), read by
    *  dckpt_store_open(); the store keeps a copy. */
   const void *experimental;
-  /* Until dckpt_experimental.h's copy is used everywhere: the same hook as
-   * dckpt_store_experimental.step_hook, which wins when both are set. */
+  /** Deprecated (removed in 0.3): dckpt_store_experimental.step_hook of
+   *  dckpt_experimental.h, which wins when both are set. */
+  DCKPT_DEPRECATED_FOR("dckpt_store_experimental.step_hook")
   void (*step_hook)(void *ctx, const char *step);
+  DCKPT_DEPRECATED_FOR("dckpt_store_experimental.step_hook_ctx")
   void *step_hook_ctx;
 } dckpt_store_options;
 
@@ -621,20 +622,11 @@ typedef struct dckpt_store_options {
  *  without fcntl locks) — the caller asserts that holder is gone. A lock
  *  whose kernel lock is held is never broken: some process holds it. */
 #define DCKPT_OPEN_BREAK_LOCK 2u
-/* 4u is DCKPT_OPEN_NO_LOCK, documented in dckpt_experimental.h (no stability
- * promise). Defined here too until every caller includes that header. */
-#define DCKPT_OPEN_NO_LOCK 4u
+/* 4u is DCKPT_OPEN_NO_LOCK, in dckpt_experimental.h (no stability promise). */
 /** With DCKPT_OPEN_WRITE: DIR must exist already (DCKPT_ENOENT otherwise, and
  *  nothing is created), as when resuming a run. */
 #define DCKPT_OPEN_EXISTING 8u
-/** With DCKPT_OPEN_WRITE | DCKPT_OPEN_NO_LOCK: the lock holder has prepared
- *  DIR (it exists, its leftover temporaries are gone), so the open touches no
- *  file at all: no directory creation, no clean-up. For handles that write
- *  only their own trial directories while the lock holder runs (MPI worker
- *  ranks, a background checkpoint writer); pair it with
- *  dckpt_store_adopt_metadata() so that the handle never reads metadata.json
- *  either. */
-#define DCKPT_OPEN_NO_PREPARE 16u
+/* 16u is DCKPT_OPEN_NO_PREPARE, in dckpt_experimental.h. */
 
 /** Fills `opts` with the defaults (see each field) and sets struct_size. */
 DCKPT_API void dckpt_store_options_init(dckpt_store_options *opts);

@@ -38,6 +38,14 @@ extern "C" {
  * caller must.
  */
 #define DCKPT_OPEN_NO_LOCK 4u
+/** With DCKPT_OPEN_WRITE | DCKPT_OPEN_NO_LOCK: the lock holder has prepared
+ *  DIR (it exists, its leftover temporaries are gone), so the open touches no
+ *  file at all: no directory creation, no clean-up. For handles that write
+ *  only their own trial directories while the lock holder runs (MPI worker
+ *  ranks, a background checkpoint writer); pair it with
+ *  dckpt_store_adopt_metadata() so that the handle never reads metadata.json
+ *  either. */
+#define DCKPT_OPEN_NO_PREPARE 16u
 
 /** Hooks of the store (dckpt_store_options.experimental). */
 typedef struct dckpt_store_experimental {

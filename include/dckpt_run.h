@@ -184,9 +184,11 @@ typedef struct dckpt_run_options {
   /** NULL (the default), or a dckpt_run_experimental of dckpt_experimental.h
    *  (test hooks; no stability promise). */
   const void *experimental;
-  /* Until dckpt_experimental.h's copy is used everywhere: the same hook as
-   * dckpt_run_experimental.interval_clock, which wins when both are set. */
+  /** Deprecated (removed in 0.3): dckpt_run_experimental.interval_clock of
+   *  dckpt_experimental.h, which wins when both are set. */
+  DCKPT_DEPRECATED_FOR("dckpt_run_experimental.interval_clock")
   double (*interval_clock)(void *ctx);
+  DCKPT_DEPRECATED_FOR("dckpt_run_experimental.interval_clock_ctx")
   void *interval_clock_ctx;
   /** Rank 0 keeps the completion index of the campaign (DIR/index, a cache of
    *  which pairs are complete that makes resumes and `dckpt status` cheap)

@@ -382,24 +382,23 @@ static void check_loaded(const dckpt_record *r, const state *st, const char *who
 }
 
 static double time_file_save(dckpt_side *d, int level, bool durable) {
-  char err[512];
   sync();
   double t0 = bench_now();
-  int rc = dckpt_record_save_file(d->rec, d->file, level, durable, err, sizeof err);
+  int rc = dckpt_record_write(d->rec, d->file, level,
+                              durable ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE);
   double t = bench_now() - t0;
-  check(rc, d->file, err);
+  check(rc, d->file, dckpt_record_errmsg(d->rec));
   return t;
 }
 
 static double time_file_load(dckpt_side *d, const state *st) {
-  char err[512];
   dckpt_record *r = NULL;
   sync();
   double t0 = bench_now();
-  int rc = dckpt_record_load_file(d->file, &r, err, sizeof err);
+  int rc = dckpt_record_read(d->file, &r);
   double t = bench_now() - t0;
-  check(rc, d->file, err);
-  check_loaded(r, st, "dckpt_record_load_file");
+  check(rc, d->file, r ? dckpt_record_errmsg(r) : "out of memory");
+  check_loaded(r, st, "dckpt_record_read");
   dckpt_record_free(r);
   return t;
 }

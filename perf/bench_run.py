@@ -473,7 +473,7 @@ def scan(r, a):
            f"({rng('status_s')}) | ≤ 0.1 s |",
            f"| rank-0 plan scan (list_pending's loop of `dckpt_store_trial_status`, replayed "
            f"through the public API) | {s1['plan_s']:.3f} s ({rng('plan_s')}) | ≤ 0.1 s |",
-           f"| — the same loop with `dckpt_store_is_complete` only (a stat of complete.json)"
+           f"| — the same loop with `dckpt_store_trial_is_complete` only (a stat of complete.json)"
            f" | {s1['plan_stat_loop_s']:.3f} s | — |",
            f"| `dckpt_run`, 5 pairs left, 1 rank: start → first pair handed out | "
            f"{s1['run_first_pair_s']:.3f} s ({rng('run_first_pair_s')}) | ≤ 0.1 s |",

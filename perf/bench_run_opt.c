@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "dckpt_experimental.h"
 #include "dckpt_run.h"
 #include "opt/algorithms.h"
 #include "opt/network.h"
@@ -448,9 +449,12 @@ static int run_once(MPI_Comm comm, const options *o, const config *c, probe *p,
   ro.background_checkpoints = !c->sync;
   /* The phase split (the store's step hook) only for saves on this thread: a
    * background save calls the hook on the writer thread. */
+  dckpt_store_experimental hooks;
+  dckpt_store_experimental_init(&hooks);
   if (c->sync) {
-    ro.store.step_hook = on_store_step;
-    ro.store.step_hook_ctx = p;
+    hooks.step_hook = on_store_step;
+    hooks.step_hook_ctx = p;
+    ro.store.experimental = &hooks;
   }
   dckpt_algorithm alg;
   probe_reset(p);

@@ -16,7 +16,7 @@
  *   plan       the rank-0 plan scan of dckpt_run replayed through the public
  *              API (dckpt_store_trial_status for every pair, as list_pending
  *              in src/runtime/plan.c does), and, for comparison, a scan that
- *              only stats complete.json (dckpt_store_is_complete)
+ *              only stats complete.json (dckpt_store_trial_is_complete)
  *   run        dckpt_run on the mostly-complete campaign: time to the first
  *              pair handed out (first create/load callback on any rank) and
  *              the whole call; then dckpt_run again on the now all-complete
@@ -524,7 +524,7 @@ static int plan_scan(const options *o, plan_times *pt) {
   for (size_t a = 0; rc == DCKPT_OK && a < m->n_algorithms; a++)
     for (int64_t t = 0; rc == DCKPT_OK && t < m->n_trials; t++) {
       bool done = false;
-      rc = dckpt_store_is_complete(s, (int64_t)a, t, &done);
+      rc = dckpt_store_trial_is_complete(s, (int64_t)a, t, &done);
     }
 #endif
   double t3 = bench_now();

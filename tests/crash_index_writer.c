@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "dckpt_experimental.h"
 #include "testutil.h"
 
 #define TRIALS 4
@@ -69,7 +70,10 @@ int main(int argc, char **argv) {
     remaining = atol(argv[4]);
   }
   dckpt_store_options o = tu_options(NULL);
-  o.step_hook = hook;
+  dckpt_store_experimental hooks; /* copied by the open */
+  dckpt_store_experimental_init(&hooks);
+  hooks.step_hook = hook;
+  o.experimental = &hooks;
   dckpt_store *s = tu_open(argv[1], &o);
   char meta[2048];
   snprintf(meta, sizeof meta, "%s/metadata.json", argv[1]);

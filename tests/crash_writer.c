@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "dckpt_experimental.h"
 #include "testutil.h"
 
 #define ITERS   6
@@ -40,7 +41,10 @@ static void say(const char *what, long long it) {
 static dckpt_store *open_store(const char *dir, bool nofsync) {
   dckpt_store_options o = tu_options(NULL);
   o.keep_n = 2;
-  o.step_hook = hook;
+  dckpt_store_experimental hooks; /* copied by the open */
+  dckpt_store_experimental_init(&hooks);
+  hooks.step_hook = hook;
+  o.experimental = &hooks;
   o.durability = nofsync ? DCKPT_DURABILITY_NONE : DCKPT_DURABILITY_FULL;
   dckpt_store *s = tu_open(dir, &o);
   bool empty = false;
@@ -74,7 +78,7 @@ int main(int argc, char **argv) {
   CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &last));
   if (r && !tu_state_equal(r, SEED, last, STATE_N)) CHECK_FAIL_("resumed state differs");
   bool done = false;
-  CHECK_OK(dckpt_store_is_complete(s, 0, 0, &done));
+  CHECK_OK(dckpt_store_trial_is_complete(s, 0, 0, &done));
   if (!done && !loop && last == ITERS - 1) {
     /* killed after the final save but before complete.json: finish marking */
     CHECK_OK(dckpt_store_mark_complete(s, 0, 0, last, r));

@@ -32,6 +32,7 @@ add_test(NAME lint.test_names
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/lint/test_names.sh ${CMAKE_CTEST_COMMAND}
     ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
 set_tests_properties(lint.test_names PROPERTIES LABELS lint)
+
 # The headers are the manual: every public declaration has its doc comment,
 # and every one that returns a status names the statuses (issue 11).
 add_test(NAME lint.api_docs

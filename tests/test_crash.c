@@ -101,7 +101,7 @@ static long long check_after_kill(const char *dir, const outcome *o, const char 
   dckpt_record_free(r);
   if (o->completed) {
     dckpt_record *fin = NULL;
-    CHECK_OK(dckpt_store_load_trial_result(s, 0, 0, &fin));
+    CHECK_OK(dckpt_store_load_final_state(s, 0, 0, &fin));
     CHECK(tu_state_equal(fin, SEED, ITERS - 1, STATE_N));
     dckpt_record_free(fin);
   }
@@ -122,7 +122,7 @@ static void finish_and_check(const char *dir, const char *what) {
   opts.flags = DCKPT_OPEN_READ;
   dckpt_store *s = tu_open(dir, &opts);
   dckpt_record *fin = NULL;
-  CHECK_OK(dckpt_store_load_trial_result(s, 0, 0, &fin));
+  CHECK_OK(dckpt_store_load_final_state(s, 0, 0, &fin));
   CHECK(tu_state_equal(fin, SEED, ITERS - 1, STATE_N));
   dckpt_record_free(fin);
   dckpt_store_close(s);

@@ -29,6 +29,40 @@ static const int k_levels[] = {0, 1, 3, 19, -5};
 
 /* ---- helpers ---- */
 
+/* The record-file calls with the reason copied into a caller buffer, as the
+ * checks below read it: the library keeps it in the record (dckpt_record_read,
+ * _parse, _write) or in dckpt_file_info.error (dckpt_record_stat). A failed
+ * read frees the record it returned and sets *out to NULL. */
+static int t_keep_reason(int rc, dckpt_record **out, char *err, size_t errlen) {
+  if (errlen) snprintf(err, errlen, "%s", rc && *out ? dckpt_record_errmsg(*out) : "");
+  if (rc != DCKPT_OK) {
+    dckpt_record_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+static int t_read(const char *path, dckpt_record **out, char *err, size_t errlen) {
+  return t_keep_reason(dckpt_record_read(path, out), out, err, errlen);
+}
+static int t_parse(const void *buf, size_t len, dckpt_record **out, char *err,
+                   size_t errlen) {
+  return t_keep_reason(dckpt_record_parse(buf, len, out), out, err, errlen);
+}
+static int t_write(dckpt_record *rec, const char *path, int level, bool durable,
+                   char *err, size_t errlen) {
+  int rc = dckpt_record_write(rec, path, level,
+                              durable ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE);
+  if (errlen) snprintf(err, errlen, "%s", rc ? dckpt_record_errmsg(rec) : "");
+  return rc;
+}
+static int t_stat(const char *path, dckpt_file_info *info, char *err, size_t errlen) {
+  dckpt_file_info mine;
+  if (!info) info = &mine;
+  int rc = dckpt_record_stat(path, info);
+  if (errlen) snprintf(err, errlen, "%s", info->error);
+  return rc;
+}
+
 static char *tmp_path(const char *name) {
   static char buf[8][1024];
   static int next;
@@ -111,7 +145,7 @@ static dckpt_record *roundtrip_memory(const dckpt_record *rec, int level) {
   CHECK_OK(dckpt_record_encode(rec, level, &buf, &len));
   dckpt_record *out = NULL;
   char err[1024];
-  int rc = dckpt_record_decode(buf, len, &out, err, sizeof err);
+  int rc = t_parse(buf, len, &out, err, sizeof err);
   if (rc != DCKPT_OK) CHECK_FAIL_("decode at level %d: %s", level, err);
   dckpt_free(buf);
   return out;
@@ -448,9 +482,9 @@ static void test_file_roundtrip(void) {
   const char *path = tmp_path("rt.dckpt");
   for (size_t l = 0; l < N_LEVELS; l++) {
     char err[1024];
-    CHECK_OK(dckpt_record_save_file(rec, path, k_levels[l], l % 2 == 0, err, sizeof err));
+    CHECK_OK(t_write(rec, path, k_levels[l], l % 2 == 0, err, sizeof err));
     dckpt_file_info fi;
-    CHECK_OK(dckpt_record_stat_file(path, &fi, err, sizeof err));
+    CHECK_OK(t_stat(path, &fi, err, sizeof err));
     CHECK_EQ(fi.format_version, 1);
     CHECK_EQ(fi.compressed, k_levels[l] != 0);
     CHECK_EQ(fi.level, k_levels[l]);
@@ -461,7 +495,7 @@ static void test_file_roundtrip(void) {
     CHECK_EQ(fi.file_bytes, st.st_size);
     CHECK_LT(fi.payload_bytes, fi.file_bytes);
     dckpt_record *back = NULL;
-    CHECK_OK(dckpt_record_load_file(path, &back, err, sizeof err));
+    CHECK_OK(t_read(path, &back, err, sizeof err));
     check_same_record(rec, back);
     dckpt_record_free(back);
     check_file_equals_encode(rec, k_levels[l], path);
@@ -595,8 +629,8 @@ static void *shared_scratch_thread(void *arg) {
     dckpt_record *rec = sized_record(k_scratch_sizes[k], 1000 * (uint64_t)job->id + i);
     char err[1024];
     dckpt_record *back = NULL;
-    if (dckpt_record_save_file(rec, path, job->id % 2 ? 1 : -3, false, err, sizeof err) ||
-        dckpt_record_load_file(path, &back, err, sizeof err)) {
+    if (t_write(rec, path, job->id % 2 ? 1 : -3, false, err, sizeof err) ||
+        t_read(path, &back, err, sizeof err)) {
       fprintf(stderr, "thread %d: %s\n", job->id, err);
       job->failures++;
     } else {
@@ -627,29 +661,29 @@ static void test_file_errors(void) {
   dckpt_record *rec = sample_record(4), *out = (dckpt_record *)1;
   char err[1024];
   const char *missing = tmp_path("no-such-file.dckpt");
-  CHECK_RC(dckpt_record_load_file(missing, &out, err, sizeof err), DCKPT_ENOENT);
+  CHECK_RC(t_read(missing, &out, err, sizeof err), DCKPT_ENOENT);
   CHECK(out == NULL);
   CHECK_CONTAINS(err, missing);
   dckpt_file_info fi;
-  CHECK_RC(dckpt_record_stat_file(missing, &fi, err, sizeof err), DCKPT_ENOENT);
+  CHECK_RC(t_stat(missing, &fi, err, sizeof err), DCKPT_ENOENT);
   char dir_path[1100];
   snprintf(dir_path, sizeof dir_path, "%s/no-such-dir/x.dckpt", tmp_path("d"));
-  CHECK_NE(dckpt_record_save_file(rec, dir_path, 1, false, err, sizeof err), DCKPT_OK);
+  CHECK_NE(t_write(rec, dir_path, 1, false, err, sizeof err), DCKPT_OK);
   CHECK_CONTAINS(err, "no-such-dir");
   /* A bad level is refused before anything is created. */
   const char *path = tmp_path("lvl.dckpt");
-  CHECK_RC(dckpt_record_save_file(rec, path, 99, false, err, sizeof err), DCKPT_EINVAL);
+  CHECK_RC(t_write(rec, path, 99, false, err, sizeof err), DCKPT_EINVAL);
   CHECK(access(path, F_OK) != 0);
   /* A directory is not a record. */
-  CHECK_RC(dckpt_record_load_file(DCKPT_TEST_TMP, &out, err, sizeof err), DCKPT_EINVAL);
+  CHECK_RC(t_read(DCKPT_TEST_TMP, &out, err, sizeof err), DCKPT_EINVAL);
   /* Not a record at all. */
   spit(path, "hello world, not a record", 25);
-  CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+  CHECK_RC(t_read(path, &out, err, sizeof err), DCKPT_ECORRUPT);
   CHECK_CONTAINS(err, path);
   CHECK_CONTAINS(err, "not a dckpt record");
   spit(path, "", 0);
-  CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
-  CHECK_RC(dckpt_record_stat_file(path, &fi, err, sizeof err), DCKPT_ECORRUPT);
+  CHECK_RC(t_read(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+  CHECK_RC(t_stat(path, &fi, err, sizeof err), DCKPT_ECORRUPT);
   CHECK_EQ(unlink(path), 0);
   dckpt_record_free(rec);
 }
@@ -678,13 +712,13 @@ static void test_large(void) {
   const int levels[] = {1, 0, -5, 4}; /* 4: zstd's own threads as well */
   for (size_t l = 0; l < 4; l++) {
     char err[1024];
-    CHECK_OK(dckpt_record_save_file(rec, path, levels[l], true, err, sizeof err));
+    CHECK_OK(t_write(rec, path, levels[l], true, err, sizeof err));
     dckpt_record *back;
-    CHECK_OK(dckpt_record_load_file(path, &back, err, sizeof err));
+    CHECK_OK(t_read(path, &back, err, sizeof err));
     check_same_record(rec, back);
     dckpt_record_free(back);
     dckpt_file_info fi;
-    CHECK_OK(dckpt_record_stat_file(path, &fi, err, sizeof err));
+    CHECK_OK(t_stat(path, &fi, err, sizeof err));
     if (levels[l] == 1) CHECK_LT(fi.file_bytes * 5, fi.raw_bytes * 4); /* >= 1.25x */
     check_file_equals_encode(rec, levels[l], path);
     back = roundtrip_memory(rec, levels[l]);
@@ -720,18 +754,18 @@ static void test_large_corrupt(void) {
       spit(path, buf, len);
       dckpt_record *out;
       char err[1024];
-      CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+      CHECK_RC(t_read(path, &out, err, sizeof err), DCKPT_ECORRUPT);
       CHECK_CONTAINS(err, path);
-      CHECK_RC(dckpt_record_decode(buf, len, &out, err, sizeof err), DCKPT_ECORRUPT);
+      CHECK_RC(t_parse(buf, len, &out, err, sizeof err), DCKPT_ECORRUPT);
       buf[spots[i]] ^= 0x04;
     }
     spit(path, buf, len);
     dckpt_record *out;
     char err[1024];
-    CHECK_OK(dckpt_record_load_file(path, &out, err, sizeof err)); /* restored */
+    CHECK_OK(t_read(path, &out, err, sizeof err)); /* restored */
     dckpt_record_free(out);
     spit(path, buf, len / 2);
-    CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+    CHECK_RC(t_read(path, &out, err, sizeof err), DCKPT_ECORRUPT);
     dckpt_free(enc);
   }
   CHECK_EQ(unlink(path), 0);
@@ -759,7 +793,7 @@ static void test_write_failure(void) {
     if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(3);
     for (int level = -1; level <= 1; level++) {
       char err[1024];
-      int rc = dckpt_record_save_file(rec, path, level, true, err, sizeof err);
+      int rc = t_write(rec, path, level, true, err, sizeof err);
       if (rc == DCKPT_OK || !strstr(err, "big.dckpt")) _exit(4);
     }
     _exit(0);
@@ -779,7 +813,7 @@ static void test_write_failure(void) {
 static void expect_decode(const uint8_t *buf, size_t len, int want, const char *needle) {
   dckpt_record *out = (dckpt_record *)1;
   char err[1024];
-  int rc = dckpt_record_decode(buf, len, &out, err, sizeof err);
+  int rc = t_parse(buf, len, &out, err, sizeof err);
   if (rc != want)
     CHECK_FAIL_("decode of %zu bytes returned %s, wanted %s (%s)", len,
                 dckpt_err_name(rc), dckpt_err_name(want), err);
@@ -808,9 +842,9 @@ static void test_truncation(void) {
       spit(path, buf, cuts[c]);
       dckpt_record *out;
       char err[1024];
-      CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+      CHECK_RC(t_read(path, &out, err, sizeof err), DCKPT_ECORRUPT);
       CHECK_CONTAINS(err, path);
-      CHECK_RC(dckpt_record_stat_file(path, NULL, err, sizeof err), DCKPT_ECORRUPT);
+      CHECK_RC(t_stat(path, NULL, err, sizeof err), DCKPT_ECORRUPT);
     }
     CHECK_EQ(unlink(path), 0);
     free(longer);
@@ -843,8 +877,8 @@ static void test_bitflips(void) {
       buf[i] ^= 0x10;
       char err[1024];
       dckpt_record *out;
-      CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_ECORRUPT);
-      CHECK_RC(dckpt_record_stat_file(path, NULL, err, sizeof err), DCKPT_ECORRUPT);
+      CHECK_RC(t_read(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+      CHECK_RC(t_stat(path, NULL, err, sizeof err), DCKPT_ECORRUPT);
     }
     dckpt_free(enc);
   }
@@ -990,11 +1024,11 @@ static void test_version_message(void) {
   spit(path, enc, len);
   dckpt_record *out;
   char err[1024];
-  CHECK_RC(dckpt_record_load_file(path, &out, err, sizeof err), DCKPT_EVERSION);
+  CHECK_RC(t_read(path, &out, err, sizeof err), DCKPT_EVERSION);
   CHECK_CONTAINS(err, path);
   CHECK_CONTAINS(err, "version 7");
   CHECK_CONTAINS(err, "versions 1 to 2");
-  CHECK_RC(dckpt_record_stat_file(path, NULL, err, sizeof err), DCKPT_EVERSION);
+  CHECK_RC(t_stat(path, NULL, err, sizeof err), DCKPT_EVERSION);
   CHECK_EQ(unlink(path), 0);
   dckpt_free(enc);
   dckpt_record_free(rec);
@@ -1018,7 +1052,7 @@ static void check_golden(const char *name, uint32_t version) {
   char path[2048], err[1024];
   snprintf(path, sizeof path, "%s/tests/golden/%s", DCKPT_SOURCE_DIR, name);
   dckpt_record *got = NULL, *want = dckpt_record_create();
-  CHECK_OK(dckpt_record_load_file(path, &got, err, sizeof err));
+  CHECK_OK(t_read(path, &got, err, sizeof err));
   golden_fill(want);
   check_same_record(want, got); /* names, shapes, order, header, every bit */
   double x[GOLDEN_N];
@@ -1034,7 +1068,7 @@ static void check_golden(const char *name, uint32_t version) {
   CHECK_EQ(info.nbytes, 0);
   CHECK_STR_EQ(dckpt_record_header(got), GOLDEN_HEADER);
   dckpt_file_info fi;
-  CHECK_OK(dckpt_record_stat_file(path, &fi, err, sizeof err));
+  CHECK_OK(t_stat(path, &fi, err, sizeof err));
   CHECK_EQ(fi.format_version, version);
   CHECK_EQ(fi.n_arrays, 9);
   CHECK_STR_EQ(dckpt_record_identity(got), version == 1 ? "" : GOLDEN_IDENTITY);
@@ -1065,7 +1099,7 @@ static void test_zstd_cli(void) {
   CHECK_OK(dckpt_record_put_f64(rec, "x", x, 70000));
   const char *path = tmp_path("cli.dckpt"), *out = tmp_path("cli.raw");
   char err[1024], cmd[4096];
-  CHECK_OK(dckpt_record_save_file(rec, path, 3, false, err, sizeof err));
+  CHECK_OK(t_write(rec, path, 3, false, err, sizeof err));
   snprintf(cmd, sizeof cmd, "%s -q -t '%s'", zstd, path);
   CHECK_EQ(system(cmd), 0);
   snprintf(cmd, sizeof cmd, "%s -q -d -c '%s' > '%s'", zstd, path, out);
@@ -1104,11 +1138,11 @@ static void test_identity_roundtrip(void) {
     CHECK_OK(dckpt_record_write_atomic(rec, IDENT, path, level, &io, NULL, &err));
     dckpt_record *got = NULL;
     char msg[1024];
-    CHECK_OK(dckpt_record_load_file(path, &got, msg, sizeof msg));
+    CHECK_OK(t_read(path, &got, msg, sizeof msg));
     CHECK_STR_EQ(dckpt_record_identity(got), IDENT);
     check_same_record(rec, got);
     dckpt_file_info fi;
-    CHECK_OK(dckpt_record_stat_file(path, &fi, msg, sizeof msg));
+    CHECK_OK(t_stat(path, &fi, msg, sizeof msg));
     CHECK_EQ(fi.format_version, 2);
     char *id = NULL;
     CHECK_OK(dckpt_record_verify(path, NULL, &id, &err));
@@ -1119,7 +1153,7 @@ static void test_identity_roundtrip(void) {
     size_t len;
     CHECK_OK(dckpt_record_encode(got, level, &enc, &len));
     dckpt_record *again = NULL;
-    CHECK_OK(dckpt_record_decode(enc, len, &again, msg, sizeof msg));
+    CHECK_OK(t_parse(enc, len, &again, msg, sizeof msg));
     CHECK_STR_EQ(dckpt_record_identity(again), IDENT);
     dckpt_free(enc);
     dckpt_record_free(again);

@@ -298,11 +298,16 @@ static void test_atomic(void) {
   CHECK(dckpt_path_exists(at("h")) && dckpt_path_exists(at("f")));
   CHECK_OK(dckpt_clean_temporaries(at("none"), &removed, &e));
   CHECK_EQ(removed, 0);
-  /* the public wrapper */
-  char msg[256];
-  CHECK_OK(dckpt_file_write_atomic(at("pub"), "p", 1, true, msg, sizeof msg));
-  CHECK_RC(dckpt_file_write_atomic(NULL, "p", 1, true, msg, sizeof msg), DCKPT_EINVAL);
-  CHECK_CONTAINS(msg, "path is NULL");
+  /* the public streaming writer over it */
+  dckpt_file_writer *w = NULL;
+  CHECK_OK(dckpt_file_writer_open(at("pub"), DCKPT_DURABILITY_FULL, &w));
+  CHECK_OK(dckpt_file_writer_write(w, "p", 1));
+  CHECK_OK(dckpt_file_writer_commit(w));
+  dckpt_file_writer_free(w);
+  CHECK(dckpt_path_exists(at("pub")));
+  CHECK_RC(dckpt_file_writer_open(NULL, DCKPT_DURABILITY_FULL, &w), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_file_writer_errmsg(w), "path is NULL");
+  dckpt_file_writer_free(w);
   drop_root();
 }
 

@@ -20,8 +20,7 @@ static void checkpoint(const trial *t, void **bytes, size_t *len) {
 
 static int restore(trial *t, const void *bytes, size_t len) {
   dckpt_record *rec = NULL;
-  char err[256];
-  CHECK_OK(dckpt_record_decode(bytes, len, &rec, err, sizeof err));
+  CHECK_OK(dckpt_record_parse(bytes, len, &rec));
   int rc = t->alg.load(&t->info, rec, &t->state);
   dckpt_record_free(rec);
   return rc;

@@ -257,7 +257,7 @@ static void test_record_round_trip(void) {
   void *buf = NULL;
   size_t len = 0;
   CHECK_OK(dckpt_record_encode(rec, 3, &buf, &len));
-  CHECK_OK(dckpt_record_decode(buf, len, &back, err, sizeof err));
+  CHECK_OK(dckpt_record_parse(buf, len, &back));
   CHECK_OK(opt_problem_view(back, &v, err, sizeof err));
   CHECK(v.kind == p.kind && v.m == p.m && v.d == p.d && v.n_agents == 7);
   CHECK(v.lambda == p.lambda && v.f_star == p.f_star && v.L_max == p.L_max);

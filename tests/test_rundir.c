@@ -1,6 +1,6 @@
 /* The run directory's public bookkeeping API: who holds the lock
- * (dckpt_lock_query), run_status.json (dckpt_run_status_read/_write), and
- * which entries count as bookkeeping rather than data (is_empty, initialize). */
+ * (dckpt_lock_query), run_status.json (dckpt_store_read_run_status/_write_run_status),
+ * and which entries count as bookkeeping rather than data (is_empty, initialize). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,15 +90,23 @@ static void test_lock_query(void) {
   tu_rmrf(dir);
 }
 
+/* A writing store on `dir` whose durability is `durability`. */
+static dckpt_store *open_dir(const char *dir, dckpt_durability durability) {
+  dckpt_store_options o;
+  dckpt_store_options_init(&o);
+  o.durability = durability;
+  return tu_open(dir, &o);
+}
+
 static void test_run_status_roundtrip(void) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", tu_scratch("runstatus"));
   mkdir(dir, 0777);
-  char err[1024] = "";
+  dckpt_store *s = open_dir(dir, DCKPT_DURABILITY_FULL);
   dckpt_run_status *got = NULL;
-  CHECK_EQ(dckpt_run_status_read(dir, &got, err, sizeof err), DCKPT_ENOENT);
+  CHECK_EQ(dckpt_store_read_run_status(s, &got), DCKPT_ENOENT);
   CHECK(got == NULL);
-  CHECK_CONTAINS(err, DCKPT_RUN_STATUS_FILE);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), DCKPT_RUN_STATUS_FILE);
 
   dckpt_run_status st;
   dckpt_run_status_init(&st);
@@ -112,8 +120,8 @@ static void test_run_status_roundtrip(void) {
   st.ranks = 2;
   st.seconds = 1.875;
   st.finished_at = 1795945619.25;
-  CHECK_OK(dckpt_run_status_write(dir, &st, true, err, sizeof err));
-  CHECK_OK(dckpt_run_status_read(dir, &got, err, sizeof err));
+  CHECK_OK(dckpt_store_write_run_status(s, &st));
+  CHECK_OK(dckpt_store_read_run_status(s, &got));
   CHECK_EQ(got->struct_size, sizeof *got);
   CHECK_EQ(got->status, DCKPT_EINTERRUPTED);
   CHECK_EQ(got->exit_code, 75);
@@ -124,20 +132,23 @@ static void test_run_status_roundtrip(void) {
   CHECK_EQ(got->ranks, 2);
   CHECK(got->seconds == 1.875 && got->finished_at == 1795945619.25);
   dckpt_free(got);
+  dckpt_store_close(s);
   /* the file is what batch scripts grep */
   char *text = tu_read_text(at(dir, DCKPT_RUN_STATUS_FILE), NULL);
   CHECK_CONTAINS(text, "\"status\":\"EINTERRUPTED\"");
   CHECK_CONTAINS(text, "\"exit_code\":75");
   free(text);
   /* a second write replaces the first, without fsyncs too */
+  s = open_dir(dir, DCKPT_DURABILITY_NONE);
   st.status = DCKPT_OK;
   st.exit_code = 0;
   st.message[0] = '\0';
-  CHECK_OK(dckpt_run_status_write(dir, &st, false, NULL, 0));
-  CHECK_OK(dckpt_run_status_read(dir, &got, NULL, 0));
+  CHECK_OK(dckpt_store_write_run_status(s, &st));
+  CHECK_OK(dckpt_store_read_run_status(s, &got));
   CHECK_EQ(got->status, DCKPT_OK);
   CHECK_STR_EQ(got->message, "");
   dckpt_free(got);
+  dckpt_store_close(s);
   tu_rmrf(dir);
 }
 
@@ -145,24 +156,19 @@ static void test_run_status_refusals(void) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", tu_scratch("runstatus-bad"));
   mkdir(dir, 0777);
-  char err[1024] = "";
+  dckpt_store *s = open_dir(dir, DCKPT_DURABILITY_NONE);
   dckpt_run_status st, *got = NULL;
   dckpt_run_status_init(&st);
-  CHECK_EQ(dckpt_run_status_write(NULL, &st, false, err, sizeof err), DCKPT_EINVAL);
-  CHECK_EQ(dckpt_run_status_write(dir, NULL, false, err, sizeof err), DCKPT_EINVAL);
-  CHECK_EQ(dckpt_run_status_read(dir, NULL, err, sizeof err), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_store_write_run_status(s, NULL), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_store_read_run_status(s, NULL), DCKPT_EINVAL);
   st.struct_size = 8; /* a caller that did not call init */
-  CHECK_EQ(dckpt_run_status_write(dir, &st, false, err, sizeof err), DCKPT_EINVAL);
-  CHECK_CONTAINS(err, "struct_size");
+  CHECK_EQ(dckpt_store_write_run_status(s, &st), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "struct_size");
   dckpt_run_status_init(&st);
   st.status = -999;
-  CHECK_EQ(dckpt_run_status_write(dir, &st, false, err, sizeof err), DCKPT_EINVAL);
-  CHECK_CONTAINS(err, "-999");
+  CHECK_EQ(dckpt_store_write_run_status(s, &st), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "-999");
   CHECK(!tu_exists(at(dir, DCKPT_RUN_STATUS_FILE)));
-  dckpt_run_status_init(&st);
-  CHECK_NE(dckpt_run_status_write(at(dir, "missing"), &st, false, err, sizeof err),
-           DCKPT_OK);
-  CHECK_CONTAINS(err, "missing");
 
   struct {
     const char *text, *needle;
@@ -181,11 +187,16 @@ static void test_run_status_refusals(void) {
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     tu_write_text(at(dir, DCKPT_RUN_STATUS_FILE), bad[i].text);
-    err[0] = '\0';
-    CHECK_EQ(dckpt_run_status_read(dir, &got, err, sizeof err), DCKPT_ECORRUPT);
+    CHECK_EQ(dckpt_store_read_run_status(s, &got), DCKPT_ECORRUPT);
     CHECK(got == NULL);
-    CHECK_CONTAINS(err, bad[i].needle);
+    CHECK_CONTAINS(dckpt_store_errmsg(s), bad[i].needle);
   }
+  /* the directory went away under the store: the failure names the file */
+  dckpt_run_status_init(&st);
+  tu_rmrf(dir);
+  CHECK_NE(dckpt_store_write_run_status(s, &st), DCKPT_OK);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "runstatus-bad");
+  dckpt_store_close(s);
   tu_rmrf(dir);
 }
 

@@ -58,7 +58,7 @@ static void test_options_validation(void) {
 static void test_initialize(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = fresh_run("init", &o, 3);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   CHECK(tu_exists(at(dir, "metadata.json")));
   CHECK(tu_exists(at(dir, "initial_algorithms.dckpt")));
   CHECK(tu_exists(at(dir, "benchmark_problem.dckpt")));
@@ -175,7 +175,7 @@ static void test_save_load(void) {
   CHECK_OK(dckpt_store_save(s, 0, 0, 4, st));
   dckpt_record_free(st);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   char *ck = tu_read_text(at(dir, "algorithm_0/trial_0/checkpoint_0000004.dckpt"), NULL);
   CHECK(ck != NULL);
   /* skippable frame first, then a standard zstd frame magic somewhere after */
@@ -218,7 +218,7 @@ static void test_uncompressed_loads(void) {
   dckpt_store_options o = tu_options(NULL);
   o.compression_level = 0;
   dckpt_store *s = fresh_run("raw", &o, 1);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   dckpt_record *st = tu_state(3, 0, 500);
   CHECK_OK(dckpt_store_save(s, 1, 0, 0, st));
   dckpt_record_free(st);
@@ -241,22 +241,22 @@ static void test_complete_markers(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = fresh_run("complete", &o, 2);
   bool done = true;
-  CHECK_OK(dckpt_store_is_complete(s, 0, 1, &done));
+  CHECK_OK(dckpt_store_trial_is_complete(s, 0, 1, &done));
   CHECK(!done);
   dckpt_record *r = NULL;
-  CHECK_RC(dckpt_store_load_trial_result(s, 0, 1, &r), DCKPT_ENOTCOMPLETE);
+  CHECK_RC(dckpt_store_load_final_state(s, 0, 1, &r), DCKPT_ENOTCOMPLETE);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "complete.json");
   dckpt_record *st = tu_state(5, 9, 64);
   CHECK_OK(dckpt_store_mark_complete(s, 0, 1, 9, st));
   dckpt_record_free(st);
-  CHECK_OK(dckpt_store_is_complete(s, 0, 1, &done));
+  CHECK_OK(dckpt_store_trial_is_complete(s, 0, 1, &done));
   CHECK(done);
   char *cj =
-      tu_read_text(at(dckpt_store_dir(s), "algorithm_0/trial_1/complete.json"), NULL);
+      tu_read_text(at(dckpt_store_get_dir(s), "algorithm_0/trial_1/complete.json"), NULL);
   CHECK_CONTAINS(cj, "\"alg_name\":\"dgd\"");
   CHECK_CONTAINS(cj, "\"checkpoint_path\":\"checkpoint_0000009.dckpt\"");
   free(cj);
-  CHECK_OK(dckpt_store_load_trial_result(s, 0, 1, &r));
+  CHECK_OK(dckpt_store_load_final_state(s, 0, 1, &r));
   CHECK(tu_state_equal(r, 5, 9, 64));
   dckpt_record_free(r);
   int64_t *trials = NULL;
@@ -270,7 +270,7 @@ static void test_complete_markers(void) {
   CHECK_EQ(ts.state, DCKPT_TRIAL_COMPLETE);
   CHECK_OK(dckpt_store_unmark_complete(s, 0, 1));
   CHECK_OK(dckpt_store_unmark_complete(s, 0, 1)); /* no marker: still fine */
-  CHECK_OK(dckpt_store_is_complete(s, 0, 1, &done));
+  CHECK_OK(dckpt_store_trial_is_complete(s, 0, 1, &done));
   CHECK(!done);
   dckpt_store_close(s);
 }
@@ -315,7 +315,7 @@ static void test_rotation(void) {
     CHECK_OK(dckpt_store_save(s, 1, 0, i, st));
     dckpt_record_free(st);
   }
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   CHECK(!tu_exists(at(dir, "algorithm_1/trial_0/checkpoint_0000001.dckpt")));
   CHECK(tu_exists(at(dir, "algorithm_1/trial_0/checkpoint_0000002.dckpt")));
   CHECK(tu_exists(at(dir, "algorithm_1/trial_0/checkpoint_0000003.dckpt")));
@@ -350,7 +350,7 @@ static void test_load_result(void) {
   CHECK_OK(dckpt_store_mark_complete(s, 1, 0, 19, st));
   dckpt_record_free(st);
   dckpt_result *res = NULL;
-  CHECK_OK(dckpt_store_load_result(s, &res));
+  CHECK_OK(dckpt_store_load_results(s, &res));
   CHECK_EQ(dckpt_result_n_algorithms(res), 1);
   CHECK_STR_EQ(dckpt_result_algorithm_name(res, 0), "dgd");
   CHECK_EQ(dckpt_result_algorithm_index(res, 0), 0);
@@ -360,10 +360,10 @@ static void test_load_result(void) {
   dckpt_result_free(res);
   CHECK_CONTAINS(log.text, "algorithm 'extra' has 1 of 2 trials complete");
   bool all = true;
-  CHECK_OK(dckpt_store_is_completed(s, &all));
+  CHECK_OK(dckpt_store_run_is_complete(s, &all));
   CHECK(!all);
   bool started = false;
-  CHECK_OK(dckpt_store_is_started(s, &started));
+  CHECK_OK(dckpt_store_run_is_started(s, &started));
   CHECK(started);
   dckpt_store_close(s);
 }
@@ -386,7 +386,7 @@ static void test_metrics(void) {
   CHECK(tu_state_equal(r, 77, 0, 300));
   dckpt_record_free(r);
   /* Without its marker the metrics file is not trusted. */
-  unlink(at(dckpt_store_dir(s), "metric_computation_complete.json"));
+  unlink(at(dckpt_store_get_dir(s), "metric_computation_complete.json"));
   CHECK_RC(dckpt_store_load_metrics(s, &r), DCKPT_ENOTCOMPLETE);
   CHECK(r == NULL);
   dckpt_store_close(s);
@@ -423,7 +423,7 @@ static void test_backup_clear(void) {
   CHECK_OK(dckpt_store_size(s, &bytes));
   CHECK_GT(bytes, 100);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   CHECK_OK(dckpt_store_clear(s));
   CHECK(!tu_exists(dir));
   bool empty = false;
@@ -458,9 +458,9 @@ static void test_extend(void) {
   CHECK_EQ(m->algorithms[1].iterations, 20);
   dckpt_metadata_free(m);
   bool done = true;
-  CHECK_OK(dckpt_store_is_complete(s, 0, 0, &done));
+  CHECK_OK(dckpt_store_trial_is_complete(s, 0, 0, &done));
   CHECK(!done); /* reopened: more iterations to run */
-  CHECK_OK(dckpt_store_is_complete(s, 1, 0, &done));
+  CHECK_OK(dckpt_store_trial_is_complete(s, 1, 0, &done));
   CHECK(done); /* unchanged algorithm stays complete */
   bool computed = true;
   CHECK_OK(dckpt_store_metrics_computed(s, &computed));
@@ -502,7 +502,7 @@ static void test_verify(void) {
   size_t n_bad = 99;
   CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
   CHECK_EQ(n_bad, 0);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   char ckpt[2100];
   snprintf(ckpt, sizeof ckpt, "%s",
            at(dir, "algorithm_0/trial_1/checkpoint_0000004.dckpt"));

@@ -44,7 +44,7 @@ static void test_bad_metadata(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = run_with_progress("badmeta", &o);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   char *good = tu_read_text(at(dir, "metadata.json"), NULL);
   struct {
     const char *text, *needle;
@@ -95,7 +95,8 @@ static void test_bad_progress(void) {
   const char *bad[] = {"{", "{\"last_completed_iteration\":\"8\"}",
                        "{\"last_completed_iteration\":-4}", "{}", "null"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    tu_write_text(at(dckpt_store_dir(s), "algorithm_0/trial_0/progress.json"), bad[i]);
+    tu_write_text(at(dckpt_store_get_dir(s), "algorithm_0/trial_0/progress.json"),
+                  bad[i]);
     dckpt_record *r = NULL;
     int64_t it = -1;
     log.warnings = 0;
@@ -145,9 +146,9 @@ static void test_bad_complete(void) {
        "expected algorithm 1"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    tu_write_text(at(dckpt_store_dir(s), p), cases[i].text);
+    tu_write_text(at(dckpt_store_get_dir(s), p), cases[i].text);
     dckpt_record *r = NULL;
-    CHECK_RC(dckpt_store_load_trial_result(s, 1, 0, &r), DCKPT_ECORRUPT);
+    CHECK_RC(dckpt_store_load_final_state(s, 1, 0, &r), DCKPT_ECORRUPT);
     CHECK(r == NULL);
     CHECK_CONTAINS(dckpt_store_errmsg(s), "complete.json");
     CHECK_CONTAINS(dckpt_store_errmsg(s), cases[i].needle);
@@ -165,7 +166,7 @@ static void test_bad_metrics_marker(void) {
   const char *bad[] = {"{", "{\"metric_computation_complete\":false}",
                        "{\"metric_computation_complete\":\"yes\"}"};
   for (size_t i = 0; i < 3; i++) {
-    tu_write_text(at(dckpt_store_dir(s), "metric_computation_complete.json"), bad[i]);
+    tu_write_text(at(dckpt_store_get_dir(s), "metric_computation_complete.json"), bad[i]);
     dckpt_record *r = NULL;
     CHECK_RC(dckpt_store_load_metrics(s, &r), DCKPT_ECORRUPT);
     CHECK_CONTAINS(dckpt_store_errmsg(s), "metric_computation_complete.json");
@@ -194,7 +195,7 @@ static void test_corrupt_checkpoint_fallback(void) {
     tu_log log;
     dckpt_store_options o = tu_options(&log);
     dckpt_store *s = run_with_progress(how ? "flip" : "trunc", &o);
-    const char *dir = dckpt_store_dir(s);
+    const char *dir = dckpt_store_get_dir(s);
     char ck8[2100];
     snprintf(ck8, sizeof ck8, "%s",
              at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
@@ -213,7 +214,7 @@ static void test_corrupt_checkpoint_fallback(void) {
     CHECK_CONTAINS(log.text, "resuming from iteration 5");
     /* the final result of a completed trial is never replaced by a fallback */
     damage(at(dir, "algorithm_1/trial_0/checkpoint_0000009.dckpt"), how);
-    CHECK_RC(dckpt_store_load_trial_result(s, 1, 0, &r), DCKPT_ECORRUPT);
+    CHECK_RC(dckpt_store_load_final_state(s, 1, 0, &r), DCKPT_ECORRUPT);
     CHECK_CONTAINS(dckpt_store_errmsg(s), "checkpoint_0000009.dckpt");
     dckpt_store_close(s);
   }
@@ -305,7 +306,7 @@ static void test_temporaries_cleaned(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = run_with_progress("tmpclean", &o);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   dckpt_store_close(s);
   tu_write_text(at(dir, ".dckpt-tmp.metadata.json.abc123"), "partial");
   tu_write_text(at(dir, "algorithm_0/trial_0/.dckpt-tmp.checkpoint_0000011.dckpt.x"),

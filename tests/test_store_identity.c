@@ -63,7 +63,7 @@ static size_t verify_count(dckpt_store *s) {
 static void test_swap_same_iteration(void) {
   tu_log log = {0};
   dckpt_store *s = make_run("swap-same", &log);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   copy_file(at(dir, "algorithm_0/trial_1/checkpoint_0000008.dckpt"),
             at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
   CHECK_EQ(verify_count(s), 1);
@@ -83,7 +83,7 @@ static void test_swap_same_iteration(void) {
 static void test_swap_other_iteration(void) {
   tu_log log = {0};
   dckpt_store *s = make_run("swap-iter", &log);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   copy_file(at(dir, "algorithm_0/trial_0/checkpoint_0000002.dckpt"),
             at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
   dckpt_record *st = NULL;
@@ -99,7 +99,7 @@ static void test_swap_other_iteration(void) {
 /* The final checkpoint of a complete trial replaced: results refuse it. */
 static void test_swap_final(void) {
   dckpt_store *s = make_run("swap-final", NULL);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   /* trial (1,1) completes at 9 too, with another state */
   dckpt_record *other = tu_state(21, 9, 50);
   CHECK_OK(dckpt_store_mark_complete(s, 1, 1, 9, other));
@@ -107,7 +107,7 @@ static void test_swap_final(void) {
   copy_file(at(dir, "algorithm_1/trial_1/checkpoint_0000009.dckpt"),
             at(dir, "algorithm_1/trial_0/checkpoint_0000009.dckpt"));
   dckpt_record *r = NULL;
-  CHECK_RC(dckpt_store_load_trial_result(s, 1, 0, &r), DCKPT_ECORRUPT);
+  CHECK_RC(dckpt_store_load_final_state(s, 1, 0, &r), DCKPT_ECORRUPT);
   CHECK(r == NULL);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "belongs elsewhere");
   CHECK_EQ(verify_count(s), 1);
@@ -119,7 +119,7 @@ static void test_foreign_run(void) {
   dckpt_store *a = make_run("foreign-a", NULL);
   tu_log log = {0};
   dckpt_store *b = make_run("foreign-b", &log);
-  const char *da = dckpt_store_dir(a), *db = dckpt_store_dir(b);
+  const char *da = dckpt_store_get_dir(a), *db = dckpt_store_get_dir(b);
   char from[2048], to[2048];
   const char *files[] = {"algorithm_0/trial_0/checkpoint_0000008.dckpt",
                          "benchmark_problem.dckpt", "initial_algorithms.dckpt"};
@@ -162,7 +162,7 @@ static void test_foreign_run(void) {
  * initial algorithms belong. */
 static void test_wrong_kind(void) {
   dckpt_store *s = make_run("kind", NULL);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   copy_file(at(dir, "benchmark_problem.dckpt"), at(dir, "initial_algorithms.dckpt"));
   dckpt_record *r = NULL;
   CHECK_RC(dckpt_store_load_initial_algorithms(s, &r), DCKPT_ECORRUPT);
@@ -176,12 +176,11 @@ static void test_wrong_kind(void) {
 static void test_legacy(void) {
   dckpt_store *s = make_run("legacy", NULL);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   dckpt_record *plain = tu_state(10, 8, 50);
-  char err[512];
-  CHECK_OK(dckpt_record_save_file(plain,
-                                  at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"),
-                                  1, false, err, sizeof err));
+  CHECK_OK(dckpt_record_write(plain,
+                              at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"), 1,
+                              DCKPT_DURABILITY_NONE));
   dckpt_record *r = NULL;
   int64_t it = -1;
   CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
@@ -196,9 +195,9 @@ static void test_legacy(void) {
   free(meta);
   tu_write_text(at(dir, "algorithm_0/trial_0/progress.json"),
                 "{\"last_completed_iteration\":8}");
-  CHECK_OK(dckpt_record_save_file(plain,
-                                  at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"),
-                                  1, false, err, sizeof err));
+  CHECK_OK(dckpt_record_write(plain,
+                              at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"), 1,
+                              DCKPT_DURABILITY_NONE));
   dckpt_store_close(s);
   s = tu_open(dir, NULL);
   CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "dckpt_experimental.h"
 #include "testutil.h"
 
 #define TRIALS 6
@@ -122,7 +123,7 @@ static void test_scan_with_index(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = made_run("ix-use", &o);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   scan_commit(s);
   CHECK_EQ(count_index_files(dir), 1);
   dckpt_scan_info info = scan_and_compare(s, 0, NULL);
@@ -183,7 +184,7 @@ static void collect_problem(void *ctx, const char *path, int status, const char 
 static void test_tampered_run(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = made_run("ix-tamper", &o);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   scan_commit(s);
   /* a trial directory removed by hand: the algorithm directory changed */
   tu_rmrf(at(dir, "algorithm_1/trial_3"));
@@ -260,7 +261,7 @@ static void flip_byte(const char *path, long offset) {
 static void test_damaged_and_foreign_files(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = made_run("ix-damage", &o);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   scan_commit(s);
   char path[2048];
   snprintf(path, sizeof path, "%s", the_index_file(dir));
@@ -282,7 +283,7 @@ static void test_damaged_and_foreign_files(void) {
   scan_commit(other);
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "cp '%s' '%s/index/run-0123456789abcdef.idx'",
-           the_index_file(dckpt_store_dir(other)), dir);
+           the_index_file(dckpt_store_get_dir(other)), dir);
   CHECK_EQ(system(cmd), 0);
   dckpt_store_close(other);
   info = scan_and_compare(s, 0, NULL);
@@ -295,7 +296,7 @@ static void test_damaged_and_foreign_files(void) {
 static void test_union_and_compaction(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = made_run("ix-union", &o);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   dckpt_index *a = NULL, *b = NULL;
   scan_and_compare(s, 0, &a);
   /* a second instance that holds no lock: writes, never compacts */
@@ -343,11 +344,14 @@ static void test_growth_forgets(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = made_run("ix-grow", &o);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   scan_commit(s);
   dckpt_store_close(s);
-  o.step_hook = check_before_metadata;
-  o.step_hook_ctx = dir;
+  dckpt_store_experimental hooks; /* copied by the open */
+  dckpt_store_experimental_init(&hooks);
+  hooks.step_hook = check_before_metadata;
+  hooks.step_hook_ctx = dir;
+  o.experimental = &hooks;
   s = tu_open(dir, &o);
   int64_t iters[2] = {10, 25}; /* extra grows */
   CHECK_OK(dckpt_store_extend(s, TRIALS + 2, iters));
@@ -374,7 +378,7 @@ static void test_stale_stamp(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = made_run("ix-stamp", &o);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   scan_commit(s);
   size_t len = 0;
   char *meta = tu_read_text(at(dir, "metadata.json"), &len);
@@ -399,7 +403,7 @@ static void test_commit_failure(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = made_run("ix-fail", &o);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_dir(s));
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   dckpt_index *ix = NULL;
   scan_and_compare(s, 0, &ix);
   CHECK(dckpt_index_dirty(ix));
@@ -421,7 +425,7 @@ static void test_commit_failure(void) {
 static void test_worker_handle(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = made_run("ix-worker", &o);
-  const char *dir = dckpt_store_dir(s);
+  const char *dir = dckpt_store_get_dir(s);
   char *text = NULL;
   size_t len = 0;
   CHECK_OK(dckpt_store_metadata_text(s, &text, &len));

@@ -61,24 +61,34 @@ static void install_stop_handlers(void) {
 }
 
 /* Corrects DIR/run_status.json, which dckpt_run wrote saying the run is done,
- * when the results cannot be made afterwards: a batch script reads it. */
+ * when the results cannot be made afterwards: a batch script reads it. The
+ * store is opened for writing (dckpt_run has released the lock) so that the
+ * file is written only while this program holds the directory. */
 static void status_correct(const bench_config *cfg, int status, int exit_code,
                            const char *message) {
-  char err[1024];
+  dckpt_store_options so;
+  dckpt_store_options_init(&so);
+  so.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_EXISTING;
+  so.durability = cfg->fsync ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE;
+  dckpt_store *s = NULL;
+  int rc = dckpt_store_open(cfg->checkpoint_dir, &so, &s);
   dckpt_run_status *st = NULL, fresh;
-  if (dckpt_run_status_read(cfg->checkpoint_dir, &st, NULL, 0) != DCKPT_OK) {
-    dckpt_run_status_init(&fresh);
-    fresh.finished_at = (double)time(NULL);
-  }
+  dckpt_run_status_init(&fresh);
+  fresh.finished_at = (double)time(NULL);
+  if (rc == DCKPT_OK) dckpt_store_read_run_status(s, &st); /* else: fresh */
   dckpt_run_status *use = st ? st : &fresh;
-  use->status = status;
-  use->exit_code = exit_code;
-  snprintf(use->message, sizeof use->message, "%.*s", (int)sizeof use->message - 1,
-           message);
-  if (dckpt_run_status_write(cfg->checkpoint_dir, use, cfg->fsync, err, sizeof err) !=
-      DCKPT_OK)
-    fprintf(stderr, "dckpt-bench: %s\n", err);
+  if (rc == DCKPT_OK) {
+    use->status = status;
+    use->exit_code = exit_code;
+    snprintf(use->message, sizeof use->message, "%.*s", (int)sizeof use->message - 1,
+             message);
+    rc = dckpt_store_write_run_status(s, use);
+  }
+  if (rc != DCKPT_OK)
+    fprintf(stderr, "dckpt-bench: cannot correct %s: %s\n", DCKPT_RUN_STATUS_FILE,
+            dckpt_store_errmsg(s));
   dckpt_free(st);
+  dckpt_store_close(s);
 }
 
 static void on_log(void *ctx, dckpt_log_level level, const char *msg) {

@@ -108,7 +108,7 @@ static int gather_alg(const dckpt_result *res, size_t a, int64_t period, metrics
 
 static int gather(dckpt_store *s, int64_t period, metrics_set *m, char *err, size_t len) {
   dckpt_result *res = NULL;
-  if (dckpt_store_load_result(s, &res) != DCKPT_OK) {
+  if (dckpt_store_load_results(s, &res) != DCKPT_OK) {
     snprintf(err, len, "%s", dckpt_store_errmsg(s));
     return -1;
   }

@@ -193,16 +193,20 @@ static int run_dump(int argc, char **argv) {
   memset(&d, 0, sizeof d);
   int ex = parse_args(argc, argv, &d);
   if (ex != CLI_CONTINUE) return ex;
-  char err[512] = "";
   dckpt_file_info fi;
   dckpt_record *rec = NULL;
-  int rc = dckpt_record_stat_file(d.file, &fi, err, sizeof err);
-  if (rc == DCKPT_OK) rc = dckpt_record_load_file(d.file, &rec, err, sizeof err);
+  int rc = dckpt_record_stat(d.file, &fi);
+  const char *why = fi.error;
+  if (rc == DCKPT_OK) {
+    rc = dckpt_record_read(d.file, &rec);
+    why = rc == DCKPT_OK ? "" : dckpt_record_errmsg(rec);
+  }
   if (rc != DCKPT_OK) {
-    if (err[0])
-      cli_error("dump", "%s (%s)", err, dckpt_err_name(rc));
+    if (why[0])
+      cli_error("dump", "%s (%s)", why, dckpt_err_name(rc));
     else
       cli_error("dump", "%s: %s (%s)", d.file, dckpt_strerror(rc), dckpt_err_name(rc));
+    dckpt_record_free(rec);
     return CLI_EXIT_FAIL;
   }
   ex = show(&d, &fi, rec);

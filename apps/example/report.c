@@ -1,5 +1,5 @@
 /* The end of a campaign: the final states of every trial come back through
- * dckpt_store_load_result(), a table of final loss and suboptimality goes to
+ * dckpt_store_load_results(), a table of final loss and suboptimality goes to
  * stdout, and a metrics record is saved with dckpt_store_save_metrics(). */
 #include <inttypes.h>
 #include <math.h>
@@ -130,7 +130,7 @@ static int save_metrics(ex_run *run, const dckpt_result *res, const alg_metrics 
 
 int ex_report(ex_run *run) {
   dckpt_result *res = NULL;
-  int rc = dckpt_store_load_result(run->store, &res);
+  int rc = dckpt_store_load_results(run->store, &res);
   if (rc != DCKPT_OK) return ex_store_error(run->store, "load results", rc);
   size_t count = dckpt_result_n_algorithms(res);
   alg_metrics *m = calloc(count + 1, sizeof *m);

@@ -187,7 +187,7 @@ static int report_complete(ex_run *run) {
 /* Runs (alg, trial) unless it is complete. */
 static int visit(ex_run *run, int64_t alg, int64_t trial, ex_workspace *ws) {
   bool complete = false;
-  int rc = dckpt_store_is_complete(run->store, alg, trial, &complete);
+  int rc = dckpt_store_trial_is_complete(run->store, alg, trial, &complete);
   if (rc != DCKPT_OK) return ex_store_error(run->store, "read completion marker", rc);
   if (complete) return EX_EXIT_OK;
   trial_id id = {.alg = alg, .trial = trial};

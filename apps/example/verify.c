@@ -114,10 +114,10 @@ static int compare_trial(ex_run *run, dckpt_store *other, int64_t alg, int64_t t
   dckpt_record *a = NULL, *b = NULL;
   snprintf(d->where, sizeof d->where, "algorithm %s, trial %" PRId64,
            ex_algorithm_name((size_t)alg), t + 1);
-  int rc = dckpt_store_load_trial_result(run->store, alg, t, &a);
+  int rc = dckpt_store_load_final_state(run->store, alg, t, &a);
   if (rc != DCKPT_OK)
     ex_store_error(run->store, "load final state", rc);
-  else if ((rc = dckpt_store_load_trial_result(other, alg, t, &b)) != DCKPT_OK)
+  else if ((rc = dckpt_store_load_final_state(other, alg, t, &b)) != DCKPT_OK)
     ex_store_error(other, "load final state of the other run", rc);
   else
     compare_records(a, b, d);

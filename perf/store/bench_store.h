@@ -57,7 +57,7 @@ typedef enum method {
   M_LOAD_COLD,      /* dckpt_store_load_latest after drop_caches */
   M_READ_COLD,      /* read() of the raw file after drop_caches */
   M_ENCODE,         /* dckpt_record_encode level 1, in memory */
-  M_DECODE,         /* dckpt_record_decode, in memory */
+  M_DECODE,         /* dckpt_record_parse, in memory */
   M_ZSTD1,          /* ZSTD_compress level 1 of the raw bytes, no shuffle */
   M_ANC_SAVE,       /* ancestor save, no fsync */
   M_ANC_SAVE_FSYNC, /* ancestor save, fsync file + dir */
@@ -120,7 +120,7 @@ typedef struct phase_acc {
   double v[MAX_PHASES][MAX_REPS];
 } phase_acc;
 
-/** dckpt_store_options.step_hook: timestamps the step named in a phase_log. */
+/** dckpt_store_experimental.step_hook: timestamps the step named in a phase_log. */
 void phase_hook(void *ctx, const char *step);
 /** Adds one save (t0..t1, steps in pl) as repetition `rep` to pa. */
 void phase_add(phase_acc *pa, int rep, const phase_log *pl, double t0, double t1);

@@ -148,11 +148,12 @@ static void time_codec(size_run *s, int k) {
   s->t[M_ENCODE][k] = bench_now() - t0;
   if (rc != DCKPT_OK) bench_die("dckpt_record_encode: %s", dckpt_strerror(rc));
   dckpt_record *dec = NULL;
-  char err[256] = "";
   t0 = bench_now();
-  rc = dckpt_record_decode(enc, enc_len, &dec, err, sizeof err);
+  rc = dckpt_record_parse(enc, enc_len, &dec);
   s->t[M_DECODE][k] = bench_now() - t0;
-  if (rc != DCKPT_OK) bench_die("dckpt_record_decode: %s: %s", dckpt_strerror(rc), err);
+  if (rc != DCKPT_OK)
+    bench_die("dckpt_record_parse: %s: %s", dckpt_strerror(rc),
+              dec ? dckpt_record_errmsg(dec) : "out of memory");
   dckpt_record_free(dec);
   dckpt_free(enc);
 }

@@ -34,9 +34,8 @@ static void run_once(profile_op *p) {
     dckpt_free(e2);
   } else {
     dckpt_record *dec = NULL;
-    char err[256] = "";
-    if (dckpt_record_decode(p->enc, p->enc_len, &dec, err, sizeof err) != DCKPT_OK)
-      bench_die("decode failed: %s", err);
+    if (dckpt_record_parse(p->enc, p->enc_len, &dec) != DCKPT_OK)
+      bench_die("decode failed: %s", dec ? dckpt_record_errmsg(dec) : "out of memory");
     dckpt_record_free(dec);
   }
 }

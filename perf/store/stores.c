@@ -9,6 +9,7 @@
 
 #include "bench_store.h"
 #include "bench_util.h"
+#include "dckpt_experimental.h"
 
 static void log_cb(void *ctx, dckpt_log_level level, const char *msg) {
   (void)ctx;
@@ -45,9 +46,12 @@ dckpt_store *open_store(const char *dir, dckpt_durability d, const options *opt,
   o.flags = DCKPT_OPEN_WRITE;
   o.log = log_cb;
   o.log_level = DCKPT_LOG_WARN;
+  dckpt_store_experimental hooks; /* copied by the open */
+  dckpt_store_experimental_init(&hooks);
   if (pl) {
-    o.step_hook = phase_hook;
-    o.step_hook_ctx = pl;
+    hooks.step_hook = phase_hook;
+    hooks.step_hook_ctx = pl;
+    o.experimental = &hooks;
   }
   dckpt_store *st = NULL;
   int rc = dckpt_store_open(dir, &o, &st);

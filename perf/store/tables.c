@@ -110,7 +110,7 @@ static void print_loads(const options *o, const size_result *res, bool ancestor)
 static void print_cpu(const options *o, const size_result *res) {
   char a[96], b[96], c[96], lbl[32];
   printf("\n### CPU only, in memory (no file system), median (min)\n\n");
-  printf("| state | dckpt_record_encode level %d (shuffle + zstd) | dckpt_record_decode |"
+  printf("| state | dckpt_record_encode level %d (shuffle + zstd) | dckpt_record_parse |"
          " ZSTD_compress level 1, no shuffle |\n|---|---|---|---|\n",
          o->level);
   for (size_t i = 0; i < o->n_sizes; i++) {

@@ -9,6 +9,8 @@
 
 /* The members of dckpt_run_options after struct_size, in order. Append a
  * member here when one is added. */
+#pragma GCC diagnostic push /* interval_clock: still read until 0.3 */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 static const dckpt_member run_members[] = {
     DCKPT_MEMBER(dckpt_run_options, dir),
     DCKPT_MEMBER(dckpt_run_options, mode),
@@ -36,6 +38,7 @@ static const dckpt_member run_members[] = {
     DCKPT_MEMBER(dckpt_run_options, interval_clock_ctx),
     DCKPT_MEMBER(dckpt_run_options, index_interval),
 };
+#pragma GCC diagnostic pop
 
 static const dckpt_member experimental_members[] = {
     DCKPT_MEMBER(dckpt_run_experimental, interval_clock),
@@ -95,10 +98,13 @@ int run_options_take(run_ctx *c, const dckpt_run_options *caller, char *why, siz
   if (x)
     dckpt_struct_merge(&c->x, x, x->struct_size, experimental_members,
                        COUNT(experimental_members));
+#pragma GCC diagnostic push /* the deprecated place of the hook */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   if (!c->x.interval_clock && c->opts.interval_clock) { /* the older place */
     c->x.interval_clock = c->opts.interval_clock;
     c->x.interval_clock_ctx = c->opts.interval_clock_ctx;
   }
+#pragma GCC diagnostic pop
   c->opts.experimental = &c->x;
   return DCKPT_OK;
 }

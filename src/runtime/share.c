@@ -71,10 +71,13 @@ static void take_inputs(run_ctx *c, const void *prob, size_t prob_len) {
     run_fail(c, DCKPT_EIO, "rank %d: %s", c->rank, dckpt_store_errmsg(c->store));
     return;
   }
-  char err[512];
-  int rc = dckpt_record_decode(prob, prob_len, &c->problem, err, sizeof err);
-  if (rc != DCKPT_OK)
-    run_fail(c, rc, "rank %d: the problem received from rank 0: %s", c->rank, err);
+  int rc = dckpt_record_parse(prob, prob_len, &c->problem);
+  if (rc != DCKPT_OK) {
+    run_fail(c, rc, "rank %d: the problem received from rank 0: %s", c->rank,
+             c->problem ? dckpt_record_errmsg(c->problem) : "out of memory");
+    dckpt_record_free(c->problem);
+    c->problem = NULL;
+  }
 }
 
 void run_share_inputs(run_ctx *c) {

@@ -83,8 +83,8 @@ int dckpt_index_create(dckpt_store *s, const dckpt_metadata *m, dckpt_index **ou
   if (m->run_id) snprintf(ix->run_id, sizeof ix->run_id, "%s", m->run_id);
   ix->key = names_key(m);
   ix->durable = dckpt_store_durable(s);
-  ix->hook = s->opts.step_hook;
-  ix->hook_ctx = s->opts.step_hook_ctx;
+  ix->hook = s->x.step_hook;
+  ix->hook_ctx = s->x.step_hook_ctx;
   ix->may_compact = s->lock.held;
   if (make_instance(ix->instance) != DCKPT_OK) {
     dckpt_index_free(ix);

@@ -151,6 +151,9 @@ static int parse_status(const cJSON *j, const char *file, dckpt_run_status *st,
 
 /* Reads DIR/run_status.json into a new status (NULL on failure). */
 static int read_status(const char *dir, dckpt_run_status **out, dckpt_err *err) {
+  if (!out)
+    return dckpt_err_set(err, DCKPT_EINVAL,
+                         "read_run_status: the status pointer is NULL");
   *out = NULL;
   char *path = dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE);
   dckpt_run_status *st = malloc(sizeof *st);

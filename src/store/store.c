@@ -133,6 +133,8 @@ int dckpt_store_prepare_dir(dckpt_store *s) {
 
 /* The members of dckpt_store_options, in order: what a caller's struct_size
  * may cover (util/struct_size.h). Append a member here when one is added. */
+#pragma GCC diagnostic push /* step_hook: still read until 0.3 */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 static const dckpt_member option_members[] = {
     DCKPT_MEMBER(dckpt_store_options, checkpoint_step),
     DCKPT_MEMBER(dckpt_store_options, keep_n),
@@ -147,6 +149,7 @@ static const dckpt_member option_members[] = {
     DCKPT_MEMBER(dckpt_store_options, step_hook),
     DCKPT_MEMBER(dckpt_store_options, step_hook_ctx),
 };
+#pragma GCC diagnostic pop
 
 /* The sizes of the first published layouts (dckpt 0.2). */
 #define OPTIONS_OLDEST      DCKPT_STRUCT_END(dckpt_store_options, experimental)
@@ -183,10 +186,13 @@ static int take_options(dckpt_store *s, const dckpt_store_options *o) {
   if (x)
     dckpt_struct_merge(&s->x, x, x->struct_size, experimental_members,
                        sizeof experimental_members / sizeof *experimental_members);
+#pragma GCC diagnostic push /* the deprecated place of the hook */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   if (!s->x.step_hook && s->opts.step_hook) { /* the older place of the hook */
     s->x.step_hook = s->opts.step_hook;
     s->x.step_hook_ctx = s->opts.step_hook_ctx;
   }
+#pragma GCC diagnostic pop
   s->opts.experimental = x || s->x.step_hook ? &s->x : NULL;
   return DCKPT_OK;
 }

@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
   dckpt_store *s = NULL;
   dckpt_result *res = NULL;
   int rc = dckpt_store_open(argv[1], &o, &s);
-  if (rc == DCKPT_OK) rc = dckpt_store_load_result(s, &res);
+  if (rc == DCKPT_OK) rc = dckpt_store_load_results(s, &res);
   if (rc != DCKPT_OK) {
     fprintf(stderr, "bench_final_digest: %s: %s\n", argv[1],
             s ? dckpt_store_errmsg(s) : dckpt_strerror(rc));

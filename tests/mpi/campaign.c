@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dckpt_experimental.h"
 #include "dckpt_run.h"
 #include "deadline_mpi.h"
 
@@ -113,6 +114,11 @@ static double fake_clock(void *ctx) {
   (void)ctx;
   return fake_now;
 }
+
+/* The hook is experimental (dckpt_experimental.h); its struct is sized like
+ * the option structs. */
+static const dckpt_run_experimental fake_clock_hooks = {
+    .struct_size = sizeof(dckpt_run_experimental), .interval_clock = fake_clock};
 
 static int create(const dckpt_trial_info *info, dckpt_rng *rng, void **out) {
   (void)info;
@@ -241,7 +247,7 @@ static int dump(const char *dir, const char *file) {
   dckpt_store *s = NULL;
   dckpt_result *res = NULL;
   int rc = dckpt_store_open(dir, &o, &s);
-  if (rc == DCKPT_OK) rc = dckpt_store_load_result(s, &res);
+  if (rc == DCKPT_OK) rc = dckpt_store_load_results(s, &res);
   if (rc != DCKPT_OK) {
     fprintf(stderr, "dump: %s\n", dckpt_store_errmsg(s));
     dckpt_store_close(s);
@@ -339,7 +345,7 @@ static int parse(int argc, char **argv, args *a) {
     else if (!strcmp(k, "--verify"))
       a->verify_only = true;
     else if (!strcmp(k, "--fake-clock"))
-      a->o.interval_clock = fake_clock;
+      a->o.experimental = &fake_clock_hooks;
     else if (!strcmp(k, "--thread-multiple"))
       a->thread_multiple = true;
     else if (!v)
@@ -478,7 +484,10 @@ int main(int argc, char **argv) {
   if (a.kill_step && rank == 0) {
     kill_step = a.kill_step;
     kill_left = a.kill_nth;
-    a.o.store.step_hook = kill_hook;
+    static dckpt_store_experimental kill_hooks; /* read by the open */
+    dckpt_store_experimental_init(&kill_hooks);
+    kill_hooks.step_hook = kill_hook;
+    a.o.store.experimental = &kill_hooks;
   }
   a.o.store.log = on_log;
   a.o.store.log_level = a.quiet ? DCKPT_LOG_ERROR : DCKPT_LOG_WARN;

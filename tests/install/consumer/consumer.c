@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
   if (!rc) rc = dckpt_record_put_f64(r, "x", x, 3);
   if (!rc) rc = dckpt_store_mark_complete(s, 0, 0, 2, r);
   dckpt_record *back = NULL;
-  if (!rc) rc = dckpt_store_load_trial_result(s, 0, 0, &back);
+  if (!rc) rc = dckpt_store_load_final_state(s, 0, 0, &back);
   double y[3] = {0};
   if (!rc) rc = dckpt_record_get(back, "x", DCKPT_F64, y, 3);
   printf("dckpt %s: %s, x = %g %g %g\n", dckpt_version_string(), dckpt_strerror(rc), y[0],
