@@ -9,3 +9,10 @@ endforeach()
 dckpt_add_test_exe(test_file_writer SOURCES test_file_writer.c)
 target_link_libraries(test_file_writer PRIVATE dckpt_testutil)
 add_test(NAME io.file_writer COMMAND test_file_writer)
+
+# The power-loss model (io/trace.c, io/crashfs*.c), linked against the traced
+# twin of the library.
+dckpt_add_test_exe(test_crashfs TRACE SOURCES test_crashfs.c)
+foreach(case record outside unsynced_file atomic_replace names fsync_file torn kill)
+  add_test(NAME io.crashfs_${case} COMMAND test_crashfs ${case})
+endforeach()

@@ -1,0 +1,363 @@
+/* The DCKPT_IO_TRACE implementation of io/sys.h: each call is carried out and,
+ * while a trace runs, recorded (io/trace.h). Built only into the test twin
+ * of the library that the power-loss tests link. Global state is unavoidable
+ * here (the calls come from anywhere in the library) and harmless (test
+ * builds only). */
+#define _GNU_SOURCE
+#include "io/trace.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "io/sys.h"
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int log_fd = -1;
+static int log_error;
+static uint64_t calls, kill_at;
+static bool emitted; /* the call under way has its record */
+
+/* ---- the log ---- */
+
+static void write_all(const struct iovec *iov, int n) {
+  struct iovec v[4];
+  memcpy(v, iov, (size_t)n * sizeof *v);
+  int i = 0;
+  while (i < n && !log_error) {
+    ssize_t w = writev(log_fd, v + i, n - i);
+    if (w < 0) {
+      if (errno != EINTR) log_error = errno;
+      continue;
+    }
+    while (i < n && (size_t)w >= v[i].iov_len)
+      w -= (ssize_t)v[i++].iov_len;
+    if (i < n) {
+      v[i].iov_base = (char *)v[i].iov_base + w;
+      v[i].iov_len -= (size_t)w;
+    }
+  }
+}
+
+/* Appends one record; the caller holds mu and has checked log_fd. */
+static void emit(dckpt_trace_rec r, const char *name, const char *name2,
+                 const void *data) {
+  r.name_len = name ? (uint32_t)strlen(name) : 0;
+  r.name2_len = name2 ? (uint32_t)strlen(name2) : 0;
+  struct iovec v[4] = {{&r, sizeof r},
+                       {(void *)(name ? name : ""), r.name_len},
+                       {(void *)(name2 ? name2 : ""), r.name2_len},
+                       {(void *)(data ? data : ""), data ? (size_t)r.len : 0}};
+  write_all(v, 4);
+  emitted = true;
+}
+
+/* Takes the mutex, which the caller releases after the call, so that the log
+ * has the calls in the order they took effect. While a trace runs, counts
+ * the call and dies here when the test asked for it; true then. */
+static bool begin_call(void) {
+  pthread_mutex_lock(&mu);
+  emitted = false;
+  if (log_fd < 0) return false;
+  calls++;
+  if (kill_at && calls == kill_at) raise(SIGKILL);
+  return true;
+}
+
+/* Ends a call: while a trace runs, every call has one record, so that the
+ * n-th record is the n-th call (a kill point is named by either); a call
+ * that changed nothing (it failed, or opened without creating) gets a
+ * NOOP record naming what it was (flags) and errno (off). Restores errno. */
+static void end_call(unsigned kind, int err) {
+  if (log_fd >= 0 && !emitted)
+    emit((dckpt_trace_rec){.kind = DCKPT_TR_NOOP,
+                           .flags = (uint32_t)kind,
+                           .off = (uint64_t)err},
+         NULL, NULL, NULL);
+  pthread_mutex_unlock(&mu);
+  errno = err;
+}
+
+/* ---- where a path lives ---- */
+
+typedef struct place {
+  uint64_t dir;     /* inode of the directory holding the entry */
+  const char *name; /* the entry's name (inside buf) */
+  char buf[PATH_MAX];
+} place;
+
+/* Splits `path` (relative to dirfd) into its directory's inode and its last
+ * component. False when the directory cannot be found. */
+static bool locate(int dirfd, const char *path, place *p) {
+  size_t n = strlen(path);
+  if (n == 0 || n >= sizeof p->buf) return false;
+  memcpy(p->buf, path, n + 1);
+  while (n > 1 && p->buf[n - 1] == '/')
+    p->buf[--n] = '\0';
+  char *slash = strrchr(p->buf, '/');
+  struct stat st;
+  int rc;
+  if (!slash) {
+    p->name = p->buf;
+    rc = dirfd == AT_FDCWD ? stat(".", &st) : fstat(dirfd, &st);
+  } else {
+    *slash = '\0';
+    p->name = slash + 1;
+    rc = fstatat(dirfd, slash == p->buf ? "/" : p->buf, &st, 0);
+  }
+  p->dir = rc == 0 ? (uint64_t)st.st_ino : 0;
+  return rc == 0;
+}
+
+static uint64_t ino_at(int dirfd, const char *path) {
+  struct stat st;
+  return fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+static uint64_t ino_of(int fd, uint32_t *flags) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return 0;
+  if (flags) *flags = S_ISDIR(st.st_mode) ? DCKPT_TR_DIR : 0;
+  return (uint64_t)st.st_ino;
+}
+
+/* ---- control ---- */
+
+int dckpt_trace_start(const char *log_path) {
+  int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return -errno;
+  pthread_mutex_lock(&mu);
+  if (log_fd >= 0) close(log_fd);
+  log_fd = fd;
+  log_error = 0;
+  calls = 0;
+  kill_at = 0;
+  pthread_mutex_unlock(&mu);
+  return 0;
+}
+
+int dckpt_trace_stop(void) {
+  pthread_mutex_lock(&mu);
+  int rc = -log_error;
+  if (log_fd >= 0 && close(log_fd) != 0 && rc == 0) rc = -errno;
+  log_fd = -1;
+  pthread_mutex_unlock(&mu);
+  return rc;
+}
+
+void dckpt_trace_mark(const char *label) {
+  pthread_mutex_lock(&mu);
+  if (log_fd >= 0) emit((dckpt_trace_rec){.kind = DCKPT_TR_MARK}, label, NULL, NULL);
+  pthread_mutex_unlock(&mu);
+}
+
+void dckpt_trace_kill_at(uint64_t n) {
+  pthread_mutex_lock(&mu);
+  kill_at = n ? calls + n : 0;
+  pthread_mutex_unlock(&mu);
+}
+
+uint64_t dckpt_trace_calls(void) {
+  pthread_mutex_lock(&mu);
+  uint64_t n = calls;
+  pthread_mutex_unlock(&mu);
+  return n;
+}
+
+/* ---- the calls: file contents ---- */
+
+int dckpt_sys_open(const char *path, int flags, mode_t mode) {
+  bool on = begin_call();
+  bool existed = on && ino_at(AT_FDCWD, path) != 0;
+  int fd = open(path, flags, mode);
+  int e = errno;
+  if (on && fd >= 0 && (flags & (O_CREAT | O_TRUNC))) {
+    dckpt_trace_rec r = {.ino = ino_of(fd, NULL)};
+    place p;
+    if (!existed && locate(AT_FDCWD, path, &p)) {
+      r.kind = DCKPT_TR_CREATE;
+      r.dir = p.dir;
+      emit(r, p.name, NULL, NULL);
+    } else if (existed && (flags & O_TRUNC)) {
+      r.kind = DCKPT_TR_TRUNCATE;
+      emit(r, NULL, NULL, NULL);
+    }
+  }
+  end_call(DCKPT_TR_CREATE, e);
+  return fd;
+}
+
+static ssize_t record_write(int fd, const void *buf, ssize_t n, off_t off) {
+  if (n > 0)
+    emit((dckpt_trace_rec){.kind = DCKPT_TR_WRITE,
+                           .ino = ino_of(fd, NULL),
+                           .off = (uint64_t)off,
+                           .len = (uint64_t)n},
+         NULL, NULL, buf);
+  return n;
+}
+
+ssize_t dckpt_sys_write(int fd, const void *buf, size_t n) {
+  bool on = begin_call();
+  off_t off = on ? lseek(fd, 0, SEEK_CUR) : 0;
+  ssize_t w = write(fd, buf, n);
+  int e = errno;
+  if (on) record_write(fd, buf, w, off);
+  end_call(DCKPT_TR_WRITE, e);
+  return w;
+}
+
+ssize_t dckpt_sys_pwrite(int fd, const void *buf, size_t n, off_t off) {
+  bool on = begin_call();
+  ssize_t w = pwrite(fd, buf, n, off);
+  int e = errno;
+  if (on) record_write(fd, buf, w, off);
+  end_call(DCKPT_TR_WRITE, e);
+  return w;
+}
+
+int dckpt_sys_ftruncate(int fd, off_t len) {
+  bool on = begin_call();
+  int rc = ftruncate(fd, len);
+  int e = errno;
+  if (on && rc == 0)
+    emit((dckpt_trace_rec){.kind = DCKPT_TR_TRUNCATE,
+                           .ino = ino_of(fd, NULL),
+                           .off = (uint64_t)len},
+         NULL, NULL, NULL);
+  end_call(DCKPT_TR_TRUNCATE, e);
+  return rc;
+}
+
+static int sync_call(int fd, int (*call)(int)) {
+  bool on = begin_call();
+  int rc = call(fd);
+  int e = errno;
+  if (on && rc == 0) {
+    dckpt_trace_rec r = {.kind = DCKPT_TR_FSYNC};
+    r.ino = ino_of(fd, &r.flags);
+    emit(r, NULL, NULL, NULL);
+  }
+  end_call(DCKPT_TR_FSYNC, e);
+  return rc;
+}
+
+int dckpt_sys_fsync(int fd) {
+  return sync_call(fd, fsync);
+}
+
+int dckpt_sys_fdatasync(int fd) {
+  return sync_call(fd, fdatasync);
+}
+
+int dckpt_sys_sync_file_range(int fd, off_t off, off_t n, unsigned flags) {
+  bool on = begin_call();
+  int rc = sync_file_range(fd, off, n, flags);
+  int e = errno;
+  if (on && rc == 0)
+    emit((dckpt_trace_rec){.kind = DCKPT_TR_SYNC_RANGE, .ino = ino_of(fd, NULL)}, NULL,
+         NULL, NULL);
+  end_call(DCKPT_TR_SYNC_RANGE, e);
+  return rc;
+}
+
+/* Permissions are not part of the crash model: carried out, not recorded. */
+int dckpt_sys_fchmod(int fd, mode_t mode) {
+  return fchmod(fd, mode);
+}
+
+int dckpt_sys_close(int fd) {
+  bool on = begin_call();
+  uint32_t flags = 0;
+  uint64_t ino = on ? ino_of(fd, &flags) : 0;
+  int rc = close(fd);
+  int e = errno;
+  if (on && ino && !(flags & DCKPT_TR_DIR))
+    emit((dckpt_trace_rec){.kind = DCKPT_TR_CLOSE, .ino = ino}, NULL, NULL, NULL);
+  end_call(DCKPT_TR_CLOSE, e);
+  return rc;
+}
+
+/* ---- the calls: names ---- */
+
+/* Records a call that moved dir/name (ino) to dir2/name2 (replacing ino2). */
+static void emit_move(uint32_t kind, const place *from, uint64_t ino, const place *to,
+                      uint64_t ino2) {
+  emit(
+      (dckpt_trace_rec){
+          .kind = kind, .ino = ino, .dir = from->dir, .ino2 = ino2, .dir2 = to->dir},
+      from->name, to->name, NULL);
+}
+
+int dckpt_sys_renameat2(int fromdir, const char *from, int todir, const char *to,
+                        unsigned flags) {
+  bool on = begin_call();
+  uint64_t ino = on ? ino_at(fromdir, from) : 0, ino2 = on ? ino_at(todir, to) : 0;
+  place a, b;
+  bool found = on && locate(fromdir, from, &a) && locate(todir, to, &b);
+  int rc = renameat2(fromdir, from, todir, to, flags);
+  int e = errno;
+  if (found && rc == 0)
+    emit_move((flags & RENAME_EXCHANGE) ? DCKPT_TR_EXCHANGE : DCKPT_TR_RENAME, &a, ino,
+              &b, ino2);
+  end_call((flags & RENAME_EXCHANGE) ? DCKPT_TR_EXCHANGE : DCKPT_TR_RENAME, e);
+  return rc;
+}
+
+int dckpt_sys_rename(const char *from, const char *to) {
+  return dckpt_sys_renameat2(AT_FDCWD, from, AT_FDCWD, to, 0);
+}
+
+int dckpt_sys_link(const char *from, const char *to) {
+  bool on = begin_call();
+  uint64_t ino = on ? ino_at(AT_FDCWD, from) : 0;
+  place a, b;
+  bool found = on && locate(AT_FDCWD, from, &a) && locate(AT_FDCWD, to, &b);
+  int rc = link(from, to);
+  int e = errno;
+  if (found && rc == 0) emit_move(DCKPT_TR_LINK, &a, ino, &b, 0);
+  end_call(DCKPT_TR_LINK, e);
+  return rc;
+}
+
+int dckpt_sys_unlinkat(int dirfd, const char *name, int flags) {
+  bool on = begin_call();
+  uint64_t ino = on ? ino_at(dirfd, name) : 0;
+  place p;
+  bool found = on && locate(dirfd, name, &p);
+  int rc = unlinkat(dirfd, name, flags);
+  int e = errno;
+  if (found && rc == 0)
+    emit((dckpt_trace_rec){.kind =
+                               (flags & AT_REMOVEDIR) ? DCKPT_TR_RMDIR : DCKPT_TR_UNLINK,
+                           .ino = ino,
+                           .dir = p.dir},
+         p.name, NULL, NULL);
+  end_call((flags & AT_REMOVEDIR) ? DCKPT_TR_RMDIR : DCKPT_TR_UNLINK, e);
+  return rc;
+}
+
+int dckpt_sys_unlink(const char *path) {
+  return dckpt_sys_unlinkat(AT_FDCWD, path, 0);
+}
+
+int dckpt_sys_rmdir(const char *path) {
+  return dckpt_sys_unlinkat(AT_FDCWD, path, AT_REMOVEDIR);
+}
+
+int dckpt_sys_mkdir(const char *path, mode_t mode) {
+  bool on = begin_call();
+  int rc = mkdir(path, mode);
+  int e = errno;
+  place p;
+  if (on && rc == 0 && locate(AT_FDCWD, path, &p))
+    emit((dckpt_trace_rec){.kind = DCKPT_TR_MKDIR,
+                           .ino = ino_at(AT_FDCWD, path),
+                           .dir = p.dir},
+         p.name, NULL, NULL);
+  end_call(DCKPT_TR_MKDIR, e);
+  return rc;
+}
