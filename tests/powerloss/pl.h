@@ -1,0 +1,133 @@
+/* The power-loss tests (issue 14): every operation that commits something
+ * runs once with its file-changing calls recorded (the traced twin of the
+ * library, src/io/trace.c); io/crashfs.c then yields the on-disk states a
+ * power loss at any point could leave, and each state is recovered from as a
+ * resubmitted job would: open for writing, verify, load every trial, compare
+ * with what was committed, then finish the run and check its results.
+ *
+ * An operation is a pl_scenario (pl_scenarios.c). Adding one takes a setup
+ * (the state before, built untraced), the traced calls (each followed by
+ * pl_ok() when it returned DCKPT_OK), and the expected version of the run
+ * after each call; see the note at the top of pl_scenarios.c. */
+#ifndef DCKPT_TESTS_PL_H
+#define DCKPT_TESTS_PL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dckpt.h"
+
+#define PL_ALGS   2
+#define PL_TRIALS 2
+#define PL_CALLS  8 /* at most this many committing calls per operation */
+
+/** What a run holds, as far as recovery can see it: one value per thing that
+ *  an operation commits. */
+typedef struct pl_version {
+  bool run; /* metadata.json exists */
+  int64_t n_trials;
+  int64_t iterations[PL_ALGS];
+  int tag;                           /* benchmark_metadata {"tag": N}; 0: none */
+  int64_t last[PL_ALGS][PL_TRIALS];  /* newest committed iteration; -1: none */
+  bool complete[PL_ALGS][PL_TRIALS]; /* complete.json */
+  int metrics;                       /* metrics record version; 0: none */
+  int backups;                       /* archives beside the run */
+  int status;                        /* run_status.json version; 0: none */
+} pl_version;
+
+/** One run of an operation: where it lives, and its versions. */
+typedef struct pl_run {
+  char world[1024]; /* the directory snapshotted; the run is world/run */
+  char dir[1100];   /* world/run */
+  dckpt_durability durability;
+  pl_version v[PL_CALLS + 1]; /* v[0] before; v[i] after the i-th call returned */
+  int n_calls;
+} pl_run;
+
+/* Flags of a scenario. */
+enum {
+  /** Completion markers may vanish before the plan grows (extend). */
+  PL_MAY_UNMARK = 1u << 0,
+  /** The operation has no durability setting (it always syncs). */
+  PL_FULL_ONLY = 1u << 1,
+  /** Running the operation again after a kill is not idempotent (a second
+   *  backup archive): no "after a kill" exploration. */
+  PL_NO_KILL = 1u << 2,
+};
+
+typedef struct pl_scenario {
+  const char *name;
+  const char *what;
+  /** Builds the state before, untraced, and fills r->v[0..n_calls]. */
+  void (*setup)(pl_run *r);
+  /** The traced calls, in a child process: pl_ok() after each success. The
+   *  operation is run again after a kill ("after_kill"), so it starts from
+   *  what the run holds, as a resubmitted job would. */
+  void (*op)(pl_run *r);
+  /** What a resubmitted job does again (an idempotent call, e.g. extend);
+   *  NULL when resuming the trials is all. False on failure. */
+  bool (*redo)(dckpt_store *s, const pl_run *r);
+  unsigned flags;
+} pl_scenario;
+
+/** Every scenario, NULL-terminated (pl_scenarios.c). */
+extern const pl_scenario *const pl_scenarios[];
+
+/* ---- the fixture: a small campaign whose every byte is known ---- */
+
+/** Store options of the fixture (keep_n 2, quiet log, r's durability). */
+dckpt_store_options pl_store_options(const pl_run *r);
+/** Opens r's store for writing, or fails the test. */
+dckpt_store *pl_open(const pl_run *r);
+/** The plan of version v (two algorithms). */
+dckpt_metadata pl_plan(const pl_version *v);
+/** The state of trial (alg, trial) at iteration i. */
+dckpt_record *pl_state(int64_t alg, int64_t trial, int64_t i);
+bool pl_state_equal(const dckpt_record *rec, int64_t alg, int64_t trial, int64_t i);
+/** The initial-algorithms and problem records. */
+dckpt_record *pl_initial(void);
+dckpt_record *pl_problem(void);
+/** The metrics record of version v (>= 1). */
+dckpt_record *pl_metrics(int v);
+/** The run_status.json of version v (>= 1): iterations_run is v. */
+dckpt_run_status pl_status(int v);
+
+/** A fresh version: no run. */
+pl_version pl_none(void);
+/** A run just initialized with n_trials and the iterations (3, 3). */
+pl_version pl_fresh(int64_t n_trials);
+
+/* ---- in scenarios ---- */
+
+/** Marks that the call just made returned DCKPT_OK: the run now holds
+ *  v[version], which must survive any later crash. */
+void pl_ok(int version, const char *label);
+/** The version a mark's label names, or -1 for a label pl_ok did not make. */
+int pl_mark_version(const char *record_text);
+/** Untraced helpers for setups: initialize, save trial (a, t) up to
+ *  iteration `upto` (marking it complete when that is the final one). */
+void pl_initialize(const pl_run *r, const pl_version *v);
+void pl_initialize_with(dckpt_store *s, const pl_version *v);
+void pl_advance(const pl_run *r, pl_version *v, int64_t alg, int64_t trial, int64_t upto);
+
+/* ---- recovery (pl_recover.c) ---- */
+
+/** How a recovery went (exit status of the recovering process). */
+enum {
+  PL_RECOVERED = 0,
+  PL_LOST = 10,      /* something committed is gone */
+  PL_STUCK = 11,     /* the run cannot be resumed */
+  PL_DAMAGED = 12,   /* damaged data was accepted */
+  PL_MISMATCH = 13,  /* neither the state before nor the one after */
+  PL_BAD_FILES = 14, /* verify finds damaged files (nothing else went wrong) */
+};
+
+/** Recovers from the state under r->dir of scenario `sc`, where calls had
+ *  returned up to version v[marks] (which must be found, or one up to
+ *  v[upto]: the call in flight, or, after a kill, any later one, since a
+ *  killed call may have taken effect without returning), and finishes the
+ *  run. Exits the process with one of the codes above (a message on stderr
+ *  when not PL_RECOVERED). */
+void pl_recover(const pl_run *r, const pl_scenario *sc, int marks, int upto);
+
+#endif
