@@ -5,6 +5,7 @@
 #include "pl_explore.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,7 @@ typedef struct explorer {
   pl_run *r;
   dckpt_cfs *c;
   char scratch[600];
+  char said[620]; /* the recovery's stderr */
   seen_set seen;
   size_t first; /* records before this are from a killed earlier attempt */
   uint64_t kill_at;
@@ -105,6 +107,12 @@ static void report(explorer *x, size_t k, uint64_t choice, const dckpt_cfs_state
           (unsigned long long)choice, code, desc, (unsigned long long)x->o->seed,
           (unsigned long long)x->kill_at, k, (unsigned long long)choice, x->o->argv0,
           x->sc->name, x->o->mode);
+  char *said = NULL;
+  size_t len = 0;
+  dckpt_err e;
+  if (dckpt_read_file(x->said, 1 << 20, &said, &len, &e) == DCKPT_OK)
+    fprintf(stderr, "  recovery said:\n%s", said);
+  free(said);
   x->st->violations++;
   x->failed = true;
 }
@@ -132,7 +140,12 @@ static int recover_in_child(explorer *x, size_t k) {
   pid_t pid = fork();
   CHECK(pid >= 0);
   int upto = x->kill_at ? x->r->n_calls : marks + 1;
-  if (pid == 0) pl_recover(&copy, x->sc, marks, upto);
+  if (pid == 0) {
+    /* what the recovery says is shown only with a violation */
+    int fd = open(x->said, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, 2) < 0) _exit(3);
+    pl_recover(&copy, x->sc, marks, upto);
+  }
   return wait_child(pid);
 }
 
@@ -371,6 +384,7 @@ static bool explore_once(const pl_scenario *sc, pl_run *r, const pl_config *o,
   snprintf(r->world, sizeof r->world, "%s/world", o->base);
   snprintf(r->dir, sizeof r->dir, "%s/run", r->world);
   snprintf(x.scratch, sizeof x.scratch, "%s/state", o->base);
+  snprintf(x.said, sizeof x.said, "%s/recovery.err", o->base);
   snprintf(log, sizeof log, "%s/trace.log", o->base);
   dckpt_err e;
   CHECK_OK(dckpt_remove_tree(r->world, &e));
