@@ -211,8 +211,10 @@ int dckpt_store_save_metrics(dckpt_store *s, const dckpt_record *metrics) {
   char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
   int rc = DCKPT_OK;
   if (!path || !marker) rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  /* The marker goes first, so it never vouches for a half-replaced file. */
-  if (rc == DCKPT_OK) rc = dckpt_io_remove(marker, false, &s->err);
+  /* The file is replaced atomically, so complete metrics (old or new) are in
+   * place at every instant, and the marker, which says no more than that,
+   * stays: removing it first made a crash in between lose the old metrics
+   * without the new ones (tests/powerloss, save_metrics). */
   dckpt_io_opts io = dckpt_store_io(s, "metrics");
   dckpt_where w = {DCKPT_KIND_METRICS, -1, -1, -1};
   if (rc == DCKPT_OK) rc = dckpt_store_write_record(s, path, &w, metrics, &io);
