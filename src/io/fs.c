@@ -59,6 +59,16 @@ int dckpt_read_file(const char *path, uint64_t max_bytes, char **data, size_t *l
   return rc;
 }
 
+int dckpt_io_sync_file(const char *path, dckpt_err *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return dckpt_err_errno(err, errno, "cannot open '%s' to sync it", path);
+  int rc = DCKPT_OK;
+  if (dckpt_sys_fdatasync(fd) != 0)
+    rc = dckpt_err_errno(err, errno, "cannot sync '%s'", path);
+  dckpt_sys_close(fd);
+  return rc;
+}
+
 int dckpt_io_fsync_dir(const char *dir, dckpt_err *err) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)

@@ -21,6 +21,9 @@
 int dckpt_read_file(const char *path, uint64_t max_bytes, char **data, size_t *len,
                     dckpt_err *err);
 
+/** fsyncs the data (and size) of the file `path`. */
+int dckpt_io_sync_file(const char *path, dckpt_err *err);
+
 /** fsyncs a directory (EINVAL from a file system that cannot is ignored). */
 int dckpt_io_fsync_dir(const char *dir, dckpt_err *err);
 

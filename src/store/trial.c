@@ -183,21 +183,45 @@ static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t it
   return rc;
 }
 
-/* A save of the iteration that is already committed is a no-op: true when this
- * handle committed it, or progress.json names it and its file verifies. */
-static bool already_saved(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
-                          const char *ckpt) {
+/* Whether the iteration to save is committed already: this handle committed
+ * it, or progress.json names it and its file verifies. */
+typedef enum { NOT_SAVED, SAVED_HERE, SAVED_ON_DISK } saved_state;
+
+static saved_state already_saved(dckpt_store *s, int64_t alg, int64_t trial,
+                                 int64_t iteration, const char *ckpt) {
   /* This handle committed the trial's last checkpoint: no need to ask the disk
    * (a trial has one writer at a time). */
   if (s->last_alg == alg && s->last_trial == trial)
-    return s->last_iter == iteration && dckpt_path_exists(ckpt);
+    return s->last_iter == iteration && dckpt_path_exists(ckpt) ? SAVED_HERE : NOT_SAVED;
   dckpt_err saved = s->err, e;
   int64_t last = -1;
   dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, iteration};
   bool same = dckpt_store_read_progress(s, alg, trial, &last) == DCKPT_OK &&
               last == iteration && dckpt_store_verify_record(s, ckpt, &w, &e) == DCKPT_OK;
   s->err = saved;
-  return same;
+  return same ? SAVED_ON_DISK : NOT_SAVED;
+}
+
+/* A checkpoint found committed on disk may be so only in the page cache: a
+ * writer killed between the rename of progress.json and the directory's
+ * fsync leaves it so. Before a save returns on it, it is made durable
+ * (tests/powerloss: save_after_kill). */
+static int make_durable(dckpt_store *s, const char *dir, const char *ckpt) {
+  if (!dckpt_store_durable(s)) return DCKPT_OK;
+  char *progress = dckpt_path_join(dir, DCKPT_PROGRESS_FILE);
+  if (!progress) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  int rc = dckpt_io_sync_file(ckpt, &s->err);
+  if (rc == DCKPT_OK) rc = dckpt_io_sync_file(progress, &s->err);
+  if (rc == DCKPT_OK) rc = dckpt_io_fsync_dir(dir, &s->err);
+  free(progress);
+  return rc;
+}
+
+static void remember_commit(dckpt_store *s, int64_t alg, int64_t trial,
+                            int64_t iteration) {
+  s->last_alg = alg;
+  s->last_trial = trial;
+  s->last_iter = iteration;
 }
 
 int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
@@ -213,15 +237,18 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
   int rc = DCKPT_OK;
   if (!dir || !ckpt) rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   if (rc == DCKPT_OK) rc = dckpt_mkdirs(dir, dckpt_store_durable(s), &s->err);
-  if (rc == DCKPT_OK && !already_saved(s, alg, trial, iteration, ckpt)) {
+  saved_state was =
+      rc == DCKPT_OK ? already_saved(s, alg, trial, iteration, ckpt) : NOT_SAVED;
+  if (was == SAVED_ON_DISK) {
+    rc = make_durable(s, dir, ckpt);
+    if (rc == DCKPT_OK) remember_commit(s, alg, trial, iteration);
+  } else if (rc == DCKPT_OK && was == NOT_SAVED) {
     dckpt_io_opts io = dckpt_store_io(s, "ckpt");
     dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, iteration};
     rc = dckpt_store_write_record(s, ckpt, &w, state, &io);
     if (rc == DCKPT_OK) rc = write_progress(s, alg, trial, iteration);
     if (rc == DCKPT_OK) {
-      s->last_alg = alg;
-      s->last_trial = trial;
-      s->last_iter = iteration;
+      remember_commit(s, alg, trial, iteration);
       rc = rotate(s, alg, trial, dir, iteration);
     }
   }
