@@ -206,6 +206,7 @@ int dckpt_store_open(const char *dir, const dckpt_store_options *opts,
   s->failed_open = true;
   s->last_alg = s->last_trial = s->last_iter = -1;
   s->known_alg = s->known_trial = -1;
+  s->dir_alg = s->dir_trial = -1;
   int rc = take_options(s, opts);
   s->log = (dckpt_logger){s->opts.log, s->opts.log_ctx, s->opts.log_level};
   DCKPT_TRY(rc);
@@ -279,6 +280,7 @@ int dckpt_store_clear(dckpt_store *s) {
   }
   s->last_alg = s->last_trial = s->last_iter = -1;
   s->known_alg = s->known_trial = -1;
+  s->dir_alg = s->dir_trial = -1;
   dckpt_run_facts_clear(s);
   return rc;
 }

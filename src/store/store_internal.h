@@ -42,6 +42,9 @@ struct dckpt_store {
   bool failed_open;
   /* The last checkpoint this handle committed: re-saving it is a no-op. */
   int64_t last_alg, last_trial, last_iter;
+  /* The trial whose directory this handle made sure of: it exists and its
+   * entry in the algorithm's directory is durable. */
+  int64_t dir_alg, dir_trial;
   /* The checkpoints on disk of the trial last rotated (newest first), so that
    * the next rotation of the same trial needs no directory listing. */
   int64_t known_alg, known_trial;

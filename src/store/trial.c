@@ -183,6 +183,28 @@ static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t it
   return rc;
 }
 
+/* Creates the trial's directory if needed and, once per handle and trial,
+ * makes its entry durable even when it existed: a writer killed between the
+ * mkdir and the fsync of the parent leaves the directory in the page cache
+ * only, and every checkpoint committed in it since would go with it at a
+ * power loss (tests/powerloss: save_first_after_kill). */
+static int trial_dir_ready(dckpt_store *s, int64_t alg, int64_t trial, const char *dir) {
+  if (s->dir_alg == alg && s->dir_trial == trial) return DCKPT_OK;
+  bool durable = dckpt_store_durable(s);
+  if (!dckpt_path_is_dir(dir)) {
+    DCKPT_TRY(dckpt_mkdirs(dir, durable, &s->err)); /* syncs what it creates */
+  } else if (durable) {
+    char *parent = dckpt_path_dirname(dir);
+    int rc = parent ? dckpt_io_fsync_dir(parent, &s->err)
+                    : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+    free(parent);
+    DCKPT_TRY(rc);
+  }
+  s->dir_alg = alg;
+  s->dir_trial = trial;
+  return DCKPT_OK;
+}
+
 /* Whether the iteration to save is committed already: this handle committed
  * it, or progress.json names it and its file verifies. */
 typedef enum { NOT_SAVED, SAVED_HERE, SAVED_ON_DISK } saved_state;
@@ -236,7 +258,7 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
   char *ckpt = dckpt_layout_checkpoint(s, alg, trial, iteration);
   int rc = DCKPT_OK;
   if (!dir || !ckpt) rc = dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  if (rc == DCKPT_OK) rc = dckpt_mkdirs(dir, dckpt_store_durable(s), &s->err);
+  if (rc == DCKPT_OK) rc = trial_dir_ready(s, alg, trial, dir);
   saved_state was =
       rc == DCKPT_OK ? already_saved(s, alg, trial, iteration, ckpt) : NOT_SAVED;
   if (was == SAVED_ON_DISK) {
