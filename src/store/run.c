@@ -99,6 +99,19 @@ static int remember_run(dckpt_store *s, const dckpt_metadata *m, const char *run
   return DCKPT_OK;
 }
 
+/* The run directory's own entry in its parent is durable before anything is
+ * committed in it: a writer killed between creating it and the fsync of the
+ * parent left it in the page cache only, where a second initialize found it
+ * and synced nothing (tests/powerloss: initialize_after_kill). */
+static int sync_own_entry(dckpt_store *s) {
+  if (!dckpt_store_durable(s)) return DCKPT_OK;
+  char *parent = dckpt_path_dirname(s->dir);
+  int rc = parent ? dckpt_io_fsync_dir(parent, &s->err)
+                  : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  free(parent);
+  return rc;
+}
+
 int dckpt_store_initialize(dckpt_store *s, const dckpt_metadata *m,
                            const dckpt_record *initial_algorithms,
                            const dckpt_record *problem) {
@@ -114,6 +127,7 @@ int dckpt_store_initialize(dckpt_store *s, const dckpt_metadata *m,
   if (!j) return s->err.status;
   int rc = dckpt_store_prepare_dir(s);
   if (rc == DCKPT_OK) rc = check_fresh(s);
+  if (rc == DCKPT_OK) rc = sync_own_entry(s);
   /* The files written before metadata.json carry the new run's identity. */
   if (rc == DCKPT_OK) rc = remember_run(s, m, run_id);
   if (rc == DCKPT_OK)
