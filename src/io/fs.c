@@ -151,14 +151,14 @@ int dckpt_remove_tree(const char *path, dckpt_err *err) {
 }
 
 int dckpt_io_remove(const char *path, bool durable, dckpt_err *err) {
-  if (dckpt_sys_unlink(path) != 0) {
-    if (errno == ENOENT) return DCKPT_OK;
+  if (dckpt_sys_unlink(path) != 0 && errno != ENOENT)
     return dckpt_err_errno(err, errno, "cannot remove '%s'", path);
-  }
   if (!durable) return DCKPT_OK;
+  /* Also when the file was gone already: whoever unlinked it may have been
+   * killed before making that durable. */
   char *dir = dckpt_path_dirname(path);
-  int rc = dir ? dckpt_io_fsync_dir(dir, err)
-               : dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  if (!dir) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  int rc = dckpt_path_is_dir(dir) ? dckpt_io_fsync_dir(dir, err) : DCKPT_OK;
   free(dir);
   return rc;
 }

@@ -31,7 +31,8 @@ int dckpt_io_fsync_dir(const char *dir, dckpt_err *err);
 int dckpt_mkdirs(const char *path, bool durable, dckpt_err *err);
 
 /** Removes the file `path`; a missing file is no error. When `durable`, the
- *  directory is fsynced after the unlink. */
+ *  directory (if it exists) is fsynced afterwards, also when the file was
+ *  missing, so that its absence is durable whoever removed it. */
 int dckpt_io_remove(const char *path, bool durable, dckpt_err *err);
 
 /** rm -rf (no error when missing). */
