@@ -215,7 +215,7 @@ int dckpt_store_save_metrics(dckpt_store *s, const dckpt_record *metrics) {
    * place at every instant, and the marker, which says no more than that,
    * stays: removing it first made a crash in between lose the old metrics
    * without the new ones (tests/powerloss, save_metrics). */
-  dckpt_io_opts io = dckpt_store_io(s, "metrics");
+  dckpt_io_opts io = dckpt_store_run_io(s, "metrics");
   dckpt_where w = {DCKPT_KIND_METRICS, -1, -1, -1};
   if (rc == DCKPT_OK) rc = dckpt_store_write_record(s, path, &w, metrics, &io);
   const dckpt_run_facts_t *f = NULL;
@@ -225,7 +225,7 @@ int dckpt_store_save_metrics(dckpt_store *s, const dckpt_record *metrics) {
     if (f->has_run_id) cJSON_AddStringToObject(j, "run", f->run_id);
     cJSON_AddBoolToObject(j, "metric_computation_complete", 1);
     cJSON_AddStringToObject(j, "file", DCKPT_METRICS_FILE);
-    io = dckpt_store_io(s, "metrics_marker");
+    io = dckpt_store_run_io(s, "metrics_marker");
     rc = j ? dckpt_json_save(marker, j, &io, &s->err)
            : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
     cJSON_Delete(j);

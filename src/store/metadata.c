@@ -310,7 +310,7 @@ cJSON *dckpt_metadata_to_json(dckpt_store *s, const dckpt_metadata *m,
 int dckpt_store_save_metadata_json(dckpt_store *s, const cJSON *j) {
   char *path = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);
   if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  dckpt_io_opts io = dckpt_store_io(s, "metadata");
+  dckpt_io_opts io = dckpt_store_run_io(s, "metadata");
   int rc = dckpt_json_save(path, j, &io, &s->err);
   free(path);
   return rc;

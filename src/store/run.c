@@ -73,7 +73,7 @@ static int write_record(dckpt_store *s, const char *name, dckpt_kind kind,
   if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   dckpt_record *empty = NULL;
   if (!rec) rec = empty = dckpt_record_create();
-  dckpt_io_opts io = dckpt_store_io(s, label);
+  dckpt_io_opts io = dckpt_store_run_io(s, label);
   dckpt_where w = {kind, -1, -1, -1};
   int rc = rec ? dckpt_store_write_record(s, path, &w, rec, &io)
                : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
@@ -104,7 +104,6 @@ static int remember_run(dckpt_store *s, const dckpt_metadata *m, const char *run
  * parent left it in the page cache only, where a second initialize found it
  * and synced nothing (tests/powerloss: initialize_after_kill). */
 static int sync_own_entry(dckpt_store *s) {
-  if (!dckpt_store_durable(s)) return DCKPT_OK;
   char *parent = dckpt_path_dirname(s->dir);
   int rc = parent ? dckpt_io_fsync_dir(parent, &s->err)
                   : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
@@ -137,14 +136,14 @@ int dckpt_store_initialize(dckpt_store *s, const dckpt_metadata *m,
     rc = write_record(s, DCKPT_PROBLEM_FILE, DCKPT_KIND_PROBLEM, problem, "problem");
   for (size_t i = 0; rc == DCKPT_OK && i < m->n_algorithms; i++) {
     char *dir = dckpt_layout_alg_dir(s, (int64_t)i);
-    rc = dir ? dckpt_mkdirs(dir, dckpt_store_durable(s), &s->err)
+    rc = dir ? dckpt_mkdirs(dir, true, &s->err)
              : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
     free(dir);
   }
   /* metadata.json last: a directory holds a run exactly when it exists. */
   if (rc == DCKPT_OK) {
     char *path = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);
-    dckpt_io_opts io = dckpt_store_io(s, "metadata");
+    dckpt_io_opts io = dckpt_store_run_io(s, "metadata");
     rc = path ? dckpt_json_save(path, j, &io, &s->err)
               : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
     free(path);
@@ -164,8 +163,13 @@ int dckpt_store_initialize(dckpt_store *s, const dckpt_metadata *m,
  * complete under the grown plan (tests/powerloss: extend_after_kill). The
  * unmark of a trial never started costs nothing; of others, an fsync. */
 static int reopen_trials(dckpt_store *s, int64_t alg, int64_t n_trials) {
-  for (int64_t t = 0; t < n_trials; t++)
-    DCKPT_TRY(dckpt_store_remove_complete(s, alg, t));
+  for (int64_t t = 0; t < n_trials; t++) {
+    char *path = dckpt_layout_trial_file(s, alg, t, DCKPT_COMPLETE_FILE);
+    int rc = path ? dckpt_io_remove(path, true, &s->err)
+                  : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+    free(path);
+    DCKPT_TRY(rc);
+  }
   return DCKPT_OK;
 }
 
@@ -226,7 +230,7 @@ int dckpt_store_extend(dckpt_store *s, int64_t n_trials, const int64_t *iteratio
   }
   if (rc == DCKPT_OK && changed) {
     char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
-    if (marker) rc = dckpt_io_remove(marker, false, &s->err);
+    if (marker) rc = dckpt_io_remove(marker, true, &s->err);
     free(marker);
     cJSON_ReplaceItemInObjectCaseSensitive(j, "n_trials",
                                            cJSON_CreateNumber((double)n_trials));

@@ -70,6 +70,12 @@ dckpt_io_opts dckpt_store_io(const dckpt_store *s, const char *label) {
   return io;
 }
 
+dckpt_io_opts dckpt_store_run_io(const dckpt_store *s, const char *label) {
+  dckpt_io_opts io = dckpt_store_io(s, label);
+  io.durable = true;
+  return io;
+}
+
 static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
   if (o->checkpoint_step == 0 ||
       (o->checkpoint_step < 0 && o->checkpoint_step != DCKPT_STEP_NONE))

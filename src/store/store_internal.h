@@ -72,6 +72,11 @@ int dckpt_store_require_writable(dckpt_store *s, const char *call);
 int dckpt_store_check_ids(dckpt_store *s, int64_t alg, int64_t trial);
 /** io options for writing a file of role `label`. */
 dckpt_io_opts dckpt_store_io(const dckpt_store *s, const char *label);
+/** io options for a file of the run itself (metadata.json, the initial
+ *  records, the metrics and their marker): durable whatever the durability
+ *  option, since they are written once or rarely and a power loss that tore
+ *  one would leave a run that cannot be resumed. */
+dckpt_io_opts dckpt_store_run_io(const dckpt_store *s, const char *label);
 bool dckpt_store_durable(const dckpt_store *s);
 
 /* ---- metadata.c ---- */
