@@ -60,10 +60,14 @@ int dckpt_read_file(const char *path, uint64_t max_bytes, char **data, size_t *l
 }
 
 int dckpt_io_sync_file(const char *path, dckpt_err *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO in the file's place must not hang the open */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return dckpt_err_errno(err, errno, "cannot open '%s' to sync it", path);
   int rc = DCKPT_OK;
-  if (dckpt_sys_fdatasync(fd) != 0)
+  struct stat st;
+  if (fstat(fd, &st) != 0)
+    rc = dckpt_err_errno(err, errno, "cannot stat '%s'", path);
+  else if (S_ISREG(st.st_mode) && dckpt_sys_fdatasync(fd) != 0)
     rc = dckpt_err_errno(err, errno, "cannot sync '%s'", path);
   dckpt_sys_close(fd);
   return rc;

@@ -21,7 +21,9 @@
 int dckpt_read_file(const char *path, uint64_t max_bytes, char **data, size_t *len,
                     dckpt_err *err);
 
-/** fsyncs the data (and size) of the file `path`. */
+/** fsyncs the data (and size) of the file `path`; anything but a regular
+ *  file there is left alone (without blocking on a FIFO), for its readers to
+ *  refuse. */
 int dckpt_io_sync_file(const char *path, dckpt_err *err);
 
 /** fsyncs a directory (EINVAL from a file system that cannot is ignored). */
