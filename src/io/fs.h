@@ -8,10 +8,6 @@
 #include <stdint.h>
 
 #include "util/err.h"
-/* Until io/lock.c includes what it uses (its rewrite is under way), the path
- * helpers and JSON file helpers that it calls arrive through this header. */
-#include "io/json_file.h"
-#include "io/path.h"
 
 /**
  * Reads a whole regular file into a malloc'd buffer (with a NUL after the last

@@ -13,6 +13,7 @@
 
 #include "io/lock_fs.h"
 #include "io/path.h"
+#include "io/sys.h"
 #include "io/walk.h"
 
 /* How long a refused process waits, at most, for the facts of a holder that
@@ -74,14 +75,14 @@ static int write_facts(dckpt_lock *lock, int fd, bool truncate, dckpt_err *err) 
   if (!text) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
   size_t len = strlen(text);
   ssize_t n = -1;
-  if (!truncate || ftruncate(fd, 0) == 0) {
+  if (!truncate || dckpt_sys_ftruncate(fd, 0) == 0) {
     do
-      n = pwrite(fd, text, len, 0);
+      n = dckpt_sys_pwrite(fd, text, len, 0);
     while (n < 0 && errno == EINTR);
   }
   int rc = DCKPT_OK;
   if (n != (ssize_t)len ||
-      (dckpt_lockfs_of(fd) != DCKPT_LOCKFS_LOCAL && fdatasync(fd) != 0))
+      (dckpt_lockfs_of(fd) != DCKPT_LOCKFS_LOCAL && dckpt_sys_fdatasync(fd) != 0))
     rc = dckpt_err_errno(err, n >= 0 && n != (ssize_t)len ? EIO : errno,
                          "cannot write lock '%s'", lock->path);
   free(text);
@@ -104,7 +105,7 @@ static int create(dckpt_lock *lock, dckpt_err *err) {
   char *tmp = dckpt_path_printf("%s.%s.%lld.%u", lock->path, me->host, (long long)me->pid,
                                 counter++);
   if (!tmp) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
-  int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int fd = dckpt_sys_open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     int rc = dckpt_err_errno(err, errno, "cannot create lock '%s'", tmp);
     free(tmp);
@@ -116,7 +117,7 @@ static int create(dckpt_lock *lock, dckpt_err *err) {
                ? write_facts(lock, fd, false, err)
                : dckpt_err_errno(err, k == DCKPT_KLOCK_BUSY ? EAGAIN : errno,
                                  "cannot lock '%s'", tmp);
-  if (rc == DCKPT_OK && link(tmp, lock->path) != 0) {
+  if (rc == DCKPT_OK && dckpt_sys_link(tmp, lock->path) != 0) {
     int e = errno;
     struct stat st;
     /* NFS may report a retransmitted link(2) as failed although it was made */
@@ -124,12 +125,12 @@ static int create(dckpt_lock *lock, dckpt_err *err) {
       rc = e == EEXIST ? RETRY_NOW
                        : dckpt_err_errno(err, e, "cannot create lock '%s'", lock->path);
   }
-  unlink(tmp);
+  dckpt_sys_unlink(tmp);
   free(tmp);
   if (rc == DCKPT_OK)
     lock->fd = fd;
   else
-    close(fd);
+    dckpt_sys_close(fd);
   return rc;
 }
 
@@ -243,7 +244,7 @@ static int decide_unlocked(dckpt_lock *lock, int fd, bool force, const dckpt_log
 /* One attempt: DCKPT_OK (held), RETRY_NOW, RETRY_LATER, or a final status. */
 static int attempt(dckpt_lock *lock, bool force, const dckpt_logger *log, char *last,
                    size_t lastlen, dckpt_err *err) {
-  int fd = open(lock->path, O_RDWR | O_CLOEXEC);
+  int fd = dckpt_sys_open(lock->path, O_RDWR | O_CLOEXEC, 0);
   if (fd < 0 && errno == ENOENT) return create(lock, err);
   if (fd < 0) return dckpt_err_errno(err, errno, "cannot open lock '%s'", lock->path);
   int rc;
@@ -263,7 +264,7 @@ static int attempt(dckpt_lock *lock, bool force, const dckpt_logger *log, char *
   if (rc == DCKPT_OK)
     lock->fd = fd;
   else
-    close(fd);
+    dckpt_sys_close(fd);
   return rc;
 }
 
@@ -282,7 +283,7 @@ static int sweep_entry(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
   char *end = NULL;
   dckpt_lock_facts f = {.info = {.pid = strtoll(e->name + plen, &end, 10)}};
   if (end && *end == '.' && f.info.pid > 0 && !dckpt_lock_holder_running(&f))
-    (void)unlinkat(e->dirfd, e->name, 0);
+    (void)dckpt_sys_unlinkat(e->dirfd, e->name, 0);
   return DCKPT_OK;
 }
 
@@ -346,9 +347,9 @@ void dckpt_lock_release(dckpt_lock *lock) {
     if (names_inode(lock->fd, lock->path) &&
         read_facts_fd(lock->fd, &h, why, sizeof why) &&
         h.info.pid == lock->self.info.pid && !strcmp(h.info.host, lock->self.info.host))
-      unlink(lock->path);
+      dckpt_sys_unlink(lock->path);
   }
-  if (lock->fd >= 0) close(lock->fd); /* drops the kernel lock */
+  if (lock->fd >= 0) dckpt_sys_close(lock->fd); /* drops the kernel lock */
   lock->fd = -1;
   lock->held = false;
   free(lock->path);

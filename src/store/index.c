@@ -15,6 +15,7 @@
 
 #include "format/le.h"
 #include "io/fs.h"
+#include "io/path.h"
 #include "io/walk.h"
 
 #define MAGIC       "DCKPTIDX"

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "io/fs.h"
+#include "io/path.h"
 #include "store/index.h"
 
 /* The directory of every algorithm whose listed pairs changed (or that has

@@ -8,6 +8,7 @@
 #include "format/record_io.h"
 #include "io/atomic.h"
 #include "io/fs.h"
+#include "io/json_file.h"
 #include "io/path.h"
 #include "io/reaper.h"
 #include "store/store_internal.h"

@@ -342,7 +342,6 @@ static void replay_one(explorer *x) {
 
 /* ---- a scenario, once ---- */
 
-static const char *const lock_names[] = {"dckpt.lock", NULL};
 
 /* Where the operation is killed in an "after a kill" run (1 = before its
  * first call; record i is call i + 1). */
@@ -407,7 +406,7 @@ static bool explore_once(const pl_scenario *sc, pl_run *r, const pl_config *o,
   int code = run_traced(sc, r, log, 0);
   if (code != 0) CHECK_FAIL_("%s: the traced operation exited %d", sc->name, code);
   if (dckpt_cfs_load(x.c, log, &e) != DCKPT_OK ||
-      dckpt_cfs_check_final(x.c, r->world, lock_names, &e) != DCKPT_OK)
+      dckpt_cfs_check_final(x.c, r->world, NULL, &e) != DCKPT_OK)
     CHECK_FAIL_("%s: %s", sc->name, e.msg);
   x.first = kill_at ? first_of_second_run(x.c) : 0;
   if (kills) {
