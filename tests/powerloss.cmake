@@ -27,8 +27,8 @@ endif()
 # The backup has no durability option (it always syncs) and a second run
 # after a kill makes a second archive: durability full only.
 set(modes_backup full)
-foreach(op initialize save_first save rotate rotate_back trial mark_complete mark_saved
-    result append_metadata extend save_metrics run_status backup)
+foreach(op initialize save_first save rotate rotate_back fallback trial mark_complete
+    mark_saved result append_metadata extend save_metrics run_status backup)
   # powerloss.OP: durability full; powerloss.OP_none: durability none;
   # powerloss.OP_after_kill: the power lost while rerunning a killed OP.
   set(modes full none after_kill)

@@ -53,6 +53,9 @@ enum {
   /** Running the operation again after a kill is not idempotent (a second
    *  backup archive): no "after a kill" exploration. */
   PL_NO_KILL = 1u << 2,
+  /** The state before is damaged on purpose (bit rot): what verify reports
+   *  about it until recovery has dealt with it is not judged. */
+  PL_DAMAGED_BEFORE = 1u << 3,
 };
 
 typedef struct pl_scenario {

@@ -342,7 +342,6 @@ static void replay_one(explorer *x) {
 
 /* ---- a scenario, once ---- */
 
-
 /* Where the operation is killed in an "after a kill" run (1 = before its
  * first call; record i is call i + 1). */
 typedef struct kill_list {

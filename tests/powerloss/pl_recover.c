@@ -340,7 +340,8 @@ void pl_recover(const pl_run *r, const pl_scenario *sc, int marks, int upto) {
   compare(&seen, marks, sc->flags);
   finish(s, sc);
   dckpt_store_close(s);
-  if (bad_files) fail(PL_BAD_FILES, "%zu file(s) (listed above)", bad_files);
+  if (bad_files && !(sc->flags & PL_DAMAGED_BEFORE))
+    fail(PL_BAD_FILES, "%zu file(s) (listed above)", bad_files);
   fflush(NULL);
   _exit(PL_RECOVERED);
 }

@@ -156,6 +156,41 @@ static void trial_op(pl_run *r) {
   dckpt_store_close(s);
 }
 
+/* The newest checkpoint is damaged (bit rot): the load falls back to the one
+ * before and moves the bad one aside, and the trial saves its iteration
+ * again. */
+static void fallback_setup(pl_run *r) {
+  fresh_run(r);
+  pl_advance(r, &r->v[0], 0, 0, 1);
+  char path[1300];
+  snprintf(path, sizeof path, "%s/algorithm_0/trial_0/checkpoint_0000001.dckpt", r->dir);
+  FILE *f = fopen(path, "r+b");
+  CHECK(f != NULL);
+  CHECK_EQ(fseek(f, 4000, SEEK_SET), 0);
+  int c = fgetc(f);
+  CHECK_EQ(fseek(f, 4000, SEEK_SET), 0);
+  CHECK(fputc(c ^ 0x40, f) != EOF);
+  CHECK_EQ(fclose(f), 0);
+  r->v[0].last[0][0] = 0; /* what a load finds now */
+  after(r, 1);
+  r->v[1].last[0][0] = 1;
+}
+
+static void fallback_op(pl_run *r) {
+  dckpt_store *s = pl_open(r);
+  dckpt_record *rec = NULL;
+  int64_t last = -1;
+  OK(s, dckpt_store_load_latest(s, 0, 0, &rec, &last));
+  dckpt_record_free(rec);
+  /* A load promises nothing durable (after a kill it may have found the
+   * rewritten checkpoint in the page cache only): the save of 1 does, also
+   * when the load found it. */
+  for (int64_t i = last < 1 ? last + 1 : 1; i <= 1; i++)
+    save(s, 0, 0, i, false);
+  pl_ok(1, "fallback and save 1 again");
+  dckpt_store_close(s);
+}
+
 /* ---- completion ---- */
 
 static void mark_complete_setup(pl_run *r) {
@@ -326,6 +361,8 @@ SCENARIO(rotate, "a save that rotates the oldest checkpoint out (keep_n 2)", rot
          rotate_op, NULL, 0);
 SCENARIO(rotate_back, "a save of an earlier iteration, removing later ones",
          rotate_back_setup, rotate_back_op, NULL, 0);
+SCENARIO(fallback, "a load that moves a damaged checkpoint aside, and the save again",
+         fallback_setup, fallback_op, NULL, PL_DAMAGED_BEFORE);
 SCENARIO(trial, "a trial from start to end: save, save, mark_complete", trial_setup,
          trial_op, NULL, 0);
 SCENARIO(mark_complete, "mark_complete: the final save and complete.json",
@@ -345,9 +382,19 @@ SCENARIO(run_status, "run_status.json replaced (dckpt_run_status_write)", status
 SCENARIO(backup, "dckpt_store_backup", backup_setup, backup_op, NULL,
          PL_FULL_ONLY | PL_NO_KILL);
 
-const pl_scenario *const pl_scenarios[] = {
-    &initialize_scenario,      &save_first_scenario,  &save_scenario,
-    &rotate_scenario,          &rotate_back_scenario, &trial_scenario,
-    &mark_complete_scenario,   &mark_saved_scenario,  &result_scenario,
-    &append_metadata_scenario, &extend_scenario,      &save_metrics_scenario,
-    &run_status_scenario,      &backup_scenario,      NULL};
+const pl_scenario *const pl_scenarios[] = {&initialize_scenario,
+                                           &save_first_scenario,
+                                           &save_scenario,
+                                           &rotate_scenario,
+                                           &rotate_back_scenario,
+                                           &fallback_scenario,
+                                           &trial_scenario,
+                                           &mark_complete_scenario,
+                                           &mark_saved_scenario,
+                                           &result_scenario,
+                                           &append_metadata_scenario,
+                                           &extend_scenario,
+                                           &save_metrics_scenario,
+                                           &run_status_scenario,
+                                           &backup_scenario,
+                                           NULL};
