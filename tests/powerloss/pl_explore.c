@@ -245,9 +245,11 @@ typedef struct cand_list {
   size_t n, cap;
 } cand_list;
 
-/* States are cheap to build and dear to recover from: build up to this many
- * choices of a run's points to find its distinct states. */
-#define BUILD_CAP 20000
+/* States are cheaper to build than to recover from: build up to this many
+ * choices of a run's points (and no more than 40 per state of the budget) to
+ * find its distinct states; beyond, draw at random. */
+#define BUILD_CAP       20000
+#define BUILD_PER_STATE 40
 
 /* Adds choice `ch` of point i when its state is new. */
 static void consider(explorer *x, const point_list *pl, size_t i, uint64_t ch,
@@ -295,18 +297,20 @@ static void gather(explorer *x, const point_list *pl, uint64_t budget, cand_list
   }
   shuffle(x, l->c + from, l->n - from, 1);
   from = l->n;
+  uint64_t cap = budget && budget * BUILD_PER_STATE < BUILD_CAP ? budget * BUILD_PER_STATE
+                                                                : BUILD_CAP;
   uint64_t total = 0;
   for (size_t i = 0; i < pl->n; i++)
-    total += dckpt_cfs_point_count(pl->p[i]) < BUILD_CAP ? dckpt_cfs_point_count(pl->p[i])
-                                                         : BUILD_CAP;
-  if (total <= BUILD_CAP) {
+    total +=
+        dckpt_cfs_point_count(pl->p[i]) < cap ? dckpt_cfs_point_count(pl->p[i]) : cap;
+  if (total <= cap) {
     for (size_t i = 0; i < pl->n; i++)
       for (uint64_t ch = 1; ch < dckpt_cfs_point_count(pl->p[i]); ch++)
         consider(x, pl, i, ch, l);
   } else {
     x->st->sampled = true;
     uint64_t want = budget ? budget : BUILD_CAP;
-    for (uint64_t d = 0; l->n < want && d < 50 * want; d++) {
+    for (uint64_t d = 0; l->n < want && d < BUILD_PER_STATE * want; d++) {
       size_t i = (size_t)(d % pl->n);
       consider(x, pl, i, draw(x->o->seed, pl->k[i], d, dckpt_cfs_point_count(pl->p[i])),
                l);
