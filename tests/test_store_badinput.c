@@ -292,13 +292,14 @@ static void test_lock(void) {
   a = tu_open(d, &o);
   CHECK_CONTAINS(log.text, "breaking lock");
   dckpt_store_close(a);
-  /* an unreadable lock file also needs a break */
+  /* an unreadable lock file under a free kernel lock (a take-over torn by a
+   * power loss) is taken over, with a warning */
   tu_write_text(at(d, "dckpt.lock"), "{garbage");
   o.flags = DCKPT_OPEN_WRITE;
-  CHECK_RC(dckpt_store_open(d, &o, &b), DCKPT_ELOCKED);
-  CHECK_CONTAINS(dckpt_store_errmsg(b), "cannot be read");
-  dckpt_store_close(b);
-  unlink(at(d, "dckpt.lock"));
+  log.text[0] = '\0';
+  a = tu_open(d, &o);
+  CHECK_CONTAINS(log.text, "cannot be read");
+  dckpt_store_close(a);
 }
 
 /* Leftover temporaries (a writer killed mid-write) disappear on open. */

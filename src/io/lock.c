@@ -154,6 +154,16 @@ static int decide_locked(dckpt_lock *lock, int fd, bool force, const dckpt_logge
     dckpt_log(log, DCKPT_LOG_WARN,
               "taking over lock '%s': it is empty (a take-over was interrupted)",
               lock->path);
+  } else if (!readable && shared) {
+    /* Every holder holds the kernel lock for its whole run, and every host
+     * sees it: no process uses this lock. Its facts were cut short by a power
+     * loss while a take-over rewrote them in place (zeros, garbage or half a
+     * text after the reboot; tests/powerloss), and refusing would leave a
+     * run that only a break resumes. */
+    dckpt_log(log, DCKPT_LOG_WARN,
+              "taking over lock '%s': it cannot be read (%s), and no process holds its "
+              "kernel lock (a crash cut it short)",
+              lock->path, why);
   } else if (state == DCKPT_LOCK_STALE) {
     dckpt_log(log, DCKPT_LOG_WARN, "taking over stale lock '%s': its holder, %s, %s",
               lock->path, who,
