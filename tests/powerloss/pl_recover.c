@@ -85,10 +85,10 @@ static void observe_trial(dckpt_store *s, pl_version *seen, int64_t a, int64_t t
   dckpt_record_free(r);
   seen->last[a][t] = it;
   bool done = false;
-  CHECK_OK(dckpt_store_is_complete(s, a, t, &done));
+  CHECK_OK(dckpt_store_trial_is_complete(s, a, t, &done));
   seen->complete[a][t] = done;
   if (!done) return;
-  if (dckpt_store_load_trial_result(s, a, t, &r) != DCKPT_OK)
+  if (dckpt_store_load_final_state(s, a, t, &r) != DCKPT_OK)
     fail(PL_STUCK, "trial (%lld, %lld) is marked complete but: %s", (long long)a,
          (long long)t, dckpt_store_errmsg(s));
   bool same = pl_state_equal(r, a, t, seen->iterations[a] - 1);
@@ -135,7 +135,7 @@ static void check_archive(const char *path) {
   archive_read_free(a);
 }
 
-static void observe_siblings(pl_version *seen) {
+static void observe_siblings(dckpt_store *s, pl_version *seen) {
   dckpt_dirlist l;
   dckpt_err e;
   CHECK_OK(dckpt_list_dir(run->world, &l, &e));
@@ -148,8 +148,8 @@ static void observe_siblings(pl_version *seen) {
   }
   dckpt_dirlist_free(&l);
   dckpt_run_status *st = NULL;
-  char why[512];
-  int rc = dckpt_run_status_read(run->dir, &st, why, sizeof why);
+  int rc = dckpt_store_read_run_status(s, &st);
+  const char *why = dckpt_store_errmsg(s);
   if (rc == DCKPT_ECORRUPT) {
     fprintf(stderr, "    run_status.json: %s\n", why);
     bad_files++; /* refused, not accepted: a damaged file left behind */
@@ -169,7 +169,7 @@ static void observe_siblings(pl_version *seen) {
  * then exactly their final states. */
 static void check_partial_results(dckpt_store *s, const pl_version *seen) {
   dckpt_result *res = NULL;
-  if (dckpt_store_load_result(s, &res) != DCKPT_OK)
+  if (dckpt_store_load_results(s, &res) != DCKPT_OK)
     fail(PL_STUCK, "load_result: %s", dckpt_store_errmsg(s));
   for (size_t i = 0; i < dckpt_result_n_algorithms(res); i++) {
     int64_t a = dckpt_result_algorithm_index(res, i);
@@ -194,7 +194,7 @@ static void on_bad(void *ctx, const char *path, int status, const char *reason) 
 static pl_version observe(dckpt_store *s) {
   pl_version seen = pl_none();
   observe_plan(s, &seen);
-  observe_siblings(&seen);
+  observe_siblings(s, &seen);
   if (!seen.run) return seen;
   CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &bad_files));
   check_root_records(s);
@@ -285,7 +285,7 @@ static void finish_trial(dckpt_store *s, const pl_version *seen, int64_t a, int6
 
 static void check_results(dckpt_store *s, const pl_version *seen) {
   dckpt_result *res = NULL;
-  if (dckpt_store_load_result(s, &res) != DCKPT_OK)
+  if (dckpt_store_load_results(s, &res) != DCKPT_OK)
     fail(PL_STUCK, "load_result: %s", dckpt_store_errmsg(s));
   if (dckpt_result_n_algorithms(res) != PL_ALGS)
     fail(PL_STUCK, "the results hold %zu algorithm(s)", dckpt_result_n_algorithms(res));

@@ -314,21 +314,21 @@ static void metrics_op(pl_run *r) {
 
 static void status_setup(pl_run *r) {
   fresh_run(r);
-  char err[256];
   dckpt_run_status st = pl_status(1);
-  CHECK_OK(dckpt_run_status_write(r->dir, &st, true, err, sizeof err));
+  dckpt_store *s = pl_open(r);
+  OK(s, dckpt_store_write_run_status(s, &st));
+  dckpt_store_close(s);
   r->v[0].status = 1;
   after(r, 1);
   r->v[1].status = 2;
 }
 
 static void status_op(pl_run *r) {
-  char err[256];
   dckpt_run_status st = pl_status(2);
-  int rc = dckpt_run_status_write(r->dir, &st, r->durability == DCKPT_DURABILITY_FULL,
-                                  err, sizeof err);
-  if (rc != DCKPT_OK) CHECK_FAIL_("run_status.json: %s", err);
+  dckpt_store *s = pl_open(r);
+  OK(s, dckpt_store_write_run_status(s, &st));
   pl_ok(1, "run_status.json");
+  dckpt_store_close(s);
 }
 
 static void backup_setup(pl_run *r) {
@@ -377,8 +377,8 @@ SCENARIO(extend, "dckpt_store_extend: a trial and an iteration more", extend_set
          extend_op, extend_redo, PL_MAY_UNMARK);
 SCENARIO(save_metrics, "dckpt_store_save_metrics replacing earlier metrics",
          metrics_setup, metrics_op, NULL, 0);
-SCENARIO(run_status, "run_status.json replaced (dckpt_run_status_write)", status_setup,
-         status_op, NULL, 0);
+SCENARIO(run_status, "run_status.json replaced (dckpt_store_write_run_status)",
+         status_setup, status_op, NULL, 0);
 SCENARIO(backup, "dckpt_store_backup", backup_setup, backup_op, NULL,
          PL_FULL_ONLY | PL_NO_KILL);
 
