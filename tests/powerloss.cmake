@@ -28,7 +28,8 @@ endif()
 # after a kill makes a second archive: durability full only.
 set(modes_backup full)
 foreach(op initialize save_first save rotate rotate_back fallback trial mark_complete
-    mark_saved result append_metadata extend save_metrics run_status backup)
+    mark_saved result append_metadata extend save_metrics run_status index index_extend
+    backup)
   # powerloss.OP: durability full; powerloss.OP_none: durability none;
   # powerloss.OP_after_kill: the power lost while rerunning a killed OP.
   set(modes full none after_kill)

@@ -186,6 +186,31 @@ static void check_partial_results(dckpt_store *s, const pl_version *seen) {
   dckpt_result_free(res);
 }
 
+/* The completion index may lag behind the markers, never lead: a scan
+ * through it must say what reading every pair's markers says (a pair it
+ * called complete that is not would be skipped by every resume). */
+static void check_index(dckpt_store *s, const pl_version *seen) {
+  dckpt_trial_status fast[PL_ALGS * PL_TRIALS], deep[PL_ALGS * PL_TRIALS];
+  dckpt_scan_info info;
+  dckpt_scan_info_init(&info);
+  size_t n = PL_ALGS * PL_TRIALS;
+  if (dckpt_store_scan(s, 0, fast, n, &info, NULL) != DCKPT_OK ||
+      dckpt_store_scan(s, DCKPT_SCAN_DEEP, deep, n, NULL, NULL) != DCKPT_OK)
+    fail(PL_STUCK, "scan: %s", dckpt_store_errmsg(s));
+  if (info.note[0]) fprintf(stderr, "    scan: %s\n", info.note);
+  for (int64_t a = 0; a < PL_ALGS; a++)
+    for (int64_t t = 0; t < seen->n_trials; t++) {
+      size_t i = (size_t)(a * seen->n_trials + t);
+      bool listed = fast[i].state == DCKPT_TRIAL_COMPLETE;
+      if (listed != (deep[i].state == DCKPT_TRIAL_COMPLETE))
+        fail(PL_STUCK,
+             "the scan calls trial (%lld, %lld) %s, its markers do not (the index "
+             "%s; %lld pair(s) listed)",
+             (long long)a, (long long)t, listed ? "complete" : "not complete",
+             listed ? "leads" : "lags without a rescan", (long long)info.listed);
+    }
+}
+
 static void on_bad(void *ctx, const char *path, int status, const char *reason) {
   (void)ctx;
   fprintf(stderr, "    verify: %s [%s] %s\n", path, dckpt_err_name(status), reason);
@@ -201,6 +226,7 @@ static pl_version observe(dckpt_store *s) {
   for (int64_t a = 0; a < PL_ALGS; a++)
     for (int64_t t = 0; t < seen.n_trials; t++)
       observe_trial(s, &seen, a, t);
+  check_index(s, &seen);
   observe_metrics(s, &seen);
   check_partial_results(s, &seen);
   return seen;

@@ -310,6 +310,70 @@ static void metrics_op(pl_run *r) {
   dckpt_store_close(s);
 }
 
+/* ---- the completion index ---- */
+
+/* Commits the run's completion index as a resumed run does: what a scan
+ * found, then each pair as it completes. */
+static dckpt_index *index_scan(dckpt_store *s) {
+  dckpt_trial_status st[PL_ALGS * PL_TRIALS];
+  dckpt_index *ix = NULL;
+  OK(s, dckpt_store_scan(s, 0, st, PL_ALGS * PL_TRIALS, NULL, &ix));
+  return ix;
+}
+
+static void index_commit(dckpt_index *ix) {
+  if (dckpt_index_commit(ix) != DCKPT_OK)
+    CHECK_FAIL_("index: %s", dckpt_index_errmsg(ix));
+}
+
+/* Trial (0, 0) complete and indexed; the operation completes (1, 0) and
+ * adds it to the index, as rank 0 of a run does after each completion. */
+static void index_setup(pl_run *r) {
+  fresh_run(r);
+  pl_advance(r, &r->v[0], 0, 0, 2);
+  pl_advance(r, &r->v[0], 1, 0, 1);
+  dckpt_store *s = pl_open(r);
+  dckpt_index *ix = index_scan(s);
+  index_commit(ix);
+  dckpt_index_free(ix);
+  dckpt_store_close(s);
+  after(r, 2);
+  r->v[1].last[1][0] = 2;
+  r->v[1].complete[1][0] = true;
+  r->v[2] = r->v[1];
+}
+
+static void index_op(pl_run *r) {
+  dckpt_store *s = pl_open(r);
+  dckpt_index *ix = index_scan(s);
+  index_commit(ix);  /* what the scan rebuilt (after a kill: maybe more) */
+  bool done = false; /* as the runtime: a pair found complete is not redone */
+  OK(s, dckpt_store_trial_is_complete(s, 1, 0, &done));
+  if (!done) save(s, 1, 0, 2, true);
+  pl_ok(1, "mark_complete (1, 0)");
+  if (dckpt_index_add(ix, 1, 0) != DCKPT_OK) CHECK_FAIL_("index_add (1, 0)");
+  index_commit(ix);
+  pl_ok(2, "index commit (1, 0)");
+  dckpt_index_free(ix);
+  dckpt_store_close(s);
+}
+
+/* The whole run complete and indexed; extend grows algorithm 0, whose pairs
+ * leave the index before their markers go. */
+static void index_extend_setup(pl_run *r) {
+  complete_run(r);
+  dckpt_store *s = pl_open(r);
+  dckpt_index *ix = index_scan(s);
+  index_commit(ix);
+  dckpt_index_free(ix);
+  dckpt_store_close(s);
+  after(r, 1);
+  r->v[1].n_trials = 2;
+  r->v[1].iterations[0] = 4;
+  r->v[1].complete[0][0] = false;
+  r->v[1].metrics = 0;
+}
+
 /* ---- files beside the checkpoints ---- */
 
 static void status_setup(pl_run *r) {
@@ -379,22 +443,17 @@ SCENARIO(save_metrics, "dckpt_store_save_metrics replacing earlier metrics",
          metrics_setup, metrics_op, NULL, 0);
 SCENARIO(run_status, "run_status.json replaced (dckpt_store_write_run_status)",
          status_setup, status_op, NULL, 0);
+SCENARIO(index, "a completion and the completion index commit after it", index_setup,
+         index_op, NULL, 0);
+SCENARIO(index_extend, "dckpt_store_extend of an indexed run: pairs leave the index",
+         index_extend_setup, extend_op, extend_redo, PL_MAY_UNMARK);
 SCENARIO(backup, "dckpt_store_backup", backup_setup, backup_op, NULL,
          PL_FULL_ONLY | PL_NO_KILL);
 
-const pl_scenario *const pl_scenarios[] = {&initialize_scenario,
-                                           &save_first_scenario,
-                                           &save_scenario,
-                                           &rotate_scenario,
-                                           &rotate_back_scenario,
-                                           &fallback_scenario,
-                                           &trial_scenario,
-                                           &mark_complete_scenario,
-                                           &mark_saved_scenario,
-                                           &result_scenario,
-                                           &append_metadata_scenario,
-                                           &extend_scenario,
-                                           &save_metrics_scenario,
-                                           &run_status_scenario,
-                                           &backup_scenario,
-                                           NULL};
+const pl_scenario *const pl_scenarios[] = {
+    &initialize_scenario,   &save_first_scenario,      &save_scenario,
+    &rotate_scenario,       &rotate_back_scenario,     &fallback_scenario,
+    &trial_scenario,        &mark_complete_scenario,   &mark_saved_scenario,
+    &result_scenario,       &append_metadata_scenario, &extend_scenario,
+    &save_metrics_scenario, &run_status_scenario,      &index_scenario,
+    &index_extend_scenario, &backup_scenario,          NULL};
