@@ -60,12 +60,11 @@ note "SIGTERM to the launcher"
 # odls_base_sigkill_timeout seconds (1 by default), sends SIGTERM, waits as
 # long again, then SIGKILL. Trials still run during the first wait: with the
 # default 1 s a trial of 200 iterations x 5 ms could complete in it and the
-# next one just begin, so that no trial is mid-run when SIGTERM comes. Here
-# the wait is 3 s and the shortest trial takes 8 s (40 ms per iteration), and
-# the ranks get 3 s, not 1, to checkpoint on a loaded machine.
+# next one just begin, so that no trial is mid-run when SIGTERM comes. Every
+# MPI test runs with a 3 s wait (OMPI_MCA_odls_base_sigkill_timeout in
+# tests/mpi.cmake); here the shortest trial takes 8 s (40 ms per iteration).
 slow_saved=("${slow[@]}")
 slow=(--sleep-us 40000 --iters 400,300,200 --step 100000 --trials 2)
-MPIRUN_EXTRA="--mca odls_base_sigkill_timeout 3"
 launch "$WORK/term"; kill -TERM "$PID"; finish "$WORK/term" SIGTERM any
 slow=("${slow_saved[@]}")
 
@@ -76,7 +75,6 @@ note "SIGINT to launcher and ranks (Ctrl-C on a terminal)"
 # (the ranks get SIGINT at once; mpirun's own SIGTERM and SIGKILL follow
 # after 3 s each, time enough for their checkpoints on a loaded machine)
 launch "$WORK/int"; pkill -INT -f "campaign $WORK/int "; finish "$WORK/int" SIGINT any
-MPIRUN_EXTRA=""
 
 note "HALT file"
 launch "$WORK/halt"; touch "$WORK/halt/HALT"; finish "$WORK/halt" HALT

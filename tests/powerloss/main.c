@@ -64,9 +64,10 @@ static void options(pl_config *o, char **argv, const char *op) {
   o->verbose = env_u64("DCKPT_POWERLOSS_VERBOSE", 0) != 0;
   /* tmpfs when there is one: thousands of small trees are written */
   const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : DCKPT_TEST_TMP;
-  snprintf(o->base, sizeof o->base, "%s/dckpt-powerloss-%ld-%s-%s", tmp, (long)getpid(),
-           op, o->mode);
-  CHECK_EQ(mkdir(o->base, 0755), 0);
+  /* a unique name: a directory kept by an earlier run (a violation, a replay,
+   * a killed test) may carry this process's pid */
+  snprintf(o->base, sizeof o->base, "%s/dckpt-powerloss-%s-%s-XXXXXX", tmp, op, o->mode);
+  CHECK(mkdtemp(o->base) != NULL);
 }
 
 static void summary(const pl_scenario *sc, const pl_config *o, const pl_stats *st,
