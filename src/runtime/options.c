@@ -4,46 +4,9 @@
 #include <stdio.h>
 
 #include "dckpt_experimental.h"
+#include "runtime/option_members.h"
 #include "runtime/run_ctx.h"
 #include "util/struct_size.h"
-
-/* The members of dckpt_run_options after struct_size, in order. Append a
- * member here when one is added. */
-#pragma GCC diagnostic push /* interval_clock: still read until 0.3 */
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static const dckpt_member run_members[] = {
-    DCKPT_MEMBER(dckpt_run_options, dir),
-    DCKPT_MEMBER(dckpt_run_options, mode),
-    DCKPT_MEMBER(dckpt_run_options, store),
-    DCKPT_MEMBER(dckpt_run_options, n_trials),
-    DCKPT_MEMBER(dckpt_run_options, seed),
-    DCKPT_MEMBER(dckpt_run_options, add_trials),
-    DCKPT_MEMBER(dckpt_run_options, add_iterations),
-    DCKPT_MEMBER(dckpt_run_options, backup_before_resume),
-    DCKPT_MEMBER(dckpt_run_options, break_lock),
-    DCKPT_MEMBER(dckpt_run_options, benchmark_metadata),
-    DCKPT_MEMBER(dckpt_run_options, campaign),
-    DCKPT_MEMBER(dckpt_run_options, metrics_period),
-    DCKPT_MEMBER(dckpt_run_options, deadline),
-    DCKPT_MEMBER(dckpt_run_options, deadline_margin),
-    DCKPT_MEMBER(dckpt_run_options, handle_signals),
-    DCKPT_MEMBER(dckpt_run_options, progress),
-    DCKPT_MEMBER(dckpt_run_options, progress_interval),
-    DCKPT_MEMBER(dckpt_run_options, progress_stream),
-    DCKPT_MEMBER(dckpt_run_options, scheduler),
-    DCKPT_MEMBER(dckpt_run_options, background_checkpoints),
-    DCKPT_MEMBER(dckpt_run_options, checkpoint_interval),
-    DCKPT_MEMBER(dckpt_run_options, experimental),
-    DCKPT_MEMBER(dckpt_run_options, interval_clock),
-    DCKPT_MEMBER(dckpt_run_options, interval_clock_ctx),
-    DCKPT_MEMBER(dckpt_run_options, index_interval),
-};
-#pragma GCC diagnostic pop
-
-static const dckpt_member experimental_members[] = {
-    DCKPT_MEMBER(dckpt_run_experimental, interval_clock),
-    DCKPT_MEMBER(dckpt_run_experimental, interval_clock_ctx),
-};
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
@@ -80,8 +43,8 @@ int run_options_take(run_ctx *c, const dckpt_run_options *caller, char *why, siz
              caller->struct_size);
     return DCKPT_EINVAL;
   }
-  dckpt_struct_merge(&c->opts, caller, caller->struct_size, run_members,
-                     COUNT(run_members));
+  dckpt_struct_merge(&c->opts, caller, caller->struct_size, dckpt_run_option_members,
+                     COUNT(dckpt_run_option_members));
   c->opts.struct_size = sizeof c->opts;
   if (take_store(&c->opts, why, len) != DCKPT_OK) {
     dckpt_run_options_init(&c->opts); /* not one field of it can be trusted */
@@ -96,8 +59,8 @@ int run_options_take(run_ctx *c, const dckpt_run_options *caller, char *why, siz
     return DCKPT_EINVAL;
   }
   if (x)
-    dckpt_struct_merge(&c->x, x, x->struct_size, experimental_members,
-                       COUNT(experimental_members));
+    dckpt_struct_merge(&c->x, x, x->struct_size, dckpt_run_experimental_members,
+                       COUNT(dckpt_run_experimental_members));
 #pragma GCC diagnostic push /* the deprecated place of the hook */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   if (!c->x.interval_clock && c->opts.interval_clock) { /* the older place */

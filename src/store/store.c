@@ -8,6 +8,7 @@
 #include "io/path.h"
 #include "io/reaper.h"
 #include "io/walk.h"
+#include "store/option_members.h"
 #include "store/store_internal.h"
 #include "util/struct_size.h"
 
@@ -156,34 +157,9 @@ int dckpt_store_prepare_dir(dckpt_store *s) {
   return DCKPT_OK;
 }
 
-/* The members of dckpt_store_options, in order: what a caller's struct_size
- * may cover (util/struct_size.h). Append a member here when one is added. */
-#pragma GCC diagnostic push /* step_hook: still read until 0.3 */
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static const dckpt_member option_members[] = {
-    DCKPT_MEMBER(dckpt_store_options, checkpoint_step),
-    DCKPT_MEMBER(dckpt_store_options, keep_n),
-    DCKPT_MEMBER(dckpt_store_options, compression_level),
-    DCKPT_MEMBER(dckpt_store_options, durability),
-    DCKPT_MEMBER(dckpt_store_options, flags),
-    DCKPT_MEMBER(dckpt_store_options, job_id),
-    DCKPT_MEMBER(dckpt_store_options, log),
-    DCKPT_MEMBER(dckpt_store_options, log_ctx),
-    DCKPT_MEMBER(dckpt_store_options, log_level),
-    DCKPT_MEMBER(dckpt_store_options, experimental),
-    DCKPT_MEMBER(dckpt_store_options, step_hook),
-    DCKPT_MEMBER(dckpt_store_options, step_hook_ctx),
-};
-#pragma GCC diagnostic pop
-
 /* The sizes of the first published layouts (dckpt 0.2). */
 #define OPTIONS_OLDEST      DCKPT_STRUCT_END(dckpt_store_options, experimental)
 #define EXPERIMENTAL_OLDEST DCKPT_STRUCT_END(dckpt_store_experimental, step_hook_ctx)
-
-static const dckpt_member experimental_members[] = {
-    DCKPT_MEMBER(dckpt_store_experimental, step_hook),
-    DCKPT_MEMBER(dckpt_store_experimental, step_hook_ctx),
-};
 
 /* The caller's options as this library reads them: the members its
  * struct_size covers, defaults for the rest, and a copy of the experimental
@@ -199,8 +175,9 @@ static int take_options(dckpt_store *s, const dckpt_store_options *o) {
         "dckpt_store_options_init() (a struct from a newer dckpt.h must leave the "
         "fields this library does not know at zero)",
         o->struct_size);
-  dckpt_struct_merge(&s->opts, o, o->struct_size, option_members,
-                     sizeof option_members / sizeof *option_members);
+  dckpt_struct_merge(&s->opts, o, o->struct_size, dckpt_store_option_members,
+                     sizeof dckpt_store_option_members /
+                         sizeof *dckpt_store_option_members);
   s->opts.struct_size = sizeof s->opts;
   const dckpt_store_experimental *x = s->opts.experimental;
   if (x && !dckpt_struct_size_ok(x, x->struct_size, EXPERIMENTAL_OLDEST, sizeof *x))
@@ -209,8 +186,9 @@ static int take_options(dckpt_store *s, const dckpt_store_options *o) {
                             "dckpt_store_experimental_init()",
                             x->struct_size);
   if (x)
-    dckpt_struct_merge(&s->x, x, x->struct_size, experimental_members,
-                       sizeof experimental_members / sizeof *experimental_members);
+    dckpt_struct_merge(&s->x, x, x->struct_size, dckpt_store_experimental_members,
+                       sizeof dckpt_store_experimental_members /
+                           sizeof *dckpt_store_experimental_members);
 #pragma GCC diagnostic push /* the deprecated place of the hook */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   if (!s->x.step_hook && s->opts.step_hook) { /* the older place of the hook */

@@ -14,13 +14,13 @@
 #include <stddef.h>
 #include <string.h>
 
-/** One member of a struct: where it lies and how long it is. */
+/** One member of a struct: where it lies, how long it is and its alignment. */
 typedef struct dckpt_member {
-  size_t offset, size;
+  size_t offset, size, align;
 } dckpt_member;
 
 #define DCKPT_MEMBER(type, field)                                                        \
-  { offsetof(type, field), sizeof(((type *)0)->field) }
+  { offsetof(type, field), sizeof(((type *)0)->field), __alignof__(((type *)0)->field) }
 
 /** Where `field` ends: the struct_size of a header whose last member it was.
  *  Each struct's oldest published size is written this way, with the last
@@ -50,6 +50,25 @@ static inline void dckpt_struct_merge(void *dst, const void *src, size_t caller_
     if (members[i].offset + members[i].size <= caller_size)
       memcpy((char *)dst + members[i].offset, (const char *)src + members[i].offset,
              members[i].size);
+}
+
+/** Whether `members`, in order, are every member of a struct of `size` bytes
+ *  and alignment `align` after its first `start` bytes (struct_size): each
+ *  lies where the compiler puts the member after the one before it (the end
+ *  of that one rounded up to its own alignment), and the struct ends where
+ *  the last one does, rounded up to the struct's alignment. A member added to
+ *  a public option struct without its entry in the table would never be
+ *  copied from the caller: tests/test_option_tables.c checks every table. */
+static inline bool dckpt_members_cover(const dckpt_member *m, size_t n, size_t start,
+                                       size_t size, size_t align) {
+  size_t end = start;
+  for (size_t i = 0; i < n; i++) {
+    if (m[i].align == 0 ||
+        m[i].offset != (end + m[i].align - 1) / m[i].align * m[i].align)
+      return false;
+    end = m[i].offset + m[i].size;
+  }
+  return size == (end + align - 1) / align * align;
 }
 
 #endif
