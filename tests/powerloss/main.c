@@ -38,15 +38,15 @@ static uint64_t env_u64(const char *name, uint64_t fallback) {
 }
 
 static const pl_scenario *find(const char *name) {
-  for (size_t i = 0; pl_scenarios[i]; i++)
-    if (!strcmp(pl_scenarios[i]->name, name)) return pl_scenarios[i];
+  for (size_t i = 0; pl_scenarios[i].name; i++)
+    if (!strcmp(pl_scenarios[i].name, name)) return &pl_scenarios[i];
   return NULL;
 }
 
 static void usage(void) {
   fprintf(stderr, "usage: test_powerloss OPERATION full|none|after_kill\noperations:");
-  for (size_t i = 0; pl_scenarios[i]; i++)
-    fprintf(stderr, " %s", pl_scenarios[i]->name);
+  for (size_t i = 0; pl_scenarios[i].name; i++)
+    fprintf(stderr, " %s", pl_scenarios[i].name);
   fputc('\n', stderr);
   exit(2);
 }

@@ -5,10 +5,10 @@
  * resubmitted job would: open for writing, verify, load every trial, compare
  * with what was committed, then finish the run and check its results.
  *
- * An operation is a pl_scenario (pl_scenarios.c). Adding one takes a setup
- * (the state before, built untraced), the traced calls (each followed by
- * pl_ok() when it returned DCKPT_OK), and the expected version of the run
- * after each call; see the note at the top of pl_scenarios.c. */
+ * An operation is a row of the table in pl_scenarios.c: the steps that
+ * build the state before, the steps of the operation, and what a recovery
+ * does again; the versions expected after each step follow from the steps
+ * (see the note at the top of pl_scenarios.c). */
 #ifndef DCKPT_TESTS_PL_H
 #define DCKPT_TESTS_PL_H
 
@@ -58,23 +58,67 @@ enum {
   PL_DAMAGED_BEFORE = 1u << 3,
 };
 
+/** One step of a scenario: a call the fixture makes on the run. The steps
+ *  that commit something (PL_INITIALIZE .. PL_INDEX_ADD) each make the next
+ *  version of the run; the others only prepare. */
+typedef enum pl_kind {
+  PL_END = 0,
+  PL_INITIALIZE,    /* initialize (1 trial, 3 + 3 iterations) unless the run is there */
+  PL_SAVE,          /* dckpt_store_save(alg, trial, n) */
+  PL_MARK_COMPLETE, /* dckpt_store_mark_complete(alg, trial, n) */
+  PL_APPEND,        /* dckpt_store_append_metadata {"tag": n} */
+  PL_EXTEND,        /* dckpt_store_extend to `trial` trials, algorithm alg to n */
+  PL_SAVE_METRICS,  /* dckpt_store_save_metrics, record version n */
+  PL_RUN_STATUS,    /* dckpt_store_write_run_status, version n */
+  PL_BACKUP,        /* dckpt_store_backup */
+  PL_INDEX_ADD,     /* add (alg, trial) to the index of PL_INDEX_SCAN, commit it */
+  PL_LOAD,          /* dckpt_store_load_latest(alg, trial) (moves damage aside) */
+  PL_RESUME,        /* PL_LOAD; later steps on the trial up to what it found are
+                       skipped, unmarked (a load promises nothing durable) */
+  PL_RESUME_DONE,   /* when the trial is complete, its later steps are skipped and
+                       count as done (the scan before made it durable) */
+  PL_INDEX_SCAN,    /* dckpt_store_scan for the index and commit what it found */
+  PL_DAMAGE,        /* flip a byte of checkpoint n (setups only): a load finds n - 1 */
+} pl_kind;
+
+typedef struct pl_step {
+  pl_kind kind;
+  int64_t alg, trial; /* the pair (PL_EXTEND: trial is the number of trials) */
+  int64_t n;          /* the iteration, version or number of iterations */
+} pl_step;
+
+#define PL_STEPS 12 /* at most this many steps before, and in the operation */
+
+/** What the recovery does besides resuming every trial to its end. */
+typedef enum pl_recovery {
+  PL_RESUME_TRIALS = 0, /* nothing more */
+  PL_REDO,              /* the operation's steps again (they are idempotent) */
+} pl_recovery;
+
+/** One operation: a row of the table in pl_scenarios.c. */
 typedef struct pl_scenario {
   const char *name;
   const char *what;
-  /** Builds the state before, untraced, and fills r->v[0..n_calls]. */
-  void (*setup)(pl_run *r);
-  /** The traced calls, in a child process: pl_ok() after each success. The
-   *  operation is run again after a kill ("after_kill"), so it starts from
-   *  what the run holds, as a resubmitted job would. */
-  void (*op)(pl_run *r);
-  /** What a resubmitted job does again (an idempotent call, e.g. extend);
-   *  NULL when resuming the trials is all. False on failure. */
-  bool (*redo)(dckpt_store *s, const pl_run *r);
   unsigned flags;
+  pl_recovery recovery;
+  /** The state before, built untraced: steps on an empty directory. */
+  pl_step before[PL_STEPS];
+  /** The traced operation. It runs again after a kill ("after_kill"), so it
+   *  starts from what the run holds, as a resubmitted job would. */
+  pl_step op[PL_STEPS];
 } pl_scenario;
 
-/** Every scenario, NULL-terminated (pl_scenarios.c). */
-extern const pl_scenario *const pl_scenarios[];
+/** Every scenario; the last has name NULL (pl_scenarios.c). */
+extern const pl_scenario pl_scenarios[];
+
+/** Builds the state before (untraced) and fills r->v[0..n_calls]. */
+void pl_scenario_setup(const pl_scenario *sc, pl_run *r);
+/** The operation, traced by the caller: pl_ok() after each committing step
+ *  that returned DCKPT_OK; fails the test on an error. */
+void pl_scenario_run(const pl_scenario *sc, const pl_run *r);
+/** What a resubmitted job does again on `s` (PL_REDO), or nothing. False on
+ *  failure (the message is s's). */
+bool pl_scenario_redo(const pl_scenario *sc, dckpt_store *s, const pl_run *r);
 
 /* ---- the fixture: a small campaign whose every byte is known ---- */
 
@@ -107,11 +151,8 @@ pl_version pl_fresh(int64_t n_trials);
 void pl_ok(int version, const char *label);
 /** The version a mark's label names, or -1 for a label pl_ok did not make. */
 int pl_mark_version(const char *record_text);
-/** Untraced helpers for setups: initialize, save trial (a, t) up to
- *  iteration `upto` (marking it complete when that is the final one). */
-void pl_initialize(const pl_run *r, const pl_version *v);
+/** Initializes the run of `s` with the plan of v (recovery and PL_INITIALIZE). */
 void pl_initialize_with(dckpt_store *s, const pl_version *v);
-void pl_advance(const pl_run *r, pl_version *v, int64_t alg, int64_t trial, int64_t upto);
 
 /* ---- recovery (pl_recover.c) ---- */
 

@@ -68,7 +68,7 @@ static int run_traced(const pl_scenario *sc, pl_run *r, const char *log,
   if (pid == 0) {
     if (dckpt_trace_start(log) != 0) _exit(3);
     dckpt_trace_kill_at(kill_at);
-    sc->op(r);
+    pl_scenario_run(sc, r);
     _exit(dckpt_trace_stop() == 0 ? 0 : 4);
   }
   return wait_child(pid);
@@ -393,7 +393,7 @@ static bool explore_once(const pl_scenario *sc, pl_run *r, const pl_config *o,
   CHECK_OK(dckpt_remove_tree(x.scratch, &e));
   unlink(log);
   CHECK_EQ(mkdir(r->world, 0755), 0);
-  sc->setup(r);
+  pl_scenario_setup(sc, r);
   if (dckpt_cfs_create(r->world, &x.c, &e) != DCKPT_OK) CHECK_FAIL_("%s", e.msg);
   if (kill_at) {
     int code = run_traced(sc, r, log, kill_at);

@@ -125,25 +125,3 @@ void pl_initialize_with(dckpt_store *s, const pl_version *v) {
   dckpt_record_free(init);
   dckpt_record_free(prob);
 }
-
-void pl_initialize(const pl_run *r, const pl_version *v) {
-  dckpt_store *s = pl_open(r);
-  pl_initialize_with(s, v);
-  dckpt_store_close(s);
-}
-
-void pl_advance(const pl_run *r, pl_version *v, int64_t alg, int64_t trial,
-                int64_t upto) {
-  dckpt_store *s = pl_open(r);
-  for (int64_t i = v->last[alg][trial] + 1; i <= upto; i++) {
-    dckpt_record *st = pl_state(alg, trial, i);
-    if (i == v->iterations[alg] - 1)
-      CHECK_OK(dckpt_store_mark_complete(s, alg, trial, i, st));
-    else
-      CHECK_OK(dckpt_store_save(s, alg, trial, i, st));
-    dckpt_record_free(st);
-  }
-  dckpt_store_close(s);
-  v->last[alg][trial] = upto;
-  v->complete[alg][trial] = upto == v->iterations[alg] - 1;
-}

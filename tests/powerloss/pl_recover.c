@@ -343,7 +343,7 @@ static void finish(dckpt_store *s, const pl_scenario *sc) {
     pl_initialize_with(s, &run->v[j]);
     observe_plan(s, &seen);
   }
-  if (sc->redo && !sc->redo(s, run))
+  if (!pl_scenario_redo(sc, s, run))
     fail(PL_STUCK, "redoing the operation: %s", dckpt_store_errmsg(s));
   observe_plan(s, &seen);
   for (int64_t a = 0; a < PL_ALGS; a++)

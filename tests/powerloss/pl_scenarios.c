@@ -1,169 +1,149 @@
-/* The operations that commit something, each as a scenario of the
- * power-loss tests.
+/* The operations that commit something, as a table of steps: each row is
+ * one operation of the power-loss tests (its CTest names are
+ * powerloss.NAME[_none|_after_kill], tests/powerloss.cmake).
  *
- * Adding one (the completion index, a container pack, metric segments...):
- *  1. a setup that builds the state before with the untraced helpers
- *     (pl_initialize, pl_advance, or the store API) and fills r->v[0] with
- *     it, then r->v[1..n_calls] with the version after each call;
- *  2. the traced operation: open with pl_open(r), make the calls, and after
- *     each one that returned DCKPT_OK pl_ok(i, ...) with the version v[i]
- *     the run now holds, close;
- *  3. optionally a redo: what a resubmitted job calls again (idempotent);
- *  4. a line in pl_scenarios[] below and the name in tests/powerloss.cmake.
- * If the operation commits something pl_version does not cover yet, add a
- * field to it and read it back in pl_recover.c's observe(). */
+ * A row says how the state before is built (steps run untraced on an empty
+ * directory), the steps of the operation (run traced), and what a recovery
+ * does again. The versions the run holds before and after each committing
+ * step follow from the steps (commit_of below), so a row states no
+ * expectation twice. Adding an operation (a container pack, metric
+ * segments...): a row here, its name in tests/powerloss.cmake; a new kind of
+ * call is a pl_kind (pl.h), its effect on the version in commit_of and its
+ * call in step(); something pl_version does not cover yet is a field there,
+ * read back in pl_recover.c's observe(). */
 #define _GNU_SOURCE
 #include <stdio.h>
 
 #include "check.h"
 #include "pl.h"
 
-#define OK(s, call)                                                                      \
-  do {                                                                                   \
-    int pl_rc_ = (call);                                                                 \
-    if (pl_rc_ != DCKPT_OK) CHECK_FAIL_("%s: %s", #call, dckpt_store_errmsg(s));         \
-  } while (0)
+/* ---- what each step commits ---- */
 
-static void save(dckpt_store *s, int64_t a, int64_t t, int64_t i, bool complete) {
-  dckpt_record *st = pl_state(a, t, i);
-  if (complete)
-    OK(s, dckpt_store_mark_complete(s, a, t, i, st));
-  else
-    OK(s, dckpt_store_save(s, a, t, i, st));
+static bool commits(pl_kind k) {
+  return k >= PL_INITIALIZE && k <= PL_INDEX_ADD;
+}
+
+/* The version the run holds once step p has returned, from `v` before it. */
+static pl_version commit_of(pl_version v, const pl_step *p) {
+  switch (p->kind) {
+  case PL_INITIALIZE: return v.run ? v : pl_fresh(1);
+  case PL_SAVE: v.last[p->alg][p->trial] = p->n; break;
+  case PL_MARK_COMPLETE:
+    v.last[p->alg][p->trial] = p->n;
+    v.complete[p->alg][p->trial] = true;
+    break;
+  case PL_DAMAGE: v.last[p->alg][p->trial] = p->n - 1; break;
+  case PL_APPEND: v.tag = (int)p->n; break;
+  case PL_SAVE_METRICS: v.metrics = (int)p->n; break;
+  case PL_RUN_STATUS: v.status = (int)p->n; break;
+  case PL_BACKUP: v.backups++; break;
+  case PL_EXTEND: /* the grown algorithm's trials are unmarked, the metrics stale */
+    v.n_trials = p->trial;
+    v.iterations[p->alg] = p->n;
+    for (int t = 0; t < PL_TRIALS; t++)
+      v.complete[p->alg][t] = false;
+    v.metrics = 0;
+    break;
+  default: break;
+  }
+  return v;
+}
+
+static void label_of(const pl_step *p, char *buf, size_t size) {
+  static const char *const names[] = {
+      [PL_END] = "end",
+      [PL_INITIALIZE] = "initialize",
+      [PL_SAVE] = "save",
+      [PL_MARK_COMPLETE] = "mark_complete",
+      [PL_APPEND] = "append_metadata",
+      [PL_EXTEND] = "extend",
+      [PL_SAVE_METRICS] = "save_metrics",
+      [PL_RUN_STATUS] = "run_status.json",
+      [PL_BACKUP] = "backup",
+      [PL_INDEX_ADD] = "index add and commit",
+      [PL_LOAD] = "load_latest",
+      [PL_RESUME] = "resume from load_latest",
+      [PL_RESUME_DONE] = "trial_is_complete",
+      [PL_INDEX_SCAN] = "scan and index commit",
+      [PL_DAMAGE] = "damage",
+  };
+  snprintf(buf, size, "%s (%lld, %lld, %lld)", names[p->kind], (long long)p->alg,
+           (long long)p->trial, (long long)p->n);
+}
+
+/* ---- making the calls ---- */
+
+/* A store handle making steps, and what earlier steps left for later ones. */
+typedef struct runner {
+  dckpt_store *s;
+  const pl_run *r;
+  pl_version v;                     /* what the run holds */
+  dckpt_index *ix;                  /* from PL_INDEX_SCAN */
+  int64_t held[PL_ALGS][PL_TRIALS]; /* PL_RESUME: skip steps up to this */
+  bool done[PL_ALGS][PL_TRIALS];    /* PL_RESUME_DONE: skip, count as done */
+} runner;
+
+typedef enum outcome { RAN, SKIPPED, DONE_BEFORE } outcome;
+
+static void runner_init(runner *x, dckpt_store *s, const pl_run *r, pl_version v) {
+  *x = (runner){.s = s, .r = r, .v = v};
+  for (int a = 0; a < PL_ALGS; a++)
+    for (int t = 0; t < PL_TRIALS; t++)
+      x->held[a][t] = -1;
+}
+
+static int save(runner *x, const pl_step *p) {
+  dckpt_record *st = pl_state(p->alg, p->trial, p->n);
+  int rc = p->kind == PL_MARK_COMPLETE
+               ? dckpt_store_mark_complete(x->s, p->alg, p->trial, p->n, st)
+               : dckpt_store_save(x->s, p->alg, p->trial, p->n, st);
   dckpt_record_free(st);
-}
-
-/* The versions after each of `calls` calls start as copies of v[0]; the
- * setups then change what each call commits. */
-static void after(pl_run *r, int calls) {
-  r->n_calls = calls;
-  for (int i = 1; i <= calls; i++)
-    r->v[i] = r->v[i - 1];
-}
-
-/* ---- initialize ---- */
-
-static void initialize_setup(pl_run *r) {
-  r->v[0] = pl_none();
-  after(r, 1);
-  r->v[1] = pl_fresh(1);
+  return rc;
 }
 
 /* As a job does it: initialize unless the directory holds the run already
  * (then it resumes; after a kill the first attempt may have got that far). */
-static void initialize_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
+static int initialize(runner *x, const pl_version *want) {
   dckpt_metadata *m = NULL;
-  int rc = dckpt_store_load_metadata(s, &m);
+  int rc = dckpt_store_load_metadata(x->s, &m);
   dckpt_metadata_free(m);
-  if (rc == DCKPT_ENOENT)
-    pl_initialize_with(s, &r->v[1]);
-  else if (rc != DCKPT_OK)
-    CHECK_FAIL_("load_metadata: %s", dckpt_store_errmsg(s));
-  pl_ok(1, "initialize");
-  dckpt_store_close(s);
+  if (rc == DCKPT_ENOENT) pl_initialize_with(x->s, want);
+  return rc == DCKPT_ENOENT ? DCKPT_OK : rc;
 }
 
-/* ---- saves ---- */
-
-static void fresh_run(pl_run *r) {
-  r->v[0] = pl_fresh(1);
-  pl_initialize(r, &r->v[0]);
-}
-
-static void save_first_setup(pl_run *r) {
-  fresh_run(r);
-  after(r, 1);
-  r->v[1].last[0][0] = 0;
-}
-
-static void save_first_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  save(s, 0, 0, 0, false);
-  pl_ok(1, "save 0");
-  dckpt_store_close(s);
-}
-
-static void save_setup(pl_run *r) {
-  fresh_run(r);
-  pl_advance(r, &r->v[0], 0, 0, 0);
-  after(r, 1);
-  r->v[1].last[0][0] = 1;
-}
-
-static void save_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  save(s, 0, 0, 1, false);
-  pl_ok(1, "save 1");
-  dckpt_store_close(s);
-}
-
-/* keep_n = 2: saving iteration 2 rotates iteration 0 out. */
-static void rotate_setup(pl_run *r) {
-  fresh_run(r);
-  pl_advance(r, &r->v[0], 0, 0, 1);
-  after(r, 1);
-  r->v[1].last[0][0] = 2;
-}
-
-static void rotate_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  save(s, 0, 0, 2, false);
-  pl_ok(1, "save 2");
-  dckpt_store_close(s);
-}
-
-/* Saving an earlier iteration again (a fallback) removes the later ones. */
-static void rotate_back_setup(pl_run *r) {
-  fresh_run(r);
-  dckpt_store *s = pl_open(r);
-  for (int64_t i = 0; i <= 2; i++)
-    save(s, 0, 0, i, false);
-  dckpt_store_close(s);
-  r->v[0].last[0][0] = 2;
-  after(r, 1);
-  r->v[1].last[0][0] = 1;
-}
-
-static void rotate_back_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  save(s, 0, 0, 1, false);
-  pl_ok(1, "save 1 again");
-  dckpt_store_close(s);
-}
-
-/* A trial from its start to its end, with a mark after every save. */
-static void trial_setup(pl_run *r) {
-  fresh_run(r);
-  after(r, 3);
-  for (int i = 1; i <= 3; i++)
-    r->v[i].last[1][0] = i - 1;
-  r->v[3].complete[1][0] = true;
-}
-
-/* As the run loop does it: from where the trial stands (a killed first
- * attempt may have got some way). */
-static void trial_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
+static int load(runner *x, const pl_step *p) {
   dckpt_record *rec = NULL;
   int64_t last = -1;
-  OK(s, dckpt_store_load_latest(s, 1, 0, &rec, &last));
+  int rc = dckpt_store_load_latest(x->s, p->alg, p->trial, &rec, &last);
   dckpt_record_free(rec);
-  for (int64_t i = last + 1; i < 3; i++) {
-    save(s, 1, 0, i, i == 2);
-    pl_ok((int)i + 1, i == 2 ? "mark_complete 2" : "save");
-  }
-  dckpt_store_close(s);
+  if (p->kind == PL_RESUME) x->held[p->alg][p->trial] = last;
+  return rc;
 }
 
-/* The newest checkpoint is damaged (bit rot): the load falls back to the one
- * before and moves the bad one aside, and the trial saves its iteration
- * again. */
-static void fallback_setup(pl_run *r) {
-  fresh_run(r);
-  pl_advance(r, &r->v[0], 0, 0, 1);
+static int resume_done(runner *x, const pl_step *p) {
+  return dckpt_store_trial_is_complete(x->s, p->alg, p->trial,
+                                       &x->done[p->alg][p->trial]);
+}
+
+static int index_scan(runner *x) {
+  dckpt_trial_status st[PL_ALGS * PL_TRIALS];
+  dckpt_index_free(x->ix);
+  x->ix = NULL;
+  int rc = dckpt_store_scan(x->s, 0, st, PL_ALGS * PL_TRIALS, NULL, &x->ix);
+  return rc != DCKPT_OK ? rc : dckpt_index_commit(x->ix);
+}
+
+static int index_add(runner *x, const pl_step *p) {
+  CHECK(x->ix != NULL); /* a row error: PL_INDEX_ADD without PL_INDEX_SCAN */
+  int rc = dckpt_index_add(x->ix, p->alg, p->trial);
+  return rc != DCKPT_OK ? rc : dckpt_index_commit(x->ix);
+}
+
+/* Flips one byte inside the compressed data: bit rot a load must detect. */
+static int damage(runner *x, const pl_step *p) {
   char path[1300];
-  snprintf(path, sizeof path, "%s/algorithm_0/trial_0/checkpoint_0000001.dckpt", r->dir);
+  snprintf(path, sizeof path, "%s/algorithm_%lld/trial_%lld/checkpoint_%07lld.dckpt",
+           x->r->dir, (long long)p->alg, (long long)p->trial, (long long)p->n);
   FILE *f = fopen(path, "r+b");
   CHECK(f != NULL);
   CHECK_EQ(fseek(f, 4000, SEEK_SET), 0);
@@ -171,289 +151,191 @@ static void fallback_setup(pl_run *r) {
   CHECK_EQ(fseek(f, 4000, SEEK_SET), 0);
   CHECK(fputc(c ^ 0x40, f) != EOF);
   CHECK_EQ(fclose(f), 0);
-  r->v[0].last[0][0] = 0; /* what a load finds now */
-  after(r, 1);
-  r->v[1].last[0][0] = 1;
+  return DCKPT_OK;
 }
 
-static void fallback_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  dckpt_record *rec = NULL;
-  int64_t last = -1;
-  OK(s, dckpt_store_load_latest(s, 0, 0, &rec, &last));
-  dckpt_record_free(rec);
-  /* A load promises nothing durable (after a kill it may have found the
-   * rewritten checkpoint in the page cache only): the save of 1 does, also
-   * when the load found it. */
-  for (int64_t i = last < 1 ? last + 1 : 1; i <= 1; i++)
-    save(s, 0, 0, i, false);
-  pl_ok(1, "fallback and save 1 again");
-  dckpt_store_close(s);
+static int call(runner *x, const pl_step *p, const pl_version *want) {
+  switch (p->kind) {
+  case PL_INITIALIZE: return initialize(x, want);
+  case PL_SAVE:
+  case PL_MARK_COMPLETE: return save(x, p);
+  case PL_APPEND: {
+    char text[64];
+    snprintf(text, sizeof text, "{\"tag\": %lld}", (long long)p->n);
+    return dckpt_store_append_metadata(x->s, text);
+  }
+  case PL_EXTEND: return dckpt_store_extend(x->s, want->n_trials, want->iterations);
+  case PL_SAVE_METRICS: {
+    dckpt_record *m = pl_metrics((int)p->n);
+    int rc = dckpt_store_save_metrics(x->s, m);
+    dckpt_record_free(m);
+    return rc;
+  }
+  case PL_RUN_STATUS: {
+    dckpt_run_status st = pl_status((int)p->n);
+    return dckpt_store_write_run_status(x->s, &st);
+  }
+  case PL_BACKUP: {
+    char *path = NULL;
+    int rc = dckpt_store_backup(x->s, &path);
+    dckpt_free(path);
+    return rc;
+  }
+  case PL_INDEX_ADD: return index_add(x, p);
+  case PL_LOAD:
+  case PL_RESUME: return load(x, p);
+  case PL_RESUME_DONE: return resume_done(x, p);
+  case PL_INDEX_SCAN: return index_scan(x);
+  case PL_DAMAGE: return damage(x, p);
+  case PL_END: break;
+  }
+  CHECK_FAIL_("step kind %d", (int)p->kind);
 }
 
-/* ---- completion ---- */
-
-static void mark_complete_setup(pl_run *r) {
-  fresh_run(r);
-  pl_advance(r, &r->v[0], 0, 0, 1);
-  after(r, 1);
-  r->v[1].last[0][0] = 2;
-  r->v[1].complete[0][0] = true;
+/* Makes step p unless an earlier resume step found it made; *rc is the
+ * call's status. */
+static outcome step(runner *x, const pl_step *p, int *rc) {
+  pl_version want = commit_of(x->v, p);
+  *rc = DCKPT_OK;
+  bool on_trial = p->kind == PL_SAVE || p->kind == PL_MARK_COMPLETE;
+  outcome o = RAN;
+  if (on_trial && x->done[p->alg][p->trial])
+    o = DONE_BEFORE;
+  else if (on_trial && p->n <= x->held[p->alg][p->trial])
+    o = SKIPPED;
+  else
+    *rc = call(x, p, &want);
+  if (*rc == DCKPT_OK) x->v = want;
+  return o;
 }
 
-static void mark_complete_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  save(s, 0, 0, 2, true);
-  pl_ok(1, "mark_complete 2");
-  dckpt_store_close(s);
+static const char *errmsg(const runner *x, const pl_step *p) {
+  return (p->kind == PL_INDEX_ADD || p->kind == PL_INDEX_SCAN) && x->ix
+             ? dckpt_index_errmsg(x->ix)
+             : dckpt_store_errmsg(x->s);
 }
 
-/* The final iteration was saved by another handle (a periodic checkpoint);
- * marking it complete finds it committed and only adds complete.json. */
-static void mark_saved_setup(pl_run *r) {
-  fresh_run(r);
-  dckpt_store *s = pl_open(r);
-  for (int64_t i = 0; i <= 2; i++)
-    save(s, 0, 0, i, false);
-  dckpt_store_close(s);
-  r->v[0].last[0][0] = 2;
-  after(r, 1);
-  r->v[1].complete[0][0] = true;
+/* Makes `steps` on r's run from version v; with `traced`, pl_ok() after each
+ * committing step that returned. Fails the test on an error. */
+static pl_version run_steps(const pl_run *r, const pl_step *steps, pl_version v,
+                            bool traced) {
+  runner x;
+  runner_init(&x, pl_open(r), r, v);
+  int version = 0, rc;
+  for (const pl_step *p = steps; p->kind != PL_END; p++) {
+    char label[96];
+    label_of(p, label, sizeof label);
+    outcome o = step(&x, p, &rc);
+    if (rc != DCKPT_OK) CHECK_FAIL_("%s: %s", label, errmsg(&x, p));
+    if (!commits(p->kind)) continue;
+    version++;
+    if (traced && o != SKIPPED) pl_ok(version, label);
+  }
+  dckpt_index_free(x.ix);
+  dckpt_store_close(x.s);
+  return x.v;
 }
 
-/* The whole run complete but trial (1, 0), whose end is the operation; the
- * results, loaded after recovery, must hold algorithm 1 whole or not at all. */
-static void result_setup(pl_run *r) {
-  fresh_run(r);
-  pl_advance(r, &r->v[0], 0, 0, 2);
-  pl_advance(r, &r->v[0], 1, 0, 1);
-  after(r, 1);
-  r->v[1].last[1][0] = 2;
-  r->v[1].complete[1][0] = true;
+/* ---- the scenario's interface (pl.h) ---- */
+
+void pl_scenario_setup(const pl_scenario *sc, pl_run *r) {
+  r->v[0] = pl_none();
+  if (sc->before[0].kind != PL_END) r->v[0] = run_steps(r, sc->before, r->v[0], false);
+  r->n_calls = 0;
+  for (const pl_step *p = sc->op; p->kind != PL_END; p++)
+    if (commits(p->kind)) {
+      CHECK(r->n_calls < PL_CALLS);
+      r->v[r->n_calls + 1] = commit_of(r->v[r->n_calls], p);
+      r->n_calls++;
+    }
 }
 
-static void result_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  save(s, 1, 0, 2, true);
-  pl_ok(1, "mark_complete (1, 0)");
-  dckpt_store_close(s);
+void pl_scenario_run(const pl_scenario *sc, const pl_run *r) {
+  run_steps(r, sc->op, r->v[0], true);
 }
 
-/* ---- metadata ---- */
-
-static void append_setup(pl_run *r) {
-  fresh_run(r);
-  after(r, 1);
-  r->v[1].tag = 1;
-}
-
-static bool append_redo(dckpt_store *s, const pl_run *r) {
-  (void)r;
-  return dckpt_store_append_metadata(s, "{\"tag\": 1}") == DCKPT_OK;
-}
-
-static void append_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  OK(s, dckpt_store_append_metadata(s, "{\"tag\": 1}"));
-  pl_ok(1, "append_metadata");
-  dckpt_store_close(s);
-}
-
-/* Everything complete and the metrics saved; then one more trial and one
- * more iteration for algorithm 0: its trials are unmarked, the metrics are
- * no longer complete. */
-static void complete_run(pl_run *r) {
-  fresh_run(r);
-  for (int64_t a = 0; a < PL_ALGS; a++)
-    pl_advance(r, &r->v[0], a, 0, 2);
-  dckpt_store *s = pl_open(r);
-  dckpt_record *m = pl_metrics(1);
-  OK(s, dckpt_store_save_metrics(s, m));
-  dckpt_record_free(m);
-  dckpt_store_close(s);
-  r->v[0].metrics = 1;
-}
-
-static void extend_setup(pl_run *r) {
-  complete_run(r);
-  after(r, 1);
-  r->v[1].n_trials = 2;
-  r->v[1].iterations[0] = 4;
-  r->v[1].complete[0][0] = false;
-  r->v[1].metrics = 0;
-}
-
-static bool extend_redo(dckpt_store *s, const pl_run *r) {
-  const int64_t iters[PL_ALGS] = {r->v[1].iterations[0], r->v[1].iterations[1]};
-  return dckpt_store_extend(s, r->v[1].n_trials, iters) == DCKPT_OK;
-}
-
-static void extend_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  if (!extend_redo(s, r)) CHECK_FAIL_("extend: %s", dckpt_store_errmsg(s));
-  pl_ok(1, "extend");
-  dckpt_store_close(s);
-}
-
-static void metrics_setup(pl_run *r) {
-  complete_run(r);
-  after(r, 1);
-  r->v[1].metrics = 2;
-}
-
-static void metrics_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  dckpt_record *m = pl_metrics(2);
-  OK(s, dckpt_store_save_metrics(s, m));
-  pl_ok(1, "save_metrics");
-  dckpt_record_free(m);
-  dckpt_store_close(s);
-}
-
-/* ---- the completion index ---- */
-
-/* Commits the run's completion index as a resumed run does: what a scan
- * found, then each pair as it completes. */
-static dckpt_index *index_scan(dckpt_store *s) {
-  dckpt_trial_status st[PL_ALGS * PL_TRIALS];
-  dckpt_index *ix = NULL;
-  OK(s, dckpt_store_scan(s, 0, st, PL_ALGS * PL_TRIALS, NULL, &ix));
-  return ix;
-}
-
-static void index_commit(dckpt_index *ix) {
-  if (dckpt_index_commit(ix) != DCKPT_OK)
-    CHECK_FAIL_("index: %s", dckpt_index_errmsg(ix));
-}
-
-/* Trial (0, 0) complete and indexed; the operation completes (1, 0) and
- * adds it to the index, as rank 0 of a run does after each completion. */
-static void index_setup(pl_run *r) {
-  fresh_run(r);
-  pl_advance(r, &r->v[0], 0, 0, 2);
-  pl_advance(r, &r->v[0], 1, 0, 1);
-  dckpt_store *s = pl_open(r);
-  dckpt_index *ix = index_scan(s);
-  index_commit(ix);
-  dckpt_index_free(ix);
-  dckpt_store_close(s);
-  after(r, 2);
-  r->v[1].last[1][0] = 2;
-  r->v[1].complete[1][0] = true;
-  r->v[2] = r->v[1];
-}
-
-static void index_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  dckpt_index *ix = index_scan(s);
-  index_commit(ix);  /* what the scan rebuilt (after a kill: maybe more) */
-  bool done = false; /* as the runtime: a pair found complete is not redone */
-  OK(s, dckpt_store_trial_is_complete(s, 1, 0, &done));
-  if (!done) save(s, 1, 0, 2, true);
-  pl_ok(1, "mark_complete (1, 0)");
-  if (dckpt_index_add(ix, 1, 0) != DCKPT_OK) CHECK_FAIL_("index_add (1, 0)");
-  index_commit(ix);
-  pl_ok(2, "index commit (1, 0)");
-  dckpt_index_free(ix);
-  dckpt_store_close(s);
-}
-
-/* The whole run complete and indexed; extend grows algorithm 0, whose pairs
- * leave the index before their markers go. */
-static void index_extend_setup(pl_run *r) {
-  complete_run(r);
-  dckpt_store *s = pl_open(r);
-  dckpt_index *ix = index_scan(s);
-  index_commit(ix);
-  dckpt_index_free(ix);
-  dckpt_store_close(s);
-  after(r, 1);
-  r->v[1].n_trials = 2;
-  r->v[1].iterations[0] = 4;
-  r->v[1].complete[0][0] = false;
-  r->v[1].metrics = 0;
-}
-
-/* ---- files beside the checkpoints ---- */
-
-static void status_setup(pl_run *r) {
-  fresh_run(r);
-  dckpt_run_status st = pl_status(1);
-  dckpt_store *s = pl_open(r);
-  OK(s, dckpt_store_write_run_status(s, &st));
-  dckpt_store_close(s);
-  r->v[0].status = 1;
-  after(r, 1);
-  r->v[1].status = 2;
-}
-
-static void status_op(pl_run *r) {
-  dckpt_run_status st = pl_status(2);
-  dckpt_store *s = pl_open(r);
-  OK(s, dckpt_store_write_run_status(s, &st));
-  pl_ok(1, "run_status.json");
-  dckpt_store_close(s);
-}
-
-static void backup_setup(pl_run *r) {
-  fresh_run(r);
-  pl_advance(r, &r->v[0], 0, 0, 1);
-  after(r, 1);
-  r->v[1].backups = 1;
-}
-
-static void backup_op(pl_run *r) {
-  dckpt_store *s = pl_open(r);
-  char *path = NULL;
-  OK(s, dckpt_store_backup(s, &path));
-  pl_ok(1, "backup");
-  dckpt_free(path);
-  dckpt_store_close(s);
+bool pl_scenario_redo(const pl_scenario *sc, dckpt_store *s, const pl_run *r) {
+  if (sc->recovery != PL_REDO) return true;
+  runner x;
+  runner_init(&x, s, r, r->v[0]);
+  int rc = DCKPT_OK;
+  for (const pl_step *p = sc->op; p->kind != PL_END && rc == DCKPT_OK; p++)
+    step(&x, p, &rc);
+  dckpt_index_free(x.ix);
+  return rc == DCKPT_OK;
 }
 
 /* ---- the table ---- */
 
-#define SCENARIO(id, text, ...)                                                          \
-  static const pl_scenario id##_scenario = {#id, text, __VA_ARGS__}
+/* clang-format off */
+#define INIT                      {PL_INITIALIZE, 0, 0, 0}
+#define SAVE(a, t, i)             {PL_SAVE, a, t, i}
+#define MARK(a, t, i)             {PL_MARK_COMPLETE, a, t, i}
+#define LOAD(a, t)                {PL_LOAD, a, t, 0}
+#define RESUME(a, t)              {PL_RESUME, a, t, 0}
+#define RESUME_DONE(a, t)         {PL_RESUME_DONE, a, t, 0}
+#define DAMAGE(a, t, i)           {PL_DAMAGE, a, t, i}
+#define APPEND(tag)               {PL_APPEND, 0, 0, tag}
+#define EXTEND(trials, a, iters)  {PL_EXTEND, a, trials, iters}
+#define METRICS(v)                {PL_SAVE_METRICS, 0, 0, v}
+#define STATUS(v)                 {PL_RUN_STATUS, 0, 0, v}
+#define BACKUP                    {PL_BACKUP, 0, 0, 0}
+#define INDEX_SCAN                {PL_INDEX_SCAN, 0, 0, 0}
+#define INDEX_ADD(a, t)           {PL_INDEX_ADD, a, t, 0}
+/* Trial (a, 0) saved up to 1, and to its end (2 is the final iteration). */
+#define UPTO_1(a)   SAVE(a, 0, 0), SAVE(a, 0, 1)
+#define UPTO_END(a) UPTO_1(a), MARK(a, 0, 2)
+/* Everything complete and the metrics saved. */
+#define COMPLETE_RUN INIT, UPTO_END(0), UPTO_END(1), METRICS(1)
 
-SCENARIO(initialize, "dckpt_store_initialize of an empty directory", initialize_setup,
-         initialize_op, NULL, 0);
-SCENARIO(save_first, "the first save of a trial (its directory is created)",
-         save_first_setup, save_first_op, NULL, 0);
-SCENARIO(save, "a save after an earlier one", save_setup, save_op, NULL, 0);
-SCENARIO(rotate, "a save that rotates the oldest checkpoint out (keep_n 2)", rotate_setup,
-         rotate_op, NULL, 0);
-SCENARIO(rotate_back, "a save of an earlier iteration, removing later ones",
-         rotate_back_setup, rotate_back_op, NULL, 0);
-SCENARIO(fallback, "a load that moves a damaged checkpoint aside, and the save again",
-         fallback_setup, fallback_op, NULL, PL_DAMAGED_BEFORE);
-SCENARIO(trial, "a trial from start to end: save, save, mark_complete", trial_setup,
-         trial_op, NULL, 0);
-SCENARIO(mark_complete, "mark_complete: the final save and complete.json",
-         mark_complete_setup, mark_complete_op, NULL, 0);
-SCENARIO(mark_saved, "mark_complete of a final iteration another handle saved",
-         mark_saved_setup, mark_complete_op, NULL, 0);
-SCENARIO(result, "the last trial's mark_complete; results loaded after recovery",
-         result_setup, result_op, NULL, 0);
-SCENARIO(append_metadata, "dckpt_store_append_metadata", append_setup, append_op,
-         append_redo, 0);
-SCENARIO(extend, "dckpt_store_extend: a trial and an iteration more", extend_setup,
-         extend_op, extend_redo, PL_MAY_UNMARK);
-SCENARIO(save_metrics, "dckpt_store_save_metrics replacing earlier metrics",
-         metrics_setup, metrics_op, NULL, 0);
-SCENARIO(run_status, "run_status.json replaced (dckpt_store_write_run_status)",
-         status_setup, status_op, NULL, 0);
-SCENARIO(index, "a completion and the completion index commit after it", index_setup,
-         index_op, NULL, 0);
-SCENARIO(index_extend, "dckpt_store_extend of an indexed run: pairs leave the index",
-         index_extend_setup, extend_op, extend_redo, PL_MAY_UNMARK);
-SCENARIO(backup, "dckpt_store_backup", backup_setup, backup_op, NULL,
-         PL_FULL_ONLY | PL_NO_KILL);
-
-const pl_scenario *const pl_scenarios[] = {
-    &initialize_scenario,   &save_first_scenario,      &save_scenario,
-    &rotate_scenario,       &rotate_back_scenario,     &fallback_scenario,
-    &trial_scenario,        &mark_complete_scenario,   &mark_saved_scenario,
-    &result_scenario,       &append_metadata_scenario, &extend_scenario,
-    &save_metrics_scenario, &run_status_scenario,      &index_scenario,
-    &index_extend_scenario, &backup_scenario,          NULL};
+const pl_scenario pl_scenarios[] = {
+  {"initialize", "dckpt_store_initialize of an empty directory", 0, PL_RESUME_TRIALS,
+   {{PL_END}}, {INIT}},
+  {"save_first", "the first save of a trial (its directory is created)", 0,
+   PL_RESUME_TRIALS, {INIT}, {SAVE(0, 0, 0)}},
+  {"save", "a save after an earlier one", 0, PL_RESUME_TRIALS,
+   {INIT, SAVE(0, 0, 0)}, {SAVE(0, 0, 1)}},
+  {"rotate", "a save that rotates the oldest checkpoint out (keep_n 2)", 0,
+   PL_RESUME_TRIALS, {INIT, UPTO_1(0)}, {SAVE(0, 0, 2)}},
+  /* saving an earlier iteration again (a fallback) removes the later ones */
+  {"rotate_back", "a save of an earlier iteration, removing later ones", 0,
+   PL_RESUME_TRIALS, {INIT, UPTO_1(0), SAVE(0, 0, 2)}, {SAVE(0, 0, 1)}},
+  /* The newest checkpoint is damaged (bit rot): the load falls back to the
+   * one before and moves the bad one aside, and the trial saves its
+   * iteration again (also when a rerun's load found it: a load promises
+   * nothing durable, the save does). */
+  {"fallback", "a load that moves a damaged checkpoint aside, and the save again",
+   PL_DAMAGED_BEFORE, PL_RESUME_TRIALS, {INIT, UPTO_1(0), DAMAGE(0, 0, 1)},
+   {LOAD(0, 0), SAVE(0, 0, 1)}},
+  /* as the run loop does it: from where the trial stands */
+  {"trial", "a trial from start to end: save, save, mark_complete", 0,
+   PL_RESUME_TRIALS, {INIT}, {RESUME(1, 0), UPTO_END(1)}},
+  {"mark_complete", "mark_complete: the final save and complete.json", 0,
+   PL_RESUME_TRIALS, {INIT, UPTO_1(0)}, {MARK(0, 0, 2)}},
+  /* the final iteration was saved by another handle (a periodic checkpoint) */
+  {"mark_saved", "mark_complete of a final iteration another handle saved", 0,
+   PL_RESUME_TRIALS, {INIT, UPTO_1(0), SAVE(0, 0, 2)}, {MARK(0, 0, 2)}},
+  /* the results, loaded after recovery, hold algorithm 1 whole or not at all */
+  {"result", "the last trial's mark_complete; results loaded after recovery", 0,
+   PL_RESUME_TRIALS, {INIT, UPTO_END(0), UPTO_1(1)}, {MARK(1, 0, 2)}},
+  {"append_metadata", "dckpt_store_append_metadata", 0, PL_REDO, {INIT}, {APPEND(1)}},
+  {"extend", "dckpt_store_extend: a trial and an iteration more", PL_MAY_UNMARK, PL_REDO,
+   {COMPLETE_RUN}, {EXTEND(2, 0, 4)}},
+  {"save_metrics", "dckpt_store_save_metrics replacing earlier metrics", 0,
+   PL_RESUME_TRIALS, {COMPLETE_RUN}, {METRICS(2)}},
+  {"run_status", "run_status.json replaced (dckpt_store_write_run_status)", 0,
+   PL_RESUME_TRIALS, {INIT, STATUS(1)}, {STATUS(2)}},
+  /* as rank 0 of a resumed run: commit what a scan found, complete the pair
+   * unless found complete, add it to the index */
+  {"index", "a completion and the completion index commit after it", 0,
+   PL_RESUME_TRIALS, {INIT, UPTO_END(0), UPTO_1(1), INDEX_SCAN},
+   {INDEX_SCAN, RESUME_DONE(1, 0), MARK(1, 0, 2), INDEX_ADD(1, 0)}},
+  /* the grown pairs leave the index before their markers go */
+  {"index_extend", "dckpt_store_extend of an indexed run: pairs leave the index",
+   PL_MAY_UNMARK, PL_REDO, {COMPLETE_RUN, INDEX_SCAN}, {EXTEND(2, 0, 4)}},
+  /* always synced; a rerun makes a second archive */
+  {"backup", "dckpt_store_backup", PL_FULL_ONLY | PL_NO_KILL, PL_RESUME_TRIALS,
+   {INIT, UPTO_1(0)}, {BACKUP}},
+  {NULL},
+};
+/* clang-format on */
