@@ -39,7 +39,7 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
     if(procs GREATER 2 OR procs LESS 1)
       set(procs 2)
     endif()
-    set_tests_properties(bench_app.${name} PROPERTIES LABELS bench_app TIMEOUT 180
+    set_tests_properties(bench_app.${name} PROPERTIES LABELS bench_app TIMEOUT 600
       PROCESSORS ${procs}
       ENVIRONMENT "${DCKPT_MPI_ENV};LSAN_OPTIONS=suppressions=${bench_app_supp}:print_suppressions=0;BENCH_APP_MPIEXEC=${MPIEXEC_EXECUTABLE};BENCH_APP_NPFLAG=${MPIEXEC_NUMPROC_FLAG};BENCH_APP_PREFLAGS=${bench_app_preflags};BENCH_APP_ITERATIONS=${bench_app_iterations}")
   endfunction()
