@@ -105,7 +105,8 @@ static const char *const kind_names[DCKPT_TR_KIND_END] = {
     [DCKPT_TR_CLOSE] = "close",       [DCKPT_TR_RENAME] = "rename",
     [DCKPT_TR_EXCHANGE] = "exchange", [DCKPT_TR_LINK] = "link",
     [DCKPT_TR_UNLINK] = "unlink",     [DCKPT_TR_RMDIR] = "rmdir",
-    [DCKPT_TR_MARK] = "mark",         [DCKPT_TR_NOOP] = "nothing"};
+    [DCKPT_TR_MARK] = "mark",         [DCKPT_TR_NOOP] = "nothing",
+    [DCKPT_TR_SYNCFS] = "syncfs"};
 
 /* Copies a name out of the log, NUL-terminated (owned by the op). */
 static char *take_name(const uint8_t *p, uint32_t len) {
@@ -175,7 +176,8 @@ static int resolve(dckpt_cfs *c, size_t i, dckpt_err *err) {
   case DCKPT_TR_CREATE:
   case DCKPT_TR_MKDIR: return resolve_new(c, i, err);
   case DCKPT_TR_MARK:
-  case DCKPT_TR_NOOP: return DCKPT_OK;
+  case DCKPT_TR_NOOP:
+  case DCKPT_TR_SYNCFS: return DCKPT_OK;
   case DCKPT_TR_RENAME:
   case DCKPT_TR_EXCHANGE:
   case DCKPT_TR_LINK:
@@ -189,16 +191,20 @@ static int resolve(dckpt_cfs *c, size_t i, dckpt_err *err) {
 }
 
 /* When each record becomes durable: the first later fsync of the file it
- * writes, or of a directory whose names it changes (SIZE_MAX: never). */
+ * writes, or of a directory whose names it changes, or the first later
+ * syncfs, whichever comes first (SIZE_MAX: never). */
 static void find_syncs(dckpt_cfs *c) {
   size_t *next = malloc(c->n_nodes * sizeof *next);
   if (!next) return; /* then nothing counts as synced: only more states */
   for (size_t i = 0; i < c->n_nodes; i++)
     next[i] = SIZE_MAX;
+  size_t next_all = SIZE_MAX; /* the next syncfs */
   for (size_t j = c->n_ops; j-- > 0;) {
     cfs_op *op = &c->ops[j];
     op->sync = SIZE_MAX;
-    if (op->r.kind == DCKPT_TR_FSYNC) {
+    if (op->r.kind == DCKPT_TR_SYNCFS) {
+      next_all = j;
+    } else if (op->r.kind == DCKPT_TR_FSYNC) {
       next[op->node] = j;
     } else if (cfs_is_data_op(op)) {
       op->sync = next[op->node];
@@ -206,6 +212,8 @@ static void find_syncs(dckpt_cfs *c) {
       op->sync = op->dir >= 0 ? next[op->dir] : SIZE_MAX;
       if (op->dir2 >= 0 && next[op->dir2] < op->sync) op->sync = next[op->dir2];
     }
+    if (next_all < op->sync && (cfs_is_data_op(op) || cfs_is_name_op(op)))
+      op->sync = next_all;
   }
   free(next);
 }
@@ -217,6 +225,7 @@ static char *describe_op(const dckpt_cfs *c, const cfs_op *op) {
   const char *dir2 = op->dir2 >= 0 ? c->nodes[op->dir2].shown : "";
   switch (op->r.kind) {
   case DCKPT_TR_MARK: return dckpt_path_printf("mark \"%s\"", op->name);
+  case DCKPT_TR_SYNCFS: return dckpt_path_printf("syncfs");
   case DCKPT_TR_NOOP:
     return dckpt_path_printf("%s that changed nothing (%s)",
                              op->r.flags < DCKPT_TR_KIND_END && kind_names[op->r.flags]

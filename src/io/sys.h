@@ -41,6 +41,7 @@ int dckpt_sys_unlink(const char *path);
 int dckpt_sys_unlinkat(int dirfd, const char *name, int flags);
 int dckpt_sys_mkdir(const char *path, mode_t mode);
 int dckpt_sys_rmdir(const char *path);
+int dckpt_sys_syncfs(int fd);
 
 #else
 
@@ -92,6 +93,9 @@ static inline int dckpt_sys_mkdir(const char *path, mode_t mode) {
 }
 static inline int dckpt_sys_rmdir(const char *path) {
   return rmdir(path);
+}
+static inline int dckpt_sys_syncfs(int fd) {
+  return syncfs(fd);
 }
 
 #endif

@@ -9,6 +9,13 @@
  * nothing has a NOOP one), so that "before the n-th call" and "before the
  * n-th record" are the same kill point.
  *
+ * Writes the library makes with other I/O (HDF5 through MPI-IO, in the
+ * container's pack) are not seen as they happen. A file created through
+ * io/sys.h and not written through it is recorded whole, as WRITE records,
+ * just before its first fsync: its data counts as written right then, and
+ * is lost, kept, zeroed, garbled or torn like any unsynced data until that
+ * fsync (a crash before those records sees the file as it was created).
+ *
  * The log is a sequence of dckpt_trace_rec, each followed by its name
  * (name_len bytes), its second name (name2_len bytes) and, for a write, its
  * data (len bytes). Records are written with the calls' order, under one
@@ -35,6 +42,8 @@ enum {
   DCKPT_TR_MARK,       /* a label the test put in (name) */
   DCKPT_TR_NOOP,       /* a call that changed nothing: failed with errno off, or an
                           open that created nothing; flags: the kind it was */
+  DCKPT_TR_SYNCFS,     /* everything written before it made durable (syncfs: the test
+                          tree is on one file system) */
   DCKPT_TR_KIND_END
 };
 

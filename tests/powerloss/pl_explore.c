@@ -353,7 +353,7 @@ typedef struct kill_list {
   size_t n;
 } kill_list;
 
-/* Just before each fsync: then what the call before it did is in the page
+/* Just before each fsync (or syncfs): then what the call before it did is in the page
  * cache only, and the rerun finds it there. With o->kills (0: all), that
  * many of them, spread evenly and shifted by the seed. */
 static void find_kill_points(const dckpt_cfs *c, const pl_config *o, kill_list *kl) {
@@ -362,7 +362,9 @@ static void find_kill_points(const dckpt_cfs *c, const pl_config *o, kill_list *
   kl->at = calloc(n + 1, sizeof *kl->at);
   CHECK(all && kl->at);
   for (size_t i = 0; i < n; i++)
-    if (dckpt_cfs_record_kind(c, i) == DCKPT_TR_FSYNC) all[found++] = i + 1;
+    if (dckpt_cfs_record_kind(c, i) == DCKPT_TR_FSYNC ||
+        dckpt_cfs_record_kind(c, i) == DCKPT_TR_SYNCFS)
+      all[found++] = i + 1;
   size_t want = o->kills && o->kills < found ? (size_t)o->kills : found;
   for (size_t j = 0; j < want; j++)
     kl->at[kl->n++] = all[(j * found / want + o->seed) % found];
