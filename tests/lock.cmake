@@ -37,3 +37,21 @@ add_test(NAME lock.race_mpi
 set_tests_properties(lock.race_mpi PROPERTIES ENVIRONMENT "${DCKPT_MPI_ENV}"
   PROCESSORS 2 TIMEOUT 600)
 set_tests_properties(lock.race lock.race_nolocks lock.churn PROPERTIES TIMEOUT 600)
+
+# Leases (io/lock.h, dckpt_lease_claim; docs/design.md, "Leases"): the cases,
+# and races of claimants on fresh leases, dead holders, holders whose job is
+# gone or whose renewal is too old, interrupted take-overs and live remote
+# holders; again without fcntl locks, where the tickets alone decide.
+dckpt_add_test_exe(test_lease INTERNAL SOURCES lock/test_lease.c)
+foreach(case basic policy lost ticket)
+  add_test(NAME lock.lease_${case} COMMAND test_lease ${case})
+endforeach()
+dckpt_add_test_exe(lease_race INTERNAL SOURCES lock/lease_race.c)
+add_test(NAME lock.lease_race
+  COMMAND lease_race --races 200 --work ${DCKPT_TEST_TMP}/lock.lease_race)
+add_test(NAME lock.lease_race_nolocks
+  COMMAND lease_race --races 100 --work ${DCKPT_TEST_TMP}/lock.lease_race_nolocks)
+add_test(NAME lock.lease_nolocks COMMAND test_lease ticket)
+set_tests_properties(lock.lease_race_nolocks lock.lease_nolocks PROPERTIES
+  ENVIRONMENT "${DCKPT_NOLOCKS_ENV}")
+set_tests_properties(lock.lease_race lock.lease_race_nolocks PROPERTIES TIMEOUT 600)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "io/lock_fs.h"
+#include "io/lock_internal.h"
 #include "io/path.h"
 #include "io/sys.h"
 #include "io/walk.h"
@@ -25,8 +26,7 @@ void dckpt_lock_set_facts_wait(double seconds) {
   facts_wait_seconds = seconds;
 }
 
-/* What one attempt concluded, besides a final status. */
-enum { RETRY_NOW = 1, RETRY_LATER = 2 };
+enum { RETRY_NOW = DCKPT_LOCK_RETRY_NOW, RETRY_LATER = DCKPT_LOCK_RETRY_LATER };
 
 static double now_seconds(void) {
   struct timespec ts;
@@ -40,25 +40,32 @@ static void pause_ms(long ms) {
   }
 }
 
-/* Reads the lock file through `fd` (from offset 0) and parses it. */
-static bool read_facts_fd(int fd, dckpt_lock_facts *f, char *why, size_t whylen) {
-  char buf[DCKPT_LOCK_FACTS_MAX + 1];
+bool dckpt_lock_read_raw(int fd, char *raw, size_t cap, size_t *len, dckpt_lock_facts *f,
+                         char *why, size_t whylen) {
   ssize_t n;
   do
-    n = pread(fd, buf, sizeof buf, 0);
+    n = pread(fd, raw, cap, 0);
   while (n < 0 && errno == EINTR);
+  *len = n > 0 ? (size_t)n : 0;
   if (n < 0) {
     memset(f, 0, sizeof *f);
     f->info.pid = -1;
     snprintf(why, whylen, "cannot read it: %s", strerror(errno));
     return false;
   }
-  return dckpt_lock_facts_parse(buf, (size_t)n, f, why, whylen);
+  return dckpt_lock_facts_parse(raw, (size_t)n, f, why, whylen);
+}
+
+/* Reads the lock file through `fd` (from offset 0) and parses it. */
+static bool read_facts_fd(int fd, dckpt_lock_facts *f, char *why, size_t whylen) {
+  char buf[DCKPT_LOCK_FACTS_MAX + 1];
+  size_t n;
+  return dckpt_lock_read_raw(fd, buf, sizeof buf, &n, f, why, whylen);
 }
 
 /* Whether `path` still names the file open as `fd`: a holder's release
  * unlinks the file, so a lock taken on an unlinked inode is no lock. */
-static bool names_inode(int fd, const char *path) {
+bool dckpt_lock_names_inode(int fd, const char *path) {
   struct stat a, b;
   return fstat(fd, &a) == 0 && a.st_nlink > 0 && stat(path, &b) == 0 &&
          a.st_dev == b.st_dev && a.st_ino == b.st_ino;
@@ -69,7 +76,7 @@ static bool names_inode(int fd, const char *path) {
  * On a network file system fdatasync makes the facts visible to the other
  * clients; on a local one every reader shares the page cache, and a lock
  * file lost or emptied by a power loss is free anyway, so no sync. */
-static int write_facts(dckpt_lock *lock, int fd, bool truncate, dckpt_err *err) {
+int dckpt_lock_write_facts(dckpt_lock *lock, int fd, bool truncate, dckpt_err *err) {
   lock->self.kernel_lock = lock->kernel;
   char *text = dckpt_lock_facts_text(&lock->self);
   if (!text) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
@@ -90,16 +97,13 @@ static int write_facts(dckpt_lock *lock, int fd, bool truncate, dckpt_err *err) 
 }
 
 /* "pid 41233 on host node17 (job '881234', since 2026-11-29T09:30:11Z)" */
-static void describe(const dckpt_lock_info *h, char *buf, size_t len) {
+void dckpt_lock_describe(const dckpt_lock_info *h, char *buf, size_t len) {
   snprintf(buf, len, "pid %lld on host %s (job '%s', since %s)", (long long)h->pid,
            h->host[0] ? h->host : "?", h->job_id, h->since[0] ? h->since : "?");
 }
 
-/* A new lock file: written and kernel-locked under a private name
- * (<path>.<host>.<pid>.<n>), then published with link(2), which never
- * replaces an existing file. So the file appears whole and already locked,
- * and of all processes that find no lock exactly one creates it. */
-static int create(dckpt_lock *lock, dckpt_err *err) {
+int dckpt_lock_publish(dckpt_lock *lock, const char *target, bool klock, int *fd_out,
+                       dckpt_err *err) {
   static _Atomic unsigned counter;
   const dckpt_lock_info *me = &lock->self.info;
   char *tmp = dckpt_path_printf("%s.%s.%lld.%u", lock->path, me->host, (long long)me->pid,
@@ -111,27 +115,35 @@ static int create(dckpt_lock *lock, dckpt_err *err) {
     free(tmp);
     return rc;
   }
-  dckpt_klock k = dckpt_klock_try(fd);
-  lock->kernel = k == DCKPT_KLOCK_TAKEN;
+  dckpt_klock k = klock ? dckpt_klock_try(fd) : DCKPT_KLOCK_UNSUPPORTED;
+  if (klock) lock->kernel = k == DCKPT_KLOCK_TAKEN;
   int rc = k == DCKPT_KLOCK_TAKEN || k == DCKPT_KLOCK_UNSUPPORTED
-               ? write_facts(lock, fd, false, err)
+               ? dckpt_lock_write_facts(lock, fd, false, err)
                : dckpt_err_errno(err, k == DCKPT_KLOCK_BUSY ? EAGAIN : errno,
                                  "cannot lock '%s'", tmp);
-  if (rc == DCKPT_OK && dckpt_sys_link(tmp, lock->path) != 0) {
+  if (rc == DCKPT_OK && dckpt_sys_link(tmp, target) != 0) {
     int e = errno;
     struct stat st;
     /* NFS may report a retransmitted link(2) as failed although it was made */
     if (!(fstat(fd, &st) == 0 && st.st_nlink == 2))
       rc = e == EEXIST ? RETRY_NOW
-                       : dckpt_err_errno(err, e, "cannot create lock '%s'", lock->path);
+                       : dckpt_err_errno(err, e, "cannot create lock '%s'", target);
   }
   dckpt_sys_unlink(tmp);
   free(tmp);
-  if (rc == DCKPT_OK)
-    lock->fd = fd;
+  if (rc == DCKPT_OK && fd_out)
+    *fd_out = fd;
   else
     dckpt_sys_close(fd);
   return rc;
+}
+
+/* A new lock file: written and kernel-locked under a private name
+ * (<path>.<host>.<pid>.<n>), then published with link(2), which never
+ * replaces an existing file. So the file appears whole and already locked,
+ * and of all processes that find no lock exactly one creates it. */
+static int create(dckpt_lock *lock, dckpt_err *err) {
+  return dckpt_lock_publish(lock, lock->path, true, &lock->fd, err);
 }
 
 /* We hold the kernel lock of an existing lock file: decide on its facts. */
@@ -145,7 +157,7 @@ static int decide_locked(dckpt_lock *lock, int fd, bool force, const dckpt_logge
   bool empty = !readable && fstat(fd, &st) == 0 && st.st_size == 0;
   dckpt_lock_state state =
       readable ? dckpt_lock_judge(&h, DCKPT_KERNEL_FREE, shared) : DCKPT_LOCK_UNREADABLE;
-  describe(&h.info, who, sizeof who);
+  dckpt_lock_describe(&h.info, who, sizeof who);
   if (empty && shared) {
     /* Files are published whole: an empty one is a take-over that died
      * between its truncate and its write, since we hold its kernel lock and
@@ -183,7 +195,7 @@ static int decide_locked(dckpt_lock *lock, int fd, bool force, const dckpt_logge
                              ? ", which is still running"
                              : "; if that run is gone, break the lock");
   }
-  return write_facts(lock, fd, true, err);
+  return dckpt_lock_write_facts(lock, fd, true, err);
 }
 
 /* Another process holds the kernel lock. Conclusive when the file names a
@@ -199,7 +211,7 @@ static int refuse_busy(dckpt_lock *lock, char *last, size_t lastlen, dckpt_err *
   char why[256], who[700];
   bool readable = read_facts_fd(fd, &h, why, sizeof why);
   close(fd);
-  describe(&h.info, who, sizeof who);
+  dckpt_lock_describe(&h.info, who, sizeof who);
   if (readable && !dckpt_lock_holder_local(&h))
     return dckpt_err_set(err, DCKPT_ELOCKED,
                          "'%s' is held by %s, which holds its kernel lock", lock->path,
@@ -231,11 +243,11 @@ static int decide_unlocked(dckpt_lock *lock, int fd, bool force, const dckpt_log
   bool readable = read_facts_fd(fd, &h, why, sizeof why);
   dckpt_lock_state state = readable ? dckpt_lock_judge(&h, DCKPT_KERNEL_UNKNOWN, false)
                                     : DCKPT_LOCK_UNREADABLE;
-  describe(&h.info, who, sizeof who);
+  dckpt_lock_describe(&h.info, who, sizeof who);
   if (force) {
     dckpt_log(log, DCKPT_LOG_WARN, "breaking lock '%s' held by %s as asked", lock->path,
               readable ? who : why);
-    return write_facts(lock, fd, true, err);
+    return dckpt_lock_write_facts(lock, fd, true, err);
   }
   if (state == DCKPT_LOCK_UNREADABLE)
     return dckpt_err_set(err, DCKPT_ELOCKED,
@@ -258,16 +270,22 @@ static int attempt(dckpt_lock *lock, bool force, const dckpt_logger *log, char *
   if (fd < 0 && errno == ENOENT) return create(lock, err);
   if (fd < 0) return dckpt_err_errno(err, errno, "cannot open lock '%s'", lock->path);
   int rc;
-  switch (dckpt_klock_try(fd)) {
+  dckpt_klock k = dckpt_klock_try(fd);
+  switch (k) {
   case DCKPT_KLOCK_TAKEN:
     lock->kernel = true;
-    rc = !names_inode(fd, lock->path) ? RETRY_NOW
-                                      : decide_locked(lock, fd, force, log, err);
+    rc = !dckpt_lock_names_inode(fd, lock->path) ? RETRY_NOW
+         : lock->rules ? lock->rules->decide(lock, fd, (int)k, log, last, lastlen, err)
+                       : decide_locked(lock, fd, force, log, err);
     break;
-  case DCKPT_KLOCK_BUSY: rc = refuse_busy(lock, last, lastlen, err); break;
+  case DCKPT_KLOCK_BUSY:
+    rc = lock->rules ? lock->rules->busy(lock, fd, last, lastlen) : DCKPT_OK;
+    if (rc == DCKPT_OK) rc = refuse_busy(lock, last, lastlen, err);
+    break;
   case DCKPT_KLOCK_UNSUPPORTED:
     lock->kernel = false;
-    rc = decide_unlocked(lock, fd, force, log, err);
+    rc = lock->rules ? lock->rules->decide(lock, fd, (int)k, log, last, lastlen, err)
+                     : decide_unlocked(lock, fd, force, log, err);
     break;
   default: rc = dckpt_err_errno(err, errno, "cannot lock '%s'", lock->path); break;
   }
@@ -308,13 +326,20 @@ static void sweep_orphans(const dckpt_lock *lock) {
   free(prefix);
 }
 
-int dckpt_lock_acquire(dckpt_lock *lock, const char *path, const char *job_id, bool force,
-                       const dckpt_logger *log, dckpt_err *err) {
+static int acquire(dckpt_lock *lock, const char *path, const char *job_id, bool force,
+                   const dckpt_lock_rules *rules, const dckpt_lease_policy *policy,
+                   const dckpt_logger *log, dckpt_err *err) {
   memset(lock, 0, sizeof *lock);
   lock->fd = -1;
   lock->path = strdup(path);
   if (!lock->path) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
   dckpt_lock_facts_self(&lock->self, job_id, false);
+  if (rules) {
+    lock->lease = true;
+    lock->rules = rules;
+    lock->policy = *policy;
+    lock->self.renewed = (double)time(NULL);
+  }
   char last[1024] = "";
   double start = now_seconds();
   long pause = 1;
@@ -342,7 +367,22 @@ int dckpt_lock_acquire(dckpt_lock *lock, const char *path, const char *job_id, b
               "other runs out, and a stale lock will need a break",
               lock->path);
   sweep_orphans(lock);
+  struct stat st;
+  if (lock->rules && fstat(lock->fd, &st) == 0)
+    lock->rules->sweep(lock->path, (unsigned long long)st.st_ino, false);
   return DCKPT_OK;
+}
+
+int dckpt_lock_acquire(dckpt_lock *lock, const char *path, const char *job_id, bool force,
+                       const dckpt_logger *log, dckpt_err *err) {
+  return acquire(lock, path, job_id, force, NULL, NULL, log, err);
+}
+
+int dckpt_lock_acquire_with(dckpt_lock *lock, const char *path, const char *job_id,
+                            const dckpt_lock_rules *rules,
+                            const dckpt_lease_policy *policy, const dckpt_logger *log,
+                            dckpt_err *err) {
+  return acquire(lock, path, job_id, false, rules, policy, log, err);
 }
 
 void dckpt_lock_release(dckpt_lock *lock) {
@@ -354,10 +394,12 @@ void dckpt_lock_release(dckpt_lock *lock) {
      * lock broken on a file system without locks). */
     dckpt_lock_facts h;
     char why[64];
-    if (names_inode(lock->fd, lock->path) &&
+    struct stat st;
+    if (dckpt_lock_names_inode(lock->fd, lock->path) &&
         read_facts_fd(lock->fd, &h, why, sizeof why) &&
-        h.info.pid == lock->self.info.pid && !strcmp(h.info.host, lock->self.info.host))
-      dckpt_sys_unlink(lock->path);
+        h.info.pid == lock->self.info.pid && !strcmp(h.info.host, lock->self.info.host) &&
+        dckpt_sys_unlink(lock->path) == 0 && lock->rules && fstat(lock->fd, &st) == 0)
+      lock->rules->sweep(lock->path, (unsigned long long)st.st_ino, true);
   }
   if (lock->fd >= 0) dckpt_sys_close(lock->fd); /* drops the kernel lock */
   lock->fd = -1;

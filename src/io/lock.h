@@ -34,11 +34,33 @@
 #include "util/err.h"
 #include "util/log.h"
 
+/** A batch job's state as its scheduler tells it (leases). */
+typedef enum dckpt_job_state {
+  DCKPT_JOB_UNKNOWN = 0, /* cannot tell (no scheduler, no answer) */
+  DCKPT_JOB_RUNNING = 1,
+  DCKPT_JOB_GONE = 2 /* ended, failed, cancelled, or unknown to the scheduler */
+} dckpt_job_state;
+
+/** What else proves a holder gone, and so makes a lock a lease: a claim that
+ *  its holder renews, and that others may take over by its age or its job. */
+typedef struct dckpt_lease_policy {
+  /** A holder on another host whose last renewal is older than this many
+   *  seconds is gone (0: never by age). It must exceed the renewal period by
+   *  far more than the longest stall of a holder (docs/design.md, "Leases"). */
+  double timeout;
+  /** Asked about the job of a holder on another host (NULL: never). */
+  dckpt_job_state (*job_state)(const char *job_id, void *ctx);
+  void *ctx;
+} dckpt_lease_policy;
+
 typedef struct dckpt_lock {
   char *path;
   int fd; /* the lock file, open while held (else -1) */
   bool held;
   bool kernel; /* held through the kernel lock (false: no fcntl locks here) */
+  bool lease;  /* taken with dckpt_lease_claim */
+  dckpt_lease_policy policy;
+  const struct dckpt_lock_rules *rules; /* leases: io/lease.c's (lock_internal.h) */
   dckpt_lock_facts self;
 } dckpt_lock;
 
@@ -63,6 +85,28 @@ void dckpt_lock_release(dckpt_lock *lock);
  *  has the kernel lock but whose file does not name a live holder yet
  *  (default 10 s). Not thread-safe; for tests. */
 void dckpt_lock_set_facts_wait(double seconds);
+
+/**
+ * Leases: claims lock file `path` (its directory must exist) like
+ * dckpt_lock_acquire without `force`, with the same guarantee (of any number
+ * of claimants, on a fresh path or on a holder that is gone, exactly one gets
+ * it; the others get DCKPT_ELOCKED naming it), and two more ways for a holder
+ * on another host to be gone: its job is gone (policy->job_state), or its
+ * last renewal is older than policy->timeout. Every take-over first wins a
+ * ticket published with link(2) (io/lock_internal.h), so a take-over is
+ * exclusive also where the kernel lock cannot decide it: file systems whose
+ * locks are private to each host or that have none. The holder renews with
+ * dckpt_lease_renew and releases with dckpt_lock_release.
+ */
+int dckpt_lease_claim(dckpt_lock *lease, const char *path, const char *job_id,
+                      const dckpt_lease_policy *policy, const dckpt_logger *log,
+                      dckpt_err *err);
+
+/** Leases: records a renewal (now) in the holder's file, in place. Returns
+ *  DCKPT_ELOCKED, naming the new holder, when the lease is no longer this
+ *  holder's (taken over after its renewal grew older than the timeout): the
+ *  caller must then stop using what the lease guards and release it. */
+int dckpt_lease_renew(dckpt_lock *lease, dckpt_err *err);
 
 /** Who holds lock file `path` and whether it still runs; changes nothing.
  *  Problems with the file go into info->state and info->error. */

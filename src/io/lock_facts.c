@@ -89,6 +89,9 @@ char *dckpt_lock_facts_text(const dckpt_lock_facts *f) {
             cJSON_AddStringToObject(o, "job_id", i->job_id) &&
             cJSON_AddStringToObject(o, "started", i->since) &&
             (!f->kernel_lock || cJSON_AddTrueToObject(o, "kernel_lock"));
+  char renewed[64] = "";
+  utc_iso((time_t)f->renewed, renewed, sizeof renewed);
+  ok = ok && (f->renewed <= 0 || cJSON_AddStringToObject(o, "renewed", renewed));
   char *json = ok ? cJSON_PrintUnformatted(o) : NULL;
   cJSON_Delete(o);
   if (!json) return NULL;
@@ -146,6 +149,12 @@ bool dckpt_lock_facts_parse(const char *text, size_t len, dckpt_lock_facts *f, c
   v = cJSON_GetObjectItemCaseSensitive(o, "pid_start");
   if (cJSON_IsString(v)) f->info.pid_start = strtoull(v->valuestring, NULL, 10);
   f->kernel_lock = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "kernel_lock"));
+  v = cJSON_GetObjectItemCaseSensitive(o, "renewed");
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *rest =
+      cJSON_IsString(v) ? strptime(v->valuestring, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+  if (rest && !*rest) f->renewed = (double)timegm(&tm);
   cJSON_Delete(o);
   return true;
 }

@@ -17,6 +17,9 @@
 typedef struct dckpt_lock_facts {
   dckpt_lock_info info; /* host, pid, pid_start, job_id, since (state unused) */
   bool kernel_lock;     /* it holds the file's kernel lock (io/lock.c) */
+  /** Leases: when the holder last renewed its claim (seconds since the
+   *  epoch, whole seconds); 0 for a lock, which is not renewed. */
+  double renewed;
 } dckpt_lock_facts;
 
 /** Whether the kernel lock of a lock file is held by some process. */
