@@ -20,6 +20,14 @@ enum { TAG_NEXT = 7401, TAG_PAIR, TAG_DONE, TAG_WORK, TAG_STOP, TAG_NOTE, TAG_BY
  * idle (microseconds). */
 #define POLL_MIN_US 50
 #define POLL_MAX_US 1000
+/* A rank waiting for its next pair tests for the answer this often. */
+#define WAIT_MIN_US 10
+#define WAIT_MAX_US 100
+
+static void sleep_us(long us) {
+  struct timespec ts = {0, us * 1000};
+  nanosleep(&ts, NULL);
+}
 
 /* ---- ranks > 0: sends that never wait for rank 0 ---- */
 
@@ -128,11 +136,6 @@ static void look_for_halt(run_service *v, double now) {
   if (first && v->raise_window_stop) v->raise_window_stop(v->raise_ctx);
 }
 
-static void sleep_us(long us) {
-  struct timespec ts = {0, us * 1000};
-  nanosleep(&ts, NULL);
-}
-
 static void *service_main(void *arg) {
   run_service *v = arg;
   long delay = POLL_MIN_US;
@@ -197,6 +200,25 @@ int run_service_open(run_service *v, MPI_Comm comm, bool messages, size_t n_algs
   return rc;
 }
 
+/* Waits for rank 0's answer by testing with short sleeps, not in a blocking
+ * receive: Open MPI's blocking receive spins, and a spinning rank on a busy
+ * or oversubscribed node uses up its share of the CPU, so that when the
+ * answer comes it (or rank 0's service thread, on the same cores) is often
+ * not running: hand-outs then took up to 30-70 ms at the 99th percentile
+ * under load, against 5-10 ms when the waiting rank sleeps between tests
+ * (docs/performance.md, "Hand-out without shared memory"). The sleeps grow
+ * to WAIT_MAX_US, which bounds what they add to a hand-out. */
+static void await_reply(MPI_Request *rq) {
+  long delay = WAIT_MIN_US;
+  for (;;) {
+    int done = 0;
+    MPI_Test(rq, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    sleep_us(delay);
+    delay = delay * 2 > WAIT_MAX_US ? WAIT_MAX_US : delay * 2;
+  }
+}
+
 int64_t run_service_next(run_service *v) {
   if (v->rank == 0) {
     pthread_mutex_lock(&v->mu);
@@ -205,8 +227,10 @@ int64_t run_service_next(run_service *v) {
     return i;
   }
   int64_t req[2] = {0, 0}, index = 0;
+  MPI_Request rq;
+  MPI_Irecv(&index, 1, MPI_INT64_T, 0, TAG_PAIR, v->comm, &rq);
   MPI_Send(req, 2, MPI_INT64_T, 0, TAG_NEXT, v->comm);
-  MPI_Recv(&index, 1, MPI_INT64_T, 0, TAG_PAIR, v->comm, MPI_STATUS_IGNORE);
+  await_reply(&rq);
   return index;
 }
 
