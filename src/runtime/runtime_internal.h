@@ -113,6 +113,8 @@ typedef struct run_service {
   bool *bye;  /* per rank: said goodbye */
   int byes;
   double next_halt_check;
+  MPI_Request rx; /* the receive kept posted for the next message */
+  int64_t rx_buf[2];
   /* ranks > 0 */
   bool got_stop, sent_stop, note_seen;
   struct {
