@@ -26,8 +26,12 @@ static const char status_help[] =
     "are unreadable (those are shown as \"unreadable\" and named on stderr;\n"
     "run 'dckpt verify'), 2 usage error.\n";
 
+const char *status_trial_error(const status_view *v, size_t i) {
+  return v->errors ? v->errors[i] : NULL;
+}
+
 const char *status_trial_state(const status_view *v, size_t i) {
-  if (v->errors[i]) return "unreadable";
+  if (status_trial_error(v, i)) return "unreadable";
   switch (v->trials[i].state) {
   case DCKPT_TRIAL_COMPLETE: return "complete";
   case DCKPT_TRIAL_IN_PROGRESS: return "in progress";
@@ -87,10 +91,11 @@ static int allocate_view(status_view *v) {
               v->dir, n_algs, (long long)n_trials);
     return CLI_EXIT_FAIL;
   }
+  /* no table of error messages unless a trial needs one (note_unreadable):
+   * reading an untouched one would fault in a page per 512 trials */
   v->trials = calloc(cells ? cells : 1, sizeof *v->trials);
-  v->errors = calloc(cells ? cells : 1, sizeof *v->errors);
   v->algs = calloc(n_algs ? n_algs : 1, sizeof *v->algs);
-  if (!v->trials || !v->errors || !v->algs) {
+  if (!v->trials || !v->algs) {
     cli_error("status", "out of memory for %zu trial states", cells);
     return CLI_EXIT_FAIL;
   }
@@ -101,6 +106,12 @@ static int allocate_view(status_view *v) {
  * few damaged ones are asked again. */
 static int note_unreadable(status_view *v, dckpt_store *store, size_t a, int64_t t,
                            size_t i) {
+  size_t cells = v->meta->n_algorithms * (size_t)v->meta->n_trials;
+  if (!v->errors) v->errors = calloc(cells, sizeof *v->errors);
+  if (!v->errors) {
+    cli_error("status", "out of memory for %zu trial states", cells);
+    return CLI_EXIT_FAIL;
+  }
   dckpt_trial_status again;
   int rc = dckpt_store_trial_status(store, (int64_t)a, t, &again);
   if (rc == DCKPT_OK) rc = again.marker_status;
@@ -131,7 +142,7 @@ static int collect_trials(status_view *v, dckpt_store *store) {
       if (v->trials[i].marker_status != DCKPT_OK &&
           note_unreadable(v, store, a, t, i) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
-      count_trial(&v->algs[a], &v->trials[i], v->errors[i] != NULL, planned);
+      count_trial(&v->algs[a], &v->trials[i], status_trial_error(v, i) != NULL, planned);
     }
     add_counts(&v->total, &v->algs[a]);
   }

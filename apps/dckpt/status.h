@@ -28,8 +28,8 @@ typedef struct status_view {
   const char *dir;
   dckpt_metadata *meta;
   dckpt_trial_status *trials; /* [alg * n_trials + trial] */
-  char **errors;              /* same index: why a trial is unreadable, or NULL */
-  status_counts *algs;        /* per algorithm */
+  char **errors;       /* same index: why a trial is unreadable; NULL while none is */
+  status_counts *algs; /* per algorithm */
   status_counts total;
   bool metrics_computed;
   cli_lock_info lock;
@@ -37,6 +37,8 @@ typedef struct status_view {
   dckpt_scan_info scan; /* what the scan did */
 } status_view;
 
+/** Why trial `i` is unreadable, or NULL. */
+const char *status_trial_error(const status_view *v, size_t i);
 /** Name of trial `i`'s state: "complete", "in progress", "not started" or
  *  "unreadable". */
 const char *status_trial_state(const status_view *v, size_t i);

@@ -8,7 +8,7 @@
 #define STATUS_AUTO_TRIALS 24
 
 static const char *state_color(const status_view *v, size_t i) {
-  if (v->errors[i]) return CLI_RED;
+  if (status_trial_error(v, i)) return CLI_RED;
   switch (v->trials[i].state) {
   case DCKPT_TRIAL_COMPLETE: return CLI_GREEN;
   case DCKPT_TRIAL_IN_PROGRESS: return CLI_YELLOW;
@@ -61,7 +61,7 @@ static void print_trials(const status_view *v, bool color, FILE *out) {
     for (int64_t t = 0; t < n_trials; t++) {
       size_t i = a * (size_t)n_trials + (size_t)t;
       char last[24] = "-";
-      if (v->trials[i].last_iteration >= 0 && !v->errors[i])
+      if (v->trials[i].last_iteration >= 0 && !status_trial_error(v, i))
         snprintf(last, sizeof last, "%" PRId64, v->trials[i].last_iteration);
       fprintf(out, "%-*s  %6" PRId64 "  %s%-11s%s  %14s\n", w,
               v->meta->algorithms[a].name, t, cli_sgr(color, state_color(v, i)),
@@ -112,9 +112,11 @@ static cJSON *trials_json(const status_view *v, size_t a) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "trial", cli_json_i64(t));
     cJSON_AddStringToObject(o, "state", status_trial_state(v, i));
-    cJSON_AddItemToObject(o, "last_iteration",
-                          cli_json_i64(v->errors[i] ? -1 : v->trials[i].last_iteration));
-    if (v->errors[i]) cJSON_AddStringToObject(o, "error", v->errors[i]);
+    cJSON_AddItemToObject(
+        o, "last_iteration",
+        cli_json_i64(status_trial_error(v, i) ? -1 : v->trials[i].last_iteration));
+    if (status_trial_error(v, i))
+      cJSON_AddStringToObject(o, "error", status_trial_error(v, i));
     cJSON_AddItemToArray(arr, o);
   }
   return arr;
