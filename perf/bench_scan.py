@@ -21,6 +21,12 @@ it through clone()); times are medians of --reps untraced runs (bench_run_scan
 
 usage: perf/bench_scan.py --dir SCRATCH --build before=build-base \\
            --build after=build-rel [--trials 100,1000,10000] [--reps 5] [--startup]
+
+The sizes are the knob: --trials 100 (10^4 pairs) takes a minute; 10000
+(10^6 pairs, 3 million files, 12 GB of directories) about twenty, most of
+it making the campaign (kept in SCRATCH and reused). `status --deep` reads
+every pair's markers (5 calls per pair): it is traced and timed only up to
+--deep-max pairs. CTest's perf.scan_smoke runs a tiny campaign.
 """
 import argparse
 import collections
@@ -129,8 +135,12 @@ def bench_args(b, args, d, trials, extra):
             "--dckpt", b.dckpt, "--baseline", args.baseline, "--fast-create"] + extra
 
 
+def deep_ok(b, args, trials):
+    return b.has_deep and args.algs * trials <= args.deep_max
+
+
 def timings(b, args, d, trials):
-    what = "status,baseline,run" + (",deep" if b.has_deep else "")
+    what = "status,baseline,run" + (",deep" if deep_ok(b, args, trials) else "")
     out = sh(mpirun(1, bench_args(b, args, d, trials,
                                   ["--what", what, "--reps", str(args.reps), "--json"])),
              capture_output=True, text=True).stdout
@@ -144,7 +154,7 @@ def counts(b, args, d, trials, work):
     res = {}
     cmds = {"status": [b.dckpt, "status", d],
             "baseline": ["/usr/bin/python3", args.baseline, d]}
-    if b.has_deep:
+    if deep_ok(b, args, trials):
         cmds["deep"] = [b.dckpt, "status", d, "--deep"]
     for name, cmd in cmds.items():
         log = os.path.join(work, f"{b.name}-{trials}-{name}.strace")
@@ -188,6 +198,8 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--startup", action="store_true")
     ap.add_argument("--skip-times", action="store_true")
+    ap.add_argument("--deep-max", type=int, default=100000,
+                    help="trace and time `status --deep` up to this many pairs")
     ap.add_argument("--baseline", default="perf/baselines/status_scan_baseline.py")
     ap.add_argument("--raw", help="write every number as JSON here")
     args = ap.parse_args()
