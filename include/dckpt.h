@@ -364,6 +364,16 @@ DCKPT_API const char *dckpt_record_header(const dckpt_record *rec);
  */
 DCKPT_API const char *dckpt_record_identity(const dckpt_record *rec);
 
+/**
+ * The content digest of a record: XXH3-64 over its arrays' names, dtypes,
+ * shapes and bytes, in order. The header and identity do not enter, nor how
+ * the record is or was encoded, so a record and its decoded copy have the
+ * same digest. The store lists the digests of the metric segments a
+ * checkpoint builds on (dckpt_store_save_segment()) and checks them on load.
+ * @return DCKPT_OK, DCKPT_EINVAL (NULL argument) or DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_record_digest(const dckpt_record *rec, uint64_t *digest);
+
 /** Message of the last failed call on this record ("" when none, or for
  *  NULL). Owned by the record, valid until its next failed call. */
 DCKPT_API const char *dckpt_record_errmsg(const dckpt_record *rec);
@@ -855,8 +865,79 @@ DCKPT_API int dckpt_store_load_latest(dckpt_store *store, int64_t alg, int64_t t
                                       dckpt_record **state, int64_t *iteration);
 
 /**
+ * Loads the newest checkpoint of (alg, trial) older than iteration `before`
+ * that verifies: the fallback for a caller that cannot use the checkpoint
+ * dckpt_store_load_latest() returned (for instance because a metric segment
+ * it lists is missing or corrupt). Newer checkpoints stay where they are;
+ * older ones that do not verify are moved aside as *.corrupt, as in
+ * dckpt_store_load_latest().
+ * @param[out] state      the record, or NULL when no older checkpoint verifies.
+ * @param[out] iteration  its iteration, or -1.
+ * @return DCKPT_OK (also when there is nothing older), DCKPT_EINVAL, DCKPT_ENOMEM,
+ *         DCKPT_EIO.
+ */
+DCKPT_API int dckpt_store_load_before(dckpt_store *store, int64_t alg, int64_t trial,
+                                      int64_t before, dckpt_record **state,
+                                      int64_t *iteration);
+
+/* Metric segments. A long trial's metric history would make every checkpoint
+ * carry all rows recorded so far (bytes per checkpoint growing with the
+ * iteration count). Instead, rows can be committed once, in numbered segment
+ * records, and each later checkpoint lists the segments it builds on in a
+ * u64 array named DCKPT_SEGMENTS_KEY: element s is the content digest
+ * (dckpt_record_digest()) of segment s, for s = 0 .. n-1. Write a segment
+ * before the first checkpoint that lists it; a crash in between leaves a
+ * segment no checkpoint lists, which the next save of that number replaces.
+ * The final checkpoint (dckpt_store_mark_complete()) lists none: it carries
+ * the whole history, and the trial's segments are removed once complete.json
+ * is durable. docs/format.md, "Metric segments". */
+
+/** Name of the array in which a checkpoint lists its segments' digests. */
+#define DCKPT_SEGMENTS_KEY "_dckpt_segments"
+
+/**
+ * Saves `segment` as metric segment `seq` (0, 1, ...) of (alg, trial), crash-
+ * safely, as DIR/algorithm_A/trial_T/metrics_<seq, 6 digits>.dckpt with the
+ * identity of that place (kind "metrics_segment"). A segment of that number
+ * already there (left by a crash or by an abandoned history) is replaced.
+ * @return DCKPT_OK, DCKPT_EINVAL (ids or `seq` out of range, NULL record),
+ *         DCKPT_EACCES (read-only store), DCKPT_EIO, DCKPT_ENOSPC, DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_store_save_segment(dckpt_store *store, int64_t alg, int64_t trial,
+                                       int64_t seq, const dckpt_record *segment);
+
+/**
+ * Loads metric segment `seq` of (alg, trial) and checks that it is the one a
+ * checkpoint lists: the file verifies, its identity names this run, algorithm,
+ * trial and number, and its content digest equals `digest`. A file that does
+ * not verify or belongs elsewhere is moved aside as *.corrupt (writing
+ * handles); a sound one with another digest (left from an abandoned history)
+ * is left for the save that replaces it. The message names the file and the
+ * cause.
+ * @param[out] out  the segment, or NULL on failure.
+ * @return DCKPT_OK, DCKPT_ENOENT (missing), DCKPT_ECORRUPT (does not verify,
+ *         belongs elsewhere, other digest), DCKPT_EVERSION, DCKPT_EINVAL,
+ *         DCKPT_ENOMEM, DCKPT_EIO.
+ */
+DCKPT_API int dckpt_store_load_segment(dckpt_store *store, int64_t alg, int64_t trial,
+                                       int64_t seq, uint64_t digest, dckpt_record **out);
+
+/**
+ * Removes the metric segments of (alg, trial) numbered `from_seq` and up (0:
+ * all). Not needed in normal use (a segment is replaced when its number is
+ * saved again, and mark_complete removes a trial's segments); for tools that
+ * discard a trial's history.
+ * @return DCKPT_OK (also when there are none), DCKPT_EINVAL, DCKPT_EACCES,
+ *         DCKPT_EIO, DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_store_drop_segments(dckpt_store *store, int64_t alg, int64_t trial,
+                                        int64_t from_seq);
+
+/**
  * Saves the final state (as dckpt_store_save()) and then writes complete.json
- * naming it.
+ * naming it; then removes the trial's metric segments. The final state must
+ * carry its whole history: one that lists segments (DCKPT_SEGMENTS_KEY,
+ * non-empty) is refused with DCKPT_EINVAL before anything is written.
  * @return as dckpt_store_save(); also DCKPT_EINVAL (no run in the
  *         directory, or alg not in it) and the statuses of
  *         dckpt_store_load_metadata() other than DCKPT_ENOENT.

@@ -196,12 +196,21 @@ typedef struct dckpt_run_options {
    *  every index_interval seconds (default 10; 0: at every completion), and
    *  at the end of the run. */
   double index_interval;
+  /** Metric history in segments: once the metric rows recorded since the last
+   *  segment reach this many bytes (8 per metric plus 8 for the iteration, per
+   *  row), the next periodic checkpoint first commits them as a metric segment
+   *  of the trial (dckpt_store_save_segment()) and then lists it instead of
+   *  carrying them, so a checkpoint holds the state, the list and fewer than
+   *  this many bytes of rows plus those added since the previous checkpoint,
+   *  however long the trial has run. The final checkpoint carries the whole
+   *  history. Default 256 KiB; 0 puts the whole history in every checkpoint. */
+  size_t metrics_segment_bytes;
 } dckpt_run_options;
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,
  *  progress_interval 30 s, deadline_margin 10 s, background_checkpoints,
- *  scheduler AUTO, index_interval 10 s, the store defaults of
- *  dckpt_store_options_init()) and sets both struct_sizes. Not collective. */
+ *  scheduler AUTO, index_interval 10 s, metrics_segment_bytes 256 KiB, the store defaults
+ * of dckpt_store_options_init()) and sets both struct_sizes. Not collective. */
 DCKPT_API void dckpt_run_options_init(dckpt_run_options *opts);
 
 /** What a finished (or stopped) run reports; the same on every rank. */

@@ -14,3 +14,8 @@ target_link_libraries(bench_run_sched PRIVATE dckpt_run dckpt MPI::MPI_C dckpt_w
 add_executable(bench_run_scan ${CMAKE_CURRENT_LIST_DIR}/bench_run_scan.c)
 target_link_libraries(bench_run_scan PRIVATE bench_util)
 target_link_libraries(bench_run_scan PRIVATE dckpt_run dckpt MPI::MPI_C dckpt_warnings)
+# bench_metrics: bytes written and wall time of a long trial with its metric
+# history in every checkpoint or in segments (issue 13 item 2).
+add_executable(bench_metrics ${CMAKE_CURRENT_LIST_DIR}/bench_metrics.c)
+target_link_libraries(bench_metrics PRIVATE bench_util)
+target_link_libraries(bench_metrics PRIVATE dckpt_run dckpt MPI::MPI_C dckpt_warnings m)

@@ -94,3 +94,6 @@ dckpt_mpi_script(mpi.writer_np2 writer.sh 2)
 # Checkpoints by time (checkpoint_interval) on a clock the test controls:
 # where they fall, what a SIGKILL loses, bit-identical resume.
 dckpt_mpi_script(mpi.checkpoint_interval interval.sh 1)
+# Metric history in segments: bit-identical resume, a SIGKILL between a
+# segment and its checkpoint, fallback from unusable segments, verify.
+dckpt_mpi_script(mpi.metric_segments segments.sh 2)

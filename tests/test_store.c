@@ -522,6 +522,119 @@ static void test_verify(void) {
   dckpt_store_close(s);
 }
 
+/* A checkpoint that lists the digests of segments 0..n-1. */
+static dckpt_record *listing(int64_t iteration, const uint64_t *digests, uint64_t n) {
+  dckpt_record *r = tu_state(1, iteration, 64);
+  CHECK_OK(dckpt_record_put_u64(r, DCKPT_SEGMENTS_KEY, digests, n));
+  return r;
+}
+
+/* 15. Metric segments: saved crash-safely with their identity, loaded only
+ * when they are the very ones listed (digest), moved aside when unsound or
+ * planted, removed on completion; a final state that lists segments is
+ * refused; verify checks what the committed checkpoint lists; load_before
+ * falls back past a checkpoint. */
+static void test_segments(void) {
+  tu_log log = {0};
+  dckpt_store_options o = tu_options(&log);
+  dckpt_store *s = fresh_run("segments", &o, 2);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
+  dckpt_record *seg[3];
+  uint64_t dg[3];
+  for (int i = 0; i < 3; i++) {
+    seg[i] = tu_state(40 + (uint64_t)i, i, 100);
+    CHECK_OK(dckpt_record_digest(seg[i], &dg[i]));
+    CHECK_OK(dckpt_store_save_segment(s, 0, 1, i, seg[i]));
+  }
+  CHECK_NE(dg[0], dg[1]);
+  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/metrics_000002.dckpt")));
+  /* the digest does not depend on the encoding: a loaded copy has the same */
+  dckpt_record *back = NULL;
+  CHECK_OK(dckpt_store_load_segment(s, 0, 1, 1, dg[1], &back));
+  CHECK(tu_state_equal(back, 41, 1, 100));
+  dckpt_record_free(back);
+  /* another digest: sound but not the one listed; left in place */
+  CHECK_RC(dckpt_store_load_segment(s, 0, 1, 1, dg[0], &back), DCKPT_ECORRUPT);
+  CHECK(back == NULL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "metrics_000001.dckpt");
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "not the one the checkpoint lists");
+  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/metrics_000001.dckpt")));
+  CHECK_RC(dckpt_store_load_segment(s, 0, 1, 7, dg[0], &back), DCKPT_ENOENT);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "metrics_000007.dckpt' is missing");
+  CHECK_RC(dckpt_store_save_segment(s, 0, 1, -1, seg[0]), DCKPT_EINVAL);
+  CHECK_RC(dckpt_store_save_segment(s, 0, 1, 0, NULL), DCKPT_EINVAL);
+
+  /* checkpoints 4 (segment 0) and 9 (segments 0..2): verify is content */
+  dckpt_record *c4 = listing(4, dg, 1), *c9 = listing(9, dg, 3);
+  CHECK_OK(dckpt_store_save(s, 0, 1, 4, c4));
+  CHECK_OK(dckpt_store_save(s, 0, 1, 9, c9));
+  size_t n_bad = 99;
+  CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
+  CHECK_EQ(n_bad, 0);
+  /* segment 2 of trial 0 planted in trial 1's place: belongs elsewhere */
+  CHECK_OK(dckpt_store_save_segment(s, 0, 0, 2, seg[2]));
+  char src[2100];
+  snprintf(src, sizeof src, "%s", at(dir, "algorithm_0/trial_0/metrics_000002.dckpt"));
+  CHECK_EQ(rename(src, at(dir, "algorithm_0/trial_1/metrics_000002.dckpt")), 0);
+  verify_text[0] = '\0';
+  CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
+  CHECK_EQ(n_bad, 1);
+  CHECK_CONTAINS(verify_text, "metrics_000002.dckpt");
+  CHECK_CONTAINS(verify_text, "belongs elsewhere");
+  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/metrics_000002.dckpt"))); /* only looked */
+  CHECK_RC(dckpt_store_load_segment(s, 0, 1, 2, dg[2], &back), DCKPT_ECORRUPT);
+  CHECK(!tu_exists(at(dir, "algorithm_0/trial_1/metrics_000002.dckpt")));
+  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/metrics_000002.dckpt.corrupt")));
+  CHECK_CONTAINS(log.text, "metric segment");
+  /* the caller of a checkpoint whose segments fail falls back past it */
+  dckpt_record *r = NULL;
+  int64_t it = -1;
+  CHECK_OK(dckpt_store_load_before(s, 0, 1, 9, &r, &it));
+  CHECK_EQ(it, 4);
+  dckpt_record_free(r);
+  CHECK_OK(dckpt_store_load_before(s, 0, 1, 4, &r, &it));
+  CHECK(r == NULL);
+  CHECK_EQ(it, -1);
+  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/checkpoint_0000009.dckpt")));
+
+  /* completion: a final state listing segments is refused; then they go */
+  CHECK_RC(dckpt_store_mark_complete(s, 0, 1, 19, c9), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), DCKPT_SEGMENTS_KEY);
+  CHECK(!tu_exists(at(dir, "algorithm_0/trial_1/checkpoint_0000019.dckpt")));
+  dckpt_record *fin = tu_state(1, 19, 64);
+  CHECK_OK(dckpt_store_mark_complete(s, 0, 1, 19, fin));
+  CHECK(!tu_exists(at(dir, "algorithm_0/trial_1/metrics_000000.dckpt")));
+  CHECK(!tu_exists(at(dir, "algorithm_0/trial_1/metrics_000001.dckpt")));
+  /* drop_segments from a number on */
+  for (int i = 0; i < 3; i++)
+    CHECK_OK(dckpt_store_save_segment(s, 1, 0, i, seg[i]));
+  CHECK_OK(dckpt_store_drop_segments(s, 1, 0, 1));
+  CHECK(tu_exists(at(dir, "algorithm_1/trial_0/metrics_000000.dckpt")));
+  CHECK(!tu_exists(at(dir, "algorithm_1/trial_0/metrics_000001.dckpt")));
+  CHECK(!tu_exists(at(dir, "algorithm_1/trial_0/metrics_000002.dckpt")));
+  /* a listed segment missing: verify names it */
+  CHECK_OK(dckpt_store_save(s, 1, 0, 3, c9));
+  CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
+  CHECK_EQ(n_bad, 2);
+  CHECK_CONTAINS(verify_text, "algorithm_1/trial_0/metrics_000001.dckpt' is missing");
+  dckpt_record_free(fin);
+  dckpt_record_free(c4);
+  dckpt_record_free(c9);
+  for (int i = 0; i < 3; i++)
+    dckpt_record_free(seg[i]);
+  dckpt_store_close(s);
+
+  /* read-only handles load segments but neither save nor drop them */
+  o = tu_options(NULL);
+  o.flags = DCKPT_OPEN_READ;
+  s = tu_open(dir, &o);
+  CHECK_OK(dckpt_store_load_segment(s, 1, 0, 0, dg[0], &back));
+  dckpt_record_free(back);
+  CHECK_RC(dckpt_store_drop_segments(s, 1, 0, 0), DCKPT_EACCES);
+  dckpt_store_close(s);
+}
+
 int main(void) {
   RUN_TEST(test_options_validation);
   RUN_TEST(test_initialize);
@@ -537,6 +650,7 @@ int main(void) {
   RUN_TEST(test_backup_clear);
   RUN_TEST(test_extend);
   RUN_TEST(test_verify);
+  RUN_TEST(test_segments);
   printf("test_store: all passed\n");
   return 0;
 }

@@ -38,6 +38,7 @@ static const dckpt_member dckpt_run_option_members[] = {
     DCKPT_MEMBER(dckpt_run_options, interval_clock),
     DCKPT_MEMBER(dckpt_run_options, interval_clock_ctx),
     DCKPT_MEMBER(dckpt_run_options, index_interval),
+    DCKPT_MEMBER(dckpt_run_options, metrics_segment_bytes),
 };
 #pragma GCC diagnostic pop
 

@@ -1,7 +1,9 @@
 /* One (algorithm, trial) pair: restore or create its state, iterate with
  * checkpoints, metric recording and stop checks, and mark it complete. The
  * runner's own arrays in every checkpoint carry the RNG, the iteration and the
- * metric history, so a restored trial continues exactly where it stopped. */
+ * metric history (the rows since the last metric segment, and the list of the
+ * segments that hold the rest), so a restored trial continues exactly where
+ * it stopped. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,10 @@ typedef struct trial {
   double *metrics; /* rows x n_metrics */
   int64_t *metrics_iter;
   int64_t rows, cap;
+  /* metric segments: rows [0, seg_rows) are committed in n_segs segments
+   * whose content digests the next checkpoints list */
+  uint64_t *seg_digests;
+  int64_t n_segs, seg_cap, seg_rows;
   int64_t saved_iter; /* newest iteration on disk (-1: none) */
   double ckpt_clock;  /* interval clock at the last checkpoint or the start */
 } trial;
@@ -111,8 +117,27 @@ static int record_metrics(trial *t, int64_t k) {
   return DCKPT_OK;
 }
 
+/* Puts the runner's arrays: RNG, iteration, and the metric rows from
+ * `first` on (all of them in a final checkpoint, else those since the last
+ * segment) with the list of segments that hold the rows before. */
+static int put_runner_arrays(trial *t, dckpt_record *r, int64_t k, bool final) {
+  int64_t first = final ? 0 : t->seg_rows, nm = t->alg->n_metrics;
+  uint64_t shape[2] = {(uint64_t)(t->rows - first), (uint64_t)(nm > 0 ? nm : 0)};
+  int rc = dckpt_record_put_u64(r, KEY_RNG, t->rng.s, 4);
+  if (!rc) rc = dckpt_record_put(r, KEY_ITER, DCKPT_I64, 0, NULL, &k);
+  if (rc || nm <= 0) return rc;
+  rc = dckpt_record_put_ref(r, KEY_METRICS, DCKPT_F64, 2, shape, t->metrics + first * nm);
+  if (!rc)
+    rc = dckpt_record_put_ref(r, KEY_METRICS_ITER, DCKPT_I64, 1, shape,
+                              t->metrics_iter + first);
+  uint64_t n = (uint64_t)t->n_segs;
+  if (!rc && !final && n > 0)
+    rc = dckpt_record_put_ref(r, DCKPT_SEGMENTS_KEY, DCKPT_U64, 1, &n, t->seg_digests);
+  return rc;
+}
+
 /* Builds the checkpoint record: the algorithm's arrays plus the runner's. */
-static int build_record(trial *t, int64_t k, dckpt_record **out) {
+static int build_record(trial *t, int64_t k, bool final, dckpt_record **out) {
   *out = NULL;
   dckpt_record *r = dckpt_record_create();
   if (!r) return trial_fail(t, DCKPT_ENOMEM, ": out of memory for its checkpoint");
@@ -121,22 +146,51 @@ static int build_record(trial *t, int64_t k, dckpt_record **out) {
     dckpt_record_free(r);
     return fail_at(t, k, "save", rc);
   }
-  uint64_t shape[2] = {(uint64_t)t->rows,
-                       (uint64_t)(t->alg->n_metrics > 0 ? t->alg->n_metrics : 0)};
-  rc = dckpt_record_put_u64(r, KEY_RNG, t->rng.s, 4);
-  if (!rc) rc = dckpt_record_put(r, KEY_ITER, DCKPT_I64, 0, NULL, &k);
-  if (!rc && t->alg->n_metrics > 0) {
-    rc = dckpt_record_put_ref(r, KEY_METRICS, DCKPT_F64, 2, shape, t->metrics);
-    if (!rc)
-      rc =
-          dckpt_record_put_ref(r, KEY_METRICS_ITER, DCKPT_I64, 1, shape, t->metrics_iter);
-  }
+  rc = put_runner_arrays(t, r, k, final);
   if (rc) {
     rc = trial_fail(t, rc, ": cannot build its checkpoint: %s", dckpt_record_errmsg(r));
     dckpt_record_free(r);
     return rc;
   }
   *out = r;
+  return DCKPT_OK;
+}
+
+/* When the rows since the last segment have reached metrics_segment_bytes,
+ * makes them the next segment (a copy, with its digest listed from now on);
+ * *seg stays NULL otherwise. The caller commits it before the checkpoint. */
+static int cut_segment(trial *t, dckpt_record **seg) {
+  *seg = NULL;
+  int64_t nm = t->alg->n_metrics, tail = t->rows - t->seg_rows;
+  size_t limit = t->c->o->metrics_segment_bytes;
+  if (nm <= 0 || limit == 0 || tail <= 0 ||
+      (uint64_t)tail * (uint64_t)(nm + 1) * 8 < limit)
+    return DCKPT_OK;
+  if (t->n_segs == t->seg_cap) {
+    int64_t cap = t->seg_cap ? 2 * t->seg_cap : 16;
+    uint64_t *d = realloc(t->seg_digests, (size_t)cap * sizeof *d);
+    if (!d) return trial_fail(t, DCKPT_ENOMEM, ": out of memory for its metric segments");
+    t->seg_digests = d;
+    t->seg_cap = cap;
+  }
+  uint64_t shape[2] = {(uint64_t)tail, (uint64_t)nm};
+  dckpt_record *r = dckpt_record_create();
+  int rc = r ? DCKPT_OK : DCKPT_ENOMEM;
+  if (!rc)
+    rc = dckpt_record_put(r, KEY_METRICS, DCKPT_F64, 2, shape,
+                          t->metrics + t->seg_rows * nm);
+  if (!rc)
+    rc = dckpt_record_put(r, KEY_METRICS_ITER, DCKPT_I64, 1, shape,
+                          t->metrics_iter + t->seg_rows);
+  if (!rc) rc = dckpt_record_digest(r, &t->seg_digests[t->n_segs]);
+  if (rc) {
+    dckpt_record_free(r);
+    return trial_fail(t, rc, ": cannot build metric segment %lld: out of memory",
+                      (long long)t->n_segs);
+  }
+  t->n_segs++;
+  t->seg_rows = t->rows;
+  *seg = r;
   return DCKPT_OK;
 }
 
@@ -149,19 +203,28 @@ static int build_record(trial *t, int64_t k, dckpt_record **out) {
 static int save_state(trial *t, int64_t k, bool final, bool background) {
   run_ctx *c = t->c;
   DCKPT_TRY(collect_save(t, true));
-  dckpt_record *r = NULL;
-  DCKPT_TRY(build_record(t, k, &r));
+  dckpt_record *seg = NULL, *r = NULL;
+  int64_t seq = t->n_segs;
+  if (!final) DCKPT_TRY(cut_segment(t, &seg));
+  int brc = build_record(t, k, final, &r);
+  if (brc != DCKPT_OK) {
+    dckpt_record_free(seg);
+    return brc;
+  }
   run_writer_job job = {.alg = t->info.alg,
                         .trial = t->info.trial,
                         .iteration = k,
                         .final = final,
                         .rec = r,
-                        .owned = false};
+                        .owned = false,
+                        .segment = seg,
+                        .segment_seq = seq};
   if (!c->writer.running) {
     double seconds;
     int rc = run_writer_save(c->store, &job, &seconds);
     run_stop_learn_checkpoint(&c->stop, seconds);
     dckpt_record_free(r);
+    dckpt_record_free(seg);
     if (rc != DCKPT_OK) return store_fail(t, rc);
     t->saved_iter = k;
     return DCKPT_OK;
@@ -174,6 +237,7 @@ static int save_state(trial *t, int64_t k, bool final, bool background) {
       int rc = trial_fail(t, DCKPT_ENOMEM, ": cannot copy its checkpoint: %s",
                           dckpt_record_errmsg(r));
       dckpt_record_free(r);
+      dckpt_record_free(seg);
       return rc;
     }
     job.owned = true;
@@ -188,10 +252,11 @@ static int save_state(trial *t, int64_t k, bool final, bool background) {
 
 /* A trial that was complete and now has more iterations recorded its old
  * last iteration although it is off the metrics grid; a fresh run of the
- * grown plan has no such row, so it goes. */
+ * grown plan has no such row, so it goes. (A final checkpoint lists no
+ * segments, so such a row is never inside one.) */
 static void drop_stale_final_row(trial *t) {
   int64_t period = t->c->o->metrics_period;
-  while (t->rows > 0) {
+  while (t->rows > t->seg_rows) {
     int64_t k = t->metrics_iter[t->rows - 1];
     if ((k + 1) % period == 0 || k == t->info.iterations - 1) break;
     t->rows--;
@@ -211,10 +276,91 @@ static int get_array(const dckpt_record *r, const char *key, dckpt_dtype dtype, 
   return rc;
 }
 
+/* Appends the metric rows of `r` (a checkpoint's tail or a segment). A
+ * record whose arrays do not fit this algorithm's metrics gives the
+ * record's status (ENOENT, EMISMATCH) and `why`; running out of memory is
+ * reported. */
+static int append_rows(trial *t, const dckpt_record *r, char *why, size_t len) {
+  dckpt_array_info mi;
+  int rc = dckpt_record_find(r, KEY_METRICS_ITER, &mi);
+  if (rc != DCKPT_OK) {
+    snprintf(why, len, "it has no array '%s'", KEY_METRICS_ITER);
+    return rc;
+  }
+  uint64_t nm = (uint64_t)t->alg->n_metrics;
+  DCKPT_TRY(reserve_metrics(t, t->rows + (int64_t)mi.nelems));
+  rc = get_array(r, KEY_METRICS, DCKPT_F64, t->metrics + t->rows * t->alg->n_metrics,
+                 mi.nelems * nm, why, len);
+  if (!rc)
+    rc = get_array(r, KEY_METRICS_ITER, DCKPT_I64, t->metrics_iter + t->rows, mi.nelems,
+                   why, len);
+  if (!rc) t->rows += (int64_t)mi.nelems;
+  return rc;
+}
+
+/* Whether a failure to use a checkpoint's segments sends the trial to an
+ * older checkpoint (the segment is missing, unsound, stale or not metric
+ * rows) rather than failing the run (no memory, an I/O error). */
+static bool falls_back(int rc) {
+  return rc == DCKPT_ENOENT || rc == DCKPT_ECORRUPT || rc == DCKPT_EVERSION ||
+         rc == DCKPT_EMISMATCH || rc == DCKPT_ETOOBIG;
+}
+
+/* Loads segment i (digest d) and appends its rows; on a failure that falls
+ * back, `why` says what is wrong with it. */
+static int load_segment(trial *t, uint64_t i, uint64_t d, char *why, size_t len) {
+  dckpt_record *seg = NULL;
+  int rc = dckpt_store_load_segment(t->c->store, t->info.alg, t->info.trial, (int64_t)i,
+                                    d, &seg);
+  if (rc == DCKPT_OK) {
+    char what[DCKPT_MAX_NAME + 64] = "";
+    rc = append_rows(t, seg, what, sizeof what);
+    if (falls_back(rc))
+      snprintf(why, len, "metric segment %llu does not hold this algorithm's rows: %s",
+               (unsigned long long)i, what);
+  } else if (falls_back(rc))
+    snprintf(why, len, "%s", dckpt_store_errmsg(t->c->store));
+  else
+    rc = store_fail(t, rc);
+  dckpt_record_free(seg);
+  return rc;
+}
+
+/* Loads, in order, the metric segments that checkpoint `last` lists (their
+ * digests in DCKPT_SEGMENTS_KEY). `why` is set, and DCKPT_OK returned, when
+ * one is unusable, so that the caller tries an older checkpoint. */
+static int load_segments(trial *t, const dckpt_record *r, int64_t last, char *why,
+                         size_t len) {
+  dckpt_array_info li;
+  if (dckpt_record_find(r, DCKPT_SEGMENTS_KEY, &li) != DCKPT_OK) return DCKPT_OK;
+  if (li.dtype != DCKPT_U64 || li.ndim != 1) {
+    snprintf(why, len, "checkpoint %lld: '%s' is not a list of u64 digests",
+             (long long)last, DCKPT_SEGMENTS_KEY);
+    return DCKPT_OK;
+  }
+  uint64_t *d = realloc(t->seg_digests, (li.nelems + 1) * sizeof *d);
+  if (!d) return trial_fail(t, DCKPT_ENOMEM, ": out of memory for its metric segments");
+  t->seg_digests = d;
+  t->seg_cap = (int64_t)li.nelems + 1;
+  memcpy(d, li.data, li.nelems * sizeof *d);
+  for (uint64_t i = 0; i < li.nelems; i++) {
+    int rc = load_segment(t, i, d[i], why, len);
+    if (falls_back(rc)) return DCKPT_OK;
+    DCKPT_TRY(rc);
+  }
+  t->n_segs = (int64_t)li.nelems;
+  t->seg_rows = t->rows;
+  return DCKPT_OK;
+}
+
 /* Restores the runner's arrays and the algorithm's state from a checkpoint
  * (the store has checked that it is this trial's, of iteration `last`; the
- * runner's own iteration must say so too). */
-static int restore(trial *t, const dckpt_record *r, int64_t last) {
+ * runner's own iteration must say so too). When a metric segment it lists
+ * is unusable, `unusable` says so and nothing is restored. */
+static int restore(trial *t, const dckpt_record *r, int64_t last, char *unusable,
+                   size_t len) {
+  unusable[0] = '\0';
+  t->rows = t->n_segs = t->seg_rows = 0;
   int64_t it = -1;
   char why[DCKPT_MAX_NAME + 64] = "out of memory";
   int rc = get_array(r, KEY_RNG, DCKPT_U64, t->rng.s, 4, why, sizeof why);
@@ -224,16 +370,11 @@ static int restore(trial *t, const dckpt_record *r, int64_t last) {
                           ": checkpoint %lld holds the state after iteration %lld",
                           (long long)last, (long long)it);
   dckpt_array_info mi;
-  if (!rc && t->alg->n_metrics > 0 &&
-      dckpt_record_find(r, KEY_METRICS_ITER, &mi) == DCKPT_OK) {
-    rc = reserve_metrics(t, (int64_t)mi.nelems);
-    t->rows = (int64_t)mi.nelems;
-    if (!rc)
-      rc = get_array(r, KEY_METRICS, DCKPT_F64, t->metrics,
-                     mi.nelems * (uint64_t)t->alg->n_metrics, why, sizeof why);
-    if (!rc)
-      rc = get_array(r, KEY_METRICS_ITER, DCKPT_I64, t->metrics_iter, mi.nelems, why,
-                     sizeof why);
+  if (!rc && t->alg->n_metrics > 0) {
+    DCKPT_TRY(load_segments(t, r, last, unusable, len));
+    if (unusable[0]) return DCKPT_OK;
+    if (dckpt_record_find(r, KEY_METRICS_ITER, &mi) == DCKPT_OK)
+      rc = append_rows(t, r, why, sizeof why);
     if (!rc) drop_stale_final_row(t);
   }
   if (rc != DCKPT_OK)
@@ -243,6 +384,38 @@ static int restore(trial *t, const dckpt_record *r, int64_t last) {
   rc = t->alg->load(&t->info, r, &t->state);
   if (rc != 0) return fail_at(t, last, "load", rc);
   t->saved_iter = last;
+  return DCKPT_OK;
+}
+
+/* Restores the newest checkpoint whose metric segments are all usable,
+ * falling back checkpoint by checkpoint (each unusable one is named in a
+ * warning); *restored is false when none is (the trial starts over). */
+static int restore_latest(trial *t, bool *restored, int64_t *last) {
+  run_ctx *c = t->c;
+  *restored = false;
+  dckpt_record *r = NULL;
+  int rc = dckpt_store_load_latest(c->store, t->info.alg, t->info.trial, &r, last);
+  if (rc != DCKPT_OK) return store_fail(t, rc);
+  while (r) {
+    char why[1200];
+    rc = restore(t, r, *last, why, sizeof why);
+    dckpt_record_free(r);
+    r = NULL;
+    if (rc != DCKPT_OK) return rc;
+    if (!why[0]) {
+      *restored = true;
+      return DCKPT_OK;
+    }
+    int64_t bad = *last;
+    rc = dckpt_store_load_before(c->store, t->info.alg, t->info.trial, bad, &r, last);
+    if (rc != DCKPT_OK) return store_fail(t, rc);
+    dckpt_log(&c->log, DCKPT_LOG_WARN,
+              "rank %d: algorithm '%s' trial %lld: checkpoint %lld is unusable (%s); %s",
+              c->rank, t->alg->name, (long long)t->info.trial, (long long)bad, why,
+              r ? "falling back to an older one" : "no older one: the trial starts over");
+  }
+  t->rows = t->n_segs = t->seg_rows = 0;
+  *last = -1;
   return DCKPT_OK;
 }
 
@@ -314,19 +487,14 @@ int run_pair_execute(run_ctx *c, const run_pair *pair) {
   t.info = (dckpt_trial_info){pair->alg, pair->trial, c->plan.iterations[pair->alg],
                               c->problem, t.alg->user};
   t.saved_iter = -1;
-  dckpt_record *r = NULL;
   int64_t last = -1;
-  int rc = dckpt_store_load_latest(c->store, pair->alg, pair->trial, &r, &last);
-  if (rc != DCKPT_OK)
-    rc = store_fail(&t, rc);
-  else if (r)
-    rc = restore(&t, r, last);
-  else {
+  bool restored = false;
+  int rc = restore_latest(&t, &restored, &last);
+  if (rc == DCKPT_OK && !restored) {
     dckpt_rng_seed(&t.rng, dckpt_pair_seed(c->o->seed, pair->alg, pair->trial));
     int crc = t.alg->create(&t.info, &t.rng, &t.state);
     if (crc != 0) rc = fail_at(&t, 0, "create", crc);
   }
-  dckpt_record_free(r);
   if (rc == DCKPT_OK) {
     c->pairs_run++;
     t.ckpt_clock = interval_clock(c, run_now());
@@ -345,5 +513,6 @@ int run_pair_execute(run_ctx *c, const run_pair *pair) {
   if (t.state) t.alg->destroy(&t.info, t.state);
   free(t.metrics);
   free(t.metrics_iter);
+  free(t.seg_digests);
   return rc;
 }

@@ -21,6 +21,7 @@ void dckpt_run_options_init(dckpt_run_options *o) {
   o->background_checkpoints = true;
   o->scheduler = DCKPT_SCHED_AUTO;
   o->index_interval = 10.0;
+  o->metrics_segment_bytes = DCKPT_RUN_SEGMENT_BYTES;
 }
 
 int run_fail(run_ctx *c, int status, const char *fmt, ...) {

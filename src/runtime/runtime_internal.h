@@ -11,6 +11,10 @@
 #include "util/log.h"
 #include "util/try.h"
 
+/** Default of dckpt_run_options.metrics_segment_bytes: rows of a few
+ *  metrics in the thousands, small beside any state worth checkpointing. */
+#define DCKPT_RUN_SEGMENT_BYTES ((size_t)256 * 1024)
+
 /** One (algorithm, trial) pair still to run, with its remaining work. */
 typedef struct run_pair {
   int64_t alg, trial;
@@ -207,10 +211,14 @@ typedef struct run_writer_job {
   bool final;              /* dckpt_store_mark_complete instead of dckpt_store_save */
   const dckpt_record *rec; /* what to save: owned by the writer when `owned` */
   bool owned;              /* the writer frees rec after the save */
+  dckpt_record *segment;   /* a metric segment to commit first, or NULL; the
+                              writer thread frees it after the save */
+  int64_t segment_seq;
 } run_writer_job;
 
 /** Carries out `job` on `store` (the writer's handle, or the run's own when
- *  there is no writer): the save or the completion, timed into *seconds. */
+ *  there is no writer): the segment, if any, then the save or the completion
+ *  (not when the segment failed), timed into *seconds. */
 int run_writer_save(dckpt_store *store, const run_writer_job *job, double *seconds);
 
 /** The outcome of a job. */

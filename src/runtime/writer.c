@@ -48,10 +48,16 @@ static void pass_logs(run_writer *w, const dckpt_logger *lg) {
 
 int run_writer_save(dckpt_store *store, const run_writer_job *job, double *seconds) {
   double t0 = run_now();
-  int rc = job->final
-               ? dckpt_store_mark_complete(store, job->alg, job->trial, job->iteration,
-                                           job->rec)
-               : dckpt_store_save(store, job->alg, job->trial, job->iteration, job->rec);
+  int rc = DCKPT_OK;
+  /* the segment first: a checkpoint never lists one that is not on disk */
+  if (job->segment)
+    rc = dckpt_store_save_segment(store, job->alg, job->trial, job->segment_seq,
+                                  job->segment);
+  if (rc == DCKPT_OK)
+    rc = job->final
+             ? dckpt_store_mark_complete(store, job->alg, job->trial, job->iteration,
+                                         job->rec)
+             : dckpt_store_save(store, job->alg, job->trial, job->iteration, job->rec);
   *seconds = run_now() - t0;
   return rc;
 }
@@ -75,6 +81,7 @@ static void *writer_main(void *arg) {
     double seconds;
     int rc = run_writer_save(w->store, &job, &seconds);
     if (job.owned) dckpt_record_free((dckpt_record *)job.rec);
+    dckpt_record_free(job.segment);
 
     pthread_mutex_lock(&w->mu);
     w->result.iteration = job.iteration;

@@ -14,7 +14,8 @@
 #include "format/record_io.h"
 #include "store/store_internal.h"
 
-static const char *const kind_names[] = {"checkpoint", "initial", "problem", "metrics"};
+static const char *const kind_names[] = {"checkpoint", "initial", "problem", "metrics",
+                                         "metrics_segment"};
 
 const char *dckpt_kind_name(dckpt_kind kind) {
   return (unsigned)kind < sizeof kind_names / sizeof *kind_names ? kind_names[kind] : "?";
@@ -85,6 +86,15 @@ int dckpt_run_facts(dckpt_store *s, const dckpt_run_facts_t **out) {
   return DCKPT_OK;
 }
 
+/* Kinds that belong to one trial, and the key of their number. */
+static bool in_trial(dckpt_kind kind) {
+  return kind == DCKPT_KIND_CHECKPOINT || kind == DCKPT_KIND_SEGMENT;
+}
+
+static const char *number_key(dckpt_kind kind) {
+  return kind == DCKPT_KIND_SEGMENT ? "segment" : "iteration";
+}
+
 static const char *alg_name(const dckpt_run_facts_t *f, int64_t alg) {
   return alg >= 0 && (uint64_t)alg < f->n_names ? f->names[alg] : NULL;
 }
@@ -97,29 +107,31 @@ int dckpt_identity_make(dckpt_store *s, const dckpt_where *w, char **text) {
   if (!o) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   if (f->has_run_id) cJSON_AddStringToObject(o, "run", f->run_id);
   cJSON_AddStringToObject(o, "kind", dckpt_kind_name(w->kind));
-  if (w->kind == DCKPT_KIND_CHECKPOINT) {
+  if (in_trial(w->kind)) {
     cJSON_AddNumberToObject(o, "alg", (double)w->alg);
     const char *name = alg_name(f, w->alg);
     if (name) cJSON_AddStringToObject(o, "alg_name", name);
     cJSON_AddNumberToObject(o, "trial", (double)w->trial);
-    cJSON_AddNumberToObject(o, "iteration", (double)w->iteration);
+    cJSON_AddNumberToObject(o, number_key(w->kind), (double)w->iteration);
   }
   *text = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
   return *text ? DCKPT_OK : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
 }
 
-/* "checkpoint of algorithm 1 ('ATC'), trial 3, iteration 249 of run 5f3a…" */
+/* "checkpoint of algorithm 1 ('ATC'), trial 3, iteration 249 of run 5f3a…";
+ * a metric segment has "segment 2" in place of the iteration. */
 static void describe(char *buf, size_t len, const char *kind, int64_t alg,
                      const char *name, int64_t trial, int64_t iter, const char *run) {
   int n = snprintf(buf, len, "%s", kind);
   if (n < 0 || (size_t)n >= len) return;
+  bool segment = !strcmp(kind, dckpt_kind_name(DCKPT_KIND_SEGMENT));
   if (alg >= 0)
     n += snprintf(buf + n, len - (size_t)n,
                   " of algorithm %lld%s%s%s, trial %lld, "
-                  "iteration %lld",
+                  "%s %lld",
                   (long long)alg, name ? " ('" : "", name ? name : "", name ? "')" : "",
-                  (long long)trial, (long long)iter);
+                  (long long)trial, segment ? "segment" : "iteration", (long long)iter);
   if (n < 0 || (size_t)n >= len) return;
   snprintf(buf + n, len - (size_t)n, " of %s%s", run ? "run " : "a run without an id",
            run ? run : "");
@@ -145,10 +157,11 @@ static bool str_eq(const char *a, const char *b) {
 static bool same_place(const cJSON *o, const dckpt_run_facts_t *f, const dckpt_where *w) {
   if (!str_eq(get_str(o, "run"), f->has_run_id ? f->run_id : NULL)) return false;
   if (!str_eq(get_str(o, "kind"), dckpt_kind_name(w->kind))) return false;
-  if (w->kind != DCKPT_KIND_CHECKPOINT) return true;
+  if (!in_trial(w->kind)) return true;
   const char *name = get_str(o, "alg_name"), *expected = alg_name(f, w->alg);
   return get_i64(o, "alg") == w->alg && get_i64(o, "trial") == w->trial &&
-         get_i64(o, "iteration") == w->iteration && (!expected || str_eq(name, expected));
+         get_i64(o, number_key(w->kind)) == w->iteration &&
+         (!expected || str_eq(name, expected));
 }
 
 int dckpt_identity_check(dckpt_store *s, const char *path, const char *identity,
@@ -157,9 +170,8 @@ int dckpt_identity_check(dckpt_store *s, const char *path, const char *identity,
   DCKPT_TRY(dckpt_run_facts(s, &f));
   const char *run = f->has_run_id ? f->run_id : NULL;
   char want[512];
-  describe(want, sizeof want, dckpt_kind_name(w->kind),
-           w->kind == DCKPT_KIND_CHECKPOINT ? w->alg : -1, alg_name(f, w->alg), w->trial,
-           w->iteration, run);
+  describe(want, sizeof want, dckpt_kind_name(w->kind), in_trial(w->kind) ? w->alg : -1,
+           alg_name(f, w->alg), w->trial, w->iteration, run);
   if (!identity || !*identity) {
     /* Files of runs made before identities existed have none; such a run has
      * no id either. A run with an id writes one into every record. */
@@ -172,10 +184,13 @@ int dckpt_identity_check(dckpt_store *s, const char *path, const char *identity,
   cJSON *o = cJSON_Parse(identity);
   bool same = o && same_place(o, f, w);
   char got[512] = "an unreadable identity";
-  if (o && !same)
-    describe(got, sizeof got, get_str(o, "kind") ? get_str(o, "kind") : "?",
-             get_i64(o, "alg") >= 0 ? get_i64(o, "alg") : -1, get_str(o, "alg_name"),
-             get_i64(o, "trial"), get_i64(o, "iteration"), get_str(o, "run"));
+  if (o && !same) {
+    const char *kind = get_str(o, "kind") ? get_str(o, "kind") : "?";
+    bool segment = !strcmp(kind, dckpt_kind_name(DCKPT_KIND_SEGMENT));
+    describe(got, sizeof got, kind, get_i64(o, "alg") >= 0 ? get_i64(o, "alg") : -1,
+             get_str(o, "alg_name"), get_i64(o, "trial"),
+             get_i64(o, segment ? "segment" : "iteration"), get_str(o, "run"));
+  }
   cJSON_Delete(o);
   if (same) return DCKPT_OK;
   return dckpt_store_fail(s, DCKPT_ECORRUPT,

@@ -115,9 +115,9 @@ char *dckpt_layout_checkpoint(const dckpt_store *s, int64_t alg, int64_t trial,
       (long long)alg, (long long)trial, (long long)iteration);
 }
 
-bool dckpt_layout_parse_checkpoint(const char *name, int64_t *iteration) {
-  static const char prefix[] = "checkpoint_";
-  size_t plen = sizeof prefix - 1, elen = strlen(DCKPT_EXT), n = strlen(name);
+/* Parses "<prefix><digits>.dckpt" (at most 18 digits). */
+static bool parse_numbered(const char *name, const char *prefix, int64_t *value) {
+  size_t plen = strlen(prefix), elen = strlen(DCKPT_EXT), n = strlen(name);
   if (n <= plen + elen || strncmp(name, prefix, plen) != 0 ||
       strcmp(name + n - elen, DCKPT_EXT) != 0)
     return false;
@@ -129,8 +129,23 @@ bool dckpt_layout_parse_checkpoint(const char *name, int64_t *iteration) {
     if (c < '0' || c > '9') return false;
     v = v * 10 + (c - '0');
   }
-  if (iteration) *iteration = v;
+  if (value) *value = v;
   return true;
+}
+
+bool dckpt_layout_parse_checkpoint(const char *name, int64_t *iteration) {
+  return parse_numbered(name, "checkpoint_", iteration);
+}
+
+char *dckpt_layout_segment(const dckpt_store *s, int64_t alg, int64_t trial,
+                           int64_t seq) {
+  return dckpt_path_printf("%s/" DCKPT_ALG_DIR_PREFIX
+                           "%lld/trial_%lld/" DCKPT_SEGMENT_PREFIX "%06lld" DCKPT_EXT,
+                           s->dir, (long long)alg, (long long)trial, (long long)seq);
+}
+
+bool dckpt_layout_parse_segment(const char *name, int64_t *seq) {
+  return parse_numbered(name, DCKPT_SEGMENT_PREFIX, seq);
 }
 
 bool dckpt_layout_safe_checkpoint_name(const char *name) {

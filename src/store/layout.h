@@ -32,6 +32,8 @@
 /* A trial's directory. */
 #define DCKPT_PROGRESS_FILE "progress.json"
 #define DCKPT_COMPLETE_FILE "complete.json"
+/** A metric segment: metrics_<seq, 6+ digits>.dckpt (docs/format.md). */
+#define DCKPT_SEGMENT_PREFIX "metrics_"
 /** Suffix of a checkpoint that failed verification and was moved aside. */
 #define DCKPT_CORRUPT_SUFFIX ".corrupt"
 
@@ -84,6 +86,10 @@ char *dckpt_layout_checkpoint(const dckpt_store *s, int64_t alg, int64_t trial,
                               int64_t iteration);
 /** Parses "checkpoint_<digits>.dckpt"; false for any other name. */
 bool dckpt_layout_parse_checkpoint(const char *name, int64_t *iteration);
+/** Metric segment `seq` of a trial. */
+char *dckpt_layout_segment(const dckpt_store *s, int64_t alg, int64_t trial, int64_t seq);
+/** Parses "metrics_<digits>.dckpt"; false for any other name. */
+bool dckpt_layout_parse_segment(const char *name, int64_t *seq);
 /** Whether `name` is a safe checkpoint file name (no '/', no "..", pattern). */
 bool dckpt_layout_safe_checkpoint_name(const char *name);
 

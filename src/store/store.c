@@ -287,3 +287,19 @@ int dckpt_store_clear(dckpt_store *s) {
   dckpt_run_facts_clear(s);
   return rc;
 }
+
+/* Read-only handles only say so: moving is writing. */
+void dckpt_store_quarantine(dckpt_store *s, const char *what, const char *path,
+                            const char *why) {
+  if (!s->writable) {
+    dckpt_log(&s->log, DCKPT_LOG_WARN, "%s '%s' is unusable (%s)", what, path, why);
+    return;
+  }
+  char *aside = dckpt_path_printf("%s" DCKPT_CORRUPT_SUFFIX, path);
+  if (aside && dckpt_io_rename(path, aside, false, NULL) == DCKPT_OK)
+    dckpt_log(&s->log, DCKPT_LOG_WARN, "%s '%s' is unusable (%s); moved it to '%s'", what,
+              path, why, aside);
+  else
+    dckpt_log(&s->log, DCKPT_LOG_WARN, "%s '%s' is unusable (%s)", what, path, why);
+  free(aside);
+}

@@ -70,6 +70,11 @@ int dckpt_store_prepare_dir(dckpt_store *s);
 int dckpt_store_require_writable(dckpt_store *s, const char *call);
 /** Checks alg / trial indices (non-negative, alg < 2^31). */
 int dckpt_store_check_ids(dckpt_store *s, int64_t alg, int64_t trial);
+/** Moves a file that failed verification aside as *.corrupt, so that it is
+ *  neither used nor reported again, and logs a warning naming it (`what`:
+ *  "checkpoint", "metric segment") and `why`. */
+void dckpt_store_quarantine(dckpt_store *s, const char *what, const char *path,
+                            const char *why);
 /** io options for writing a file of role `label`. */
 dckpt_io_opts dckpt_store_io(const dckpt_store *s, const char *label);
 /** io options for a file of the run itself (metadata.json, the initial
@@ -114,10 +119,12 @@ typedef enum dckpt_kind {
   DCKPT_KIND_CHECKPOINT = 0,
   DCKPT_KIND_INITIAL = 1,
   DCKPT_KIND_PROBLEM = 2,
-  DCKPT_KIND_METRICS = 3
+  DCKPT_KIND_METRICS = 3,
+  DCKPT_KIND_SEGMENT = 4 /* a trial's metric segment; `iteration` is its number */
 } dckpt_kind;
 
-/** A record's place: its kind, and for checkpoints algorithm, trial, iteration. */
+/** A record's place: its kind, and for checkpoints algorithm, trial, iteration
+ *  (for metric segments algorithm, trial and segment number). */
 typedef struct dckpt_where {
   dckpt_kind kind;
   int64_t alg, trial, iteration;
@@ -144,6 +151,10 @@ int dckpt_store_read_record(dckpt_store *s, const char *path, const dckpt_where 
  *  reason goes to `err`, the handle's message is left alone. */
 int dckpt_store_verify_record(dckpt_store *s, const char *path, const dckpt_where *w,
                               dckpt_err *err);
+/** dckpt_store_load_segment(), moving a bad file aside only when
+ *  `quarantine` (verify only looks). */
+int dckpt_store_read_segment(dckpt_store *s, int64_t alg, int64_t trial, int64_t seq,
+                             uint64_t digest, bool quarantine, dckpt_record **out);
 /** Writes `rec` crash-safely at `path` with the identity of `w`. */
 int dckpt_store_write_record(dckpt_store *s, const char *path, const dckpt_where *w,
                              const dckpt_record *rec, const dckpt_io_opts *io);

@@ -281,21 +281,6 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
   return rc;
 }
 
-/* Moves a bad checkpoint aside as *.corrupt (write handles only). */
-static void quarantine(dckpt_store *s, const char *path, const char *why) {
-  if (!s->writable) {
-    dckpt_log(&s->log, DCKPT_LOG_WARN, "checkpoint '%s' is unusable (%s)", path, why);
-    return;
-  }
-  char *aside = dckpt_path_printf("%s" DCKPT_CORRUPT_SUFFIX, path);
-  if (aside && dckpt_io_rename(path, aside, false, NULL) == DCKPT_OK)
-    dckpt_log(&s->log, DCKPT_LOG_WARN,
-              "checkpoint '%s' is unusable (%s); moved it to '%s'", path, why, aside);
-  else
-    dckpt_log(&s->log, DCKPT_LOG_WARN, "checkpoint '%s' is unusable (%s)", path, why);
-  free(aside);
-}
-
 /* Checkpoints newer than the committed one are uncommitted (a save cut
  * short between its two renames) or planted; rotation removes the former
  * at the next save. One that does not verify is moved aside now (writing
@@ -308,7 +293,7 @@ static void quarantine_newer(dckpt_store *s, int64_t alg, int64_t trial,
     dckpt_err e = {0};
     if (p && dckpt_store_verify_record(s, p, &w, &e) != DCKPT_OK &&
         e.status != DCKPT_ENOMEM)
-      quarantine(s, p, e.msg);
+      dckpt_store_quarantine(s, "checkpoint", p, e.msg);
     free(p);
   }
 }
@@ -342,7 +327,7 @@ static int load_fallback(dckpt_store *s, int64_t alg, int64_t trial, const char 
     char why[DCKPT_ERRMSG_MAX];
     snprintf(why, sizeof why, "%s", s->err.msg);
     s->err = saved;
-    quarantine(s, p, why);
+    dckpt_store_quarantine(s, "checkpoint", p, why);
     free(p);
     rc = DCKPT_OK;
   }
@@ -391,6 +376,20 @@ int dckpt_store_load_latest(dckpt_store *s, int64_t alg, int64_t trial,
   return rc;
 }
 
+int dckpt_store_load_before(dckpt_store *s, int64_t alg, int64_t trial, int64_t before,
+                            dckpt_record **state, int64_t *iteration) {
+  *state = NULL;
+  *iteration = -1;
+  DCKPT_TRY(dckpt_store_check_ids(s, alg, trial));
+  if (s->known_alg == alg && s->known_trial == trial) s->known_alg = s->known_trial = -1;
+  if (before <= 0) return DCKPT_OK;
+  char *dir = dckpt_layout_trial_dir(s, alg, trial);
+  if (!dir) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  int rc = load_fallback(s, alg, trial, dir, before - 1, state, iteration);
+  free(dir);
+  return rc;
+}
+
 /* complete.json of (alg, trial) completed at `iteration`. */
 static int complete_json(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
                          cJSON **out) {
@@ -415,9 +414,33 @@ static int complete_json(dckpt_store *s, int64_t alg, int64_t trial, int64_t ite
   return DCKPT_OK;
 }
 
+/* A complete trial's final checkpoint is what its results are read from, so
+ * it stands alone: it lists no metric segments. */
+static int check_self_contained(dckpt_store *s, const dckpt_record *state) {
+  dckpt_array_info info;
+  if (state && dckpt_record_find(state, DCKPT_SEGMENTS_KEY, &info) == DCKPT_OK &&
+      info.nelems > 0)
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "mark_complete: the final state lists %llu metric segment(s) "
+                            "in '%s'; it must carry the whole history itself",
+                            (unsigned long long)info.nelems, DCKPT_SEGMENTS_KEY);
+  return DCKPT_OK;
+}
+
+/* The segments of a complete trial are no longer referenced; removing them is
+ * tidying (a failure is logged, the trial is complete either way). */
+static void drop_all_segments(dckpt_store *s, int64_t alg, int64_t trial) {
+  dckpt_err saved = s->err;
+  if (dckpt_store_drop_segments(s, alg, trial, 0) != DCKPT_OK)
+    dckpt_log(&s->log, DCKPT_LOG_WARN, "algorithm %lld trial %lld is complete; %s",
+              (long long)alg, (long long)trial, s->err.msg);
+  s->err = saved;
+}
+
 int dckpt_store_mark_complete(dckpt_store *s, int64_t alg, int64_t trial,
                               int64_t iteration, const dckpt_record *state) {
   DCKPT_TRY(dckpt_store_require_writable(s, "mark_complete"));
+  DCKPT_TRY(check_self_contained(s, state));
   cJSON *j = NULL;
   char *path = NULL;
   DCKPT_TRY(complete_json(s, alg, trial, iteration, &j));
@@ -429,9 +452,11 @@ int dckpt_store_mark_complete(dckpt_store *s, int64_t alg, int64_t trial,
     dckpt_io_opts io = dckpt_store_io(s, "complete");
     rc = dckpt_json_save(path, j, &io, &s->err);
   }
-  if (rc == DCKPT_OK)
+  if (rc == DCKPT_OK) {
+    drop_all_segments(s, alg, trial);
     dckpt_log(&s->log, DCKPT_LOG_DEBUG, "marked complete: algorithm %lld, trial %lld",
               (long long)alg, (long long)trial);
+  }
   cJSON_Delete(j);
   free(path);
   return rc;

@@ -48,6 +48,36 @@ static void check_named(verifier *v, const char *marker, const char *dir,
   free(p);
 }
 
+/* The metric segments that the committed checkpoint `ckpt` of an unfinished
+ * trial lists must be there, sound, and the very ones it lists (a complete
+ * trial's final checkpoint lists none). */
+static void check_segments(verifier *v, int64_t alg, int64_t trial, const char *ckpt,
+                           int64_t iteration) {
+  dckpt_store *s = v->s;
+  dckpt_record *r = NULL;
+  dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, iteration};
+  if (!v->have_run || dckpt_store_read_record(s, ckpt, &w, &r) != DCKPT_OK)
+    return; /* reported with the checkpoints */
+  dckpt_array_info info;
+  if (dckpt_record_find(r, DCKPT_SEGMENTS_KEY, &info) == DCKPT_OK &&
+      info.dtype != DCKPT_U64)
+    bad(v, ckpt, DCKPT_ECORRUPT,
+        "its list of metric segments ('" DCKPT_SEGMENTS_KEY "') is not a u64 array");
+  else if (dckpt_record_find(r, DCKPT_SEGMENTS_KEY, &info) == DCKPT_OK) {
+    const uint64_t *digests = info.data;
+    for (uint64_t i = 0; i < info.nelems; i++) {
+      dckpt_record *seg = NULL;
+      int rc =
+          dckpt_store_read_segment(s, alg, trial, (int64_t)i, digests[i], false, &seg);
+      char *p = dckpt_layout_segment(s, alg, trial, (int64_t)i);
+      if (rc != DCKPT_OK && p) bad(v, p, rc, s->err.msg);
+      free(p);
+      dckpt_record_free(seg);
+    }
+  }
+  dckpt_record_free(r);
+}
+
 static void check_trial(verifier *v, int64_t alg, int64_t trial, const char *dir) {
   dckpt_store *s = v->s;
   dckpt_dirlist list;
@@ -72,6 +102,11 @@ static void check_trial(verifier *v, int64_t alg, int64_t trial, const char *dir
   free(progress);
   char *complete = dckpt_path_join(dir, DCKPT_COMPLETE_FILE);
   int64_t final_iter = -1;
+  if (complete && !dckpt_path_exists(complete) && last >= 0) {
+    char *ckpt = dckpt_layout_checkpoint(s, alg, trial, last);
+    if (ckpt && dckpt_path_exists(ckpt)) check_segments(v, alg, trial, ckpt, last);
+    free(ckpt);
+  }
   if (complete && dckpt_path_exists(complete)) {
     if (dckpt_store_read_complete(s, alg, trial, NULL, &final_iter, NULL) != DCKPT_OK)
       bad(v, complete, s->err.status, s->err.msg);

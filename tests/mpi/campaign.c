@@ -27,6 +27,7 @@
  * measured on a clock that step k of any trial advances by 1 + k % 3
  * "seconds", so the checkpoints fall on iterations known in advance),
  * --kill-at ALG:TRIAL:ITER (SIGKILL to the own process at that step).
+ * --segment-bytes N (metrics_segment_bytes).
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
@@ -385,6 +386,8 @@ static int parse(int argc, char **argv, args *a) {
       a->o.deadline_margin = atof(v), i++;
     else if (!strcmp(k, "--interval"))
       a->o.checkpoint_interval = atof(v), i++;
+    else if (!strcmp(k, "--segment-bytes"))
+      a->o.metrics_segment_bytes = (size_t)atoll(v), i++;
     else if (!strcmp(k, "--index-interval"))
       a->o.index_interval = atof(v), i++;
     else if (!strcmp(k, "--scheduler")) {
