@@ -160,24 +160,22 @@ static void unseen_drop(uint64_t ino) {
 }
 
 /* Records the whole of a file written with other I/O as one WRITE, counted
- * as a call of its own (a kill point like the others), before the fsync
- * that makes it durable (the file's size must fit in memory: test trees are
- * small). A file that cannot be read whole leaves the log
- * short of it: dckpt_cfs_check_final then fails, naming the difference. */
-static void catch_up(int fd) {
+ * as a call of its own (a kill point like the others), before the fsync or
+ * rename that makes it durable or visible (the file's size must fit in
+ * memory: test trees are small). `rfd` reads the file (closed here). A file
+ * that cannot be read whole leaves the log short of it:
+ * dckpt_cfs_check_final then fails, naming the difference. */
+static void catch_up(int rfd) {
   uint32_t flags = 0;
-  uint64_t ino = ino_of(fd, &flags);
+  uint64_t ino = rfd >= 0 ? ino_of(rfd, &flags) : 0;
   pthread_mutex_lock(&mu);
-  bool watched = log_fd >= 0 && !(flags & DCKPT_TR_DIR) && unseen_at(ino) != SIZE_MAX;
+  bool watched =
+      ino && log_fd >= 0 && !(flags & DCKPT_TR_DIR) && unseen_at(ino) != SIZE_MAX;
   pthread_mutex_unlock(&mu);
-  if (!watched) return;
-  char self[64];
-  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-  int rfd = open(self, O_RDONLY | O_CLOEXEC);
   struct stat st;
   char *data = NULL;
   ssize_t got = -1;
-  if (rfd >= 0 && fstat(rfd, &st) == 0 && (data = malloc((size_t)st.st_size + 1)))
+  if (watched && fstat(rfd, &st) == 0 && (data = malloc((size_t)st.st_size + 1)))
     got = pread(rfd, data, (size_t)st.st_size, 0);
   if (rfd >= 0) close(rfd);
   if (got > 0) { /* an empty file has nothing to record: no call counted */
@@ -190,6 +188,22 @@ static void catch_up(int fd) {
     end_call(DCKPT_TR_WRITE, 0);
   }
   free(data);
+}
+
+/* Whether a file written with other I/O may need catching up (read under
+ * the mutex: the library's threads make calls too). */
+static bool watching(void) {
+  pthread_mutex_lock(&mu);
+  bool any = log_fd >= 0 && n_unseen > 0;
+  pthread_mutex_unlock(&mu);
+  return any;
+}
+
+/* The file behind `fd`, opened again for reading. */
+static int reopen(int fd) {
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  return open(self, O_RDONLY | O_CLOEXEC);
 }
 
 /* ---- control ---- */
@@ -306,7 +320,7 @@ int dckpt_sys_ftruncate(int fd, off_t len) {
 }
 
 static int sync_call(int fd, int (*call)(int)) {
-  catch_up(fd);
+  if (watching()) catch_up(reopen(fd));
   bool on = begin_call();
   int rc = call(fd);
   int e = errno;
@@ -377,6 +391,7 @@ static void emit_move(uint32_t kind, const place *from, uint64_t ino, const plac
 
 int dckpt_sys_renameat2(int fromdir, const char *from, int todir, const char *to,
                         unsigned flags) {
+  if (watching()) catch_up(openat(fromdir, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   bool on = begin_call();
   uint64_t ino = on ? ino_at(fromdir, from) : 0, ino2 = on ? ino_at(todir, to) : 0;
   place a, b;

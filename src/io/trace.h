@@ -11,10 +11,11 @@
  *
  * Writes the library makes with other I/O (HDF5 through MPI-IO, in the
  * container's pack) are not seen as they happen. A file created through
- * io/sys.h and not written through it is recorded whole, as WRITE records,
- * just before its first fsync: its data counts as written right then, and
- * is lost, kept, zeroed, garbled or torn like any unsynced data until that
- * fsync (a crash before those records sees the file as it was created).
+ * io/sys.h and not written through it is recorded whole, as one WRITE
+ * counted as a call, just before its first fsync or rename: its data counts
+ * as written right then, and is lost, kept, zeroed, garbled or torn like any
+ * unsynced data until an fsync covers it (a crash before that record sees
+ * the file as it was created).
  *
  * The log is a sequence of dckpt_trace_rec, each followed by its name
  * (name_len bytes), its second name (name2_len bytes) and, for a write, its
