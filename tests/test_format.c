@@ -508,9 +508,21 @@ static void test_file_roundtrip(void) {
 
 /* f64 bytes of the records saved in turn: the scratch grows, is reused by
  * smaller records, meets the empty record, records just below and above
- * DCKPT_STREAM_MIN (the streamed path also borrows it) and grows again. */
-static const size_t k_scratch_sizes[] = {
-    0, 8, 65536, 1 << 20, 16, (4 << 20) - 4096, 200000, (5 << 20) + 8, 24, 3 << 20, 8};
+ * DCKPT_STREAM_MIN (saves stream, compressed loads are still read whole) and
+ * above DCKPT_READ_WHOLE_MAX (loads stream too; the streamed paths also
+ * borrow it) and grows again. */
+static const size_t k_scratch_sizes[] = {0,
+                                         8,
+                                         65536,
+                                         1 << 20,
+                                         16,
+                                         (4 << 20) - 4096,
+                                         200000,
+                                         (5 << 20) + 8,
+                                         (9 << 20) + 8,
+                                         24,
+                                         3 << 20,
+                                         8};
 #define N_SCRATCH_SIZES (sizeof k_scratch_sizes / sizeof k_scratch_sizes[0])
 
 /* A record of `f64_bytes` of smooth doubles (shuffled when compressed), an
@@ -732,10 +744,11 @@ static void test_large(void) {
   free(f);
 }
 
-/* The streaming reader (large files) sees damage too: flips anywhere in
- * the payload, a damaged stored hash, and truncation. */
+/* The streaming reader (large files: above DCKPT_READ_WHOLE_MAX when
+ * compressed) sees damage too: flips anywhere in the payload, a damaged
+ * stored hash, and truncation. */
 static void test_large_corrupt(void) {
-  size_t n = (6u << 20) / 8;
+  size_t n = (10u << 20) / 8;
   double *x = smooth_state(n, 12);
   dckpt_record *rec = dckpt_record_create();
   CHECK_OK(dckpt_record_put_ref(rec, "x", DCKPT_F64, 1, (uint64_t[]){n}, x));

@@ -397,8 +397,8 @@ static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, int *rc) {
 
 static int fill(source *s, dest *d, dckpt_scratch *sc) {
   const dckpt_hdr *h = d->h;
-  bool once =
-      s->src->mem && h->compression != DCKPT_COMP_RAW && h->raw_len < DCKPT_STREAM_MIN;
+  bool once = s->src->mem && h->compression != DCKPT_COMP_RAW &&
+              h->raw_len <= DCKPT_READ_WHOLE_MAX;
   if (take_buffers(s, d, sc, once) != DCKPT_OK)
     return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
   if (h->compression == DCKPT_COMP_RAW) {

@@ -107,12 +107,15 @@ static int read_small(rfile *rf, dckpt_record **rec, dckpt_scratch *sc, dckpt_er
   return dckpt_decode_payload(h, &src, *rec, rf->origin, sc, err);
 }
 
-/* Whether a payload is read whole: a small record, unless its payload is
- * larger than any encoder makes for that size (only a crafted file has one),
- * which then must not grow a caller's scratch for good. */
+/* Whether a payload is read whole: a small record, or a compressed one up to
+ * DCKPT_READ_WHOLE_MAX (payload.h), unless its payload is larger than any
+ * encoder makes for that size (only a crafted file has one), which then must
+ * not grow a caller's scratch for good. A raw payload above DCKPT_STREAM_MIN
+ * is read straight into the record instead (no copy in between). */
 static bool is_small(const dckpt_hdr *h) {
-  return h->raw_len < DCKPT_STREAM_MIN &&
-         h->payload_len <= ZSTD_compressBound((size_t)DCKPT_STREAM_MIN);
+  uint64_t max =
+      h->compression == DCKPT_COMP_RAW ? DCKPT_STREAM_MIN - 1 : DCKPT_READ_WHOLE_MAX;
+  return h->raw_len <= max && h->payload_len <= ZSTD_compressBound((size_t)max);
 }
 
 /* A large one makes one pass from the file through zstd into the record's
@@ -261,7 +264,12 @@ int dckpt_record_write_err_(const dckpt_record *rec, const char *path, int level
     return dckpt_err_set(e, DCKPT_EINVAL,
                          "record_write: durability %d is not full or none",
                          (int)durability);
-  dckpt_io_opts io = {.durable = durability == DCKPT_DURABILITY_FULL, .label = "record"};
+  /* replaces: a record file is typically saved over its previous version;
+   * without durability that is then swapped out instead of renamed over,
+   * which would make ext4 start writing the new file back (io/atomic.c). */
+  dckpt_io_opts io = {.durable = durability == DCKPT_DURABILITY_FULL,
+                      .replaces = true,
+                      .label = "record"};
   dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
   int rc = dckpt_record_write_atomic(rec, NULL, path, level, &io, sc, e);
   dckpt_scratch_give_back(sc);

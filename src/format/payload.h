@@ -16,6 +16,15 @@
  *  compressed by zstd worker threads); smaller ones are encoded in one shot. */
 #define DCKPT_STREAM_MIN ((uint64_t)4 << 20)
 
+/** Compressed payloads whose arrays take at most this many bytes are loaded
+ *  in one piece: read whole, hashed, decompressed by one zstd call and
+ *  unshuffled into the record. The streamed load (reader thread, zstd's
+ *  window buffer, a shuffle block) costs ~25 % more CPU at 4 MiB and hands
+ *  every MiB between two threads, which a loaded machine makes wait for a
+ *  time slice; above this size its bounded memory wins. A load this size
+ *  keeps at most twice it in its scratch (format/scratch.h). */
+#define DCKPT_READ_WHOLE_MAX ((uint64_t)8 << 20)
+
 /** EINVAL unless `level` is 0 or a zstd level in -7..22. */
 int dckpt_check_level(int level, dckpt_err *err);
 

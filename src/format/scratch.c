@@ -75,7 +75,7 @@ void dckpt_scratch_free(dckpt_scratch *s) {
  * few MiB over and over finds its temporaries and zstd contexts warm, as the
  * store's handle does. A second thread meanwhile gets a scratch of its own,
  * freed after its call. What is kept is bounded by what one call of the
- * sizes below DCKPT_STREAM_MIN or one streamed call needs (about 16 MiB). */
+ * sizes up to DCKPT_READ_WHOLE_MAX or one streamed call needs (about 16 MiB). */
 static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
 static dckpt_scratch *shared_idle;
 

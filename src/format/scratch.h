@@ -1,6 +1,7 @@
-/* Reusable temporaries for saving and loading records: below
- * DCKPT_STREAM_MIN the one-shot path's record-sized buffers, above it the
- * rings between the two threads of a streamed save or load, and the zstd
+/* Reusable temporaries for saving and loading records: the one-shot paths'
+ * record-sized buffers (saves below DCKPT_STREAM_MIN, compressed loads up to
+ * DCKPT_READ_WHOLE_MAX), above them the rings between the two threads of a
+ * streamed save or load, and the zstd
  * contexts. Allocated per call, glibc hands them back to the kernel on free
  * (they lie above its mmap or trim threshold), so every save and load
  * faulted in fresh zeroed pages: ~40-55 % of the CPU of a 1 MiB save or load,
