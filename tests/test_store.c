@@ -10,12 +10,6 @@
 #include "check.h"
 #include "testutil.h"
 
-static char path_buf[2048];
-static const char *at(const char *dir, const char *rel) {
-  snprintf(path_buf, sizeof path_buf, "%s/%s", dir, rel);
-  return path_buf;
-}
-
 static dckpt_store *fresh_run(const char *tag, dckpt_store_options *o, int64_t n_trials) {
   const char *dir = tu_scratch(tag);
   dckpt_store *s = tu_open(dir, o);
@@ -59,11 +53,11 @@ static void test_initialize(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = fresh_run("init", &o, 3);
   const char *dir = dckpt_store_get_dir(s);
-  CHECK(tu_exists(at(dir, "metadata.json")));
-  CHECK(tu_exists(at(dir, "initial_algorithms.dckpt")));
-  CHECK(tu_exists(at(dir, "benchmark_problem.dckpt")));
-  CHECK(tu_exists(at(dir, "algorithm_0")));
-  CHECK(tu_exists(at(dir, "algorithm_1")));
+  CHECK(tu_exists(tu_at(dir, "metadata.json")));
+  CHECK(tu_exists(tu_at(dir, "initial_algorithms.dckpt")));
+  CHECK(tu_exists(tu_at(dir, "benchmark_problem.dckpt")));
+  CHECK(tu_exists(tu_at(dir, "algorithm_0")));
+  CHECK(tu_exists(tu_at(dir, "algorithm_1")));
   dckpt_metadata *m = NULL;
   CHECK_OK(dckpt_store_load_metadata(s, &m));
   CHECK_EQ(m->n_trials, 3);
@@ -93,12 +87,12 @@ static void test_initialize_refusals(void) {
   const char *dir = tu_scratch("refuse");
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = tu_open(dir, &o);
-  tu_write_text(at(dir, "notes.txt"), "mine");
+  tu_write_text(tu_at(dir, "notes.txt"), "mine");
   dckpt_metadata plan = tu_plan(2);
   CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_ENOTEMPTY);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "notes.txt");
-  CHECK(tu_exists(at(dir, "notes.txt")));
-  unlink(at(dir, "notes.txt"));
+  CHECK(tu_exists(tu_at(dir, "notes.txt")));
+  unlink(tu_at(dir, "notes.txt"));
   dckpt_algorithm_info dup[2] = {{.name = "dgd", .iterations = 5},
                                  {.name = "dgd", .iterations = 5}};
   plan.algorithms = dup;
@@ -176,19 +170,17 @@ static void test_save_load(void) {
   dckpt_record_free(st);
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
-  char *ck = tu_read_text(at(dir, "algorithm_0/trial_0/checkpoint_0000004.dckpt"), NULL);
+  char *ck =
+      tu_read_text(tu_at(dir, "algorithm_0/trial_0/checkpoint_0000004.dckpt"), NULL);
   CHECK(ck != NULL);
   /* skippable frame first, then a standard zstd frame magic somewhere after */
   CHECK_EQ((unsigned char)ck[0], 0x5D);
   CHECK_EQ((unsigned char)ck[3], 0x18);
   free(ck);
-  char *pr = tu_read_text(at(dir, "algorithm_0/trial_0/progress.json"), NULL);
+  char *pr = tu_read_text(tu_at(dir, "algorithm_0/trial_0/progress.json"), NULL);
   CHECK_CONTAINS(pr, "\"last_completed_iteration\":4");
   free(pr);
-  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
-  CHECK_EQ(it, 4);
-  CHECK(tu_state_equal(r, 9, 4, 1000));
-  dckpt_record_free(r);
+  CHECK(tu_latest_is(s, 0, 0, 4, 9, 1000));
   /* idempotent: saving the same iteration again changes nothing */
   st = tu_state(9, 4, 1000);
   CHECK_OK(dckpt_store_save(s, 0, 0, 4, st));
@@ -227,12 +219,7 @@ static void test_uncompressed_loads(void) {
   dckpt_store_close(s);
   o.compression_level = 1;
   s = tu_open(dircopy, &o);
-  dckpt_record *r = NULL;
-  int64_t it = -1;
-  CHECK_OK(dckpt_store_load_latest(s, 1, 0, &r, &it));
-  CHECK_EQ(it, 0);
-  CHECK(tu_state_equal(r, 3, 0, 500));
-  dckpt_record_free(r);
+  CHECK(tu_latest_is(s, 1, 0, 0, 3, 500));
   dckpt_store_close(s);
 }
 
@@ -251,8 +238,8 @@ static void test_complete_markers(void) {
   dckpt_record_free(st);
   CHECK_OK(dckpt_store_trial_is_complete(s, 0, 1, &done));
   CHECK(done);
-  char *cj =
-      tu_read_text(at(dckpt_store_get_dir(s), "algorithm_0/trial_1/complete.json"), NULL);
+  char *cj = tu_read_text(
+      tu_at(dckpt_store_get_dir(s), "algorithm_0/trial_1/complete.json"), NULL);
   CHECK_CONTAINS(cj, "\"alg_name\":\"dgd\"");
   CHECK_CONTAINS(cj, "\"checkpoint_path\":\"checkpoint_0000009.dckpt\"");
   free(cj);
@@ -316,15 +303,10 @@ static void test_rotation(void) {
     dckpt_record_free(st);
   }
   const char *dir = dckpt_store_get_dir(s);
-  CHECK(!tu_exists(at(dir, "algorithm_1/trial_0/checkpoint_0000001.dckpt")));
-  CHECK(tu_exists(at(dir, "algorithm_1/trial_0/checkpoint_0000002.dckpt")));
-  CHECK(tu_exists(at(dir, "algorithm_1/trial_0/checkpoint_0000003.dckpt")));
-  dckpt_record *r = NULL;
-  int64_t it = -1;
-  CHECK_OK(dckpt_store_load_latest(s, 1, 0, &r, &it));
-  CHECK_EQ(it, 3);
-  CHECK(tu_state_equal(r, 7, 3, 32));
-  dckpt_record_free(r);
+  CHECK(!tu_exists(tu_at(dir, "algorithm_1/trial_0/checkpoint_0000001.dckpt")));
+  CHECK(tu_exists(tu_at(dir, "algorithm_1/trial_0/checkpoint_0000002.dckpt")));
+  CHECK(tu_exists(tu_at(dir, "algorithm_1/trial_0/checkpoint_0000003.dckpt")));
+  CHECK(tu_latest_is(s, 1, 0, 3, 7, 32));
   /* The rotation started the handle's background thread; the application's
    * signals must never be handled on it (this thread blocks none of them). */
   int not_blocking = -1;
@@ -386,7 +368,7 @@ static void test_metrics(void) {
   CHECK(tu_state_equal(r, 77, 0, 300));
   dckpt_record_free(r);
   /* Without its marker the metrics file is not trusted. */
-  unlink(at(dckpt_store_get_dir(s), "metric_computation_complete.json"));
+  unlink(tu_at(dckpt_store_get_dir(s), "metric_computation_complete.json"));
   CHECK_RC(dckpt_store_load_metrics(s, &r), DCKPT_ENOTCOMPLETE);
   CHECK(r == NULL);
   dckpt_store_close(s);
@@ -432,9 +414,9 @@ static void test_backup_clear(void) {
   /* the handle can start a new run in the same place */
   dckpt_metadata plan = tu_plan(1);
   CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
-  CHECK(tu_exists(at(dir, "dckpt.lock")));
+  CHECK(tu_exists(tu_at(dir, "dckpt.lock")));
   dckpt_store_close(s);
-  CHECK(!tu_exists(at(dir, "dckpt.lock")));
+  CHECK(!tu_exists(tu_at(dir, "dckpt.lock")));
 }
 
 /* Growing the plan: more trials, more iterations (completed trials reopen),
@@ -505,7 +487,7 @@ static void test_verify(void) {
   const char *dir = dckpt_store_get_dir(s);
   char ckpt[2100];
   snprintf(ckpt, sizeof ckpt, "%s",
-           at(dir, "algorithm_0/trial_1/checkpoint_0000004.dckpt"));
+           tu_at(dir, "algorithm_0/trial_1/checkpoint_0000004.dckpt"));
   size_t len = 0;
   char *bytes = tu_read_text(ckpt, &len);
   bytes[len / 2] ^= 0x10;
@@ -513,7 +495,7 @@ static void test_verify(void) {
   fwrite(bytes, 1, len, f);
   fclose(f);
   free(bytes);
-  tu_write_text(at(dir, "algorithm_0/trial_0/progress.json"),
+  tu_write_text(tu_at(dir, "algorithm_0/trial_0/progress.json"),
                 "{\"last_completed_iteration\":");
   CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
   CHECK_EQ(n_bad, 2);
@@ -548,7 +530,7 @@ static void test_segments(void) {
     CHECK_OK(dckpt_store_save_segment(s, 0, 1, i, seg[i]));
   }
   CHECK_NE(dg[0], dg[1]);
-  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/metrics_000002.dckpt")));
+  CHECK(tu_exists(tu_at(dir, "algorithm_0/trial_1/metrics_000002.dckpt")));
   /* the digest does not depend on the encoding: a loaded copy has the same */
   dckpt_record *back = NULL;
   CHECK_OK(dckpt_store_load_segment(s, 0, 1, 1, dg[1], &back));
@@ -559,7 +541,7 @@ static void test_segments(void) {
   CHECK(back == NULL);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "metrics_000001.dckpt");
   CHECK_CONTAINS(dckpt_store_errmsg(s), "not the one the checkpoint lists");
-  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/metrics_000001.dckpt")));
+  CHECK(tu_exists(tu_at(dir, "algorithm_0/trial_1/metrics_000001.dckpt")));
   CHECK_RC(dckpt_store_load_segment(s, 0, 1, 7, dg[0], &back), DCKPT_ENOENT);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "metrics_000007.dckpt' is missing");
   CHECK_RC(dckpt_store_save_segment(s, 0, 1, -1, seg[0]), DCKPT_EINVAL);
@@ -575,17 +557,18 @@ static void test_segments(void) {
   /* segment 2 of trial 0 planted in trial 1's place: belongs elsewhere */
   CHECK_OK(dckpt_store_save_segment(s, 0, 0, 2, seg[2]));
   char src[2100];
-  snprintf(src, sizeof src, "%s", at(dir, "algorithm_0/trial_0/metrics_000002.dckpt"));
-  CHECK_EQ(rename(src, at(dir, "algorithm_0/trial_1/metrics_000002.dckpt")), 0);
+  snprintf(src, sizeof src, "%s", tu_at(dir, "algorithm_0/trial_0/metrics_000002.dckpt"));
+  CHECK_EQ(rename(src, tu_at(dir, "algorithm_0/trial_1/metrics_000002.dckpt")), 0);
   verify_text[0] = '\0';
   CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
   CHECK_EQ(n_bad, 1);
   CHECK_CONTAINS(verify_text, "metrics_000002.dckpt");
   CHECK_CONTAINS(verify_text, "belongs elsewhere");
-  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/metrics_000002.dckpt"))); /* only looked */
+  CHECK(tu_exists(
+      tu_at(dir, "algorithm_0/trial_1/metrics_000002.dckpt"))); /* only looked */
   CHECK_RC(dckpt_store_load_segment(s, 0, 1, 2, dg[2], &back), DCKPT_ECORRUPT);
-  CHECK(!tu_exists(at(dir, "algorithm_0/trial_1/metrics_000002.dckpt")));
-  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/metrics_000002.dckpt.corrupt")));
+  CHECK(!tu_exists(tu_at(dir, "algorithm_0/trial_1/metrics_000002.dckpt")));
+  CHECK(tu_exists(tu_at(dir, "algorithm_0/trial_1/metrics_000002.dckpt.corrupt")));
   CHECK_CONTAINS(log.text, "metric segment");
   /* the caller of a checkpoint whose segments fail falls back past it */
   dckpt_record *r = NULL;
@@ -596,23 +579,23 @@ static void test_segments(void) {
   CHECK_OK(dckpt_store_load_before(s, 0, 1, 4, &r, &it));
   CHECK(r == NULL);
   CHECK_EQ(it, -1);
-  CHECK(tu_exists(at(dir, "algorithm_0/trial_1/checkpoint_0000009.dckpt")));
+  CHECK(tu_exists(tu_at(dir, "algorithm_0/trial_1/checkpoint_0000009.dckpt")));
 
   /* completion: a final state listing segments is refused; then they go */
   CHECK_RC(dckpt_store_mark_complete(s, 0, 1, 19, c9), DCKPT_EINVAL);
   CHECK_CONTAINS(dckpt_store_errmsg(s), DCKPT_SEGMENTS_KEY);
-  CHECK(!tu_exists(at(dir, "algorithm_0/trial_1/checkpoint_0000019.dckpt")));
+  CHECK(!tu_exists(tu_at(dir, "algorithm_0/trial_1/checkpoint_0000019.dckpt")));
   dckpt_record *fin = tu_state(1, 19, 64);
   CHECK_OK(dckpt_store_mark_complete(s, 0, 1, 19, fin));
-  CHECK(!tu_exists(at(dir, "algorithm_0/trial_1/metrics_000000.dckpt")));
-  CHECK(!tu_exists(at(dir, "algorithm_0/trial_1/metrics_000001.dckpt")));
+  CHECK(!tu_exists(tu_at(dir, "algorithm_0/trial_1/metrics_000000.dckpt")));
+  CHECK(!tu_exists(tu_at(dir, "algorithm_0/trial_1/metrics_000001.dckpt")));
   /* drop_segments from a number on */
   for (int i = 0; i < 3; i++)
     CHECK_OK(dckpt_store_save_segment(s, 1, 0, i, seg[i]));
   CHECK_OK(dckpt_store_drop_segments(s, 1, 0, 1));
-  CHECK(tu_exists(at(dir, "algorithm_1/trial_0/metrics_000000.dckpt")));
-  CHECK(!tu_exists(at(dir, "algorithm_1/trial_0/metrics_000001.dckpt")));
-  CHECK(!tu_exists(at(dir, "algorithm_1/trial_0/metrics_000002.dckpt")));
+  CHECK(tu_exists(tu_at(dir, "algorithm_1/trial_0/metrics_000000.dckpt")));
+  CHECK(!tu_exists(tu_at(dir, "algorithm_1/trial_0/metrics_000001.dckpt")));
+  CHECK(!tu_exists(tu_at(dir, "algorithm_1/trial_0/metrics_000002.dckpt")));
   /* a listed segment missing: verify names it */
   CHECK_OK(dckpt_store_save(s, 1, 0, 3, c9));
   CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));

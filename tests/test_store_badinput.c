@@ -18,16 +18,8 @@
 #include "check.h"
 #include "testutil.h"
 
-static char pbuf[2048];
-static const char *at(const char *dir, const char *rel) {
-  snprintf(pbuf, sizeof pbuf, "%s/%s", dir, rel);
-  return pbuf;
-}
-
 static dckpt_store *run_with_progress(const char *tag, dckpt_store_options *o) {
-  dckpt_store *s = tu_open(tu_scratch(tag), o);
-  dckpt_metadata plan = tu_plan(2);
-  CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
+  dckpt_store *s = tu_new_run(tu_scratch(tag), o, 2);
   for (int64_t i = 2; i <= 8; i += 3) { /* checkpoints 2, 5, 8 */
     dckpt_record *st = tu_state(4, i, 100);
     CHECK_OK(dckpt_store_save(s, 0, 0, i, st));
@@ -45,7 +37,7 @@ static void test_bad_metadata(void) {
   dckpt_store *s = run_with_progress("badmeta", &o);
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
-  char *good = tu_read_text(at(dir, "metadata.json"), NULL);
+  char *good = tu_read_text(tu_at(dir, "metadata.json"), NULL);
   struct {
     const char *text, *needle;
   } cases[] = {
@@ -72,7 +64,7 @@ static void test_bad_metadata(void) {
        "format_version 99 is not supported"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    tu_write_text(at(dir, "metadata.json"), cases[i].text);
+    tu_write_text(tu_at(dir, "metadata.json"), cases[i].text);
     dckpt_metadata *m = NULL;
     int rc = dckpt_store_load_metadata(s, &m);
     if (rc == DCKPT_OK) CHECK_FAIL_("case %zu accepted: %s", i, cases[i].text);
@@ -82,7 +74,7 @@ static void test_bad_metadata(void) {
     /* appends refuse too, and leave the bad file for the user to see */
     CHECK_NE(dckpt_store_append_metadata(s, "{\"a\":1}"), DCKPT_OK);
   }
-  tu_write_text(at(dir, "metadata.json"), good);
+  tu_write_text(tu_at(dir, "metadata.json"), good);
   free(good);
   dckpt_store_close(s);
 }
@@ -95,17 +87,12 @@ static void test_bad_progress(void) {
   const char *bad[] = {"{", "{\"last_completed_iteration\":\"8\"}",
                        "{\"last_completed_iteration\":-4}", "{}", "null"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    tu_write_text(at(dckpt_store_get_dir(s), "algorithm_0/trial_0/progress.json"),
+    tu_write_text(tu_at(dckpt_store_get_dir(s), "algorithm_0/trial_0/progress.json"),
                   bad[i]);
-    dckpt_record *r = NULL;
-    int64_t it = -1;
     log.warnings = 0;
-    CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
-    CHECK_EQ(it, 8);
-    CHECK(tu_state_equal(r, 4, 8, 100));
+    CHECK(tu_latest_is(s, 0, 0, 8, 4, 100));
     CHECK_GE(log.warnings, 1);
     CHECK_CONTAINS(log.text, "progress.json");
-    dckpt_record_free(r);
     /* a damaged marker is not an error of the query: it says which, and the
      * trial stands where its newest checkpoint file is */
     dckpt_trial_status ts;
@@ -146,7 +133,7 @@ static void test_bad_complete(void) {
        "expected algorithm 1"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    tu_write_text(at(dckpt_store_get_dir(s), p), cases[i].text);
+    tu_write_text(tu_at(dckpt_store_get_dir(s), p), cases[i].text);
     dckpt_record *r = NULL;
     CHECK_RC(dckpt_store_load_final_state(s, 1, 0, &r), DCKPT_ECORRUPT);
     CHECK(r == NULL);
@@ -166,7 +153,8 @@ static void test_bad_metrics_marker(void) {
   const char *bad[] = {"{", "{\"metric_computation_complete\":false}",
                        "{\"metric_computation_complete\":\"yes\"}"};
   for (size_t i = 0; i < 3; i++) {
-    tu_write_text(at(dckpt_store_get_dir(s), "metric_computation_complete.json"), bad[i]);
+    tu_write_text(tu_at(dckpt_store_get_dir(s), "metric_computation_complete.json"),
+                  bad[i]);
     dckpt_record *r = NULL;
     CHECK_RC(dckpt_store_load_metrics(s, &r), DCKPT_ECORRUPT);
     CHECK_CONTAINS(dckpt_store_errmsg(s), "metric_computation_complete.json");
@@ -198,14 +186,9 @@ static void test_corrupt_checkpoint_fallback(void) {
     const char *dir = dckpt_store_get_dir(s);
     char ck8[2100];
     snprintf(ck8, sizeof ck8, "%s",
-             at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
+             tu_at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
     damage(ck8, how);
-    dckpt_record *r = NULL;
-    int64_t it = -1;
-    CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
-    CHECK_EQ(it, 5);
-    CHECK(tu_state_equal(r, 4, 5, 100));
-    dckpt_record_free(r);
+    CHECK(tu_latest_is(s, 0, 0, 5, 4, 100));
     CHECK(!tu_exists(ck8));
     char aside[2200];
     snprintf(aside, sizeof aside, "%s.corrupt", ck8);
@@ -213,7 +196,8 @@ static void test_corrupt_checkpoint_fallback(void) {
     CHECK_CONTAINS(log.text, "checkpoint_0000008.dckpt");
     CHECK_CONTAINS(log.text, "resuming from iteration 5");
     /* the final result of a completed trial is never replaced by a fallback */
-    damage(at(dir, "algorithm_1/trial_0/checkpoint_0000009.dckpt"), how);
+    damage(tu_at(dir, "algorithm_1/trial_0/checkpoint_0000009.dckpt"), how);
+    dckpt_record *r = NULL;
     CHECK_RC(dckpt_store_load_final_state(s, 1, 0, &r), DCKPT_ECORRUPT);
     CHECK_CONTAINS(dckpt_store_errmsg(s), "checkpoint_0000009.dckpt");
     dckpt_store_close(s);
@@ -239,7 +223,7 @@ static void test_lock(void) {
   b = tu_open(d, &ro);
   dckpt_store_close(b);
   dckpt_store_close(a);
-  CHECK(!tu_exists(at(d, "dckpt.lock")));
+  CHECK(!tu_exists(tu_at(d, "dckpt.lock")));
 
   /* a child takes the lock and dies without releasing it */
   pid_t pid = fork();
@@ -252,7 +236,7 @@ static void test_lock(void) {
   int status = 0;
   waitpid(pid, &status, 0);
   CHECK_EQ(WEXITSTATUS(status), 0);
-  CHECK(tu_exists(at(d, "dckpt.lock")));
+  CHECK(tu_exists(tu_at(d, "dckpt.lock")));
   a = tu_open(d, &o);
   CHECK_CONTAINS(log.text, "taking over stale lock");
   dckpt_store_close(a);
@@ -268,7 +252,7 @@ static void test_lock(void) {
   /* wait until the child has exited, without reaping it: a zombie */
   siginfo_t info;
   CHECK_EQ(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
-  CHECK(tu_exists(at(d, "dckpt.lock")));
+  CHECK(tu_exists(tu_at(d, "dckpt.lock")));
   log.text[0] = '\0';
   a = tu_open(d, &o);
   CHECK_CONTAINS(log.text, "taking over stale lock");
@@ -282,7 +266,7 @@ static void test_lock(void) {
       text, sizeof text,
       "{\"host\":\"elsewhere-node-17\",\"pid\":1,\"pid_start\":\"5\",\"job_id\":\"4242\","
       "\"started\":\"2026-01-01T00:00:00Z\"}");
-  tu_write_text(at(d, "dckpt.lock"), text);
+  tu_write_text(tu_at(d, "dckpt.lock"), text);
   CHECK_RC(dckpt_store_open(d, &o, &b), DCKPT_ELOCKED);
   CHECK_CONTAINS(dckpt_store_errmsg(b), "elsewhere-node-17");
   CHECK_CONTAINS(dckpt_store_errmsg(b), "4242");
@@ -294,7 +278,7 @@ static void test_lock(void) {
   dckpt_store_close(a);
   /* an unreadable lock file under a free kernel lock (a take-over torn by a
    * power loss) is taken over, with a warning */
-  tu_write_text(at(d, "dckpt.lock"), "{garbage");
+  tu_write_text(tu_at(d, "dckpt.lock"), "{garbage");
   o.flags = DCKPT_OPEN_WRITE;
   log.text[0] = '\0';
   a = tu_open(d, &o);
@@ -309,16 +293,17 @@ static void test_temporaries_cleaned(void) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   dckpt_store_close(s);
-  tu_write_text(at(dir, ".dckpt-tmp.metadata.json.abc123"), "partial");
-  tu_write_text(at(dir, "algorithm_0/trial_0/.dckpt-tmp.checkpoint_0000011.dckpt.x"),
+  tu_write_text(tu_at(dir, ".dckpt-tmp.metadata.json.abc123"), "partial");
+  tu_write_text(tu_at(dir, "algorithm_0/trial_0/.dckpt-tmp.checkpoint_0000011.dckpt.x"),
                 "p");
   s = tu_open(dir, &o);
-  CHECK(!tu_exists(at(dir, ".dckpt-tmp.metadata.json.abc123")));
+  CHECK(!tu_exists(tu_at(dir, ".dckpt-tmp.metadata.json.abc123")));
   dckpt_record *r = NULL;
   int64_t it = -1;
   CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
   dckpt_record_free(r);
-  CHECK(!tu_exists(at(dir, "algorithm_0/trial_0/.dckpt-tmp.checkpoint_0000011.dckpt.x")));
+  CHECK(!tu_exists(
+      tu_at(dir, "algorithm_0/trial_0/.dckpt-tmp.checkpoint_0000011.dckpt.x")));
   dckpt_store_close(s);
 }
 
@@ -332,12 +317,7 @@ static void expect_save_fails_cleanly(dckpt_store *s, const char *needle) {
   CHECK_NE(rc, DCKPT_OK);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "checkpoint_0000020.dckpt");
   CHECK_CONTAINS(dckpt_store_errmsg(s), needle);
-  dckpt_record *r = NULL;
-  int64_t it = -1;
-  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
-  CHECK_EQ(it, 8);
-  CHECK(tu_state_equal(r, 4, 8, 100));
-  dckpt_record_free(r);
+  CHECK(tu_latest_is(s, 0, 0, 8, 4, 100));
 }
 
 static void test_full_disk_rlimit(void) {
@@ -376,15 +356,13 @@ static void test_full_disk_tmpfs(void) {
   char dir[1100];
   snprintf(dir, sizeof dir, "%s/run", mnt);
   dckpt_store_options o = tu_options(NULL);
-  dckpt_store *s = tu_open(dir, &o);
-  dckpt_metadata plan = tu_plan(1);
-  CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
+  dckpt_store *s = tu_new_run(dir, &o, 1);
   dckpt_record *st = tu_state(4, 8, 100);
   CHECK_OK(dckpt_store_save(s, 0, 0, 8, st));
   dckpt_record_free(st);
   expect_save_fails_cleanly(s, "No space left on device");
   /* nothing half-written is left behind */
-  CHECK(!tu_exists(at(dir, "algorithm_0/trial_0/checkpoint_0000020.dckpt")));
+  CHECK(!tu_exists(tu_at(dir, "algorithm_0/trial_0/checkpoint_0000020.dckpt")));
   dckpt_store_close(s);
 
   /* A read-only file system: open for writing is refused with the cause. */

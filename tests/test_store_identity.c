@@ -13,14 +13,6 @@
 #include "check.h"
 #include "testutil.h"
 
-static char pbuf[2][2048];
-static int pslot;
-static const char *at(const char *dir, const char *rel) {
-  pslot ^= 1;
-  snprintf(pbuf[pslot], sizeof pbuf[pslot], "%s/%s", dir, rel);
-  return pbuf[pslot];
-}
-
 static void copy_file(const char *from, const char *to) {
   size_t len = 0;
   char *data = tu_read_text(from, &len);
@@ -37,9 +29,7 @@ static void copy_file(const char *from, const char *to) {
 static dckpt_store *make_run(const char *tag, tu_log *log) {
   dckpt_store_options o = tu_options(log);
   o.keep_n = 5;
-  dckpt_store *s = tu_open(tu_scratch(tag), &o);
-  dckpt_metadata plan = tu_plan(2);
-  CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
+  dckpt_store *s = tu_new_run(tu_scratch(tag), &o, 2);
   for (int64_t t = 0; t < 2; t++)
     for (int64_t i = 2; i <= 8; i += 3) {
       dckpt_record *st = tu_state(10 + (uint64_t)t, i, 50);
@@ -64,18 +54,14 @@ static void test_swap_same_iteration(void) {
   tu_log log = {0};
   dckpt_store *s = make_run("swap-same", &log);
   const char *dir = dckpt_store_get_dir(s);
-  copy_file(at(dir, "algorithm_0/trial_1/checkpoint_0000008.dckpt"),
-            at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
+  copy_file(tu_at(dir, "algorithm_0/trial_1/checkpoint_0000008.dckpt"),
+            tu_at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
   CHECK_EQ(verify_count(s), 1);
-  dckpt_record *st = NULL;
-  int64_t it = -1;
-  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &st, &it));
-  CHECK_EQ(it, 5); /* fell back to its own newest good checkpoint */
-  CHECK(tu_state_equal(st, 10, 5, 50));
+  CHECK(
+      tu_latest_is(s, 0, 0, 5, 10, 50)); /* fell back to its own newest good checkpoint */
   CHECK_CONTAINS(log.text, "belongs elsewhere");
   CHECK_CONTAINS(log.text, "trial 1");
-  CHECK(tu_exists(at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt.corrupt")));
-  dckpt_record_free(st);
+  CHECK(tu_exists(tu_at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt.corrupt")));
   dckpt_store_close(s);
 }
 
@@ -84,15 +70,10 @@ static void test_swap_other_iteration(void) {
   tu_log log = {0};
   dckpt_store *s = make_run("swap-iter", &log);
   const char *dir = dckpt_store_get_dir(s);
-  copy_file(at(dir, "algorithm_0/trial_0/checkpoint_0000002.dckpt"),
-            at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
-  dckpt_record *st = NULL;
-  int64_t it = -1;
-  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &st, &it));
-  CHECK_EQ(it, 5);
-  CHECK(tu_state_equal(st, 10, 5, 50));
+  copy_file(tu_at(dir, "algorithm_0/trial_0/checkpoint_0000002.dckpt"),
+            tu_at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"));
+  CHECK(tu_latest_is(s, 0, 0, 5, 10, 50));
   CHECK_CONTAINS(log.text, "iteration 2");
-  dckpt_record_free(st);
   dckpt_store_close(s);
 }
 
@@ -104,8 +85,8 @@ static void test_swap_final(void) {
   dckpt_record *other = tu_state(21, 9, 50);
   CHECK_OK(dckpt_store_mark_complete(s, 1, 1, 9, other));
   dckpt_record_free(other);
-  copy_file(at(dir, "algorithm_1/trial_1/checkpoint_0000009.dckpt"),
-            at(dir, "algorithm_1/trial_0/checkpoint_0000009.dckpt"));
+  copy_file(tu_at(dir, "algorithm_1/trial_1/checkpoint_0000009.dckpt"),
+            tu_at(dir, "algorithm_1/trial_0/checkpoint_0000009.dckpt"));
   dckpt_record *r = NULL;
   CHECK_RC(dckpt_store_load_final_state(s, 1, 0, &r), DCKPT_ECORRUPT);
   CHECK(r == NULL);
@@ -163,7 +144,8 @@ static void test_foreign_run(void) {
 static void test_wrong_kind(void) {
   dckpt_store *s = make_run("kind", NULL);
   const char *dir = dckpt_store_get_dir(s);
-  copy_file(at(dir, "benchmark_problem.dckpt"), at(dir, "initial_algorithms.dckpt"));
+  copy_file(tu_at(dir, "benchmark_problem.dckpt"),
+            tu_at(dir, "initial_algorithms.dckpt"));
   dckpt_record *r = NULL;
   CHECK_RC(dckpt_store_load_initial_algorithms(s, &r), DCKPT_ECORRUPT);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "it is the problem");
@@ -179,31 +161,28 @@ static void test_legacy(void) {
   snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   dckpt_record *plain = tu_state(10, 8, 50);
   CHECK_OK(dckpt_record_write(plain,
-                              at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"), 1,
-                              DCKPT_DURABILITY_NONE));
+                              tu_at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"),
+                              1, DCKPT_DURABILITY_NONE));
   dckpt_record *r = NULL;
   int64_t it = -1;
   CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
   CHECK_EQ(it, 5); /* refused: no identity in a run that has an id */
   dckpt_record_free(r);
   /* the same directory as an older dckpt left it: no run id anywhere */
-  char *meta = tu_read_text(at(dir, "metadata.json"), NULL);
+  char *meta = tu_read_text(tu_at(dir, "metadata.json"), NULL);
   char *id = strstr(meta, "\"run_id\":\"");
   CHECK(id != NULL);
   memmove(id, id + 10 + 32 + 2, strlen(id + 10 + 32 + 2) + 1);
-  tu_write_text(at(dir, "metadata.json"), meta);
+  tu_write_text(tu_at(dir, "metadata.json"), meta);
   free(meta);
-  tu_write_text(at(dir, "algorithm_0/trial_0/progress.json"),
+  tu_write_text(tu_at(dir, "algorithm_0/trial_0/progress.json"),
                 "{\"last_completed_iteration\":8}");
   CHECK_OK(dckpt_record_write(plain,
-                              at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"), 1,
-                              DCKPT_DURABILITY_NONE));
+                              tu_at(dir, "algorithm_0/trial_0/checkpoint_0000008.dckpt"),
+                              1, DCKPT_DURABILITY_NONE));
   dckpt_store_close(s);
   s = tu_open(dir, NULL);
-  CHECK_OK(dckpt_store_load_latest(s, 0, 0, &r, &it));
-  CHECK_EQ(it, 8);
-  CHECK(tu_state_equal(r, 10, 8, 50));
-  dckpt_record_free(r);
+  CHECK(tu_latest_is(s, 0, 0, 8, 10, 50));
   dckpt_record_free(plain);
   dckpt_store_close(s);
 }
@@ -295,11 +274,11 @@ static void test_limits(void) {
   CHECK_RC(dckpt_store_initialize(s, &m, NULL, NULL), DCKPT_ETOOBIG);
   m = tu_plan(2);
   CHECK_OK(dckpt_store_initialize(s, &m, NULL, NULL));
-  char *before = tu_read_text(at(dir, "metadata.json"), NULL);
+  char *before = tu_read_text(tu_at(dir, "metadata.json"), NULL);
   CHECK_RC(dckpt_store_extend(s, DCKPT_MAX_TRIALS + 1, NULL), DCKPT_ETOOBIG);
   int64_t iters[2] = {10, DCKPT_MAX_ITERATIONS + 5};
   CHECK_RC(dckpt_store_extend(s, 2, iters), DCKPT_ETOOBIG);
-  char *after = tu_read_text(at(dir, "metadata.json"), NULL);
+  char *after = tu_read_text(tu_at(dir, "metadata.json"), NULL);
   CHECK_STR_EQ(before, after);
   free(after);
   /* a hostile metadata.json: refused before anything is allocated for it */
@@ -307,14 +286,14 @@ static void test_limits(void) {
   snprintf(text, sizeof text,
            "{\"n_trials\": 1000000000000000, \"algorithms\": [{\"name\": \"a\", "
            "\"iterations\": 1, \"index\": 0}]}");
-  tu_write_text(at(dir, "metadata.json"), text);
+  tu_write_text(tu_at(dir, "metadata.json"), text);
   dckpt_metadata *got = NULL;
   CHECK_RC(dckpt_store_load_metadata(s, &got), DCKPT_ETOOBIG);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "metadata.json");
   size_t bad = 0;
   CHECK_OK(dckpt_store_verify(s, NULL, NULL, &bad));
   CHECK_EQ(bad, 1);
-  tu_write_text(at(dir, "metadata.json"), before);
+  tu_write_text(tu_at(dir, "metadata.json"), before);
   free(before);
   dckpt_store_close(s);
 }

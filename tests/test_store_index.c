@@ -16,21 +16,10 @@
 
 #define TRIALS 6
 
-static const char *at(const char *dir, const char *rel) {
-  static char buf[2][2048];
-  static int k;
-  k ^= 1;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", dir, rel);
-  return buf[k];
-}
-
 /* A run of tu_plan(TRIALS): dgd trials 0-3 complete, 4 at iteration 4, 5 not
  * started; extra trials 0-5 complete except 2 (at iteration 7). */
 static dckpt_store *made_run(const char *tag, dckpt_store_options *o) {
-  const char *dir = tu_scratch(tag);
-  dckpt_store *s = tu_open(dir, o);
-  dckpt_metadata m = tu_plan(TRIALS);
-  CHECK_OK(dckpt_store_initialize(s, &m, NULL, NULL));
+  dckpt_store *s = tu_new_run(tu_scratch(tag), o, TRIALS);
   for (int64_t t = 0; t < TRIALS; t++) {
     dckpt_record *r = tu_state(1, 9, 8), *e = tu_state(2, 19, 8);
     if (t < 4) CHECK_OK(dckpt_store_mark_complete(s, 0, t, 9, r));
@@ -66,7 +55,7 @@ static dckpt_scan_info scan_and_compare(dckpt_store *s, unsigned flags,
 }
 
 static int count_index_files(const char *dir) {
-  DIR *d = opendir(at(dir, "index"));
+  DIR *d = opendir(tu_at(dir, "index"));
   if (!d) return 0;
   int n = 0;
   struct dirent *e;
@@ -79,7 +68,7 @@ static int count_index_files(const char *dir) {
 /* The path of the one index file in DIR/index. */
 static const char *the_index_file(const char *dir) {
   static char path[2048];
-  DIR *d = opendir(at(dir, "index"));
+  DIR *d = opendir(tu_at(dir, "index"));
   CHECK(d != NULL);
   struct dirent *e;
   path[0] = '\0';
@@ -187,7 +176,7 @@ static void test_tampered_run(void) {
   const char *dir = dckpt_store_get_dir(s);
   scan_commit(s);
   /* a trial directory removed by hand: the algorithm directory changed */
-  tu_rmrf(at(dir, "algorithm_1/trial_3"));
+  tu_rmrf(tu_at(dir, "algorithm_1/trial_3"));
   dckpt_scan_info info = scan_and_compare(s, 0, NULL);
   CHECK_CONTAINS(info.note, "algorithm_1/trial_3"); /* by the spot check or listing */
   CHECK_CONTAINS(info.note, "not trusted");
@@ -197,16 +186,16 @@ static void test_tampered_run(void) {
   CHECK_STR_EQ(info.note, "");
   CHECK_EQ(info.listed, 8);
   /* a marker removed by hand: every listed pair is spot checked here */
-  CHECK_EQ(unlink(at(dir, "algorithm_0/trial_1/complete.json")), 0);
+  CHECK_EQ(unlink(tu_at(dir, "algorithm_0/trial_1/complete.json")), 0);
   info = scan_and_compare(s, 0, NULL);
   CHECK_CONTAINS(info.note, "algorithm_0/trial_1/complete.json' is missing");
   /* a marker damaged after its pair was listed */
   scan_commit(s);
-  tu_write_text(at(dir, "algorithm_1/trial_4/complete.json"), "{\"alg_name\": \"ex");
+  tu_write_text(tu_at(dir, "algorithm_1/trial_4/complete.json"), "{\"alg_name\": \"ex");
   info = scan_and_compare(s, 0, NULL);
   CHECK_CONTAINS(info.note, "algorithm 1 trial 4 as complete, but");
   CHECK_CONTAINS(info.note, "malformed");
-  CHECK_EQ(unlink(at(dir, "algorithm_1/trial_4/complete.json")), 0);
+  CHECK_EQ(unlink(tu_at(dir, "algorithm_1/trial_4/complete.json")), 0);
   /* verify names the index file that lists it */
   verify_texts[0] = '\0';
   size_t n_bad = 0;
@@ -240,7 +229,7 @@ static void test_removed_trial_found_among_many(void) {
   CHECK_EQ(info.dirs_listed, 0);
   CHECK_EQ(info.listed, 300);
   CHECK_EQ(info.spot_checked, 32);
-  tu_rmrf(at(dir, "algorithm_0/trial_150"));
+  tu_rmrf(tu_at(dir, "algorithm_0/trial_150"));
   CHECK_OK(dckpt_store_scan(s, 0, st, 300, &info, NULL));
   CHECK_CONTAINS(info.note, "algorithm_0/trial_150");
   CHECK_EQ(st[150].state, DCKPT_TRIAL_NOT_STARTED);
@@ -330,7 +319,7 @@ static void check_before_metadata(void *ctx, const char *step) {
   dckpt_store_options r = tu_options(NULL);
   r.flags = DCKPT_OPEN_READ;
   dckpt_store *reader = tu_open(ctx, &r);
-  CHECK(!tu_exists(at(ctx, "algorithm_1/trial_0/complete.json")));
+  CHECK(!tu_exists(tu_at(ctx, "algorithm_1/trial_0/complete.json")));
   /* every state as the markers say, and without distrusting the index */
   dckpt_scan_info info = scan_and_compare(reader, 0, NULL);
   CHECK_STR_EQ(info.note, "");
@@ -381,11 +370,11 @@ static void test_stale_stamp(void) {
   snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
   scan_commit(s);
   size_t len = 0;
-  char *meta = tu_read_text(at(dir, "metadata.json"), &len);
+  char *meta = tu_read_text(tu_at(dir, "metadata.json"), &len);
   char *p = strstr(meta, "\"iterations\":20");
   CHECK(p != NULL);
   memcpy(p, "\"iterations\":21", 15);
-  tu_write_text(at(dir, "metadata.json"), meta);
+  tu_write_text(tu_at(dir, "metadata.json"), meta);
   free(meta);
   dckpt_store_close(s);
   s = tu_open(dir, &o);
@@ -407,11 +396,11 @@ static void test_commit_failure(void) {
   dckpt_index *ix = NULL;
   scan_and_compare(s, 0, &ix);
   CHECK(dckpt_index_dirty(ix));
-  tu_write_text(at(dir, "index"), "a file where the folder goes\n");
+  tu_write_text(tu_at(dir, "index"), "a file where the folder goes\n");
   CHECK(dckpt_index_commit(ix) != DCKPT_OK);
-  CHECK_CONTAINS(dckpt_index_errmsg(ix), at(dir, "index"));
+  CHECK_CONTAINS(dckpt_index_errmsg(ix), tu_at(dir, "index"));
   CHECK(dckpt_index_dirty(ix));
-  CHECK_EQ(unlink(at(dir, "index")), 0);
+  CHECK_EQ(unlink(tu_at(dir, "index")), 0);
   CHECK_OK(dckpt_index_commit(ix));
   CHECK_STR_EQ(dckpt_index_errmsg(ix), "");
   CHECK(!dckpt_index_dirty(ix));
@@ -438,24 +427,19 @@ static void test_worker_handle(void) {
   dckpt_store_close(bad);
   w.flags |= DCKPT_OPEN_NO_LOCK;
   /* the open makes nothing: a directory that does not exist stays so */
-  dckpt_store *none = tu_open(at(dir, "nowhere"), &w);
-  CHECK(!tu_exists(at(dir, "nowhere")));
+  dckpt_store *none = tu_open(tu_at(dir, "nowhere"), &w);
+  CHECK(!tu_exists(tu_at(dir, "nowhere")));
   dckpt_store_close(none);
   dckpt_store *worker = tu_open(dir, &w);
   CHECK_RC(dckpt_store_adopt_metadata(worker, "{\"n_trials\":", 12), DCKPT_ECORRUPT);
   CHECK_OK(dckpt_store_adopt_metadata(worker, text, len));
   /* with metadata.json away, the worker still writes records of this run */
-  CHECK_EQ(rename(at(dir, "metadata.json"), at(dir, "meta.away")), 0);
+  CHECK_EQ(rename(tu_at(dir, "metadata.json"), tu_at(dir, "meta.away")), 0);
   dckpt_record *r = tu_state(1, 9, 8);
   CHECK_OK(dckpt_store_mark_complete(worker, 0, 5, 9, r));
-  dckpt_record *back = NULL;
-  int64_t it = -1;
-  CHECK_OK(dckpt_store_load_latest(worker, 0, 5, &back, &it));
-  CHECK_EQ(it, 9);
-  CHECK(tu_state_equal(back, 1, 9, 8));
-  dckpt_record_free(back);
+  CHECK(tu_latest_is(worker, 0, 5, 9, 1, 8));
   dckpt_record_free(r);
-  CHECK_EQ(rename(at(dir, "meta.away"), at(dir, "metadata.json")), 0);
+  CHECK_EQ(rename(tu_at(dir, "meta.away"), tu_at(dir, "metadata.json")), 0);
   dckpt_store_close(worker);
   size_t n_bad = 99;
   CHECK_OK(dckpt_store_verify(s, NULL, NULL, &n_bad));

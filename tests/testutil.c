@@ -48,6 +48,14 @@ bool tu_exists(const char *path) {
   return stat(path, &st) == 0;
 }
 
+const char *tu_at(const char *dir, const char *rel) {
+  static char buf[4][2048];
+  static unsigned next;
+  char *p = buf[next++ % 4];
+  snprintf(p, sizeof buf[0], "%s/%s", dir, rel);
+  return p;
+}
+
 /* splitmix64: a tiny deterministic generator for test data. */
 static uint64_t mix(uint64_t *s) {
   uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -136,4 +144,28 @@ dckpt_metadata tu_plan(int64_t n_trials) {
   m.has_seed = true;
   m.rng_seed = 42;
   return m;
+}
+
+bool tu_latest_is(dckpt_store *s, int64_t a, int64_t t, int64_t iteration, uint64_t seed,
+                  uint64_t n) {
+  dckpt_record *r = NULL;
+  int64_t it = -1;
+  int rc = dckpt_store_load_latest(s, a, t, &r, &it);
+  bool ok =
+      rc == DCKPT_OK && it == iteration && r && tu_state_equal(r, seed, iteration, n);
+  if (!ok)
+    fprintf(stderr,
+            "algorithm %lld trial %lld: wanted iteration %lld, loaded %lld (%s%s)\n",
+            (long long)a, (long long)t, (long long)iteration, (long long)it,
+            dckpt_err_name(rc), rc == DCKPT_OK && it == iteration ? ", other state" : "");
+  dckpt_record_free(r);
+  return ok;
+}
+
+dckpt_store *tu_new_run(const char *dir, const dckpt_store_options *opts,
+                        int64_t n_trials) {
+  dckpt_store *s = tu_open(dir, opts);
+  dckpt_metadata plan = tu_plan(n_trials);
+  CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
+  return s;
 }
