@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,29 +28,18 @@ typedef struct outcome {
 
 /* Runs the writer with `args`; kills it after `kill_after_ms` when >= 0. */
 static outcome run_writer(const char *dir, const char *const *args, int kill_after_ms) {
-  int fds[2];
-  CHECK_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  CHECK(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    const char *argv[8] = {writer, dir};
-    for (int i = 0; args[i] && i < 5; i++)
-      argv[2 + i] = args[i];
-    execv(writer, (char *const *)argv);
-    _exit(127);
-  }
-  close(fds[1]);
+  const char *argv[8] = {writer, dir};
+  for (int i = 0; args[i] && i < 5; i++)
+    argv[2 + i] = args[i];
+  tu_child c = tu_spawn(argv);
   if (kill_after_ms >= 0) {
     struct timespec ts = {kill_after_ms / 1000, (long)(kill_after_ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-    kill(pid, SIGKILL);
+    kill(c.pid, SIGKILL);
   }
   outcome o = {.committed = -1};
-  FILE *f = fdopen(fds[0], "r");
   char line[256];
-  while (fgets(line, sizeof line, f)) {
+  while (fgets(line, sizeof line, c.out)) {
     char what[64];
     long long it;
     if (sscanf(line, "committed %63s %lld", what, &it) != 2) continue;
@@ -61,11 +49,7 @@ static outcome run_writer(const char *dir, const char *const *args, int kill_aft
       o.committed = it;
     if (!strcmp(what, "complete")) o.completed = true;
   }
-  fclose(f);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  o.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  o.exit_code = tu_child_end(&c, &o.killed);
   return o;
 }
 

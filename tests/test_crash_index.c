@@ -7,11 +7,9 @@
  * complete must still be complete, and the resumed writer must end with every
  * pair complete and listed. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -29,38 +27,22 @@ typedef struct outcome {
 } outcome;
 
 static outcome run_writer(const char *dir, const char *step, int nth) {
-  int fds[2];
-  CHECK_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  CHECK(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    char n[16];
-    snprintf(n, sizeof n, "%d", nth);
-    if (step)
-      execl(writer, writer, dir, "steps", step, n, (char *)NULL);
-    else
-      execl(writer, writer, dir, "run", (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
+  char n[16];
+  snprintf(n, sizeof n, "%d", nth);
+  const char *steps_argv[] = {writer, dir, "steps", step, n, NULL};
+  const char *run_argv[] = {writer, dir, "run", NULL};
+  tu_child c = tu_spawn(step ? steps_argv : run_argv);
   outcome o = {0};
-  FILE *f = fdopen(fds[0], "r");
   char line[256], what[32];
   long long a, t;
-  while (fgets(line, sizeof line, f)) {
+  while (fgets(line, sizeof line, c.out)) {
     if (sscanf(line, "committed %31s %lld %lld", what, &a, &t) != 3) continue;
     if (!strcmp(what, "complete")) o.reported[a * TRIALS + t] = true;
     if (!strcmp(what, "growing"))
       for (int k = 0; k < TRIALS; k++)
         o.reported[TRIALS + k] = false;
   }
-  fclose(f);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  o.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  o.exit_code = tu_child_end(&c, &o.killed);
   return o;
 }
 

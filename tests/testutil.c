@@ -1,9 +1,11 @@
 #include "testutil.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -168,4 +170,29 @@ dckpt_store *tu_new_run(const char *dir, const dckpt_store_options *opts,
   dckpt_metadata plan = tu_plan(n_trials);
   CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
   return s;
+}
+
+tu_child tu_spawn(const char *const *argv) {
+  int fds[2];
+  CHECK_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  close(fds[1]);
+  tu_child c = {.pid = pid, .out = fdopen(fds[0], "r")};
+  CHECK(c.out != NULL);
+  return c;
+}
+
+int tu_child_end(tu_child *c, bool *killed) {
+  fclose(c->out);
+  int status = 0;
+  CHECK_EQ(waitpid(c->pid, &status, 0), c->pid);
+  *killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -1,10 +1,12 @@
 /* Shared helpers of the store tests: scratch directories, records with real
- * state, and a log collector. */
+ * state, a log collector, and child processes whose output the test reads. */
 #ifndef DCKPT_TESTS_TESTUTIL_H
 #define DCKPT_TESTS_TESTUTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include "dckpt.h"
 
@@ -34,6 +36,17 @@ bool tu_state_equal(const dckpt_record *rec, uint64_t seed, int64_t iteration,
  *  says on stderr what differs. For CHECK(), which names the caller's line. */
 bool tu_latest_is(dckpt_store *s, int64_t a, int64_t t, int64_t iteration, uint64_t seed,
                   uint64_t n);
+
+/** A child process whose standard output the test reads through `out`. */
+typedef struct tu_child {
+  pid_t pid;
+  FILE *out;
+} tu_child;
+/** Starts argv[0] with `argv` (NULL-terminated), its stdout piped to `out`. */
+tu_child tu_spawn(const char *const *argv);
+/** Closes `out`, reaps the child; returns its exit code, -1 if a signal ended
+ *  it (`*killed` tells whether that was SIGKILL). */
+int tu_child_end(tu_child *c, bool *killed);
 
 /** Log collector: remembers every message, for checks on warnings. */
 typedef struct tu_log {
