@@ -33,6 +33,18 @@ static int build(const opt_problem_spec *spec, size_t agents, opt_problem *p) {
   return rc;
 }
 
+/* A synthetic problem of `kind`: `rows` x `features`, L2 weight `lambda`. */
+static opt_problem_spec synthetic(opt_problem_kind kind, size_t rows, size_t features,
+                                  double lambda) {
+  opt_problem_spec spec;
+  opt_problem_spec_init(&spec);
+  spec.kind = kind;
+  spec.rows = rows;
+  spec.features = features;
+  spec.lambda = lambda;
+  return spec;
+}
+
 static double grad_norm(const opt_problem *p, const double *x) {
   double g[64];
   CHECK(p->d <= 64);
@@ -74,10 +86,7 @@ static void test_cholesky(void) {
 }
 
 static void test_least_squares_optimum(void) {
-  opt_problem_spec spec;
-  opt_problem_spec_init(&spec);
-  spec.rows = 60;
-  spec.features = 4;
+  opt_problem_spec spec = synthetic(OPT_LEAST_SQUARES, 60, 4, 0.0);
   for (int reg = 0; reg < 2; reg++) {
     spec.lambda = reg ? 0.3 : 0.0;
     opt_problem p;
@@ -103,11 +112,7 @@ static void test_least_squares_not_unique(void) {
 }
 
 static void test_logistic_optimum(void) {
-  opt_problem_spec spec;
-  opt_problem_spec_init(&spec);
-  spec.kind = OPT_LOGISTIC;
-  spec.rows = 300;
-  spec.features = 6;
+  opt_problem_spec spec = synthetic(OPT_LOGISTIC, 300, 6, 0.0);
   opt_problem p;
   CHECK_OK(build(&spec, 6, &p)); /* lambda 0: not separable, finite optimum */
   CHECK(grad_norm(&p, p.x_star) <= 1e-12);
@@ -189,10 +194,7 @@ static void test_csv_problem_errors(void) {
 }
 
 static void test_split_and_standardize(void) {
-  opt_problem_spec spec;
-  opt_problem_spec_init(&spec);
-  spec.rows = 23;
-  spec.features = 3;
+  opt_problem_spec spec = synthetic(OPT_LEAST_SQUARES, 23, 3, 0.0);
   spec.intercept = true;
   opt_problem p;
   CHECK_OK(build(&spec, 5, &p));
@@ -237,12 +239,7 @@ static void test_shipped_diabetes(void) {
 /* What the trial callbacks see: the view of a record that went through the
  * on-disk encoding equals the problem that was written. */
 static void test_record_round_trip(void) {
-  opt_problem_spec spec;
-  opt_problem_spec_init(&spec);
-  spec.kind = OPT_LOGISTIC;
-  spec.rows = 50;
-  spec.features = 3;
-  spec.lambda = 0.05;
+  opt_problem_spec spec = synthetic(OPT_LOGISTIC, 50, 3, 0.05);
   opt_network_spec ns;
   opt_network_spec_init(&ns);
   ns.topology = OPT_ERDOS_RENYI;
@@ -289,12 +286,7 @@ static void test_record_round_trip(void) {
 /* The f_i sum to f, their gradients to grad f, and L_i bounds grad f_i's
  * change. */
 static void test_local_parts(void) {
-  opt_problem_spec spec;
-  opt_problem_spec_init(&spec);
-  spec.kind = OPT_LOGISTIC;
-  spec.rows = 40;
-  spec.features = 3;
-  spec.lambda = 0.2;
+  opt_problem_spec spec = synthetic(OPT_LOGISTIC, 40, 3, 0.2);
   opt_problem p;
   CHECK_OK(build(&spec, 4, &p));
   double x[3] = {0.3, -1.0, 2.0}, y[3] = {-0.7, 0.1, 1.5}, g[3], gi[3], gy[3];
