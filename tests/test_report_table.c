@@ -102,10 +102,17 @@ static void check_row(const csv *c, int r, const char *metric, const char *stat,
     check_num(c->cell[r][2 + k], want[k]);
 }
 
-static void test_csv(void) {
-  const char *dir = rtest_dir("table_csv");
+/* Writes the fixture's tables into the fresh directory `name`; returns it. */
+static const char *fixture_tables(const char *name) {
+  const char *dir = rtest_dir(name);
   char err[ERRLEN];
-  CHECK_EQ(report_write_tables(dir, fixture, N_FIXTURE, err, sizeof err), 0);
+  if (report_write_tables(dir, fixture, N_FIXTURE, err, sizeof err) != 0)
+    CHECK_FAIL_("report_write_tables: %s", err);
+  return dir;
+}
+
+static void test_csv(void) {
+  const char *dir = fixture_tables("table_csv");
   char *text = rtest_read(dir, "table.csv", NULL);
   CHECK(text != NULL);
   csv c;
@@ -141,9 +148,7 @@ static int display_col(const char *line, const char *needle) {
 }
 
 static void test_txt(void) {
-  const char *dir = rtest_dir("table_txt");
-  char err[ERRLEN];
-  CHECK_EQ(report_write_tables(dir, fixture, N_FIXTURE, err, sizeof err), 0);
+  const char *dir = fixture_tables("table_txt");
   char *text = rtest_read(dir, "table.txt", NULL);
   CHECK(text != NULL);
   char *lines[32];
@@ -175,9 +180,7 @@ static void test_txt(void) {
 }
 
 static void test_tex(void) {
-  const char *dir = rtest_dir("table_tex");
-  char err[ERRLEN];
-  CHECK_EQ(report_write_tables(dir, fixture, N_FIXTURE, err, sizeof err), 0);
+  const char *dir = fixture_tables("table_tex");
   char *tex = rtest_read(dir, "table.tex", NULL);
   CHECK(tex != NULL);
   CHECK_CONTAINS(tex, "\\begin{tabular}{llrr}");
@@ -196,9 +199,8 @@ static void test_tex(void) {
 }
 
 static void test_print_matches_file(void) {
-  const char *dir = rtest_dir("table_print");
+  const char *dir = fixture_tables("table_print");
   char err[ERRLEN];
-  CHECK_EQ(report_write_tables(dir, fixture, N_FIXTURE, err, sizeof err), 0);
   char path[1200];
   snprintf(path, sizeof path, "%s/printed.txt", dir);
   FILE *f = fopen(path, "w");
