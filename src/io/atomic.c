@@ -86,31 +86,15 @@ int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path, const dckpt_io_op
   return DCKPT_OK;
 }
 
-int dckpt_atomic_write(dckpt_atomic_file *f, const void *buf, size_t len,
-                       dckpt_err *err) {
-  const char *p = buf;
+/* Writes all of buf: at `offset` when `positional` (the file position and
+ * `written` stay), else at the file position, counting into f->written, in
+ * chunks of at most 1 GiB. */
+static int write_all(dckpt_atomic_file *f, const char *p, size_t len, bool positional,
+                     uint64_t offset, dckpt_err *err) {
   while (len > 0) {
     size_t chunk = len > (size_t)1 << 30 ? (size_t)1 << 30 : len;
-    ssize_t n = dckpt_sys_write(f->fd, p, chunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return dckpt_err_errno(err, errno, "cannot write '%s'", f->final_path);
-    }
-    if (n == 0)
-      return dckpt_err_set(err, DCKPT_EIO, "cannot write '%s': wrote 0 bytes",
-                           f->final_path);
-    p += n;
-    len -= (size_t)n;
-    f->written += (uint64_t)n;
-  }
-  return DCKPT_OK;
-}
-
-int dckpt_atomic_pwrite(dckpt_atomic_file *f, const void *buf, size_t len,
-                        uint64_t offset, dckpt_err *err) {
-  const char *p = buf;
-  while (len > 0) {
-    ssize_t n = dckpt_sys_pwrite(f->fd, p, len, (off_t)offset);
+    ssize_t n = positional ? dckpt_sys_pwrite(f->fd, p, len, (off_t)offset)
+                           : dckpt_sys_write(f->fd, p, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       return dckpt_err_errno(err, errno, "cannot write '%s'", f->final_path);
@@ -121,8 +105,19 @@ int dckpt_atomic_pwrite(dckpt_atomic_file *f, const void *buf, size_t len,
     p += n;
     len -= (size_t)n;
     offset += (uint64_t)n;
+    if (!positional) f->written += (uint64_t)n;
   }
   return DCKPT_OK;
+}
+
+int dckpt_atomic_write(dckpt_atomic_file *f, const void *buf, size_t len,
+                       dckpt_err *err) {
+  return write_all(f, buf, len, false, 0, err);
+}
+
+int dckpt_atomic_pwrite(dckpt_atomic_file *f, const void *buf, size_t len,
+                        uint64_t offset, dckpt_err *err) {
+  return write_all(f, buf, len, true, offset, err);
 }
 
 void dckpt_atomic_start_writeback(dckpt_atomic_file *f) {
