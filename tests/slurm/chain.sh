@@ -12,10 +12,7 @@ here=$(dirname "$0")
 . "$here/lib.sh"
 setup "$@"
 # Per rank (longest first): heavy 6 s, walk 15 s, mix 3 s; the first job stops ~14 s in.
-work=(--trials 2 --iters "150,30,60" --step 10)
-
-note "uninterrupted reference"
-reference "$WORK/ref" "${work[@]}"
+with_reference --trials 2 --iters "150,30,60" --step 10
 
 note "a chain of 4 jobs: --time=1, 2 ranks, ~24 s of work per rank, margin 45 s"
 mapfile -t jobs < <(DCKPT_DIR=$WORK/run "$CHAIN" -n 4 --time=1 --ntasks=2 \

@@ -12,10 +12,7 @@ here=$(dirname "$0")
 setup "$@"
 # Per rank (longest first): heavy 6 s, walk 18 s, mix 3 s. The deadline stop (~19 s in) lands
 # inside a pair, far from the pairs' ends.
-work=(--trials 2 --iters "180,30,60" --step 10)
-
-note "uninterrupted reference"
-reference "$WORK/ref" "${work[@]}"
+with_reference --trials 2 --iters "180,30,60" --step 10
 
 note "job: --time=1, 2 ranks, ~27 s of work per rank, deadline margin 40 s"
 job=$(sbatch_campaign deadline "$WORK/run" --time=1 --ntasks=2 --signal=B:USR1@1 -- \

@@ -8,16 +8,10 @@ here=$(dirname "$0")
 setup "$@"
 # Per rank (longest first): walk 6 s, heavy 1 s, mix 2 s; the stops (~2-3 s in)
 # land inside a pair, far from its ends.
-work=(--trials 2 --iters "120,40,20" --step 1000)
-
-note "uninterrupted reference"
-reference "$WORK/ref" "${work[@]}"
+with_reference --trials 2 --iters "120,40,20" --step 1000
 
 note "HALT by the user stops the job without a requeue"
-job=$(sbatch_campaign halt "$WORK/run" --time=5 --ntasks=2 -- \
-  "${work[@]}" --sleep-us 50000 --ready "$WORK/run.ready" --dump "$WORK/out.txt")
-wait_running "$job" 30
-wait_file "$WORK/run.ready" 60 # trials are running
+job=$(submit_running halt "$WORK/run" --time=5 --ntasks=2)
 touch "$WORK/run/HALT"
 st=$(wait_done "$job" 60)
 note "job $job ended: $st"

@@ -39,6 +39,14 @@ reference() {
   "$CAMPAIGN" "$dir" "$@" --dump "$dir.txt" >"$dir.log" 2>&1 || { cat "$dir.log"; fail "reference run"; }
 }
 
+# with_reference ARGS...: the campaign arguments of the test's work, kept in
+# the array `work`, and their uninterrupted reference run ($WORK/ref.txt).
+with_reference() {
+  work=("$@")
+  note "uninterrupted reference"
+  reference "$WORK/ref" "${work[@]}"
+}
+
 # job_field JOB NAME: a field of `scontrol show job -o`.
 job_field() {
   scontrol show job -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
@@ -123,6 +131,20 @@ sbatch_campaign() {
   shift
   DCKPT_DIR=$dir sbatch --parsable --job-name="$name" --output="$WORK/$name.out" \
     ${opts[@]+"${opts[@]}"} "$JOB_SCRIPT" "$CAMPAIGN" "$dir" "$@"
+}
+
+# submit_running NAME DIR SBATCH_OPTS...: submits the campaign on DIR with the
+# test's `work`, slowed to 50 ms a step, dumping its results to $WORK/out.txt;
+# waits until the job runs and its trials have started (DIR.ready: a state,
+# not a time); prints the job id.
+submit_running() {
+  local name=$1 dir=$2 id
+  shift 2
+  id=$(sbatch_campaign "$name" "$dir" "$@" -- \
+    "${work[@]}" --sleep-us 50000 --ready "$dir.ready" --dump "$WORK/out.txt")
+  wait_running "$id" 30
+  wait_file "$dir.ready" 60
+  echo "$id"
 }
 
 passed() { echo "$(basename "$0"): all passed in $((SECONDS - T0)) s"; }

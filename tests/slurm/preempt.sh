@@ -12,17 +12,11 @@ here=$(dirname "$0")
 setup "$@"
 # Per rank (longest first): walk 6 s, heavy 1 s, mix 2 s; the stop (~2-4 s in)
 # lands inside a pair, far from its ends.
-work=(--trials 2 --iters "120,40,20" --step 1000)
-
-note "uninterrupted reference"
-reference "$WORK/ref" "${work[@]}"
+with_reference --trials 2 --iters "120,40,20" --step 1000
 
 note "campaign job on the whole node (partition debug), ranks started by srun"
-job=$(DCKPT_LAUNCHER=srun sbatch_campaign preempt "$WORK/run" --partition=debug --time=5 \
-  --ntasks=2 --exclusive -- \
-  "${work[@]}" --sleep-us 50000 --ready "$WORK/run.ready" --dump "$WORK/out.txt")
-wait_running "$job" 30
-wait_file "$WORK/run.ready" 60 # trials are running
+job=$(DCKPT_LAUNCHER=srun submit_running preempt "$WORK/run" --partition=debug --time=5 \
+  --ntasks=2 --exclusive)
 note "urgent job on the whole node"
 urgent=$(sbatch --parsable --partition=urgent --exclusive --time=1 \
   --output="$WORK/urgent.out" --wrap 'sleep 2')

@@ -11,19 +11,13 @@ here=$(dirname "$0")
 setup "$@"
 # Per rank (longest first): walk 6 s, heavy 1 s, mix 2 s; the stop (~2-4 s in)
 # lands inside a pair, far from its ends.
-work=(--trials 2 --iters "120,40,20" --step 1000)
-
-note "uninterrupted reference"
-reference "$WORK/ref" "${work[@]}"
+with_reference --trials 2 --iters "120,40,20" --step 1000
 
 mkdir -p "$WORK/run" && touch "$WORK/run/HALT"
 note "job: 2 ranks, ~9 s of work per rank, no periodic checkpoints"
-job=$(sbatch_campaign requeue "$WORK/run" --time=5 --ntasks=2 -- \
-  "${work[@]}" --sleep-us 50000 --ready "$WORK/run.ready" --dump "$WORK/out.txt")
-note "job $job submitted"
-wait_running "$job" 30
-# trials are running (the stop checkpoints are the only ones): a state, not a time
-wait_file "$WORK/run.ready" 60
+# returns once the trials run (the stop checkpoints are the only ones)
+job=$(submit_running requeue "$WORK/run" --time=5 --ntasks=2)
+note "job $job running"
 note "scontrol requeue $job"
 scontrol requeue "$job"
 st=$(wait_done "$job" 120)
