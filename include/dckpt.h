@@ -637,6 +637,14 @@ typedef struct dckpt_store_options {
  *  nothing is created), as when resuming a run. */
 #define DCKPT_OPEN_EXISTING 8u
 /* 16u is DCKPT_OPEN_NO_PREPARE, in dckpt_experimental.h. */
+/** With DCKPT_OPEN_WRITE: open as (or for) a shared run, one of several that
+ *  work on the directory at once (dckpt_run_options.shared; docs/runtime.md,
+ *  "Shared runs"). The lock is taken as usual, but while another shared run
+ *  holds it (briefly, to set up or finish) the open waits for it instead of
+ *  failing; a holder that is not a shared run is refused with DCKPT_ELOCKED
+ *  naming it. Without this flag, a writing open also refuses (DCKPT_ELOCKED,
+ *  naming them) while a shared run is registered in DIR/leases. */
+#define DCKPT_OPEN_SHARED 32u
 
 /** Fills `opts` with the defaults (see each field) and sets struct_size. */
 DCKPT_API void dckpt_store_options_init(dckpt_store_options *opts);

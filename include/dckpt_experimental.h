@@ -70,6 +70,41 @@ static inline void dckpt_store_experimental_init(dckpt_store_experimental *x) {
   x->struct_size = sizeof *x;
 }
 
+/* Shared runs (DCKPT_OPEN_SHARED; docs/runtime.md, "Shared runs"): what
+ * dckpt_run does with them, for drivers of their own. A pair's lease is a file
+ * DIR/leases/pair.<alg>.<trial>.lease that exactly one process holds at a
+ * time; a holder that is gone (a dead process on this host, a free kernel
+ * lock where every host sees them, or a renewal older than 900 s) is taken
+ * over. A handle holds at most one pair's lease. */
+
+/**
+ * A DCKPT_OPEN_SHARED handle gives the directory's lock back once its set-up
+ * is done; it stays registered as a shared run until it is closed, and goes
+ * on writing trials like a handle opened with DCKPT_OPEN_NO_LOCK.
+ * @return DCKPT_OK, DCKPT_EINVAL (not a shared handle, or the lock is not held).
+ */
+DCKPT_API int dckpt_store_release_lock(dckpt_store *store);
+
+/**
+ * Claims the lease of pair (alg, trial) for this handle (writable).
+ * @return DCKPT_OK (it is this handle's until dckpt_store_release_pair),
+ *         DCKPT_ELOCKED (another process holds it: the message names it),
+ *         DCKPT_EINVAL (a pair's lease is held already, an index out of range,
+ *         a read-only handle), or the I/O error naming the file.
+ */
+DCKPT_API int dckpt_store_claim_pair(dckpt_store *store, int64_t alg, int64_t trial);
+
+/**
+ * Renews the lease of the claimed pair (the runtime does it every 60 s).
+ * @return DCKPT_OK, DCKPT_ELOCKED (it was taken over, its renewal being too
+ *         old: stop working on the pair without writing, then release it),
+ *         DCKPT_EINVAL (no pair is claimed), or the I/O error.
+ */
+DCKPT_API int dckpt_store_renew_pair(dckpt_store *store);
+
+/** Releases the claimed pair's lease (nothing when none is held). */
+DCKPT_API void dckpt_store_release_pair(dckpt_store *store);
+
 /* ------------------------------------------------------------------------- */
 /* Runtime (dckpt_run.h)                                                     */
 /* ------------------------------------------------------------------------- */

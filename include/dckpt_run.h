@@ -205,6 +205,20 @@ typedef struct dckpt_run_options {
    *  however long the trial has run. The final checkpoint carries the whole
    *  history. Default 256 KiB; 0 puts the whole history in every checkpoint. */
   size_t metrics_segment_bytes;
+  /** Join the other shared runs of DIR (default false; docs/runtime.md,
+   *  "Shared runs"): instead of holding DIR's lock for the whole run, rank 0
+   *  registers the run (DIR/leases) and takes the lock only to set up (start
+   *  or check the run, grow it, list the pairs); every rank then claims each
+   *  pair with a lease before running it, leaves pairs that another run
+   *  holds, and takes over those whose holder is gone (resuming from the
+   *  newest checkpoint). The run returns once every pair of the campaign is
+   *  complete (whoever completed it) or it is stopped. A run that is not
+   *  shared and a shared run refuse each other (DCKPT_ELOCKED naming the
+   *  holders). With `shared`, add_trials and add_iterations are refused
+   *  (several runs would each add them): ask for the totals instead
+   *  (n_trials, the algorithms' iterations), which are applied once; more
+   *  iterations only while no other shared run works on DIR. */
+  bool shared;
 } dckpt_run_options;
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,

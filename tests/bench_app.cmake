@@ -64,6 +64,15 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
   set_tests_properties(bench_app.kill_resume bench_app.stop_resume
     bench_app.kill_resume_interval PROPERTIES FIXTURES_REQUIRED bench_app_reference)
 
+  # Shared runs (--shared): 2 and 4 runs at once on one campaign, one
+  # SIGKILLed holding a pair's lease (and with 4, one stopped and restarted),
+  # ending bit-identical to the reference; shared and exclusive runs refuse
+  # each other.
+  bench_app_test(shared_2 shared.sh 2 ${DCKPT_TEST_TMP}/bench_app.reference)
+  bench_app_test(shared_4 shared.sh 4 ${DCKPT_TEST_TMP}/bench_app.reference)
+  set_tests_properties(bench_app.shared_2 bench_app.shared_4 PROPERTIES
+    FIXTURES_REQUIRED bench_app_reference TIMEOUT 600)
+
   # Growth (--add-trials, --add-iterations) equal to fresh campaigns.
   bench_app_test(grow grow.sh 2)
   # Bad configurations and options: exit 2, the file and the key named.

@@ -42,6 +42,7 @@ typedef struct bench_config {
   double checkpoint_interval; /* seconds, 0 for none */
   int keep, compression;
   bool fsync, backup, break_lock, quiet;
+  bool shared;  /* --shared / checkpoint.shared: one of several runs on the campaign */
   int progress; /* -1 auto (on), 0 off */
   dckpt_run_mode mode;
   char deadline[256];     /* --deadline argument, "" for none */

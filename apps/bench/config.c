@@ -277,7 +277,7 @@ static int get_step(ctx *c, const cJSON *k, bench_config *cfg) {
 static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
   const cJSON *k = NULL;
   static const char *const keys[] = {"dir",         "step",  "interval", "keep",
-                                     "compression", "fsync", NULL};
+                                     "compression", "fsync", "shared",   NULL};
   const char *dir = NULL;
   int64_t keep = cfg->keep, level = cfg->compression;
   if (get_obj(c, root, "checkpoint", "checkpoint", &k) ||
@@ -286,7 +286,8 @@ static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
       get_num(c, k, "interval", "checkpoint.interval", 0, &cfg->checkpoint_interval) ||
       get_int(c, k, "keep", "checkpoint.keep", 1, &keep) ||
       get_int(c, k, "compression", "checkpoint.compression", -7, &level) ||
-      get_bool(c, k, "fsync", "checkpoint.fsync", &cfg->fsync))
+      get_bool(c, k, "fsync", "checkpoint.fsync", &cfg->fsync) ||
+      get_bool(c, k, "shared", "checkpoint.shared", &cfg->shared))
     return BENCH_EXIT_USAGE;
   if (level > 22) return bad(c, "checkpoint.compression", "must be in -7..22");
   if (keep > INT_MAX) return bad(c, "checkpoint.keep", "must be at most %d", INT_MAX);
@@ -391,6 +392,9 @@ void bench_usage(FILE *out) {
       "  --mode auto|new|resume new refuses an existing campaign, resume a missing one\n"
       "  --backup               zip the directory before resuming it\n"
       "  --break-lock           take over a lock held from another host\n"
+      "  --shared               work on the campaign together with other --shared runs\n"
+      "                         (jobs of an array, separate submissions): each pair\n"
+      "                         is claimed with a lease (config: checkpoint.shared)\n"
       "  --results-dir DIR      where tables and plots go (default "
       "CHECKPOINT_DIR/results)\n"
       "  --no-progress          no progress reports\n"
@@ -526,6 +530,8 @@ static bool is_switch(bench_config *cfg, const char *f) {
     cfg->backup = true;
   else if (!strcmp(f, "--break-lock"))
     cfg->break_lock = true;
+  else if (!strcmp(f, "--shared"))
+    cfg->shared = true;
   else if (!strcmp(f, "--no-progress"))
     cfg->progress = 0;
   else if (!strcmp(f, "--quiet"))
@@ -574,10 +580,11 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
     return BENCH_EXIT_USAGE;
   }
   bool fsync = cfg->fsync, backup = cfg->backup, brk = cfg->break_lock,
-       quiet = cfg->quiet;
+       quiet = cfg->quiet, shared = cfg->shared;
   int progress = cfg->progress;
   if (load_config(config, cfg, err, errlen)) return BENCH_EXIT_USAGE;
   cfg->fsync = cfg->fsync && fsync;
+  cfg->shared = cfg->shared || shared;
   cfg->backup = backup, cfg->break_lock = brk, cfg->quiet = quiet,
   cfg->progress = progress;
   for (int i = 1; i < argc; i++) {

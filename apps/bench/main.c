@@ -68,7 +68,8 @@ static void status_correct(const bench_config *cfg, int status, int exit_code,
                            const char *message) {
   dckpt_store_options so;
   dckpt_store_options_init(&so);
-  so.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_EXISTING;
+  so.flags =
+      DCKPT_OPEN_WRITE | DCKPT_OPEN_EXISTING | (cfg->shared ? DCKPT_OPEN_SHARED : 0);
   so.durability = cfg->fsync ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE;
   dckpt_store *s = NULL;
   int rc = dckpt_store_open(cfg->checkpoint_dir, &so, &s);
@@ -113,6 +114,7 @@ static void fill_options(const bench_config *cfg, double deadline, dckpt_run_opt
   o->add_iterations = cfg->add_iterations;
   o->backup_before_resume = cfg->backup;
   o->break_lock = cfg->break_lock;
+  o->shared = cfg->shared;
   o->metrics_period = cfg->metrics_period;
   o->deadline = deadline;
   o->progress = cfg->progress == 0 || cfg->quiet ? 0 : 1;

@@ -39,6 +39,7 @@ static const dckpt_member dckpt_run_option_members[] = {
     DCKPT_MEMBER(dckpt_run_options, interval_clock_ctx),
     DCKPT_MEMBER(dckpt_run_options, index_interval),
     DCKPT_MEMBER(dckpt_run_options, metrics_segment_bytes),
+    DCKPT_MEMBER(dckpt_run_options, shared),
 };
 #pragma GCC diagnostic pop
 

@@ -473,6 +473,11 @@ static int iterate(trial *t, int64_t start) {
     c->unreported++;
     run_sched_serve(&c->sched);
     report_work(c, t->info.alg, false);
+    if (c->o->shared && run_shared_renew(c, t1) != DCKPT_OK) {
+      /* the pair is another run's now: this one writes nothing more */
+      DCKPT_TRY(collect_save(t, true));
+      return DCKPT_ELOCKED;
+    }
     if (k < t->info.iterations - 1 && checkpoint_due(t, k, t1))
       DCKPT_TRY(save_state(t, k, false, true));
   }

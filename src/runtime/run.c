@@ -125,6 +125,10 @@ static int check_arguments(run_ctx *c) {
                     (long long)o->n_trials);
   if (o->add_trials < 0 || o->add_iterations < 0)
     return run_fail(c, DCKPT_EINVAL, "add_trials and add_iterations must be >= 0");
+  if (o->shared && (o->add_trials || o->add_iterations))
+    return run_fail(c, DCKPT_EINVAL,
+                    "a shared run takes no add_trials or add_iterations (each run "
+                    "would add them again): ask for the totals (n_trials, iterations)");
   if (!(o->checkpoint_interval >= 0 && o->checkpoint_interval <= 1e12))
     return run_fail(c, DCKPT_EINVAL,
                     "checkpoint_interval must be a number of seconds >= 0, got %g",
@@ -198,6 +202,7 @@ int run_open_store(run_ctx *c) {
     so.flags |= DCKPT_OPEN_NO_LOCK | DCKPT_OPEN_NO_PREPARE;
   else if (c->o->break_lock)
     so.flags |= DCKPT_OPEN_BREAK_LOCK;
+  if (c->rank == 0 && c->o->shared) so.flags |= DCKPT_OPEN_SHARED;
   int rc = dckpt_store_open(c->o->dir, &so, &c->store);
   if (rc == DCKPT_ENOENT && c->o->mode == DCKPT_RUN_RESUME)
     return run_fail(c, rc, "'%s' holds no run to resume: %s", c->o->dir,
@@ -244,12 +249,15 @@ static int open_sched(run_ctx *c) {
 static int set_up(run_ctx *c) {
   /* Options that could not be read failed already (dckpt_run). */
   int rc = c->status != DCKPT_OK ? c->status : check_arguments(c);
+  bool shared0 = c->o->shared && c->rank == 0;
   if (rc == DCKPT_OK && c->rank == 0) rc = run_open_store(c);
   if (rc == DCKPT_OK && c->rank == 0) rc = run_plan_rank0(c);
   if (agree(c) != DCKPT_OK) return c->status;
   if (run_share_plan(c) != DCKPT_OK) run_fail(c, DCKPT_ENOMEM, "out of memory");
   c->planned = true;
   run_share_inputs(c);
+  /* a shared run holds the lock only to set up */
+  if (c->status == DCKPT_OK && shared0) run_shared_unlock(c);
   if (c->status == DCKPT_OK) start_writer(c);
   if (agree(c) != DCKPT_OK) return c->status;
   open_sched(c);
@@ -267,8 +275,17 @@ static void work(run_ctx *c) {
      * (and its service thread), which stops the others */
     if (c->rank != 0) c->stop.halt_path = NULL;
     int64_t i = run_sched_next(&c->sched);
-    if (i >= c->plan.n_pending) break;
-    int rc = run_pair_execute(c, &c->plan.pending[i]);
+    if (i >= c->plan.n_pending) {
+      /* shared: the pairs other runs held, until each is complete */
+      int wrc = c->o->shared ? run_shared_wait(c) : DCKPT_OK;
+      if (wrc == DCKPT_EINTERRUPTED)
+        run_fail(c, wrc, "rank %d stopped: %s", c->rank, c->stop.reason);
+      else if (wrc != DCKPT_OK && wrc != DCKPT_ECALLBACK)
+        run_sched_raise_stop(&c->sched);
+      break;
+    }
+    const run_pair *p = &c->plan.pending[i];
+    int rc = c->o->shared ? run_shared_pair(c, p) : run_pair_execute(c, p);
     if (rc == DCKPT_EINTERRUPTED) {
       run_fail(c, rc, "rank %d stopped: %s", c->rank, c->stop.reason);
       break;
@@ -334,6 +351,7 @@ static void tear_down(run_ctx *c) {
   dckpt_record_free(c->problem);
   dckpt_store_close(c->store);
   run_plan_free(&c->plan);
+  free(c->shared.watch);
   if (c->o->handle_signals) run_signals_uninstall();
   MPI_Comm_free(&c->comm);
 }

@@ -4,6 +4,14 @@
 
 #include "runtime/runtime_internal.h"
 
+/** A shared run's pair leases (shared.c; the store holds the leases). */
+typedef struct run_shared {
+  bool holding;      /* this rank's store holds a pair's lease */
+  double next_renew; /* when it is renewed next */
+  run_pair *watch;   /* pairs other runs held when this rank came to them */
+  int64_t n_watch;
+} run_shared;
+
 typedef struct run_ctx {
   MPI_Comm comm;
   int rank, size;
@@ -35,6 +43,7 @@ typedef struct run_ctx {
   int64_t pairs_run, pairs_completed, iterations_run;
   int64_t unreported; /* iterations not yet added to the shared counter */
   double last_report;
+  run_shared shared; /* o->shared */
 } run_ctx;
 
 /** Fills c->opts and c->x from the caller's options and points c->o at them
@@ -74,6 +83,21 @@ void run_share_inputs(run_ctx *c);
 
 /** Rank 0: opens or starts the run and fills c->plan. */
 int run_plan_rank0(run_ctx *c);
+
+/* ---- shared.c: shared runs ---- */
+/** Rank 0, once the plan is made and shared: gives the lock back (the store
+ *  stays registered as a shared run; the completion index removes no other
+ *  run's file). */
+int run_shared_unlock(run_ctx *c);
+/** Claims pair `p` and runs it unless it is complete; a pair another run
+ *  holds is watched. The status of run_pair_execute, or a claim's failure. */
+int run_shared_pair(run_ctx *c, const run_pair *p);
+/** After the hand-out: runs or waits for the watched pairs until each is
+ *  complete (whoever completes it); DCKPT_EINTERRUPTED on a stop. */
+int run_shared_wait(run_ctx *c);
+/** In the loop: renews the pair's lease when due; DCKPT_ELOCKED when
+ *  another run has taken it (the pair must be left, nothing written). */
+int run_shared_renew(run_ctx *c, double now);
 
 /** Runs (or continues) one pair until it completes, fails or is stopped. */
 int run_pair_execute(run_ctx *c, const run_pair *pair);

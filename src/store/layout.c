@@ -23,6 +23,7 @@ dckpt_entry_kind dckpt_layout_kind(const char *name) {
       {DCKPT_RESULTS_DIR, DCKPT_ENTRY_RESULTS},
       {DCKPT_INDEX_DIR, DCKPT_ENTRY_INDEX},
       {DCKPT_LOCK_FILE, DCKPT_ENTRY_LOCK},
+      {DCKPT_LEASES_DIR, DCKPT_ENTRY_LEASES},
       {DCKPT_HALT_FILE, DCKPT_ENTRY_HALT},
       {DCKPT_RUN_STATUS_FILE, DCKPT_ENTRY_RUN_STATUS},
   };
@@ -36,8 +37,9 @@ dckpt_entry_kind dckpt_layout_kind(const char *name) {
 }
 
 bool dckpt_layout_is_bookkeeping(dckpt_entry_kind kind) {
-  return kind == DCKPT_ENTRY_LOCK || kind == DCKPT_ENTRY_HALT ||
-         kind == DCKPT_ENTRY_RUN_STATUS || kind == DCKPT_ENTRY_TEMPORARY;
+  return kind == DCKPT_ENTRY_LOCK || kind == DCKPT_ENTRY_LEASES ||
+         kind == DCKPT_ENTRY_HALT || kind == DCKPT_ENTRY_RUN_STATUS ||
+         kind == DCKPT_ENTRY_TEMPORARY;
 }
 
 bool dckpt_layout_is_init_leftover(dckpt_entry_kind kind) {
@@ -48,7 +50,8 @@ bool dckpt_layout_is_init_leftover(dckpt_entry_kind kind) {
 }
 
 bool dckpt_layout_is_transient(dckpt_entry_kind kind) {
-  return kind == DCKPT_ENTRY_LOCK || kind == DCKPT_ENTRY_TEMPORARY;
+  return kind == DCKPT_ENTRY_LOCK || kind == DCKPT_ENTRY_LEASES ||
+         kind == DCKPT_ENTRY_TEMPORARY;
 }
 
 char *dckpt_layout_root_file(const dckpt_store *s, const char *name) {
@@ -72,6 +75,21 @@ char *dckpt_layout_index_file(const dckpt_store *s, const char *instance) {
   return dckpt_path_printf("%s/" DCKPT_INDEX_DIR "/" DCKPT_INDEX_FILE_PREFIX
                            "%s" DCKPT_INDEX_FILE_SUFFIX,
                            s->dir, instance);
+}
+
+char *dckpt_layout_leases_dir(const dckpt_store *s) {
+  return dckpt_path_join(s->dir, DCKPT_LEASES_DIR);
+}
+
+char *dckpt_layout_run_lease(const char *dir, const char *host, long long pid) {
+  return dckpt_path_printf("%s/" DCKPT_LEASES_DIR "/" DCKPT_RUN_LEASE_PREFIX
+                           "%s.%lld" DCKPT_LEASE_SUFFIX,
+                           dir, host, pid);
+}
+
+char *dckpt_layout_pair_lease(const char *dir, int64_t alg, int64_t trial) {
+  return dckpt_path_printf("%s/" DCKPT_LEASES_DIR "/pair.%lld.%lld" DCKPT_LEASE_SUFFIX,
+                           dir, (long long)alg, (long long)trial);
 }
 
 bool dckpt_layout_parse_index_file(const char *name, char *instance) {

@@ -29,6 +29,13 @@
 #define DCKPT_INDEX_DIR         "index"
 #define DCKPT_INDEX_FILE_PREFIX "run-"
 #define DCKPT_INDEX_FILE_SUFFIX ".idx"
+/* Shared runs (docs/design.md, "Shared runs"): a folder of leases, one per
+ * shared run that works on the directory ("run.<host>.<pid>.lease") and one
+ * per pair a run is working on ("pair.<alg>.<trial>.lease"), with the files
+ * their claims publish and take over through (io/lock.c, io/lease.c). */
+#define DCKPT_LEASES_DIR       "leases"
+#define DCKPT_RUN_LEASE_PREFIX "run."
+#define DCKPT_LEASE_SUFFIX     ".lease"
 /* A trial's directory. */
 #define DCKPT_PROGRESS_FILE "progress.json"
 #define DCKPT_COMPLETE_FILE "complete.json"
@@ -49,6 +56,7 @@ typedef enum dckpt_entry_kind {
   DCKPT_ENTRY_ALG_DIR,
   DCKPT_ENTRY_INDEX,      /* the completion index (a cache of the markers) */
   DCKPT_ENTRY_LOCK,       /* the lock file, or one being published (dckpt.lock.*) */
+  DCKPT_ENTRY_LEASES,     /* the leases of shared runs and of their pairs */
   DCKPT_ENTRY_HALT,       /* a user's stop request */
   DCKPT_ENTRY_RUN_STATUS, /* how the last run ended */
   DCKPT_ENTRY_TEMPORARY   /* .dckpt-tmp.*: a file being written */
@@ -76,6 +84,11 @@ char *dckpt_layout_trial_dir(const dckpt_store *s, int64_t alg, int64_t trial);
 /** DIR/index and DIR/index/run-<instance>.idx. */
 char *dckpt_layout_index_dir(const dckpt_store *s);
 char *dckpt_layout_index_file(const dckpt_store *s, const char *instance);
+/** DIR/leases, DIR/leases/run.<host>.<pid>.lease and
+ *  DIR/leases/pair.<alg>.<trial>.lease. */
+char *dckpt_layout_leases_dir(const dckpt_store *s);
+char *dckpt_layout_run_lease(const char *dir, const char *host, long long pid);
+char *dckpt_layout_pair_lease(const char *dir, int64_t alg, int64_t trial);
 /** Parses "run-<16 hex digits>.idx" into instance (17 bytes); false otherwise. */
 bool dckpt_layout_parse_index_file(const char *name, char *instance);
 /** Parses "trial_<digits>" (no sign, no leading zeros but "0"); false otherwise. */

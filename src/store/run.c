@@ -212,6 +212,11 @@ int dckpt_store_extend(dckpt_store *s, int64_t n_trials, const int64_t *iteratio
   dckpt_metadata *m = NULL;
   DCKPT_TRY(dckpt_store_read_metadata(s, &j, &m));
   int rc = check_extension(s, m, n_trials, iterations);
+  bool more_iterations = false;
+  for (size_t i = 0; iterations && i < m->n_algorithms; i++)
+    more_iterations = more_iterations || iterations[i] > m->algorithms[i].iterations;
+  if (rc == DCKPT_OK && more_iterations && (s->opts.flags & DCKPT_OPEN_SHARED))
+    rc = dckpt_store_check_alone(s);
   /* The completion index forgets the trials to unmark before any marker goes
    * (a kill in between leaves markers the index no longer lists: a rescan). */
   if (rc == DCKPT_OK && iterations) rc = forget_grown(s, m, iterations);

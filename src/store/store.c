@@ -94,11 +94,12 @@ static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
     return dckpt_store_fail(s, DCKPT_EINVAL, "durability must be full or none, got %d",
                             (int)o->durability);
   unsigned known = DCKPT_OPEN_WRITE | DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK |
-                   DCKPT_OPEN_EXISTING | DCKPT_OPEN_NO_PREPARE;
+                   DCKPT_OPEN_EXISTING | DCKPT_OPEN_NO_PREPARE | DCKPT_OPEN_SHARED;
   if (o->flags & ~known)
     return dckpt_store_fail(s, DCKPT_EINVAL, "unknown open flags 0x%x",
                             o->flags & ~known);
-  if ((o->flags & (DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK | DCKPT_OPEN_EXISTING)) &&
+  if ((o->flags & (DCKPT_OPEN_BREAK_LOCK | DCKPT_OPEN_NO_LOCK | DCKPT_OPEN_EXISTING |
+                   DCKPT_OPEN_SHARED)) &&
       !(o->flags & DCKPT_OPEN_WRITE))
     return dckpt_store_fail(
         s, DCKPT_EINVAL,
@@ -112,6 +113,9 @@ static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
         s, DCKPT_EINVAL,
         "DCKPT_OPEN_NO_PREPARE needs DCKPT_OPEN_WRITE | "
         "DCKPT_OPEN_NO_LOCK (the lock holder prepares the directory)");
+  if ((o->flags & DCKPT_OPEN_SHARED) && (o->flags & DCKPT_OPEN_NO_LOCK))
+    return dckpt_store_fail(
+        s, DCKPT_EINVAL, "DCKPT_OPEN_SHARED takes the lock: not with DCKPT_OPEN_NO_LOCK");
   return DCKPT_OK;
 }
 
@@ -144,7 +148,12 @@ int dckpt_store_prepare_dir(dckpt_store *s) {
     bool force = (s->opts.flags & DCKPT_OPEN_BREAK_LOCK) != 0;
     char *path = dckpt_layout_root_file(s, DCKPT_LOCK_FILE);
     if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-    int rc = dckpt_lock_acquire(&s->lock, path, s->job_id, force, &s->log, &s->err);
+    if (s->opts.flags & DCKPT_OPEN_SHARED) DCKPT_TRY(dckpt_store_join_shared(s));
+    /* a shared run waits while another shared run holds the lock briefly; a
+     * run that is not shared goes on only where no shared run is registered */
+    int rc = (s->opts.flags & DCKPT_OPEN_SHARED)
+                 ? dckpt_store_lock_shared(s, path, force)
+                 : dckpt_store_lock_exclusive(s, path, force);
     free(path);
     DCKPT_TRY(rc);
     DCKPT_TRY(sync_run(s));
@@ -237,6 +246,8 @@ void dckpt_store_close(dckpt_store *s) {
   free(s->known);
   dckpt_scratch_free(&s->scratch);
   dckpt_lock_release(&s->lock);
+  dckpt_lock_release(&s->pair);
+  dckpt_lock_release(&s->member);
   dckpt_run_facts_clear(s);
   free(s->dir);
   free(s->results);

@@ -11,6 +11,7 @@
 #include "io/atomic.h"
 #include "io/lock.h"
 #include "store/layout.h"
+#include "store/shared.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -38,6 +39,8 @@ struct dckpt_store {
   dckpt_logger log;
   dckpt_err err;
   dckpt_lock lock;
+  dckpt_lock member; /* DCKPT_OPEN_SHARED: the run's lease, DIR/leases/run.* */
+  dckpt_lock pair;   /* the lease of the pair claimed (dckpt_store_claim_pair) */
   bool writable;
   bool failed_open;
   /* The last checkpoint this handle committed: re-saving it is a no-op. */

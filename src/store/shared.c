@@ -1,0 +1,230 @@
+/* Shared runs and the directory's lock (docs/design.md, "Shared runs"): a
+ * shared run registers itself with a lease DIR/leases/run.<host>.<pid>.lease
+ * before it takes the lock, holds the lock only to set up or finish, and
+ * waits while another shared run holds it for that; a run that is not shared
+ * takes the lock and then refuses to go on while a shared run is registered.
+ * Since each side registers (or locks) first and looks at the other second,
+ * at least one of two that meet sees the other. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/fs.h"
+#include "io/lock.h"
+#include "io/path.h"
+#include "io/walk.h"
+#include "store/store_internal.h"
+
+typedef struct runs_seen {
+  const char *dir; /* DIR/leases */
+  bool force;      /* a holder that cannot be judged does not count */
+  long long self_pid;
+  const char *self_host;
+  int n;
+  char names[768];
+} runs_seen;
+
+/* Whether the holder `h` of a run's lease counts as a run still working. */
+static bool counts(const dckpt_lock_info *h, bool force) {
+  return h->state == DCKPT_LOCK_ALIVE || (!force && (h->state == DCKPT_LOCK_UNKNOWN ||
+                                                     h->state == DCKPT_LOCK_UNREADABLE));
+}
+
+static void describe(char *buf, size_t len, const dckpt_lock_info *h) {
+  if (h->state == DCKPT_LOCK_UNREADABLE) {
+    snprintf(buf, len, "%s", h->error);
+    return;
+  }
+  snprintf(buf, len, "pid %lld on host %s%s%s%s since %s", (long long)h->pid, h->host,
+           h->job_id[0] ? " (job '" : "", h->job_id, h->job_id[0] ? "')" : "", h->since);
+}
+
+static int visit_run(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
+  (void)err;
+  runs_seen *rs = ctx;
+  size_t n = strlen(e->name), sl = strlen(DCKPT_LEASE_SUFFIX);
+  if (strncmp(e->name, DCKPT_RUN_LEASE_PREFIX, strlen(DCKPT_RUN_LEASE_PREFIX)) != 0 ||
+      n <= sl || strcmp(e->name + n - sl, DCKPT_LEASE_SUFFIX) != 0)
+    return DCKPT_OK;
+  char *path = dckpt_path_join(rs->dir, e->name);
+  if (!path) return DCKPT_OK;
+  dckpt_lock_info h;
+  dckpt_lock_probe(path, &h);
+  free(path);
+  if (!counts(&h, rs->force)) return DCKPT_OK;
+  if (rs->self_host && h.pid == rs->self_pid && !strcmp(h.host, rs->self_host))
+    return DCKPT_OK;
+  char one[700];
+  describe(one, sizeof one, &h);
+  size_t used = strlen(rs->names);
+  if (used + 8 < sizeof rs->names)
+    snprintf(rs->names + used, sizeof rs->names - used, "%s%s", rs->n ? "; " : "", one);
+  rs->n++;
+  return DCKPT_OK;
+}
+
+int dckpt_store_shared_runs(dckpt_store *s, bool force, const char *self_host,
+                            long long self_pid, char *names, size_t len) {
+  char *dir = dckpt_layout_leases_dir(s);
+  if (!dir) return -1;
+  runs_seen rs = {dir, force, self_pid, self_host, 0, ""};
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  (void)dckpt_walk(dir, DCKPT_WALK_MISSING_OK | DCKPT_WALK_UNREADABLE_OK, visit_run, &rs,
+                   &err);
+  free(dir);
+  if (names && len) snprintf(names, len, "%s", rs.names);
+  return rs.n;
+}
+
+int dckpt_store_refuse_shared_runs(dckpt_store *s, bool force) {
+  char names[768];
+  int n = dckpt_store_shared_runs(s, force, NULL, 0, names, sizeof names);
+  if (n < 0) return dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
+  if (n == 0) return DCKPT_OK;
+  dckpt_lock_release(&s->lock);
+  return dckpt_err_set(&s->err, DCKPT_ELOCKED,
+                       "'%s' is in use by %d shared run(s) (%s): a run that is not "
+                       "shared waits until they end (stop them with '%s/%s')",
+                       s->dir, n, names, s->dir, DCKPT_HALT_FILE);
+}
+
+/* Whether the lock's holder `h` is a shared run (it holds its run lease). */
+static bool holder_is_shared(dckpt_store *s, const dckpt_lock_info *h) {
+  if (h->state != DCKPT_LOCK_ALIVE && h->state != DCKPT_LOCK_UNKNOWN) return false;
+  char *path = dckpt_layout_run_lease(s->dir, h->host, (long long)h->pid);
+  if (!path) return false;
+  dckpt_lock_info r;
+  dckpt_lock_probe(path, &r);
+  free(path);
+  return (r.state == DCKPT_LOCK_ALIVE || r.state == DCKPT_LOCK_UNKNOWN) &&
+         r.pid == h->pid && !strcmp(r.host, h->host) && r.pid_start == h->pid_start;
+}
+
+static void nap(double seconds) {
+  struct timespec ts = {(time_t)seconds,
+                        (long)((seconds - (double)(time_t)seconds) * 1e9)};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+int dckpt_store_lock_exclusive(dckpt_store *s, const char *path, bool force) {
+  int rc = dckpt_lock_acquire(&s->lock, path, s->job_id, force, &s->log, &s->err);
+  if (rc == DCKPT_ELOCKED) {
+    dckpt_lock_info h;
+    dckpt_lock_probe(path, &h);
+    if (holder_is_shared(s, &h)) {
+      char was[sizeof s->err.msg];
+      snprintf(was, sizeof was, "%s", s->err.msg);
+      return dckpt_err_set(&s->err, DCKPT_ELOCKED,
+                           "%s; it is a shared run: a run that is not shared waits "
+                           "until every shared run has ended",
+                           was);
+    }
+    return rc;
+  }
+  return rc == DCKPT_OK ? dckpt_store_refuse_shared_runs(s, force) : rc;
+}
+
+int dckpt_store_lock_shared(dckpt_store *s, const char *path, bool force) {
+  double wait = 0.005;
+  for (int vanished = 0;;) {
+    int rc = dckpt_lock_acquire(&s->lock, path, s->job_id, force, &s->log, &s->err);
+    if (rc != DCKPT_ELOCKED) return rc;
+    dckpt_lock_info h;
+    dckpt_lock_probe(path, &h);
+    /* released between the attempt and the look: try again at once */
+    if (h.state == DCKPT_LOCK_NONE && ++vanished < 100) continue;
+    if (!holder_is_shared(s, &h)) {
+      char was[sizeof s->err.msg];
+      snprintf(was, sizeof was, "%s", s->err.msg);
+      return dckpt_err_set(&s->err, DCKPT_ELOCKED,
+                           "%s; that run is not shared (a shared run joins only "
+                           "shared runs)",
+                           was);
+    }
+    /* another shared run sets up or finishes: a short while */
+    nap(wait);
+    if (wait < 0.2) wait *= 2;
+  }
+}
+
+/* A pair's holder on another host that has not renewed its lease for this
+ * long is gone (docs/runtime.md, "Shared runs"): far beyond the runtime's
+ * renewal period (60 s) and the longest stall a holder should have. */
+#define LEASE_TIMEOUT_SECONDS 900.0
+
+static const dckpt_lease_policy lease_policy = {LEASE_TIMEOUT_SECONDS, NULL, NULL};
+
+int dckpt_store_join_shared(dckpt_store *s) {
+  if (s->member.held) return DCKPT_OK;
+  dckpt_lock_facts me;
+  dckpt_lock_facts_self(&me, NULL, false);
+  char *leases = dckpt_layout_leases_dir(s);
+  char *path = dckpt_layout_run_lease(s->dir, me.info.host, (long long)me.info.pid);
+  int rc = !leases || !path ? dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory")
+                            : dckpt_mkdirs(leases, true, &s->err);
+  if (rc == DCKPT_OK)
+    rc = dckpt_lease_claim(&s->member, path, s->job_id, &lease_policy, &s->log, &s->err);
+  free(leases);
+  free(path);
+  return rc;
+}
+
+int dckpt_store_check_alone(dckpt_store *s) {
+  char names[768];
+  int n = dckpt_store_shared_runs(
+      s, (s->opts.flags & DCKPT_OPEN_BREAK_LOCK) != 0, s->member.self.info.host,
+      (long long)s->member.self.info.pid, names, sizeof names);
+  if (n < 0) return dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
+  if (n == 0) return DCKPT_OK;
+  return dckpt_err_set(&s->err, DCKPT_ELOCKED,
+                       "extend '%s': more iterations are asked, but %d other shared "
+                       "run(s) work on it (%s): a run of the old plan would complete "
+                       "pairs at the old iteration count; grow it when they have ended",
+                       s->dir, n, names);
+}
+
+int dckpt_store_release_lock(dckpt_store *s) {
+  if (!s || !(s->opts.flags & DCKPT_OPEN_SHARED) || !s->lock.held)
+    return s ? dckpt_err_set(&s->err, DCKPT_EINVAL,
+                             "release_lock: only a DCKPT_OPEN_SHARED handle that "
+                             "holds the lock gives it back")
+             : DCKPT_EINVAL;
+  dckpt_lock_release(&s->lock);
+  return DCKPT_OK;
+}
+
+int dckpt_store_claim_pair(dckpt_store *s, int64_t alg, int64_t trial) {
+  /* (store.c's checks are not called from here: store.c calls this file) */
+  if (s->failed_open || !s->writable)
+    return dckpt_err_set(&s->err, DCKPT_EINVAL,
+                         "claim_pair: '%s' is not open for writing", s->dir);
+  if (alg < 0 || alg > INT32_MAX || trial < 0 || trial > INT32_MAX)
+    return dckpt_err_set(&s->err, DCKPT_EINVAL,
+                         "claim_pair: pair (%lld, %lld) is out of range", (long long)alg,
+                         (long long)trial);
+  if (s->pair.held)
+    return dckpt_err_set(&s->err, DCKPT_EINVAL,
+                         "claim_pair: this handle holds the lease of another pair "
+                         "('%s'); release it first",
+                         s->pair.path);
+  char *path = dckpt_layout_pair_lease(s->dir, alg, trial);
+  if (!path) return dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
+  int rc = dckpt_lease_claim(&s->pair, path, s->job_id, &lease_policy, &s->log, &s->err);
+  free(path);
+  return rc;
+}
+
+int dckpt_store_renew_pair(dckpt_store *s) {
+  if (!s->pair.held)
+    return dckpt_err_set(&s->err, DCKPT_EINVAL, "renew_pair: no pair is claimed");
+  return dckpt_lease_renew(&s->pair, &s->err);
+}
+
+void dckpt_store_release_pair(dckpt_store *s) {
+  if (s) dckpt_lock_release(&s->pair);
+}
