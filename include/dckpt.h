@@ -374,6 +374,17 @@ DCKPT_API const char *dckpt_record_identity(const dckpt_record *rec);
  */
 DCKPT_API int dckpt_record_digest(const dckpt_record *rec, uint64_t *digest);
 
+/**
+ * Gives a record the identity of a record read elsewhere (a JSON object of at
+ * most 4096 bytes, as dckpt_record_identity() returned it; copied), so that
+ * dckpt_record_write() writes it (format version 2). NULL or "" clears it.
+ * For tools that move records between stores, such as the container's
+ * unpack; the store writes its own identity whatever the record holds.
+ * @return DCKPT_OK, DCKPT_EINVAL (not a JSON object, too long), DCKPT_ENOMEM;
+ *         the record is left as it was on refusal.
+ */
+DCKPT_API int dckpt_record_set_identity(dckpt_record *rec, const char *json);
+
 /** Message of the last failed call on this record ("" when none, or for
  *  NULL). Owned by the record, valid until its next failed call. */
 DCKPT_API const char *dckpt_record_errmsg(const dckpt_record *rec);

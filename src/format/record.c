@@ -395,6 +395,29 @@ int dckpt_record_set_identity_n_(dckpt_record *rec, const char *text, size_t len
   return DCKPT_OK;
 }
 
+int dckpt_record_set_identity(dckpt_record *rec, const char *json) {
+  if (!rec) return DCKPT_EINVAL;
+  if (!json || !*json) {
+    free(rec->identity);
+    rec->identity = NULL;
+    rec->identity_len = 0;
+    return DCKPT_OK;
+  }
+  size_t len = strlen(json);
+  cJSON *doc = len <= DCKPT_IDENTITY_MAX ? cJSON_ParseWithLength(json, len) : NULL;
+  bool ok = doc && cJSON_IsObject(doc);
+  cJSON_Delete(doc);
+  if (!ok)
+    return dckpt_record_fail_(rec, DCKPT_EINVAL,
+                              "identity is not a JSON object of at most %llu bytes: "
+                              "%.64s%s",
+                              (unsigned long long)DCKPT_IDENTITY_MAX, json,
+                              len > 64 ? "..." : "");
+  if (dckpt_record_set_identity_n_(rec, json, len) != DCKPT_OK)
+    return dckpt_record_fail_(rec, DCKPT_ENOMEM, "out of memory copying the identity");
+  return DCKPT_OK;
+}
+
 const char *dckpt_record_identity(const dckpt_record *rec) {
   return rec && rec->identity ? rec->identity : "";
 }
