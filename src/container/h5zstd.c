@@ -16,12 +16,35 @@
  * builds of HDF5, and a failure is HDF5's own "filter returned failure". */
 #include "container/h5zstd.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <zstd.h>
 
 /* HDF5 chunks are at most 4 GiB - 1. */
 #define CHUNK_MAX ((size_t)UINT32_MAX)
+
+/* One spare zstd context of each kind, kept between chunks: creating one per
+ * chunk cost more than compressing a chunk (its tables are fresh memory, so
+ * every chunk paid their page faults). A chunk takes the spare, or makes a
+ * context when another thread holds it, and gives it back after. */
+static _Atomic(ZSTD_CCtx *) spare_cctx;
+static _Atomic(ZSTD_DCtx *) spare_dctx;
+
+static ZSTD_CCtx *take_cctx(void) {
+  ZSTD_CCtx *c = atomic_exchange(&spare_cctx, NULL);
+  return c ? c : ZSTD_createCCtx();
+}
+static void give_cctx(ZSTD_CCtx *c) {
+  ZSTD_freeCCtx(atomic_exchange(&spare_cctx, c));
+}
+static ZSTD_DCtx *take_dctx(void) {
+  ZSTD_DCtx *d = atomic_exchange(&spare_dctx, NULL);
+  return d ? d : ZSTD_createDCtx();
+}
+static void give_dctx(ZSTD_DCtx *d) {
+  ZSTD_freeDCtx(atomic_exchange(&spare_dctx, d));
+}
 
 #ifdef DCKPT_H5ZSTD_PLUGIN
 #define buf_alloc(n)     malloc(n)
@@ -50,8 +73,13 @@ static size_t compress_chunk(size_t cd_nelmts, const unsigned int cd_values[],
     return fail("zstd filter: cd_values[0] is not a zstd compression level");
   size_t cap = ZSTD_compressBound(nbytes);
   void *out = buf_alloc(cap);
-  if (!out) return fail("zstd filter: out of memory for a compressed chunk");
-  size_t n = ZSTD_compress(out, cap, *buf, nbytes, level);
+  ZSTD_CCtx *cctx = out ? take_cctx() : NULL;
+  if (!cctx) {
+    buf_free(out);
+    return fail("zstd filter: out of memory for a compressed chunk");
+  }
+  size_t n = ZSTD_compressCCtx(cctx, out, cap, *buf, nbytes, level);
+  give_cctx(cctx);
   if (ZSTD_isError(n)) {
     buf_free(out);
     return fail(ZSTD_getErrorName(n));
@@ -79,12 +107,13 @@ static size_t decompress_chunk(size_t expect, size_t nbytes, size_t *buf_size,
     cap = declared > 0 ? (size_t)declared : 1;
   if (cap > CHUNK_MAX) cap = CHUNK_MAX;
   if (expect) cap = expect;
-  ZSTD_DCtx *dctx = ZSTD_createDCtx();
+  ZSTD_DCtx *dctx = take_dctx();
   void *out = dctx ? buf_alloc(cap) : NULL;
   if (!out) {
-    ZSTD_freeDCtx(dctx);
+    if (dctx) give_dctx(dctx);
     return fail("zstd filter: out of memory for a decompressed chunk");
   }
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
   ZSTD_inBuffer in = {*buf, nbytes, 0};
   ZSTD_outBuffer ob = {out, cap, 0};
   const char *err = NULL;
@@ -124,7 +153,7 @@ static size_t decompress_chunk(size_t expect, size_t nbytes, size_t *buf_size,
     out = ob.dst = grown;
     ob.size = bigger;
   }
-  ZSTD_freeDCtx(dctx);
+  give_dctx(dctx);
   if (!err && declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ob.pos)
     err = "zstd filter: the zstd frame's content size disagrees with its data";
   /* HDF5 takes the result for a whole chunk without checking its length */
