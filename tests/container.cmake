@@ -22,3 +22,36 @@ add_test(NAME container.h5zstd_plugin
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/container/plugin.sh $<TARGET_FILE:test_h5zstd>
     ${DCKPT_HDF5_PLUGIN_DIR} ${DCKPT_TEST_TMP}/h5zstd-plugin)
 set_tests_properties(container.h5zstd_plugin PROPERTIES ENVIRONMENT "${DCKPT_H5ZSTD_ENV}")
+
+# ---- the container: pack, unpack, read in place (tests/container/) ----
+add_executable(container_fixture container/make_run.c)
+target_include_directories(container_fixture PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(container_fixture PRIVATE dckpt dckpt_warnings m)
+add_executable(container_crash_pack container/crash_pack.c)
+target_link_libraries(container_crash_pack PRIVATE dckpt_container dckpt_warnings)
+
+# container_test.sh CASE NP: one CTest entry per case and rank count
+set(DCKPT_CONTAINER_TEST ${CMAKE_CURRENT_SOURCE_DIR}/container/container_test.sh)
+function(dckpt_container_case name np)
+  add_test(NAME container.${name}
+    COMMAND bash ${DCKPT_CONTAINER_TEST} ${name} ${np}
+      "${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG}" $<TARGET_FILE:dckpt-cli>
+      $<TARGET_FILE:container_fixture> $<TARGET_FILE:container_crash_pack>
+      $<TARGET_FILE:campaign> ${DCKPT_HDF5_PLUGIN_DIR} ${PROJECT_SOURCE_DIR}
+      ${DCKPT_TEST_TMP}/container.${name})
+  set_tests_properties(container.${name} PROPERTIES PROCESSORS ${np} TIMEOUT 600
+    ENVIRONMENT "${DCKPT_H5ZSTD_ENV}")
+endfunction()
+foreach(np 1 2 4)
+  dckpt_container_case(roundtrip_np${np} ${np})
+  dckpt_container_case(resume_np${np} ${np})
+endforeach()
+dckpt_container_case(few_trials_np4 4)
+dckpt_container_case(final_only_np2 2)
+dckpt_container_case(kill_np2 2)
+dckpt_container_case(enospc_np2 2)
+dckpt_container_case(enospc_np4 4)
+dckpt_container_case(corrupt 1)
+dckpt_container_case(hostile 1)
+dckpt_container_case(h5py 2)
+dckpt_container_case(h5dump 1)

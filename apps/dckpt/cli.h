@@ -34,6 +34,9 @@ extern const cli_command cli_cmd_backup;
 extern const cli_command cli_cmd_clear;
 extern const cli_command cli_cmd_size;
 extern const cli_command cli_cmd_metadata;
+extern const cli_command cli_cmd_pack;
+extern const cli_command cli_cmd_unpack;
+extern const cli_command cli_cmd_ls;
 
 /* ---- messages ---- */
 

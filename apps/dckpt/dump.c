@@ -1,18 +1,24 @@
 /* dckpt dump: what a record file holds — header facts, the JSON header, the
  * table of arrays, and optionally the values of one array. */
+#define _GNU_SOURCE /* strndup */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dckpt_container.h"
 #include "dump.h"
 
 static const char dump_help[] =
     "Usage: dckpt dump FILE [--array NAME [--head N]] [--json]\n"
+    "       dckpt dump CONTAINER.h5/PATH | CONTAINER.h5 PATH  [options]\n"
     "\n"
     "Shows a record file (a checkpoint, the problem, the initial algorithms or\n"
     "the metrics): format version, compression and level, sizes and ratio, the\n"
     "JSON header and a table of the arrays (name, dtype, shape, bytes). The\n"
-    "whole file is verified (checksum) first.\n"
+    "whole file is verified (checksum) first. In a container made by 'dckpt\n"
+    "pack', PATH names the record as in the directory (e.g.\n"
+    "algorithm_0/trial_3/checkpoint_0000019.dckpt); only its chunks are read\n"
+    "and every array's checksum is checked.\n"
     "\n"
     "Options:\n"
     "  --array NAME  print only the values of array NAME: one per line, or one\n"
@@ -27,6 +33,7 @@ static const char dump_help[] =
 
 typedef struct dump_args {
   const char *file;
+  const char *inner; /* PATH inside a container, or NULL */
   const char *array;
   bool json, has_head;
   uint64_t head;
@@ -46,6 +53,9 @@ static int parse_args(int argc, char **argv, dump_args *d) {
       if (m < 0 || cli_parse_count("dump", "--head", value, &d->head) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
       d->has_head = true;
+    } else if (d->file && !d->inner && argv[i][0] != '-' &&
+               dckpt_container_probe(d->file)) {
+      d->inner = argv[i]; /* dckpt dump CONTAINER.h5 PATH */
     } else if (cli_positional("dump", argv[i], &d->file) != CLI_EXIT_OK) {
       return CLI_EXIT_USAGE;
     }
@@ -64,6 +74,16 @@ static void print_facts(const char *file, const dckpt_file_info *fi, FILE *out) 
   char size[32];
   cli_format_bytes(fi->file_bytes, size, sizeof size);
   fprintf(out, "file:           %s\n", file);
+  if (fi->file_bytes == 0 && fi->payload_bytes == 0) { /* a record in a container */
+    cli_format_bytes(fi->raw_bytes, size, sizeof size);
+    fprintf(out, "format version: %" PRIu32 " (of the file that was packed)\n",
+            fi->format_version);
+    fprintf(out, "compression:    zstd chunks of the container (packed from level %d)\n",
+            fi->level);
+    fprintf(out, "arrays:         %" PRIu64 "\n", fi->n_arrays);
+    fprintf(out, "raw bytes:      %" PRIu64 " (%s)\n", fi->raw_bytes, size);
+    return;
+  }
   fprintf(out, "format version: %" PRIu32 "\n", fi->format_version);
   if (fi->compressed)
     fprintf(out, "compression:    zstd, level %d\n", fi->level);
@@ -188,18 +208,73 @@ static int show(const dump_args *d, const dckpt_file_info *fi, const dckpt_recor
   return CLI_EXIT_OK;
 }
 
+/* "C.h5/inner/path": the first prefix that is an HDF5 file names the
+ * container, and *inner is the rest; NULL when there is none. */
+static char *split_container(const char *arg, const char **inner) {
+  for (const char *p = strchr(arg, '/'); p; p = strchr(p + 1, '/')) {
+    char *prefix = strndup(arg, (size_t)(p - arg));
+    if (prefix && p > arg && dckpt_container_probe(prefix)) {
+      *inner = p + 1;
+      return prefix;
+    }
+    free(prefix);
+  }
+  return NULL;
+}
+
+/* Loads the record from a container; the message goes to err. */
+static int load_from_container(const char *path, const char *inner, dckpt_record **rec,
+                               dckpt_file_info *fi, char *err, size_t len) {
+  dckpt_container *c = NULL;
+  int rc = dckpt_container_open(path, &c);
+  if (rc == DCKPT_OK) rc = dckpt_container_load_record(c, inner, rec, fi);
+  if (rc != DCKPT_OK) snprintf(err, len, "%s", dckpt_container_errmsg(c));
+  dckpt_container_close(c);
+  return rc;
+}
+
+static int load(dump_args *d, dckpt_record **rec, dckpt_file_info *fi, char *err,
+                size_t len) {
+  char *container = NULL;
+  const char *inner = d->inner;
+  if (!inner && !dckpt_container_probe(d->file))
+    container = split_container(d->file, &inner);
+  if (inner) {
+    int rc =
+        load_from_container(container ? container : d->file, inner, rec, fi, err, len);
+    free(container);
+    return rc;
+  }
+  if (dckpt_container_probe(d->file)) {
+    snprintf(err, len,
+             "%s is a container: name a record in it, as in 'dckpt dump %s "
+             "benchmark_problem.dckpt' ('dckpt ls %s' lists them)",
+             d->file, d->file, d->file);
+    return DCKPT_EINVAL;
+  }
+  int rc = dckpt_record_stat(d->file, fi);
+  if (rc != DCKPT_OK) {
+    snprintf(err, len, "%s", fi->error);
+    return rc;
+  }
+  rc = dckpt_record_read(d->file, rec);
+  if (rc != DCKPT_OK) snprintf(err, len, "%s", dckpt_record_errmsg(*rec));
+  return rc;
+}
+
 static int run_dump(int argc, char **argv) {
   dump_args d;
   memset(&d, 0, sizeof d);
   int ex = parse_args(argc, argv, &d);
   if (ex != CLI_CONTINUE) return ex;
+  char err[1200] = "", shown[4200];
   dckpt_file_info fi;
   dckpt_record *rec = NULL;
-  int rc = dckpt_record_stat(d.file, &fi);
-  const char *why = fi.error;
-  if (rc == DCKPT_OK) {
-    rc = dckpt_record_read(d.file, &rec);
-    why = rc == DCKPT_OK ? "" : dckpt_record_errmsg(rec);
+  int rc = load(&d, &rec, &fi, err, sizeof err);
+  const char *why = err;
+  if (d.inner) { /* show the record's path as one */
+    snprintf(shown, sizeof shown, "%s/%s", d.file, d.inner);
+    d.file = shown;
   }
   if (rc != DCKPT_OK) {
     if (why[0])

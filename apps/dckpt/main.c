@@ -4,8 +4,8 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-    &cli_cmd_status, &cli_cmd_verify, &cli_cmd_dump,     &cli_cmd_backup,
-    &cli_cmd_clear,  &cli_cmd_size,   &cli_cmd_metadata,
+    &cli_cmd_status, &cli_cmd_verify,   &cli_cmd_dump, &cli_cmd_backup, &cli_cmd_clear,
+    &cli_cmd_size,   &cli_cmd_metadata, &cli_cmd_pack, &cli_cmd_unpack, &cli_cmd_ls,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -7,7 +7,8 @@ build=$1 src=$2 work=$3 flags=${4:-}
 rm -rf "$work" && mkdir -p "$work"
 prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" >"$work/install.log"
-for f in include/dckpt.h include/dckpt_run.h include/dckpt_export.h bin/dckpt bin/dckpt-bench; do
+for f in include/dckpt.h include/dckpt_run.h include/dckpt_container.h include/dckpt_export.h \
+  bin/dckpt bin/dckpt-bench; do
   [ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
 # bin/dckpt-bench is the static launcher; it finds the program in
@@ -29,6 +30,19 @@ if nm -D --defined-only "$lib" | grep -qE ' (dckpt_io_|dckpt_err_set|dckpt_path_
   echo "FAIL: internal helpers are exported"; exit 1
 fi
 
+# the container library: only dckpt_ names, and no HDF5 symbol of its own
+# (it links libhdf5; a second copy would fight the host program's)
+clib=$(find "$prefix" -name 'libdckpt_container.so.0' | head -n 1)
+[ -n "$clib" ] || { echo "FAIL: libdckpt_container.so.0 not installed"; exit 1; }
+if nm -D --defined-only "$clib" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_' | grep -q .; then
+  echo "FAIL: libdckpt_container exports symbols outside the dckpt_ namespace:"
+  nm -D --defined-only "$clib" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_'
+  exit 1
+fi
+if nm -D --defined-only "$clib" | grep -qE ' (ctr_|pk_|dckpt_log$|dckpt_h5zstd)'; then
+  echo "FAIL: container internals are exported"; exit 1
+fi
+
 # the HDF5 zstd plugin: in its own directory, only the two plugin entry
 # points exported, and no libhdf5 of its own (docs/container.md)
 plugin=$(find "$prefix" -path '*/dckpt/hdf5-plugins/libdckpt_h5zstd.so' | head -n 1)
@@ -45,6 +59,8 @@ cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="
 cmake --build "$work/consumer" >/dev/null
 "$work/consumer/consumer" "$work/run-cmake"
 "$work/consumer/consumer_run"
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  "$work/consumer/consumer_container" "$work/run-cmake" "$work/run-cmake.h5"
 
 pc=$(find "$prefix" -name dckpt.pc | head -n 1)
 export PKG_CONFIG_PATH

@@ -1,0 +1,179 @@
+/* dckpt ls: the files of a run, in a directory or in a container, with the
+ * same paths either way. */
+#define _GNU_SOURCE /* strndup */
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "dckpt_container.h"
+
+static const char ls_help[] =
+    "Usage: dckpt ls DIR|FILE.h5 [PREFIX] [-l] [--json]\n"
+    "\n"
+    "Lists the files of the run in checkpoint directory DIR, or in a container\n"
+    "made by 'dckpt pack', by their paths in the directory (so that both list\n"
+    "the same names). PREFIX lists only what lies under it, e.g.\n"
+    "algorithm_0/trial_3 (in a container, only that trial's index is read).\n"
+    "Temporaries and the lock are not listed.\n"
+    "\n"
+    "Options:\n"
+    "  -l          also the kind and the size: bytes on disk in DIR, raw bytes\n"
+    "              (arrays of a record, or the file's bytes) in a container\n"
+    "  --json      print [{\"path\", \"kind\", \"bytes\", \"arrays\"}] (arrays: null\n"
+    "              in DIR)\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "Exit status: 0 listed, 1 DIR or FILE.h5 unreadable (a damaged container\n"
+    "lists what it can, names the damage on stderr and exits 1), 2 usage error.\n";
+
+static const char *const kind_names[] = {
+    "?",          "metadata", "problem",  "initial", "metrics", "metrics_marker",
+    "checkpoint", "progress", "complete", "other"};
+
+typedef struct ls_ctx {
+  bool longer, json;
+  cJSON *items;
+  const char *prefix;
+} ls_ctx;
+
+static void show(ls_ctx *l, const char *path, int kind, uint64_t bytes, int64_t arrays) {
+  const char *k = kind >= 1 && kind <= 9 ? kind_names[kind] : "?";
+  if (l->json) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "path", path);
+    cJSON_AddStringToObject(o, "kind", k);
+    cJSON_AddItemToObject(o, "bytes", cli_json_u64(bytes));
+    cJSON_AddItemToObject(o, "arrays",
+                          arrays < 0 ? cJSON_CreateNull() : cli_json_i64(arrays));
+    cJSON_AddItemToArray(l->items, o);
+  } else if (l->longer) {
+    printf("%-14s %12" PRIu64 "  %s\n", k, bytes, path);
+  } else {
+    printf("%s\n", path);
+  }
+}
+
+/* ---- a container ---- */
+
+static int on_entry(void *ctx, const dckpt_container_entry *e) {
+  show(ctx, e->path, (int)e->kind, e->bytes, e->is_record ? (int64_t)e->n_arrays : 0);
+  return 0;
+}
+
+static int ls_container(const char *path, ls_ctx *l) {
+  dckpt_container *c = NULL;
+  int rc = dckpt_container_open(path, &c);
+  if (rc == DCKPT_OK) rc = dckpt_container_list(c, l->prefix, on_entry, l);
+  if (rc != DCKPT_OK)
+    cli_error("ls", "%s (%s)", dckpt_container_errmsg(c), dckpt_err_name(rc));
+  dckpt_container_close(c);
+  return rc;
+}
+
+/* ---- a directory ---- */
+
+/* The kind of a file of the run, from its path (as the container's kinds). */
+static int kind_of(const char *rel) {
+  static const char *const root[] = {
+      "metadata.json", "benchmark_problem.dckpt", "initial_algorithms.dckpt",
+      "metric_computation.dckpt", "metric_computation_complete.json"};
+  for (int k = 0; k < 5; k++)
+    if (!strcmp(rel, root[k])) return k + 1;
+  const char *base = strrchr(rel, '/');
+  if (!base || strncmp(rel, "algorithm_", 10)) return 9;
+  base++;
+  if (!strncmp(base, "checkpoint_", 11)) return 6;
+  if (!strcmp(base, "progress.json")) return 7;
+  if (!strcmp(base, "complete.json")) return 8;
+  return 9;
+}
+
+/* Whether `rel` is `prefix` or lies under it ("" holds everything). */
+static bool listed(const char *rel, const char *prefix) {
+  size_t n = strlen(prefix);
+  while (n && prefix[n - 1] == '/')
+    n--;
+  return n == 0 || (!strncmp(rel, prefix, n) && (rel[n] == '\0' || rel[n] == '/'));
+}
+
+/* Whether directory `rel` may hold what `prefix` names. */
+static bool descend(const char *rel, const char *prefix) {
+  size_t n = strlen(rel);
+  return listed(rel, prefix) || (!strncmp(prefix, rel, n) && prefix[n] == '/');
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(const char *dir, const char *rel, ls_ctx *l) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] == '.' || !strcmp(de->d_name, "dckpt.lock") ||
+        !strncmp(de->d_name, "dckpt.lock.", 11))
+      continue; /* ".", "..", temporaries, the lock */
+    if (n == cap) {
+      cap = cap ? 2 * cap : 32;
+      char **p = realloc(names, cap * sizeof *p);
+      if (!p) break;
+      names = p;
+    }
+    names[n] = strdup(de->d_name);
+    if (names[n]) n++;
+  }
+  closedir(d);
+  qsort(names, n, sizeof *names, cmp_str);
+  for (size_t i = 0; i < n; i++) {
+    char full[4600], sub[4600];
+    snprintf(full, sizeof full, "%s/%s", dir, names[i]);
+    snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+    struct stat st;
+    if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode) && descend(sub, l->prefix))
+      walk(full, sub, l);
+    else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && listed(sub, l->prefix))
+      show(l, sub, kind_of(sub), (uint64_t)st.st_size, -1);
+    free(names[i]);
+  }
+  free(names);
+}
+
+static int ls_dir(const char *dir, ls_ctx *l) {
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    cli_error("ls", "%s: not a directory or container", dir);
+    return DCKPT_ENOENT;
+  }
+  walk(dir, "", l);
+  return DCKPT_OK;
+}
+
+static int run_ls(int argc, char **argv) {
+  const char *path = NULL;
+  ls_ctx l = {false, false, NULL, ""};
+  for (int i = 1; i < argc; i++) {
+    if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_ls);
+    if (!strcmp(argv[i], "-l"))
+      l.longer = true;
+    else if (!strcmp(argv[i], "--json"))
+      l.json = true;
+    else if (path && argv[i][0] != '-' && l.prefix[0] == '\0')
+      l.prefix = argv[i];
+    else if (cli_positional("ls", argv[i], &path) != CLI_EXIT_OK)
+      return CLI_EXIT_USAGE;
+  }
+  if (!path) return cli_usage_error("ls", "missing DIR or FILE.h5");
+  if (l.json) l.items = cJSON_CreateArray();
+  int rc = dckpt_container_probe(path) ? ls_container(path, &l) : ls_dir(path, &l);
+  if (l.json && cli_json_print("ls", l.items) != CLI_EXIT_OK) rc = DCKPT_ENOMEM;
+  return rc == DCKPT_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+const cli_command cli_cmd_ls = {"ls", "list the files of a run (DIR or FILE.h5)", ls_help,
+                                run_ls};

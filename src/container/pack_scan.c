@@ -1,0 +1,239 @@
+/* What a pack takes from DIR: the run's root files and each trial's files,
+ * listed from the directory (nothing is written there). */
+#define _GNU_SOURCE
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "container/pack.h"
+
+void pk_list_free(pk_list *l) {
+  for (size_t i = 0; i < l->count; i++)
+    free(l->files[i].rel);
+  free(l->files);
+  memset(l, 0, sizeof *l);
+}
+
+static int list_add(pk_list *l, int kind, int64_t alg, int64_t trial, int64_t iteration,
+                    const char *rel, uint64_t size, ctr_err *e) {
+  if (l->count == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 8;
+    pk_file *f = realloc(l->files, cap * sizeof *f);
+    if (!f) return ctr_fail(e, DCKPT_ENOMEM, "out of memory");
+    l->files = f;
+    l->cap = cap;
+  }
+  char *copy = strdup(rel);
+  if (!copy) return ctr_fail(e, DCKPT_ENOMEM, "out of memory");
+  l->files[l->count++] = (pk_file){kind, alg, trial, iteration, copy, size};
+  return DCKPT_OK;
+}
+
+/* Size of a regular file; ENOENT is *missing, other failures an error. */
+static int file_size(const char *dir, const char *rel, uint64_t *size, bool *missing,
+                     ctr_err *e) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  struct stat st;
+  *missing = false;
+  if (stat(path, &st) != 0) {
+    if (errno == ENOENT) {
+      *missing = true;
+      return DCKPT_OK;
+    }
+    return ctr_fail_errno(e, errno, "pack: cannot read '%s'", path);
+  }
+  if (!S_ISREG(st.st_mode))
+    return ctr_fail(e, DCKPT_EINVAL, "pack: '%s' is not a regular file", path);
+  *size = (uint64_t)st.st_size;
+  return DCKPT_OK;
+}
+
+static int add_if_present(const char *dir, pk_list *l, int kind, const char *rel,
+                          ctr_err *e) {
+  uint64_t size = 0;
+  bool missing = false;
+  CTR_TRY(file_size(dir, rel, &size, &missing, e));
+  return missing ? DCKPT_OK : list_add(l, kind, -1, -1, -1, rel, size, e);
+}
+
+/* results/NAME for the regular files of DIR/results whose names a container
+ * may hold (ctr_path_valid); others are left out with a warning. */
+static int scan_results(const char *dir, pk_list *l, const dckpt_logger *log,
+                        ctr_err *e) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/results", dir);
+  DIR *d = opendir(path);
+  if (!d)
+    return errno == ENOENT ? DCKPT_OK
+                           : ctr_fail_errno(e, errno, "pack: cannot list '%s'", path);
+  int rc = DCKPT_OK;
+  struct dirent *de;
+  char rel[600], why[300];
+  while (rc == DCKPT_OK && (de = readdir(d)) != NULL) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+    snprintf(rel, sizeof rel, "results/%s", de->d_name);
+    if (!ctr_path_valid(DCKPT_ENTRY_OTHER, -1, -1, -1, rel, strlen(rel), why, sizeof why))
+      dckpt_log(log, DCKPT_LOG_WARN,
+                "pack: leaving out '%s/%s': not a name a container keeps", dir, rel);
+    else
+      rc = add_if_present(dir, l, DCKPT_ENTRY_OTHER, rel, e);
+  }
+  closedir(d);
+  return rc;
+}
+
+int pk_scan_root(const char *dir, pk_list *out, const dckpt_logger *log, ctr_err *e) {
+  memset(out, 0, sizeof *out);
+  static const int kinds[] = {DCKPT_ENTRY_METADATA, DCKPT_ENTRY_PROBLEM,
+                              DCKPT_ENTRY_INITIAL, DCKPT_ENTRY_METRICS,
+                              DCKPT_ENTRY_METRICS_MARKER};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    CTR_TRY(add_if_present(dir, out, kinds[i], ctr_root_name(kinds[i]), e));
+  if (!out->count || out->files[0].kind != DCKPT_ENTRY_METADATA)
+    return ctr_fail(e, DCKPT_ENOENT,
+                    "pack: '%s' does not hold a dckpt run: '%s/metadata.json' is missing",
+                    dir, dir);
+  CTR_TRY(add_if_present(dir, out, DCKPT_ENTRY_OTHER, "run_status.json", e));
+  return scan_results(dir, out, log, e);
+}
+
+/* ---- trials ---- */
+
+/* "checkpoint_<digits>.dckpt" -> iteration */
+static bool checkpoint_name(const char *name, int64_t *iteration) {
+  const char *p = name + 11;
+  if (strncmp(name, "checkpoint_", 11) != 0 || *p < '0' || *p > '9') return false;
+  int64_t v = 0;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    if (v > (INT64_MAX - 9) / 10) return false;
+    v = v * 10 + (*p - '0');
+  }
+  if (strcmp(p, ".dckpt") != 0) return false;
+  *iteration = v;
+  return true;
+}
+
+/* The iteration a marker names: complete.json's "iteration", progress.json's
+ * "last_completed_iteration"; -1 when the marker is missing. */
+static int marker_iteration(const char *tdir, const char *name, const char *key,
+                            int64_t *it, ctr_err *e) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/%s", tdir, name);
+  *it = -1;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return errno == ENOENT ? DCKPT_OK
+                           : ctr_fail_errno(e, errno, "pack: cannot open '%s'", path);
+  char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  cJSON *j = cJSON_Parse(buf);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+  bool ok = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9e15 &&
+            v->valuedouble == (double)(int64_t)v->valuedouble;
+  if (ok) *it = (int64_t)v->valuedouble;
+  cJSON_Delete(j);
+  if (!ok)
+    return ctr_fail(
+        e, DCKPT_ECORRUPT,
+        "pack: '%s' does not name an iteration (key \"%s\"); run 'dckpt verify'", path,
+        key);
+  return DCKPT_OK;
+}
+
+static int cmp_iter(const void *a, const void *b) {
+  int64_t x = ((const pk_file *)a)->iteration, y = ((const pk_file *)b)->iteration;
+  return (x > y) - (x < y);
+}
+
+/* With final_only, keeps the checkpoint complete.json names, else the one
+ * progress.json names, else the newest. */
+static int keep_final(const char *tdir, pk_list *l, ctr_err *e) {
+  int64_t want = -1;
+  CTR_TRY(marker_iteration(tdir, "complete.json", "iteration", &want, e));
+  if (want < 0)
+    CTR_TRY(
+        marker_iteration(tdir, "progress.json", "last_completed_iteration", &want, e));
+  size_t keep = l->count; /* index of the kept checkpoint */
+  for (size_t i = 0; i < l->count; i++)
+    if (l->files[i].kind == DCKPT_ENTRY_CHECKPOINT &&
+        (want < 0 || l->files[i].iteration == want))
+      keep = i; /* sorted: the last match is the newest */
+  if (want >= 0 && keep == l->count)
+    return ctr_fail(e, DCKPT_ENOENT,
+                    "pack: '%s': the markers name iteration %lld, whose checkpoint is "
+                    "missing; run 'dckpt verify'",
+                    tdir, (long long)want);
+  size_t out = 0;
+  for (size_t i = 0; i < l->count; i++) {
+    if (l->files[i].kind == DCKPT_ENTRY_CHECKPOINT && i != keep)
+      free(l->files[i].rel);
+    else
+      l->files[out++] = l->files[i];
+  }
+  l->count = out;
+  return DCKPT_OK;
+}
+
+static int classify(const char *tdir, const char *name, int64_t alg, int64_t trial,
+                    pk_list *l, const dckpt_logger *log, ctr_err *e) {
+  int64_t it = -1;
+  int kind = 0;
+  if (checkpoint_name(name, &it))
+    kind = DCKPT_ENTRY_CHECKPOINT;
+  else if (!strcmp(name, "progress.json"))
+    kind = DCKPT_ENTRY_PROGRESS;
+  else if (!strcmp(name, "complete.json"))
+    kind = DCKPT_ENTRY_COMPLETE;
+  if (!kind) {
+    if (strncmp(name, ".dckpt-tmp.", 11) != 0) /* temporaries are no one's data */
+      dckpt_log(log, DCKPT_LOG_WARN, "pack: leaving out '%s/%s' (not a file of the run)",
+                tdir, name);
+    return DCKPT_OK;
+  }
+  char rel[400];
+  snprintf(rel, sizeof rel, "algorithm_%lld/trial_%lld/%s", (long long)alg,
+           (long long)trial, name);
+  char full[4600];
+  snprintf(full, sizeof full, "%s/%s", tdir, name);
+  struct stat st;
+  if (stat(full, &st) != 0)
+    return ctr_fail_errno(e, errno, "pack: cannot read '%s'", full);
+  if (!S_ISREG(st.st_mode))
+    return ctr_fail(e, DCKPT_EINVAL, "pack: '%s' is not a regular file", full);
+  return list_add(l, kind, alg, trial, it, rel, (uint64_t)st.st_size, e);
+}
+
+int pk_scan_trial(const char *dir, int64_t alg, int64_t trial, bool final_only,
+                  pk_list *out, const dckpt_logger *log, ctr_err *e) {
+  memset(out, 0, sizeof *out);
+  char tdir[4200];
+  snprintf(tdir, sizeof tdir, "%s/algorithm_%lld/trial_%lld", dir, (long long)alg,
+           (long long)trial);
+  DIR *d = opendir(tdir);
+  if (!d)
+    return errno == ENOENT ? DCKPT_OK
+                           : ctr_fail_errno(e, errno, "pack: cannot list '%s'", tdir);
+  int rc = DCKPT_OK;
+  struct dirent *de;
+  while (rc == DCKPT_OK && (de = readdir(d)) != NULL)
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+      rc = classify(tdir, de->d_name, alg, trial, out, log, e);
+  closedir(d);
+  if (rc != DCKPT_OK) return rc;
+  /* checkpoints by iteration, then progress.json, then complete.json */
+  for (size_t i = 0; i < out->count; i++)
+    if (out->files[i].kind != DCKPT_ENTRY_CHECKPOINT)
+      out->files[i].iteration =
+          INT64_MAX - (out->files[i].kind == DCKPT_ENTRY_PROGRESS ? 1 : 0);
+  qsort(out->files, out->count, sizeof *out->files, cmp_iter);
+  for (size_t i = 0; i < out->count; i++)
+    if (out->files[i].kind != DCKPT_ENTRY_CHECKPOINT) out->files[i].iteration = -1;
+  return final_only ? keep_final(tdir, out, e) : DCKPT_OK;
+}

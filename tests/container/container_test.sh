@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# The HDF5 container end to end, one CTest entry per case (tests/container.cmake):
+#
+#   container_test.sh CASE NP "MPIEXEC -n" DCKPT FIXTURE CRASH_PACK CAMPAIGN
+#                     PLUGIN_DIR SOURCE_DIR WORK
+#
+# CASE is the CTest name without "container." (a trailing _npN is the rank
+# count, also given as NP). Every case can fail: each check compares real
+# output, exit codes and files. Random choices print their seed; set
+# CONTAINER_SEED to replay one.
+set -u
+CASE=$1 NP=$2 MPIEXEC=$3 DCKPT=$4 FIXTURE=$5 CRASH=$6 CAMPAIGN=$7 PLUGINS=$8 SRC=$9
+WORK=${10}
+PY=/usr/bin/python3
+export NO_COLOR=1 HDF5_PLUGIN_PATH=$PLUGINS # for h5py and h5dump (dckpt needs none)
+# a tmpfs left mounted by a killed run of the ENOSPC case
+while mountpoint -q "$WORK/data/small" 2>/dev/null; do umount -l "$WORK/data/small"; done
+rm -rf "$WORK" && mkdir -p "$WORK/data"
+OUT=$WORK/out.txt ERR=$WORK/err.txt
+W=$WORK/data # everything the cases make; the logs stay outside it
+
+fail() {
+  echo "FAIL [$CASE]: $*" >&2
+  for f in "$OUT" "$ERR"; do [ -s "$f" ] && { echo "--- $(basename "$f"):" >&2; tail -n 30 "$f" >&2; }; done
+  exit 1
+}
+note() { echo "-- $*"; }
+
+# mpi N CMD...: CMD on N ranks
+mpi() { local n=$1; shift; $MPIEXEC "$n" "$@"; }
+# expect CODE CMD...: CMD's exit status must be CODE; output in $OUT, $ERR
+expect() {
+  local want=$1; shift
+  "$@" >"$OUT" 2>"$ERR" </dev/null
+  local got=$?
+  [ "$got" = "$want" ] || fail "'$*' exited $got, wanted $want"
+}
+has() { grep -qF -- "$2" "$1" || fail "$(basename "$1") lacks: $2"; }
+# fingerprint DIR: names, sizes, modification times and contents of everything
+# under DIR, to show that nothing there changed
+fingerprint() {
+  (cd "$1" && find . -mindepth 1 -printf '%p %y %s %T@\n' | sort &&
+    find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+# same_tree A B: the two directories hold the same files, byte for byte
+# (temporaries aside)
+same_tree() {
+  diff -r -x '.dckpt-tmp.*' "$1" "$2" >"$WORK/diff.txt" 2>&1 || {
+    head -20 "$WORK/diff.txt" >&2; fail "$1 and $2 differ"; }
+}
+listing() { "$DCKPT" ls "$1" | sort; }
+
+fixture() { "$FIXTURE" "$@" >"$OUT" 2>"$ERR" || fail "fixture $*"; }
+
+# ---- pack, read in place, unpack ----
+
+roundtrip() { # ALGS TRIALS NP
+  local run=$W/run$1x$2 c=$W/c$1x$2.h5 back=$W/back$1x$2
+  fixture "$run" "$1" "$2"
+  local before; before=$(fingerprint "$run")
+  note "pack $1 x $2 trials on $3 rank(s)"
+  expect 0 mpi "$3" "$DCKPT" pack "$run" "$c"
+  has "$OUT" "packed $run into $c"
+  [ "$(fingerprint "$run")" = "$before" ] || fail "pack changed $run"
+  expect 0 "$DCKPT" verify "$c"
+  has "$OUT" "clean, no problems found"
+  note "the container lists the directory's files"
+  diff <(listing "$run") <(listing "$c") >&2 || fail "ls differs"
+  note "unpack on $3 rank(s): the same bytes"
+  expect 0 mpi "$3" "$DCKPT" unpack "$c" "$back"
+  same_tree "$run" "$back"
+  expect 0 "$DCKPT" verify "$back"
+}
+
+# every array of the first complete trial's checkpoints and of the problem
+# record reads the same from the directory and from the container
+same_values() { # RUN CONTAINER RECORD...
+  local run=$1 c=$2; shift 2
+  for rec in "$@"; do
+    expect 0 "$DCKPT" dump "$run/$rec" --json
+    cp "$OUT" "$WORK/dir.json"
+    for name in $("$PY" -c 'import json,sys; print(" ".join(a["name"] for a in json.load(open(sys.argv[1]))["arrays"]))' "$WORK/dir.json"); do
+      "$DCKPT" dump "$run/$rec" --array "$name" --json >"$WORK/a.json" || fail "dump $rec $name"
+      "$DCKPT" dump "$c" "$rec" --array "$name" --json >"$WORK/b.json" || fail "dump $c $rec $name"
+      "$PY" - "$WORK/a.json" "$WORK/b.json" <<'PY' || fail "$rec: array $name differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["array"] == b["array"], (a["array"], b["array"])
+assert a["header"] == b["header"]
+assert [x["name"] for x in a["arrays"]] == [x["name"] for x in b["arrays"]]
+PY
+    done
+  done
+}
+
+case_roundtrip() {
+  roundtrip 3 5 "$NP" # more trials than ranks
+  same_values "$W/run3x5" "$W/c3x5.h5" algorithm_0/trial_0/checkpoint_0000019.dckpt \
+    algorithm_1/trial_2/checkpoint_0000014.dckpt benchmark_problem.dckpt \
+    metric_computation.dckpt
+  note "a second pack replaces the file; unpack refuses a directory that is not empty"
+  expect 0 mpi "$NP" "$DCKPT" pack "$W/back3x5" "$W/c3x5.h5" --level 5 --chunk 8K
+  expect 0 "$DCKPT" verify "$W/c3x5.h5"
+  local before; before=$(fingerprint "$W/back3x5")
+  expect 1 mpi "$NP" "$DCKPT" unpack "$W/c3x5.h5" "$W/back3x5"
+  has "$ERR" "is not an empty directory"
+  [ "$(fingerprint "$W/back3x5")" = "$before" ] || fail "a refused unpack changed DIR"
+  note "a directory that a live run holds is refused, and packed with --ignore-lock"
+  local held; held=$(fingerprint "$W/run3x5")
+  expect 1 "$PY" "$SRC/tests/container/hold_lock.py" "$DCKPT" "$W/run3x5" -- \
+    $MPIEXEC "$NP" "$DCKPT" pack "$W/run3x5" "$W/held.h5"
+  has "$ERR" "is held by a run"
+  has "$ERR" "(ELOCKED)"
+  [ ! -e "$W/held.h5" ] || fail "a refused pack wrote held.h5"
+  expect 0 "$PY" "$SRC/tests/container/hold_lock.py" "$DCKPT" "$W/run3x5" -- \
+    $MPIEXEC "$NP" "$DCKPT" pack "$W/run3x5" "$W/held.h5" --ignore-lock --verify
+  [ "$(fingerprint "$W/run3x5")" = "$held" ] || fail "packing a held directory changed it"
+  note "level 0 (no filter) and a tiny write buffer (many rounds)"
+  expect 0 mpi "$NP" "$DCKPT" pack "$W/run3x5" "$W/raw.h5" --level 0 --buffer 4K --chunk 4K
+  expect 0 mpi "$NP" "$DCKPT" unpack "$W/raw.h5" "$W/raw"
+  same_tree "$W/run3x5" "$W/raw"
+  note "nothing is left behind beside the files"
+  ! ls -a "$W" | grep -q '^\.dckpt-tmp' || fail "a temporary was left in $WORK"
+}
+
+case_few_trials() {
+  roundtrip 1 2 "$NP" # fewer trials than ranks: ranks with nothing to write
+  roundtrip 2 1 "$NP"
+  roundtrip 1 1 "$NP"
+}
+
+case_final_only() {
+  local run=$W/run c=$W/c.h5
+  fixture "$run" 2 4
+  expect 0 mpi "$NP" "$DCKPT" pack "$run" "$c" --final-only
+  expect 0 "$DCKPT" verify "$c"
+  expect 0 mpi "$NP" "$DCKPT" unpack "$c" "$W/back"
+  for t in "$run"/algorithm_*/trial_*; do
+    local rel=${t#"$run"/} newest
+    newest=$(ls "$t" | grep '^checkpoint_' | sort | tail -n 1)
+    [ "$(ls "$W/back/$rel" | grep -c '^checkpoint_')" = 1 ] || fail "$rel: not one checkpoint"
+    cmp "$t/$newest" "$W/back/$rel/$newest" || fail "$rel: newest checkpoint differs"
+    cmp "$t/progress.json" "$W/back/$rel/progress.json" || fail "$rel: progress differs"
+  done
+  expect 0 "$DCKPT" verify "$W/back"
+}
+
+# ---- the same results as never having packed ----
+
+case_resume() {
+  local base=(--trials 3 --iters 30,20,10 --step 5 --quiet)
+  note "reference: a campaign grown by 2 trials and 10 iterations, never packed"
+  expect 0 mpi "$NP" "$CAMPAIGN" "$W/ref" "${base[@]}"
+  expect 0 mpi "$NP" "$CAMPAIGN" "$W/ref" --add-trials 2 --add-iterations 10 --quiet \
+    --dump "$W/ref.txt"
+  note "the same campaign packed, removed, unpacked, then grown"
+  expect 0 mpi "$NP" "$CAMPAIGN" "$W/run" "${base[@]}"
+  expect 0 mpi "$NP" "$DCKPT" pack "$W/run" "$W/c.h5"
+  rm -rf "$W/run"
+  expect 0 mpi "$NP" "$DCKPT" unpack "$W/c.h5" "$W/run"
+  expect 0 mpi "$NP" "$CAMPAIGN" "$W/run" --add-trials 2 --add-iterations 10 --quiet \
+    --dump "$W/run.txt"
+  cmp "$W/ref.txt" "$W/run.txt" || fail "the grown campaign differs from never packed"
+  note "the same from a --final-only pack"
+  expect 0 mpi "$NP" "$CAMPAIGN" "$W/fin" "${base[@]}"
+  expect 0 mpi "$NP" "$DCKPT" pack "$W/fin" "$W/f.h5" --final-only
+  rm -rf "$W/fin"
+  expect 0 mpi "$NP" "$DCKPT" unpack "$W/f.h5" "$W/fin"
+  expect 0 mpi "$NP" "$CAMPAIGN" "$W/fin" --add-trials 2 --add-iterations 10 --quiet \
+    --dump "$W/fin.txt"
+  cmp "$W/ref.txt" "$W/fin.txt" || fail "grown after --final-only differs"
+}
+
+# ---- crashes and full disks leave nothing ----
+
+case_kill() {
+  local run=$W/run c=$W/c.h5
+  fixture "$run" 2 5 2000
+  local before; before=$(fingerprint "$run")
+  expect 0 mpi "$NP" "$DCKPT" pack "$run" "$c" # an older container to keep
+  local old; old=$(sha256sum <"$c")
+  local steps="pack.create:1 pack.round:1 pack.round:3 pack.index:1 pack.close:1
+               pack.fsync:1 pack.rename:1"
+  for s in $steps; do
+    local ranks="0 $((NP - 1))"
+    [ "${s%:*}" = pack.rename ] && ranks=0 # only rank 0 renames
+    for rank in $ranks; do
+      note "SIGKILL on rank $rank before ${s%:*} #${s#*:}"
+      mpi "$NP" "$CRASH" "$run" "$c" "${s%:*}" "${s#*:}" "$rank" >"$OUT" 2>"$ERR" </dev/null
+      [ $? != 0 ] || fail "the pack was not killed at $s"
+      has "$ERR" "killed before ${s%:*}"
+      [ "$(sha256sum <"$c")" = "$old" ] || fail "a killed pack changed $c"
+      [ "$(fingerprint "$run")" = "$before" ] || fail "a killed pack changed $run"
+    done
+  done
+  note "a killed pack leaves no file where there was none"
+  mpi "$NP" "$CRASH" "$run" "$W/new.h5" pack.close 1 0 >"$OUT" 2>"$ERR" </dev/null
+  [ ! -e "$W/new.h5" ] || fail "a killed pack left new.h5"
+  note "after the rename the new file is whole"
+  mpi "$NP" "$CRASH" "$run" "$c" pack.dirsync 1 0 >"$OUT" 2>"$ERR" </dev/null
+  expect 0 "$DCKPT" verify "$c"
+  note "the next packs remove the temporaries killed packs left"
+  expect 0 mpi "$NP" "$DCKPT" pack "$run" "$c"
+  expect 0 mpi "$NP" "$DCKPT" pack "$run" "$W/new.h5"
+  ! ls -a "$W" | grep -q '^\.dckpt-tmp' || fail "temporaries of dead packs remain"
+}
+
+case_enospc() {
+  local run=$W/run mnt=$W/small
+  fixture "$run" 2 4 40000
+  mkdir -p "$mnt"
+  if ! mount -t tmpfs -o size=256k tmpfs "$mnt" 2>"$ERR"; then
+    echo "cannot mount a tmpfs here: skipped"; exit 77
+  fi
+  trap 'umount -l "$mnt"' EXIT # lazily: a launcher still exiting may hold it
+  local before; before=$(fingerprint "$run")
+  # three times: where the disk fills up varies, and a failed collective
+  # write once made HDF5's close hang (the ctest timeout catches that)
+  for round in 1 2 3; do
+    note "pack onto a full tmpfs, $round"
+    expect 1 mpi "$NP" "$DCKPT" pack "$run" "$mnt/c.h5"
+    grep -qE "ENOSPC|No space left" "$ERR" || fail "no word of the full disk"
+    [ ! -e "$mnt/c.h5" ] || fail "a failed pack left c.h5"
+    [ -z "$(ls -A "$mnt")" ] || { ls -la "$mnt" >&2; fail "a failed pack left files"; }
+    [ "$(fingerprint "$run")" = "$before" ] || fail "a failed pack changed $run"
+  done
+  note "unpack onto the full disk fails and leaves nothing either"
+  expect 0 mpi "$NP" "$DCKPT" pack "$run" "$W/c.h5"
+  expect 1 mpi "$NP" "$DCKPT" unpack "$W/c.h5" "$mnt/back"
+  [ -z "$(ls -A "$mnt")" ] || { ls -la "$mnt" >&2; fail "a failed unpack left files"; }
+}
+
+# ---- damage ----
+
+case_corrupt() {
+  local run=$W/run c=$W/c.h5
+  fixture "$run" 2 6 30000
+  expect 0 "$DCKPT" pack "$run" "$c" --chunk 64K
+  note "bytes flipped in the chunk of one trial's state"
+  "$PY" "$SRC/tests/container/damage.py" flip "$c" \
+    algorithm_1/trial_2/checkpoint_0000019.dckpt x >"$WORK/damaged.txt" || fail "damage.py"
+  expect 1 "$DCKPT" verify "$c"
+  has "$OUT" "algorithm_1/trial_2/checkpoint_0000019.dckpt"
+  "$PY" - "$OUT" "$WORK/damaged.txt" <<'PY' || fail "verify names other trials than the damaged"
+import sys
+out = open(sys.argv[1]).read().splitlines()
+hit = set(open(sys.argv[2]).read().split())  # records whose data share the chunk
+named = {l.split(": ")[0].split(".h5/", 1)[1] for l in out if ".h5/" in l.split(": ")[0]}
+assert named and named <= hit, (named, hit)
+PY
+  note "the other trials still read"
+  expect 0 "$DCKPT" dump "$c" algorithm_0/trial_0/checkpoint_0000019.dckpt --array x --head 3
+  expect 1 "$DCKPT" dump "$c" algorithm_1/trial_2/checkpoint_0000019.dckpt
+  grep -qE "checksum mismatch|cannot read" "$ERR" || fail "no reason given"
+  note "unpack refuses a damaged container and leaves nothing"
+  expect 1 "$DCKPT" unpack "$c" "$W/back"
+  [ ! -e "$W/back" ] || fail "a refused unpack left the directory"
+  note "a damaged index row"
+  expect 0 "$DCKPT" pack "$run" "$c"
+  "$PY" "$SRC/tests/container/damage.py" row "$c" \
+    algorithm_0/trial_1/progress.json || fail "damage.py row"
+  expect 1 "$DCKPT" verify "$c"
+  has "$OUT" "algorithm_0/trial_1"
+  has "$OUT" "checksum does not match"
+  expect 0 "$DCKPT" dump "$c" algorithm_0/trial_0/checkpoint_0000019.dckpt --array it
+  expect 1 "$DCKPT" dump "$c" algorithm_0/trial_1/checkpoint_0000014.dckpt --array it
+}
+
+case_hostile() {
+  local run=$W/run c=$W/c.h5
+  fixture "$run" 2 3
+  expect 0 "$DCKPT" pack "$run" "$c"
+  local outside; outside=$(fingerprint "$W")
+  for kind in dotdot absolute slash_in_name other_kind huge_count past_end overlap \
+    huge_arrays text_past_end shape_mismatch trial_overlap trial_rows_bomb bad_dtype \
+    dup_name attr_trials; do
+    local h=$W/h-$kind.h5
+    cp "$c" "$h"
+    "$PY" "$SRC/tests/container/damage.py" hostile "$h" "$kind" \
+      >"$WORK/expect.txt" 2>"$ERR" || fail "damage.py hostile $kind"
+    note "hostile: $kind ($(cat "$WORK/expect.txt"))"
+    outside=$(fingerprint "$W")
+    expect 1 "$DCKPT" unpack "$h" "$W/back-$kind"
+    grep -qE -- "$(cat "$WORK/expect.txt")" "$ERR" || fail "$kind: unclear refusal"
+    [ ! -e "$W/back-$kind" ] || fail "$kind: the refused unpack left a directory"
+    [ "$(fingerprint "$W")" = "$outside" ] || fail "$kind: something was written"
+    [ ! -e /tmp/dckpt-hostile-escape ] || fail "$kind: a file escaped to /tmp"
+    "$DCKPT" verify "$h" >"$OUT" 2>"$ERR"
+    [ $? != 0 ] || fail "$kind: verify found nothing"
+    "$DCKPT" ls "$h" >/dev/null 2>&1
+    [ $? -le 1 ] || fail "$kind: ls crashed"
+  done
+}
+
+# ---- stock readers ----
+
+case_h5py() {
+  local run=$W/run c=$W/c.h5
+  fixture "$run" 2 3
+  expect 0 mpi "$NP" "$DCKPT" pack "$run" "$c"
+  note "examples/read_container.py: one trial's state and the result table"
+  expect 0 "$PY" "$SRC/examples/read_container.py" "$c" 0 0
+  cp "$OUT" "$WORK/example.txt"
+  has "$WORK/example.txt" "algorithm_0/trial_0/checkpoint_0000019.dckpt"
+  has "$WORK/example.txt" "results:"
+  note "h5py reads every array of every record bit-identical to dckpt"
+  for rec in algorithm_0/trial_0/checkpoint_0000019.dckpt benchmark_problem.dckpt \
+    algorithm_1/trial_0/checkpoint_0000014.dckpt metric_computation.dckpt; do
+    "$PY" "$SRC/tests/container/damage.py" dump "$c" "$rec" \
+      >"$WORK/py.json" || fail "h5py dump of $rec"
+    "$DCKPT" dump "$run/$rec" --json >"$WORK/dir.json" || fail "dckpt dump $rec"
+    "$PY" - "$WORK/py.json" "$WORK/dir.json" "$run/$rec" "$DCKPT" <<'PY' || fail "$rec: h5py differs"
+import json, subprocess, sys
+import numpy as np
+py, d = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert py["header"] == d["header"], (py["header"], d["header"])
+assert [a["name"] for a in py["arrays"]] == [a["name"] for a in d["arrays"]]
+for a in d["arrays"]:
+    one = json.loads(subprocess.run([sys.argv[4], "dump", sys.argv[3], "--array", a["name"],
+                                     "--json"], capture_output=True, check=True).stdout,
+                     parse_int=lambda t: -0.0 if t == "-0" else int(t))  # keep -0's sign
+    p = next(x for x in py["arrays"] if x["name"] == a["name"])
+    assert p["dtype"] == a["dtype"] and p["shape"] == a["shape"], (p, a)
+    np_type = {"f64": "<f8", "f32": "<f4", "i64": "<i8", "u64": "<u8", "bytes": "u1"}[a["dtype"]]
+    got, want = (np.array(v, dtype=np_type).tobytes() for v in (p["values"], one["array"]["values"]))
+    assert got == want, a["name"]  # the same bits (f32 printed with 9 digits reads back exact)
+PY
+  done
+  note "without the plugin h5py says which filter is missing"
+  mkdir -p "$W/empty"
+  HDF5_PLUGIN_PATH=$W/empty "$PY" "$SRC/examples/read_container.py" "$c" 0 0 >"$OUT" 2>"$ERR"
+  [ $? != 0 ] || fail "read without the plugin"
+  grep -qE "32015|zstd" "$ERR" || fail "no word of the missing filter"
+}
+
+case_h5dump() {
+  local run=$W/run c=$W/c.h5
+  fixture "$run" 2 3
+  expect 0 "$DCKPT" pack "$run" "$c"
+  note "h5dump reads every dataset through the plugin"
+  for ds in data/f64 data/f32 data/i64 data/u64 data/bytes data/text index/files \
+    index/arrays index/trials; do
+    h5dump -d "/$ds" "$c" >"$OUT" 2>"$ERR" || fail "h5dump /$ds"
+    has "$OUT" "DATASET \"/$ds\""
+    ! grep -q "unable to print" "$OUT" "$ERR" || fail "h5dump could not print /$ds"
+  done
+  h5dump -p -d /data/f64 "$c" >"$OUT" 2>&1
+  has "$OUT" "FILTER_ID 32015"
+  has "$OUT" "SHUFFLE"
+  note "the problem record's f64 array {1.5, -2.5, 1e-300} is at its index row's place"
+  "$PY" "$SRC/tests/container/damage.py" where "$c" \
+    benchmark_problem.dckpt f64 >"$WORK/where.txt" || fail "where"
+  read -r off count <"$WORK/where.txt"
+  h5dump -m %.17g -d /data/f64 -s "$off" -c "$count" "$c" >"$OUT" 2>&1
+  tr -d ' \n' <"$OUT" | grep -qF "DATA{($off):1.5,($((off + 1))):-2.5,($((off + 2))):1e-300}" ||
+    fail "h5dump shows other values at $off"
+  note "h5dump of the whole file, attributes included"
+  h5dump -A "$c" >"$OUT" 2>&1 || fail "h5dump -A"
+  has "$OUT" '"dckpt container"'
+}
+
+name=${CASE%_np*}
+type "case_$name" >/dev/null 2>&1 || fail "unknown case $CASE"
+"case_$name"
+echo "container_test.sh $CASE: all passed"

@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+"""Damages and inspects containers for tests/container/container_test.sh,
+through h5py and the reader of examples/read_container.py.
+
+    damage.py flip FILE RECORD ARRAY    flips bytes in the chunk that holds the
+                                        array; prints every record with data there
+    damage.py row FILE PATH             changes a column of PATH's row of
+                                        index/files, leaving its checksum stale
+    damage.py hostile FILE KIND         rewrites the index as an attacker would
+                                        (valid checksums); prints a regular
+                                        expression the refusal must match
+    damage.py dump FILE RECORD          the record as JSON, read by the example
+    damage.py where FILE RECORD ARRAY   "offset count" of the array in its pool
+"""
+import json
+import math
+import os
+import sys
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples"))
+import read_container as rc  # noqa: E402
+
+U64 = np.uint64
+
+
+def row_hash(row):
+    return U64(rc.XXH3(np.asarray(row[:-1], dtype="<u8").tobytes()))
+
+
+def rehash(table):
+    for i in range(table.shape[0]):
+        if table[i, 0]:
+            table[i, -1] = row_hash(table[i])
+
+
+def record_rows(c, path):
+    """(files row index, files row, arrays rows index range)."""
+    files = c.f["index/files"][...]
+    for i, r in enumerate(files):
+        if r[0] and c.text_at(r[4], r[5]).decode() == path:
+            first, n = int(r[c.cols["files"]["first_array"]]), int(r[c.cols["files"]["n_arrays"]])
+            return i, files, range(first, first + n)
+    sys.exit(f"{path} not found")
+
+
+def array_row(c, path, name):
+    _, _, rows = record_rows(c, path)
+    arrays = c.f["index/arrays"][...]
+    ac = c.cols["arrays"]
+    for i in rows:
+        a = arrays[i]
+        if c.text_at(a[ac["name_off"]], a[ac["name_len"]]).decode() == name:
+            return i, arrays
+    sys.exit(f"{path}: no array {name}")
+
+
+def flip(path, record, name):
+    c = rc.Container(path)
+    i, arrays = array_row(c, record, name)
+    ac = c.cols["arrays"]
+    pool = rc.POOLS[int(arrays[i][ac["dtype"]])]
+    off = int(arrays[i][ac["offset"]])
+    ds = c.f[pool]
+    info = ds.id.get_chunk_info_by_coord((off // ds.chunks[0] * ds.chunks[0],))
+    lo, hi = info.chunk_offset[0], info.chunk_offset[0] + ds.chunks[0]
+    hit = set()  # every record with elements in the chunk
+    for r in c.f["index/files"][...]:
+        if not r[0] or not r[c.cols["files"]["n_arrays"]]:
+            continue
+        first, n = int(r[c.cols["files"]["first_array"]]), int(r[c.cols["files"]["n_arrays"]])
+        for a in arrays[first:first + n]:
+            if rc.POOLS.get(int(a[ac["dtype"]])) == pool and a[ac["count"]] and \
+                    a[ac["offset"]] < hi and a[ac["offset"]] + a[ac["count"]] > lo:
+                hit.add(c.text_at(r[4], r[5]).decode())
+    c.f.close()
+    with open(path, "r+b") as f:
+        for k in (info.size // 3, info.size // 2, 2 * info.size // 3):
+            f.seek(info.byte_offset + k)
+            b = f.read(1)
+            f.seek(info.byte_offset + k)
+            f.write(bytes([b[0] ^ 0x5A]))
+    print("\n".join(sorted(hit)))
+
+
+def damage_row(path, target):
+    c = rc.Container(path)
+    i, files, _ = record_rows(c, target)
+    c.f.close()
+    with h5py.File(path, "r+") as f:
+        files[i, 7] += U64(1)  # text_len, checksum left as it was
+        f["index/files"][...] = files
+
+
+def append_text(f, data):
+    t = f["data/text"]
+    off = t.shape[0]
+    t.resize((off + len(data),))
+    t[off:] = np.frombuffer(data, dtype="u1")
+    return off
+
+
+def hostile(path, kind):
+    c = rc.Container(path)
+    fc, ac = c.cols["files"], c.cols["arrays"]
+    ckpt = "algorithm_0/trial_0/checkpoint_0000014.dckpt"
+    fi, files, arows = record_rows(c, ckpt)
+    c.f.close()
+    f = h5py.File(path, "r+")
+    arrays = f["index/arrays"][...]
+    trials = f["index/trials"][...]
+    expect = None
+    if kind in ("dotdot", "absolute", "slash_in_name", "other_kind"):
+        text = {"dotdot": b"algorithm_0/trial_0/../../../../../../tmp/dckpt-hostile-escape",
+                "absolute": b"/tmp/dckpt-hostile-escape",
+                "slash_in_name": b"results/../../dckpt-hostile-escape",
+                "other_kind": b"results/x"}[kind]
+        off = append_text(f, text)
+        expect = "refused: path"
+        if kind == "slash_in_name":  # run_status.json, a root file of kind "other"
+            fi = [i for i in range(int(c.n_root)) if files[i, fc["kind"]] == 9][0]
+        files[fi, fc["path_off"]], files[fi, fc["path_len"]] = U64(off), U64(len(text))
+        if kind == "other_kind":  # a checkpoint's row made an "other file"
+            files[fi, fc["kind"]] = U64(9)
+            files[fi, fc["first_array"]] = files[fi, fc["n_arrays"]] = U64(0)
+            files[fi, fc["raw_bytes"]] = U64(0)
+            expect = "do not fit kind"
+    elif kind == "huge_count":
+        i = arows[0]
+        arrays[i, ac["count"]] = arrays[i, ac["shape0"]] = U64(1 << 62)
+        expect = "past the end"
+    elif kind == "past_end":
+        i = arows[0]
+        arrays[i, ac["offset"]] = U64(f[rc.POOLS[int(arrays[i, 0])]].shape[0])
+        expect = "past the end"
+    elif kind == "overlap":  # a record of another trial names this record's data
+        j = arows[0]
+        k = [i for i in range(arrays.shape[0]) if i not in arows and arrays[i, 0] == arrays[j, 0]
+             and arrays[i, ac["count"]] == arrays[j, ac["count"]]][0]
+        arrays[k, ac["offset"]] = arrays[j, ac["offset"]]
+        arrays[k, ac["hash"]] = arrays[j, ac["hash"]]
+        expect = "share elements"
+    elif kind == "huge_arrays":
+        files[fi, fc["n_arrays"]] = U64(1 << 40)
+        expect = "out of bounds|unusable"
+    elif kind == "text_past_end":
+        files[fi, fc["text_off"]] = U64(f["data/text"].shape[0] + 10)
+        expect = "past the end of /data/text"
+    elif kind == "shape_mismatch":
+        i = arows[0]
+        arrays[i, ac["shape0"]] += U64(1)
+        expect = "does not match its shape"
+    elif kind == "trial_overlap":
+        trials[1, 2] = trials[0, 2]
+        trials[1, 3] = trials[0, 3]
+        expect = "overlap"
+    elif kind == "bad_dtype":
+        arrays[arows[0], ac["dtype"]] = U64(9)
+        expect = "unknown dtype"
+    elif kind == "dup_name":
+        a, b = arows[0], arows[1]
+        arrays[b, ac["name_off"]] = arrays[a, ac["name_off"]]
+        arrays[b, ac["name_len"]] = arrays[a, ac["name_len"]]
+        expect = "repeated"
+    elif kind == "trial_rows_bomb":
+        f.attrs.modify("n_trials", np.int64(1 << 30))
+        expect = "rows for|attributes say"
+    elif kind == "attr_trials":
+        f.attrs.modify("n_algorithms", np.int64(1 << 40))
+        expect = "attributes say"
+    else:
+        sys.exit(f"unknown kind {kind}")
+    rehash(files)
+    rehash(arrays)
+    rehash(trials)
+    f["index/files"][...] = files
+    f["index/arrays"][...] = arrays
+    f["index/trials"][...] = trials
+    f.close()
+    print(expect)
+
+
+def dump(path, record):
+    c = rc.Container(path)
+    header, arrays = rc.load_record(c, record)
+    names = {"float64": "f64", "float32": "f32", "int64": "i64", "uint64": "u64", "uint8": "bytes"}
+
+    def value(v):
+        v = v.item()
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+    out = {"header": header, "arrays": [
+        {"name": n, "dtype": names[str(a.dtype)], "shape": list(a.shape),
+         "values": [value(v) for v in np.ravel(a)]} for n, a in arrays.items()]}
+    print(json.dumps(out))
+
+
+def where(path, record, name):
+    c = rc.Container(path)
+    i, arrays = array_row(c, record, name)
+    ac = c.cols["arrays"]
+    print(int(arrays[i][ac["offset"]]), int(arrays[i][ac["count"]]))
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"flip": flip, "row": damage_row, "hostile": hostile, "dump": dump, "where": where}[cmd](*args)
