@@ -14,6 +14,7 @@
 
 #include "container/pack.h"
 #include "container/publish.h"
+#include "io/sys.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the container writes its data and index in memory order: little-endian hosts only"
@@ -249,6 +250,14 @@ static int stage_all(pack_ctx *c, pk_writer *w) {
   return rc;
 }
 
+static int empty_file(const char *path) {
+  int fd = dckpt_sys_open(path, O_WRONLY | O_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int rc = dckpt_sys_ftruncate(fd, 0);
+  dckpt_sys_close(fd);
+  return rc;
+}
+
 static int write_file(pack_ctx *c, pk_writer *w) {
   pk_step(&c->o, "pack.create");
   int rc = ctr_agree(c->comm, c->rank, pk_writer_open(w, c->tmp, &c->e), &c->e);
@@ -260,7 +269,7 @@ static int write_file(pack_ctx *c, pk_writer *w) {
    * the close that the others make: the close hung (ENOSPC on 2 ranks, about
    * one time in four). The file is garbage by now: emptying it first gives
    * the flush the room it needs on a full file system. */
-  if (rc != DCKPT_OK && c->rank == 0 && truncate(c->tmp, 0) != 0)
+  if (rc != DCKPT_OK && c->rank == 0 && empty_file(c->tmp) != 0)
     dckpt_log(&c->log, DCKPT_LOG_DEBUG, "pack: cannot empty '%s'", c->tmp);
   MPI_Barrier(c->comm);
   pk_step(&c->o, "pack.close");
@@ -386,7 +395,7 @@ int dckpt_container_pack(MPI_Comm comm, const char *dir, const char *file,
   if (rc == DCKPT_OK) rc = plan_ranges(&c);
   if (rc == DCKPT_OK) rc = write_file(&c, &w);
   if (rc == DCKPT_OK) rc = publish(&c);
-  if (c.rank == 0 && c.tmp_made) unlink(c.tmp); /* failed: no trace of it */
+  if (c.rank == 0 && c.tmp_made) dckpt_sys_unlink(c.tmp); /* failed: no trace of it */
   ctr_h5_leave();
   report(&c, &w, rc, rep, t0);
   if (rc == DCKPT_OK) {

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "container/publish.h"
 
+#include "io/sys.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* the prefix every temporary of dckpt has (io/atomic.h), so the store's own
@@ -43,23 +46,40 @@ static int stem(const char *target, char *buf, size_t len, ctr_err *e) {
   return DCKPT_OK;
 }
 
+/* Six letters after the stem, tried until one is free (mkstemp's idea,
+ * spelled with io/sys.h's calls so that every file change goes through io/). */
+static void next_suffix(char *at, unsigned attempt) {
+  static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  uint64_t x = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() << 20 ^
+               (uint64_t)attempt * 0xBF58476D1CE4E5B9ull ^ (uint64_t)ts.tv_sec;
+  for (int i = 0; i < 6; i++, x /= 36)
+    at[i] = letters[x % 36];
+  at[6] = '\0';
+}
+
 int ctr_make_temporary(const char *target, char *tmp, size_t len, ctr_err *e) {
   CTR_TRY(stem(target, tmp, len, e));
-  strcat(tmp, "XXXXXX");
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) return ctr_fail_errno(e, errno, "cannot create a file beside '%s'", target);
-  (void)fchmod(fd, 0644);
-  close(fd);
-  return DCKPT_OK;
+  char *at = tmp + strlen(tmp);
+  for (unsigned attempt = 0; attempt < 100; attempt++) {
+    next_suffix(at, attempt);
+    int fd = dckpt_sys_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) return dckpt_sys_close(fd), DCKPT_OK;
+    if (errno != EEXIST) break;
+  }
+  return ctr_fail_errno(e, errno, "cannot create a file beside '%s'", target);
 }
 
 int ctr_make_temporary_dir(const char *target, char *tmp, size_t len, ctr_err *e) {
   CTR_TRY(stem(target, tmp, len, e));
-  strcat(tmp, "XXXXXX");
-  if (!mkdtemp(tmp))
-    return ctr_fail_errno(e, errno, "cannot create a directory beside '%s'", target);
-  (void)chmod(tmp, 0755);
-  return DCKPT_OK;
+  char *at = tmp + strlen(tmp);
+  for (unsigned attempt = 0; attempt < 100; attempt++) {
+    next_suffix(at, attempt);
+    if (dckpt_sys_mkdir(tmp, 0755) == 0) return DCKPT_OK;
+    if (errno != EEXIST) break;
+  }
+  return ctr_fail_errno(e, errno, "cannot create a directory beside '%s'", target);
 }
 
 void ctr_clean_stale_temporaries(const char *target, const dckpt_logger *log) {
@@ -88,7 +108,8 @@ void ctr_clean_stale_temporaries(const char *target, const dckpt_logger *log) {
 int ctr_fsync_path(const char *path, ctr_err *e) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ctr_fail_errno(e, errno, "cannot open '%s' to sync it", path);
-  int rc = fsync(fd) == 0 ? DCKPT_OK : ctr_fail_errno(e, errno, "cannot sync '%s'", path);
+  int rc = dckpt_sys_fsync(fd) == 0 ? DCKPT_OK
+                                    : ctr_fail_errno(e, errno, "cannot sync '%s'", path);
   close(fd);
   return rc;
 }
@@ -97,16 +118,17 @@ int ctr_fsync_parent(const char *path, ctr_err *e) {
   char *dir = ctr_dirname(path);
   if (!dir) return ctr_fail(e, DCKPT_ENOMEM, "out of memory");
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int rc = fd < 0           ? ctr_fail_errno(e, errno, "cannot open directory '%s'", dir)
-           : fsync(fd) == 0 ? DCKPT_OK
-                            : ctr_fail_errno(e, errno, "cannot sync directory '%s'", dir);
+  int rc = fd < 0 ? ctr_fail_errno(e, errno, "cannot open directory '%s'", dir)
+           : dckpt_sys_fsync(fd) == 0
+               ? DCKPT_OK
+               : ctr_fail_errno(e, errno, "cannot sync directory '%s'", dir);
   if (fd >= 0) close(fd);
   free(dir);
   return rc;
 }
 
 int ctr_rename(const char *from, const char *to, ctr_err *e) {
-  if (rename(from, to) == 0) return DCKPT_OK;
+  if (dckpt_sys_rename(from, to) == 0) return DCKPT_OK;
   return ctr_fail_errno(e, errno, "cannot rename '%s' to '%s'", from, to);
 }
 
@@ -146,9 +168,9 @@ static void remove_at(int dirfd, const char *name) {
       closedir(d);
     else
       close(fd);
-    (void)unlinkat(dirfd, name, AT_REMOVEDIR);
+    (void)dckpt_sys_unlinkat(dirfd, name, AT_REMOVEDIR);
   } else {
-    (void)unlinkat(dirfd, name, 0);
+    (void)dckpt_sys_unlinkat(dirfd, name, 0);
   }
 }
 

@@ -17,6 +17,7 @@
 
 #include "container/publish.h"
 #include "container/reader.h"
+#include "io/sys.h"
 
 void dckpt_unpack_options_init(dckpt_unpack_options *o) {
   memset(o, 0, sizeof *o);
@@ -82,7 +83,7 @@ static int write_entry(unpack_ctx *u, ctr_entry *en, const char *path) {
 }
 
 static int make_dir(const char *path, ctr_err *e) {
-  if (mkdir(path, 0777) == 0 || errno == EEXIST) return DCKPT_OK;
+  if (dckpt_sys_mkdir(path, 0777) == 0 || errno == EEXIST) return DCKPT_OK;
   return ctr_fail_errno(e, errno, "unpack: cannot create directory '%s'", path);
 }
 
@@ -282,7 +283,7 @@ static int write_trial(unpack_ctx *u, int64_t pair) {
 static int sync_all(unpack_ctx *u) {
   int fd = open(u->work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ctr_fail_errno(&u->e, errno, "unpack: cannot open '%s'", u->work);
-  int rc = syncfs(fd) == 0
+  int rc = dckpt_sys_syncfs(fd) == 0
                ? DCKPT_OK
                : ctr_fail_errno(&u->e, errno, "unpack: cannot sync '%s'", u->work);
   close(fd);
