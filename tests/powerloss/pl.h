@@ -33,12 +33,14 @@ typedef struct pl_version {
   int metrics;                       /* metrics record version; 0: none */
   int backups;                       /* archives beside the run */
   int status;                        /* run_status.json version; 0: none */
+  int container; /* FILE.h5 (pl_run.file): 1 holds the packed run; 0 none */
 } pl_version;
 
 /** One run of an operation: where it lives, and its versions. */
 typedef struct pl_run {
   char world[1024]; /* the directory snapshotted; the run is world/run */
   char dir[1100];   /* world/run */
+  char file[1100];  /* world/run.h5: the container of pack and unpack */
   dckpt_durability durability;
   pl_version v[PL_CALLS + 1]; /* v[0] before; v[i] after the i-th call returned */
   int n_calls;
@@ -56,10 +58,13 @@ enum {
   /** The state before is damaged on purpose (bit rot): what verify reports
    *  about it until recovery has dealt with it is not judged. */
   PL_DAMAGED_BEFORE = 1u << 3,
+  /** The run appears whole or not at all (unpack): every field must be that
+   *  of one same version, not each of any allowed one. */
+  PL_WHOLE = 1u << 4,
 };
 
 /** One step of a scenario: a call the fixture makes on the run. The steps
- *  that commit something (PL_INITIALIZE .. PL_INDEX_ADD) each make the next
+ *  that commit something (PL_INITIALIZE .. PL_UNPACK) each make the next
  *  version of the run; the others only prepare. */
 typedef enum pl_kind {
   PL_END = 0,
@@ -72,6 +77,8 @@ typedef enum pl_kind {
   PL_RUN_STATUS,    /* dckpt_store_write_run_status, version n */
   PL_BACKUP,        /* dckpt_store_backup */
   PL_INDEX_ADD,     /* add (alg, trial) to the index of PL_INDEX_SCAN, commit it */
+  PL_PACK,          /* dckpt_container_pack DIR FILE.h5 (one rank, in a child) */
+  PL_UNPACK,        /* dckpt_container_unpack FILE.h5 DIR, unless DIR is there */
   PL_LOAD,          /* dckpt_store_load_latest(alg, trial) (moves damage aside) */
   PL_RESUME,        /* PL_LOAD; later steps on the trial up to what it found are
                        skipped, unmarked (a load promises nothing durable) */
@@ -79,6 +86,7 @@ typedef enum pl_kind {
                        count as done (the scan before made it durable) */
   PL_INDEX_SCAN,    /* dckpt_store_scan for the index and commit what it found */
   PL_DAMAGE,        /* flip a byte of checkpoint n (setups only): a load finds n - 1 */
+  PL_REMOVE_RUN,    /* remove DIR (setups only); FILE.h5 stays */
 } pl_kind;
 
 typedef struct pl_step {

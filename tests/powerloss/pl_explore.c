@@ -129,6 +129,7 @@ static int recover_in_child(explorer *x, size_t k) {
   pl_run copy = *x->r;
   snprintf(copy.world, sizeof copy.world, "%s", x->scratch);
   snprintf(copy.dir, sizeof copy.dir, "%s/run", x->scratch);
+  snprintf(copy.file, sizeof copy.file, "%s/run.h5", x->scratch);
   /* The newest version a call that returned had made (calls that returned
    * before a kill count too). */
   int marks = 0;
@@ -387,6 +388,7 @@ static bool explore_once(const pl_scenario *sc, pl_run *r, const pl_config *o,
   explorer x = {.sc = sc, .o = o, .st = st, .r = r, .kill_at = kill_at};
   snprintf(r->world, sizeof r->world, "%s/world", o->base);
   snprintf(r->dir, sizeof r->dir, "%s/run", r->world);
+  snprintf(r->file, sizeof r->file, "%s/run.h5", r->world);
   snprintf(x.scratch, sizeof x.scratch, "%s/state", o->base);
   snprintf(x.said, sizeof x.said, "%s/recovery.err", o->base);
   snprintf(log, sizeof log, "%s/trace.log", o->base);

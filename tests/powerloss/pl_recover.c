@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "dckpt_container.h"
 #include "io/fs.h"
 #include "pl.h"
 #include "testutil.h"
@@ -165,6 +166,51 @@ static void observe_siblings(dckpt_store *s, pl_version *seen) {
   dckpt_free(st);
 }
 
+static void on_bad(void *ctx, const char *path, int status, const char *reason);
+
+/* The run a container holds: the newest version with a run. */
+static const pl_version *packed_run(void) {
+  int j = run->n_calls;
+  while (j > 0 && !run->v[j].run)
+    j--;
+  return &run->v[j];
+}
+
+/* FILE.h5: absent (0); refused, not accepted (-1, a damaged file left); or
+ * it verifies and holds the newest checkpoint of every trial packed (1). */
+static void observe_container(pl_version *seen) {
+  if (access(run->file, F_OK) != 0) return;
+  dckpt_container *c = NULL;
+  size_t n_bad = 0;
+  int rc = dckpt_container_open(run->file, &c);
+  if (rc == DCKPT_OK) rc = dckpt_container_verify(c, on_bad, NULL, &n_bad);
+  if (rc != DCKPT_OK || n_bad) {
+    fprintf(stderr, "    FILE.h5 refused: %s\n",
+            rc != DCKPT_OK ? dckpt_container_errmsg(c) : "problems listed above");
+    dckpt_container_close(c);
+    bad_files++;
+    seen->container = -1;
+    return;
+  }
+  const pl_version *v = packed_run();
+  for (int a = 0; a < PL_ALGS; a++)
+    for (int t = 0; t < v->n_trials; t++) {
+      if (v->last[a][t] < 0) continue;
+      char path[128];
+      snprintf(path, sizeof path, "algorithm_%d/trial_%d/checkpoint_%07lld.dckpt", a, t,
+               (long long)v->last[a][t]);
+      dckpt_record *rec = NULL;
+      if (dckpt_container_load_record(c, path, &rec, NULL) != DCKPT_OK)
+        fail(PL_DAMAGED, "FILE.h5 verifies but %s does not load: %s", path,
+             dckpt_container_errmsg(c));
+      bool same = pl_state_equal(rec, a, t, v->last[a][t]);
+      dckpt_record_free(rec);
+      if (!same) fail(PL_DAMAGED, "FILE.h5 holds other bytes for %s", path);
+    }
+  dckpt_container_close(c);
+  seen->container = 1;
+}
+
 /* The results hold an algorithm only when all its trials are complete, and
  * then exactly their final states. */
 static void check_partial_results(dckpt_store *s, const pl_version *seen) {
@@ -220,8 +266,11 @@ static pl_version observe(dckpt_store *s) {
   pl_version seen = pl_none();
   observe_plan(s, &seen);
   observe_siblings(s, &seen);
+  size_t verified = 0; /* store verify sets its count (FILE.h5's come first) */
+  if (seen.run) CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &verified));
+  bad_files += verified;
+  observe_container(&seen);
   if (!seen.run) return seen;
-  CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &bad_files));
   check_root_records(s);
   for (int64_t a = 0; a < PL_ALGS; a++)
     for (int64_t t = 0; t < seen.n_trials; t++)
@@ -251,7 +300,10 @@ static unsigned matches(const pl_version *seen, const void *field, size_t size) 
  * was lost. */
 static int newest; /* the newest version a state may hold */
 
+static unsigned common; /* the versions every field judged so far matches */
+
 static void judge(const char *what, unsigned matches, int marks, bool older) {
+  common &= matches;
   unsigned allowed = 0;
   for (int j = marks; j <= newest && j <= run->n_calls; j++)
     allowed |= 1u << j;
@@ -270,10 +322,11 @@ static bool older_checkpoint(const pl_version *seen, int a, int t, int marks) {
   return seen->last[a][t] < lo;
 }
 
-static void compare(const pl_version *seen, int marks, unsigned flags) {
+static void compare_fields(const pl_version *seen, int marks, unsigned flags) {
   judge("whether a run exists", MATCHES(run), marks, false);
   judge("the backups", MATCHES(backups), marks, false);
   if (seen->status >= 0) judge("run_status.json", MATCHES(status), marks, false);
+  if (seen->container >= 0) judge("FILE.h5", MATCHES(container), marks, false);
   if (!seen->run) return;
   judge("n_trials", MATCHES(n_trials), marks, false);
   judge("the plan's iterations", MATCHES(iterations[0]) & MATCHES(iterations[1]), marks,
@@ -291,6 +344,18 @@ static void compare(const pl_version *seen, int marks, unsigned flags) {
                seen->complete[a][t] ? "complete" : "not complete");
       judge(what, MATCHES(complete[a][t]), marks, false);
     }
+}
+
+/* Each field must be that of an allowed version; with PL_WHOLE, all of them
+ * that of one same version (a run that appears whole or not at all). */
+static void compare(const pl_version *seen, int marks, unsigned flags) {
+  common = ~0u;
+  compare_fields(seen, marks, flags);
+  unsigned allowed = 0;
+  for (int j = marks; j <= newest && j <= run->n_calls; j++)
+    allowed |= 1u << j;
+  if ((flags & PL_WHOLE) && !(common & allowed))
+    fail(PL_MISMATCH, "the run mixes versions (each part is that of some version)");
 }
 
 /* ---- finishing the run ---- */
