@@ -35,7 +35,7 @@ set(env_pack "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA
 set(env_unpack "${env_pack}")
 foreach(op initialize save_first save rotate rotate_back fallback trial mark_complete
     mark_saved result append_metadata extend save_metrics run_status index index_extend
-    backup pack unpack)
+    backup pack unpack segment segment_complete)
   # powerloss.OP: durability full; powerloss.OP_none: durability none;
   # powerloss.OP_after_kill: the power lost while rerunning a killed OP.
   set(modes full none after_kill)

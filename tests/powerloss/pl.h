@@ -77,6 +77,8 @@ typedef enum pl_kind {
   PL_RUN_STATUS,    /* dckpt_store_write_run_status, version n */
   PL_BACKUP,        /* dckpt_store_backup */
   PL_INDEX_ADD,     /* add (alg, trial) to the index of PL_INDEX_SCAN, commit it */
+  PL_SEGMENT,       /* dckpt_store_save_segment(alg, trial, seq n) */
+  PL_SAVE_LISTING,  /* as PL_SAVE, the state listing segments 0 .. n-1 */
   PL_PACK,          /* dckpt_container_pack DIR FILE.h5 (one rank, in a child) */
   PL_UNPACK,        /* dckpt_container_unpack FILE.h5 DIR, unless DIR is there */
   PL_LOAD,          /* dckpt_store_load_latest(alg, trial) (moves damage aside) */
@@ -139,6 +141,12 @@ dckpt_metadata pl_plan(const pl_version *v);
 /** The state of trial (alg, trial) at iteration i. */
 dckpt_record *pl_state(int64_t alg, int64_t trial, int64_t i);
 bool pl_state_equal(const dckpt_record *rec, int64_t alg, int64_t trial, int64_t i);
+/** Metric segment `seq` of trial (alg, trial). */
+dckpt_record *pl_segment(int64_t alg, int64_t trial, int64_t seq);
+bool pl_segment_equal(const dckpt_record *rec, int64_t alg, int64_t trial, int64_t seq);
+/** pl_state(alg, trial, i) listing the digests of segments 0 .. i-1
+ *  (DCKPT_SEGMENTS_KEY), as a checkpoint that builds on them. */
+dckpt_record *pl_state_listing(int64_t alg, int64_t trial, int64_t i);
 /** The initial-algorithms and problem records. */
 dckpt_record *pl_initial(void);
 dckpt_record *pl_problem(void);

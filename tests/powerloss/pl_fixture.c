@@ -65,6 +65,27 @@ bool pl_state_equal(const dckpt_record *rec, int64_t alg, int64_t trial, int64_t
   return tu_state_equal(rec, seed_of(alg, trial), i, STATE_N);
 }
 
+dckpt_record *pl_segment(int64_t alg, int64_t trial, int64_t seq) {
+  return tu_state(9000 + seed_of(alg, trial), seq, 40);
+}
+
+bool pl_segment_equal(const dckpt_record *rec, int64_t alg, int64_t trial, int64_t seq) {
+  return tu_state_equal(rec, 9000 + seed_of(alg, trial), seq, 40);
+}
+
+dckpt_record *pl_state_listing(int64_t alg, int64_t trial, int64_t i) {
+  dckpt_record *r = pl_state(alg, trial, i);
+  uint64_t digests[PL_STEPS];
+  CHECK(i >= 1 && i <= PL_STEPS);
+  for (int64_t s = 0; s < i; s++) {
+    dckpt_record *seg = pl_segment(alg, trial, s);
+    CHECK_OK(dckpt_record_digest(seg, &digests[s]));
+    dckpt_record_free(seg);
+  }
+  CHECK_OK(dckpt_record_put_u64(r, DCKPT_SEGMENTS_KEY, digests, (uint64_t)i));
+  return r;
+}
+
 dckpt_record *pl_initial(void) {
   return tu_state(77, -1, 64);
 }

@@ -74,6 +74,28 @@ static void check_root_records(dckpt_store *s) {
   if (!same) fail(PL_DAMAGED, "problem record differs from what was saved");
 }
 
+/* Every metric segment the loaded checkpoint lists is there, sound and the
+ * one it names: the checkpoint is committed, and so is the history it builds
+ * on. */
+static void check_segments(dckpt_store *s, const dckpt_record *r, int64_t a, int64_t t,
+                           int64_t it) {
+  dckpt_array_info info;
+  if (dckpt_record_find(r, DCKPT_SEGMENTS_KEY, &info) != DCKPT_OK) return;
+  const uint64_t *digests = info.data;
+  for (uint64_t q = 0; q < info.nelems; q++) {
+    dckpt_record *seg = NULL;
+    if (dckpt_store_load_segment(s, a, t, (int64_t)q, digests[q], &seg) != DCKPT_OK)
+      fail(PL_LOST, "trial (%lld, %lld): checkpoint %lld lists metric segment %llu: %s",
+           (long long)a, (long long)t, (long long)it, (unsigned long long)q,
+           dckpt_store_errmsg(s));
+    bool same = pl_segment_equal(seg, a, t, (int64_t)q);
+    dckpt_record_free(seg);
+    if (!same)
+      fail(PL_DAMAGED, "trial (%lld, %lld): metric segment %llu holds other bytes",
+           (long long)a, (long long)t, (unsigned long long)q);
+  }
+}
+
 static void observe_trial(dckpt_store *s, pl_version *seen, int64_t a, int64_t t) {
   dckpt_record *r = NULL;
   int64_t it = -1;
@@ -83,6 +105,7 @@ static void observe_trial(dckpt_store *s, pl_version *seen, int64_t a, int64_t t
   if (r && !pl_state_equal(r, a, t, it))
     fail(PL_DAMAGED, "trial (%lld, %lld) loaded iteration %lld with other bytes",
          (long long)a, (long long)t, (long long)it);
+  if (r) check_segments(s, r, a, t, it);
   dckpt_record_free(r);
   seen->last[a][t] = it;
   bool done = false;

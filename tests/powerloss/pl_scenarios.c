@@ -47,7 +47,8 @@ static pl_version commit_of(pl_version v, const pl_step *p, pl_version *packed) 
     v.container = container;
     break;
   case PL_INITIALIZE: return v.run ? v : pl_fresh(1);
-  case PL_SAVE: v.last[p->alg][p->trial] = p->n; break;
+  case PL_SAVE:
+  case PL_SAVE_LISTING: v.last[p->alg][p->trial] = p->n; break;
   case PL_MARK_COMPLETE:
     v.last[p->alg][p->trial] = p->n;
     v.complete[p->alg][p->trial] = true;
@@ -81,6 +82,8 @@ static void label_of(const pl_step *p, char *buf, size_t size) {
       [PL_RUN_STATUS] = "run_status.json",
       [PL_BACKUP] = "backup",
       [PL_INDEX_ADD] = "index add and commit",
+      [PL_SEGMENT] = "save_segment",
+      [PL_SAVE_LISTING] = "save listing segments",
       [PL_LOAD] = "load_latest",
       [PL_RESUME] = "resume from load_latest",
       [PL_RESUME_DONE] = "trial_is_complete",
@@ -194,7 +197,8 @@ static int remove_run(runner *x) {
 }
 
 static int save(runner *x, const pl_step *p) {
-  dckpt_record *st = pl_state(p->alg, p->trial, p->n);
+  dckpt_record *st = p->kind == PL_SAVE_LISTING ? pl_state_listing(p->alg, p->trial, p->n)
+                                                : pl_state(p->alg, p->trial, p->n);
   int rc = p->kind == PL_MARK_COMPLETE
                ? dckpt_store_mark_complete(store(x), p->alg, p->trial, p->n, st)
                : dckpt_store_save(store(x), p->alg, p->trial, p->n, st);
@@ -259,7 +263,14 @@ static int call(runner *x, const pl_step *p, const pl_version *want) {
   switch (p->kind) {
   case PL_INITIALIZE: return initialize(x, want);
   case PL_SAVE:
+  case PL_SAVE_LISTING:
   case PL_MARK_COMPLETE: return save(x, p);
+  case PL_SEGMENT: {
+    dckpt_record *seg = pl_segment(p->alg, p->trial, p->n);
+    int rc = dckpt_store_save_segment(store(x), p->alg, p->trial, p->n, seg);
+    dckpt_record_free(seg);
+    return rc;
+  }
   case PL_APPEND: {
     char text[64];
     snprintf(text, sizeof text, "{\"tag\": %lld}", (long long)p->n);
@@ -393,6 +404,8 @@ bool pl_scenario_redo(const pl_scenario *sc, dckpt_store *s, const pl_run *r) {
 #define PACK                      {PL_PACK, 0, 0, 0}
 #define UNPACK                    {PL_UNPACK, 0, 0, 0}
 #define REMOVE_RUN                {PL_REMOVE_RUN, 0, 0, 0}
+#define SEGMENT(a, t, seq)        {PL_SEGMENT, a, t, seq}
+#define SAVE_LISTING(a, t, i)     {PL_SAVE_LISTING, a, t, i}
 /* Trial (a, 0) saved up to 1, and to its end (2 is the final iteration). */
 #define UPTO_1(a)   SAVE(a, 0, 0), SAVE(a, 0, 1)
 #define UPTO_END(a) UPTO_1(a), MARK(a, 0, 2)
@@ -455,6 +468,15 @@ const pl_scenario pl_scenarios[] = {
   {"unpack", "dckpt_container_unpack of FILE.h5 into a fresh DIR (one rank)",
    PL_WHOLE, PL_RESUME_TRIALS, {INIT, UPTO_END(0), UPTO_1(1), PACK, REMOVE_RUN},
    {UNPACK}},
+  /* metric history in segments: a segment, then the checkpoint that lists
+   * it (the checkpoint before lists one segment fewer) */
+  {"segment", "a metric segment and the checkpoint that lists it", 0, PL_RESUME_TRIALS,
+   {INIT, SEGMENT(0, 0, 0), SAVE_LISTING(0, 0, 1)},
+   {SEGMENT(0, 0, 1), SAVE_LISTING(0, 0, 2)}},
+  /* the final state carries the whole history: complete.json, then the
+   * trial's segments are removed */
+  {"segment_complete", "mark_complete of a trial with segments, which it removes", 0,
+   PL_RESUME_TRIALS, {INIT, SEGMENT(0, 0, 0), SAVE_LISTING(0, 0, 1)}, {MARK(0, 0, 2)}},
   {NULL},
 };
 /* clang-format on */
