@@ -29,6 +29,7 @@
 
 #include "dckpt.h"
 #include "io/lock.h"
+#include "race_util.h"
 
 #define MAX_CLAIMANTS 8
 
@@ -51,20 +52,8 @@ static char host[256];
 static long double_holders, no_holder, bad_refusals, leftovers, failures;
 
 static uint64_t rng;
-static uint64_t next_rand(void) { /* splitmix64 */
-  uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-static char *fmt(const char *f, ...) {
-  va_list ap;
-  va_start(ap, f);
-  char *s = NULL;
-  if (vasprintf(&s, f, ap) < 0) abort();
-  va_end(ap);
-  return s;
+static uint64_t next_rand(void) {
+  return splitmix64(&rng);
 }
 
 static void put(const char *path, const char *text) {
@@ -74,26 +63,6 @@ static void put(const char *path, const char *text) {
     exit(2);
   }
   close(fd);
-}
-
-static char *get(const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) return NULL;
-  char *buf = calloc(1, 8192);
-  if (buf && fread(buf, 1, 8191, f) == 0 && ferror(f)) buf[0] = '\0';
-  fclose(f);
-  return buf;
-}
-
-static int count_prefix(const char *dir, const char *prefix) {
-  DIR *d = opendir(dir);
-  if (!d) return 0;
-  int n = 0;
-  struct dirent *de;
-  while ((de = readdir(d)))
-    n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
-  closedir(d);
-  return n;
 }
 
 /* The scheduler as the claimants see it: jobs "gone-*" ended. */
@@ -168,7 +137,7 @@ static void dead_ticket(const char *lease) {
   pid_t dead = fork();
   if (dead == 0) _exit(0);
   waitpid(dead, NULL, 0);
-  char *text = get(lease);
+  char *text = read_text(lease);
   struct stat st;
   if (!text || stat(lease, &st) != 0) exit(2);
   char *ticket = fmt("%s.take.%llx.%016llx", lease, (unsigned long long)st.st_ino,
@@ -226,12 +195,12 @@ static int judge(kind k, const char *dir, const char *lease, int n, const int *c
   char *wpid = NULL;
   if (winner >= 0) {
     char *p = fmt("%s/holder.%d", dir, winner);
-    wpid = get(p);
+    wpid = read_text(p);
     free(p);
   }
   for (int i = 0; i < n && holders <= 1; i++) {
     if (i == winner) continue;
-    char *p = fmt("%s/refused.%d", dir, i), *msg = get(p);
+    char *p = fmt("%s/refused.%d", dir, i), *msg = read_text(p);
     char *job = winner >= 0 ? fmt("job 'c%d'", winner) : fmt("job 'running-2'");
     char *pid = winner >= 0 ? fmt("pid %s ", wpid) : fmt("pid 4242 ");
     const char *where = winner >= 0 ? host : "far.away";

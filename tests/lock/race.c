@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "dckpt.h"
+#include "race_util.h"
 
 #define MAX_CONTENDERS 8
 
@@ -61,11 +62,8 @@ typedef struct tally {
 } tally;
 
 static uint64_t rng_state;
-static uint64_t next_rand(void) { /* splitmix64 */
-  uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+static uint64_t next_rand(void) {
+  return splitmix64(&rng_state);
 }
 
 static void die(const char *fmt, ...) {
@@ -76,15 +74,6 @@ static void die(const char *fmt, ...) {
   fputc('\n', stderr);
   va_end(ap);
   exit(2);
-}
-
-static char *fmt(const char *f, ...) {
-  va_list ap;
-  va_start(ap, f);
-  char *s = NULL;
-  if (vasprintf(&s, f, ap) < 0) die("out of memory");
-  va_end(ap);
-  return s;
 }
 
 static void touch(const char *dir, const char *name, int id, const char *text) {
@@ -99,24 +88,9 @@ static void touch(const char *dir, const char *name, int id, const char *text) {
 
 static char *slurp(const char *dir, const char *name, int id) {
   char *p = fmt("%s/%s.%d", dir, name, id);
-  FILE *f = fopen(p, "r");
+  char *text = read_text(p);
   free(p);
-  if (!f) return NULL;
-  char *buf = calloc(1, 8192);
-  if (buf && fread(buf, 1, 8191, f) == 0 && ferror(f)) buf[0] = '\0';
-  fclose(f);
-  return buf;
-}
-
-static int count_prefix(const char *dir, const char *prefix) {
-  DIR *d = opendir(dir);
-  if (!d) return 0;
-  int n = 0;
-  struct dirent *de;
-  while ((de = readdir(d)))
-    n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
-  closedir(d);
-  return n;
+  return text;
 }
 
 /* The barrier: a winner waits until all n contenders have finished trying. */

@@ -19,30 +19,12 @@
 #include "io/fs.h"
 #include "io/lock.h"
 #include "io/path.h"
+#include "lock_fixture.h"
 
-static char root[1024], lease[1100], host[256];
+static char lease[1100];
 
 static void fresh_root(const char *tag) {
-  snprintf(root, sizeof root, "%s/lease-%ld-%s", DCKPT_TEST_TMP, (long)getpid(), tag);
-  dckpt_err e;
-  CHECK_OK(dckpt_remove_tree(root, &e));
-  CHECK_EQ(mkdir(root, 0755), 0);
-  snprintf(lease, sizeof lease, "%s/pair.lease", root);
-  gethostname(host, sizeof host - 1);
-}
-
-static void put(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  CHECK(f != NULL);
-  fputs(text, f);
-  CHECK_EQ(fclose(f), 0);
-}
-
-static char *get(const char *path) {
-  char *data = NULL;
-  size_t len = 0;
-  dckpt_err e;
-  return dckpt_read_file(path, 1 << 20, &data, &len, &e) == DCKPT_OK ? data : NULL;
+  fx_fresh_root("lease", tag, lease, sizeof lease, "pair.lease");
 }
 
 static size_t entries(void) {
@@ -53,14 +35,6 @@ static size_t entries(void) {
   dckpt_dirlist_free(&list);
   return n;
 }
-
-static char logbuf[8192];
-static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
-  (void)ctx;
-  size_t n = strlen(logbuf);
-  snprintf(logbuf + n, sizeof logbuf - n, "[%s] %s\n", dckpt_log_level_name(level), msg);
-}
-static const dckpt_logger logger = {on_log, NULL, DCKPT_LOG_DEBUG};
 
 static dckpt_job_state job_state(const char *job, void *ctx) {
   (void)ctx;
