@@ -468,6 +468,15 @@ static void test_syncfs(void) {
   teardown();
 }
 
+/* `rel` created through io/sys.h, its `text` written with other I/O (as
+ * HDF5 writes the container's pack through MPI-IO). */
+static void unseen_put(const char *rel, const char *text) {
+  int fd = dckpt_sys_open(at(rel), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  CHECK(fd >= 0);
+  CHECK_EQ(dckpt_sys_close(fd), 0);
+  plain_put(rel, text);
+}
+
 /* A file created through io/sys.h but written with other I/O (as HDF5 writes
  * the container's pack) is recorded whole at its first fsync: the replay
  * matches the disk, its data is unsynced until that fsync, and the commit
@@ -477,11 +486,8 @@ static void test_unseen(void) {
   setup("unseen");
   dckpt_cfs *c = snapshot();
   start();
-  int fd = dckpt_sys_open(at("tmp"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  CHECK(fd >= 0);
-  CHECK_EQ(dckpt_sys_close(fd), 0);
-  plain_put("tmp", text);
-  fd = open(at("tmp"), O_RDONLY | O_CLOEXEC);
+  unseen_put("tmp", text);
+  int fd = open(at("tmp"), O_RDONLY | O_CLOEXEC);
   CHECK(fd >= 0);
   CHECK_EQ(dckpt_sys_fsync(fd), 0);
   close(fd);
@@ -515,10 +521,7 @@ static void test_unseen_rename(void) {
   setup("unseen_rename");
   dckpt_cfs *c = snapshot();
   start();
-  int fd = dckpt_sys_open(at("tmp"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  CHECK(fd >= 0);
-  CHECK_EQ(dckpt_sys_close(fd), 0);
-  plain_put("tmp", text);
+  unseen_put("tmp", text);
   CHECK_EQ(dckpt_sys_rename(at("tmp"), at("target")), 0);
   finish(c); /* without the record before the rename, the replay differs */
   size_t n = dckpt_cfs_n_records(c);
