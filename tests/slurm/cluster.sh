@@ -20,8 +20,11 @@
 # would not drain or a process survived SIGKILL.
 #
 # Tuned for tests: credentials expire after 5 s and the scheduler runs every
-# 1-2 s, so that a requeued job runs again after ~7 s instead of ~2 min;
-# KillWait=5. The munged is private (own key and socket under BASE: no
+# 1-2 s, so that a requeued job runs again after ~7 s instead of ~2 min.
+# KillWait is Slurm's default, 30 s: after its SIGTERM, mpirun waits
+# odls_base_sigkill_timeout (3 s in the tests' environment) twice before it
+# exits, and a job script killed by a shorter KillWait never logged how the
+# run ended (slurm.scontrol_requeue under ASan+UBSan with KillWait=5). The munged is private (own key and socket under BASE: no
 # interference with a system munged); so are the ports (the first free pair
 # from 6817), the state and the TmpFS, all wiped at start: job ids restart at 1
 # and a stale PMIx directory of an earlier cluster would break srun.
@@ -125,7 +128,7 @@ SlurmctldTimeout=30
 SlurmdTimeout=30
 InactiveLimit=0
 MinJobAge=600
-KillWait=5
+KillWait=30
 OverTimeLimit=0
 Waittime=0
 $extra
