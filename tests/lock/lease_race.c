@@ -29,6 +29,7 @@
 
 #include "dckpt.h"
 #include "io/lock.h"
+#include "lease_jobs.h"
 #include "race_util.h"
 
 #define MAX_CLAIMANTS 8
@@ -64,15 +65,6 @@ static void put(const char *path, const char *text) {
   }
   close(fd);
 }
-
-/* The scheduler as the claimants see it: jobs "gone-*" ended. */
-static dckpt_job_state job_state(const char *job, void *ctx) {
-  (void)ctx;
-  return !strncmp(job, "gone-", 5)      ? DCKPT_JOB_GONE
-         : !strncmp(job, "running-", 8) ? DCKPT_JOB_RUNNING
-                                        : DCKPT_JOB_UNKNOWN;
-}
-static const dckpt_lease_policy policy = {60.0, job_state, NULL};
 
 static void claim(const char *dir, const char *lease, int id, int n, int gun,
                   uint64_t jitter) {

@@ -19,6 +19,7 @@
 #include "io/fs.h"
 #include "io/lock.h"
 #include "io/path.h"
+#include "lease_jobs.h"
 #include "lock_fixture.h"
 
 static char lease[1100];
@@ -35,14 +36,6 @@ static size_t entries(void) {
   dckpt_dirlist_free(&list);
   return n;
 }
-
-static dckpt_job_state job_state(const char *job, void *ctx) {
-  (void)ctx;
-  return !strncmp(job, "gone-", 5)      ? DCKPT_JOB_GONE
-         : !strncmp(job, "running-", 8) ? DCKPT_JOB_RUNNING
-                                        : DCKPT_JOB_UNKNOWN;
-}
-static const dckpt_lease_policy policy = {60.0, job_state, NULL};
 
 static int claim(dckpt_lock *l, const char *job, dckpt_err *e) {
   logbuf[0] = '\0';
