@@ -11,12 +11,6 @@
 #include "check.h"
 #include "testutil.h"
 
-static char path_buf[2048];
-static const char *at(const char *dir, const char *rel) {
-  snprintf(path_buf, sizeof path_buf, "%s/%s", dir, rel);
-  return path_buf;
-}
-
 static dckpt_lock_info *query(const char *dir) {
   dckpt_lock_info *info = NULL;
   CHECK_OK(dckpt_lock_query(dir, &info));
@@ -68,7 +62,7 @@ static void test_lock_query(void) {
   dckpt_free(info);
 
   /* another host, written by another tool (a Unix time, a null job) */
-  tu_write_text(at(dir, DCKPT_LOCK_FILE),
+  tu_write_text(tu_at(dir, DCKPT_LOCK_FILE),
                 "{\"host\":\"node-99.example\",\"pid\":4242,\"job_id\":null,"
                 "\"started\":1714557600}");
   info = query(dir);
@@ -81,7 +75,7 @@ static void test_lock_query(void) {
 
   const char *bad[] = {"{\"host\":\"a\",\"pid\":", "", "[1,2]", "{} trailing"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    tu_write_text(at(dir, DCKPT_LOCK_FILE), bad[i]);
+    tu_write_text(tu_at(dir, DCKPT_LOCK_FILE), bad[i]);
     info = query(dir);
     CHECK_EQ(info->state, DCKPT_LOCK_UNREADABLE);
     CHECK_CONTAINS(info->error, DCKPT_LOCK_FILE);
@@ -134,7 +128,7 @@ static void test_run_status_roundtrip(void) {
   dckpt_free(got);
   dckpt_store_close(s);
   /* the file is what batch scripts grep */
-  char *text = tu_read_text(at(dir, DCKPT_RUN_STATUS_FILE), NULL);
+  char *text = tu_read_text(tu_at(dir, DCKPT_RUN_STATUS_FILE), NULL);
   CHECK_CONTAINS(text, "\"status\":\"EINTERRUPTED\"");
   CHECK_CONTAINS(text, "\"exit_code\":75");
   free(text);
@@ -168,7 +162,7 @@ static void test_run_status_refusals(void) {
   st.status = -999;
   CHECK_EQ(dckpt_store_write_run_status(s, &st), DCKPT_EINVAL);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "-999");
-  CHECK(!tu_exists(at(dir, DCKPT_RUN_STATUS_FILE)));
+  CHECK(!tu_exists(tu_at(dir, DCKPT_RUN_STATUS_FILE)));
 
   struct {
     const char *text, *needle;
@@ -186,7 +180,7 @@ static void test_run_status_refusals(void) {
        "seconds"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    tu_write_text(at(dir, DCKPT_RUN_STATUS_FILE), bad[i].text);
+    tu_write_text(tu_at(dir, DCKPT_RUN_STATUS_FILE), bad[i].text);
     CHECK_EQ(dckpt_store_read_run_status(s, &got), DCKPT_ECORRUPT);
     CHECK(got == NULL);
     CHECK_CONTAINS(dckpt_store_errmsg(s), bad[i].needle);
@@ -207,16 +201,16 @@ static void test_bookkeeping(void) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", tu_scratch("bookkeeping"));
   mkdir(dir, 0777);
-  tu_write_text(at(dir, DCKPT_HALT_FILE), "");
-  tu_write_text(at(dir, DCKPT_RUN_STATUS_FILE), "{}");
-  tu_write_text(at(dir, ".dckpt-tmp.metadata.json.1.0"), "x");
+  tu_write_text(tu_at(dir, DCKPT_HALT_FILE), "");
+  tu_write_text(tu_at(dir, DCKPT_RUN_STATUS_FILE), "{}");
+  tu_write_text(tu_at(dir, ".dckpt-tmp.metadata.json.1.0"), "x");
   dckpt_store_options ro = tu_options(NULL);
   ro.flags = DCKPT_OPEN_READ;
   dckpt_store *r = tu_open(dir, &ro);
   bool empty = false;
   CHECK_OK(dckpt_store_is_empty(r, &empty));
   CHECK(empty);
-  tu_write_text(at(dir, "notes.txt"), "mine");
+  tu_write_text(tu_at(dir, "notes.txt"), "mine");
   CHECK_OK(dckpt_store_is_empty(r, &empty));
   CHECK(!empty);
   dckpt_store_close(r);
@@ -226,9 +220,9 @@ static void test_bookkeeping(void) {
   dckpt_metadata plan = tu_plan(1);
   CHECK_EQ(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_ENOTEMPTY);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "notes.txt");
-  unlink(at(dir, "notes.txt"));
+  unlink(tu_at(dir, "notes.txt"));
   CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
-  CHECK(tu_exists(at(dir, DCKPT_HALT_FILE)));
+  CHECK(tu_exists(tu_at(dir, DCKPT_HALT_FILE)));
   dckpt_store_close(s);
   tu_rmrf(dir);
 }
