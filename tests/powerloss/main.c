@@ -72,14 +72,20 @@ static void options(pl_config *o, char **argv, const char *op) {
 
 static void summary(const pl_scenario *sc, const pl_config *o, const pl_stats *st,
                     dckpt_durability d, bool after_kill) {
-  printf(
-      "powerloss %s [%s%s]: %s\n  %zu exploration(s), %zu crash point(s), %llu possible "
-      "state(s), %zu built, %zu distinct recovered from (%s, seed %llu), "
-      "%zu violation(s)\n",
-      sc->name, d == DCKPT_DURABILITY_NONE ? "durability none" : "durability full",
-      after_kill ? ", power lost after a kill and a rerun" : "", sc->what,
-      st->explorations, st->points, (unsigned long long)st->combos, st->draws, st->states,
-      st->sampled ? "sampled" : "all", (unsigned long long)o->seed, st->violations);
+  /* the count saturates: say so rather than print 2^64 - 1 */
+  char combos[32];
+  if (st->combos == UINT64_MAX)
+    snprintf(combos, sizeof combos, "more than %llu",
+             (unsigned long long)(UINT64_MAX - 1));
+  else
+    snprintf(combos, sizeof combos, "%llu", (unsigned long long)st->combos);
+  printf("powerloss %s [%s%s]: %s\n  %zu exploration(s), %zu crash point(s), %s possible "
+         "state(s), %zu built, %zu distinct recovered from (%s, seed %llu), "
+         "%zu violation(s)\n",
+         sc->name, d == DCKPT_DURABILITY_NONE ? "durability none" : "durability full",
+         after_kill ? ", power lost after a kill and a rerun" : "", sc->what,
+         st->explorations, st->points, combos, st->draws, st->states,
+         st->sampled ? "sampled" : "all", (unsigned long long)o->seed, st->violations);
   if (d == DCKPT_DURABILITY_NONE)
     printf(
         "  after a power loss (what durability none gives up): committed data lost in "
