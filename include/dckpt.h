@@ -707,6 +707,88 @@ DCKPT_API const char *dckpt_store_get_results_path(const dckpt_store *store);
  */
 DCKPT_API int dckpt_store_is_empty(dckpt_store *store, bool *empty);
 
+/* ------------------------------------------------------------------------- */
+/* A run read from a source other than its directory                          */
+/* ------------------------------------------------------------------------- */
+
+/** What a source has at a path (dckpt_store_source.stat). */
+typedef enum dckpt_source_entry {
+  DCKPT_SOURCE_ENTRY_NONE = 0, /* nothing */
+  DCKPT_SOURCE_ENTRY_FILE = 1, /* a file */
+  DCKPT_SOURCE_ENTRY_DIR = 2   /* a directory: the run's root, or a folder with files */
+} dckpt_source_entry;
+
+/** Called by dckpt_store_source.list for each name; a status other than
+ *  DCKPT_OK ends the listing, which returns it. */
+typedef int (*dckpt_source_name_fn)(void *fn_ctx, const char *name);
+
+/**
+ * A read-only source of a run's files, for a store over a run that is kept
+ * somewhere other than a directory: the HDF5 container of dckpt_container.h
+ * (dckpt_container_open_store()) is one. The store asks it for files by the
+ * paths they have in the directory, relative to the run's root and
+ * '/'-separated ("metadata.json", "algorithm_0/trial_3/complete.json"; ""
+ * is the root), and checks what it gets exactly as it checks the files of
+ * a directory (markers, identities, fallbacks).
+ *
+ * Every function returns DCKPT_OK or a status, and on failure writes the
+ * reason, naming the file, into `err` (`errlen` bytes, NUL-terminated).
+ * A store calls its source from one thread at a time. Fill with
+ * dckpt_store_source_init() first; every function but close is required.
+ */
+typedef struct dckpt_store_source {
+  /** sizeof(dckpt_store_source) as the caller compiled it. */
+  size_t struct_size;
+  /** Passed to every function. */
+  void *ctx;
+  /** What is at `path`: DCKPT_OK with *what = DCKPT_SOURCE_ENTRY_NONE when nothing. */
+  int (*stat)(void *ctx, const char *path, dckpt_source_entry *what, char *err,
+              size_t errlen);
+  /** Calls `fn` with each name directly in the directory `path`, in any
+   *  order; a missing directory has none (DCKPT_OK). */
+  int (*list)(void *ctx, const char *path, dckpt_source_name_fn fn, void *fn_ctx,
+              char *err, size_t errlen);
+  /** The bytes of the file at `path`, which is not a record: *data
+   *  allocated with malloc() (the store frees it), with a NUL after the last
+   *  byte. DCKPT_ENOENT when there is none; DCKPT_ETOOBIG beyond max_bytes. */
+  int (*read)(void *ctx, const char *path, uint64_t max_bytes, char **data, size_t *len,
+              char *err, size_t errlen);
+  /** The record at `path` with its header and identity
+   *  (dckpt_record_identity()), every checksum verified; DCKPT_ENOENT when
+   *  there is none, DCKPT_ECORRUPT when it does not verify. */
+  int (*load_record)(void *ctx, const char *path, dckpt_record **out, char *err,
+                     size_t errlen);
+  /** Releases ctx (may be NULL): called once, by dckpt_store_close(). */
+  void (*close)(void *ctx);
+} dckpt_store_source;
+
+/** Clears `src` and sets struct_size. */
+DCKPT_API void dckpt_store_source_init(dckpt_store_source *src);
+
+/**
+ * Opens a store that reads the run from `src` instead of a directory, for
+ * reading only: every reading call (metadata, trial status, scan,
+ * load_latest, load_final_state, load_results, metrics, verify, run status)
+ * works as on the directory, and every writing call is refused with
+ * DCKPT_EACCES; dckpt_store_size() and dckpt_store_backup() are refused with
+ * DCKPT_EINVAL (there is no directory).
+ * @param[in] name  how the run is named: dckpt_store_get_dir() returns it and
+ *                  messages name paths under it ("run.h5/metadata.json").
+ * @param[in] src   the source, copied; the store owns src->ctx from this call
+ *                  on, also when it fails (it calls src->close at close).
+ * @param[in] opts  NULL, or options whose flags are DCKPT_OPEN_READ.
+ * The open asks the source what is at "" (its root, which must be a
+ * directory): a source that cannot serve fails the open there, with its
+ * status and message.
+ * @param[out] out  the store, as dckpt_store_open() gives it.
+ * @return DCKPT_OK; DCKPT_EINVAL (empty name, a source without one of its
+ *         functions or not initialized, writing flags, options as
+ *         dckpt_store_open() refuses them); DCKPT_ENOMEM; or the status of
+ *         the source's stat of its root.
+ */
+DCKPT_API int dckpt_store_open_source(const char *name, const dckpt_store_source *src,
+                                      const dckpt_store_options *opts, dckpt_store **out);
+
 /** One algorithm of a run plan. */
 typedef struct dckpt_algorithm_info {
   const char *name; /* unique within the run */

@@ -78,10 +78,17 @@ int cli_parse_dir_only(const cli_command *cmd, int argc, char **argv, const char
 
 /* ---- store ---- */
 
-/** Opens DIR (which must be an existing directory) with `flags`, logging
+/** Opens DIR (an existing directory; for reading also a container FILE.h5,
+ *  through cli_open_container_store) with `flags`, logging
  *  library warnings to stderr. Prints the reason on failure.
  *  @return CLI_EXIT_OK or CLI_EXIT_FAIL. */
 int cli_open_store(const char *cmd, const char *dir, unsigned flags, dckpt_store **out);
+/** Whether `path` is an HDF5 file (a container, maybe: container_store.c). */
+bool cli_container_probe(const char *path);
+/** Opens the store of container `path`, read-only (cli_open_store does it for
+ *  a container given as DIR to a reading command); prints the error. */
+int cli_open_container_store(const char *cmd, const char *path,
+                             const dckpt_store_options *opts, dckpt_store **out);
 
 /* ---- output ---- */
 

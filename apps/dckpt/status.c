@@ -7,9 +7,10 @@
 #include "status.h"
 
 static const char status_help[] =
-    "Usage: dckpt status DIR [--json] [--trials] [--deep]\n"
+    "Usage: dckpt status DIR|FILE.h5 [--json] [--trials] [--deep]\n"
     "\n"
-    "Shows the progress of the run in checkpoint directory DIR: per algorithm\n"
+    "Shows the progress of the run in checkpoint directory DIR, or in a\n"
+    "container FILE.h5 made by 'dckpt pack' (read in place): per algorithm\n"
     "the trials complete / in progress / not started and the iterations done\n"
     "against those planned, the totals, whether metrics are computed, and the\n"
     "holder of the lock if a run holds it. Trusts the completion index (after\n"

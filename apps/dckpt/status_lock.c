@@ -1,11 +1,17 @@
 /* dckpt status: who holds DIR's lock, and whether that holder still runs,
  * as the library judges it (dckpt_lock_query). */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "status.h"
 
 void cli_lock_read(const char *dir, cli_lock_info *lock) {
   lock->info = NULL;
+  if (cli_container_probe(dir)) { /* a container is never locked: no holder */
+    lock->info = calloc(1, sizeof *lock->info);
+    if (lock->info) lock->info->state = DCKPT_LOCK_NONE;
+    return;
+  }
   if (dckpt_lock_query(dir, &lock->info) != DCKPT_OK) lock->info = NULL;
 }
 

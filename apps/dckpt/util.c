@@ -109,8 +109,11 @@ int cli_open_store(const char *cmd, const char *dir, unsigned flags, dckpt_store
     cli_error(cmd, "%s: %s", dir, strerror(errno));
     return CLI_EXIT_FAIL;
   }
-  if (!S_ISDIR(st.st_mode)) {
-    cli_error(cmd, "%s: not a directory", dir);
+  bool container =
+      !S_ISDIR(st.st_mode) && flags == DCKPT_OPEN_READ && cli_container_probe(dir);
+  if (!S_ISDIR(st.st_mode) && !container) {
+    cli_error(cmd, "%s: not a directory%s", dir,
+              flags == DCKPT_OPEN_READ ? " or container" : "");
     return CLI_EXIT_FAIL;
   }
   dckpt_store_options opts;
@@ -119,6 +122,7 @@ int cli_open_store(const char *cmd, const char *dir, unsigned flags, dckpt_store
   opts.log = cli_log;
   opts.log_ctx = (void *)(uintptr_t)cmd; /* only read back as const char * */
   opts.log_level = DCKPT_LOG_WARN;
+  if (container) return cli_open_container_store(cmd, dir, &opts, out);
   dckpt_store *store = NULL;
   int rc = dckpt_store_open(dir, &opts, &store);
   if (rc != DCKPT_OK) {

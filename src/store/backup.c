@@ -140,6 +140,7 @@ static int publish(dckpt_store *s, dckpt_atomic_file *f, char **path) {
 
 int dckpt_store_backup(dckpt_store *s, char **path) {
   *path = NULL;
+  DCKPT_TRY(dckpt_src_require_dir(s, "backup"));
   if (!dckpt_path_is_dir(s->dir))
     return dckpt_store_fail(s, DCKPT_ENOENT, "backup: '%s' is not a directory", s->dir);
   /* The temporary sits beside the directory, where the archive goes; it is

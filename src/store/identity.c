@@ -202,7 +202,7 @@ int dckpt_store_read_record(dckpt_store *s, const char *path, const dckpt_where 
                             dckpt_record **out) {
   *out = NULL;
   dckpt_record *rec = NULL;
-  DCKPT_TRY(dckpt_record_file_read(path, &rec, &s->scratch, &s->err));
+  DCKPT_TRY(dckpt_src_read_record(s, path, &rec, &s->err));
   int rc = dckpt_identity_check(s, path, dckpt_record_identity(rec), w);
   if (rc != DCKPT_OK) {
     dckpt_record_free(rec);
@@ -215,7 +215,7 @@ int dckpt_store_read_record(dckpt_store *s, const char *path, const dckpt_where 
 int dckpt_store_verify_record(dckpt_store *s, const char *path, const dckpt_where *w,
                               dckpt_err *err) {
   char *identity = NULL;
-  int rc = dckpt_record_verify(path, NULL, &identity, err);
+  int rc = dckpt_src_verify_record(s, path, &identity, err);
   if (rc == DCKPT_OK) {
     dckpt_err saved = s->err;
     rc = dckpt_identity_check(s, path, identity, w);

@@ -323,6 +323,7 @@ static int visit(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
 int dckpt_index_load(dckpt_store *s, dckpt_index *ix, bool names_only,
                      dckpt_index_found *out) {
   memset(out, 0, sizeof *out);
+  if (dckpt_src_active(s)) return DCKPT_OK; /* a source keeps no index */
   loader l = {s, ix, names_only, out, DCKPT_OK};
   int rc = dckpt_walk(ix->index_dir, DCKPT_WALK_MISSING_OK, visit, &l, &s->err);
   /* files of other runs, damaged ones and several files are merged into one

@@ -59,7 +59,7 @@ int dckpt_store_read_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_
   char *path = NULL;
   DCKPT_TRY(trial_file(s, alg, trial, DCKPT_PROGRESS_FILE, &path));
   cJSON *j = NULL;
-  int rc = dckpt_json_load(path, &j, &s->err);
+  int rc = dckpt_src_json_load(s, path, &j, &s->err);
   if (rc == DCKPT_ENOENT) {
     rc = DCKPT_OK;
   } else if (rc == DCKPT_OK) {
@@ -83,7 +83,7 @@ int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
   char *path = NULL;
   DCKPT_TRY(trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path));
   cJSON *j = NULL;
-  int rc = dckpt_json_load(path, &j, &s->err);
+  int rc = dckpt_src_json_load(s, path, &j, &s->err);
   if (rc == DCKPT_ENOENT) {
     rc = dckpt_store_fail(s, DCKPT_ENOTCOMPLETE,
                           "trial %lld of algorithm %lld is not marked complete ('%s' is "
@@ -144,8 +144,7 @@ int dckpt_store_trial_is_complete(dckpt_store *s, int64_t alg, int64_t trial,
   *complete = false;
   char *path = NULL;
   DCKPT_TRY(trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path));
-  struct stat st;
-  *complete = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+  *complete = dckpt_src_is_file(s, path);
   free(path);
   return DCKPT_OK;
 }
@@ -157,7 +156,7 @@ static int newest_checkpoint_name(dckpt_store *s, int64_t alg, int64_t trial,
   char *dir = dckpt_layout_trial_dir(s, alg, trial);
   if (!dir) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   dckpt_dirlist list;
-  int rc = dckpt_list_dir(dir, &list, &s->err);
+  int rc = dckpt_src_list(s, dir, &list, &s->err);
   for (size_t i = 0; rc == DCKPT_OK && i < list.count; i++) {
     int64_t it;
     if (dckpt_layout_parse_checkpoint(list.names[i], &it) && it > *newest) *newest = it;
@@ -238,7 +237,7 @@ int dckpt_store_save_metrics(dckpt_store *s, const dckpt_record *metrics) {
 
 static int read_metrics_marker(dckpt_store *s, const char *marker) {
   cJSON *j = NULL;
-  int rc = dckpt_json_load(marker, &j, &s->err);
+  int rc = dckpt_src_json_load(s, marker, &j, &s->err);
   if (rc == DCKPT_ENOENT)
     return dckpt_store_fail(s, DCKPT_ENOTCOMPLETE,
                             "metrics are not marked complete ('%s' is missing)", marker);
@@ -275,7 +274,7 @@ int dckpt_store_metrics_computed(dckpt_store *s, bool *computed) {
     free(marker);
     return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   }
-  *computed = dckpt_path_exists(path) && dckpt_path_exists(marker);
+  *computed = dckpt_src_exists(s, path) && dckpt_src_exists(s, marker);
   free(path);
   free(marker);
   return DCKPT_OK;

@@ -162,7 +162,7 @@ int dckpt_store_read_metadata(dckpt_store *s, cJSON **json, dckpt_metadata **met
   char *path = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);
   if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   cJSON *j = NULL;
-  int rc = dckpt_json_load(path, &j, &s->err);
+  int rc = dckpt_src_json_load(s, path, &j, &s->err);
   if (rc == DCKPT_ENOENT)
     dckpt_store_fail(s, rc, "'%s' does not hold a dckpt run: '%s' is missing", s->dir,
                      path);
@@ -217,7 +217,7 @@ int dckpt_store_metadata_text(dckpt_store *s, char **json, size_t *len) {
   if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   char *data = NULL;
   size_t n = 0;
-  int rc = dckpt_read_file(path, DCKPT_JSON_MAX_FILE, &data, &n, &s->err);
+  int rc = dckpt_src_read(s, path, DCKPT_JSON_MAX_FILE, &data, &n, &s->err);
   if (rc == DCKPT_ENOENT)
     dckpt_store_fail(s, rc, "'%s' does not hold a dckpt run: '%s' is missing", s->dir,
                      path);

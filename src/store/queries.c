@@ -46,7 +46,7 @@ static int has_checkpoint(dckpt_store *s, int64_t alg, int64_t trial, bool *foun
   char *dir = dckpt_layout_trial_dir(s, alg, trial);
   if (!dir) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   dckpt_dirlist list;
-  int rc = dckpt_list_dir(dir, &list, &s->err);
+  int rc = dckpt_src_list(s, dir, &list, &s->err);
   for (size_t i = 0; rc == DCKPT_OK && i < list.count; i++)
     if (dckpt_layout_parse_checkpoint(list.names[i], NULL)) *found = true;
   dckpt_dirlist_free(&list);

@@ -149,8 +149,10 @@ static int parse_status(const cJSON *j, const char *file, dckpt_run_status *st,
   return DCKPT_OK;
 }
 
-/* Reads DIR/run_status.json into a new status (NULL on failure). */
-static int read_status(const char *dir, dckpt_run_status **out, dckpt_err *err) {
+/* Reads DIR/run_status.json into a new status (NULL on failure); through the
+ * store's source when `s` is given. */
+static int read_status(dckpt_store *s, const char *dir, dckpt_run_status **out,
+                       dckpt_err *err) {
   if (!out)
     return dckpt_err_set(err, DCKPT_EINVAL,
                          "read_run_status: the status pointer is NULL");
@@ -158,8 +160,11 @@ static int read_status(const char *dir, dckpt_run_status **out, dckpt_err *err) 
   char *path = dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE);
   dckpt_run_status *st = malloc(sizeof *st);
   cJSON *j = NULL;
-  int rc = path && st ? dckpt_json_load(path, &j, err)
-                      : dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  int rc = DCKPT_OK;
+  if (!path || !st)
+    rc = dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  else
+    rc = s ? dckpt_src_json_load(s, path, &j, err) : dckpt_json_load(path, &j, err);
   if (rc == DCKPT_OK) {
     dckpt_run_status_init(st);
     rc = parse_status(j, path, st, err);
@@ -179,7 +184,7 @@ int dckpt_store_write_run_status(dckpt_store *s, const dckpt_run_status *st) {
 }
 
 int dckpt_store_read_run_status(dckpt_store *s, dckpt_run_status **out) {
-  return read_status(s->dir, out, &s->err);
+  return read_status(s, s->dir, out, &s->err);
 }
 
 /* ---- deprecated in 0.2 (dckpt.h): without a store; delete in 0.3 ---- */
@@ -204,7 +209,7 @@ int dckpt_run_status_read(const char *dir, dckpt_run_status **out, char *errbuf,
   if (!dir || !out)
     dckpt_err_set(&err, DCKPT_EINVAL, "run_status_read: NULL argument");
   else
-    rc = read_status(dir, out, &err);
+    rc = read_status(NULL, dir, out, &err);
   dckpt_err_copy(&err, errbuf, errlen);
   return rc;
 }

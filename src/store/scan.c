@@ -108,6 +108,7 @@ static int spot_check(scanner *sc) {
 /* The algorithm directory is as the index files recorded it at their commit. */
 static bool dir_unchanged(scanner *sc, size_t a) {
   const dckpt_dir_stamp *d = &sc->ix->dirs[a];
+  if (dckpt_src_active(sc->s)) return false;
   if (!sc->ix->dirs_agree[a] || d->mtime_ns < 0) return false;
   char *dir = dckpt_layout_alg_dir(sc->s, (int64_t)a);
   struct stat st;
@@ -126,6 +127,20 @@ static int see_trial(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
   return DCKPT_OK;
 }
 
+/* Marks the trial directories of an algorithm directory in sc->exists. */
+static int list_trials(scanner *sc, const char *dir) {
+  if (!dckpt_src_active(sc->s))
+    return dckpt_walk(dir, DCKPT_WALK_MISSING_OK, see_trial, sc, &sc->s->err);
+  dckpt_dirlist list;
+  DCKPT_TRY(dckpt_src_list(sc->s, dir, &list, &sc->s->err));
+  for (size_t i = 0; i < list.count; i++) {
+    dckpt_walk_entry e = {-1, list.names[i], dir};
+    see_trial(sc, &e, NULL);
+  }
+  dckpt_dirlist_free(&list);
+  return DCKPT_OK;
+}
+
 static bool exists(const scanner *sc, int64_t t) {
   return (sc->exists[t / 8] >> (t % 8)) & 1;
 }
@@ -139,7 +154,7 @@ static int scan_alg(scanner *sc, size_t a) {
     memset(sc->exists, 0, ((size_t)n + 7) / 8);
     char *dir = dckpt_layout_alg_dir(sc->s, (int64_t)a);
     if (!dir) return dckpt_store_fail(sc->s, DCKPT_ENOMEM, "out of memory");
-    int rc = dckpt_walk(dir, DCKPT_WALK_MISSING_OK, see_trial, sc, &sc->s->err);
+    int rc = list_trials(sc, dir);
     free(dir);
     DCKPT_TRY(rc);
     sc->info->dirs_listed++;

@@ -48,7 +48,7 @@ int dckpt_store_save_segment(dckpt_store *s, int64_t alg, int64_t trial, int64_t
  * sound but has another digest is left for the save that rewrites it. */
 static int read_segment(dckpt_store *s, const char *path, const dckpt_where *w,
                         uint64_t digest, bool quarantine, dckpt_record **out) {
-  if (!dckpt_path_exists(path))
+  if (!dckpt_src_exists(s, path))
     return dckpt_store_fail(s, DCKPT_ENOENT, "metric segment '%s' is missing", path);
   dckpt_record *rec = NULL;
   int rc = dckpt_store_read_record(s, path, w, &rec);

@@ -249,6 +249,7 @@ void dckpt_store_close(dckpt_store *s) {
   dckpt_lock_release(&s->pair);
   dckpt_lock_release(&s->member);
   dckpt_run_facts_clear(s);
+  dckpt_src_close(s);
   free(s->dir);
   free(s->results);
   free(s->job_id);
@@ -277,10 +278,19 @@ static int any_entry(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
 
 int dckpt_store_is_empty(dckpt_store *s, bool *empty) {
   *empty = true;
-  return dckpt_walk(s->dir, DCKPT_WALK_MISSING_OK, any_entry, empty, &s->err);
+  if (!dckpt_src_active(s))
+    return dckpt_walk(s->dir, DCKPT_WALK_MISSING_OK, any_entry, empty, &s->err);
+  dckpt_dirlist list;
+  DCKPT_TRY(dckpt_src_list(s, s->dir, &list, &s->err));
+  for (size_t i = 0; i < list.count && *empty; i++)
+    *empty = dckpt_layout_is_bookkeeping(dckpt_layout_kind(list.names[i]));
+  dckpt_dirlist_free(&list);
+  return DCKPT_OK;
 }
 
 int dckpt_store_size(dckpt_store *s, uint64_t *bytes) {
+  *bytes = 0;
+  DCKPT_TRY(dckpt_src_require_dir(s, "size"));
   return dckpt_tree_size(s->dir, bytes, &s->err);
 }
 
@@ -313,4 +323,72 @@ void dckpt_store_quarantine(dckpt_store *s, const char *what, const char *path,
   else
     dckpt_log(&s->log, DCKPT_LOG_WARN, "%s '%s' is unusable (%s)", what, path, why);
   free(aside);
+}
+
+/* ---- a store over a read-only source (store/source.c reads through it) ---- */
+
+/* The first published layout: close is its last member. */
+#define SOURCE_OLDEST DCKPT_STRUCT_END(dckpt_store_source, close)
+
+static int take_source(dckpt_store *s, const dckpt_store_source *src) {
+  if (!src)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "store_open_source: the source is NULL");
+  if (!dckpt_struct_size_ok(src, src->struct_size, SOURCE_OLDEST, sizeof *src))
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "store_open_source: source.struct_size is %zu: fill the "
+                            "source with dckpt_store_source_init() first",
+                            src->struct_size);
+  s->src = calloc(1, sizeof *s->src);
+  if (!s->src) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  memcpy(s->src, src, SOURCE_OLDEST);
+  s->src->struct_size = sizeof *s->src;
+  const char *missing = !src->stat          ? "stat"
+                        : !src->list        ? "list"
+                        : !src->read        ? "read"
+                        : !src->load_record ? "load_record"
+                                            : NULL;
+  if (missing)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "store_open_source: source.%s is NULL",
+                            missing);
+  return DCKPT_OK;
+}
+
+int dckpt_store_open_source(const char *name, const dckpt_store_source *src,
+                            const dckpt_store_options *opts, dckpt_store **out) {
+  *out = NULL;
+  dckpt_store_options o;
+  dckpt_store_options_init(&o);
+  o.flags = DCKPT_OPEN_READ;
+  /* A writing open would create the directory and take its lock: it is
+   * refused below, on a handle opened for reading with the defaults. The
+   * caller's other options are taken as dckpt_store_open() takes them. */
+  bool writing = opts &&
+                 opts->struct_size >= DCKPT_STRUCT_END(dckpt_store_options, flags) &&
+                 opts->flags != DCKPT_OPEN_READ;
+  int rc = dckpt_store_open(name, opts && !writing ? opts : &o, out);
+  dckpt_store *s = *out;
+  if (!s) {
+    if (src && src->struct_size >= SOURCE_OLDEST && src->close) src->close(src->ctx);
+    return rc;
+  }
+  int taken = take_source(s, src);
+  if (taken != DCKPT_OK && !s->src && src && src->struct_size >= SOURCE_OLDEST &&
+      src->close)
+    src->close(src->ctx); /* not copied into the store: released here */
+  if (rc != DCKPT_OK) return rc;
+  if (taken != DCKPT_OK) {
+    s->failed_open = true;
+    return taken;
+  }
+  if (writing) {
+    s->failed_open = true;
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "store_open_source: a source is read-only: open it with "
+                            "flags DCKPT_OPEN_READ");
+  }
+  /* The source is asked for its root once: one that cannot serve says why
+   * here, in the handle's message, instead of at the first read. */
+  rc = dckpt_src_check_root(s);
+  if (rc != DCKPT_OK) s->failed_open = true;
+  return rc;
 }

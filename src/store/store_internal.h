@@ -12,6 +12,7 @@
 #include "io/lock.h"
 #include "store/layout.h"
 #include "store/shared.h"
+#include "store/source.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -60,6 +61,9 @@ struct dckpt_store {
   dckpt_scratch scratch;
   /* Run id and algorithm names, read once (they never change). */
   dckpt_run_facts_t facts;
+  /* The read-only source the store reads instead of a directory
+   * (dckpt_store_open_source), or NULL: store/source.c. */
+  dckpt_store_source *src;
 };
 
 /* ---- store.c: shared checks and io options ---- */

@@ -38,7 +38,7 @@ static int list_checkpoints(dckpt_store *s, const char *dir, bool clean, ckpt_li
   out->iters = NULL;
   out->count = 0;
   dckpt_dirlist list;
-  DCKPT_TRY(dckpt_list_dir(dir, &list, &s->err));
+  DCKPT_TRY(dckpt_src_list(s, dir, &list, &s->err));
   out->iters = malloc((list.count + 1) * sizeof *out->iters);
   if (!out->iters) {
     dckpt_dirlist_free(&list);

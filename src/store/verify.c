@@ -31,7 +31,7 @@ static void bad(verifier *v, const char *path, int status, const char *reason) {
 static void check_record(verifier *v, const char *path, const dckpt_where *w) {
   dckpt_err e = {0};
   int rc = v->have_run ? dckpt_store_verify_record(v->s, path, w, &e)
-                       : dckpt_record_verify(path, NULL, NULL, &e);
+                       : dckpt_src_verify_record(v->s, path, NULL, &e);
   if (rc != DCKPT_OK) bad(v, path, rc, e.msg);
 }
 
@@ -40,7 +40,7 @@ static void check_named(verifier *v, const char *marker, const char *dir,
                         int64_t iteration) {
   char *p =
       dckpt_path_printf("%s/checkpoint_%07lld" DCKPT_EXT, dir, (long long)iteration);
-  if (p && !dckpt_path_exists(p)) {
+  if (p && !dckpt_src_exists(v->s, p)) {
     char why[1200];
     snprintf(why, sizeof why, "names checkpoint '%s', which is missing", p);
     bad(v, marker, DCKPT_ENOENT, why);
@@ -81,7 +81,7 @@ static void check_segments(verifier *v, int64_t alg, int64_t trial, const char *
 static void check_trial(verifier *v, int64_t alg, int64_t trial, const char *dir) {
   dckpt_store *s = v->s;
   dckpt_dirlist list;
-  if (dckpt_list_dir(dir, &list, &s->err) != DCKPT_OK) {
+  if (dckpt_src_list(s, dir, &list, &s->err) != DCKPT_OK) {
     bad(v, dir, s->err.status, s->err.msg);
     return;
   }
@@ -102,12 +102,12 @@ static void check_trial(verifier *v, int64_t alg, int64_t trial, const char *dir
   free(progress);
   char *complete = dckpt_path_join(dir, DCKPT_COMPLETE_FILE);
   int64_t final_iter = -1;
-  if (complete && !dckpt_path_exists(complete) && last >= 0) {
+  if (complete && !dckpt_src_exists(v->s, complete) && last >= 0) {
     char *ckpt = dckpt_layout_checkpoint(s, alg, trial, last);
-    if (ckpt && dckpt_path_exists(ckpt)) check_segments(v, alg, trial, ckpt, last);
+    if (ckpt && dckpt_src_exists(v->s, ckpt)) check_segments(v, alg, trial, ckpt, last);
     free(ckpt);
   }
-  if (complete && dckpt_path_exists(complete)) {
+  if (complete && dckpt_src_exists(v->s, complete)) {
     if (dckpt_store_read_complete(s, alg, trial, NULL, &final_iter, NULL) != DCKPT_OK)
       bad(v, complete, s->err.status, s->err.msg);
     else
@@ -120,12 +120,12 @@ static void check_runs(verifier *v, const dckpt_metadata *m) {
   dckpt_store *s = v->s;
   for (size_t a = 0; a < m->n_algorithms; a++) {
     char *adir = dckpt_layout_alg_dir(s, (int64_t)a);
-    if (adir && !dckpt_path_is_dir(adir))
+    if (adir && !dckpt_src_is_dir(v->s, adir))
       bad(v, adir, DCKPT_ENOENT, "algorithm directory is missing");
     free(adir);
     for (int64_t t = 0; t < m->n_trials; t++) {
       char *dir = dckpt_layout_trial_dir(s, (int64_t)a, t);
-      if (dir && dckpt_path_is_dir(dir)) check_trial(v, (int64_t)a, t, dir);
+      if (dir && dckpt_src_is_dir(v->s, dir)) check_trial(v, (int64_t)a, t, dir);
       free(dir);
     }
   }
@@ -134,20 +134,20 @@ static void check_runs(verifier *v, const dckpt_metadata *m) {
 static void check_metrics(verifier *v) {
   char *marker = dckpt_layout_root_file(v->s, DCKPT_METRICS_MARKER);
   char *file = dckpt_layout_root_file(v->s, DCKPT_METRICS_FILE);
-  if (marker && file && dckpt_path_exists(marker)) {
+  if (marker && file && dckpt_src_exists(v->s, marker)) {
     cJSON *j = NULL;
     dckpt_err e = {0};
-    if (dckpt_json_load(marker, &j, &e) != DCKPT_OK)
+    if (dckpt_src_json_load(v->s, marker, &j, &e) != DCKPT_OK)
       bad(v, marker, e.status, e.msg);
     else if (!cJSON_IsTrue(
                  cJSON_GetObjectItemCaseSensitive(j, "metric_computation_complete")))
       bad(v, marker, DCKPT_ECORRUPT, "key \"metric_computation_complete\" must be true");
     cJSON_Delete(j);
-    if (!dckpt_path_exists(file))
+    if (!dckpt_src_exists(v->s, file))
       bad(v, file, DCKPT_ENOENT, "marked complete but missing");
   }
   dckpt_where w = {DCKPT_KIND_METRICS, -1, -1, -1};
-  if (file && dckpt_path_exists(file)) check_record(v, file, &w);
+  if (file && dckpt_src_exists(v->s, file)) check_record(v, file, &w);
   free(marker);
   free(file);
 }
@@ -165,7 +165,7 @@ static int check_index_file(verifier *v, const dckpt_metadata *m, const char *pa
     int64_t a, t;
     dckpt_index_nth(ix, k, &a, &t);
     char *c = dckpt_layout_trial_file(v->s, a, t, DCKPT_COMPLETE_FILE);
-    if (c && !dckpt_path_exists(c)) {
+    if (c && !dckpt_src_exists(v->s, c)) {
       char msg[1400];
       snprintf(msg, sizeof msg,
                "lists algorithm %lld trial %lld as complete, but '%.1200s' is missing",
@@ -193,6 +193,7 @@ static int visit_index(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
 }
 
 static int check_index(verifier *v, const dckpt_metadata *m) {
+  if (dckpt_src_active(v->s)) return DCKPT_OK; /* a source keeps no index */
   char *dir = dckpt_layout_index_dir(v->s);
   if (!dir) return DCKPT_ENOMEM;
   index_visit iv = {v, m};
@@ -222,7 +223,7 @@ int dckpt_store_verify(dckpt_store *s, dckpt_verify_fn report, void *ctx, size_t
   for (size_t i = 0; i < 2; i++) {
     char *p = dckpt_layout_root_file(s, roots[i]);
     dckpt_where w = {kinds[i], -1, -1, -1};
-    if (p && dckpt_path_exists(p))
+    if (p && dckpt_src_exists(s, p))
       check_record(&v, p, &w);
     else if (p && m)
       bad(&v, p, DCKPT_ENOENT, "missing");

@@ -266,6 +266,43 @@ PY
   expect 1 "$DCKPT" dump "$c" algorithm_0/trial_1/checkpoint_0000014.dckpt --array it
 }
 
+# The store over a container (dckpt_container_open_store) reads as the store
+# over the directory, and dckpt status takes FILE.h5 as it takes DIR.
+case_store_view() {
+  local view; view=$(dirname "$FIXTURE")/container_store_view
+  for shape in "3 5" "3 1"; do
+    set -- $shape
+    local run=$W/run$1x$2 c=$W/c$1x$2.h5
+    fixture "$run" "$1" "$2"
+    expect 0 "$DCKPT" pack "$run" "$c"
+    note "store calls on $1 x $2 trials, from the directory and the container"
+    expect 0 "$view" "$run" "$c"
+    has "$OUT" "reads as the store over"
+    [ "$2" != 1 ] || has "$OUT" "results: 1 algorithm(s) complete, the same from both"
+    for opts in "" "--json" "--deep --trials"; do
+      note "dckpt status $opts: the same report but for the path"
+      expect 0 "$DCKPT" status $opts "$run"
+      sed "s|$run|PATH|" "$OUT" >"$WORK/status_dir.txt"
+      expect 0 "$DCKPT" status $opts "$c"
+      sed "s|$c|PATH|" "$OUT" >"$WORK/status_c.txt"
+      diff "$WORK/status_dir.txt" "$WORK/status_c.txt" >&2 || fail "status $opts differs"
+    done
+  done
+  note "a damaged index row: status shows that trial unreadable, names it, shows the rest"
+  "$PY" "$SRC/tests/container/damage.py" row "$c" \
+    algorithm_1/trial_0/progress.json || fail "damage.py row"
+  expect 1 "$DCKPT" status --trials "$c"
+  grep -qE "alg1 +0 +unreadable" "$OUT" || fail "trial 0 of alg1 not shown unreadable"
+  grep -qE "alg0 +0 +complete" "$OUT" || fail "the other trials are not shown"
+  has "$ERR" "checksum does not match"
+  note "a file that is not a container"
+  expect 1 "$DCKPT" status "$run/metadata.json"
+  has "$ERR" "not a directory or container"
+  printf 'not hdf5' >"$W/fake.h5"
+  expect 1 "$DCKPT" status "$W/fake.h5"
+  has "$ERR" "fake.h5: not a directory or container"
+}
+
 case_hostile() {
   local run=$W/run c=$W/c.h5
   fixture "$run" 2 3
