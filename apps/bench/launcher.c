@@ -10,13 +10,11 @@
  * unblock them, so a signal at any instant after launch is honoured: exit 75
  * and run_status.json. This program links nothing but a static libc, so its
  * own start is a single execve. */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <limits.h>
+#define _POSIX_C_SOURCE 200809L
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
+
+#include "exec_beside.h"
 
 /* Where the real program lies, relative to this one: the build tree keeps it
  * in libexec/dckpt/ beside this program, the install tree in
@@ -32,24 +30,9 @@ int main(int argc, char **argv) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGUSR1);
   sigprocmask(SIG_BLOCK, &stop, NULL);
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) {
-    fprintf(stderr, "dckpt-bench: cannot find this program's own path: %s\n",
-            strerror(errno));
-    return 127;
-  }
-  self[n] = '\0';
-  char *slash = strrchr(self, '/');
-  if (slash) *slash = '\0';
-  char path[PATH_MAX + 64];
-  int e = ENOENT;
-  for (size_t i = 0; i < sizeof k_places / sizeof k_places[0]; i++) {
-    snprintf(path, sizeof path, "%s/%s", self, k_places[i]);
-    execv(path, argv);
-    if (errno != ENOENT) e = errno;
-  }
-  fprintf(stderr, "dckpt-bench: cannot run %s/%s or %s/%s: %s\n", self, k_places[0], self,
-          k_places[1], strerror(e));
+  char msg[3 * 4200];
+  dckpt_exec_beside(k_places, sizeof k_places / sizeof k_places[0], argv, msg,
+                    sizeof msg);
+  fprintf(stderr, "dckpt-bench: %s\n", msg);
   return 127;
 }

@@ -83,12 +83,30 @@ int cli_parse_dir_only(const cli_command *cmd, int argc, char **argv, const char
  *  library warnings to stderr. Prints the reason on failure.
  *  @return CLI_EXIT_OK or CLI_EXIT_FAIL. */
 int cli_open_store(const char *cmd, const char *dir, unsigned flags, dckpt_store **out);
-/** Whether `path` is an HDF5 file (a container, maybe: container_store.c). */
-bool cli_container_probe(const char *path);
 /** Opens the store of container `path`, read-only (cli_open_store does it for
- *  a container given as DIR to a reading command); prints the error. */
+ *  a container given as DIR to a reading command); prints the error.
+ *  In dckpt: hands the command line to dckpt-h5 (below). */
 int cli_open_container_store(const char *cmd, const char *path,
                              const dckpt_store_options *opts, dckpt_store **out);
+
+/* ---- containers: dckpt and dckpt-h5 ---- */
+
+/* dckpt links neither HDF5 nor MPI (their dozens of shared libraries would
+ * double the start-up of every command). A command line that needs them --
+ * pack, unpack, or a container argument (status, verify, dump, ls, ...) -- is
+ * handed as it is to dckpt-h5 (libexec/dckpt/): the same commands built with
+ * DCKPT_CLI_CONTAINER and libdckpt_container. Where a command meets a
+ * container, its code is in #ifdef DCKPT_CLI_CONTAINER, with cli_handoff in
+ * the #else; in dckpt-h5 cli_handoff is never called. */
+
+/** Keeps main's argv for cli_handoff. */
+void cli_handoff_init(char **argv);
+/** Whether `path` is a regular file with HDF5's signature: a container,
+ *  maybe (dckpt_container_probe's test, without linking HDF5). */
+bool cli_container_probe(const char *path);
+/** Executes dckpt-h5 with this process's command line, in its place.
+ *  Returns only when it could not: prints why and returns `fail_exit`. */
+int cli_handoff(const char *cmd, int fail_exit);
 
 /* ---- output ---- */
 

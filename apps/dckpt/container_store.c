@@ -1,12 +1,10 @@
 /* The store of a container (FILE.h5) for the commands that take DIR and read
  * through the store (status): dckpt_container_open_store. The one place where
- * these commands meet libdckpt_container. */
+ * these commands meet libdckpt_container; in dckpt (which does not link it)
+ * the command line goes to dckpt-h5 instead (cli.h, "containers"). */
 #include "cli.h"
+#ifdef DCKPT_CLI_CONTAINER
 #include "dckpt_container.h"
-
-bool cli_container_probe(const char *path) {
-  return dckpt_container_probe(path);
-}
 
 int cli_open_container_store(const char *cmd, const char *path,
                              const dckpt_store_options *opts, dckpt_store **out) {
@@ -21,3 +19,11 @@ int cli_open_container_store(const char *cmd, const char *path,
   *out = store;
   return CLI_EXIT_OK;
 }
+#else
+int cli_open_container_store(const char *cmd, const char *path,
+                             const dckpt_store_options *opts, dckpt_store **out) {
+  (void)path, (void)opts;
+  *out = NULL;
+  return cli_handoff(cmd, CLI_EXIT_FAIL);
+}
+#endif

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef DCKPT_CLI_CONTAINER
 #include "dckpt_container.h"
+#endif
 #include "dump.h"
 
 static const char dump_help[] =
@@ -54,7 +56,7 @@ static int parse_args(int argc, char **argv, dump_args *d) {
         return CLI_EXIT_USAGE;
       d->has_head = true;
     } else if (d->file && !d->inner && argv[i][0] != '-' &&
-               dckpt_container_probe(d->file)) {
+               cli_container_probe(d->file)) {
       d->inner = argv[i]; /* dckpt dump CONTAINER.h5 PATH */
     } else if (cli_positional("dump", argv[i], &d->file) != CLI_EXIT_OK) {
       return CLI_EXIT_USAGE;
@@ -213,7 +215,7 @@ static int show(const dump_args *d, const dckpt_file_info *fi, const dckpt_recor
 static char *split_container(const char *arg, const char **inner) {
   for (const char *p = strchr(arg, '/'); p; p = strchr(p + 1, '/')) {
     char *prefix = strndup(arg, (size_t)(p - arg));
-    if (prefix && p > arg && dckpt_container_probe(prefix)) {
+    if (prefix && p > arg && cli_container_probe(prefix)) {
       *inner = p + 1;
       return prefix;
     }
@@ -222,6 +224,7 @@ static char *split_container(const char *arg, const char **inner) {
   return NULL;
 }
 
+#ifdef DCKPT_CLI_CONTAINER
 /* Loads the record from a container; the message goes to err. */
 static int load_from_container(const char *path, const char *inner, dckpt_record **rec,
                                dckpt_file_info *fi, char *err, size_t len) {
@@ -232,12 +235,24 @@ static int load_from_container(const char *path, const char *inner, dckpt_record
   dckpt_container_close(c);
   return rc;
 }
+#else
+/* Whether FILE is a container or a record in one (then dckpt-h5 shows it). */
+static bool names_container(const dump_args *d) {
+  const char *inner = NULL;
+  if (d->inner || cli_container_probe(d->file)) return true;
+  char *container = split_container(d->file, &inner);
+  bool found = container != NULL;
+  free(container);
+  return found;
+}
+#endif
 
 static int load(dump_args *d, dckpt_record **rec, dckpt_file_info *fi, char *err,
                 size_t len) {
+#ifdef DCKPT_CLI_CONTAINER
   char *container = NULL;
   const char *inner = d->inner;
-  if (!inner && !dckpt_container_probe(d->file))
+  if (!inner && !cli_container_probe(d->file))
     container = split_container(d->file, &inner);
   if (inner) {
     int rc =
@@ -245,13 +260,14 @@ static int load(dump_args *d, dckpt_record **rec, dckpt_file_info *fi, char *err
     free(container);
     return rc;
   }
-  if (dckpt_container_probe(d->file)) {
+  if (cli_container_probe(d->file)) {
     snprintf(err, len,
              "%s is a container: name a record in it, as in 'dckpt dump %s "
              "benchmark_problem.dckpt' ('dckpt ls %s' lists them)",
              d->file, d->file, d->file);
     return DCKPT_EINVAL;
   }
+#endif
   int rc = dckpt_record_stat(d->file, fi);
   if (rc != DCKPT_OK) {
     snprintf(err, len, "%s", fi->error);
@@ -267,6 +283,9 @@ static int run_dump(int argc, char **argv) {
   memset(&d, 0, sizeof d);
   int ex = parse_args(argc, argv, &d);
   if (ex != CLI_CONTINUE) return ex;
+#ifndef DCKPT_CLI_CONTAINER
+  if (names_container(&d)) return cli_handoff("dump", CLI_EXIT_FAIL);
+#endif
   char err[1200] = "", shown[4200];
   dckpt_file_info fi;
   dckpt_record *rec = NULL;

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#ifdef DCKPT_CLI_CONTAINER
 #include "dckpt_container.h"
+#endif
 
 static const char ls_help[] =
     "Usage: dckpt ls DIR|FILE.h5 [PREFIX] [-l] [--json]\n"
@@ -56,8 +58,9 @@ static void show(ls_ctx *l, const char *path, int kind, uint64_t bytes, int64_t 
   }
 }
 
-/* ---- a container ---- */
+/* ---- a container (dckpt-h5) ---- */
 
+#ifdef DCKPT_CLI_CONTAINER
 static int on_entry(void *ctx, const dckpt_container_entry *e) {
   show(ctx, e->path, (int)e->kind, e->bytes, e->is_record ? (int64_t)e->n_arrays : 0);
   return 0;
@@ -72,6 +75,7 @@ static int ls_container(const char *path, ls_ctx *l) {
   dckpt_container_close(c);
   return rc;
 }
+#endif
 
 /* ---- a directory ---- */
 
@@ -169,8 +173,16 @@ static int run_ls(int argc, char **argv) {
       return CLI_EXIT_USAGE;
   }
   if (!path) return cli_usage_error("ls", "missing DIR or FILE.h5");
+  bool container = cli_container_probe(path);
+#ifndef DCKPT_CLI_CONTAINER
+  if (container) return cli_handoff("ls", CLI_EXIT_FAIL);
+#endif
   if (l.json) l.items = cJSON_CreateArray();
-  int rc = dckpt_container_probe(path) ? ls_container(path, &l) : ls_dir(path, &l);
+#ifdef DCKPT_CLI_CONTAINER
+  int rc = container ? ls_container(path, &l) : ls_dir(path, &l);
+#else
+  int rc = ls_dir(path, &l);
+#endif
   if (l.json && cli_json_print("ls", l.items) != CLI_EXIT_OK) rc = DCKPT_ENOMEM;
   return rc == DCKPT_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

@@ -48,6 +48,7 @@ static int run_help(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  cli_handoff_init(argv);
   if (argc < 2) {
     print_usage(stderr);
     return CLI_EXIT_USAGE;

@@ -1,6 +1,10 @@
 /* dckpt pack and dckpt unpack: a checkpoint directory into one HDF5
  * container and back, MPI collective (run under mpirun, or alone as one
- * rank). Only rank 0 prints. */
+ * rank). Only rank 0 prints. They run in dckpt-h5; dckpt hands them over
+ * (cli.h), so its help texts and summaries are the same. */
+#include "cli.h"
+
+#ifdef DCKPT_CLI_CONTAINER
 #include <inttypes.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -9,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "dckpt_container.h"
+#endif
 
 static const char pack_help[] =
     "Usage: [mpirun -np N] dckpt pack DIR FILE.h5 [OPTIONS]\n"
@@ -57,6 +61,7 @@ static const char unpack_help[] =
     "\n"
     "Exit status: 0 unpacked, 1 failed, 2 usage error.\n";
 
+#ifdef DCKPT_CLI_CONTAINER
 static int rank0(void) {
   int r = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &r);
@@ -194,11 +199,18 @@ static int pack_body(int argc, char **argv) {
 static int run_pack(int argc, char **argv) {
   return with_mpi(argc, argv, pack_body);
 }
+#else
+static int run_pack(int argc, char **argv) {
+  (void)argc, (void)argv;
+  return cli_handoff("pack", CLI_EXIT_FAIL);
+}
+#endif
 
 const cli_command cli_cmd_pack = {
     "pack", "pack DIR into one HDF5 file (under mpirun: in parallel)", pack_help,
     run_pack};
 
+#ifdef DCKPT_CLI_CONTAINER
 static int parse_unpack(int argc, char **argv, pack_args *a, dckpt_unpack_options *o) {
   for (int i = 1; i < argc; i++) {
     if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_unpack);
@@ -244,6 +256,12 @@ static int unpack_body(int argc, char **argv) {
 static int run_unpack(int argc, char **argv) {
   return with_mpi(argc, argv, unpack_body);
 }
+#else
+static int run_unpack(int argc, char **argv) {
+  (void)argc, (void)argv;
+  return cli_handoff("unpack", CLI_EXIT_FAIL);
+}
+#endif
 
 const cli_command cli_cmd_unpack = {
     "unpack", "rebuild a directory from an HDF5 container (under mpirun: in parallel)",

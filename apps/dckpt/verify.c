@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "cli.h"
+#ifdef DCKPT_CLI_CONTAINER
 #include "dckpt_container.h"
+#endif
 
 static const char verify_help[] =
     "Usage: dckpt verify DIR|FILE.h5 [--json]\n"
@@ -71,6 +73,7 @@ static int print_summary(const char *dir, verify_ctx *vc, size_t n_bad) {
   return n_bad == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+#ifdef DCKPT_CLI_CONTAINER
 static int verify_container(const char *path, verify_ctx *vc) {
   dckpt_container *c = NULL;
   int rc = dckpt_container_open(path, &c);
@@ -88,6 +91,12 @@ static int verify_container(const char *path, verify_ctx *vc) {
   dckpt_container_close(c);
   return ex;
 }
+#else
+static int verify_container(const char *path, verify_ctx *vc) {
+  (void)path, (void)vc;
+  return cli_handoff("verify", CLI_EXIT_USAGE);
+}
+#endif
 
 static int run_verify(int argc, char **argv) {
   const char *dir = NULL;
@@ -101,7 +110,7 @@ static int run_verify(int argc, char **argv) {
   }
   if (!dir) return cli_usage_error("verify", "missing checkpoint directory DIR");
   vc.color = !vc.json && cli_use_color(stdout);
-  if (dckpt_container_probe(dir)) return verify_container(dir, &vc);
+  if (cli_container_probe(dir)) return verify_container(dir, &vc);
   dckpt_store *store = NULL;
   if (cli_open_store("verify", dir, DCKPT_OPEN_READ, &store) != CLI_EXIT_OK)
     return CLI_EXIT_USAGE;

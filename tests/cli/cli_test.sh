@@ -390,5 +390,39 @@ assert m == want, m
   has "$ERR" "$WORK/missing"
 }
 
+# dckpt links no HDF5 and no MPI; what needs them is handed to dckpt-h5.
+case_handoff() {
+  make_fixture
+  ldd "$DCKPT" >"$OUT" 2>"$ERR" || fail "ldd $DCKPT failed"
+  for lib in libhdf5 libmpi libdckpt_container libopen-pal; do hasnt "$OUT" "$lib"; done
+  run 0 pack --help
+  has "$OUT" "Usage: [mpirun -np N] dckpt pack DIR FILE.h5"
+  # an HDF5 signature makes the argument a container, whatever follows it
+  printf '\211HDF\r\n\032\nnot a container' >"$WORK/fake.h5"
+  run 2 verify "$WORK/fake.h5"
+  has "$ERR" "dckpt verify: "
+  has "$ERR" "fake.h5"
+  hasnt "$ERR" "dckpt-h5"
+  run 1 ls "$WORK/fake.h5"
+  has "$ERR" "dckpt ls: "
+  run 1 dump "$WORK/fake.h5/benchmark_problem.dckpt"
+  has "$ERR" "dckpt dump: "
+  run 1 status "$WORK/fake.h5"
+  has "$ERR" "dckpt status: "
+  hasnt "$ERR" "dckpt-h5"
+  run 0 verify "$DIR"
+  # without dckpt-h5 beside it: the directory commands work, the others say why
+  mkdir -p "$WORK/alone"
+  cp "$DCKPT" "$WORK/alone/dckpt"
+  DCKPT=$WORK/alone/dckpt
+  run 0 status "$DIR"
+  run 1 pack "$DIR" "$WORK/c.h5"
+  has "$ERR" "dckpt pack: HDF5 containers are handled by dckpt-h5, which did not start"
+  has "$ERR" "libexec/dckpt/dckpt-h5"
+  run 2 verify "$WORK/fake.h5"
+  has "$ERR" "dckpt-h5"
+  [ ! -e "$WORK/c.h5" ] || fail "a pack without dckpt-h5 wrote c.h5"
+}
+
 "case_$CASE" || fail "case returned $?"
 echo "ok [$CASE]"

@@ -8,7 +8,7 @@ rm -rf "$work" && mkdir -p "$work"
 prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 for f in include/dckpt.h include/dckpt_run.h include/dckpt_container.h include/dckpt_export.h \
-  bin/dckpt bin/dckpt-bench; do
+  bin/dckpt bin/dckpt-bench libexec/dckpt/dckpt-h5; do
   [ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
 # bin/dckpt-bench is the static launcher; it finds the program in
@@ -17,6 +17,12 @@ done
   { echo "FAIL: the installed dckpt-bench does not start"; exit 1; }
 if readelf -d "$prefix/bin/dckpt-bench" 2>/dev/null | grep -q NEEDED; then
   echo "FAIL: bin/dckpt-bench is not static"; exit 1
+fi
+# bin/dckpt links no HDF5 and no MPI; it hands the container commands to
+# PREFIX/libexec/dckpt/dckpt-h5 (checked at the end, on a real run)
+if ldd "$prefix/bin/dckpt" | grep -qE 'libhdf5|libmpi|libdckpt_container'; then
+  echo "FAIL: bin/dckpt loads HDF5, MPI or the container library:"
+  ldd "$prefix/bin/dckpt"; exit 1
 fi
 lib=$(find "$prefix" -name 'libdckpt.so.0' | head -n 1)
 [ -n "$lib" ] || { echo "FAIL: libdckpt.so.0 (SOVERSION 0) not installed"; exit 1; }
@@ -61,6 +67,11 @@ cmake --build "$work/consumer" >/dev/null
 "$work/consumer/consumer_run"
 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
   "$work/consumer/consumer_container" "$work/run-cmake" "$work/run-cmake.h5"
+
+# the installed dckpt packs and reads a container through dckpt-h5
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  "$prefix/bin/dckpt" pack --quiet "$work/run-cmake" "$work/run-cli.h5"
+"$prefix/bin/dckpt" verify "$work/run-cli.h5" >/dev/null
 
 pc=$(find "$prefix" -name dckpt.pc | head -n 1)
 export PKG_CONFIG_PATH
