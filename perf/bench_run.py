@@ -235,11 +235,9 @@ PHASES = (("prepare", "build the record (save callback + runner arrays), mkdir, 
           ("ckpt.write", "checkpoint: temporary file, encode (shuffle + zstd 1 + hash), write"),
           ("ckpt.fsync", "checkpoint: fdatasync"),
           ("ckpt.rename", "checkpoint: rename"),
-          ("ckpt.dirsync", "checkpoint: fsync of the trial directory"),
-          ("progress.write", "progress.json: temporary file, write"),
-          ("progress.fsync", "progress.json: fdatasync"),
+          ("progress.write", "progress.json: temporary file, write (never flushed)"),
           ("progress.rename", "progress.json: rename"),
-          ("progress.dirsync", "progress.json: fsync of the trial directory"),
+          ("trial.dirsync", "fsync of the trial directory (commits both names)"),
           ("rotate", "rotation (list, unlink the oldest) and back to the loop"))
 
 

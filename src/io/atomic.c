@@ -179,7 +179,7 @@ int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err) {
     dckpt_atomic_abort(f);
     return rc;
   }
-  if (durable) {
+  if (durable && !io->defer_dirsync) {
     dckpt_io_step(io, "dirsync");
     rc = sync_parent(f->final_path, err);
   }

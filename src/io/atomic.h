@@ -21,6 +21,10 @@ typedef struct dckpt_io_opts {
   /** The target usually exists already (progress.json, metadata.json): without
    *  durability it is swapped out rather than renamed over (see atomic.c). */
   bool replaces;
+  /** With durable: skip the directory fsync after the rename; the caller
+   *  fsyncs the directory itself once it has renamed everything that one
+   *  flush is to cover (the store's save: checkpoint and progress.json). */
+  bool defer_dirsync;
   void (*hook)(void *ctx, const char *step);
   void *hook_ctx;
   const char *label;

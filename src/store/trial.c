@@ -1,6 +1,7 @@
 /* Saving and loading the checkpoints of one trial: the commit protocol of
- * docs/design.md (checkpoint, then progress.json, then rotation) and the
- * verified load with fallback to older checkpoints. */
+ * docs/design.md (checkpoint, then progress.json, one directory fsync for
+ * both, then rotation) and the verified load with fallback to older
+ * checkpoints. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,7 @@ static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
   free(complete);
   int kept = 0;
   size_t n_left = 0;
+  bool dropped_newer = false;
   for (size_t i = 0; i < l.count; i++) {
     int64_t it = l.iters[i];
     bool in_window = it <= current && kept < s->opts.keep_n;
@@ -130,11 +132,23 @@ static int rotate(dckpt_store *s, int64_t alg, int64_t trial, const char *dir,
     }
     char *p = dckpt_layout_checkpoint(s, alg, trial, it);
     /* only files: a directory under a checkpoint's name is not dckpt's */
-    if (p && !dckpt_path_is_dir(p)) remove_checkpoint(s, p);
+    if (p && !dckpt_path_is_dir(p)) {
+      remove_checkpoint(s, p);
+      dropped_newer = dropped_newer || it > current;
+    }
     free(p);
   }
   remember(s, alg, trial, l.iters, n_left);
   free(l.iters);
+  /* progress.json is not flushed (see save): after a power loss it may be
+   * unreadable, and the trial then resumes from its newest checkpoint that
+   * verifies. A checkpoint of an abandoned history must therefore be gone
+   * for good before the save that abandoned it returns. Older ones may come
+   * back: they are older. */
+  if (dropped_newer && dckpt_store_durable(s)) {
+    if (s->x.step_hook) s->x.step_hook(s->x.step_hook_ctx, "rotate.dirsync");
+    return dckpt_io_fsync_dir(dir, &s->err);
+  }
   return DCKPT_OK;
 }
 
@@ -174,14 +188,29 @@ static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t it
   text[PROGRESS_WIDTH - 1] = '\n';
   text[PROGRESS_WIDTH] = '\0';
   int rc = DCKPT_OK;
-  /* Durable, or the swap failed (no RENAME_EXCHANGE on this file system, or a
-   * real error, which the ordinary path then reports): temporary + rename. */
+  /* Durable: a new file (temporary + rename), never flushed: the save's one
+   * directory fsync commits its name with the checkpoint's, and a power loss
+   * may leave it unreadable but never naming an older iteration (a new inode
+   * holds nothing older). Not the spare: its unsynced rewrite in place could
+   * come back as a stale version after a power loss. Without durability, or
+   * when the swap failed (no RENAME_EXCHANGE on this file system, or a real
+   * error, which the ordinary path then reports): temporary + rename. */
   if (dckpt_store_durable(s) || !write_progress_swap(s, path, text)) {
     dckpt_io_opts io = dckpt_store_io(s, "progress");
+    io.durable = false;
     rc = dckpt_io_write_file(path, text, PROGRESS_WIDTH, &io, &s->err);
   }
   free(path);
   return rc;
+}
+
+/* The one flush that commits a durable save: the trial directory, holding
+ * the checkpoint's new name (its data was synced before the rename) and
+ * progress.json's. */
+static int commit_dir(dckpt_store *s, const char *dir) {
+  if (!dckpt_store_durable(s)) return DCKPT_OK;
+  if (s->x.step_hook) s->x.step_hook(s->x.step_hook_ctx, "trial.dirsync");
+  return dckpt_io_fsync_dir(dir, &s->err);
 }
 
 /* Creates the trial's directory if needed and, once per handle and trial,
@@ -267,9 +296,11 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
     if (rc == DCKPT_OK) remember_commit(s, alg, trial, iteration);
   } else if (rc == DCKPT_OK && was == NOT_SAVED) {
     dckpt_io_opts io = dckpt_store_io(s, "ckpt");
+    io.defer_dirsync = true; /* commit_dir covers it */
     dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, iteration};
     rc = dckpt_store_write_record(s, ckpt, &w, state, &io);
     if (rc == DCKPT_OK) rc = write_progress(s, alg, trial, iteration);
+    if (rc == DCKPT_OK) rc = commit_dir(s, dir);
     if (rc == DCKPT_OK) {
       remember_commit(s, alg, trial, iteration);
       rc = rotate(s, alg, trial, dir, iteration);
