@@ -73,6 +73,12 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
   set_tests_properties(bench_app.shared_2 bench_app.shared_4 PROPERTIES
     FIXTURES_REQUIRED bench_app_reference TIMEOUT 600)
 
+  # --container FILE.h5 [--prune]: packed, verified, pruned, results from the
+  # container, growth unpacking first; the prune killed at every step.
+  bench_app_test(container_np1 container.sh 1)
+  bench_app_test(container_np2 container.sh 2)
+  bench_app_test(container_np4 container.sh 4)
+
   # Growth (--add-trials, --add-iterations) equal to fresh campaigns.
   bench_app_test(grow grow.sh 2)
   # Bad configurations and options: exit 2, the file and the key named.

@@ -47,6 +47,8 @@ typedef struct bench_config {
   dckpt_run_mode mode;
   char deadline[256];     /* --deadline argument, "" for none */
   char results_dir[4096]; /* default CHECKPOINT_DIR/results */
+  char container[4096];   /* --container FILE.h5, "" for none (container.c) */
+  bool prune;             /* --prune: remove the trial directories once packed */
 } bench_config;
 
 /** Parses argv (and the config file it names) into `cfg`. Returns 0, or
@@ -68,5 +70,33 @@ char *bench_campaign_json(const bench_config *cfg, char *err, size_t errlen);
 /** Rank 0 after a completed campaign: metrics record, tables, plots, and the
  *  table on stdout. Re-running a finished campaign prints the table only. */
 int bench_results(const bench_config *cfg, char *err, size_t errlen);
+/** The same from `store` (read-only: a container's), which the caller owns:
+ *  a metrics record it lacks is computed but not saved. */
+int bench_results_from(const bench_config *cfg, dckpt_store *store, char *err,
+                       size_t errlen);
+
+/** MPI collective: 0 when every rank says 0, else the largest code. */
+int bench_agree(int code);
+
+/* ---- the campaign's container (--container, --prune: container.c) ---- */
+
+/** What a run with --container does before dckpt_run. */
+typedef enum bench_ctr_plan {
+  BENCH_CTR_RUN = 0,  /* run as usual (no container, or the directory is whole) */
+  BENCH_CTR_READ = 1, /* the trials were pruned and nothing grows: results from
+                         the container, no run */
+  BENCH_CTR_GROW = 2  /* pruned and growing: the container was unpacked into the
+                         directory first, then the run */
+} bench_ctr_plan;
+
+/** MPI collective: decides the plan on rank 0 and unpacks when it needs to.
+ *  Returns 0 or an exit status (same on every rank; the message printed). */
+int bench_container_before(const bench_config *cfg, bench_ctr_plan *plan);
+/** Rank 0: the results printed from the container (BENCH_CTR_READ). */
+int bench_container_results(const bench_config *cfg, char *err, size_t errlen);
+/** MPI collective, after a completed campaign's results: packs the directory
+ *  into the container, verifies it, then prunes (--prune). Returns 0 or an
+ *  exit status, the same on every rank. `ran`: iterations were run now. */
+int bench_container_after(const bench_config *cfg, bool ran);
 
 #endif

@@ -397,6 +397,12 @@ void bench_usage(FILE *out) {
       "                         is claimed with a lease (config: checkpoint.shared)\n"
       "  --results-dir DIR      where tables and plots go (default "
       "CHECKPOINT_DIR/results)\n"
+      "  --container FILE.h5    pack the completed campaign into one HDF5 file, "
+      "verified;\n"
+      "                         on a pruned directory: the results from it, or (when\n"
+      "                         growing) unpack what is missing first\n"
+      "  --prune                with --container: remove the trial directories once\n"
+      "                         the container is written and verified\n"
       "  --no-progress          no progress reports\n"
       "  --quiet                only warnings and errors\n"
       "  --help, --version\n"
@@ -456,7 +462,14 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
     snprintf(cfg->results_dir, sizeof cfg->results_dir, "%s", v);
   else if (!strcmp(f, "--deadline"))
     snprintf(cfg->deadline, sizeof cfg->deadline, "%s", v);
-  else if (!strcmp(f, "--trials"))
+  else if (!strcmp(f, "--container")) {
+    if (!*v || strlen(v) >= sizeof cfg->container) {
+      snprintf(err, len, "--container needs a file name of 1..%zu bytes",
+               sizeof cfg->container - 1);
+      return BENCH_EXIT_USAGE;
+    }
+    snprintf(cfg->container, sizeof cfg->container, "%s", v);
+  } else if (!strcmp(f, "--trials"))
     return flag_int(f, v, 1, &cfg->trials, err, len);
   else if (!strcmp(f, "--add-trials"))
     return flag_int(f, v, 0, &cfg->add_trials, err, len);
@@ -517,6 +530,7 @@ static bool takes_value(const char *f) {
                                       "--keep",
                                       "--compression",
                                       "--mode",
+                                      "--container",
                                       NULL};
   for (size_t i = 0; known[i]; i++)
     if (!strcmp(f, known[i])) return true;
@@ -536,6 +550,8 @@ static bool is_switch(bench_config *cfg, const char *f) {
     cfg->progress = 0;
   else if (!strcmp(f, "--quiet"))
     cfg->quiet = true;
+  else if (!strcmp(f, "--prune"))
+    cfg->prune = true;
   else
     return false;
   return true;
@@ -580,13 +596,13 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
     return BENCH_EXIT_USAGE;
   }
   bool fsync = cfg->fsync, backup = cfg->backup, brk = cfg->break_lock,
-       quiet = cfg->quiet, shared = cfg->shared;
+       quiet = cfg->quiet, shared = cfg->shared, prune = cfg->prune;
   int progress = cfg->progress;
   if (load_config(config, cfg, err, errlen)) return BENCH_EXIT_USAGE;
   cfg->fsync = cfg->fsync && fsync;
   cfg->shared = cfg->shared || shared;
   cfg->backup = backup, cfg->break_lock = brk, cfg->quiet = quiet,
-  cfg->progress = progress;
+  cfg->progress = progress, cfg->prune = prune;
   for (int i = 1; i < argc; i++) {
     if (argv[i][0] != '-' || is_switch(cfg, argv[i])) continue;
     char flag[64];
@@ -606,6 +622,18 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
     snprintf(err, errlen,
              "%s: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir",
              config);
+    return BENCH_EXIT_USAGE;
+  }
+  if (cfg->prune && !cfg->container[0]) {
+    snprintf(err, errlen,
+             "--prune needs --container FILE.h5 (the trial directories "
+             "are removed only once they are packed and verified)");
+    return BENCH_EXIT_USAGE;
+  }
+  if (cfg->container[0] && cfg->shared) {
+    snprintf(err, errlen,
+             "--container does not work with --shared runs (pack the "
+             "finished campaign with 'dckpt pack')");
     return BENCH_EXIT_USAGE;
   }
   if (!cfg->results_dir[0])

@@ -140,18 +140,36 @@ static int make_algorithms(const bench_config *cfg, dckpt_algorithm *algs, char 
   return 0;
 }
 
-/* Same verdict on every rank: 0 when every rank says 0, else the largest. */
-static int agree(int code) {
+int bench_agree(int code) {
   int worst = code;
   MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   return worst;
 }
 
-static int run_campaign(const bench_config *cfg, double deadline) {
+/* A campaign whose trial directories were pruned and that does not grow: its
+ * results come from the container (--container), without a run. */
+static int results_from_container(const bench_config *cfg) {
   char err[1024] = "";
+  int code = 0;
+  if (rank_of_world() == 0 && bench_container_results(cfg, err, sizeof err) != DCKPT_OK) {
+    fprintf(stderr, "dckpt-bench: results from %s: %s\n", cfg->container, err);
+    code = BENCH_EXIT_FAILED;
+  }
+  return bench_agree(code);
+}
+
+static int run_campaign(const bench_config *cfg, double deadline) {
+  bench_ctr_plan plan = BENCH_CTR_RUN;
+  if (cfg->container[0]) {
+    int before = bench_container_before(cfg, &plan);
+    if (before) return before;
+    if (plan == BENCH_CTR_READ) return results_from_container(cfg);
+  }
+  char err[1024] = "";
+  bool ran = false;
   dckpt_algorithm algs[BENCH_MAX_ALGS];
   memset(algs, 0, sizeof algs);
-  int code = agree(make_algorithms(cfg, algs, err, sizeof err));
+  int code = bench_agree(make_algorithms(cfg, algs, err, sizeof err));
   if (code) {
     if (rank_of_world() == 0)
       fprintf(stderr, "dckpt-bench: %s\n", err[0] ? err : "bad algorithm");
@@ -165,7 +183,7 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     if (rc == DCKPT_OK && !(campaign = bench_campaign_json(cfg, err, sizeof err)))
       rc = DCKPT_EIO;
   }
-  code = agree(rc == DCKPT_OK ? 0 : BENCH_EXIT_USAGE);
+  code = bench_agree(rc == DCKPT_OK ? 0 : BENCH_EXIT_USAGE);
   if (code == 0) {
     dckpt_run_options o;
     fill_options(cfg, deadline, &o);
@@ -185,6 +203,7 @@ static int run_campaign(const bench_config *cfg, double deadline) {
       printf("%s: %lld/%lld trials complete, %lld iterations in %.1f s on %d rank(s)%s\n",
              cfg->campaign, (long long)rep.pairs_completed, (long long)rep.pairs_total,
              (long long)rep.iterations_run, rep.seconds, world_size(), "");
+    ran = rep.iterations_run > 0;
     code = rc == DCKPT_OK             ? 0
            : rc == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED
                                       : BENCH_EXIT_FAILED;
@@ -203,7 +222,10 @@ static int run_campaign(const bench_config *cfg, double deadline) {
   free(campaign);
   for (size_t a = 0; a < cfg->n_algs; a++)
     opt_algorithm_release(&algs[a]);
-  return agree(code);
+  code = bench_agree(code);
+  /* a completed campaign packs itself (all ranks) and is verified, then pruned */
+  if (code == 0 && cfg->container[0]) code = bench_container_after(cfg, ran);
+  return code;
 }
 
 int main(int argc, char **argv) {

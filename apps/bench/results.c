@@ -308,13 +308,24 @@ int bench_results(const bench_config *cfg, char *err, size_t errlen) {
    * that gets there computes them, the others find them computed. */
   if (cfg->shared) o.flags |= DCKPT_OPEN_SHARED;
   dckpt_store *s = NULL;
+  int rc = dckpt_store_open(cfg->checkpoint_dir, &o, &s);
+  if (rc == DCKPT_OK)
+    rc = bench_results_from(cfg, s, err, errlen);
+  else
+    snprintf(err, errlen, "%s", s ? dckpt_store_errmsg(s) : "out of memory");
+  dckpt_store_close(s);
+  return rc;
+}
+
+int bench_results_from(const bench_config *cfg, dckpt_store *s, char *err,
+                       size_t errlen) {
+  bool writable = (dckpt_store_get_options(s)->flags & DCKPT_OPEN_WRITE) != 0;
   dckpt_metadata *meta = NULL;
   metrics_set m;
   memset(&m, 0, sizeof m);
   char why[512];
-  int rc = dckpt_store_open(cfg->checkpoint_dir, &o, &s);
   bool computed = false, draw = true;
-  if (rc == DCKPT_OK) rc = dckpt_store_load_metadata(s, &meta);
+  int rc = dckpt_store_load_metadata(s, &meta);
   if (rc == DCKPT_OK) rc = dckpt_store_metrics_computed(s, &computed);
   if (rc != DCKPT_OK) {
     snprintf(err, errlen, "%s", s ? dckpt_store_errmsg(s) : "out of memory");
@@ -342,13 +353,13 @@ int bench_results(const bench_config *cfg, char *err, size_t errlen) {
     }
     dckpt_record *r = rc == DCKPT_OK ? to_record(cfg, &m) : NULL;
     if (rc == DCKPT_OK && !r) rc = DCKPT_ENOMEM, snprintf(err, errlen, "out of memory");
-    if (rc == DCKPT_OK && dckpt_store_save_metrics(s, r) != DCKPT_OK)
+    /* a read-only store (a container's) keeps its record as it is */
+    if (rc == DCKPT_OK && writable && dckpt_store_save_metrics(s, r) != DCKPT_OK)
       rc = DCKPT_EIO, snprintf(err, errlen, "%s", dckpt_store_errmsg(s));
     dckpt_record_free(r);
   }
   if (rc == DCKPT_OK && report(cfg, &m, draw, err, errlen) != 0) rc = DCKPT_EIO;
   set_free(&m);
   dckpt_metadata_free(meta);
-  dckpt_store_close(s);
   return rc;
 }
