@@ -1283,7 +1283,8 @@ DCKPT_API int dckpt_store_metrics_computed(dckpt_store *store, bool *computed);
  *                   failure.
  * @return DCKPT_OK; DCKPT_ENOENT (the directory does not exist); DCKPT_EEXIST
  *         (9,999 backups in one second); DCKPT_EIO (the archive library
- *         failed); DCKPT_ENOMEM; or an I/O status.
+ *         failed, or could not be loaded: libdckpt loads libarchive on the
+ *         first backup, not at start); DCKPT_ENOMEM; or an I/O status.
  */
 DCKPT_API int dckpt_store_backup(dckpt_store *store, char **path);
 

@@ -9,7 +9,8 @@ target_compile_definitions(dckpt_testutil_trace PRIVATE DCKPT_TEST_TMP="${DCKPT_
 
 dckpt_add_test_exe(test_powerloss TRACE SOURCES powerloss/main.c powerloss/pl_explore.c
   powerloss/pl_recover.c powerloss/pl_fixture.c powerloss/pl_scenarios.c)
-target_link_libraries(test_powerloss PRIVATE dckpt_testutil_trace dckpt_container_trace)
+target_link_libraries(test_powerloss PRIVATE dckpt_testutil_trace dckpt_container_trace
+  LibArchive::LibArchive) # pl_recover.c reads the backups back
 # Symbols bound at start, so that the thousands of forked recoveries do not
 # each resolve them again.
 target_link_options(test_powerloss PRIVATE -Wl,-z,now)

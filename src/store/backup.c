@@ -1,9 +1,7 @@
 /* Backup of a checkpoint directory into a zip archive beside it, through
- * libarchive. The archive is written to a temporary name and published with
- * link(2), which never replaces an existing file, so two backups in the same
- * second get distinct names (_2, _3, ...). */
-#include <archive.h>
-#include <archive_entry.h>
+ * libarchive (loaded on the first backup: archive_lib.h). The archive is written to a
+ * temporary name and published with link(2), which never replaces an existing file, so
+ * two backups in the same second get distinct names (_2, _3, ...). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,18 +12,19 @@
 
 #include "io/fs.h"
 #include "io/path.h"
+#include "store/archive_lib.h"
 #include "store/store_internal.h"
 
-static int add_file(dckpt_store *s, struct archive *a, const char *path, const char *rel,
-                    const struct stat *st) {
-  struct archive_entry *e = archive_entry_new();
+static int add_file(const dckpt_archive_lib *L, dckpt_store *s, struct archive *a,
+                    const char *path, const char *rel, const struct stat *st) {
+  struct archive_entry *e = L->archive_entry_new();
   if (!e) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  archive_entry_set_pathname(e, rel);
-  archive_entry_copy_stat(e, st);
+  L->archive_entry_set_pathname(e, rel);
+  L->archive_entry_copy_stat(e, st);
   int rc = DCKPT_OK;
-  if (archive_write_header(a, e) != ARCHIVE_OK)
+  if (L->archive_write_header(a, e) != ARCHIVE_OK)
     rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot add '%s': %s", path,
-                          archive_error_string(a));
+                          L->archive_error_string(a));
   if (rc == DCKPT_OK && S_ISREG(st->st_mode)) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) rc = dckpt_err_errno(&s->err, errno, "backup: cannot open '%s'", path);
@@ -35,20 +34,20 @@ static int add_file(dckpt_store *s, struct archive *a, const char *path, const c
       if (n < 0) {
         if (errno == EINTR) continue;
         rc = dckpt_err_errno(&s->err, errno, "backup: cannot read '%s'", path);
-      } else if (archive_write_data(a, buf, (size_t)n) != n) {
+      } else if (L->archive_write_data(a, buf, (size_t)n) != n) {
         rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot write data of '%s': %s", path,
-                              archive_error_string(a));
+                              L->archive_error_string(a));
       }
     }
     if (fd >= 0) close(fd);
   }
-  archive_entry_free(e);
+  L->archive_entry_free(e);
   return rc;
 }
 
 /* Adds the tree under `path` (archive names relative, prefixed by `rel`). */
-static int add_tree(dckpt_store *s, struct archive *a, const char *path,
-                    const char *rel) {
+static int add_tree(const dckpt_archive_lib *L, dckpt_store *s, struct archive *a,
+                    const char *path, const char *rel) {
   dckpt_dirlist list;
   DCKPT_TRY(dckpt_list_dir(path, &list, &s->err));
   int rc = DCKPT_OK;
@@ -64,11 +63,11 @@ static int add_tree(dckpt_store *s, struct archive *a, const char *path,
       rc = DCKPT_OK; /* vanished meanwhile */
     else if (S_ISDIR(st.st_mode)) {
       char *dirname = dckpt_path_printf("%s/", name);
-      rc = dirname ? add_file(s, a, full, dirname, &st) : DCKPT_ENOMEM;
+      rc = dirname ? add_file(L, s, a, full, dirname, &st) : DCKPT_ENOMEM;
       free(dirname);
-      if (rc == DCKPT_OK) rc = add_tree(s, a, full, name);
+      if (rc == DCKPT_OK) rc = add_tree(L, s, a, full, name);
     } else if (S_ISREG(st.st_mode)) {
-      rc = add_file(s, a, full, name, &st);
+      rc = add_file(L, s, a, full, name, &st);
     }
     free(full);
     free(name);
@@ -78,6 +77,7 @@ static int add_tree(dckpt_store *s, struct archive *a, const char *path,
 }
 
 typedef struct archive_sink {
+  const dckpt_archive_lib *L;
   dckpt_store *s;
   dckpt_atomic_file *f;
 } archive_sink;
@@ -85,29 +85,32 @@ typedef struct archive_sink {
 /* libarchive hands the archive's bytes here: they go through io/atomic. */
 static la_ssize_t archive_out(struct archive *a, void *ctx, const void *buf, size_t n) {
   archive_sink *out = ctx;
+  const dckpt_archive_lib *L = out->L;
   if (dckpt_atomic_write(out->f, buf, n, &out->s->err) != DCKPT_OK) {
-    archive_set_error(a, EIO, "%s", out->s->err.msg);
+    L->archive_set_error(a, EIO, "%s", out->s->err.msg);
     return -1;
   }
   return (la_ssize_t)n;
 }
 
 static int write_archive(dckpt_store *s, dckpt_atomic_file *f, const char *shown) {
-  struct archive *a = archive_write_new();
+  const dckpt_archive_lib *L = dckpt_archive_lib_get(&s->err);
+  if (!L) return s->err.status;
+  struct archive *a = L->archive_write_new();
   if (!a) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
-  archive_sink sink = {s, f};
+  archive_sink sink = {L, s, f};
   int rc = DCKPT_OK;
   /* A regular file needs no padding to a whole block after the archive. */
-  if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
-      archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-      archive_write_open2(a, &sink, NULL, archive_out, NULL, NULL) != ARCHIVE_OK)
+  if (L->archive_write_set_format_zip(a) != ARCHIVE_OK ||
+      L->archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+      L->archive_write_open2(a, &sink, NULL, archive_out, NULL, NULL) != ARCHIVE_OK)
     rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot start zip '%s': %s", shown,
-                          archive_error_string(a));
-  if (rc == DCKPT_OK) rc = add_tree(s, a, s->dir, NULL);
-  if (archive_write_close(a) != ARCHIVE_OK && rc == DCKPT_OK)
+                          L->archive_error_string(a));
+  if (rc == DCKPT_OK) rc = add_tree(L, s, a, s->dir, NULL);
+  if (L->archive_write_close(a) != ARCHIVE_OK && rc == DCKPT_OK)
     rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot finish '%s': %s", shown,
-                          archive_error_string(a));
-  archive_write_free(a);
+                          L->archive_error_string(a));
+  L->archive_write_free(a);
   return rc;
 }
 
