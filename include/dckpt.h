@@ -1334,6 +1334,12 @@ DCKPT_API int dckpt_store_verify(dckpt_store *store, dckpt_verify_fn report, voi
 #define DCKPT_RUN_STATUS_FILE "run_status.json"
 /** A user's stop request: a run stops (checkpointing) when this file exists. */
 #define DCKPT_HALT_FILE "HALT"
+/** Named runs (dckpt_run_options.run_name of dckpt_run.h): DIR/runs/<name>/
+ *  holds the run's own HALT (which stops that run only; DIR/HALT stops every
+ *  run) and run_status.json (how that run ended). */
+#define DCKPT_RUNS_DIR "runs"
+/** Longest run name, in bytes. */
+#define DCKPT_RUN_NAME_MAX 64
 
 /** Whether the holder of a directory's lock still runs. */
 typedef enum dckpt_lock_state {
@@ -1374,6 +1380,26 @@ typedef struct dckpt_lock_info {
  * @return DCKPT_OK, DCKPT_EINVAL (NULL argument), DCKPT_ENOMEM.
  */
 DCKPT_API int dckpt_lock_query(const char *dir, dckpt_lock_info **out);
+
+/** A lease in a directory that shared runs work on (DIR/leases; docs/runtime.md,
+ *  "Shared runs"): a shared run's registration or the claim of a pair. */
+typedef struct dckpt_lease_entry {
+  int64_t alg, trial;     /* the pair claimed; both -1 for a run's registration */
+  dckpt_lock_info holder; /* who holds it and whether it still runs on this host
+                             (as dckpt_lock_query judges a lock's holder) */
+} dckpt_lease_entry;
+
+/**
+ * The leases of run directory `dir`: the shared runs registered there and the
+ * pairs they hold, registrations first, then pairs in (alg, trial) order.
+ * Takes nothing and changes nothing; a lease that is being taken over may be
+ * seen with its old or its new holder. Thread-safe.
+ * @param[out] out  the leases (release with dckpt_free()); NULL when none.
+ * @param[out] n    how many.
+ * @return DCKPT_OK (also when DIR/leases does not exist), DCKPT_EINVAL (NULL
+ *         argument), DCKPT_ENOMEM, or the status of listing DIR/leases.
+ */
+DCKPT_API int dckpt_lease_list(const char *dir, dckpt_lease_entry **out, size_t *n);
 
 /** How a run ended: what DIR/run_status.json holds (docs/format.md). */
 typedef struct dckpt_run_status {
@@ -1418,6 +1444,30 @@ DCKPT_API int dckpt_store_write_run_status(dckpt_store *store,
  *         name); or another read status.
  */
 DCKPT_API int dckpt_store_read_run_status(dckpt_store *store, dckpt_run_status **out);
+
+/** Whether `name` can name a run: 1 to DCKPT_RUN_NAME_MAX characters out of
+ *  letters, digits, '.', '_' and '-', the first a letter or a digit (so that
+ *  DIR/runs/<name> is a plain folder of DIR/runs). Thread-safe. */
+DCKPT_API bool dckpt_run_name_valid(const char *name);
+
+/**
+ * dckpt_store_write_run_status() for the named run `run_name`: writes
+ * DIR/runs/<run_name>/run_status.json crash-safely, creating the folders.
+ * dckpt_run does it (besides DIR/run_status.json) when its run has a name.
+ * @return as dckpt_store_write_run_status(); DCKPT_EINVAL also for a name that
+ *         dckpt_run_name_valid() refuses.
+ */
+DCKPT_API int dckpt_store_write_named_status(dckpt_store *store, const char *run_name,
+                                             const dckpt_run_status *st);
+
+/**
+ * dckpt_store_read_run_status() for the named run `run_name`
+ * (DIR/runs/<run_name>/run_status.json).
+ * @return as dckpt_store_read_run_status(); DCKPT_EINVAL for a name that
+ *         dckpt_run_name_valid() refuses.
+ */
+DCKPT_API int dckpt_store_read_named_status(dckpt_store *store, const char *run_name,
+                                            dckpt_run_status **out);
 
 /* ------------------------------------------------------------------------- */
 /* Deprecated in 0.2, removed in 0.3                                         */

@@ -219,6 +219,14 @@ typedef struct dckpt_run_options {
    *  (n_trials, the algorithms' iterations), which are applied once; more
    *  iterations only while no other shared run works on DIR. */
   bool shared;
+  /** A name for this run, or NULL (the default): 1 to DCKPT_RUN_NAME_MAX
+   *  letters, digits, '.', '_' or '-' (dckpt_run_name_valid()), e.g. a Slurm
+   *  array task's "<array job>_<task>". A named run also stops on
+   *  DIR/runs/<name>/HALT, which stops it alone (DIR/HALT stops every run),
+   *  and rank 0 also writes how it ended to DIR/runs/<name>/run_status.json,
+   *  which no other run overwrites: what the batch script of one of several
+   *  shared runs reads (docs/slurm.md, "Job arrays"). */
+  const char *run_name;
 } dckpt_run_options;
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,

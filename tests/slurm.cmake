@@ -37,9 +37,11 @@ dckpt_slurm_test(slurm.scontrol_requeue requeue.sh 120)
 dckpt_slurm_test(slurm.preempt_requeue preempt.sh 120)
 dckpt_slurm_test(slurm.submit_chain chain.sh 300)
 dckpt_slurm_test(slurm.no_requeue guards.sh 120)
+dckpt_slurm_test(slurm.array_requeue array.sh 300)
 
 foreach(t slurm.cluster_start slurm.cluster_stop slurm.deadline_lookup slurm.deadline_requeue
-          slurm.scontrol_requeue slurm.preempt_requeue slurm.submit_chain slurm.no_requeue)
+          slurm.scontrol_requeue slurm.preempt_requeue slurm.submit_chain slurm.no_requeue
+          slurm.array_requeue)
   set_tests_properties(${t} PROPERTIES RESOURCE_LOCK slurm LABELS slurm SKIP_RETURN_CODE 77
     ENVIRONMENT "${dckpt_slurm_env}")
 endforeach()

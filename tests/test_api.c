@@ -2,7 +2,7 @@
  * the object you called keeps the error detail; option structs are read as
  * far as their struct_size goes; the experimental hooks are reached through
  * dckpt_experimental.h; the consistent names work.
- * Usage: test_api GROUP (error_detail, options, names, run_status). */
+ * Usage: test_api GROUP (error_detail, options, names, run_status, named_runs). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,6 +410,83 @@ static void group_run_status(void) {
   tu_rmrf(dir);
 }
 
+/* ---- group named_runs: a named run's own status; run names; leases ---- */
+
+static void group_named_runs(void) {
+  CHECK(dckpt_run_name_valid("12_3"));
+  CHECK(dckpt_run_name_valid("a.b-c_D9"));
+  const char *bad[] = {NULL, "", ".hidden", "..", "-x", "_x", "a/b", "a b", "tab\t"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    CHECK(!dckpt_run_name_valid(bad[i]));
+  char longest[DCKPT_RUN_NAME_MAX + 2];
+  memset(longest, 'n', sizeof longest);
+  longest[DCKPT_RUN_NAME_MAX] = '\0';
+  CHECK(dckpt_run_name_valid(longest));
+  longest[DCKPT_RUN_NAME_MAX] = 'n';
+  longest[DCKPT_RUN_NAME_MAX + 1] = '\0';
+  CHECK(!dckpt_run_name_valid(longest));
+
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", tu_scratch("api-named"));
+  dckpt_store *w = tu_open(dir, NULL);
+  dckpt_run_status st;
+  dckpt_run_status_init(&st);
+  st.status = DCKPT_EINTERRUPTED;
+  st.exit_code = 75;
+  CHECK_OK(dckpt_store_write_named_status(w, "7_1", &st));
+  dckpt_run_status_init(&st);
+  CHECK_OK(dckpt_store_write_named_status(w, "7_2", &st));
+  dckpt_run_status *back = NULL;
+  CHECK_OK(dckpt_store_read_named_status(w, "7_1", &back));
+  CHECK_EQ(back->exit_code, 75);
+  dckpt_free(back);
+  CHECK_OK(dckpt_store_read_named_status(w, "7_2", &back));
+  CHECK_EQ(back->exit_code, 0);
+  dckpt_free(back);
+  /* each its own file; the directory's is not written */
+  CHECK(tu_exists(in(dir, DCKPT_RUNS_DIR "/7_1/" DCKPT_RUN_STATUS_FILE)));
+  CHECK(!tu_exists(in(dir, DCKPT_RUN_STATUS_FILE)));
+  CHECK_EQ(dckpt_store_read_named_status(w, "7_3", &back), DCKPT_ENOENT);
+  CHECK(back == NULL);
+  CHECK_EQ(dckpt_store_write_named_status(w, "../x", &st), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(w), "not a run name");
+  CHECK_EQ(dckpt_store_read_named_status(w, NULL, &back), DCKPT_EINVAL);
+  /* runs/ is bookkeeping: the directory still counts as empty of a run */
+  bool empty = false;
+  CHECK_OK(dckpt_store_is_empty(w, &empty));
+  CHECK(empty);
+
+  /* leases: none, then this process's registration and one pair */
+  dckpt_lease_entry *l = NULL;
+  size_t n = 99;
+  CHECK_OK(dckpt_lease_list(dir, &l, &n));
+  CHECK_EQ(n, 0);
+  CHECK(l == NULL);
+  CHECK_EQ(dckpt_lease_list(NULL, &l, &n), DCKPT_EINVAL);
+  dckpt_store_close(w);
+  dckpt_store_options so = tu_options(NULL);
+  so.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_SHARED;
+  w = tu_open(dir, &so);
+  CHECK_OK(dckpt_store_claim_pair(w, 1, 4));
+  CHECK_OK(dckpt_lease_list(dir, &l, &n));
+  CHECK_EQ(n, 2);
+  CHECK_EQ(l[0].alg, -1);
+  CHECK_EQ(l[0].trial, -1);
+  CHECK_EQ(l[1].alg, 1);
+  CHECK_EQ(l[1].trial, 4);
+  for (size_t i = 0; i < n; i++) {
+    CHECK_EQ(l[i].holder.state, DCKPT_LOCK_ALIVE);
+    CHECK_EQ(l[i].holder.pid, (int64_t)getpid());
+  }
+  dckpt_free(l);
+  dckpt_store_release_pair(w);
+  CHECK_OK(dckpt_lease_list(dir, &l, &n));
+  CHECK_EQ(n, 1);
+  dckpt_free(l);
+  dckpt_store_close(w);
+  tu_rmrf(dir);
+}
+
 int main(int argc, char **argv) {
   static const struct {
     const char *name;
@@ -417,7 +494,8 @@ int main(int argc, char **argv) {
   } groups[] = {{"error_detail", group_error_detail},
                 {"options", group_options},
                 {"names", group_names},
-                {"run_status", group_run_status}};
+                {"run_status", group_run_status},
+                {"named_runs", group_named_runs}};
   int ran = 0;
   for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
     if (argc < 2 || !strcmp(argv[1], groups[g].name)) {

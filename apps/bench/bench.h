@@ -45,10 +45,11 @@ typedef struct bench_config {
   bool shared;  /* --shared / checkpoint.shared: one of several runs on the campaign */
   int progress; /* -1 auto (on), 0 off */
   dckpt_run_mode mode;
-  char deadline[256];     /* --deadline argument, "" for none */
-  char results_dir[4096]; /* default CHECKPOINT_DIR/results */
-  char container[4096];   /* --container FILE.h5, "" for none (container.c) */
-  bool prune;             /* --prune: remove the trial directories once packed */
+  char deadline[256];                    /* --deadline argument, "" for none */
+  char run_name[DCKPT_RUN_NAME_MAX + 1]; /* --run-name, "" for none */
+  char results_dir[4096];                /* default CHECKPOINT_DIR/results */
+  char container[4096]; /* --container FILE.h5, "" for none (container.c) */
+  bool prune;           /* --prune: remove the trial directories once packed */
 } bench_config;
 
 /** Parses argv (and the config file it names) into `cfg`. Returns 0, or

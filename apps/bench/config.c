@@ -395,6 +395,9 @@ void bench_usage(FILE *out) {
       "  --shared               work on the campaign together with other --shared runs\n"
       "                         (jobs of an array, separate submissions): each pair\n"
       "                         is claimed with a lease (config: checkpoint.shared)\n"
+      "  --run-name NAME        name this run: it also stops on CHECKPOINT_DIR/runs/\n"
+      "                         NAME/HALT (that run only) and writes its own\n"
+      "                         run_status.json there (job arrays: docs/slurm.md)\n"
       "  --results-dir DIR      where tables and plots go (default "
       "CHECKPOINT_DIR/results)\n"
       "  --container FILE.h5    pack the completed campaign into one HDF5 file, "
@@ -469,6 +472,15 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
       return BENCH_EXIT_USAGE;
     }
     snprintf(cfg->container, sizeof cfg->container, "%s", v);
+  } else if (!strcmp(f, "--run-name")) {
+    if (!dckpt_run_name_valid(v)) {
+      snprintf(err, len,
+               "--run-name '%.80s': 1 to %d letters, digits, '.', '_' or '-', the "
+               "first a letter or a digit",
+               v, DCKPT_RUN_NAME_MAX);
+      return BENCH_EXIT_USAGE;
+    }
+    snprintf(cfg->run_name, sizeof cfg->run_name, "%s", v);
   } else if (!strcmp(f, "--trials"))
     return flag_int(f, v, 1, &cfg->trials, err, len);
   else if (!strcmp(f, "--add-trials"))
@@ -519,6 +531,7 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
 static bool takes_value(const char *f) {
   static const char *const known[] = {"--checkpoint-dir",
                                       "--results-dir",
+                                      "--run-name",
                                       "--deadline",
                                       "--trials",
                                       "--add-trials",

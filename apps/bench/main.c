@@ -60,8 +60,9 @@ static void install_stop_handlers(void) {
   sigprocmask(SIG_UNBLOCK, &stop, NULL);
 }
 
-/* Corrects DIR/run_status.json, which dckpt_run wrote saying the run is done,
- * when the results cannot be made afterwards: a batch script reads it. The
+/* Corrects DIR/run_status.json (and a named run's own), which dckpt_run wrote
+ * saying the run is done, when the results cannot be made afterwards: a batch
+ * script reads it. The
  * store is opened for writing (dckpt_run has released the lock) so that the
  * file is written only while this program holds the directory. */
 static void status_correct(const bench_config *cfg, int status, int exit_code,
@@ -84,6 +85,9 @@ static void status_correct(const bench_config *cfg, int status, int exit_code,
     snprintf(use->message, sizeof use->message, "%.*s", (int)sizeof use->message - 1,
              message);
     rc = dckpt_store_write_run_status(s, use);
+    /* a named run's own verdict, which its batch script reads */
+    if (rc == DCKPT_OK && cfg->run_name[0])
+      rc = dckpt_store_write_named_status(s, cfg->run_name, use);
   }
   if (rc != DCKPT_OK)
     fprintf(stderr, "dckpt-bench: cannot correct %s: %s\n", DCKPT_RUN_STATUS_FILE,
@@ -115,6 +119,9 @@ static void fill_options(const bench_config *cfg, double deadline, dckpt_run_opt
   o->backup_before_resume = cfg->backup;
   o->break_lock = cfg->break_lock;
   o->shared = cfg->shared;
+  o->run_name = cfg->run_name[0] ? cfg->run_name : NULL;
+  /* the holder's job, in the lock and the leases (dckpt status names it) */
+  o->store.job_id = getenv("SLURM_JOB_ID");
   o->metrics_period = cfg->metrics_period;
   o->deadline = deadline;
   o->progress = cfg->progress == 0 || cfg->quiet ? 0 : 1;

@@ -164,7 +164,7 @@ static int collect(status_view *v, dckpt_store *store) {
     cli_store_error("status", store, v->dir, rc);
     return CLI_EXIT_FAIL;
   }
-  cli_lock_read(v->dir, &v->lock);
+  cli_lock_read(v->dir, store, &v->lock);
   return CLI_EXIT_OK;
 }
 

@@ -4,18 +4,36 @@
 
 #include "cli.h"
 
-/* Who holds DIR's lock (dckpt_lock_query); info is NULL when out of memory. */
+/* A named run's folder DIR/runs/<name> (dckpt_run_options.run_name). */
+typedef struct cli_named_run {
+  char name[DCKPT_RUN_NAME_MAX + 1];
+  bool halt;               /* its own HALT is there */
+  dckpt_run_status *ended; /* how it last ended; NULL: not yet (or unreadable) */
+} cli_named_run;
+
+/* Who holds DIR's lock (dckpt_lock_query; info is NULL when out of memory),
+ * which shared runs work on it and which pairs they hold (dckpt_lease_list),
+ * and the named runs. */
 typedef struct cli_lock_info {
   dckpt_lock_info *info;
+  dckpt_lease_entry *leases;
+  size_t n_leases;
+  cli_named_run *runs;
+  size_t n_runs;
 } cli_lock_info;
 
-void cli_lock_read(const char *dir, cli_lock_info *lock);
+void cli_lock_read(const char *dir, dckpt_store *store, cli_lock_info *lock);
 void cli_lock_free(cli_lock_info *lock);
-/** One line "lock: ..." for the text report. */
+/** The line "lock: ..." for the text report, and those of the shared and
+ *  named runs when there are any. */
 void cli_lock_print(const cli_lock_info *lock, FILE *out);
 /** null when no lock, else the holder's fields, "state" and "stale"
  *  (true/false/null). */
 cJSON *cli_lock_to_json(const cli_lock_info *lock);
+/** {"runs": [holder...], "pairs": [{"alg","trial","holder"}...]}. */
+cJSON *cli_leases_to_json(const cli_lock_info *lock);
+/** [{"name", "halt", "ended": run_status or null}...]. */
+cJSON *cli_named_runs_to_json(const cli_lock_info *lock);
 
 /* Counts for one algorithm or for the whole run. */
 typedef struct status_counts {

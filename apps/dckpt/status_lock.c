@@ -1,23 +1,70 @@
 /* dckpt status: who holds DIR's lock, and whether that holder still runs,
- * as the library judges it (dckpt_lock_query). */
+ * as the library judges it (dckpt_lock_query); the shared runs and the pairs
+ * they hold (dckpt_lease_list); the named runs (DIR/runs). */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "status.h"
 
-void cli_lock_read(const char *dir, cli_lock_info *lock) {
-  lock->info = NULL;
+static int by_name(const void *a, const void *b) {
+  return strcmp(((const cli_named_run *)a)->name, ((const cli_named_run *)b)->name);
+}
+
+/* The folders of DIR/runs whose names are run names. */
+static void read_named_runs(const char *dir, dckpt_store *store, cli_lock_info *lock) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/" DCKPT_RUNS_DIR, dir);
+  DIR *d = opendir(path);
+  if (!d) return;
+  size_t cap = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    if (!dckpt_run_name_valid(e->d_name)) continue;
+    if (lock->n_runs == cap) {
+      cap = cap ? 2 * cap : 8;
+      cli_named_run *r = realloc(lock->runs, cap * sizeof *r);
+      if (!r) break;
+      lock->runs = r;
+    }
+    cli_named_run *r = &lock->runs[lock->n_runs++];
+    /* valid: at most DCKPT_RUN_NAME_MAX bytes */
+    snprintf(r->name, sizeof r->name, "%.*s", DCKPT_RUN_NAME_MAX, e->d_name);
+    struct stat st;
+    snprintf(path, sizeof path, "%s/" DCKPT_RUNS_DIR "/%s/" DCKPT_HALT_FILE, dir,
+             r->name);
+    r->halt = stat(path, &st) == 0;
+    r->ended = NULL;
+    if (dckpt_store_read_named_status(store, r->name, &r->ended) != DCKPT_OK)
+      r->ended = NULL;
+  }
+  closedir(d);
+  if (lock->n_runs > 1) qsort(lock->runs, lock->n_runs, sizeof *lock->runs, by_name);
+}
+
+void cli_lock_read(const char *dir, dckpt_store *store, cli_lock_info *lock) {
+  memset(lock, 0, sizeof *lock);
   if (cli_container_probe(dir)) { /* a container is never locked: no holder */
     lock->info = calloc(1, sizeof *lock->info);
     if (lock->info) lock->info->state = DCKPT_LOCK_NONE;
     return;
   }
   if (dckpt_lock_query(dir, &lock->info) != DCKPT_OK) lock->info = NULL;
+  if (dckpt_lease_list(dir, &lock->leases, &lock->n_leases) != DCKPT_OK) {
+    lock->leases = NULL;
+    lock->n_leases = 0;
+  }
+  read_named_runs(dir, store, lock);
 }
 
 void cli_lock_free(cli_lock_info *lock) {
   dckpt_free(lock->info);
-  lock->info = NULL;
+  dckpt_free(lock->leases);
+  for (size_t i = 0; i < lock->n_runs; i++)
+    dckpt_free(lock->runs[i].ended);
+  free(lock->runs);
+  memset(lock, 0, sizeof *lock);
 }
 
 static const char *state_name(dckpt_lock_state s) {
@@ -30,7 +77,57 @@ static const char *state_name(dckpt_lock_state s) {
   }
 }
 
+/* "host vm, pid 12, job 3, since ..." (and why it is stale). */
+static void print_holder(const dckpt_lock_info *i, FILE *out) {
+  if (i->state == DCKPT_LOCK_UNREADABLE) {
+    fprintf(out, "unreadable (%s)", i->error);
+    return;
+  }
+  const char *sep = "";
+  if (i->host[0]) fprintf(out, "%shost %s", sep, i->host), sep = ", ";
+  if (i->pid > 0) fprintf(out, "%spid %lld", sep, (long long)i->pid), sep = ", ";
+  if (i->job_id[0]) fprintf(out, "%sjob %s", sep, i->job_id), sep = ", ";
+  if (i->since[0]) fprintf(out, "%ssince %s", sep, i->since);
+  if (i->state == DCKPT_LOCK_STALE) fputs(" (stale: that process is gone)", out);
+}
+
+static void print_leases(const cli_lock_info *lock, FILE *out) {
+  size_t runs = 0;
+  for (size_t k = 0; k < lock->n_leases; k++)
+    runs += lock->leases[k].alg < 0;
+  if (lock->n_leases == 0) return;
+  fprintf(out, "shared:    %zu run%s registered, %zu pair%s held\n", runs,
+          runs == 1 ? "" : "s", lock->n_leases - runs,
+          lock->n_leases - runs == 1 ? "" : "s");
+  for (size_t k = 0; k < lock->n_leases; k++) {
+    const dckpt_lease_entry *e = &lock->leases[k];
+    if (e->alg < 0)
+      fputs("  run:     ", out);
+    else
+      fprintf(out, "  pair:    (%lld, %lld) held by ", (long long)e->alg,
+              (long long)e->trial);
+    print_holder(&e->holder, out);
+    fputc('\n', out);
+  }
+}
+
+static void print_named_runs(const cli_lock_info *lock, FILE *out) {
+  for (size_t k = 0; k < lock->n_runs; k++) {
+    const cli_named_run *r = &lock->runs[k];
+    fprintf(out, "named run: %s: ", r->name);
+    if (r->ended)
+      fprintf(out, "last ended %s (exit %d)%s%s", dckpt_err_name(r->ended->status),
+              r->ended->exit_code, r->ended->message[0] ? ": " : "", r->ended->message);
+    else
+      fputs("has not ended yet", out);
+    if (r->halt) fputs("; its HALT is there (it stops, or will not start)", out);
+    fputc('\n', out);
+  }
+}
+
 void cli_lock_print(const cli_lock_info *lock, FILE *out) {
+  print_leases(lock, out);
+  print_named_runs(lock, out);
   const dckpt_lock_info *i = lock->info;
   if (!i) {
     fputs("lock:      unknown (out of memory)\n", out);
@@ -44,19 +141,12 @@ void cli_lock_print(const cli_lock_info *lock, FILE *out) {
     fprintf(out, "lock:      present, unreadable (%s)\n", i->error);
     return;
   }
-  const char *sep = "";
   fputs("lock:      held by ", out);
-  if (i->host[0]) fprintf(out, "%shost %s", sep, i->host), sep = ", ";
-  if (i->pid > 0) fprintf(out, "%spid %lld", sep, (long long)i->pid), sep = ", ";
-  if (i->job_id[0]) fprintf(out, "%sjob %s", sep, i->job_id), sep = ", ";
-  if (i->since[0]) fprintf(out, "%ssince %s", sep, i->since);
-  if (i->state == DCKPT_LOCK_STALE) fputs(" (stale: that process is gone)", out);
+  print_holder(i, out);
   fputc('\n', out);
 }
 
-cJSON *cli_lock_to_json(const cli_lock_info *lock) {
-  const dckpt_lock_info *i = lock->info;
-  if (i && i->state == DCKPT_LOCK_NONE) return cJSON_CreateNull();
+static cJSON *holder_json(const dckpt_lock_info *i) {
   cJSON *o = cJSON_CreateObject();
   if (!i || i->state == DCKPT_LOCK_UNREADABLE) {
     cJSON_AddStringToObject(o, "error", i ? i->error : "out of memory");
@@ -80,4 +170,50 @@ cJSON *cli_lock_to_json(const cli_lock_info *lock) {
                             ? cJSON_CreateNull()
                             : cJSON_CreateBool(i->state == DCKPT_LOCK_STALE));
   return o;
+}
+
+cJSON *cli_lock_to_json(const cli_lock_info *lock) {
+  const dckpt_lock_info *i = lock->info;
+  if (i && i->state == DCKPT_LOCK_NONE) return cJSON_CreateNull();
+  return holder_json(i);
+}
+
+cJSON *cli_leases_to_json(const cli_lock_info *lock) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON *runs = cJSON_AddArrayToObject(o, "runs");
+  cJSON *pairs = cJSON_AddArrayToObject(o, "pairs");
+  for (size_t k = 0; k < lock->n_leases; k++) {
+    const dckpt_lease_entry *e = &lock->leases[k];
+    if (e->alg < 0) {
+      cJSON_AddItemToArray(runs, holder_json(&e->holder));
+      continue;
+    }
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddItemToObject(p, "alg", cli_json_i64(e->alg));
+    cJSON_AddItemToObject(p, "trial", cli_json_i64(e->trial));
+    cJSON_AddItemToObject(p, "holder", holder_json(&e->holder));
+    cJSON_AddItemToArray(pairs, p);
+  }
+  return o;
+}
+
+cJSON *cli_named_runs_to_json(const cli_lock_info *lock) {
+  cJSON *a = cJSON_CreateArray();
+  for (size_t k = 0; k < lock->n_runs; k++) {
+    const cli_named_run *r = &lock->runs[k];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", r->name);
+    cJSON_AddBoolToObject(o, "halt", r->halt);
+    if (!r->ended) {
+      cJSON_AddNullToObject(o, "ended");
+    } else {
+      cJSON *e = cJSON_AddObjectToObject(o, "ended");
+      cJSON_AddStringToObject(e, "status", dckpt_err_name(r->ended->status));
+      cJSON_AddNumberToObject(e, "exit_code", r->ended->exit_code);
+      cJSON_AddStringToObject(e, "message", r->ended->message);
+      cJSON_AddNumberToObject(e, "finished_at", r->ended->finished_at);
+    }
+    cJSON_AddItemToArray(a, o);
+  }
+  return a;
 }

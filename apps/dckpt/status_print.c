@@ -144,6 +144,8 @@ int status_print_json(const status_view *v) {
                         m->has_seed ? cli_json_u64(m->rng_seed) : cJSON_CreateNull());
   cJSON_AddBoolToObject(doc, "metrics_computed", v->metrics_computed);
   cJSON_AddItemToObject(doc, "lock", cli_lock_to_json(&v->lock));
+  cJSON_AddItemToObject(doc, "leases", cli_leases_to_json(&v->lock));
+  cJSON_AddItemToObject(doc, "named_runs", cli_named_runs_to_json(&v->lock));
   cJSON_AddItemToObject(doc, "totals", add_counts(cJSON_CreateObject(), &v->total));
   cJSON *scan = cJSON_AddObjectToObject(doc, "scan");
   cJSON_AddBoolToObject(scan, "deep", v->deep);

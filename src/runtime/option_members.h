@@ -40,6 +40,7 @@ static const dckpt_member dckpt_run_option_members[] = {
     DCKPT_MEMBER(dckpt_run_options, index_interval),
     DCKPT_MEMBER(dckpt_run_options, metrics_segment_bytes),
     DCKPT_MEMBER(dckpt_run_options, shared),
+    DCKPT_MEMBER(dckpt_run_options, run_name),
 };
 #pragma GCC diagnostic pop
 

@@ -125,6 +125,11 @@ static int check_arguments(run_ctx *c) {
                     (long long)o->n_trials);
   if (o->add_trials < 0 || o->add_iterations < 0)
     return run_fail(c, DCKPT_EINVAL, "add_trials and add_iterations must be >= 0");
+  if (o->run_name && !dckpt_run_name_valid(o->run_name))
+    return run_fail(c, DCKPT_EINVAL,
+                    "run_name '%.80s' is not a run name (1 to %d letters, digits, '.', "
+                    "'_' or '-', the first a letter or a digit)",
+                    o->run_name, DCKPT_RUN_NAME_MAX);
   if (o->shared && (o->add_trials || o->add_iterations))
     return run_fail(c, DCKPT_EINVAL,
                     "a shared run takes no add_trials or add_iterations (each run "
@@ -238,7 +243,7 @@ static int open_sched(run_ctx *c) {
   run_completion_log(&c->completion, &c->log);
   if (run_sched_open(&c->sched, c->comm, c->o->scheduler, c->n_algs, c->plan.work_done,
                      c->plan.alg_done, c->plan.n_pending, &c->completion,
-                     c->rank == 0 ? c->stop.halt_path : NULL, &c->log) != DCKPT_OK)
+                     c->rank == 0 ? c->stop.halt_paths : NULL, &c->log) != DCKPT_OK)
     return run_fail(c, DCKPT_EMPI, "rank %d: cannot start the pair scheduler", c->rank);
   c->sched_open = true;
   return DCKPT_OK;
@@ -273,7 +278,7 @@ static void work(run_ctx *c) {
     }
     /* every rank looks for DIR/HALT before its first pair; later only rank 0
      * (and its service thread), which stops the others */
-    if (c->rank != 0) c->stop.halt_path = NULL;
+    if (c->rank != 0) c->stop.halt_paths[0] = c->stop.halt_paths[1] = NULL;
     int64_t i = run_sched_next(&c->sched);
     if (i >= c->plan.n_pending) {
       /* shared: the pairs other runs held, until each is complete */
@@ -340,6 +345,10 @@ static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
   st.finished_at = run_now();
   if (dckpt_store_write_run_status(c->store, &st) != DCKPT_OK)
     dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", dckpt_store_errmsg(c->store));
+  /* a named run's own verdict, which no other run overwrites */
+  if (dckpt_run_name_valid(c->o->run_name) &&
+      dckpt_store_write_named_status(c->store, c->o->run_name, &st) != DCKPT_OK)
+    dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", dckpt_store_errmsg(c->store));
 }
 
 static void tear_down(run_ctx *c) {
@@ -372,9 +381,14 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
   c->user_problem = problem;
   c->log = (dckpt_logger){opts->store.log, opts->store.log_ctx, opts->store.log_level};
   if (orc != DCKPT_OK) run_fail(c, orc, "%s", why);
-  char halt[4096];
-  snprintf(halt, sizeof halt, "%s/" DCKPT_HALT_FILE, opts->dir ? opts->dir : ".");
-  c->stop = (run_stop){.halt_path = halt,
+  /* the directory's HALT stops every run; a named run's own stops it alone */
+  char halt[4096], own_halt[4096];
+  const char *dir = opts->dir ? opts->dir : ".";
+  snprintf(halt, sizeof halt, "%s/" DCKPT_HALT_FILE, dir);
+  bool named = dckpt_run_name_valid(opts->run_name);
+  snprintf(own_halt, sizeof own_halt, "%s/" DCKPT_RUNS_DIR "/%s/" DCKPT_HALT_FILE, dir,
+           named ? opts->run_name : "");
+  c->stop = (run_stop){.halt_paths = {halt, named ? own_halt : NULL},
                        .deadline = opts->deadline,
                        .margin_fixed = opts->deadline_margin};
   if (opts->handle_signals) run_signals_install();

@@ -37,9 +37,15 @@ typedef struct run_plan {
 void run_plan_free(run_plan *p);
 
 /* ---- stop.c: stop requests ---- */
+/** The halt files a run looks for: the directory's and its own. */
+#define RUN_HALT_PATHS 2
+/** The first of `paths` (RUN_HALT_PATHS, NULLs skipped) that exists, or NULL. */
+const char *run_halt_found(const char *const *paths);
 typedef struct run_stop {
-  const char *halt_path; /* DIR/HALT */
-  double deadline;       /* absolute, 0 = none */
+  /* DIR/HALT, and DIR/runs/<name>/HALT of a named run (else NULL); both
+   * NULL on ranks that no longer look */
+  const char *halt_paths[RUN_HALT_PATHS];
+  double deadline; /* absolute, 0 = none */
   double margin_fixed;
   double max_ckpt_seconds; /* learned */
   double iter_seconds;     /* learned (moving average) */
@@ -105,7 +111,7 @@ typedef struct run_service {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   run_completion *completion;
-  const char *halt_path;                /* rank 0's thread also looks for DIR/HALT */
+  const char *const *halt_paths;        /* rank 0's thread also looks for these */
   void (*raise_window_stop)(void *ctx); /* ... and raises the window's flag */
   void *raise_ctx;
   /* rank 0, under mu */
@@ -127,11 +133,11 @@ typedef struct run_service {
   } sends[RUN_SENDS];
 } run_service;
 
-/** Collective. Rank 0's thread (if any) looks for `halt_path` and, when it
+/** Collective. Rank 0's thread (if any) looks for `halt_paths` and, when one
  *  appears, stops the run: by messages, or with `raise_window_stop`. */
 int run_service_open(run_service *v, MPI_Comm comm, bool messages, size_t n_algs,
                      int64_t work_done, const int64_t *alg_done, int64_t n_pending,
-                     run_completion *completion, const char *halt_path,
+                     run_completion *completion, const char *const *halt_paths,
                      void (*raise_window_stop)(void *ctx), void *raise_ctx);
 /** Next pair index (messages only). */
 int64_t run_service_next(run_service *v);
@@ -166,7 +172,7 @@ typedef struct run_sched {
  *  when every rank is on one node and the MPI can make one, else messages. */
 int run_sched_open(run_sched *s, MPI_Comm comm, dckpt_scheduler mode, size_t n_algs,
                    int64_t work_done, const int64_t *alg_done, int64_t n_pending,
-                   run_completion *completion, const char *halt_path,
+                   run_completion *completion, const char *const *halt_paths,
                    const dckpt_logger *lg);
 void run_sched_close(run_sched *s);
 /** Next pair index for this rank (>= n_pending: none left). */

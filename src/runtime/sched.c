@@ -85,7 +85,7 @@ static void raise_from_thread(void *ctx) {
 
 int run_sched_open(run_sched *s, MPI_Comm comm, dckpt_scheduler mode, size_t n_algs,
                    int64_t work_done, const int64_t *alg_done, int64_t n_pending,
-                   run_completion *completion, const char *halt_path,
+                   run_completion *completion, const char *const *halt_paths,
                    const dckpt_logger *lg) {
   memset(s, 0, sizeof *s);
   s->comm = comm;
@@ -103,7 +103,7 @@ int run_sched_open(run_sched *s, MPI_Comm comm, dckpt_scheduler mode, size_t n_a
   }
   int rc =
       run_service_open(&s->svc, comm, !s->window, n_algs, work_done, alg_done, n_pending,
-                       completion, halt_path, s->window ? raise_from_thread : NULL, s);
+                       completion, halt_paths, s->window ? raise_from_thread : NULL, s);
   int ok = rc == DCKPT_OK, all = 0;
   MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, comm);
   if (!all) {

@@ -136,10 +136,9 @@ static void send_notes(run_service *v) {
 /* While rank 0 computes, its thread still sees a HALT file (the loop's
  * thread sees it too, at its next iteration, and names it). */
 static void look_for_halt(run_service *v, double now) {
-  if (!v->halt_path || now < v->next_halt_check) return;
+  if (!v->halt_paths || now < v->next_halt_check) return;
   v->next_halt_check = now + 0.5;
-  struct stat st;
-  if (stat(v->halt_path, &st) != 0) return;
+  if (!run_halt_found(v->halt_paths)) return;
   pthread_mutex_lock(&v->mu);
   bool first = !v->stop;
   v->stop = true;
@@ -181,7 +180,7 @@ static int alloc_rank0(run_service *v, const int64_t *alg_done) {
 
 int run_service_open(run_service *v, MPI_Comm comm, bool messages, size_t n_algs,
                      int64_t work_done, const int64_t *alg_done, int64_t n_pending,
-                     run_completion *completion, const char *halt_path,
+                     run_completion *completion, const char *const *halt_paths,
                      void (*raise_window_stop)(void *ctx), void *raise_ctx) {
   memset(v, 0, sizeof *v);
   v->raise_window_stop = raise_window_stop;
@@ -204,7 +203,7 @@ int run_service_open(run_service *v, MPI_Comm comm, bool messages, size_t n_algs
                ? DCKPT_OK
                : DCKPT_ENOMEM;
   if (v->rank != 0) return rc;
-  v->halt_path = halt_path;
+  v->halt_paths = halt_paths;
   if (rc == DCKPT_OK) rc = alloc_rank0(v, alg_done);
   if (rc == DCKPT_OK && v->threaded) {
     rc = dckpt_thread_start(&v->thread, service_main, v) == 0 ? DCKPT_OK : DCKPT_ENOMEM;

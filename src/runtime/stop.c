@@ -62,6 +62,13 @@ void run_signals_uninstall(void) {
   installed = 0;
 }
 
+const char *run_halt_found(const char *const *paths) {
+  struct stat sb;
+  for (int i = 0; i < RUN_HALT_PATHS; i++)
+    if (paths[i] && stat(paths[i], &sb) == 0) return paths[i];
+  return NULL;
+}
+
 double run_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -92,9 +99,9 @@ bool run_stop_due(run_stop *st, bool force_poll) {
   double now = run_now();
   if (!force_poll && now < st->next_poll) return false;
   st->next_poll = now + 0.5;
-  struct stat sb;
-  if (st->halt_path && stat(st->halt_path, &sb) == 0) {
-    snprintf(st->reason, sizeof st->reason, "found the halt file '%.90s'", st->halt_path);
+  const char *halt = run_halt_found(st->halt_paths);
+  if (halt) {
+    snprintf(st->reason, sizeof st->reason, "found the halt file '%.100s'", halt);
     return true;
   }
   if (st->deadline > 0 && now + margin(st) >= st->deadline) {

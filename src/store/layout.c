@@ -1,4 +1,5 @@
 /* The run directory's names and kinds (layout.h). */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ dckpt_entry_kind dckpt_layout_kind(const char *name) {
       {DCKPT_INDEX_DIR, DCKPT_ENTRY_INDEX},
       {DCKPT_LOCK_FILE, DCKPT_ENTRY_LOCK},
       {DCKPT_LEASES_DIR, DCKPT_ENTRY_LEASES},
+      {DCKPT_RUNS_DIR, DCKPT_ENTRY_RUNS},
       {DCKPT_HALT_FILE, DCKPT_ENTRY_HALT},
       {DCKPT_RUN_STATUS_FILE, DCKPT_ENTRY_RUN_STATUS},
   };
@@ -38,8 +40,8 @@ dckpt_entry_kind dckpt_layout_kind(const char *name) {
 
 bool dckpt_layout_is_bookkeeping(dckpt_entry_kind kind) {
   return kind == DCKPT_ENTRY_LOCK || kind == DCKPT_ENTRY_LEASES ||
-         kind == DCKPT_ENTRY_HALT || kind == DCKPT_ENTRY_RUN_STATUS ||
-         kind == DCKPT_ENTRY_TEMPORARY;
+         kind == DCKPT_ENTRY_RUNS || kind == DCKPT_ENTRY_HALT ||
+         kind == DCKPT_ENTRY_RUN_STATUS || kind == DCKPT_ENTRY_TEMPORARY;
 }
 
 bool dckpt_layout_is_init_leftover(dckpt_entry_kind kind) {
@@ -85,6 +87,21 @@ char *dckpt_layout_run_lease(const char *dir, const char *host, long long pid) {
   return dckpt_path_printf("%s/" DCKPT_LEASES_DIR "/" DCKPT_RUN_LEASE_PREFIX
                            "%s.%lld" DCKPT_LEASE_SUFFIX,
                            dir, host, pid);
+}
+
+bool dckpt_run_name_valid(const char *name) {
+  if (!name || !*name || strlen(name) > DCKPT_RUN_NAME_MAX) return false;
+  /* no hidden names, no "." or "..": the name is a folder of DIR/runs */
+  if (!isalnum((unsigned char)name[0])) return false;
+  for (const char *p = name; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-') return false;
+  return true;
+}
+
+char *dckpt_layout_named_run(const char *dir, const char *run_name, const char *file) {
+  if (!dckpt_run_name_valid(run_name)) return NULL;
+  return file ? dckpt_path_printf("%s/" DCKPT_RUNS_DIR "/%s/%s", dir, run_name, file)
+              : dckpt_path_printf("%s/" DCKPT_RUNS_DIR "/%s", dir, run_name);
 }
 
 char *dckpt_layout_pair_lease(const char *dir, int64_t alg, int64_t trial) {

@@ -36,6 +36,9 @@
 #define DCKPT_LEASES_DIR       "leases"
 #define DCKPT_RUN_LEASE_PREFIX "run."
 #define DCKPT_LEASE_SUFFIX     ".lease"
+/* Named runs (dckpt_run_options.run_name): DIR/runs/<name>/ holds that run's
+ * own stop request (HALT) and how it ended (run_status.json). The folder's
+ * name, DCKPT_RUNS_DIR, is public (dckpt.h). */
 /* A trial's directory. */
 #define DCKPT_PROGRESS_FILE "progress.json"
 #define DCKPT_COMPLETE_FILE "complete.json"
@@ -57,6 +60,7 @@ typedef enum dckpt_entry_kind {
   DCKPT_ENTRY_INDEX,      /* the completion index (a cache of the markers) */
   DCKPT_ENTRY_LOCK,       /* the lock file, or one being published (dckpt.lock.*) */
   DCKPT_ENTRY_LEASES,     /* the leases of shared runs and of their pairs */
+  DCKPT_ENTRY_RUNS,       /* named runs' own HALT and run_status.json */
   DCKPT_ENTRY_HALT,       /* a user's stop request */
   DCKPT_ENTRY_RUN_STATUS, /* how the last run ended */
   DCKPT_ENTRY_TEMPORARY   /* .dckpt-tmp.*: a file being written */
@@ -89,6 +93,9 @@ char *dckpt_layout_index_file(const dckpt_store *s, const char *instance);
 char *dckpt_layout_leases_dir(const dckpt_store *s);
 char *dckpt_layout_run_lease(const char *dir, const char *host, long long pid);
 char *dckpt_layout_pair_lease(const char *dir, int64_t alg, int64_t trial);
+/** DIR/runs/<run_name>/<file> (file NULL: the folder itself); the name must
+ *  pass dckpt_run_name_valid(). */
+char *dckpt_layout_named_run(const char *dir, const char *run_name, const char *file);
 /** Parses "run-<16 hex digits>.idx" into instance (17 bytes); false otherwise. */
 bool dckpt_layout_parse_index_file(const char *name, char *instance);
 /** Parses "trial_<digits>" (no sign, no leading zeros but "0"); false otherwise. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/fs.h"
 #include "io/json_file.h"
 #include "io/lock.h"
 #include "io/path.h"
@@ -82,10 +83,10 @@ static const dckpt_member status_members[] = {
     DCKPT_MEMBER(dckpt_run_status, finished_at),
 };
 
-/* Writes DIR/run_status.json from the caller's status (as far as its
+/* Writes the status file `path` from the caller's status (as far as its
  * struct_size goes). */
-static int write_status(const char *dir, const dckpt_run_status *caller, bool durable,
-                        dckpt_err *err) {
+static int write_status_at(const char *path, const dckpt_run_status *caller, bool durable,
+                           dckpt_err *err) {
   if (!caller)
     return dckpt_err_set(err, DCKPT_EINVAL, "write_run_status: the status is NULL");
   if (!dckpt_struct_size_ok(caller, caller->struct_size, STATUS_OLDEST, sizeof *caller))
@@ -103,7 +104,6 @@ static int write_status(const char *dir, const dckpt_run_status *caller, bool du
     return dckpt_err_set(err, DCKPT_EINVAL, "write_run_status: %d is not a status code",
                          st.status);
   cJSON *j = status_json(&st);
-  char *path = dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE);
   int rc = DCKPT_OK;
   if (!j || !path) {
     rc = dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
@@ -112,6 +112,14 @@ static int write_status(const char *dir, const dckpt_run_status *caller, bool du
     rc = dckpt_json_save(path, j, &io, err);
   }
   cJSON_Delete(j);
+  return rc;
+}
+
+/* write_status_at() of `path` (DIR/run_status.json or a named run's, NULL
+ * when out of memory), which it frees. */
+static int write_status(char *path, const dckpt_run_status *caller, bool durable,
+                        dckpt_err *err) {
+  int rc = write_status_at(path, caller, durable, err);
   free(path);
   return rc;
 }
@@ -149,15 +157,16 @@ static int parse_status(const cJSON *j, const char *file, dckpt_run_status *st,
   return DCKPT_OK;
 }
 
-/* Reads DIR/run_status.json into a new status (NULL on failure); through the
- * store's source when `s` is given. */
-static int read_status(dckpt_store *s, const char *dir, dckpt_run_status **out,
+/* Reads the status file `path` into a new status (NULL on failure); through
+ * the store's source when `s` is given. Frees `path`. */
+static int read_status(dckpt_store *s, char *path, dckpt_run_status **out,
                        dckpt_err *err) {
-  if (!out)
+  if (!out) {
+    free(path);
     return dckpt_err_set(err, DCKPT_EINVAL,
                          "read_run_status: the status pointer is NULL");
+  }
   *out = NULL;
-  char *path = dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE);
   dckpt_run_status *st = malloc(sizeof *st);
   cJSON *j = NULL;
   int rc = DCKPT_OK;
@@ -178,13 +187,48 @@ static int read_status(dckpt_store *s, const char *dir, dckpt_run_status **out,
   return rc;
 }
 
+static char *status_path(const char *dir) {
+  return dckpt_path_join(dir, DCKPT_RUN_STATUS_FILE);
+}
+
 int dckpt_store_write_run_status(dckpt_store *s, const dckpt_run_status *st) {
   DCKPT_TRY(dckpt_store_require_writable(s, "write_run_status"));
-  return write_status(s->dir, st, dckpt_store_durable(s), &s->err);
+  return write_status(status_path(s->dir), st, dckpt_store_durable(s), &s->err);
 }
 
 int dckpt_store_read_run_status(dckpt_store *s, dckpt_run_status **out) {
-  return read_status(s, s->dir, out, &s->err);
+  return read_status(s, status_path(s->dir), out, &s->err);
+}
+
+static int bad_name(dckpt_store *s, const char *what, const char *name) {
+  return dckpt_err_set(&s->err, DCKPT_EINVAL,
+                       "%s: '%.80s' is not a run name (1 to %d letters, digits, '.', '_' "
+                       "or '-', the first a letter or a digit)",
+                       what, name ? name : "(null)", DCKPT_RUN_NAME_MAX);
+}
+
+int dckpt_store_write_named_status(dckpt_store *s, const char *name,
+                                   const dckpt_run_status *st) {
+  DCKPT_TRY(dckpt_store_require_writable(s, "write_named_status"));
+  if (!dckpt_run_name_valid(name)) return bad_name(s, "write_named_status", name);
+  char *folder = dckpt_layout_named_run(s->dir, name, NULL);
+  char *path = dckpt_layout_named_run(s->dir, name, DCKPT_RUN_STATUS_FILE);
+  int rc = folder && path ? dckpt_mkdirs(folder, dckpt_store_durable(s), &s->err)
+                          : dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
+  free(folder);
+  if (rc != DCKPT_OK) {
+    free(path);
+    return rc;
+  }
+  return write_status(path, st, dckpt_store_durable(s), &s->err);
+}
+
+int dckpt_store_read_named_status(dckpt_store *s, const char *name,
+                                  dckpt_run_status **out) {
+  if (out) *out = NULL;
+  if (!dckpt_run_name_valid(name)) return bad_name(s, "read_named_status", name);
+  return read_status(s, dckpt_layout_named_run(s->dir, name, DCKPT_RUN_STATUS_FILE), out,
+                     &s->err);
 }
 
 /* ---- deprecated in 0.2 (dckpt.h): without a store; delete in 0.3 ---- */
@@ -194,7 +238,7 @@ int dckpt_run_status_write(const char *dir, const dckpt_run_status *st, bool dur
   dckpt_err err;
   dckpt_err_clear(&err);
   int rc =
-      dir ? write_status(dir, st, durable, &err)
+      dir ? write_status(status_path(dir), st, durable, &err)
           : dckpt_err_set(&err, DCKPT_EINVAL, "run_status_write: the directory is NULL");
   dckpt_err_copy(&err, errbuf, errlen);
   return rc;
@@ -209,7 +253,7 @@ int dckpt_run_status_read(const char *dir, dckpt_run_status **out, char *errbuf,
   if (!dir || !out)
     dckpt_err_set(&err, DCKPT_EINVAL, "run_status_read: NULL argument");
   else
-    rc = read_status(NULL, dir, out, &err);
+    rc = read_status(NULL, status_path(dir), out, &err);
   dckpt_err_copy(&err, errbuf, errlen);
   return rc;
 }

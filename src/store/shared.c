@@ -228,3 +228,80 @@ int dckpt_store_renew_pair(dckpt_store *s) {
 void dckpt_store_release_pair(dckpt_store *s) {
   if (s) dckpt_lock_release(&s->pair);
 }
+
+/* ---- dckpt_lease_list ---- */
+
+typedef struct lease_list {
+  const char *dir; /* DIR/leases */
+  dckpt_lease_entry *v;
+  size_t n, cap;
+} lease_list;
+
+/* "pair.<alg>.<trial>.lease" or "run.<...>.lease"; false for anything else
+ * (tickets "<lease>.take.*", temporaries). */
+static bool lease_name(const char *name, int64_t *alg, int64_t *trial) {
+  size_t n = strlen(name), sl = strlen(DCKPT_LEASE_SUFFIX);
+  if (n <= sl || strcmp(name + n - sl, DCKPT_LEASE_SUFFIX) != 0 || strstr(name, ".take."))
+    return false;
+  *alg = *trial = -1;
+  if (!strncmp(name, DCKPT_RUN_LEASE_PREFIX, strlen(DCKPT_RUN_LEASE_PREFIX))) return true;
+  long long a, t;
+  int end = 0;
+  if (sscanf(name, "pair.%lld.%lld%n", &a, &t, &end) != 2 || a < 0 || t < 0 ||
+      strcmp(name + end, DCKPT_LEASE_SUFFIX) != 0)
+    return false;
+  *alg = a, *trial = t;
+  return true;
+}
+
+static int visit_lease(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
+  lease_list *l = ctx;
+  int64_t alg, trial;
+  if (!lease_name(e->name, &alg, &trial)) return DCKPT_OK;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 16;
+    dckpt_lease_entry *v = realloc(l->v, cap * sizeof *v);
+    if (!v) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+    l->v = v, l->cap = cap;
+  }
+  char *path = dckpt_path_join(l->dir, e->name);
+  if (!path) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
+  dckpt_lease_entry *x = &l->v[l->n];
+  memset(x, 0, sizeof *x);
+  x->alg = alg, x->trial = trial;
+  dckpt_lock_probe(path, &x->holder);
+  free(path);
+  /* released between the listing and the look */
+  if (x->holder.state != DCKPT_LOCK_NONE) l->n++;
+  return DCKPT_OK;
+}
+
+static int lease_order(const void *pa, const void *pb) {
+  const dckpt_lease_entry *a = pa, *b = pb;
+  if (a->alg != b->alg) return a->alg < b->alg ? -1 : 1;
+  if (a->trial != b->trial) return a->trial < b->trial ? -1 : 1;
+  return strcmp(a->holder.host, b->holder.host) ? strcmp(a->holder.host, b->holder.host)
+         : a->holder.pid < b->holder.pid        ? -1
+                                                : a->holder.pid > b->holder.pid;
+}
+
+int dckpt_lease_list(const char *dir, dckpt_lease_entry **out, size_t *n) {
+  if (out) *out = NULL;
+  if (n) *n = 0;
+  if (!dir || !out || !n) return DCKPT_EINVAL;
+  char *leases = dckpt_path_join(dir, DCKPT_LEASES_DIR);
+  if (!leases) return DCKPT_ENOMEM;
+  lease_list l = {leases, NULL, 0, 0};
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  int rc = dckpt_walk(leases, DCKPT_WALK_MISSING_OK, visit_lease, &l, &err);
+  free(leases);
+  if (rc != DCKPT_OK) {
+    free(l.v);
+    return rc;
+  }
+  if (l.n) qsort(l.v, l.n, sizeof *l.v, lease_order);
+  *out = l.v;
+  *n = l.n;
+  return DCKPT_OK;
+}

@@ -27,7 +27,9 @@
  * measured on a clock that step k of any trial advances by 1 + k % 3
  * "seconds", so the checkpoints fall on iterations known in advance),
  * --kill-at ALG:TRIAL:ITER (SIGKILL to the own process at that step).
- * --segment-bytes N (metrics_segment_bytes).
+ * --segment-bytes N (metrics_segment_bytes). --shared joins the other shared
+ * runs of DIR (dckpt_run_options.shared); --run-name NAME names the run
+ * (its own DIR/runs/NAME/HALT and run_status.json).
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
@@ -349,10 +351,14 @@ static int parse(int argc, char **argv, args *a) {
       a->o.experimental = &fake_clock_hooks;
     else if (!strcmp(k, "--thread-multiple"))
       a->thread_multiple = true;
+    else if (!strcmp(k, "--shared"))
+      a->o.shared = true;
     else if (!v)
       return 2;
     else if (!strcmp(k, "--job-id"))
       a->o.store.job_id = v, i++;
+    else if (!strcmp(k, "--run-name"))
+      a->o.run_name = v, i++;
     else if (!strcmp(k, "--race")) {
       static char dir[4096];
       if (sscanf(v, "%4095[^:]:%d:%d", dir, &race.n, &race.id) != 3) return 2;

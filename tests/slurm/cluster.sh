@@ -11,7 +11,8 @@
 #   DCKPT_SLURM_BASE    directory of the cluster (default /tmp/dckpt-slurm); keep
 #                       it short: sockets live below it
 #   DCKPT_SLURM_CPUS    CPUs the node advertises (default: the real count, at
-#                       least 2; more than the real count oversubscribes)
+#                       least 4: the array test runs 4 one-rank tasks at once; more than
+#                       the real count oversubscribes)
 #
 # Exit status of start: 0 running, 77 Slurm cannot be started on this machine
 # (not root, packages missing and not installable; the reason is printed and
@@ -85,7 +86,7 @@ write_conf() {
   hw=$(slurmd -C | head -1)
   cpus=$(sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' <<<"$hw")
   mem=$(sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' <<<"$hw")
-  want=${DCKPT_SLURM_CPUS:-$((cpus < 2 ? 2 : cpus))} # the tests run 2 ranks
+  want=${DCKPT_SLURM_CPUS:-$((cpus < 4 ? 4 : cpus))} # 2 ranks, or 4 array tasks at once
   [ "$want" -gt "$cpus" ] && extra="SlurmdParameters=config_overrides"
   cat >"$CONF" <<CONF
 # Written by tests/slurm/cluster.sh; rewritten at every start.

@@ -2,8 +2,8 @@
 # Helpers for the Slurm scenario scripts (sourced). Every script is called as
 #   SCRIPT CAMPAIGN WORK
 # with SLURM_CONF and DCKPT_SLURM_BASE in the environment (tests/slurm.cmake),
-# and gets: CAMPAIGN, WORK (emptied), JOB_SCRIPT and CHAIN (the scripts of
-# slurm/), and the functions below.
+# and gets: CAMPAIGN, WORK (emptied), JOB_SCRIPT, CHAIN and ARRAY_SCRIPT (the
+# scripts of slurm/), and the functions below.
 set -euo pipefail
 
 fail() {
@@ -16,6 +16,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 JOB_SCRIPT=$REPO/slurm/dckpt-job.sbatch
 # shellcheck disable=SC2034 # used by the scripts that source this file
 CHAIN=$REPO/slurm/submit-chain.sh
+# shellcheck disable=SC2034
+ARRAY_SCRIPT=$REPO/slurm/dckpt-array.sbatch
 
 # setup CAMPAIGN WORK: skips (exit 77) when the fixture found that Slurm cannot
 # run here; fails when it should run but does not answer.
