@@ -88,6 +88,15 @@ add_test(NAME mpi.index_np2
     $<TARGET_FILE:campaign> ${DCKPT_TEST_TMP}/mpi.index_np2 $<TARGET_FILE:dckpt-cli>)
 set_tests_properties(mpi.index_np2 PROPERTIES PROCESSORS 2 TIMEOUT 1200
   ENVIRONMENT "${DCKPT_MPI_ENV}")
+# Shared runs: the completion index of two runs with one killed mid-commit
+# (random steps, seed printed); a pair held from another host taken over only
+# once its renewal is older than the timeout.
+add_test(NAME mpi.shared_runs
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/shared.sh
+    "${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} 1 ${MPIEXEC_PREFLAGS}"
+    $<TARGET_FILE:campaign> ${DCKPT_TEST_TMP}/mpi.shared_runs $<TARGET_FILE:dckpt-cli>)
+set_tests_properties(mpi.shared_runs PROPERTIES PROCESSORS 2 TIMEOUT 600
+  ENVIRONMENT "${DCKPT_MPI_ENV}")
 # The background checkpoint writer against synchronous saves: same checkpoints,
 # same failure reports, kill -9 with a checkpoint after every iteration.
 dckpt_mpi_script(mpi.writer_np2 writer.sh 2)
