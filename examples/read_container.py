@@ -29,7 +29,7 @@ import numpy as np
 POOLS = {1: "data/f64", 2: "data/f32", 3: "data/i64", 4: "data/u64", 5: "data/bytes"}
 DTYPES = {1: "<f8", 2: "<f4", 3: "<i8", 4: "<u8", 5: "u1"}
 KINDS = {1: "metadata", 2: "problem", 3: "initial", 4: "metrics", 5: "metrics_marker",
-         6: "checkpoint", 7: "progress", 8: "complete", 9: "other"}
+         6: "checkpoint", 7: "progress", 8: "complete", 9: "other", 10: "segment"}
 
 
 def _xxh3():
@@ -54,7 +54,7 @@ class Container:
         if self.f.attrs.get("dckpt_container") != b"dckpt container" and \
                 self.f.attrs.get("dckpt_container") != "dckpt container":
             raise ValueError(f"{path} is not a dckpt container")
-        if int(self.f.attrs["format_version"]) != 1:
+        if int(self.f.attrs["format_version"]) not in (1, 2):  # 2 added segments
             raise ValueError(f"{path}: container format {self.f.attrs['format_version']}")
         self.n_algorithms = int(self.f.attrs["n_algorithms"])
         self.n_trials = int(self.f.attrs["n_trials"])

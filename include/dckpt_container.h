@@ -180,7 +180,9 @@ typedef enum dckpt_entry_kind {
   DCKPT_ENTRY_CHECKPOINT = 6,     /* algorithm_<a>/trial_<t>/checkpoint_<i>.dckpt */
   DCKPT_ENTRY_PROGRESS = 7,       /* algorithm_<a>/trial_<t>/progress.json */
   DCKPT_ENTRY_COMPLETE = 8,       /* algorithm_<a>/trial_<t>/complete.json */
-  DCKPT_ENTRY_OTHER = 9           /* run_status.json, results/<name>: bytes */
+  DCKPT_ENTRY_OTHER = 9,          /* run_status.json, results/<name>: bytes */
+  DCKPT_ENTRY_SEGMENT = 10        /* algorithm_<a>/trial_<t>/metrics_<n>.dckpt: a
+                                     metric segment (container format 2) */
 } dckpt_entry_kind;
 
 /** One file of a container, as dckpt_container_list() reports it. */
@@ -188,7 +190,7 @@ typedef struct dckpt_container_entry {
   const char
       *path; /* relative to the directory, e.g. "algorithm_0/trial_3/progress.json" */
   dckpt_entry_kind kind;
-  int64_t alg, trial, iteration; /* -1 where they do not apply */
+  int64_t alg, trial, iteration; /* -1 where they do not apply; a segment's number */
   bool is_record;                /* a record (arrays); else bytes (JSON, other) */
   uint64_t n_arrays;
   uint64_t bytes; /* raw bytes: the arrays of a record, else the file's bytes */

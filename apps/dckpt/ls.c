@@ -33,7 +33,7 @@ static const char ls_help[] =
 
 static const char *const kind_names[] = {
     "?",          "metadata", "problem",  "initial", "metrics", "metrics_marker",
-    "checkpoint", "progress", "complete", "other"};
+    "checkpoint", "progress", "complete", "other",   "segment"};
 
 typedef struct ls_ctx {
   bool longer, json;
@@ -42,7 +42,7 @@ typedef struct ls_ctx {
 } ls_ctx;
 
 static void show(ls_ctx *l, const char *path, int kind, uint64_t bytes, int64_t arrays) {
-  const char *k = kind >= 1 && kind <= 9 ? kind_names[kind] : "?";
+  const char *k = kind >= 1 && kind <= 10 ? kind_names[kind] : "?";
   if (l->json) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "path", path);
@@ -92,6 +92,7 @@ static int kind_of(const char *rel) {
   if (!strncmp(base, "checkpoint_", 11)) return 6;
   if (!strcmp(base, "progress.json")) return 7;
   if (!strcmp(base, "complete.json")) return 8;
+  if (!strncmp(base, "metrics_", 8)) return 10;
   return 9;
 }
 

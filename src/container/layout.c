@@ -74,7 +74,8 @@ const char *ctr_root_name(int kind) {
 
 bool ctr_kind_is_record(int kind) {
   return kind == DCKPT_ENTRY_PROBLEM || kind == DCKPT_ENTRY_INITIAL ||
-         kind == DCKPT_ENTRY_METRICS || kind == DCKPT_ENTRY_CHECKPOINT;
+         kind == DCKPT_ENTRY_METRICS || kind == DCKPT_ENTRY_CHECKPOINT ||
+         kind == DCKPT_ENTRY_SEGMENT;
 }
 
 /* A plain decimal number without sign or leading zeros (except "0"). */
@@ -129,6 +130,9 @@ static bool canonical_path(int kind, int64_t alg, int64_t trial, int64_t iterati
   else if (kind == DCKPT_ENTRY_CHECKPOINT)
     n = snprintf(buf, len, "algorithm_%lld/trial_%lld/checkpoint_%07lld.dckpt",
                  (long long)alg, (long long)trial, (long long)iteration);
+  else if (kind == DCKPT_ENTRY_SEGMENT) /* as the directory names it (store/layout.c) */
+    n = snprintf(buf, len, "algorithm_%lld/trial_%lld/metrics_%06lld.dckpt",
+                 (long long)alg, (long long)trial, (long long)iteration);
   else if (kind == DCKPT_ENTRY_PROGRESS || kind == DCKPT_ENTRY_COMPLETE)
     n = snprintf(buf, len, "algorithm_%lld/trial_%lld/%s", (long long)alg,
                  (long long)trial,
@@ -138,9 +142,10 @@ static bool canonical_path(int kind, int64_t alg, int64_t trial, int64_t iterati
 
 bool ctr_path_valid(int kind, int64_t alg, int64_t trial, int64_t iteration,
                     const char *path, size_t len, char *why, size_t whylen) {
-  bool trial_kind = kind == DCKPT_ENTRY_CHECKPOINT || kind == DCKPT_ENTRY_PROGRESS ||
-                    kind == DCKPT_ENTRY_COMPLETE;
-  if (kind < DCKPT_ENTRY_METADATA || kind > DCKPT_ENTRY_OTHER) {
+  bool numbered = kind == DCKPT_ENTRY_CHECKPOINT || kind == DCKPT_ENTRY_SEGMENT;
+  bool trial_kind =
+      numbered || kind == DCKPT_ENTRY_PROGRESS || kind == DCKPT_ENTRY_COMPLETE;
+  if (kind < DCKPT_ENTRY_METADATA || kind > CTR_KIND_MAX) {
     snprintf(why, whylen, "unknown entry kind %d", kind);
     return false;
   }
@@ -149,7 +154,7 @@ bool ctr_path_valid(int kind, int64_t alg, int64_t trial, int64_t iteration,
     return false;
   }
   if (trial_kind ? (alg < 0 || alg > INT32_MAX || trial < 0 || trial > INT32_MAX ||
-                    (kind == DCKPT_ENTRY_CHECKPOINT) != (iteration >= 0))
+                    numbered != (iteration >= 0))
                  : (alg != -1 || trial != -1 || iteration != -1)) {
     snprintf(why, whylen, "algorithm %lld, trial %lld, iteration %lld do not fit kind %d",
              (long long)alg, (long long)trial, (long long)iteration, kind);

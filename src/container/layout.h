@@ -11,8 +11,11 @@
 
 #include "dckpt.h"
 
-/** Version of the container layout; a reader refuses a larger one. */
-#define CTR_FORMAT_VERSION 1
+/** Version of the container layout; a reader refuses a larger one. Version 2
+ *  added the kind DCKPT_ENTRY_SEGMENT (a trial's metric segments). */
+#define CTR_FORMAT_VERSION 2
+/** The largest kind of entry a reader knows. */
+#define CTR_KIND_MAX DCKPT_ENTRY_SEGMENT
 /** Value of the root attribute CTR_ATTR_MAGIC. */
 #define CTR_MAGIC "dckpt container"
 

@@ -104,10 +104,11 @@ int pk_scan_root(const char *dir, pk_list *out, const dckpt_logger *log, ctr_err
 
 /* ---- trials ---- */
 
-/* "checkpoint_<digits>.dckpt" -> iteration */
-static bool checkpoint_name(const char *name, int64_t *iteration) {
-  const char *p = name + 11;
-  if (strncmp(name, "checkpoint_", 11) != 0 || *p < '0' || *p > '9') return false;
+/* "<prefix><digits>.dckpt" -> the number */
+static bool numbered_name(const char *name, const char *prefix, int64_t *iteration) {
+  size_t n = strlen(prefix);
+  const char *p = name + n;
+  if (strncmp(name, prefix, n) != 0 || *p < '0' || *p > '9') return false;
   int64_t v = 0;
   for (; *p >= '0' && *p <= '9'; p++) {
     if (v > (INT64_MAX - 9) / 10) return false;
@@ -147,9 +148,22 @@ static int marker_iteration(const char *tdir, const char *name, const char *key,
   return DCKPT_OK;
 }
 
-static int cmp_iter(const void *a, const void *b) {
-  int64_t x = ((const pk_file *)a)->iteration, y = ((const pk_file *)b)->iteration;
-  return (x > y) - (x < y);
+/* A trial's files in the container's order: metric segments by number,
+ * checkpoints by iteration, then progress.json, then complete.json. */
+static int rank_of(int kind) {
+  switch (kind) {
+  case DCKPT_ENTRY_SEGMENT: return 0;
+  case DCKPT_ENTRY_CHECKPOINT: return 1;
+  case DCKPT_ENTRY_PROGRESS: return 2;
+  default: return 3;
+  }
+}
+
+static int cmp_files(const void *a, const void *b) {
+  const pk_file *x = a, *y = b;
+  int rx = rank_of(x->kind), ry = rank_of(y->kind);
+  if (rx != ry) return (rx > ry) - (rx < ry);
+  return (x->iteration > y->iteration) - (x->iteration < y->iteration);
 }
 
 /* With final_only, keeps the checkpoint complete.json names, else the one
@@ -185,8 +199,10 @@ static int classify(const char *tdir, const char *name, int64_t alg, int64_t tri
                     pk_list *l, const dckpt_logger *log, ctr_err *e) {
   int64_t it = -1;
   int kind = 0;
-  if (checkpoint_name(name, &it))
+  if (numbered_name(name, "checkpoint_", &it))
     kind = DCKPT_ENTRY_CHECKPOINT;
+  else if (numbered_name(name, "metrics_", &it))
+    kind = DCKPT_ENTRY_SEGMENT; /* a metric segment that checkpoints list */
   else if (!strcmp(name, "progress.json"))
     kind = DCKPT_ENTRY_PROGRESS;
   else if (!strcmp(name, "complete.json"))
@@ -197,9 +213,16 @@ static int classify(const char *tdir, const char *name, int64_t alg, int64_t tri
                 tdir, name);
     return DCKPT_OK;
   }
-  char rel[400];
+  char rel[400], why[300];
   snprintf(rel, sizeof rel, "algorithm_%lld/trial_%lld/%s", (long long)alg,
            (long long)trial, name);
+  if (!ctr_path_valid(
+          kind, alg, trial,
+          kind == DCKPT_ENTRY_CHECKPOINT || kind == DCKPT_ENTRY_SEGMENT ? it : -1, rel,
+          strlen(rel), why, sizeof why)) { /* e.g. a number written with other digits */
+    dckpt_log(log, DCKPT_LOG_WARN, "pack: leaving out '%s/%s' (%s)", tdir, name, why);
+    return DCKPT_OK;
+  }
   char full[4600];
   snprintf(full, sizeof full, "%s/%s", tdir, name);
   struct stat st;
@@ -227,13 +250,6 @@ int pk_scan_trial(const char *dir, int64_t alg, int64_t trial, bool final_only,
       rc = classify(tdir, de->d_name, alg, trial, out, log, e);
   closedir(d);
   if (rc != DCKPT_OK) return rc;
-  /* checkpoints by iteration, then progress.json, then complete.json */
-  for (size_t i = 0; i < out->count; i++)
-    if (out->files[i].kind != DCKPT_ENTRY_CHECKPOINT)
-      out->files[i].iteration =
-          INT64_MAX - (out->files[i].kind == DCKPT_ENTRY_PROGRESS ? 1 : 0);
-  qsort(out->files, out->count, sizeof *out->files, cmp_iter);
-  for (size_t i = 0; i < out->count; i++)
-    if (out->files[i].kind != DCKPT_ENTRY_CHECKPOINT) out->files[i].iteration = -1;
+  qsort(out->files, out->count, sizeof *out->files, cmp_files);
   return final_only ? keep_final(tdir, out, e) : DCKPT_OK;
 }

@@ -65,7 +65,7 @@ int ctr_check_file_row(dckpt_container *c, const uint64_t *r, uint64_t index, ch
   const char *bad = NULL;
   if (r[CTR_F_ROW_HASH] != ctr_row_hash(r, CTR_F_NCOLS))
     bad = "its checksum does not match (the row is damaged)";
-  else if (r[CTR_F_KIND] < DCKPT_ENTRY_METADATA || r[CTR_F_KIND] > DCKPT_ENTRY_OTHER)
+  else if (r[CTR_F_KIND] < DCKPT_ENTRY_METADATA || r[CTR_F_KIND] > CTR_KIND_MAX)
     bad = "it names an unknown kind of file";
   else if (!in_range(r[CTR_F_PATH_OFF], r[CTR_F_PATH_LEN], text) ||
            !in_range(r[CTR_F_TEXT_OFF], r[CTR_F_TEXT_LEN], text) ||

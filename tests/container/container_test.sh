@@ -171,6 +171,62 @@ case_resume() {
   cmp "$W/ref.txt" "$W/fin.txt" || fail "grown after --final-only differs"
 }
 
+# Metric segments (container format 2): a campaign killed with segments on
+# disk (tests/mpi/segments.sh's schedule) packs them, unpacks them byte for
+# byte, verifies clean, and resumes bit-identical to never having packed.
+case_segments() {
+  local loud=(--iters 40,30,20 --trials 3 --period 1 --no-fsync --quiet)
+  local seg=(--step 5 --keep 2 --segment-bytes 200)
+  expect 0 "$CAMPAIGN" "$W/ref" "${loud[@]}" --step 100000 --dump "$W/ref.txt"
+  note "killed at algorithm 1, trial 1, step 23: two segments on disk"
+  expect 137 "$CAMPAIGN" "$W/run" "${loud[@]}" "${seg[@]}" --sync-checkpoints \
+    --kill-at 1:1:23
+  local t=algorithm_1/trial_1
+  [ -f "$W/run/$t/metrics_000001.dckpt" ] || fail "no segment after the kill"
+  expect 0 mpi "$NP" "$DCKPT" pack "$W/run" "$W/c.h5"
+  [ ! -s "$ERR" ] || ! grep -q "leaving out" "$ERR" || fail "pack left files out"
+  expect 0 "$DCKPT" verify "$W/c.h5"
+  expect 0 "$DCKPT" ls -l "$W/c.h5" "$t"
+  has "$OUT" "$t/metrics_000000.dckpt"
+  has "$OUT" "segment"
+  note "unpacked on $NP rank(s): the segments byte for byte, nothing missing"
+  expect 0 mpi "$NP" "$DCKPT" unpack "$W/c.h5" "$W/back"
+  for s in metrics_000000.dckpt metrics_000001.dckpt; do
+    cmp "$W/run/$t/$s" "$W/back/$t/$s" || fail "$s differs after unpack"
+  done
+  expect 0 "$CAMPAIGN" "$W/back" --verify
+  note "resumed from the unpacked directory: bit-identical, no fallback"
+  "$CAMPAIGN" "$W/back" "${loud[@]}" "${seg[@]}" --dump "$W/back.txt" >"$OUT" 2>"$ERR" ||
+    fail "resume of the unpacked directory"
+  ! grep -q "unusable\|starts over\|is missing" "$ERR" || fail "the resume fell back"
+  cmp "$W/ref.txt" "$W/back.txt" || fail "resumed after pack/unpack differs"
+  note "and from --final-only: the newest checkpoint keeps its segments"
+  expect 0 mpi "$NP" "$DCKPT" pack "$W/run" "$W/f.h5" --final-only
+  expect 0 mpi "$NP" "$DCKPT" unpack "$W/f.h5" "$W/fin"
+  expect 0 "$CAMPAIGN" "$W/fin" --verify
+}
+
+# A directory that shared runs work on (DIR/leases; they hold no lock between
+# set-up and end) is refused, and packed once they are gone.
+case_shared() {
+  local run=$W/run c=$W/c.h5 hold; hold=$(dirname "$FIXTURE")/container_hold_shared
+  fixture "$run" 2 3
+  rm -f "$W/ready"
+  mkfifo "$W/stdin"
+  "$hold" "$run" "$W/ready" <"$W/stdin" &
+  local pid=$!
+  exec 7>"$W/stdin" # holds the shared run until closed
+  until [ -e "$W/ready" ] || ! kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+  [ -e "$W/ready" ] || fail "the shared run did not register"
+  expect 1 "$DCKPT" pack "$run" "$c"
+  has "$ERR" "is in use by 1 shared run(s) (pid $pid on host"
+  [ ! -e "$c" ] || fail "a refused pack left $c"
+  exec 7>&-
+  wait "$pid" || fail "the shared run failed"
+  note "the shared run is gone: packed"
+  expect 0 "$DCKPT" pack "$run" "$c"
+}
+
 # ---- crashes and full disks leave nothing ----
 
 case_kill() {
