@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
@@ -334,6 +337,14 @@ static bool up_to_date(const bench_config *cfg, bool ran) {
 }
 
 static int pack(const bench_config *cfg) {
+#ifdef __GLIBC__
+  /* the pack decodes every record into fresh memory and HDF5 takes a fresh
+   * buffer per chunk: this process keeps what it frees instead of mapping
+   * and unmapping it each time (as dckpt pack does; docs/design.md, "What
+   * made pack fast"). A program's choice, so the library does not make it. */
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
   dckpt_pack_options po;
   dckpt_pack_options_init(&po);
   po.verify = true; /* read back and verified before it is published */
