@@ -8,6 +8,7 @@
 # done, 0 and a complete campaign), and a resume ends bit-identical to an
 # uninterrupted run. ADV_SIGNAL_ROUNDS sets the number of rounds (default 9).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../mpi_grace.sh"
 setup "$@"
 SEED=${ADV_SEED:-$SEED}
 echo "random schedule from seed $SEED (ADV_SEED=$SEED replays it)"

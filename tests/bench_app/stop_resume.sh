@@ -8,6 +8,7 @@
 # EXTRA: the reference directory (fixture bench_app.reference).
 here=$(dirname "$0")
 . "$here/lib.sh"
+. "$here/../mpi_grace.sh"
 setup "$@"
 interrupt_setup
 counts=(1 2 4 0)

@@ -5,6 +5,7 @@
 # uninterrupted run.
 here=$(dirname "$0")
 . "$here/lib.sh"
+. "$here/../mpi_grace.sh"
 setup "$@"
 maxnp=$(echo "$MPIRUN" | awk '{print $3}')
 args=(--iters 700,500,300 --trials 3 --step 7 --keep 2 --seed 99)

@@ -8,6 +8,7 @@
 #   ranks.sh "MPIEXEC -n NP" CAMPAIGN WORK DCKPT
 here=$(dirname "$0")
 . "$here/lib.sh"
+. "$here/../mpi_grace.sh"
 setup "$1" "$2" "$3"
 DCKPT=$4
 np=$(echo "$MPIRUN" | awk '{print $3}')

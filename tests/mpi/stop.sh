@@ -6,6 +6,7 @@
 # and the resumed run must equal an uninterrupted one.
 here=$(dirname "$0")
 . "$here/lib.sh"
+. "$here/../mpi_grace.sh"
 setup "$@"
 np=$(echo "$MPIRUN" | awk '{print $3}')
 slow=(--sleep-us 5000 --iters 400,300,200 --step 100000 --trials 2)
@@ -60,9 +61,9 @@ note "SIGTERM to the launcher"
 # odls_base_sigkill_timeout seconds (1 by default), sends SIGTERM, waits as
 # long again, then SIGKILL. Trials still run during the first wait: with the
 # default 1 s a trial of 200 iterations x 5 ms could complete in it and the
-# next one just begin, so that no trial is mid-run when SIGTERM comes. Every
-# MPI test runs with a 3 s wait (OMPI_MCA_odls_base_sigkill_timeout in
-# tests/mpi.cmake); here the shortest trial takes 8 s (40 ms per iteration).
+# next one just begin, so that no trial is mid-run when SIGTERM comes. This
+# script waits 3 s (tests/mpi_grace.sh); here the shortest trial takes 8 s
+# (40 ms per iteration).
 slow_saved=("${slow[@]}")
 slow=(--sleep-us 40000 --iters 400,300,200 --step 100000 --trials 2)
 launch "$WORK/term"; kill -TERM "$PID"; finish "$WORK/term" SIGTERM any

@@ -23,7 +23,7 @@
 # Tuned for tests: credentials expire after 5 s and the scheduler runs every
 # 1-2 s, so that a requeued job runs again after ~7 s instead of ~2 min.
 # KillWait is Slurm's default, 30 s: after its SIGTERM, mpirun waits
-# odls_base_sigkill_timeout (3 s in the tests' environment) twice before it
+# odls_base_sigkill_timeout (3 s in the Slurm tests, tests/mpi_grace.sh) twice before it
 # exits, and a job script killed by a shorter KillWait never logged how the
 # run ended (slurm.scontrol_requeue under ASan+UBSan with KillWait=5). The munged is private (own key and socket under BASE: no
 # interference with a system munged); so are the ports (the first free pair

@@ -5,6 +5,8 @@
 # and gets: CAMPAIGN, WORK (emptied), JOB_SCRIPT, CHAIN and ARRAY_SCRIPT (the
 # scripts of slurm/), and the functions below.
 set -euo pipefail
+# mpirun inside the jobs gets 3 s of SIGTERM grace (the job inherits it)
+. "$(dirname "${BASH_SOURCE[0]}")/../mpi_grace.sh"
 
 fail() {
   echo "FAIL: $*" >&2
