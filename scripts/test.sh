@@ -5,6 +5,10 @@
 #   3. ThreadSanitizer build of the threaded parts (record format, store,
 #      crash tests, the runtime's background writer) + those tests
 #   4. libFuzzer targets (clang), each for a short while
+# The builds of steps 2-4 run in the background (niced) while step 1's tests
+# run: many of those wait on states of real processes (a trial reaching an
+# iteration, a Slurm job's state) and leave the cores idle, and every test
+# must pass on a loaded machine anyway. Their logs: build-*/build.log.
 # Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 # A skipped test (exit 77: Slurm cannot start, no tmpfs mount as non-root) is
 # listed and not counted; DCKPT_NO_SKIPS=1 makes it fail the run.
@@ -49,31 +53,66 @@ run_ctest() {
 section "strict build"
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCKPT_WERROR=ON >/dev/null
 cmake --build build-test -j "$jobs"
+
+# The other builds, one after another, in the background while the strict
+# build's tests run; each writes DIR/build.log and DIR/build.status.
+background_builds() {
+  build_one() { # DIR TARGETS CMAKE-ARGS...
+    local dir=$1 targets=$2; shift 2
+    mkdir -p "$dir"
+    rm -f "$dir/build.status"
+    { "$@" -S . -B "$dir" >/dev/null &&
+        cmake --build "$dir" -j "$jobs" ${targets:+--target $targets}; } >"$dir/build.log" 2>&1
+    echo $? >"$dir/build.status"
+  }
+  build_one build-asan "" cmake -DCMAKE_BUILD_TYPE=Debug -DDCKPT_WERROR=ON -DDCKPT_SANITIZE=ON \
+    -DDCKPT_BUILD_PERF=OFF
+  build_one build-tsan "test_format test_store test_crash crash_writer campaign" \
+    cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCKPT_WERROR=ON -DDCKPT_TSAN=ON -DDCKPT_BUILD_PERF=OFF
+  build_one build-fuzz fuzz_targets env CC=clang cmake -DCMAKE_BUILD_TYPE=Debug -DDCKPT_FUZZ=ON \
+    -DDCKPT_SANITIZE=ON -DDCKPT_WERROR=ON -DDCKPT_BUILD_TESTS=ON -DDCKPT_BUILD_PERF=OFF
+}
+# wait_build DIR: waits for the background build of DIR; its log on failure
+wait_build() {
+  while [ ! -e "$1/build.status" ]; do
+    kill -0 "$builder" 2>/dev/null || break
+    sleep 2
+  done
+  if [ "$(cat "$1/build.status" 2>/dev/null)" != 0 ]; then
+    tail -n 60 "$1/build.log" 2>/dev/null
+    echo "build of $1 failed (whole log: $1/build.log)"
+    exit 1
+  fi
+  echo "$1 built (log: $1/build.log)"
+}
+builder=
+if [ "$quick" = 0 ]; then
+  rm -f build-asan/build.status build-tsan/build.status build-fuzz/build.status
+  # its own session, so that an early exit stops the whole build with it
+  setsid nice -n 10 bash -c "$(declare -f background_builds); jobs=$jobs; background_builds" &
+  builder=$!
+  trap '[ -n "$builder" ] && kill -- "-$builder" 2>/dev/null; true' EXIT
+fi
+
 section "tests"
 run_ctest build-test
 if [ "$quick" = 1 ]; then echo "tests: $passed passed, 0 failed${skipped:+, skipped: $skipped}"; exit 0; fi
 
 section "ASan+UBSan build"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDCKPT_WERROR=ON -DDCKPT_SANITIZE=ON \
-  -DDCKPT_BUILD_PERF=OFF >/dev/null
-cmake --build build-asan -j "$jobs"
+wait_build build-asan
 section "tests under ASan+UBSan"
 run_ctest build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 section "ThreadSanitizer build (threaded parts)"
-cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCKPT_WERROR=ON -DDCKPT_TSAN=ON \
-  -DDCKPT_BUILD_PERF=OFF >/dev/null
-cmake --build build-tsan -j "$jobs" --target test_format test_store test_crash crash_writer campaign
+wait_build build-tsan
 section "tests under ThreadSanitizer"
 ctest_args=(-R '^(format\.(record|codec|file|large|corrupt|golden|identity)|store\.api|crash\.(steps|random)|tsan\.writer)$')
 run_ctest build-tsan TSAN_OPTIONS=halt_on_error=1:exitcode=66
 ctest_args=()
 
 section "fuzzing (${fuzz_seconds}s per target)"
-CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDCKPT_FUZZ=ON -DDCKPT_SANITIZE=ON \
-  -DDCKPT_WERROR=ON -DDCKPT_BUILD_TESTS=ON -DDCKPT_BUILD_PERF=OFF >/dev/null
-cmake --build build-fuzz -j "$jobs" --target fuzz_targets
+wait_build build-fuzz
 for target in build-fuzz/tests/fuzz_*; do
   [ -x "$target" ] || continue
   name=$(basename "$target")
