@@ -789,6 +789,12 @@ DCKPT_API void dckpt_store_source_init(dckpt_store_source *src);
 DCKPT_API int dckpt_store_open_source(const char *name, const dckpt_store_source *src,
                                       const dckpt_store_options *opts, dckpt_store **out);
 
+/** Whether `path` is a regular file that starts with HDF5's signature, the
+ *  test for a container (dckpt_container.h). It may still not be a dckpt
+ *  container: dckpt_container_open says. In libdckpt, so that a program can
+ *  tell a container from a directory without linking HDF5. */
+DCKPT_API bool dckpt_container_probe(const char *path);
+
 /** One algorithm of a run plan. */
 typedef struct dckpt_algorithm_info {
   const char *name; /* unique within the run */

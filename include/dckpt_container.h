@@ -151,9 +151,8 @@ DCKPT_API int dckpt_container_unpack(MPI_Comm comm, const char *file, const char
 
 typedef struct dckpt_container dckpt_container;
 
-/** Whether `path` is a regular file that starts with HDF5's signature (it
- *  may still not be a dckpt container; dckpt_container_open says). */
-DCKPT_API bool dckpt_container_probe(const char *path);
+/* dckpt_container_probe(path), whether a file may be a container, is in
+ * dckpt.h (libdckpt: no HDF5 needed). */
 
 /**
  * Opens a container read-only and checks its root attributes and the bounds

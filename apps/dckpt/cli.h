@@ -101,9 +101,6 @@ int cli_open_container_store(const char *cmd, const char *path,
 
 /** Keeps main's argv for cli_handoff. */
 void cli_handoff_init(char **argv);
-/** Whether `path` is a regular file with HDF5's signature: a container,
- *  maybe (dckpt_container_probe's test, without linking HDF5). */
-bool cli_container_probe(const char *path);
 /** Executes dckpt-h5 with this process's command line, in its place.
  *  Returns only when it could not: prints why and returns `fail_exit`. */
 int cli_handoff(const char *cmd, int fail_exit);

@@ -56,7 +56,7 @@ static int parse_args(int argc, char **argv, dump_args *d) {
         return CLI_EXIT_USAGE;
       d->has_head = true;
     } else if (d->file && !d->inner && argv[i][0] != '-' &&
-               cli_container_probe(d->file)) {
+               dckpt_container_probe(d->file)) {
       d->inner = argv[i]; /* dckpt dump CONTAINER.h5 PATH */
     } else if (cli_positional("dump", argv[i], &d->file) != CLI_EXIT_OK) {
       return CLI_EXIT_USAGE;
@@ -215,7 +215,7 @@ static int show(const dump_args *d, const dckpt_file_info *fi, const dckpt_recor
 static char *split_container(const char *arg, const char **inner) {
   for (const char *p = strchr(arg, '/'); p; p = strchr(p + 1, '/')) {
     char *prefix = strndup(arg, (size_t)(p - arg));
-    if (prefix && p > arg && cli_container_probe(prefix)) {
+    if (prefix && p > arg && dckpt_container_probe(prefix)) {
       *inner = p + 1;
       return prefix;
     }
@@ -239,7 +239,7 @@ static int load_from_container(const char *path, const char *inner, dckpt_record
 /* Whether FILE is a container or a record in one (then dckpt-h5 shows it). */
 static bool names_container(const dump_args *d) {
   const char *inner = NULL;
-  if (d->inner || cli_container_probe(d->file)) return true;
+  if (d->inner || dckpt_container_probe(d->file)) return true;
   char *container = split_container(d->file, &inner);
   bool found = container != NULL;
   free(container);
@@ -252,7 +252,7 @@ static int load(dump_args *d, dckpt_record **rec, dckpt_file_info *fi, char *err
 #ifdef DCKPT_CLI_CONTAINER
   char *container = NULL;
   const char *inner = d->inner;
-  if (!inner && !cli_container_probe(d->file))
+  if (!inner && !dckpt_container_probe(d->file))
     container = split_container(d->file, &inner);
   if (inner) {
     int rc =
@@ -260,7 +260,7 @@ static int load(dump_args *d, dckpt_record **rec, dckpt_file_info *fi, char *err
     free(container);
     return rc;
   }
-  if (cli_container_probe(d->file)) {
+  if (dckpt_container_probe(d->file)) {
     snprintf(err, len,
              "%s is a container: name a record in it, as in 'dckpt dump %s "
              "benchmark_problem.dckpt' ('dckpt ls %s' lists them)",

@@ -174,7 +174,7 @@ static int run_ls(int argc, char **argv) {
       return CLI_EXIT_USAGE;
   }
   if (!path) return cli_usage_error("ls", "missing DIR or FILE.h5");
-  bool container = cli_container_probe(path);
+  bool container = dckpt_container_probe(path);
 #ifndef DCKPT_CLI_CONTAINER
   if (container) return cli_handoff("ls", CLI_EXIT_FAIL);
 #endif

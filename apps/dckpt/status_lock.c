@@ -45,7 +45,7 @@ static void read_named_runs(const char *dir, dckpt_store *store, cli_lock_info *
 
 void cli_lock_read(const char *dir, dckpt_store *store, cli_lock_info *lock) {
   memset(lock, 0, sizeof *lock);
-  if (cli_container_probe(dir)) { /* a container is never locked: no holder */
+  if (dckpt_container_probe(dir)) { /* a container is never locked: no holder */
     lock->info = calloc(1, sizeof *lock->info);
     if (lock->info) lock->info->state = DCKPT_LOCK_NONE;
     return;

@@ -110,7 +110,7 @@ int cli_open_store(const char *cmd, const char *dir, unsigned flags, dckpt_store
     return CLI_EXIT_FAIL;
   }
   bool container =
-      !S_ISDIR(st.st_mode) && flags == DCKPT_OPEN_READ && cli_container_probe(dir);
+      !S_ISDIR(st.st_mode) && flags == DCKPT_OPEN_READ && dckpt_container_probe(dir);
   if (!S_ISDIR(st.st_mode) && !container) {
     cli_error(cmd, "%s: not a directory%s", dir,
               flags == DCKPT_OPEN_READ ? " or container" : "");

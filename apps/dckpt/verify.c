@@ -110,7 +110,7 @@ static int run_verify(int argc, char **argv) {
   }
   if (!dir) return cli_usage_error("verify", "missing checkpoint directory DIR");
   vc.color = !vc.json && cli_use_color(stdout);
-  if (cli_container_probe(dir)) return verify_container(dir, &vc);
+  if (dckpt_container_probe(dir)) return verify_container(dir, &vc);
   dckpt_store *store = NULL;
   if (cli_open_store("verify", dir, DCKPT_OPEN_READ, &store) != CLI_EXIT_OK)
     return CLI_EXIT_USAGE;

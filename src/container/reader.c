@@ -19,18 +19,6 @@ int ctr_cfail(dckpt_container *c, int status, const char *fmt, ...) {
   return status;
 }
 
-bool dckpt_container_probe(const char *path) {
-  static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-  unsigned char head[8];
-  struct stat st;
-  if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  FILE *f = fopen(path, "rb");
-  if (!f) return false;
-  bool ok = fread(head, 1, 8, f) == 8 && !memcmp(head, sig, 8);
-  fclose(f);
-  return ok;
-}
-
 /* Opens a dataset and checks its rank, element type and, for tables, its
  * columns; *len gets its rows (or elements). */
 static int open_dataset(dckpt_container *c, const char *name, hid_t type, int rank,

@@ -204,3 +204,16 @@ int dckpt_src_check_root(dckpt_store *s) {
   }
   return from_source(rc, msg, s->dir, &s->err);
 }
+
+/* HDF5's 8-byte signature at offset 0 (containers are HDF5 files). */
+bool dckpt_container_probe(const char *path) {
+  static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  unsigned char head[8];
+  struct stat st;
+  if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  bool ok = fread(head, 1, 8, f) == 8 && !memcmp(head, sig, 8);
+  fclose(f);
+  return ok;
+}
