@@ -12,6 +12,12 @@ int dckpt_json_load(const char *path, cJSON **out, dckpt_err *err) {
   char *text = NULL;
   size_t len = 0;
   DCKPT_TRY(dckpt_read_file(path, DCKPT_JSON_MAX_FILE, &text, &len, err));
+  return dckpt_json_parse_file_text(text, len, path, out, err);
+}
+
+int dckpt_json_parse_file_text(char *text, size_t len, const char *path, cJSON **out,
+                               dckpt_err *err) {
+  *out = NULL;
   if (strlen(text) != len) {
     free(text);
     return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': malformed JSON (NUL byte inside)",

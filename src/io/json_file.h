@@ -16,6 +16,12 @@
  *  ECORRUPT (naming the file and the position) when malformed. */
 int dckpt_json_load(const char *path, cJSON **out, dckpt_err *err);
 
+/** Parses the `len` bytes of `text`, read from the file `path`, as a JSON
+ *  object, and frees `text` (taken over, also on failure). ECORRUPT, naming
+ *  the file, when it holds a NUL byte or is not an object. */
+int dckpt_json_parse_file_text(char *text, size_t len, const char *path, cJSON **out,
+                               dckpt_err *err);
+
 /** Prints `obj` compactly, with a final newline, and writes it crash-safely
  *  to `path`. */
 int dckpt_json_save(const char *path, const cJSON *obj, const dckpt_io_opts *io,

@@ -65,16 +65,7 @@ int dckpt_src_json_load(dckpt_store *s, const char *path, cJSON **out, dckpt_err
   char *text = NULL;
   size_t len = 0;
   DCKPT_TRY(dckpt_src_read(s, path, DCKPT_JSON_MAX_FILE, &text, &len, err));
-  if (strlen(text) != len) {
-    free(text);
-    return dckpt_err_set(err, DCKPT_ECORRUPT, "'%s': malformed JSON (NUL byte inside)",
-                         path);
-  }
-  char what[1100];
-  snprintf(what, sizeof what, "'%s'", path);
-  int rc = dckpt_json_parse_object(text, what, out, err);
-  free(text);
-  return rc;
+  return dckpt_json_parse_file_text(text, len, path, out, err);
 }
 
 typedef struct names {
