@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,7 +234,7 @@ int app_slurm_end_time(const char *job_id, const char *text, double *end, char *
 static int run_scontrol(const char *id, char *buf, size_t len) {
   char cmd[128];
   /* SLURM_TIME_FORMAT=standard: a user's "relative" or strftime format would
-   * change how EndTime is printed. The id is digits only (checked). */
+   * change how EndTime is printed. The id is digits and '_' only (checked). */
   snprintf(cmd, sizeof cmd, "SLURM_TIME_FORMAT=standard scontrol show job -o %s 2>&1",
            id);
   FILE *p = popen(cmd, "r");
@@ -248,18 +249,31 @@ static int run_scontrol(const char *id, char *buf, size_t len) {
   return pclose(p);
 }
 
+static bool all_digits(const char *s) {
+  return s && *s && strlen(s) <= 20 && strspn(s, "0123456789") == strlen(s);
+}
+
 static int slurm_deadline(const char *arg, double now, double *deadline, char *err,
                           size_t errlen) {
-  const char *id = getenv("SLURM_JOB_ID");
-  if (!id || !*id) {
+  const char *job = getenv("SLURM_JOB_ID");
+  if (!job || !*job) {
     set_err(err, errlen,
             "deadline '%s': not inside a Slurm job (SLURM_JOB_ID is not set)", arg);
     return -1;
   }
-  if (strlen(id) > 20 || strspn(id, "0123456789") != strlen(id)) {
-    set_err(err, errlen, "deadline '%s': SLURM_JOB_ID '%.40s' is not a job id", arg, id);
+  if (!all_digits(job)) {
+    set_err(err, errlen, "deadline '%s': SLURM_JOB_ID '%.40s' is not a job id", arg, job);
     return -1;
   }
+  /* A task of a job array is asked for as <array job>_<task>: one of the
+   * tasks has the array's own id as SLURM_JOB_ID, and 'scontrol show job'
+   * of that id lists every task of the array, each with its own EndTime. */
+  char id[48];
+  const char *array = getenv("SLURM_ARRAY_JOB_ID"), *task = getenv("SLURM_ARRAY_TASK_ID");
+  if (all_digits(array) && all_digits(task))
+    snprintf(id, sizeof id, "%s_%s", array, task);
+  else
+    snprintf(id, sizeof id, "%s", job);
   char *out = malloc(SCONTROL_OUT_MAX);
   if (!out) {
     set_err(err, errlen, "deadline '%s': out of memory", arg);

@@ -7,7 +7,11 @@
 #      other tasks go on without a stop, take over its pair, and every task
 #      ends COMPLETED. The campaign must equal an uninterrupted run, with no
 #      lease left behind.
-#  (2) the directory's HALT stops every task of another array (not
+#  (2) USR1 to the batch shell of one task of another array (what Slurm
+#      sends before the time limit or on preemption): that task checkpoints
+#      on its own HALT, requeues itself (scontrol requeue of its own job id)
+#      and completes; the other task never stops.
+#  (3) the directory's HALT stops every task of a third array (not
 #      requeued, exit 75); without it, a new array completes the campaign
 #      identically.
 here=$(dirname "$0")
@@ -91,7 +95,27 @@ done
 finished_like_reference "$dir"
 note "(1) passed: results equal the uninterrupted run"
 
-note "(2) the directory's HALT stops every task"
+note "(2) a task requeues itself: USR1 to the batch shell of task 1 (as before the limit)"
+dir=$WORK/self
+arr=$(submit_array self "$dir" 2)
+for i in 0 1; do wait_running "${arr}_$i" 30; done
+wait_leases "$dir" 2 60
+scancel --batch --signal=USR1 "${arr}_1"
+for i in 0 1; do wait_done "${arr}_$i" 120 >/dev/null; done
+log=$WORK/self.1.out
+expect_job "${arr}_1" COMPLETED 0:0 1 "$log"
+has "$log" "SIGUSR1: asking every rank to checkpoint and stop \(.*/runs/${arr}_1/HALT\)" "its own HALT"
+has "$log" "interrupted: requeueing job ${arr}_1 \(restart 1 of" "the task requeued itself (its own id, not the array's)"
+has "$log" "start 2 on .*, run ${arr}_1" "the task started again"
+expect_job "${arr}_0" COMPLETED 0:0 0 "$WORK/self.0.out"
+if grep -q -E 'exit_code 75|SIG[A-Z0-9]+: asking' "$WORK/self.0.out"; then
+  cat "$WORK/self.0.out" >&2
+  fail "task ${arr}_0 was stopped by the other task's requeue"
+fi
+finished_like_reference "$dir"
+note "(2) passed: only that task was requeued; results equal the uninterrupted run"
+
+note "(3) the directory's HALT stops every task"
 dir=$WORK/halt
 arr=$(submit_array halt "$dir" 2)
 for i in 0 1; do wait_running "${arr}_$i" 30; done
@@ -111,5 +135,5 @@ for i in 0 1; do
   expect_job "${arr}_$i" COMPLETED 0:0 0 "$WORK/again.$i.out"
 done
 finished_like_reference "$dir"
-note "(2) passed: stopped together, resumed identically"
+note "(3) passed: stopped together, resumed identically"
 passed
