@@ -21,8 +21,12 @@
 #include "util/worker.h"
 
 /* Ask the kernel to start writing back this often, so that the disk works
- * while compression goes on and the final fsync has little left to do. */
-#define WRITEBACK_EVERY ((uint64_t)8 << 20)
+ * while compression goes on and the final fsync has little left to do. Every
+ * MiB rather than every 8: a 4 MiB state (3.2 MB written) then overlaps its
+ * compression with the disk instead of flushing everything at the end
+ * (durable file-API save, minimum of 25: 5.0 -> 4.5 ms at 4 MiB, 15.9 -> 14.3
+ * ms at 16 MiB, alternated runs, load 4-6). No-op without durability. */
+#define WRITEBACK_EVERY ((uint64_t)1 << 20)
 /* Output buffers between the two threads, and their size. */
 #define RING     4
 #define RING_BUF ((size_t)1 << 20)
