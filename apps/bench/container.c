@@ -224,7 +224,26 @@ int bench_container_before(const bench_config *cfg, bench_ctr_plan *plan) {
   return rc == DCKPT_OK ? 0 : BENCH_EXIT_FAILED;
 }
 
+/* mkdir -p: the tables go to DIR/results also when DIR itself is gone and
+ * the campaign is in the container alone. */
+static int make_dirs(const char *path, char *err, size_t len) {
+  char buf[4200];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1;; p++) {
+    bool end = *p == '\0';
+    if (*p != '/' && !end) continue;
+    *p = '\0';
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+      snprintf(err, len, "cannot create '%.500s': %s", buf, strerror(errno));
+      return -1;
+    }
+    if (end) return 0;
+    *p = '/';
+  }
+}
+
 int bench_container_results(const bench_config *cfg, char *err, size_t errlen) {
+  if (make_dirs(cfg->results_dir, err, errlen) != 0) return DCKPT_EIO;
   dckpt_store *s = NULL;
   int rc = dckpt_container_open_store(cfg->container, NULL, &s);
   if (rc == DCKPT_OK)

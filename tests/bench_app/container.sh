@@ -69,6 +69,14 @@ grep_in "$WORK/last.out" "wrote $dir/results/table.{txt,tex,csv} and 3 figure(s)
 same "$WORK/ref/results/table.csv" "$dir/results/table.csv"
 "$PNGCHECK" "$dir/results/plots_fig1.png" 1800 600 3 >/dev/null || fail "plot from the container"
 
+note "the whole directory gone: the results from the container alone"
+mv "$dir" "$WORK/dir.kept"
+expect 0 run "$NP" "$cfg" --checkpoint-dir "$dir" --container "$c"
+grep_in "$WORK/last.out" "the results come from the container"
+same "$WORK/ref/results/table.csv" "$dir/results/table.csv"
+rm -r "$dir"
+mv "$WORK/dir.kept" "$dir"
+
 note "a campaign of another config is refused, the directory untouched"
 sed 's/"seed": 31/"seed": 32/; s/"seed": 9 }/"seed": 10 }/' "$cfg" >"$WORK/other.json"
 expect 1 run 0 "$WORK/other.json" --checkpoint-dir "$dir" --container "$c"
