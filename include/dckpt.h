@@ -938,8 +938,10 @@ DCKPT_API int dckpt_store_should_checkpoint(const dckpt_store *store, int64_t it
 
 /**
  * Saves the state of (alg, trial) after iteration `iteration` following the
- * commit protocol (docs/design.md): checkpoint file, then progress.json, then
- * rotation to the newest keep_n checkpoints. Saving an iteration that
+ * commit protocol (docs/design.md): checkpoint file, then progress.json, one
+ * directory flush for both (durability full: the checkpoint's data and the
+ * directory are flushed, progress.json is a hint that is not), then rotation
+ * to the newest keep_n checkpoints. Saving an iteration that
  * progress.json already names and whose file verifies does nothing
  * (idempotent). A failure leaves the trial at its previous checkpoint.
  * @param[in] alg, trial  0..2^31-1.
