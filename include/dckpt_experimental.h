@@ -53,8 +53,8 @@ typedef struct dckpt_store_experimental {
   size_t struct_size;
   /**
    * Called with the name of each step of the commit protocol just before the
-   * step runs ("ckpt.write", "ckpt.fsync", "ckpt.rename", "ckpt.dirsync",
-   * "progress.write", ..., "rotate", "backup.write", ...; docs/design.md,
+   * step runs ("ckpt.write", "ckpt.fsync", "ckpt.rename", "progress.write",
+   * ..., "trial.dirsync", "rotate", "backup.write", ...; docs/design.md,
    * "Commit protocol"), on the thread that saves (with dckpt_run's background
    * checkpoints, the rank's writer thread). Crash tests kill the process from
    * it. NULL: none.
