@@ -5,6 +5,7 @@
  * the container, and one that grows the campaign unpacks the pruned trials
  * first. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -68,6 +69,25 @@ static char *metadata_text(dckpt_store *s, size_t *len, int *rc) {
   char *text = NULL;
   *rc = dckpt_store_metadata_text(s, &text, len);
   return *rc == DCKPT_OK ? text : NULL;
+}
+
+static int remove_tree(const char *path, char *err, size_t len);
+
+/* Whether `dir` holds nothing but results/ (the tables a run that read the
+ * container drew there) and dckpt's bookkeeping: no run, no data. */
+static bool holds_only_results(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return false;
+  bool only = true;
+  struct dirent *de;
+  while (only && (de = readdir(d)) != NULL) {
+    const char *n = de->d_name;
+    only = !strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "results") ||
+           !strcmp(n, DCKPT_RUN_STATUS_FILE) || !strcmp(n, DCKPT_LOCK_FILE) ||
+           !strcmp(n, DCKPT_HALT_FILE);
+  }
+  closedir(d);
+  return only;
 }
 
 /* The facts rank 0 decides on. */
@@ -136,7 +156,9 @@ static int look(const bench_config *cfg, ctr_view *v, char *err, size_t len) {
   if (!v->dir_has_run && d) dckpt_store_is_empty(d, &empty);
   /* the campaign's trials are in the container only: a directory whose run
    * is the container's but lacks some of its trials, or none at all */
-  v->pruned = v->same_run ? lacks_trials(cfg, v) : (!v->dir_has_run && empty);
+  v->pruned = v->same_run ? lacks_trials(cfg, v)
+                          : (!v->dir_has_run &&
+                             (empty || holds_only_results(cfg->checkpoint_dir)));
   dckpt_store_close(d);
   free(ctext);
   dckpt_free(dtext);
@@ -185,6 +207,12 @@ static int decide(const bench_config *cfg, int *plan, int *whole, char *err, siz
     code = same_campaign(cfg, v.meta, err, len);
     *plan = grows(cfg, v.meta) ? BENCH_CTR_GROW : BENCH_CTR_READ;
     *whole = !v.dir_has_run;
+    /* the whole campaign comes back from the container, into an empty DIR:
+     * tables drawn there from the container are drawn again by the run */
+    char results[4200];
+    snprintf(results, sizeof results, "%.4000s/results", cfg->checkpoint_dir);
+    if (code == 0 && *whole && *plan == BENCH_CTR_GROW)
+      code = remove_tree(results, err, len);
     if (code == 0 && !cfg->quiet)
       printf("%s: the trial directories of %s were pruned: %s\n", cfg->campaign,
              cfg->checkpoint_dir,

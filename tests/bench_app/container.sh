@@ -74,6 +74,13 @@ mv "$dir" "$WORK/dir.kept"
 expect 0 run "$NP" "$cfg" --checkpoint-dir "$dir" --container "$c"
 grep_in "$WORK/last.out" "the results come from the container"
 same "$WORK/ref/results/table.csv" "$dir/results/table.csv"
+note "and grown from there: the directory rebuilt from the container first"
+cp -a "$dir" "$WORK/gone"
+cp "$c" "$WORK/gone.h5" # (repacked with the grown campaign)
+expect 0 run "$NP" "$cfg" --checkpoint-dir "$WORK/gone" --container "$WORK/gone.h5" \
+  --add-trials 2 --quiet
+digest "$WORK/gone" "$WORK/gone.digest"
+same "$WORK/ref4.digest" "$WORK/gone.digest"
 rm -r "$dir"
 mv "$WORK/dir.kept" "$dir"
 
