@@ -268,7 +268,10 @@ case_enospc() {
   if ! mount -t tmpfs -o size=256k tmpfs "$mnt" 2>"$ERR"; then
     echo "cannot mount a tmpfs here: skipped"; exit 77
   fi
-  trap 'umount -l "$mnt"' EXIT # lazily: a launcher still exiting may hold it
+  # lazily: a launcher still exiting may hold it. The path is expanded now:
+  # mnt is local to this function, gone when the EXIT trap runs.
+  # shellcheck disable=SC2064
+  trap "umount -l '$mnt'" EXIT
   local before; before=$(fingerprint "$run")
   # three times: where the disk fills up varies, and a failed collective
   # write once made HDF5's close hang (the ctest timeout catches that)
