@@ -19,8 +19,9 @@
  *               dckpt_store_save / mark_complete, durable as a run);
  * then sizes (container against the directory: bytes and blocks), files on
  * disk, and rank 0 reading single trials in place (open + load of a random
- * trial's final record, cold and warm). --layout N instead compares N arrays
- * written pooled in one dataset against one dataset per array. */
+ * trial's final record, cold and warm, through dckpt_container_load_record and
+ * through the store view, dckpt_store_load_final_state). --layout N instead compares N
+ * arrays written pooled in one dataset against one dataset per array. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

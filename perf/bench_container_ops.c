@@ -340,6 +340,32 @@ static int read_one(const bc_opts *o, const char *file, dckpt_container *c, int6
   return rc ? -1 : 0;
 }
 
+/* The same through the store view of the container (dckpt_container_open_store
+ * unless `st` is given, then dckpt_store_load_final_state: complete.json names
+ * the checkpoint, which is verified); -1 on failure. */
+static int read_one_store(const bc_opts *o, const char *file, dckpt_store *st, int64_t i,
+                          sample *s) {
+  double t0 = bench_now();
+  dckpt_store *own = NULL;
+  if (!st) {
+    dckpt_store_options so;
+    dckpt_store_options_init(&so);
+    so.flags = DCKPT_OPEN_READ;
+    if (dckpt_container_open_store(file, &so, &own) != DCKPT_OK) {
+      dckpt_store_close(own);
+      return -1;
+    }
+  }
+  double t1 = bench_now();
+  dckpt_record *r = NULL;
+  int rc = dckpt_store_load_final_state(st ? st : own, i / o->trials, i % o->trials, &r);
+  double t2 = bench_now();
+  dckpt_record_free(r);
+  dckpt_store_close(own);
+  *s = (sample){t1 - t0, t2 - t1};
+  return rc ? -1 : 0;
+}
+
 static void print_samples(const char *what, sample *s, int n) {
   double *v = malloc(sizeof(double) * (size_t)n * 3 + 8), *o = v + n, *l = v + 2 * n;
   for (int i = 0; i < n; i++)
@@ -379,6 +405,25 @@ int bc_reads(const bc_opts *o, const bc_result *res) {
       rc = read_one(o, file, c, (int64_t)dckpt_rng_below(&g, pairs), &s[i]);
     if (!rc) print_samples("warm: load (container open)", s, n);
     dckpt_container_close(c);
+    for (int i = 0; !rc && i < nc; i++) {
+      drop_now();
+      rc = read_one_store(o, file, NULL, (int64_t)dckpt_rng_below(&g, pairs), &s[i]);
+    }
+    if (nc && !rc) print_samples("store cold: open + final_state", s, nc);
+    for (int i = 0; !rc && i < n; i++)
+      rc = read_one_store(o, file, NULL, (int64_t)dckpt_rng_below(&g, pairs), &s[i]);
+    if (!rc) print_samples("store warm: open + final_state", s, n);
+    dckpt_store *st = NULL;
+    if (!rc) {
+      dckpt_store_options so;
+      dckpt_store_options_init(&so);
+      so.flags = DCKPT_OPEN_READ;
+      rc = dckpt_container_open_store(file, &so, &st) ? -1 : 0;
+    }
+    for (int i = 0; !rc && i < n; i++)
+      rc = read_one_store(o, file, st, (int64_t)dckpt_rng_below(&g, pairs), &s[i]);
+    if (!rc) print_samples("store warm: final_state (open)", s, n);
+    dckpt_store_close(st);
     free(s);
     if (rc) fprintf(stderr, "bench_container: reading a trial failed\n");
   }
