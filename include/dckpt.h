@@ -1365,6 +1365,25 @@ typedef enum dckpt_lock_state {
   DCKPT_LOCK_UNREADABLE = 4
 } dckpt_lock_state;
 
+/** A batch job's state as its scheduler tells it: what makes the lease of a
+ *  pair whose holder runs on another host free at once (docs/design.md,
+ *  "Leases"). */
+typedef enum dckpt_job_state {
+  DCKPT_JOB_UNKNOWN = 0, /* cannot tell (no scheduler, no answer, a state not known) */
+  DCKPT_JOB_RUNNING = 1, /* running, or still to run (pending, suspended, requeued) */
+  DCKPT_JOB_GONE = 2     /* ended, failed, cancelled, or unknown to the scheduler */
+} dckpt_job_state;
+
+/** Asked for the state of the job `job_id` (as its holder recorded it, e.g.
+ *  Slurm's "1234" or "1234_5") of a lease holder on another host; `ctx` is
+ *  the context given with it. Only DCKPT_JOB_GONE changes anything: the lease
+ *  is then taken over at once, so answer GONE only when the scheduler says the
+ *  job no longer runs and never will under that id. Called by the thread that
+ *  claims a pair (with dckpt_run, each rank's loop thread: several at once in
+ *  one process with several ranks), so it must be thread-safe. It may block (run
+ *  a command, ask a server), but the claim waits for it: cache answers. */
+typedef dckpt_job_state (*dckpt_job_state_fn)(const char *job_id, void *ctx);
+
 /** Who holds a directory's lock. Allocated by the library (fields may be
  *  added at the end in later versions); release with dckpt_free(). */
 typedef struct dckpt_lock_info {

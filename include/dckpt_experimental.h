@@ -74,7 +74,8 @@ static inline void dckpt_store_experimental_init(dckpt_store_experimental *x) {
  * dckpt_run does with them, for drivers of their own. A pair's lease is a file
  * DIR/leases/pair.<alg>.<trial>.lease that exactly one process holds at a
  * time; a holder that is gone (a dead process on this host, a free kernel
- * lock where every host sees them, or a renewal older than 900 s) is taken
+ * lock where every host sees them, a job that dckpt_store_set_job_state's
+ * callback calls DCKPT_JOB_GONE, or a renewal older than 900 s) is taken
  * over. A handle holds at most one pair's lease. */
 
 /**
@@ -104,6 +105,16 @@ DCKPT_API int dckpt_store_renew_pair(dckpt_store *store);
 
 /** Releases the claimed pair's lease (nothing when none is held). */
 DCKPT_API void dckpt_store_release_pair(dckpt_store *store);
+
+/**
+ * Sets the callback asked for the job state of a pair's holder on another
+ * host when this handle claims a pair (dckpt_run_options.job_state does it
+ * for dckpt_run): a holder whose job is DCKPT_JOB_GONE is taken over at once.
+ * NULL (the default) asks nothing.
+ * @return DCKPT_OK, DCKPT_EINVAL (NULL store, or a pair's lease is held).
+ */
+DCKPT_API int dckpt_store_set_job_state(dckpt_store *store, dckpt_job_state_fn job_state,
+                                        void *ctx);
 
 /* ------------------------------------------------------------------------- */
 /* Runtime (dckpt_run.h)                                                     */

@@ -227,6 +227,17 @@ typedef struct dckpt_run_options {
    *  which no other run overwrites: what the batch script of one of several
    *  shared runs reads (docs/slurm.md, "Job arrays"). */
   const char *run_name;
+  /** With `shared`: asked for the state of the job of a pair's holder on
+   *  another host (dckpt_job_state_fn of dckpt.h), or NULL (the default:
+   *  never). A holder whose job is DCKPT_JOB_GONE is taken over at once,
+   *  resuming from the pair's newest checkpoint; without an answer, such a
+   *  holder is taken over only by its free kernel lock or once its renewal is
+   *  900 s old (docs/design.md, "Leases"). The library asks no scheduler
+   *  itself: dckpt-bench and the test campaign pass a Slurm lookup when
+   *  SLURM_JOB_ID is set (docs/slurm.md, "Job arrays"). */
+  dckpt_job_state_fn job_state;
+  /** Passed to job_state. */
+  void *job_state_ctx;
 } dckpt_run_options;
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,

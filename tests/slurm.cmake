@@ -8,6 +8,10 @@ dckpt_add_test_exe(test_deadline SOURCES slurm/test_deadline.c)
 target_link_libraries(test_deadline PRIVATE dckpt_appcommon)
 add_test(NAME slurm.deadline_parse COMMAND test_deadline)
 set_tests_properties(slurm.deadline_parse PROPERTIES LABELS "slurm;unit" TIMEOUT 30)
+dckpt_add_test_exe(test_job_state SOURCES slurm/test_job_state.c)
+target_link_libraries(test_job_state PRIVATE dckpt_appcommon)
+add_test(NAME slurm.job_state_map COMMAND test_job_state)
+set_tests_properties(slurm.job_state_map PROPERTIES LABELS "slurm;unit" TIMEOUT 30)
 
 # One cluster directory per build tree (the normal and the ASan pass of
 # scripts/test.sh each start and stop their own), short because sockets live
@@ -38,10 +42,11 @@ dckpt_slurm_test(slurm.preempt_requeue preempt.sh 120)
 dckpt_slurm_test(slurm.submit_chain chain.sh 300)
 dckpt_slurm_test(slurm.no_requeue guards.sh 120)
 dckpt_slurm_test(slurm.array_requeue array.sh 300)
+dckpt_slurm_test(slurm.lease_job_gone jobstate.sh 200 $<TARGET_FILE:test_job_state>)
 
 foreach(t slurm.cluster_start slurm.cluster_stop slurm.deadline_lookup slurm.deadline_requeue
           slurm.scontrol_requeue slurm.preempt_requeue slurm.submit_chain slurm.no_requeue
-          slurm.array_requeue)
+          slurm.array_requeue slurm.lease_job_gone)
   set_tests_properties(${t} PROPERTIES RESOURCE_LOCK slurm LABELS slurm SKIP_RETURN_CODE 77
     ENVIRONMENT "${dckpt_slurm_env}")
 endforeach()

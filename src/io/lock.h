@@ -34,12 +34,7 @@
 #include "util/err.h"
 #include "util/log.h"
 
-/** A batch job's state as its scheduler tells it (leases). */
-typedef enum dckpt_job_state {
-  DCKPT_JOB_UNKNOWN = 0, /* cannot tell (no scheduler, no answer) */
-  DCKPT_JOB_RUNNING = 1,
-  DCKPT_JOB_GONE = 2 /* ended, failed, cancelled, or unknown to the scheduler */
-} dckpt_job_state;
+/* dckpt_job_state and dckpt_job_state_fn: public, in dckpt.h. */
 
 /** What else proves a holder gone, and so makes a lock a lease: a claim that
  *  its holder renews, and that others may take over by its age or its job. */
@@ -49,7 +44,7 @@ typedef struct dckpt_lease_policy {
    *  far more than the longest stall of a holder (docs/design.md, "Leases"). */
   double timeout;
   /** Asked about the job of a holder on another host (NULL: never). */
-  dckpt_job_state (*job_state)(const char *job_id, void *ctx);
+  dckpt_job_state_fn job_state;
   void *ctx;
 } dckpt_lease_policy;
 

@@ -41,6 +41,8 @@ static const dckpt_member dckpt_run_option_members[] = {
     DCKPT_MEMBER(dckpt_run_options, metrics_segment_bytes),
     DCKPT_MEMBER(dckpt_run_options, shared),
     DCKPT_MEMBER(dckpt_run_options, run_name),
+    DCKPT_MEMBER(dckpt_run_options, job_state),
+    DCKPT_MEMBER(dckpt_run_options, job_state_ctx),
 };
 #pragma GCC diagnostic pop
 

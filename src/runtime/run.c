@@ -216,6 +216,8 @@ int run_open_store(run_ctx *c) {
     return run_fail(c, rc, "rank %d: %s", c->rank,
                     c->store ? dckpt_store_errmsg(c->store) : "out of memory");
   c->store_open = true;
+  if (c->o->shared && c->o->job_state)
+    dckpt_store_set_job_state(c->store, c->o->job_state, c->o->job_state_ctx);
   return DCKPT_OK;
 }
 

@@ -157,7 +157,23 @@ int dckpt_store_lock_shared(dckpt_store *s, const char *path, bool force) {
  * renewal period (60 s) and the longest stall a holder should have. */
 #define LEASE_TIMEOUT_SECONDS 900.0
 
-static const dckpt_lease_policy lease_policy = {LEASE_TIMEOUT_SECONDS, NULL, NULL};
+/* The policy of s's leases: the timeout, and the job_state callback when
+ * one was set (dckpt_store_set_job_state). */
+static const dckpt_lease_policy *lease_policy(dckpt_store *s) {
+  s->lease_policy.timeout = LEASE_TIMEOUT_SECONDS;
+  return &s->lease_policy;
+}
+
+int dckpt_store_set_job_state(dckpt_store *s, dckpt_job_state_fn job_state, void *ctx) {
+  if (!s) return DCKPT_EINVAL;
+  if (s->pair.held)
+    return dckpt_err_set(&s->err, DCKPT_EINVAL,
+                         "set_job_state: this handle holds the lease of a pair ('%s')",
+                         s->pair.path);
+  s->lease_policy.job_state = job_state;
+  s->lease_policy.ctx = job_state ? ctx : NULL;
+  return DCKPT_OK;
+}
 
 int dckpt_store_join_shared(dckpt_store *s) {
   if (s->member.held) return DCKPT_OK;
@@ -168,7 +184,8 @@ int dckpt_store_join_shared(dckpt_store *s) {
   int rc = !leases || !path ? dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory")
                             : dckpt_mkdirs(leases, true, &s->err);
   if (rc == DCKPT_OK)
-    rc = dckpt_lease_claim(&s->member, path, s->job_id, &lease_policy, &s->log, &s->err);
+    rc =
+        dckpt_lease_claim(&s->member, path, s->job_id, lease_policy(s), &s->log, &s->err);
   free(leases);
   free(path);
   return rc;
@@ -214,7 +231,8 @@ int dckpt_store_claim_pair(dckpt_store *s, int64_t alg, int64_t trial) {
                          s->pair.path);
   char *path = dckpt_layout_pair_lease(s->dir, alg, trial);
   if (!path) return dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
-  int rc = dckpt_lease_claim(&s->pair, path, s->job_id, &lease_policy, &s->log, &s->err);
+  int rc =
+      dckpt_lease_claim(&s->pair, path, s->job_id, lease_policy(s), &s->log, &s->err);
   free(path);
   return rc;
 }

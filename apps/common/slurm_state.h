@@ -1,0 +1,49 @@
+/* The state of a Slurm job, for dckpt_run_options.job_state: whether the job
+ * that a pair's lease names still runs (docs/slurm.md, "Job arrays").
+ *
+ * This lives in apps/ and not in the library because it runs a command
+ * (squeue), which the library never does.
+ */
+#ifndef DCKPT_APPS_SLURM_STATE_H
+#define DCKPT_APPS_SLURM_STATE_H
+
+#include "dckpt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How long an answer about one job is reused, in seconds: a scan of many
+ *  leases asks Slurm once per distinct job. */
+#define APP_SLURM_STATE_CACHE_SECONDS 5.0
+
+/**
+ * A dckpt_job_state_fn: asks Slurm (`squeue -h -t all -j JOB_ID -o %T`) for
+ * the state of job `job_id` (`1234`, or an array task's `1234_5`); `ctx` is
+ * unused (NULL). The answer for each job id is kept for
+ * APP_SLURM_STATE_CACHE_SECONDS. A job id of other characters than digits
+ * and one '_' is not asked about (UNKNOWN). Thread-safe.
+ * @return app_slurm_state_of() of squeue's output; DCKPT_JOB_GONE also when
+ *         Slurm says it does not know the job (purged after it ended);
+ *         DCKPT_JOB_UNKNOWN when squeue cannot be run or fails otherwise.
+ */
+dckpt_job_state app_slurm_job_state(const char *job_id, void *ctx);
+
+/**
+ * The job state that squeue's `%T` output `text` (one state per line, as
+ * RUNNING or CANCELLED; also "CANCELLED by 0") means: GONE when every line
+ * is a state of a job that has ended (COMPLETED, FAILED, CANCELLED, TIMEOUT,
+ * PREEMPTED, NODE_FAIL, BOOT_FAIL, DEADLINE, OUT_OF_MEMORY, REVOKED);
+ * RUNNING when any line is a state of a job that runs or may still run
+ * (RUNNING, COMPLETING, PENDING, SUSPENDED, REQUEUED, REQUEUE_HOLD,
+ * REQUEUE_FED, RESIZING, CONFIGURING, SIGNALING, STAGE_OUT, STOPPED,
+ * SPECIAL_EXIT, RESV_DEL_HOLD); UNKNOWN otherwise (no line, a state not
+ * listed here).
+ */
+dckpt_job_state app_slurm_state_of(const char *text);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCKPT_APPS_SLURM_STATE_H */

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Pair leases of holders on another host whose Slurm job has ended (issue 12
+# item 2): a shared run under Slurm asks Slurm about the holder's job
+# (apps/common/slurm_state.c) and takes such a lease over at once, while it
+# leaves a lease whose holder's job is RUNNING alone until that job ends.
+#  (0) the lookup against this cluster: a COMPLETED job and a job id Slurm
+#      does not know are GONE, a RUNNING job is RUNNING, an array task's
+#      <array>_<task> id is understood.
+#  (1) a shared run (one rank, without Slurm) is killed in pair (0, 1); its
+#      lease is rewritten as that of a holder on node-9.far in a job that has
+#      COMPLETED, renewed just now, and a pair not started yet gets the lease
+#      of a holder on node-8.far in a job that is RUNNING, renewed just now.
+#      A one-task array on the directory takes (0, 1) over at once (the
+#      renewal is fresh: only the job can tell) and completes every other
+#      pair, leaving the RUNNING job's pair alone; once that job is
+#      cancelled, it takes that pair over too. The results equal an
+#      uninterrupted run.
+# Usage: jobstate.sh CAMPAIGN WORK TEST_JOB_STATE
+here=$(dirname "$0")
+# shellcheck source=tests/slurm/lib.sh
+. "$here/lib.sh"
+ASK=$3
+setup "$@"
+# 6 pairs; longest first: the two of algorithm 0 (60 iterations), then the
+# others (20 each), so the killed pair (0, 1) comes before any of them.
+with_reference --trials 2 --iters "60,20,20" --step 3
+
+# ask JOB WANT: what the dckpt programs' lookup says of JOB
+ask() {
+  local got
+  got=$("$ASK" --ask "$1")
+  [ "$got" = "$2" ] || { squeue -t all -j "$1" >&2 || true; fail "job $1: the lookup says $got, not $2"; }
+}
+
+# holder LEASE HOST JOB: LEASE as held by pid 777 on HOST in Slurm job JOB,
+# started and renewed just now
+holder() {
+  local now
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  printf '{"host":"%s","pid":777,"job_id":"%s","started":"%s","renewed":"%s"}\n' \
+    "$2" "$3" "$now" "$now" >"$1.new"
+  mv "$1.new" "$1"
+}
+
+note "(0) the lookup against this cluster"
+ended=$(sbatch --parsable --job-name=ended --ntasks=1 --time=1 --output=/dev/null --wrap true)
+st=$(wait_done "$ended" 60)
+[ "$st" = COMPLETED ] || fail "job $ended ended $st"
+live=$(sbatch --parsable --job-name=live --ntasks=1 --time=5 --output=/dev/null --wrap 'sleep 600')
+trap 'scancel "$live" 2>/dev/null || true' EXIT
+wait_running "$live" 30
+arr=$(sbatch --parsable --job-name=arr --array=0-1 --ntasks=1 --time=1 --output=/dev/null --wrap true)
+for i in 0 1; do wait_done "${arr}_$i" 60 >/dev/null; done
+ask "$ended" GONE
+ask "${arr}_1" GONE
+ask "$live" RUNNING
+ask 99999999 GONE
+note "(0) passed: $ended and ${arr}_1 GONE, $live RUNNING, 99999999 GONE"
+
+note "(1) a shared run under Slurm with the lease of an ended job and one of a running job"
+d=$WORK/run
+set +e
+env -u SLURM_JOB_ID "$CAMPAIGN" "$d" "${work[@]}" --shared --kill-at 0:1:9 --quiet \
+  >"$WORK/killed.log" 2>&1
+code=$?
+set -e
+[ "$code" = 137 ] || { cat "$WORK/killed.log" >&2; fail "the first run exited $code, not killed"; }
+gone_lease=$d/leases/pair.0.1.lease
+grep -q '"pid"' "$gone_lease" || fail "the killed run left no lease of (0, 1)"
+[ -e "$d/algorithm_0/trial_1/progress.json" ] || fail "no checkpoint of (0, 1)"
+held=""
+for p in 1.0 1.1 2.0 2.1; do
+  [ -e "$d/algorithm_${p%.*}/trial_${p#*.}/complete.json" ] || { held=$p; break; }
+done
+[ -n "$held" ] || fail "every pair of algorithms 1 and 2 is complete already"
+live_lease=$d/leases/pair.$held.lease
+holder "$gone_lease" node-9.far "$ended"
+holder "$live_lease" node-8.far "$live"
+job=$(DCKPT_DIR=$d sbatch --parsable --job-name=taker --array=0-0 --ntasks=1 --time=5 \
+  --output="$WORK/taker.%a.out" "$ARRAY_SCRIPT" "$CAMPAIGN" "$d" "${work[@]}" \
+  --sleep-us 20000)
+task=${job}_0
+log=$WORK/taker.0.out
+wait_running "$task" 30
+# every pair but the one the RUNNING job holds completes (a state, not a time)
+t=$SECONDS
+while :; do
+  n=$(find "$d" -name complete.json | wc -l)
+  [ "$n" -ge 5 ] && break
+  [ "$(job_field "$task" JobState)" = RUNNING ] || { cat "$log" >&2; fail "task $task ended early"; }
+  [ $((SECONDS - t)) -lt 120 ] || { cat "$log" >&2; fail "only $n pairs completed"; }
+  sleep 0.2
+done
+has "$log" "taking over lease '.*pair\.0\.1\.lease': its holder, .*node-9\.far.*its job '$ended' is no longer running" \
+  "the lease of the ended job taken over"
+[ -e "$d/algorithm_${held%.*}/trial_${held#*.}/complete.json" ] &&
+  fail "the pair held in the RUNNING job $live was run"
+grep -q node-8.far "$live_lease" || fail "the lease of the RUNNING job $live was taken"
+[ "$(job_field "$task" JobState)" = RUNNING ] || { cat "$log" >&2; fail "task $task did not wait for pair $held"; }
+if grep -q "its job '$live'" "$log"; then cat "$log" >&2; fail "the RUNNING job's lease was judged gone"; fi
+note "(1) (0, 1) taken over from ended job $ended; pair $held left to running job $live"
+scancel "$live"
+st=$(wait_done "$live" 60)
+note "job $live ended $st: pair $held is free now"
+st=$(wait_done "$task" 120)
+expect_job "$task" COMPLETED 0:0 0 "$log"
+has "$log" "taking over lease '.*pair\.$held\.lease': its holder, .*node-8\.far.*its job '$live' is no longer running" \
+  "the lease of the cancelled job taken over"
+has "$log" 'the campaign is complete' "the task ended with the campaign complete"
+out=$("$CAMPAIGN" "$d" "${work[@]}" --dump "$d.txt" 2>&1) || { echo "$out" >&2; fail "final run on $d"; }
+case $out in *"6/6 pairs complete, 0 run"*) ;; *) echo "$out" >&2; fail "the campaign in $d was not complete" ;; esac
+same "$WORK/ref.txt" "$d.txt"
+left=$({ find "$d/leases" -maxdepth 1 -name 'pair.*.lease' 2>/dev/null || true; } | wc -l)
+[ "$left" = 0 ] || { ls -l "$d/leases" >&2; fail "pair leases left in $d"; }
+note "(1) passed: results equal the uninterrupted run"
+passed
