@@ -3,11 +3,13 @@
  * far as their struct_size goes; the experimental hooks are reached through
  * dckpt_experimental.h; the consistent names work.
  * Usage: test_api GROUP (error_detail, options, names, run_status, named_runs). */
+#define _DEFAULT_SOURCE /* gmtime_r */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -412,6 +414,21 @@ static void group_run_status(void) {
 
 /* ---- group named_runs: a named run's own status; run names; leases ---- */
 
+/* job_state of the lease test in group_named_runs: answers `answer`, counts
+ * the questions and keeps the last job id asked about */
+static struct {
+  dckpt_job_state answer;
+  int asked;
+  char last[64];
+} fake_job;
+
+static dckpt_job_state fake_job_state(const char *job_id, void *ctx) {
+  CHECK(ctx == &fake_job);
+  fake_job.asked++;
+  snprintf(fake_job.last, sizeof fake_job.last, "%s", job_id);
+  return fake_job.answer;
+}
+
 static void group_named_runs(void) {
   CHECK(dckpt_run_name_valid("12_3"));
   CHECK(dckpt_run_name_valid("a.b-c_D9"));
@@ -483,6 +500,41 @@ static void group_named_runs(void) {
   CHECK_OK(dckpt_lease_list(dir, &l, &n));
   CHECK_EQ(n, 1);
   dckpt_free(l);
+
+  /* a pair held on another host, renewed just now, in job 77_3: left alone
+   * without a job_state callback and while the job runs; taken over once the
+   * callback calls it gone */
+  char stamp[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+  char facts[256];
+  snprintf(facts, sizeof facts,
+           "{\"host\":\"node-9.far\",\"pid\":777,\"job_id\":\"77_3\","
+           "\"started\":\"%s\",\"renewed\":\"%s\"}\n",
+           stamp, stamp);
+  tu_write_text(in(dir, "leases/pair.0.0.lease"), facts);
+  CHECK_EQ(dckpt_store_claim_pair(w, 0, 0), DCKPT_ELOCKED);
+  CHECK_CONTAINS(dckpt_store_errmsg(w), "node-9.far");
+  fake_job.asked = 0;
+  fake_job.answer = DCKPT_JOB_RUNNING;
+  CHECK_OK(dckpt_store_set_job_state(w, fake_job_state, &fake_job));
+  CHECK_EQ(dckpt_store_claim_pair(w, 0, 0), DCKPT_ELOCKED);
+  CHECK_GE(fake_job.asked, 1);
+  CHECK_STR_EQ(fake_job.last, "77_3");
+  fake_job.answer = DCKPT_JOB_UNKNOWN;
+  CHECK_EQ(dckpt_store_claim_pair(w, 0, 0), DCKPT_ELOCKED);
+  fake_job.answer = DCKPT_JOB_GONE;
+  CHECK_OK(dckpt_store_claim_pair(w, 0, 0));
+  CHECK_EQ(dckpt_store_set_job_state(w, NULL, NULL), DCKPT_EINVAL); /* a pair is held */
+  CHECK_OK(dckpt_lease_list(dir, &l, &n));
+  CHECK_EQ(n, 2);
+  CHECK_EQ(l[1].alg, 0);
+  CHECK_EQ(l[1].holder.pid, (int64_t)getpid());
+  dckpt_free(l);
+  dckpt_store_release_pair(w);
+  CHECK_OK(dckpt_store_set_job_state(w, NULL, NULL));
+  CHECK_EQ(dckpt_store_set_job_state(NULL, NULL, NULL), DCKPT_EINVAL);
   dckpt_store_close(w);
   tu_rmrf(dir);
 }
