@@ -122,9 +122,10 @@ static void fill_options(const bench_config *cfg, double deadline, dckpt_run_opt
   o->shared = cfg->shared;
   o->run_name = cfg->run_name[0] ? cfg->run_name : NULL;
   /* the holder's job, in the lock and the leases (dckpt status names it) */
-  o->store.job_id = getenv("SLURM_JOB_ID");
+  static char job_buf[APP_SLURM_JOB_ID_MAX];
+  o->store.job_id = app_slurm_job_id(job_buf);
   /* under Slurm, a pair whose holder's job has ended is taken over at once */
-  if (o->store.job_id && *o->store.job_id) o->job_state = app_slurm_job_state;
+  if (o->store.job_id) o->job_state = app_slurm_job_state;
   o->metrics_period = cfg->metrics_period;
   o->deadline = deadline;
   o->progress = cfg->progress == 0 || cfg->quiet ? 0 : 1;

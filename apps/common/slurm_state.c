@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -90,6 +91,17 @@ static dckpt_job_state ask_slurm(const char *id) {
     /* what squeue says of a job id it does not know (any more) */
     return strstr(out, "Invalid job id") ? DCKPT_JOB_GONE : DCKPT_JOB_UNKNOWN;
   return app_slurm_state_of(out);
+}
+
+const char *app_slurm_job_id(char buf[APP_SLURM_JOB_ID_MAX]) {
+  const char *job = getenv("SLURM_JOB_ID");
+  if (!job || !*job) return NULL;
+  const char *arr = getenv("SLURM_ARRAY_JOB_ID"), *task = getenv("SLURM_ARRAY_TASK_ID");
+  if (arr && *arr && task && *task) {
+    int n = snprintf(buf, APP_SLURM_JOB_ID_MAX, "%s_%s", arr, task);
+    if (n > 0 && n < APP_SLURM_JOB_ID_MAX) return buf;
+  }
+  return job;
 }
 
 typedef struct cached {

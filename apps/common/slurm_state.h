@@ -17,6 +17,19 @@ extern "C" {
  *  leases asks Slurm once per distinct job. */
 #define APP_SLURM_STATE_CACHE_SECONDS 5.0
 
+/** Room for app_slurm_job_id's answer. */
+#define APP_SLURM_JOB_ID_MAX 48
+
+/**
+ * The job id of this process for leases and the lock, from the environment:
+ * `<SLURM_ARRAY_JOB_ID>_<SLURM_ARRAY_TASK_ID>` in a task of a job array (one
+ * task has the array's own id as SLURM_JOB_ID, and Slurm answers about every
+ * task for that id), else SLURM_JOB_ID; NULL outside Slurm.
+ * @param[out] buf  where the array form is written (APP_SLURM_JOB_ID_MAX)
+ * @return buf, getenv("SLURM_JOB_ID"), or NULL.
+ */
+const char *app_slurm_job_id(char buf[APP_SLURM_JOB_ID_MAX]);
+
 /**
  * A dckpt_job_state_fn: asks Slurm (`squeue -h -t all -j JOB_ID -o %T`) for
  * the state of job `job_id` (`1234`, or an array task's `1234_5`); `ctx` is

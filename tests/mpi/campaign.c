@@ -18,7 +18,8 @@
  * with MPI_THREAD_MULTIPLE: rank 0 then serves from a thread),
  * --index-interval SEC, --kill-at-step STEP:N (rank 0 SIGKILLs itself just before
  * the N-th time its store reaches STEP, e.g. index.rename:2).
- * --job-id ID is recorded in the lock (default: SLURM_JOB_ID, if set); under
+ * --job-id ID is recorded in the lock (default under Slurm: SLURM_JOB_ID, or
+ * an array task's <array>_<task>: apps/common/slurm_state.h); under
  * Slurm (SLURM_JOB_ID set) the run asks Slurm about the jobs of leases'
  * holders on other hosts (apps/common/slurm_state.h). --race DIR:N:ID makes the run a
  * contender of tests/lock/race.c: rank 0 writes DIR/ready.ID and waits for
@@ -330,11 +331,9 @@ static int parse(int argc, char **argv, args *a) {
   a->o.store.checkpoint_step = 5;
   a->o.store.keep_n = 2;
   a->o.progress = 0;
-  const char *slurm_job = getenv("SLURM_JOB_ID");
-  if (slurm_job && *slurm_job) {
-    a->o.store.job_id = slurm_job;
-    a->o.job_state = app_slurm_job_state;
-  }
+  static char slurm_job_buf[APP_SLURM_JOB_ID_MAX];
+  a->o.store.job_id = app_slurm_job_id(slurm_job_buf);
+  if (a->o.store.job_id) a->o.job_state = app_slurm_job_state;
   a->iters[0] = 40, a->iters[1] = 30, a->iters[2] = 20;
   a->fail_alg = -1;
   a->block_alg = -1;

@@ -12,7 +12,8 @@
 #      of a holder on node-8.far in a job that is RUNNING, renewed just now.
 #      A one-task array on the directory takes (0, 1) over at once (the
 #      renewal is fresh: only the job can tell) and completes every other
-#      pair, leaving the RUNNING job's pair alone; once that job is
+#      pair, leaving the RUNNING job's pair alone (its registration names it
+#      <array>_<task>); once that job is
 #      cancelled, it takes that pair over too. The results equal an
 #      uninterrupted run.
 # Usage: jobstate.sh CAMPAIGN WORK TEST_JOB_STATE
@@ -97,6 +98,9 @@ has "$log" "taking over lease '.*pair\.0\.1\.lease': its holder, .*node-9\.far.*
   fail "the pair held in the RUNNING job $live was run"
 grep -q node-8.far "$live_lease" || fail "the lease of the RUNNING job $live was taken"
 [ "$(job_field "$task" JobState)" = RUNNING ] || { cat "$log" >&2; fail "task $task did not wait for pair $held"; }
+# the task names itself <array>_<task> (its SLURM_JOB_ID may be the array's)
+grep -q -E "\"job_id\": *\"$task\"" "$d"/leases/run.*.lease ||
+  { cat "$d"/leases/run.*.lease >&2; fail "the task's registration does not name job $task"; }
 if grep -q "its job '$live'" "$log"; then cat "$log" >&2; fail "the RUNNING job's lease was judged gone"; fi
 note "(1) (0, 1) taken over from ended job $ended; pair $held left to running job $live"
 scancel "$live"
