@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "command.h"
+
 /* Larger relative values or epochs are typing mistakes (over 300 years). */
 #define MAX_SECONDS 1e10
 /* scontrol prints one line per job; a few KiB. Anything longer is cut. */
@@ -237,16 +239,7 @@ static int run_scontrol(const char *id, char *buf, size_t len) {
    * change how EndTime is printed. The id is digits and '_' only (checked). */
   snprintf(cmd, sizeof cmd, "SLURM_TIME_FORMAT=standard scontrol show job -o %s 2>&1",
            id);
-  FILE *p = popen(cmd, "r");
-  if (!p) return -1;
-  size_t used = 0;
-  for (size_t got; used + 1 < len && (got = fread(buf + used, 1, len - 1 - used, p)) > 0;)
-    used += got;
-  buf[used] = '\0';
-  char sink[256];
-  while (fread(sink, 1, sizeof sink, p) > 0) {
-  }
-  return pclose(p);
+  return app_run_capture(cmd, buf, len);
 }
 
 static bool all_digits(const char *s) {

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "command.h"
+
 /* squeue prints one short line per job (more for a whole array) */
 #define SQUEUE_OUT_MAX 4096
 #define CACHE_SLOTS    64
@@ -71,16 +73,7 @@ static int run_squeue(const char *id, char *buf, size_t len) {
   char cmd[128];
   /* the id is digits and one '_' only (job_id_ok) */
   snprintf(cmd, sizeof cmd, "squeue -h -t all -j %s -o %%T 2>&1", id);
-  FILE *p = popen(cmd, "re");
-  if (!p) return -1;
-  size_t used = 0;
-  for (size_t got; used + 1 < len && (got = fread(buf + used, 1, len - 1 - used, p)) > 0;)
-    used += got;
-  buf[used] = '\0';
-  char sink[256];
-  while (fread(sink, 1, sizeof sink, p) > 0) {
-  }
-  return pclose(p);
+  return app_run_capture(cmd, buf, len);
 }
 
 static dckpt_job_state ask_slurm(const char *id) {
