@@ -625,6 +625,14 @@ typedef struct dckpt_store_options {
   void (*step_hook)(void *ctx, const char *step);
   DCKPT_DEPRECATED_FOR("dckpt_store_experimental.step_hook_ctx")
   void *step_hook_ctx;
+  /** Which incarnation of job_id this process is, >= 0 (default 0): under
+   *  Slurm, SLURM_RESTART_COUNT (unset: 0), which grows each time the job is
+   *  requeued. Recorded in the pair leases of a shared run: a lease whose
+   *  holder recorded the same job_id and an older incarnation is taken over
+   *  at once, wherever it ran (Slurm ends every process of a job before it
+   *  starts the job again), while one of the same incarnation is a sibling
+   *  rank of this job (docs/design.md, "Leases"). */
+  int64_t job_restart;
 } dckpt_store_options;
 
 /** Open for reading only: no lock, no clean-up, every writing call refused

@@ -43,7 +43,7 @@ set_tests_properties(lock.race lock.race_nolocks lock.churn PROPERTIES TIMEOUT 6
 # gone or whose renewal is too old, interrupted take-overs and live remote
 # holders; again without fcntl locks, where the tickets alone decide.
 dckpt_add_test_exe(test_lease INTERNAL SOURCES lock/test_lease.c)
-foreach(case basic policy lost ticket)
+foreach(case basic policy lost ticket restart)
   add_test(NAME lock.lease_${case} COMMAND test_lease ${case})
 endforeach()
 dckpt_add_test_exe(lease_race INTERNAL SOURCES lock/lease_race.c)

@@ -124,6 +124,8 @@ static void fill_options(const bench_config *cfg, double deadline, dckpt_run_opt
   /* the holder's job, in the lock and the leases (dckpt status names it) */
   static char job_buf[APP_SLURM_JOB_ID_MAX];
   o->store.job_id = app_slurm_job_id(job_buf);
+  /* a requeued job takes over its previous run's pairs at once, on any node */
+  o->store.job_restart = app_slurm_restart_count();
   /* under Slurm, a pair whose holder's job has ended is taken over at once */
   if (o->store.job_id) o->job_state = app_slurm_job_state;
   o->metrics_period = cfg->metrics_period;

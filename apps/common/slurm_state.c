@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "slurm_state.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -95,6 +96,15 @@ const char *app_slurm_job_id(char buf[APP_SLURM_JOB_ID_MAX]) {
     if (n > 0 && n < APP_SLURM_JOB_ID_MAX) return buf;
   }
   return job;
+}
+
+int64_t app_slurm_restart_count(void) {
+  const char *v = getenv("SLURM_RESTART_COUNT");
+  if (!v || !*v) return 0;
+  char *end = NULL;
+  errno = 0;
+  long long n = strtoll(v, &end, 10);
+  return errno == 0 && end && !*end && n >= 0 && n <= 1000000000LL ? (int64_t)n : 0;
 }
 
 typedef struct cached {

@@ -30,6 +30,11 @@ extern "C" {
  */
 const char *app_slurm_job_id(char buf[APP_SLURM_JOB_ID_MAX]);
 
+/** Which incarnation of its job this process is, for
+ *  dckpt_store_options.job_restart: SLURM_RESTART_COUNT (how often Slurm has
+ *  requeued the job), 0 when unset or not a count. */
+int64_t app_slurm_restart_count(void);
+
 /**
  * A dckpt_job_state_fn: asks Slurm (`squeue -h -t all -j JOB_ID -o %T`) for
  * the state of job `job_id` (`1234`, or an array task's `1234_5`); `ctx` is

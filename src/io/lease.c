@@ -34,10 +34,23 @@ static double file_mtime(int fd) {
 }
 
 /* Whether a holder on another host of a file last changed at `mtime` is gone
- * by the lease's own rules: its job is gone, or its renewal (else the file's
- * mtime) is older than the timeout. */
-static bool gone_by_policy(const dckpt_lease_policy *p, const dckpt_lock_facts *h,
+ * by the lease's own rules: it is an older incarnation of the claimant's own
+ * job (a requeued job starts again only once every process of its previous
+ * run has ended), its job is gone, or its renewal (else the file's mtime) is
+ * older than the timeout. A holder of the same job and incarnation is a
+ * sibling rank and judged like any other; one that recorded no incarnation
+ * (an older lease file) too. */
+static bool gone_by_policy(const dckpt_lock *lock, const dckpt_lock_facts *h,
                            double mtime, char *how, size_t howlen) {
+  const dckpt_lease_policy *p = &lock->policy;
+  const dckpt_lock_facts *me = &lock->self;
+  if (me->info.job_id[0] && h->restart >= 0 && h->restart < me->restart &&
+      strcmp(h->info.job_id, me->info.job_id) == 0) {
+    snprintf(how, howlen,
+             "is run %lld of job '%s', which Slurm has since started again (run %lld)",
+             (long long)h->restart, h->info.job_id, (long long)me->restart);
+    return true;
+  }
   if (p->job_state && h->info.job_id[0] &&
       p->job_state(h->info.job_id, p->ctx) == DCKPT_JOB_GONE) {
     snprintf(how, howlen, "its job '%s' is no longer running", h->info.job_id);
@@ -71,7 +84,7 @@ static int holder_gone(const dckpt_lock *lock, const dckpt_lock_facts *h, double
     snprintf(how, howlen, "no longer holds its kernel lock");
     return 1;
   }
-  return gone_by_policy(&lock->policy, h, mtime, how, howlen) ? 1 : 0;
+  return gone_by_policy(lock, h, mtime, how, howlen) ? 1 : 0;
 }
 
 /* "<path>.take.<inode>.<hash of raw>" of the content raw[len] of `fd`. */
@@ -109,7 +122,7 @@ static int ticket_taken(dckpt_lock *lock, const char *name, int depth, char *las
   dckpt_lock_describe(&t.info, who, sizeof who);
   int gone = readable
                  ? holder_gone(lock, &t, file_mtime(tfd), false, false, how, sizeof how)
-                 : gone_by_policy(&lock->policy, &t, file_mtime(tfd), how, sizeof how);
+                 : gone_by_policy(lock, &t, file_mtime(tfd), how, sizeof how);
   int rc = DCKPT_LOCK_RETRY_LATER;
   if (gone == 1)
     rc = take_ticket_at(lock, tfd, name, raw, n, depth + 1, last, lastlen, err);
@@ -167,7 +180,7 @@ static int lease_decide(dckpt_lock *lock, int fd, int klock, const dckpt_logger 
     gone = 1;
     snprintf(how, sizeof how, "cannot be read (%s) and no process holds it", why);
   } else { /* a take-over writing its facts, or garbage older than the timeout */
-    gone = gone_by_policy(&lock->policy, &h, mtime, how, sizeof how) ? 1 : -1;
+    gone = gone_by_policy(lock, &h, mtime, how, sizeof how) ? 1 : -1;
     if (gone == -1) snprintf(last, lastlen, "the file %s", why);
   }
   if (gone == -1) {
@@ -200,7 +213,7 @@ static int lease_busy(dckpt_lock *lock, int fd, char *last, size_t lastlen) {
     snprintf(last, lastlen, "a take-over is under way ('%s')", name);
   else if (readable && !dckpt_lock_holder_local(&h) &&
            (!h.kernel_lock ||
-            gone_by_policy(&lock->policy, &h, file_mtime(fd), how, sizeof how))) {
+            gone_by_policy(lock, &h, file_mtime(fd), how, sizeof how))) {
     taking = true;
     dckpt_lock_describe(&h.info, who, sizeof who);
     snprintf(last, lastlen,
@@ -269,9 +282,9 @@ int dckpt_lease_renew(dckpt_lock *lease, dckpt_err *err) {
 static const dckpt_lock_rules lease_rules = {lease_decide, lease_busy, sweep_tickets};
 
 int dckpt_lease_claim(dckpt_lock *lease, const char *path, const char *job_id,
-                      const dckpt_lease_policy *policy, const dckpt_logger *log,
-                      dckpt_err *err) {
+                      int64_t restart, const dckpt_lease_policy *policy,
+                      const dckpt_logger *log, dckpt_err *err) {
   static const dckpt_lease_policy none = {0};
-  return dckpt_lock_acquire_with(lease, path, job_id, &lease_rules,
+  return dckpt_lock_acquire_with(lease, path, job_id, restart, &lease_rules,
                                  policy ? policy : &none, log, err);
 }

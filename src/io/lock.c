@@ -326,9 +326,10 @@ static void sweep_orphans(const dckpt_lock *lock) {
   free(prefix);
 }
 
-static int acquire(dckpt_lock *lock, const char *path, const char *job_id, bool force,
-                   const dckpt_lock_rules *rules, const dckpt_lease_policy *policy,
-                   const dckpt_logger *log, dckpt_err *err) {
+static int acquire(dckpt_lock *lock, const char *path, const char *job_id,
+                   int64_t restart, bool force, const dckpt_lock_rules *rules,
+                   const dckpt_lease_policy *policy, const dckpt_logger *log,
+                   dckpt_err *err) {
   memset(lock, 0, sizeof *lock);
   lock->fd = -1;
   lock->path = strdup(path);
@@ -339,6 +340,7 @@ static int acquire(dckpt_lock *lock, const char *path, const char *job_id, bool 
     lock->rules = rules;
     lock->policy = *policy;
     lock->self.renewed = (double)time(NULL);
+    lock->self.restart = restart < 0 ? 0 : restart;
   }
   char last[1024] = "";
   double start = now_seconds();
@@ -375,14 +377,14 @@ static int acquire(dckpt_lock *lock, const char *path, const char *job_id, bool 
 
 int dckpt_lock_acquire(dckpt_lock *lock, const char *path, const char *job_id, bool force,
                        const dckpt_logger *log, dckpt_err *err) {
-  return acquire(lock, path, job_id, force, NULL, NULL, log, err);
+  return acquire(lock, path, job_id, -1, force, NULL, NULL, log, err);
 }
 
 int dckpt_lock_acquire_with(dckpt_lock *lock, const char *path, const char *job_id,
-                            const dckpt_lock_rules *rules,
+                            int64_t restart, const dckpt_lock_rules *rules,
                             const dckpt_lease_policy *policy, const dckpt_logger *log,
                             dckpt_err *err) {
-  return acquire(lock, path, job_id, false, rules, policy, log, err);
+  return acquire(lock, path, job_id, restart, false, rules, policy, log, err);
 }
 
 void dckpt_lock_release(dckpt_lock *lock) {

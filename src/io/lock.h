@@ -85,17 +85,22 @@ void dckpt_lock_set_facts_wait(double seconds);
  * Leases: claims lock file `path` (its directory must exist) like
  * dckpt_lock_acquire without `force`, with the same guarantee (of any number
  * of claimants, on a fresh path or on a holder that is gone, exactly one gets
- * it; the others get DCKPT_ELOCKED naming it), and two more ways for a holder
- * on another host to be gone: its job is gone (policy->job_state), or its
- * last renewal is older than policy->timeout. Every take-over first wins a
+ * it; the others get DCKPT_ELOCKED naming it), and three more ways for a
+ * holder on another host to be gone: it recorded the claimant's own
+ * `job_id` and an incarnation older than `restart` (the claimant's: Slurm's
+ * SLURM_RESTART_COUNT, 0 when never requeued; a scheduler ends every process
+ * of a job before it starts the job again, so an older incarnation of the
+ * claimant's own job is gone, while the same incarnation is a sibling rank),
+ * its job is gone (policy->job_state), or its last renewal is older than
+ * policy->timeout. Every take-over first wins a
  * ticket published with link(2) (io/lock_internal.h), so a take-over is
  * exclusive also where the kernel lock cannot decide it: file systems whose
  * locks are private to each host or that have none. The holder renews with
  * dckpt_lease_renew and releases with dckpt_lock_release.
  */
 int dckpt_lease_claim(dckpt_lock *lease, const char *path, const char *job_id,
-                      const dckpt_lease_policy *policy, const dckpt_logger *log,
-                      dckpt_err *err);
+                      int64_t restart, const dckpt_lease_policy *policy,
+                      const dckpt_logger *log, dckpt_err *err);
 
 /** Leases: records a renewal (now) in the holder's file, in place. Returns
  *  DCKPT_ELOCKED, naming the new holder, when the lease is no longer this

@@ -75,6 +75,7 @@ void dckpt_lock_facts_self(dckpt_lock_facts *f, const char *job_id, bool kernel_
   snprintf(i->job_id, sizeof i->job_id, "%s", job_id ? job_id : "");
   utc_iso(time(NULL), i->since, sizeof i->since);
   f->kernel_lock = kernel_lock;
+  f->restart = -1;
 }
 
 char *dckpt_lock_facts_text(const dckpt_lock_facts *f) {
@@ -92,6 +93,8 @@ char *dckpt_lock_facts_text(const dckpt_lock_facts *f) {
   char renewed[64] = "";
   utc_iso((time_t)f->renewed, renewed, sizeof renewed);
   ok = ok && (f->renewed <= 0 || cJSON_AddStringToObject(o, "renewed", renewed));
+  ok =
+      ok && (f->restart < 0 || cJSON_AddNumberToObject(o, "restart", (double)f->restart));
   char *json = ok ? cJSON_PrintUnformatted(o) : NULL;
   cJSON_Delete(o);
   if (!json) return NULL;
@@ -120,6 +123,7 @@ bool dckpt_lock_facts_parse(const char *text, size_t len, dckpt_lock_facts *f, c
                             size_t whylen) {
   memset(f, 0, sizeof *f);
   f->info.pid = -1;
+  f->restart = -1;
   /* A holder writes its facts whole; a reader may still see them cut short
    * or, while a take-over rewrites them, empty. Only a whole object counts. */
   if (len == 0) {
@@ -155,6 +159,9 @@ bool dckpt_lock_facts_parse(const char *text, size_t len, dckpt_lock_facts *f, c
   const char *rest =
       cJSON_IsString(v) ? strptime(v->valuestring, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
   if (rest && !*rest) f->renewed = (double)timegm(&tm);
+  v = cJSON_GetObjectItemCaseSensitive(o, "restart");
+  if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1e9)
+    f->restart = (int64_t)v->valuedouble;
   cJSON_Delete(o);
   return true;
 }

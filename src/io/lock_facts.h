@@ -20,6 +20,10 @@ typedef struct dckpt_lock_facts {
   /** Leases: when the holder last renewed its claim (seconds since the
    *  epoch, whole seconds); 0 for a lock, which is not renewed. */
   double renewed;
+  /** Leases: which incarnation of its job the holder is (Slurm's
+   *  SLURM_RESTART_COUNT: 0, then one more at each requeue); -1 when not
+   *  recorded (a lock, or a lease file of dckpt 0.2.x before this field). */
+  int64_t restart;
 } dckpt_lock_facts;
 
 /** Whether the kernel lock of a lock file is held by some process. */

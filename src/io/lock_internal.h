@@ -49,9 +49,10 @@ typedef struct dckpt_lock_rules {
   void (*sweep)(const char *path, unsigned long long ino, bool same);
 } dckpt_lock_rules;
 
-/** dckpt_lock_acquire (without force) with `rules` and `policy`. */
+/** dckpt_lock_acquire (without force) with `rules` and `policy`; `restart`
+ *  (the job's incarnation, dckpt_lease_claim) is recorded with the facts. */
 int dckpt_lock_acquire_with(dckpt_lock *lock, const char *path, const char *job_id,
-                            const dckpt_lock_rules *rules,
+                            int64_t restart, const dckpt_lock_rules *rules,
                             const dckpt_lease_policy *policy, const dckpt_logger *log,
                             dckpt_err *err);
 

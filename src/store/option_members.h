@@ -25,6 +25,7 @@ static const dckpt_member dckpt_store_option_members[] = {
     DCKPT_MEMBER(dckpt_store_options, experimental),
     DCKPT_MEMBER(dckpt_store_options, step_hook),
     DCKPT_MEMBER(dckpt_store_options, step_hook_ctx),
+    DCKPT_MEMBER(dckpt_store_options, job_restart),
 };
 #pragma GCC diagnostic pop
 

@@ -184,8 +184,8 @@ int dckpt_store_join_shared(dckpt_store *s) {
   int rc = !leases || !path ? dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory")
                             : dckpt_mkdirs(leases, true, &s->err);
   if (rc == DCKPT_OK)
-    rc =
-        dckpt_lease_claim(&s->member, path, s->job_id, lease_policy(s), &s->log, &s->err);
+    rc = dckpt_lease_claim(&s->member, path, s->job_id, s->opts.job_restart,
+                           lease_policy(s), &s->log, &s->err);
   free(leases);
   free(path);
   return rc;
@@ -231,8 +231,8 @@ int dckpt_store_claim_pair(dckpt_store *s, int64_t alg, int64_t trial) {
                          s->pair.path);
   char *path = dckpt_layout_pair_lease(s->dir, alg, trial);
   if (!path) return dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
-  int rc =
-      dckpt_lease_claim(&s->pair, path, s->job_id, lease_policy(s), &s->log, &s->err);
+  int rc = dckpt_lease_claim(&s->pair, path, s->job_id, s->opts.job_restart,
+                             lease_policy(s), &s->log, &s->err);
   free(path);
   return rc;
 }

@@ -83,6 +83,9 @@ static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
     return dckpt_store_fail(
         s, DCKPT_EINVAL, "checkpoint_step must be a positive integer or none, got %lld",
         (long long)o->checkpoint_step);
+  if (o->job_restart < 0)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "job_restart must be >= 0, got %lld",
+                            (long long)o->job_restart);
   if (o->keep_n < 1)
     return dckpt_store_fail(s, DCKPT_EINVAL, "keep_n must be a positive integer, got %d",
                             o->keep_n);

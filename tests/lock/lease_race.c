@@ -78,7 +78,7 @@ static void claim(const char *dir, const char *lease, int id, int n, int gun,
   dckpt_lock l;
   dckpt_err e;
   dckpt_err_clear(&e);
-  int rc = dckpt_lease_claim(&l, lease, job, &policy, NULL, &e);
+  int rc = dckpt_lease_claim(&l, lease, job, 0, &policy, NULL, &e);
   char *mark = fmt("%s/%s.%d", dir, rc == DCKPT_OK ? "holder" : "refused", id);
   char *text = rc == DCKPT_OK ? fmt("%d", (int)getpid())
                               : fmt("%s: %s", dckpt_err_name(rc), e.msg);
@@ -103,7 +103,8 @@ static pid_t dead_holder(const char *lease, bool reap) {
   if (pid == 0) {
     dckpt_lock l;
     dckpt_err e;
-    if (dckpt_lease_claim(&l, lease, "victim", &policy, NULL, &e) != DCKPT_OK) _exit(4);
+    if (dckpt_lease_claim(&l, lease, "victim", 0, &policy, NULL, &e) != DCKPT_OK)
+      _exit(4);
     if (write(p[1], "x", 1) != 1) _exit(5);
     for (;;)
       pause();

@@ -37,22 +37,33 @@ static size_t entries(void) {
   return n;
 }
 
-static int claim(dckpt_lock *l, const char *job, dckpt_err *e) {
+/* Claims as incarnation `restart` of job `job`. */
+static int claim_as(dckpt_lock *l, const char *job, int64_t restart, dckpt_err *e) {
   logbuf[0] = '\0';
   dckpt_err_clear(e);
-  return dckpt_lease_claim(l, lease, job, &policy, &logger, e);
+  return dckpt_lease_claim(l, lease, job, restart, &policy, &logger, e);
 }
 
-/* Facts of a holder on another host, renewed `age` seconds ago. */
-static void remote(const char *job, long age) {
-  char when[32], text[512];
+static int claim(dckpt_lock *l, const char *job, dckpt_err *e) {
+  return claim_as(l, job, 0, e);
+}
+
+/* Facts of a holder on another host, renewed `age` seconds ago, that
+ * recorded incarnation `restart` of its job (< 0: no such field). */
+static void remote_as(const char *job, long restart, long age) {
+  char when[32], text[512], inc[48] = "";
   time_t t = time(NULL) - age;
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  if (restart >= 0) snprintf(inc, sizeof inc, ",\"restart\":%ld", restart);
   snprintf(text, sizeof text,
            "{\"host\":\"node-9.far\",\"pid\":777,\"job_id\":\"%s\",\"started\":\"%s\","
-           "\"renewed\":\"%s\"}\n",
-           job, when, when);
+           "\"renewed\":\"%s\"%s}\n",
+           job, when, when, inc);
   put(lease, text);
+}
+
+static void remote(const char *job, long age) {
+  remote_as(job, -1, age);
 }
 
 /* Claimed whole with a renewal stamp; a second claim (also in this process)
@@ -66,6 +77,7 @@ static void test_basic(void) {
   char *text = get(lease);
   CHECK_CONTAINS(text, "\"job_id\":\"job-1\"");
   CHECK_CONTAINS(text, "\"renewed\":\"");
+  CHECK_CONTAINS(text, "\"restart\":0");
   CHECK_EQ(claim(&b, "job-2", &e), DCKPT_ELOCKED);
   char pid[32];
   snprintf(pid, sizeof pid, "pid %d ", (int)getpid());
@@ -194,6 +206,48 @@ static void test_ticket(void) {
   dckpt_remove_tree(root, &e);
 }
 
+/* The incarnation of the claimant's own job (requeued by Slurm, maybe on
+ * another node): a holder on another host with the same job id and an older
+ * incarnation is gone at once, however fresh its renewal and whatever the
+ * scheduler says (the job runs again: it is the claimant); the same
+ * incarnation is a sibling rank, kept while fresh; another job, or a lease
+ * file without the field, is judged as before. */
+static void test_restart(void) {
+  fresh_root("restart");
+  dckpt_lock l;
+  dckpt_err e;
+  remote_as("running-7_3", 0, 1); /* run 0 of the task, renewed a second ago */
+  CHECK_OK(claim_as(&l, "running-7_3", 1, &e));
+  CHECK_CONTAINS(logbuf, "is run 0 of job 'running-7_3'");
+  CHECK_CONTAINS(logbuf, "(run 1)");
+  char *text = get(lease);
+  CHECK_CONTAINS(text, "\"restart\":1");
+  free(text);
+  dckpt_lock_release(&l);
+  remote_as("running-7_3", 4, 1); /* two requeues behind is gone too */
+  CHECK_OK(claim_as(&l, "running-7_3", 6, &e));
+  dckpt_lock_release(&l);
+  remote_as("running-7_3", 2, 1); /* a sibling rank of the same run */
+  CHECK_EQ(claim_as(&l, "running-7_3", 2, &e), DCKPT_ELOCKED);
+  CHECK_CONTAINS(e.msg, "node-9.far");
+  remote_as("running-7_3", 3, 1); /* a newer run: this process is the stale one */
+  CHECK_EQ(claim_as(&l, "running-7_3", 2, &e), DCKPT_ELOCKED);
+  remote_as("running-7_4", 0, 1); /* another task of the array: its job decides */
+  CHECK_EQ(claim_as(&l, "running-7_3", 1, &e), DCKPT_ELOCKED);
+  remote_as("881", 0, 1); /* unknown to the scheduler, fresh */
+  CHECK_EQ(claim_as(&l, "882", 1, &e), DCKPT_ELOCKED);
+  remote("running-7_3", 1); /* no incarnation recorded: as before */
+  CHECK_EQ(claim_as(&l, "running-7_3", 1, &e), DCKPT_ELOCKED);
+  remote_as("", 0, 1); /* no job id on either side */
+  CHECK_EQ(claim_as(&l, "", 1, &e), DCKPT_ELOCKED);
+  remote_as("gone-5", 0, 5); /* another job that ended: as before */
+  CHECK_OK(claim_as(&l, "running-7_3", 1, &e));
+  CHECK_CONTAINS(logbuf, "job 'gone-5' is no longer running");
+  dckpt_lock_release(&l);
+  CHECK_EQ(entries(), 0);
+  dckpt_remove_tree(root, &e);
+}
+
 int main(int argc, char **argv) {
   static const struct {
     const char *name;
@@ -201,7 +255,8 @@ int main(int argc, char **argv) {
   } cases[] = {{"basic", test_basic},
                {"policy", test_policy},
                {"lost", test_lost},
-               {"ticket", test_ticket}};
+               {"ticket", test_ticket},
+               {"restart", test_restart}};
   if (argc != 2) {
     fprintf(stderr, "usage: test_lease CASE\n");
     return 2;

@@ -333,6 +333,7 @@ static int parse(int argc, char **argv, args *a) {
   a->o.progress = 0;
   static char slurm_job_buf[APP_SLURM_JOB_ID_MAX];
   a->o.store.job_id = app_slurm_job_id(slurm_job_buf);
+  a->o.store.job_restart = app_slurm_restart_count();
   if (a->o.store.job_id) a->o.job_state = app_slurm_job_state;
   a->iters[0] = 40, a->iters[1] = 30, a->iters[2] = 20;
   a->fail_alg = -1;
