@@ -130,7 +130,7 @@ typedef struct dckpt_run_options {
   const char *dir;
   dckpt_run_mode mode;
   /** Store options: checkpoint_step, keep_n, compression_level, durability,
-   *  job_id, log, experimental. flags are set by the runner. */
+   *  job_id, job_restart, log, experimental. flags are set by the runner. */
   dckpt_store_options store;
   int64_t n_trials;       /* for a new run; on resume must match unless growing */
   uint64_t seed;          /* run seed */
