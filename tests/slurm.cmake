@@ -42,7 +42,7 @@ dckpt_slurm_test(slurm.preempt_requeue preempt.sh 120)
 dckpt_slurm_test(slurm.submit_chain chain.sh 300)
 dckpt_slurm_test(slurm.no_requeue guards.sh 120)
 dckpt_slurm_test(slurm.array_requeue array.sh 300)
-dckpt_slurm_test(slurm.lease_job_gone jobstate.sh 200 $<TARGET_FILE:test_job_state>)
+dckpt_slurm_test(slurm.lease_job_gone jobstate.sh 500 $<TARGET_FILE:test_job_state>)
 
 foreach(t slurm.cluster_start slurm.cluster_stop slurm.deadline_lookup slurm.deadline_requeue
           slurm.scontrol_requeue slurm.preempt_requeue slurm.submit_chain slurm.no_requeue

@@ -16,6 +16,16 @@
 #      <array>_<task>); once that job is
 #      cancelled, it takes that pair over too. The results equal an
 #      uninterrupted run.
+#  (2) a requeued task and its previous run's lease: a shared run is killed
+#      in pair (0, 1) of another directory; a held one-task array is
+#      submitted on it and the lease rewritten as that of a holder on
+#      node-7.far in that very task (<array>_<task>), restart 0, renewed just
+#      now. Released, the task (its restart 0) leaves it alone, a sibling
+#      rank of its own run, and completes every other pair; the lease is
+#      renewed again and the task requeued with scontrol: started again
+#      (SLURM_RESTART_COUNT 1), it takes the lease over at once (Slurm says
+#      RUNNING of its job, and the renewal is fresh: only the restart count
+#      can tell) and completes the campaign identically.
 # Usage: jobstate.sh CAMPAIGN WORK TEST_JOB_STATE
 here=$(dirname "$0")
 # shellcheck source=tests/slurm/lib.sh
@@ -33,13 +43,15 @@ ask() {
   [ "$got" = "$2" ] || { squeue -t all -j "$1" >&2 || true; fail "job $1: the lookup says $got, not $2"; }
 }
 
-# holder LEASE HOST JOB: LEASE as held by pid 777 on HOST in Slurm job JOB,
-# started and renewed just now
+# holder LEASE HOST JOB [RESTART]: LEASE as held by pid 777 on HOST in Slurm
+# job JOB (in its run RESTART: SLURM_RESTART_COUNT), started and renewed just
+# now
 holder() {
-  local now
+  local now inc=""
   now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  printf '{"host":"%s","pid":777,"job_id":"%s","started":"%s","renewed":"%s"}\n' \
-    "$2" "$3" "$now" "$now" >"$1.new"
+  [ -z "${4:-}" ] || inc=",\"restart\":$4"
+  printf '{"host":"%s","pid":777,"job_id":"%s","started":"%s","renewed":"%s"%s}\n' \
+    "$2" "$3" "$now" "$now" "$inc" >"$1.new"
   mv "$1.new" "$1"
 }
 
@@ -117,4 +129,47 @@ same "$WORK/ref.txt" "$d.txt"
 left=$({ find "$d/leases" -maxdepth 1 -name 'pair.*.lease' 2>/dev/null || true; } | wc -l)
 [ "$left" = 0 ] || { ls -l "$d/leases" >&2; fail "pair leases left in $d"; }
 note "(1) passed: results equal the uninterrupted run"
+
+note "(2) a requeued task and the lease of its own previous run on another node"
+d=$WORK/requeued
+set +e
+env -u SLURM_JOB_ID "$CAMPAIGN" "$d" "${work[@]}" --shared --kill-at 0:1:9 --quiet \
+  >"$WORK/killed2.log" 2>&1
+code=$?
+set -e
+[ "$code" = 137 ] || { cat "$WORK/killed2.log" >&2; fail "the first run on $d exited $code, not killed"; }
+own_lease=$d/leases/pair.0.1.lease
+grep -q '"pid"' "$own_lease" || fail "the killed run left no lease of (0, 1) in $d"
+job=$(DCKPT_DIR=$d sbatch --parsable --hold --job-name=requeued --array=0-0 --ntasks=1 \
+  --time=5 --open-mode=append --output="$WORK/requeued.%a.out" "$ARRAY_SCRIPT" "$CAMPAIGN" \
+  "$d" "${work[@]}" --sleep-us 20000)
+task=${job}_0
+log=$WORK/requeued.0.out
+holder "$own_lease" node-7.far "$task" 0
+scontrol release "$job"
+wait_running "$task" 30
+t=$SECONDS
+while :; do
+  n=$(find "$d" -name complete.json | wc -l)
+  [ "$n" -ge 5 ] && break
+  [ "$(job_field "$task" JobState)" = RUNNING ] || { cat "$log" >&2; fail "task $task ended early"; }
+  [ $((SECONDS - t)) -lt 120 ] || { cat "$log" >&2; fail "only $n pairs completed in $d"; }
+  sleep 0.2
+done
+[ -e "$d/algorithm_0/trial_1/complete.json" ] && fail "pair (0, 1) of a sibling rank was run"
+grep -q node-7.far "$own_lease" || fail "the lease of a sibling rank (same job, restart 0) was taken"
+[ "$(job_field "$task" JobState)" = RUNNING ] || { cat "$log" >&2; fail "task $task did not wait for (0, 1)"; }
+note "(2) run 0 of $task left the lease of its sibling on node-7.far alone; scontrol requeue $task"
+holder "$own_lease" node-7.far "$task" 0
+scontrol requeue "$task"
+st=$(wait_done "$task" 300)
+note "task $task ended $st"
+expect_job "$task" COMPLETED 0:0 1 "$log"
+has "$log" "taking over lease '.*pair\.0\.1\.lease': its holder, .*node-7\.far.*is run 0 of job '$task', which Slurm has since started again \(run 1\)" \
+  "the requeued task took over its previous run's lease"
+has "$log" 'the campaign is complete' "the requeued task ended with the campaign complete"
+out=$("$CAMPAIGN" "$d" "${work[@]}" --dump "$d.txt" 2>&1) || { echo "$out" >&2; fail "final run on $d"; }
+case $out in *"6/6 pairs complete, 0 run"*) ;; *) echo "$out" >&2; fail "the campaign in $d was not complete" ;; esac
+same "$WORK/ref.txt" "$d.txt"
+note "(2) passed: the requeued task took its own old lease over at once; results identical"
 passed
