@@ -211,8 +211,10 @@ typedef struct dckpt_run_options {
    *  or check the run, grow it, list the pairs); every rank then claims each
    *  pair with a lease before running it, leaves pairs that another run
    *  holds, and takes over those whose holder is gone (resuming from the
-   *  newest checkpoint). The run returns once every pair of the campaign is
-   *  complete (whoever completed it) or it is stopped. A run that is not
+   *  newest checkpoint). The run returns DCKPT_OK once nothing is left for it
+   *  to claim: every pair is complete or held by a run not known to be gone
+   *  (report.pairs_completed < pairs_total then says how many others hold;
+   *  see shared_wait), or when it is stopped. A run that is not
    *  shared and a shared run refuse each other (DCKPT_ELOCKED naming the
    *  holders). With `shared`, add_trials and add_iterations are refused
    *  (several runs would each add them): ask for the totals instead
@@ -238,6 +240,13 @@ typedef struct dckpt_run_options {
   dckpt_job_state_fn job_state;
   /** Passed to job_state. */
   void *job_state_ctx;
+  /** With `shared`: once nothing is left to claim, wait (looking every
+   *  0.25 s, taking over a pair whose holder turns out gone) until every pair
+   *  of the campaign is complete, instead of returning at once (default
+   *  false). For runs that may be killed with no restart or requeue to
+   *  follow: a waiting run takes over their pairs (docs/runtime.md,
+   *  "Shared runs"). */
+  bool shared_wait;
 } dckpt_run_options;
 
 /** Fills the defaults (mode AUTO, metrics_period 1, handle_signals, progress 1,

@@ -42,8 +42,9 @@ typedef struct bench_config {
   double checkpoint_interval; /* seconds, 0 for none */
   int keep, compression;
   bool fsync, backup, break_lock, quiet;
-  bool shared;  /* --shared / checkpoint.shared: one of several runs on the campaign */
-  int progress; /* -1 auto (on), 0 off */
+  bool shared; /* --shared / checkpoint.shared: one of several runs on the campaign */
+  bool shared_wait; /* --shared-wait / checkpoint.shared_wait: wait for the others */
+  int progress;     /* -1 auto (on), 0 off */
   dckpt_run_mode mode;
   char deadline[256];                    /* --deadline argument, "" for none */
   char run_name[DCKPT_RUN_NAME_MAX + 1]; /* --run-name, "" for none */

@@ -276,8 +276,9 @@ static int get_step(ctx *c, const cJSON *k, bench_config *cfg) {
 
 static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
   const cJSON *k = NULL;
-  static const char *const keys[] = {"dir",         "step",  "interval", "keep",
-                                     "compression", "fsync", "shared",   NULL};
+  static const char *const keys[] = {"dir",    "step",        "interval",
+                                     "keep",   "compression", "fsync",
+                                     "shared", "shared_wait", NULL};
   const char *dir = NULL;
   int64_t keep = cfg->keep, level = cfg->compression;
   if (get_obj(c, root, "checkpoint", "checkpoint", &k) ||
@@ -287,7 +288,8 @@ static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
       get_int(c, k, "keep", "checkpoint.keep", 1, &keep) ||
       get_int(c, k, "compression", "checkpoint.compression", -7, &level) ||
       get_bool(c, k, "fsync", "checkpoint.fsync", &cfg->fsync) ||
-      get_bool(c, k, "shared", "checkpoint.shared", &cfg->shared))
+      get_bool(c, k, "shared", "checkpoint.shared", &cfg->shared) ||
+      get_bool(c, k, "shared_wait", "checkpoint.shared_wait", &cfg->shared_wait))
     return BENCH_EXIT_USAGE;
   if (level > 22) return bad(c, "checkpoint.compression", "must be in -7..22");
   if (keep > INT_MAX) return bad(c, "checkpoint.keep", "must be at most %d", INT_MAX);
@@ -394,7 +396,11 @@ void bench_usage(FILE *out) {
       "  --break-lock           take over a lock held from another host\n"
       "  --shared               work on the campaign together with other --shared runs\n"
       "                         (jobs of an array, separate submissions): each pair\n"
-      "                         is claimed with a lease (config: checkpoint.shared)\n"
+      "                         is claimed with a lease (config: checkpoint.shared);\n"
+      "                         ends once nothing is left to claim\n"
+      "  --shared-wait          with --shared: then wait until every pair is complete,\n"
+      "                         taking over those whose holder is gone (tasks killed\n"
+      "                         with no requeue; config: checkpoint.shared_wait)\n"
       "  --run-name NAME        name this run: it also stops on CHECKPOINT_DIR/runs/\n"
       "                         NAME/HALT (that run only) and writes its own\n"
       "                         run_status.json there (job arrays: docs/slurm.md)\n"
@@ -559,6 +565,8 @@ static bool is_switch(bench_config *cfg, const char *f) {
     cfg->break_lock = true;
   else if (!strcmp(f, "--shared"))
     cfg->shared = true;
+  else if (!strcmp(f, "--shared-wait"))
+    cfg->shared_wait = true;
   else if (!strcmp(f, "--no-progress"))
     cfg->progress = 0;
   else if (!strcmp(f, "--quiet"))
@@ -609,11 +617,13 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
     return BENCH_EXIT_USAGE;
   }
   bool fsync = cfg->fsync, backup = cfg->backup, brk = cfg->break_lock,
-       quiet = cfg->quiet, shared = cfg->shared, prune = cfg->prune;
+       quiet = cfg->quiet, shared = cfg->shared, prune = cfg->prune,
+       shared_wait = cfg->shared_wait;
   int progress = cfg->progress;
   if (load_config(config, cfg, err, errlen)) return BENCH_EXIT_USAGE;
   cfg->fsync = cfg->fsync && fsync;
   cfg->shared = cfg->shared || shared;
+  cfg->shared_wait = cfg->shared_wait || shared_wait;
   cfg->backup = backup, cfg->break_lock = brk, cfg->quiet = quiet,
   cfg->progress = progress, cfg->prune = prune;
   for (int i = 1; i < argc; i++) {

@@ -120,6 +120,7 @@ static void fill_options(const bench_config *cfg, double deadline, dckpt_run_opt
   o->backup_before_resume = cfg->backup;
   o->break_lock = cfg->break_lock;
   o->shared = cfg->shared;
+  o->shared_wait = cfg->shared_wait;
   o->run_name = cfg->run_name[0] ? cfg->run_name : NULL;
   /* the holder's job, in the lock and the leases (dckpt status names it) */
   static char job_buf[APP_SLURM_JOB_ID_MAX];
@@ -179,7 +180,7 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     if (plan == BENCH_CTR_READ) return results_from_container(cfg);
   }
   char err[1024] = "";
-  bool ran = false;
+  bool ran = false, left = false;
   dckpt_algorithm algs[BENCH_MAX_ALGS];
   memset(algs, 0, sizeof algs);
   int code = bench_agree(make_algorithms(cfg, algs, err, sizeof err));
@@ -217,13 +218,18 @@ static int run_campaign(const bench_config *cfg, double deadline) {
              cfg->campaign, (long long)rep.pairs_completed, (long long)rep.pairs_total,
              (long long)rep.iterations_run, rep.seconds, world_size(), "");
     ran = rep.iterations_run > 0;
+    /* a shared run that left pairs to other runs computes no results: the
+     * run that completes the campaign does */
+    left = rc == DCKPT_OK && rep.pairs_completed < rep.pairs_total;
+    if (rank_of_world() == 0 && left && !cfg->quiet)
+      printf("%s: %s\n", cfg->campaign, rep.message);
     code = rc == DCKPT_OK             ? 0
            : rc == DCKPT_EINTERRUPTED ? DCKPT_EXIT_INTERRUPTED
                                       : BENCH_EXIT_FAILED;
   } else if (rank_of_world() == 0) {
     fprintf(stderr, "dckpt-bench: %s\n", err);
   }
-  if (code == 0 && rank_of_world() == 0 &&
+  if (code == 0 && !left && rank_of_world() == 0 &&
       (rc = bench_results(cfg, err, sizeof err)) != DCKPT_OK) {
     fprintf(stderr, "dckpt-bench: results: %s\n", err);
     char msg[1200];
@@ -237,7 +243,7 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     opt_algorithm_release(&algs[a]);
   code = bench_agree(code);
   /* a completed campaign packs itself (all ranks) and is verified, then pruned */
-  if (code == 0 && cfg->container[0]) code = bench_container_after(cfg, ran);
+  if (code == 0 && !left && cfg->container[0]) code = bench_container_after(cfg, ran);
   return code;
 }
 

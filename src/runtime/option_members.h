@@ -43,6 +43,7 @@ static const dckpt_member dckpt_run_option_members[] = {
     DCKPT_MEMBER(dckpt_run_options, run_name),
     DCKPT_MEMBER(dckpt_run_options, job_state),
     DCKPT_MEMBER(dckpt_run_options, job_state_ctx),
+    DCKPT_MEMBER(dckpt_run_options, shared_wait),
 };
 #pragma GCC diagnostic pop
 

@@ -283,7 +283,8 @@ static void work(run_ctx *c) {
     if (c->rank != 0) c->stop.halt_paths[0] = c->stop.halt_paths[1] = NULL;
     int64_t i = run_sched_next(&c->sched);
     if (i >= c->plan.n_pending) {
-      /* shared: the pairs other runs held, until each is complete */
+      /* shared: the pairs other runs held whose holder is gone (and, with
+       * shared_wait, the others until each is complete) */
       int wrc = c->o->shared ? run_shared_wait(c) : DCKPT_OK;
       if (wrc == DCKPT_EINTERRUPTED)
         run_fail(c, wrc, "rank %d stopped: %s", c->rank, c->stop.reason);
@@ -313,8 +314,10 @@ static void work(run_ctx *c) {
  * made (a bad argument, a mismatch, a marker it could not read) counts no
  * pairs at all rather than "every pair complete". */
 static void fill_report(run_ctx *c, dckpt_run_report *rep, double start, bool planned) {
-  int64_t mine[3] = {c->pairs_run, c->pairs_completed, c->iterations_run}, sum[3];
-  MPI_Allreduce(mine, sum, 3, MPI_INT64_T, MPI_SUM, c->comm);
+  int64_t mine[4] = {c->pairs_run, c->pairs_completed, c->iterations_run,
+                     c->shared.n_watch},
+          sum[4];
+  MPI_Allreduce(mine, sum, 4, MPI_INT64_T, MPI_SUM, c->comm);
   int64_t total = planned ? c->plan.n_trials * (int64_t)c->n_algs : 0;
   rep->status = c->status;
   rep->pairs_total = total;
@@ -324,6 +327,14 @@ static void fill_report(run_ctx *c, dckpt_run_report *rep, double start, bool pl
   rep->seconds = run_now() - start;
   rep->resumed = c->plan.resumed;
   snprintf(rep->message, sizeof rep->message, "%s", c->message);
+  /* a shared run that left pairs to the runs holding them says so */
+  if (planned && rep->status == DCKPT_OK && sum[3] > 0) {
+    snprintf(rep->message, sizeof rep->message,
+             "nothing left to claim: %lld pair(s) held by other runs, whose last to "
+             "complete computes the results",
+             (long long)sum[3]);
+    if (c->rank == 0) dckpt_log(&c->log, DCKPT_LOG_INFO, "%s", rep->message);
+  }
 }
 
 /* Rank 0 leaves DIR/run_status.json: how the last run ended, for batch

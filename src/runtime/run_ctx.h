@@ -92,8 +92,10 @@ int run_shared_unlock(run_ctx *c);
 /** Claims pair `p` and runs it unless it is complete; a pair another run
  *  holds is watched. The status of run_pair_execute, or a claim's failure. */
 int run_shared_pair(run_ctx *c, const run_pair *p);
-/** After the hand-out: runs or waits for the watched pairs until each is
- *  complete (whoever completes it); DCKPT_EINTERRUPTED on a stop. */
+/** After the hand-out: takes over and runs the watched pairs whose holder is
+ *  gone, counts those found complete; the pairs still held stay in
+ *  shared.watch and the run ends, or (o->shared_wait) it watches them until
+ *  each is complete, whoever completes it. DCKPT_EINTERRUPTED on a stop. */
 int run_shared_wait(run_ctx *c);
 /** In the loop: renews the pair's lease when due; DCKPT_ELOCKED when
  *  another run has taken it (the pair must be left, nothing written). */

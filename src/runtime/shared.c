@@ -2,8 +2,10 @@
  * rank 0 registers the run with a lease of its own in DIR/leases before it
  * takes the lock to set up, and gives the lock back once the plan is made;
  * every rank claims a pair's lease before running it, leaves a pair that
- * another run holds (watching it until it is complete or its holder is
- * gone), renews the lease while it works, and releases it after. */
+ * another run holds, renews the lease while it works, and releases it after. When its
+ * hand-out is exhausted, a rank looks at the pairs it left: those whose holder is gone
+ * are taken over; the rest are left to their holders and the run ends
+ * (unless shared_wait: then it watches them until each is complete). */
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
@@ -98,19 +100,40 @@ int run_shared_pair(run_ctx *c, const run_pair *p) {
   return DCKPT_OK;
 }
 
+/* One look at each watched pair: a pair whose holder is gone is taken over
+ * and run, one found complete is counted; those still held stay watched.
+ * Sets *progress when a pair was run or found complete. */
+static int watch_pass(run_ctx *c, bool *progress) {
+  int64_t kept = 0;
+  *progress = false;
+  for (int64_t i = 0; i < c->shared.n_watch; i++) {
+    if (run_should_stop(c, true)) return DCKPT_EINTERRUPTED;
+    int rc;
+    int what = try_pair(c, &c->shared.watch[i], &rc);
+    if (rc == DCKPT_EINTERRUPTED) return rc;
+    if (rc != DCKPT_OK && rc != DCKPT_ECALLBACK) return rc;
+    if (what == PAIR_HELD)
+      c->shared.watch[kept++] = c->shared.watch[i];
+    else
+      *progress = true;
+  }
+  c->shared.n_watch = kept;
+  return DCKPT_OK;
+}
+
 int run_shared_wait(run_ctx *c) {
   while (c->shared.n_watch > 0) {
-    int64_t kept = 0;
-    for (int64_t i = 0; i < c->shared.n_watch; i++) {
-      if (run_should_stop(c, true)) return DCKPT_EINTERRUPTED;
-      int rc;
-      int what = try_pair(c, &c->shared.watch[i], &rc);
-      if (rc == DCKPT_EINTERRUPTED) return rc;
-      if (rc != DCKPT_OK && rc != DCKPT_ECALLBACK) return rc;
-      if (what == PAIR_HELD) c->shared.watch[kept++] = c->shared.watch[i];
+    bool progress;
+    int rc = watch_pass(c, &progress);
+    if (rc != DCKPT_OK) return rc;
+    if (c->shared.n_watch == 0) break;
+    /* Nothing left to claim: every pair left is held by a run not known to
+     * be gone. Unless asked to wait (shared_wait), end now; a pass that ran
+     * or counted a pair looks once more (time went by while it ran). */
+    if (!c->o->shared_wait) {
+      if (progress) continue;
+      break;
     }
-    c->shared.n_watch = kept;
-    if (kept == 0) break;
     /* the pairs are other runs' for now: look again shortly, answering
      * this run's ranks meanwhile */
     double until = run_now() + WATCH_PERIOD_SECONDS;

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Shared runs (--shared, issue 12): NP runs of the interruption campaign at
 # once on one directory, as separate launches (one of them on 2 ranks when NP
-# > 2). Once a run chosen at random holds a pair's lease (and, at random, once
+# > 2). A run ends once nothing is left for it to claim. Once a run chosen at random holds a pair's lease (and, at random, once
 # that pair has a checkpoint), it is SIGKILLed; with NP > 2 another one is
 # stopped with SIGTERM while it holds a lease, and started again. Every other
 # run must exit 0; the killed run's pair is taken over and resumed from its
-# checkpoint; the campaign must end bit-identical to the uninterrupted
+# checkpoint, by a run still working or by one more shared run started after
+# (as a requeued task would be); the campaign must end bit-identical to the uninterrupted
 # reference (final state of every trial, metrics record, table.csv), with no
 # pair's lease left behind. While the runs work, a run that is not shared is
 # refused naming them; a shared run is refused by a run that is not shared,
@@ -104,6 +105,11 @@ for i in $(seq 0 $((runs - 1))); do
   fi
 done
 note "every other run exited 0"
+
+# the others may have ended before the victim died, leaving its pair: one
+# more shared run (a requeue) takes it over, or finds the campaign complete
+expect 0 run 0 "$cfg" --checkpoint-dir "$dir" --shared --quiet
+note "one more shared run exited 0: $(n_complete "$dir") trials complete"
 
 left=$(find "$dir/leases" -name 'pair.*' | wc -l)
 [ "$left" = 0 ] || { ls -l "$dir/leases" >&2; fail "$left pair lease file(s) left behind"; }

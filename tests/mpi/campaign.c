@@ -31,7 +31,9 @@
  * "seconds", so the checkpoints fall on iterations known in advance),
  * --kill-at ALG:TRIAL:ITER (SIGKILL to the own process at that step).
  * --segment-bytes N (metrics_segment_bytes). --shared joins the other shared
- * runs of DIR (dckpt_run_options.shared); --run-name NAME names the run
+ * runs of DIR (dckpt_run_options.shared), --shared-wait waits for them
+ * (shared_wait; --dump is skipped by a run that left pairs to other runs);
+ * --run-name NAME names the run
  * (its own DIR/runs/NAME/HALT and run_status.json).
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
@@ -361,6 +363,8 @@ static int parse(int argc, char **argv, args *a) {
       a->thread_multiple = true;
     else if (!strcmp(k, "--shared"))
       a->o.shared = true;
+    else if (!strcmp(k, "--shared-wait"))
+      a->o.shared_wait = true;
     else if (!v)
       return 2;
     else if (!strcmp(k, "--job-id"))
@@ -557,7 +561,8 @@ int main(int argc, char **argv) {
     race_touch("refused", race.id, msg);
     race_touch("tried", race.id, "");
   }
-  if (rank == 0 && rc == DCKPT_OK && a.dump_file && dump(a.o.dir, a.dump_file) != 0)
+  if (rank == 0 && rc == DCKPT_OK && rep.pairs_completed == rep.pairs_total &&
+      a.dump_file && dump(a.o.dir, a.dump_file) != 0)
     rc = 1;
   MPI_Finalize();
   if (rc == DCKPT_OK) return 0;

@@ -2,7 +2,8 @@
 # Shared runs (issue 12 item 5) inside dckpt_run, two cases the bench_app
 # tests do not reach:
 #  (1) The completion index of several runs: two shared runs on one campaign
-#      each commit their own index file; one is SIGKILLed just before a step
+#      each commit their own index file (b with --shared-wait: it takes over
+#      the pair of a killed a); one is SIGKILLed just before a step
 #      of its index commits or of its markers (chosen at random: the seed is
 #      printed, DCKPT_TEST_SEED replays it). While the other still works,
 #      the merged index lists only complete pairs (a scan trusts it, and every
@@ -11,8 +12,9 @@
 #      results equal an uninterrupted run.
 #  (2) A stale claim of another host: a pair's lease names a holder on
 #      another host (no kernel lock, so only its age can tell), renewed just
-#      now. A shared run completes every other pair and leaves that one alone
-#      (its checkpoint untouched); once the renewal is older than the timeout
+#      now. A shared run (--shared-wait) completes every other pair and leaves
+#      that one alone (its checkpoint untouched); a shared run started then
+#      finds nothing to claim and exits 0 at once, leaving it too; once the renewal is older than the timeout
 #      (900 s), the run takes the pair over, resumes it from its checkpoint and
 #      completes the campaign bit-identical, naming the old holder.
 #   shared.sh "MPIEXEC -n NP" CAMPAIGN WORK DCKPT
@@ -67,7 +69,8 @@ for round in 1 2 3 4 5 6; do
   nth=$((1 + RANDOM % 5))
   d=$WORK/r$round
   what="round $round: kill before $step #$nth"
-  bg 0 "$d" "${args[@]}" --sleep-us 20000 --shared --run-name b --quiet --dump "$WORK/b.txt"
+  bg 0 "$d" "${args[@]}" --sleep-us 20000 --shared --shared-wait --run-name b --quiet \
+    --dump "$WORK/b.txt"
   b=$PID
   set +e
   run 0 "$d" "${args[@]}" --sleep-us 20000 --shared --run-name a --quiet \
@@ -123,7 +126,7 @@ holder_on_other_host() {
 grep -q '"pid"' "$lease" || fail "the killed run left no lease of (0, 1)"
 holder_on_other_host 0
 sum=$(trial_sum)
-bg 0 "$d" "${args[@]}" --sleep-us 2000 --shared --run-name c --dump "$WORK/c.txt" \
+bg 0 "$d" "${args[@]}" --sleep-us 2000 --shared --shared-wait --run-name c --dump "$WORK/c.txt" \
   >"$WORK/c.log" 2>&1
 c=$PID
 # every other pair complete: c went past (0, 1) and watches it
@@ -141,6 +144,15 @@ grep -q node-9.far "$lease" || fail "the fresh lease of another host was taken"
 "$DCKPT" status "$d" | grep -q 'pair:    (0, 1) held by host node-9.far, pid 777, job far-1' ||
   { "$DCKPT" status "$d" >&2; fail "status does not name the remote holder"; }
 note "run c completed the other 11 pairs and left (0, 1) to node-9.far"
+# a run that finds nothing to claim exits 0 at once, leaving the pair
+expect 0 run 0 "$d" "${args[@]}" --shared --run-name e --dump "$WORK/e.txt"
+grep -q node-9.far "$lease" || fail "run e took the fresh lease of another host"
+grep -q '"pairs_completed":11' "$d/runs/e/run_status.json" ||
+  { cat "$d/runs/e/run_status.json" >&2; fail "run e's status does not say 11/12"; }
+grep -q 'held by other runs' "$d/runs/e/run_status.json" || fail "run e's status names no holder"
+[ ! -e "$WORK/e.txt" ] || fail "run e dumped results with a pair left"
+kill -0 "$c" 2>/dev/null || { cat "$WORK/c.log" >&2; fail "run c (--shared-wait) ended while (0, 1) was held"; }
+note "run e found nothing to claim and exited 0: $(head -c 200 "$d/runs/e/run_status.json")"
 holder_on_other_host 1000
 set +e
 wait "$c"

@@ -13,7 +13,7 @@
 #      A one-task array on the directory takes (0, 1) over at once (the
 #      renewal is fresh: only the job can tell) and completes every other
 #      pair, leaving the RUNNING job's pair alone (its registration names it
-#      <array>_<task>); once that job is
+#      <array>_<task>), and waits (DCKPT_SHARED_WAIT=1); once that job is
 #      cancelled, it takes that pair over too. The results equal an
 #      uninterrupted run.
 #  (2) a requeued task and its previous run's lease: a shared run is killed
@@ -21,7 +21,8 @@
 #      submitted on it and the lease rewritten as that of a holder on
 #      node-7.far in that very task (<array>_<task>), restart 0, renewed just
 #      now. Released, the task (its restart 0) leaves it alone, a sibling
-#      rank of its own run, and completes every other pair; the lease is
+#      rank of its own run, completes every other pair and waits
+#      (DCKPT_SHARED_WAIT=1); the lease is
 #      renewed again and the task requeued with scontrol: started again
 #      (SLURM_RESTART_COUNT 1), it takes the lease over at once (Slurm says
 #      RUNNING of its job, and the renewal is fresh: only the restart count
@@ -89,7 +90,7 @@ done
 live_lease=$d/leases/pair.$held.lease
 holder "$gone_lease" node-9.far "$ended"
 holder "$live_lease" node-8.far "$live"
-job=$(DCKPT_DIR=$d sbatch --parsable --job-name=taker --array=0-0 --ntasks=1 --time=5 \
+job=$(DCKPT_DIR=$d DCKPT_SHARED_WAIT=1 sbatch --parsable --job-name=taker --array=0-0 --ntasks=1 --time=5 \
   --output="$WORK/taker.%a.out" "$ARRAY_SCRIPT" "$CAMPAIGN" "$d" "${work[@]}" \
   --sleep-us 20000)
 task=${job}_0
@@ -140,7 +141,7 @@ set -e
 [ "$code" = 137 ] || { cat "$WORK/killed2.log" >&2; fail "the first run on $d exited $code, not killed"; }
 own_lease=$d/leases/pair.0.1.lease
 grep -q '"pid"' "$own_lease" || fail "the killed run left no lease of (0, 1) in $d"
-job=$(DCKPT_DIR=$d sbatch --parsable --hold --job-name=requeued --array=0-0 --ntasks=1 \
+job=$(DCKPT_DIR=$d DCKPT_SHARED_WAIT=1 sbatch --parsable --hold --job-name=requeued --array=0-0 --ntasks=1 \
   --time=5 --open-mode=append --output="$WORK/requeued.%a.out" "$ARRAY_SCRIPT" "$CAMPAIGN" \
   "$d" "${work[@]}" --sleep-us 20000)
 task=${job}_0

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Shared runs end once nothing is left to claim (issue 12 item 3), and wait
+# with --shared-wait. Run A is stopped (SIGSTOP: alive, so its pair's holder
+# is not gone) while it holds a pair's lease.
+# 1. Run B, started then, runs every other pair and exits 0 while A still
+#    holds its pair: B's run_status.json says one pair is held by another
+#    run and B computed no results. A, continued, completes its pair and
+#    computes the results: bit-identical to the uninterrupted reference.
+# 2. The same with B --shared-wait: once every other pair is complete, A is
+#    SIGKILLed; B takes its pair over, completes the campaign and computes
+#    the results (bit-identical).
+# 3. Two runs that end together: A and B each stopped while holding a pair
+#    near the end, continued in a random order; both exit 0, the results are
+#    computed (once: a second finds them computed) and bit-identical, no lease
+#    is left. Seed printed.
+# EXTRA: the reference directory (fixture bench_app.reference).
+here=$(dirname "$0")
+. "$here/lib.sh"
+setup "$@"
+interrupt_setup
+
+holds_lease() {
+  grep -lsE "\"pid\": *$1[,}]" "$dir"/leases/pair.*.lease 2>/dev/null | head -1
+}
+wait_lease() {
+  local f
+  for _ in $(seq 3000); do
+    f=$(holds_lease "$1") && [ -n "$f" ] && { echo "$f"; return 0; }
+    kill -0 "$1" 2>/dev/null || fail "run $1 ended before it held a lease"
+    sleep 0.02
+  done
+  fail "run $1 held no lease in 60 s"
+}
+total() { sed -n 's/.*"pairs_total":\([0-9]*\).*/\1/p' "$1"; }
+completed() { sed -n 's/.*"pairs_completed":\([0-9]*\).*/\1/p' "$1"; }
+check_like_reference() {
+  local left
+  left=$(find "$dir/leases" -name 'pair.*' | wc -l)
+  [ "$left" = 0 ] || { ls -l "$dir/leases" >&2; fail "$left pair lease file(s) left"; }
+  digest "$dir" "$WORK/run.digest"
+  same "$ref/ref.digest" "$WORK/run.digest"
+  same "$ref/ref.table.csv" "$dir/results/table.csv"
+  note "final states, metrics record and table.csv equal the uninterrupted run"
+}
+
+# ---- 1. a run with nothing left to claim exits 0 at once
+dir=$WORK/run1
+bg 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name A --quiet >"$WORK/A1.log" 2>&1
+apid=$PID
+lease=$(wait_lease "$apid")
+kill -STOP "$apid"
+note "run A (pid $apid) stopped holding $(basename "$lease")"
+expect 0 run 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name B
+[ -e "$lease" ] || fail "A's lease is gone while A is stopped"
+bs=$dir/runs/B/run_status.json
+grep_in "$bs" '"exit_code":0'
+grep_in "$bs" "held by other runs"
+[ "$(completed "$bs")" = $(($(total "$bs") - 1)) ] ||
+  { cat "$bs" >&2; fail "B's status does not count one pair left to A"; }
+grep_in "$WORK/last.out" "held by other runs"
+[ ! -e "$dir/results/table.csv" ] || fail "B computed the results with A's pair left"
+note "B exited 0 while A holds its pair: $(head -c 300 "$bs")"
+kill -CONT "$apid"
+set +e; wait "$apid"; code=$?; set -e
+[ "$code" = 0 ] || { cat "$WORK/A1.log" >&2; fail "A exited $code"; }
+as=$dir/runs/A/run_status.json
+[ "$(completed "$as")" = "$(total "$as")" ] || { cat "$as" >&2; fail "A did not complete"; }
+check_like_reference
+
+# ---- 2. --shared-wait: B waits and takes over a killed holder's pair
+dir=$WORK/run2
+bg 0 "$cfg" --checkpoint-dir "$dir" --shared --quiet >"$WORK/A2.log" 2>&1
+apid=$PID
+lease=$(wait_lease "$apid")
+kill -STOP "$apid"
+bg 0 "$cfg" --checkpoint-dir "$dir" --shared --shared-wait --run-name B --quiet \
+  >"$WORK/B2.log" 2>&1
+bpid=$PID
+tot=$(( $(grep -c '"name"' "$cfg") - 1 ))
+for _ in $(seq 30000); do
+  [ -e "$dir/runs/B/run_status.json" ] && fail "B --shared-wait ended with A's pair held"
+  [ -d "$dir/leases" ] && [ "$(find "$dir/leases" -name 'pair.*' | wc -l)" = 1 ] &&
+    [ "$(n_complete "$dir")" -ge $((tot * 5 - 1)) ] && break
+  sleep 0.02
+done
+[ "$(n_complete "$dir")" -ge $((tot * 5 - 1)) ] || fail "B did not run the other pairs"
+note "every pair but A's is complete; B waits; A SIGKILLed"
+kill -KILL "$apid"
+set +e; wait "$apid"; set -e
+set +e; wait "$bpid"; code=$?; set -e
+[ "$code" = 0 ] || { cat "$WORK/B2.log" >&2; fail "B exited $code"; }
+bs=$dir/runs/B/run_status.json
+[ "$(completed "$bs")" = "$(total "$bs")" ] || { cat "$bs" >&2; fail "B did not complete"; }
+check_like_reference
+
+# ---- 3. two runs ending together
+dir=$WORK/run3
+bg 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name A --quiet >"$WORK/A3.log" 2>&1
+apid=$PID
+wait_lease "$apid" >/dev/null
+kill -STOP "$apid"
+bg 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name B --quiet >"$WORK/B3.log" 2>&1
+bpid=$PID
+# B holds a pair, every other pair but A's and B's being complete
+bstate="B ended first"
+for _ in $(seq 30000); do
+  if f=$(holds_lease "$bpid") && [ -n "$f" ] && [ "$(n_complete "$dir")" -ge $((tot * 5 - 2)) ]; then
+    kill -STOP "$bpid"
+    bstate="B stopped holding $(basename "$f")"
+    break
+  fi
+  kill -0 "$bpid" 2>/dev/null || break
+  [ -e "$dir/runs/B/run_status.json" ] && break
+  sleep 0.005
+done
+if [ $((RANDOM % 2)) = 1 ]; then first=$apid second=$bpid; else first=$bpid second=$apid; fi
+note "A stopped holding a pair; $bstate; continued: pid $first, then pid $second"
+kill -CONT "$first" 2>/dev/null || true
+kill -CONT "$second" 2>/dev/null || true
+for p in $apid $bpid; do
+  set +e; wait "$p"; code=$?; set -e
+  [ "$code" = 0 ] || { cat "$WORK/A3.log" "$WORK/B3.log" >&2; fail "run $p exited $code"; }
+done
+n=0
+for r in A B; do
+  s=$dir/runs/$r/run_status.json
+  [ "$(completed "$s")" = "$(total "$s")" ] && n=$((n + 1))
+done
+[ "$n" -ge 1 ] || fail "neither run found the campaign complete: no results"
+note "both exited 0; $n of them found the campaign complete"
+check_like_reference
+echo "shared_exit.sh: all passed"
