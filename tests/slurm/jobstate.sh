@@ -71,16 +71,42 @@ ask "$live" RUNNING
 ask 99999999 GONE
 note "(0) passed: $ended and ${arr}_1 GONE, $live RUNNING, 99999999 GONE"
 
+# killed_run DIR LOG: a shared run outside Slurm, SIGKILLed in pair (0, 1) at
+# its 9th iteration, leaving that pair's lease and a checkpoint
+killed_run() {
+  set +e
+  env -u SLURM_JOB_ID "$CAMPAIGN" "$1" "${work[@]}" --shared --kill-at 0:1:9 --quiet >"$2" 2>&1
+  local code=$?
+  set -e
+  [ "$code" = 137 ] || { cat "$2" >&2; fail "the first run on $1 exited $code, not killed"; }
+  grep -q '"pid"' "$1/leases/pair.0.1.lease" || fail "the killed run left no lease of (0, 1) in $1"
+}
+
+# five_complete DIR TASK LOG: waits until 5 of DIR's 6 pairs are complete
+# (a state) while TASK keeps running
+five_complete() {
+  local t=$SECONDS n
+  while :; do
+    n=$(find "$1" -name complete.json | wc -l)
+    [ "$n" -ge 5 ] && break
+    [ "$(job_field "$2" JobState)" = RUNNING ] || { cat "$3" >&2; fail "task $2 ended early"; }
+    [ $((SECONDS - t)) -lt 120 ] || { cat "$3" >&2; fail "only $n pairs completed in $1"; }
+    sleep 0.2
+  done
+}
+
+# like_reference DIR: the campaign in DIR is complete and equals the reference
+like_reference() {
+  local out
+  out=$("$CAMPAIGN" "$1" "${work[@]}" --dump "$1.txt" 2>&1) || { echo "$out" >&2; fail "final run on $1"; }
+  case $out in *"6/6 pairs complete, 0 run"*) ;; *) echo "$out" >&2; fail "the campaign in $1 was not complete" ;; esac
+  same "$WORK/ref.txt" "$1.txt"
+}
+
 note "(1) a shared run under Slurm with the lease of an ended job and one of a running job"
 d=$WORK/run
-set +e
-env -u SLURM_JOB_ID "$CAMPAIGN" "$d" "${work[@]}" --shared --kill-at 0:1:9 --quiet \
-  >"$WORK/killed.log" 2>&1
-code=$?
-set -e
-[ "$code" = 137 ] || { cat "$WORK/killed.log" >&2; fail "the first run exited $code, not killed"; }
+killed_run "$d" "$WORK/killed.log"
 gone_lease=$d/leases/pair.0.1.lease
-grep -q '"pid"' "$gone_lease" || fail "the killed run left no lease of (0, 1)"
 [ -e "$d/algorithm_0/trial_1/progress.json" ] || fail "no checkpoint of (0, 1)"
 held=""
 for p in 1.0 1.1 2.0 2.1; do
@@ -97,14 +123,7 @@ task=${job}_0
 log=$WORK/taker.0.out
 wait_running "$task" 30
 # every pair but the one the RUNNING job holds completes (a state, not a time)
-t=$SECONDS
-while :; do
-  n=$(find "$d" -name complete.json | wc -l)
-  [ "$n" -ge 5 ] && break
-  [ "$(job_field "$task" JobState)" = RUNNING ] || { cat "$log" >&2; fail "task $task ended early"; }
-  [ $((SECONDS - t)) -lt 120 ] || { cat "$log" >&2; fail "only $n pairs completed"; }
-  sleep 0.2
-done
+five_complete "$d" "$task" "$log"
 has "$log" "taking over lease '.*pair\.0\.1\.lease': its holder, .*node-9\.far.*its job '$ended' is no longer running" \
   "the lease of the ended job taken over"
 [ -e "$d/algorithm_${held%.*}/trial_${held#*.}/complete.json" ] &&
@@ -124,23 +143,15 @@ expect_job "$task" COMPLETED 0:0 0 "$log"
 has "$log" "taking over lease '.*pair\.$held\.lease': its holder, .*node-8\.far.*its job '$live' is no longer running" \
   "the lease of the cancelled job taken over"
 has "$log" 'the campaign is complete' "the task ended with the campaign complete"
-out=$("$CAMPAIGN" "$d" "${work[@]}" --dump "$d.txt" 2>&1) || { echo "$out" >&2; fail "final run on $d"; }
-case $out in *"6/6 pairs complete, 0 run"*) ;; *) echo "$out" >&2; fail "the campaign in $d was not complete" ;; esac
-same "$WORK/ref.txt" "$d.txt"
+like_reference "$d"
 left=$({ find "$d/leases" -maxdepth 1 -name 'pair.*.lease' 2>/dev/null || true; } | wc -l)
 [ "$left" = 0 ] || { ls -l "$d/leases" >&2; fail "pair leases left in $d"; }
 note "(1) passed: results equal the uninterrupted run"
 
 note "(2) a requeued task and the lease of its own previous run on another node"
 d=$WORK/requeued
-set +e
-env -u SLURM_JOB_ID "$CAMPAIGN" "$d" "${work[@]}" --shared --kill-at 0:1:9 --quiet \
-  >"$WORK/killed2.log" 2>&1
-code=$?
-set -e
-[ "$code" = 137 ] || { cat "$WORK/killed2.log" >&2; fail "the first run on $d exited $code, not killed"; }
+killed_run "$d" "$WORK/killed2.log"
 own_lease=$d/leases/pair.0.1.lease
-grep -q '"pid"' "$own_lease" || fail "the killed run left no lease of (0, 1) in $d"
 job=$(DCKPT_DIR=$d DCKPT_SHARED_WAIT=1 sbatch --parsable --hold --job-name=requeued --array=0-0 --ntasks=1 \
   --time=5 --open-mode=append --output="$WORK/requeued.%a.out" "$ARRAY_SCRIPT" "$CAMPAIGN" \
   "$d" "${work[@]}" --sleep-us 20000)
@@ -149,14 +160,7 @@ log=$WORK/requeued.0.out
 holder "$own_lease" node-7.far "$task" 0
 scontrol release "$job"
 wait_running "$task" 30
-t=$SECONDS
-while :; do
-  n=$(find "$d" -name complete.json | wc -l)
-  [ "$n" -ge 5 ] && break
-  [ "$(job_field "$task" JobState)" = RUNNING ] || { cat "$log" >&2; fail "task $task ended early"; }
-  [ $((SECONDS - t)) -lt 120 ] || { cat "$log" >&2; fail "only $n pairs completed in $d"; }
-  sleep 0.2
-done
+five_complete "$d" "$task" "$log"
 [ -e "$d/algorithm_0/trial_1/complete.json" ] && fail "pair (0, 1) of a sibling rank was run"
 grep -q node-7.far "$own_lease" || fail "the lease of a sibling rank (same job, restart 0) was taken"
 [ "$(job_field "$task" JobState)" = RUNNING ] || { cat "$log" >&2; fail "task $task did not wait for (0, 1)"; }
@@ -169,8 +173,6 @@ expect_job "$task" COMPLETED 0:0 1 "$log"
 has "$log" "taking over lease '.*pair\.0\.1\.lease': its holder, .*node-7\.far.*is run 0 of job '$task', which Slurm has since started again \(run 1\)" \
   "the requeued task took over its previous run's lease"
 has "$log" 'the campaign is complete' "the requeued task ended with the campaign complete"
-out=$("$CAMPAIGN" "$d" "${work[@]}" --dump "$d.txt" 2>&1) || { echo "$out" >&2; fail "final run on $d"; }
-case $out in *"6/6 pairs complete, 0 run"*) ;; *) echo "$out" >&2; fail "the campaign in $d was not complete" ;; esac
-same "$WORK/ref.txt" "$d.txt"
+like_reference "$d"
 note "(2) passed: the requeued task took its own old lease over at once; results identical"
 passed
