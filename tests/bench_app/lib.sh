@@ -152,3 +152,21 @@ finish_like_reference() {
   same "$ref/ref.table.csv" "$dir/results/table.csv"
   note "final states, metrics record and table.csv equal the uninterrupted run"
 }
+
+# Shared runs (shared.sh, shared_exit.sh): which pair lease in $dir/leases a
+# run holds.
+# holds_lease PID: PID holds a pair's lease in $dir/leases (its file names it).
+holds_lease() {
+  grep -lsE "\"pid\": *$1[,}]" "$dir"/leases/pair.*.lease 2>/dev/null | head -1
+}
+
+# wait_lease PID: until PID holds a pair's lease; prints the lease file.
+wait_lease() {
+  local f
+  for _ in $(seq 3000); do
+    f=$(holds_lease "$1") && [ -n "$f" ] && { echo "$f"; return 0; }
+    kill -0 "$1" 2>/dev/null || fail "run $1 ended before it held a lease"
+    sleep 0.02
+  done
+  fail "run $1 held no lease in 60 s"
+}

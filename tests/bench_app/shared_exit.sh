@@ -19,18 +19,6 @@ here=$(dirname "$0")
 setup "$@"
 interrupt_setup
 
-holds_lease() {
-  grep -lsE "\"pid\": *$1[,}]" "$dir"/leases/pair.*.lease 2>/dev/null | head -1
-}
-wait_lease() {
-  local f
-  for _ in $(seq 3000); do
-    f=$(holds_lease "$1") && [ -n "$f" ] && { echo "$f"; return 0; }
-    kill -0 "$1" 2>/dev/null || fail "run $1 ended before it held a lease"
-    sleep 0.02
-  done
-  fail "run $1 held no lease in 60 s"
-}
 total() { sed -n 's/.*"pairs_total":\([0-9]*\).*/\1/p' "$1"; }
 completed() { sed -n 's/.*"pairs_completed":\([0-9]*\).*/\1/p' "$1"; }
 check_like_reference() {
