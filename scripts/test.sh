@@ -91,7 +91,9 @@ if [ "$quick" = 0 ]; then
   # its own session, so that an early exit stops the whole build with it
   setsid nice -n 10 bash -c "$(declare -f background_builds); jobs=$jobs; background_builds" &
   builder=$!
-  trap '[ -n "$builder" ] && kill -- "-$builder" 2>/dev/null; true' EXIT
+  # (under set -e a failing kill, the builder being done, would make the
+  # trap, and so the whole run, exit 1: hence || true)
+  trap 'kill -- "-$builder" 2>/dev/null || true' EXIT
 fi
 
 section "tests"
