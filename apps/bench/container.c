@@ -141,7 +141,7 @@ static int look(const bench_config *cfg, ctr_view *v, char *err, size_t len) {
   char *ctext = rc == DCKPT_OK ? metadata_text(v->store, &clen, &rc) : NULL;
   if (rc != DCKPT_OK) {
     snprintf(err, len, "--container: %s", dckpt_store_errmsg(v->store));
-    free(ctext);
+    dckpt_free(ctext);
     return BENCH_EXIT_FAILED;
   }
   dckpt_store_options o;
@@ -160,7 +160,7 @@ static int look(const bench_config *cfg, ctr_view *v, char *err, size_t len) {
                           : (!v->dir_has_run &&
                              (empty || holds_only_results(cfg->checkpoint_dir)));
   dckpt_store_close(d);
-  free(ctext);
+  dckpt_free(ctext);
   dckpt_free(dtext);
   return 0;
 }
@@ -412,6 +412,51 @@ static int pack(const bench_config *cfg) {
   return rc == DCKPT_OK ? 0 : BENCH_EXIT_FAILED;
 }
 
+/* Whether DIR (`d`, opened with its lock) still holds what the container
+ * holds: the same metadata.json, and every trial at the same state and
+ * iteration. Another run may have taken DIR between the pack and now (grown
+ * the campaign, or rerun a trial); pruning then would delete work that is in
+ * no container. Under DIR's lock, kept until the prune ends, no run can
+ * change it meanwhile. */
+static int unchanged_since_pack(const bench_config *cfg, dckpt_store *d,
+                                const dckpt_metadata *m, char *err, size_t len) {
+  dckpt_store *c = NULL;
+  char *ctext = NULL, *dtext = NULL;
+  size_t clen = 0, dlen = 0;
+  int rc = dckpt_container_open_store(cfg->container, NULL, &c);
+  if (rc == DCKPT_OK) rc = dckpt_store_metadata_text(c, &ctext, &clen);
+  if (rc != DCKPT_OK) snprintf(err, len, "prune: %s", dckpt_store_errmsg(c));
+  if (rc == DCKPT_OK && dckpt_store_metadata_text(d, &dtext, &dlen) != DCKPT_OK) {
+    snprintf(err, len, "prune: %s", dckpt_store_errmsg(d));
+    rc = DCKPT_EIO;
+  }
+  bool same = rc == DCKPT_OK && clen == dlen && !memcmp(ctext, dtext, clen);
+  if (rc == DCKPT_OK && !same)
+    snprintf(err, len,
+             "prune: %.500s changed since it was packed (its metadata.json is not the "
+             "one in %.500s: another run grew or replaced the campaign); nothing pruned, "
+             "the next run with --container packs it again",
+             cfg->checkpoint_dir, cfg->container);
+  for (size_t a = 0; same && a < m->n_algorithms; a++)
+    for (int64_t t = 0; same && t < m->n_trials; t++) {
+      dckpt_trial_status sd, sc;
+      same = dckpt_store_trial_status(d, (int64_t)a, t, &sd) == DCKPT_OK &&
+             dckpt_store_trial_status(c, (int64_t)a, t, &sc) == DCKPT_OK &&
+             sd.state == sc.state && sd.last_iteration == sc.last_iteration &&
+             sd.marker_status == DCKPT_OK;
+      if (!same)
+        snprintf(err, len,
+                 "prune: %.500s changed since it was packed (algorithm %zu, trial %lld "
+                 "is not as %.500s holds it); nothing pruned, the next run with "
+                 "--container packs it again",
+                 cfg->checkpoint_dir, a, (long long)t, cfg->container);
+    }
+  dckpt_free(ctext);
+  dckpt_free(dtext);
+  dckpt_store_close(c);
+  return same ? 0 : BENCH_EXIT_FAILED;
+}
+
 /* Rank 0, once the container is published: verify it, then prune. */
 static int verify_and_prune(const bench_config *cfg) {
   char err[1200] = "";
@@ -421,14 +466,18 @@ static int verify_and_prune(const bench_config *cfg) {
   dckpt_store *s = NULL;
   dckpt_metadata *m = NULL;
   if (!code && cfg->prune) {
+    /* a writing open takes DIR's lock (and refuses while shared runs are
+     * registered): no other run changes DIR while it is compared with the
+     * container and pruned */
     dckpt_store_options o;
     dckpt_store_options_init(&o);
-    o.flags = DCKPT_OPEN_READ;
+    o.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_EXISTING;
     if (dckpt_store_open(cfg->checkpoint_dir, &o, &s) != DCKPT_OK ||
         dckpt_store_load_metadata(s, &m) != DCKPT_OK) {
       snprintf(err, sizeof err, "prune: %s", dckpt_store_errmsg(s));
       code = BENCH_EXIT_FAILED;
     }
+    if (!code) code = unchanged_since_pack(cfg, s, m, err, sizeof err);
     int64_t n = 0;
     if (!code) code = prune(cfg, m, &n, err, sizeof err);
     if (!code && !cfg->quiet)

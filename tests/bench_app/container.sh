@@ -140,4 +140,35 @@ for k in $(seq 1 10); do
   [ "$left" = 6 ] || grep_in "$WORK/last.out" "the results come from the container"
   rm -rf "$d" "$d.h5" "$d.dckpt-pruned"
 done
+# ---- DIR changed between the pack and the prune ----
+# The program stops itself once the container is published (step 1), another
+# run changes DIR, and then it goes on: the prune, which compares DIR with the
+# container under DIR's lock, must refuse and delete nothing.
+# changed_under_prune NAME CHANGE...: CHANGE is run on the stopped pack's DIR
+changed_under_prune() {
+  local name=$1; shift
+  d=$WORK/$name
+  cp -a "$WORK/ref" "$d"
+  DCKPT_BENCH_TEST_STOP_AT=1 "$BENCH" "$cfg" --checkpoint-dir "$d" --container "$d.h5" \
+    --prune --quiet >"$WORK/r.out" 2>&1 &
+  pid=$!
+  until [ "$(state "$pid")" = T ] || [ "$(state "$pid")" = gone ] ||
+    [ "$(state "$pid")" = Z ]; do sleep 0.01; done
+  [ "$(state "$pid")" = T ] || { cat "$WORK/r.out"; fail "$name: did not stop at step 1"; }
+  "$@"
+  cp -a "$d" "$WORK/$name.before"
+  kill -CONT "$pid"
+  set +e; wait "$pid"; code=$?; set -e
+  [ "$code" = 1 ] || { cat "$WORK/r.out"; fail "$name: exit $code, not 1"; }
+  grep_in "$WORK/r.out" "changed since it was packed"
+  grep_in "$WORK/r.out" "nothing pruned"
+  diff -r "$d" "$WORK/$name.before" >/dev/null || fail "$name: the prune changed $d"
+  [ ! -e "$d.dckpt-pruned" ] || fail "$name: trial directories were moved aside"
+}
+note "a run grows DIR between the pack and the prune: nothing is pruned"
+changed_under_prune grown expect 0 run 0 "$cfg" --checkpoint-dir "$WORK/grown" \
+  --add-iterations 30 --quiet
+expect 0 "$CLI" verify "$WORK/grown"
+note "a trial's marker is gone between the pack and the prune: nothing is pruned"
+changed_under_prune unmarked rm "$WORK/unmarked/algorithm_1/trial_0/complete.json"
 echo "container.sh: all passed"
