@@ -76,4 +76,30 @@
     fn();                                                                                \
   } while (0)
 
+/* One case of a test program that runs one case a call: `PROG CASE`. */
+typedef struct check_case {
+  const char *name;
+  void (*fn)(void);
+} check_case;
+
+/* The main of such a program: runs the case argv[1] names among cases[0, n)
+ * and prints "PROG CASE: passed"; 2 for a wrong command line or an unknown
+ * case. */
+static inline int check_main(const char *prog, int argc, char **argv,
+                             const check_case *cases, size_t n) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s CASE\n", prog);
+    return 2;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(argv[1], cases[i].name) != 0) continue;
+    fprintf(stderr, "-- %s\n", cases[i].name);
+    cases[i].fn();
+    printf("%s %s: passed\n", prog, argv[1]);
+    return 0;
+  }
+  fprintf(stderr, "%s: unknown case '%s'\n", prog, argv[1]);
+  return 2;
+}
+
 #endif

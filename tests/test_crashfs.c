@@ -537,30 +537,16 @@ static void test_unseen_rename(void) {
 }
 
 int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*fn)(void);
-  } cases[] = {{"record", test_record},
-               {"outside", test_outside},
-               {"unsynced_file", test_unsynced_file},
-               {"atomic_replace", test_atomic_replace},
-               {"names", test_names},
-               {"fsync_file", test_fsync_file},
-               {"torn", test_torn},
-               {"kill", test_kill},
-               {"syncfs", test_syncfs},
-               {"unseen", test_unseen},
-               {"unseen_rename", test_unseen_rename}};
-  if (argc != 2) {
-    fprintf(stderr, "usage: test_crashfs CASE\n");
-    return 2;
-  }
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (strcmp(argv[1], cases[i].name) != 0) continue;
-    RUN_TEST(cases[i].fn);
-    printf("test_crashfs %s: passed\n", argv[1]);
-    return 0;
-  }
-  fprintf(stderr, "test_crashfs: unknown case '%s'\n", argv[1]);
-  return 2;
+  static const check_case cases[] = {{"record", test_record},
+                                     {"outside", test_outside},
+                                     {"unsynced_file", test_unsynced_file},
+                                     {"atomic_replace", test_atomic_replace},
+                                     {"names", test_names},
+                                     {"fsync_file", test_fsync_file},
+                                     {"torn", test_torn},
+                                     {"kill", test_kill},
+                                     {"syncfs", test_syncfs},
+                                     {"unseen", test_unseen},
+                                     {"unseen_rename", test_unseen_rename}};
+  return check_main("test_crashfs", argc, argv, cases, sizeof cases / sizeof *cases);
 }

@@ -373,22 +373,8 @@ static void test_reaper(void) {
 }
 
 int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*fn)(void);
-  } cases[] = {
+  static const check_case cases[] = {
       {"path", test_path},     {"walk", test_walk},           {"fs", test_fs},
       {"atomic", test_atomic}, {"json_file", test_json_file}, {"reaper", test_reaper}};
-  if (argc != 2) {
-    fprintf(stderr, "usage: test_io CASE\n");
-    return 2;
-  }
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (strcmp(argv[1], cases[i].name) != 0) continue;
-    RUN_TEST(cases[i].fn);
-    printf("test_io %s: passed\n", argv[1]);
-    return 0;
-  }
-  fprintf(stderr, "test_io: unknown case '%s'\n", argv[1]);
-  return 2;
+  return check_main("test_io", argc, argv, cases, sizeof cases / sizeof *cases);
 }

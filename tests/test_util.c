@@ -427,24 +427,11 @@ static void test_worker(void) {
 }
 
 int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*fn)(void);
-  } cases[] = {{"err", test_err},      {"errno_map", test_errno_map},
-               {"json", test_json},    {"json_diff", test_json_diff},
-               {"log", test_log},      {"rng", test_rng},
-               {"mem", test_mem},      {"thread", test_thread},
-               {"worker", test_worker}};
-  if (argc != 2) {
-    fprintf(stderr, "usage: test_util CASE\n");
-    return 2;
-  }
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (strcmp(argv[1], cases[i].name) != 0) continue;
-    RUN_TEST(cases[i].fn);
-    printf("test_util %s: passed\n", argv[1]);
-    return 0;
-  }
-  fprintf(stderr, "test_util: unknown case '%s'\n", argv[1]);
-  return 2;
+  static const check_case cases[] = {
+      {"err", test_err},      {"errno_map", test_errno_map},
+      {"json", test_json},    {"json_diff", test_json_diff},
+      {"log", test_log},      {"rng", test_rng},
+      {"mem", test_mem},      {"thread", test_thread},
+      {"worker", test_worker}};
+  return check_main("test_util", argc, argv, cases, sizeof cases / sizeof *cases);
 }

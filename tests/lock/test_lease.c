@@ -249,24 +249,10 @@ static void test_restart(void) {
 }
 
 int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*fn)(void);
-  } cases[] = {{"basic", test_basic},
-               {"policy", test_policy},
-               {"lost", test_lost},
-               {"ticket", test_ticket},
-               {"restart", test_restart}};
-  if (argc != 2) {
-    fprintf(stderr, "usage: test_lease CASE\n");
-    return 2;
-  }
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (strcmp(argv[1], cases[i].name) != 0) continue;
-    RUN_TEST(cases[i].fn);
-    printf("test_lease %s: passed\n", argv[1]);
-    return 0;
-  }
-  fprintf(stderr, "test_lease: unknown case '%s'\n", argv[1]);
-  return 2;
+  static const check_case cases[] = {{"basic", test_basic},
+                                     {"policy", test_policy},
+                                     {"lost", test_lost},
+                                     {"ticket", test_ticket},
+                                     {"restart", test_restart}};
+  return check_main("test_lease", argc, argv, cases, sizeof cases / sizeof *cases);
 }

@@ -448,23 +448,9 @@ static void test_churn(void) {
 }
 
 int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*fn)(void);
-  } cases[] = {
+  static const check_case cases[] = {
       {"fresh", test_fresh},           {"stale", test_stale},     {"remote", test_remote},
       {"unreadable", test_unreadable}, {"orphan", test_orphan},   {"sweep", test_sweep},
       {"mountinfo", test_mountinfo},   {"nolocks", test_nolocks}, {"churn", test_churn}};
-  if (argc != 2) {
-    fprintf(stderr, "usage: test_lock CASE\n");
-    return 2;
-  }
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (strcmp(argv[1], cases[i].name) != 0) continue;
-    RUN_TEST(cases[i].fn);
-    printf("test_lock %s: passed\n", argv[1]);
-    return 0;
-  }
-  fprintf(stderr, "test_lock: unknown case '%s'\n", argv[1]);
-  return 2;
+  return check_main("test_lock", argc, argv, cases, sizeof cases / sizeof *cases);
 }
