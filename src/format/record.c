@@ -340,17 +340,25 @@ int dckpt_record_get(const dckpt_record *rec, const char *name, dckpt_dtype dtyp
   return DCKPT_OK;
 }
 
+/* ---- texts: the JSON header and the identity ---- */
+
+/* Replaces the text `*field` (of `*field_len` bytes) with a NUL-terminated
+ * copy of text[0, len); on ENOMEM the old text stays. */
+static int replace_text(char **field, size_t *field_len, const char *text, size_t len) {
+  char *copy = malloc(len + 1);
+  if (!copy) return DCKPT_ENOMEM;
+  memcpy(copy, text, len);
+  copy[len] = '\0';
+  free(*field);
+  *field = copy;
+  *field_len = len;
+  return DCKPT_OK;
+}
+
 /* ---- JSON header ---- */
 
 int dckpt_record_set_header_n_(dckpt_record *rec, const char *json, size_t len) {
-  char *copy = malloc(len + 1);
-  if (!copy) return DCKPT_ENOMEM;
-  memcpy(copy, json, len);
-  copy[len] = '\0';
-  free(rec->header);
-  rec->header = copy;
-  rec->header_len = len;
-  return DCKPT_OK;
+  return replace_text(&rec->header, &rec->header_len, json, len);
 }
 
 int dckpt_record_set_header(dckpt_record *rec, const char *json) {
@@ -385,14 +393,7 @@ const char *dckpt_record_header(const dckpt_record *rec) {
 /* ---- identity ---- */
 
 int dckpt_record_set_identity_n_(dckpt_record *rec, const char *text, size_t len) {
-  char *copy = malloc(len + 1);
-  if (!copy) return DCKPT_ENOMEM;
-  memcpy(copy, text, len);
-  copy[len] = '\0';
-  free(rec->identity);
-  rec->identity = copy;
-  rec->identity_len = len;
-  return DCKPT_OK;
+  return replace_text(&rec->identity, &rec->identity_len, text, len);
 }
 
 int dckpt_record_set_identity(dckpt_record *rec, const char *json) {
