@@ -30,10 +30,16 @@ lib=$(find "$prefix" -name 'libdckpt.so.0' | head -n 1)
 if readelf -d "$lib" | grep NEEDED | grep -q libarchive; then
   echo "FAIL: libdckpt links libarchive"; exit 1
 fi
+# foreign_exports LIB: the symbols LIB exports outside the dckpt_ namespace
+# (none: empty output)
+foreign_exports() {
+  nm -D --defined-only "$1" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_' || true
+}
 # only the API is exported
-if nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_' | grep -q .; then
+foreign=$(foreign_exports "$lib")
+if [ -n "$foreign" ]; then
   echo "FAIL: symbols outside the dckpt_ namespace are exported:"
-  nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_'
+  echo "$foreign"
   exit 1
 fi
 if nm -D --defined-only "$lib" | grep -qE ' (dckpt_io_|dckpt_err_set|dckpt_path_)'; then
@@ -44,9 +50,10 @@ fi
 # (it links libhdf5; a second copy would fight the host program's)
 clib=$(find "$prefix" -name 'libdckpt_container.so.0' | head -n 1)
 [ -n "$clib" ] || { echo "FAIL: libdckpt_container.so.0 not installed"; exit 1; }
-if nm -D --defined-only "$clib" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_' | grep -q .; then
+foreign=$(foreign_exports "$clib")
+if [ -n "$foreign" ]; then
   echo "FAIL: libdckpt_container exports symbols outside the dckpt_ namespace:"
-  nm -D --defined-only "$clib" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_'
+  echo "$foreign"
   exit 1
 fi
 if nm -D --defined-only "$clib" | grep -qE ' (ctr_|pk_|dckpt_log$|dckpt_h5zstd)'; then
