@@ -92,6 +92,16 @@ static dckpt_scan_info scan_commit(dckpt_store *s) {
   return info;
 }
 
+/* made_run with its index committed (scan_commit); its directory is copied
+ * into dir[len], which outlives the store. */
+static dckpt_store *indexed_run(const char *tag, dckpt_store_options *o, char *dir,
+                                size_t len) {
+  dckpt_store *s = made_run(tag, o);
+  snprintf(dir, len, "%s", dckpt_store_get_dir(s));
+  scan_commit(s);
+  return s;
+}
+
 static void test_scan_without_index(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = made_run("ix-none", &o);
@@ -110,10 +120,8 @@ static void test_scan_without_index(void) {
 
 static void test_scan_with_index(void) {
   dckpt_store_options o = tu_options(NULL);
-  dckpt_store *s = made_run("ix-use", &o);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
-  scan_commit(s);
+  dckpt_store *s = indexed_run("ix-use", &o, dir, sizeof dir);
   CHECK_EQ(count_index_files(dir), 1);
   dckpt_scan_info info = scan_and_compare(s, 0, NULL);
   CHECK_EQ(info.listed, 9);
@@ -172,9 +180,8 @@ static void collect_problem(void *ctx, const char *path, int status, const char 
 
 static void test_tampered_run(void) {
   dckpt_store_options o = tu_options(NULL);
-  dckpt_store *s = made_run("ix-tamper", &o);
-  const char *dir = dckpt_store_get_dir(s);
-  scan_commit(s);
+  char dir[1024];
+  dckpt_store *s = indexed_run("ix-tamper", &o, dir, sizeof dir);
   /* a trial directory removed by hand: the algorithm directory changed */
   tu_rmrf(tu_at(dir, "algorithm_1/trial_3"));
   dckpt_scan_info info = scan_and_compare(s, 0, NULL);
@@ -249,9 +256,8 @@ static void flip_byte(const char *path, long offset) {
 
 static void test_damaged_and_foreign_files(void) {
   dckpt_store_options o = tu_options(NULL);
-  dckpt_store *s = made_run("ix-damage", &o);
-  const char *dir = dckpt_store_get_dir(s);
-  scan_commit(s);
+  char dir[1024];
+  dckpt_store *s = indexed_run("ix-damage", &o, dir, sizeof dir);
   char path[2048];
   snprintf(path, sizeof path, "%s", the_index_file(dir));
   flip_byte(path, 150);
@@ -331,10 +337,8 @@ static void check_before_metadata(void *ctx, const char *step) {
 /* Growth and unmarking take pairs out of the index before the markers go. */
 static void test_growth_forgets(void) {
   dckpt_store_options o = tu_options(NULL);
-  dckpt_store *s = made_run("ix-grow", &o);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
-  scan_commit(s);
+  dckpt_store *s = indexed_run("ix-grow", &o, dir, sizeof dir);
   dckpt_store_close(s);
   dckpt_store_experimental hooks; /* copied by the open */
   dckpt_store_experimental_init(&hooks);
@@ -365,10 +369,8 @@ static void test_growth_forgets(void) {
 /* An index recorded at other iterations than metadata.json says is stale. */
 static void test_stale_stamp(void) {
   dckpt_store_options o = tu_options(NULL);
-  dckpt_store *s = made_run("ix-stamp", &o);
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", dckpt_store_get_dir(s));
-  scan_commit(s);
+  dckpt_store *s = indexed_run("ix-stamp", &o, dir, sizeof dir);
   size_t len = 0;
   char *meta = tu_read_text(tu_at(dir, "metadata.json"), &len);
   char *p = strstr(meta, "\"iterations\":20");
