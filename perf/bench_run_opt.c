@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_mpi.h"
 #include "bench_util.h"
 #include "dckpt_experimental.h"
 #include "dckpt_run.h"
@@ -528,13 +529,8 @@ int main(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   options o;
   int prc = parse(argc, argv, &o);
-  if (prc != 0) {
-    if (rank == 0) fputs(usage, prc == 1 ? stdout : stderr);
-    MPI_Finalize();
-    return prc == 1 ? 0 : 2;
-  }
-  if (rank == 0) mkdir(o.dir, 0777);
-  MPI_Barrier(MPI_COMM_WORLD);
+  if (prc != 0) return bench_mpi_usage(prc, usage);
+  bench_mpi_scratch(o.dir);
   dckpt_record *problem = NULL;
   size_t state_bytes = 0;
   int rc = DCKPT_OK;

@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_mpi.h"
 #include "bench_util.h"
 #include "dckpt_run.h"
 
@@ -650,11 +651,7 @@ int main(int argc, char **argv) {
   options o;
   char dckpt_default[4200];
   int prc = parse(argc, argv, &o, dckpt_default, sizeof dckpt_default);
-  if (prc != 0) {
-    if (rank == 0) fputs(usage, prc == 1 ? stdout : stderr);
-    MPI_Finalize();
-    return prc == 1 ? 0 : 2;
-  }
+  if (prc != 0) return bench_mpi_usage(prc, usage);
   campaign c;
   memset(&c, 0, sizeof c);
   marks_on = o.marks;

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_mpi.h"
 #include "bench_util.h"
 #include "dckpt_run.h"
 
@@ -758,11 +759,7 @@ int main(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   options o;
   int prc = parse(argc, argv, &o);
-  if (prc != 0) {
-    if (rank == 0) fputs(usage, prc == 1 ? stdout : stderr);
-    MPI_Finalize();
-    return prc == 1 ? 0 : 2;
-  }
+  if (prc != 0) return bench_mpi_usage(prc, usage);
   /* One calibration for every rank (rank 0's), so that a pair costs the same
    * number of loops wherever it runs. */
   double loops_per_us = rank == 0 ? calibrate() : 0;
@@ -772,8 +769,7 @@ int main(int argc, char **argv) {
     MPI_Finalize();
     return 0;
   }
-  if (rank == 0) mkdir(o.dir, 0777);
-  MPI_Barrier(MPI_COMM_WORLD);
+  bench_mpi_scratch(o.dir);
   config configs[6];
   int nc = 0;
   static const dckpt_scheduler scheds[3] = {DCKPT_SCHED_COUNTER, DCKPT_SCHED_DISPENSER,
