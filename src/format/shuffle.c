@@ -336,17 +336,21 @@ void dckpt_unshuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize) {
   unshuffle_tail(dst, src, done, n, esize);
 }
 
-void dckpt_shuffle_array(uint8_t *dst, const uint8_t *src, size_t nbytes, size_t esize) {
+/* Runs `one` (dckpt_shuffle or dckpt_unshuffle) on each block of
+ * DCKPT_SHUFFLE_BLOCK bytes: both directions must cut an array alike. */
+static void each_block(uint8_t *dst, const uint8_t *src, size_t nbytes, size_t esize,
+                       void (*one)(uint8_t *, const uint8_t *, size_t, size_t)) {
   for (size_t off = 0; off < nbytes; off += DCKPT_SHUFFLE_BLOCK) {
     size_t len = nbytes - off < DCKPT_SHUFFLE_BLOCK ? nbytes - off : DCKPT_SHUFFLE_BLOCK;
-    dckpt_shuffle(dst + off, src + off, len / esize, esize);
+    one(dst + off, src + off, len / esize, esize);
   }
+}
+
+void dckpt_shuffle_array(uint8_t *dst, const uint8_t *src, size_t nbytes, size_t esize) {
+  each_block(dst, src, nbytes, esize, dckpt_shuffle);
 }
 
 void dckpt_unshuffle_array(uint8_t *dst, const uint8_t *src, size_t nbytes,
                            size_t esize) {
-  for (size_t off = 0; off < nbytes; off += DCKPT_SHUFFLE_BLOCK) {
-    size_t len = nbytes - off < DCKPT_SHUFFLE_BLOCK ? nbytes - off : DCKPT_SHUFFLE_BLOCK;
-    dckpt_unshuffle(dst + off, src + off, len / esize, esize);
-  }
+  each_block(dst, src, nbytes, esize, dckpt_unshuffle);
 }
