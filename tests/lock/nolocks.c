@@ -12,7 +12,13 @@ static int is_lock_cmd(int cmd) {
          cmd == F_OFD_SETLKW || cmd == F_OFD_GETLK;
 }
 
-static int forward(const char *name, int fd, int cmd, void *arg) {
+/* A lock command fails with ENOLCK; anything else goes to the C library's
+ * `name` (fcntl or fcntl64). */
+static int answer(const char *name, int fd, int cmd, void *arg) {
+  if (is_lock_cmd(cmd)) {
+    errno = ENOLCK;
+    return -1;
+  }
   int (*real)(int, int, ...) = (int (*)(int, int, ...))dlsym(RTLD_NEXT, name);
   if (!real) {
     errno = ENOSYS;
@@ -26,11 +32,7 @@ int fcntl(int fd, int cmd, ...) {
   va_start(ap, cmd);
   void *arg = va_arg(ap, void *);
   va_end(ap);
-  if (is_lock_cmd(cmd)) {
-    errno = ENOLCK;
-    return -1;
-  }
-  return forward("fcntl", fd, cmd, arg);
+  return answer("fcntl", fd, cmd, arg);
 }
 
 int fcntl64(int fd, int cmd, ...) {
@@ -38,9 +40,5 @@ int fcntl64(int fd, int cmd, ...) {
   va_start(ap, cmd);
   void *arg = va_arg(ap, void *);
   va_end(ap);
-  if (is_lock_cmd(cmd)) {
-    errno = ENOLCK;
-    return -1;
-  }
-  return forward("fcntl64", fd, cmd, arg);
+  return answer("fcntl64", fd, cmd, arg);
 }
