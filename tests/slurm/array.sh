@@ -50,6 +50,25 @@ submit_array() {
     "$ARRAY_SCRIPT" "$CAMPAIGN" "$dir" "${work[@]}" --sleep-us 50000 --quiet
 }
 
+# array_holding NAME DIR TASKS: submit_array, then waits until every task
+# runs and holds a pair's lease; prints the array's job id.
+array_holding() {
+  local arr i
+  arr=$(submit_array "$1" "$2" "$3") || exit 1
+  for ((i = 0; i < $3; i++)); do wait_running "${arr}_$i" 30; done
+  wait_leases "$2" "$3" 60
+  echo "$arr"
+}
+
+# never_stopped TASK LOG BY: the task's log shows no stop (exit 75 or a
+# signal's checkpoint); BY names what such a stop would have come from.
+never_stopped() {
+  if grep -q -E 'exit_code 75|SIG[A-Z0-9]+: asking' "$2"; then
+    cat "$2" >&2
+    fail "task $1 was stopped by $3"
+  fi
+}
+
 # finished_like_reference DIR: the campaign is complete (a run that is not
 # shared finds nothing to run) and its results equal the uninterrupted run.
 finished_like_reference() {
@@ -62,9 +81,7 @@ finished_like_reference() {
 
 note "(1) array of 4 tasks, 1 rank each"
 dir=$WORK/run
-arr=$(submit_array array "$dir" 4)
-for i in 0 1 2 3; do wait_running "${arr}_$i" 30; done
-wait_leases "$dir" 4 60
+arr=$(array_holding array "$dir" 4)
 note "array $arr: every task holds a pair; scontrol requeue ${arr}_1"
 scontrol requeue "${arr}_1"
 for i in 0 1 2 3; do
@@ -82,10 +99,7 @@ for i in 0 1 2 3; do
     has "$log" "start 2 on .*, run $name" "the task started again"
   else
     expect_job "$name" COMPLETED 0:0 0 "$log"
-    if grep -q -E 'exit_code 75|SIG[A-Z0-9]+: asking' "$log"; then
-      cat "$log" >&2
-      fail "task $name was stopped by the requeue of another task"
-    fi
+    never_stopped "$name" "$log" "the requeue of another task"
   fi
   has "$log" "running: .* --shared --run-name $name" "a shared, named run"
   has "$log" 'the campaign is complete|nothing left to claim' "the task ended with nothing left to claim"
@@ -98,9 +112,7 @@ note "(1) passed: results equal the uninterrupted run"
 
 note "(2) a task requeues itself: USR1 to the batch shell of task 1 (as before the limit)"
 dir=$WORK/self
-arr=$(submit_array self "$dir" 2)
-for i in 0 1; do wait_running "${arr}_$i" 30; done
-wait_leases "$dir" 2 60
+arr=$(array_holding self "$dir" 2)
 scancel --batch --signal=USR1 "${arr}_1"
 for i in 0 1; do wait_done "${arr}_$i" 120 >/dev/null; done
 log=$WORK/self.1.out
@@ -109,18 +121,13 @@ has "$log" "SIGUSR1: asking every rank to checkpoint and stop \(.*/runs/${arr}_1
 has "$log" "interrupted: requeueing job ${arr}_1 \(restart 1 of" "the task requeued itself (its own id, not the array's)"
 has "$log" "start 2 on .*, run ${arr}_1" "the task started again"
 expect_job "${arr}_0" COMPLETED 0:0 0 "$WORK/self.0.out"
-if grep -q -E 'exit_code 75|SIG[A-Z0-9]+: asking' "$WORK/self.0.out"; then
-  cat "$WORK/self.0.out" >&2
-  fail "task ${arr}_0 was stopped by the other task's requeue"
-fi
+never_stopped "${arr}_0" "$WORK/self.0.out" "the other task's requeue"
 finished_like_reference "$dir"
 note "(2) passed: only that task was requeued; results equal the uninterrupted run"
 
 note "(3) the directory's HALT stops every task"
 dir=$WORK/halt
-arr=$(submit_array halt "$dir" 2)
-for i in 0 1; do wait_running "${arr}_$i" 30; done
-wait_leases "$dir" 2 60
+arr=$(array_holding halt "$dir" 2)
 touch "$dir/HALT"
 for i in 0 1; do
   wait_done "${arr}_$i" 120 >/dev/null
