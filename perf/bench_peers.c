@@ -183,28 +183,13 @@ static void usage(FILE *out) {
         out);
 }
 
-static bool parse_size(const char *s, uint64_t *out) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || end == s || s[0] == '-') return false;
-  uint64_t mul = 1;
-  if (*end == 'K' || *end == 'k') mul = KIB;
-  if (*end == 'M' || *end == 'm') mul = MIB;
-  if (*end == 'G' || *end == 'g') mul = MIB * KIB;
-  if (mul != 1) end++;
-  if (*end != '\0' || v == 0 || v > (16ull << 30) / mul) return false;
-  *out = (uint64_t)v * mul;
-  return true;
-}
-
 static void parse_sizes(const char *arg, options *o) {
   char *copy = strdup(arg);
   if (!copy) die("out of memory");
   o->n_sizes = 0;
   for (char *t = strtok(copy, ","); t; t = strtok(NULL, ",")) {
     uint64_t v;
-    if (!parse_size(t, &v) || v % (16 * ROWS) != 0)
+    if (!bench_parse_size(t, &v) || v > 16 * KIB * MIB || v % (16 * ROWS) != 0)
       die("--sizes: '%s' is not a size that is a multiple of %u bytes", t, 16 * ROWS);
     if (o->n_sizes == MAX_SIZES) die("--sizes: more than %d sizes", MAX_SIZES);
     o->sizes[o->n_sizes++] = v;
@@ -583,13 +568,6 @@ static const char *display(const char *name) {
   return name;
 }
 
-static void size_label(uint64_t size, char *buf, size_t len) {
-  if (size % MIB == 0)
-    snprintf(buf, len, "%llu MiB", (unsigned long long)(size / MIB));
-  else
-    snprintf(buf, len, "%llu KiB", (unsigned long long)(size / KIB));
-}
-
 static void print_ms(double s) {
   if (isnan(s))
     printf(" – |");
@@ -603,7 +581,7 @@ static void print_table(size_rows *all, size_t n, const options *o) {
          "|\n|---|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < n; i++) {
     char label[32];
-    size_label(all[i].size, label, sizeof label);
+    bench_format_size(all[i].size, label, sizeof label);
     size_t per = (size_t)reps_for(o, all[i].size);
     for (size_t j = 0; j < all[i].n_rows; j++) {
       const row *r = &all[i].rows[j];
@@ -644,7 +622,7 @@ static int print_verdict_row(const size_rows *sr, const row *d, const options *o
   bool ok[5] = {!wc || save <= comp, !wr || save <= raw / 0.9, !wd || dur <= pdur,
                 !wl || load <= pload, ratio >= 1.25};
   char label[32];
-  size_label(sr->size, label, sizeof label);
+  bench_format_size(sr->size, label, sizeof label);
   printf("| %s | %s | %.3g vs %.3g %s, %.3g %s (%.2f×) | %.3g vs %.3g %s (%.2f×) | "
          "%.3g vs %.3g %s (%.2f×) | %.3f× |",
          label, d->name + 6, save * 1e3, comp * 1e3, wc ? display(wc->name) : "-",
