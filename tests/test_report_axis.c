@@ -116,7 +116,7 @@ static void test_degenerate_ranges(void) {
 }
 
 int main(int argc, char **argv) {
-  static const rtest_case cases[] = {
+  static const check_case cases[] = {
       {"linear_ticks", test_linear_ticks},
       {"labels", test_labels},
       {"log_ticks", test_log_ticks},

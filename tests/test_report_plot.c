@@ -211,7 +211,7 @@ static void test_unwritable(void) {
 }
 
 int main(int argc, char **argv) {
-  static const rtest_case cases[] = {
+  static const check_case cases[] = {
       {"synthetic", test_synthetic_figure},
       {"discriminates", test_colour_check_discriminates},
       {"figures", test_figures_and_stale},

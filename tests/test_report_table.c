@@ -264,7 +264,7 @@ static void test_unwritable(void) {
 }
 
 int main(int argc, char **argv) {
-  static const rtest_case cases[] = {
+  static const check_case cases[] = {
       {"csv", test_csv},
       {"txt", test_txt},
       {"tex", test_tex},

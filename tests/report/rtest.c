@@ -145,7 +145,7 @@ long rtest_png_distinct(const rtest_png *p) {
   return distinct;
 }
 
-int rtest_main(int argc, char **argv, const rtest_case *cases, size_t n) {
+int rtest_main(int argc, char **argv, const check_case *cases, size_t n) {
   int ran = 0;
   for (size_t i = 0; i < n; i++) {
     if (argc > 1 && strcmp(argv[1], cases[i].name) != 0) continue;

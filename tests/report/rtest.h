@@ -8,6 +8,8 @@
 
 #include <cairo.h>
 
+#include "check.h" /* check_case */
+
 /** An empty directory DCKPT_TEST_TMP/report.<name> (emptied if it exists). */
 const char *rtest_dir(const char *name);
 /** The whole file, NUL-terminated (caller frees); NULL if unreadable. */
@@ -37,12 +39,7 @@ long rtest_png_nonwhite(const rtest_png *p);
 long rtest_png_differ(const rtest_png *a, const rtest_png *b, int tol);
 long rtest_png_distinct(const rtest_png *p);
 
-typedef struct rtest_case {
-  const char *name;
-  void (*fn)(void);
-} rtest_case;
-
 /** Runs the case named argv[1], or every case without an argument. */
-int rtest_main(int argc, char **argv, const rtest_case *cases, size_t n);
+int rtest_main(int argc, char **argv, const check_case *cases, size_t n);
 
 #endif
