@@ -56,7 +56,8 @@
  *  until the array is replaced).
  *
  *  Option structs. dckpt_store_options (and dckpt_run_options, in
- *  dckpt_run.h) start with `size_t struct_size`, set by their _init function
+ *  dckpt_run.h; dckpt_pack_options and dckpt_unpack_options, in
+ *  dckpt_container.h) start with `size_t struct_size`, set by their _init function
  *  to the size the program was compiled with. Always fill them with the
  *  _init function, then change fields. The library reads only the fields the
  *  caller's struct_size covers and uses its defaults for the rest, so fields

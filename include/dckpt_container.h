@@ -16,7 +16,9 @@
  *
  * Conventions are those of dckpt.h: int status, messages naming the file and
  * the cause, never printing (messages go through the logging callback), every
- * file written crash-safely.
+ * file written crash-safely; the option structs start with `size_t
+ * struct_size`, set by their _init function, and are read by size as
+ * dckpt.h's are (fill them with the _init function, then change fields).
  *
  * Thread safety: HDF5 (Debian's parallel build) is not thread-safe, so every
  * call of this library that touches HDF5 holds one process-wide lock; distinct
@@ -38,6 +40,10 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 typedef struct dckpt_pack_options {
+  /** sizeof(dckpt_pack_options) as the caller was compiled: set by
+   *  dckpt_pack_options_init(); the library reads the fields it covers
+   *  (dckpt.h, "Option structs"). */
+  size_t struct_size;
   /** Pack only the newest committed checkpoint of every trial (the final
    *  one of a complete trial) instead of every checkpoint kept. */
   bool final_only;
@@ -82,7 +88,7 @@ typedef struct dckpt_pack_report {
   char message[1024];    /* why it failed ("" on success) */
 } dckpt_pack_report;
 
-/** Fills `opts` with the defaults. */
+/** Fills `opts` with the defaults and sets struct_size. */
 DCKPT_API void dckpt_pack_options_init(dckpt_pack_options *opts);
 
 /**
@@ -92,9 +98,12 @@ DCKPT_API void dckpt_pack_options_init(dckpt_pack_options *opts);
  * it is written under a temporary name in its directory, fsynced, renamed
  * over `file` and the directory fsynced; a failed or killed pack leaves no
  * `file` (an existing one is kept) and never writes into `dir`.
- * Refused while a run holds `dir` (its dckpt.lock), unless ignore_lock.
+ * Refused while a run holds `dir` (its dckpt.lock) or shared runs that may
+ * be alive are registered in it, unless ignore_lock.
  * Every rank returns the same status; `rep` (may be NULL) says what was
- * packed or why it failed.
+ * packed or why it failed: DCKPT_EINVAL (bad options, struct_size 0 or from
+ * a newer header with unknown fields set), DCKPT_ELOCKED (in use), or the
+ * status of the failed read or write.
  */
 DCKPT_API int dckpt_container_pack(MPI_Comm comm, const char *dir, const char *file,
                                    const dckpt_pack_options *opts,
@@ -105,6 +114,9 @@ DCKPT_API int dckpt_container_pack(MPI_Comm comm, const char *dir, const char *f
 /* ------------------------------------------------------------------------- */
 
 typedef struct dckpt_unpack_options {
+  /** sizeof(dckpt_unpack_options) as the caller was compiled: set by
+   *  dckpt_unpack_options_init(). */
+  size_t struct_size;
   /**
    * false (default): `dir` must not exist or be empty; the whole directory is
    * built under a temporary name beside it and renamed into place, so it
@@ -113,9 +125,12 @@ typedef struct dckpt_unpack_options {
    * typically one whose trial directories were pruned; only what it lacks is
    * written — each missing trial directory built under a temporary name in
    * its algorithm directory and renamed into place — and nothing in it is
-   * replaced.
+   * replaced. A `dir` that a run holds (its dckpt.lock) or in which shared
+   * runs that may be alive are registered is refused, as by a pack.
    */
   bool restore;
+  /** restore: write even though `dir` is in use (as dckpt_pack_options). */
+  bool ignore_lock;
   dckpt_durability durability;
   dckpt_log_fn log;
   void *log_ctx;
@@ -130,6 +145,7 @@ typedef struct dckpt_unpack_report {
   char message[1024];
 } dckpt_unpack_report;
 
+/** Fills `opts` with the defaults and sets struct_size. */
 DCKPT_API void dckpt_unpack_options_init(dckpt_unpack_options *opts);
 
 /**
@@ -139,7 +155,10 @@ DCKPT_API void dckpt_unpack_options_init(dckpt_unpack_options *opts);
  * every record holds the same arrays, header and identity, every JSON file
  * the same bytes. Every path is checked before anything is written: nothing
  * is written outside `dir` (and its temporary sibling), whatever the file
- * holds. Every rank returns the same status.
+ * holds. Every rank returns the same status: DCKPT_EINVAL (bad options,
+ * struct_size), DCKPT_ENOTEMPTY (`dir` not empty without restore),
+ * DCKPT_EMISMATCH (restore into another run), DCKPT_ELOCKED (restore into a
+ * `dir` in use), or the status of the failed read or write.
  */
 DCKPT_API int dckpt_container_unpack(MPI_Comm comm, const char *file, const char *dir,
                                      const dckpt_unpack_options *opts,

@@ -17,8 +17,9 @@ target_compile_options(test_api_deprecated PRIVATE -Wno-deprecated-declarations)
 add_test(NAME api.deprecated COMMAND test_api_deprecated)
 
 # Every option struct's member table (store/option_members.h,
-# runtime/option_members.h) covers its struct: a member appended to a public
-# struct without its entry would never be read from the caller.
+# runtime/option_members.h, container/option_members.h) covers its struct: a
+# member appended to a public struct without its entry would never be read
+# from the caller.
 dckpt_add_test_exe(test_option_tables SOURCES test_option_tables.c)
 target_link_libraries(test_option_tables PRIVATE dckpt_run)
 target_include_directories(test_option_tables PRIVATE ${PROJECT_SOURCE_DIR}/src)

@@ -34,6 +34,13 @@ add_executable(container_hold_shared container/hold_shared.c)
 target_link_libraries(container_hold_shared PRIVATE dckpt dckpt_warnings)
 add_executable(container_crash_pack container/crash_pack.c)
 target_link_libraries(container_crash_pack PRIVATE dckpt_container dckpt_warnings)
+# struct_size of dckpt_pack_options and dckpt_unpack_options (one rank, no mpirun)
+add_executable(container_options container/options.c)
+target_include_directories(container_options PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(container_options PRIVATE dckpt_container dckpt_warnings)
+add_test(NAME container.options
+  COMMAND container_options ${DCKPT_TEST_TMP}/container.options)
+set_tests_properties(container.options PROPERTIES ENVIRONMENT "${DCKPT_H5ZSTD_ENV}")
 
 # container_test.sh CASE NP: one CTest entry per case and rank count
 set(DCKPT_CONTAINER_TEST ${CMAKE_CURRENT_SOURCE_DIR}/container/container_test.sh)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "container/option_members.h"
 #include "runtime/option_members.h"
 #include "store/option_members.h"
 
@@ -93,12 +94,14 @@ int main(void) {
   CHECK(COVERS(dckpt_store_experimental, dckpt_store_experimental_members));
   CHECK(COVERS(dckpt_run_options, dckpt_run_option_members));
   CHECK(COVERS(dckpt_run_experimental, dckpt_run_experimental_members));
+  CHECK(COVERS(dckpt_pack_options, dckpt_pack_option_members));
+  CHECK(COVERS(dckpt_unpack_options, dckpt_unpack_option_members));
   check_detects_gaps();
 #ifdef HAVE_CLEAR_PADDING
-  printf("4 option tables cover their structs (layout and bytes)\n");
+  printf("6 option tables cover their structs (layout and bytes)\n");
 #else
   printf(
-      "4 option tables cover their structs (layout only: no __builtin_clear_padding)\n");
+      "6 option tables cover their structs (layout only: no __builtin_clear_padding)\n");
 #endif
   return 0;
 }

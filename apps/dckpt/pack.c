@@ -54,7 +54,9 @@ static const char unpack_help[] =
     "\n"
     "Options:\n"
     "  --restore    DIR exists and holds the same run (e.g. its trial\n"
-    "               directories were pruned): write only what it lacks\n"
+    "               directories were pruned): write only what it lacks;\n"
+    "               refused while a run holds DIR or shared runs work on it\n"
+    "  --ignore-lock  with --restore: write even though DIR seems in use\n"
     "  --no-fsync   do not sync what is written\n"
     "  --quiet      print nothing on success\n"
     "  -h, --help   show this help\n"
@@ -216,6 +218,8 @@ static int parse_unpack(int argc, char **argv, pack_args *a, dckpt_unpack_option
     if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_unpack);
     if (!strcmp(argv[i], "--restore"))
       o->restore = true;
+    else if (!strcmp(argv[i], "--ignore-lock"))
+      o->ignore_lock = true;
     else if (!strcmp(argv[i], "--no-fsync"))
       o->durability = DCKPT_DURABILITY_NONE;
     else if (!strcmp(argv[i], "--quiet"))

@@ -41,6 +41,18 @@ int ctr_status_of_errno(int errnum);
  *  everywhere, or the status and message of the lowest rank that failed. */
 int ctr_agree(MPI_Comm comm, int rank, int status, ctr_err *e);
 
+/* ---- a directory in use ---- */
+
+/**
+ * Refuses (DCKPT_ELOCKED) a checkpoint directory that a run works on: its
+ * lock names a holder that may be alive (another host's, an unreadable
+ * lock), or shared runs that may be alive are registered in it
+ * (dckpt_lease_list). A stale lock of this host is only logged. `what`
+ * starts the messages ("pack"), `action` says what to do later ("pack it").
+ */
+int ctr_check_not_in_use(const char *dir, const char *what, const char *action,
+                         const dckpt_logger *log, ctr_err *e);
+
 /* ---- HDF5 ---- */
 
 /**

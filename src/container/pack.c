@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container/option_members.h"
 #include "container/pack.h"
 #include "container/publish.h"
 #include "io/sys.h"
@@ -22,11 +23,34 @@
 
 void dckpt_pack_options_init(dckpt_pack_options *o) {
   memset(o, 0, sizeof *o);
+  o->struct_size = sizeof *o;
   o->level = 1;
   o->chunk_bytes = 256 * 1024;
   o->buffer_bytes = 64 << 20;
   o->durability = DCKPT_DURABILITY_FULL;
   o->log_level = DCKPT_LOG_INFO;
+}
+
+/* The size of the first published layout with struct_size. */
+#define OPTIONS_OLDEST DCKPT_STRUCT_END(dckpt_pack_options, step_hook_ctx)
+
+/* The caller's options as this library reads them: the members its
+ * struct_size covers, defaults for the rest (util/struct_size.h). */
+static int take_options(dckpt_pack_options *mine, const dckpt_pack_options *o,
+                        ctr_err *e) {
+  dckpt_pack_options_init(mine);
+  if (!o) return DCKPT_OK;
+  if (!dckpt_struct_size_ok(o, o->struct_size, OPTIONS_OLDEST, sizeof *o))
+    return ctr_fail(e, DCKPT_EINVAL,
+                    "pack: options.struct_size is %zu: fill the options with "
+                    "dckpt_pack_options_init() (a struct from a newer dckpt_container.h "
+                    "must leave the fields this library does not know at zero)",
+                    o->struct_size);
+  dckpt_struct_merge(mine, o, o->struct_size, dckpt_pack_option_members,
+                     sizeof dckpt_pack_option_members /
+                         sizeof *dckpt_pack_option_members);
+  mine->struct_size = sizeof *mine;
+  return DCKPT_OK;
 }
 
 static int check_options(const dckpt_pack_options *o, ctr_err *e) {
@@ -118,7 +142,8 @@ static int prepare(pack_ctx *c) {
   int rc = DCKPT_OK;
   if (c->rank == 0) {
     rc = check_paths(c->dir, c->file, &c->e);
-    if (rc == DCKPT_OK && !c->o.ignore_lock) rc = pk_check_lock(c->dir, &c->log, &c->e);
+    if (rc == DCKPT_OK && !c->o.ignore_lock)
+      rc = ctr_check_not_in_use(c->dir, "pack", "pack it", &c->log, &c->e);
     if (rc == DCKPT_OK) rc = run_plan(c->dir, &plan[0], &plan[1], &c->e);
     if (rc == DCKPT_OK) rc = pk_scan_root(c->dir, &c->root, &c->log, &c->e);
     if (rc == DCKPT_OK) {
@@ -367,10 +392,7 @@ int dckpt_container_pack(MPI_Comm comm, const char *dir, const char *file,
   double t0 = MPI_Wtime();
   pack_ctx c;
   memset(&c, 0, sizeof c);
-  if (opts)
-    c.o = *opts;
-  else
-    dckpt_pack_options_init(&c.o);
+  int taken = take_options(&c.o, opts, &c.e);
   c.log = (dckpt_logger){c.o.log, c.o.log_ctx, c.o.log_level};
   c.dir = dir;
   c.file = file;
@@ -386,7 +408,8 @@ int dckpt_container_pack(MPI_Comm comm, const char *dir, const char *file,
   w.opts = &c.o;
   w.log = &c.log;
   w.file = -1;
-  int rc = !dir || !*dir || !file || !*file
+  int rc = taken != DCKPT_OK ? taken
+           : !dir || !*dir || !file || !*file
                ? ctr_fail(&c.e, DCKPT_EINVAL, "pack: DIR and FILE must be given")
                : check_options(&c.o, &c.e);
   ctr_h5_enter();

@@ -33,8 +33,6 @@ int pk_scan_root(const char *dir, pk_list *out, const dckpt_logger *log, ctr_err
  *  checkpoint only. A missing trial directory gives an empty list. */
 int pk_scan_trial(const char *dir, int64_t alg, int64_t trial, bool final_only,
                   pk_list *out, const dckpt_logger *log, ctr_err *e);
-/** Refuses a DIR whose lock names a holder that may be alive. */
-int pk_check_lock(const char *dir, const dckpt_logger *log, ctr_err *e);
 
 /* ---- rows of the index, built as files are staged ---- */
 

@@ -15,14 +15,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container/option_members.h"
 #include "container/publish.h"
 #include "container/reader.h"
 #include "io/sys.h"
 
 void dckpt_unpack_options_init(dckpt_unpack_options *o) {
   memset(o, 0, sizeof *o);
+  o->struct_size = sizeof *o;
   o->durability = DCKPT_DURABILITY_FULL;
   o->log_level = DCKPT_LOG_INFO;
+}
+
+/* The size of the first published layout with struct_size. */
+#define OPTIONS_OLDEST DCKPT_STRUCT_END(dckpt_unpack_options, log_level)
+
+/* The caller's options as this library reads them (util/struct_size.h). */
+static int take_options(dckpt_unpack_options *mine, const dckpt_unpack_options *o,
+                        ctr_err *e) {
+  dckpt_unpack_options_init(mine);
+  if (!o) return DCKPT_OK;
+  if (!dckpt_struct_size_ok(o, o->struct_size, OPTIONS_OLDEST, sizeof *o))
+    return ctr_fail(
+        e, DCKPT_EINVAL,
+        "unpack: options.struct_size is %zu: fill the options with "
+        "dckpt_unpack_options_init() (a struct from a newer dckpt_container.h "
+        "must leave the fields this library does not know at zero)",
+        o->struct_size);
+  dckpt_struct_merge(mine, o, o->struct_size, dckpt_unpack_option_members,
+                     sizeof dckpt_unpack_option_members /
+                         sizeof *dckpt_unpack_option_members);
+  mine->struct_size = sizeof *mine;
+  return DCKPT_OK;
 }
 
 typedef struct unpack_ctx {
@@ -136,6 +160,10 @@ static int prepare_root(unpack_ctx *u) {
   struct stat st;
   if (u->o.restore) {
     CTR_TRY(check_same_run(u, meta));
+    /* trial directories are added to DIR: not while a run works on it */
+    if (!u->o.ignore_lock)
+      CTR_TRY(ctr_check_not_in_use(u->dir, "unpack --restore", "restore into it", &u->log,
+                                   &u->e));
     snprintf(u->work, sizeof u->work, "%s", u->dir);
   } else {
     if (stat(u->dir, &st) == 0) {
@@ -330,17 +358,15 @@ int dckpt_container_unpack(MPI_Comm comm, const char *file, const char *dir,
   double t0 = MPI_Wtime();
   unpack_ctx u;
   memset(&u, 0, sizeof u);
-  if (opts)
-    u.o = *opts;
-  else
-    dckpt_unpack_options_init(&u.o);
+  int taken = take_options(&u.o, opts, &u.e);
   u.log = (dckpt_logger){u.o.log, u.o.log_ctx, u.o.log_level};
   u.file = file;
   u.dir = dir;
   MPI_Comm_dup(comm, &u.comm);
   MPI_Comm_rank(u.comm, &u.rank);
   MPI_Comm_size(u.comm, &u.size);
-  int rc = !file || !*file || !dir || !*dir
+  int rc = taken != DCKPT_OK ? taken
+           : !file || !*file || !dir || !*dir
                ? ctr_fail(&u.e, DCKPT_EINVAL, "unpack: FILE and DIR must be given")
                : DCKPT_OK;
   rc = ctr_agree(u.comm, u.rank, rc, &u.e);

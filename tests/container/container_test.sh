@@ -209,8 +209,11 @@ case_segments() {
 # A directory that shared runs work on (DIR/leases; they hold no lock between
 # set-up and end) is refused, and packed once they are gone.
 case_shared() {
-  local run=$W/run c=$W/c.h5 hold; hold=$(dirname "$FIXTURE")/container_hold_shared
+  local run=$W/run c=$W/c.h5 old=$W/old.h5 hold
+  hold=$(dirname "$FIXTURE")/container_hold_shared
   fixture "$run" 2 3
+  expect 0 "$DCKPT" pack "$run" "$old" # to restore from, below
+  rm -r "$run/algorithm_0/trial_1" || fail "no trial to prune" # pruned
   rm -f "$W/ready"
   mkfifo "$W/stdin"
   "$hold" "$run" "$W/ready" <"$W/stdin" &
@@ -221,10 +224,19 @@ case_shared() {
   expect 1 "$DCKPT" pack "$run" "$c"
   has "$ERR" "is in use by 1 shared run(s) (pid $pid on host"
   [ ! -e "$c" ] || fail "a refused pack left $c"
+  note "unpack --restore is refused too (the same check), and adds nothing"
+  local before; before=$(fingerprint "$run")
+  expect 1 "$DCKPT" unpack --restore "$old" "$run"
+  has "$ERR" "unpack --restore: '$run' is in use by 1 shared run(s) (pid $pid on host"
+  has "$ERR" "(ELOCKED)"
+  [ "$(fingerprint "$run")" = "$before" ] || fail "a refused restore changed $run"
   exec 7>&-
   wait "$pid" || fail "the shared run failed"
-  note "the shared run is gone: packed"
+  note "the shared run is gone: packed and restored"
   expect 0 "$DCKPT" pack "$run" "$c"
+  expect 0 "$DCKPT" unpack --restore "$old" "$run"
+  [ -n "$(ls "$run/algorithm_0/trial_1")" ] || fail "the pruned trial was not restored"
+  expect 0 "$DCKPT" verify "$run"
 }
 
 # ---- crashes and full disks leave nothing ----
