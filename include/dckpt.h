@@ -1112,13 +1112,14 @@ typedef enum dckpt_trial_state {
 typedef struct dckpt_trial_status {
   dckpt_trial_state state;
   int64_t last_iteration; /* -1 when not started */
-  /** DCKPT_OK, or the status (DCKPT_ECORRUPT, ...) of a marker that cannot be
-   *  trusted — complete.json or progress.json unreadable, malformed, or
-   *  written for another run or trial. dckpt_store_errmsg() then names it and
-   *  the cause, and state / last_iteration come from what else is known: a
-   *  trial whose complete.json is bad is not complete, one whose progress.json
-   *  is bad is at its newest checkpoint file (not yet verified). A resume
-   *  (dckpt_store_load_latest) verifies and repairs such a trial. */
+  /** DCKPT_OK, or the status (DCKPT_ECORRUPT, ...) of complete.json when it
+   *  cannot be trusted — unreadable, malformed, or written for another run
+   *  or trial. dckpt_store_errmsg() then names it and the cause, and the
+   *  trial is not complete. progress.json is a hint that a durable save never
+   *  flushes: when it cannot be trusted, marker_status stays DCKPT_OK, a
+   *  warning is logged and last_iteration is the newest checkpoint file's
+   *  (not yet verified). A resume (dckpt_store_load_latest) verifies and
+   *  repairs such a trial. */
   int marker_status;
 } dckpt_trial_status;
 
@@ -1327,9 +1328,17 @@ typedef void (*dckpt_verify_fn)(void *ctx, const char *path, int status,
 
 /**
  * Verifies every record's checksum and identity, every JSON file and every
- * marker (that the checkpoint progress.json and complete.json name exists and
- * verifies). Read-only: nothing is moved or repaired. Problems are reported,
- * not returned.
+ * marker (that the checkpoint complete.json names exists and verifies, and
+ * the metric segments of the checkpoint a resume would load). Read-only:
+ * nothing is moved or repaired. Problems are reported, not returned.
+ *
+ * progress.json is a hint, never a problem: a durable save does not flush it
+ * (the checkpoint file is the commit record), so a power loss can leave it
+ * unreadable, naming a checkpoint whose rename was lost, missing, or behind a
+ * newer checkpoint whose save did not return; loading handles each and the
+ * next save rewrites it. Those findings are warnings: logged through the
+ * store's logging callback (level warn) here, passed to `warn` by
+ * dckpt_store_verify_warn().
  * @param[in] report  called for each problem; may be NULL.
  * @param[in] ctx     passed to report.
  * @param[out] n_bad  number of problems; may be NULL.
@@ -1338,6 +1347,23 @@ typedef void (*dckpt_verify_fn)(void *ctx, const char *path, int status,
  */
 DCKPT_API int dckpt_store_verify(dckpt_store *store, dckpt_verify_fn report, void *ctx,
                                  size_t *n_bad);
+
+/**
+ * dckpt_store_verify() that hands its warnings (findings that leave
+ * everything committed intact: a damaged, missing or stale progress.json) to
+ * `warn` instead of the log, each with the file, a status (DCKPT_ECORRUPT,
+ * DCKPT_ENOENT, ...; DCKPT_OK for a hint that is merely behind) and a reason
+ * that says what a resume does.
+ * @param[in] report  called for each problem; may be NULL.
+ * @param[in] warn    called for each warning; may be NULL (then logged).
+ * @param[in] ctx     passed to report and warn.
+ * @param[out] n_bad  number of problems; may be NULL.
+ * @param[out] n_warn number of warnings; may be NULL.
+ * @return as dckpt_store_verify().
+ */
+DCKPT_API int dckpt_store_verify_warn(dckpt_store *store, dckpt_verify_fn report,
+                                      dckpt_verify_fn warn, void *ctx, size_t *n_bad,
+                                      size_t *n_warn);
 
 /* ------------------------------------------------------------------------- */
 /* The run directory: who holds it, how its last run ended                   */

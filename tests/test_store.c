@@ -473,6 +473,13 @@ static void on_bad(void *ctx, const char *path, int status, const char *reason) 
   snprintf(verify_text + used, sizeof verify_text - used, "%s [%s] %s\n", path,
            dckpt_err_name(status), reason);
 }
+static char warn_text[8192];
+static void on_warn(void *ctx, const char *path, int status, const char *reason) {
+  (void)ctx;
+  size_t used = strlen(warn_text);
+  snprintf(warn_text + used, sizeof warn_text - used, "%s [%s] %s\n", path,
+           dckpt_err_name(status), reason);
+}
 
 static void test_verify(void) {
   dckpt_store_options o = tu_options(NULL);
@@ -497,10 +504,101 @@ static void test_verify(void) {
   free(bytes);
   tu_write_text(tu_at(dir, "algorithm_0/trial_0/progress.json"),
                 "{\"last_completed_iteration\":");
+  /* the damaged checkpoint is a problem; the damaged progress.json a
+   * warning (a hint: nothing committed depends on it) */
   CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
-  CHECK_EQ(n_bad, 2);
+  CHECK_EQ(n_bad, 1);
   CHECK_CONTAINS(verify_text, "checkpoint_0000004.dckpt");
-  CHECK_CONTAINS(verify_text, "trial_0/progress.json");
+  verify_text[0] = '\0';
+  warn_text[0] = '\0';
+  size_t n_warn = 99;
+  CHECK_OK(dckpt_store_verify_warn(s, on_bad, on_warn, NULL, &n_bad, &n_warn));
+  CHECK_EQ(n_bad, 1);
+  CHECK_EQ(n_warn, 1);
+  CHECK_CONTAINS(verify_text, "checkpoint_0000004.dckpt");
+  CHECK_CONTAINS(warn_text, "trial_0/progress.json [ECORRUPT]");
+  CHECK_CONTAINS(warn_text, "only a hint");
+  CHECK(strstr(verify_text, "progress.json") == NULL);
+  dckpt_store_close(s);
+}
+
+/* Verify after each state of progress.json that a power loss (or a kill
+ * between a save's renames) can leave: a warning naming the file and the
+ * cause, never a problem, and saying where a resume starts, which is where
+ * load_latest does start. Real damage next to it is still a problem. */
+static void expect_hint(dckpt_store *s, int code, const char *says, int64_t resume) {
+  size_t n_bad = 99, n_warn = 99;
+  verify_text[0] = '\0';
+  warn_text[0] = '\0';
+  CHECK_OK(dckpt_store_verify_warn(s, on_bad, on_warn, NULL, &n_bad, &n_warn));
+  CHECK_EQ(n_bad, 0);
+  CHECK_EQ(n_warn, 1);
+  char tag[64];
+  snprintf(tag, sizeof tag, "progress.json [%s]", dckpt_err_name(code));
+  CHECK_CONTAINS(warn_text, tag);
+  CHECK_CONTAINS(warn_text, says);
+  dckpt_record *r = NULL;
+  int64_t it = -2;
+  CHECK_OK(dckpt_store_load_latest(s, 0, 1, &r, &it));
+  CHECK_EQ(it, resume);
+  dckpt_record_free(r);
+}
+
+static void test_verify_hints(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = fresh_run("verify_hints", &o, 2);
+  dckpt_record *st = tu_state(1, 4, 200);
+  CHECK_OK(dckpt_store_save(s, 0, 1, 4, st));
+  CHECK_OK(dckpt_store_save(s, 0, 1, 9, st));
+  size_t n_bad = 99, n_warn = 99;
+  CHECK_OK(dckpt_store_verify_warn(s, on_bad, on_warn, NULL, &n_bad, &n_warn));
+  CHECK_EQ(n_bad, 0);
+  CHECK_EQ(n_warn, 0);
+  char progress[2100], ckpt9[2100];
+  const char *dir = dckpt_store_get_dir(s);
+  snprintf(progress, sizeof progress, "%s",
+           tu_at(dir, "algorithm_0/trial_1/progress.json"));
+  snprintf(ckpt9, sizeof ckpt9, "%s",
+           tu_at(dir, "algorithm_0/trial_1/checkpoint_0000009.dckpt"));
+  /* unreadable: zeros (its data lost, its size kept) */
+  FILE *f = fopen(progress, "wb");
+  CHECK(f != NULL);
+  for (int i = 0; i < 160; i++)
+    fputc(0, f);
+  fclose(f);
+  expect_hint(s, DCKPT_ECORRUPT, "resume starts from iteration 9", 9);
+  /* names a checkpoint whose rename was lost */
+  tu_write_text(progress, "{\"last_completed_iteration\":14}");
+  expect_hint(s, DCKPT_ENOENT, "checkpoint_0000014.dckpt', which is missing", 9);
+  CHECK_CONTAINS(warn_text, "resume starts from iteration 9");
+  /* behind a checkpoint whose save did not return */
+  tu_write_text(progress, "{\"last_completed_iteration\":4}");
+  expect_hint(s, DCKPT_OK, "checkpoint 9 is there too", 4);
+  /* missing: the trial's first save did not return */
+  tu_write_text(progress, "{\"last_completed_iteration\":9}");
+  CHECK_EQ(remove(progress), 0);
+  expect_hint(s, DCKPT_ENOENT, "none of them is committed", -1);
+  /* real damage beside a damaged hint: still a problem */
+  tu_write_text(progress, "{\"last_completed_iteration\":");
+  size_t len = 0;
+  char *bytes = tu_read_text(ckpt9, &len);
+  bytes[len / 2] ^= 0x10;
+  f = fopen(ckpt9, "wb");
+  fwrite(bytes, 1, len, f);
+  fclose(f);
+  free(bytes);
+  verify_text[0] = '\0';
+  warn_text[0] = '\0';
+  CHECK_OK(dckpt_store_verify_warn(s, on_bad, on_warn, NULL, &n_bad, &n_warn));
+  CHECK_EQ(n_bad, 1);
+  CHECK_EQ(n_warn, 1);
+  CHECK_CONTAINS(verify_text, "checkpoint_0000009.dckpt");
+  CHECK_CONTAINS(warn_text, "resume starts from iteration 4");
+  /* the next save rewrites the hint: clean again */
+  CHECK_OK(dckpt_store_save(s, 0, 1, 14, st));
+  CHECK_OK(dckpt_store_verify_warn(s, on_bad, on_warn, NULL, &n_bad, &n_warn));
+  CHECK_EQ(n_warn, 0);
+  dckpt_record_free(st);
   dckpt_store_close(s);
 }
 
@@ -633,6 +731,7 @@ int main(void) {
   RUN_TEST(test_backup_clear);
   RUN_TEST(test_extend);
   RUN_TEST(test_verify);
+  RUN_TEST(test_verify_hints);
   RUN_TEST(test_segments);
   printf("test_store: all passed\n");
   return 0;

@@ -11,24 +11,27 @@ static const char verify_help[] =
     "Usage: dckpt verify DIR|FILE.h5 [--json]\n"
     "\n"
     "Verifies checkpoint directory DIR: the checksum and structure of every\n"
-    "record file, every JSON file, and that the checkpoint each progress.json\n"
-    "and complete.json names exists and verifies. Prints one line per problem,\n"
+    "record file, every JSON file, and that the checkpoint each complete.json\n"
+    "names exists and verifies. Prints one line per problem,\n"
     "\"PATH: REASON [CODE]\", then a summary. Nothing is moved or repaired.\n"
+    "progress.json is a hint that a power loss may leave damaged, missing or\n"
+    "stale: that is a warning (\"PATH: warning: REASON [CODE]\"), not a problem,\n"
+    "since nothing committed is lost and the next save rewrites it.\n"
     "A container made by 'dckpt pack' is verified in the same way: every index\n"
     "row, every array's and file's checksum, that no two entries share bytes,\n"
     "and the markers; problems name the damaged entries (FILE.h5/PATH).\n"
     "\n"
     "Options:\n"
     "  --json      print {\"dir\", \"clean\", \"n_bad\", \"problems\": [{\"path\",\n"
-    "              \"code\", \"reason\"}]} instead\n"
+    "              \"code\", \"reason\"}], \"n_warn\", \"warnings\": [...]} instead\n"
     "  -h, --help  show this help\n"
     "\n"
-    "Exit status: 0 clean, 1 problems found, 2 usage error or DIR could not be\n"
-    "verified at all.\n";
+    "Exit status: 0 clean (warnings allowed), 1 problems found, 2 usage error\n"
+    "or DIR could not be verified at all.\n";
 
 typedef struct verify_ctx {
   bool json, color;
-  cJSON *problems;
+  cJSON *problems, *warnings;
 } verify_ctx;
 
 /* The reason without a leading "'PATH': ", which the line already shows. */
@@ -40,8 +43,8 @@ static const char *strip_path(const char *reason, const char *path) {
   return reason;
 }
 
-static void report(void *ctx, const char *path, int status, const char *reason) {
-  verify_ctx *vc = ctx;
+static void finding(verify_ctx *vc, bool warn, const char *path, int status,
+                    const char *reason) {
   if (!path) path = "?";
   reason = reason && reason[0] ? strip_path(reason, path) : dckpt_strerror(status);
   if (vc->json) {
@@ -49,14 +52,29 @@ static void report(void *ctx, const char *path, int status, const char *reason) 
     cJSON_AddStringToObject(o, "path", path);
     cJSON_AddStringToObject(o, "code", dckpt_err_name(status));
     cJSON_AddStringToObject(o, "reason", reason);
-    cJSON_AddItemToArray(vc->problems, o);
+    cJSON_AddItemToArray(warn ? vc->warnings : vc->problems, o);
     return;
   }
-  printf("%s%s%s: %s [%s]\n", cli_sgr(vc->color, CLI_RED), path, cli_sgr(vc->color, "0"),
-         reason, dckpt_err_name(status));
+  printf("%s%s%s: %s%s [%s]\n", cli_sgr(vc->color, warn ? CLI_YELLOW : CLI_RED), path,
+         cli_sgr(vc->color, "0"), warn ? "warning: " : "", reason,
+         dckpt_err_name(status));
 }
 
-static int print_summary(const char *dir, verify_ctx *vc, size_t n_bad) {
+static void report(void *ctx, const char *path, int status, const char *reason) {
+  finding(ctx, false, path, status, reason);
+}
+
+static void warn(void *ctx, const char *path, int status, const char *reason) {
+  finding(ctx, true, path, status, reason);
+}
+
+static int print_summary(const char *dir, verify_ctx *vc, size_t n_bad, size_t n_warn) {
+  char warned[96] = "";
+  if (n_warn && n_bad == 0)
+    snprintf(warned, sizeof warned, " (%zu warning%s: nothing committed is lost)", n_warn,
+             n_warn == 1 ? "" : "s");
+  else if (n_warn)
+    snprintf(warned, sizeof warned, ", %zu warning%s", n_warn, n_warn == 1 ? "" : "s");
   if (vc->json) {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "dir", dir);
@@ -64,11 +82,15 @@ static int print_summary(const char *dir, verify_ctx *vc, size_t n_bad) {
     cJSON_AddItemToObject(doc, "n_bad", cli_json_u64(n_bad));
     cJSON_AddItemToObject(doc, "problems", vc->problems);
     vc->problems = NULL;
+    cJSON_AddItemToObject(doc, "n_warn", cli_json_u64(n_warn));
+    cJSON_AddItemToObject(doc, "warnings",
+                          vc->warnings ? vc->warnings : cJSON_CreateArray());
+    vc->warnings = NULL;
     if (cli_json_print("verify", doc) != CLI_EXIT_OK) return CLI_EXIT_USAGE;
   } else if (n_bad == 0) {
-    printf("%s: clean, no problems found\n", dir);
+    printf("%s: clean, no problems found%s\n", dir, warned);
   } else {
-    printf("%s: %zu problem%s found\n", dir, n_bad, n_bad == 1 ? "" : "s");
+    printf("%s: %zu problem%s found%s\n", dir, n_bad, n_bad == 1 ? "" : "s", warned);
   }
   return n_bad == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -85,7 +107,7 @@ static int verify_container(const char *path, verify_ctx *vc) {
     cli_error("verify", "%s (%s)", dckpt_container_errmsg(c), dckpt_err_name(rc));
     ex = CLI_EXIT_USAGE;
   } else {
-    ex = print_summary(path, vc, n_bad);
+    ex = print_summary(path, vc, n_bad, 0);
   }
   cJSON_Delete(vc->problems);
   dckpt_container_close(c);
@@ -100,7 +122,7 @@ static int verify_container(const char *path, verify_ctx *vc) {
 
 static int run_verify(int argc, char **argv) {
   const char *dir = NULL;
-  verify_ctx vc = {false, false, NULL};
+  verify_ctx vc = {false, false, NULL, NULL};
   for (int i = 1; i < argc; i++) {
     if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_verify);
     if (strcmp(argv[i], "--json") == 0)
@@ -115,16 +137,18 @@ static int run_verify(int argc, char **argv) {
   if (cli_open_store("verify", dir, DCKPT_OPEN_READ, &store) != CLI_EXIT_OK)
     return CLI_EXIT_USAGE;
   vc.problems = vc.json ? cJSON_CreateArray() : NULL;
-  size_t n_bad = 0;
-  int rc = dckpt_store_verify(store, report, &vc, &n_bad);
+  vc.warnings = vc.json ? cJSON_CreateArray() : NULL;
+  size_t n_bad = 0, n_warn = 0;
+  int rc = dckpt_store_verify_warn(store, report, warn, &vc, &n_bad, &n_warn);
   int ex;
   if (rc != DCKPT_OK) {
     cli_store_error("verify", store, dir, rc);
     ex = CLI_EXIT_USAGE;
   } else {
-    ex = print_summary(dir, &vc, n_bad);
+    ex = print_summary(dir, &vc, n_bad, n_warn);
   }
   cJSON_Delete(vc.problems);
+  cJSON_Delete(vc.warnings);
   dckpt_store_close(store);
   return ex;
 }

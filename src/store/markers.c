@@ -190,10 +190,23 @@ int dckpt_store_trial_status(dckpt_store *s, int64_t alg, int64_t trial,
     if (rc == DCKPT_ENOMEM) return rc;
     done = !note_damage(s, st, rc, &first);
   }
+  /* progress.json is a hint (never flushed by a durable save; docs/design.md,
+   * "Commit protocol"): damaged, the trial is where its newest checkpoint
+   * file says, with a warning, and the markers are not called damaged. */
   int rc = dckpt_store_read_progress(s, alg, trial, &st->last_iteration);
   if (rc == DCKPT_ENOMEM) return rc;
-  if (note_damage(s, st, rc, &first))
+  if (rc != DCKPT_OK) {
+    char why[DCKPT_ERRMSG_MAX];
+    snprintf(why, sizeof why, "%s", s->err.msg);
     DCKPT_TRY(newest_checkpoint_name(s, alg, trial, &st->last_iteration));
+    if (!done)
+      dckpt_log(&s->log, DCKPT_LOG_WARN,
+                "%s; progress.json is only a hint: algorithm %lld trial %lld counts as "
+                "at its newest checkpoint file (iteration %lld), a resume loads the "
+                "newest that verifies and its next save rewrites progress.json",
+                why, (long long)alg, (long long)trial, (long long)st->last_iteration);
+    dckpt_err_clear(&s->err);
+  }
   if (done)
     st->state = DCKPT_TRIAL_COMPLETE;
   else if (st->last_iteration >= 0)

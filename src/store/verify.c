@@ -11,18 +11,29 @@
 #include "store/index.h"
 #include "store/store_internal.h"
 #include "util/json.h"
+#include "util/log.h"
 
 typedef struct verifier {
   dckpt_store *s;
-  dckpt_verify_fn report;
+  dckpt_verify_fn report, warn;
   void *ctx;
-  size_t bad;
+  size_t bad, warnings;
   bool have_run; /* metadata.json was read */
 } verifier;
 
 static void bad(verifier *v, const char *path, int status, const char *reason) {
   v->bad++;
   if (v->report) v->report(v->ctx, path, status, reason);
+}
+
+/* A finding that leaves everything committed intact: to the caller's warn,
+ * else to the store's log. */
+static void warning(verifier *v, const char *path, int status, const char *reason) {
+  v->warnings++;
+  if (v->warn)
+    v->warn(v->ctx, path, status, reason);
+  else
+    dckpt_log(&v->s->log, DCKPT_LOG_WARN, "'%s': %s", path, reason);
 }
 
 /* Checksums, structure, and that the record belongs where it lies (when
@@ -78,6 +89,106 @@ static void check_segments(verifier *v, int64_t alg, int64_t trial, const char *
   dckpt_record_free(r);
 }
 
+/* The trial's checkpoint files: how many, the newest, and the newest that
+ * verifies at or below `at` (-1: none). */
+typedef struct trial_files {
+  size_t count;
+  int64_t newest, newest_good;
+} trial_files;
+
+static void note_file(trial_files *f, int64_t it, bool good) {
+  f->count++;
+  if (it > f->newest) f->newest = it;
+  if (good && it > f->newest_good) f->newest_good = it;
+}
+
+/* Where a resume of this trial would start, as words. */
+static void resume_words(char *buf, size_t len, int64_t from) {
+  if (from >= 0)
+    snprintf(buf, len,
+             "a resume starts from iteration %lld, the newest checkpoint that "
+             "verifies",
+             (long long)from);
+  else
+    snprintf(buf, len, "no checkpoint verifies, so a resume starts the trial over");
+}
+
+/* progress.json is a hint that a durable save never flushes (docs/design.md,
+ * "Commit protocol"): the checkpoint files are the commit record. A power
+ * loss (or a kill between the two renames of a save) may leave it
+ * unreadable, naming a checkpoint whose rename was lost, missing before the
+ * trial's first save returned, or behind a checkpoint whose save did not
+ * return. Loading handles each, so each is a warning, not a problem; the
+ * next save rewrites the hint. Returns the iteration a resume would load
+ * from (-1: none), for the segment check. */
+static int64_t check_hint(verifier *v, int64_t alg, int64_t trial, const char *dir,
+                          const trial_files *all, bool complete) {
+  dckpt_store *s = v->s;
+  char *progress = dckpt_path_join(dir, DCKPT_PROGRESS_FILE);
+  if (!progress) return -1;
+  int64_t last = -1, from = -1;
+  char why[1600], resume[200];
+  int rc = dckpt_store_read_progress(s, alg, trial, &last);
+  if (rc != DCKPT_OK) {
+    from = all->newest_good;
+    resume_words(resume, sizeof resume, from);
+    snprintf(why, sizeof why,
+             "%s; progress.json is only a hint (a power loss can leave it so): "
+             "nothing committed is lost, %s, and the next save rewrites it",
+             s->err.msg, complete ? "the trial is complete (complete.json)" : resume);
+    warning(v, progress, rc, why);
+  } else if (last >= 0 && !complete) { /* complete: complete.json is checked */
+    char *named = dckpt_layout_checkpoint(s, alg, trial, last);
+    if (named && !dckpt_src_exists(s, named)) {
+      /* the newest good checkpoint before `last` */
+      from = -1;
+      dckpt_dirlist list;
+      if (dckpt_src_list(s, dir, &list, &s->err) == DCKPT_OK) {
+        for (size_t i = 0; i < list.count; i++) {
+          int64_t it;
+          if (dckpt_layout_parse_checkpoint(list.names[i], &it) && it < last &&
+              it > from) {
+            char *p = dckpt_path_join(dir, list.names[i]);
+            dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, it};
+            dckpt_err e = {0};
+            if (p && dckpt_store_verify_record(s, p, &w, &e) == DCKPT_OK) from = it;
+            free(p);
+          }
+        }
+        dckpt_dirlist_free(&list);
+      }
+      resume_words(resume, sizeof resume, from);
+      snprintf(why, sizeof why,
+               "names checkpoint '%s', which is missing: progress.json is only a hint, "
+               "and a power loss during that save can keep its rename and lose the "
+               "checkpoint's; %s, and the next save rewrites it",
+               named, resume);
+      warning(v, progress, DCKPT_ENOENT, why);
+    } else if (named) {
+      from = last;
+      if (all->newest_good > last) {
+        snprintf(why, sizeof why,
+                 "names iteration %lld, but checkpoint %lld is there too and verifies: "
+                 "its save did not complete (cut short between its renames); a resume "
+                 "starts from iteration %lld and the next save removes the newer file",
+                 (long long)last, (long long)all->newest_good, (long long)last);
+        warning(v, progress, DCKPT_OK, why);
+      }
+    }
+    free(named);
+  } else if (!complete && all->count > 0) { /* missing (read_progress: -1) */
+    snprintf(why, sizeof why,
+             "missing, while the trial holds %zu checkpoint file(s) (the newest: "
+             "iteration %lld): no save of the trial completed (a power loss or kill "
+             "during the first one), so none of them is committed; a resume starts the "
+             "trial over and its first save rewrites progress.json",
+             all->count, (long long)all->newest);
+    warning(v, progress, DCKPT_ENOENT, why);
+  }
+  free(progress);
+  return from;
+}
+
 static void check_trial(verifier *v, int64_t alg, int64_t trial, const char *dir) {
   dckpt_store *s = v->s;
   dckpt_dirlist list;
@@ -85,29 +196,27 @@ static void check_trial(verifier *v, int64_t alg, int64_t trial, const char *dir
     bad(v, dir, s->err.status, s->err.msg);
     return;
   }
+  trial_files all = {0, -1, -1};
   for (size_t i = 0; i < list.count; i++) {
     dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, -1};
     if (!dckpt_layout_parse_checkpoint(list.names[i], &w.iteration)) continue;
     char *p = dckpt_path_join(dir, list.names[i]);
+    size_t before = v->bad;
     if (p) check_record(v, p, &w);
+    note_file(&all, w.iteration, p && v->bad == before);
     free(p);
   }
   dckpt_dirlist_free(&list);
-  char *progress = dckpt_path_join(dir, DCKPT_PROGRESS_FILE);
-  int64_t last = -1;
-  if (progress && dckpt_store_read_progress(s, alg, trial, &last) != DCKPT_OK)
-    bad(v, progress, s->err.status, s->err.msg);
-  else if (progress && last >= 0)
-    check_named(v, progress, dir, last);
-  free(progress);
   char *complete = dckpt_path_join(dir, DCKPT_COMPLETE_FILE);
-  int64_t final_iter = -1;
-  if (complete && !dckpt_src_exists(v->s, complete) && last >= 0) {
-    char *ckpt = dckpt_layout_checkpoint(s, alg, trial, last);
-    if (ckpt && dckpt_src_exists(v->s, ckpt)) check_segments(v, alg, trial, ckpt, last);
+  bool done = complete && dckpt_src_exists(v->s, complete);
+  int64_t from = check_hint(v, alg, trial, dir, &all, done);
+  if (complete && !done && from >= 0) {
+    char *ckpt = dckpt_layout_checkpoint(s, alg, trial, from);
+    if (ckpt && dckpt_src_exists(v->s, ckpt)) check_segments(v, alg, trial, ckpt, from);
     free(ckpt);
   }
-  if (complete && dckpt_src_exists(v->s, complete)) {
+  int64_t final_iter = -1;
+  if (done) {
     if (dckpt_store_read_complete(s, alg, trial, NULL, &final_iter, NULL) != DCKPT_OK)
       bad(v, complete, s->err.status, s->err.msg);
     else
@@ -205,8 +314,14 @@ static int check_index(verifier *v, const dckpt_metadata *m) {
 }
 
 int dckpt_store_verify(dckpt_store *s, dckpt_verify_fn report, void *ctx, size_t *n_bad) {
-  verifier v = {.s = s, .report = report, .ctx = ctx};
+  return dckpt_store_verify_warn(s, report, NULL, ctx, n_bad, NULL);
+}
+
+int dckpt_store_verify_warn(dckpt_store *s, dckpt_verify_fn report, dckpt_verify_fn warn,
+                            void *ctx, size_t *n_bad, size_t *n_warn) {
+  verifier v = {.s = s, .report = report, .warn = warn, .ctx = ctx};
   if (n_bad) *n_bad = 0;
+  if (n_warn) *n_warn = 0;
   dckpt_metadata *m = NULL;
   char *meta_path = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);
   if (!meta_path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
@@ -237,6 +352,7 @@ int dckpt_store_verify(dckpt_store *s, dckpt_verify_fn report, void *ctx, size_t
   check_metrics(&v);
   dckpt_metadata_free(m);
   if (n_bad) *n_bad = v.bad;
+  if (n_warn) *n_warn = v.warnings;
   dckpt_err_clear(&s->err);
   return DCKPT_OK;
 }

@@ -21,7 +21,10 @@ set +e
 timeout 60 "$CLI" status "$d" >"$WORK/last.out" 2>"$WORK/last.err"
 code=$?
 set -e
-[ "$code" = 1 ] || { cat "$WORK/last.err"; fail "status with a FIFO marker exited $code"; }
+# progress.json is a hint: status warns and shows the trial at its newest
+# checkpoint file (exit 0), without blocking on the FIFO
+[ "$code" = 0 ] || { cat "$WORK/last.err"; fail "status with a FIFO progress.json exited $code"; }
+grep_in "$WORK/last.err" "progress.json is only a hint"
 rm "$d/metadata.json" && mkfifo "$d/metadata.json"
 set +e
 timeout 60 "$CLI" verify "$d" >"$WORK/last.out" 2>"$WORK/last.err"

@@ -281,18 +281,21 @@ static void check_index(dckpt_store *s, const pl_version *seen) {
 }
 
 /* progress.json is a hint that a durable save never flushes (docs/design.md,
- * "Commit protocol"): a power loss may leave it unreadable or naming a
- * checkpoint whose rename was lost. Verify still names it; what counts is
- * that every trial loads a state before or after the call (observe_trial). */
-static size_t hints;
-
+ * "Commit protocol"): a power loss may leave it unreadable, missing or
+ * naming a checkpoint whose rename was lost. Verify calls that a warning, not
+ * a problem, so every problem it reports counts as a bad file; what a warning
+ * says about the resume is checked by observe_trial's load. */
 static void on_bad(void *ctx, const char *path, int status, const char *reason) {
   (void)ctx;
+  fprintf(stderr, "    verify: %s [%s] %s\n", path, dckpt_err_name(status), reason);
+}
+
+static void on_warn(void *ctx, const char *path, int status, const char *reason) {
+  (void)ctx;
   const char *slash = strrchr(path, '/');
-  bool hint = !strcmp(slash ? slash + 1 : path, "progress.json");
-  hints += hint;
-  fprintf(stderr, "    verify: %s [%s] %s%s\n", path, dckpt_err_name(status), reason,
-          hint ? " (a hint: allowed)" : "");
+  if (strcmp(slash ? slash + 1 : path, "progress.json") != 0)
+    fail(PL_STUCK, "verify warned about '%s', which is not a hint: %s [%s]", path, reason,
+         dckpt_err_name(status));
 }
 
 static pl_version observe(dckpt_store *s) {
@@ -300,9 +303,9 @@ static pl_version observe(dckpt_store *s) {
   observe_plan(s, &seen);
   observe_siblings(s, &seen);
   size_t verified = 0; /* store verify sets its count (FILE.h5's come first) */
-  hints = 0;
-  if (seen.run) CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &verified));
-  bad_files += verified - hints;
+  if (seen.run)
+    CHECK_OK(dckpt_store_verify_warn(s, on_bad, on_warn, NULL, &verified, NULL));
+  bad_files += verified;
   observe_container(&seen);
   if (!seen.run) return seen;
   check_root_records(s);
