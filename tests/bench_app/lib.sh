@@ -139,18 +139,24 @@ interrupt_setup() {
   RANDOM=$SEED
 }
 
+# like_reference: the campaign in $dir is bit-identical to the reference:
+# final states, metrics record, table.csv.
+like_reference() {
+  digest "$dir" "$WORK/run.digest"
+  same "$ref/ref.digest" "$WORK/run.digest"
+  same "$ref/ref.table.csv" "$dir/results/table.csv"
+  note "final states, metrics record and table.csv equal the uninterrupted run"
+}
+
 # A clean resume on $1 ranks (0: singleton) must finish the campaign
-# bit-identical to the reference: final states, metrics record, table.csv.
+# bit-identical to the reference.
 finish_like_reference() {
   local how="on $1 ranks"
   [ "$1" = 0 ] && how="as a singleton"
   note "a clean resume $how finishes the campaign"
   expect 0 run "$1" "$cfg" --checkpoint-dir "$dir" --quiet
   [ "$(status_code "$dir")" = 0 ] || fail "run_status.json does not say 0"
-  digest "$dir" "$WORK/run.digest"
-  same "$ref/ref.digest" "$WORK/run.digest"
-  same "$ref/ref.table.csv" "$dir/results/table.csv"
-  note "final states, metrics record and table.csv equal the uninterrupted run"
+  like_reference
 }
 
 # Shared runs (shared.sh, shared_exit.sh): which pair lease in $dir/leases a
@@ -158,6 +164,15 @@ finish_like_reference() {
 # holds_lease PID: PID holds a pair's lease in $dir/leases (its file names it).
 holds_lease() {
   grep -lsE "\"pid\": *$1[,}]" "$dir"/leases/pair.*.lease 2>/dev/null | head -1
+}
+
+# shared_like_reference: the shared runs on $dir left no pair lease behind,
+# and the campaign is like_reference.
+shared_like_reference() {
+  local left
+  left=$(find "$dir/leases" -name 'pair.*' | wc -l)
+  [ "$left" = 0 ] || { ls -l "$dir/leases" >&2; fail "$left pair lease file(s) left behind"; }
+  like_reference
 }
 
 # wait_lease PID: until PID holds a pair's lease; prints the lease file.

@@ -95,12 +95,7 @@ note "every other run exited 0"
 expect 0 run 0 "$cfg" --checkpoint-dir "$dir" --shared --quiet
 note "one more shared run exited 0: $(n_complete "$dir") trials complete"
 
-left=$(find "$dir/leases" -name 'pair.*' | wc -l)
-[ "$left" = 0 ] || { ls -l "$dir/leases" >&2; fail "$left pair lease file(s) left behind"; }
-digest "$dir" "$WORK/run.digest"
-same "$ref/ref.digest" "$WORK/run.digest"
-same "$ref/ref.table.csv" "$dir/results/table.csv"
-note "final states, metrics record and table.csv equal the uninterrupted run"
+shared_like_reference
 
 if [ "$runs" = 2 ]; then
   # the other way round: a shared run is refused by a run that is not shared

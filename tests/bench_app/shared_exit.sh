@@ -21,15 +21,6 @@ interrupt_setup
 
 total() { sed -n 's/.*"pairs_total":\([0-9]*\).*/\1/p' "$1"; }
 completed() { sed -n 's/.*"pairs_completed":\([0-9]*\).*/\1/p' "$1"; }
-check_like_reference() {
-  local left
-  left=$(find "$dir/leases" -name 'pair.*' | wc -l)
-  [ "$left" = 0 ] || { ls -l "$dir/leases" >&2; fail "$left pair lease file(s) left"; }
-  digest "$dir" "$WORK/run.digest"
-  same "$ref/ref.digest" "$WORK/run.digest"
-  same "$ref/ref.table.csv" "$dir/results/table.csv"
-  note "final states, metrics record and table.csv equal the uninterrupted run"
-}
 
 # ---- 1. a run with nothing left to claim exits 0 at once
 dir=$WORK/run1
@@ -53,7 +44,7 @@ set +e; wait "$apid"; code=$?; set -e
 [ "$code" = 0 ] || { cat "$WORK/A1.log" >&2; fail "A exited $code"; }
 as=$dir/runs/A/run_status.json
 [ "$(completed "$as")" = "$(total "$as")" ] || { cat "$as" >&2; fail "A did not complete"; }
-check_like_reference
+shared_like_reference
 
 # ---- 2. --shared-wait: B waits and takes over a killed holder's pair
 dir=$WORK/run2
@@ -79,7 +70,7 @@ set +e; wait "$bpid"; code=$?; set -e
 [ "$code" = 0 ] || { cat "$WORK/B2.log" >&2; fail "B exited $code"; }
 bs=$dir/runs/B/run_status.json
 [ "$(completed "$bs")" = "$(total "$bs")" ] || { cat "$bs" >&2; fail "B did not complete"; }
-check_like_reference
+shared_like_reference
 
 # ---- 3. two runs ending together
 dir=$WORK/run3
@@ -116,5 +107,5 @@ for r in A B; do
 done
 [ "$n" -ge 1 ] || fail "neither run found the campaign complete: no results"
 note "both exited 0; $n of them found the campaign complete"
-check_like_reference
+shared_like_reference
 echo "shared_exit.sh: all passed"
