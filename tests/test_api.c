@@ -242,6 +242,18 @@ static void test_struct_versions(void) {
   CHECK(dckpt_struct_size_ok(&newer, sizeof newer, oldest, sizeof(v2)));
   newer.v3[15] = 1;
   CHECK(!dckpt_struct_size_ok(&newer, sizeof newer, oldest, sizeof(v2)));
+  /* dckpt_struct_take: the check, the copy and mine's own struct_size */
+  v2 mine = {0, -1, -1.0, 99};
+  CHECK(dckpt_struct_take(&mine, &old, oldest, sizeof mine, members, n));
+  CHECK_EQ(mine.struct_size, sizeof mine);
+  CHECK_EQ(mine.a, 7);
+  CHECK(mine.b == 2.5);
+  CHECK_EQ(mine.c, 99);
+  v2 kept = {0, -1, -1.0, 99};
+  newer.v.struct_size = sizeof newer; /* with a non-zero byte it does not know */
+  CHECK(!dckpt_struct_take(&kept, &newer, oldest, sizeof kept, members, n));
+  CHECK_EQ(kept.struct_size, 0);
+  CHECK_EQ(kept.a, -1);
 }
 
 /* A longer struct (a newer header) is accepted when everything this library

@@ -34,8 +34,8 @@ int run_options_take(run_ctx *c, const dckpt_run_options *caller, char *why, siz
     snprintf(why, len, "run options are NULL");
     return DCKPT_EINVAL;
   }
-  if (!dckpt_struct_size_ok(caller, caller->struct_size, OPTIONS_OLDEST,
-                            sizeof *caller)) {
+  if (!dckpt_struct_take(&c->opts, caller, OPTIONS_OLDEST, sizeof c->opts,
+                         dckpt_run_option_members, COUNT(dckpt_run_option_members))) {
     snprintf(why, len,
              "run options: struct_size is %zu: fill the options with "
              "dckpt_run_options_init() (a struct from a newer dckpt_run.h must leave "
@@ -43,24 +43,20 @@ int run_options_take(run_ctx *c, const dckpt_run_options *caller, char *why, siz
              caller->struct_size);
     return DCKPT_EINVAL;
   }
-  dckpt_struct_merge(&c->opts, caller, caller->struct_size, dckpt_run_option_members,
-                     COUNT(dckpt_run_option_members));
-  c->opts.struct_size = sizeof c->opts;
   if (take_store(&c->opts, why, len) != DCKPT_OK) {
     dckpt_run_options_init(&c->opts); /* not one field of it can be trusted */
     return DCKPT_EINVAL;
   }
   const dckpt_run_experimental *x = c->opts.experimental;
-  if (x && !dckpt_struct_size_ok(x, x->struct_size, EXPERIMENTAL_OLDEST, sizeof *x)) {
+  if (x && !dckpt_struct_take(&c->x, x, EXPERIMENTAL_OLDEST, sizeof c->x,
+                              dckpt_run_experimental_members,
+                              COUNT(dckpt_run_experimental_members))) {
     snprintf(why, len,
              "run options: experimental.struct_size is %zu: fill it with "
              "dckpt_run_experimental_init()",
              x->struct_size);
     return DCKPT_EINVAL;
   }
-  if (x)
-    dckpt_struct_merge(&c->x, x, x->struct_size, dckpt_run_experimental_members,
-                       COUNT(dckpt_run_experimental_members));
 #pragma GCC diagnostic push /* the deprecated place of the hook */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   if (!c->x.interval_clock && c->opts.interval_clock) { /* the older place */

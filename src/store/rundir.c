@@ -89,15 +89,14 @@ static int write_status_at(const char *path, const dckpt_run_status *caller, boo
                            dckpt_err *err) {
   if (!caller)
     return dckpt_err_set(err, DCKPT_EINVAL, "write_run_status: the status is NULL");
-  if (!dckpt_struct_size_ok(caller, caller->struct_size, STATUS_OLDEST, sizeof *caller))
+  dckpt_run_status st;
+  dckpt_run_status_init(&st);
+  if (!dckpt_struct_take(&st, caller, STATUS_OLDEST, sizeof st, status_members,
+                         sizeof status_members / sizeof *status_members))
     return dckpt_err_set(err, DCKPT_EINVAL,
                          "write_run_status: struct_size is %zu: fill the status with "
                          "dckpt_run_status_init()",
                          caller->struct_size);
-  dckpt_run_status st;
-  dckpt_run_status_init(&st);
-  dckpt_struct_merge(&st, caller, caller->struct_size, status_members,
-                     sizeof status_members / sizeof *status_members);
   st.message[sizeof st.message - 1] = '\0';
   int dummy;
   if (!status_from_name(dckpt_err_name(st.status), &dummy))

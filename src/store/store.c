@@ -180,27 +180,24 @@ static int take_options(dckpt_store *s, const dckpt_store_options *o) {
   dckpt_store_options_init(&s->opts);
   dckpt_store_experimental_init(&s->x);
   if (!o) return DCKPT_OK;
-  if (!dckpt_struct_size_ok(o, o->struct_size, OPTIONS_OLDEST, sizeof *o))
+  if (!dckpt_struct_take(
+          &s->opts, o, OPTIONS_OLDEST, sizeof s->opts, dckpt_store_option_members,
+          sizeof dckpt_store_option_members / sizeof *dckpt_store_option_members))
     return dckpt_store_fail(
         s, DCKPT_EINVAL,
         "store_open: options.struct_size is %zu: fill the options with "
         "dckpt_store_options_init() (a struct from a newer dckpt.h must leave the "
         "fields this library does not know at zero)",
         o->struct_size);
-  dckpt_struct_merge(&s->opts, o, o->struct_size, dckpt_store_option_members,
-                     sizeof dckpt_store_option_members /
-                         sizeof *dckpt_store_option_members);
-  s->opts.struct_size = sizeof s->opts;
   const dckpt_store_experimental *x = s->opts.experimental;
-  if (x && !dckpt_struct_size_ok(x, x->struct_size, EXPERIMENTAL_OLDEST, sizeof *x))
+  if (x && !dckpt_struct_take(&s->x, x, EXPERIMENTAL_OLDEST, sizeof s->x,
+                              dckpt_store_experimental_members,
+                              sizeof dckpt_store_experimental_members /
+                                  sizeof *dckpt_store_experimental_members))
     return dckpt_store_fail(s, DCKPT_EINVAL,
                             "store_open: experimental.struct_size is %zu: fill it with "
                             "dckpt_store_experimental_init()",
                             x->struct_size);
-  if (x)
-    dckpt_struct_merge(&s->x, x, x->struct_size, dckpt_store_experimental_members,
-                       sizeof dckpt_store_experimental_members /
-                           sizeof *dckpt_store_experimental_members);
 #pragma GCC diagnostic push /* the deprecated place of the hook */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   if (!s->x.step_hook && s->opts.step_hook) { /* the older place of the hook */

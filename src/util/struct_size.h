@@ -52,6 +52,23 @@ static inline void dckpt_struct_merge(void *dst, const void *src, size_t caller_
              members[i].size);
 }
 
+/** Reads the caller's struct `caller`, which starts with its struct_size,
+ *  into `mine`, a struct of `known` bytes that holds this library's defaults:
+ *  when dckpt_struct_size_ok accepts it (`oldest` as there), copies the
+ *  `members` (n of them) its struct_size covers, sets mine's struct_size to
+ *  `known` and returns true. Otherwise returns false with `mine` untouched,
+ *  and the caller reports the caller's struct_size. */
+static inline bool dckpt_struct_take(void *mine, const void *caller, size_t oldest,
+                                     size_t known, const dckpt_member *members,
+                                     size_t n) {
+  size_t caller_size;
+  memcpy(&caller_size, caller, sizeof caller_size);
+  if (!dckpt_struct_size_ok(caller, caller_size, oldest, known)) return false;
+  dckpt_struct_merge(mine, caller, caller_size, members, n);
+  memcpy(mine, &known, sizeof known);
+  return true;
+}
+
 /** Whether `members`, in order, are every member of a struct of `size` bytes
  *  and alignment `align` after its first `start` bytes (struct_size): each
  *  lies where the compiler puts the member after the one before it (the end
