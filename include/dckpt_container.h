@@ -245,13 +245,31 @@ DCKPT_API int dckpt_container_read_file(dckpt_container *c, const char *path, ch
 /**
  * Checks the whole container: every index row, every array's and text's
  * checksum, that no two entries share bytes, and the markers (that the
- * checkpoint each progress.json and complete.json names is there). Calls
+ * checkpoint each complete.json names is there; a damaged progress.json is
+ * a warning, see dckpt_container_verify_warn()). Calls
  * `report` once per problem with the path of the damaged entry inside the
  * container ("FILE/algorithm_0/trial_3/checkpoint_0000019.dckpt") or of the
  * damaged index part. Other entries remain readable.
  */
 DCKPT_API int dckpt_container_verify(dckpt_container *c, dckpt_verify_fn report,
                                      void *ctx, size_t *n_bad);
+
+/**
+ * dckpt_container_verify() that also hands its warnings to `warn`: findings
+ * that leave everything committed intact, i.e. a progress.json (an unflushed
+ * hint, packed as the directory held it, e.g. after a power loss) that
+ * cannot be read or names a checkpoint the container does not hold. Each
+ * comes with the entry's path, a status (DCKPT_ECORRUPT, DCKPT_ENOENT) and a
+ * reason that says where a resume starts. dckpt_container_verify() neither
+ * counts nor reports them.
+ * @param[in] report  called for each problem; may be NULL.
+ * @param[in] warn    called for each warning; may be NULL.
+ * @param[out] n_bad  number of problems; may be NULL.
+ * @param[out] n_warn number of warnings; may be NULL.
+ */
+DCKPT_API int dckpt_container_verify_warn(dckpt_container *c, dckpt_verify_fn report,
+                                          dckpt_verify_fn warn, void *ctx, size_t *n_bad,
+                                          size_t *n_warn);
 
 /**
  * Opens the store of dckpt.h over a container, read-only: every reading call

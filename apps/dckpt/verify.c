@@ -19,7 +19,8 @@ static const char verify_help[] =
     "since nothing committed is lost and the next save rewrites it.\n"
     "A container made by 'dckpt pack' is verified in the same way: every index\n"
     "row, every array's and file's checksum, that no two entries share bytes,\n"
-    "and the markers; problems name the damaged entries (FILE.h5/PATH).\n"
+    "and the markers; problems name the damaged entries (FILE.h5/PATH); a\n"
+    "damaged progress.json packed from a directory is a warning there too.\n"
     "\n"
     "Options:\n"
     "  --json      print {\"dir\", \"clean\", \"n_bad\", \"problems\": [{\"path\",\n"
@@ -99,17 +100,20 @@ static int print_summary(const char *dir, verify_ctx *vc, size_t n_bad, size_t n
 static int verify_container(const char *path, verify_ctx *vc) {
   dckpt_container *c = NULL;
   int rc = dckpt_container_open(path, &c);
-  size_t n_bad = 0;
+  size_t n_bad = 0, n_warn = 0;
   vc->problems = vc->json ? cJSON_CreateArray() : NULL;
-  if (rc == DCKPT_OK) rc = dckpt_container_verify(c, report, vc, &n_bad);
+  vc->warnings = vc->json ? cJSON_CreateArray() : NULL;
+  if (rc == DCKPT_OK)
+    rc = dckpt_container_verify_warn(c, report, warn, vc, &n_bad, &n_warn);
   int ex;
   if (rc != DCKPT_OK) {
     cli_error("verify", "%s (%s)", dckpt_container_errmsg(c), dckpt_err_name(rc));
     ex = CLI_EXIT_USAGE;
   } else {
-    ex = print_summary(path, vc, n_bad, 0);
+    ex = print_summary(path, vc, n_bad, n_warn);
   }
   cJSON_Delete(vc->problems);
+  cJSON_Delete(vc->warnings);
   dckpt_container_close(c);
   return ex;
 }

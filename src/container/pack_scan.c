@@ -141,10 +141,8 @@ static int marker_iteration(const char *tdir, const char *name, const char *key,
   if (ok) *it = (int64_t)v->valuedouble;
   cJSON_Delete(j);
   if (!ok)
-    return ctr_fail(
-        e, DCKPT_ECORRUPT,
-        "pack: '%s' does not name an iteration (key \"%s\"); run 'dckpt verify'", path,
-        key);
+    return ctr_fail(e, DCKPT_ECORRUPT,
+                    "pack: '%s' does not name an iteration (key \"%s\")", path, key);
   return DCKPT_OK;
 }
 
@@ -166,22 +164,35 @@ static int cmp_files(const void *a, const void *b) {
   return (x->iteration > y->iteration) - (x->iteration < y->iteration);
 }
 
-/* With final_only, keeps the checkpoint complete.json names, else the one
- * progress.json names, else the newest. */
-static int keep_final(const char *tdir, pk_list *l, ctr_err *e) {
+/* With final_only, keeps the checkpoint a resume would load (docs/design.md,
+ * "Commit protocol"): the one complete.json names, a committed marker whose
+ * checkpoint must be there; else, progress.json being a hint, the newest at
+ * or below the iteration it names (none when there is none: the trial would
+ * start over), or the newest when it cannot be read, as after a power loss. */
+static int keep_final(const char *tdir, pk_list *l, const dckpt_logger *log, ctr_err *e) {
   int64_t want = -1;
   CTR_TRY(marker_iteration(tdir, "complete.json", "iteration", &want, e));
-  if (want < 0)
-    CTR_TRY(
-        marker_iteration(tdir, "progress.json", "last_completed_iteration", &want, e));
+  bool complete = want >= 0;
+  if (!complete) {
+    ctr_err hint = {0};
+    if (marker_iteration(tdir, "progress.json", "last_completed_iteration", &want,
+                         &hint) != DCKPT_OK) {
+      dckpt_log(log, DCKPT_LOG_WARN,
+                "%s (a hint, unflushed: packing the newest checkpoint, where a resume "
+                "starts)",
+                hint.msg);
+      want = INT64_MAX;
+    }
+  }
   size_t keep = l->count; /* index of the kept checkpoint */
   for (size_t i = 0; i < l->count; i++)
     if (l->files[i].kind == DCKPT_ENTRY_CHECKPOINT &&
-        (want < 0 || l->files[i].iteration == want))
+        (want < 0 ||
+         (complete ? l->files[i].iteration == want : l->files[i].iteration <= want)))
       keep = i; /* sorted: the last match is the newest */
-  if (want >= 0 && keep == l->count)
+  if (complete && keep == l->count)
     return ctr_fail(e, DCKPT_ENOENT,
-                    "pack: '%s': the markers name iteration %lld, whose checkpoint is "
+                    "pack: '%s': complete.json names iteration %lld, whose checkpoint is "
                     "missing; run 'dckpt verify'",
                     tdir, (long long)want);
   size_t out = 0;
@@ -251,5 +262,5 @@ int pk_scan_trial(const char *dir, int64_t alg, int64_t trial, bool final_only,
   closedir(d);
   if (rc != DCKPT_OK) return rc;
   qsort(out->files, out->count, sizeof *out->files, cmp_files);
-  return final_only ? keep_final(tdir, out, e) : DCKPT_OK;
+  return final_only ? keep_final(tdir, out, log, e) : DCKPT_OK;
 }

@@ -1,7 +1,9 @@
 /* dckpt_container_verify: every row, every text, every array of a
  * container; its structure (structure.c); and that the checkpoint each
  * marker names is there. One report per
- * problem, naming the damaged entry (or trial, or index part). */
+ * problem, naming the damaged entry (or trial, or index part). A damaged
+ * progress.json is a warning, as in a directory: it is an unflushed hint
+ * (docs/design.md, "Commit protocol"), packed as the directory held it. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +13,22 @@
 
 typedef struct verifier {
   dckpt_container *c;
-  dckpt_verify_fn report;
+  dckpt_verify_fn report, warn;
   void *ctx;
-  size_t bad;
+  size_t bad, warned;
   bool oom;
 } verifier;
 
 static void bad(verifier *v, const char *path, int status, const char *why) {
   v->bad++;
   if (v->report) v->report(v->ctx, path, status, why);
+}
+
+static void warn(verifier *v, const ctr_entry *en, int status, const char *why) {
+  char path[2400];
+  snprintf(path, sizeof path, "%s/%s", v->c->path, en->path_ok ? en->path : "?");
+  v->warned++;
+  if (v->warn) v->warn(v->ctx, path, status, why);
 }
 
 static void bad_entry(verifier *v, const ctr_entry *en, const char *fallback, int status,
@@ -40,19 +49,25 @@ static void check_record(verifier *v, ctr_entry *en) {
 
 /* The iteration a marker names, or -1 (reported) when it names none. */
 static int64_t marker_names(verifier *v, const ctr_entry *en) {
+  bool hint = en->row[CTR_F_KIND] == DCKPT_ENTRY_PROGRESS;
   cJSON *j = cJSON_Parse(en->text);
-  const char *key = en->row[CTR_F_KIND] == DCKPT_ENTRY_PROGRESS
-                        ? "last_completed_iteration"
-                        : "iteration";
+  const char *key = hint ? "last_completed_iteration" : "iteration";
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(j, key);
   int64_t out = cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble < 9e15
                     ? (int64_t)it->valuedouble
                     : -1;
   cJSON_Delete(j);
   if (out < 0) {
-    char why[200];
-    snprintf(why, sizeof why, "key \"%s\" is missing or not an iteration", key);
-    bad_entry(v, en, "?", DCKPT_ECORRUPT, why);
+    char why[300];
+    snprintf(why, sizeof why, "key \"%s\" is missing or not an iteration%s", key,
+             hint ? " (progress.json is an unflushed hint, as after a power loss: a "
+                    "resume starts at the newest checkpoint that verifies; nothing "
+                    "committed is lost)"
+                  : "");
+    if (hint)
+      warn(v, en, DCKPT_ECORRUPT, why);
+    else
+      bad_entry(v, en, "?", DCKPT_ECORRUPT, why);
   }
   return out;
 }
@@ -70,12 +85,19 @@ static void check_markers(verifier *v, const ctr_trial *t) {
       found = t->entries[j].row[CTR_F_KIND] == DCKPT_ENTRY_CHECKPOINT &&
               (int64_t)t->entries[j].row[CTR_F_ITERATION] == it;
     if (!found) {
-      char why[300];
+      char why[400];
       snprintf(
           why, sizeof why,
-          "names the checkpoint of iteration %lld, which the container does not hold",
-          (long long)it);
-      bad_entry(v, en, "?", DCKPT_ENOENT, why);
+          "names the checkpoint of iteration %lld, which the container does not hold%s",
+          (long long)it,
+          kind == DCKPT_ENTRY_PROGRESS
+              ? " (progress.json is an unflushed hint: a resume starts at the newest "
+                "older checkpoint that verifies; nothing committed is lost)"
+              : "");
+      if (kind == DCKPT_ENTRY_PROGRESS)
+        warn(v, en, DCKPT_ENOENT, why);
+      else
+        bad_entry(v, en, "?", DCKPT_ENOENT, why);
     }
   }
 }
@@ -124,13 +146,21 @@ static void check_whole(verifier *v) {
 
 int dckpt_container_verify(dckpt_container *c, dckpt_verify_fn report, void *ctx,
                            size_t *n_bad) {
+  return dckpt_container_verify_warn(c, report, NULL, ctx, n_bad, NULL);
+}
+
+int dckpt_container_verify_warn(dckpt_container *c, dckpt_verify_fn report,
+                                dckpt_verify_fn warn_fn, void *ctx, size_t *n_bad,
+                                size_t *n_warn) {
   if (n_bad) *n_bad = 0;
+  if (n_warn) *n_warn = 0;
   if (c->failed_open)
     return ctr_cfail(c, DCKPT_EINVAL, "verify: the container did not open");
   verifier v;
   memset(&v, 0, sizeof v);
   v.c = c;
   v.report = report;
+  v.warn = warn_fn;
   v.ctx = ctx;
   ctr_h5_enter();
   check_entries(&v, c->root, (size_t)c->n_root, "(a root file)");
@@ -139,6 +169,7 @@ int dckpt_container_verify(dckpt_container *c, dckpt_verify_fn report, void *ctx
   if (!v.oom) check_whole(&v);
   ctr_h5_leave();
   if (n_bad) *n_bad = v.bad;
+  if (n_warn) *n_warn = v.warned;
   if (v.oom) return ctr_cfail(c, DCKPT_ENOMEM, "verify: out of memory");
   return DCKPT_OK;
 }

@@ -145,6 +145,50 @@ case_final_only() {
   expect 0 "$DCKPT" verify "$W/back"
 }
 
+# progress.json is an unflushed hint (docs/design.md, "Commit protocol"): after
+# a power loss it may be garbage or name an older checkpoint than the newest.
+# Pack takes it as it is, the container verifies with warnings (exit 0), and
+# --final-only keeps the checkpoint a resume would load.
+case_hint() {
+  local run=$W/run c=$W/c.h5
+  fixture "$run" 2 3
+  local garbled=$run/algorithm_0/trial_1 behind=$run/algorithm_1/trial_0
+  note "garbage in a trial in progress and a complete one; a hint behind the newest"
+  printf '\0\0\0\0' >"$garbled/progress.json"
+  echo garbage >"$run/algorithm_0/trial_0/progress.json"
+  sed -i 's/"last_completed_iteration":14,/"last_completed_iteration":9,/' \
+    "$behind/progress.json"
+  grep -q '"last_completed_iteration":9,' "$behind/progress.json" || fail "sed: no hint"
+  expect 0 "$DCKPT" verify "$run"
+  has "$OUT" "warning:"
+  note "packed as it is; the container verifies with warnings, unpacks byte for byte"
+  expect 0 mpi "$NP" "$DCKPT" pack "$run" "$c"
+  expect 0 "$DCKPT" verify "$c"
+  has "$OUT" "$c/algorithm_0/trial_1/progress.json: warning: "
+  has "$OUT" "$c/algorithm_0/trial_0/progress.json: warning: "
+  has "$OUT" "clean, no problems found (2 warnings: nothing committed is lost)"
+  expect 0 "$DCKPT" verify "$c" --json
+  has "$OUT" '"n_warn": 2'
+  expect 0 mpi "$NP" "$DCKPT" unpack "$c" "$W/back"
+  same_tree "$run" "$W/back"
+  note "--final-only: the newest checkpoint for garbage, the named one for a hint behind"
+  expect 0 mpi "$NP" "$DCKPT" pack "$run" "$W/f.h5" --final-only
+  has "$ERR" "packing the newest checkpoint, where a resume starts"
+  expect 0 "$DCKPT" verify "$W/f.h5"
+  expect 0 mpi "$NP" "$DCKPT" unpack "$W/f.h5" "$W/fin"
+  [ "$(ls "$W/fin/algorithm_0/trial_1" | grep '^checkpoint_')" = checkpoint_0000014.dckpt ] ||
+    fail "garbled hint: not the newest checkpoint kept"
+  [ "$(ls "$W/fin/algorithm_1/trial_0" | grep '^checkpoint_')" = checkpoint_0000009.dckpt ] ||
+    fail "hint behind: not the checkpoint it names kept"
+  cmp "$behind/checkpoint_0000009.dckpt" "$W/fin/algorithm_1/trial_0/checkpoint_0000009.dckpt" ||
+    fail "hint behind: checkpoint differs"
+  note "a complete.json naming a missing checkpoint is still refused"
+  rm "$run/algorithm_0/trial_0/checkpoint_0000019.dckpt"
+  expect 1 mpi "$NP" "$DCKPT" pack "$run" "$W/g.h5" --final-only
+  has "$ERR" "complete.json names iteration 19, whose checkpoint is missing"
+  [ ! -e "$W/g.h5" ] || fail "a refused pack wrote g.h5"
+}
+
 # ---- the same results as never having packed ----
 
 case_resume() {
