@@ -30,35 +30,28 @@ lib=$(find "$prefix" -name 'libdckpt.so.0' | head -n 1)
 if readelf -d "$lib" | grep NEEDED | grep -q libarchive; then
   echo "FAIL: libdckpt links libarchive"; exit 1
 fi
-# foreign_exports LIB: the symbols LIB exports outside the dckpt_ namespace
-# (none: empty output)
-foreign_exports() {
-  nm -D --defined-only "$1" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_' || true
+# api_only LIB INTERNALS: LIB exports only dckpt_ names, and none that starts
+# like one of its internals INTERNALS (grep -E alternatives)
+api_only() {
+  local name foreign
+  name=$(basename "$1")
+  foreign=$(nm -D --defined-only "$1" | awk '{print $3}' | grep -v '^dckpt_' | grep -v '^_' || true)
+  if [ -n "$foreign" ]; then
+    echo "FAIL: $name exports symbols outside the dckpt_ namespace:"
+    echo "$foreign"
+    exit 1
+  fi
+  if nm -D --defined-only "$1" | grep -qE " ($2)"; then
+    echo "FAIL: $name exports internals ($2)"; exit 1
+  fi
 }
-# only the API is exported
-foreign=$(foreign_exports "$lib")
-if [ -n "$foreign" ]; then
-  echo "FAIL: symbols outside the dckpt_ namespace are exported:"
-  echo "$foreign"
-  exit 1
-fi
-if nm -D --defined-only "$lib" | grep -qE ' (dckpt_io_|dckpt_err_set|dckpt_path_)'; then
-  echo "FAIL: internal helpers are exported"; exit 1
-fi
+api_only "$lib" 'dckpt_io_|dckpt_err_set|dckpt_path_'
 
 # the container library: only dckpt_ names, and no HDF5 symbol of its own
 # (it links libhdf5; a second copy would fight the host program's)
 clib=$(find "$prefix" -name 'libdckpt_container.so.0' | head -n 1)
 [ -n "$clib" ] || { echo "FAIL: libdckpt_container.so.0 not installed"; exit 1; }
-foreign=$(foreign_exports "$clib")
-if [ -n "$foreign" ]; then
-  echo "FAIL: libdckpt_container exports symbols outside the dckpt_ namespace:"
-  echo "$foreign"
-  exit 1
-fi
-if nm -D --defined-only "$clib" | grep -qE ' (ctr_|pk_|dckpt_log$|dckpt_h5zstd)'; then
-  echo "FAIL: container internals are exported"; exit 1
-fi
+api_only "$clib" 'ctr_|pk_|dckpt_log$|dckpt_h5zstd'
 
 # the HDF5 zstd plugin: in its own directory, only the two plugin entry
 # points exported, and no libhdf5 of its own (docs/container.md)
