@@ -3,6 +3,8 @@
 # project through find_package(dckpt) and another through pkg-config.
 # Usage: install.sh BUILD_DIR SOURCE_DIR WORK_DIR [CFLAGS]
 set -euo pipefail
+# (under pipefail, `cmd | grep -q` can miss a match: grep -q exits at the
+# first one and cmd, still writing, dies of SIGPIPE; grep >/dev/null reads all)
 build=$1 src=$2 work=$3 flags=${4:-}
 rm -rf "$work" && mkdir -p "$work"
 prefix="$work/prefix"
@@ -13,21 +15,21 @@ for f in include/dckpt.h include/dckpt_run.h include/dckpt_container.h include/d
 done
 # bin/dckpt-bench is the static launcher; it finds the program in
 # PREFIX/libexec/dckpt and that one its libraries, wherever the prefix is
-"$prefix/bin/dckpt-bench" --version | grep -q "^dckpt-bench " ||
+"$prefix/bin/dckpt-bench" --version | grep "^dckpt-bench " >/dev/null ||
   { echo "FAIL: the installed dckpt-bench does not start"; exit 1; }
-if readelf -d "$prefix/bin/dckpt-bench" 2>/dev/null | grep -q NEEDED; then
+if readelf -d "$prefix/bin/dckpt-bench" 2>/dev/null | grep NEEDED >/dev/null; then
   echo "FAIL: bin/dckpt-bench is not static"; exit 1
 fi
 # bin/dckpt links no HDF5 and no MPI; it hands the container commands to
 # PREFIX/libexec/dckpt/dckpt-h5 (checked at the end, on a real run)
-if ldd "$prefix/bin/dckpt" | grep -qE 'libhdf5|libmpi|libdckpt_container'; then
+if ldd "$prefix/bin/dckpt" | grep -E 'libhdf5|libmpi|libdckpt_container' >/dev/null; then
   echo "FAIL: bin/dckpt loads HDF5, MPI or the container library:"
   ldd "$prefix/bin/dckpt"; exit 1
 fi
 lib=$(find "$prefix" -name 'libdckpt.so.0' | head -n 1)
 [ -n "$lib" ] || { echo "FAIL: libdckpt.so.0 (SOVERSION 0) not installed"; exit 1; }
 # libarchive is loaded on the first backup, not linked (store/archive_lib.c)
-if readelf -d "$lib" | grep NEEDED | grep -q libarchive; then
+if readelf -d "$lib" | grep NEEDED | grep libarchive >/dev/null; then
   echo "FAIL: libdckpt links libarchive"; exit 1
 fi
 # api_only LIB INTERNALS: LIB exports only dckpt_ names, and none that starts
@@ -41,7 +43,7 @@ api_only() {
     echo "$foreign"
     exit 1
   fi
-  if nm -D --defined-only "$1" | grep -qE " ($2)"; then
+  if nm -D --defined-only "$1" | grep -E " ($2)" >/dev/null; then
     echo "FAIL: $name exports internals ($2)"; exit 1
   fi
 }
@@ -60,7 +62,7 @@ plugin=$(find "$prefix" -path '*/dckpt/hdf5-plugins/libdckpt_h5zstd.so' | head -
 exported=$(nm -D --defined-only "$plugin" | awk '{print $3}' | grep -v '^_' | sort | tr '\n' ' ')
 [ "$exported" = "H5PLget_plugin_info H5PLget_plugin_type " ] \
   || { echo "FAIL: the plugin exports: $exported"; exit 1; }
-if readelf -d "$plugin" | grep NEEDED | grep -q hdf5; then
+if readelf -d "$plugin" | grep NEEDED | grep hdf5 >/dev/null; then
   echo "FAIL: the plugin links a libhdf5"; exit 1
 fi
 
