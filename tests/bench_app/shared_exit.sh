@@ -22,12 +22,20 @@ interrupt_setup
 total() { sed -n 's/.*"pairs_total":\([0-9]*\).*/\1/p' "$1"; }
 completed() { sed -n 's/.*"pairs_completed":\([0-9]*\).*/\1/p' "$1"; }
 
+# stopped_holder LOG [ARGS...]: a shared run A on $dir (with ARGS), stopped
+# (SIGSTOP) once it holds a pair's lease; sets apid and lease.
+stopped_holder() {
+  local log=$1
+  shift
+  bg 0 "$cfg" --checkpoint-dir "$dir" --shared "$@" --quiet >"$log" 2>&1
+  apid=$PID
+  lease=$(wait_lease "$apid")
+  kill -STOP "$apid"
+}
+
 # ---- 1. a run with nothing left to claim exits 0 at once
 dir=$WORK/run1
-bg 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name A --quiet >"$WORK/A1.log" 2>&1
-apid=$PID
-lease=$(wait_lease "$apid")
-kill -STOP "$apid"
+stopped_holder "$WORK/A1.log" --run-name A
 note "run A (pid $apid) stopped holding $(basename "$lease")"
 expect 0 run 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name B
 [ -e "$lease" ] || fail "A's lease is gone while A is stopped"
@@ -48,10 +56,7 @@ shared_like_reference
 
 # ---- 2. --shared-wait: B waits and takes over a killed holder's pair
 dir=$WORK/run2
-bg 0 "$cfg" --checkpoint-dir "$dir" --shared --quiet >"$WORK/A2.log" 2>&1
-apid=$PID
-lease=$(wait_lease "$apid")
-kill -STOP "$apid"
+stopped_holder "$WORK/A2.log"
 bg 0 "$cfg" --checkpoint-dir "$dir" --shared --shared-wait --run-name B --quiet \
   >"$WORK/B2.log" 2>&1
 bpid=$PID
@@ -74,10 +79,7 @@ shared_like_reference
 
 # ---- 3. two runs ending together
 dir=$WORK/run3
-bg 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name A --quiet >"$WORK/A3.log" 2>&1
-apid=$PID
-wait_lease "$apid" >/dev/null
-kill -STOP "$apid"
+stopped_holder "$WORK/A3.log" --run-name A
 bg 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name B --quiet >"$WORK/B3.log" 2>&1
 bpid=$PID
 # B holds a pair, every other pair but A's and B's being complete
