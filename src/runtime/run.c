@@ -236,12 +236,14 @@ static void start_writer(run_ctx *c) {
 
 /* Rank 0 keeps the completion index; every rank reports to it. */
 static int open_sched(run_ctx *c) {
-  double interval = c->o->index_interval;
-  if (run_completion_init(&c->completion, c->index, interval) != DCKPT_OK)
-    return run_fail(c, DCKPT_ENOMEM, "out of memory");
-  c->index = NULL; /* the completion index owns it now */
+  int irc = run_completion_init(&c->completion, c->index, c->n_algs, c->plan.n_trials,
+                                c->o->index_interval);
+  c->index = NULL; /* the completion index owns it now (or freed it) */
+  if (irc != DCKPT_OK)
+    return run_fail(c, irc, "rank %d: cannot start the completion index's thread",
+                    c->rank);
   /* a scan that found what the index missed writes it at once */
-  run_completion_tick(&c->completion, run_now(), true);
+  run_completion_commit(&c->completion);
   run_completion_log(&c->completion, &c->log);
   if (run_sched_open(&c->sched, c->comm, c->o->scheduler, c->n_algs, c->plan.work_done,
                      c->plan.alg_done, c->plan.n_pending, &c->completion,
@@ -306,7 +308,7 @@ static void work(run_ctx *c) {
   }
   /* every completion report reaches rank 0, whose index is then committed */
   run_sched_finish(&c->sched);
-  run_completion_tick(&c->completion, run_now(), true);
+  run_completion_commit(&c->completion);
   run_completion_log(&c->completion, &c->log);
 }
 

@@ -68,28 +68,48 @@ void run_stop_learn_checkpoint(run_stop *st, double seconds);
 void run_stop_learn_iteration(run_stop *st, double seconds);
 
 /* ---- completion.c: rank 0's completion index of the campaign ---- */
-/* Pairs completed anywhere are added as their reports arrive; the index is
+/* Pairs completed anywhere are reported as their reports arrive; the index is
  * committed when it changed and `interval` seconds passed since the last
- * commit, and at the end of the run. Thread-safe: the rank-0 service thread
- * and the loop's thread both add. Messages are kept for the loop's thread. */
+ * commit, and when the run asks (at its start and end). The index and its
+ * files belong to a thread of its own, the committer: a report only sets a
+ * bit under `mu`, which is never held across a file operation, so rank 0's
+ * service thread never waits for a write or an fsync. Messages are kept for
+ * the loop's thread. */
 typedef struct run_completion {
+  bool active;  /* rank 0 with an index */
+  bool running; /* the committer thread exists (init and free only) */
+  pthread_t thread;
   pthread_mutex_t mu;
-  bool active;     /* rank 0 with an index */
-  dckpt_index *ix; /* under mu */
-  double interval; /* seconds between commits (0: after every report) */
-  double last_commit;
+  pthread_cond_t wake; /* the committer: a report, a commit asked for, quit */
+  pthread_cond_t done; /* a commit asked for is done */
+  dckpt_index *ix;     /* the committer's alone: no lock */
+  size_t n_algs, stride;
+  int64_t n_trials;
+  double interval;  /* seconds between commits (0: after every report) */
+  uint8_t *spare;   /* the committer's: all zero between its commits */
+  /* under mu: */
+  uint8_t *fresh; /* pairs reported since the committer took the last ones */
+  bool fresh_any, quit;
+  uint64_t asked, served; /* commits asked for (run_completion_commit), done */
   int64_t commits, added;
   char message[1024]; /* a failed commit, not yet logged */
   bool warned;
 } run_completion;
 
-/** Takes over `ix` (rank 0; NULL elsewhere: every call is then a no-op). */
-int run_completion_init(run_completion *rc, dckpt_index *ix, double interval);
+/** Takes over `ix` (rank 0; NULL elsewhere: every call is then a no-op) and
+ *  starts the committer for an index of n_algs x n_trials pairs. On failure
+ *  (DCKPT_ENOMEM) `ix` is freed and nothing is left running. */
+int run_completion_init(run_completion *rc, dckpt_index *ix, size_t n_algs,
+                        int64_t n_trials, double interval);
+/** A pair is complete (its marker committed). Never waits for file I/O. */
 void run_completion_add(run_completion *rc, int64_t alg, int64_t trial);
-/** Commits when due (or now, with `force`, if the index changed). */
-void run_completion_tick(run_completion *rc, double now, bool force);
+/** Commits every pair reported so far, if the index changed, and returns
+ *  once that commit is done (or failed: see run_completion_log). */
+void run_completion_commit(run_completion *rc);
 /** Passes a failed commit's message to the log (the loop's thread only). */
 void run_completion_log(run_completion *rc, const dckpt_logger *lg);
+/** Stops the committer (a commit in progress ends first; what was reported
+ *  since the last commit is not written) and frees the index. */
 void run_completion_free(run_completion *rc);
 
 /* ---- service.c: what rank 0 answers by point-to-point messages ---- */

@@ -159,7 +159,6 @@ static void *service_main(void *arg) {
     double now = run_now();
     look_for_halt(v, now);
     send_notes(v);
-    run_completion_tick(v->completion, now, false);
     delay = n > 0 ? POLL_MIN_US : (delay * 2 > POLL_MAX_US ? POLL_MAX_US : delay * 2);
     sleep_us(delay);
   }
@@ -247,12 +246,9 @@ int64_t run_service_next(run_service *v) {
 }
 
 void run_service_poll(run_service *v) {
-  /* a run of one rank has no one to serve, but its index is committed as
-   * the interval says, as any rank 0's */
-  if (v->size == 1) {
-    run_completion_tick(v->completion, run_now(), false);
-    return;
-  }
+  /* a run of one rank has no one to serve (its index is committed by the
+   * completion index's own thread, as any rank 0's) */
+  if (v->size == 1) return;
   if (v->rank != 0) {
     collect_sends(v);
     if (v->messages) look_for_note(v);
@@ -261,7 +257,6 @@ void run_service_poll(run_service *v) {
   if (v->threaded) return;
   serve_waiting(v);
   send_notes(v);
-  run_completion_tick(v->completion, run_now(), false);
 }
 
 void run_service_raise_stop(run_service *v) {

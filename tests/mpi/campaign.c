@@ -17,7 +17,9 @@
  * --scheduler auto|counter|dispenser, --thread-multiple (MPI_Init_thread
  * with MPI_THREAD_MULTIPLE: rank 0 then serves from a thread),
  * --index-interval SEC, --kill-at-step STEP:N (rank 0 SIGKILLs itself just before
- * the N-th time its store reaches STEP, e.g. index.rename:2).
+ * the N-th time its store reaches STEP, e.g. index.rename:2), --hold-step
+ * STEP:FILE (rank 0's thread that reaches STEP creates FILE.held and waits
+ * there until FILE exists, every time until then: a commit kept in progress).
  * --job-id ID is recorded in the lock (default under Slurm: SLURM_JOB_ID, or
  * an array task's <array>_<task>: apps/common/slurm_state.h); under
  * Slurm (SLURM_JOB_ID set) the run asks Slurm about the jobs of leases'
@@ -313,16 +315,30 @@ typedef struct args {
   bool quiet, verify_only, thread_multiple;
   const char *kill_step;
   long kill_nth;
+  const char *hold_step, *hold_file;
 } args;
 
 static const char *kill_step;
 static long kill_left = -1;
+static const char *hold_step, *hold_file;
+
+/* --hold-step: the thread stays at the step until the test lets it go. */
+static void hold(const char *step) {
+  if (!hold_step || strcmp(step, hold_step) != 0 || access(hold_file, F_OK) == 0) return;
+  char held[4200];
+  snprintf(held, sizeof held, "%s.held", hold_file);
+  FILE *f = fopen(held, "w");
+  if (f) fclose(f);
+  for (long i = 0; i < 600000 && access(hold_file, F_OK) != 0; i++) /* <= 10 min */
+    usleep(1000);
+}
 
 /* --kill-at-step: a crash of rank 0 at a chosen step of the commit protocol (on
  * whichever of its threads reaches it). */
 static void kill_hook(void *ctx, const char *step) {
   (void)ctx;
   if (kill_step && strcmp(step, kill_step) == 0 && --kill_left == 0) raise(SIGKILL);
+  hold(step);
 }
 
 static int parse(int argc, char **argv, args *a) {
@@ -418,6 +434,12 @@ static int parse(int argc, char **argv, args *a) {
       if (sscanf(v, "%63[^:]:%ld", step, &a->kill_nth) != 2) return 2;
       a->kill_step = step;
       i++;
+    } else if (!strcmp(k, "--hold-step")) {
+      static char step[64], file[4096];
+      if (sscanf(v, "%63[^:]:%4095s", step, file) != 2) return 2;
+      a->hold_step = step;
+      a->hold_file = file;
+      i++;
     } else if (!strcmp(k, "--iters")) {
       if (sscanf(v, "%ld,%ld,%ld", &a->iters[0], &a->iters[1], &a->iters[2]) != 3)
         return 2;
@@ -502,9 +524,11 @@ int main(int argc, char **argv) {
     }
     MPI_Barrier(MPI_COMM_WORLD);
   }
-  if (a.kill_step && rank == 0) {
+  if ((a.kill_step || a.hold_step) && rank == 0) {
     kill_step = a.kill_step;
     kill_left = a.kill_nth;
+    hold_step = a.hold_step;
+    hold_file = a.hold_file;
     static dckpt_store_experimental kill_hooks; /* read by the open */
     dckpt_store_experimental_init(&kill_hooks);
     kill_hooks.step_hook = kill_hook;

@@ -5,7 +5,8 @@
 # pair that is not complete) and agrees with a deep scan, the directory
 # verifies, and a resume ends bit-identical to an uninterrupted run with
 # every pair listed. Also: a run without an index (made by an older dckpt)
-# gets one; growth takes the grown algorithm's pairs out of it.
+# gets one; growth takes the grown algorithm's pairs out of it; a commit held
+# in progress stops no hand-out and the run's end waits for it.
 #   index.sh "MPIEXEC -n NP" CAMPAIGN WORK DCKPT
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -70,6 +71,35 @@ for thread in "" --thread-multiple; do
 done
 note "rank 0 was killed $kills times"
 [ "$kills" -ge 12 ] || fail "too few kills ($kills)"
+
+note "a commit held in progress: pairs are still handed out, the run's end waits for it"
+# Rank 0's first index commit stays at index.write until every pair is
+# complete. Reports and hand-outs (the dispenser: rank 0's service thread, or
+# rank 0 between its iterations) must go on meanwhile: nothing but the index's
+# own thread waits for its files. The end-of-run commit then waits for the
+# one in progress and lists every pair.
+for thread in "" --thread-multiple; do
+  d=$WORK/hold && rm -rf "$d" "$WORK/release" "$WORK/release.held"
+  bg "$np" "$d" "${args[@]}" --dispenser $thread --hold-step "index.write:$WORK/release" \
+    --dump "$WORK/hold.txt" >"$WORK/hold.log" 2>&1
+  n=0
+  for _ in $(seq 3000); do # every pair complete, the commit still held
+    [ -e "$WORK/release.held" ] &&
+      n=$(find "$d" -name complete.json | wc -l) && [ "$n" -ge 12 ] && break
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -e "$WORK/release.held" ] && [ "$n" -ge 12 ] || {
+    touch "$WORK/release"
+    wait "$PID" || true
+    cat "$WORK/hold.log"
+    fail "${thread:-no thread}: $n of 12 pairs complete while a commit was held"
+  }
+  touch "$WORK/release"
+  wait "$PID" || { cat "$WORK/hold.log"; fail "${thread:-no thread}: the held run failed"; }
+  same "$WORK/ref.txt" "$WORK/hold.txt"
+  listed "$d" 12
+done
 
 note "a run directory without an index gets one on resume"
 d=$WORK/old && rm -rf "$d" && cp -a "$WORK/ref" "$d" && rm -rf "$d/index"
