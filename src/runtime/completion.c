@@ -9,7 +9,10 @@
  * thread, which also hands out pairs) never waits for a write or an fsync.
  * Reports only set a bit in `fresh` under the mutex; the committer swaps
  * `fresh` with its zeroed `spare` under the mutex (a pointer swap), then,
- * with the mutex released, adds those pairs to the index and commits it. */
+ * with the mutex released, adds those pairs to the index and commits it.
+ * While rank 0's service thread runs, the committer also looks for the halt
+ * files on its behalf (a stat every RUN_HALT_POLL seconds), for the same
+ * reason. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -77,28 +80,48 @@ static void commit_once(run_completion *rc) {
   }
 }
 
+/* Looks for the halt files (mu held; released meanwhile). */
+static void look_for_halt(run_completion *rc) {
+  const char *const *paths = rc->halt_paths;
+  pthread_mutex_unlock(&rc->mu);
+  bool found = run_halt_found(paths) != NULL;
+  pthread_mutex_lock(&rc->mu);
+  if (found) {
+    rc->halt_seen = true;
+    rc->halt_paths = NULL; /* seen once is enough */
+  }
+}
+
 static void *committer_main(void *arg) {
   run_completion *rc = arg;
   /* when the last commit (or attempt: a failing file system is not retried
    * at once) began; the first periodic one comes an interval after start */
-  double last = mono_now();
+  double last = mono_now(), next_halt = 0;
   pthread_mutex_lock(&rc->mu);
   for (;;) {
     if (rc->quit) break;
+    double now = mono_now();
+    if (rc->halt_paths && now >= next_halt) {
+      look_for_halt(rc);
+      next_halt = mono_now() + RUN_HALT_POLL;
+      continue;
+    }
     bool forced = rc->asked > rc->served;
     if (!forced) {
       /* the index itself is this thread's: reading it needs no lock */
       bool pending = rc->fresh_any || dckpt_index_dirty(rc->ix);
-      if (!pending) {
+      double due = pending ? last + rc->interval : -1;
+      if (rc->halt_paths && (due < 0 || next_halt < due)) due = next_halt;
+      if (due < 0) {
         pthread_cond_wait(&rc->wake, &rc->mu);
         continue;
       }
-      double due = last + rc->interval;
-      if (mono_now() < due) {
+      if (now < due) {
         struct timespec ts = mono_at(due);
         pthread_cond_timedwait(&rc->wake, &rc->mu, &ts);
         continue;
       }
+      if (!pending) continue; /* the halt files are due */
     }
     /* every report made before a forced commit was asked for is in `fresh` */
     uint64_t serving = rc->asked;
@@ -171,6 +194,23 @@ void run_completion_add(run_completion *rc, int64_t alg, int64_t trial) {
    * interval); a signal without a waiter costs nothing */
   if (first) pthread_cond_signal(&rc->wake);
   pthread_mutex_unlock(&rc->mu);
+}
+
+bool run_completion_watch_halt(run_completion *rc, const char *const *paths) {
+  if (!rc || !rc->active) return false;
+  pthread_mutex_lock(&rc->mu);
+  rc->halt_paths = rc->halt_seen ? NULL : paths;
+  pthread_cond_signal(&rc->wake);
+  pthread_mutex_unlock(&rc->mu);
+  return true;
+}
+
+bool run_completion_halt_seen(run_completion *rc) {
+  if (!rc || !rc->active) return false;
+  pthread_mutex_lock(&rc->mu);
+  bool seen = rc->halt_seen;
+  pthread_mutex_unlock(&rc->mu);
+  return seen;
 }
 
 void run_completion_commit(run_completion *rc) {

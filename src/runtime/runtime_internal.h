@@ -39,6 +39,8 @@ void run_plan_free(run_plan *p);
 /* ---- stop.c: stop requests ---- */
 /** The halt files a run looks for: the directory's and its own. */
 #define RUN_HALT_PATHS 2
+/** Seconds between two looks for them by rank 0's committer thread. */
+#define RUN_HALT_POLL 0.5
 /** The first of `paths` (RUN_HALT_PATHS, NULLs skipped) that exists, or NULL. */
 const char *run_halt_found(const char *const *paths);
 typedef struct run_stop {
@@ -91,6 +93,8 @@ typedef struct run_completion {
   uint8_t *fresh; /* pairs reported since the committer took the last ones */
   bool fresh_any, quit;
   uint64_t asked, served; /* commits asked for (run_completion_commit), done */
+  const char *const *halt_paths; /* looked for by the committer (NULL: not) */
+  bool halt_seen;
   int64_t commits, added;
   char message[1024]; /* a failed commit, not yet logged */
   bool warned;
@@ -103,6 +107,13 @@ int run_completion_init(run_completion *rc, dckpt_index *ix, size_t n_algs,
                         int64_t n_trials, double interval);
 /** A pair is complete (its marker committed). Never waits for file I/O. */
 void run_completion_add(run_completion *rc, int64_t alg, int64_t trial);
+/** Has the committer look for `paths` (RUN_HALT_PATHS, kept by the caller)
+ *  every RUN_HALT_POLL seconds, for rank 0's service thread, which must not
+ *  touch a file itself (NULL: no more); false when there is no committer
+ *  (not rank 0). */
+bool run_completion_watch_halt(run_completion *rc, const char *const *paths);
+/** Whether the committer has found one of the watched halt files. */
+bool run_completion_halt_seen(run_completion *rc);
 /** Commits every pair reported so far, if the index changed, and returns
  *  once that commit is done (or failed: see run_completion_log). */
 void run_completion_commit(run_completion *rc);
@@ -132,6 +143,7 @@ typedef struct run_service {
   pthread_cond_t cv;
   run_completion *completion;
   const char *const *halt_paths;        /* rank 0's thread also looks for these */
+  bool halt_watched; /* ... through the completion index's thread (no file I/O here) */
   void (*raise_window_stop)(void *ctx); /* ... and raises the window's flag */
   void *raise_ctx;
   /* rank 0, under mu */

@@ -134,11 +134,20 @@ static void send_notes(run_service *v) {
 }
 
 /* While rank 0 computes, its thread still sees a HALT file (the loop's
- * thread sees it too, at its next iteration, and names it). */
+ * thread sees it too, at its next iteration, and names it). The stat is the
+ * completion index's thread's: this thread touches no file, so that no
+ * slow file system delays a hand-out. Only without that thread (rank 0
+ * without an index: not a run that got this far) does it look itself. */
 static void look_for_halt(run_service *v, double now) {
-  if (!v->halt_paths || now < v->next_halt_check) return;
-  v->next_halt_check = now + 0.5;
-  if (!run_halt_found(v->halt_paths)) return;
+  if (!v->halt_paths) return;
+  if (v->halt_watched) {
+    if (!run_completion_halt_seen(v->completion)) return;
+  } else {
+    if (now < v->next_halt_check) return;
+    v->next_halt_check = now + RUN_HALT_POLL;
+    if (!run_halt_found(v->halt_paths)) return;
+  }
+  v->halt_paths = NULL; /* seen: the stop is raised once */
   pthread_mutex_lock(&v->mu);
   bool first = !v->stop;
   v->stop = true;
@@ -205,6 +214,7 @@ int run_service_open(run_service *v, MPI_Comm comm, bool messages, size_t n_algs
   v->halt_paths = halt_paths;
   if (rc == DCKPT_OK) rc = alloc_rank0(v, alg_done);
   if (rc == DCKPT_OK && v->threaded) {
+    v->halt_watched = run_completion_watch_halt(completion, halt_paths);
     rc = dckpt_thread_start(&v->thread, service_main, v) == 0 ? DCKPT_OK : DCKPT_ENOMEM;
     v->thread_running = rc == DCKPT_OK;
   }
@@ -359,6 +369,7 @@ void run_service_close(run_service *v) {
     pthread_join(v->thread, NULL);
     v->thread_running = false;
   }
+  if (v->halt_watched) run_completion_watch_halt(v->completion, NULL);
   cancel_receive(v);
   /* after run_service_finish none is left; after a failed start none began */
   for (int i = 0; i < RUN_SENDS; i++)
