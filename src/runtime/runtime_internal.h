@@ -87,12 +87,12 @@ typedef struct run_completion {
   dckpt_index *ix;     /* the committer's alone: no lock */
   size_t n_algs, stride;
   int64_t n_trials;
-  double interval;  /* seconds between commits (0: after every report) */
-  uint8_t *spare;   /* the committer's: all zero between its commits */
+  double interval; /* seconds between commits (0: after every report) */
+  uint8_t *spare;  /* the committer's: all zero between its commits */
   /* under mu: */
   uint8_t *fresh; /* pairs reported since the committer took the last ones */
   bool fresh_any, quit;
-  uint64_t asked, served; /* commits asked for (run_completion_commit), done */
+  uint64_t asked, served;        /* commits asked for (run_completion_commit), done */
   const char *const *halt_paths; /* looked for by the committer (NULL: not) */
   bool halt_seen;
   int64_t commits, added;
@@ -143,9 +143,9 @@ typedef struct run_service {
   pthread_cond_t cv;
   run_completion *completion;
   const char *const *halt_paths;        /* rank 0's thread also looks for these */
-  bool halt_watched; /* ... through the completion index's thread (no file I/O here) */
   void (*raise_window_stop)(void *ctx); /* ... and raises the window's flag */
   void *raise_ctx;
+  bool halt_watched; /* the halt files are looked for by the completion index's thread */
   /* rank 0, under mu */
   int64_t next, n_pending;
   int64_t work_done, *alg_done;
