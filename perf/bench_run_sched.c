@@ -189,8 +189,10 @@ typedef struct options {
   bool thread_multiple;
   double rank0_busy_us; /* handout: rank 0's iterations (-1: as the others) */
   int reps;
-  int64_t requests; /* micro */
-  double busy_us;   /* micro: rank 0's iteration; handout: each pair's step */
+  int64_t requests;      /* micro */
+  double busy_us;        /* micro: rank 0's iteration; handout: each pair's step */
+  double index_interval; /* dckpt_run_options.index_interval (-1: its default) */
+  bool durable;          /* durability FULL instead of NONE */
   bool json;
 } options;
 
@@ -205,6 +207,10 @@ static const char usage[] =
     "                     then serves requests from a thread); single: MPI_Init\n"
     "                     (default)\n"
     "  --reps R           runs of each configuration, alternated (default 5)\n"
+    "  --index-interval S completion index commits every S s (default: dckpt_run's;\n"
+    "                     0: after every completion, so that commits overlap the\n"
+    "                     hand-outs)\n"
+    "  --durable          the store's full durability (fsyncs) instead of none\n"
     "  --json             JSON lines only (what bench_run.py reads)\n"
     "  --help             this text\n"
     "balance (defaults: --costs 1,4,16 --trials 5 --iterations 100 --unit-us 500):\n"
@@ -226,7 +232,7 @@ static const char usage[] =
     "                     reported is per take / request on the other ranks\n"
     "\n"
     "Pairs are checkpointed only at their end (checkpoint_step none), without\n"
-    "fsync, so that the scheduling, not the disk, is measured.\n";
+    "fsync (unless --durable), so that the scheduling, not the disk, is measured.\n";
 
 static int parse_costs(const char *s, options *o) {
   o->n_algs = 0;
@@ -265,7 +271,8 @@ static int parse(int argc, char **argv, options *o) {
                  .unit_us = -1,
                  .requests = 2000,
                  .busy_us = 0,
-                 .rank0_busy_us = -1};
+                 .rank0_busy_us = -1,
+                 .index_interval = -1};
   const char *costs = NULL;
   static const struct option longs[] = {{"mode", required_argument, NULL, 'M'},
                                         {"dir", required_argument, NULL, 'd'},
@@ -280,6 +287,8 @@ static int parse(int argc, char **argv, options *o) {
                                         {"busy-us", required_argument, NULL, 'b'},
                                         {"rank0-busy-us", required_argument, NULL, 'z'},
                                         {"thread", required_argument, NULL, 'T'},
+                                        {"index-interval", required_argument, NULL, 'I'},
+                                        {"durable", no_argument, NULL, 'D'},
                                         {"json", no_argument, NULL, 'j'},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
@@ -323,6 +332,11 @@ static int parse(int argc, char **argv, options *o) {
     case 'R': o->reps = atoi(optarg); break;
     case 'n': o->requests = strtoll(optarg, NULL, 10); break;
     case 'b': o->busy_us = strtod(optarg, NULL); break;
+    case 'I':
+      o->index_interval = strtod(optarg, NULL);
+      if (!(o->index_interval >= 0)) return 2;
+      break;
+    case 'D': o->durable = true; break;
     case 'j': o->json = true; break;
     case 'h': return 1;
     default: return 2;
@@ -444,7 +458,8 @@ static int run_campaign(MPI_Comm comm, const options *o, double loops_per_us, bo
   ro.progress = 0;
   ro.scheduler = sched;
   ro.store.checkpoint_step = DCKPT_STEP_NONE;
-  ro.store.durability = DCKPT_DURABILITY_NONE;
+  ro.store.durability = o->durable ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE;
+  if (o->index_interval >= 0) ro.index_interval = o->index_interval;
   ro.store.log = log_stderr;
   ro.store.log_level = DCKPT_LOG_WARN;
   dckpt_record *problem = dckpt_record_create();
@@ -677,12 +692,14 @@ static void print_result(const options *o, const config *c, int rep, int ranks,
          "\"rank_busy_max_s\":%.6f,\"rank_busy_min_s\":%.6f,"
          "\"gap_median_rank0_s\":%.8f,\"gap_median_others_s\":%.8f,"
          "\"gap_mean_rank0_s\":%.8f,\"gap_mean_others_s\":%.8f,"
-         "\"gap_max_others_s\":%.8f,\"rank0_busy_us\":%g,\"thread_multiple\":%s}\n",
+         "\"gap_max_others_s\":%.8f,\"rank0_busy_us\":%g,\"thread_multiple\":%s,"
+         "\"index_interval\":%g,\"durable\":%s}\n",
          (long long)o->trials, (long long)o->iterations, o->unit_us, loops_per_us,
          (long long)r->pairs, r->wall, r->makespan, r->sum, r->longest, r->lower, r->lpt,
          r->opt, r->rank_busy_max, r->rank_busy_min, r->gap_median[0], r->gap_median[1],
          r->gap_mean[0], r->gap_mean[1], r->gap_max_others, o->rank0_busy_us,
-         o->thread_multiple ? "true" : "false");
+         o->thread_multiple ? "true" : "false", o->index_interval,
+         o->durable ? "true" : "false");
   fflush(stdout);
 }
 
