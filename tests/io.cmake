@@ -13,7 +13,7 @@ add_test(NAME io.file_writer COMMAND test_file_writer)
 # The power-loss model (io/trace.c, io/crashfs*.c), linked against the traced
 # twin of the library.
 dckpt_add_test_exe(test_crashfs TRACE SOURCES test_crashfs.c)
-foreach(case record outside unsynced_file atomic_replace names fsync_file torn kill
+foreach(case record outside unsynced_file atomic_replace unnamed names fsync_file torn kill
     syncfs unseen unseen_rename)
   add_test(NAME io.crashfs_${case} COMMAND test_crashfs ${case})
 endforeach()

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "dckpt.h"
+#include "io/atomic.h"
 #include "io/crashfs.h"
 #include "io/fs.h"
 #include "io/path.h"
@@ -311,6 +312,49 @@ static void test_atomic_replace(void) {
   }
 }
 
+/* Durable writes through an unnamed temporary (O_TMPFILE, io.unnamed: the
+ * store's checkpoints and dckpt_record_write): the replay matches the disk,
+ * the temporary is recorded without a name until its link, and at every
+ * crash point a replaced target holds its old or its new version whole and
+ * a new name is absent or whole. */
+static void test_unnamed(void) {
+  const char *text = "new version, longer";
+  setup("unnamed");
+  plain_put("target", "old version");
+  dckpt_cfs *c = snapshot();
+  start();
+  dckpt_io_opts io = {.durable = true, .unnamed = true, .label = "t"};
+  dckpt_err e = {0};
+  CHECK_OK(dckpt_io_write_file(at("target"), text, strlen(text), &io, &e));
+  CHECK_OK(dckpt_io_write_file(at("fresh"), text, strlen(text), &io, &e));
+  finish(c);
+  size_t n = dckpt_cfs_n_records(c), unnamed = 0;
+  for (size_t i = 0; i < n; i++)
+    unnamed += dckpt_cfs_record_kind(c, i) == DCKPT_TR_TMPFILE;
+  CHECK_EQ(unnamed, 2);
+  replace_ctx r = {0};
+  seen fresh = {.rel = "fresh", .full_text = text};
+  for (size_t k = 0; k <= n; k++)
+    if (dckpt_cfs_is_crash_point(c, k)) {
+      each_state(c, k, old_or_new, &r);
+      each_state(c, k, classify, &fresh);
+    }
+  CHECK_EQ(r.bad, 0);
+  CHECK_GT(r.old, 0);
+  CHECK_GT(r.new_, 0);
+  CHECK_EQ(fresh.empty + fresh.zeros + fresh.other, 0);
+  CHECK_GT(fresh.absent, 0);
+  CHECK_GT(fresh.full, 0);
+  replace_ctx last = {0}; /* after the last directory fsync: both new */
+  seen last_fresh = {.rel = "fresh", .full_text = text};
+  CHECK_EQ(each_state(c, n, old_or_new, &last), 1);
+  CHECK_EQ(each_state(c, n, classify, &last_fresh), 1);
+  CHECK_EQ(last.new_, 1);
+  CHECK_EQ(last_fresh.full, 1);
+  dckpt_cfs_free(c);
+  teardown();
+}
+
 typedef struct names_ctx {
   int only_a, only_b, both, neither;
 } names_ctx;
@@ -541,6 +585,7 @@ int main(int argc, char **argv) {
                                      {"outside", test_outside},
                                      {"unsynced_file", test_unsynced_file},
                                      {"atomic_replace", test_atomic_replace},
+                                     {"unnamed", test_unnamed},
                                      {"names", test_names},
                                      {"fsync_file", test_fsync_file},
                                      {"torn", test_torn},

@@ -269,6 +269,7 @@ int dckpt_record_write_err_(const dckpt_record *rec, const char *path, int level
    * which would make ext4 start writing the new file back (io/atomic.c). */
   dckpt_io_opts io = {.durable = durability == DCKPT_DURABILITY_FULL,
                       .replaces = true,
+                      .unnamed = true, /* durable: one directory write less */
                       .label = "record"};
   dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
   int rc = dckpt_record_write_atomic(rec, NULL, path, level, &io, sc, e);

@@ -60,6 +60,29 @@ static int create_temporary(const char *dir, const char *base, char **tmp_out) {
   return -1;
 }
 
+/* Whether an unnamed temporary can be given a name: linking it goes
+ * through /proc/self/fd (linkat's AT_EMPTY_PATH needs a capability). Asked
+ * once per process. */
+static bool can_link_unnamed(void) {
+  static _Atomic int known; /* 0 not asked, 1 yes, 2 no */
+  if (!known) known = access("/proc/self/fd", X_OK) == 0 ? 1 : 2;
+  return known == 1;
+}
+
+/* An unnamed temporary in `dir` (O_TMPFILE), or -1: the caller then creates a
+ * named one (no O_TMPFILE on this file system, or any other refusal, which
+ * the named create reports if it is real). A writer killed before the link
+ * leaves nothing behind. */
+static int create_unnamed(const char *dir) {
+#ifdef O_TMPFILE
+  if (!can_link_unnamed()) return -1;
+  return dckpt_sys_open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
+#else
+  (void)dir;
+  return -1;
+#endif
+}
+
 int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path, const dckpt_io_opts *io,
                        dckpt_err *err) {
   memset(f, 0, sizeof *f);
@@ -74,7 +97,9 @@ int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path, const dckpt_io_op
   }
   dckpt_io_step(io, "write");
   char *tmp = NULL;
-  int fd = create_temporary(dir, dckpt_path_basename(path), &tmp);
+  int fd = io && io->durable && io->unnamed ? create_unnamed(dir) : -1;
+  f->unnamed = fd >= 0;
+  if (fd < 0) fd = create_temporary(dir, dckpt_path_basename(path), &tmp);
   free(dir);
   if (fd < 0) {
     int e = errno;
@@ -152,7 +177,69 @@ static int replace(const char *tmp, const char *path, const dckpt_io_opts *io) {
   return dckpt_sys_rename(tmp, path);
 }
 
+/* Names the unnamed temporary `path`: a link when the name is free, else a
+ * link to a temporary name renamed over the target. 0 or -1 (errno). */
+static int name_unnamed(dckpt_atomic_file *f, const char *path) {
+  if (dckpt_sys_link_fd(f->fd, path) == 0) return 0;
+  if (errno != EEXIST) return -1;
+  char *dir = dckpt_path_dirname(path);
+  if (!dir) {
+    errno = ENOMEM;
+    return -1;
+  }
+  static _Atomic unsigned long counter;
+  int rc = -1;
+  for (int attempt = 0; attempt < 64; attempt++) {
+    char *tmp = dckpt_path_printf("%s/" DCKPT_TMP_PREFIX "%s.%ld.l%lu", dir,
+                                  dckpt_path_basename(path), (long)getpid(), counter++);
+    if (!tmp) {
+      errno = ENOMEM;
+      break;
+    }
+    if (dckpt_sys_link_fd(f->fd, tmp) == 0) {
+      rc = replace(tmp, path, f->io);
+      int e = errno;
+      if (rc != 0) (void)dckpt_sys_unlink(tmp);
+      errno = e;
+      free(tmp);
+      break;
+    }
+    int e = errno;
+    free(tmp);
+    errno = e;
+    if (e != EEXIST) break;
+  }
+  free(dir);
+  return rc;
+}
+
+/* commit of an unnamed temporary: its data made durable, then named, then
+ * closed (the name is made through its descriptor). */
+static int commit_unnamed(dckpt_atomic_file *f, dckpt_err *err) {
+  const dckpt_io_opts *io = f->io;
+  int rc = DCKPT_OK;
+  dckpt_io_step(io, "fsync");
+  if (dckpt_sys_fdatasync(f->fd) != 0)
+    rc = dckpt_err_errno(err, errno, "cannot sync '%s'", f->final_path);
+  if (rc == DCKPT_OK) {
+    dckpt_io_step(io, "rename");
+    if (name_unnamed(f, f->final_path) != 0)
+      rc = dckpt_err_errno(err, errno, "cannot create '%s'", f->final_path);
+  }
+  if (dckpt_sys_close(f->fd) != 0 && rc == DCKPT_OK)
+    rc = dckpt_err_errno(err, errno, "cannot close '%s'", f->final_path);
+  f->fd = -1;
+  if (rc == DCKPT_OK && !io->defer_dirsync) {
+    dckpt_io_step(io, "dirsync");
+    rc = sync_parent(f->final_path, err);
+  }
+  if (rc == DCKPT_OK) dckpt_io_step(io, "done");
+  release(f);
+  return rc;
+}
+
 int dckpt_atomic_commit(dckpt_atomic_file *f, dckpt_err *err) {
+  if (f->unnamed) return commit_unnamed(f, err);
   int rc = DCKPT_OK;
   const dckpt_io_opts *io = f->io;
   bool durable = io && io->durable;
@@ -203,7 +290,8 @@ int dckpt_atomic_publish(dckpt_atomic_file *f, const char *path, dckpt_err *err)
   int rc = sync_data(f, err);
   if (rc == DCKPT_OK) {
     dckpt_io_step(io, "link");
-    if (dckpt_sys_link(f->tmp_path, path) == 0)
+    if ((f->unnamed ? dckpt_sys_link_fd(f->fd, path)
+                    : dckpt_sys_link(f->tmp_path, path)) == 0)
       rc = DCKPT_OK;
     else if (errno == EEXIST)
       return DCKPT_EEXIST;

@@ -25,6 +25,14 @@ typedef struct dckpt_io_opts {
    *  fsyncs the directory itself once it has renamed everything that one
    *  flush is to cover (the store's save: checkpoint and progress.json). */
   bool defer_dirsync;
+  /** With durable: write into an unnamed temporary (O_TMPFILE) and give it
+   *  its name with link(2) once its data is durable (a rename from a
+   *  temporary name when the target exists). A file created under a name has
+   *  that name flushed along with its data, which the directory's own flush
+   *  then writes again: one directory write per save less (docs/design.md,
+   *  "Commit protocol"). Falls back to a named temporary where O_TMPFILE or
+   *  /proc/self/fd is missing. */
+  bool unnamed;
   void (*hook)(void *ctx, const char *step);
   void *hook_ctx;
   const char *label;
@@ -35,7 +43,8 @@ void dckpt_io_step(const dckpt_io_opts *io, const char *step);
 
 typedef struct dckpt_atomic_file {
   int fd;
-  bool synced; /* data made durable (dckpt_atomic_publish's first try) */
+  bool synced;  /* data made durable (dckpt_atomic_publish's first try) */
+  bool unnamed; /* an O_TMPFILE: no tmp_path, named by linking fd */
   uint64_t written;
   char *tmp_path;
   char *final_path;

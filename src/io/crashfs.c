@@ -106,7 +106,7 @@ static const char *const kind_names[DCKPT_TR_KIND_END] = {
     [DCKPT_TR_EXCHANGE] = "exchange", [DCKPT_TR_LINK] = "link",
     [DCKPT_TR_UNLINK] = "unlink",     [DCKPT_TR_RMDIR] = "rmdir",
     [DCKPT_TR_MARK] = "mark",         [DCKPT_TR_NOOP] = "nothing",
-    [DCKPT_TR_SYNCFS] = "syncfs"};
+    [DCKPT_TR_SYNCFS] = "syncfs",     [DCKPT_TR_TMPFILE] = "tmpfile"};
 
 /* Copies a name out of the log, NUL-terminated (owned by the op). */
 static char *take_name(const uint8_t *p, uint32_t len) {
@@ -165,7 +165,8 @@ static int resolve_new(dckpt_cfs *c, size_t i, dckpt_err *err) {
   cfs_op *op = &c->ops[i];
   DCKPT_TRY(need(c, i, op->r.dir, &op->dir, err));
   const char *parent = c->nodes[op->dir].shown;
-  char *shown = op->dir == 0 ? strdup(op->name) : dckpt_path_join(parent, op->name);
+  const char *name = op->r.kind == DCKPT_TR_TMPFILE ? "(unnamed)" : op->name;
+  char *shown = op->dir == 0 ? strdup(name) : dckpt_path_join(parent, name);
   op->node = add_node(c, op->r.kind == DCKPT_TR_MKDIR, op->r.ino, -1, shown);
   return op->node >= 0 ? DCKPT_OK : dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
 }
@@ -174,7 +175,8 @@ static int resolve(dckpt_cfs *c, size_t i, dckpt_err *err) {
   cfs_op *op = &c->ops[i];
   switch (op->r.kind) {
   case DCKPT_TR_CREATE:
-  case DCKPT_TR_MKDIR: return resolve_new(c, i, err);
+  case DCKPT_TR_MKDIR:
+  case DCKPT_TR_TMPFILE: return resolve_new(c, i, err);
   case DCKPT_TR_MARK:
   case DCKPT_TR_NOOP:
   case DCKPT_TR_SYNCFS: return DCKPT_OK;

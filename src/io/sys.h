@@ -37,6 +37,7 @@ int dckpt_sys_rename(const char *from, const char *to);
 int dckpt_sys_renameat2(int fromdir, const char *from, int todir, const char *to,
                         unsigned flags);
 int dckpt_sys_link(const char *from, const char *to);
+int dckpt_sys_link_fd(int fd, const char *to);
 int dckpt_sys_unlink(const char *path);
 int dckpt_sys_unlinkat(int dirfd, const char *name, int flags);
 int dckpt_sys_mkdir(const char *path, mode_t mode);
@@ -81,6 +82,13 @@ static inline int dckpt_sys_renameat2(int fromdir, const char *from, int todir,
 }
 static inline int dckpt_sys_link(const char *from, const char *to) {
   return link(from, to);
+}
+/* Gives the file open as `fd` (an unnamed O_TMPFILE) the name `to`, through
+ * /proc/self/fd (linkat's AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH). */
+static inline int dckpt_sys_link_fd(int fd, const char *to) {
+  char proc[40];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  return linkat(AT_FDCWD, proc, AT_FDCWD, to, AT_SYMLINK_FOLLOW);
 }
 static inline int dckpt_sys_unlink(const char *path) {
   return unlink(path);

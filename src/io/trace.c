@@ -257,7 +257,12 @@ int dckpt_sys_open(const char *path, int flags, mode_t mode) {
   bool existed = on && ino_at(AT_FDCWD, path) != 0;
   int fd = open(path, flags, mode);
   int e = errno;
-  if (on && fd >= 0 && (flags & (O_CREAT | O_TRUNC))) {
+  if (on && fd >= 0 && (flags & O_TMPFILE) == O_TMPFILE) {
+    emit((dckpt_trace_rec){.kind = DCKPT_TR_TMPFILE,
+                           .ino = ino_of(fd, NULL),
+                           .dir = ino_at(AT_FDCWD, path)},
+         NULL, NULL, NULL);
+  } else if (on && fd >= 0 && (flags & (O_CREAT | O_TRUNC))) {
     dckpt_trace_rec r = {.ino = ino_of(fd, NULL)};
     place p;
     if (!existed && locate(AT_FDCWD, path, &p)) {
@@ -417,6 +422,25 @@ int dckpt_sys_link(const char *from, const char *to) {
   int rc = link(from, to);
   int e = errno;
   if (found && rc == 0) emit_move(DCKPT_TR_LINK, &a, ino, &b, 0);
+  end_call(DCKPT_TR_LINK, e);
+  return rc;
+}
+
+int dckpt_sys_link_fd(int fd, const char *to) {
+  bool on = begin_call();
+  uint64_t ino = on ? ino_of(fd, NULL) : 0;
+  place a, b;
+  bool found = on && locate(AT_FDCWD, to, &b);
+  char proc[40];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  int rc = linkat(AT_FDCWD, proc, AT_FDCWD, to, AT_SYMLINK_FOLLOW);
+  int e = errno;
+  if (found && rc == 0) {
+    a.dir = b.dir; /* an unnamed file of the directory it is linked into */
+    a.buf[0] = '\0';
+    a.name = a.buf;
+    emit_move(DCKPT_TR_LINK, &a, ino, &b, 0);
+  }
   end_call(DCKPT_TR_LINK, e);
   return rc;
 }

@@ -45,6 +45,8 @@ enum {
                           open that created nothing; flags: the kind it was */
   DCKPT_TR_SYNCFS,     /* everything written before it made durable (syncfs: the test
                           tree is on one file system) */
+  DCKPT_TR_TMPFILE,    /* dir: new regular file ino without a name (O_TMPFILE); a
+                          LINK from dir with an empty name gives it one */
   DCKPT_TR_KIND_END
 };
 

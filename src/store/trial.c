@@ -297,6 +297,7 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
   } else if (rc == DCKPT_OK && was == NOT_SAVED) {
     dckpt_io_opts io = dckpt_store_io(s, "ckpt");
     io.defer_dirsync = true; /* commit_dir covers it */
+    io.unnamed = true;       /* a new name: one directory write less (atomic.h) */
     dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, iteration};
     rc = dckpt_store_write_record(s, ckpt, &w, state, &io);
     if (rc == DCKPT_OK) rc = write_progress(s, alg, trial, iteration);
