@@ -103,6 +103,54 @@ static int known_keys(ctx *c, const cJSON *obj, const char *where,
   return 0;
 }
 
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key written twice in one object is refused: cJSON (and so every getter
+ * here) would take the first value, most other readers the last, so the
+ * campaign would silently differ from what the file seems to ask. The names
+ * are sorted so that a hostile object with very many keys costs n log n.
+ * `description` is free text and not read: not looked into. */
+static int no_duplicate_keys(ctx *c, const cJSON *node, const char *path) {
+  size_t n = 0;
+  for (const cJSON *k = node->child; k; k = k->next)
+    n++;
+  if (cJSON_IsObject(node) && n > 1) {
+    const char **names = malloc(n * sizeof *names);
+    if (!names)
+      return bad(c, *path ? path : "(top level)", "cannot be checked: out of memory");
+    size_t i = 0;
+    for (const cJSON *k = node->child; k; k = k->next)
+      names[i++] = k->string;
+    qsort(names, n, sizeof *names, cmp_names);
+    const char *dup = NULL;
+    for (i = 1; i < n && !dup; i++)
+      if (!strcmp(names[i - 1], names[i])) dup = names[i];
+    if (dup) {
+      char key[256];
+      snprintf(key, sizeof key, "%s%s%s", path, *path ? "." : "", dup);
+      free(names);
+      return bad(c, key,
+                 "appears more than once in its object; write it once (which value "
+                 "was meant is ambiguous)");
+    }
+    free(names);
+  }
+  size_t i = 0;
+  for (const cJSON *k = node->child; k; k = k->next, i++) {
+    if (!cJSON_IsObject(k) && !cJSON_IsArray(k)) continue;
+    if (!*path && cJSON_IsObject(node) && !strcmp(k->string, "description")) continue;
+    char sub[256];
+    if (cJSON_IsArray(node))
+      snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+    else
+      snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k->string);
+    if (no_duplicate_keys(c, k, sub)) return BENCH_EXIT_USAGE;
+  }
+  return 0;
+}
+
 /* The data directory of an installed dckpt-bench: PREFIX/share/dckpt/data,
  * found from the program's own path (PREFIX/bin/dckpt-bench). */
 static void installed_data_dir(char *out, size_t len) {
@@ -306,6 +354,7 @@ static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
   const char *name = NULL;
   int64_t seed = 0;
   if (!cJSON_IsObject(root)) return bad(c, "(top level)", "must be a JSON object");
+  if (no_duplicate_keys(c, root, "")) return BENCH_EXIT_USAGE;
   if (known_keys(c, root, "", keys) || get_str(c, root, "name", "name", &name) ||
       get_int(c, root, "trials", "trials", 1, &cfg->trials) ||
       get_int(c, root, "seed", "seed", 0, &seed) ||

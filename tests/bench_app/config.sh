@@ -64,6 +64,12 @@ bad bad_step "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"st
 bad no_algorithms "{ $good_problem, $good_network }" \
   'no_algorithms.json: key "algorithms" must be a non-empty array'
 bad not_an_object '[1, 2]' 'not_an_object.json: key "(top level)" must be a JSON object'
+bad duplicate_key "{ $good_problem, $good_network, $good_algs, \"trials\": 2, \"trials\": 3 }" \
+  'duplicate_key.json: key "trials" appears more than once in its object'
+bad duplicate_hyper "{ $good_problem, $good_network, \"algorithms\": [
+    { \"name\": \"E\", \"method\": \"extra\", \"iterations\": 5,
+      \"hyperparameters\": { \"alpha\": 0.1, \"alpha\": 0.2 } } ] }" \
+  'duplicate_hyper.json: key "algorithms[0].hyperparameters.alpha" appears more than once'
 
 note "a missing config file, bad options"
 expect 2 run 0 "$WORK/none.json" --checkpoint-dir "$dir"
