@@ -42,8 +42,11 @@ static int get_int(ctx *c, const cJSON *obj, const char *name, const char *key,
   const cJSON *v = item(obj, name);
   if (!v) return 0;
   if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-      v->valuedouble < (double)lo || v->valuedouble > 9.0e15)
+      v->valuedouble < (double)lo)
     return bad(c, key, "must be an integer >= %lld", (long long)lo);
+  if (v->valuedouble > 9.0e15) /* beyond 2^53 a double no longer holds every integer */
+    return bad(c, key, "must be an integer >= %lld and at most 9e15, not %.17g",
+               (long long)lo, v->valuedouble);
   *out = (int64_t)v->valuedouble;
   return 0;
 }
@@ -178,18 +181,21 @@ static int resolve_data(ctx *c, const char *given, char *out, size_t len) {
   installed_data_dir(installed, sizeof installed);
   const char *base = strrchr(given, '/') ? strrchr(given, '/') + 1 : given;
   char cand[4][4096];
+  bool whole[4]; /* a candidate cut short names another file: never used */
   int n = 0;
+#define CAND(...)                                                                        \
+  (whole[n] = snprintf(cand[n], sizeof cand[0], __VA_ARGS__) < (int)sizeof cand[0], n++)
   if (given[0] == '/')
-    snprintf(cand[n++], sizeof cand[0], "%s", given);
+    CAND("%s", given);
   else {
-    snprintf(cand[n++], sizeof cand[0], "%.2000s/%.2000s", dir, given);
-    snprintf(cand[n++], sizeof cand[0], "%s", given);
+    CAND("%s/%s", dir, given);
+    CAND("%s", given);
   }
-  snprintf(cand[n++], sizeof cand[0], "%.2000s/%.2000s", DCKPT_BENCH_DATA_DIR, base);
-  if (installed[0])
-    snprintf(cand[n++], sizeof cand[0], "%.3000s/%.900s", installed, base);
+  CAND("%s/%s", DCKPT_BENCH_DATA_DIR, base);
+  if (installed[0]) CAND("%s/%s", installed, base);
+#undef CAND
   for (int i = 0; i < n; i++)
-    if (access(cand[i], R_OK) == 0) {
+    if (whole[i] && access(cand[i], R_OK) == 0) {
       snprintf(out, len, "%s", cand[i]);
       return 0;
     }
@@ -296,6 +302,9 @@ static int parse_algorithm(ctx *c, const cJSON *a, int i, bench_config *cfg) {
     return bad(c, k_method, "must be dgd, atc, extra, diging, nids or admm, not \"%s\"",
                method);
   if (!al->iterations) return bad(c, k_iter, "is missing");
+  if (name && strlen(name) >= sizeof al->name)
+    return bad(c, k_name, "is %zu bytes long; at most %zu", strlen(name),
+               sizeof al->name - 1);
   snprintf(al->method, sizeof al->method, "%s", method);
   snprintf(al->name, sizeof al->name, "%s", name ? name : method);
   for (size_t k = 0; k < cfg->n_algs; k++)
@@ -343,6 +352,9 @@ static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
   if (keep > INT_MAX) return bad(c, "checkpoint.keep", "must be at most %d", INT_MAX);
   cfg->keep = (int)keep;
   cfg->compression = (int)level;
+  if (dir && strlen(dir) >= sizeof cfg->checkpoint_dir)
+    return bad(c, "checkpoint.dir", "is %zu bytes long; at most %zu", strlen(dir),
+               sizeof cfg->checkpoint_dir - 1);
   if (dir) snprintf(cfg->checkpoint_dir, sizeof cfg->checkpoint_dir, "%s", dir);
   return 0;
 }
@@ -362,6 +374,9 @@ static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
       parse_problem(c, root, cfg) || parse_network(c, root, cfg) ||
       parse_checkpoint(c, root, cfg))
     return BENCH_EXIT_USAGE;
+  if (name && strlen(name) >= sizeof cfg->campaign)
+    return bad(c, "name", "is %zu bytes long; at most %zu", strlen(name),
+               sizeof cfg->campaign - 1);
   cfg->seed = (uint64_t)seed;
   snprintf(cfg->campaign, sizeof cfg->campaign, "%s", name ? name : "campaign");
   const cJSON *algs = item(root, "algorithms");
@@ -498,6 +513,19 @@ static int flag_seconds(const char *flag, const char *v, double *out, char *err,
   return 0;
 }
 
+/* A value copied whole or refused: a path cut short would name another
+ * directory (a long "./././..." cut to "."). */
+static int flag_text(const char *flag, const char *v, char *out, size_t cap, char *err,
+                     size_t errlen) {
+  if (!*v || strlen(v) >= cap) {
+    snprintf(err, errlen, "%s needs a value of 1..%zu bytes, got %zu", flag, cap - 1,
+             strlen(v));
+    return BENCH_EXIT_USAGE;
+  }
+  snprintf(out, cap, "%s", v);
+  return 0;
+}
+
 static void defaults(bench_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->trials = 1;
@@ -515,11 +543,11 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
                       size_t len) {
   int64_t x = 0;
   if (!strcmp(f, "--checkpoint-dir"))
-    snprintf(cfg->checkpoint_dir, sizeof cfg->checkpoint_dir, "%s", v);
+    return flag_text(f, v, cfg->checkpoint_dir, sizeof cfg->checkpoint_dir, err, len);
   else if (!strcmp(f, "--results-dir"))
-    snprintf(cfg->results_dir, sizeof cfg->results_dir, "%s", v);
+    return flag_text(f, v, cfg->results_dir, sizeof cfg->results_dir, err, len);
   else if (!strcmp(f, "--deadline"))
-    snprintf(cfg->deadline, sizeof cfg->deadline, "%s", v);
+    return flag_text(f, v, cfg->deadline, sizeof cfg->deadline, err, len);
   else if (!strcmp(f, "--container")) {
     if (!*v || strlen(v) >= sizeof cfg->container) {
       snprintf(err, len, "--container needs a file name of 1..%zu bytes",
@@ -708,8 +736,14 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
              "finished campaign with 'dckpt pack')");
     return BENCH_EXIT_USAGE;
   }
-  if (!cfg->results_dir[0])
-    snprintf(cfg->results_dir, sizeof cfg->results_dir, "%.4000s/results",
-             cfg->checkpoint_dir);
+  if (!cfg->results_dir[0] &&
+      snprintf(cfg->results_dir, sizeof cfg->results_dir, "%s/results",
+               cfg->checkpoint_dir) >= (int)sizeof cfg->results_dir) {
+    snprintf(err, errlen,
+             "the checkpoint directory's name is too long for its results/ (%zu "
+             "bytes); give --results-dir",
+             strlen(cfg->checkpoint_dir));
+    return BENCH_EXIT_USAGE;
+  }
   return 0;
 }

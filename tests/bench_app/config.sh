@@ -64,6 +64,12 @@ bad bad_step "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"st
 bad no_algorithms "{ $good_problem, $good_network }" \
   'no_algorithms.json: key "algorithms" must be a non-empty array'
 bad not_an_object '[1, 2]' 'not_an_object.json: key "(top level)" must be a JSON object'
+long=$(printf 'N%.0s' $(seq 200))
+bad long_name "{ $good_problem, $good_network, \"algorithms\": [
+    { \"name\": \"$long\", \"method\": \"dgd\", \"iterations\": 5 } ] }" \
+  'long_name.json: key "algorithms[0].name" is 200 bytes long; at most 127'
+bad huge_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 1e17 }" \
+  'huge_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not 1e+17'
 bad duplicate_key "{ $good_problem, $good_network, $good_algs, \"trials\": 2, \"trials\": 3 }" \
   'duplicate_key.json: key "trials" appears more than once in its object'
 bad duplicate_hyper "{ $good_problem, $good_network, \"algorithms\": [
@@ -89,6 +95,10 @@ expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --deadline yesterday
 grep_in "$WORK/last.err" "--deadline: "
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir
 grep_in "$WORK/last.err" "--checkpoint-dir needs a value"
+# a path longer than any buffer is refused, not cut short: "./" x 3000 cut to
+# 4095 bytes would have been "./././...": the working directory
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$(printf './%.0s' $(seq 3000))run"
+grep_in "$WORK/last.err" "--checkpoint-dir needs a value of 1..4095 bytes, got 6003"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-interval soon
 grep_in "$WORK/last.err" "--checkpoint-interval needs a number of seconds >= 0, got 'soon'"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-step never

@@ -118,8 +118,8 @@ static int check_spec(const opt_network_spec *s, size_t *n, char *err, size_t er
     if (s->rows == 0 || s->cols == 0 || s->rows > OPT_MAX_AGENTS ||
         s->cols > OPT_MAX_AGENTS)
       return opt_fail(err, errlen, DCKPT_EINVAL,
-                      "network grid: rows and cols must be positive (got %zu x %zu)",
-                      s->rows, s->cols);
+                      "network grid: rows and cols must be in 1..%d (got %zu x %zu)",
+                      OPT_MAX_AGENTS, s->rows, s->cols);
     if (s->n != 0 && s->n != s->rows * s->cols)
       return opt_fail(err, errlen, DCKPT_EINVAL,
                       "network grid: n = %zu but rows x cols = %zu x %zu = %zu", s->n,
