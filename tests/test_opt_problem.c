@@ -9,6 +9,7 @@
 #include "check.h"
 #include "dckpt.h"
 #include "opt/csv.h"
+#include "opt/data.h"
 #include "opt/linalg.h"
 #include "opt/objective.h"
 #include "opt/problem.h"
@@ -169,6 +170,36 @@ static void test_csv_errors(void) {
   CHECK_RC(opt_csv_read(DCKPT_TEST_TMP "/does-not-exist.csv", &t, err, sizeof err),
            DCKPT_ENOENT);
   CHECK_CONTAINS(err, "cannot open '" DCKPT_TEST_TMP "/does-not-exist.csv'");
+  /* more columns than features a problem takes: refused at the header */
+  static char wide[8 * (OPT_MAX_FEATURES + 2) + 16];
+  size_t at = 0;
+  for (int c = 0; c < OPT_MAX_FEATURES + 2; c++)
+    at += (size_t)snprintf(wide + at, sizeof wide - at, "%sc%d", c ? "," : "", c);
+  snprintf(wide + at, sizeof wide - at, "\n");
+  path = write_file("wide.csv", wide);
+  CHECK_RC(opt_csv_read(path, &t, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "wide.csv:1: 1026 columns; at most 1024 features and a label");
+}
+
+/* Synthetic sizes that would allocate terabytes (or take hours to solve)
+ * are refused before anything is allocated. */
+static void test_data_limits(void) {
+  opt_problem_spec spec;
+  opt_problem_spec_init(&spec);
+  opt_raw_data raw;
+  spec.rows = (size_t)1000000000000;
+  CHECK_RC(opt_data_synthetic(&spec, &raw, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "is too large (at most 1024 features and 16777216 values)");
+  spec.rows = 10;
+  spec.features = OPT_MAX_FEATURES + 1;
+  CHECK_RC(opt_data_synthetic(&spec, &raw, err, sizeof err), DCKPT_EINVAL);
+  spec.rows = OPT_MAX_DATA_VALUES / 64 + 1;
+  spec.features = 64;
+  CHECK_RC(opt_data_synthetic(&spec, &raw, err, sizeof err), DCKPT_EINVAL);
+  spec.rows = 64;
+  spec.features = OPT_MAX_FEATURES;
+  CHECK_OK(opt_data_synthetic(&spec, &raw, err, sizeof err));
+  opt_raw_data_free(&raw);
 }
 
 static void test_csv_problem_errors(void) {
@@ -310,6 +341,7 @@ int main(void) {
   RUN_TEST(test_least_squares_not_unique);
   RUN_TEST(test_logistic_optimum);
   RUN_TEST(test_csv_good);
+  RUN_TEST(test_data_limits);
   RUN_TEST(test_csv_errors);
   RUN_TEST(test_csv_problem_errors);
   RUN_TEST(test_split_and_standardize);

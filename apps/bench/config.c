@@ -13,6 +13,7 @@
 
 #include "bench.h"
 #include "deadline.h"
+#include "opt/data.h"
 
 typedef struct ctx {
   const char *file;
@@ -234,6 +235,16 @@ static int parse_problem(ctx *c, const cJSON *root, bench_config *cfg) {
                type);
   if (data && syn)
     return bad(c, "problem", "has both \"data\" and \"synthetic\"; pick one");
+  if (feats > OPT_MAX_FEATURES)
+    return bad(c, "problem.synthetic.features", "is %lld; at most %d", (long long)feats,
+               OPT_MAX_FEATURES);
+  if (rows > (int64_t)OPT_MAX_DATA_VALUES || rows * feats > (int64_t)OPT_MAX_DATA_VALUES)
+    return bad(
+        c, "problem.synthetic.rows",
+        "x features = %lld x %lld is %.3g values (%.3g GiB); at most %zu (%zu MiB)",
+        (long long)rows, (long long)feats, (double)rows * (double)feats,
+        (double)rows * (double)feats * 8.0 / 1073741824.0, OPT_MAX_DATA_VALUES,
+        OPT_MAX_DATA_VALUES * 8 / 1048576);
   s->rows = (size_t)rows;
   s->features = (size_t)feats;
   s->seed = (uint64_t)seed;

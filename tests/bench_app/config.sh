@@ -70,6 +70,10 @@ bad long_name "{ $good_problem, $good_network, \"algorithms\": [
   'long_name.json: key "algorithms[0].name" is 200 bytes long; at most 127'
 bad huge_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 1e17 }" \
   'huge_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not 1e+17'
+bad huge_data "{ \"problem\": { \"synthetic\": { \"rows\": 1e12 } }, $good_network, $good_algs }" \
+  'huge_data.json: key "problem.synthetic.rows" x features = 1000000000000 x 10 is 1e+13 values (7.45e+04 GiB); at most 16777216 (128 MiB)'
+bad huge_features "{ \"problem\": { \"synthetic\": { \"features\": 1e9 } }, $good_network, $good_algs }" \
+  'huge_features.json: key "problem.synthetic.features" is 1000000000; at most 1024'
 bad duplicate_key "{ $good_problem, $good_network, $good_algs, \"trials\": 2, \"trials\": 3 }" \
   'duplicate_key.json: key "trials" appears more than once in its object'
 bad duplicate_hyper "{ $good_problem, $good_network, \"algorithms\": [

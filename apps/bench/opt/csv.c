@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "dckpt.h"
+#include "opt/data.h"
 #include "opt/util.h"
 
 /* One parse in progress: the growing table plus where we are in the file. */
@@ -35,6 +36,10 @@ static int parse_header(csv_reader *r, char *line) {
   size_t cols = 1;
   for (const char *p = line; *p; p++)
     cols += (*p == ',');
+  if (cols > OPT_MAX_FEATURES + 1) /* the features and the label */
+    return opt_fail(r->err, r->errlen, DCKPT_EINVAL,
+                    "%s:%zu: %zu columns; at most %d features and a label", r->path,
+                    r->line, cols, OPT_MAX_FEATURES);
   r->t->names = calloc(cols, sizeof(char *));
   if (!r->t->names) return opt_fail(r->err, r->errlen, DCKPT_ENOMEM, "out of memory");
   r->t->cols = cols;
@@ -63,6 +68,10 @@ static int parse_header(csv_reader *r, char *line) {
 static int grow_rows(csv_reader *r) {
   opt_table *t = r->t;
   if (t->rows < r->cap_rows) return DCKPT_OK;
+  if (t->rows * t->cols >= OPT_MAX_DATA_VALUES)
+    return opt_fail(r->err, r->errlen, DCKPT_EINVAL,
+                    "%s:%zu: too much data: more than %zu values (rows x columns)",
+                    r->path, r->line, OPT_MAX_DATA_VALUES);
   size_t cap = r->cap_rows ? 2 * r->cap_rows : 64, nvals;
   if (!opt_mul_size(cap, t->cols, &nvals) || nvals > SIZE_MAX / sizeof(double))
     return opt_fail(r->err, r->errlen, DCKPT_ENOMEM, "%s: too many rows", r->path);

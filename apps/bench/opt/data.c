@@ -44,6 +44,12 @@ int opt_data_synthetic(const opt_problem_spec *spec, opt_raw_data *out, char *er
                     "synthetic data: rows = %zu and features = %zu must be positive and "
                     "noise = %g >= 0",
                     spec->rows, spec->features, spec->noise);
+  if (spec->features > OPT_MAX_FEATURES || spec->rows > OPT_MAX_DATA_VALUES ||
+      spec->rows * spec->features > OPT_MAX_DATA_VALUES)
+    return opt_fail(err, errlen, DCKPT_EINVAL,
+                    "synthetic data: rows = %zu x features = %zu is too large (at most "
+                    "%d features and %zu values)",
+                    spec->rows, spec->features, OPT_MAX_FEATURES, OPT_MAX_DATA_VALUES);
   if (alloc_raw(out, spec->rows, spec->features) != DCKPT_OK)
     return opt_fail(err, errlen, DCKPT_ENOMEM, "synthetic data: out of memory");
   double *x_true = opt_alloc_f64(spec->features);

@@ -7,6 +7,15 @@
 
 #include "opt/problem.h"
 
+/* The largest data a problem takes: the optimum x* is solved from a d x d
+ * system (O(m d^2 + d^3) work), and every agent's state holds d values, so about
+ * a thousand features is already far beyond a benchmark (m d^2 = 1.7e10 at
+ * the limits); rows x features values of 8 bytes: at most 128 MiB. Larger asks are
+ * refused before anything is allocated (a config asking for 10^12 rows once asked the
+ * allocator for 30 TiB). */
+#define OPT_MAX_FEATURES    1024
+#define OPT_MAX_DATA_VALUES ((size_t)1 << 24)
+
 typedef struct opt_raw_data {
   size_t m, f;
   double *X;     /* m x f, row-major */
