@@ -222,6 +222,19 @@ static void test_csv_problem_errors(void) {
   spec.label = NULL;
   CHECK_RC(build(&spec, 5, &p), DCKPT_EINVAL); /* 4 rows for 5 agents */
   CHECK_CONTAINS(err, "4 data rows cannot give each of 5 agents a row");
+  /* two columns named like the label: named, it was the first; by default
+   * the last; both refused */
+  spec.csv_path = write_file("twice.csv", "y,x,y\n1,2,3\n2,1,4\n3,5,1\n4,3,3\n");
+  spec.label = "y";
+  CHECK_RC(build(&spec, 2, &p), DCKPT_EINVAL);
+  CHECK_CONTAINS(err,
+                 "twice.csv: the label column 'y' is not the only column of that name");
+  spec.label = NULL;
+  CHECK_RC(build(&spec, 2, &p), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "the label column 'y' is not the only column");
+  spec.label = "x"; /* other names may repeat: they are features */
+  CHECK_OK(build(&spec, 2, &p));
+  opt_problem_free(&p);
 }
 
 static void test_split_and_standardize(void) {

@@ -1,6 +1,7 @@
 #include "opt/data.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,15 @@ static void copy_columns(const opt_table *t, size_t label_col, opt_raw_data *d) 
   }
 }
 
+/* Whether another column has the label column's name: the label would be
+ * the first of them when named and the last by default, and the campaign's
+ * fingerprint (which records the name) could not tell the two apart. */
+static bool label_twice(const opt_table *t, size_t label_col) {
+  for (size_t c = 0; c < t->cols; c++)
+    if (c != label_col && !strcmp(t->names[c], t->names[label_col])) return true;
+  return false;
+}
+
 int opt_data_csv(const opt_problem_spec *spec, opt_raw_data *out, char *err,
                  size_t errlen) {
   opt_table t;
@@ -92,6 +102,11 @@ int opt_data_csv(const opt_problem_spec *spec, opt_raw_data *out, char *err,
   if (col < 0)
     rc = opt_fail(err, errlen, DCKPT_EINVAL, "%s: no column named '%s' (the label)",
                   spec->csv_path, spec->label);
+  else if (label_twice(&t, (size_t)col))
+    rc = opt_fail(err, errlen, DCKPT_EINVAL,
+                  "%s: the label column '%s' is not the only column of that name: which "
+                  "one holds the label is ambiguous; rename the others",
+                  spec->csv_path, t.names[col]);
   else if (t.cols < 2)
     rc = opt_fail(err, errlen, DCKPT_EINVAL,
                   "%s: needs at least one feature column besides the label",
