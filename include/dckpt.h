@@ -1308,9 +1308,11 @@ DCKPT_API int dckpt_store_backup(dckpt_store *store, char **path);
 
 /**
  * Removes the whole directory. The store stays open but empty and the lock
- * is released; a later initialize takes it again.
+ * is released; a later initialize takes it again. A directory opened
+ * through a symbolic link is not removed (that would remove the link alone).
  * @return DCKPT_OK; DCKPT_EACCES (a read-only store); DCKPT_EINVAL (the
- *         store did not open); DCKPT_ENOMEM; or an I/O status.
+ *         store did not open, or its path is a symbolic link); DCKPT_ENOMEM;
+ *         or an I/O status.
  */
 DCKPT_API int dckpt_store_clear(dckpt_store *store);
 

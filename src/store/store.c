@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "io/fs.h"
 #include "io/path.h"
@@ -296,6 +297,16 @@ int dckpt_store_size(dckpt_store *s, uint64_t *bytes) {
 
 int dckpt_store_clear(dckpt_store *s) {
   DCKPT_TRY(dckpt_store_require_writable(s, "clear"));
+  /* DIR given as a symbolic link: removing it would remove the link alone,
+   * leave the run (and this store's lock file) in its target and report
+   * success. Refused; the target is cleared by its own path. */
+  struct stat st;
+  if (lstat(s->dir, &st) == 0 && S_ISLNK(st.st_mode))
+    return dckpt_store_fail(s, DCKPT_EINVAL,
+                            "clear: '%s' is a symbolic link; nothing removed (clear the "
+                            "directory it points to by its own path, or remove the link "
+                            "with rm)",
+                            s->dir);
   /* The lock file goes with the tree; a later initialize takes it again. */
   int rc = dckpt_remove_tree(s->dir, &s->err);
   if (rc == DCKPT_OK) {

@@ -336,6 +336,17 @@ case_clear() {
   has "$ERR" "not a dckpt checkpoint directory"
   [ -f "$WORK/other/file.txt" ] || fail "clear removed a foreign directory"
   [ ! -e "$WORK/other/dckpt.lock" ] || fail "clear left a lock in a foreign directory"
+  # DIR as a symbolic link (with or without a trailing slash): refused; it
+  # removed the link alone, said "removed", and left its lock in the run
+  ln -sfn "$DIR" "$WORK/link"
+  for l in "$WORK/link" "$WORK/link/"; do
+    run 1 clear "$l" --yes
+    has "$ERR" "is a symbolic link; nothing removed"
+    [ -L "$WORK/link" ] || fail "clear $l removed the link"
+    [ -f "$DIR/metadata.json" ] || fail "clear $l removed the run"
+    [ ! -e "$DIR/dckpt.lock" ] || fail "clear $l left a lock in the run"
+  done
+  rm "$WORK/link"
   run 0 clear "$DIR" --yes
   has "$OUT" "removed $DIR"
   [ ! -e "$DIR" ] || fail "$DIR still exists after clear --yes"
