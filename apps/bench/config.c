@@ -3,17 +3,24 @@
  * the problem. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench.h"
 #include "deadline.h"
 #include "opt/data.h"
+
+/* A config file is small: 16 MiB is far more than any campaign needs. */
+#define BENCH_MAX_CONFIG_BYTES (16 << 20)
+/* A CSV of 2^24 values (opt/data.h) needs far less than 1 GiB. */
+#define BENCH_MAX_DATA_BYTES ((off_t)1 << 30)
 
 typedef struct ctx {
   const char *file;
@@ -197,6 +204,17 @@ static int resolve_data(ctx *c, const char *given, char *out, size_t len) {
 #undef CAND
   for (int i = 0; i < n; i++)
     if (whole[i] && access(cand[i], R_OK) == 0) {
+      struct stat st;
+      if (stat(cand[i], &st) != 0 || !S_ISREG(st.st_mode))
+        return bad(c, "problem.data",
+                   "names '%s', which is not a regular file (a FIFO, device or "
+                   "directory would block or never end)",
+                   cand[i]);
+      if (st.st_size > BENCH_MAX_DATA_BYTES)
+        return bad(c, "problem.data",
+                   "names '%s', of %lld bytes; a data file is at most %lld bytes (1 "
+                   "GiB: 2^24 values)",
+                   cand[i], (long long)st.st_size, (long long)BENCH_MAX_DATA_BYTES);
       snprintf(out, len, "%s", cand[i]);
       return 0;
     }
@@ -403,9 +421,32 @@ static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
 
 static int load_config(const char *path, bench_config *cfg, char *err, size_t errlen) {
   ctx c = {path, err, errlen};
-  FILE *f = fopen(path, "rb");
+  /* Not blocking on a FIFO, and only a regular file of sane size: a FIFO
+   * blocked the program for good (a stop signal only sets a flag), and
+   * /dev/zero was read into memory without end. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    snprintf(err, errlen, "%s: cannot open the config file: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
+    return BENCH_EXIT_USAGE;
+  }
+  if (!S_ISREG(st.st_mode) || st.st_size > BENCH_MAX_CONFIG_BYTES) {
+    if (!S_ISREG(st.st_mode))
+      snprintf(err, errlen, "%s: the config file is not a regular file (%s)", path,
+               S_ISDIR(st.st_mode)    ? "a directory"
+               : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                      : "a device or socket");
+    else
+      snprintf(err, errlen, "%s: the config file is %lld bytes; at most %d", path,
+               (long long)st.st_size, BENCH_MAX_CONFIG_BYTES);
+    close(fd);
+    return BENCH_EXIT_USAGE;
+  }
+  FILE *f = fdopen(fd, "rb");
   if (!f) {
     snprintf(err, errlen, "%s: cannot open the config file: %s", path, strerror(errno));
+    close(fd);
     return BENCH_EXIT_USAGE;
   }
   char *text = NULL;

@@ -85,6 +85,22 @@ note "a missing config file, bad options"
 expect 2 run 0 "$WORK/none.json" --checkpoint-dir "$dir"
 grep_in "$WORK/last.err" "$WORK/none.json: cannot open the config file: No such file or directory"
 printf '{ %s, %s, %s }\n' "$good_problem" "$good_network" "$good_algs" >"$WORK/good.json"
+# a FIFO, a device or a directory as the config or the data file: refused at
+# once (a FIFO blocked for good, /dev/zero was read into memory without end;
+# timeout -s KILL only turns a hang into a failure here)
+mkfifo "$WORK/fifo.json"
+expect 2 timeout -s KILL 60 "$BENCH" "$WORK/fifo.json" --checkpoint-dir "$dir"
+grep_in "$WORK/last.err" "fifo.json: the config file is not a regular file (a FIFO)"
+expect 2 timeout -s KILL 60 "$BENCH" /dev/zero --checkpoint-dir "$dir"
+grep_in "$WORK/last.err" "/dev/zero: the config file is not a regular file (a device or socket)"
+expect 2 run 0 "$WORK" --checkpoint-dir "$dir"
+grep_in "$WORK/last.err" "the config file is not a regular file (a directory)"
+for data in "$WORK/fifo.json" /dev/zero; do
+  printf '{ "problem": { "data": "%s" }, %s, %s }\n' "$data" "$good_network" "$good_algs" \
+    >"$WORK/special.json"
+  expect 2 timeout -s KILL 60 "$BENCH" "$WORK/special.json" --checkpoint-dir "$dir"
+  grep_in "$WORK/last.err" "key \"problem.data\" names '$data', which is not a regular file"
+done
 expect 2 run 0 "$WORK/good.json"
 grep_in "$WORK/last.err" "good.json: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir"
 expect 2 run 0 --bogus "$WORK/good.json" --checkpoint-dir "$dir"
