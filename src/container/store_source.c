@@ -128,9 +128,13 @@ static int list_trial(dckpt_container *c, const char *path, int64_t a, int64_t t
   if (a >= c->n_algs || t >= c->n_trials) return DCKPT_OK;
   ctr_trial *tr = ctr_get_trial(c, a, t);
   if (!tr) return failed(c, c->err.status, err, errlen);
-  /* A damaged trial lists nothing: the reads of its files say what is wrong
-   * (the store reports them as damaged markers, trial by trial). */
-  if (tr->status != DCKPT_OK) return DCKPT_OK;
+  /* A damaged trial (its index rows unusable) cannot be listed: an empty
+   * listing would read as a trial without checkpoints, e.g. "not started"
+   * beside a damaged progress.json, which is only a hint. */
+  if (tr->status != DCKPT_OK) {
+    snprintf(err, errlen, "'%s/%s': %s", c->path, path, tr->why ? tr->why : "damaged");
+    return tr->status;
+  }
   return list_entries(tr->entries, tr->n_entries, strlen(path) + 1, path, fn, fn_ctx);
 }
 

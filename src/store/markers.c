@@ -198,8 +198,17 @@ int dckpt_store_trial_status(dckpt_store *s, int64_t alg, int64_t trial,
   if (rc != DCKPT_OK) {
     char why[DCKPT_ERRMSG_MAX];
     snprintf(why, sizeof why, "%s", s->err.msg);
-    DCKPT_TRY(newest_checkpoint_name(s, alg, trial, &st->last_iteration));
-    if (!done)
+    dckpt_err hint = s->err;
+    int lrc = newest_checkpoint_name(s, alg, trial, &st->last_iteration);
+    if (lrc == DCKPT_ENOMEM) return lrc;
+    if (lrc != DCKPT_OK) {
+      /* the trial cannot even be listed (e.g. a container whose rows of the
+       * trial are damaged): not where a power loss leaves a hint, so the
+       * trial cannot be trusted and its markers are damaged */
+      s->err = hint;
+      note_damage(s, st, rc, &first);
+      st->last_iteration = -1;
+    } else if (!done)
       dckpt_log(&s->log, DCKPT_LOG_WARN,
                 "%s; progress.json is only a hint: algorithm %lld trial %lld counts as "
                 "at its newest checkpoint file (iteration %lld), a resume loads the "
