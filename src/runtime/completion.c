@@ -23,6 +23,10 @@
 #include "runtime/runtime_internal.h"
 #include "util/thread.h"
 
+/* After a failed commit, the next one (but a forced one) waits at least this
+ * long, even with index_interval 0: a failing file system is not hammered. */
+#define RETRY_SECONDS 1.0
+
 static double mono_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -56,8 +60,9 @@ static int64_t merge_fresh(run_completion *rc, uint8_t *bits) {
 }
 
 /* The committer's: takes the reports in, commits when the index changed.
- * Called with mu held; returns with it held, released meanwhile. */
-static void commit_once(run_completion *rc) {
+ * Called with mu held; returns with it held, released meanwhile. Returns
+ * the commit's status. */
+static int commit_once(run_completion *rc) {
   uint8_t *mine = rc->fresh;
   rc->fresh = rc->spare;
   rc->spare = mine;
@@ -78,6 +83,7 @@ static void commit_once(run_completion *rc) {
              "markers of the pairs it misses): %.900s",
              dckpt_index_errmsg(rc->ix));
   }
+  return status;
 }
 
 /* Looks for the halt files (mu held; released meanwhile). */
@@ -97,6 +103,7 @@ static void *committer_main(void *arg) {
   /* when the last commit (or attempt: a failing file system is not retried
    * at once) began; the first periodic one comes an interval after start */
   double last = mono_now(), next_halt = 0;
+  bool failed = false;
   pthread_mutex_lock(&rc->mu);
   for (;;) {
     if (rc->quit) break;
@@ -110,7 +117,8 @@ static void *committer_main(void *arg) {
     if (!forced) {
       /* the index itself is this thread's: reading it needs no lock */
       bool pending = rc->fresh_any || dckpt_index_dirty(rc->ix);
-      double due = pending ? last + rc->interval : -1;
+      double wait = failed && rc->interval < RETRY_SECONDS ? RETRY_SECONDS : rc->interval;
+      double due = pending ? last + wait : -1;
       if (rc->halt_paths && (due < 0 || next_halt < due)) due = next_halt;
       if (due < 0) {
         pthread_cond_wait(&rc->wake, &rc->mu);
@@ -126,7 +134,7 @@ static void *committer_main(void *arg) {
     /* every report made before a forced commit was asked for is in `fresh` */
     uint64_t serving = rc->asked;
     last = mono_now();
-    commit_once(rc);
+    failed = commit_once(rc) != DCKPT_OK;
     rc->served = serving;
     pthread_cond_broadcast(&rc->done);
   }

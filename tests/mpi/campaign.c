@@ -19,7 +19,8 @@
  * --index-interval SEC, --kill-at-step STEP:N (rank 0 SIGKILLs itself just before
  * the N-th time its store reaches STEP, e.g. index.rename:2), --hold-step
  * STEP:FILE (rank 0's thread that reaches STEP creates FILE.held and waits
- * there until FILE exists, every time until then: a commit kept in progress).
+ * there until FILE exists, every time until then: a commit kept in progress),
+ * --count-step STEP (rank 0 prints "step STEP reached N times" at the end).
  * --job-id ID is recorded in the lock (default under Slurm: SLURM_JOB_ID, or
  * an array task's <array>_<task>: apps/common/slurm_state.h); under
  * Slurm (SLURM_JOB_ID set) the run asks Slurm about the jobs of leases'
@@ -43,6 +44,7 @@
 #include <math.h>
 #include <mpi.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,12 +317,14 @@ typedef struct args {
   bool quiet, verify_only, thread_multiple;
   const char *kill_step;
   long kill_nth;
-  const char *hold_step, *hold_file;
+  const char *hold_step, *hold_file, *count_step;
 } args;
 
 static const char *kill_step;
 static long kill_left = -1;
 static const char *hold_step, *hold_file;
+static const char *count_step;
+static atomic_long count_seen;
 
 /* --hold-step: the thread stays at the step until the test lets it go. */
 static void hold(const char *step) {
@@ -338,6 +342,7 @@ static void hold(const char *step) {
 static void kill_hook(void *ctx, const char *step) {
   (void)ctx;
   if (kill_step && strcmp(step, kill_step) == 0 && --kill_left == 0) raise(SIGKILL);
+  if (count_step && strcmp(step, count_step) == 0) atomic_fetch_add(&count_seen, 1);
   hold(step);
 }
 
@@ -434,6 +439,9 @@ static int parse(int argc, char **argv, args *a) {
       if (sscanf(v, "%63[^:]:%ld", step, &a->kill_nth) != 2) return 2;
       a->kill_step = step;
       i++;
+    } else if (!strcmp(k, "--count-step")) {
+      a->count_step = v;
+      i++;
     } else if (!strcmp(k, "--hold-step")) {
       static char step[64], file[4096];
       if (sscanf(v, "%63[^:]:%4095s", step, file) != 2) return 2;
@@ -524,11 +532,12 @@ int main(int argc, char **argv) {
     }
     MPI_Barrier(MPI_COMM_WORLD);
   }
-  if ((a.kill_step || a.hold_step) && rank == 0) {
+  if ((a.kill_step || a.hold_step || a.count_step) && rank == 0) {
     kill_step = a.kill_step;
     kill_left = a.kill_nth;
     hold_step = a.hold_step;
     hold_file = a.hold_file;
+    count_step = a.count_step;
     static dckpt_store_experimental kill_hooks; /* read by the open */
     dckpt_store_experimental_init(&kill_hooks);
     kill_hooks.step_hook = kill_hook;
@@ -579,6 +588,8 @@ int main(int argc, char **argv) {
         dckpt_err_name(rc), (long long)rep.pairs_completed, (long long)rep.pairs_total,
         (long long)rep.pairs_run, (long long)rep.iterations_run, rep.seconds,
         rep.message[0] ? "; " : "", rep.message);
+  if (rank == 0 && count_step)
+    printf("step %s reached %ld times\n", count_step, atomic_load(&count_seen));
   if (rank == 0 && race.dir && rc != DCKPT_OK) {
     char msg[1200];
     snprintf(msg, sizeof msg, "%s: %s", dckpt_err_name(rc), rep.message);

@@ -6,7 +6,8 @@
 # verifies, and a resume ends bit-identical to an uninterrupted run with
 # every pair listed. Also: a run without an index (made by an older dckpt)
 # gets one; growth takes the grown algorithm's pairs out of it; a commit held
-# in progress stops no hand-out and the run's end waits for it.
+# in progress stops no hand-out and the run's end waits for it; a commit that
+# fails is not retried in a loop.
 #   index.sh "MPIEXEC -n NP" CAMPAIGN WORK DCKPT
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -100,6 +101,30 @@ for thread in "" --thread-multiple; do
   same "$WORK/ref.txt" "$WORK/hold.txt"
   listed "$d" 12
 done
+
+note "a commit that fails is a warning, tried again at most once a second"
+# DIR/index immutable (chattr +i: even root cannot create a file in it):
+# every commit fails. With index_interval 0 the committer must not retry
+# in a loop: at most one periodic attempt a second, plus the forced ones.
+d=$WORK/immutable && rm -rf "$d" && mkdir -p "$d/index"
+if chattr +i "$d/index" 2>/dev/null; then
+  t0=$(date +%s)
+  set +e
+  run 0 "$d" "${args[@]}" --sleep-us 20000 --count-step index.write >"$WORK/imm.log" 2>&1
+  code=$?
+  set -e
+  secs=$(($(date +%s) - t0 + 1))
+  chattr -i "$d/index"
+  [ "$code" = 0 ] || { cat "$WORK/imm.log"; fail "a run whose index cannot be written failed"; }
+  grep -q "cannot write the completion index" "$WORK/imm.log" ||
+    { cat "$WORK/imm.log"; fail "no warning about the index"; }
+  n=$(sed -n 's/^step index.write reached \([0-9]*\) times$/\1/p' "$WORK/imm.log")
+  [ -n "$n" ] && [ "$n" -ge 1 ] && [ "$n" -le $((secs + 4)) ] ||
+    { cat "$WORK/imm.log"; fail "${n:-no} commit attempts in ${secs} s"; }
+  note "$n failed commit attempts in about $secs s"
+else
+  note "SKIP: chattr +i is not available here"
+fi
 
 note "a run directory without an index gets one on resume"
 d=$WORK/old && rm -rf "$d" && cp -a "$WORK/ref" "$d" && rm -rf "$d/index"
