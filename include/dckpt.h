@@ -438,10 +438,14 @@ DCKPT_API int dckpt_record_read(const char *path, dckpt_record **out);
 
 /**
  * Writes `rec` to `path` crash-safely: a temporary file beside it, fsync,
- * rename, directory fsync (the fsyncs with DCKPT_DURABILITY_FULL). A killed
- * process or a failure leaves `path` as it was (and at most a temporary
- * .dckpt-tmp.<name>.* that a writing store open removes in a store's root).
- * The record's identity, if it has one, is written with it.
+ * rename, directory fsync (the fsyncs with DCKPT_DURABILITY_FULL; with it
+ * the temporary has no name until its data is durable, docs/design.md
+ * "Commit protocol"). A killed process or a failure leaves `path` as it was
+ * (and at most a temporary .dckpt-tmp.<name>.* that a writing store open
+ * removes in a store's root). The record's identity, if it has one, is
+ * written with it. The file that `path` held before is freed by a thread of
+ * `rec` after the call returns (freeing a large file takes milliseconds on
+ * some file systems); dckpt_record_free() waits for it.
  * @param[in,out] rec    the record; keeps the message of a failure.
  * @param[in] path       the file to create or replace.
  * @param[in] level      compression level, as for dckpt_record_encode().

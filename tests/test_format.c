@@ -3,6 +3,7 @@
  * golden files and zstd CLI compatibility. `test_format GROUP` runs one group
  * (see main); each group is its own CTest entry. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -475,6 +476,49 @@ static void check_file_equals_encode(const dckpt_record *rec, int level,
   CHECK(memcmp(file, buf, len) == 0);
   free(file);
   dckpt_free(buf);
+}
+
+/* Open descriptors of this process whose file has no name any more (the
+ * files dckpt_record_write replaced, until the record's reaper closes them). */
+static int unnamed_open_files(void) {
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0) n++;
+  }
+  return n;
+}
+
+/* A record saved over its previous version, with and without durability:
+ * every version reads back whole, no temporary is left, and the replaced
+ * files (freed off the caller's thread) are all closed once the record is
+ * freed. */
+static void test_file_replaced(void) {
+  dckpt_record *rec = sample_record(3);
+  const char *path = tmp_path("replaced.dckpt");
+  unlink(path);
+  int before = unnamed_open_files();
+  for (int i = 0; i < 6; i++) {
+    char err[1024];
+    CHECK_OK(dckpt_record_put_i64(rec, "round", (int64_t[]){i}, 1));
+    CHECK_OK(t_write(rec, path, 1, i % 2 == 0, err, sizeof err));
+    dckpt_record *back = NULL;
+    CHECK_OK(t_read(path, &back, err, sizeof err));
+    check_same_record(rec, back);
+    dckpt_record_free(back);
+  }
+  dckpt_record_free(rec); /* waits for the replaced files' closes */
+  CHECK_EQ(unnamed_open_files(), before);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", DCKPT_TEST_TMP);
+  char prefix[256];
+  snprintf(prefix, sizeof prefix, ".dckpt-tmp.format-%ld-replaced", (long)getpid());
+  DIR *d = opendir(dir);
+  CHECK(d != NULL);
+  for (struct dirent *e; (e = readdir(d));)
+    CHECK(strncmp(e->d_name, prefix, strlen(prefix)) != 0);
+  closedir(d);
+  unlink(path);
 }
 
 static void test_file_roundtrip(void) {
@@ -1283,7 +1327,7 @@ static const group k_groups[] = {
      {T(test_roundtrip_levels), T(test_edge_records), T(test_shuffle), T(test_layout)}},
     {"file",
      {T(test_file_roundtrip), T(test_file_errors), T(test_scratch_reuse),
-      T(test_store_scratch), T(test_shared_scratch)}},
+      T(test_store_scratch), T(test_shared_scratch), T(test_file_replaced)}},
     {"large", {T(test_large), T(test_large_corrupt), T(test_write_failure)}},
     {"corrupt",
      {T(test_truncation), T(test_bitflips), T(test_crafted), T(test_version_message),

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "format/codec.h"
 #include "format/record_internal.h"
+#include "io/reaper.h"
 #include "util/mem.h"
 
 size_t dckpt_dtype_size(dckpt_dtype dtype) {
@@ -48,6 +50,9 @@ void dckpt_record_free(dckpt_record *rec) {
   free(rec->header);
   free(rec->identity);
   dckpt_big_free(rec->arena, rec->arena_len);
+  /* waits for the replaced files to be freed; in a forked child the thread
+   * is not there to join (the parent's closes its own descriptors) */
+  if (rec->reaper && rec->reaper_pid == (long)getpid()) dckpt_reaper_destroy(rec->reaper);
   free(rec);
 }
 

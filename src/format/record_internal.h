@@ -39,6 +39,11 @@ struct dckpt_record {
    * store, or NULL (owned). */
   char *identity;
   size_t identity_len;
+  /* Closes, off the caller's thread, the files that dckpt_record_write
+   * replaced (their blocks are freed by that close); made by the first such
+   * write, in the process `reaper_pid` (a forked child leaves it alone). */
+  struct dckpt_reaper *reaper;
+  long reaper_pid;
   char errmsg[DCKPT_ERRMSG_MAX];
 };
 

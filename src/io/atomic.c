@@ -163,7 +163,7 @@ static int sync_parent(const char *path, dckpt_err *err) {
  * over an existing file makes ext4 flush the new file's data first
  * (auto_da_alloc), which costs ~0.15 ms per small file and buys nothing when
  * no fsync follows anyway. */
-static int replace(const char *tmp, const char *path, const dckpt_io_opts *io) {
+static int replace_now(const char *tmp, const char *path, const dckpt_io_opts *io) {
 #ifdef RENAME_EXCHANGE
   if (io && !io->durable && io->replaces &&
       dckpt_sys_renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
@@ -175,6 +175,26 @@ static int replace(const char *tmp, const char *path, const dckpt_io_opts *io) {
   (void)io;
 #endif
   return dckpt_sys_rename(tmp, path);
+}
+
+/* replace_now, keeping the replaced file open for io->replaced_fd (its
+ * unlink, or the rename over it, then only drops its name: the blocks are
+ * freed when that descriptor is closed). O_NONBLOCK: a FIFO under the
+ * target's name must not block the open. */
+static int replace(const char *tmp, const char *path, const dckpt_io_opts *io) {
+  int old = -1;
+  if (io && io->replaced_fd) {
+    *io->replaced_fd = -1;
+    old = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  }
+  int rc = replace_now(tmp, path, io);
+  int e = errno;
+  if (rc == 0 && old >= 0)
+    *io->replaced_fd = old;
+  else if (old >= 0)
+    close(old);
+  errno = e;
+  return rc;
 }
 
 /* Names the unnamed temporary `path`: a link when the name is free, else a

@@ -33,6 +33,12 @@ typedef struct dckpt_io_opts {
    *  "Commit protocol"). Falls back to a named temporary where O_TMPFILE or
    *  /proc/self/fd is missing. */
   bool unnamed;
+  /** When set, the file a commit replaces is not freed inside the call
+   *  (freeing a large file's blocks takes milliseconds on a file system that
+   *  discards them synchronously): *replaced_fd gets a read-only descriptor
+   *  of it, already without a name, or -1 when nothing was replaced; closing
+   *  it frees the blocks (the kernel does when the process ends). */
+  int *replaced_fd;
   void (*hook)(void *ctx, const char *step);
   void *hook_ctx;
   const char *label;

@@ -15,6 +15,7 @@
 
 typedef struct job {
   struct job *next;
+  int fd; /* >= 0: close it; else unlink path */
   char path[];
 } job;
 
@@ -45,7 +46,10 @@ static void *run(void *arg) {
     r->head = j->next;
     if (!r->head) r->tail = NULL;
     pthread_mutex_unlock(&r->mu);
-    (void)dckpt_sys_unlink(j->path); /* a failure leaves a temporary: cleaned later */
+    if (j->fd >= 0)
+      close(j->fd); /* only read: its last reference, whose blocks this frees */
+    else
+      (void)dckpt_sys_unlink(j->path); /* a failure leaves a temporary: cleaned later */
     free(j);
     pthread_mutex_lock(&r->mu);
   }
@@ -53,21 +57,30 @@ static void *run(void *arg) {
   return NULL;
 }
 
-void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
-  size_t n = strlen(path) + 1;
+/* Does the job now, on the caller's thread. */
+static void do_now(job *j, const char *path, int fd) {
+  if (fd >= 0)
+    close(fd);
+  else if (path)
+    (void)dckpt_sys_unlink(path);
+  free(j);
+}
+
+static void enqueue(dckpt_reaper *r, const char *path, int fd) {
+  size_t n = path ? strlen(path) + 1 : 1;
   job *j = r ? malloc(sizeof *j + n) : NULL;
   if (!j) {
-    (void)dckpt_sys_unlink(path);
+    do_now(NULL, path, fd);
     return;
   }
-  memcpy(j->path, path, n);
+  memcpy(j->path, path ? path : "", n);
+  j->fd = fd;
   j->next = NULL;
   pthread_mutex_lock(&r->mu);
   if (!r->started) r->started = dckpt_thread_start(&r->thread, run, r) == 0;
   if (!r->started) {
     pthread_mutex_unlock(&r->mu);
-    (void)dckpt_sys_unlink(path);
-    free(j);
+    do_now(j, path, fd);
     return;
   }
   if (r->tail)
@@ -77,6 +90,14 @@ void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
   r->tail = j;
   pthread_cond_signal(&r->cv);
   pthread_mutex_unlock(&r->mu);
+}
+
+void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
+  enqueue(r, path, -1);
+}
+
+void dckpt_reaper_close(dckpt_reaper *r, int fd) {
+  if (fd >= 0) enqueue(r, NULL, fd);
 }
 
 void dckpt_reaper_remove(dckpt_reaper *r, const char *path) {

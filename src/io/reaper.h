@@ -19,7 +19,12 @@ void dckpt_reaper_unlink(dckpt_reaper *r, const char *path);
  *  late unlink) and queues that for unlinking. Unlinks `path` at once when
  *  `r` is NULL or the rename fails. */
 void dckpt_reaper_remove(dckpt_reaper *r, const char *path);
-/** Unlinks everything still queued, stops the thread, frees. Accepts NULL. */
+/** Closes `fd` off the caller's thread: a descriptor of a file without a
+ *  name, whose blocks the close frees. Closes at once when `r` is NULL or
+ *  the thread cannot be started. */
+void dckpt_reaper_close(dckpt_reaper *r, int fd);
+/** Unlinks and closes everything still queued, stops the thread, frees.
+ *  Accepts NULL. */
 void dckpt_reaper_destroy(dckpt_reaper *r);
 
 #endif
