@@ -481,6 +481,38 @@ typedef struct dckpt_file_info {
  */
 DCKPT_API int dckpt_record_stat(const char *path, dckpt_file_info *info);
 
+/**
+ * Where dckpt_record_read_into() decodes a record's arrays: called once per
+ * read, after the header is verified and before any element is decoded, with
+ * the record's `n` arrays (name, dtype, shape, nelems, nbytes; data NULL), in
+ * the record's order. Sets dest[i] to `arrays[i].nbytes` bytes of writable
+ * memory (any alignment; may stay NULL when nbytes is 0), which must stay
+ * valid and unmoved as long as the record is used. Returns DCKPT_OK, or a
+ * status that ends the read with it.
+ */
+typedef int (*dckpt_record_place_fn)(void *ctx, size_t n, const dckpt_array_info *arrays,
+                                     void **dest);
+
+/**
+ * Reads and verifies a record file as dckpt_record_read() does, but decodes
+ * every array straight into memory the caller chooses (`place`), so that a
+ * tool that gathers many records into buffers of its own (the container's
+ * pack) makes no copy and takes no memory per record. The record's arrays
+ * borrow that memory (as dckpt_record_put_ref(); dckpt_record_own() copies
+ * them). One pass over the file: `info` (may be NULL) gets the header facts
+ * that dckpt_record_stat() gives, without reading the file twice.
+ * On failure the placed memory may hold part of the data: a large payload is
+ * checked as it streams, its checksum compared at the end.
+ * @param[out] out   as for dckpt_record_read().
+ * @param[out] info  (may be NULL) on DCKPT_OK the facts; else zeroed but for
+ *                   `error`, the message.
+ * @return as dckpt_record_read(); DCKPT_EINVAL for a NULL place; the status
+ *         `place` returned when it refused.
+ */
+DCKPT_API int dckpt_record_read_into(const char *path, dckpt_record_place_fn place,
+                                     void *ctx, dckpt_record **out,
+                                     dckpt_file_info *info);
+
 /* ------------------------------------------------------------------------- */
 /* Random numbers: xoshiro256** with a splitmix64 seeder                     */
 /* ------------------------------------------------------------------------- */

@@ -113,6 +113,148 @@ static void test_record_stat(const char *dir) {
   CHECK_EQ(dckpt_record_stat(good, NULL), DCKPT_EINVAL);
 }
 
+/* ---- dckpt_record_read_into: arrays decoded where the caller says ---- */
+
+typedef struct arena_place {
+  unsigned char *buf;
+  size_t cap, used;
+  int calls;
+  int refuse; /* a status to return instead */
+} arena_place;
+
+/* Places every array one byte past the last (any alignment is allowed). */
+static int place_in_arena(void *ctx, size_t n, const dckpt_array_info *arrays,
+                          void **dest) {
+  arena_place *a = ctx;
+  a->calls++;
+  if (a->refuse) return a->refuse;
+  for (size_t i = 0; i < n; i++) {
+    CHECK(arrays[i].data == NULL);
+    CHECK(arrays[i].name && arrays[i].name[0]);
+    CHECK_LE(a->used + arrays[i].nbytes + 1, a->cap);
+    dest[i] = arrays[i].nbytes ? a->buf + a->used + 1 : NULL;
+    a->used += arrays[i].nbytes + 1;
+  }
+  return DCKPT_OK;
+}
+
+static bool placed_in(const dckpt_record *r, const arena_place *a) {
+  for (size_t i = 0; i < dckpt_record_count(r); i++) {
+    dckpt_array_info ai;
+    CHECK_OK(dckpt_record_at(r, i, &ai));
+    const unsigned char *d = ai.data;
+    if (ai.nbytes && !(d >= a->buf && d + ai.nbytes <= a->buf + a->cap)) return false;
+  }
+  return true;
+}
+
+/* The same arrays, header, identity and facts as dckpt_record_read and
+ * dckpt_record_stat, for a small record, a large streamed one (> 8 MiB,
+ * compressed) and a large raw one; the memory is the caller's. */
+static void read_into_same(const char *path) {
+  dckpt_record *want = NULL, *got = NULL;
+  CHECK_OK(dckpt_record_read(path, &want));
+  dckpt_file_info si, gi;
+  CHECK_OK(dckpt_record_stat(path, &si));
+  arena_place a = {NULL, 0, 0, 0, 0};
+  a.cap = (size_t)si.raw_bytes + 64 * (dckpt_record_count(want) + 1);
+  a.buf = malloc(a.cap);
+  CHECK(a.buf);
+  memset(&gi, 0x5a, sizeof gi);
+  CHECK_OK(dckpt_record_read_into(path, place_in_arena, &a, &got, &gi));
+  CHECK_EQ(a.calls, 1);
+  CHECK(placed_in(got, &a));
+  uint64_t dw = 0, dg = 0;
+  CHECK_OK(dckpt_record_digest(want, &dw));
+  CHECK_OK(dckpt_record_digest(got, &dg));
+  CHECK(dw == dg);
+  CHECK_STR_EQ(dckpt_record_header(got), dckpt_record_header(want));
+  CHECK_STR_EQ(dckpt_record_identity(got), dckpt_record_identity(want));
+  CHECK_STR_EQ(gi.error, "");
+  CHECK_EQ(gi.format_version, si.format_version);
+  CHECK_EQ(gi.level, si.level);
+  CHECK_EQ(gi.compressed, si.compressed);
+  CHECK_EQ(gi.n_arrays, si.n_arrays);
+  CHECK_EQ(gi.raw_bytes, si.raw_bytes);
+  CHECK_EQ(gi.payload_bytes, si.payload_bytes);
+  CHECK_EQ(gi.file_bytes, si.file_bytes);
+  /* own() copies the borrowed arrays: the caller's memory may then go */
+  CHECK_OK(dckpt_record_own(got));
+  memset(a.buf, 0, a.cap);
+  free(a.buf);
+  CHECK_OK(dckpt_record_digest(got, &dg));
+  CHECK(dw == dg);
+  dckpt_record_free(got);
+  dckpt_record_free(want);
+}
+
+static void test_record_read_into(const char *dir) {
+  read_into_same(in(dir, "good.dckpt")); /* small: test_record_write_read's */
+  dckpt_record *big = dckpt_record_create();
+  size_t n = (size_t)1 << 20; /* 8 MiB of f64, 1 MiB of bytes: streamed */
+  double *x = malloc(n * sizeof *x);
+  unsigned char *b = malloc(n);
+  CHECK(x && b);
+  for (size_t i = 0; i < n; i++) {
+    x[i] = (double)i * 0.25 - 1e5;
+    b[i] = (unsigned char)(i * 7);
+  }
+  int64_t it = -42;
+  uint64_t shape[2] = {0, 3};
+  CHECK_OK(dckpt_record_put_f64(big, "x", x, n));
+  CHECK_OK(dckpt_record_put(big, "it", DCKPT_I64, 0, NULL, &it));
+  CHECK_OK(dckpt_record_put(big, "empty", DCKPT_F32, 2, shape, NULL));
+  CHECK_OK(dckpt_record_put(big, "b", DCKPT_BYTES, 1, (uint64_t[1]){n}, b));
+  CHECK_OK(dckpt_record_set_header(big, "{\"k\": 1}"));
+  CHECK_OK(dckpt_record_write(big, in(dir, "big.dckpt"), 1, DCKPT_DURABILITY_NONE));
+  CHECK_OK(dckpt_record_write(big, in(dir, "raw.dckpt"), 0, DCKPT_DURABILITY_NONE));
+  read_into_same(in(dir, "big.dckpt"));
+  read_into_same(in(dir, "raw.dckpt"));
+
+  /* a refusal ends the read with its status, naming the file */
+  arena_place a = {NULL, 0, 0, 0, DCKPT_ENOSPC};
+  dckpt_record *r = NULL;
+  dckpt_file_info info;
+  CHECK_EQ(dckpt_record_read_into(in(dir, "big.dckpt"), place_in_arena, &a, &r, &info),
+           DCKPT_ENOSPC);
+  CHECK_CONTAINS(dckpt_record_errmsg(r), "big.dckpt");
+  CHECK_CONTAINS(info.error, "big.dckpt");
+  CHECK_EQ(info.file_bytes, 0);
+  dckpt_record_free(r);
+  /* a damaged file: the payload checksum, found as the payload streams */
+  char *bytes = NULL;
+  size_t len = 0;
+  FILE *f = fopen(in(dir, "big.dckpt"), "rb");
+  CHECK(f);
+  CHECK_EQ(fseek(f, 0, SEEK_END), 0);
+  len = (size_t)ftell(f);
+  rewind(f);
+  bytes = malloc(len);
+  CHECK(bytes && fread(bytes, 1, len, f) == len);
+  fclose(f);
+  bytes[len - 100] ^= 0x10;
+  f = fopen(in(dir, "bad.dckpt"), "wb");
+  CHECK(f && fwrite(bytes, 1, len, f) == len);
+  fclose(f);
+  free(bytes);
+  a = (arena_place){malloc(16 << 20), 16 << 20, 0, 0, 0};
+  CHECK(a.buf);
+  CHECK_EQ(dckpt_record_read_into(in(dir, "bad.dckpt"), place_in_arena, &a, &r, &info),
+           DCKPT_ECORRUPT);
+  CHECK_CONTAINS(info.error, "bad.dckpt");
+  dckpt_record_free(r);
+  free(a.buf);
+  CHECK_EQ(dckpt_record_read_into(in(dir, "big.dckpt"), NULL, NULL, &r, &info),
+           DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_record_errmsg(r), "place is NULL");
+  dckpt_record_free(r);
+  CHECK_EQ(dckpt_record_read_into(in(dir, "big.dckpt"), place_in_arena, &a, NULL, NULL),
+           DCKPT_EINVAL);
+  free(x);
+  free(b);
+  dckpt_record_free(big);
+}
+
 /* Calls on a const record leave no message; the previous one stays. */
 static void test_const_calls(void) {
   dckpt_record *rec = dckpt_record_create();
@@ -145,6 +287,7 @@ static void group_error_detail(void) {
   test_record_created_on_failure(dir);
   test_record_write_read(dir);
   test_record_stat(dir);
+  test_record_read_into(dir);
   test_const_calls();
   tu_rmrf(dir);
 }

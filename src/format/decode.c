@@ -53,10 +53,65 @@ static int add_arrays(const dckpt_hdr *h, dckpt_record *rec) {
   return DCKPT_OK;
 }
 
-int dckpt_decode_skeleton(const dckpt_hdr *h, const char *origin, dckpt_record **out,
+/* The caller's memory for every array (dckpt_record_read_into): the arrays
+ * borrow it, as put_ref's do. */
+static int place_arrays(dckpt_record *rec, const dckpt_placement *place,
+                        const char *origin, dckpt_err *err) {
+  size_t n = rec->count;
+  dckpt_array_info *infos = calloc(n ? n : 1, sizeof *infos);
+  void **dest = calloc(n ? n : 1, sizeof *dest);
+  int rc = infos && dest ? DCKPT_OK
+                         : dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", origin);
+  for (size_t i = 0; rc == DCKPT_OK && i < n; i++) {
+    const dckpt_rec_array *a = &rec->arrays[i];
+    infos[i] = (dckpt_array_info){.name = a->name,
+                                  .dtype = a->dtype,
+                                  .ndim = a->ndim,
+                                  .nelems = a->nelems,
+                                  .nbytes = a->nbytes};
+    memcpy(infos[i].shape, a->shape, sizeof infos[i].shape);
+  }
+  if (rc == DCKPT_OK) {
+    rc = place->fn(place->ctx, n, infos, dest);
+    if (rc != DCKPT_OK)
+      dckpt_err_set(err, rc, "%s: no memory was placed for its %zu arrays (%s)", origin,
+                    n, dckpt_strerror(rc));
+  }
+  for (size_t i = 0; rc == DCKPT_OK && i < n; i++) {
+    dckpt_rec_array *a = &rec->arrays[i];
+    if (a->nbytes && !dest[i])
+      rc = dckpt_err_set(err, DCKPT_EINVAL, "%s: no memory was placed for array '%s'",
+                         origin, a->name);
+    a->data = dest[i];
+    a->borrowed = a->nbytes > 0;
+  }
+  free(infos);
+  free(dest);
+  return rc;
+}
+
+int dckpt_decode_skeleton(const dckpt_hdr *h, const char *origin,
+                          const dckpt_placement *place, dckpt_record **out,
                           dckpt_err *err) {
   *out = NULL;
   dckpt_record *rec = dckpt_record_create();
+  if (place) { /* no arena: the arrays go where the caller says */
+    int rc = rec ? dckpt_record_set_header_n_(rec, h->json, h->json_len) : DCKPT_ENOMEM;
+    if (rc == DCKPT_OK && h->ident)
+      rc = dckpt_record_set_identity_n_(rec, h->ident, h->ident_len);
+    if (rc == DCKPT_OK) rc = add_arrays(h, rec);
+    if (rc != DCKPT_OK) {
+      dckpt_record_free(rec);
+      return dckpt_err_set(err, rc, "%s: out of memory", origin);
+    }
+    rc = place_arrays(rec, place, origin, err);
+    if (rc != DCKPT_OK) {
+      dckpt_record_free(rec);
+      return rc;
+    }
+    *out = rec;
+    return DCKPT_OK;
+  }
   uint64_t size = arena_size(h);
   int rc = rec ? dckpt_record_set_header_n_(rec, h->json, h->json_len) : DCKPT_ENOMEM;
   if (rc == DCKPT_OK && h->ident)
@@ -453,7 +508,7 @@ int dckpt_decode_buffer(const uint8_t *buf, size_t len, const char *origin,
    * header about the size it is about to be given. */
   DCKPT_TRY(dckpt_payload_check_start(&h, payload, (size_t)h.payload_len, origin, err));
   dckpt_record *rec;
-  DCKPT_TRY(dckpt_decode_skeleton(&h, origin, &rec, err));
+  DCKPT_TRY(dckpt_decode_skeleton(&h, origin, NULL, &rec, err));
   dckpt_payload_src src = {payload, NULL, NULL};
   int rc = dckpt_decode_payload(&h, &src, rec, origin, NULL, err);
   if (rc != DCKPT_OK) {

@@ -95,7 +95,8 @@ static int rfile_read(void *ctx, void *buf, size_t n, uint64_t off, dckpt_err *e
 
 /* A small payload is read whole into scratch buffer A and decoded like a
  * buffer (decode.c keeps to buffer B). */
-static int read_small(rfile *rf, dckpt_record **rec, dckpt_scratch *sc, dckpt_err *err) {
+static int read_small(rfile *rf, const dckpt_placement *place, dckpt_record **rec,
+                      dckpt_scratch *sc, dckpt_err *err) {
   const dckpt_hdr *h = &rf->h;
   size_t len = (size_t)h->payload_len;
   uint8_t *payload = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, len ? len : 1);
@@ -103,7 +104,7 @@ static int read_small(rfile *rf, dckpt_record **rec, dckpt_scratch *sc, dckpt_er
   DCKPT_TRY(read_at(rf, payload, len, h->header_bytes, err));
   DCKPT_TRY(dckpt_check_payload_hash(h, XXH3_64bits(payload, len), rf->origin, err));
   DCKPT_TRY(dckpt_payload_check_start(h, payload, len, rf->origin, err));
-  DCKPT_TRY(dckpt_decode_skeleton(h, rf->origin, rec, err));
+  DCKPT_TRY(dckpt_decode_skeleton(h, rf->origin, place, rec, err));
   dckpt_payload_src src = {payload, NULL, NULL};
   return dckpt_decode_payload(h, &src, *rec, rf->origin, sc, err);
 }
@@ -121,22 +122,34 @@ static bool is_small(const dckpt_hdr *h) {
 
 /* A large one makes one pass from the file through zstd into the record's
  * arena, hashed on the way (format/decode.c). */
-static int read_payload(rfile *rf, dckpt_record **rec, dckpt_scratch *sc,
-                        dckpt_err *err) {
+static int read_payload(rfile *rf, const dckpt_placement *place, dckpt_record **rec,
+                        dckpt_scratch *sc, dckpt_err *err) {
   const dckpt_hdr *h = &rf->h;
-  if (is_small(h)) return read_small(rf, rec, sc, err);
+  if (is_small(h)) return read_small(rf, place, rec, sc, err);
   uint8_t start[32];
   size_t n = h->payload_len < sizeof start ? (size_t)h->payload_len : sizeof start;
   DCKPT_TRY(read_at(rf, start, n, h->header_bytes, err));
   /* Before the arena is allocated: the frame must agree about the size. */
   DCKPT_TRY(dckpt_payload_check_start(h, start, n, rf->origin, err));
-  DCKPT_TRY(dckpt_decode_skeleton(h, rf->origin, rec, err));
+  DCKPT_TRY(dckpt_decode_skeleton(h, rf->origin, place, rec, err));
   dckpt_payload_src src = {NULL, rfile_read, rf};
   return dckpt_decode_payload(h, &src, *rec, rf->origin, sc, err);
 }
 
-int dckpt_record_file_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
-                           dckpt_err *err) {
+static void set_info(const rfile *rf, dckpt_file_info *info) {
+  memset(info, 0, sizeof *info);
+  info->format_version = rf->h.version;
+  info->compressed = rf->h.compression == DCKPT_COMP_ZSTD;
+  info->level = rf->h.level;
+  info->n_arrays = rf->h.n_arrays;
+  info->payload_bytes = rf->h.payload_len;
+  info->raw_bytes = rf->h.raw_len;
+  info->file_bytes = rf->size;
+}
+
+int dckpt_record_file_read_placed(const char *path, const dckpt_placement *place,
+                                  dckpt_record **out, dckpt_file_info *info,
+                                  dckpt_scratch *scratch, dckpt_err *err) {
   if (!out) return dckpt_err_set(err, DCKPT_EINVAL, "output record pointer is NULL");
   *out = NULL;
   if (!path) return dckpt_err_set(err, DCKPT_EINVAL, "record path is NULL");
@@ -144,7 +157,9 @@ int dckpt_record_file_read(const char *path, dckpt_record **out, dckpt_scratch *
   rfile rf;
   dckpt_record *rec = NULL;
   int rc = rfile_open(path, &rf, err);
-  if (rc == DCKPT_OK) rc = read_payload(&rf, &rec, scratch ? scratch : &local, err);
+  if (rc == DCKPT_OK)
+    rc = read_payload(&rf, place, &rec, scratch ? scratch : &local, err);
+  if (rc == DCKPT_OK && info) set_info(&rf, info);
   rfile_close(&rf);
   dckpt_scratch_free(&local);
   if (rc != DCKPT_OK) {
@@ -153,6 +168,11 @@ int dckpt_record_file_read(const char *path, dckpt_record **out, dckpt_scratch *
   }
   *out = rec;
   return DCKPT_OK;
+}
+
+int dckpt_record_file_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
+                           dckpt_err *err) {
+  return dckpt_record_file_read_placed(path, NULL, out, NULL, scratch, err);
 }
 
 /* ---- verifying ---- */
@@ -192,16 +212,7 @@ int dckpt_record_verify(const char *path, dckpt_file_info *info, char **identity
   if (rc == DCKPT_OK && identity && rf.h.ident &&
       !(*identity = strndup(rf.h.ident, rf.h.ident_len)))
     rc = dckpt_err_set(err, DCKPT_ENOMEM, "out of memory");
-  if (rc == DCKPT_OK && info) {
-    memset(info, 0, sizeof *info);
-    info->format_version = rf.h.version;
-    info->compressed = rf.h.compression == DCKPT_COMP_ZSTD;
-    info->level = rf.h.level;
-    info->n_arrays = rf.h.n_arrays;
-    info->payload_bytes = rf.h.payload_len;
-    info->raw_bytes = rf.h.raw_len;
-    info->file_bytes = rf.size;
-  }
+  if (rc == DCKPT_OK && info) set_info(&rf, info);
   rfile_close(&rf);
   return rc;
 }
@@ -256,6 +267,29 @@ int dckpt_record_read(const char *path, dckpt_record **out) {
   dckpt_err_clear(&e);
   int rc = dckpt_record_read_err_(path, out, &e);
   if (rc != DCKPT_OK) *out = dckpt_record_failed_(&e);
+  return rc;
+}
+
+int dckpt_record_read_into(const char *path, dckpt_record_place_fn place, void *ctx,
+                           dckpt_record **out, dckpt_file_info *info) {
+  if (!out) return DCKPT_EINVAL;
+  dckpt_err e;
+  dckpt_err_clear(&e);
+  dckpt_placement where = {place, ctx};
+  int rc = place ? DCKPT_OK
+                 : dckpt_err_set(&e, DCKPT_EINVAL, "record_read_into: place is NULL");
+  if (rc == DCKPT_OK) {
+    dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
+    rc = dckpt_record_file_read_placed(path, &where, out, info, sc, &e);
+    dckpt_scratch_give_back(sc);
+  }
+  if (rc != DCKPT_OK) {
+    *out = dckpt_record_failed_(&e);
+    if (info) {
+      memset(info, 0, sizeof *info);
+      snprintf(info->error, sizeof info->error, "%s", e.msg);
+    }
+  }
   return rc;
 }
 

@@ -38,9 +38,18 @@ int dckpt_encode_file(const dckpt_record *rec, int level, dckpt_atomic_file *f,
 int dckpt_encode_memory(const dckpt_record *rec, int level, uint8_t **out,
                         size_t *out_len, dckpt_err *err);
 
+/** Where a caller wants the arrays decoded (dckpt_record_read_into()). */
+typedef struct dckpt_placement {
+  dckpt_record_place_fn fn;
+  void *ctx;
+} dckpt_placement;
+
 /** A record of a parsed header's arrays, JSON header set, data pointing into
- *  a newly allocated arena that dckpt_decode_payload() fills. */
-int dckpt_decode_skeleton(const dckpt_hdr *h, const char *origin, dckpt_record **out,
+ *  a newly allocated arena that dckpt_decode_payload() fills; or, with a
+ *  placement (may be NULL), into the memory its function hands out, which
+ *  the record borrows. */
+int dckpt_decode_skeleton(const dckpt_hdr *h, const char *origin,
+                          const dckpt_placement *place, dckpt_record **out,
                           dckpt_err *err);
 
 /** Where the payload comes from: all of it in memory (already hashed), or

@@ -27,6 +27,13 @@ int dckpt_record_write_atomic(const dckpt_record *rec, const char *identity,
  *  across calls; the returned record never points into it. */
 int dckpt_record_file_read(const char *path, dckpt_record **out, dckpt_scratch *scratch,
                            dckpt_err *err);
+struct dckpt_placement; /* format/payload.h */
+/** As dckpt_record_file_read(), the arrays placed by `place` (may be NULL:
+ *  an arena of the record's own) and the header facts in `info` (may be
+ *  NULL) on success (dckpt_record_read_into()). */
+int dckpt_record_file_read_placed(const char *path, const struct dckpt_placement *place,
+                                  dckpt_record **out, dckpt_file_info *info,
+                                  dckpt_scratch *scratch, dckpt_err *err);
 
 /** Verifies a record file and reports its header facts (info may be NULL) and
  *  its identity (malloc'd copy, NULL when it has none; `identity` may be NULL). */
