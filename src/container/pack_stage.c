@@ -13,14 +13,22 @@
 
 /* ---- staging ---- */
 
-/* Stage buffers are big allocations (util/mem.h: huge pages from 4 MiB on),
+/* A pool's stage starts this small (texts, the RNG's and iteration's few
+ * integers) and grows to the whole round's size once it needs more. */
+#define STAGE_SMALL_BYTES ((uint64_t)256 << 10)
+
+/* Stage buffers are big allocations (util/mem.h: huge pages from 1 MiB on),
  * sized for the whole round at once: first touching 64 MiB of small pages
- * cost a fault per 4 KiB, a fifth of a pack's time. Only what a round uses
- * is ever backed by memory. */
+ * cost a fault per 4 KiB, a fifth of a pack's time. A pool that holds little
+ * (texts, the few integers of each record) keeps a small one instead of a
+ * round-sized reservation of its own. Only what a round uses is ever backed
+ * by memory, and every round of the pack reuses it. */
 static int stage_reserve(pk_writer *w, int p, uint64_t elems, ctr_err *e) {
   uint64_t need = w->staged[p] + elems;
   if (need <= w->stage_cap[p]) return DCKPT_OK;
-  uint64_t cap = w->opts->buffer_bytes / ctr_pool_elem(p) + 1;
+  uint64_t elem = ctr_pool_elem(p), small = STAGE_SMALL_BYTES / elem;
+  uint64_t cap =
+      need <= small && w->stage_cap[p] < small ? small : w->opts->buffer_bytes / elem + 1;
   while (cap < need)
     cap *= 2;
   if (cap > SIZE_MAX / ctr_pool_elem(p))
@@ -101,21 +109,66 @@ static int pk_stage_name(pk_writer *w, const char *name, uint64_t *off, uint64_t
   return DCKPT_OK;
 }
 
-static int pk_stage_array(pk_writer *w, const dckpt_array_info *a, uint64_t *row,
-                          ctr_err *e) {
-  int p = ctr_pool_of_dtype((int)a->dtype);
-  if (p < 0)
-    return ctr_fail(e, DCKPT_EINVAL, "pack: array '%s' has an unknown dtype", a->name);
+/* The index row of an array decoded into the stage at element `local` of
+ * its pool: its place, shape, name and hash (of the staged elements). */
+static int pk_stage_array(pk_writer *w, const dckpt_array_info *a, uint64_t local,
+                          uint64_t *row, ctr_err *e) {
   row[CTR_A_DTYPE] = (uint64_t)a->dtype;
   row[CTR_A_NDIM] = (uint64_t)a->ndim;
   for (int d = 0; d < a->ndim; d++)
     row[CTR_A_SHAPE0 + d] = a->shape[d];
   row[CTR_A_COUNT] = a->nelems;
+  row[CTR_A_OFFSET] = local;
   const void *parts[2] = {a->name, a->data};
   const size_t lens[2] = {strlen(a->name), (size_t)a->nbytes};
   row[CTR_A_HASH] = ctr_hash_parts(2, parts, lens);
-  CTR_TRY(pk_stage_name(w, a->name, &row[CTR_A_NAME_OFF], &row[CTR_A_NAME_LEN], e));
-  return stage_put(w, p, a->data, a->nelems, &row[CTR_A_OFFSET], e);
+  return pk_stage_name(w, a->name, &row[CTR_A_NAME_OFF], &row[CTR_A_NAME_LEN], e);
+}
+
+/* Where a record's arrays are decoded (dckpt_record_read_into): straight
+ * into the stage of each one's pool, room for all of them reserved first so
+ * that no stage moves while the record is decoded into it. */
+typedef struct placing {
+  pk_writer *w;
+  ctr_err *e;
+  uint64_t *local; /* each array's first element in its pool's stage */
+  size_t n;
+  bool refused; /* place_in_stage failed: its message is in e */
+} placing;
+
+static int place_arrays(placing *pl, size_t n, const dckpt_array_info *arrays,
+                        void **dest) {
+  pk_writer *w = pl->w;
+  uint64_t need[CTR_N_POOLS] = {0};
+  for (size_t i = 0; i < n; i++) {
+    int p = ctr_pool_of_dtype((int)arrays[i].dtype);
+    if (p < 0)
+      return ctr_fail(pl->e, DCKPT_EINVAL, "pack: array '%s' has an unknown dtype",
+                      arrays[i].name);
+    need[p] += arrays[i].nelems;
+  }
+  for (int p = 0; p < CTR_N_POOLS; p++)
+    if (need[p]) CTR_TRY(stage_reserve(w, p, need[p], pl->e));
+  pl->local = malloc((n ? n : 1) * sizeof *pl->local);
+  if (!pl->local) return ctr_fail(pl->e, DCKPT_ENOMEM, "pack: out of memory");
+  pl->n = n;
+  for (size_t i = 0; i < n; i++) {
+    int p = ctr_pool_of_dtype((int)arrays[i].dtype);
+    pl->local[i] = w->staged[p];
+    dest[i] = arrays[i].nbytes ? w->stage[p] + w->staged[p] * ctr_pool_elem(p) : NULL;
+    w->staged[p] += arrays[i].nelems;
+    w->staged_bytes += arrays[i].nbytes;
+    w->raw_bytes += arrays[i].nbytes;
+  }
+  return DCKPT_OK;
+}
+
+static int place_in_stage(void *ctx, size_t n, const dckpt_array_info *arrays,
+                          void **dest) {
+  placing *pl = ctx;
+  int rc = place_arrays(pl, n, arrays, dest);
+  pl->refused = rc != DCKPT_OK;
+  return rc;
 }
 
 /* Reads a small file whole (at most CTR_MAX_TEXT bytes). */
@@ -156,18 +209,20 @@ static int stage_text_file(pk_writer *w, const char *path, const pk_file *f,
   return rc;
 }
 
+/* A record, read and checked once (dckpt_record_read_into: every checksum,
+ * as dckpt_record_read) and decoded straight into the stage: no copy of its
+ * arrays, no memory of its own. */
 static int stage_record(pk_writer *w, const char *path, const char *rel, uint64_t *row,
                         ctr_err *e) {
   dckpt_file_info info;
   dckpt_record *rec = NULL;
-  int rc = dckpt_record_stat(path, &info);
-  if (rc != DCKPT_OK)
-    return ctr_fail(e, rc, "pack: %s; run 'dckpt verify' on the directory", info.error);
-  rc = dckpt_record_read(path, &rec);
+  placing pl = {w, e, NULL, 0, false};
+  int rc = dckpt_record_read_into(path, place_in_stage, &pl, &rec, &info);
   if (rc != DCKPT_OK) {
-    rc = ctr_fail(e, rc, "pack: %s; run 'dckpt verify' on the directory",
-                  dckpt_record_errmsg(rec));
+    if (!pl.refused) /* the file's fault, not the stage's */
+      ctr_fail(e, rc, "pack: %s; run 'dckpt verify' on the directory", info.error);
     dckpt_record_free(rec);
+    free(pl.local);
     return rc;
   }
   row[CTR_F_REC_VERSION] = info.format_version;
@@ -185,7 +240,7 @@ static int stage_record(pk_writer *w, const char *path, const char *rel, uint64_
   size_t n = dckpt_record_count(rec);
   row[CTR_F_FIRST_ARRAY] = n ? w->arrays.count : 0;
   row[CTR_F_N_ARRAYS] = n;
-  for (size_t i = 0; rc == DCKPT_OK && i < n; i++) {
+  for (size_t i = 0; rc == DCKPT_OK && i < n && i < pl.n; i++) {
     dckpt_array_info a;
     uint64_t *arow = pk_rows_add(&w->arrays);
     if (!arow) {
@@ -193,11 +248,12 @@ static int stage_record(pk_writer *w, const char *path, const char *rel, uint64_
       break;
     }
     dckpt_record_at(rec, i, &a);
-    rc = pk_stage_array(w, &a, arow, e);
+    rc = pk_stage_array(w, &a, pl.local[i], arow, e);
     row[CTR_F_RAW_BYTES] += a.nbytes;
   }
   w->n_arrays += n;
   dckpt_record_free(rec);
+  free(pl.local);
   return rc;
 }
 
