@@ -45,6 +45,7 @@ static int rank_, size_;
 static void usage(void) {
   fputs("usage: mpirun -np N bench_container --work DIR [--algs A] [--trials T]\n"
         "         [--state BYTES] [--ckpts K] [--reps R] [--level L] [--chunk BYTES]\n"
+        "         [--buffer BYTES]\n"
         "         [--reads N] [--cold-reads N] [--no-fsync] [--drop-caches]\n"
         "         [--skip WHAT,...] [--csv FILE] | --layout N_ARRAYS\n"
         "WHAT: pack, raw, rawread, store, reads\n",
@@ -61,23 +62,13 @@ static uint64_t parse_size(const char *s) {
 }
 
 static int parse(int argc, char **argv, bc_opts *o) {
-  static const struct option long_opts[] = {{"work", 1, 0, 'w'},
-                                            {"algs", 1, 0, 'a'},
-                                            {"trials", 1, 0, 't'},
-                                            {"state", 1, 0, 's'},
-                                            {"ckpts", 1, 0, 'k'},
-                                            {"reps", 1, 0, 'r'},
-                                            {"level", 1, 0, 'l'},
-                                            {"chunk", 1, 0, 'c'},
-                                            {"reads", 1, 0, 'R'},
-                                            {"cold-reads", 1, 0, 'C'},
-                                            {"no-fsync", 0, 0, 'n'},
-                                            {"drop-caches", 0, 0, 'd'},
-                                            {"skip", 1, 0, 'S'},
-                                            {"csv", 1, 0, 'v'},
-                                            {"layout", 1, 0, 'L'},
-                                            {"help", 0, 0, 'h'},
-                                            {0, 0, 0, 0}};
+  static const struct option long_opts[] = {
+      {"work", 1, 0, 'w'},        {"algs", 1, 0, 'a'},       {"trials", 1, 0, 't'},
+      {"state", 1, 0, 's'},       {"ckpts", 1, 0, 'k'},      {"reps", 1, 0, 'r'},
+      {"level", 1, 0, 'l'},       {"chunk", 1, 0, 'c'},      {"buffer", 1, 0, 'b'},
+      {"reads", 1, 0, 'R'},       {"cold-reads", 1, 0, 'C'}, {"no-fsync", 0, 0, 'n'},
+      {"drop-caches", 0, 0, 'd'}, {"skip", 1, 0, 'S'},       {"csv", 1, 0, 'v'},
+      {"layout", 1, 0, 'L'},      {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
   *o = (bc_opts){.algs = 10,
                  .trials = 20,
                  .state = 64 << 10,
@@ -99,6 +90,7 @@ static int parse(int argc, char **argv, bc_opts *o) {
     case 'r': o->reps = atoi(optarg); break;
     case 'l': o->level = atoi(optarg); break;
     case 'c': o->chunk = parse_size(optarg); break;
+    case 'b': o->buffer = parse_size(optarg); break;
     case 'R': o->reads = atoi(optarg); break;
     case 'C': o->cold_reads = atoi(optarg); break;
     case 'n': o->fsync = false; break;
@@ -159,10 +151,12 @@ static void report_times(const bc_opts *o, bc_result *res) {
   if (rank_ != 0) return;
   printf(
       "\n%d rank(s), %lld x %lld trials, %d checkpoint(s) of %llu bytes each, level %d, "
-      "chunk %llu, fsync %s; median (min .. max) of %d, MiB/s of the %llu raw bytes\n",
+      "chunk %llu, buffer %llu, fsync %s; median (min .. max) of %d, MiB/s of the %llu "
+      "raw bytes\n",
       size_, (long long)o->algs, (long long)o->trials, o->ckpts,
       (unsigned long long)o->state, o->level, (unsigned long long)o->chunk,
-      o->fsync ? "on" : "off", o->reps, (unsigned long long)res->raw_bytes);
+      (unsigned long long)o->buffer, o->fsync ? "on" : "off", o->reps,
+      (unsigned long long)res->raw_bytes);
   const char *names[BC_N_OPS] = {"pack", "raw", "raw+read", "store"};
   for (int k = 0; k < BC_N_OPS; k++)
     if (res->n[k]) print_row(stdout, names[k], res->t[k], res->n[k], res->raw_bytes);

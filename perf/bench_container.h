@@ -8,7 +8,7 @@
 typedef struct bc_opts {
   const char *work, *skip, *csv;
   int64_t algs, trials;
-  uint64_t state, chunk;
+  uint64_t state, chunk, buffer; /* buffer: 0 for the pack's default */
   int ckpts, reps, level, reads, cold_reads;
   bool fsync, drop_caches;
   int64_t layout;
