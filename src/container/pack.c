@@ -40,16 +40,14 @@ static int take_options(dckpt_pack_options *mine, const dckpt_pack_options *o,
                         ctr_err *e) {
   dckpt_pack_options_init(mine);
   if (!o) return DCKPT_OK;
-  if (!dckpt_struct_size_ok(o, o->struct_size, OPTIONS_OLDEST, sizeof *o))
+  if (!dckpt_struct_take(mine, o, OPTIONS_OLDEST, sizeof *mine, dckpt_pack_option_members,
+                         sizeof dckpt_pack_option_members /
+                             sizeof *dckpt_pack_option_members))
     return ctr_fail(e, DCKPT_EINVAL,
                     "pack: options.struct_size is %zu: fill the options with "
                     "dckpt_pack_options_init() (a struct from a newer dckpt_container.h "
                     "must leave the fields this library does not know at zero)",
                     o->struct_size);
-  dckpt_struct_merge(mine, o, o->struct_size, dckpt_pack_option_members,
-                     sizeof dckpt_pack_option_members /
-                         sizeof *dckpt_pack_option_members);
-  mine->struct_size = sizeof *mine;
   return DCKPT_OK;
 }
 

@@ -35,17 +35,15 @@ static int take_options(dckpt_unpack_options *mine, const dckpt_unpack_options *
                         ctr_err *e) {
   dckpt_unpack_options_init(mine);
   if (!o) return DCKPT_OK;
-  if (!dckpt_struct_size_ok(o, o->struct_size, OPTIONS_OLDEST, sizeof *o))
+  if (!dckpt_struct_take(
+          mine, o, OPTIONS_OLDEST, sizeof *mine, dckpt_unpack_option_members,
+          sizeof dckpt_unpack_option_members / sizeof *dckpt_unpack_option_members))
     return ctr_fail(
         e, DCKPT_EINVAL,
         "unpack: options.struct_size is %zu: fill the options with "
         "dckpt_unpack_options_init() (a struct from a newer dckpt_container.h "
         "must leave the fields this library does not know at zero)",
         o->struct_size);
-  dckpt_struct_merge(mine, o, o->struct_size, dckpt_unpack_option_members,
-                     sizeof dckpt_unpack_option_members /
-                         sizeof *dckpt_unpack_option_members);
-  mine->struct_size = sizeof *mine;
   return DCKPT_OK;
 }
 
