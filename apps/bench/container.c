@@ -479,6 +479,7 @@ static int verify_and_prune(const bench_config *cfg) {
     dckpt_store_options o;
     dckpt_store_options_init(&o);
     o.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_EXISTING;
+    if (cfg->break_lock) o.flags |= DCKPT_OPEN_BREAK_LOCK;
     if (dckpt_store_open(cfg->checkpoint_dir, &o, &s) != DCKPT_OK ||
         dckpt_store_load_metadata(s, &m) != DCKPT_OK) {
       snprintf(err, sizeof err, "prune: %s", dckpt_store_errmsg(s));

@@ -73,6 +73,7 @@ static void status_correct(const bench_config *cfg, int status, int exit_code,
   so.flags =
       DCKPT_OPEN_WRITE | DCKPT_OPEN_EXISTING | (cfg->shared ? DCKPT_OPEN_SHARED : 0);
   so.durability = cfg->fsync ? DCKPT_DURABILITY_FULL : DCKPT_DURABILITY_NONE;
+  if (cfg->break_lock) so.flags |= DCKPT_OPEN_BREAK_LOCK;
   dckpt_store *s = NULL;
   int rc = dckpt_store_open(cfg->checkpoint_dir, &so, &s);
   dckpt_run_status *st = NULL, fresh;

@@ -307,6 +307,9 @@ int bench_results(const bench_config *cfg, char *err, size_t errlen) {
   /* Shared runs compute the results one at a time under the lock: the first
    * that gets there computes them, the others find them computed. */
   if (cfg->shared) o.flags |= DCKPT_OPEN_SHARED;
+  /* as the run's own open: else a holder that only --break-lock gets past
+   * (an unreadable shared-run registration) refused the results for good */
+  if (cfg->break_lock) o.flags |= DCKPT_OPEN_BREAK_LOCK;
   dckpt_store *s = NULL;
   int rc = dckpt_store_open(cfg->checkpoint_dir, &o, &s);
   if (rc == DCKPT_OK)

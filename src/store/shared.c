@@ -88,7 +88,9 @@ int dckpt_store_refuse_shared_runs(dckpt_store *s, bool force) {
   dckpt_lock_release(&s->lock);
   return dckpt_err_set(&s->err, DCKPT_ELOCKED,
                        "'%s' is in use by %d shared run(s) (%s): a run that is not "
-                       "shared waits until they end (stop them with '%s/%s')",
+                       "shared waits until they end (stop them with '%s/%s'; a "
+                       "registration that cannot be read or judged is ignored with "
+                       "DCKPT_OPEN_BREAK_LOCK)",
                        s->dir, n, names, s->dir, DCKPT_HALT_FILE);
 }
 

@@ -173,4 +173,14 @@ expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode new --quiet
 grep_in "$WORK/last.err" "already holds a run"
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/empty" --mode resume --quiet
 grep_in "$WORK/last.err" "holds no run to resume"
+note "an unreadable shared-run registration: refused, then passed with --break-lock"
+# it refused every run that is not shared, and --break-lock got the run past
+# it but not the results (exit 1 after all trials had run)
+expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/reg" --quiet --shared
+printf 'garbage' >"$WORK/reg/leases/run.elsewhere.123.lease"
+rm -rf "$WORK/reg/results"
+expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/reg" --quiet
+grep_in "$WORK/last.err" "run.elsewhere.123.lease' cannot be read"
+expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/reg" --quiet --break-lock
+[ -s "$WORK/reg/results/table.csv" ] || fail "--break-lock: no results"
 echo "config.sh: all passed"
