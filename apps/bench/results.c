@@ -246,6 +246,10 @@ static int report(const bench_config *cfg, const metrics_set *m, bool draw, char
   int rc = to_series(m, &ss);
   if (rc) snprintf(err, len, "out of memory");
   int figures = 0;
+  /* Files present are not enough: a --results-dir shared with another
+   * campaign (or tables copied in) would have been reported "up to date".
+   * The tables must be, byte for byte, what these metrics give. */
+  if (rc == 0 && !draw && !report_tables_match(cfg->results_dir, ss.s, ss.n)) draw = true;
   if (rc == 0 && draw) rc = report_write_tables(cfg->results_dir, ss.s, ss.n, err, len);
   if (rc == 0 && draw)
     rc = report_write_plots(cfg->results_dir, ss.s, ss.n, &figures, err, len);

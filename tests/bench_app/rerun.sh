@@ -2,7 +2,8 @@
 # The finished campaign of bench_app.campaign run again (EXTRA: that test's
 # directory): exit 0, no trial rerun, the table printed again, "nothing
 # redrawn", and results/ untouched (same bytes, same mtimes to the
-# nanosecond). A figure deleted by hand is drawn again, identical.
+# nanosecond). A figure deleted by hand is drawn again, identical, and so
+# are tables that are not what the campaign's metrics give.
 here=$(dirname "$0")
 . "$here/lib.sh"
 setup "$@"
@@ -37,6 +38,17 @@ expect 0 run 0 "$src/e2e.json" --checkpoint-dir "$dir"
 grep_in "$WORK/last.out" "wrote $res/table.{txt,tex,csv} and 3 figure(s)"
 for f in plots_fig1.png plots_fig2.png plots_fig3.png table.txt table.tex table.csv; do
   same "$WORK/results.orig/$f" "$res/$f"
+done
+
+note "tables that are not this campaign's (a --results-dir shared with another): drawn again"
+# they were reported "up to date" because every file was present
+cp -a "$WORK/results.orig" "$WORK/shared"
+sed -i '2s/[0-9]/7/' "$WORK/shared/table.csv"
+cmp -s "$WORK/shared/table.csv" "$WORK/results.orig/table.csv" && fail "the edit changed nothing"
+expect 0 run 0 "$src/e2e.json" --checkpoint-dir "$dir" --results-dir "$WORK/shared"
+grep_in "$WORK/last.out" "wrote $WORK/shared/table.{txt,tex,csv} and 3 figure(s)"
+for f in plots_fig1.png plots_fig2.png plots_fig3.png table.txt table.tex table.csv; do
+  same "$WORK/results.orig/$f" "$WORK/shared/$f"
 done
 
 note "--quiet: nothing on stdout"

@@ -22,6 +22,7 @@
 #ifndef DCKPT_BENCH_REPORT_H
 #define DCKPT_BENCH_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +57,11 @@ const char *report_stat_name(report_stat stat);
  *  deviation across trials of the per-trial statistic. */
 int report_write_tables(const char *dir, const report_series *s, size_t n, char *err,
                         size_t errlen);
+
+/** Whether `dir`/table.txt, table.tex and table.csv hold, byte for byte,
+ *  what report_write_tables would write for these series (false also when
+ *  one is missing or unreadable, or when rendering fails). */
+bool report_tables_match(const char *dir, const report_series *s, size_t n);
 
 /** Prints the table.txt layout to `out` (the runner's end-of-run summary). */
 int report_print_table(FILE *out, const report_series *s, size_t n, char *err,

@@ -1,6 +1,8 @@
 #include "table.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,16 +62,60 @@ static int write_one(const char *dir, const char *name,
   return rc;
 }
 
+static const struct {
+  const char *name;
+  int (*emit)(FILE *, const report_table *);
+} outputs[] = {
+    {"table.txt", table_emit_txt},
+    {"table.tex", table_emit_tex},
+    {"table.csv", table_emit_csv},
+};
+
+/* Whether the file dir/name holds exactly the table `emit` renders. */
+static bool one_matches(const char *dir, const char *name,
+                        int (*emit)(FILE *, const report_table *),
+                        const report_table *T) {
+  char *want = NULL, *path = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&want, &len);
+  if (!f) return false;
+  int rc = emit(f, T);
+  if (fclose(f) != 0) rc = -1;
+  bool same = false;
+  size_t plen = strlen(dir) + strlen(name) + 2;
+  if (rc == 0 && (path = malloc(plen)) != NULL) {
+    snprintf(path, plen, "%s/%s", dir, name);
+    FILE *in = fopen(path, "rb");
+    if (in) {
+      size_t at = 0, got;
+      char buf[8192];
+      same = true;
+      while (same && (got = fread(buf, 1, sizeof buf, in)) > 0) {
+        same = at + got <= len && memcmp(want + at, buf, got) == 0;
+        at += got;
+      }
+      same = same && !ferror(in) && at == len;
+      fclose(in);
+    }
+  }
+  free(path);
+  free(want);
+  return same;
+}
+
+bool report_tables_match(const char *dir, const report_series *s, size_t n) {
+  char err[256];
+  report_table T;
+  if (table_build(&T, s, n, err, sizeof err) != 0) return false;
+  bool same = true;
+  for (size_t i = 0; same && i < sizeof outputs / sizeof outputs[0]; i++)
+    same = one_matches(dir, outputs[i].name, outputs[i].emit, &T);
+  table_free(&T);
+  return same;
+}
+
 int report_write_tables(const char *dir, const report_series *s, size_t n, char *err,
                         size_t errlen) {
-  static const struct {
-    const char *name;
-    int (*emit)(FILE *, const report_table *);
-  } outputs[] = {
-      {"table.txt", table_emit_txt},
-      {"table.tex", table_emit_tex},
-      {"table.csv", table_emit_csv},
-  };
   report_table T;
   if (table_build(&T, s, n, err, errlen) != 0) return -1;
   int rc = report_ensure_dir(dir, err, errlen);
