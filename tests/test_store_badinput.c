@@ -57,6 +57,10 @@ static void test_bad_metadata(void) {
       {"{\"n_trials\": 2, \"algorithms\": [{\"name\": \"a\", \"iterations\": 1, "
        "\"index\": 4}]}",
        "index"},
+      {"{\"n_trials\": 2, \"algorithms\": [{\"name\": \"a\", \"iterations\": 1, "
+       "\"index\": 0}, {\"name\": \"b\", \"iterations\": 1, \"index\": 1}, "
+       "{\"name\": \"a\", \"iterations\": 1, \"index\": 2}]}",
+       "algorithms[2] repeats the name 'a' of algorithms[0]"},
       {"{\"n_trials\": 2, \"algorithms\": [], \"benchmark_metadata\": 5}",
        "\"benchmark_metadata\" must be an object"},
       {"{\"n_trials\": 2, \"algorithms\": [], \"rng_seed\": -3}", "\"rng_seed\""},

@@ -64,6 +64,34 @@ static int optional_object(dckpt_store *s, const cJSON *j, const char *key,
   return *out ? DCKPT_OK : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
 }
 
+static int cmp_algorithm_names(const void *a, const void *b) {
+  const dckpt_algorithm_info *x = *(const dckpt_algorithm_info *const *)a,
+                             *y = *(const dckpt_algorithm_info *const *)b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : (x < y ? -1 : x > y);
+}
+
+/* Two algorithms of one name (initialize refuses that; a hand-edited file
+ * may hold it) would make every lookup by name find the first of them: the
+ * file is refused. Sorted, so 65,536 algorithms cost n log n. */
+static int unique_names(dckpt_store *s, const char *file, const dckpt_metadata *m) {
+  if (m->n_algorithms < 2) return DCKPT_OK;
+  const dckpt_algorithm_info **by = malloc(m->n_algorithms * sizeof *by);
+  if (!by) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  for (size_t i = 0; i < m->n_algorithms; i++)
+    by[i] = &m->algorithms[i];
+  qsort(by, m->n_algorithms, sizeof *by, cmp_algorithm_names);
+  int rc = DCKPT_OK;
+  for (size_t i = 1; i < m->n_algorithms && rc == DCKPT_OK; i++)
+    if (!strcmp(by[i - 1]->name, by[i]->name))
+      rc = dckpt_store_fail(
+          s, DCKPT_ECORRUPT,
+          "'%s': algorithms[%td] repeats the name '%s' of algorithms[%td]", file,
+          by[i] - m->algorithms, by[i]->name, by[i - 1] - m->algorithms);
+  free(by);
+  return rc;
+}
+
 static int parse_algorithms(dckpt_store *s, const cJSON *arr, const char *file,
                             dckpt_metadata *m) {
   if (!cJSON_IsArray(arr))
@@ -98,7 +126,7 @@ static int parse_algorithms(dckpt_store *s, const cJSON *arr, const char *file,
     DCKPT_TRY(optional_object(s, a, "config", file, &config));
     m->algorithms[i].config = config;
   }
-  return DCKPT_OK;
+  return unique_names(s, file, m);
 }
 
 /* "run_id": 32 lowercase hex digits; absent in runs of older versions. */
