@@ -173,6 +173,13 @@ expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode new --quiet
 grep_in "$WORK/last.err" "already holds a run"
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/empty" --mode resume --quiet
 grep_in "$WORK/last.err" "holds no run to resume"
+note "a minibatch larger than every agent's rows: the trial is refused, naming it"
+# it ran with 10^9 samples per agent per iteration (and 8 GB of row indices)
+sed 's/"iterations": 20 }/"iterations": 20, "hyperparameters": { "batch": 1e9 } }/' \
+  "$WORK/good.json" >"$WORK/batch.json"
+expect 1 timeout -s KILL 120 "$BENCH" "$WORK/batch.json" --checkpoint-dir "$WORK/batch" --quiet
+grep_in "$WORK/last.err" "hyperparameter batch = 1000000000 is more than the 15 rows of the largest agent's block"
+
 note "an unreadable shared-run registration: refused, then passed with --break-lock"
 # it refused every run that is not shared, and --break-lock got the run past
 # it but not the results (exit 1 after all trials had run)

@@ -86,6 +86,21 @@ static int state_alloc(const dckpt_trial_info *info, opt_state **out) {
     free(s);
     return trial_fail(info, rc, cfg->name, why);
   }
+  /* Rows are drawn with replacement, so any batch would run; one larger than
+   * every agent's block only costs time (batch 1e9: 8 GB of row indices and
+   * 10^9 samples per agent per iteration, a run that never ends). */
+  size_t most = 0;
+  for (size_t i = 0; i < s->prob.n_agents; i++)
+    if ((size_t)(s->prob.agent_rows[i + 1] - s->prob.agent_rows[i]) > most)
+      most = (size_t)(s->prob.agent_rows[i + 1] - s->prob.agent_rows[i]);
+  if (cfg->batch > 0 && (uint64_t)cfg->batch > most) {
+    snprintf(why, sizeof why,
+             "hyperparameter batch = %lld is more than the %zu rows of the largest "
+             "agent's block (use batch 0 for the full gradient)",
+             (long long)cfg->batch, most);
+    free(s);
+    return trial_fail(info, DCKPT_EINVAL, cfg->name, why);
+  }
   s->cfg = cfg;
   s->desc = opt_method_lookup(cfg->method);
   s->n = s->prob.n_agents;
