@@ -707,6 +707,39 @@ static bool is_switch(bench_config *cfg, const char *f) {
   return true;
 }
 
+/* --container FILE.h5 is written only once the campaign completes: a place
+ * the pack would refuse (inside the checkpoint directory, which it packs) or
+ * cannot write (no such directory) is refused now, not after the run. */
+static int check_container_place(const bench_config *cfg, char *err, size_t errlen) {
+  char parent[4200], rparent[PATH_MAX], rdir[PATH_MAX];
+  snprintf(parent, sizeof parent, "%s", cfg->container);
+  char *slash = strrchr(parent, '/');
+  if (!slash)
+    snprintf(parent, sizeof parent, ".");
+  else if (slash == parent)
+    parent[1] = '\0';
+  else
+    *slash = '\0';
+  struct stat st;
+  if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) || !realpath(parent, rparent)) {
+    snprintf(err, errlen, "--container %.1000s: its directory '%.1000s' %s",
+             cfg->container, parent,
+             errno == ENOENT ? "does not exist" : "is not a usable directory");
+    return -1;
+  }
+  /* a checkpoint directory that does not exist yet holds nothing */
+  if (!realpath(cfg->checkpoint_dir, rdir)) return 0;
+  size_t n = strlen(rdir);
+  if (!strncmp(rparent, rdir, n) && (rparent[n] == '\0' || rparent[n] == '/')) {
+    snprintf(err, errlen,
+             "--container %.1000s is inside the checkpoint directory %.1000s, which it "
+             "would pack; put it elsewhere",
+             cfg->container, cfg->checkpoint_dir);
+    return -1;
+  }
+  return 0;
+}
+
 int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
                 size_t errlen) {
   defaults(cfg);
@@ -788,6 +821,8 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
              "finished campaign with 'dckpt pack')");
     return BENCH_EXIT_USAGE;
   }
+  if (cfg->container[0] && check_container_place(cfg, err, errlen))
+    return BENCH_EXIT_USAGE;
   if (!cfg->results_dir[0] &&
       snprintf(cfg->results_dir, sizeof cfg->results_dir, "%s/results",
                cfg->checkpoint_dir) >= (int)sizeof cfg->results_dir) {
