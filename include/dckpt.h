@@ -1555,7 +1555,8 @@ DCKPT_API bool dckpt_run_name_valid(const char *name);
  * DIR/runs/<run_name>/run_status.json crash-safely, creating the folders.
  * dckpt_run does it (besides DIR/run_status.json) when its run has a name.
  * @return as dckpt_store_write_run_status(); DCKPT_EINVAL also for a name that
- *         dckpt_run_name_valid() refuses.
+ *         dckpt_run_name_valid() refuses; DCKPT_ENOTDIR when anything but a
+ *         directory (a symbolic link too) is where a folder belongs.
  */
 DCKPT_API int dckpt_store_write_named_status(dckpt_store *store, const char *run_name,
                                              const dckpt_run_status *st);

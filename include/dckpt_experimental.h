@@ -116,6 +116,22 @@ DCKPT_API void dckpt_store_release_pair(dckpt_store *store);
 DCKPT_API int dckpt_store_set_job_state(dckpt_store *store, dckpt_job_state_fn job_state,
                                         void *ctx);
 
+/**
+ * What dckpt_run's rank 0 does before any work (writable handle): checks that
+ * DIR/run_status.json and, when `run_name` is not NULL, the named run's
+ * DIR/runs/<run_name>/run_status.json can be written where they belong,
+ * creating DIR/runs and DIR/runs/<run_name>. A run that learnt only at its
+ * end that it cannot say how it ended would have worked for nothing.
+ * @return DCKPT_OK; DCKPT_ENOTDIR when a folder's place holds anything but a
+ *         directory (a regular file, a FIFO, a symbolic link: dckpt follows
+ *         none there), DCKPT_EEXIST when a directory stands where a status
+ *         file goes, DCKPT_EACCES for a folder that cannot be read and
+ *         written, DCKPT_EINVAL (a read-only handle, a name that
+ *         dckpt_run_name_valid() refuses); the message names the path and
+ *         what is there.
+ */
+DCKPT_API int dckpt_store_prepare_run_status(dckpt_store *store, const char *run_name);
+
 /* ------------------------------------------------------------------------- */
 /* Runtime (dckpt_run.h)                                                     */
 /* ------------------------------------------------------------------------- */

@@ -623,6 +623,21 @@ static void group_named_runs(void) {
   CHECK_EQ(dckpt_store_write_named_status(w, "../x", &st), DCKPT_EINVAL);
   CHECK_CONTAINS(dckpt_store_errmsg(w), "not a run name");
   CHECK_EQ(dckpt_store_read_named_status(w, NULL, &back), DCKPT_EINVAL);
+  /* before a run: its folder made; anything else in a folder's place (a
+   * symbolic link too) or a directory in a status file's is named */
+  CHECK_OK(dckpt_store_prepare_run_status(w, "7_4"));
+  CHECK(tu_exists(in(dir, DCKPT_RUNS_DIR "/7_4")));
+  CHECK_OK(dckpt_store_prepare_run_status(w, NULL));
+  CHECK_EQ(symlink("7_4", in(dir, DCKPT_RUNS_DIR "/7_5")), 0);
+  CHECK_EQ(dckpt_store_prepare_run_status(w, "7_5"), DCKPT_ENOTDIR);
+  CHECK_CONTAINS(dckpt_store_errmsg(w),
+                 "runs/7_5' (the folder of the named run '7_5') is "
+                 "a symbolic link");
+  CHECK_EQ(dckpt_store_write_named_status(w, "7_5", &st), DCKPT_ENOTDIR);
+  CHECK_EQ(mkdir(in(dir, DCKPT_RUNS_DIR "/7_4/" DCKPT_RUN_STATUS_FILE), 0755), 0);
+  CHECK_EQ(dckpt_store_prepare_run_status(w, "7_4"), DCKPT_EEXIST);
+  CHECK_CONTAINS(dckpt_store_errmsg(w), "is a directory, not a file");
+  CHECK_EQ(dckpt_store_prepare_run_status(w, "../x"), DCKPT_EINVAL);
   /* runs/ is bookkeeping: the directory still counts as empty of a run */
   bool empty = false;
   CHECK_OK(dckpt_store_is_empty(w, &empty));

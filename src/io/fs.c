@@ -119,6 +119,53 @@ int dckpt_mkdirs(const char *path, bool durable, dckpt_err *err) {
   return rc;
 }
 
+const char *dckpt_io_kind_name(unsigned mode) {
+  mode_t m = (mode_t)mode;
+  return S_ISREG(m)    ? "a regular file"
+         : S_ISDIR(m)  ? "a directory"
+         : S_ISLNK(m)  ? "a symbolic link"
+         : S_ISFIFO(m) ? "a FIFO"
+         : S_ISSOCK(m) ? "a socket"
+                       : "a device";
+}
+
+int dckpt_io_own_dir(const char *path, const char *what, bool durable, dckpt_err *err) {
+  struct stat st;
+  if (lstat(path, &st) != 0) {
+    if (errno != ENOENT)
+      return dckpt_err_errno(err, errno, "cannot look at '%s' (%s)", path, what);
+    DCKPT_TRY(make_one(path, durable, err));
+    if (lstat(path, &st) != 0)
+      return dckpt_err_errno(err, errno, "cannot look at '%s' (%s)", path, what);
+  }
+  if (S_ISLNK(st.st_mode))
+    return dckpt_err_set(err, DCKPT_ENOTDIR,
+                         "'%s' (%s) is a symbolic link; dckpt keeps a directory of its "
+                         "own there and follows no link: remove the link",
+                         path, what);
+  if (!S_ISDIR(st.st_mode))
+    return dckpt_err_set(err, DCKPT_ENOTDIR,
+                         "'%s' (%s) is %s, not a directory: remove or rename it", path,
+                         what, dckpt_io_kind_name(st.st_mode));
+  if (access(path, R_OK | W_OK | X_OK) != 0)
+    return dckpt_err_errno(err, errno, "directory '%s' (%s) cannot be read and written",
+                           path, what);
+  return DCKPT_OK;
+}
+
+int dckpt_io_file_place(const char *path, const char *what, dckpt_err *err) {
+  struct stat st;
+  if (lstat(path, &st) != 0) {
+    if (errno == ENOENT) return DCKPT_OK;
+    return dckpt_err_errno(err, errno, "cannot look at '%s' (%s)", path, what);
+  }
+  if (S_ISDIR(st.st_mode))
+    return dckpt_err_set(err, DCKPT_EEXIST,
+                         "'%s' (%s) is a directory, not a file: remove or rename it",
+                         path, what);
+  return DCKPT_OK;
+}
+
 /* ---- removal ---- */
 
 static int remove_entry(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {

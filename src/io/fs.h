@@ -28,6 +28,23 @@ int dckpt_io_fsync_dir(const char *dir, dckpt_err *err);
 /** mkdir -p; fsyncs each parent whose entry it creates when `durable`. */
 int dckpt_mkdirs(const char *path, bool durable, dckpt_err *err);
 
+/** What an entry of mode `mode` is, for messages: "a regular file", "a
+ *  directory", "a symbolic link", "a FIFO", "a socket", "a device". */
+const char *dckpt_io_kind_name(unsigned mode);
+
+/** A directory dckpt keeps for itself at `path` (`what` says which, for
+ *  messages), created when missing (its parent must exist; fsynced when
+ *  `durable`). ENOTDIR naming the path and what is there instead when it is
+ *  anything else, a symbolic link included (followed, the link would take the
+ *  file written there out of the run directory); EACCES when it cannot be
+ *  read, written and searched. */
+int dckpt_io_own_dir(const char *path, const char *what, bool durable, dckpt_err *err);
+
+/** A file dckpt replaces crash-safely (a rename) at `path` can be written
+ *  there: EEXIST naming it when a directory stands in its place (the rename
+ *  would fail). Any other entry is replaced whole. */
+int dckpt_io_file_place(const char *path, const char *what, dckpt_err *err);
+
 /** Removes the file `path`; a missing file is no error. When `durable`, the
  *  directory (if it exists) is fsynced afterwards, also when the file was
  *  missing, so that its absence is durable whoever removed it. */

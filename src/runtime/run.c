@@ -253,6 +253,17 @@ static int open_sched(run_ctx *c) {
   return DCKPT_OK;
 }
 
+/* Rank 0, before any work: the files that tell how the run ended (its
+ * run_status.json and a named run's own) can be written where they belong,
+ * the named run's folder made; found only at the end, a file or a link in
+ * the folder's place cost the named verdict with a mere warning. */
+static int prepare_status(run_ctx *c) {
+  int rc = dckpt_store_prepare_run_status(c->store, c->o->run_name);
+  if (rc == DCKPT_OK) return DCKPT_OK;
+  c->status_blocked = true; /* said once, not again at the end */
+  return run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
+}
+
 /* Rank 0 decides the plan and reads the shared inputs; the others receive
  * them and open the store without touching a file. */
 static int set_up(run_ctx *c) {
@@ -260,6 +271,7 @@ static int set_up(run_ctx *c) {
   int rc = c->status != DCKPT_OK ? c->status : check_arguments(c);
   bool shared0 = c->o->shared && c->rank == 0;
   if (rc == DCKPT_OK && c->rank == 0) rc = run_open_store(c);
+  if (rc == DCKPT_OK && c->rank == 0) rc = prepare_status(c);
   if (rc == DCKPT_OK && c->rank == 0) rc = run_plan_rank0(c);
   if (agree(c) != DCKPT_OK) return c->status;
   if (run_share_plan(c) != DCKPT_OK) run_fail(c, DCKPT_ENOMEM, "out of memory");
@@ -358,10 +370,10 @@ static void write_status_file(run_ctx *c, const dckpt_run_report *rep) {
   st.ranks = c->size;
   st.seconds = rep->seconds;
   st.finished_at = run_now();
-  if (dckpt_store_write_run_status(c->store, &st) != DCKPT_OK)
+  if (dckpt_store_write_run_status(c->store, &st) != DCKPT_OK && !c->status_blocked)
     dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", dckpt_store_errmsg(c->store));
   /* a named run's own verdict, which no other run overwrites */
-  if (dckpt_run_name_valid(c->o->run_name) &&
+  if (dckpt_run_name_valid(c->o->run_name) && !c->status_blocked &&
       dckpt_store_write_named_status(c->store, c->o->run_name, &st) != DCKPT_OK)
     dckpt_log(&c->log, DCKPT_LOG_WARN, "%s", dckpt_store_errmsg(c->store));
 }

@@ -37,6 +37,7 @@ typedef struct run_ctx {
   bool stopping;       /* a stop request is being honoured */
   bool stop_seen_here; /* ... and this rank saw it (signal, HALT, deadline) */
   bool store_open;     /* c->store opened (on rank 0: the lock is held) */
+  bool status_blocked; /* rank 0: a status file cannot be written (said at start) */
   bool planned;        /* every rank knows the plan */
   int status;          /* first local failure (DCKPT_OK if none) */
   char message[1024];  /* its message */

@@ -206,20 +206,52 @@ static int bad_name(dckpt_store *s, const char *what, const char *name) {
                        what, name ? name : "(null)", DCKPT_RUN_NAME_MAX);
 }
 
+/* DIR/runs and DIR/runs/<name>: directories of the store's own, created
+ * when missing; the named run's status file at `*status` (malloc'd). */
+static int named_places(dckpt_store *s, const char *name, char **status) {
+  *status = NULL;
+  char *runs = dckpt_path_join(s->dir, DCKPT_RUNS_DIR);
+  char *folder = dckpt_layout_named_run(s->dir, name, NULL);
+  char *path = dckpt_layout_named_run(s->dir, name, DCKPT_RUN_STATUS_FILE);
+  char what[160];
+  snprintf(what, sizeof what, "the folder of the named run '%s'", name);
+  bool durable = dckpt_store_durable(s);
+  int rc = runs && folder && path ? DCKPT_OK
+                                  : dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
+  if (rc == DCKPT_OK)
+    rc = dckpt_io_own_dir(runs, "the folder of named runs", durable, &s->err);
+  if (rc == DCKPT_OK) rc = dckpt_io_own_dir(folder, what, durable, &s->err);
+  if (rc == DCKPT_OK)
+    rc = dckpt_io_file_place(path, "how the named run last ended", &s->err);
+  free(runs);
+  free(folder);
+  if (rc == DCKPT_OK)
+    *status = path;
+  else
+    free(path);
+  return rc;
+}
+
 int dckpt_store_write_named_status(dckpt_store *s, const char *name,
                                    const dckpt_run_status *st) {
   DCKPT_TRY(dckpt_store_require_writable(s, "write_named_status"));
   if (!dckpt_run_name_valid(name)) return bad_name(s, "write_named_status", name);
-  char *folder = dckpt_layout_named_run(s->dir, name, NULL);
-  char *path = dckpt_layout_named_run(s->dir, name, DCKPT_RUN_STATUS_FILE);
-  int rc = folder && path ? dckpt_mkdirs(folder, dckpt_store_durable(s), &s->err)
-                          : dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
-  free(folder);
-  if (rc != DCKPT_OK) {
-    free(path);
-    return rc;
-  }
+  char *path = NULL;
+  DCKPT_TRY(named_places(s, name, &path));
   return write_status(path, st, dckpt_store_durable(s), &s->err);
+}
+
+int dckpt_store_prepare_run_status(dckpt_store *s, const char *name) {
+  DCKPT_TRY(dckpt_store_require_writable(s, "prepare_run_status"));
+  char *path = status_path(s->dir);
+  int rc = path ? dckpt_io_file_place(path, "how the last run ended", &s->err)
+                : dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
+  free(path);
+  if (rc != DCKPT_OK || !name) return rc;
+  if (!dckpt_run_name_valid(name)) return bad_name(s, "prepare_run_status", name);
+  rc = named_places(s, name, &path);
+  free(path);
+  return rc;
 }
 
 int dckpt_store_read_named_status(dckpt_store *s, const char *name,

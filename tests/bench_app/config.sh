@@ -190,4 +190,53 @@ expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/reg" --quiet
 grep_in "$WORK/last.err" "run.elsewhere.123.lease' cannot be read"
 expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/reg" --quiet --break-lock
 [ -s "$WORK/reg/results/table.csv" ] || fail "--break-lock: no results"
+note "a status file's place taken (--run-name): refused before any work, state intact"
+# runs/NAME as a regular file only warned at the end (exit 0, no named
+# run_status.json); the same for a FIFO, a symbolic link, runs itself, and a
+# directory where a run_status.json goes
+named=$WORK/named
+expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$named" --quiet --trials 1
+# tree DIR: every file but the run's status files (and what the cases put
+# there), with its digest
+tree() {
+  (cd "$1" && find . \( -path ./run_status.json -o -path ./runs \) -prune -o -type f -print |
+    sort | xargs sha1sum)
+}
+tree "$named" >"$WORK/named.before"
+mkdir -p "$WORK/elsewhere"
+# place NAME SETUP MESSAGE: SETUP (run in $named) makes a run named NAME exit 1
+# with MESSAGE (and run_status.json saying so), touching nothing else of the
+# campaign (--trials 2 would grow it), nothing through a link
+place() {
+  local name=$1 setup=$2 msg=$3
+  (cd "$named" && eval "$setup")
+  expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$named" --quiet --trials 2 \
+    --run-name "$name"
+  grep_in "$WORK/last.err" "$msg"
+  tree "$named" >"$WORK/named.after"
+  same "$WORK/named.before" "$WORK/named.after"
+  [ "$name" = root_status ] || [ "$(status_code "$named")" = 1 ] ||
+    fail "$name: run_status.json does not say 1"
+  [ -d "$WORK/elsewhere" ] && [ -z "$(ls -A "$WORK/elsewhere")" ] ||
+    fail "$name: something was written through the link"
+  note "$name: $(grep -m1 "error:" "$WORK/last.err")"
+}
+place file "mkdir -p runs && echo x >runs/file" \
+  "'$named/runs/file' (the folder of the named run 'file') is a regular file, not a directory: remove or rename it"
+place fifo "mkfifo runs/fifo" "'$named/runs/fifo' (the folder of the named run 'fifo') is a FIFO, not a directory"
+place link "ln -s '$WORK/elsewhere' runs/link" \
+  "'$named/runs/link' (the folder of the named run 'link') is a symbolic link; dckpt keeps a directory of its own there and follows no link"
+place dangling "ln -s '$WORK/nowhere' runs/dangling" \
+  "'$named/runs/dangling' (the folder of the named run 'dangling') is a symbolic link"
+place status_dir "mkdir -p runs/status_dir/run_status.json" \
+  "'$named/runs/status_dir/run_status.json' (how the named run last ended) is a directory, not a file: remove or rename it"
+place root_status "mkdir run_status.json.d && mv run_status.json.d run_status.json.tmp; rm -f run_status.json; mv run_status.json.tmp run_status.json" \
+  "'$named/run_status.json' (how the last run ended) is a directory, not a file"
+rmdir "$named/run_status.json"
+rm -rf "$named/runs"
+echo x >"$named/runs"
+place any "true" "'$named/runs' (the folder of named runs) is a regular file, not a directory"
+rm "$named/runs"
+expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$named" --quiet --trials 2 --run-name ok
+[ "$(status_code "$named/runs/ok")" = 0 ] || fail "the named run's run_status.json does not say 0"
 echo "config.sh: all passed"
