@@ -6,7 +6,7 @@
 #include "cli.h"
 
 static const char metadata_help[] =
-    "Usage: dckpt metadata DIR [--set KEY=VALUE]...\n"
+    "Usage: dckpt metadata DIR [--set KEY=VALUE]... [--break-lock]\n"
     "\n"
     "Prints the run's metadata.json (as loaded and checked by the store),\n"
     "pretty-printed: n_trials, algorithms, benchmark_metadata, rng_seed,\n"
@@ -18,6 +18,11 @@ static const char metadata_help[] =
     "                   JSON when it parses as JSON (42, 1.5, true, null,\n"
     "                   \"text\", [1,2], {\"a\":1}), otherwise as a string.\n"
     "                   Needs the lock: refused while a run holds DIR.\n"
+    "  --break-lock     with --set: break DIR's lock when its holder cannot be\n"
+    "                   proven gone (held from another host, unreadable, or on\n"
+    "                   a file system without fcntl locks), and ignore a shared\n"
+    "                   run's registration that cannot be read or judged; a\n"
+    "                   lock that some process still holds is never broken\n"
     "  -h, --help       show this help\n"
     "\n"
     "Exit status: 0 printed (and set), 1 failed, 2 usage error.\n";
@@ -94,18 +99,24 @@ static int apply(dckpt_store *store, const char *dir, const cJSON *settings) {
   return CLI_EXIT_OK;
 }
 
-static int parse_args(int argc, char **argv, const char **dir, cJSON *settings) {
+static int parse_args(int argc, char **argv, const char **dir, cJSON *settings,
+                      bool *brk) {
   for (int i = 1; i < argc; i++) {
     const char *value = NULL;
     int m;
     if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_metadata);
-    if ((m = cli_option_value("metadata", argc, argv, &i, "--set", &value)) != 0) {
+    if (!strcmp(argv[i], "--break-lock")) {
+      *brk = true;
+    } else if ((m = cli_option_value("metadata", argc, argv, &i, "--set", &value)) != 0) {
       if (m < 0 || add_setting(settings, value) != CLI_EXIT_OK) return CLI_EXIT_USAGE;
     } else if (cli_positional("metadata", argv[i], dir) != CLI_EXIT_OK) {
       return CLI_EXIT_USAGE;
     }
   }
   if (!*dir) return cli_usage_error("metadata", "missing checkpoint directory DIR");
+  if (*brk && !settings->child)
+    return cli_usage_error("metadata", "--break-lock goes with --set (printing takes no "
+                                       "lock)");
   return CLI_CONTINUE;
 }
 
@@ -116,12 +127,14 @@ static int run_metadata(int argc, char **argv) {
     cli_error("metadata", "out of memory");
     return CLI_EXIT_FAIL;
   }
-  int ex = parse_args(argc, argv, &dir, settings);
+  bool brk = false;
+  int ex = parse_args(argc, argv, &dir, settings, &brk);
   if (ex == CLI_CONTINUE) {
     bool set = settings->child != NULL;
+    unsigned flags = set ? DCKPT_OPEN_WRITE : DCKPT_OPEN_READ;
+    if (brk) flags |= DCKPT_OPEN_BREAK_LOCK;
     dckpt_store *store = NULL;
-    ex =
-        cli_open_store("metadata", dir, set ? DCKPT_OPEN_WRITE : DCKPT_OPEN_READ, &store);
+    ex = cli_open_store("metadata", dir, flags, &store);
     if (ex == CLI_EXIT_OK && set) ex = apply(store, dir, settings);
     if (ex == CLI_EXIT_OK) ex = show(store, dir);
     dckpt_store_close(store);

@@ -91,7 +91,7 @@ const cli_command cli_cmd_size = {"size", "total size of the files under DIR", s
 /* ---- clear ---- */
 
 static const char clear_help[] =
-    "Usage: dckpt clear DIR [--yes]\n"
+    "Usage: dckpt clear DIR [--yes] [--break-lock]\n"
     "\n"
     "Removes checkpoint directory DIR and everything in it. Takes DIR's lock\n"
     "first, so a directory that a live run holds is refused. Asks for\n"
@@ -99,8 +99,13 @@ static const char clear_help[] =
     "Only a dckpt directory (one with metadata.json, or empty) is removed.\n"
     "\n"
     "Options:\n"
-    "  -y, --yes   remove without asking\n"
-    "  -h, --help  show this help\n"
+    "  -y, --yes     remove without asking\n"
+    "  --break-lock  break DIR's lock when its holder cannot be proven gone\n"
+    "                (held from another host, unreadable, or on a file system\n"
+    "                without fcntl locks), and ignore a shared run's\n"
+    "                registration that cannot be read or judged; a lock that\n"
+    "                some process still holds is never broken\n"
+    "  -h, --help    show this help\n"
     "\n"
     "Exit status: 0 removed, 1 failed or declined, 2 usage error (including\n"
     "no terminal and no --yes).\n";
@@ -156,10 +161,13 @@ static int clear_locked(dckpt_store *store, const char *dir, bool yes, uint64_t 
 static int run_clear(int argc, char **argv) {
   const char *dir = NULL;
   bool yes = false;
+  unsigned brk = 0;
   for (int i = 1; i < argc; i++) {
     if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_clear);
     if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0)
       yes = true;
+    else if (strcmp(argv[i], "--break-lock") == 0)
+      brk = DCKPT_OPEN_BREAK_LOCK;
     else if (cli_positional("clear", argv[i], &dir) != CLI_EXIT_OK)
       return CLI_EXIT_USAGE;
   }
@@ -177,7 +185,7 @@ static int run_clear(int argc, char **argv) {
   int ex = inspect(store, dir, &bytes);
   dckpt_store_close(store);
   if (ex != CLI_EXIT_OK) return ex;
-  if (cli_open_store("clear", dir, DCKPT_OPEN_WRITE, &store) != CLI_EXIT_OK)
+  if (cli_open_store("clear", dir, DCKPT_OPEN_WRITE | brk, &store) != CLI_EXIT_OK)
     return CLI_EXIT_FAIL;
   ex = clear_locked(store, dir, yes, bytes);
   dckpt_store_close(store);

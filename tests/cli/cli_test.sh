@@ -394,6 +394,34 @@ case_lock_live() {
     fail "live lock checks"
 }
 
+# --break-lock of clear and metadata --set: a shared run's registration that
+# cannot be read refuses both (as any writing open that is not shared) until
+# --break-lock ignores it, as dckpt-bench --break-lock does. (A live holder is
+# never broken: live_lock.py.)
+case_break_lock() {
+  make_fixture
+  mkdir -p "$DIR/leases"
+  printf 'garbage' >"$DIR/leases/run.elsewhere.123.lease"
+  run 1 metadata "$DIR" --set a=1
+  has "$ERR" "run.elsewhere.123.lease' cannot be read"
+  run 2 metadata "$DIR" --break-lock
+  has "$ERR" "--break-lock goes with --set"
+  run 0 metadata "$DIR"
+  py 'import json, sys; assert "a" not in json.load(sys.stdin)["benchmark_metadata"]'
+  run 0 metadata "$DIR" --set a=1 --break-lock
+  py 'import json, sys; assert json.load(sys.stdin)["benchmark_metadata"]["a"] == 1'
+  run 1 clear "$DIR" --yes
+  has "$ERR" "run.elsewhere.123.lease' cannot be read"
+  [ -f "$DIR/metadata.json" ] || fail "clear refused but removed the run"
+  run 0 clear "$DIR" --yes --break-lock
+  has "$OUT" "removed $DIR"
+  [ ! -e "$DIR" ] || fail "$DIR still exists after clear --yes --break-lock"
+  for c in clear metadata; do
+    run 0 "$c" --help
+    has "$OUT" "--break-lock"
+  done
+}
+
 case_size() {
   make_fixture
   local want

@@ -1,6 +1,7 @@
 """A live lock, held by `dckpt clear` while it waits at its prompt on a
 pseudo-terminal: `status` must name the holder as alive, `metadata --set` and
-a second `clear` must be refused, and after the answer "n" the lock is gone.
+a second `clear` must be refused, also with --break-lock, and after the answer
+"n" the lock is gone.
 
 usage: live_lock.py DCKPT DIR
 """
@@ -54,6 +55,12 @@ check(rc == 1 and "dckpt.lock" in err and "ELOCKED" in err, "metadata --set whil
       rc, err)
 rc, out, err = run("clear", d, "--yes")
 check(rc == 1 and "ELOCKED" in err and os.path.isdir(d), "clear while locked", rc, err)
+# --break-lock never breaks a lock that a live process holds
+rc, out, err = run("metadata", d, "--set", "a=1", "--break-lock")
+check(rc == 1 and "ELOCKED" in err, "metadata --set --break-lock while locked", rc, err)
+rc, out, err = run("clear", d, "--yes", "--break-lock")
+check(rc == 1 and "ELOCKED" in err and os.path.isdir(d), "clear --break-lock while locked",
+      rc, err)
 
 os.write(master, b"n\n")
 out, err = holder.communicate(timeout=30)
