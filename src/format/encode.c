@@ -35,6 +35,15 @@ static void fill_raw(const dckpt_record *rec, bool compressed, uint8_t *dst) {
 
 /* ---- one shot ---- */
 
+/* A durable one-shot save writes its encoded record in pieces of this size
+ * and asks the kernel to start writing each back at once, so that the disk
+ * works while the rest is still copied into the page cache, and the final
+ * flush has less left to wait for. The bytes are those of one write. Durable
+ * file-API saves, alternated medians of 60 (load 1.3-1.9): 3.9 MiB of arrays
+ * 5.8-6.1 -> 4.8-5.5 ms; 1 MiB 1.46-1.88 -> 1.45-1.66 ms. 64 KiB pieces were
+ * no better at 256 KiB and worse at 1 MiB. */
+#define WRITE_PIECE ((size_t)256 << 10)
+
 static int compress_once(const dckpt_record *rec, int level, uint64_t raw, uint8_t *dst,
                          size_t cap, uint64_t *plen, const char *target,
                          dckpt_scratch *sc, dckpt_err *err) {
@@ -81,7 +90,13 @@ static int write_once(const dckpt_record *rec, int level, uint64_t hb, uint64_t 
   uint8_t *buf;
   size_t len;
   int rc = encode_once(rec, level, hb, raw, target, sc ? sc : &local, &buf, &len, err);
-  if (rc == DCKPT_OK) rc = dckpt_atomic_write(f, buf, len, err);
+  /* durable: in pieces, each handed to the disk at once (WRITE_PIECE) */
+  size_t piece = f->io && f->io->durable ? WRITE_PIECE : len;
+  for (size_t off = 0; rc == DCKPT_OK && off < len; off += piece) {
+    size_t n = len - off < piece ? len - off : piece;
+    rc = dckpt_atomic_write(f, buf + off, n, err);
+    if (off + n < len) dckpt_atomic_start_writeback(f);
+  }
   dckpt_scratch_free(&local);
   return rc;
 }
