@@ -40,3 +40,9 @@ add_test(NAME lint.api_docs
     ${PROJECT_SOURCE_DIR}/include/dckpt.h ${PROJECT_SOURCE_DIR}/include/dckpt_run.h
     ${PROJECT_SOURCE_DIR}/include/dckpt_experimental.h)
 set_tests_properties(lint.api_docs PROPERTIES LABELS lint)
+
+# No shell script pipes into grep -q: under pipefail the writer's SIGPIPE
+# fails the pipeline although the text was found.
+add_test(NAME lint.pipe_quiet
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/lint/pipe_quiet.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(lint.pipe_quiet PROPERTIES LABELS lint)

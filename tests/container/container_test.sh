@@ -120,7 +120,7 @@ case_roundtrip() {
   expect 0 mpi "$NP" "$DCKPT" unpack "$W/raw.h5" "$W/raw"
   same_tree "$W/run3x5" "$W/raw"
   note "nothing is left behind beside the files"
-  ! ls -a "$W" | grep -q '^\.dckpt-tmp' || fail "a temporary was left in $WORK"
+  ! ls -a "$W" | grep '^\.dckpt-tmp' >/dev/null || fail "a temporary was left in $WORK"
 }
 
 case_few_trials() {
@@ -314,7 +314,7 @@ case_kill() {
   note "the next packs remove the temporaries killed packs left"
   expect 0 mpi "$NP" "$DCKPT" pack "$run" "$c"
   expect 0 mpi "$NP" "$DCKPT" pack "$run" "$W/new.h5"
-  ! ls -a "$W" | grep -q '^\.dckpt-tmp' || fail "temporaries of dead packs remain"
+  ! ls -a "$W" | grep '^\.dckpt-tmp' >/dev/null || fail "temporaries of dead packs remain"
 }
 
 case_enospc() {
@@ -504,7 +504,7 @@ case_h5dump() {
     benchmark_problem.dckpt f64 >"$WORK/where.txt" || fail "where"
   read -r off count <"$WORK/where.txt"
   h5dump -m %.17g -d /data/f64 -s "$off" -c "$count" "$c" >"$OUT" 2>&1
-  tr -d ' \n' <"$OUT" | grep -qF "DATA{($off):1.5,($((off + 1))):-2.5,($((off + 2))):1e-300}" ||
+  tr -d ' \n' <"$OUT" | grep -F "DATA{($off):1.5,($((off + 1))):-2.5,($((off + 2))):1e-300}" >/dev/null ||
     fail "h5dump shows other values at $off"
   note "h5dump of the whole file, attributes included"
   h5dump -A "$c" >"$OUT" 2>&1 || fail "h5dump -A"

@@ -42,7 +42,7 @@ for size in 4096 8192; do
   done
   grep -q "^$size,phase_full:ckpt.fsync,2," "$csv" || fail "no FULL step rows for $size"
 done
-head -1 "$csv" | grep -qx 'size_bytes,method,reps,median_s,min_s,median_mib_s,best_mib_s,file_bytes' ||
+[ "$(head -1 "$csv")" = 'size_bytes,method,reps,median_s,min_s,median_mib_s,best_mib_s,file_bytes' ] ||
   fail "CSV header"
 
 echo "-- perf/summarize_store.py reads it"
