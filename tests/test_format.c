@@ -830,6 +830,65 @@ static void test_large_corrupt(void) {
   free(x);
 }
 
+/* Compressed files of 1 to 8 MiB of arrays (DCKPT_LOAD_PIECES_MIN ..
+ * DCKPT_READ_WHOLE_MAX) are decoded from 256 KiB pieces, each hashed as it
+ * is read (format/decode.c): a damaged byte anywhere in the payload after
+ * the frame header (checked first, as for the streamed load), also where zstd
+ * fails first, is reported as a checksum mismatch; a frame cut
+ * short or followed by more bytes, with both hashes made to match, as a
+ * broken frame. Every array's bytes must come back, also the placed ones. */
+static void test_pieces_corrupt(void) {
+  size_t n = (3u << 20) / 8 + 5;
+  double *x = smooth_state(n, 13);
+  dckpt_record *rec = dckpt_record_create();
+  CHECK_OK(dckpt_record_put_ref(rec, "x", DCKPT_F64, 1, (uint64_t[]){n}, x));
+  CHECK_OK(dckpt_record_put_bytes(rec, "tail", "end", 3));
+  const char *path = tmp_path("pieces-corrupt.dckpt");
+  void *enc;
+  size_t len;
+  CHECK_OK(dckpt_record_encode(rec, 1, &enc, &len));
+  uint8_t *buf = realloc(enc, len + 64);
+  CHECK(buf != NULL);
+  uint64_t hb = 8 + (uint64_t)dckpt_le32(buf + 4);
+  char err[1024];
+  dckpt_record *out;
+  spit(path, buf, len);
+  CHECK_OK(t_read(path, &out, err, sizeof err));
+  check_same_record(rec, out);
+  dckpt_record_free(out);
+  const size_t spots[] = {(size_t)hb,
+                          (size_t)hb + 7,
+                          (size_t)hb + (256u << 10) - 1,
+                          (size_t)hb + 300000,
+                          len / 2,
+                          len - 9,
+                          len - 1};
+  for (size_t i = 0; i < sizeof spots / sizeof spots[0]; i++) {
+    buf[spots[i]] ^= 0x04;
+    spit(path, buf, len);
+    CHECK_RC(t_read(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+    CHECK_CONTAINS(err, path);
+    if (spots[i] >= hb + 18) CHECK_CONTAINS(err, "checksum");
+    buf[spots[i]] ^= 0x04;
+  }
+  /* The frame cut short, and followed by 8 more bytes; hashes made to match. */
+  uint64_t payload = len - hb;
+  const int64_t deltas[] = {-1000, -1, 8};
+  for (size_t i = 0; i < sizeof deltas / sizeof deltas[0]; i++) {
+    size_t l2 = (size_t)((int64_t)len + deltas[i]);
+    memset(buf + len, 0, 64);
+    dckpt_put_le64(buf + 40, (uint64_t)((int64_t)payload + deltas[i]));
+    rehash(buf, l2);
+    spit(path, buf, l2);
+    CHECK_RC(t_read(path, &out, err, sizeof err), DCKPT_ECORRUPT);
+    CHECK_CONTAINS(err, "zstd");
+  }
+  CHECK_EQ(unlink(path), 0);
+  free(buf);
+  dckpt_record_free(rec);
+  free(x);
+}
+
 /* A write that fails halfway (file size limit) stops the compression
  * thread, reports the error and leaves neither the target nor a temporary. */
 static void test_write_failure(void) {
@@ -1328,7 +1387,9 @@ static const group k_groups[] = {
     {"file",
      {T(test_file_roundtrip), T(test_file_errors), T(test_scratch_reuse),
       T(test_store_scratch), T(test_shared_scratch), T(test_file_replaced)}},
-    {"large", {T(test_large), T(test_large_corrupt), T(test_write_failure)}},
+    {"large",
+     {T(test_large), T(test_large_corrupt), T(test_pieces_corrupt),
+      T(test_write_failure)}},
     {"corrupt",
      {T(test_truncation), T(test_bitflips), T(test_crafted), T(test_version_message),
       T(test_oversized_header)}},

@@ -1,12 +1,17 @@
 /* Reading records: a verified header becomes a record skeleton whose arrays
  * all live in one arena (each 8-aligned, so callers may read them as their
- * element type). The payload then streams through zstd straight into the
- * arena, block by block through a small buffer for shuffled arrays: no
- * temporary of the record's size is ever allocated, which on large records
- * saves more time (fresh pages are costly) than anything else in the path.
- * From memory the payload hash is checked before decoding; from a file it
+ * element type). A compressed payload of up to DCKPT_READ_WHOLE_MAX is
+ * decoded into a kept scratch buffer of its raw bytes and moved into the
+ * arena piece by piece (inflate_whole); a larger one streams through zstd
+ * straight into the arena, block by block through a small buffer for
+ * shuffled arrays: no temporary of the record's size is allocated, which on
+ * large records saves more time (fresh pages are costly) than anything else
+ * in the path. From memory the payload hash is checked before decoding; from a file it
  * is computed on the way through and checked at the end, so one pass over
  * the file does everything; a mismatch discards the record. */
+/* The buffer-less block decoder (ZSTD_decompressBegin/Continue) is declared
+ * among zstd's advanced functions; libzstd exports it. */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -380,20 +385,172 @@ static void fill_mem(const dckpt_hdr *h, dckpt_record *rec, const uint8_t *raw) 
   }
 }
 
-/* Small payloads in memory: one-shot decompression into a scratch buffer,
- * which beats setting up a streaming decoder (window buffers) by far. */
-static int inflate_once(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratch *sc) {
-  size_t raw_len = (size_t)d->h->raw_len;
-  uint8_t *raw = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, raw_len ? raw_len : 1);
-  if (!raw) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
-  size_t frame = ZSTD_findFrameCompressedSize(s->src->mem, (size_t)s->len);
-  if (ZSTD_isError(frame) || frame != s->len)
-    return corrupt(s, "the payload is not exactly one zstd frame", 0);
-  size_t got = ZSTD_decompressDCtx(dctx, raw, raw_len, s->src->mem, (size_t)s->len);
-  if (ZSTD_isError(got)) return corrupt(s, "zstd", got);
-  if (got != raw_len) return corrupt(s, "zstd frame size mismatch", 0);
-  fill_mem(d->h, d->rec, raw);
+/* ---- whole payloads, decoded block by block ---- */
+
+/* A compressed payload of up to DCKPT_READ_WHOLE_MAX of arrays is decoded
+ * zstd block by zstd block (the buffer-less API) straight into one flat
+ * buffer of its raw bytes: no window buffer, no copy in between. The arena
+ * is filled from there as soon as each piece is decoded, while it is still in
+ * cache: a shuffle block unshuffled, or a run of an unshuffled array copied.
+ * From a file (DCKPT_LOAD_PIECES_MIN and up; smaller payloads are read whole
+ * by file.c and come from memory) the payload is read in pieces into a small
+ * buffer, each piece hashed as it arrives and decoded at once: nothing of the
+ * record's size but the raw bytes and the arena is written, and every other
+ * byte is touched while in cache. Against one read, one hash pass and one
+ * zstd call over record-sized buffers, that saves ~10-20 % of a 1-8 MiB load
+ * when the caches are cold, as they are between checkpoints
+ * (docs/performance.md, "Against the peers"). */
+
+/* One piece of the arena to fill from the raw bytes. */
+typedef struct step {
+  uint8_t *dst;
+  uint64_t at;  /* offset in the raw bytes */
+  size_t n;     /* bytes */
+  size_t esize; /* element size when unshuffled; 0: copied */
+} step;
+
+/* Payload bytes per read from a file; the input buffer holds two. A zstd
+ * block takes at most 128 KiB, so a block's input always fits. */
+#define IN_PIECE ((size_t)256 << 10)
+
+/* The steps in raw-byte order (NULL when out of memory). Every array's bytes
+ * go somewhere: the header parser has checked that the arrays tile raw_len. */
+static step *make_steps(const dckpt_hdr *h, const dckpt_record *rec, size_t *count) {
+  size_t max = (size_t)h->n_arrays + (size_t)(h->raw_len / DCKPT_SHUFFLE_BLOCK) + 1;
+  step *v = malloc(max * sizeof *v);
+  if (!v) return NULL;
+  size_t k = 0;
+  uint64_t at = 0;
+  const uint8_t *p = h->table;
+  for (uint32_t i = 0; i < h->n_arrays; i++) {
+    dckpt_hdr_entry e;
+    p = dckpt_hdr_entry_read(p, &e);
+    uint8_t *dst = (uint8_t *)(uintptr_t)rec->arrays[i].data;
+    size_t esize = e.flags & DCKPT_ARRAY_SHUFFLED ? dckpt_dtype_size(e.dtype) : 0;
+    for (uint64_t done = 0; done < e.nbytes;) {
+      uint64_t left = e.nbytes - done;
+      size_t n = (size_t)(left < DCKPT_SHUFFLE_BLOCK ? left : DCKPT_SHUFFLE_BLOCK);
+      v[k++] = (step){dst + done, at, n, esize};
+      done += n;
+      at += n;
+    }
+  }
+  *count = k;
+  return v;
+}
+
+static void run_step(const step *st, const uint8_t *raw) {
+  if (st->esize)
+    dckpt_unshuffle(st->dst, raw + st->at, st->n / st->esize, st->esize);
+  else
+    memcpy(st->dst, raw + st->at, st->n);
+}
+
+/* The payload from a file passes through a small input buffer that stays in
+ * cache: `in` holds payload bytes [base, base + fill). */
+typedef struct inbuf {
+  uint8_t *in;
+  size_t cap;
+  uint64_t base;
+  size_t fill;
+} inbuf;
+
+/* Payload bytes [at, at + need) in the buffer, read (and hashed while in
+ * cache) as needed; `need` must be at most IN_PIECE. */
+static int in_get(source *s, inbuf *b, uint64_t at, size_t need, const uint8_t **out) {
+  if (at + need > b->base + b->fill) {
+    size_t keep = (size_t)(b->base + b->fill - at); /* < need: a block's start */
+    memmove(b->in, b->in + (at - b->base), keep);
+    b->base = at;
+    b->fill = keep;
+    while (b->fill < need) {
+      uint64_t from = b->base + b->fill;
+      size_t n = b->cap - b->fill;
+      if (n > s->len - from) n = (size_t)(s->len - from);
+      DCKPT_TRY(s->src->read(s->src->ctx, b->in + b->fill, n, from, s->err));
+      XXH3_64bits_update(s->xxh, b->in + b->fill, n);
+      b->fill += n;
+    }
+  }
+  *out = b->in + (at - b->base);
   return DCKPT_OK;
+}
+
+/* Decodes the frame block by block into `raw`, filling the arena step by step
+ * as the raw bytes arrive (the last step always here: nothing is left to
+ * overlap it with). The loop is finite: every call consumes the input zstd
+ * asks for, and the input is bounded. */
+static int decode_blocks(source *s, ZSTD_DCtx *dctx, inbuf *b, uint8_t *raw,
+                         size_t raw_len, const step *steps, size_t nsteps) {
+  size_t len = (size_t)s->len;
+  size_t zr = ZSTD_decompressBegin(dctx);
+  if (ZSTD_isError(zr)) return corrupt(s, "zstd", zr);
+  size_t ip = 0, op = 0, next = 0;
+  size_t need = ZSTD_nextSrcSizeToDecompress(dctx);
+  while (need > 0) {
+    if (need > len - ip) return corrupt(s, "the zstd frame is truncated", 0);
+    const uint8_t *src = b->in + ip; /* in memory: the whole payload */
+    if (b->cap) {
+      if (need > IN_PIECE)
+        return corrupt(s, "a zstd block is larger than zstd allows", 0);
+      DCKPT_TRY(in_get(s, b, ip, need, &src));
+    }
+    size_t got = ZSTD_decompressContinue(dctx, raw + op, raw_len - op, src, need);
+    if (ZSTD_isError(got)) return corrupt(s, "zstd", got);
+    ip += need;
+    op += got;
+    for (; next < nsteps && steps[next].at + steps[next].n <= op; next++)
+      run_step(&steps[next], raw);
+    need = ZSTD_nextSrcSizeToDecompress(dctx);
+  }
+  if (ip != len) return corrupt(s, "the payload is not exactly one zstd frame", 0);
+  if (op != raw_len || next != nsteps) return corrupt(s, "zstd frame size mismatch", 0);
+  return DCKPT_OK;
+}
+
+/* A payload from a file that failed to decode: a damaged byte is reported as
+ * what it is, a checksum mismatch, when the hash says so. The hash state has
+ * seen every byte read so far; the rest is read through the buffer. */
+static int blame_hash(source *s, const dckpt_hdr *h, inbuf *b, int rc) {
+  dckpt_err keep = *s->err;
+  for (uint64_t from = b->base + b->fill; from < s->len;) {
+    size_t n = s->len - from < b->cap ? (size_t)(s->len - from) : b->cap;
+    if (s->src->read(s->src->ctx, b->in, n, from, s->err) != DCKPT_OK) {
+      *s->err = keep;
+      return rc;
+    }
+    XXH3_64bits_update(s->xxh, b->in, n);
+    from += n;
+  }
+  uint64_t sum = XXH3_64bits_digest(s->xxh);
+  return sum == h->payload_hash ? rc
+                                : dckpt_check_payload_hash(h, sum, s->origin, s->err);
+}
+
+bool dckpt_load_whole(const dckpt_hdr *h, bool from_file) {
+  if (h->compression == DCKPT_COMP_RAW || h->raw_len > DCKPT_READ_WHOLE_MAX) return false;
+  return !from_file ||
+         (h->raw_len >= DCKPT_LOAD_PIECES_MIN &&
+          h->payload_len <= ZSTD_compressBound((size_t)DCKPT_READ_WHOLE_MAX));
+}
+
+static int inflate_whole(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratch *sc) {
+  const dckpt_hdr *h = d->h;
+  bool from_file = !s->src->mem;
+  size_t raw_len = (size_t)h->raw_len;
+  uint8_t *raw = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, raw_len ? raw_len : 1);
+  inbuf b = {(uint8_t *)(uintptr_t)s->src->mem, 0, 0, 0};
+  if (from_file) {
+    b.cap = 2 * IN_PIECE;
+    b.in = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, b.cap);
+  }
+  size_t nsteps = 0;
+  step *steps = raw && b.in ? make_steps(h, d->rec, &nsteps) : NULL;
+  if (!steps) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
+  int rc = decode_blocks(s, dctx, &b, raw, raw_len, steps, nsteps);
+  if (rc == DCKPT_ECORRUPT && from_file) rc = blame_hash(s, h, &b, rc);
+  free(steps);
+  return rc;
 }
 
 /* Whether a reader thread pays for itself: a large compressed payload read
@@ -407,19 +564,20 @@ static bool wants_prefetch(const source *s, const dckpt_hdr *h) {
  * (B) for streamed decompression; the read chunk (A) and a hash state when
  * the payload comes from a file. With a reader thread in view, A is sized for
  * its ring at once, so that the ring and the read chunk are one buffer (the
- * chunk is what reading falls back to when the thread cannot start). */
-static int take_buffers(source *s, dest *d, dckpt_scratch *sc, bool once) {
+ * chunk is what reading falls back to when the thread cannot start). A
+ * payload decoded whole (inflate_whole) takes its buffers itself. */
+static int take_buffers(source *s, dest *d, dckpt_scratch *sc, bool whole) {
   const dckpt_hdr *h = d->h;
   bool from_file = !s->src->mem;
   bool need_block =
-      h->any_shuffled && !once && (from_file || h->compression != DCKPT_COMP_RAW);
+      h->any_shuffled && !whole && (from_file || h->compression != DCKPT_COMP_RAW);
   if (need_block &&
       !(d->block = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, DCKPT_SHUFFLE_BLOCK)))
     return DCKPT_ENOMEM;
   if (!from_file) return DCKPT_OK;
   size_t a_len =
       wants_prefetch(s, h) ? PF_RING * DCKPT_SHUFFLE_BLOCK : DCKPT_SHUFFLE_BLOCK;
-  if (!(s->chunk = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, a_len)) ||
+  if ((!whole && !(s->chunk = dckpt_scratch_get(sc, DCKPT_SCRATCH_A, a_len))) ||
       !(s->xxh = XXH3_createState()))
     return DCKPT_ENOMEM;
   XXH3_64bits_reset(s->xxh);
@@ -452,9 +610,8 @@ static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, int *rc) {
 
 static int fill(source *s, dest *d, dckpt_scratch *sc) {
   const dckpt_hdr *h = d->h;
-  bool once = s->src->mem && h->compression != DCKPT_COMP_RAW &&
-              h->raw_len <= DCKPT_READ_WHOLE_MAX;
-  if (take_buffers(s, d, sc, once) != DCKPT_OK)
+  bool whole = dckpt_load_whole(h, !s->src->mem);
+  if (take_buffers(s, d, sc, whole) != DCKPT_OK)
     return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
   if (h->compression == DCKPT_COMP_RAW) {
     if (!s->src->mem) return read_raw(s, d);
@@ -463,7 +620,7 @@ static int fill(source *s, dest *d, dckpt_scratch *sc) {
   }
   ZSTD_DCtx *dctx = dckpt_scratch_dctx(sc);
   if (!dctx) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
-  if (once) return inflate_once(s, dctx, d, sc);
+  if (whole) return inflate_whole(s, dctx, d, sc);
   int rc;
   if (wants_prefetch(s, h) && inflate_prefetched(s, dctx, d, &rc)) return rc;
   return inflate_all(s, dctx, d);

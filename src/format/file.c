@@ -109,12 +109,14 @@ static int read_small(rfile *rf, const dckpt_placement *place, dckpt_record **re
   return dckpt_decode_payload(h, &src, *rec, rf->origin, sc, err);
 }
 
-/* Whether a payload is read whole: a small record, or a compressed one up to
- * DCKPT_READ_WHOLE_MAX (payload.h), unless its payload is larger than any
- * encoder makes for that size (only a crafted file has one), which then must
- * not grow a caller's scratch for good. A raw payload above DCKPT_STREAM_MIN
- * is read straight into the record instead (no copy in between). */
+/* Whether a payload is read whole here: a small record, or a compressed one
+ * below DCKPT_LOAD_PIECES_MIN (payload.h; decode.c reads larger ones up to
+ * DCKPT_READ_WHOLE_MAX whole itself, in pieces, while decoding), unless its payload is
+ * larger than any encoder makes for that size (only a crafted file has one), which then
+ * must not grow a caller's scratch for good. A raw payload above DCKPT_STREAM_MIN is read
+ * straight into the record instead (no copy in between). */
 static bool is_small(const dckpt_hdr *h) {
+  if (dckpt_load_whole(h, true)) return false; /* read piecewise by decode.c */
   uint64_t max =
       h->compression == DCKPT_COMP_RAW ? DCKPT_STREAM_MIN - 1 : DCKPT_READ_WHOLE_MAX;
   return h->raw_len <= max && h->payload_len <= ZSTD_compressBound((size_t)max);

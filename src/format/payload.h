@@ -3,6 +3,7 @@
 #ifndef DCKPT_FORMAT_PAYLOAD_H
 #define DCKPT_FORMAT_PAYLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,13 +18,28 @@
 #define DCKPT_STREAM_MIN ((uint64_t)4 << 20)
 
 /** Compressed payloads whose arrays take at most this many bytes are loaded
- *  in one piece: read whole, hashed, decompressed by one zstd call and
- *  unshuffled into the record. The streamed load (reader thread, zstd's
- *  window buffer, a shuffle block) costs ~25 % more CPU at 4 MiB and hands
- *  every MiB between two threads, which a loaded machine makes wait for a
- *  time slice; above this size its bounded memory wins. A load this size
- *  keeps at most twice it in its scratch (format/scratch.h). */
+ *  whole: decoded zstd block by block into one scratch buffer of their raw
+ *  bytes and moved into the record piece by piece while in cache (decode.c).
+ *  The streamed load (reader thread, zstd's window buffer, a shuffle block)
+ *  costs ~25 % more CPU at 4 MiB and hands every MiB between two threads,
+ *  which a loaded machine makes wait for a time slice; above this size its
+ *  bounded memory wins. A load this size keeps at most the raw bytes and
+ *  (below DCKPT_LOAD_PIECES_MIN) the payload in its scratch
+ *  (format/scratch.h). */
 #define DCKPT_READ_WHOLE_MAX ((uint64_t)8 << 20)
+
+/** Compressed payloads read from a file with at least this many bytes of
+ *  arrays (and at most DCKPT_READ_WHOLE_MAX) are read in pieces into a small
+ *  buffer, each piece hashed and decoded while in cache (decode.c); smaller
+ *  ones are read whole (file.c), then decoded from memory. */
+#define DCKPT_LOAD_PIECES_MIN ((uint64_t)1 << 20)
+
+/** Whether a compressed payload is decoded whole, block by block into one
+ *  buffer of its raw bytes: from memory up to DCKPT_READ_WHOLE_MAX of
+ *  arrays; from a file from DCKPT_LOAD_PIECES_MIN up to that, unless the
+ *  payload is larger than any encoder makes for that size (only a crafted
+ *  file has one; it must not grow a scratch for good). */
+bool dckpt_load_whole(const dckpt_hdr *h, bool from_file);
 
 /** EINVAL unless `level` is 0 or a zstd level in -7..22. */
 int dckpt_check_level(int level, dckpt_err *err);
