@@ -521,6 +521,67 @@ static void test_file_replaced(void) {
   unlink(path);
 }
 
+/* The threads of the process (/proc/self/task). */
+static int threads_now(void) {
+  DIR *d = opendir("/proc/self/task");
+  CHECK(d != NULL);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));)
+    n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+/* Many records that each replaced a file hold no thread once their replaced
+ * files are freed: each kept a reaper thread of its own until it was freed
+ * (a program holding thousands of records held thousands of idle threads,
+ * against its RLIMIT_NPROC). A forked child writes over its files on its own
+ * thread; a save after the thread ended starts one again. */
+static void test_file_replaced_many(void) {
+  enum { N = 48 };
+  int base = threads_now(), files = unnamed_open_files();
+  dckpt_record *recs[N];
+  static char paths[N][1100];
+  char err[1024];
+  for (int i = 0; i < N; i++) {
+    snprintf(paths[i], sizeof paths[i], "%s/format-%ld-many-%d.dckpt", DCKPT_TEST_TMP,
+             (long)getpid(), i);
+    recs[i] = sample_record((uint64_t)i);
+    for (int k = 0; k < 2; k++) /* the second replaces the first */
+      CHECK_OK(t_write(recs[i], paths[i], 1, false, err, sizeof err));
+  }
+  /* the state: every replaced file closed, every reaper thread ended */
+  for (int k = 0; k < 6000 && (threads_now() > base || unnamed_open_files() > files); k++)
+    usleep(10000);
+  CHECK_EQ(unnamed_open_files(), files);
+  CHECK_LE(threads_now(), base);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    int bad = 0;
+    for (int i = 0; i < 4; i++)
+      bad |= t_write(recs[i], paths[i], 1, i % 2 == 0, err, sizeof err) != DCKPT_OK;
+    for (int i = 0; i < 4; i++)
+      dckpt_record_free(recs[i]);
+    _exit(bad || unnamed_open_files() != files ? 1 : 0);
+  }
+  int status = 0;
+  CHECK_EQ(waitpid(pid, &status, 0), pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  CHECK_OK(dckpt_record_put_i64(recs[0], "round", (int64_t[]){1}, 1));
+  CHECK_OK(t_write(recs[0], paths[0], 1, true, err, sizeof err));
+  dckpt_record *back = NULL;
+  CHECK_OK(t_read(paths[0], &back, err, sizeof err));
+  check_same_record(recs[0], back);
+  dckpt_record_free(back);
+  for (int i = 0; i < N; i++) {
+    dckpt_record_free(recs[i]); /* waits for its replaced files' closes */
+    unlink(paths[i]);
+  }
+  CHECK_EQ(unnamed_open_files(), files);
+  CHECK_LE(threads_now(), base);
+}
+
 static void test_file_roundtrip(void) {
   dckpt_record *rec = sample_record(3);
   const char *path = tmp_path("rt.dckpt");
@@ -1386,7 +1447,8 @@ static const group k_groups[] = {
      {T(test_roundtrip_levels), T(test_edge_records), T(test_shuffle), T(test_layout)}},
     {"file",
      {T(test_file_roundtrip), T(test_file_errors), T(test_scratch_reuse),
-      T(test_store_scratch), T(test_shared_scratch), T(test_file_replaced)}},
+      T(test_store_scratch), T(test_shared_scratch), T(test_file_replaced),
+      T(test_file_replaced_many)}},
     {"large",
      {T(test_large), T(test_large_corrupt), T(test_pieces_corrupt),
       T(test_write_failure)}},

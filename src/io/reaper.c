@@ -1,11 +1,13 @@
 #define _GNU_SOURCE
 #include "io/reaper.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io/atomic.h"
@@ -19,30 +21,65 @@ typedef struct job {
   char path[];
 } job;
 
+/* The thread lives only while there is work: it ends once the queue has
+ * stayed empty for LINGER_NS (saves in a row keep one thread), and the next
+ * job starts another. An idle reaper holds no thread, so a program that keeps
+ * thousands of records (each owns a reaper once it has replaced a file) does
+ * not keep thousands of threads, which counted against its own limits
+ * (RLIMIT_NPROC, address space) until the records were freed. */
+#define LINGER_NS 250000000L
+
 struct dckpt_reaper {
   pthread_mutex_t mu;
+  /* a job was queued, the owner destroys the reaper, or the thread ended */
   pthread_cond_t cv;
-  pthread_t thread;
-  bool started, stopping;
+  /* a (detached) thread works the queue; it clears this as its last step
+   * under the mutex, and touches nothing of the reaper after that: an ended
+   * thread that nobody joined would keep its stack until the owner's next
+   * job or its destroy */
+  bool running;
+  bool stopping; /* destroy: end once drained, without lingering */
   job *head, *tail;
 };
 
 dckpt_reaper *dckpt_reaper_create(void) {
   dckpt_reaper *r = calloc(1, sizeof *r);
   if (!r) return NULL;
-  pthread_mutex_init(&r->mu, NULL);
-  pthread_cond_init(&r->cv, NULL);
+  pthread_condattr_t ca;
+  bool ok = pthread_condattr_init(&ca) == 0;
+  ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+       pthread_cond_init(&r->cv, &ca) == 0;
+  pthread_condattr_destroy(&ca);
+  if (!ok || pthread_mutex_init(&r->mu, NULL) != 0) {
+    if (ok) pthread_cond_destroy(&r->cv);
+    free(r);
+    return NULL; /* callers then do every job at once */
+  }
   return r;
+}
+
+/* Waits (mu held) up to LINGER_NS for a job; true when one is queued. */
+static bool linger(dckpt_reaper *r) {
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_nsec += LINGER_NS;
+  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+  while (!r->head && !r->stopping)
+    if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT) break;
+  return r->head != NULL;
 }
 
 static void *run(void *arg) {
   dckpt_reaper *r = arg;
   pthread_mutex_lock(&r->mu);
   for (;;) {
-    while (!r->head && !r->stopping)
-      pthread_cond_wait(&r->cv, &r->mu);
     job *j = r->head;
-    if (!j) break; /* stopping and drained */
+    if (!j) {
+      if (!r->stopping && linger(r)) continue;
+      r->running = false; /* drained: the next job starts a new thread */
+      pthread_cond_broadcast(&r->cv);
+      break;
+    }
     r->head = j->next;
     if (!r->head) r->tail = NULL;
     pthread_mutex_unlock(&r->mu);
@@ -77,18 +114,23 @@ static void enqueue(dckpt_reaper *r, const char *path, int fd) {
   j->fd = fd;
   j->next = NULL;
   pthread_mutex_lock(&r->mu);
-  if (!r->started) r->started = dckpt_thread_start(&r->thread, run, r) == 0;
-  if (!r->started) {
-    pthread_mutex_unlock(&r->mu);
-    do_now(j, path, fd);
-    return;
+  if (!r->running) {
+    /* the queue is empty: jobs are only queued while a thread runs */
+    pthread_t t;
+    r->running = dckpt_thread_start(&t, run, r) == 0;
+    if (r->running) pthread_detach(t);
+    if (!r->running) {
+      pthread_mutex_unlock(&r->mu);
+      do_now(j, path, fd); /* no thread: on the caller's, as before */
+      return;
+    }
   }
   if (r->tail)
     r->tail->next = j;
   else
     r->head = j;
   r->tail = j;
-  pthread_cond_signal(&r->cv);
+  pthread_cond_broadcast(&r->cv); /* a lingering thread takes it */
   pthread_mutex_unlock(&r->mu);
 }
 
@@ -115,12 +157,14 @@ void dckpt_reaper_remove(dckpt_reaper *r, const char *path) {
 
 void dckpt_reaper_destroy(dckpt_reaper *r) {
   if (!r) return;
+  /* the owner queues nothing more: a thread still running ends once it has
+   * done what is queued */
   pthread_mutex_lock(&r->mu);
   r->stopping = true;
-  pthread_cond_signal(&r->cv);
-  bool started = r->started;
+  pthread_cond_broadcast(&r->cv);
+  while (r->running)
+    pthread_cond_wait(&r->cv, &r->mu);
   pthread_mutex_unlock(&r->mu);
-  if (started) pthread_join(r->thread, NULL);
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
   free(r);

@@ -8,7 +8,10 @@
 
 typedef struct dckpt_reaper dckpt_reaper;
 
-/** Creates a reaper; its thread starts with the first file. NULL: no memory. */
+/** Creates a reaper; a thread of its own starts with a file to remove or
+ *  close and ends once none has come for a moment (an idle reaper holds no
+ *  thread). One owner thread queues and destroys; the jobs run in order.
+ *  NULL: no memory (every call then does its job at once). */
 dckpt_reaper *dckpt_reaper_create(void);
 /** Queues `path` for unlinking (copied). Unlinks at once if the thread cannot
  *  be started. */
