@@ -16,7 +16,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 #include <zstd.h>
 
 #include "format/payload.h"
@@ -24,6 +23,7 @@
 #include "format/shuffle.h"
 #include "util/mem.h"
 #include "util/worker.h"
+#include "util/xxh.h"
 
 static uint64_t align8(uint64_t x) {
   return (x + 7) & ~(uint64_t)7;

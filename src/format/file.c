@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 #include <zstd.h>
 
 #include "format/payload.h"
@@ -17,6 +16,7 @@
 #include "format/record_io.h"
 #include "io/path.h"
 #include "io/reaper.h"
+#include "util/xxh.h"
 
 /* Chunk of the payload hashed at a time by dckpt_record_verify(). */
 #define VERIFY_CHUNK ((size_t)1 << 20)
