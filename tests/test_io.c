@@ -4,10 +4,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -372,9 +374,51 @@ static void test_reaper(void) {
   drop_root();
 }
 
+/* A forked child that uses its parent's reaper (a store handle kept across
+ * fork) does each job at once and its destroy returns: it waited for the
+ * parent's thread, which is not in the child, for good. The parent's reaper
+ * goes on. */
+static void test_reaper_fork(void) {
+  fresh_root("reaper_fork");
+  dckpt_reaper *r = dckpt_reaper_create();
+  CHECK(r != NULL);
+  put("a", "a");
+  dckpt_reaper_remove(r, at("a")); /* the thread runs (and lingers) */
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    put("b", "b");
+    dckpt_reaper_remove(r, at("b"));
+    bool gone = !dckpt_path_exists(at("b")) && count_prefixed(root, "b") == 0 &&
+                count_prefixed(root, DCKPT_TMP_PREFIX "b") == 0;
+    dckpt_reaper_destroy(r);
+    _exit(gone ? 0 : 3);
+  }
+  int status = -1;
+  pid_t got = 0;
+  for (int i = 0; i < 6000 && (got = waitpid(pid, &status, WNOHANG)) == 0; i++)
+    usleep(10000); /* a hung child is killed below, not waited for */
+  if (got == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  CHECK_EQ(got, pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  put("c", "c");
+  dckpt_reaper_remove(r, at("c"));
+  dckpt_reaper_destroy(r);
+  CHECK_EQ(count_prefixed(root, DCKPT_TMP_PREFIX), 0);
+  CHECK(!dckpt_path_exists(at("c")));
+  drop_root();
+}
+
 int main(int argc, char **argv) {
-  static const check_case cases[] = {
-      {"path", test_path},     {"walk", test_walk},           {"fs", test_fs},
-      {"atomic", test_atomic}, {"json_file", test_json_file}, {"reaper", test_reaper}};
+  static const check_case cases[] = {{"path", test_path},
+                                     {"walk", test_walk},
+                                     {"fs", test_fs},
+                                     {"atomic", test_atomic},
+                                     {"json_file", test_json_file},
+                                     {"reaper", test_reaper},
+                                     {"reaper_fork", test_reaper_fork}};
   return check_main("test_io", argc, argv, cases, sizeof cases / sizeof *cases);
 }

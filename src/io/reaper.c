@@ -40,6 +40,10 @@ struct dckpt_reaper {
   bool running;
   bool stopping; /* destroy: end once drained, without lingering */
   job *head, *tail;
+  /* the creating process: a forked child (which has none of its threads,
+   * and may have copied the mutex locked) does every job at once and only
+   * frees the reaper, as the record's reaper did since 02f24e4 */
+  pid_t pid;
 };
 
 dckpt_reaper *dckpt_reaper_create(void) {
@@ -55,6 +59,7 @@ dckpt_reaper *dckpt_reaper_create(void) {
     free(r);
     return NULL; /* callers then do every job at once */
   }
+  r->pid = getpid();
   return r;
 }
 
@@ -104,6 +109,7 @@ static void do_now(job *j, const char *path, int fd) {
 }
 
 static void enqueue(dckpt_reaper *r, const char *path, int fd) {
+  if (r && r->pid != getpid()) r = NULL; /* a forked child: at once */
   size_t n = path ? strlen(path) + 1 : 1;
   job *j = r ? malloc(sizeof *j + n) : NULL;
   if (!j) {
@@ -157,6 +163,10 @@ void dckpt_reaper_remove(dckpt_reaper *r, const char *path) {
 
 void dckpt_reaper_destroy(dckpt_reaper *r) {
   if (!r) return;
+  if (r->pid != getpid()) { /* a forked child: the parent's thread is not here */
+    free(r);
+    return;
+  }
   /* the owner queues nothing more: a thread still running ends once it has
    * done what is queued */
   pthread_mutex_lock(&r->mu);

@@ -11,7 +11,8 @@ typedef struct dckpt_reaper dckpt_reaper;
 /** Creates a reaper; a thread of its own starts with a file to remove or
  *  close and ends once none has come for a moment (an idle reaper holds no
  *  thread). One owner thread queues and destroys; the jobs run in order.
- *  NULL: no memory (every call then does its job at once). */
+ *  NULL: no memory (every call then does its job at once). In a child that
+ *  fork() made, every call does its job at once and destroy only frees. */
 dckpt_reaper *dckpt_reaper_create(void);
 /** Queues `path` for unlinking (copied). Unlinks at once if the thread cannot
  *  be started. */
