@@ -741,6 +741,31 @@ static int check_container_place(const bench_config *cfg, char *err, size_t errl
   return 0;
 }
 
+/* The results directory, when something is there already, must be a
+ * directory (or a link to one): a file, a FIFO or a dangling link in its
+ * place was found only after the whole campaign had run. */
+static int check_results_place(const bench_config *cfg, char *err, size_t errlen) {
+  struct stat st;
+  if (lstat(cfg->results_dir, &st) != 0) return 0; /* made at the end */
+  bool link = S_ISLNK(st.st_mode);
+  if (link && stat(cfg->results_dir, &st) != 0) {
+    snprintf(err, errlen,
+             "the results directory '%.2000s' is a symbolic link to nothing: remove it "
+             "or give --results-dir",
+             cfg->results_dir);
+    return -1;
+  }
+  if (S_ISDIR(st.st_mode)) return 0;
+  snprintf(err, errlen,
+           "the results directory '%.2000s' is %s%s, not a directory: remove or rename "
+           "it, or give --results-dir",
+           cfg->results_dir, link ? "a symbolic link to " : "",
+           S_ISREG(st.st_mode)    ? "a regular file"
+           : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                  : "a device or socket");
+  return -1;
+}
+
 int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
                 size_t errlen) {
   defaults(cfg);
@@ -833,5 +858,6 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
              strlen(cfg->checkpoint_dir));
     return BENCH_EXIT_USAGE;
   }
+  if (check_results_place(cfg, err, errlen)) return BENCH_EXIT_USAGE;
   return 0;
 }

@@ -196,11 +196,11 @@ note "a status file's place taken (--run-name): refused before any work, state i
 # directory where a run_status.json goes
 named=$WORK/named
 expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$named" --quiet --trials 1
-# tree DIR: every file but the run's status files (and what the cases put
-# there), with its digest
+# tree DIR: every file but the run's status files and its results (and what
+# the cases put there), with its digest
 tree() {
-  (cd "$1" && find . \( -path ./run_status.json -o -path ./runs \) -prune -o -type f -print |
-    sort | xargs sha1sum)
+  (cd "$1" && find . \( -path ./run_status.json -o -path ./runs -o -path ./results \) \
+    -prune -o -type f -print | sort | xargs sha1sum)
 }
 tree "$named" >"$WORK/named.before"
 mkdir -p "$WORK/elsewhere"
@@ -239,4 +239,26 @@ place any "true" "'$named/runs' (the folder of named runs) is a regular file, no
 rm "$named/runs"
 expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$named" --quiet --trials 2 --run-name ok
 [ "$(status_code "$named/runs/ok")" = 0 ] || fail "the named run's run_status.json does not say 0"
+
+note "the results directory's place taken: refused before the run (exit 2)"
+# found only after the whole campaign had run (exit 1, "cannot create the
+# output directory")
+rm -rf "$named/results"
+tree "$named" >"$WORK/named.before"
+for kind in fifo file dangling; do
+  rm -rf "$named/results"
+  case $kind in
+    fifo) mkfifo "$named/results" ;;
+    file) echo x >"$named/results" ;;
+    dangling) ln -s "$WORK/nowhere" "$named/results" ;;
+  esac
+  expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$named" --quiet --trials 3
+  grep_in "$WORK/last.err" "the results directory '$named/results' is"
+  tree "$named" >"$WORK/named.after"
+  same "$WORK/named.before" "$WORK/named.after"
+  note "$kind: $(head -1 "$WORK/last.err")"
+done
+rm -f "$named/results"
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$named" --quiet --results-dir "$WORK/good.json"
+grep_in "$WORK/last.err" "the results directory '$WORK/good.json' is a regular file, not a directory"
 echo "config.sh: all passed"
