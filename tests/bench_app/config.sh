@@ -240,6 +240,24 @@ rm "$named/runs"
 expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$named" --quiet --trials 2 --run-name ok
 [ "$(status_code "$named/runs/ok")" = 0 ] || fail "the named run's run_status.json does not say 0"
 
+note "a named run's folder that the user cannot write: refused before any work"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  u=$WORK/as_nobody
+  expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$u" --quiet
+  mkdir -p "$u/runs"
+  chown -R 65534:65534 "$u"
+  mkdir "$u/runs/locked" # root's, mode 755: nobody may not write in it
+  tree "$u" >"$WORK/u.before"
+  expect 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$BENCH" "$WORK/good.json" \
+    --checkpoint-dir "$u" --quiet --trials 2 --run-name locked
+  grep_in "$WORK/last.err" \
+    "directory '$u/runs/locked' (the folder of the named run 'locked') cannot be read and written: Permission denied"
+  tree "$u" >"$WORK/u.after"
+  same "$WORK/u.before" "$WORK/u.after"
+else
+  note "skipped: needs root and setpriv to run as another user"
+fi
+
 note "the results directory's place taken: refused before the run (exit 2)"
 # found only after the whole campaign had run (exit 1, "cannot create the
 # output directory")
