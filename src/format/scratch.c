@@ -78,18 +78,32 @@ void dckpt_scratch_free(dckpt_scratch *s) {
  * sizes up to DCKPT_READ_WHOLE_MAX or one streamed call needs (about 16 MiB). */
 static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
 static dckpt_scratch *shared_idle;
+static unsigned long shared_lent; /* borrowed and not yet given back */
 
 dckpt_scratch *dckpt_scratch_borrow(void) {
   pthread_mutex_lock(&shared_mu);
   dckpt_scratch *s = shared_idle;
   shared_idle = NULL;
+  if (!s) s = calloc(1, sizeof *s);
+  if (s) shared_lent++;
   pthread_mutex_unlock(&shared_mu);
-  return s ? s : calloc(1, sizeof *s);
+  return s;
+}
+
+dckpt_scratch *dckpt_scratch_borrow_idle(void) {
+  pthread_mutex_lock(&shared_mu);
+  dckpt_scratch *s = shared_idle;
+  shared_idle = NULL;
+  if (!s && shared_lent == 0) s = calloc(1, sizeof *s); /* the first one */
+  if (s) shared_lent++;
+  pthread_mutex_unlock(&shared_mu);
+  return s;
 }
 
 void dckpt_scratch_give_back(dckpt_scratch *s) {
   if (!s) return;
   pthread_mutex_lock(&shared_mu);
+  shared_lent--;
   if (!shared_idle) {
     shared_idle = s;
     s = NULL;

@@ -57,8 +57,15 @@ void dckpt_scratch_free(dckpt_scratch *s);
  *  when no other thread has it, else a new one; NULL when out of memory
  *  (callers then work without). Hand it back with dckpt_scratch_give_back. */
 dckpt_scratch *dckpt_scratch_borrow(void);
-/** Keeps `s` for the next borrower, or frees it (another one is kept
- *  already). Accepts NULL. */
+/** The process's shared scratch when no other call holds it (created when
+ *  none exists yet), else NULL: for callers with a scratch of their own to
+ *  fall back on (the store's handle), so that one thread saving and loading
+ *  through several handles and the record-file calls finds the same warm
+ *  buffers, while concurrent callers do not allocate. Hand it back with
+ *  dckpt_scratch_give_back. */
+dckpt_scratch *dckpt_scratch_borrow_idle(void);
+/** Keeps `s` (from a borrow) for the next borrower, or frees it (another one
+ *  is kept already). Accepts NULL. */
 void dckpt_scratch_give_back(dckpt_scratch *s);
 
 #endif

@@ -137,7 +137,12 @@ bool dckpt_src_is_file(dckpt_store *s, const char *path) {
 
 int dckpt_src_read_record(dckpt_store *s, const char *path, dckpt_record **out,
                           dckpt_err *err) {
-  if (!s->src) return dckpt_record_file_read(path, out, &s->scratch, err);
+  if (!s->src) {
+    dckpt_scratch *shared = dckpt_scratch_borrow_idle(); /* store_internal.h */
+    int rc = dckpt_record_file_read(path, out, shared ? shared : &s->scratch, err);
+    dckpt_scratch_give_back(shared);
+    return rc;
+  }
   *out = NULL;
   char msg[sizeof err->msg] = "";
   int rc = s->src->load_record(s->src->ctx, rel(s, path), out, msg, sizeof msg);
