@@ -74,10 +74,11 @@
  *
  *  Threads. Distinct handles may be used from distinct threads at once; one
  *  handle must not be used by two threads at once. Functions without a
- *  handle are thread-safe. A store handle, and a record that
- *  dckpt_record_write() saved over a file, run a helper thread of their own
- *  while files they replaced are being freed (it ends a quarter of a second
- *  after the last: an idle handle holds none); saving or loading a
+ *  handle are thread-safe. A store handle runs a helper thread of its own
+ *  from its first rotation until dckpt_store_close(); a record that
+ *  dckpt_record_write() saved over a file runs one while the files it
+ *  replaced are being freed (it ends a quarter of a second after the last:
+ *  an idle record holds none); saving or loading a
  *  record of 4 MiB or more uses one more for the duration of the call. All
  *  block every asynchronous signal.
  *

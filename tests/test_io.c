@@ -345,9 +345,11 @@ static void test_json_file(void) {
 
 /* ---- reaper ---- */
 
-static void test_reaper(void) {
-  fresh_root("reaper");
-  dckpt_reaper *r = dckpt_reaper_create();
+/* Both kinds: a lingering thread (records) and one kept until destroy
+ * (stores). */
+static void reaper_case(bool linger) {
+  fresh_root(linger ? "reaper_linger" : "reaper");
+  dckpt_reaper *r = dckpt_reaper_create(linger);
   CHECK(r != NULL);
   put("old", "o");
   dckpt_reaper_remove(r, at("old"));
@@ -374,16 +376,21 @@ static void test_reaper(void) {
   drop_root();
 }
 
+static void test_reaper(void) {
+  reaper_case(false);
+  reaper_case(true);
+}
+
 /* A forked child that uses its parent's reaper (a store handle kept across
  * fork) does each job at once and its destroy returns: it waited for the
  * parent's thread, which is not in the child, for good. The parent's reaper
  * goes on. */
-static void test_reaper_fork(void) {
-  fresh_root("reaper_fork");
-  dckpt_reaper *r = dckpt_reaper_create();
+static void reaper_fork_case(bool linger) {
+  fresh_root(linger ? "reaper_fork_linger" : "reaper_fork");
+  dckpt_reaper *r = dckpt_reaper_create(linger);
   CHECK(r != NULL);
   put("a", "a");
-  dckpt_reaper_remove(r, at("a")); /* the thread runs (and lingers) */
+  dckpt_reaper_remove(r, at("a")); /* the thread runs */
   pid_t pid = fork();
   CHECK(pid >= 0);
   if (pid == 0) {
@@ -410,6 +417,11 @@ static void test_reaper_fork(void) {
   CHECK_EQ(count_prefixed(root, DCKPT_TMP_PREFIX), 0);
   CHECK(!dckpt_path_exists(at("c")));
   drop_root();
+}
+
+static void test_reaper_fork(void) {
+  reaper_fork_case(false);
+  reaper_fork_case(true);
 }
 
 int main(int argc, char **argv) {

@@ -335,7 +335,7 @@ int dckpt_record_write(dckpt_record *rec, const char *path, int level,
   int rc = write_keeping(rec, path, level, durability, &old, &e);
   if (old >= 0) {
     if (!rec->reaper) {
-      rec->reaper = dckpt_reaper_create();
+      rec->reaper = dckpt_reaper_create(true);
       rec->reaper_pid = (long)getpid();
     }
     dckpt_reaper_close(rec->reaper_pid == (long)getpid() ? rec->reaper : NULL, old);

@@ -21,12 +21,12 @@ typedef struct job {
   char path[];
 } job;
 
-/* The thread lives only while there is work: it ends once the queue has
- * stayed empty for LINGER_NS (saves in a row keep one thread), and the next
- * job starts another. An idle reaper holds no thread, so a program that keeps
- * thousands of records (each owns a reaper once it has replaced a file) does
- * not keep thousands of threads, which counted against its own limits
- * (RLIMIT_NPROC, address space) until the records were freed. */
+/* A lingering reaper's thread lives only while there is work: it ends once
+ * the queue has stayed empty for LINGER_NS (saves in a row keep one thread),
+ * and the next job starts another. An idle reaper holds no thread, so a program that
+ * keeps thousands of records (each owns a reaper once it has replaced a file) does not
+ * keep thousands of threads, which counted against its own limits (RLIMIT_NPROC, address
+ * space) until the records were freed. */
 #define LINGER_NS 250000000L
 
 struct dckpt_reaper {
@@ -38,6 +38,14 @@ struct dckpt_reaper {
    * thread that nobody joined would keep its stack until the owner's next
    * job or its destroy */
   bool running;
+  /* lingering: the thread is detached and ends on its own once idle; else it
+   * waits for jobs until destroy, which joins it. A thread ending at a moment
+   * nobody chose can meet another thread's fork(): under ASan the child then
+   * hung starting a thread of its own (tests/powerloss with the store's
+   * reaper), so long-lived owners such as a store keep theirs until close */
+  bool linger;
+  bool joinable; /* `thread` must be joined by destroy */
+  pthread_t thread;
   bool stopping; /* destroy: end once drained, without lingering */
   job *head, *tail;
   /* the creating process: a forked child (which has none of its threads,
@@ -46,9 +54,10 @@ struct dckpt_reaper {
   pid_t pid;
 };
 
-dckpt_reaper *dckpt_reaper_create(void) {
+dckpt_reaper *dckpt_reaper_create(bool linger) {
   dckpt_reaper *r = calloc(1, sizeof *r);
   if (!r) return NULL;
+  r->linger = linger;
   pthread_condattr_t ca;
   bool ok = pthread_condattr_init(&ca) == 0;
   ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
@@ -80,7 +89,13 @@ static void *run(void *arg) {
   for (;;) {
     job *j = r->head;
     if (!j) {
-      if (!r->stopping && linger(r)) continue;
+      if (!r->linger) {
+        while (!r->head && !r->stopping)
+          pthread_cond_wait(&r->cv, &r->mu);
+        if (r->head) continue;
+      } else if (!r->stopping && linger(r)) {
+        continue;
+      }
       r->running = false; /* drained: the next job starts a new thread */
       pthread_cond_broadcast(&r->cv);
       break;
@@ -124,7 +139,8 @@ static void enqueue(dckpt_reaper *r, const char *path, int fd) {
     /* the queue is empty: jobs are only queued while a thread runs */
     pthread_t t;
     r->running = dckpt_thread_start(&t, run, r) == 0;
-    if (r->running) pthread_detach(t);
+    if (r->running && r->linger) pthread_detach(t);
+    if (r->running && !r->linger) r->thread = t, r->joinable = true;
     if (!r->running) {
       pthread_mutex_unlock(&r->mu);
       do_now(j, path, fd); /* no thread: on the caller's, as before */
@@ -175,6 +191,7 @@ void dckpt_reaper_destroy(dckpt_reaper *r) {
   while (r->running)
     pthread_cond_wait(&r->cv, &r->mu);
   pthread_mutex_unlock(&r->mu);
+  if (r->joinable) pthread_join(r->thread, NULL);
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
   free(r);

@@ -6,14 +6,20 @@
 #ifndef DCKPT_IO_REAPER_H
 #define DCKPT_IO_REAPER_H
 
+#include <stdbool.h>
+
 typedef struct dckpt_reaper dckpt_reaper;
 
-/** Creates a reaper; a thread of its own starts with a file to remove or
- *  close and ends once none has come for a moment (an idle reaper holds no
- *  thread). One owner thread queues and destroys; the jobs run in order.
+/** Creates a reaper; a thread of its own starts with its first file to
+ *  remove or close. `linger`: the thread ends once none has come for a moment
+ *  (an idle reaper holds no thread; for owners that may be many, such as
+ *  records); else it stays until destroy joins it (for long-lived owners such
+ *  as a store: no thread ends at a moment nobody chose, which a fork() in
+ *  another thread could meet). One owner thread queues and destroys; the
+ *  jobs run in order.
  *  NULL: no memory (every call then does its job at once). In a child that
  *  fork() made, every call does its job at once and destroy only frees. */
-dckpt_reaper *dckpt_reaper_create(void);
+dckpt_reaper *dckpt_reaper_create(bool linger);
 /** Queues `path` for unlinking (copied). Unlinks at once if the thread cannot
  *  be started. */
 void dckpt_reaper_unlink(dckpt_reaper *r, const char *path);

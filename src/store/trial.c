@@ -97,7 +97,7 @@ static void remember(dckpt_store *s, int64_t alg, int64_t trial, const int64_t *
  * on file systems that discard freed blocks synchronously (~0.1 ms for a
  * 50 KiB file here, ~10 ms for 64 MiB). */
 static void remove_checkpoint(dckpt_store *s, const char *path) {
-  if (!s->reaper) s->reaper = dckpt_reaper_create();
+  if (!s->reaper) s->reaper = dckpt_reaper_create(false);
   dckpt_reaper_remove(s->reaper, path);
   dckpt_log(&s->log, DCKPT_LOG_DEBUG, "removed old checkpoint '%s'", path);
 }
