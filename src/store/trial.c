@@ -170,7 +170,12 @@ static bool write_progress_swap(dckpt_store *s, const char *path, const char *te
   return ok;
 }
 
-static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration) {
+/* *replaced gets a descriptor of the progress.json this replaced (already
+ * without a name) or -1: the caller hands it to the reaper once the save's
+ * flushes are done. */
+static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t iteration,
+                          int *replaced) {
+  *replaced = -1;
   const dckpt_run_facts_t *f;
   DCKPT_TRY(dckpt_run_facts(s, &f));
   char *path = dckpt_layout_trial_file(s, alg, trial, DCKPT_PROGRESS_FILE);
@@ -198,6 +203,11 @@ static int write_progress(dckpt_store *s, int64_t alg, int64_t trial, int64_t it
   if (dckpt_store_durable(s) || !write_progress_swap(s, path, text)) {
     dckpt_io_opts io = dckpt_store_io(s, "progress");
     io.durable = false;
+    /* The replaced progress.json loses its name at once, but its inode is
+     * freed later, by the reaper: an unlink that frees blocks costs ~0.13 ms
+     * on a file system that discards them synchronously, a quarter of a
+     * small durable save's time (strace, 64 KiB). */
+    io.replaced_fd = replaced;
     rc = dckpt_io_write_file(path, text, PROGRESS_WIDTH, &io, &s->err);
   }
   free(path);
@@ -300,8 +310,14 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
     io.unnamed = true;       /* a new name: one directory write less (atomic.h) */
     dckpt_where w = {DCKPT_KIND_CHECKPOINT, alg, trial, iteration};
     rc = dckpt_store_write_record(s, ckpt, &w, state, &io);
-    if (rc == DCKPT_OK) rc = write_progress(s, alg, trial, iteration);
+    int old_progress = -1;
+    if (rc == DCKPT_OK) rc = write_progress(s, alg, trial, iteration, &old_progress);
     if (rc == DCKPT_OK) rc = commit_dir(s, dir);
+    /* after the flush: freeing it then does not compete with the flush */
+    if (old_progress >= 0) {
+      if (!s->reaper) s->reaper = dckpt_reaper_create();
+      dckpt_reaper_close(s->reaper, old_progress); /* at once without a reaper */
+    }
     if (rc == DCKPT_OK) {
       remember_commit(s, alg, trial, iteration);
       rc = rotate(s, alg, trial, dir, iteration);
