@@ -315,7 +315,7 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
     if (rc == DCKPT_OK) rc = commit_dir(s, dir);
     /* after the flush: freeing it then does not compete with the flush */
     if (old_progress >= 0) {
-      if (!s->reaper) s->reaper = dckpt_reaper_create();
+      if (!s->reaper) s->reaper = dckpt_reaper_create(false);
       dckpt_reaper_close(s->reaper, old_progress); /* at once without a reaper */
     }
     if (rc == DCKPT_OK) {
