@@ -3,9 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "dckpt_container.h"
+#include "util/xxh.h"
 
 static const char *const pool_paths[CTR_N_POOLS] = {
     "data/f64", "data/f32", "data/i64", "data/u64", "data/bytes", "data/text"};

@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 #include <zstd.h>
 
 #include "format/le.h"
 #include "format/record_internal.h"
+#include "util/xxh.h"
 
 /* "<origin>: corrupt record: <what>" (or "oversized record" for ETOOBIG). */
 __attribute__((format(printf, 4, 5))) static int

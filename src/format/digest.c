@@ -5,10 +5,10 @@
  * segments) lists their digests, so a file that verifies on its own but is
  * not the one that was meant (a stale segment of an abandoned history) is
  * recognized. */
-#include <xxhash.h>
 
 #include "format/le.h"
 #include "format/record_internal.h"
+#include "util/xxh.h"
 
 /* Counts and shapes enter as little-endian u64, like the format's header;
  * array bytes are little-endian already (format/le.h refuses other hosts). */

@@ -4,13 +4,13 @@
  * first, then the payload, and the real header is patched in last. */
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 #include <zstd.h>
 
 #include "format/payload.h"
 #include "format/record_internal.h"
 #include "format/shuffle.h"
 #include "format/stream.h"
+#include "util/xxh.h"
 
 int dckpt_check_level(int level, dckpt_err *err) {
   if (level < -7 || level > 22)

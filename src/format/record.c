@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "format/codec.h"
 #include "format/record_internal.h"
 #include "io/reaper.h"
 #include "util/mem.h"
+#include "util/xxh.h"
 
 size_t dckpt_dtype_size(dckpt_dtype dtype) {
   switch (dtype) {

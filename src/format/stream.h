@@ -5,7 +5,6 @@
 #define DCKPT_FORMAT_STREAM_H
 
 #include <stdint.h>
-#include <xxhash.h>
 #include <zstd.h>
 
 #include "dckpt.h"
@@ -13,6 +12,7 @@
 #include "format/scratch.h"
 #include "io/atomic.h"
 #include "util/err.h"
+#include "util/xxh.h"
 
 /** Where payload bytes go: a file, or a buffer of the worst-case size. */
 typedef struct dckpt_sink {

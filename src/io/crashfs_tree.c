@@ -10,11 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "io/fs.h"
 #include "io/path.h"
 #include "io/walk.h"
+#include "util/xxh.h"
 
 int cfs_tree_add(cfs_tree *t, const char *path, bool dir, const uint8_t *data, size_t len,
                  uint64_t ino) {

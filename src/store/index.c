@@ -11,12 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <xxhash.h>
 
 #include "format/le.h"
 #include "io/fs.h"
 #include "io/path.h"
 #include "io/walk.h"
+#include "util/xxh.h"
 
 #define MAGIC       "DCKPTIDX"
 #define HEAD_BYTES  112 /* fixed header */
