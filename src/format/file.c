@@ -257,7 +257,7 @@ int dckpt_record_write_atomic(const dckpt_record *rec, const char *identity,
 /* ---- public ---- */
 
 int dckpt_record_read_err_(const char *path, dckpt_record **out, dckpt_err *e) {
-  dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
+  dckpt_scratch *sc = dckpt_scratch_borrow(true); /* NULL: a local one */
   int rc = dckpt_record_file_read(path, out, sc, e);
   dckpt_scratch_give_back(sc);
   return rc;
@@ -281,7 +281,7 @@ int dckpt_record_read_into(const char *path, dckpt_record_place_fn place, void *
   int rc = place ? DCKPT_OK
                  : dckpt_err_set(&e, DCKPT_EINVAL, "record_read_into: place is NULL");
   if (rc == DCKPT_OK) {
-    dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
+    dckpt_scratch *sc = dckpt_scratch_borrow(true); /* NULL: a local one */
     rc = dckpt_record_file_read_placed(path, &where, out, info, sc, &e);
     dckpt_scratch_give_back(sc);
   }
@@ -311,7 +311,7 @@ static int write_keeping(const dckpt_record *rec, const char *path, int level,
                       .unnamed = true, /* durable: one directory write less */
                       .replaced_fd = replaced_fd,
                       .label = "record"};
-  dckpt_scratch *sc = dckpt_scratch_borrow(); /* NULL: a local one */
+  dckpt_scratch *sc = dckpt_scratch_borrow(true); /* NULL: a local one */
   int rc = dckpt_record_write_atomic(rec, NULL, path, level, &io, sc, e);
   dckpt_scratch_give_back(sc);
   return rc;

@@ -80,21 +80,12 @@ static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
 static dckpt_scratch *shared_idle;
 static unsigned long shared_lent; /* borrowed and not yet given back */
 
-dckpt_scratch *dckpt_scratch_borrow(void) {
+dckpt_scratch *dckpt_scratch_borrow(bool or_new) {
   pthread_mutex_lock(&shared_mu);
   dckpt_scratch *s = shared_idle;
   shared_idle = NULL;
-  if (!s) s = calloc(1, sizeof *s);
-  if (s) shared_lent++;
-  pthread_mutex_unlock(&shared_mu);
-  return s;
-}
-
-dckpt_scratch *dckpt_scratch_borrow_idle(void) {
-  pthread_mutex_lock(&shared_mu);
-  dckpt_scratch *s = shared_idle;
-  shared_idle = NULL;
-  if (!s && shared_lent == 0) s = calloc(1, sizeof *s); /* the first one */
+  /* none idle: the first one, or one for a second concurrent borrower */
+  if (!s && (or_new || shared_lent == 0)) s = calloc(1, sizeof *s);
   if (s) shared_lent++;
   pthread_mutex_unlock(&shared_mu);
   return s;

@@ -14,6 +14,7 @@
 #ifndef DCKPT_FORMAT_SCRATCH_H
 #define DCKPT_FORMAT_SCRATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <zstd.h>
@@ -53,17 +54,15 @@ ZSTD_CCtx *dckpt_make_cctx(int level, int workers, uint64_t raw_len);
 /** Frees what the scratch holds and zeroes it (reusable). Accepts NULL. */
 void dckpt_scratch_free(dckpt_scratch *s);
 
-/** A scratch for a call that has none of its own: the process's shared one
- *  when no other thread has it, else a new one; NULL when out of memory
- *  (callers then work without). Hand it back with dckpt_scratch_give_back. */
-dckpt_scratch *dckpt_scratch_borrow(void);
 /** The process's shared scratch when no other call holds it (created when
- *  none exists yet), else NULL: for callers with a scratch of their own to
- *  fall back on (the store's handle), so that one thread saving and loading
- *  through several handles and the record-file calls finds the same warm
- *  buffers, while concurrent callers do not allocate. Hand it back with
- *  dckpt_scratch_give_back. */
-dckpt_scratch *dckpt_scratch_borrow_idle(void);
+ *  none exists yet). When another call holds it: with `or_new` a new one
+ *  (for calls that have none of their own: the record-file API), else NULL
+ *  (for callers with a scratch of their own to fall back on, the store's
+ *  handle: one thread saving and loading through several handles and the
+ *  record-file calls then finds the same warm buffers, while concurrent
+ *  callers do not allocate). NULL also when out of memory (callers then work
+ *  without). Hand it back with dckpt_scratch_give_back. */
+dckpt_scratch *dckpt_scratch_borrow(bool or_new);
 /** Keeps `s` (from a borrow) for the next borrower, or frees it (another one
  *  is kept already). Accepts NULL. */
 void dckpt_scratch_give_back(dckpt_scratch *s);

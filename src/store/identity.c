@@ -230,7 +230,7 @@ int dckpt_store_write_record(dckpt_store *s, const char *path, const dckpt_where
                              const dckpt_record *rec, const dckpt_io_opts *io) {
   char *identity = NULL;
   DCKPT_TRY(dckpt_identity_make(s, w, &identity));
-  dckpt_scratch *shared = dckpt_scratch_borrow_idle(); /* store_internal.h */
+  dckpt_scratch *shared = dckpt_scratch_borrow(false); /* store_internal.h */
   int rc = dckpt_record_write_atomic(rec, identity, path, s->opts.compression_level, io,
                                      shared ? shared : &s->scratch, &s->err);
   dckpt_scratch_give_back(shared);

@@ -138,7 +138,7 @@ bool dckpt_src_is_file(dckpt_store *s, const char *path) {
 int dckpt_src_read_record(dckpt_store *s, const char *path, dckpt_record **out,
                           dckpt_err *err) {
   if (!s->src) {
-    dckpt_scratch *shared = dckpt_scratch_borrow_idle(); /* store_internal.h */
+    dckpt_scratch *shared = dckpt_scratch_borrow(false); /* store_internal.h */
     int rc = dckpt_record_file_read(path, out, shared ? shared : &s->scratch, err);
     dckpt_scratch_give_back(shared);
     return rc;

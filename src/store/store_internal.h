@@ -62,7 +62,7 @@ struct dckpt_store {
   /* Temporaries of every record this handle saves or loads, kept between
    * calls so that small records do not fault in fresh pages each time. Used
    * only while another call holds the process's shared scratch
-   * (dckpt_scratch_borrow_idle): one thread saving through several handles
+   * (dckpt_scratch_borrow(false)): one thread saving through several handles
    * and the record-file calls then keeps one set warm in cache, not one per
    * handle, each evicted by the others' (bench_peers' store saves without and
    * with durability, alternated: ~0.06 ms of a 1 MiB save's encode). */
