@@ -57,7 +57,9 @@ struct dckpt_store {
   int64_t known_alg, known_trial;
   int64_t *known;
   size_t n_known;
-  /* Deletes large superseded checkpoints off the save's critical path. */
+  /* Deletes superseded checkpoints and closes replaced progress.json files
+   * off the save's critical path: made by the first such job (trial.c's
+   * store_reaper), joined by dckpt_store_close. */
   struct dckpt_reaper *reaper;
   /* Temporaries of every record this handle saves or loads, kept between
    * calls so that small records do not fault in fresh pages each time. Used

@@ -92,13 +92,20 @@ static void remember(dckpt_store *s, int64_t alg, int64_t trial, const int64_t *
   if (copy && n) memcpy(copy, kept, n * sizeof *copy);
 }
 
+/* The store's reaper, made by its first job: its thread does not linger but
+ * lives until dckpt_store_close, which joins it (io/reaper.h). NULL (out of
+ * memory): jobs are done at once. */
+static dckpt_reaper *store_reaper(dckpt_store *s) {
+  if (!s->reaper) s->reaper = dckpt_reaper_create(false);
+  return s->reaper;
+}
+
 /* Removes a superseded checkpoint through the reaper (io/reaper.h): a rename
  * now, the unlink in the background, since an unlink costs more than a rename
  * on file systems that discard freed blocks synchronously (~0.1 ms for a
  * 50 KiB file here, ~10 ms for 64 MiB). */
 static void remove_checkpoint(dckpt_store *s, const char *path) {
-  if (!s->reaper) s->reaper = dckpt_reaper_create(false);
-  dckpt_reaper_remove(s->reaper, path);
+  dckpt_reaper_remove(store_reaper(s), path);
   dckpt_log(&s->log, DCKPT_LOG_DEBUG, "removed old checkpoint '%s'", path);
 }
 
@@ -314,10 +321,7 @@ int dckpt_store_save(dckpt_store *s, int64_t alg, int64_t trial, int64_t iterati
     if (rc == DCKPT_OK) rc = write_progress(s, alg, trial, iteration, &old_progress);
     if (rc == DCKPT_OK) rc = commit_dir(s, dir);
     /* after the flush: freeing it then does not compete with the flush */
-    if (old_progress >= 0) {
-      if (!s->reaper) s->reaper = dckpt_reaper_create(false);
-      dckpt_reaper_close(s->reaper, old_progress); /* at once without a reaper */
-    }
+    if (old_progress >= 0) dckpt_reaper_close(store_reaper(s), old_progress);
     if (rc == DCKPT_OK) {
       remember_commit(s, alg, trial, iteration);
       rc = rotate(s, alg, trial, dir, iteration);
