@@ -33,20 +33,21 @@ struct dckpt_reaper {
   pthread_mutex_t mu;
   /* a job was queued, the owner destroys the reaper, or the thread ended */
   pthread_cond_t cv;
-  /* a (detached) thread works the queue; it clears this as its last step
-   * under the mutex, and touches nothing of the reaper after that: an ended
-   * thread that nobody joined would keep its stack until the owner's next
-   * job or its destroy */
-  bool running;
-  /* lingering: the thread is detached and ends on its own once idle; else it
-   * waits for jobs until destroy, which joins it. A thread ending at a moment
-   * nobody chose can meet another thread's fork(): under ASan the child then
-   * hung starting a thread of its own (tests/powerloss with the store's
-   * reaper), so long-lived owners such as a store keep theirs until close */
+  /* Which of the two lives its thread has (fixed at create).
+   * Lingering (a record's): detached, ends on its own once idle, and the
+   * next job starts another. Else (a store's): started by the first job,
+   * waits for jobs until destroy, which joins `thread`. A thread ending at a
+   * moment nobody chose can meet another thread's fork(): under ASan the
+   * child then hung starting a thread of its own (tests/powerloss with the
+   * store's reaper), so long-lived owners keep theirs until they close. */
   bool linger;
-  bool joinable; /* `thread` must be joined by destroy */
+  /* a thread works the queue (jobs are only queued while one does); it
+   * clears this as its last step under the mutex and touches nothing of the
+   * reaper after that. A kept (not lingering) thread clears it only once
+   * destroy has set `stopping`, so for it `running` means "to be joined". */
+  bool running;
   pthread_t thread;
-  bool stopping; /* destroy: end once drained, without lingering */
+  bool stopping; /* destroy: end once drained, without waiting for more */
   job *head, *tail;
   /* the creating process: a forked child (which has none of its threads,
    * and may have copied the mutex locked) does every job at once and only
@@ -72,50 +73,10 @@ dckpt_reaper *dckpt_reaper_create(bool linger) {
   return r;
 }
 
-/* Waits (mu held) up to LINGER_NS for a job; true when one is queued. */
-static bool linger(dckpt_reaper *r) {
-  struct timespec until;
-  clock_gettime(CLOCK_MONOTONIC, &until);
-  until.tv_nsec += LINGER_NS;
-  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
-  while (!r->head && !r->stopping)
-    if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT) break;
-  return r->head != NULL;
-}
-
-static void *run(void *arg) {
-  dckpt_reaper *r = arg;
-  pthread_mutex_lock(&r->mu);
-  for (;;) {
-    job *j = r->head;
-    if (!j) {
-      if (!r->linger) {
-        while (!r->head && !r->stopping)
-          pthread_cond_wait(&r->cv, &r->mu);
-        if (r->head) continue;
-      } else if (!r->stopping && linger(r)) {
-        continue;
-      }
-      r->running = false; /* drained: the next job starts a new thread */
-      pthread_cond_broadcast(&r->cv);
-      break;
-    }
-    r->head = j->next;
-    if (!r->head) r->tail = NULL;
-    pthread_mutex_unlock(&r->mu);
-    if (j->fd >= 0)
-      close(j->fd); /* only read: its last reference, whose blocks this frees */
-    else
-      (void)dckpt_sys_unlink(j->path); /* a failure leaves a temporary: cleaned later */
-    free(j);
-    pthread_mutex_lock(&r->mu);
-  }
-  pthread_mutex_unlock(&r->mu);
-  return NULL;
-}
-
-/* Does the job now, on the caller's thread. */
-static void do_now(job *j, const char *path, int fd) {
+/* Does a job (`j`, or NULL for one done at once without being queued):
+ * closes `fd` (only read: its last reference, whose blocks this frees) or
+ * unlinks `path` (a failure leaves a temporary: cleaned later). */
+static void do_job(job *j, const char *path, int fd) {
   if (fd >= 0)
     close(fd);
   else if (path)
@@ -123,12 +84,45 @@ static void do_now(job *j, const char *path, int fd) {
   free(j);
 }
 
+/* Waits (mu held) for a job or destroy, a lingering thread at most
+ * LINGER_NS; true when a job is queued. */
+static bool wait_for_job(dckpt_reaper *r) {
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_nsec += LINGER_NS;
+  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+  while (!r->head && !r->stopping) {
+    if (!r->linger)
+      pthread_cond_wait(&r->cv, &r->mu);
+    else if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT)
+      break;
+  }
+  return r->head != NULL;
+}
+
+static void *run(void *arg) {
+  dckpt_reaper *r = arg;
+  pthread_mutex_lock(&r->mu);
+  while (r->head || wait_for_job(r)) {
+    job *j = r->head;
+    r->head = j->next;
+    if (!r->head) r->tail = NULL;
+    pthread_mutex_unlock(&r->mu);
+    do_job(j, j->path, j->fd);
+    pthread_mutex_lock(&r->mu);
+  }
+  r->running = false; /* drained: the next job starts a new thread */
+  pthread_cond_broadcast(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+  return NULL;
+}
+
 static void enqueue(dckpt_reaper *r, const char *path, int fd) {
   if (r && r->pid != getpid()) r = NULL; /* a forked child: at once */
   size_t n = path ? strlen(path) + 1 : 1;
   job *j = r ? malloc(sizeof *j + n) : NULL;
   if (!j) {
-    do_now(NULL, path, fd);
+    do_job(NULL, path, fd);
     return;
   }
   memcpy(j->path, path ? path : "", n);
@@ -137,13 +131,11 @@ static void enqueue(dckpt_reaper *r, const char *path, int fd) {
   pthread_mutex_lock(&r->mu);
   if (!r->running) {
     /* the queue is empty: jobs are only queued while a thread runs */
-    pthread_t t;
-    r->running = dckpt_thread_start(&t, run, r) == 0;
-    if (r->running && r->linger) pthread_detach(t);
-    if (r->running && !r->linger) r->thread = t, r->joinable = true;
+    r->running = dckpt_thread_start(&r->thread, run, r) == 0;
+    if (r->running && r->linger) pthread_detach(r->thread);
     if (!r->running) {
       pthread_mutex_unlock(&r->mu);
-      do_now(j, path, fd); /* no thread: on the caller's, as before */
+      do_job(j, path, fd); /* no thread: on the caller's, as before */
       return;
     }
   }
@@ -187,11 +179,12 @@ void dckpt_reaper_destroy(dckpt_reaper *r) {
    * done what is queued */
   pthread_mutex_lock(&r->mu);
   r->stopping = true;
+  bool join = r->running && !r->linger; /* a kept thread */
   pthread_cond_broadcast(&r->cv);
   while (r->running)
     pthread_cond_wait(&r->cv, &r->mu);
   pthread_mutex_unlock(&r->mu);
-  if (r->joinable) pthread_join(r->thread, NULL);
+  if (join) pthread_join(r->thread, NULL);
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
   free(r);
