@@ -4,6 +4,7 @@
  * thread of the format pipelines (worker). `test_util CASE` runs one case; each is its
  * own CTest entry util.<case>. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "dckpt.h"
@@ -426,12 +429,105 @@ static void test_worker(void) {
   CHECK_EQ(d.made, 1);
 }
 
+/* ---- the kept thread ---- */
+
+/* Records the thread it ran on; with `hold`, first waits until released. */
+typedef struct where {
+  pthread_t thread;
+  bool hold, started;
+} where;
+
+static int note_thread(dckpt_worker *w, void *arg) {
+  where *at = arg;
+  at->thread = pthread_self();
+  pthread_mutex_lock(&w->mu);
+  at->started = true;
+  dckpt_worker_wake(w);
+  while (at->hold && !w->cancelled)
+    dckpt_worker_wait(w);
+  pthread_mutex_unlock(&w->mu);
+  return 5;
+}
+
+static int threads_now(void) {
+  DIR *d = opendir("/proc/self/task");
+  CHECK(d != NULL);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));)
+    n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+/* Jobs in a row run on one kept thread, not the caller's; a job that finds
+ * it busy gets a thread of its own; the cancelled path joins as before;
+ * destroying the helper joins its thread (the count goes back, a state, not
+ * a time); a forked child runs jobs on threads of its own and only frees. */
+static void test_worker_kept(void) {
+  int base = threads_now();
+  dckpt_helper *h = dckpt_helper_create();
+  CHECK(h != NULL);
+  pthread_t first = pthread_self();
+  for (int i = 0; i < 3; i++) {
+    dckpt_worker w;
+    where at = {0};
+    CHECK(dckpt_worker_start_on(h, &w, note_thread, &at));
+    CHECK_EQ(dckpt_worker_join(&w), 5);
+    CHECK(!pthread_equal(at.thread, pthread_self()));
+    if (i == 0) first = at.thread;
+    CHECK(pthread_equal(at.thread, first));
+  }
+  CHECK_GE(threads_now(), base + 1); /* the kept one, idle */
+  /* busy: the second job cannot wait for the first, it runs beside it */
+  dckpt_worker a, b;
+  where at_a = {.hold = true}, at_b = {0};
+  CHECK(dckpt_worker_start_on(h, &a, note_thread, &at_a));
+  pthread_mutex_lock(&a.mu);
+  while (!at_a.started)
+    dckpt_worker_wait(&a);
+  pthread_mutex_unlock(&a.mu);
+  CHECK(dckpt_worker_start_on(h, &b, note_thread, &at_b));
+  CHECK_EQ(dckpt_worker_join(&b), 5);
+  CHECK(!pthread_equal(at_b.thread, first));
+  CHECK_EQ(dckpt_worker_join(&a), 5); /* cancelled while held: released */
+  CHECK(pthread_equal(at_a.thread, first));
+  /* the kept thread takes jobs again after that */
+  where again = {0};
+  CHECK(dckpt_worker_start_on(h, &a, note_thread, &again));
+  CHECK_EQ(dckpt_worker_join(&a), 5);
+  CHECK(pthread_equal(again.thread, first));
+#ifndef __SANITIZE_THREAD__ /* TSan lets no child of a threaded parent start one */
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    dckpt_worker w;
+    where at = {0};
+    int bad = !dckpt_worker_start_on(h, &w, note_thread, &at);
+    bad |= !bad && dckpt_worker_join(&w) != 5;
+    dckpt_helper_destroy(h); /* frees only: the thread is the parent's */
+    _exit(bad);
+  }
+  int status = 0;
+  CHECK_EQ(waitpid(pid, &status, 0), pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+#endif
+  dckpt_helper_destroy(h);
+  dckpt_helper_destroy(NULL);
+  /* a helper that never ran a job has no thread to join */
+  dckpt_helper_destroy(dckpt_helper_create());
+  /* joined (and the busy job's own thread too): the kernel may list a joined
+   * thread a moment longer, so this waits for the state, bounded at 60 s */
+  for (int k = 0; k < 6000 && threads_now() > base; k++)
+    usleep(10000);
+  CHECK_LE(threads_now(), base);
+}
+
 int main(int argc, char **argv) {
   static const check_case cases[] = {
-      {"err", test_err},      {"errno_map", test_errno_map},
-      {"json", test_json},    {"json_diff", test_json_diff},
-      {"log", test_log},      {"rng", test_rng},
-      {"mem", test_mem},      {"thread", test_thread},
-      {"worker", test_worker}};
+      {"err", test_err},       {"errno_map", test_errno_map},
+      {"json", test_json},     {"json_diff", test_json_diff},
+      {"log", test_log},       {"rng", test_rng},
+      {"mem", test_mem},       {"thread", test_thread},
+      {"worker", test_worker}, {"worker_kept", test_worker_kept}};
   return check_main("test_util", argc, argv, cases, sizeof cases / sizeof *cases);
 }

@@ -11,6 +11,7 @@
 #include "format/record_internal.h"
 #include "io/reaper.h"
 #include "util/mem.h"
+#include "util/worker.h"
 #include "util/xxh.h"
 
 size_t dckpt_dtype_size(dckpt_dtype dtype) {
@@ -53,6 +54,7 @@ void dckpt_record_free(dckpt_record *rec) {
   /* waits for the replaced files to be freed; in a forked child the thread
    * is not there to join (the parent's closes its own descriptors) */
   if (rec->reaper && rec->reaper_pid == (long)getpid()) dckpt_reaper_destroy(rec->reaper);
+  dckpt_helper_destroy(rec->compressor);
   free(rec);
 }
 

@@ -93,6 +93,7 @@ dckpt_scratch *dckpt_scratch_borrow(bool or_new) {
 
 void dckpt_scratch_give_back(dckpt_scratch *s) {
   if (!s) return;
+  s->helper = NULL; /* the caller's, lent for its call only */
   pthread_mutex_lock(&shared_mu);
   shared_lent--;
   if (!shared_idle) {

@@ -31,6 +31,10 @@ typedef struct dckpt_scratch {
   size_t cap[2];
   ZSTD_CCtx *cctx; /* one-shot compression (small saves) */
   ZSTD_DCtx *dctx; /* every decompression */
+  /* Borrowed for one call, NULL otherwise: the kept thread of the caller's
+   * handle (a store's or a record's) on which a streamed save runs its
+   * compressor (util/worker.h). The scratch never owns or frees it. */
+  struct dckpt_helper *helper;
 } dckpt_scratch;
 
 /** Buffer `slot` with room for at least `n` bytes (contents not kept when it

@@ -61,6 +61,10 @@ struct dckpt_store {
    * off the save's critical path: made by the first such job (trial.c's
    * store_reaper), joined by dckpt_store_close. */
   struct dckpt_reaper *reaper;
+  /* The thread on which its streamed saves (4 MiB and up) compress, kept
+   * between saves (util/worker.h); made with the handle, started by the
+   * first such save, joined by dckpt_store_close. NULL: a thread per save. */
+  struct dckpt_helper *compressor;
   /* Temporaries of every record this handle saves or loads, kept between
    * calls so that small records do not fault in fresh pages each time. Used
    * only while another call holds the process's shared scratch
