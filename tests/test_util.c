@@ -4,7 +4,6 @@
  * thread of the format pipelines (worker). `test_util CASE` runs one case; each is its
  * own CTest entry util.<case>. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -434,12 +434,14 @@ static void test_worker(void) {
 /* Records the thread it ran on; with `hold`, first waits until released. */
 typedef struct where {
   pthread_t thread;
+  long tid; /* the kernel's */
   bool hold, started;
 } where;
 
 static int note_thread(dckpt_worker *w, void *arg) {
   where *at = arg;
   at->thread = pthread_self();
+  at->tid = (long)syscall(SYS_gettid);
   pthread_mutex_lock(&w->mu);
   at->started = true;
   dckpt_worker_wake(w);
@@ -449,35 +451,33 @@ static int note_thread(dckpt_worker *w, void *arg) {
   return 5;
 }
 
-static int threads_now(void) {
-  DIR *d = opendir("/proc/self/task");
-  CHECK(d != NULL);
-  int n = 0;
-  for (struct dirent *e; (e = readdir(d));)
-    n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
+/* Whether the kernel still lists thread `tid` of this process. */
+static bool thread_listed(long tid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%ld", tid);
+  return access(path, F_OK) == 0;
 }
 
 /* Jobs in a row run on one kept thread, not the caller's; a job that finds
  * it busy gets a thread of its own; the cancelled path joins as before;
- * destroying the helper joins its thread (the count goes back, a state, not
- * a time); a forked child runs jobs on threads of its own and only frees. */
+ * destroying the helper joins its thread (it leaves the task list: a state
+ * polled, not a time); a forked child runs jobs on threads of its own and only frees. */
 static void test_worker_kept(void) {
-  int base = threads_now();
+
   dckpt_helper *h = dckpt_helper_create();
   CHECK(h != NULL);
   pthread_t first = pthread_self();
+  long kept_tid = 0;
   for (int i = 0; i < 3; i++) {
     dckpt_worker w;
     where at = {0};
     CHECK(dckpt_worker_start_on(h, &w, note_thread, &at));
     CHECK_EQ(dckpt_worker_join(&w), 5);
     CHECK(!pthread_equal(at.thread, pthread_self()));
-    if (i == 0) first = at.thread;
+    if (i == 0) first = at.thread, kept_tid = at.tid;
     CHECK(pthread_equal(at.thread, first));
   }
-  CHECK_GE(threads_now(), base + 1); /* the kept one, idle */
+  CHECK(thread_listed(kept_tid)); /* kept, idle */
   /* busy: the second job cannot wait for the first, it runs beside it */
   dckpt_worker a, b;
   where at_a = {.hold = true}, at_b = {0};
@@ -515,11 +515,11 @@ static void test_worker_kept(void) {
   dckpt_helper_destroy(NULL);
   /* a helper that never ran a job has no thread to join */
   dckpt_helper_destroy(dckpt_helper_create());
-  /* joined (and the busy job's own thread too): the kernel may list a joined
-   * thread a moment longer, so this waits for the state, bounded at 60 s */
-  for (int k = 0; k < 6000 && threads_now() > base; k++)
+  /* joined: the kernel may list a joined thread a moment longer, so this
+   * waits for the state, bounded at 60 s (a thread not joined stays) */
+  for (int k = 0; k < 6000 && thread_listed(kept_tid); k++)
     usleep(10000);
-  CHECK_LE(threads_now(), base);
+  CHECK(!thread_listed(kept_tid));
 }
 
 int main(int argc, char **argv) {
