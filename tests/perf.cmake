@@ -17,3 +17,13 @@ if(DCKPT_BUILD_PERF)
   set_tests_properties(perf.scan_smoke PROPERTIES LABELS perf TIMEOUT 600
     ENVIRONMENT "${DCKPT_MPI_ENV}")
 endif()
+# ... and perf/bench_decode_split: every way of loading gives the state back
+# bit for bit (the program checks and exits 1 otherwise) and the table has a
+# row per size.
+if(DCKPT_BUILD_PERF)
+  add_test(NAME perf.decode_split_smoke
+    COMMAND $<TARGET_FILE:bench_decode_split> --sizes 1M,3M --reps 1
+      --dir ${DCKPT_TEST_TMP}/perf.decode_split_smoke)
+  set_tests_properties(perf.decode_split_smoke PROPERTIES LABELS perf TIMEOUT 300
+    PASS_REGULAR_EXPRESSION "\\| 3 MiB \\| 1\\.[0-9]+× \\|")
+endif()
