@@ -178,6 +178,18 @@ static double load_dckpt(setup *s) {
   return t;
 }
 
+/* The end of a load of the record's payload: the hash taken, the file
+ * closed, the clock read, the state checked (after the clock). */
+static double end_single(setup *s, XXH3_state_t *h, int fd, double t0, const char *who) {
+  volatile uint64_t sum = XXH3_64bits_digest(h);
+  (void)sum;
+  XXH3_freeState(h);
+  close(fd);
+  double t = bench_now() - t0;
+  check_dest(s, who);
+  return t;
+}
+
 /* Today's payload on one core: read in 256 KiB pieces, hashed, decoded zstd
  * block by zstd block into a raw buffer, each shuffle block unshuffled as
  * soon as it is complete. */
@@ -211,13 +223,7 @@ static double load_one_frame(setup *s, one_frame *o) {
       dckpt_unshuffle(s->dest + s->blk_at[next], o->raw + s->blk_at[next],
                       (size_t)s->blk_len[next] / 8, 8);
   }
-  volatile uint64_t sum = XXH3_64bits_digest(h);
-  (void)sum;
-  XXH3_freeState(h);
-  close(fd);
-  double t = bench_now() - t0;
-  check_dest(s, "one frame");
-  return t;
+  return end_single(s, h, fd, t0, "one frame");
 }
 
 /* Today's payload through zstd's streaming decoder (which keeps its own
@@ -249,13 +255,7 @@ static double load_streamed(setup *s, one_frame *o, uint8_t *blk) {
     }
     dckpt_unshuffle(s->dest + s->blk_at[f], blk, out.size / 8, 8);
   }
-  volatile uint64_t sum = XXH3_64bits_digest(h);
-  (void)sum;
-  XXH3_freeState(h);
-  close(fd);
-  double t = bench_now() - t0;
-  check_dest(s, "one frame, streamed");
-  return t;
+  return end_single(s, h, fd, t0, "one frame, streamed");
 }
 
 /* Independent frames: a worker takes the next frame number, reads the frame,
