@@ -78,9 +78,13 @@
  *  from its first rotation until dckpt_store_close(); a record that
  *  dckpt_record_write() saved over a file runs one while the files it
  *  replaced are being freed (it ends a quarter of a second after the last:
- *  an idle record holds none); saving or loading a
- *  record of 4 MiB or more uses one more for the duration of the call. All
- *  block every asynchronous signal.
+ *  an idle record holds none). Saving a compressed record of 4 MiB or more,
+ *  or loading one of more than 8 MiB, runs half of its work on a second
+ *  thread kept asleep between such calls: the process's one, started by
+ *  the first and kept for the life of the process, or, while another
+ *  thread's call uses it, the store handle's own (joined by
+ *  dckpt_store_close()) or one for the duration of the call. All block
+ *  every asynchronous signal.
  *
  *  Deprecation. Functions marked DCKPT_DEPRECATED_FOR() still work and will
  *  be removed in the next minor version (docs/api.md lists them with their

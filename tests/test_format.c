@@ -22,6 +22,7 @@
 #include "format/codec.h"
 #include "format/le.h"
 #include "format/record_io.h"
+#include "format/scratch.h"
 #include "format/shuffle.h"
 #include "golden_data.h"
 
@@ -852,18 +853,28 @@ static void test_large(void) {
   free(f);
 }
 
-/* The streamed save's compressor runs on a thread the saving handle keeps:
- * the record's (dckpt_record_write) or the store's (dckpt_store_save). Saves
- * in a row give the same bytes as ever; a forked child saves on threads of
- * its own and only frees the parent's helper; dckpt_record_free and
- * dckpt_store_close join the kept threads (the thread count goes back: a
- * state polled, bounded at 60 s, as the reapers' lingering threads end on
- * their own). */
+/* The streamed save's compressor (and a large load's reader) runs on the
+ * thread kept by the scratch the call works in (format/scratch.h): the
+ * process's shared one, which the record-file calls and a store handle
+ * borrow and which stays asleep for the life of the process, or, while
+ * another call holds that one, the store's own, joined by dckpt_store_close.
+ * Saves in a row give the same bytes as ever; a forked child saves on
+ * threads of its own; records and closed stores hold no thread (the count
+ * goes back to what it was once the shared thread existed: a state polled,
+ * bounded at 60 s, as the reapers' lingering threads end on their own). */
+static void wait_threads_back(int base) {
+  for (int k = 0; k < 6000 && threads_now() > base; k++)
+    usleep(10000);
+  CHECK_LE(threads_now(), base);
+}
+
 static void test_large_kept(void) {
-  int base = threads_now();
   dckpt_record *rec = sized_record((size_t)5 << 20, 41);
   const char *path = tmp_path("kept.dckpt");
   char err[1024];
+  (void)unlink(path); /* a first save replaces nothing: no reaper thread */
+  CHECK_OK(t_write(rec, path, 1, false, err, sizeof err)); /* the shared thread */
+  int base = threads_now();
   for (int i = 0; i < 3; i++) {
     CHECK_OK(t_write(rec, path, i == 2 ? 4 : 1, i == 1, err, sizeof err));
     dckpt_record *back = NULL;
@@ -872,6 +883,7 @@ static void test_large_kept(void) {
     dckpt_record_free(back);
     check_file_equals_encode(rec, i == 2 ? 4 : 1, path);
   }
+  wait_threads_back(base);
   const char *dir = tmp_path("kept-store");
   dckpt_store_options o;
   dckpt_store_options_init(&o);
@@ -881,9 +893,13 @@ static void test_large_kept(void) {
   dckpt_algorithm_info alg = {.name = "gd", .iterations = 1000};
   dckpt_metadata plan = {.n_trials = 1, .n_algorithms = 1, .algorithms = &alg};
   CHECK_OK(dckpt_store_initialize(st, &plan, NULL, NULL));
+  /* the shared scratch held: the store saves in its own, on its own thread */
+  dckpt_scratch *held = dckpt_scratch_borrow(false);
+  CHECK(held != NULL);
   for (int64_t it = 0; it < 3; it++)
     CHECK_OK(dckpt_store_save(st, 0, 0, it, rec));
-#ifndef __SANITIZE_THREAD__ /* TSan lets no child of a threaded parent start one */
+  CHECK(threads_now() > base); /* the store's kept thread (and its reaper) */
+#ifndef __SANITIZE_THREAD__    /* TSan lets no child of a threaded parent start one */
   pid_t pid = fork();
   CHECK(pid >= 0);
   if (pid == 0) {
@@ -900,6 +916,7 @@ static void test_large_kept(void) {
   CHECK_EQ(waitpid(pid, &status, 0), pid);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 #endif
+  dckpt_scratch_give_back(held);
   CHECK_OK(dckpt_store_save(st, 0, 0, 4, rec));
   dckpt_record *back = NULL;
   int64_t at = -1;
@@ -909,9 +926,7 @@ static void test_large_kept(void) {
   dckpt_record_free(back);
   dckpt_store_close(st);
   dckpt_record_free(rec);
-  for (int k = 0; k < 6000 && threads_now() > base; k++)
-    usleep(10000);
-  CHECK_LE(threads_now(), base);
+  wait_threads_back(base);
   CHECK_EQ(unlink(path), 0);
   char cmd[1200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -1020,7 +1035,10 @@ static void test_pieces_corrupt(void) {
 }
 
 /* A write that fails halfway (file size limit) stops the compression
- * thread, reports the error and leaves neither the target nor a temporary. */
+ * thread, reports the error and leaves neither the target nor a temporary.
+ * The limit is lowered in this process, not a forked child: the shared
+ * scratch's kept thread lives here (format/scratch.h), and TSan lets no
+ * child of a threaded parent start threads. */
 static void test_write_failure(void) {
   size_t n = (12u << 20) / 8;
   double *x = smooth_state(n, 8);
@@ -1031,23 +1049,21 @@ static void test_write_failure(void) {
   CHECK_EQ(mkdir(dir, 0755), 0);
   char path[1100];
   snprintf(path, sizeof path, "%s/big.dckpt", dir);
-  pid_t pid = fork();
-  CHECK(pid >= 0);
-  if (pid == 0) {
-    signal(SIGXFSZ, SIG_IGN);
-    struct rlimit lim = {2u << 20, 2u << 20};
-    if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(3);
-    for (int level = -1; level <= 1; level++) {
-      char err[1024];
-      int rc = t_write(rec, path, level, true, err, sizeof err);
-      if (rc == DCKPT_OK || !strstr(err, "big.dckpt")) _exit(4);
-    }
-    _exit(0);
+  struct rlimit was;
+  CHECK_EQ(getrlimit(RLIMIT_FSIZE, &was), 0);
+  void (*was_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+  struct rlimit lim = {2u << 20, was.rlim_max};
+  CHECK_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  int failed_wrong = 0; /* the first level whose save did not fail as it must */
+  char err[1024];
+  for (int level = -1; level <= 1 && !failed_wrong; level++) {
+    int rc = t_write(rec, path, level, true, err, sizeof err);
+    if (rc == DCKPT_OK || !strstr(err, "big.dckpt")) failed_wrong = level + 10;
   }
-  int st;
-  CHECK_EQ(waitpid(pid, &st, 0), pid);
-  CHECK(WIFEXITED(st));
-  CHECK_EQ(WEXITSTATUS(st), 0);
+  CHECK_EQ(setrlimit(RLIMIT_FSIZE, &was), 0); /* before any CHECK can fail */
+  signal(SIGXFSZ, was_handler);
+  if (failed_wrong) fprintf(stderr, "level %d: %s\n", failed_wrong - 10, err);
+  CHECK_EQ(failed_wrong, 0);
   CHECK(access(path, F_OK) != 0);
   CHECK_EQ(rmdir(dir), 0); /* fails if a temporary was left behind */
   dckpt_record_free(rec);

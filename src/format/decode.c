@@ -584,9 +584,11 @@ static int take_buffers(source *s, dest *d, dckpt_scratch *sc, bool whole) {
   return DCKPT_OK;
 }
 
-/* Decompresses with a reader thread feeding the chunks; false when the
- * thread could not be set up (the caller then reads in this thread). */
-static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, int *rc) {
+/* Decompresses with a reader thread (the scratch's kept one when free)
+ * feeding the chunks; false when the thread could not be set up (the caller
+ * then reads in this thread). */
+static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratch *sc,
+                               int *rc) {
   prefetch p;
   memset(&p, 0, sizeof p);
   p.src = s->src;
@@ -598,7 +600,8 @@ static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, int *rc) {
     p.arena_len = alen;
   }
   p.ring = s->chunk; /* sized for the ring by take_buffers() */
-  if (!dckpt_worker_start(&p.w, prefetch_run, &p)) return false;
+  if (!dckpt_worker_start_on(dckpt_scratch_helper(sc), &p.w, prefetch_run, &p))
+    return false;
   s->pf = &p;
   *rc = inflate_all(s, dctx, d);
   s->pf = NULL;
@@ -622,7 +625,7 @@ static int fill(source *s, dest *d, dckpt_scratch *sc) {
   if (!dctx) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
   if (whole) return inflate_whole(s, dctx, d, sc);
   int rc;
-  if (wants_prefetch(s, h) && inflate_prefetched(s, dctx, d, &rc)) return rc;
+  if (wants_prefetch(s, h) && inflate_prefetched(s, dctx, d, sc, &rc)) return rc;
   return inflate_all(s, dctx, d);
 }
 

@@ -16,7 +16,6 @@
 #include "format/record_io.h"
 #include "io/path.h"
 #include "io/reaper.h"
-#include "util/worker.h"
 #include "util/xxh.h"
 
 /* Chunk of the payload hashed at a time by dckpt_record_verify(). */
@@ -299,8 +298,7 @@ int dckpt_record_read_into(const char *path, dckpt_record_place_fn place, void *
 /* dckpt_record_write_err_, handing the file it replaced (when replaced_fd
  * is not NULL) to the caller as a descriptor to close (io/atomic.h). */
 static int write_keeping(const dckpt_record *rec, const char *path, int level,
-                         dckpt_durability durability, int *replaced_fd,
-                         struct dckpt_helper *compressor, dckpt_err *e) {
+                         dckpt_durability durability, int *replaced_fd, dckpt_err *e) {
   if (durability != DCKPT_DURABILITY_FULL && durability != DCKPT_DURABILITY_NONE)
     return dckpt_err_set(e, DCKPT_EINVAL,
                          "record_write: durability %d is not full or none",
@@ -314,7 +312,6 @@ static int write_keeping(const dckpt_record *rec, const char *path, int level,
                       .replaced_fd = replaced_fd,
                       .label = "record"};
   dckpt_scratch *sc = dckpt_scratch_borrow(true); /* NULL: a local one */
-  if (sc) sc->helper = compressor; /* lent for this call (format/scratch.h) */
   int rc = dckpt_record_write_atomic(rec, NULL, path, level, &io, sc, e);
   dckpt_scratch_give_back(sc);
   return rc;
@@ -322,7 +319,7 @@ static int write_keeping(const dckpt_record *rec, const char *path, int level,
 
 int dckpt_record_write_err_(const dckpt_record *rec, const char *path, int level,
                             dckpt_durability durability, dckpt_err *e) {
-  return write_keeping(rec, path, level, durability, NULL, NULL, e);
+  return write_keeping(rec, path, level, durability, NULL, e);
 }
 
 int dckpt_record_write(dckpt_record *rec, const char *path, int level,
@@ -335,10 +332,7 @@ int dckpt_record_write(dckpt_record *rec, const char *path, int level,
    * file system that discards freed blocks synchronously that costs ~3.5 ms
    * for a 12 MB file here (docs/performance.md, "Against the peers"). */
   int old = -1;
-  /* A large record's compressor runs on a thread the record keeps between
-   * saves (util/worker.h), joined by dckpt_record_free. */
-  if (!rec->compressor) rec->compressor = dckpt_helper_create(); /* NULL: no harm */
-  int rc = write_keeping(rec, path, level, durability, &old, rec->compressor, &e);
+  int rc = write_keeping(rec, path, level, durability, &old, &e);
   if (old >= 0) {
     if (!rec->reaper) {
       rec->reaper = dckpt_reaper_create(true);

@@ -11,7 +11,6 @@
 #include "format/record_internal.h"
 #include "io/reaper.h"
 #include "util/mem.h"
-#include "util/worker.h"
 #include "util/xxh.h"
 
 size_t dckpt_dtype_size(dckpt_dtype dtype) {
@@ -54,7 +53,6 @@ void dckpt_record_free(dckpt_record *rec) {
   /* waits for the replaced files to be freed; in a forked child the thread
    * is not there to join (the parent's closes its own descriptors) */
   if (rec->reaper && rec->reaper_pid == (long)getpid()) dckpt_reaper_destroy(rec->reaper);
-  dckpt_helper_destroy(rec->compressor);
   free(rec);
 }
 

@@ -44,11 +44,6 @@ struct dckpt_record {
    * write, in the process `reaper_pid` (a forked child leaves it alone). */
   struct dckpt_reaper *reaper;
   long reaper_pid;
-  /* The thread on which dckpt_record_write's streamed saves (4 MiB and up)
-   * compress, kept between them (util/worker.h): made by the first write,
-   * started by the first streamed one, joined by dckpt_record_free (in a
-   * forked child only freed). */
-  struct dckpt_helper *compressor;
   char errmsg[DCKPT_ERRMSG_MAX];
 };
 

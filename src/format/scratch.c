@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/mem.h"
+#include "util/worker.h"
 
 /* ---- buffers ---- */
 
@@ -59,8 +60,16 @@ ZSTD_DCtx *dckpt_scratch_dctx(dckpt_scratch *s) {
   return s->dctx;
 }
 
+/* ---- the kept thread ---- */
+
+struct dckpt_helper *dckpt_scratch_helper(dckpt_scratch *s) {
+  if (!s->helper) s->helper = dckpt_helper_create();
+  return s->helper;
+}
+
 void dckpt_scratch_free(dckpt_scratch *s) {
   if (!s) return;
+  dckpt_helper_destroy(s->helper); /* idle: its user's call has ended */
   dckpt_big_free(s->buf[0], s->cap[0]);
   dckpt_big_free(s->buf[1], s->cap[1]);
   ZSTD_freeCCtx(s->cctx);
@@ -93,7 +102,6 @@ dckpt_scratch *dckpt_scratch_borrow(bool or_new) {
 
 void dckpt_scratch_give_back(dckpt_scratch *s) {
   if (!s) return;
-  s->helper = NULL; /* the caller's, lent for its call only */
   pthread_mutex_lock(&shared_mu);
   shared_lent--;
   if (!shared_idle) {

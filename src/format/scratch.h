@@ -8,7 +8,8 @@
  * most of a 4 MiB one. A caller that saves or loads repeatedly (the store
  * handle) keeps one dckpt_scratch and passes it to every call; the pages and
  * zstd contexts then stay mapped and warm. The record-file calls, which have
- * no handle, borrow the process's shared one. Nothing in it outlives a call's
+ * no handle, borrow the process's shared one, whose kept thread then stays,
+ * asleep, for the life of the process. Nothing in it outlives a call's
  * use of it: the record a load returns never points into the scratch. Not
  * thread-safe: one user at a time. */
 #ifndef DCKPT_FORMAT_SCRATCH_H
@@ -31,9 +32,10 @@ typedef struct dckpt_scratch {
   size_t cap[2];
   ZSTD_CCtx *cctx; /* one-shot compression (small saves) */
   ZSTD_DCtx *dctx; /* every decompression */
-  /* Borrowed for one call, NULL otherwise: the kept thread of the caller's
-   * handle (a store's or a record's) on which a streamed save runs its
-   * compressor (util/worker.h). The scratch never owns or frees it. */
+  /* The thread kept for the second thread of the pipelines (a streamed
+   * save's compressor, a large load's reader; util/worker.h): created with
+   * the first such call, joined by dckpt_scratch_free. Whoever holds the
+   * scratch finds it asleep, not waiting for a core to start on. */
   struct dckpt_helper *helper;
 } dckpt_scratch;
 
@@ -55,7 +57,13 @@ ZSTD_CCtx *dckpt_scratch_cctx(dckpt_scratch *s, int level, int workers, uint64_t
  *  NULL when out of memory. Free with ZSTD_freeCCtx. */
 ZSTD_CCtx *dckpt_make_cctx(int level, int workers, uint64_t raw_len);
 
-/** Frees what the scratch holds and zeroes it (reusable). Accepts NULL. */
+/** The scratch's kept thread (created here on first use, not started until
+ *  its first job), or NULL when out of memory: the job then runs on a
+ *  thread of its own (dckpt_worker_start_on). */
+struct dckpt_helper *dckpt_scratch_helper(dckpt_scratch *s);
+
+/** Frees what the scratch holds, joining its kept thread, and zeroes it
+ *  (reusable). Accepts NULL. */
 void dckpt_scratch_free(dckpt_scratch *s);
 
 /** The process's shared scratch when no other call holds it (created when

@@ -289,8 +289,7 @@ static int stream_zstd(pipe_t *q, int level, uint64_t raw_len, dckpt_scratch *sc
   if (pipe_init(q, level, raw_len, sc) != DCKPT_OK)
     return dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: out of memory", q->target);
   int rc = DCKPT_OK;
-  /* on the caller's kept thread when it lent one (format/scratch.h) */
-  if (!dckpt_worker_start_on(sc->helper, &q->w, compress_work, q)) {
+  if (!dckpt_worker_start_on(dckpt_scratch_helper(sc), &q->w, compress_work, q)) {
     rc = dckpt_err_set(out->err, DCKPT_ENOMEM, "%s: cannot start the compression thread",
                        q->target);
   } else {

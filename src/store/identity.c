@@ -13,7 +13,6 @@
 
 #include "format/record_io.h"
 #include "store/store_internal.h"
-#include "util/worker.h"
 
 static const char *const kind_names[] = {"checkpoint", "initial", "problem", "metrics",
                                          "metrics_segment"};
@@ -233,11 +232,8 @@ int dckpt_store_write_record(dckpt_store *s, const char *path, const dckpt_where
   DCKPT_TRY(dckpt_identity_make(s, w, &identity));
   dckpt_scratch *shared = dckpt_scratch_borrow(false); /* store_internal.h */
   dckpt_scratch *sc = shared ? shared : &s->scratch;
-  if (!s->compressor) s->compressor = dckpt_helper_create(); /* NULL: no harm */
-  sc->helper = s->compressor; /* lent for this call (format/scratch.h) */
   int rc = dckpt_record_write_atomic(rec, identity, path, s->opts.compression_level, io,
                                      sc, &s->err);
-  sc->helper = NULL;
   dckpt_scratch_give_back(shared);
   free(identity);
   return rc;

@@ -12,7 +12,6 @@
 #include "store/option_members.h"
 #include "store/store_internal.h"
 #include "util/struct_size.h"
-#include "util/worker.h"
 
 void dckpt_run_facts_clear(dckpt_store *s) {
   for (size_t i = 0; i < s->facts.n_names; i++)
@@ -245,7 +244,6 @@ int dckpt_store_open(const char *dir, const dckpt_store_options *opts,
 void dckpt_store_close(dckpt_store *s) {
   if (!s) return;
   dckpt_reaper_destroy(s->reaper); /* finishes pending deletions first */
-  dckpt_helper_destroy(s->compressor);
   free(s->known);
   dckpt_scratch_free(&s->scratch);
   dckpt_lock_release(&s->lock);

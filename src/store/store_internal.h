@@ -61,17 +61,15 @@ struct dckpt_store {
    * off the save's critical path: made by the first such job (trial.c's
    * store_reaper), joined by dckpt_store_close. */
   struct dckpt_reaper *reaper;
-  /* The thread on which its streamed saves (4 MiB and up) compress, kept
-   * between saves (util/worker.h); made with the handle, started by the
-   * first such save, joined by dckpt_store_close. NULL: a thread per save. */
-  struct dckpt_helper *compressor;
   /* Temporaries of every record this handle saves or loads, kept between
    * calls so that small records do not fault in fresh pages each time. Used
    * only while another call holds the process's shared scratch
    * (dckpt_scratch_borrow(false)): one thread saving through several handles
    * and the record-file calls then keeps one set warm in cache, not one per
    * handle, each evicted by the others' (bench_peers' store saves without and
-   * with durability, alternated: ~0.06 ms of a 1 MiB save's encode). */
+   * with durability, alternated: ~0.06 ms of a 1 MiB save's encode). Its
+   * kept thread (if a large save or load started one) is joined by
+   * dckpt_store_close. */
   dckpt_scratch scratch;
   /* Run id and algorithm names, read once (they never change). */
   dckpt_run_facts_t facts;
