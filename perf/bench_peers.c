@@ -169,7 +169,8 @@ static void usage(FILE *out) {
         "  --rounds N        rounds over all sizes (default 3)\n"
         "  --reps N          repetitions per round (default 7)\n"
         "  --reps-large N    repetitions per round from 64 MiB up (default 3)\n"
-        "  --level N         zstd level of dckpt's saves (default 1)\n"
+        "  --level N         zstd level of dckpt's saves, -7..22 as dckpt takes\n"
+        "                    (default 1)\n"
         "  --peers LIST      Python peers (default: bench_peers.py's list);\n"
         "                    'none' runs the C side only\n"
         "  --python PATH     interpreter (default /usr/bin/python3)\n"
@@ -237,7 +238,7 @@ static void parse_options(int argc, char **argv, options *o) {
     case 'n': o->rounds = parse_count("--rounds", optarg, 1, 100); break;
     case 'r': o->reps = parse_count("--reps", optarg, 1, MAX_REPS); break;
     case 'R': o->reps_large = parse_count("--reps-large", optarg, 1, MAX_REPS); break;
-    case 'L': o->level = parse_count("--level", optarg, 0, 22); break;
+    case 'L': o->level = parse_count("--level", optarg, -7, 22); break;
     case 'P': o->peers = optarg; break;
     case 'p': o->python = optarg; break;
     case 'S': o->script = optarg; break;
