@@ -81,8 +81,8 @@
  *  an idle record holds none). Saving a compressed record of 4 MiB or more,
  *  or loading one of more than 8 MiB, runs half of its work on a second
  *  thread kept asleep between such calls: the process's one, started by
- *  the first and kept for the life of the process, or, while another
- *  thread's call uses it, the store handle's own (joined by
+ *  the first and kept until exit or dlclose() of the library, or, while
+ *  another thread's call uses it, the store handle's own (joined by
  *  dckpt_store_close()) or one for the duration of the call. All block
  *  every asynchronous signal.
  *

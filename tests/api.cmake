@@ -24,3 +24,14 @@ dckpt_add_test_exe(test_option_tables SOURCES test_option_tables.c)
 target_link_libraries(test_option_tables PRIVATE dckpt_run)
 target_include_directories(test_option_tables PRIVATE ${PROJECT_SOURCE_DIR}/src)
 add_test(NAME api.option_tables COMMAND test_option_tables)
+
+# A program that unloads the library with dlclose() is left with no thread
+# of it (format/scratch.c and util/mem.c free what they keep for the process
+# in destructors). Built without linking the library, which it dlopen()s.
+add_executable(test_unload test_unload.c)
+add_dependencies(test_unload dckpt)
+target_include_directories(test_unload PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
+  $<TARGET_PROPERTY:dckpt,INTERFACE_INCLUDE_DIRECTORIES>)
+target_link_libraries(test_unload PRIVATE dckpt_warnings ${CMAKE_DL_LIBS})
+target_compile_definitions(test_unload PRIVATE DCKPT_TEST_TMP="${DCKPT_TEST_TMP}")
+add_test(NAME api.unload COMMAND test_unload $<TARGET_FILE:dckpt>)

@@ -100,6 +100,19 @@ dckpt_scratch *dckpt_scratch_borrow(bool or_new) {
   return s;
 }
 
+/* When the library is unloaded (dlclose) or the process exits: the idle
+ * shared scratch is freed, joining its kept thread, which would otherwise
+ * sleep on in code about to be unmapped. One lent to a call still running
+ * in another thread is left to that call. */
+__attribute__((destructor)) static void shared_fini(void) {
+  pthread_mutex_lock(&shared_mu);
+  dckpt_scratch *s = shared_idle;
+  shared_idle = NULL;
+  pthread_mutex_unlock(&shared_mu);
+  dckpt_scratch_free(s);
+  free(s);
+}
+
 void dckpt_scratch_give_back(dckpt_scratch *s) {
   if (!s) return;
   pthread_mutex_lock(&shared_mu);

@@ -9,7 +9,8 @@
  * handle) keeps one dckpt_scratch and passes it to every call; the pages and
  * zstd contexts then stay mapped and warm. The record-file calls, which have
  * no handle, borrow the process's shared one, whose kept thread then stays,
- * asleep, for the life of the process. Nothing in it outlives a call's
+ * asleep, until the process exits or unloads the library (a destructor
+ * frees the shared scratch then). Nothing in it outlives a call's
  * use of it: the record a load returns never points into the scratch. Not
  * thread-safe: one user at a time. */
 #ifndef DCKPT_FORMAT_SCRATCH_H

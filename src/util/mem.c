@@ -61,6 +61,16 @@ void dckpt_big_free(void *p, size_t n) {
   free(old);
 }
 
+/* When the library is unloaded (dlclose) or the process exits: the kept
+ * block goes back, not left behind with the pointer to it. */
+__attribute__((destructor)) static void kept_fini(void) {
+  pthread_mutex_lock(&kept_mu);
+  void *p = kept;
+  kept = NULL;
+  pthread_mutex_unlock(&kept_mu);
+  free(p);
+}
+
 void dckpt_big_prefault(void *p, size_t n) {
 #ifdef MADV_POPULATE_WRITE
   long page = sysconf(_SC_PAGESIZE); /* madvise wants a page-aligned start */
