@@ -21,12 +21,61 @@ int ctr_cfail(dckpt_container *c, int status, const char *fmt, ...) {
 
 /* Opens a dataset and checks its rank, element type and, for tables, its
  * columns; *len gets its rows (or elements). */
+/* Every component of NAME ("group/dataset") is a hard link: an external link
+ * would make HDF5 open another file (a FIFO there blocks for ever), a soft
+ * link read another object of this one. */
+static int check_links(dckpt_container *c, const char *name) {
+  char part[64];
+  size_t n = strlen(name);
+  for (size_t end = 0; end <= n; end++) {
+    if (name[end] != '/' && name[end] != '\0') continue;
+    if (end >= sizeof part) break;
+    memcpy(part, name, end);
+    part[end] = '\0';
+    H5L_info_t info;
+    htri_t exists = H5Lexists(c->file, part, H5P_DEFAULT);
+    if (exists <= 0)
+      return ctr_fail_h5(&c->err, DCKPT_ECORRUPT, "'%s': dataset /%s is missing", c->path,
+                         name);
+    if (H5Lget_info(c->file, part, &info, H5P_DEFAULT) < 0 || info.type != H5L_TYPE_HARD)
+      return ctr_cfail(c, DCKPT_ECORRUPT,
+                       "'%s': /%s is %s link, not an object stored in the container",
+                       c->path, part,
+                       info.type == H5L_TYPE_SOFT ? "a soft" : "an external");
+  }
+  return DCKPT_OK;
+}
+
+/* The dataset's elements are in the container itself: not in external raw
+ * data files, not a virtual dataset mapping other datasets or files. */
+static int check_storage(dckpt_container *c, const char *name, hid_t ds) {
+  hid_t dcpl = H5Dget_create_plist(ds);
+  if (dcpl < 0)
+    return ctr_fail_h5(&c->err, DCKPT_ECORRUPT, "'%s': cannot read the layout of /%s",
+                       c->path, name);
+  H5D_layout_t layout = H5Pget_layout(dcpl);
+  int external = H5Pget_external_count(dcpl);
+  ctr_h5_close(dcpl);
+  if (layout != H5D_CHUNKED && layout != H5D_CONTIGUOUS && layout != H5D_COMPACT)
+    return ctr_cfail(c, DCKPT_ECORRUPT,
+                     "'%s': dataset /%s is not stored in the container (%s layout)",
+                     c->path, name, layout == H5D_VIRTUAL ? "virtual" : "unknown");
+  if (external != 0)
+    return ctr_cfail(c, DCKPT_ECORRUPT,
+                     "'%s': dataset /%s keeps its elements in external files, not in the "
+                     "container",
+                     c->path, name);
+  return DCKPT_OK;
+}
+
 static int open_dataset(dckpt_container *c, const char *name, hid_t type, int rank,
                         size_t ncols, hid_t *ds, uint64_t *len) {
+  CTR_TRY(check_links(c, name));
   *ds = H5Dopen2(c->file, name, H5P_DEFAULT);
   if (*ds < 0)
     return ctr_fail_h5(&c->err, DCKPT_ECORRUPT, "'%s': dataset /%s is missing", c->path,
                        name);
+  CTR_TRY(check_storage(c, name, *ds));
   hid_t t = H5Dget_type(*ds), s = H5Dget_space(*ds);
   hsize_t dims[2] = {0, 0};
   bool ok = t >= 0 && s >= 0 && H5Tequal(t, type) > 0 &&

@@ -444,6 +444,33 @@ case_hostile() {
   done
 }
 
+# Datasets whose elements live outside the container (external links, external
+# raw files, virtual datasets) are refused: a container is read from itself
+# only. An external link to a FIFO hung every open of the container.
+case_foreign() {
+  local run=$W/run c=$W/c.h5 other=$W/other.h5
+  fixture "$run" 2 3
+  expect 0 "$DCKPT" pack "$run" "$c"
+  cp "$c" "$other"
+  for kind in extlink extlink_group softlink external_raw virtual; do
+    local h=$W/f-$kind.h5 target=$other
+    [ "$kind" != external_raw ] || target=$W/f-$kind.raw
+    cp "$c" "$h"
+    "$PY" "$SRC/tests/container/damage.py" foreign "$h" "$kind" "$target" \
+      >"$WORK/expect.txt" 2>"$ERR" || fail "damage.py foreign $kind"
+    note "foreign: $kind ($(cat "$WORK/expect.txt"))"
+    for cmd in verify ls status; do
+      "$DCKPT" "$cmd" "$h" >"$OUT" 2>"$ERR" </dev/null
+      local rc=$?
+      [ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "$kind: dckpt $cmd exited $rc, wanted 1 or 2"
+      has "$ERR" "$(cat "$WORK/expect.txt")"
+    done
+    expect 1 "$DCKPT" unpack "$h" "$W/back-$kind"
+    has "$ERR" "$(cat "$WORK/expect.txt")"
+    [ ! -e "$W/back-$kind" ] || fail "$kind: the refused unpack left a directory"
+  done
+}
+
 # ---- stock readers ----
 
 case_h5py() {

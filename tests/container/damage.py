@@ -9,6 +9,10 @@ through h5py and the reader of examples/read_container.py.
     damage.py hostile FILE KIND         rewrites the index as an attacker would
                                         (valid checksums); prints a regular
                                         expression the refusal must match
+    damage.py foreign FILE KIND TARGET  makes a dataset's elements live outside
+                                        FILE (links, external or virtual
+                                        storage, pointing at TARGET); prints a
+                                        regular expression the refusal must match
     damage.py dump FILE RECORD          the record as JSON, read by the example
     damage.py where FILE RECORD ARRAY   "offset count" of the array in its pool
 """
@@ -182,6 +186,41 @@ def hostile(path, kind):
     print(expect)
 
 
+def foreign(path, kind, target):
+    f = h5py.File(path, "r+")
+    d = f["data/f64"]
+    shape, data = d.shape, d[...]
+    if kind == "extlink":  # the pool an external link to another (valid) container
+        del f["data/f64"]
+        f["data/f64"] = h5py.ExternalLink(target, "/data/f64")
+        expect = "/data/f64 is an external link"
+    elif kind == "extlink_group":  # the whole /data group in another file
+        del f["data"]
+        f["data"] = h5py.ExternalLink(target, "/data")
+        expect = "/data is an external link"
+    elif kind == "softlink":  # /index/files names /index/arrays' object
+        del f["index/files"]
+        f["index/files"] = h5py.SoftLink("/index/arrays")
+        expect = "/index/files is a soft link"
+    elif kind == "external_raw":  # the pool's elements in a raw file
+        with open(target, "wb") as raw:
+            raw.write(data.tobytes())
+        del f["data/f64"]
+        f.create_dataset("data/f64", shape=shape, dtype="<f8",
+                         external=[(target, 0, data.nbytes)])
+        expect = "keeps its elements in external files"
+    elif kind == "virtual":  # the pool mapped from another file's dataset
+        layout = h5py.VirtualLayout(shape=shape, dtype="<f8")
+        layout[:] = h5py.VirtualSource(target, "data/f64", shape=shape)
+        del f["data/f64"]
+        f.create_virtual_dataset("data/f64", layout)
+        expect = "virtual layout"
+    else:
+        sys.exit(f"unknown kind {kind}")
+    f.close()
+    print(expect)
+
+
 def dump(path, record):
     c = rc.Container(path)
     header, arrays = rc.load_record(c, record)
@@ -205,4 +244,4 @@ def where(path, record, name):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"flip": flip, "row": damage_row, "hostile": hostile, "dump": dump, "where": where}[cmd](*args)
+    {"flip": flip, "row": damage_row, "hostile": hostile, "foreign": foreign, "dump": dump, "where": where}[cmd](*args)
