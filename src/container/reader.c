@@ -1,5 +1,6 @@
 /* Opening a container: root attributes, datasets and their bounds, the root
  * entries. Reading needs no MPI: HDF5's default file driver. */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -229,6 +230,7 @@ void dckpt_container_close(dckpt_container *c) {
   for (uint64_t i = 0; c->root && i < c->n_root; i++)
     ctr_entry_clear(&c->root[i]);
   free(c->root);
+  cJSON_Delete(c->meta);
   for (int p = 0; p < CTR_N_POOLS; p++)
     ctr_h5_close(c->pool[p]);
   ctr_h5_close(c->files);

@@ -52,6 +52,8 @@ struct dckpt_container {
   int64_t n_algs, n_trials;
   uint64_t n_root;
   ctr_entry *root; /* the root entries */
+  void *meta;      /* metadata.json parsed (a cJSON *) once a record's identity
+                      was checked, or NULL */
   /* the cached page: pairs [page_first, page_first + page_count) */
   int64_t page_first;
   size_t page_count;

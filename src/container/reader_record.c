@@ -1,6 +1,7 @@
 /* Loading one record from a container: its rows of index/arrays, checked
  * and bounded before anything is allocated, then each array's elements and
  * checksum. Only the chunks that hold the record are read. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,89 @@ static int add_array(dckpt_container *c, const ctr_entry *en, const arr *a,
   return rc;
 }
 
+/* ---- identity: the record belongs where its row puts it ---- */
+
+static const char *kind_name(int kind) {
+  switch (kind) {
+  case DCKPT_ENTRY_PROBLEM: return "problem";
+  case DCKPT_ENTRY_INITIAL: return "initial";
+  case DCKPT_ENTRY_METRICS: return "metrics";
+  case DCKPT_ENTRY_CHECKPOINT: return "checkpoint";
+  case DCKPT_ENTRY_SEGMENT: return "metrics_segment";
+  default: return "?";
+  }
+}
+
+static bool same_str(const cJSON *v, const char *want) {
+  return want ? cJSON_IsString(v) && !strcmp(v->valuestring, want) : v == NULL;
+}
+
+static bool same_int(const cJSON *v, int64_t want) {
+  return cJSON_IsNumber(v) && v->valuedouble == (double)want;
+}
+
+/* The record's identity (format.md) must name the place its row gives it:
+ * the run of the container's metadata.json, the kind of the row, and for a
+ * checkpoint or segment its algorithm (index and name), trial and number.
+ * A run with an id writes an identity into every record. As the store over
+ * a directory checks it, so that a record of another trial, iteration or
+ * run copied into a crafted container is refused, not unpacked. */
+static int check_identity(dckpt_container *c, const ctr_entry *en) {
+  if (!c->meta) { /* parsed once, freed by dckpt_container_close */
+    const ctr_entry *meta = NULL;
+    for (uint64_t i = 0; i < c->n_root && !meta; i++)
+      if (c->root[i].row[CTR_F_KIND] == DCKPT_ENTRY_METADATA) meta = &c->root[i];
+    c->meta = meta && meta->status == DCKPT_OK ? cJSON_Parse(meta->text) : NULL;
+    if (!cJSON_IsObject(c->meta)) {
+      cJSON_Delete(c->meta);
+      c->meta = NULL;
+      return ctr_cfail(c, DCKPT_ECORRUPT,
+                       "'%s/%s': its identity cannot be checked: the container's "
+                       "metadata.json is missing or damaged",
+                       c->path, en->path);
+    }
+  }
+  const cJSON *m = c->meta;
+  cJSON *id = en->ident ? cJSON_Parse(en->ident) : NULL;
+  const cJSON *run = cJSON_GetObjectItemCaseSensitive(m, "run_id");
+  const char *run_id = cJSON_IsString(run) ? run->valuestring : NULL;
+  int kind = (int)en->row[CTR_F_KIND];
+  bool ok;
+  if (!en->ident) {
+    ok = !run_id; /* a run made before identities */
+  } else {
+    ok = cJSON_IsObject(id) &&
+         same_str(cJSON_GetObjectItemCaseSensitive(id, "run"), run_id) &&
+         same_str(cJSON_GetObjectItemCaseSensitive(id, "kind"), kind_name(kind));
+    if (ok && (kind == DCKPT_ENTRY_CHECKPOINT || kind == DCKPT_ENTRY_SEGMENT)) {
+      int64_t alg = (int64_t)en->row[CTR_F_ALG];
+      const cJSON *algs = cJSON_GetObjectItemCaseSensitive(m, "algorithms");
+      const cJSON *name = cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetArrayItem(algs, alg < INT32_MAX ? (int)alg : -1), "name");
+      ok =
+          same_int(cJSON_GetObjectItemCaseSensitive(id, "alg"), alg) &&
+          same_int(cJSON_GetObjectItemCaseSensitive(id, "trial"),
+                   (int64_t)en->row[CTR_F_TRIAL]) &&
+          same_int(cJSON_GetObjectItemCaseSensitive(
+                       id, kind == DCKPT_ENTRY_SEGMENT ? "segment" : "iteration"),
+                   (int64_t)en->row[CTR_F_ITERATION]) &&
+          (!cJSON_IsString(name) ||
+           same_str(cJSON_GetObjectItemCaseSensitive(id, "alg_name"), name->valuestring));
+    }
+  }
+  cJSON_Delete(id);
+  if (ok) return DCKPT_OK;
+  if (!en->ident)
+    return ctr_cfail(c, DCKPT_ECORRUPT,
+                     "'%s/%s' carries no identity, so it was not written for this run "
+                     "(run %s)",
+                     c->path, en->path, run_id);
+  return ctr_cfail(c, DCKPT_ECORRUPT,
+                   "'%s/%s' belongs elsewhere: its identity %.300s does not name this "
+                   "place of run %s",
+                   c->path, en->path, en->ident, run_id ? run_id : "(without an id)");
+}
+
 int ctr_load_record(dckpt_container *c, ctr_entry *en, dckpt_record **out) {
   *out = NULL;
   uint64_t first = en->row[CTR_F_FIRST_ARRAY], n = en->row[CTR_F_N_ARRAYS];
@@ -148,6 +232,7 @@ int ctr_load_record(dckpt_container *c, ctr_entry *en, dckpt_record **out) {
   if (rc == DCKPT_OK && dckpt_record_set_header(rec, en->text) != DCKPT_OK)
     rc = ctr_cfail(c, DCKPT_ECORRUPT, "'%s/%s': its JSON header is not a JSON object",
                    c->path, en->path);
+  if (rc == DCKPT_OK) rc = check_identity(c, en);
   if (rc == DCKPT_OK && en->ident &&
       dckpt_record_set_identity(rec, en->ident) != DCKPT_OK)
     rc = ctr_cfail(c, DCKPT_ECORRUPT, "'%s/%s': its identity is refused: %s", c->path,

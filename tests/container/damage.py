@@ -168,6 +168,28 @@ def hostile(path, kind):
         arrays[b, ac["name_off"]] = arrays[a, ac["name_off"]]
         arrays[b, ac["name_len"]] = arrays[a, ac["name_len"]]
         expect = "repeated"
+    elif kind in ("swap_ident", "ident_iter", "ident_none"):
+        # the row keeps its place and gets the identity of another trial's
+        # checkpoint, of another iteration, or none; texts_hash recomputed
+        text = f["data/text"][...]
+
+        def at(r, o, n):
+            return text[int(files[r, fc[o]]):int(files[r, fc[o]]) + int(files[r, fc[n]])].tobytes()
+        if kind == "swap_ident":
+            other = [i for i in range(files.shape[0]) if files[i, fc["kind"]] == 6 and
+                     files[i, fc["trial"]] != files[fi, fc["trial"]]][0]
+            off, n = files[other, fc["ident_off"]], files[other, fc["ident_len"]]
+        elif kind == "ident_iter":
+            ident = at(fi, "ident_off", "ident_len").replace(b'"iteration":14', b'"iteration":19')
+            off, n = U64(append_text(f, ident)), U64(len(ident))
+        else:
+            off = n = U64(0)
+        files[fi, fc["ident_off"]], files[fi, fc["ident_len"]] = off, n
+        text = f["data/text"][...]
+        files[fi, fc["texts_hash"]] = U64(rc.XXH3(
+            at(fi, "path_off", "path_len") + at(fi, "text_off", "text_len") +
+            at(fi, "ident_off", "ident_len")))
+        expect = "belongs elsewhere: its identity|carries no identity"
     elif kind == "trial_rows_bomb":
         f.attrs.modify("n_trials", np.int64(1 << 30))
         expect = "rows for|attributes say"
