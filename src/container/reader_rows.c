@@ -77,11 +77,14 @@ int ctr_check_file_row(dckpt_container *c, const uint64_t *r, uint64_t index, ch
   else if (ctr_kind_is_record((int)r[CTR_F_KIND])
                ? (r[CTR_F_N_ARRAYS] > CTR_MAX_ARRAYS ||
                   !in_range(r[CTR_F_FIRST_ARRAY], r[CTR_F_N_ARRAYS], c->n_arrays) ||
-                  r[CTR_F_RAW_BYTES] > CTR_MAX_RECORD_BYTES ||
-                  (int64_t)r[CTR_F_REC_LEVEL] < -131072 ||
-                  (int64_t)r[CTR_F_REC_LEVEL] > 22)
+                  r[CTR_F_RAW_BYTES] > CTR_MAX_RECORD_BYTES)
                : r[CTR_F_N_ARRAYS] != 0)
     bad = "its range of arrays is out of bounds";
+  else if ((int64_t)r[CTR_F_REC_LEVEL] < INT32_MIN ||
+           (int64_t)r[CTR_F_REC_LEVEL] > INT32_MAX)
+    /* the record format's level field (an i32) is informational: any value
+     * of it is kept, and unpack writes the levels dckpt cannot at 1 */
+    bad = "its record's level is not a 32-bit integer";
   if (!bad) return DCKPT_OK;
   snprintf(why, whylen, "'%s': row %llu of /%s is unusable: %s", c->path,
            (unsigned long long)index, CTR_DS_FILES, bad);

@@ -89,9 +89,15 @@ static int write_entry(unpack_ctx *u, ctr_entry *en, const char *path) {
   if (ctr_kind_is_record((int)en->row[CTR_F_KIND])) {
     dckpt_record *rec = NULL;
     if (ctr_load_record(u->c, en, &rec) != DCKPT_OK) return fail_c(u);
+    /* The level the record was written at, so that the bytes come back the
+     * same. The record format's level field is informational: a file whose
+     * header names a level dckpt cannot write (outside -7..22) verifies and
+     * packs, and is written at the default level 1 (same arrays, header and
+     * identity). */
+    int level = (int)(int64_t)en->row[CTR_F_REC_LEVEL];
+    if (level < -7 || level > 22) level = 1;
     /* not durable one by one: sync_all() makes the whole tree durable at once */
-    rc = dckpt_record_write(rec, path, (int)(int64_t)en->row[CTR_F_REC_LEVEL],
-                            DCKPT_DURABILITY_NONE);
+    rc = dckpt_record_write(rec, path, level, DCKPT_DURABILITY_NONE);
     if (rc != DCKPT_OK) snprintf(why, sizeof why, "%s", dckpt_record_errmsg(rec));
     u->bytes += en->row[CTR_F_RAW_BYTES];
     dckpt_record_free(rec);
@@ -99,7 +105,8 @@ static int write_entry(unpack_ctx *u, ctr_entry *en, const char *path) {
     rc = write_text(path, en->text, (size_t)en->row[CTR_F_TEXT_LEN], why, sizeof why);
     u->bytes += en->row[CTR_F_TEXT_LEN];
   }
-  if (rc != DCKPT_OK) return ctr_fail(&u->e, rc, "unpack: %s", why);
+  if (rc != DCKPT_OK)
+    return ctr_fail(&u->e, rc, "unpack: cannot write '%s': %s", path, why);
   u->n_files++;
   return DCKPT_OK;
 }

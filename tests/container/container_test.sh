@@ -471,6 +471,31 @@ case_foreign() {
   done
 }
 
+# A record whose header names a level dckpt cannot write (the field is
+# informational: -100, 50) verifies in its directory, so it packs, verifies
+# and unpacks: written again at level 1, with the same arrays. Before, the
+# level 50 trial was unreadable in the container that pack published, and
+# unpack refused the level -100 container without naming the file.
+case_level() {
+  local run=$W/run c=$W/c.h5 back=$W/back
+  fixture "$run" 2 3
+  local r1=algorithm_0/trial_0/checkpoint_0000019.dckpt
+  local r2=algorithm_1/trial_2/checkpoint_0000014.dckpt
+  "$PY" "$SRC/tests/container/damage.py" setlevel "$run/$r1" -100 || fail "setlevel"
+  "$PY" "$SRC/tests/container/damage.py" setlevel "$run/$r2" 50 || fail "setlevel"
+  expect 0 "$DCKPT" verify "$run"
+  expect 0 "$DCKPT" pack "$run" "$c"
+  expect 0 "$DCKPT" verify "$c"
+  expect 0 "$DCKPT" unpack "$c" "$back"
+  expect 0 "$DCKPT" verify "$back"
+  for r in $r1 $r2; do
+    expect 0 "$DCKPT" dump "$run/$r" --array x
+    cp "$OUT" "$WORK/dir.txt"
+    expect 0 "$DCKPT" dump "$back/$r" --array x
+    cmp -s "$OUT" "$WORK/dir.txt" || fail "$r: other values after unpack"
+  done
+}
+
 # ---- stock readers ----
 
 case_h5py() {

@@ -13,6 +13,8 @@ through h5py and the reader of examples/read_container.py.
                                         FILE (links, external or virtual
                                         storage, pointing at TARGET); prints a
                                         regular expression the refusal must match
+    damage.py setlevel RECORD_FILE L    sets the informational level field of a
+                                        record file (header hash recomputed)
     damage.py dump FILE RECORD          the record as JSON, read by the example
     damage.py where FILE RECORD ARRAY   "offset count" of the array in its pool
 """
@@ -243,6 +245,14 @@ def foreign(path, kind, target):
     print(expect)
 
 
+def setlevel(path, level):
+    b = bytearray(open(path, "rb").read())
+    end = 8 + int.from_bytes(b[4:8], "little") - 8  # the header hash
+    b[28:32] = int(level).to_bytes(4, "little", signed=True)
+    b[end:end + 8] = int(rc.XXH3(bytes(b[:end]))).to_bytes(8, "little")
+    open(path, "wb").write(b)
+
+
 def dump(path, record):
     c = rc.Container(path)
     header, arrays = rc.load_record(c, record)
@@ -266,4 +276,4 @@ def where(path, record, name):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"flip": flip, "row": damage_row, "hostile": hostile, "foreign": foreign, "dump": dump, "where": where}[cmd](*args)
+    {"flip": flip, "row": damage_row, "hostile": hostile, "foreign": foreign, "setlevel": setlevel, "dump": dump, "where": where}[cmd](*args)
