@@ -151,6 +151,40 @@ static void test_bad_complete(void) {
   dckpt_store_close(s);
 }
 
+/* complete.json whose checkpoint_path and iteration disagree (a marker
+ * edited by hand, or half of two markers): load_final_state refused it, but
+ * dckpt_store_trial_status called the trial complete and dckpt_store_verify
+ * found nothing. Every reader of the marker now calls it corrupt. */
+static void test_complete_disagrees(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = run_with_progress("completedisagree", &o);
+  const char *p = tu_at(dckpt_store_get_dir(s), "algorithm_1/trial_0/complete.json");
+  char *good = tu_read_text(p, NULL);
+  const char *from = "\"checkpoint_0000009.dckpt\"";
+  char *at = strstr(good, from);
+  CHECK(at != NULL);
+  char bad[4096];
+  snprintf(bad, sizeof bad, "%.*s\"checkpoint_0000005.dckpt\"%s", (int)(at - good), good,
+           at + strlen(from));
+  tu_write_text(p, bad);
+  dckpt_trial_status st;
+  CHECK_OK(dckpt_store_trial_status(s, 1, 0, &st));
+  CHECK_RC(st.marker_status, DCKPT_ECORRUPT);
+  CHECK(st.state != DCKPT_TRIAL_COMPLETE);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "is not the checkpoint of its iteration 9");
+  size_t n_bad = 0;
+  CHECK_OK(dckpt_store_verify(s, NULL, NULL, &n_bad));
+  CHECK_EQ(n_bad, 1);
+  dckpt_record *r = NULL;
+  CHECK_RC(dckpt_store_load_final_state(s, 1, 0, &r), DCKPT_ECORRUPT);
+  CHECK(r == NULL);
+  tu_write_text(p, good); /* the true marker reads again */
+  CHECK_OK(dckpt_store_trial_status(s, 1, 0, &st));
+  CHECK(st.state == DCKPT_TRIAL_COMPLETE);
+  free(good);
+  dckpt_store_close(s);
+}
+
 /* The metrics marker must say true and parse. */
 static void test_bad_metrics_marker(void) {
   dckpt_store_options o = tu_options(NULL);
@@ -452,6 +486,7 @@ int main(void) {
   RUN_TEST(test_bad_metadata);
   RUN_TEST(test_bad_progress);
   RUN_TEST(test_bad_complete);
+  RUN_TEST(test_complete_disagrees);
   RUN_TEST(test_bad_metrics_marker);
   RUN_TEST(test_corrupt_checkpoint_fallback);
   RUN_TEST(test_lock);

@@ -110,6 +110,12 @@ int dckpt_store_read_complete(dckpt_store *s, int64_t alg, int64_t trial,
         "algorithm %lld, trial %lld",
         path, (long long)a, (long long)t, (long long)it, (long long)alg,
         (long long)trial);
+  int64_t named = -1;
+  if (rc == DCKPT_OK && (!dckpt_layout_parse_checkpoint(ckpt, &named) || named != it))
+    rc = dckpt_store_fail(s, DCKPT_ECORRUPT,
+                          "'%s': checkpoint_path \"%s\" is not the checkpoint of its "
+                          "iteration %lld",
+                          path, ckpt, (long long)it);
   if (rc == DCKPT_OK) rc = check_marker_place(s, j, path, alg, trial);
   if (rc == DCKPT_OK) {
     if (iteration) *iteration = it;
