@@ -118,7 +118,8 @@ typedef struct dckpt_unpack_options {
    *  dckpt_unpack_options_init(). */
   size_t struct_size;
   /**
-   * false (default): `dir` must not exist or be empty; the whole directory is
+   * false (default): `dir` must not exist or be empty, and not be a symbolic
+   * link (DCKPT_EINVAL: give the directory it points to); the whole directory is
    * built under a temporary name beside it and renamed into place, so it
    * appears complete or not at all.
    * true: `dir` holds the same run (metadata.json equal to the container's),

@@ -171,6 +171,13 @@ static int prepare_root(unpack_ctx *u) {
                                    &u->e));
     snprintf(u->work, sizeof u->work, "%s", u->dir);
   } else {
+    /* the tree is renamed into DIR's place: a symbolic link there (even to
+     * an empty directory) would fail that rename after all the work */
+    if (lstat(u->dir, &st) == 0 && S_ISLNK(st.st_mode))
+      return ctr_fail(&u->e, DCKPT_EINVAL,
+                      "unpack: '%s' is a symbolic link; unpack renames the new directory "
+                      "into its place: give the path it points to",
+                      u->dir);
     if (stat(u->dir, &st) == 0) {
       DIR *d = opendir(u->dir);
       struct dirent *de;

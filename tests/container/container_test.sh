@@ -496,6 +496,24 @@ case_level() {
   done
 }
 
+# Where unpack may write: a symbolic link as DIR (even to an empty directory)
+# is refused before any work; before, the rename at the end failed ("Not a
+# directory") after the whole tree was built. A non-empty DIR is refused.
+case_unpack_place() {
+  local run=$W/run c=$W/c.h5
+  fixture "$run" 2 3
+  expect 0 "$DCKPT" pack "$run" "$c"
+  mkdir "$W/empty" && ln -s empty "$W/link"
+  expect 1 "$DCKPT" unpack "$c" "$W/link"
+  has "$ERR" "is a symbolic link"
+  [ -L "$W/link" ] && [ -z "$(ls -A "$W/empty")" ] || fail "the link or its target changed"
+  [ -z "$(find "$W" -maxdepth 1 -name '.dckpt-tmp.*')" ] || fail "a temporary was left"
+  expect 1 "$DCKPT" unpack "$c" "$run"
+  has "$ERR" "is not an empty directory"
+  expect 0 "$DCKPT" unpack "$c" "$W/empty"
+  expect 0 "$DCKPT" verify "$W/empty"
+}
+
 # ---- stock readers ----
 
 case_h5py() {
