@@ -900,7 +900,10 @@ DCKPT_API void dckpt_metadata_free(dckpt_metadata *meta);
  *                                 campaign and each config may be NULL or
  *                                 must be JSON objects; has_seed false
  *                                 records no seed; run_id and
- *                                 format_version are ignored.
+ *                                 format_version are ignored. A plan whose
+ *                                 metadata.json could not be read back
+ *                                 (nested deeper than 1000 levels: EINVAL;
+ *                                 over 64 MiB: ETOOBIG) makes nothing.
  * @param[in] initial_algorithms   may be NULL (an empty record is written).
  * @param[in] problem              may be NULL (an empty record is written).
  * @return DCKPT_OK; DCKPT_EINVAL (a bad plan or JSON text, named);
@@ -942,11 +945,15 @@ DCKPT_API int dckpt_store_check_campaign(dckpt_store *store, const dckpt_metadat
 
 /**
  * Merges the keys of a JSON object into benchmark_metadata (later wins) and
- * rewrites metadata.json crash-safely.
+ * rewrites metadata.json crash-safely. A merge after which metadata.json could
+ * not be read back as given is refused and the file left as it was: nested
+ * deeper than 1000 levels or holding a number beyond a double's range, such
+ * as 1e999 (DCKPT_EINVAL), or larger than 64 MiB (DCKPT_ETOOBIG).
  * @param[in] json_object  a JSON object.
- * @return DCKPT_OK; DCKPT_EINVAL (not a JSON object); DCKPT_EACCES (a
- *         read-only store); any status of dckpt_store_load_metadata();
- *         DCKPT_ENOMEM; or an I/O status of the write.
+ * @return DCKPT_OK; DCKPT_EINVAL (not a JSON object, or nested too deep);
+ *         DCKPT_ETOOBIG; DCKPT_EACCES (a read-only store); any status of
+ *         dckpt_store_load_metadata(); DCKPT_ENOMEM; or an I/O status of the
+ *         write.
  */
 DCKPT_API int dckpt_store_append_metadata(dckpt_store *store, const char *json_object);
 

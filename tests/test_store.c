@@ -109,6 +109,17 @@ static void test_initialize_refusals(void) {
   dckpt_store_close(s);
 }
 
+/* {"x": [[...]]} with `depth` nested arrays (malloc'd). */
+static char *nested_object(size_t depth) {
+  char *text = malloc(2 * depth + 16);
+  CHECK(text != NULL);
+  size_t n = (size_t)sprintf(text, "{\"x\":");
+  memset(text + n, '[', depth);
+  memset(text + n + depth, ']', depth);
+  snprintf(text + n + 2 * depth, 2, "}");
+  return text;
+}
+
 /* 3. append_metadata merges, later value wins. */
 static void test_append_metadata(void) {
   dckpt_store_options o = tu_options(NULL);
@@ -125,6 +136,46 @@ static void test_append_metadata(void) {
   CHECK_RC(dckpt_store_append_metadata(s, "not json"), DCKPT_EINVAL);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "append_metadata");
   CHECK_RC(dckpt_store_append_metadata(s, "[1]"), DCKPT_EINVAL);
+  /* Metadata that would make metadata.json unreadable (nested deeper than a
+   * reader takes, or larger than it reads) is refused by name and leaves the
+   * file as it was: written, it lost the whole run. */
+  const char *dir = dckpt_store_get_dir(s);
+  char *before = tu_read_text(tu_at(dir, "metadata.json"), NULL);
+  char *deep = nested_object(999);
+  CHECK_RC(dckpt_store_append_metadata(s, deep), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "metadata.json' not written (left as it was)");
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "nested deeper than");
+  free(deep);
+  size_t big = (64u << 20) + 16;
+  char *huge = malloc(big + 16);
+  CHECK(huge != NULL);
+  size_t n = (size_t)sprintf(huge, "{\"x\":\"");
+  memset(huge + n, 'a', big);
+  snprintf(huge + n + big, 3, "\"}");
+  CHECK_RC(dckpt_store_append_metadata(s, huge), DCKPT_ETOOBIG);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "not written (left as it was)");
+  free(huge);
+  /* 1e999 is read as infinity, which cJSON prints as null: refused too. */
+  CHECK_RC(dckpt_store_append_metadata(s, "{\"big\":{\"y\":[1e999]}}"), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "key \"y\" holds a number beyond the range");
+  char *after = tu_read_text(tu_at(dir, "metadata.json"), NULL);
+  CHECK_STR_EQ(after, before);
+  free(after);
+  free(before);
+  CHECK_OK(dckpt_store_load_metadata(s, &m));
+  dckpt_metadata_free(m);
+  dckpt_store_close(s);
+  /* initialize with such benchmark_metadata makes nothing. */
+  const char *fresh = tu_scratch("append_deep_init");
+  dckpt_store_options o2 = tu_options(NULL);
+  s = tu_open(fresh, &o2);
+  dckpt_metadata plan = tu_plan(1);
+  char *bm = nested_object(999);
+  plan.benchmark_metadata = bm;
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "metadata.json' not written");
+  CHECK(!tu_exists(tu_at(fresh, "metadata.json")));
+  free(bm);
   dckpt_store_close(s);
 }
 

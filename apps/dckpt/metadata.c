@@ -1,5 +1,6 @@
 /* dckpt metadata: shows metadata.json, and merges keys into its
  * benchmark_metadata object. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,15 @@ static const char metadata_help[] =
     "\n"
     "Exit status: 0 printed (and set), 1 failed, 2 usage error.\n";
 
+/* Whether a JSON value holds a number that is not finite: cJSON reads 1e999
+ * as infinity and prints it as null, which would be stored instead. */
+static bool has_non_finite(const cJSON *v) {
+  if (cJSON_IsNumber(v)) return !isfinite(v->valuedouble);
+  for (const cJSON *c = v->child; c; c = c->next)
+    if (has_non_finite(c)) return true;
+  return false;
+}
+
 /* Adds KEY=VALUE to `obj`, replacing an earlier KEY. */
 static int add_setting(cJSON *obj, const char *arg) {
   const char *eq = strchr(arg, '=');
@@ -40,6 +50,14 @@ static int add_setting(cJSON *obj, const char *arg) {
   key[klen] = '\0';
   const char *value = eq + 1;
   cJSON *item = cJSON_ParseWithOpts(value, NULL, 1);
+  if (item && has_non_finite(item)) {
+    cJSON_Delete(item);
+    free(key);
+    return cli_usage_error("metadata",
+                           "--set '%s': a number beyond the range of a double (it would "
+                           "be stored as null); quote it to store it as a string",
+                           arg);
+  }
   if (!item) item = cJSON_CreateString(value);
   cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
   cJSON_AddItemToObject(obj, key, item);

@@ -1,5 +1,6 @@
 #include "io/json_file.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,50 @@ int dckpt_json_parse_file_text(char *text, size_t len, const char *path, cJSON *
   snprintf(what, sizeof what, "'%s'", path);
   int rc = dckpt_json_parse_object(text, what, out, err);
   free(text);
+  return rc;
+}
+
+/* The first number that is not finite (cJSON reads 1e999 as infinity and
+ * prints it as null) under `node`; `*key` is the nearest key above it. */
+static const cJSON *non_finite(const cJSON *node, const char **key) {
+  for (const cJSON *c = node ? node->child : NULL; c; c = c->next) {
+    const char *was = *key;
+    if (c->string) *key = c->string;
+    if (cJSON_IsNumber(c) && !isfinite(c->valuedouble)) return c;
+    const cJSON *found = non_finite(c, key);
+    if (found) return found;
+    *key = was;
+  }
+  return NULL;
+}
+
+int dckpt_json_check_readable(const char *path, const cJSON *obj, dckpt_err *err) {
+  const char *key = "(top level)";
+  if (non_finite(obj, &key))
+    return dckpt_err_set(err, DCKPT_EINVAL,
+                         "'%s' not written (left as it was): key \"%s\" holds a number "
+                         "beyond the range of a double (such as 1e999), which would be "
+                         "stored as null",
+                         path, key);
+  char *text = cJSON_PrintUnformatted(obj);
+  if (!text) return dckpt_err_set(err, DCKPT_ENOMEM, "out of memory printing '%s'", path);
+  size_t len = strlen(text) + 1; /* the final newline */
+  int rc = DCKPT_OK;
+  if (len > DCKPT_JSON_MAX_FILE) {
+    rc = dckpt_err_set(err, DCKPT_ETOOBIG,
+                       "'%s' not written (left as it was): it would be %zu bytes, more "
+                       "than the %llu bytes a JSON file of a run may hold",
+                       path, len, (unsigned long long)DCKPT_JSON_MAX_FILE);
+  } else {
+    cJSON *back = cJSON_ParseWithLength(text, len - 1);
+    if (!back)
+      rc = dckpt_err_set(err, DCKPT_EINVAL,
+                         "'%s' not written (left as it was): it could not be read back "
+                         "(objects and arrays nested deeper than %d levels)",
+                         path, CJSON_NESTING_LIMIT);
+    cJSON_Delete(back);
+  }
+  cJSON_free(text);
   return rc;
 }
 

@@ -22,6 +22,14 @@ int dckpt_json_load(const char *path, cJSON **out, dckpt_err *err);
 int dckpt_json_parse_file_text(char *text, size_t len, const char *path, cJSON **out,
                                dckpt_err *err);
 
+/** Whether `obj`, written to `path`, could be read back as it is: at most
+ *  DCKPT_JSON_MAX_FILE bytes once printed (else ETOOBIG), nested no deeper
+ *  than a JSON reader here accepts and holding no number beyond a double's
+ *  range (printed as null; else EINVAL); the message names `path` and says
+ *  that nothing was written. For files that hold a caller's JSON
+ *  (metadata.json): written unreadable, they would lose the whole run. */
+int dckpt_json_check_readable(const char *path, const cJSON *obj, dckpt_err *err);
+
 /** Prints `obj` compactly, with a final newline, and writes it crash-safely
  *  to `path`. */
 int dckpt_json_save(const char *path, const cJSON *obj, const dckpt_io_opts *io,

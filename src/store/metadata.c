@@ -339,7 +339,9 @@ int dckpt_store_save_metadata_json(dckpt_store *s, const cJSON *j) {
   char *path = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);
   if (!path) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   dckpt_io_opts io = dckpt_store_run_io(s, "metadata");
-  int rc = dckpt_json_save(path, j, &io, &s->err);
+  /* A caller's metadata that makes the file unreadable would lose the run. */
+  int rc = dckpt_json_check_readable(path, j, &s->err);
+  if (rc == DCKPT_OK) rc = dckpt_json_save(path, j, &io, &s->err);
   free(path);
   return rc;
 }

@@ -124,7 +124,17 @@ int dckpt_store_initialize(dckpt_store *s, const dckpt_metadata *m,
                             "for the run id");
   cJSON *j = dckpt_metadata_to_json(s, m, run_id);
   if (!j) return s->err.status;
-  int rc = dckpt_store_prepare_dir(s);
+  /* Before anything is made: a metadata.json that cannot be read back (a
+   * caller's benchmark_metadata nested too deep or too large) is no run. */
+  char *meta_path = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);
+  int rc = meta_path ? dckpt_json_check_readable(meta_path, j, &s->err)
+                     : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  free(meta_path);
+  if (rc != DCKPT_OK) {
+    cJSON_Delete(j);
+    return rc;
+  }
+  rc = dckpt_store_prepare_dir(s);
   if (rc == DCKPT_OK) rc = check_fresh(s);
   if (rc == DCKPT_OK) rc = sync_own_entry(s);
   /* The files written before metadata.json carry the new run's identity. */

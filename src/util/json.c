@@ -7,6 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether the brackets of `text` up to `end` open more than cJSON's nesting
+ * limit (cJSON then fails there with no word of why). Strings are skipped. */
+static bool too_deep(const char *text, const char *end) {
+  long depth = 0;
+  bool in_string = false;
+  for (const char *p = text; *p && (!end || p <= end); p++) {
+    if (in_string) {
+      if (*p == '\\' && p[1])
+        p++;
+      else if (*p == '"')
+        in_string = false;
+    } else if (*p == '"') {
+      in_string = true;
+    } else if (*p == '[' || *p == '{') {
+      if (++depth > CJSON_NESTING_LIMIT) return true;
+    } else if (*p == ']' || *p == '}') {
+      depth--;
+    }
+  }
+  return false;
+}
+
 int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
                             dckpt_err *err) {
   *out = NULL;
@@ -14,6 +36,11 @@ int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
   cJSON *obj = cJSON_ParseWithOpts(text, &end, 1);
   if (!obj) {
     long pos = end ? (long)(end - text) : -1;
+    if (too_deep(text, end))
+      return dckpt_err_set(err, DCKPT_ECORRUPT,
+                           "%s: JSON nested deeper than %d levels (objects and arrays) "
+                           "at byte %ld",
+                           what, CJSON_NESTING_LIMIT, pos);
     return dckpt_err_set(err, DCKPT_ECORRUPT, "%s: malformed JSON at byte %ld", what,
                          pos);
   }

@@ -459,6 +459,25 @@ assert m == want, m
 '
   run 1 metadata "$WORK/missing"
   has "$ERR" "$WORK/missing"
+  # A value nested so deep that metadata.json could not be read back: refused
+  # by name, the file unchanged (it was written, and the run was lost).
+  cp "$DIR/metadata.json" "$WORK/before.json"
+  local deep
+  deep=$("$PY" -c 'print("[" * 999 + "]" * 999)')
+  run 1 metadata "$DIR" --set "deep=$deep"
+  has "$ERR" "metadata.json' not written (left as it was)"
+  has "$ERR" "nested deeper than 1000 levels"
+  cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
+  run 0 status "$DIR"
+  # One level deeper the value itself cannot be taken: the message says why.
+  deep=$("$PY" -c 'print("[" * 1000 + "]" * 1000)')
+  run 1 metadata "$DIR" --set "deep=$deep"
+  has "$ERR" "nested deeper than 1000 levels"
+  cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
+  # 1e999 is JSON's grammar but no double: it was stored as null, silently.
+  run 2 metadata "$DIR" --set big=1e999
+  has "$ERR" "--set 'big=1e999': a number beyond the range of a double"
+  cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
 }
 
 # dckpt links no HDF5 and no MPI; what needs them is handed to dckpt-h5.
