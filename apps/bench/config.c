@@ -419,6 +419,39 @@ static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
   return 0;
 }
 
+/* What the JSON parser would take silently for something else: a NUL byte
+ * (the text would end there) and the escape \u0000 in a string (the string
+ * would end there: "runs/a\u0000b" would name runs/a). */
+static int odd_text(const char *path, const char *text, size_t n, char *err,
+                    size_t errlen) {
+  long line = 1;
+  bool in_string = false;
+  for (size_t i = 0; i < n; i++) {
+    char ch = text[i];
+    if (ch == '\0') {
+      snprintf(err, errlen, "%s: line %ld holds a NUL byte: not a JSON text file", path,
+               line);
+      return BENCH_EXIT_USAGE;
+    }
+    line += ch == '\n';
+    if (!in_string) {
+      in_string = ch == '"';
+    } else if (ch == '"') {
+      in_string = false;
+    } else if (ch == '\\' && i + 1 < n) {
+      if (text[i + 1] == 'u' && i + 5 < n && !strncmp(text + i + 2, "0000", 4)) {
+        snprintf(err, errlen,
+                 "%s: line %ld: a string holds \\u0000 (a NUL character), which would "
+                 "cut it short; remove it",
+                 path, line);
+        return BENCH_EXIT_USAGE;
+      }
+      i++; /* the escaped character */
+    }
+  }
+  return 0;
+}
+
 static int load_config(const char *path, bench_config *cfg, char *err, size_t errlen) {
   ctx c = {path, err, errlen};
   /* Not blocking on a FIFO, and only a regular file of sane size: a FIFO
@@ -458,11 +491,17 @@ static int load_config(const char *path, bench_config *cfg, char *err, size_t er
     fwrite(buf, 1, got, mem), n += got;
   fclose(f);
   if (mem) fclose(mem);
+  if (text && odd_text(path, text, n, err, errlen)) {
+    free(text);
+    return BENCH_EXIT_USAGE;
+  }
+  /* A UTF-8 byte-order mark (some editors write one) is not JSON: skipped. */
+  const char *json = text && !strncmp(text, "\xEF\xBB\xBF", 3) ? text + 3 : text;
   const char *end = NULL;
-  cfg->json = text ? cJSON_ParseWithOpts(text, &end, 1) : NULL;
+  cfg->json = json ? cJSON_ParseWithOpts(json, &end, 1) : NULL;
   if (!cfg->json) {
     long line = 1;
-    for (const char *p = text; p && end && p < end; p++)
+    for (const char *p = json; p && end && p < end; p++)
       line += *p == '\n';
     snprintf(err, errlen, "%s: malformed JSON near line %ld", path, line);
     free(text);

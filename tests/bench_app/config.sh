@@ -80,6 +80,15 @@ bad duplicate_hyper "{ $good_problem, $good_network, \"algorithms\": [
     { \"name\": \"E\", \"method\": \"extra\", \"iterations\": 5,
       \"hyperparameters\": { \"alpha\": 0.1, \"alpha\": 0.2 } } ] }" \
   'duplicate_hyper.json: key "algorithms[0].hyperparameters.alpha" appears more than once'
+# a NUL character in a string cut it short: "runs/a\u0000b" named runs/a
+bad nul_escape "{ $good_problem, $good_network, $good_algs,
+  \"checkpoint\": { \"dir\": \"$dir\\u0000elsewhere\" } }" \
+  'nul_escape.json: line 2: a string holds \u0000 (a NUL character), which would cut it short'
+printf '{ %s, %s, %s }\n\0{ "trials": 3 }\n' "$good_problem" "$good_network" "$good_algs" \
+  >"$WORK/nul_byte.json"
+expect 2 run 0 "$WORK/nul_byte.json" --checkpoint-dir "$dir"
+grep_in "$WORK/last.err" "nul_byte.json: line 2 holds a NUL byte: not a JSON text file"
+[ ! -e "$dir" ] || fail "nul_byte: $dir was created"
 
 note "a missing config file, bad options"
 expect 2 run 0 "$WORK/none.json" --checkpoint-dir "$dir"
@@ -101,6 +110,10 @@ for data in "$WORK/fifo.json" /dev/zero; do
   expect 2 timeout -s KILL 60 "$BENCH" "$WORK/special.json" --checkpoint-dir "$dir"
   grep_in "$WORK/last.err" "key \"problem.data\" names '$data', which is not a regular file"
 done
+# a UTF-8 byte-order mark (as some editors write) is skipped, not "malformed"
+printf '\357\273\277' | cat - "$WORK/good.json" >"$WORK/bom.json"
+expect 2 run 0 "$WORK/bom.json"
+grep_in "$WORK/last.err" "bom.json: no checkpoint directory: set"
 expect 2 run 0 "$WORK/good.json"
 grep_in "$WORK/last.err" "good.json: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir"
 expect 2 run 0 --bogus "$WORK/good.json" --checkpoint-dir "$dir"
