@@ -53,7 +53,8 @@ typedef struct dckpt_pack_options {
    *  a multiple of 8). Smaller chunks make reading one trial cheaper. */
   uint64_t chunk_bytes;
   /** Bytes each rank gathers before a collective write round (default
-   *  64 MiB). A single record larger than this is written in one round. */
+   *  64 MiB; chunk_bytes .. 1 TiB). A single record larger than this is
+   *  written in one round. */
   uint64_t buffer_bytes;
   /** DCKPT_DURABILITY_FULL (default): the file is fsynced before it is
    *  renamed into place and its directory fsynced after. */

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #ifdef DCKPT_CLI_CONTAINER
+#include <errno.h>
 #include <inttypes.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -79,7 +80,9 @@ static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
 static int parse_bytes(const char *cmd, const char *opt, const char *text,
                        uint64_t *out) {
   char *end = NULL;
+  errno = 0;
   unsigned long long v = strtoull(text, &end, 10);
+  bool range = errno == ERANGE; /* 99999999999999999999 read as 2^64 - 1 */
   unsigned shift = 0;
   if (end && (*end == 'K' || *end == 'k'))
     shift = 10, end++;
@@ -87,7 +90,8 @@ static int parse_bytes(const char *cmd, const char *opt, const char *text,
     shift = 20, end++;
   else if (end && (*end == 'G' || *end == 'g'))
     shift = 30, end++;
-  if (text[0] < '0' || text[0] > '9' || !end || *end || v > (UINT64_MAX >> shift))
+  if (text[0] < '0' || text[0] > '9' || !end || *end || range ||
+      v > (UINT64_MAX >> shift))
     return cli_usage_error(cmd, "option '%s': '%s' is not a byte count (e.g. 256K)", opt,
                            text);
   *out = (uint64_t)v << shift;

@@ -51,6 +51,9 @@ static int take_options(dckpt_pack_options *mine, const dckpt_pack_options *o,
   return DCKPT_OK;
 }
 
+/* The largest buffer_bytes (dckpt_container.h): 1 TiB. */
+#define DCKPT_PACK_MAX_BUFFER ((uint64_t)1 << 40)
+
 static int check_options(const dckpt_pack_options *o, ctr_err *e) {
   if (o->level < -7 || o->level > 22)
     return ctr_fail(e, DCKPT_EINVAL,
@@ -64,6 +67,12 @@ static int check_options(const dckpt_pack_options *o, ctr_err *e) {
     return ctr_fail(
         e, DCKPT_EINVAL, "pack: buffer_bytes (%llu) must be at least chunk_bytes (%llu)",
         (unsigned long long)o->buffer_bytes, (unsigned long long)o->chunk_bytes);
+  /* A round's stage is sized from it: 2^64 - 1 wrapped that size to 0 and
+   * the pack spun for good; more than this is no machine's memory. */
+  if (o->buffer_bytes > DCKPT_PACK_MAX_BUFFER)
+    return ctr_fail(
+        e, DCKPT_EINVAL, "pack: buffer_bytes (%llu) must be at most %llu (1 TiB)",
+        (unsigned long long)o->buffer_bytes, (unsigned long long)DCKPT_PACK_MAX_BUFFER);
   if (o->durability != DCKPT_DURABILITY_FULL && o->durability != DCKPT_DURABILITY_NONE)
     return ctr_fail(e, DCKPT_EINVAL, "pack: durability must be full or none");
   return DCKPT_OK;

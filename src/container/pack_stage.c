@@ -29,8 +29,9 @@ static int stage_reserve(pk_writer *w, int p, uint64_t elems, ctr_err *e) {
   uint64_t elem = ctr_pool_elem(p), small = STAGE_SMALL_BYTES / elem;
   uint64_t cap =
       need <= small && w->stage_cap[p] < small ? small : w->opts->buffer_bytes / elem + 1;
-  while (cap < need)
+  while (cap < need && cap <= UINT64_MAX / 2) /* never wraps to 0 and spins */
     cap *= 2;
+  if (cap < need) cap = need;
   if (cap > SIZE_MAX / ctr_pool_elem(p))
     return ctr_fail(e, DCKPT_ETOOBIG, "pack: %llu elements do not fit in memory",
                     (unsigned long long)cap);

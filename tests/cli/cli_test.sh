@@ -487,6 +487,12 @@ case_handoff() {
   for lib in libhdf5 libmpi libdckpt_container libopen-pal; do hasnt "$OUT" "$lib"; done
   run 0 pack --help
   has "$OUT" "Usage: [mpirun -np N] dckpt pack DIR FILE.h5"
+  # a byte count beyond 2^64 was read as 2^64 - 1 (and the pack then spun)
+  run 2 pack "$DIR" "$WORK/big.h5" --buffer 99999999999999999999
+  has "$ERR" "option '--buffer': '99999999999999999999' is not a byte count"
+  run 1 pack "$DIR" "$WORK/big.h5" --buffer 18446744073709551615
+  has "$ERR" "buffer_bytes (18446744073709551615) must be at most"
+  [ ! -e "$WORK/big.h5" ] || fail "a refused pack wrote big.h5"
   # an HDF5 signature makes the argument a container, whatever follows it
   printf '\211HDF\r\n\032\nnot a container' >"$WORK/fake.h5"
   run 2 verify "$WORK/fake.h5"

@@ -62,6 +62,14 @@ static void test_pack(void) {
   CHECK_CONTAINS(rep.message, "newer dckpt_container.h");
   CHECK(!exists(file));
 
+  /* a buffer beyond any memory: 2^64 - 1 wrapped a stage's size to 0 and the
+   * pack spun for good once a round's texts passed 256 KiB */
+  dckpt_pack_options_init(&o);
+  o.buffer_bytes = UINT64_MAX;
+  CHECK_EQ(pack(&o, &rep), DCKPT_EINVAL);
+  CHECK_CONTAINS(rep.message, "buffer_bytes (18446744073709551615) must be at most");
+  CHECK(!exists(file));
+
   /* NULL: the defaults; the missing DIR is what fails */
   CHECK(pack(NULL, &rep) != DCKPT_OK);
   CHECK_CONTAINS(rep.message, dir);
