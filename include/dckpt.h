@@ -865,6 +865,9 @@ typedef struct dckpt_algorithm_info {
 #define DCKPT_MAX_PAIRS ((int64_t)1 << 24)
 /** Iterations per trial: exact in a JSON number (2^53). */
 #define DCKPT_MAX_ITERATIONS ((int64_t)1 << 53)
+/** Iterations of a whole run (n_trials x every algorithm's iterations), so
+ *  that progress and status sums stay exact in 64 bits (2^62). */
+#define DCKPT_MAX_TOTAL_ITERATIONS ((int64_t)1 << 62)
 
 /** What metadata.json holds (see docs/format.md). */
 typedef struct dckpt_metadata {

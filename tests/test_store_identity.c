@@ -272,12 +272,23 @@ static void test_limits(void) {
   algs[1].iterations = DCKPT_MAX_ITERATIONS + 1;
   m.algorithms = algs;
   CHECK_RC(dckpt_store_initialize(s, &m, NULL, NULL), DCKPT_ETOOBIG);
+  algs[1].iterations = DCKPT_MAX_ITERATIONS;
+  m.n_trials = 1024; /* 2^53 x 2^10 = 2^63 iterations in all */
+  CHECK_RC(dckpt_store_initialize(s, &m, NULL, NULL), DCKPT_ETOOBIG);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "iterations in all, exceed the limit");
+  CHECK_OK(dckpt_store_is_empty(s, &empty));
+  CHECK(empty);
   m = tu_plan(2);
   CHECK_OK(dckpt_store_initialize(s, &m, NULL, NULL));
   char *before = tu_read_text(tu_at(dir, "metadata.json"), NULL);
   CHECK_RC(dckpt_store_extend(s, DCKPT_MAX_TRIALS + 1, NULL), DCKPT_ETOOBIG);
   int64_t iters[2] = {10, DCKPT_MAX_ITERATIONS + 5};
   CHECK_RC(dckpt_store_extend(s, 2, iters), DCKPT_ETOOBIG);
+  /* every number within its limit, their product past 2^62: the sums of a
+   * run's iterations (progress, status) overflowed int64 */
+  int64_t most[2] = {10, DCKPT_MAX_ITERATIONS};
+  CHECK_RC(dckpt_store_extend(s, 1024, most), DCKPT_ETOOBIG);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "iterations in all, exceed the limit");
   char *after = tu_read_text(tu_at(dir, "metadata.json"), NULL);
   CHECK_STR_EQ(before, after);
   free(after);
@@ -293,6 +304,12 @@ static void test_limits(void) {
   size_t bad = 0;
   CHECK_OK(dckpt_store_verify(s, NULL, NULL, &bad));
   CHECK_EQ(bad, 1);
+  snprintf(text, sizeof text,
+           "{\"n_trials\": 2000, \"algorithms\": [{\"name\": \"a\", "
+           "\"iterations\": 9000000000000000, \"index\": 0}]}");
+  tu_write_text(tu_at(dir, "metadata.json"), text);
+  CHECK_RC(dckpt_store_load_metadata(s, &got), DCKPT_ETOOBIG);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "iterations in all, exceed the limit");
   tu_write_text(tu_at(dir, "metadata.json"), before);
   free(before);
   dckpt_store_close(s);

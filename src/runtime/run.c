@@ -106,6 +106,20 @@ static int check_limits(run_ctx *c) {
                       c->algs[a].name ? c->algs[a].name : "?",
                       (long long)c->algs[a].iterations, (long long)o->add_iterations,
                       (long long)DCKPT_MAX_ITERATIONS);
+  /* the whole run: progress adds every pair's iterations in 64 bits (9e15
+   * iterations x 1025 trials overflowed it). In doubles: each term is below
+   * 2^78, and the limit (2^62) lies far enough under 2^63. */
+  double total = 0;
+  for (size_t a = 0; a < c->n_algs && trials > 0; a++) {
+    int64_t it = c->algs[a].iterations + (o->add_iterations > 0 ? o->add_iterations : 0);
+    if (it > 0) total += (double)it * (double)trials;
+  }
+  if (total > (double)DCKPT_MAX_TOTAL_ITERATIONS)
+    return run_fail(c, DCKPT_ETOOBIG,
+                    "%zu algorithms x %lld trials, %.3g iterations in all, exceed the "
+                    "limit of %lld iterations per run (2^62)",
+                    c->n_algs, (long long)trials, total,
+                    (long long)DCKPT_MAX_TOTAL_ITERATIONS);
   return DCKPT_OK;
 }
 

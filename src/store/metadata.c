@@ -51,6 +51,25 @@ int dckpt_check_iterations(dckpt_store *s, const char *what, const char *name,
   return DCKPT_OK;
 }
 
+int dckpt_check_plan_total(dckpt_store *s, const char *what, int64_t n_trials,
+                           const dckpt_algorithm_info *algs, const int64_t *iterations,
+                           size_t n_algorithms) {
+  /* In doubles: each term is below 2^78 (DCKPT_MAX_ITERATIONS x _TRIALS), and
+   * the limit lies far enough under 2^63 for their rounding. */
+  double total = 0;
+  for (size_t i = 0; i < n_algorithms && n_trials > 0; i++) {
+    int64_t it = iterations ? iterations[i] : algs[i].iterations;
+    if (it > 0) total += (double)it * (double)n_trials;
+  }
+  if (total > (double)DCKPT_MAX_TOTAL_ITERATIONS)
+    return dckpt_store_fail(s, DCKPT_ETOOBIG,
+                            "%s: %lld trials of %zu algorithms, %.3g iterations in all, "
+                            "exceed the limit of %lld iterations per run (2^62)",
+                            what, (long long)n_trials, n_algorithms, total,
+                            (long long)DCKPT_MAX_TOTAL_ITERATIONS);
+  return DCKPT_OK;
+}
+
 /* An optional key holding a JSON object, as compact text (NULL when absent). */
 static int optional_object(dckpt_store *s, const cJSON *j, const char *key,
                            const char *file, char **out) {
@@ -169,6 +188,8 @@ static int parse_metadata(dckpt_store *s, const cJSON *j, const char *file,
   DCKPT_TRY(
       parse_algorithms(s, cJSON_GetObjectItemCaseSensitive(j, "algorithms"), file, m));
   DCKPT_TRY(dckpt_check_plan_size(s, file, m->n_algorithms, m->n_trials));
+  DCKPT_TRY(
+      dckpt_check_plan_total(s, file, m->n_trials, m->algorithms, NULL, m->n_algorithms));
   DCKPT_TRY(parse_run_id(s, j, file, m));
   DCKPT_TRY(optional_object(s, j, "campaign", file, &m->campaign));
   const cJSON *bm = cJSON_GetObjectItemCaseSensitive(j, "benchmark_metadata");

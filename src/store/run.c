@@ -34,7 +34,8 @@ static int validate_plan(dckpt_store *s, const dckpt_metadata *m) {
                                 "duplicate algorithm name '%s' (algorithms %zu and %zu)",
                                 name, k, i);
   }
-  return DCKPT_OK;
+  return dckpt_check_plan_total(s, "initialize", m->n_trials, m->algorithms, NULL,
+                                m->n_algorithms);
 }
 
 /* A directory is reusable for a new run when it is empty or holds only what
@@ -199,7 +200,8 @@ static int check_extension(dckpt_store *s, const dckpt_metadata *m, int64_t n_tr
           s, DCKPT_EINVAL, "cannot reduce the iterations of '%s' from %lld to %lld", name,
           (long long)m->algorithms[i].iterations, (long long)iterations[i]);
   }
-  return DCKPT_OK;
+  return dckpt_check_plan_total(s, "extend", n_trials, m->algorithms, iterations,
+                                m->n_algorithms);
 }
 
 /* Takes the trials of every algorithm that grows out of the completion index

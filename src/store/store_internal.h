@@ -113,6 +113,11 @@ cJSON *dckpt_metadata_to_json(dckpt_store *s, const dckpt_metadata *m,
                               const char *run_id);
 /** Writes metadata.json crash-safely. */
 int dckpt_store_save_metadata_json(dckpt_store *s, const cJSON *j);
+/** ETOOBIG when n_trials x the iterations of every algorithm (`iterations`,
+ *  or when it is NULL the plan's `algs`) exceed DCKPT_MAX_TOTAL_ITERATIONS. */
+int dckpt_check_plan_total(dckpt_store *s, const char *what, int64_t n_trials,
+                           const dckpt_algorithm_info *algs, const int64_t *iterations,
+                           size_t n_algorithms);
 /** ETOOBIG beyond DCKPT_MAX_ITERATIONS. */
 int dckpt_check_iterations(dckpt_store *s, const char *what, const char *name,
                            int64_t iterations);

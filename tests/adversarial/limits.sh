@@ -11,7 +11,8 @@ adv_setup
 
 for spec in 'c["trials"] = 1000000000000' \
             'c["algorithms"][0]["iterations"] = 10**16' \
-            'c["trials"] = 2**24 + 1'; do
+            'c["trials"] = 2**24 + 1' \
+            'c["algorithms"][0]["iterations"] = 9 * 10**15; c["trials"] = 1100'; do
   note "config: $spec"
   edit_config "$cfg" "$WORK/big.json" "$spec"
   rm -rf "$WORK/big"
@@ -50,4 +51,20 @@ for cmd in status verify; do
 done
 expect 1 run "$NP" "$cfg" --checkpoint-dir "$d"
 grep_in "$WORK/last.err" "exceed the limit"
+
+note "a metadata.json whose plan adds up past 2^63 iterations answers at once"
+# its sums overflowed (UBSan: signed overflow; status: negative totals)
+d=$WORK/hostile2 && rm -rf "$d" && cp -a "$WORK/ref" "$d"
+sed -i -E 's/"n_trials":[0-9]+/"n_trials":2000/; s/"iterations":[0-9]+/"iterations":9000000000000000/g' \
+  "$d/metadata.json"
+for cmd in status verify; do
+  set +e
+  timeout 60 "$CLI" "$cmd" "$d" >"$WORK/last.out" 2>"$WORK/last.err"
+  code=$?
+  set -e
+  [ "$code" = 1 ] || { cat "$WORK/last.err"; fail "dckpt $cmd exited $code, wanted 1"; }
+  cat "$WORK/last.out" "$WORK/last.err" >"$WORK/last.all"
+  grep_in "$WORK/last.all" "metadata.json"
+  grep_in "$WORK/last.all" "iterations in all, exceed the limit"
+done
 echo "limits.sh: all passed"
