@@ -1349,10 +1349,12 @@ DCKPT_API int dckpt_store_metrics_computed(dckpt_store *store, bool *computed);
  * Archives the directory into DIR_backup_<YYYYmmdd_HHMMSS>.zip beside it (a
  * suffix _2, _3, ... keeps names unique within one second). The archive is
  * written to a temporary, made durable and then published without replacing
- * anything. Works on a reading store too.
+ * anything. Works on a reading store too. A directory that holds no run (no
+ * metadata.json) is not archived.
  * @param[out] path  the archive's path (release with dckpt_free()), NULL on
  *                   failure.
- * @return DCKPT_OK; DCKPT_ENOENT (the directory does not exist); DCKPT_EEXIST
+ * @return DCKPT_OK; DCKPT_ENOENT (the directory does not exist or holds no
+ *         run); DCKPT_EEXIST
  *         (9,999 backups in one second); DCKPT_EIO (the archive library
  *         failed, or could not be loaded: libdckpt loads libarchive on the
  *         first backup, not at start); DCKPT_ENOMEM; or an I/O status.

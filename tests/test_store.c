@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -464,6 +465,20 @@ static void test_backup_clear(void) {
   unlink(p2);
   dckpt_free(p1);
   dckpt_free(p2);
+  /* A directory that holds no run is not archived (it zipped anything: a
+   * home directory, or / through /proc). */
+  const char *other = tu_scratch("backup_other");
+  dckpt_store_options ro = tu_options(NULL);
+  ro.flags = DCKPT_OPEN_READ;
+  CHECK_EQ(mkdir(other, 0777), 0);
+  tu_write_text(tu_at(other, "notes.txt"), "mine");
+  dckpt_store *os = tu_open(other, &ro);
+  char *p3 = NULL;
+  CHECK_RC(dckpt_store_backup(os, &p3), DCKPT_ENOENT);
+  CHECK(p3 == NULL);
+  CHECK_CONTAINS(dckpt_store_errmsg(os), "does not hold a dckpt run");
+  CHECK_CONTAINS(dckpt_store_errmsg(os), "nothing archived");
+  dckpt_store_close(os);
   uint64_t bytes = 0;
   CHECK_OK(dckpt_store_size(s, &bytes));
   CHECK_GT(bytes, 100);

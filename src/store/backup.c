@@ -146,6 +146,21 @@ int dckpt_store_backup(dckpt_store *s, char **path) {
   DCKPT_TRY(dckpt_src_require_dir(s, "backup"));
   if (!dckpt_path_is_dir(s->dir))
     return dckpt_store_fail(s, DCKPT_ENOENT, "backup: '%s' is not a directory", s->dir);
+  /* Only a run is archived: `dckpt backup .` in a home directory (or /,
+   * through /proc, whose files can block a read) zipped whatever was there. */
+  char *meta = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);
+  if (!meta) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  struct stat mst;
+  bool run = stat(meta, &mst) == 0 && S_ISREG(mst.st_mode);
+  if (!run) {
+    dckpt_store_fail(s, DCKPT_ENOENT,
+                     "backup: '%s' does not hold a dckpt run ('%s' is missing); nothing "
+                     "archived",
+                     s->dir, meta);
+    free(meta);
+    return DCKPT_ENOENT;
+  }
+  free(meta);
   /* The temporary sits beside the directory, where the archive goes; it is
    * always made durable before it gets its name. */
   char *shown = dckpt_path_printf("%s_backup.zip", s->dir);

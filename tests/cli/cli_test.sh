@@ -323,6 +323,11 @@ case_backup() {
   [ "$(cat "$OUT")" != "$zip" ] || fail "second backup reused $zip"
   run 1 backup "$WORK/missing"
   has "$ERR" "$WORK/missing"
+  # a directory that holds no run is not zipped (`dckpt backup .` at home)
+  mkdir -p "$WORK/other" && echo keep >"$WORK/other/file.txt"
+  run 1 backup "$WORK/other"
+  has "$ERR" "does not hold a dckpt run"
+  ! ls "$WORK"/other_backup_* >/dev/null 2>&1 || fail "a foreign directory was archived"
 }
 
 case_clear() {
