@@ -838,6 +838,10 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
     snprintf(err, errlen, "no config file given (see --help)");
     return BENCH_EXIT_USAGE;
   }
+  if (!*config) { /* an unset shell variable, quoted: no file was named */
+    snprintf(err, errlen, "the config file argument is empty ('')");
+    return BENCH_EXIT_USAGE;
+  }
   if (extra) {
     snprintf(err, errlen, "one config file, please: '%s' and '%s' were given", config,
              extra);

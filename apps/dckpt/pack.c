@@ -105,6 +105,8 @@ typedef struct pack_args {
 } pack_args;
 
 static int positional(const char *cmd, const char *arg, pack_args *a) {
+  if (arg[0] == '\0')
+    return cli_usage_error(cmd, "an empty argument where a path belongs");
   if (arg[0] == '-' && arg[1] != '\0')
     return cli_usage_error(cmd, "unknown option '%s'", arg);
   if (a->npos == 2) return cli_usage_error(cmd, "unexpected argument '%s'", arg);

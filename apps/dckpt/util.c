@@ -67,6 +67,10 @@ int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char 
 }
 
 int cli_positional(const char *cmd, const char *arg, const char **pos) {
+  /* "" (an unset shell variable, quoted) is no path: without this the
+   * message named nothing ("dckpt status: : No such file or directory") */
+  if (arg[0] == '\0')
+    return cli_usage_error(cmd, "an empty argument where a path belongs");
   if (arg[0] == '-' && arg[1] != '\0')
     return cli_usage_error(cmd, "unknown option '%s'", arg);
   if (*pos)

@@ -118,6 +118,8 @@ expect 2 run 0 "$WORK/good.json"
 grep_in "$WORK/last.err" "good.json: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir"
 expect 2 run 0 --bogus "$WORK/good.json" --checkpoint-dir "$dir"
 grep_in "$WORK/last.err" "unknown option '--bogus' (see --help)"
+expect 2 run 0 "" --checkpoint-dir "$dir"
+grep_in "$WORK/last.err" "the config file argument is empty ('')"
 expect 2 run 0 "$WORK/good.json" "$WORK/good.json" --checkpoint-dir "$dir"
 grep_in "$WORK/last.err" "one config file, please"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials 0

@@ -89,6 +89,13 @@ case_usage() {
   has "$ERR" "KEY=VALUE"
   run 2 metadata "$DIR" --set =1
   has "$ERR" "KEY=VALUE"
+  # an empty path (an unset variable, quoted): the message named nothing
+  for c in status verify size ls metadata backup dump; do
+    run 2 "$c" ""
+    has "$ERR" "dckpt $c: an empty argument where a path belongs"
+  done
+  run 2 clear "" --yes
+  has "$ERR" "dckpt clear: an empty argument where a path belongs"
 }
 
 case_status() {
