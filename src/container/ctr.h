@@ -26,6 +26,13 @@ int ctr_fail(ctr_err *e, int status, const char *fmt, ...)
 int ctr_fail_errno(ctr_err *e, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /** As ctr_fail, appending the innermost reasons on HDF5's error stack. */
+struct cJSON;
+/** Whether `ident` (a record's identity JSON, NULL or "" for none) names the
+ *  place files row `row` gives the record (kind, algorithm, trial, number) in
+ *  the run of `meta` (metadata.json parsed); else `why` says how not. */
+bool ctr_identity_fits(const struct cJSON *meta, const uint64_t *row, const char *ident,
+                       char *why, size_t whylen);
+
 int ctr_fail_h5(ctr_err *e, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /** A dckpt status for an errno value. */

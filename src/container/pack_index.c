@@ -3,6 +3,7 @@
  * own region, starting on a chunk boundary (zero rows pad the gaps, so no
  * filtered chunk is shared between ranks); index/trials, small, is gathered
  * and written by rank 0. */
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,6 +199,8 @@ int pk_writer_close(pk_writer *w, ctr_err *e) {
   pk_rows_free(&w->files);
   pk_rows_free(&w->arrays);
   pk_writer_next_trial(w);
+  cJSON_Delete(w->meta);
+  w->meta = NULL;
   free(w->names);
   free(w->name_off);
   free(w->name_len);

@@ -3,10 +3,12 @@
  * files, other files) to data/text, and the file's and arrays' index rows
  * are added with places relative to this round's stage (pack_write.c moves
  * them to their places in the file after the round). */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "container/pack.h"
 #include "util/mem.h"
@@ -226,6 +228,17 @@ static int stage_record(pk_writer *w, const char *path, const char *rel, uint64_
     free(pl.local);
     return rc;
   }
+  /* a record of another trial, iteration or run (checksums intact) is
+   * refused as a damaged one is: the store would not load it, and unpack
+   * would refuse the whole container */
+  char why[600];
+  if (!ctr_identity_fits(w->meta, row, dckpt_record_identity(rec), why, sizeof why)) {
+    rc = ctr_fail(e, DCKPT_ECORRUPT, "pack: '%s' %s; run 'dckpt verify' on the directory",
+                  path, why);
+    dckpt_record_free(rec);
+    free(pl.local);
+    return rc;
+  }
   row[CTR_F_REC_VERSION] = info.format_version;
   row[CTR_F_REC_LEVEL] = (uint64_t)(int64_t)info.level;
   /* the identity (format version 2) is kept, so that unpack writes it again */
@@ -258,6 +271,28 @@ static int stage_record(pk_writer *w, const char *path, const char *rel, uint64_
   return rc;
 }
 
+/* DIR/metadata.json, parsed once per rank: the run whose identities every
+ * record must carry. */
+static int load_meta(pk_writer *w, const char *dir, ctr_err *e) {
+  char path[4600];
+  snprintf(path, sizeof path, "%s/metadata.json", dir);
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return ctr_fail_errno(e, errno, "pack: cannot read '%s'", path);
+  char *data = NULL;
+  size_t len = 0;
+  CTR_TRY(read_bytes(path, (uint64_t)st.st_size, &data, &len, e));
+  data[len] = '\0';
+  w->meta = cJSON_Parse(data);
+  free(data);
+  if (!cJSON_IsObject(w->meta)) {
+    cJSON_Delete(w->meta);
+    w->meta = NULL;
+    return ctr_fail(e, DCKPT_ECORRUPT, "pack: '%s' is not a JSON object", path);
+  }
+  return DCKPT_OK;
+}
+
 int pk_writer_stage(pk_writer *w, const char *dir, const pk_file *f, ctr_err *e) {
   char path[4600];
   snprintf(path, sizeof path, "%s/%s", dir, f->rel);
@@ -269,6 +304,7 @@ int pk_writer_stage(pk_writer *w, const char *dir, const pk_file *f, ctr_err *e)
   row[CTR_F_ITERATION] = (uint64_t)f->iteration;
   row[CTR_F_PATH_LEN] = strlen(f->rel);
   CTR_TRY(pk_stage_text(w, f->rel, strlen(f->rel), &row[CTR_F_PATH_OFF], e));
+  if (ctr_kind_is_record(f->kind) && !w->meta) CTR_TRY(load_meta(w, dir, e));
   int rc = ctr_kind_is_record(f->kind) ? stage_record(w, path, f->rel, row, e)
                                        : stage_text_file(w, path, f, row, e);
   w->n_files++;

@@ -156,11 +156,52 @@ static bool same_int(const cJSON *v, int64_t want) {
 }
 
 /* The record's identity (format.md) must name the place its row gives it:
- * the run of the container's metadata.json, the kind of the row, and for a
- * checkpoint or segment its algorithm (index and name), trial and number.
- * A run with an id writes an identity into every record. As the store over
- * a directory checks it, so that a record of another trial, iteration or
- * run copied into a crafted container is refused, not unpacked. */
+ * the run of metadata.json, the kind of the row, and for a checkpoint or
+ * segment its algorithm (index and name), trial and number. A run with an
+ * id writes an identity into every record. As the store over a directory
+ * checks it, so that a record of another trial, iteration or run is refused
+ * by pack, and one put into a crafted container is refused, not unpacked. */
+bool ctr_identity_fits(const cJSON *meta, const uint64_t *row, const char *ident,
+                       char *why, size_t whylen) {
+  const cJSON *run = cJSON_GetObjectItemCaseSensitive(meta, "run_id");
+  const char *run_id = cJSON_IsString(run) ? run->valuestring : NULL;
+  int kind = (int)row[CTR_F_KIND];
+  bool ok;
+  cJSON *id = ident && *ident ? cJSON_Parse(ident) : NULL;
+  if (!ident || !*ident) {
+    ok = !run_id; /* a run made before identities */
+  } else {
+    ok = cJSON_IsObject(id) &&
+         same_str(cJSON_GetObjectItemCaseSensitive(id, "run"), run_id) &&
+         same_str(cJSON_GetObjectItemCaseSensitive(id, "kind"), kind_name(kind));
+    if (ok && (kind == DCKPT_ENTRY_CHECKPOINT || kind == DCKPT_ENTRY_SEGMENT)) {
+      int64_t alg = (int64_t)row[CTR_F_ALG];
+      const cJSON *algs = cJSON_GetObjectItemCaseSensitive(meta, "algorithms");
+      const cJSON *name = cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetArrayItem(algs, alg >= 0 && alg < INT32_MAX ? (int)alg : -1), "name");
+      ok =
+          same_int(cJSON_GetObjectItemCaseSensitive(id, "alg"), alg) &&
+          same_int(cJSON_GetObjectItemCaseSensitive(id, "trial"),
+                   (int64_t)row[CTR_F_TRIAL]) &&
+          same_int(cJSON_GetObjectItemCaseSensitive(
+                       id, kind == DCKPT_ENTRY_SEGMENT ? "segment" : "iteration"),
+                   (int64_t)row[CTR_F_ITERATION]) &&
+          (!cJSON_IsString(name) ||
+           same_str(cJSON_GetObjectItemCaseSensitive(id, "alg_name"), name->valuestring));
+    }
+  }
+  cJSON_Delete(id);
+  if (ok) return true;
+  if (!ident || !*ident)
+    snprintf(why, whylen,
+             "carries no identity, so it was not written for this run (run %s)", run_id);
+  else
+    snprintf(why, whylen,
+             "belongs elsewhere: its identity %.300s does not name this place of run %s",
+             ident, run_id ? run_id : "(without an id)");
+  return false;
+}
+
 static int check_identity(dckpt_container *c, const ctr_entry *en) {
   if (!c->meta) { /* parsed once, freed by dckpt_container_close */
     const ctr_entry *meta = NULL;
@@ -176,45 +217,9 @@ static int check_identity(dckpt_container *c, const ctr_entry *en) {
                        c->path, en->path);
     }
   }
-  const cJSON *m = c->meta;
-  cJSON *id = en->ident ? cJSON_Parse(en->ident) : NULL;
-  const cJSON *run = cJSON_GetObjectItemCaseSensitive(m, "run_id");
-  const char *run_id = cJSON_IsString(run) ? run->valuestring : NULL;
-  int kind = (int)en->row[CTR_F_KIND];
-  bool ok;
-  if (!en->ident) {
-    ok = !run_id; /* a run made before identities */
-  } else {
-    ok = cJSON_IsObject(id) &&
-         same_str(cJSON_GetObjectItemCaseSensitive(id, "run"), run_id) &&
-         same_str(cJSON_GetObjectItemCaseSensitive(id, "kind"), kind_name(kind));
-    if (ok && (kind == DCKPT_ENTRY_CHECKPOINT || kind == DCKPT_ENTRY_SEGMENT)) {
-      int64_t alg = (int64_t)en->row[CTR_F_ALG];
-      const cJSON *algs = cJSON_GetObjectItemCaseSensitive(m, "algorithms");
-      const cJSON *name = cJSON_GetObjectItemCaseSensitive(
-          cJSON_GetArrayItem(algs, alg < INT32_MAX ? (int)alg : -1), "name");
-      ok =
-          same_int(cJSON_GetObjectItemCaseSensitive(id, "alg"), alg) &&
-          same_int(cJSON_GetObjectItemCaseSensitive(id, "trial"),
-                   (int64_t)en->row[CTR_F_TRIAL]) &&
-          same_int(cJSON_GetObjectItemCaseSensitive(
-                       id, kind == DCKPT_ENTRY_SEGMENT ? "segment" : "iteration"),
-                   (int64_t)en->row[CTR_F_ITERATION]) &&
-          (!cJSON_IsString(name) ||
-           same_str(cJSON_GetObjectItemCaseSensitive(id, "alg_name"), name->valuestring));
-    }
-  }
-  cJSON_Delete(id);
-  if (ok) return DCKPT_OK;
-  if (!en->ident)
-    return ctr_cfail(c, DCKPT_ECORRUPT,
-                     "'%s/%s' carries no identity, so it was not written for this run "
-                     "(run %s)",
-                     c->path, en->path, run_id);
-  return ctr_cfail(c, DCKPT_ECORRUPT,
-                   "'%s/%s' belongs elsewhere: its identity %.300s does not name this "
-                   "place of run %s",
-                   c->path, en->path, en->ident, run_id ? run_id : "(without an id)");
+  char why[600];
+  if (ctr_identity_fits(c->meta, en->row, en->ident, why, sizeof why)) return DCKPT_OK;
+  return ctr_cfail(c, DCKPT_ECORRUPT, "'%s/%s' %s", c->path, en->path, why);
 }
 
 int ctr_load_record(dckpt_container *c, ctr_entry *en, dckpt_record **out) {

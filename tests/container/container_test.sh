@@ -421,6 +421,15 @@ case_store_view() {
 case_hostile() {
   local run=$W/run c=$W/c.h5
   fixture "$run" 2 3
+  note "a directory with another trial's checkpoint copied in: pack refuses it"
+  note "as it refuses a damaged one (before, it packed it and unpack refused all)"
+  local ckpt=algorithm_0/trial_0/checkpoint_0000014.dckpt
+  cp "$run/$ckpt" "$W/keep.dckpt"
+  cp "$run/algorithm_1/trial_2/checkpoint_0000014.dckpt" "$run/$ckpt"
+  expect 1 "$DCKPT" pack "$run" "$c"
+  has "$ERR" "$ckpt' belongs elsewhere"
+  [ ! -e "$c" ] || fail "a refused pack left $c"
+  mv "$W/keep.dckpt" "$run/$ckpt"
   expect 0 "$DCKPT" pack "$run" "$c"
   local outside; outside=$(fingerprint "$W")
   for kind in dotdot absolute slash_in_name other_kind huge_count past_end overlap \
