@@ -146,6 +146,12 @@ static void test_csv_good(void) {
   CHECK(t.values[3] == 300.0 && t.values[4] == 0.25 && t.values[5] == 0.0);
   CHECK_EQ(t.lines[1], 4); /* the blank line 3 is skipped, not renumbered */
   opt_table_free(&t);
+  /* a UTF-8 byte-order mark (Excel's "CSV UTF-8") is not in the first name */
+  path = write_file("bom.csv", "\xEF\xBB\xBFy,a\n1,2\n");
+  CHECK_OK(opt_csv_read(path, &t, err, sizeof err));
+  CHECK_STR_EQ(t.names[0], "y");
+  CHECK_EQ(opt_table_column(&t, "y"), 0);
+  opt_table_free(&t);
 }
 
 static void test_csv_errors(void) {

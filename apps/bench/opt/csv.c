@@ -134,7 +134,11 @@ static int read_lines(csv_reader *r, FILE *f) {
       break;
     }
     if (*trim(buf) == '\0') continue; /* blank lines carry no data */
-    rc = r->t->names ? parse_row(r, buf) : parse_header(r, buf);
+    /* A UTF-8 byte-order mark (Excel's "CSV UTF-8" writes one) is not part
+     * of the first column's name: with it, "label": "y" found no column y. */
+    char *line = buf;
+    if (r->line == 1 && !strncmp(line, "\xEF\xBB\xBF", 3)) line += 3;
+    rc = r->t->names ? parse_row(r, line) : parse_header(r, line);
   }
   if (rc == DCKPT_OK && ferror(f))
     rc = opt_fail(r->err, r->errlen, DCKPT_EIO, "%s: read error after line %zu", r->path,
