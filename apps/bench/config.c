@@ -500,10 +500,26 @@ static int load_config(const char *path, bench_config *cfg, char *err, size_t er
   const char *end = NULL;
   cfg->json = json ? cJSON_ParseWithOpts(json, &end, 1) : NULL;
   if (!cfg->json) {
-    long line = 1;
-    for (const char *p = json; p && end && p < end; p++)
+    long line = 1, depth = 0, deepest = 0;
+    bool in_string = false;
+    for (const char *p = json; p && end && p < end; p++) {
       line += *p == '\n';
-    snprintf(err, errlen, "%s: malformed JSON near line %ld", path, line);
+      /* how deep the text has nested by then, strings skipped: cJSON stops at
+       * 1000 levels with no word of why */
+      if (in_string && *p == '\\' && p[1])
+        p++;
+      else if (*p == '"')
+        in_string = !in_string;
+      else if (!in_string && (*p == '[' || *p == '{'))
+        deepest = ++depth > deepest ? depth : deepest;
+      else if (!in_string && (*p == ']' || *p == '}'))
+        depth--;
+    }
+    if (deepest >= CJSON_NESTING_LIMIT)
+      snprintf(err, errlen, "%s: JSON nested deeper than %d levels near line %ld", path,
+               CJSON_NESTING_LIMIT, line);
+    else
+      snprintf(err, errlen, "%s: malformed JSON near line %ld", path, line);
     free(text);
     return BENCH_EXIT_USAGE;
   }

@@ -84,6 +84,11 @@ bad duplicate_hyper "{ $good_problem, $good_network, \"algorithms\": [
 bad nul_escape "{ $good_problem, $good_network, $good_algs,
   \"checkpoint\": { \"dir\": \"$dir\\u0000elsewhere\" } }" \
   'nul_escape.json: line 2: a string holds \u0000 (a NUL character), which would cut it short'
+# valid JSON nested past the parser's 1000 levels was "malformed JSON"
+deep=$(/usr/bin/python3 -c 'print("[" * 1001 + "]" * 1001)')
+bad deep_description "{ $good_problem, $good_network, $good_algs,
+  \"description\": $deep }" \
+  'deep_description.json: JSON nested deeper than 1000 levels near line 2'
 printf '{ %s, %s, %s }\n\0{ "trials": 3 }\n' "$good_problem" "$good_network" "$good_algs" \
   >"$WORK/nul_byte.json"
 expect 2 run 0 "$WORK/nul_byte.json" --checkpoint-dir "$dir"
