@@ -131,6 +131,10 @@ uint64_t ctr_hash_parts(size_t n, const void *const *parts, const size_t *lens);
 /** zstd never expands data more than this: a dataset's elements are bounded
  *  by its storage times this factor. */
 #define CTR_MAX_RATIO 65536
+/** Largest chunk of a dataset in bytes (pack's --chunk at most; index
+ *  tables' chunks are smaller): HDF5 expands a whole chunk to read one of its
+ *  elements, so a larger chunk is refused before anything is read. */
+#define CTR_MAX_CHUNK_BYTES ((uint64_t)64 << 20)
 
 /* ---- the paths of entries ---- */
 /** File name of each root kind ("metadata.json", ...), NULL for the others. */

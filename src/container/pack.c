@@ -58,7 +58,7 @@ static int check_options(const dckpt_pack_options *o, ctr_err *e) {
   if (o->level < -7 || o->level > 22)
     return ctr_fail(e, DCKPT_EINVAL,
                     "pack: level must be 0 (no filter) or -7..22, got %d", o->level);
-  if (o->chunk_bytes < 4096 || o->chunk_bytes > (64u << 20) || o->chunk_bytes % 8)
+  if (o->chunk_bytes < 4096 || o->chunk_bytes > CTR_MAX_CHUNK_BYTES || o->chunk_bytes % 8)
     return ctr_fail(
         e, DCKPT_EINVAL,
         "pack: chunk_bytes must be a multiple of 8 in 4 KiB .. 64 MiB, got %llu",

@@ -56,7 +56,26 @@ static int check_storage(dckpt_container *c, const char *name, hid_t ds) {
                        c->path, name);
   H5D_layout_t layout = H5Pget_layout(dcpl);
   int external = H5Pget_external_count(dcpl);
+  hsize_t chunk[H5S_MAX_RANK];
+  int chunk_rank = layout == H5D_CHUNKED ? H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk) : 0;
   ctr_h5_close(dcpl);
+  /* a chunk is expanded whole to read one element of it: a crafted 2 GiB
+   * chunk of zeros (32 KiB stored) made reading one scalar cost 4 GB */
+  hid_t type = H5Dget_type(ds);
+  uint64_t chunk_bytes = type >= 0 ? H5Tget_size(type) : 0;
+  ctr_h5_close(type);
+  for (int d = 0; d < chunk_rank; d++) {
+    if (chunk[d] && chunk_bytes > CTR_MAX_CHUNK_BYTES / chunk[d]) {
+      chunk_bytes = CTR_MAX_CHUNK_BYTES + 1;
+      break;
+    }
+    chunk_bytes *= (uint64_t)chunk[d];
+  }
+  if (chunk_rank < 0 || chunk_bytes > CTR_MAX_CHUNK_BYTES)
+    return ctr_cfail(c, DCKPT_ECORRUPT,
+                     "'%s': dataset /%s has chunks of more than %llu MiB, which no pack "
+                     "writes (reading one element expands a whole chunk)",
+                     c->path, name, (unsigned long long)(CTR_MAX_CHUNK_BYTES >> 20));
   if (layout != H5D_CHUNKED && layout != H5D_CONTIGUOUS && layout != H5D_COMPACT)
     return ctr_cfail(c, DCKPT_ECORRUPT,
                      "'%s': dataset /%s is not stored in the container (%s layout)",

@@ -239,6 +239,17 @@ def foreign(path, kind, target):
         del f["data/f64"]
         f.create_virtual_dataset("data/f64", layout)
         expect = "virtual layout"
+    elif kind == "big_chunk":  # one 128 MiB chunk of zeros, a few KiB stored
+        n = 1 << 24
+        del f["data/f64"]
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((n,))
+        dcpl.set_shuffle()
+        dcpl.set_filter(32015, h5py.h5z.FLAG_MANDATORY, (1,))
+        space = h5py.h5s.create_simple((n,), (h5py.h5s.UNLIMITED,))
+        ds = h5py.Dataset(h5py.h5d.create(f.id, b"data/f64", h5py.h5t.IEEE_F64LE, space, dcpl))
+        ds[:shape[0]] = data
+        expect = "has chunks of more than 64 MiB"
     else:
         sys.exit(f"unknown kind {kind}")
     f.close()
