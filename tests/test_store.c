@@ -2,7 +2,9 @@
  * in C, plus the plan changes, queries and verification dckpt adds. */
 #define _DEFAULT_SOURCE /* usleep */
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +441,59 @@ static void test_metrics(void) {
 }
 
 /* 11. Backup archive and clear. */
+/* A live run replaces its files (progress.json, run_status.json) and
+ * rotates checkpoints away while a backup reads the directory: the backup
+ * neither fails nor stores a file cut short. A thread flips a file between
+ * two sizes and makes and removes another; every backup must succeed. */
+typedef struct flipper {
+  const char *dir;
+  atomic_int stop;
+} flipper;
+
+static void *flip(void *arg) {
+  flipper *f = arg;
+  char tmp[4200], dst[4200], gone[4200];
+  snprintf(tmp, sizeof tmp, "%s/.dckpt-tmp.flip", f->dir); /* skipped */
+  snprintf(dst, sizeof dst, "%s/flip.json", f->dir);
+  snprintf(gone, sizeof gone, "%s/gone.json", f->dir);
+  static char big[65536];
+  memset(big, 'b', sizeof big - 1);
+  for (unsigned i = 0; !atomic_load(&f->stop); i++) {
+    FILE *o = fopen(tmp, "w");
+    if (!o) continue;
+    fputs(i % 2 ? "{}" : big, o);
+    fclose(o);
+    rename(tmp, dst);
+    if (i % 2) {
+      o = fopen(gone, "w");
+      if (o) fclose(o);
+    } else {
+      unlink(gone);
+    }
+  }
+  return NULL;
+}
+
+static void test_backup_live(void) {
+  dckpt_store_options o = tu_options(NULL);
+  dckpt_store *s = fresh_run("backup_live", &o, 1);
+  flipper f = {dckpt_store_get_dir(s), 0};
+  atomic_init(&f.stop, 0);
+  pthread_t th;
+  CHECK_EQ(pthread_create(&th, NULL, flip, &f), 0);
+  for (int i = 0; i < 300; i++) {
+    char *p = NULL;
+    int rc = dckpt_store_backup(s, &p);
+    if (rc != DCKPT_OK) fprintf(stderr, "backup %d: %s\n", i, dckpt_store_errmsg(s));
+    CHECK_OK(rc);
+    if (p) unlink(p);
+    dckpt_free(p);
+  }
+  atomic_store(&f.stop, 1);
+  pthread_join(th, NULL);
+  dckpt_store_close(s);
+}
+
 static void test_backup_clear(void) {
   dckpt_store_options o = tu_options(NULL);
   dckpt_store *s = fresh_run("backup", &o, 1);
@@ -807,6 +862,7 @@ int main(void) {
   RUN_TEST(test_load_result);
   RUN_TEST(test_metrics);
   RUN_TEST(test_backup_clear);
+  RUN_TEST(test_backup_live);
   RUN_TEST(test_extend);
   RUN_TEST(test_verify);
   RUN_TEST(test_verify_hints);

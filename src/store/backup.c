@@ -15,32 +15,53 @@
 #include "store/archive_lib.h"
 #include "store/store_internal.h"
 
+static const char *archive_why(const dckpt_archive_lib *L, struct archive *a) {
+  const char *why = L->archive_error_string(a);
+  return why ? why : "the archive library gave no reason";
+}
+
+/* A directory entry (st from lstat), or a regular file: opened first and
+ * described by its own fstat, so that the entry's size is that of the bytes
+ * read. Between the listing's lstat and the open a live run may replace the
+ * file (progress.json: the header said the old size, the data was the new
+ * file's, cut short or refused with "(null)") or rotate it away (the backup
+ * failed with ENOENT): a file gone by then is skipped, as one gone before. */
 static int add_file(const dckpt_archive_lib *L, dckpt_store *s, struct archive *a,
-                    const char *path, const char *rel, const struct stat *st) {
+                    const char *path, const char *rel, const struct stat *lst) {
+  struct stat st = *lst;
+  int fd = -1;
+  if (S_ISREG(lst->st_mode)) {
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && (errno == ENOENT || errno == ELOOP)) return DCKPT_OK; /* gone */
+    if (fd < 0) return dckpt_err_errno(&s->err, errno, "backup: cannot open '%s'", path);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      close(fd);
+      return DCKPT_OK; /* replaced by something that is not a file: not the run's */
+    }
+  }
   struct archive_entry *e = L->archive_entry_new();
-  if (!e) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  if (!e) {
+    if (fd >= 0) close(fd);
+    return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
+  }
   L->archive_entry_set_pathname(e, rel);
-  L->archive_entry_copy_stat(e, st);
+  L->archive_entry_copy_stat(e, &st);
   int rc = DCKPT_OK;
   if (L->archive_write_header(a, e) != ARCHIVE_OK)
     rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot add '%s': %s", path,
-                          L->archive_error_string(a));
-  if (rc == DCKPT_OK && S_ISREG(st->st_mode)) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) rc = dckpt_err_errno(&s->err, errno, "backup: cannot open '%s'", path);
-    char buf[1 << 16];
-    ssize_t n;
-    while (rc == DCKPT_OK && (n = read(fd, buf, sizeof buf)) != 0) {
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        rc = dckpt_err_errno(&s->err, errno, "backup: cannot read '%s'", path);
-      } else if (L->archive_write_data(a, buf, (size_t)n) != n) {
-        rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot write data of '%s': %s", path,
-                              L->archive_error_string(a));
-      }
+                          archive_why(L, a));
+  char buf[1 << 16];
+  ssize_t n;
+  while (fd >= 0 && rc == DCKPT_OK && (n = read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      rc = dckpt_err_errno(&s->err, errno, "backup: cannot read '%s'", path);
+    } else if (L->archive_write_data(a, buf, (size_t)n) != n) {
+      rc = dckpt_store_fail(s, DCKPT_EIO, "backup: cannot write data of '%s': %s", path,
+                            archive_why(L, a));
     }
-    if (fd >= 0) close(fd);
   }
+  if (fd >= 0) close(fd);
   L->archive_entry_free(e);
   return rc;
 }
