@@ -783,6 +783,19 @@ static int check_container_place(const bench_config *cfg, char *err, size_t errl
              errno == ENOENT ? "does not exist" : "is not a usable directory");
     return -1;
   }
+  /* a directory (or FIFO, device) in the file's place: said as what it is,
+   * before the run (it was "the file exists and is not an HDF5 container") */
+  if (stat(cfg->container, &st) == 0 && !S_ISREG(st.st_mode)) {
+    snprintf(err, errlen,
+             "--container %.1000s is %s, not a file: name the container file to write "
+             "(e.g. %.1000s/campaign.h5)",
+             cfg->container,
+             S_ISDIR(st.st_mode)    ? "a directory"
+             : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                    : "a device or socket",
+             S_ISDIR(st.st_mode) ? cfg->container : parent);
+    return -1;
+  }
   /* a checkpoint directory that does not exist yet holds nothing */
   if (!realpath(cfg->checkpoint_dir, rdir)) return 0;
   size_t n = strlen(rdir);

@@ -123,6 +123,11 @@ expect 2 run 0 "$WORK/good.json"
 grep_in "$WORK/last.err" "good.json: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir"
 expect 2 run 0 --bogus "$WORK/good.json" --checkpoint-dir "$dir"
 grep_in "$WORK/last.err" "unknown option '--bogus' (see --help)"
+# a directory given as the container: refused as such before the run (exit
+# 1 and "the file exists and is not an HDF5 container")
+mkdir -p "$WORK/ctrdir"
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --container "$WORK/ctrdir"
+grep_in "$WORK/last.err" "--container $WORK/ctrdir is a directory, not a file"
 expect 2 run 0 "" --checkpoint-dir "$dir"
 grep_in "$WORK/last.err" "the config file argument is empty ('')"
 expect 2 run 0 "$WORK/good.json" "$WORK/good.json" --checkpoint-dir "$dir"
