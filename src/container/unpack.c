@@ -138,6 +138,18 @@ static int check_metadata(unpack_ctx *u, const char **text) {
   return DCKPT_OK;
 }
 
+/* Whether `path` is a directory holding nothing (false when it cannot be
+ * read). */
+static bool empty_dir(const char *path) {
+  DIR *d = opendir(path);
+  struct dirent *de;
+  bool empty = d != NULL;
+  while (d && empty && (de = readdir(d)) != NULL)
+    empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+  if (d) closedir(d);
+  return empty;
+}
+
 /* --restore: DIR must hold the very run the container holds. */
 static int check_same_run(unpack_ctx *u, const char *meta) {
   char path[4300], *have = NULL;
@@ -178,20 +190,11 @@ static int prepare_root(unpack_ctx *u) {
                       "unpack: '%s' is a symbolic link; unpack renames the new directory "
                       "into its place: give the path it points to",
                       u->dir);
-    if (stat(u->dir, &st) == 0) {
-      DIR *d = opendir(u->dir);
-      struct dirent *de;
-      bool empty = d != NULL;
-      while (d && empty && (de = readdir(d)) != NULL)
-        empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
-      if (d) closedir(d);
-      if (!empty)
-        return ctr_fail(
-            &u->e, DCKPT_ENOTEMPTY,
-            "unpack: '%s' exists and is not an empty directory; unpack into a "
-            "new one (or use --restore for a pruned directory of the same run)",
-            u->dir);
-    }
+    if (stat(u->dir, &st) == 0 && !empty_dir(u->dir))
+      return ctr_fail(&u->e, DCKPT_ENOTEMPTY,
+                      "unpack: '%s' exists and is not an empty directory; unpack into a "
+                      "new one (or use --restore for a pruned directory of the same run)",
+                      u->dir);
     ctr_clean_stale_temporaries(u->dir, &u->log);
     CTR_TRY(ctr_make_temporary_dir(u->dir, u->work, sizeof u->work, &u->e));
     u->made_work = true;
@@ -298,7 +301,9 @@ static int write_trial(unpack_ctx *u, int64_t pair) {
   char final[4400], build[4400], path[4700];
   snprintf(final, sizeof final, "%s/algorithm_%lld/trial_%lld", u->work, (long long)a,
            (long long)t);
-  if (u->o.restore && access(final, F_OK) == 0) return DCKPT_OK; /* DIR's own wins */
+  /* DIR's own trial wins, unless its directory is empty (made, never
+   * written to): the renamed one below replaces an empty directory */
+  if (u->o.restore && access(final, F_OK) == 0 && !empty_dir(final)) return DCKPT_OK;
   if (u->o.restore) /* built aside, then renamed into place */
     CTR_TRY(ctr_make_temporary_dir(final, build, sizeof build, &u->e));
   else {

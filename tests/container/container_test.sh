@@ -281,6 +281,11 @@ case_shared() {
   expect 0 "$DCKPT" unpack --restore "$old" "$run"
   [ -n "$(ls "$run/algorithm_0/trial_1")" ] || fail "the pruned trial was not restored"
   expect 0 "$DCKPT" verify "$run"
+  note "an empty trial directory (made, never written to) is restored too"
+  rm -r "$run/algorithm_0/trial_1" && mkdir "$run/algorithm_0/trial_1"
+  expect 0 "$DCKPT" unpack --restore "$old" "$run"
+  [ -n "$(ls "$run/algorithm_0/trial_1")" ] || fail "the empty trial was not restored"
+  expect 0 "$DCKPT" verify "$run"
 }
 
 # ---- crashes and full disks leave nothing ----
