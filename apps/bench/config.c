@@ -693,7 +693,11 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
     cfg->seed = (uint64_t)x;
   } else if (!strcmp(f, "--keep")) {
     if (flag_int(f, v, 1, &x, err, len)) return BENCH_EXIT_USAGE;
-    cfg->keep = (int)(x > INT_MAX ? INT_MAX : x);
+    if (x > INT_MAX) { /* as checkpoint.keep is: never cut down silently */
+      snprintf(err, len, "--keep needs a count in 1..%d, got '%s'", INT_MAX, v);
+      return BENCH_EXIT_USAGE;
+    }
+    cfg->keep = (int)x;
   } else if (!strcmp(f, "--compression")) {
     if (flag_int(f, v, -7, &x, err, len) || x > 22) {
       snprintf(err, len, "--compression needs a level in -7..22, got '%s'", v);

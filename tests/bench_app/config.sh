@@ -134,6 +134,9 @@ expect 2 run 0 "$WORK/good.json" "$WORK/good.json" --checkpoint-dir "$dir"
 grep_in "$WORK/last.err" "one config file, please"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials 0
 grep_in "$WORK/last.err" "--trials needs an integer >= 1, got '0'"
+# refused as checkpoint.keep is, not cut down to INT_MAX
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --keep 99999999999
+grep_in "$WORK/last.err" "--keep needs a count in 1..2147483647, got '99999999999'"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode sometimes
 grep_in "$WORK/last.err" "--mode must be auto, new or resume, not 'sometimes'"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --deadline yesterday
