@@ -3,6 +3,7 @@
 #ifndef DCKPT_TESTS_CHECK_H
 #define DCKPT_TESTS_CHECK_H
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,17 @@
       CHECK_FAIL_("%s contains \"%s\" (got \"%s\")", #hay, check_n_,                     \
                   check_h_ ? check_h_ : "(null)");                                       \
   } while (0)
+
+/* The threads of the process (/proc/self/task). */
+static inline int check_threads_now(void) {
+  DIR *d = opendir("/proc/self/task");
+  CHECK(d != NULL);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));)
+    n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
 
 /* A status call that must succeed; prints the status name on failure. */
 #define CHECK_OK(expr)                                                                   \

@@ -522,17 +522,6 @@ static void test_file_replaced(void) {
   unlink(path);
 }
 
-/* The threads of the process (/proc/self/task). */
-static int threads_now(void) {
-  DIR *d = opendir("/proc/self/task");
-  CHECK(d != NULL);
-  int n = 0;
-  for (struct dirent *e; (e = readdir(d));)
-    n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
-}
-
 /* Many records that each replaced a file hold no thread once their replaced
  * files are freed: each kept a reaper thread of its own until it was freed
  * (a program holding thousands of records held thousands of idle threads,
@@ -540,7 +529,7 @@ static int threads_now(void) {
  * thread; a save after the thread ended starts one again. */
 static void test_file_replaced_many(void) {
   enum { N = 48 };
-  int base = threads_now(), files = unnamed_open_files();
+  int base = check_threads_now(), files = unnamed_open_files();
   dckpt_record *recs[N];
   static char paths[N][1100];
   char err[1024];
@@ -552,10 +541,11 @@ static void test_file_replaced_many(void) {
       CHECK_OK(t_write(recs[i], paths[i], 1, false, err, sizeof err));
   }
   /* the state: every replaced file closed, every reaper thread ended */
-  for (int k = 0; k < 6000 && (threads_now() > base || unnamed_open_files() > files); k++)
+  for (int k = 0;
+       k < 6000 && (check_threads_now() > base || unnamed_open_files() > files); k++)
     usleep(10000);
   CHECK_EQ(unnamed_open_files(), files);
-  CHECK_LE(threads_now(), base);
+  CHECK_LE(check_threads_now(), base);
   pid_t pid = fork();
   CHECK(pid >= 0);
   if (pid == 0) {
@@ -581,9 +571,9 @@ static void test_file_replaced_many(void) {
   }
   CHECK_EQ(unnamed_open_files(), files);
   /* every free joined its thread; the kernel may list one a moment longer */
-  for (int k = 0; k < 6000 && threads_now() > base; k++)
+  for (int k = 0; k < 6000 && check_threads_now() > base; k++)
     usleep(10000);
-  CHECK_LE(threads_now(), base);
+  CHECK_LE(check_threads_now(), base);
 }
 
 static void test_file_roundtrip(void) {
@@ -863,9 +853,9 @@ static void test_large(void) {
  * goes back to what it was once the shared thread existed: a state polled,
  * bounded at 60 s, as the reapers' lingering threads end on their own). */
 static void wait_threads_back(int base) {
-  for (int k = 0; k < 6000 && threads_now() > base; k++)
+  for (int k = 0; k < 6000 && check_threads_now() > base; k++)
     usleep(10000);
-  CHECK_LE(threads_now(), base);
+  CHECK_LE(check_threads_now(), base);
 }
 
 static void test_large_kept(void) {
@@ -874,7 +864,7 @@ static void test_large_kept(void) {
   char err[1024];
   (void)unlink(path); /* a first save replaces nothing: no reaper thread */
   CHECK_OK(t_write(rec, path, 1, false, err, sizeof err)); /* the shared thread */
-  int base = threads_now();
+  int base = check_threads_now();
   for (int i = 0; i < 3; i++) {
     CHECK_OK(t_write(rec, path, i == 2 ? 4 : 1, i == 1, err, sizeof err));
     dckpt_record *back = NULL;
@@ -898,8 +888,8 @@ static void test_large_kept(void) {
   CHECK(held != NULL);
   for (int64_t it = 0; it < 3; it++)
     CHECK_OK(dckpt_store_save(st, 0, 0, it, rec));
-  CHECK(threads_now() > base); /* the store's kept thread (and its reaper) */
-#ifndef __SANITIZE_THREAD__    /* TSan lets no child of a threaded parent start one */
+  CHECK(check_threads_now() > base); /* the store's kept thread (and its reaper) */
+#ifndef __SANITIZE_THREAD__ /* TSan lets no child of a threaded parent start one */
   pid_t pid = fork();
   CHECK(pid >= 0);
   if (pid == 0) {

@@ -15,16 +15,6 @@
 #include "check.h"
 #include "dckpt.h"
 
-static int threads_now(void) {
-  DIR *d = opendir("/proc/self/task");
-  CHECK(d != NULL);
-  int n = 0;
-  for (struct dirent *e; (e = readdir(d));)
-    n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
-}
-
 /* The library's functions, looked up by name. */
 typedef struct api {
   dckpt_record *(*create)(void);
@@ -43,7 +33,7 @@ static void *sym(void *lib, const char *name) {
 
 int main(int argc, char **argv) {
   CHECK(argc == 2);
-  int base = threads_now();
+  int base = check_threads_now();
   void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   if (!lib) CHECK_FAIL_("dlopen %s: %s", argv[1], dlerror());
   api a;
@@ -67,14 +57,14 @@ int main(int argc, char **argv) {
   CHECK_EQ(a.read(path, &back), DCKPT_OK);
   a.free(back);
   a.free(rec);
-  CHECK(threads_now() > base); /* the kept thread, asleep */
+  CHECK(check_threads_now() > base); /* the kept thread, asleep */
   CHECK_EQ(dlclose(lib), 0);
   /* dlclose ran the library's destructors, which joined it; the kernel may
    * list a joined thread a moment longer (a state polled, bounded at 60 s) */
 #ifndef __SANITIZE_THREAD__ /* TSan starts a thread of its own on the way */
-  for (int k = 0; k < 6000 && threads_now() > base; k++)
+  for (int k = 0; k < 6000 && check_threads_now() > base; k++)
     usleep(10000);
-  CHECK_EQ(threads_now(), base);
+  CHECK_EQ(check_threads_now(), base);
 #endif
   CHECK_EQ(unlink(path), 0);
   free(x);
