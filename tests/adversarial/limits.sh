@@ -36,19 +36,26 @@ expect 1 run "$NP" "$cfg" --checkpoint-dir "$d" --add-trials 20000000
 grep_in "$WORK/last.err" "limit"
 [ "$before" = "$(tree_sum "$d")" ] || fail "the refused growth changed the directory"
 
+# `dckpt status` and `dckpt verify` of DIR answer at once with exit 1, naming
+# metadata.json and the given cause.
+refused_at_once() {
+  local dir=$1 cause=$2 cmd code
+  for cmd in status verify; do
+    set +e
+    timeout 60 "$CLI" "$cmd" "$dir" >"$WORK/last.out" 2>"$WORK/last.err"
+    code=$?
+    set -e
+    [ "$code" = 1 ] || { cat "$WORK/last.err"; fail "dckpt $cmd exited $code, wanted 1"; }
+    cat "$WORK/last.out" "$WORK/last.err" >"$WORK/last.all"
+    grep_in "$WORK/last.all" "metadata.json"
+    grep_in "$WORK/last.all" "$cause"
+  done
+}
+
 note "a hostile metadata.json answers at once"
 d=$WORK/hostile && rm -rf "$d" && cp -a "$WORK/ref" "$d"
 sed -i -E 's/"n_trials":[0-9]+/"n_trials":1000000000000000/' "$d/metadata.json"
-for cmd in status verify; do
-  set +e
-  timeout 60 "$CLI" "$cmd" "$d" >"$WORK/last.out" 2>"$WORK/last.err"
-  code=$?
-  set -e
-  [ "$code" = 1 ] || { cat "$WORK/last.err"; fail "dckpt $cmd exited $code, wanted 1"; }
-  cat "$WORK/last.out" "$WORK/last.err" >"$WORK/last.all"
-  grep_in "$WORK/last.all" "metadata.json"
-  grep_in "$WORK/last.all" "exceed the limit"
-done
+refused_at_once "$d" "exceed the limit"
 expect 1 run "$NP" "$cfg" --checkpoint-dir "$d"
 grep_in "$WORK/last.err" "exceed the limit"
 
@@ -57,14 +64,5 @@ note "a metadata.json whose plan adds up past 2^63 iterations answers at once"
 d=$WORK/hostile2 && rm -rf "$d" && cp -a "$WORK/ref" "$d"
 sed -i -E 's/"n_trials":[0-9]+/"n_trials":2000/; s/"iterations":[0-9]+/"iterations":9000000000000000/g' \
   "$d/metadata.json"
-for cmd in status verify; do
-  set +e
-  timeout 60 "$CLI" "$cmd" "$d" >"$WORK/last.out" 2>"$WORK/last.err"
-  code=$?
-  set -e
-  [ "$code" = 1 ] || { cat "$WORK/last.err"; fail "dckpt $cmd exited $code, wanted 1"; }
-  cat "$WORK/last.out" "$WORK/last.err" >"$WORK/last.all"
-  grep_in "$WORK/last.all" "metadata.json"
-  grep_in "$WORK/last.all" "iterations in all, exceed the limit"
-done
+refused_at_once "$d" "iterations in all, exceed the limit"
 echo "limits.sh: all passed"
