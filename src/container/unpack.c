@@ -6,7 +6,6 @@
  * directory under a temporary name in its algorithm directory. */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "container/option_members.h"
 #include "container/publish.h"
 #include "container/reader.h"
+#include "io/fs.h"
 #include "io/sys.h"
 
 void dckpt_unpack_options_init(dckpt_unpack_options *o) {
@@ -138,18 +138,6 @@ static int check_metadata(unpack_ctx *u, const char **text) {
   return DCKPT_OK;
 }
 
-/* Whether `path` is a directory holding nothing (false when it cannot be
- * read). */
-static bool empty_dir(const char *path) {
-  DIR *d = opendir(path);
-  struct dirent *de;
-  bool empty = d != NULL;
-  while (d && empty && (de = readdir(d)) != NULL)
-    empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
-  if (d) closedir(d);
-  return empty;
-}
-
 /* --restore: DIR must hold the very run the container holds. */
 static int check_same_run(unpack_ctx *u, const char *meta) {
   char path[4300], *have = NULL;
@@ -190,7 +178,7 @@ static int prepare_root(unpack_ctx *u) {
                       "unpack: '%s' is a symbolic link; unpack renames the new directory "
                       "into its place: give the path it points to",
                       u->dir);
-    if (stat(u->dir, &st) == 0 && !empty_dir(u->dir))
+    if (stat(u->dir, &st) == 0 && !dckpt_dir_is_empty(u->dir))
       return ctr_fail(&u->e, DCKPT_ENOTEMPTY,
                       "unpack: '%s' exists and is not an empty directory; unpack into a "
                       "new one (or use --restore for a pruned directory of the same run)",
@@ -303,7 +291,8 @@ static int write_trial(unpack_ctx *u, int64_t pair) {
            (long long)t);
   /* DIR's own trial wins, unless its directory is empty (made, never
    * written to): the renamed one below replaces an empty directory */
-  if (u->o.restore && access(final, F_OK) == 0 && !empty_dir(final)) return DCKPT_OK;
+  if (u->o.restore && access(final, F_OK) == 0 && !dckpt_dir_is_empty(final))
+    return DCKPT_OK;
   if (u->o.restore) /* built aside, then renamed into place */
     CTR_TRY(ctr_make_temporary_dir(final, build, sizeof build, &u->e));
   else {

@@ -3,9 +3,11 @@
 #ifndef DCKPT_IO_FS_H
 #define DCKPT_IO_FS_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/err.h"
 
@@ -65,5 +67,18 @@ typedef struct dckpt_dirlist {
 /** Lists `dir` (without "." and ".."). A missing directory gives an empty list. */
 int dckpt_list_dir(const char *dir, dckpt_dirlist *out, dckpt_err *err);
 void dckpt_dirlist_free(dckpt_dirlist *list);
+
+/** Whether `dir` is a directory holding nothing (false when it cannot be
+ *  read: a caller about to fill it must not take an unreadable one).
+ *  Inline: the container library, which links none of this file's code,
+ *  uses it too. */
+static inline bool dckpt_dir_is_empty(const char *dir) {
+  DIR *d = opendir(dir);
+  bool empty = d != NULL;
+  for (struct dirent *e; empty && (e = readdir(d)) != NULL;)
+    empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+  if (d) closedir(d);
+  return empty;
+}
 
 #endif
