@@ -142,10 +142,13 @@ int dckpt_encode_memory(const dckpt_record *rec, int level, uint8_t **out,
   size_t cap = (size_t)hb + (level ? ZSTD_compressBound((size_t)raw) : (size_t)raw);
   uint8_t *buf = malloc(cap);
   if (!buf) return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory", target);
-  dckpt_scratch local = {0};
+  /* The process's shared scratch, whose kept thread compresses: a thread
+   * of the call's own would be started and joined at every call. */
+  dckpt_scratch local = {0}, *sc = dckpt_scratch_borrow(true);
   dckpt_sink s = {.mem = buf + hb, .mem_cap = cap - hb, .err = err};
   dckpt_hdr_params p;
-  int rc = dckpt_stream_payload(rec, level, raw, &s, target, &local, &p);
+  int rc = dckpt_stream_payload(rec, level, raw, &s, target, sc ? sc : &local, &p);
+  dckpt_scratch_give_back(sc);
   dckpt_scratch_free(&local);
   if (rc != DCKPT_OK) {
     free(buf);
