@@ -36,9 +36,12 @@ def row_hash(row):
     return U64(rc.XXH3(np.asarray(row[:-1], dtype="<u8").tobytes()))
 
 
-def rehash(table):
+def rehash(table, padded=True):
+    """Row hashes recomputed; with `padded`, rows whose first column is 0 are
+    padding and stay as they are (index/trials has none: its first column is
+    the algorithm)."""
     for i in range(table.shape[0]):
-        if table[i, 0]:
+        if table[i, 0] or not padded:
             table[i, -1] = row_hash(table[i])
 
 
@@ -132,7 +135,7 @@ def hostile(path, kind):
             files[fi, fc["kind"]] = U64(9)
             files[fi, fc["first_array"]] = files[fi, fc["n_arrays"]] = U64(0)
             files[fi, fc["raw_bytes"]] = U64(0)
-            expect = "do not fit kind"
+            expect = "do not fit kind|of /index/arrays is unusable: no record owns it"
     elif kind == "huge_count":
         i = arows[0]
         arrays[i, ac["count"]] = arrays[i, ac["shape0"]] = U64(1 << 62)
@@ -192,6 +195,17 @@ def hostile(path, kind):
             at(fi, "path_off", "path_len") + at(fi, "text_off", "text_len") +
             at(fi, "ident_off", "ident_len")))
         expect = "belongs elsewhere: its identity|carries no identity"
+    elif kind in ("orphan_file", "orphan_trial"):
+        # trial 0 gives up its last file, or all of them (n_files 0): rows
+        # that nobody owns, which unpack dropped without a word
+        trials[0, 3] = U64(0) if kind == "orphan_trial" else trials[0, 3] - U64(1)
+        expect = "of /index/files is unusable: no trial and no root file owns it"
+    elif kind == "orphan_array":  # the record gives up its last array (and its bytes)
+        last = arows[-1]
+        size = f[rc.POOLS[int(arrays[last, ac["dtype"]])]].dtype.itemsize
+        files[fi, fc["n_arrays"]] -= U64(1)
+        files[fi, fc["raw_bytes"]] -= arrays[last, ac["count"]] * U64(size)
+        expect = "of /index/arrays is unusable: no record owns it"
     elif kind == "trial_rows_bomb":
         f.attrs.modify("n_trials", np.int64(1 << 30))
         expect = "rows for|attributes say"
@@ -202,7 +216,7 @@ def hostile(path, kind):
         sys.exit(f"unknown kind {kind}")
     rehash(files)
     rehash(arrays)
-    rehash(trials)
+    rehash(trials, padded=False)
     f["index/files"][...] = files
     f["index/arrays"][...] = arrays
     f["index/trials"][...] = trials
