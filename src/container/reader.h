@@ -101,6 +101,12 @@ int ctr_find(dckpt_container *c, const char *path, ctr_entry **out);
  *  index/files, records of index/arrays, arrays disjoint elements. */
 int ctr_check_structure(dckpt_container *c);
 
+/** Whether metadata.json's `text` describes the plan of the root attributes
+ *  (n_algorithms algorithms, n_trials trials): the attributes duplicate it,
+ *  and unpack and the store must not trust one of two that disagree. Else
+ *  ECORRUPT, `why` naming both. */
+int ctr_check_meta_plan(dckpt_container *c, const char *text, char *why, size_t whylen);
+
 /** Loads the record of a checked entry, checking every array. */
 int ctr_load_record(dckpt_container *c, ctr_entry *en, dckpt_record **out);
 

@@ -202,6 +202,33 @@ bool ctr_identity_fits(const cJSON *meta, const uint64_t *row, const char *ident
   return false;
 }
 
+int ctr_check_meta_plan(dckpt_container *c, const char *text, char *why, size_t whylen) {
+  cJSON *j = cJSON_Parse(text);
+  const cJSON *algs = cJSON_GetObjectItemCaseSensitive(j, "algorithms");
+  const cJSON *nt = cJSON_GetObjectItemCaseSensitive(j, "n_trials");
+  bool ok = cJSON_IsArray(algs) && cJSON_IsNumber(nt) &&
+            cJSON_GetArraySize(algs) == c->n_algs &&
+            nt->valuedouble == (double)c->n_trials;
+  char a[40], t[40];
+  if (cJSON_IsArray(algs))
+    snprintf(a, sizeof a, "%d", cJSON_GetArraySize(algs));
+  else
+    snprintf(a, sizeof a, "%s", "no \"algorithms\" array of");
+  if (cJSON_IsNumber(nt))
+    snprintf(t, sizeof t, "%.17g", nt->valuedouble);
+  else
+    snprintf(t, sizeof t, "%s", "no \"n_trials\" number of");
+  cJSON_Delete(j);
+  if (ok) return DCKPT_OK;
+  snprintf(why, whylen,
+           "'%s': its metadata.json describes %s algorithms x %s trials, its root "
+           "attributes %s x %s = %lld x %lld: the two disagree (which one is the run "
+           "cannot be told)",
+           c->path, a, t, CTR_ATTR_N_ALGS, CTR_ATTR_N_TRIALS, (long long)c->n_algs,
+           (long long)c->n_trials);
+  return DCKPT_ECORRUPT;
+}
+
 static int check_identity(dckpt_container *c, const ctr_entry *en) {
   if (!c->meta) { /* parsed once, freed by dckpt_container_close */
     const ctr_entry *meta = NULL;

@@ -201,6 +201,19 @@ int dckpt_container_open_store(const char *path, const dckpt_store_options *opts
   dckpt_container *c = NULL;
   int rc = dckpt_container_open(path, &c);
   if (!c) return rc; /* out of memory */
+  ctr_entry *meta = NULL;
+  char why[800];
+  /* the store reads the plan from metadata.json, the view lists trials by
+   * the attributes: when they disagree, trials would vanish or appear */
+  if (rc == DCKPT_OK) {
+    ctr_h5_enter();
+    if (ctr_find(c, "metadata.json", &meta) == DCKPT_OK &&
+        ctr_check_meta_plan(c, meta->text, why, sizeof why) != DCKPT_OK) {
+      ctr_cfail(c, DCKPT_ECORRUPT, "%s", why);
+      c->failed_open = true;
+    }
+    ctr_h5_leave();
+  }
   dckpt_store_source src;
   dckpt_store_source_init(&src);
   src.ctx = c;

@@ -121,19 +121,10 @@ static int make_dir(const char *path, ctr_err *e) {
 /* The container's plan must agree with its own metadata.json. */
 static int check_metadata(unpack_ctx *u, const char **text) {
   ctr_entry *en = NULL;
+  char why[800];
   if (ctr_find(u->c, "metadata.json", &en) != DCKPT_OK) return fail_c(u);
-  cJSON *j = cJSON_Parse(en->text);
-  const cJSON *algs = cJSON_GetObjectItemCaseSensitive(j, "algorithms");
-  const cJSON *nt = cJSON_GetObjectItemCaseSensitive(j, "n_trials");
-  bool ok = cJSON_IsArray(algs) && cJSON_IsNumber(nt) &&
-            cJSON_GetArraySize(algs) == u->c->n_algs &&
-            nt->valuedouble == (double)u->c->n_trials;
-  cJSON_Delete(j);
-  if (!ok)
-    return ctr_fail(&u->e, DCKPT_ECORRUPT,
-                    "unpack: '%s': its metadata.json does not describe %lld algorithms x "
-                    "%lld trials, as the container's attributes do",
-                    u->file, (long long)u->c->n_algs, (long long)u->c->n_trials);
+  if (ctr_check_meta_plan(u->c, en->text, why, sizeof why) != DCKPT_OK)
+    return ctr_fail(&u->e, DCKPT_ECORRUPT, "unpack: %s", why);
   *text = en->text;
   return DCKPT_OK;
 }

@@ -440,7 +440,7 @@ case_hostile() {
   for kind in dotdot absolute slash_in_name other_kind huge_count past_end overlap \
     huge_arrays text_past_end shape_mismatch trial_overlap trial_rows_bomb bad_dtype \
     dup_name attr_trials swap_ident ident_iter ident_none orphan_file orphan_trial \
-    orphan_array; do
+    orphan_array meta_trials meta_algs; do
     local h=$W/h-$kind.h5
     cp "$c" "$h"
     "$PY" "$SRC/tests/container/damage.py" hostile "$h" "$kind" \
@@ -456,6 +456,19 @@ case_hostile() {
     [ $? != 0 ] || fail "$kind: verify found nothing"
     "$DCKPT" ls "$h" >/dev/null 2>&1
     [ $? -le 1 ] || fail "$kind: ls crashed"
+  done
+  note "metadata.json and the root attributes disagree on the plan: verify names"
+  note "both, status refuses to pick one (was: verify clean, a trial vanished)"
+  for kind in meta_trials meta_algs; do
+    local h=$W/h2-$kind.h5
+    cp "$c" "$h"
+    "$PY" "$SRC/tests/container/damage.py" hostile "$h" "$kind" >"$WORK/expect.txt" ||
+      fail "damage.py hostile $kind"
+    expect 1 "$DCKPT" verify "$h"
+    has "$OUT" "$(cat "$WORK/expect.txt")"
+    "$DCKPT" status "$h" >"$OUT" 2>"$ERR"
+    [ $? != 0 ] || fail "$kind: status took one of the two"
+    has "$ERR" "$(cat "$WORK/expect.txt")"
   done
 }
 

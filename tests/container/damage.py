@@ -206,6 +206,29 @@ def hostile(path, kind):
         files[fi, fc["n_arrays"]] -= U64(1)
         files[fi, fc["raw_bytes"]] -= arrays[last, ac["count"]] * U64(size)
         expect = "of /index/arrays is unusable: no record owns it"
+    elif kind in ("meta_trials", "meta_algs"):
+        # metadata.json says 4 trials (or 1 algorithm) where the attributes
+        # and the index say 3 (2): texts_hash recomputed, so only the meaning
+        # disagrees; which one unpack or the store trusted decided silently
+        mi = [i for i in range(int(c.n_root)) if files[i, fc["kind"]] == 1][0]
+        text = f["data/text"][...]
+        meta = json.loads(text[int(files[mi, fc["text_off"]]):int(files[mi, fc["text_off"]]) +
+                               int(files[mi, fc["text_len"]])].tobytes())
+        if kind == "meta_trials":
+            meta["n_trials"] += 1
+        else:
+            meta["algorithms"] = meta["algorithms"][:1]
+        data = json.dumps(meta, separators=(",", ":")).encode()
+        off = U64(append_text(f, data))
+        files[mi, fc["text_off"]], files[mi, fc["text_len"]] = off, U64(len(data))
+        text = f["data/text"][...]
+        path = text[int(files[mi, fc["path_off"]]):int(files[mi, fc["path_off"]]) +
+                    int(files[mi, fc["path_len"]])].tobytes()
+        files[mi, fc["texts_hash"]] = U64(rc.XXH3(path + data))
+        expect = ("metadata.json describes 2 algorithms x 4 trials, its root attributes "
+                  "n_algorithms x n_trials = 2 x 3" if kind == "meta_trials" else
+                  "metadata.json describes 1 algorithms x 3 trials, its root attributes "
+                  "n_algorithms x n_trials = 2 x 3")
     elif kind == "trial_rows_bomb":
         f.attrs.modify("n_trials", np.int64(1 << 30))
         expect = "rows for|attributes say"
