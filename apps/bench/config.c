@@ -44,15 +44,19 @@ static const cJSON *item(const cJSON *obj, const char *name) {
   return obj ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
 }
 
+/* The largest integer a setting takes, in the file and on the command line
+ * alike: beyond 2^53 a JSON number (a double) no longer holds every integer. */
+#define BENCH_INT_MAX 9000000000000000LL
+
 /* Each getter leaves *out alone when the key is absent (the default stays). */
 static int get_int(ctx *c, const cJSON *obj, const char *name, const char *key,
                    int64_t lo, int64_t *out) {
   const cJSON *v = item(obj, name);
   if (!v) return 0;
-  if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-      v->valuedouble < (double)lo)
-    return bad(c, key, "must be an integer >= %lld", (long long)lo);
-  if (v->valuedouble > 9.0e15) /* beyond 2^53 a double no longer holds every integer */
+  if (!cJSON_IsNumber(v))
+    return bad(c, key, "must be an integer >= %lld and at most 9e15", (long long)lo);
+  if (v->valuedouble != floor(v->valuedouble) || v->valuedouble < (double)lo ||
+      v->valuedouble > (double)BENCH_INT_MAX)
     return bad(c, key, "must be an integer >= %lld and at most 9e15, not %.17g",
                (long long)lo, v->valuedouble);
   *out = (int64_t)v->valuedouble;
@@ -593,26 +597,52 @@ void bench_usage(FILE *out) {
       APP_DEADLINE_FORMATS);
 }
 
+/* Plain decimal digits with at most a leading '-' (when negative values are
+ * allowed), no leading zero: strtoll alone took " 5", "+5", "5 " is refused
+ * for its trailing space but not "\t5", and "010" (octal to C and shells) as
+ * 10. */
+static bool plain_integer(const char *v, bool negative) {
+  if (negative && *v == '-') v++;
+  if (*v < '0' || *v > '9' || (v[0] == '0' && v[1] != '\0')) return false;
+  while (*v >= '0' && *v <= '9')
+    v++;
+  return *v == '\0';
+}
+
+/* An integer flag, in the same range as the config key it stands for:
+ * lo..9e15, said in the same words. */
 static int flag_int(const char *flag, const char *v, int64_t lo, int64_t *out, char *err,
                     size_t errlen) {
   char *end = NULL;
   errno = 0;
-  long long x = v ? strtoll(v, &end, 10) : 0;
-  if (!v || !*v || *end || errno || x < lo) {
-    snprintf(err, errlen, "%s needs an integer >= %lld, got '%s'", flag, (long long)lo,
-             v ? v : "");
+  long long x = v && plain_integer(v, lo < 0) ? strtoll(v, &end, 10) : 0;
+  if (!end || *end || errno || x < lo || x > BENCH_INT_MAX) {
+    snprintf(err, errlen, "%s needs an integer >= %lld and at most 9e15, got '%s'", flag,
+             (long long)lo, v ? v : "");
     return BENCH_EXIT_USAGE;
   }
   *out = x;
   return 0;
 }
 
+/* Decimal digits with an optional fraction and exponent ("1.5", "2e3"):
+ * strtod alone also took " 5", "+5", "0x10" and "nan"-like words. */
+static bool plain_number(const char *v) {
+  if (*v < '0' || *v > '9') return false;
+  for (; *v; v++) {
+    bool sign = (*v == '+' || *v == '-') && (v[-1] == 'e' || v[-1] == 'E');
+    if (!(*v >= '0' && *v <= '9') && *v != '.' && *v != 'e' && *v != 'E' && !sign)
+      return false;
+  }
+  return true;
+}
+
 static int flag_seconds(const char *flag, const char *v, double *out, char *err,
                         size_t errlen) {
   char *end = NULL;
   errno = 0;
-  double x = v ? strtod(v, &end) : 0;
-  if (!v || !*v || *end || errno || !isfinite(x) || x < 0) {
+  double x = v && plain_number(v) ? strtod(v, &end) : 0;
+  if (!end || *end || errno || !isfinite(x) || x < 0) {
     snprintf(err, errlen, "%s needs a number of seconds >= 0, got '%s'", flag,
              v ? v : "");
     return BENCH_EXIT_USAGE;

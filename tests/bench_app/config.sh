@@ -70,6 +70,10 @@ bad long_name "{ $good_problem, $good_network, \"algorithms\": [
   'long_name.json: key "algorithms[0].name" is 200 bytes long; at most 127'
 bad huge_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 1e17 }" \
   'huge_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not 1e+17'
+bad above_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 9000000000000001 }" \
+  'above_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not 9000000000000001'
+bad negative_seed "{ $good_problem, $good_network, $good_algs, \"seed\": -1 }" \
+  'negative_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not -1'
 bad huge_data "{ \"problem\": { \"synthetic\": { \"rows\": 1e12 } }, $good_network, $good_algs }" \
   'huge_data.json: key "problem.synthetic.rows" x features = 1000000000000 x 10 is 1e+13 values (7.45e+04 GiB); at most 16777216 (128 MiB)'
 bad huge_features "{ \"problem\": { \"synthetic\": { \"features\": 1e9 } }, $good_network, $good_algs }" \
@@ -133,7 +137,21 @@ grep_in "$WORK/last.err" "the config file argument is empty ('')"
 expect 2 run 0 "$WORK/good.json" "$WORK/good.json" --checkpoint-dir "$dir"
 grep_in "$WORK/last.err" "one config file, please"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials 0
-grep_in "$WORK/last.err" "--trials needs an integer >= 1, got '0'"
+grep_in "$WORK/last.err" "--trials needs an integer >= 1 and at most 9e15, got '0'"
+# numbers are plain decimal digits: strtoll took ' 5' and '+5', and '010' as 10
+for v in " 5" "5 " "+5" "" "0x10" "010" "5x" "99999999999999999999" "9000000000000001"; do
+  expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials "$v"
+  grep_in "$WORK/last.err" "--trials needs an integer >= 1 and at most 9e15, got '$v'"
+done
+for v in " 1" "+1" "0x10" "nan" "inf" "1e999" "1s"; do
+  expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-interval "$v"
+  grep_in "$WORK/last.err" "--checkpoint-interval needs a number of seconds >= 0, got '$v'"
+done
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --compression " 3"
+grep_in "$WORK/last.err" "--compression needs a level in -7..22, got ' 3'"
+# --seed takes what the key "seed" takes (0..9e15), in the same words
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --seed 9000000000000001
+grep_in "$WORK/last.err" "--seed needs an integer >= 0 and at most 9e15, got '9000000000000001'"
 # refused as checkpoint.keep is, not cut down to INT_MAX
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --keep 99999999999
 grep_in "$WORK/last.err" "--keep needs a count in 1..2147483647, got '99999999999'"
@@ -150,7 +168,7 @@ grep_in "$WORK/last.err" "--checkpoint-dir needs a value of 1..4095 bytes, got 6
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-interval soon
 grep_in "$WORK/last.err" "--checkpoint-interval needs a number of seconds >= 0, got 'soon'"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-step never
-grep_in "$WORK/last.err" "--checkpoint-step needs an integer >= 1, got 'never'"
+grep_in "$WORK/last.err" "--checkpoint-step needs an integer >= 1 and at most 9e15, got 'never'"
 [ ! -e "$dir" ] || fail "$dir was created"
 
 note "--help and --version"
