@@ -753,26 +753,33 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
 }
 
 /* Options of apply_flag: they take a value. */
+static const char *const value_flags[] = {"--checkpoint-dir",
+                                          "--results-dir",
+                                          "--run-name",
+                                          "--deadline",
+                                          "--trials",
+                                          "--add-trials",
+                                          "--add-iterations",
+                                          "--checkpoint-step",
+                                          "--checkpoint-interval",
+                                          "--metrics-period",
+                                          "--seed",
+                                          "--keep",
+                                          "--compression",
+                                          "--mode",
+                                          "--container",
+                                          NULL};
+#define N_VALUE_FLAGS (sizeof value_flags / sizeof value_flags[0] - 1)
+
+/* The index of f in value_flags, or -1. */
+static int value_flag(const char *f) {
+  for (int i = 0; value_flags[i]; i++)
+    if (!strcmp(f, value_flags[i])) return i;
+  return -1;
+}
+
 static bool takes_value(const char *f) {
-  static const char *const known[] = {"--checkpoint-dir",
-                                      "--results-dir",
-                                      "--run-name",
-                                      "--deadline",
-                                      "--trials",
-                                      "--add-trials",
-                                      "--add-iterations",
-                                      "--checkpoint-step",
-                                      "--checkpoint-interval",
-                                      "--metrics-period",
-                                      "--seed",
-                                      "--keep",
-                                      "--compression",
-                                      "--mode",
-                                      "--container",
-                                      NULL};
-  for (size_t i = 0; known[i]; i++)
-    if (!strcmp(f, known[i])) return true;
-  return false;
+  return value_flag(f) >= 0;
 }
 
 static bool is_switch(bench_config *cfg, const char *f) {
@@ -920,6 +927,7 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
   cfg->shared_wait = cfg->shared_wait || shared_wait;
   cfg->backup = backup, cfg->break_lock = brk, cfg->quiet = quiet,
   cfg->progress = progress, cfg->prune = prune;
+  const char *given[N_VALUE_FLAGS] = {NULL};
   for (int i = 1; i < argc; i++) {
     if (argv[i][0] != '-' || is_switch(cfg, argv[i])) continue;
     char flag[64];
@@ -930,6 +938,15 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
       snprintf(err, errlen, "%s needs a value", flag);
       return BENCH_EXIT_USAGE;
     }
+    /* every option takes one value: a second one was last-wins, so a
+     * command line edited by appending ran with a value nobody checked */
+    int k = value_flag(flag);
+    if (k >= 0 && given[k]) {
+      snprintf(err, errlen, "%s is given twice ('%s' and '%s'): give it once", flag,
+               given[k], val);
+      return BENCH_EXIT_USAGE;
+    }
+    if (k >= 0) given[k] = val;
     if (apply_flag(cfg, flag, val, err, errlen)) return BENCH_EXIT_USAGE;
   }
   /* An interval without a step is checkpointing by time alone. */

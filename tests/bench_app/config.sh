@@ -152,6 +152,11 @@ grep_in "$WORK/last.err" "--compression needs a level in -7..22, got ' 3'"
 # --seed takes what the key "seed" takes (0..9e15), in the same words
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --seed 9000000000000001
 grep_in "$WORK/last.err" "--seed needs an integer >= 0 and at most 9e15, got '9000000000000001'"
+# an option given twice was last-wins: refused, naming both values
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials 2 --trials=3
+grep_in "$WORK/last.err" "--trials is given twice ('2' and '3'): give it once"
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-dir "$dir.2"
+grep_in "$WORK/last.err" "--checkpoint-dir is given twice"
 # refused as checkpoint.keep is, not cut down to INT_MAX
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --keep 99999999999
 grep_in "$WORK/last.err" "--keep needs a count in 1..2147483647, got '99999999999'"
