@@ -67,8 +67,12 @@ int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char 
 /** Rejects an option-like argument or a second positional argument.
  *  Stores the first positional in *pos. @return CLI_EXIT_OK or CLI_EXIT_USAGE. */
 int cli_positional(const char *cmd, const char *arg, const char **pos);
-/** Parses a non-negative decimal integer option value. */
+/** Parses a non-negative decimal integer option value: plain digits only (no
+ *  spaces, sign, "0x" or leading zero). */
 int cli_parse_count(const char *cmd, const char *opt, const char *text, uint64_t *out);
+/** Parses a decimal integer option value in lo..hi, as strictly. */
+int cli_parse_int(const char *cmd, const char *opt, const char *text, long lo, long hi,
+                  long *out);
 /**
  * Parses the common "DIR [--help]" command line of commands with no options.
  * @return CLI_CONTINUE when the command should run, otherwise the exit code

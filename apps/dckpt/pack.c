@@ -90,8 +90,9 @@ static int parse_bytes(const char *cmd, const char *opt, const char *text,
     shift = 20, end++;
   else if (end && (*end == 'G' || *end == 'g'))
     shift = 30, end++;
-  if (text[0] < '0' || text[0] > '9' || !end || *end || range ||
-      v > (UINT64_MAX >> shift))
+  /* digits first, no leading zero ("010K" is not 8K to anyone) */
+  if (text[0] < '0' || text[0] > '9' || (text[0] == '0' && end != text + 1) || !end ||
+      *end || range || v > (UINT64_MAX >> shift))
     return cli_usage_error(cmd, "option '%s': '%s' is not a byte count (e.g. 256K)", opt,
                            text);
   *out = (uint64_t)v << shift;
@@ -130,12 +131,8 @@ static int parse_pack(int argc, char **argv, pack_args *a, dckpt_pack_options *o
     else if (!strcmp(argv[i], "--quiet"))
       a->quiet = true;
     else if ((m = cli_option_value("pack", argc, argv, &i, "--level", &v)) != 0) {
-      char *end = NULL;
-      long l = m > 0 ? strtol(v, &end, 10) : 0;
-      if (m < 0 || !end || *end || !*v || l < -7 || l > 22)
-        return m < 0 ? CLI_EXIT_USAGE
-                     : cli_usage_error("pack", "option '--level': '%s' is not in -7..22",
-                                       v);
+      long l = 0;
+      if (m < 0 || cli_parse_int("pack", "--level", v, -7, 22, &l)) return CLI_EXIT_USAGE;
       o->level = (int)l;
     } else if ((m = cli_option_value("pack", argc, argv, &i, "--chunk", &v)) != 0) {
       if (m < 0 || parse_bytes("pack", "--chunk", v, &o->chunk_bytes))

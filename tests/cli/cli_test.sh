@@ -85,6 +85,11 @@ case_usage() {
   has "$ERR" "'many'"
   run 2 dump "$CKPT" --array
   has "$ERR" "needs a value"
+  # counts are plain decimal digits: strtoull took ' 3' and '+3'
+  for v in " 3" "+3" "03" "0x3" "" "3 " "99999999999999999999"; do
+    run 2 dump "$CKPT" --array x --head "$v"
+    has "$ERR" "option '--head': '$v' is not a non-negative integer"
+  done
   run 2 metadata "$DIR" --set novalue
   has "$ERR" "KEY=VALUE"
   run 2 metadata "$DIR" --set =1
@@ -499,6 +504,13 @@ case_handoff() {
   for lib in libhdf5 libmpi libdckpt_container libopen-pal; do hasnt "$OUT" "$lib"; done
   run 0 pack --help
   has "$OUT" "Usage: [mpirun -np N] dckpt pack DIR FILE.h5"
+  # strtol took ' 3' and '+3' as levels; '010K' is no byte count either
+  for v in " 3" "+3" "03" "-07" "3 " "" "23"; do
+    run 2 pack "$DIR" "$WORK/big.h5" --level "$v"
+    has "$ERR" "option '--level': '$v' is not an integer in -7..22"
+  done
+  run 2 pack "$DIR" "$WORK/big.h5" --chunk 010K
+  has "$ERR" "option '--chunk': '010K' is not a byte count"
   # a byte count beyond 2^64 was read as 2^64 - 1 (and the pack then spun)
   run 2 pack "$DIR" "$WORK/big.h5" --buffer 99999999999999999999
   has "$ERR" "option '--buffer': '99999999999999999999' is not a byte count"
