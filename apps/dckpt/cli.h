@@ -73,6 +73,10 @@ int cli_parse_count(const char *cmd, const char *opt, const char *text, uint64_t
 /** Parses a decimal integer option value in lo..hi, as strictly. */
 int cli_parse_int(const char *cmd, const char *opt, const char *text, long lo, long hi,
                   long *out);
+/** Refuses a single-valued option given a second time (*seen holds the first
+ *  value, NULL before it). @return CLI_EXIT_OK or CLI_EXIT_USAGE. */
+int cli_option_once(const char *cmd, const char *opt, const char **seen,
+                    const char *value);
 /**
  * Parses the common "DIR [--help]" command line of commands with no options.
  * @return CLI_CONTINUE when the command should run, otherwise the exit code

@@ -42,6 +42,7 @@ typedef struct dump_args {
 } dump_args;
 
 static int parse_args(int argc, char **argv, dump_args *d) {
+  const char *head_seen = NULL;
   for (int i = 1; i < argc; i++) {
     const char *value = NULL;
     int m;
@@ -49,10 +50,11 @@ static int parse_args(int argc, char **argv, dump_args *d) {
     if (strcmp(argv[i], "--json") == 0) {
       d->json = true;
     } else if ((m = cli_option_value("dump", argc, argv, &i, "--array", &value)) != 0) {
-      if (m < 0) return CLI_EXIT_USAGE;
-      d->array = value;
+      if (m < 0 || cli_option_once("dump", "--array", &d->array, value))
+        return CLI_EXIT_USAGE;
     } else if ((m = cli_option_value("dump", argc, argv, &i, "--head", &value)) != 0) {
-      if (m < 0 || cli_parse_count("dump", "--head", value, &d->head) != CLI_EXIT_OK)
+      if (m < 0 || cli_option_once("dump", "--head", &head_seen, value) ||
+          cli_parse_count("dump", "--head", value, &d->head) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
       d->has_head = true;
     } else if (d->file && !d->inner && argv[i][0] != '-' &&

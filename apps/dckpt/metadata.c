@@ -37,7 +37,7 @@ static bool has_non_finite(const cJSON *v) {
   return false;
 }
 
-/* Adds KEY=VALUE to `obj`, replacing an earlier KEY. */
+/* Adds KEY=VALUE to `obj`; a KEY set twice is refused. */
 static int add_setting(cJSON *obj, const char *arg) {
   const char *eq = strchr(arg, '=');
   if (!eq || eq == arg)
@@ -58,8 +58,15 @@ static int add_setting(cJSON *obj, const char *arg) {
                            "be stored as null); quote it to store it as a string",
                            arg);
   }
+  /* one value per KEY: a second --set of it was last-wins, silently */
+  if (cJSON_GetObjectItemCaseSensitive(obj, key)) {
+    cJSON_Delete(item);
+    int ex = cli_usage_error("metadata", "--set '%s': key '%s' is set twice; set it once",
+                             arg, key);
+    free(key);
+    return ex;
+  }
   if (!item) item = cJSON_CreateString(value);
-  cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
   cJSON_AddItemToObject(obj, key, item);
   free(key);
   return CLI_EXIT_OK;

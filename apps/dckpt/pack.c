@@ -116,6 +116,7 @@ static int positional(const char *cmd, const char *arg, pack_args *a) {
 }
 
 static int parse_pack(int argc, char **argv, pack_args *a, dckpt_pack_options *o) {
+  const char *level = NULL, *chunk = NULL, *buffer = NULL; /* given once each */
   for (int i = 1; i < argc; i++) {
     const char *v = NULL;
     int m;
@@ -132,13 +133,17 @@ static int parse_pack(int argc, char **argv, pack_args *a, dckpt_pack_options *o
       a->quiet = true;
     else if ((m = cli_option_value("pack", argc, argv, &i, "--level", &v)) != 0) {
       long l = 0;
-      if (m < 0 || cli_parse_int("pack", "--level", v, -7, 22, &l)) return CLI_EXIT_USAGE;
+      if (m < 0 || cli_option_once("pack", "--level", &level, v) ||
+          cli_parse_int("pack", "--level", v, -7, 22, &l))
+        return CLI_EXIT_USAGE;
       o->level = (int)l;
     } else if ((m = cli_option_value("pack", argc, argv, &i, "--chunk", &v)) != 0) {
-      if (m < 0 || parse_bytes("pack", "--chunk", v, &o->chunk_bytes))
+      if (m < 0 || cli_option_once("pack", "--chunk", &chunk, v) ||
+          parse_bytes("pack", "--chunk", v, &o->chunk_bytes))
         return CLI_EXIT_USAGE;
     } else if ((m = cli_option_value("pack", argc, argv, &i, "--buffer", &v)) != 0) {
-      if (m < 0 || parse_bytes("pack", "--buffer", v, &o->buffer_bytes))
+      if (m < 0 || cli_option_once("pack", "--buffer", &buffer, v) ||
+          parse_bytes("pack", "--buffer", v, &o->buffer_bytes))
         return CLI_EXIT_USAGE;
     } else if (positional("pack", argv[i], a) != CLI_EXIT_OK)
       return CLI_EXIT_USAGE;

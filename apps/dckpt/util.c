@@ -113,6 +113,15 @@ int cli_parse_int(const char *cmd, const char *opt, const char *text, long lo, l
   return CLI_EXIT_OK;
 }
 
+int cli_option_once(const char *cmd, const char *opt, const char **seen,
+                    const char *value) {
+  if (*seen)
+    return cli_usage_error(cmd, "option '%s' given twice ('%s' and '%s'): give it once",
+                           opt, *seen, value);
+  *seen = value;
+  return CLI_EXIT_OK;
+}
+
 int cli_parse_dir_only(const cli_command *cmd, int argc, char **argv, const char **dir) {
   *dir = NULL;
   for (int i = 1; i < argc; i++) {

@@ -85,6 +85,11 @@ case_usage() {
   has "$ERR" "'many'"
   run 2 dump "$CKPT" --array
   has "$ERR" "needs a value"
+  # a single-valued option given twice was last-wins: refused, both named
+  run 2 dump "$CKPT" --array x --array=y
+  has "$ERR" "dckpt dump: option '--array' given twice ('x' and 'y'): give it once"
+  run 2 dump "$CKPT" --array x --head 1 --head 2
+  has "$ERR" "option '--head' given twice ('1' and '2')"
   # counts are plain decimal digits: strtoull took ' 3' and '+3'
   for v in " 3" "+3" "03" "0x3" "" "3 " "99999999999999999999"; do
     run 2 dump "$CKPT" --array x --head "$v"
@@ -464,7 +469,13 @@ assert d["n_trials"] == 3 and d["rng_seed"] == 42, d
 assert [(a["name"], a["iterations"], a["index"]) for a in d["algorithms"]] == [("DGD", 20, 0), ("EXTRA", 10, 1)]
 assert d["benchmark_metadata"] == {"problem": "quadratic", "agents": 8}, d
 '
-  run 0 metadata "$DIR" --set agents=16 --set tag=hello --set 'obj={"a":[1,2]}' \
+  # a KEY set twice in one command was last-wins: refused, nothing written
+  cp "$DIR/metadata.json" "$WORK/before.json"
+  run 2 metadata "$DIR" --set tag=hello --set agents=16 --set tag=later
+  has "$ERR" "dckpt metadata: --set 'tag=later': key 'tag' is set twice; set it once"
+  cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
+  run 0 metadata "$DIR" --set tag=hello
+  run 0 metadata "$DIR" --set agents=16 --set 'obj={"a":[1,2]}' \
     --set flag=true --set 'quoted="42"' --set ratio=0.5 --set tag=later
   run 0 metadata "$DIR"
   py '
@@ -509,6 +520,10 @@ case_handoff() {
     run 2 pack "$DIR" "$WORK/big.h5" --level "$v"
     has "$ERR" "option '--level': '$v' is not an integer in -7..22"
   done
+  run 2 pack "$DIR" "$WORK/big.h5" --level 3 --level=19
+  has "$ERR" "dckpt pack: option '--level' given twice ('3' and '19'): give it once"
+  run 2 pack "$DIR" "$WORK/big.h5" --chunk 1M --chunk 2M
+  has "$ERR" "option '--chunk' given twice"
   run 2 pack "$DIR" "$WORK/big.h5" --chunk 010K
   has "$ERR" "option '--chunk': '010K' is not a byte count"
   # a byte count beyond 2^64 was read as 2^64 - 1 (and the pack then spun)
