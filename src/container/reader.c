@@ -196,6 +196,18 @@ static int load_root(dckpt_container *c) {
     rc = ctr_load_entry(c, en, NULL) == DCKPT_ENOMEM ? DCKPT_ENOMEM : DCKPT_OK;
   }
   free(rows);
+  /* a path twice: readers would take the first, unpack write the last */
+  ctr_entry *a = NULL, *b = NULL;
+  if (rc == DCKPT_OK) rc = ctr_find_same_path(c, c->root, (size_t)c->n_root, &a, &b);
+  if (rc == DCKPT_OK && a) {
+    char msg[800];
+    ctr_same_path_message(c, a, b, msg, sizeof msg);
+    for (ctr_entry *en = a; en; en = en == a ? b : NULL) {
+      en->status = DCKPT_ECORRUPT;
+      free(en->why);
+      en->why = strdup(msg);
+    }
+  }
   return rc;
 }
 

@@ -82,6 +82,13 @@ typedef struct ctr_span {
  *  taking them from `span` (may be NULL) where they lie in it. */
 int ctr_load_entry(dckpt_container *c, ctr_entry *en, const ctr_span *span);
 void ctr_entry_clear(ctr_entry *en);
+/** Two of the n entries whose paths (read) are the same, in *a and *b (NULL
+ *  when there are none); ENOMEM only. */
+int ctr_find_same_path(dckpt_container *c, ctr_entry *es, size_t n, ctr_entry **a,
+                       ctr_entry **b);
+/** The message for two entries of the same path. */
+void ctr_same_path_message(const dckpt_container *c, const ctr_entry *a,
+                           const ctr_entry *b, char *msg, size_t len);
 
 /** The cached trial (alg, trial), reading its page when needed. NULL with
  *  the handle's error when the pair is out of range or out of memory; a

@@ -189,6 +189,14 @@ static int load_texts(dckpt_container *c, ctr_trial *t) {
   for (size_t k = 0; rc == DCKPT_OK && k < t->n_entries; k++)
     if (ctr_load_entry(c, &t->entries[k], &span) == DCKPT_ENOMEM) rc = DCKPT_ENOMEM;
   free(buf);
+  /* a path twice: readers would take the first, unpack write the last */
+  ctr_entry *a = NULL, *b = NULL;
+  if (rc == DCKPT_OK) rc = ctr_find_same_path(c, t->entries, t->n_entries, &a, &b);
+  if (rc == DCKPT_OK && a) {
+    char msg[800];
+    ctr_same_path_message(c, a, b, msg, sizeof msg);
+    trial_damaged(t, msg);
+  }
   t->loaded = rc == DCKPT_OK;
   return rc;
 }

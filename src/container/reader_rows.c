@@ -152,3 +152,36 @@ int ctr_load_entry(dckpt_container *c, ctr_entry *en, const ctr_span *span) {
   en->status = DCKPT_OK;
   return DCKPT_OK;
 }
+
+static int cmp_entry_path(const void *x, const void *y) {
+  const ctr_entry *a = *(const ctr_entry *const *)x, *b = *(const ctr_entry *const *)y;
+  int d = strcmp(a->path, b->path);
+  return d ? d : (a->index > b->index) - (a->index < b->index);
+}
+
+int ctr_find_same_path(dckpt_container *c, ctr_entry *es, size_t n, ctr_entry **a,
+                       ctr_entry **b) {
+  *a = *b = NULL;
+  ctr_entry **by_path = malloc((n + 1) * sizeof *by_path);
+  if (!by_path) return ctr_cfail(c, DCKPT_ENOMEM, "out of memory");
+  size_t m = 0;
+  for (size_t k = 0; k < n; k++)
+    if (es[k].path_ok) by_path[m++] = &es[k];
+  qsort(by_path, m, sizeof *by_path, cmp_entry_path);
+  for (size_t k = 1; k < m && !*a; k++)
+    if (!strcmp(by_path[k - 1]->path, by_path[k]->path)) {
+      *a = by_path[k - 1];
+      *b = by_path[k];
+    }
+  free(by_path);
+  return DCKPT_OK;
+}
+
+void ctr_same_path_message(const dckpt_container *c, const ctr_entry *a,
+                           const ctr_entry *b, char *msg, size_t len) {
+  snprintf(msg, len,
+           "'%s': rows %llu and %llu of /%s both name '%.300s' (a directory holds a "
+           "file once: which of the two is the file cannot be told)",
+           c->path, (unsigned long long)a->index, (unsigned long long)b->index,
+           CTR_DS_FILES, a->path);
+}

@@ -229,6 +229,38 @@ def hostile(path, kind):
                   "n_algorithms x n_trials = 2 x 3" if kind == "meta_trials" else
                   "metadata.json describes 1 algorithms x 3 trials, its root attributes "
                   "n_algorithms x n_trials = 2 x 3")
+    elif kind in ("dup_path", "dup_root"):
+        # two rows name one file: checkpoint 14 of trial 0 made a second
+        # checkpoint 19 (the identity of 19, its own arrays), or
+        # run_status.json a second metadata.json with other bytes; readers
+        # took the first, unpack wrote the last (texts_hash recomputed)
+        text = f["data/text"][...]
+
+        def at(r, o, n):
+            return text[int(files[r, fc[o]]):int(files[r, fc[o]]) + int(files[r, fc[n]])].tobytes()
+        if kind == "dup_path":
+            src = [i for i in range(files.shape[0]) if files[i, fc["kind"]] == 6 and
+                   files[i, fc["alg"]] == 0 and files[i, fc["trial"]] == 0 and
+                   files[i, fc["iteration"]] == 19][0]
+            dst = fi
+            for col in ("iteration", "path_off", "path_len", "ident_off", "ident_len"):
+                files[dst, fc[col]] = files[src, fc[col]]
+        else:
+            src = [i for i in range(int(c.n_root)) if files[i, fc["kind"]] == 1][0]
+            dst = [i for i in range(int(c.n_root)) if files[i, fc["kind"]] == 9][0]
+            meta = json.loads(at(src, "text_off", "text_len"))
+            meta["benchmark_metadata"] = {"forged": True}
+            data = json.dumps(meta, separators=(",", ":")).encode()
+            files[dst, fc["kind"]] = U64(1)
+            files[dst, fc["text_off"]], files[dst, fc["text_len"]] = \
+                U64(append_text(f, data)), U64(len(data))
+            files[dst, fc["path_off"]] = files[src, fc["path_off"]]
+            files[dst, fc["path_len"]] = files[src, fc["path_len"]]
+            text = f["data/text"][...]
+        files[dst, fc["texts_hash"]] = U64(rc.XXH3(
+            at(dst, "path_off", "path_len") + at(dst, "text_off", "text_len") +
+            at(dst, "ident_off", "ident_len")))
+        expect = "rows [0-9]+ and [0-9]+ of /index/files both name"
     elif kind == "trial_rows_bomb":
         f.attrs.modify("n_trials", np.int64(1 << 30))
         expect = "rows for|attributes say"
