@@ -292,6 +292,8 @@ static int empty_file(const char *path) {
 
 static int write_file(pack_ctx *c, pk_writer *w) {
   pk_step(&c->o, "pack.create");
+  w->n_algs = c->n_algs;
+  w->n_trials = c->n_trials;
   int rc = ctr_agree(c->comm, c->rank, pk_writer_open(w, c->tmp, &c->e), &c->e);
   if (rc == DCKPT_OK) rc = stage_all(c, w);
   if (rc == DCKPT_OK)

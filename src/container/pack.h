@@ -69,8 +69,9 @@ typedef struct pk_writer {
   size_t n_names, cap_names;
   int rounds;
   uint64_t raw_bytes, source_bytes, n_files, n_arrays;
-  void *meta; /* DIR/metadata.json parsed (a cJSON *), read by each rank on
-                 its first record: identities are checked against it */
+  void *meta;               /* DIR/metadata.json parsed (a cJSON *), read by each rank on
+                               its first record: identities are checked against it */
+  int64_t n_algs, n_trials; /* the plan the pack was made for (the attributes) */
 } pk_writer;
 
 /** Creates the file (collective) with its empty, extensible pools. */

@@ -198,11 +198,41 @@ static int read_bytes(const char *path, uint64_t expect, char **data, size_t *le
   return DCKPT_OK;
 }
 
+/* metadata.json as packed must describe the plan the pack was made for
+ * (read at its start, written as the root attributes): `dckpt extend` or a
+ * replaced metadata.json meanwhile would publish a container that verify
+ * and unpack refuse. */
+static int check_plan(const pk_writer *w, const char *path, const char *data, size_t len,
+                      ctr_err *e) {
+  cJSON *j = cJSON_ParseWithLength(data, len);
+  const cJSON *algs = cJSON_GetObjectItemCaseSensitive(j, "algorithms");
+  const cJSON *nt = cJSON_GetObjectItemCaseSensitive(j, "n_trials");
+  bool ok = cJSON_IsArray(algs) && cJSON_IsNumber(nt) &&
+            cJSON_GetArraySize(algs) == w->n_algs &&
+            nt->valuedouble == (double)w->n_trials;
+  double t = cJSON_IsNumber(nt) ? nt->valuedouble : -1;
+  int a = cJSON_IsArray(algs) ? cJSON_GetArraySize(algs) : -1;
+  cJSON_Delete(j);
+  if (ok) return DCKPT_OK;
+  return ctr_fail(e, DCKPT_EIO,
+                  "pack: '%s' changed while it was packed: it now describes %d "
+                  "algorithms x %.17g trials, the pack began with %lld x %lld (was the "
+                  "run extended or its metadata replaced?); pack again",
+                  path, a, t, (long long)w->n_algs, (long long)w->n_trials);
+}
+
 static int stage_text_file(pk_writer *w, const char *path, const pk_file *f,
                            uint64_t *row, ctr_err *e) {
   char *data = NULL;
   size_t len = 0;
   CTR_TRY(read_bytes(path, f->size, &data, &len, e));
+  if (f->kind == DCKPT_ENTRY_METADATA) {
+    int rc = check_plan(w, path, data, len, e);
+    if (rc != DCKPT_OK) {
+      free(data);
+      return rc;
+    }
+  }
   row[CTR_F_TEXT_LEN] = len;
   const void *parts[2] = {f->rel, data};
   const size_t lens[2] = {strlen(f->rel), len};

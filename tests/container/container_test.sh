@@ -470,6 +470,18 @@ case_hostile() {
     [ $? != 0 ] || fail "$kind: status took one of the two"
     has "$ERR" "$(cat "$WORK/expect.txt")"
   done
+  note "the run is extended (metadata.json replaced, one trial more) while it is"
+  note "packed: pack fails, naming it (was: exit 0, a container unpack refuses)"
+  local ext=$W/run_ext
+  fixture "$ext" 2 3
+  # the same size (a size change is caught as such)
+  sed 's/"n_trials":3,/"n_trials":4,/' "$ext/metadata.json" >"$W/meta4.json"
+  cmp -s "$ext/metadata.json" "$W/meta4.json" && fail "meta4.json is the same"
+  expect 1 mpi 1 "$CRASH" "$ext" "$W/ext.h5" pack.create 1 0 "$W/meta4.json"
+  has "$ERR" "metadata.json' changed while it was packed: it now describes 2 algorithms x 4 trials, the pack began with 2 x 3"
+  [ ! -e "$W/ext.h5" ] || fail "the failed pack left ext.h5"
+  expect 0 mpi 1 "$CRASH" "$ext" "$W/ext.h5" pack.create 1 -1
+  expect 0 "$DCKPT" verify "$W/ext.h5"
 }
 
 # Datasets whose elements live outside the container (external links, external

@@ -3,7 +3,11 @@
  * time it is reached (the launcher then ends the other ranks). With rank
  * -1 no one is killed and the pack runs to its end.
  *
- *   container_crash_pack DIR FILE STEP NTH RANK      (exit 0 packed, 1 failed)
+ *   container_crash_pack DIR FILE STEP NTH RANK [META]  (exit 0 packed, 1 failed)
+ *
+ * With META, the rank named renames the file META over DIR/metadata.json
+ * at that step instead of being killed: the run changed (extended, its
+ * metadata replaced) while the pack reads it.
  *
  * Steps: pack.create, pack.round, pack.index, pack.close, pack.fsync,
  * pack.rename, pack.dirsync, pack.done (dckpt_pack_options.step_hook). */
@@ -18,6 +22,7 @@
 typedef struct killer {
   const char *step;
   int nth, seen, rank;
+  const char *dir, *meta;
 } killer;
 
 static void hook(void *ctx, const char *step) {
@@ -26,6 +31,12 @@ static void hook(void *ctx, const char *step) {
   int r = -2;
   MPI_Comm_rank(MPI_COMM_WORLD, &r);
   if (r != k->rank) return;
+  if (k->meta) {
+    char to[4200];
+    snprintf(to, sizeof to, "%s/metadata.json", k->dir);
+    if (rename(k->meta, to) != 0) perror("container_crash_pack: rename");
+    return;
+  }
   fprintf(stderr, "container_crash_pack: rank %d killed before %s #%d\n", r, step,
           k->nth);
   fflush(stderr);
@@ -34,12 +45,13 @@ static void hook(void *ctx, const char *step) {
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
-  if (argc != 6) {
-    fprintf(stderr, "usage: container_crash_pack DIR FILE STEP NTH RANK\n");
+  if (argc != 6 && argc != 7) {
+    fprintf(stderr, "usage: container_crash_pack DIR FILE STEP NTH RANK [META]\n");
     MPI_Finalize();
     return 2;
   }
-  killer k = {argv[3], atoi(argv[4]), 0, atoi(argv[5])};
+  killer k = {argv[3],       atoi(argv[4]), 0,
+              atoi(argv[5]), argv[1],       argc == 7 ? argv[6] : NULL};
   dckpt_pack_options o;
   dckpt_pack_options_init(&o);
   o.step_hook = hook;
