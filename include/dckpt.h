@@ -244,7 +244,9 @@ DCKPT_API void dckpt_record_free(dckpt_record *rec);
  * Adds an array, copying its data. An existing array of the same name is
  * replaced and keeps its position; otherwise the array is appended.
  * @param[in,out] rec    the record.
- * @param[in] name       1..DCKPT_MAX_NAME bytes without '/' (copied).
+ * @param[in] name       1..DCKPT_MAX_NAME bytes of valid UTF-8 without '/'
+ *                       (copied); the message of a refusal names the cause
+ *                       and the offset of the offending byte.
  * @param[in] dtype      element type.
  * @param[in] ndim       0..DCKPT_MAX_NDIM; 0 is a scalar of one element.
  * @param[in] shape      ndim extents; may be NULL when ndim is 0.

@@ -303,6 +303,22 @@ static void test_put_errors(void) {
   CHECK_RC(dckpt_record_put_f64(rec, "", &x, 1), DCKPT_EINVAL);
   CHECK_RC(dckpt_record_put_f64(rec, "a/b", &x, 1), DCKPT_EINVAL);
   CHECK_CONTAINS(dckpt_record_errmsg(rec), "a/b");
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "a '/' at offset 1");
+  /* names are UTF-8 (format.md): a broken one was written, the byte shown */
+  CHECK_OK(dckpt_record_put_f64(rec, "caf\xc3\xa9 \xf0\x9f\x98\x80", &x, 1));
+  CHECK_RC(dckpt_record_put_f64(rec, "caf\xe9", &x, 1), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec),
+                 "invalid array name 'caf\\xe9': not UTF-8: byte 0xe9 at offset 3");
+  CHECK_RC(dckpt_record_put_f64(rec, "\xc0\xaf", &x, 1), DCKPT_EINVAL); /* overlong '/' */
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "byte 0xc0 at offset 0");
+  CHECK_RC(dckpt_record_put_f64(rec, "s\xed\xa0\x80", &x, 1),
+           DCKPT_EINVAL); /* surrogate */
+  CHECK_RC(dckpt_record_put_f64(rec, "\xf4\x90\x80\x80", &x, 1),
+           DCKPT_EINVAL);                                                 /* > U+10FFFF */
+  CHECK_RC(dckpt_record_put_f64(rec, "ab\xe2\x82", &x, 1), DCKPT_EINVAL); /* cut short */
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "byte 0xe2 at offset 2");
+  dckpt_array_info none;
+  CHECK_RC(dckpt_record_find(rec, "caf\xe9", &none), DCKPT_ENOENT);
   CHECK_RC(dckpt_record_put_f64(rec, NULL, &x, 1), DCKPT_EINVAL);
   CHECK_RC(dckpt_record_put(rec, "t", (dckpt_dtype)0, 0, NULL, &x), DCKPT_EINVAL);
   CHECK_RC(dckpt_record_put(rec, "t", DCKPT_F64, 9, (uint64_t[9]){1}, &x), DCKPT_EINVAL);
@@ -1203,6 +1219,9 @@ static void e_ndim(uint8_t *b, size_t *n) {
 static void e_name(uint8_t *b, size_t *n) {
   (void)n, b[T0 + 1] = '/';
 }
+static void e_name_nul(uint8_t *b, size_t *n) {
+  (void)n, b[T0 + 1] = '\0'; /* was "array 0 (''): invalid name" */
+}
 static void e_dup(uint8_t *b, size_t *n) {
   (void)n;
   b[T0 + 1] = 'y'; /* the second entry is "y" */
@@ -1253,7 +1272,9 @@ static void test_crafted(void) {
   crafted(0, e_payload_len, DCKPT_ECORRUPT, "truncated");
   crafted(1, e_dtype, DCKPT_ECORRUPT, "'x'");
   crafted(1, e_ndim, DCKPT_ECORRUPT, NULL);
-  crafted(1, e_name, DCKPT_ECORRUPT, "name");
+  crafted(1, e_name, DCKPT_ECORRUPT, "array 0 ('/'): invalid name: a '/' at offset 0");
+  crafted(1, e_name_nul, DCKPT_ECORRUPT,
+          "array 0 ('\\x00'): invalid name: a NUL byte at offset 0");
   crafted(1, e_dup, DCKPT_ECORRUPT, "two arrays");
   crafted(1, e_shape_huge, DCKPT_ETOOBIG, NULL);
   crafted(1, e_overlap, DCKPT_ECORRUPT, "extent");

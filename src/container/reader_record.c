@@ -102,10 +102,14 @@ static int add_array(dckpt_container *c, const ctr_entry *en, const arr *a,
   if (rc != DCKPT_OK) return rc;
   name[r[CTR_A_NAME_LEN]] = '\0';
   dckpt_array_info seen;
-  if (strlen(name) != r[CTR_A_NAME_LEN] ||
-      dckpt_record_find(rec, name, &seen) == DCKPT_OK)
-    return ctr_cfail(c, DCKPT_ECORRUPT, "'%s/%s': an array name is empty or repeated",
-                     c->path, en->path);
+  size_t len = strlen(name);
+  if (len != r[CTR_A_NAME_LEN]) /* a NUL inside was "empty or repeated" */
+    return ctr_cfail(c, DCKPT_ECORRUPT,
+                     "'%s/%s': array name '%s...' is invalid: a NUL byte at offset %zu",
+                     c->path, en->path, name, len);
+  if (dckpt_record_find(rec, name, &seen) == DCKPT_OK)
+    return ctr_cfail(c, DCKPT_ECORRUPT, "'%s/%s': array name '%s' is repeated", c->path,
+                     en->path, name);
   void *buf = malloc((size_t)a->bytes + 1);
   if (!buf) return ctr_cfail(c, DCKPT_ENOMEM, "out of memory for array '%s'", name);
   rc = ctr_read_pool(c, a->pool, r[CTR_A_OFFSET], r[CTR_A_COUNT], buf);

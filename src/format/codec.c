@@ -261,10 +261,14 @@ static int check_entry(cursor *c, uint32_t i, uint64_t *next, const char *origin
   if (!meta)
     return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "array table ends inside entry %u",
                           i);
-  char what[DCKPT_MAX_NAME + 32];
-  snprintf(what, sizeof what, "array %u ('%.*s')", i, (int)name_len, (const char *)name);
-  if (!dckpt_name_ok_((const char *)name, name_len))
-    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "%s: invalid name", what);
+  char what[4 * DCKPT_MAX_NAME + 32], shown[4 * DCKPT_MAX_NAME + 8], why[64];
+  dckpt_name_quote_((const char *)name, name_len, shown, sizeof shown);
+  snprintf(what, sizeof what, "array %u ('%s')", i, shown);
+  const char *problem =
+      dckpt_name_problem_((const char *)name, name_len, false, why, sizeof why);
+  if (problem)
+    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "%s: invalid name: %s", what,
+                          problem);
   dckpt_dtype dtype = (dckpt_dtype)meta[0];
   unsigned flags = meta[1];
   int ndim = meta[2];

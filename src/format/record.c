@@ -150,8 +150,67 @@ dckpt_rec_array *dckpt_record_append_(dckpt_record *rec, const char *name,
 /* ---- validation shared with the decoder ---- */
 
 bool dckpt_name_ok_(const char *name, size_t len) {
-  if (len == 0 || len > DCKPT_MAX_NAME) return false;
-  return memchr(name, '/', len) == NULL && memchr(name, '\0', len) == NULL;
+  return dckpt_name_problem_(name, len, false, NULL, 0) == NULL;
+}
+
+/* Length of the UTF-8 sequence at p (at most n bytes), or 0 when it is not
+ * one: overlong forms, surrogates and code points past U+10FFFF are not. */
+static size_t utf8_seq(const unsigned char *p, size_t n) {
+  unsigned c = p[0];
+  size_t len = c < 0x80             ? 1
+               : (c & 0xE0) == 0xC0 ? 2
+               : (c & 0xF0) == 0xE0 ? 3
+               : (c & 0xF8) == 0xF0 ? 4
+                                    : 0;
+  if (len == 0 || len > n) return 0;
+  uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+  for (size_t i = 1; i < len; i++) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3Fu);
+  }
+  static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+const char *dckpt_name_problem_(const char *name, size_t len, bool utf8, char *buf,
+                                size_t cap) {
+  if (len == 0) return "it is empty";
+  if (len > DCKPT_MAX_NAME) return "it is longer than 255 bytes";
+  const unsigned char *p = (const unsigned char *)name;
+  for (size_t i = 0; i < len;) {
+    size_t step = 1;
+    const char *why = NULL;
+    if (p[i] == '/')
+      why = "a '/'";
+    else if (p[i] == '\0')
+      why = "a NUL byte";
+    else if (utf8 && (step = utf8_seq(p + i, len - i)) == 0)
+      why = "not UTF-8: byte";
+    if (why) {
+      if (!buf || cap == 0) return "invalid";
+      if (p[i] >= 0x80)
+        snprintf(buf, cap, "%s 0x%02x at offset %zu", why, p[i], i);
+      else
+        snprintf(buf, cap, "%s at offset %zu", why, i);
+      return buf;
+    }
+    i += step;
+  }
+  return NULL;
+}
+
+void dckpt_name_quote_(const char *name, size_t len, char *buf, size_t cap) {
+  size_t o = 0;
+  if (cap == 0) return;
+  for (size_t i = 0; i < len && o + 5 < cap; i++) {
+    unsigned char c = (unsigned char)name[i];
+    if (c < 0x20 || c >= 0x7F || c == '\\')
+      o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+    else
+      buf[o++] = (char)c;
+  }
+  buf[o] = '\0';
 }
 
 int dckpt_shape_size_(dckpt_dtype dtype, int ndim, const uint64_t *shape,
@@ -186,11 +245,15 @@ static size_t name_length(const char *name) {
 
 static int check_put(dckpt_record *rec, const char *name, size_t len, dckpt_dtype dtype,
                      int ndim, const uint64_t *shape) {
-  if (!dckpt_name_ok_(name, len))
+  char why[64], shown[4 * 64 + 8];
+  const char *problem = dckpt_name_problem_(name, len, true, why, sizeof why);
+  if (problem) {
+    dckpt_name_quote_(name, len > 64 ? 64 : len, shown, sizeof shown);
     return dckpt_record_fail_(rec, DCKPT_EINVAL,
-                              "invalid array name '%.*s': names are 1..%d bytes "
-                              "without '/'",
-                              (int)(len > 64 ? 64 : len), name, DCKPT_MAX_NAME);
+                              "invalid array name '%s': %s (names are 1..%d bytes of "
+                              "UTF-8 without '/')",
+                              shown, problem, DCKPT_MAX_NAME);
+  }
   if (dckpt_dtype_size(dtype) == 0)
     return dckpt_record_fail_(rec, DCKPT_EINVAL, "array '%s': unknown dtype %d", name,
                               (int)dtype);

@@ -80,7 +80,18 @@ int dckpt_shape_size_(dckpt_dtype dtype, int ndim, const uint64_t *shape,
 /** Takes a copy of an identity text known to be a valid JSON object. */
 int dckpt_record_set_identity_n_(dckpt_record *rec, const char *text, size_t len);
 
-/** Whether a name obeys the rules: 1..255 bytes, no '/', no NUL. */
+/** Whether a name obeys the rules a file may hold: 1..255 bytes, no '/', no
+ *  NUL (UTF-8 is not required of files: older writers did not check it). */
 bool dckpt_name_ok_(const char *name, size_t len);
+
+/** What is wrong with a name, or NULL: empty, too long, a '/' or a NUL byte
+ *  (with its offset), or with `utf8` not UTF-8 (the byte and its offset).
+ *  The text is a constant or is written in buf (cap bytes). */
+const char *dckpt_name_problem_(const char *name, size_t len, bool utf8, char *buf,
+                                size_t cap);
+
+/** The first len bytes of a name for a message: bytes outside printable
+ *  ASCII (and '\\') as \\xNN, so a NUL or a broken byte is seen, not hidden. */
+void dckpt_name_quote_(const char *name, size_t len, char *buf, size_t cap);
 
 #endif
