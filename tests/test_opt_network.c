@@ -116,11 +116,25 @@ static void test_erdos_renyi_connected_and_seeded(void) {
     opt_network_free(&a);
     opt_network_free(&b);
   }
-  spec.p = 0.001;
+  spec.p = 0.04; /* some chance, drawn: all 5 samples disconnected */
   spec.max_attempts = 5;
   opt_network net;
   CHECK_RC(opt_network_build(&spec, &net, err, sizeof err), DCKPT_EINVAL);
   CHECK_CONTAINS(err, "disconnected in all 5 samples");
+  /* no chance: refused before any sampling (1000 graphs of 4096 nodes took
+   * ~25 s before they were refused) */
+  spec.p = 0.001;
+  CHECK_RC(opt_network_build(&spec, &net, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "G(n = 40, p = 0.001) cannot plausibly be connected (chance below "
+                      "1e-12 in 5 samples: it needs 39 edges, 0.78 are expected)");
+  spec.n = 4096;
+  spec.p = 1e-6;
+  spec.max_attempts = 1000;
+  CHECK_RC(opt_network_build(&spec, &net, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "cannot plausibly be connected");
+  spec.p = 1.5 / 4096; /* 1.5 n / 2 edges expected, n - 1 needed: the edge count bound */
+  CHECK_RC(opt_network_build(&spec, &net, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "cannot plausibly be connected");
 }
 
 static void test_bad_specs(void) {

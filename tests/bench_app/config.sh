@@ -51,6 +51,8 @@ bad unknown_hyper "{ $good_problem, $good_network, \"algorithms\": [
   "unknown_hyper.json: algorithms[0] ('E'): extra: unknown hyperparameter 'alfa'"
 bad bad_network "{ $good_problem, \"network\": { \"topology\": \"erdos_renyi\", \"agents\": 5, \"p\": 0 }, $good_algs }" \
   'bad_network.json: key "network": network erdos_renyi: p = 0 must be in (0, 1]'
+bad hopeless_network "{ $good_problem, \"network\": { \"topology\": \"erdos_renyi\", \"agents\": 50, \"p\": 1e-6 }, $good_algs }" \
+  'hopeless_network.json: key "network": network erdos_renyi: G(n = 50, p = 1e-06) cannot plausibly be connected'
 bad bad_data "{ \"problem\": { \"type\": \"logistic\", \"data\": \"diabetes.csv\" }, $good_network, $good_algs }" \
   'bad_data.json: key "problem": ' "diabetes.csv:2: column 'progression': label 151 is not 0, 1 or -1"
 bad too_few_rows "{ \"problem\": { \"synthetic\": { \"rows\": 3 } }, $good_network, $good_algs }" \
