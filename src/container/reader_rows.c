@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "container/reader.h"
+#include "format/codec.h"
 
 int ctr_read_rows(dckpt_container *c, hid_t ds, const char *name, size_t ncols,
                   uint64_t first, uint64_t n, uint64_t *out) {
@@ -80,6 +81,13 @@ int ctr_check_file_row(dckpt_container *c, const uint64_t *r, uint64_t index, ch
                   r[CTR_F_RAW_BYTES] > CTR_MAX_RECORD_BYTES)
                : r[CTR_F_N_ARRAYS] != 0)
     bad = "its range of arrays is out of bounds";
+  else if (ctr_kind_is_record((int)r[CTR_F_KIND]) &&
+           (r[CTR_F_REC_VERSION] < DCKPT_FORMAT_VERSION_1 ||
+            r[CTR_F_REC_VERSION] > DCKPT_FORMAT_VERSION ||
+            (r[CTR_F_REC_VERSION] == DCKPT_FORMAT_VERSION_1 && r[CTR_F_IDENT_LEN])))
+    /* reported as the record's format version (dckpt dump): 1 (without an
+     * identity) or 2 */
+    bad = "its record's format version is not one a record file has";
   else if ((int64_t)r[CTR_F_REC_LEVEL] < INT32_MIN ||
            (int64_t)r[CTR_F_REC_LEVEL] > INT32_MAX)
     /* the record format's level field (an i32) is informational: any value

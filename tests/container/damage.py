@@ -261,6 +261,9 @@ def hostile(path, kind):
             at(dst, "path_off", "path_len") + at(dst, "text_off", "text_len") +
             at(dst, "ident_off", "ident_len")))
         expect = "rows [0-9]+ and [0-9]+ of /index/files both name"
+    elif kind in ("rec_version", "rec_version1"):  # dump reported it as the record's
+        files[fi, fc["rec_version"]] = U64(99 if kind == "rec_version" else 1)
+        expect = "its record's format version is not one a record file has"
     elif kind == "trial_rows_bomb":
         f.attrs.modify("n_trials", np.int64(1 << 30))
         expect = "rows for|attributes say"
