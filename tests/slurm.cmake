@@ -12,6 +12,11 @@ dckpt_add_test_exe(test_job_state SOURCES slurm/test_job_state.c)
 target_link_libraries(test_job_state PRIVATE dckpt_appcommon)
 add_test(NAME slurm.job_state_map COMMAND test_job_state)
 set_tests_properties(slurm.job_state_map PROPERTIES LABELS "slurm;unit" TIMEOUT 30)
+# the job script's own options next to PROGRAM ARGS: outside Slurm, no cluster
+add_test(NAME slurm.job_args
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/slurm/job_args.sh
+          ${PROJECT_SOURCE_DIR}/slurm/dckpt-job.sbatch ${DCKPT_TEST_TMP}/slurm.job_args)
+set_tests_properties(slurm.job_args PROPERTIES LABELS "slurm;unit" TIMEOUT 60)
 
 # One cluster directory per build tree (the normal and the ASan pass of
 # scripts/test.sh each start and stop their own), short because sockets live
