@@ -179,7 +179,7 @@ typedef struct dckpt_run_options {
    *  makes a checkpoint due, and every checkpoint restarts the interval. A
    *  killed run thus loses at most this much work per trial, plus the save
    *  that was in flight (docs/runtime.md). Resume stays bit-identical
-   *  whatever iterations the checkpoints fall on. Must be finite and >= 0. */
+   *  whatever iterations the checkpoints fall on. Must be in 0..1e12. */
   double checkpoint_interval;
   /** NULL (the default), or a dckpt_run_experimental of dckpt_experimental.h
    *  (test hooks; no stability promise). */

@@ -47,20 +47,37 @@ static const cJSON *item(const cJSON *obj, const char *name) {
 /* The largest integer a setting takes, in the file and on the command line
  * alike: beyond 2^53 a JSON number (a double) no longer holds every integer. */
 #define BENCH_INT_MAX 9000000000000000LL
+/* The longest checkpoint interval dckpt_run takes (~31,700 years). */
+#define BENCH_MAX_SECONDS 1e12
+
+/* "9e15" for BENCH_INT_MAX, else the number: said the same way by a key
+ * and by its option. */
+static const char *int_max_text(int64_t hi, char *buf, size_t len) {
+  if (hi == BENCH_INT_MAX) return "9e15";
+  snprintf(buf, len, "%lld", (long long)hi);
+  return buf;
+}
 
 /* Each getter leaves *out alone when the key is absent (the default stays). */
-static int get_int(ctx *c, const cJSON *obj, const char *name, const char *key,
-                   int64_t lo, int64_t *out) {
+static int get_int_range(ctx *c, const cJSON *obj, const char *name, const char *key,
+                         int64_t lo, int64_t hi, int64_t *out) {
   const cJSON *v = item(obj, name);
+  char max[32];
   if (!v) return 0;
   if (!cJSON_IsNumber(v))
-    return bad(c, key, "must be an integer >= %lld and at most 9e15", (long long)lo);
+    return bad(c, key, "must be an integer >= %lld and at most %s", (long long)lo,
+               int_max_text(hi, max, sizeof max));
   if (v->valuedouble != floor(v->valuedouble) || v->valuedouble < (double)lo ||
-      v->valuedouble > (double)BENCH_INT_MAX)
-    return bad(c, key, "must be an integer >= %lld and at most 9e15, not %.17g",
-               (long long)lo, v->valuedouble);
+      v->valuedouble > (double)hi)
+    return bad(c, key, "must be an integer >= %lld and at most %s, not %.17g",
+               (long long)lo, int_max_text(hi, max, sizeof max), v->valuedouble);
   *out = (int64_t)v->valuedouble;
   return 0;
+}
+
+static int get_int(ctx *c, const cJSON *obj, const char *name, const char *key,
+                   int64_t lo, int64_t *out) {
+  return get_int_range(c, obj, name, key, lo, BENCH_INT_MAX, out);
 }
 
 static int get_num(ctx *c, const cJSON *obj, const char *name, const char *key, double lo,
@@ -69,6 +86,18 @@ static int get_num(ctx *c, const cJSON *obj, const char *name, const char *key, 
   if (!v) return 0;
   if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo)
     return bad(c, key, "must be a number >= %g", lo);
+  *out = v->valuedouble;
+  return 0;
+}
+
+/* Seconds, as dckpt_run takes them (0..1e12: a larger interval was refused
+ * by the run, exit 1, as "must be a number of seconds >= 0, got 1e+300"). */
+static int get_seconds(ctx *c, const cJSON *obj, const char *name, const char *key,
+                       double *out) {
+  const cJSON *v = item(obj, name);
+  if (!v) return 0;
+  if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= BENCH_MAX_SECONDS))
+    return bad(c, key, "must be a number of seconds in 0..1e12");
   *out = v->valuedouble;
   return 0;
 }
@@ -374,7 +403,7 @@ static int parse_checkpoint(ctx *c, const cJSON *root, bench_config *cfg) {
   if (get_obj(c, root, "checkpoint", "checkpoint", &k) ||
       known_keys(c, k, "checkpoint", keys) ||
       get_str(c, k, "dir", "checkpoint.dir", &dir) || get_step(c, k, cfg) ||
-      get_num(c, k, "interval", "checkpoint.interval", 0, &cfg->checkpoint_interval) ||
+      get_seconds(c, k, "interval", "checkpoint.interval", &cfg->checkpoint_interval) ||
       get_int(c, k, "keep", "checkpoint.keep", 1, &keep) ||
       get_int(c, k, "compression", "checkpoint.compression", -7, &level) ||
       get_bool(c, k, "fsync", "checkpoint.fsync", &cfg->fsync) ||
@@ -401,7 +430,7 @@ static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
   if (!cJSON_IsObject(root)) return bad(c, "(top level)", "must be a JSON object");
   if (no_duplicate_keys(c, root, "")) return BENCH_EXIT_USAGE;
   if (known_keys(c, root, "", keys) || get_str(c, root, "name", "name", &name) ||
-      get_int(c, root, "trials", "trials", 1, &cfg->trials) ||
+      get_int_range(c, root, "trials", "trials", 1, DCKPT_MAX_TRIALS, &cfg->trials) ||
       get_int(c, root, "seed", "seed", 0, &seed) ||
       get_int(c, root, "metrics_period", "metrics_period", 1, &cfg->metrics_period) ||
       parse_problem(c, root, cfg) || parse_network(c, root, cfg) ||
@@ -609,20 +638,25 @@ static bool plain_integer(const char *v, bool negative) {
   return *v == '\0';
 }
 
-/* An integer flag, in the same range as the config key it stands for:
- * lo..9e15, said in the same words. */
-static int flag_int(const char *flag, const char *v, int64_t lo, int64_t *out, char *err,
-                    size_t errlen) {
-  char *end = NULL;
+/* An integer flag, in the same range as the config key it stands for
+ * (lo..hi, hi 9e15 unless a limit is lower), said in the same words. */
+static int flag_int_range(const char *flag, const char *v, int64_t lo, int64_t hi,
+                          int64_t *out, char *err, size_t errlen) {
+  char *end = NULL, max[32];
   errno = 0;
   long long x = v && plain_integer(v, lo < 0) ? strtoll(v, &end, 10) : 0;
-  if (!end || *end || errno || x < lo || x > BENCH_INT_MAX) {
-    snprintf(err, errlen, "%s needs an integer >= %lld and at most 9e15, got '%s'", flag,
-             (long long)lo, v ? v : "");
+  if (!end || *end || errno || x < lo || x > hi) {
+    snprintf(err, errlen, "%s needs an integer >= %lld and at most %s, got '%s'", flag,
+             (long long)lo, int_max_text(hi, max, sizeof max), v ? v : "");
     return BENCH_EXIT_USAGE;
   }
   *out = x;
   return 0;
+}
+
+static int flag_int(const char *flag, const char *v, int64_t lo, int64_t *out, char *err,
+                    size_t errlen) {
+  return flag_int_range(flag, v, lo, BENCH_INT_MAX, out, err, errlen);
 }
 
 /* Decimal digits with an optional fraction and exponent ("1.5", "2e3"):
@@ -642,8 +676,8 @@ static int flag_seconds(const char *flag, const char *v, double *out, char *err,
   char *end = NULL;
   errno = 0;
   double x = v && plain_number(v) ? strtod(v, &end) : 0;
-  if (!end || *end || errno || !isfinite(x) || x < 0) {
-    snprintf(err, errlen, "%s needs a number of seconds >= 0, got '%s'", flag,
+  if (!end || *end || errno || !isfinite(x) || x < 0 || x > BENCH_MAX_SECONDS) {
+    snprintf(err, errlen, "%s needs a number of seconds in 0..1e12, got '%s'", flag,
              v ? v : "");
     return BENCH_EXIT_USAGE;
   }
@@ -703,9 +737,9 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
     }
     snprintf(cfg->run_name, sizeof cfg->run_name, "%s", v);
   } else if (!strcmp(f, "--trials"))
-    return flag_int(f, v, 1, &cfg->trials, err, len);
+    return flag_int_range(f, v, 1, DCKPT_MAX_TRIALS, &cfg->trials, err, len);
   else if (!strcmp(f, "--add-trials"))
-    return flag_int(f, v, 0, &cfg->add_trials, err, len);
+    return flag_int_range(f, v, 0, DCKPT_MAX_TRIALS, &cfg->add_trials, err, len);
   else if (!strcmp(f, "--add-iterations"))
     return flag_int(f, v, 0, &cfg->add_iterations, err, len);
   else if (!strcmp(f, "--checkpoint-step")) {

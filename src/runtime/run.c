@@ -150,7 +150,7 @@ static int check_arguments(run_ctx *c) {
                     "would add them again): ask for the totals (n_trials, iterations)");
   if (!(o->checkpoint_interval >= 0 && o->checkpoint_interval <= 1e12))
     return run_fail(c, DCKPT_EINVAL,
-                    "checkpoint_interval must be a number of seconds >= 0, got %g",
+                    "checkpoint_interval must be a number of seconds in 0..1e12, got %g",
                     o->checkpoint_interval);
   if (o->metrics_period < 1)
     return run_fail(c, DCKPT_EINVAL, "metrics_period must be >= 1, got %lld",

@@ -60,7 +60,7 @@ bad too_few_rows "{ \"problem\": { \"synthetic\": { \"rows\": 3 } }, $good_netwo
 bad keep_overflow "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"keep\": 3000000000 } }" \
   'keep_overflow.json: key "checkpoint.keep" must be at most 2147483647'
 bad bad_interval "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"interval\": -1 } }" \
-  'bad_interval.json: key "checkpoint.interval" must be a number >= 0'
+  'bad_interval.json: key "checkpoint.interval" must be a number of seconds in 0..1e12'
 bad bad_step "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"step\": 0 } }" \
   'bad_step.json: key "checkpoint.step" must be an integer >= 1, or null for none'
 bad no_algorithms "{ $good_problem, $good_network }" \
@@ -76,6 +76,10 @@ bad above_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 9000000000
   'above_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not 9000000000000001'
 bad negative_seed "{ $good_problem, $good_network, $good_algs, \"seed\": -1 }" \
   'negative_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not -1'
+bad many_trials "{ $good_problem, $good_network, $good_algs, \"trials\": 2e7 }" \
+  'many_trials.json: key "trials" must be an integer >= 1 and at most 16777216, not 20000000'
+bad long_interval "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"interval\": 1e300 } }" \
+  'long_interval.json: key "checkpoint.interval" must be a number of seconds in 0..1e12'
 bad huge_data "{ \"problem\": { \"synthetic\": { \"rows\": 1e12 } }, $good_network, $good_algs }" \
   'huge_data.json: key "problem.synthetic.rows" x features = 1000000000000 x 10 is 1e+13 values (7.45e+04 GiB); at most 16777216 (128 MiB)'
 bad huge_features "{ \"problem\": { \"synthetic\": { \"features\": 1e9 } }, $good_network, $good_algs }" \
@@ -139,15 +143,19 @@ grep_in "$WORK/last.err" "the config file argument is empty ('')"
 expect 2 run 0 "$WORK/good.json" "$WORK/good.json" --checkpoint-dir "$dir"
 grep_in "$WORK/last.err" "one config file, please"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials 0
-grep_in "$WORK/last.err" "--trials needs an integer >= 1 and at most 9e15, got '0'"
+grep_in "$WORK/last.err" "--trials needs an integer >= 1 and at most 16777216, got '0'"
 # numbers are plain decimal digits: strtoll took ' 5' and '+5', and '010' as 10
-for v in " 5" "5 " "+5" "" "0x10" "010" "5x" "99999999999999999999" "9000000000000001"; do
+for v in " 5" "5 " "+5" "" "0x10" "010" "5x" "99999999999999999999" "16777217"; do
   expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials "$v"
-  grep_in "$WORK/last.err" "--trials needs an integer >= 1 and at most 9e15, got '$v'"
+  grep_in "$WORK/last.err" "--trials needs an integer >= 1 and at most 16777216, got '$v'"
 done
-for v in " 1" "+1" "0x10" "nan" "inf" "1e999" "1s"; do
+# beyond DCKPT_MAX_TRIALS: exit 2 naming the option or key (was exit 1,
+# "20000000 + 0 trials exceed the limit", from the run)
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --add-trials 20000000
+grep_in "$WORK/last.err" "--add-trials needs an integer >= 0 and at most 16777216, got '20000000'"
+for v in " 1" "+1" "0x10" "nan" "inf" "1e999" "1s" "1e300"; do
   expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-interval "$v"
-  grep_in "$WORK/last.err" "--checkpoint-interval needs a number of seconds >= 0, got '$v'"
+  grep_in "$WORK/last.err" "--checkpoint-interval needs a number of seconds in 0..1e12, got '$v'"
 done
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --compression " 3"
 grep_in "$WORK/last.err" "--compression needs a level in -7..22, got ' 3'"
@@ -173,7 +181,7 @@ grep_in "$WORK/last.err" "--checkpoint-dir needs a value"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$(printf './%.0s' $(seq 3000))run"
 grep_in "$WORK/last.err" "--checkpoint-dir needs a value of 1..4095 bytes, got 6003"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-interval soon
-grep_in "$WORK/last.err" "--checkpoint-interval needs a number of seconds >= 0, got 'soon'"
+grep_in "$WORK/last.err" "--checkpoint-interval needs a number of seconds in 0..1e12, got 'soon'"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-step never
 grep_in "$WORK/last.err" "--checkpoint-step needs an integer >= 1 and at most 9e15, got 'never'"
 [ ! -e "$dir" ] || fail "$dir was created"
