@@ -52,13 +52,22 @@ static void options_init(ex_options *o) {
   o->seed = 42;
 }
 
-/* Parses a decimal integer in [lo, hi]. */
+/* Plain decimal digits, no leading zero: strtoll/strtoull alone took " 5"
+ * and "+5", "010" as 10, and strtoull read " -1" as 2^64 - 1. */
+static bool plain_digits(const char *text) {
+  if (*text < '0' || *text > '9' || (text[0] == '0' && text[1] != '\0')) return false;
+  while (*text >= '0' && *text <= '9')
+    text++;
+  return *text == '\0';
+}
+
+/* Parses a decimal integer in [lo, hi] (lo >= 0). */
 static int parse_int(const char *opt, const char *text, int64_t lo, int64_t hi,
                      int64_t *out) {
   char *end = NULL;
   errno = 0;
-  long long v = strtoll(text, &end, 10);
-  if (errno || end == text || *end || v < lo || v > hi) {
+  long long v = plain_digits(text) ? strtoll(text, &end, 10) : 0;
+  if (errno || !end || *end || v < lo || v > hi) {
     fprintf(stderr, "dckpt-example: %s: '%s' is not an integer in %lld..%lld\n", opt,
             text, (long long)lo, (long long)hi);
     return -1;
@@ -70,8 +79,8 @@ static int parse_int(const char *opt, const char *text, int64_t lo, int64_t hi,
 static int parse_seed(const char *text, uint64_t *out) {
   char *end = NULL;
   errno = 0;
-  unsigned long long v = strtoull(text, &end, 10);
-  if (errno || end == text || *end || text[0] == '-') {
+  unsigned long long v = plain_digits(text) ? strtoull(text, &end, 10) : 0;
+  if (errno || !end || *end) {
     fprintf(stderr, "dckpt-example: --seed: '%s' is not an integer in 0..%" PRIu64 "\n",
             text, UINT64_MAX);
     return -1;
@@ -122,18 +131,22 @@ static int set_flag(ex_options *o, const char *name) {
   return 0;
 }
 
-static bool takes_value(const char *name) {
-  static const char *const valued[] = {
-      "--dir",      "--verify-against", "--seed",
-      "--trials",   "--iterations",     "--checkpoint-step",
-      "--progress", "--keep",           "--sleep-us"};
-  for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-    if (!strcmp(name, valued[k])) return true;
-  return false;
+static const char *const valued[] = {
+    "--dir",      "--verify-against", "--seed",
+    "--trials",   "--iterations",     "--checkpoint-step",
+    "--progress", "--keep",           "--sleep-us"};
+#define N_VALUED (sizeof valued / sizeof valued[0])
+
+/* The index of name in valued[], or -1. */
+static int valued_index(const char *name) {
+  for (size_t k = 0; k < N_VALUED; k++)
+    if (!strcmp(name, valued[k])) return (int)k;
+  return -1;
 }
 
-/* Handles argv[*i] (and its value). @return 0, 1 after --help, -1 on error. */
-static int parse_one(int argc, char **argv, int *i, ex_options *o) {
+/* Handles argv[*i] (and its value); given[] holds the values seen so far.
+ * @return 0, 1 after --help, -1 on error. */
+static int parse_one(int argc, char **argv, int *i, ex_options *o, const char **given) {
   char name[64];
   const char *arg = argv[*i], *eq = strchr(arg, '=');
   size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -144,7 +157,8 @@ static int parse_one(int argc, char **argv, int *i, ex_options *o) {
   memcpy(name, arg, len);
   name[len] = '\0';
   if (!strcmp(name, "--help")) return 1;
-  if (!takes_value(name)) {
+  int k = valued_index(name);
+  if (k < 0) {
     bool flag = set_flag(o, name) == 0;
     if (flag && !eq) return 0;
     fprintf(stderr,
@@ -158,13 +172,21 @@ static int parse_one(int argc, char **argv, int *i, ex_options *o) {
     fprintf(stderr, "dckpt-example: option %s needs a value\n", name);
     return -1;
   }
+  if (given[k]) { /* it was last-wins, silently */
+    fprintf(stderr,
+            "dckpt-example: option %s given twice ('%s' and '%s'): give it once\n", name,
+            given[k], value);
+    return -1;
+  }
+  given[k] = value;
   return set_valued(o, name, value) == 0 ? 0 : -1;
 }
 
 int ex_parse_options(int argc, char **argv, ex_options *opts) {
   options_init(opts);
+  const char *given[N_VALUED] = {NULL};
   for (int i = 1; i < argc; i++) {
-    int rc = parse_one(argc, argv, &i, opts);
+    int rc = parse_one(argc, argv, &i, opts, given);
     if (rc == 1) {
       usage(stdout);
       return EX_EXIT_OK;
