@@ -170,6 +170,21 @@ static void test_csv_errors(void) {
   CHECK_CONTAINS(err, "empty_field.csv:2: column 2 ('b')");
   path = write_file("nan.csv", "a,b\n1,nan\n");
   CHECK_RC(opt_csv_read(path, &t, err, sizeof err), DCKPT_EINVAL);
+  /* hex was read by strtod ("0x10" as 16); no spreadsheet writes it */
+  path = write_file("hex.csv", "a,b\n1,0x10\n");
+  CHECK_RC(opt_csv_read(path, &t, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(
+      err, "hex.csv:2: column 2 ('b'): '0x10' is not a finite number (decimal digits");
+  path = write_file("huge.csv", "a,b\n1,1e999\n");
+  CHECK_RC(opt_csv_read(path, &t, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "'1e999' is not a finite number (beyond the range of a double)");
+  /* an underflow is a value (a subnormal or 0): it was refused as "not a
+   * finite number" */
+  path = write_file("tiny.csv", "a,b\n1e-320,-.5\n2,+3.E1\n");
+  CHECK_OK(opt_csv_read(path, &t, err, sizeof err));
+  CHECK(t.values[0] > 0 && t.values[0] < 1e-300);
+  CHECK(t.values[1] == -0.5 && t.values[3] == 30.0);
+  opt_table_free(&t);
   path = write_file("header_only.csv", "a,b\n");
   CHECK_RC(opt_csv_read(path, &t, err, sizeof err), DCKPT_EINVAL);
   CHECK_CONTAINS(err, "no data rows");

@@ -84,14 +84,36 @@ static int grow_rows(csv_reader *r) {
   return DCKPT_OK;
 }
 
+/* A decimal number as spreadsheets write it: an optional sign, digits with
+ * an optional '.', an optional exponent. strtod alone also read hex ("0x10"
+ * as 16, "0x1p3" as 8), which no spreadsheet writes. */
+static bool decimal_text(const char *s) {
+  if (*s == '+' || *s == '-') s++;
+  bool digits = false;
+  for (; (*s >= '0' && *s <= '9') || *s == '.'; s++)
+    digits = digits || *s != '.';
+  if (digits && (*s == 'e' || *s == 'E')) {
+    s++;
+    if (*s == '+' || *s == '-') s++;
+    if (*s < '0' || *s > '9') return false;
+    while (*s >= '0' && *s <= '9')
+      s++;
+  }
+  return digits && *s == '\0';
+}
+
 static int parse_number(csv_reader *r, char *field, size_t c, double *out) {
   char *s = trim(field), *end = NULL;
   errno = 0;
-  double v = strtod(s, &end);
-  if (*s == '\0' || end == s || *end != '\0' || !isfinite(v) || errno == ERANGE)
+  double v = decimal_text(s) ? strtod(s, &end) : 0;
+  /* ERANGE with a finite result is an underflow (1e-320, a subnormal, or 0):
+   * a value, not an error; it was refused as "not a finite number" */
+  if (!end || *end != '\0' || !isfinite(v))
     return opt_fail(r->err, r->errlen, DCKPT_EINVAL,
-                    "%s:%zu: column %zu ('%s'): '%.40s' is not a finite number", r->path,
-                    r->line, c + 1, r->t->names[c], s);
+                    "%s:%zu: column %zu ('%s'): '%.40s' is not a finite number (%s)",
+                    r->path, r->line, c + 1, r->t->names[c], s,
+                    end && !*end ? "beyond the range of a double"
+                                 : "decimal digits, a '.', an exponent");
   *out = v;
   return DCKPT_OK;
 }
