@@ -37,6 +37,35 @@ static bool has_non_finite(const cJSON *v) {
   return false;
 }
 
+/* Whether text (blanks around it aside) is a number in JSON's grammar:
+ * cJSON also reads "007" as 7 and "1." as 1, so '--set build=007' stored 7. */
+static bool json_number_text(const char *s) {
+  while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+    s++;
+  if (*s == '-') s++;
+  if (*s == '0')
+    s++;
+  else if (*s >= '1' && *s <= '9')
+    while (*s >= '0' && *s <= '9')
+      s++;
+  else
+    return false;
+  if (*s == '.') {
+    if (*++s < '0' || *s > '9') return false;
+    while (*s >= '0' && *s <= '9')
+      s++;
+  }
+  if (*s == 'e' || *s == 'E') {
+    if (*++s == '+' || *s == '-') s++;
+    if (*s < '0' || *s > '9') return false;
+    while (*s >= '0' && *s <= '9')
+      s++;
+  }
+  while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+    s++;
+  return *s == '\0';
+}
+
 /* Adds KEY=VALUE to `obj`; a KEY set twice is refused. */
 static int add_setting(cJSON *obj, const char *arg) {
   const char *eq = strchr(arg, '=');
@@ -50,6 +79,10 @@ static int add_setting(cJSON *obj, const char *arg) {
   key[klen] = '\0';
   const char *value = eq + 1;
   cJSON *item = cJSON_ParseWithOpts(value, NULL, 1);
+  if (item && cJSON_IsNumber(item) && !json_number_text(value)) {
+    cJSON_Delete(item); /* not JSON ("007", "1."): the text, as a string */
+    item = NULL;
+  }
   if (item && has_non_finite(item)) {
     cJSON_Delete(item);
     free(key);

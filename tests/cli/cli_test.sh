@@ -475,14 +475,18 @@ assert d["benchmark_metadata"] == {"problem": "quadratic", "agents": 8}, d
   has "$ERR" "dckpt metadata: --set 'tag=later': key 'tag' is set twice; set it once"
   cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
   run 0 metadata "$DIR" --set tag=hello
+  # '007' and '1.' are no JSON numbers: cJSON read them as 7 and 1 and a
+  # build tag lost its zeros; kept as strings now
   run 0 metadata "$DIR" --set agents=16 --set 'obj={"a":[1,2]}' \
-    --set flag=true --set 'quoted="42"' --set ratio=0.5 --set tag=later
+    --set flag=true --set 'quoted="42"' --set ratio=0.5 --set tag=later \
+    --set build=007 --set dot=1. --set neg=-0 --set exp=1e-8
   run 0 metadata "$DIR"
   py '
 import json, sys
 m = json.load(sys.stdin)["benchmark_metadata"]
 want = {"problem": "quadratic", "agents": 16, "tag": "later", "obj": {"a": [1, 2]},
-        "flag": True, "quoted": "42", "ratio": 0.5}
+        "flag": True, "quoted": "42", "ratio": 0.5, "build": "007", "dot": "1.",
+        "neg": 0, "exp": 1e-8}
 assert m == want, m
 '
   run 1 metadata "$WORK/missing"
