@@ -452,9 +452,21 @@ static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
   return 0;
 }
 
+/* Whether text[i], a digit outside a string, starts a number's integer part
+ * (not a digit after another, of a fraction or of an exponent). */
+static bool starts_integer(const char *text, size_t i) {
+  if (i > 0 && text[i - 1] == '-') i--;
+  if (i == 0) return true;
+  char p = text[i - 1];
+  return !((p >= '0' && p <= '9') || p == '.' || p == 'e' || p == 'E' || p == '+' ||
+           (p == '-' && i >= 2 && (text[i - 2] == 'e' || text[i - 2] == 'E')));
+}
+
 /* What the JSON parser would take silently for something else: a NUL byte
- * (the text would end there) and the escape \u0000 in a string (the string
- * would end there: "runs/a\u0000b" would name runs/a). */
+ * (the text would end there), the escape \u0000 in a string (the string
+ * would end there: "runs/a\u0000b" would name runs/a), and numbers outside
+ * JSON's grammar that it reads anyway: "010" as 10 (octal to C and shells)
+ * and "1." as 1. */
 static int odd_text(const char *path, const char *text, size_t n, char *err,
                     size_t errlen) {
   long line = 1;
@@ -469,6 +481,19 @@ static int odd_text(const char *path, const char *text, size_t n, char *err,
     line += ch == '\n';
     if (!in_string) {
       in_string = ch == '"';
+      bool next_digit = i + 1 < n && text[i + 1] >= '0' && text[i + 1] <= '9';
+      const char *why =
+          ch == '0' && next_digit && starts_integer(text, i)
+              ? "a number with a leading zero (JSON has none: 010 is "
+                "not 10, nor octal 8)"
+          : ch == '.' && !next_digit && i > 0 && text[i - 1] >= '0' && text[i - 1] <= '9'
+              ? "a number ending in '.' (JSON wants a digit after it)"
+              : NULL;
+      if (why) {
+        snprintf(err, errlen, "%s: line %ld: %s; write the number plainly", path, line,
+                 why);
+        return BENCH_EXIT_USAGE;
+      }
     } else if (ch == '"') {
       in_string = false;
     } else if (ch == '\\' && i + 1 < n) {

@@ -76,6 +76,10 @@ bad above_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 9000000000
   'above_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not 9000000000000001'
 bad negative_seed "{ $good_problem, $good_network, $good_algs, \"seed\": -1 }" \
   'negative_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not -1'
+bad leading_zero "{ $good_problem, $good_network, $good_algs, \"trials\": 010 }" \
+  'leading_zero.json: line 1: a number with a leading zero (JSON has none: 010 is not 10, nor octal 8)'
+bad bare_dot "{ $good_problem, $good_network, $good_algs, \"seed\": 7. }" \
+  "bare_dot.json: line 1: a number ending in '.' (JSON wants a digit after it)"
 bad many_trials "{ $good_problem, $good_network, $good_algs, \"trials\": 2e7 }" \
   'many_trials.json: key "trials" must be an integer >= 1 and at most 16777216, not 20000000'
 bad long_interval "{ $good_problem, $good_network, $good_algs, \"checkpoint\": { \"interval\": 1e300 } }" \
