@@ -140,6 +140,8 @@ typedef struct pack_ctx {
   bool *scanned;
   int64_t lo, hi; /* this rank's pairs */
   pk_rows trials;
+  char *meta_text; /* DIR/metadata.json, read once (rank 0) and sent to all */
+  uint64_t meta_len;
   ctr_err e;
 } pack_ctx;
 
@@ -153,6 +155,13 @@ static int prepare(pack_ctx *c) {
       rc = ctr_check_not_in_use(c->dir, "pack", "pack it", &c->log, &c->e);
     if (rc == DCKPT_OK) rc = run_plan(c->dir, &plan[0], &plan[1], &c->e);
     if (rc == DCKPT_OK) rc = pk_scan_root(c->dir, &c->root, &c->log, &c->e);
+    if (rc == DCKPT_OK) { /* the first root file, its size as listed */
+      char path[4200];
+      size_t len = 0;
+      snprintf(path, sizeof path, "%s/%s", c->dir, c->root.files[0].rel);
+      rc = pk_read_text(path, c->root.files[0].size, &c->meta_text, &len, &c->e);
+      c->meta_len = len;
+    }
     if (rc == DCKPT_OK) {
       ctr_clean_stale_temporaries(c->file, &c->log);
       rc = ctr_make_temporary(c->file, c->tmp, sizeof c->tmp, &c->e);
@@ -165,6 +174,11 @@ static int prepare(pack_ctx *c) {
   MPI_Bcast(&n_root, 1, MPI_UINT64_T, 0, c->comm);
   c->n_root = n_root;
   MPI_Bcast(c->tmp, (int)sizeof c->tmp, MPI_CHAR, 0, c->comm);
+  MPI_Bcast(&c->meta_len, 1, MPI_UINT64_T, 0, c->comm); /* <= CTR_MAX_TEXT */
+  if (c->rank != 0 && !(c->meta_text = malloc((size_t)c->meta_len + 1)))
+    rc = ctr_fail(&c->e, DCKPT_ENOMEM, "pack: out of memory");
+  CTR_TRY(ctr_agree(c->comm, c->rank, rc, &c->e));
+  MPI_Bcast(c->meta_text, (int)c->meta_len, MPI_CHAR, 0, c->comm);
   c->n_algs = plan[0];
   c->n_trials = plan[1];
   c->n_pairs = plan[0] * plan[1];
@@ -294,7 +308,13 @@ static int write_file(pack_ctx *c, pk_writer *w) {
   pk_step(&c->o, "pack.create");
   w->n_algs = c->n_algs;
   w->n_trials = c->n_trials;
-  int rc = ctr_agree(c->comm, c->rank, pk_writer_open(w, c->tmp, &c->e), &c->e);
+  char meta_path[4200];
+  snprintf(meta_path, sizeof meta_path, "%s/metadata.json", c->dir);
+  int rc = pk_writer_set_meta(w, meta_path, c->meta_text, (size_t)c->meta_len, &c->e);
+  c->meta_text = NULL; /* w's now */
+  rc = ctr_agree(c->comm, c->rank, rc, &c->e);
+  if (rc == DCKPT_OK)
+    rc = ctr_agree(c->comm, c->rank, pk_writer_open(w, c->tmp, &c->e), &c->e);
   if (rc == DCKPT_OK) rc = stage_all(c, w);
   if (rc == DCKPT_OK)
     rc = pk_writer_finish(w, &c->trials, c->n_algs, c->n_trials, c->n_root, &c->e);
@@ -394,6 +414,7 @@ static void ctx_free(pack_ctx *c) {
   free(c->scanned);
   pk_list_free(&c->root);
   pk_rows_free(&c->trials);
+  free(c->meta_text);
 }
 
 int dckpt_container_pack(MPI_Comm comm, const char *dir, const char *file,

@@ -69,13 +69,26 @@ typedef struct pk_writer {
   size_t n_names, cap_names;
   int rounds;
   uint64_t raw_bytes, source_bytes, n_files, n_arrays;
-  void *meta;               /* DIR/metadata.json parsed (a cJSON *), read by each rank on
-                               its first record: identities are checked against it */
+  /* DIR/metadata.json as rank 0 read it once at the start and sent to every
+   * rank: the bytes packed, and (parsed, a cJSON *) what every record's
+   * identity is checked against, so that a metadata.json replaced while the
+   * pack runs cannot make the ranks check against other contents than
+   * those packed */
+  char *meta_text;
+  size_t meta_len;
+  void *meta;
   int64_t n_algs, n_trials; /* the plan the pack was made for (the attributes) */
 } pk_writer;
 
 /** Creates the file (collective) with its empty, extensible pools. */
 int pk_writer_open(pk_writer *w, const char *tmp_path, ctr_err *e);
+/** Reads a small file of DIR whole (at most CTR_MAX_TEXT bytes); `expect`
+ *  is its size when listed (another size: it changed while packed). */
+int pk_read_text(const char *path, uint64_t expect, char **data, size_t *len, ctr_err *e);
+/** Takes over `text`, DIR/metadata.json (`path`) as read at the start of the
+ *  pack, after checking it describes w's plan (n_algs x n_trials). */
+int pk_writer_set_meta(pk_writer *w, const char *path, char *text, size_t len,
+                       ctr_err *e);
 /** Reads one file of DIR and stages it (its arrays or bytes, its rows).
  *  Local: no collective call. */
 int pk_writer_stage(pk_writer *w, const char *dir, const pk_file *f, ctr_err *e);

@@ -201,6 +201,8 @@ int pk_writer_close(pk_writer *w, ctr_err *e) {
   pk_writer_next_trial(w);
   cJSON_Delete(w->meta);
   w->meta = NULL;
+  free(w->meta_text);
+  w->meta_text = NULL;
   free(w->names);
   free(w->name_off);
   free(w->name_len);

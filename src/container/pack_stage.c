@@ -174,9 +174,8 @@ static int place_in_stage(void *ctx, size_t n, const dckpt_array_info *arrays,
   return rc;
 }
 
-/* Reads a small file whole (at most CTR_MAX_TEXT bytes). */
-static int read_bytes(const char *path, uint64_t expect, char **data, size_t *len,
-                      ctr_err *e) {
+int pk_read_text(const char *path, uint64_t expect, char **data, size_t *len,
+                 ctr_err *e) {
   *data = NULL;
   if (expect > CTR_MAX_TEXT)
     return ctr_fail(e, DCKPT_ETOOBIG,
@@ -199,9 +198,9 @@ static int read_bytes(const char *path, uint64_t expect, char **data, size_t *le
 }
 
 /* metadata.json as packed must describe the plan the pack was made for
- * (read at its start, written as the root attributes): `dckpt extend` or a
- * replaced metadata.json meanwhile would publish a container that verify
- * and unpack refuse. */
+ * (read by the store at its start, written as the root attributes): `dckpt
+ * extend` or a replaced metadata.json between the two reads would publish a
+ * container that verify and unpack refuse. */
 static int check_plan(const pk_writer *w, const char *path, const char *data, size_t len,
                       ctr_err *e) {
   cJSON *j = cJSON_ParseWithLength(data, len);
@@ -221,18 +220,29 @@ static int check_plan(const pk_writer *w, const char *path, const char *data, si
                   path, a, t, (long long)w->n_algs, (long long)w->n_trials);
 }
 
+int pk_writer_set_meta(pk_writer *w, const char *path, char *text, size_t len,
+                       ctr_err *e) {
+  w->meta_text = text;
+  w->meta_len = len;
+  CTR_TRY(check_plan(w, path, text, len, e));
+  w->meta = cJSON_ParseWithLength(text, len);
+  if (cJSON_IsObject(w->meta)) return DCKPT_OK;
+  cJSON_Delete(w->meta);
+  w->meta = NULL;
+  return ctr_fail(e, DCKPT_ECORRUPT, "pack: '%s' is not a JSON object", path);
+}
+
 static int stage_text_file(pk_writer *w, const char *path, const pk_file *f,
                            uint64_t *row, ctr_err *e) {
   char *data = NULL;
   size_t len = 0;
-  CTR_TRY(read_bytes(path, f->size, &data, &len, e));
-  if (f->kind == DCKPT_ENTRY_METADATA) {
-    int rc = check_plan(w, path, data, len, e);
-    if (rc != DCKPT_OK) {
-      free(data);
-      return rc;
-    }
-  }
+  if (f->kind == DCKPT_ENTRY_METADATA) { /* the bytes every rank checks against */
+    if (!(data = malloc(w->meta_len + 1)))
+      return ctr_fail(e, DCKPT_ENOMEM, "pack: out of memory");
+    memcpy(data, w->meta_text, w->meta_len);
+    len = w->meta_len;
+  } else
+    CTR_TRY(pk_read_text(path, f->size, &data, &len, e));
   row[CTR_F_TEXT_LEN] = len;
   const void *parts[2] = {f->rel, data};
   const size_t lens[2] = {strlen(f->rel), len};
@@ -301,28 +311,6 @@ static int stage_record(pk_writer *w, const char *path, const char *rel, uint64_
   return rc;
 }
 
-/* DIR/metadata.json, parsed once per rank: the run whose identities every
- * record must carry. */
-static int load_meta(pk_writer *w, const char *dir, ctr_err *e) {
-  char path[4600];
-  snprintf(path, sizeof path, "%s/metadata.json", dir);
-  struct stat st;
-  if (stat(path, &st) != 0)
-    return ctr_fail_errno(e, errno, "pack: cannot read '%s'", path);
-  char *data = NULL;
-  size_t len = 0;
-  CTR_TRY(read_bytes(path, (uint64_t)st.st_size, &data, &len, e));
-  data[len] = '\0';
-  w->meta = cJSON_Parse(data);
-  free(data);
-  if (!cJSON_IsObject(w->meta)) {
-    cJSON_Delete(w->meta);
-    w->meta = NULL;
-    return ctr_fail(e, DCKPT_ECORRUPT, "pack: '%s' is not a JSON object", path);
-  }
-  return DCKPT_OK;
-}
-
 int pk_writer_stage(pk_writer *w, const char *dir, const pk_file *f, ctr_err *e) {
   char path[4600];
   snprintf(path, sizeof path, "%s/%s", dir, f->rel);
@@ -334,7 +322,6 @@ int pk_writer_stage(pk_writer *w, const char *dir, const pk_file *f, ctr_err *e)
   row[CTR_F_ITERATION] = (uint64_t)f->iteration;
   row[CTR_F_PATH_LEN] = strlen(f->rel);
   CTR_TRY(pk_stage_text(w, f->rel, strlen(f->rel), &row[CTR_F_PATH_OFF], e));
-  if (ctr_kind_is_record(f->kind) && !w->meta) CTR_TRY(load_meta(w, dir, e));
   int rc = ctr_kind_is_record(f->kind) ? stage_record(w, path, f->rel, row, e)
                                        : stage_text_file(w, path, f, row, e);
   w->n_files++;

@@ -470,18 +470,34 @@ case_hostile() {
     [ $? != 0 ] || fail "$kind: status took one of the two"
     has "$ERR" "$(cat "$WORK/expect.txt")"
   done
-  note "the run is extended (metadata.json replaced, one trial more) while it is"
-  note "packed: pack fails, naming it (was: exit 0, a container unpack refuses)"
-  local ext=$W/run_ext
-  fixture "$ext" 2 3
-  # the same size (a size change is caught as such)
-  sed 's/"n_trials":3,/"n_trials":4,/' "$ext/metadata.json" >"$W/meta4.json"
-  cmp -s "$ext/metadata.json" "$W/meta4.json" && fail "meta4.json is the same"
-  expect 1 mpi 1 "$CRASH" "$ext" "$W/ext.h5" pack.create 1 0 "$W/meta4.json"
-  has "$ERR" "metadata.json' changed while it was packed: it now describes 2 algorithms x 4 trials, the pack began with 2 x 3"
-  [ ! -e "$W/ext.h5" ] || fail "the failed pack left ext.h5"
-  expect 0 mpi 1 "$CRASH" "$ext" "$W/ext.h5" pack.create 1 -1
-  expect 0 "$DCKPT" verify "$W/ext.h5"
+  note "metadata.json replaced while the run is packed (the run extended, or another"
+  note "run's of the same size): the pack holds metadata.json as rank 0 read it at"
+  note "its start, which every rank checks the records against (was: exit 1; or,"
+  note "with ranks reading it at different times, exit 0 and a container that"
+  note "verify and unpack refuse)"
+  local ext=$W/run_ext np kind
+  for np in 1 2; do
+    for kind in extended other_run; do
+      rm -rf "$ext" "$W/ext.h5" "$W/ext_back"
+      fixture "$ext" 2 3
+      cp "$ext/metadata.json" "$W/meta_orig.json"
+      # the same size (a size change is caught as such)
+      if [ "$kind" = extended ]; then
+        sed 's/"n_trials":3,/"n_trials":4,/' "$ext/metadata.json" >"$W/meta_new.json"
+      else
+        sed -E 's/"run_id":"[0-9a-f]/"run_id":"x/' "$ext/metadata.json" >"$W/meta_new.json"
+      fi
+      cmp -s "$ext/metadata.json" "$W/meta_new.json" && fail "meta_new.json is the same"
+      cp "$W/meta_new.json" "$W/meta_swap.json" # renamed over it by the hook
+      expect 0 mpi "$np" "$CRASH" "$ext" "$W/ext.h5" pack.create 1 $((np - 1)) \
+        "$W/meta_swap.json"
+      cmp -s "$ext/metadata.json" "$W/meta_new.json" || fail "$kind: not replaced"
+      expect 0 "$DCKPT" verify "$W/ext.h5"
+      expect 0 "$DCKPT" unpack "$W/ext.h5" "$W/ext_back"
+      cmp "$W/meta_orig.json" "$W/ext_back/metadata.json" ||
+        fail "$kind on $np rank(s): the container's metadata.json is not the one read first"
+    done
+  done
 }
 
 # Datasets whose elements live outside the container (external links, external
