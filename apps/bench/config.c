@@ -939,7 +939,7 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
   defaults(cfg);
   *help = false;
   const char *config = NULL;
-  const char *extra = NULL, *unknown = NULL;
+  const char *extra = NULL, *unknown = NULL, *no_value = NULL;
   for (int i = 1; i < argc; i++) { /* the file first: flags override it */
     const char *a = argv[i], *eq = strchr(a, '=');
     if (a[0] != '-') {
@@ -952,13 +952,21 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
       snprintf(flag, sizeof flag, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
       /* only a known option takes the next word: an unknown one must not
        * swallow the config file */
-      if (!takes_value(flag))
+      bench_config scratch; /* is_switch sets what it names */
+      if (eq && !no_value && is_switch(&scratch, flag))
+        no_value = a; /* --quiet=1 */
+      else if (!takes_value(flag))
         unknown = unknown ? unknown : a;
       else if (!eq)
         i++;
     }
   }
   if (*help) return 0;
+  if (no_value) {
+    snprintf(err, errlen, "option '%.*s' takes no value (got '%.200s'; see --help)",
+             (int)(strchr(no_value, '=') - no_value), no_value, no_value);
+    return BENCH_EXIT_USAGE;
+  }
   if (unknown) {
     snprintf(err, errlen, "unknown option '%s' (see --help)", unknown);
     return BENCH_EXIT_USAGE;

@@ -169,6 +169,9 @@ grep_in "$WORK/last.err" "--seed needs an integer >= 0 and at most 9e15, got '90
 # an option given twice was last-wins: refused, naming both values
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials 2 --trials=3
 grep_in "$WORK/last.err" "--trials is given twice ('2' and '3'): give it once"
+# a switch given a value was called an unknown option
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --quiet=1
+grep_in "$WORK/last.err" "option '--quiet' takes no value (got '--quiet=1'"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-dir "$dir.2"
 grep_in "$WORK/last.err" "--checkpoint-dir is given twice"
 # refused as checkpoint.keep is, not cut down to INT_MAX
