@@ -16,6 +16,7 @@
 #include "bench.h"
 #include "deadline.h"
 #include "opt/data.h"
+#include "plain_integer.h"
 
 /* A config file is small: 16 MiB is far more than any campaign needs. */
 #define BENCH_MAX_CONFIG_BYTES (16 << 20)
@@ -651,25 +652,13 @@ void bench_usage(FILE *out) {
       APP_DEADLINE_FORMATS);
 }
 
-/* Plain decimal digits with at most a leading '-' (when negative values are
- * allowed), no leading zero: strtoll alone took " 5", "+5", "5 " is refused
- * for its trailing space but not "\t5", and "010" (octal to C and shells) as
- * 10. */
-static bool plain_integer(const char *v, bool negative) {
-  if (negative && *v == '-') v++;
-  if (*v < '0' || *v > '9' || (v[0] == '0' && v[1] != '\0')) return false;
-  while (*v >= '0' && *v <= '9')
-    v++;
-  return *v == '\0';
-}
-
 /* An integer flag, in the same range as the config key it stands for
  * (lo..hi, hi 9e15 unless a limit is lower), said in the same words. */
 static int flag_int_range(const char *flag, const char *v, int64_t lo, int64_t hi,
                           int64_t *out, char *err, size_t errlen) {
   char *end = NULL, max[32];
   errno = 0;
-  long long x = v && plain_integer(v, lo < 0) ? strtoll(v, &end, 10) : 0;
+  long long x = v && app_plain_integer(v, lo < 0) ? strtoll(v, &end, 10) : 0;
   if (!end || *end || errno || x < lo || x > hi) {
     snprintf(err, errlen, "%s needs an integer >= %lld and at most %s, got '%s'", flag,
              (long long)lo, int_max_text(hi, max, sizeof max), v ? v : "");

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "plain_integer.h"
 
 void cli_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
@@ -80,20 +81,10 @@ int cli_positional(const char *cmd, const char *arg, const char **pos) {
   return CLI_EXIT_OK;
 }
 
-/* Plain decimal digits, a '-' first only when allowed, no leading zero:
- * strtoll alone took " 5" and "+5", and "010" (octal to C and shells) as 10. */
-static bool plain_integer(const char *text, bool negative) {
-  if (negative && *text == '-') text++;
-  if (*text < '0' || *text > '9' || (text[0] == '0' && text[1] != '\0')) return false;
-  while (*text >= '0' && *text <= '9')
-    text++;
-  return *text == '\0';
-}
-
 int cli_parse_count(const char *cmd, const char *opt, const char *text, uint64_t *out) {
   char *end = NULL;
   errno = 0;
-  unsigned long long v = plain_integer(text, false) ? strtoull(text, &end, 10) : 0;
+  unsigned long long v = app_plain_integer(text, false) ? strtoull(text, &end, 10) : 0;
   if (!end || *end != '\0' || errno == ERANGE)
     return cli_usage_error(cmd, "option '%s': '%s' is not a non-negative integer", opt,
                            text);
@@ -105,7 +96,7 @@ int cli_parse_int(const char *cmd, const char *opt, const char *text, long lo, l
                   long *out) {
   char *end = NULL;
   errno = 0;
-  long v = plain_integer(text, lo < 0) ? strtol(text, &end, 10) : 0;
+  long v = app_plain_integer(text, lo < 0) ? strtol(text, &end, 10) : 0;
   if (!end || *end != '\0' || errno == ERANGE || v < lo || v > hi)
     return cli_usage_error(cmd, "option '%s': '%s' is not an integer in %ld..%ld", opt,
                            text, lo, hi);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "example.h"
+#include "plain_integer.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -52,21 +53,12 @@ static void options_init(ex_options *o) {
   o->seed = 42;
 }
 
-/* Plain decimal digits, no leading zero: strtoll/strtoull alone took " 5"
- * and "+5", "010" as 10, and strtoull read " -1" as 2^64 - 1. */
-static bool plain_digits(const char *text) {
-  if (*text < '0' || *text > '9' || (text[0] == '0' && text[1] != '\0')) return false;
-  while (*text >= '0' && *text <= '9')
-    text++;
-  return *text == '\0';
-}
-
 /* Parses a decimal integer in [lo, hi] (lo >= 0). */
 static int parse_int(const char *opt, const char *text, int64_t lo, int64_t hi,
                      int64_t *out) {
   char *end = NULL;
   errno = 0;
-  long long v = plain_digits(text) ? strtoll(text, &end, 10) : 0;
+  long long v = app_plain_integer(text, false) ? strtoll(text, &end, 10) : 0;
   if (errno || !end || *end || v < lo || v > hi) {
     fprintf(stderr, "dckpt-example: %s: '%s' is not an integer in %lld..%lld\n", opt,
             text, (long long)lo, (long long)hi);
@@ -79,7 +71,7 @@ static int parse_int(const char *opt, const char *text, int64_t lo, int64_t hi,
 static int parse_seed(const char *text, uint64_t *out) {
   char *end = NULL;
   errno = 0;
-  unsigned long long v = plain_digits(text) ? strtoull(text, &end, 10) : 0;
+  unsigned long long v = app_plain_integer(text, false) ? strtoull(text, &end, 10) : 0;
   if (errno || !end || *end) {
     fprintf(stderr, "dckpt-example: --seed: '%s' is not an integer in 0..%" PRIu64 "\n",
             text, UINT64_MAX);
