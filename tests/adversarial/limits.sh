@@ -32,7 +32,13 @@ done
 note "growing past the limits is refused and changes nothing"
 d=$(partial grow)
 before=$(tree_sum "$d")
-expect 1 run "$NP" "$cfg" --checkpoint-dir "$d" --add-trials 20000000
+# past what the flag takes: a usage error (exit 2) before anything is read
+expect 2 run "$NP" "$cfg" --checkpoint-dir "$d" --add-trials 20000000
+grep_in "$WORK/last.err" "--add-trials needs an integer >= 0 and at most 16777216"
+[ "$before" = "$(tree_sum "$d")" ] || fail "the refused growth changed the directory"
+# within it, but the campaign's trials would then pass DCKPT_MAX_TRIALS: the
+# run refuses the growth (exit 1)
+expect 1 run "$NP" "$cfg" --checkpoint-dir "$d" --add-trials 16777216
 grep_in "$WORK/last.err" "limit"
 [ "$before" = "$(tree_sum "$d")" ] || fail "the refused growth changed the directory"
 
