@@ -25,14 +25,19 @@ int ctr_fail(ctr_err *e, int status, const char *fmt, ...)
 /** As ctr_fail, appending ": <strerror(errnum)>"; the status follows errnum. */
 int ctr_fail_errno(ctr_err *e, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/** As ctr_fail, appending the innermost reasons on HDF5's error stack. */
 struct cJSON;
 /** Whether `ident` (a record's identity JSON, NULL or "" for none) names the
  *  place files row `row` gives the record (kind, algorithm, trial, number) in
  *  the run of `meta` (metadata.json parsed); else `why` says how not. */
 bool ctr_identity_fits(const struct cJSON *meta, const uint64_t *row, const char *ident,
                        char *why, size_t whylen);
+/** Whether `meta` (metadata.json parsed, may be NULL) describes a plan of
+ *  n_algs algorithms x n_trials trials; else `what` says what it describes
+ *  ("3 algorithms x 4 trials", or which member is missing). */
+bool ctr_meta_plan_is(const struct cJSON *meta, int64_t n_algs, int64_t n_trials,
+                      char *what, size_t whatlen);
 
+/** As ctr_fail, appending the innermost reasons on HDF5's error stack. */
 int ctr_fail_h5(ctr_err *e, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /** A dckpt status for an errno value. */

@@ -197,58 +197,42 @@ int pk_read_text(const char *path, uint64_t expect, char **data, size_t *len,
   return DCKPT_OK;
 }
 
-/* metadata.json as packed must describe the plan the pack was made for
- * (read by the store at its start, written as the root attributes): `dckpt
- * extend` or a replaced metadata.json between the two reads would publish a
- * container that verify and unpack refuse. */
-static int check_plan(const pk_writer *w, const char *path, const char *data, size_t len,
-                      ctr_err *e) {
-  cJSON *j = cJSON_ParseWithLength(data, len);
-  const cJSON *algs = cJSON_GetObjectItemCaseSensitive(j, "algorithms");
-  const cJSON *nt = cJSON_GetObjectItemCaseSensitive(j, "n_trials");
-  bool ok = cJSON_IsArray(algs) && cJSON_IsNumber(nt) &&
-            cJSON_GetArraySize(algs) == w->n_algs &&
-            nt->valuedouble == (double)w->n_trials;
-  double t = cJSON_IsNumber(nt) ? nt->valuedouble : -1;
-  int a = cJSON_IsArray(algs) ? cJSON_GetArraySize(algs) : -1;
-  cJSON_Delete(j);
-  if (ok) return DCKPT_OK;
-  return ctr_fail(e, DCKPT_EIO,
-                  "pack: '%s' changed while it was packed: it now describes %d "
-                  "algorithms x %.17g trials, the pack began with %lld x %lld (was the "
-                  "run extended or its metadata replaced?); pack again",
-                  path, a, t, (long long)w->n_algs, (long long)w->n_trials);
-}
-
 int pk_writer_set_meta(pk_writer *w, const char *path, char *text, size_t len,
                        ctr_err *e) {
   w->meta_text = text;
   w->meta_len = len;
-  CTR_TRY(check_plan(w, path, text, len, e));
   w->meta = cJSON_ParseWithLength(text, len);
-  if (cJSON_IsObject(w->meta)) return DCKPT_OK;
-  cJSON_Delete(w->meta);
-  w->meta = NULL;
-  return ctr_fail(e, DCKPT_ECORRUPT, "pack: '%s' is not a JSON object", path);
+  if (!cJSON_IsObject(w->meta)) {
+    cJSON_Delete(w->meta);
+    w->meta = NULL;
+    return ctr_fail(e, DCKPT_ECORRUPT, "pack: '%s' is not a JSON object", path);
+  }
+  /* the plan the store read just before (written as the root attributes):
+   * `dckpt extend` or a replaced metadata.json between the two reads would
+   * publish a container that verify and unpack refuse */
+  char what[100];
+  if (ctr_meta_plan_is(w->meta, w->n_algs, w->n_trials, what, sizeof what))
+    return DCKPT_OK;
+  return ctr_fail(e, DCKPT_EIO,
+                  "pack: '%s' changed while it was packed: it now describes %s, the pack "
+                  "began with %lld x %lld (was the run extended or its metadata "
+                  "replaced?); pack again",
+                  path, what, (long long)w->n_algs, (long long)w->n_trials);
 }
 
 static int stage_text_file(pk_writer *w, const char *path, const pk_file *f,
                            uint64_t *row, ctr_err *e) {
-  char *data = NULL;
-  size_t len = 0;
-  if (f->kind == DCKPT_ENTRY_METADATA) { /* the bytes every rank checks against */
-    if (!(data = malloc(w->meta_len + 1)))
-      return ctr_fail(e, DCKPT_ENOMEM, "pack: out of memory");
-    memcpy(data, w->meta_text, w->meta_len);
-    len = w->meta_len;
-  } else
-    CTR_TRY(pk_read_text(path, f->size, &data, &len, e));
+  char *own = NULL; /* none for metadata.json: the bytes every rank checks against */
+  size_t len = w->meta_len;
+  if (f->kind != DCKPT_ENTRY_METADATA)
+    CTR_TRY(pk_read_text(path, f->size, &own, &len, e));
+  const char *data = own ? own : w->meta_text;
   row[CTR_F_TEXT_LEN] = len;
   const void *parts[2] = {f->rel, data};
   const size_t lens[2] = {strlen(f->rel), len};
   row[CTR_F_TEXTS_HASH] = ctr_hash_parts(2, parts, lens);
   int rc = pk_stage_text(w, data, len, &row[CTR_F_TEXT_OFF], e);
-  free(data);
+  free(own);
   return rc;
 }
 

@@ -206,13 +206,13 @@ bool ctr_identity_fits(const cJSON *meta, const uint64_t *row, const char *ident
   return false;
 }
 
-int ctr_check_meta_plan(dckpt_container *c, const char *text, char *why, size_t whylen) {
-  cJSON *j = cJSON_Parse(text);
-  const cJSON *algs = cJSON_GetObjectItemCaseSensitive(j, "algorithms");
-  const cJSON *nt = cJSON_GetObjectItemCaseSensitive(j, "n_trials");
-  bool ok = cJSON_IsArray(algs) && cJSON_IsNumber(nt) &&
-            cJSON_GetArraySize(algs) == c->n_algs &&
-            nt->valuedouble == (double)c->n_trials;
+bool ctr_meta_plan_is(const cJSON *meta, int64_t n_algs, int64_t n_trials, char *what,
+                      size_t whatlen) {
+  const cJSON *algs = cJSON_GetObjectItemCaseSensitive(meta, "algorithms");
+  const cJSON *nt = cJSON_GetObjectItemCaseSensitive(meta, "n_trials");
+  if (cJSON_IsArray(algs) && cJSON_IsNumber(nt) && cJSON_GetArraySize(algs) == n_algs &&
+      nt->valuedouble == (double)n_trials)
+    return true;
   char a[40], t[40];
   if (cJSON_IsArray(algs))
     snprintf(a, sizeof a, "%d", cJSON_GetArraySize(algs));
@@ -222,13 +222,20 @@ int ctr_check_meta_plan(dckpt_container *c, const char *text, char *why, size_t 
     snprintf(t, sizeof t, "%.17g", nt->valuedouble);
   else
     snprintf(t, sizeof t, "%s", "no \"n_trials\" number of");
+  snprintf(what, whatlen, "%s algorithms x %s trials", a, t);
+  return false;
+}
+
+int ctr_check_meta_plan(dckpt_container *c, const char *text, char *why, size_t whylen) {
+  cJSON *j = cJSON_Parse(text);
+  char what[100];
+  bool ok = ctr_meta_plan_is(j, c->n_algs, c->n_trials, what, sizeof what);
   cJSON_Delete(j);
   if (ok) return DCKPT_OK;
   snprintf(why, whylen,
-           "'%s': its metadata.json describes %s algorithms x %s trials, its root "
-           "attributes %s x %s = %lld x %lld: the two disagree (which one is the run "
-           "cannot be told)",
-           c->path, a, t, CTR_ATTR_N_ALGS, CTR_ATTR_N_TRIALS, (long long)c->n_algs,
+           "'%s': its metadata.json describes %s, its root attributes %s x %s = %lld x "
+           "%lld: the two disagree (which one is the run cannot be told)",
+           c->path, what, CTR_ATTR_N_ALGS, CTR_ATTR_N_TRIALS, (long long)c->n_algs,
            (long long)c->n_trials);
   return DCKPT_ECORRUPT;
 }
