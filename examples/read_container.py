@@ -107,6 +107,11 @@ def _find(c, path):
     raise KeyError(f"{path} is not in the container")
 
 
+def shown(name):
+    """A name for a message: bytes that are not UTF-8 as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def load_record(c, path):
     """The JSON header and the arrays of one record, read from its own chunks."""
     row = _find(c, path)
@@ -117,12 +122,15 @@ def load_record(c, path):
     ac = c.cols["arrays"]
     for a in (c.f["index/arrays"][first:first + n] if n else []):
         dtype, ndim = int(a[ac["dtype"]]), int(a[ac["ndim"]])
-        name = c.text_at(a[ac["name_off"]], a[ac["name_len"]]).decode()
+        raw = c.text_at(a[ac["name_off"]], a[ac["name_len"]])
+        # UTF-8, but a record written before dckpt 475f4a0 may have kept other
+        # bytes: they come back as lone surrogates (surrogateescape undoes it)
+        name = raw.decode("utf-8", "surrogateescape")
         shape = tuple(int(a[ac["shape0"] + d]) for d in range(ndim))
         off, count = int(a[ac["offset"]]), int(a[ac["count"]])
         values = c.f[POOLS[dtype]][off:off + count].astype(DTYPES[dtype], copy=False)
-        if XXH3 and XXH3(name.encode() + values.tobytes()) != int(a[ac["hash"]]):
-            raise ValueError(f"{path}: array {name} is damaged (checksum mismatch)")
+        if XXH3 and XXH3(raw + values.tobytes()) != int(a[ac["hash"]]):
+            raise ValueError(f"{path}: array {shown(name)} is damaged (checksum mismatch)")
         arrays[name] = values.reshape(shape)  # () for a scalar
     return header, arrays
 
@@ -180,10 +188,11 @@ def main(argv):
         path, header, arrays = state
         print(f"{path}: header {json.dumps(header)}")
         for name, a in arrays.items():
-            print(f"  {name:12s} {str(a.dtype):8s} {str(a.shape):14s} {np.ravel(a)[:4]}")
+            print(f"  {shown(name):12s} {str(a.dtype):8s} {str(a.shape):14s} {np.ravel(a)[:4]}")
     print("results:")
     for name, arrays in result_table(c).items():
-        shapes = ", ".join(f"{k} {getattr(v, 'shape', 'ragged')}" for k, v in arrays.items())
+        shapes = ", ".join(f"{shown(k)} {getattr(v, 'shape', 'ragged')}"
+                           for k, v in arrays.items())
         print(f"  {name}: {shapes}")
 
 

@@ -133,6 +133,23 @@ DCKPT_API int dckpt_store_set_job_state(dckpt_store *store, dckpt_job_state_fn j
 DCKPT_API int dckpt_store_prepare_run_status(dckpt_store *store, const char *run_name);
 
 /* ------------------------------------------------------------------------- */
+/* Records                                                                   */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * dckpt_record_put() without the rule that the name be UTF-8, for a tool that
+ * rebuilds a record it read (the container's reader does): record files
+ * written before commit 475f4a0 may hold names that are not UTF-8, and
+ * readers keep them (docs/format.md). The name must still be 1..255 bytes
+ * without '/' or NUL, and everything else is checked as dckpt_record_put()
+ * checks it. New arrays take dckpt_record_put().
+ * @return as dckpt_record_put().
+ */
+DCKPT_API int dckpt_record_put_tolerant(dckpt_record *rec, const char *name,
+                                        dckpt_dtype dtype, int ndim,
+                                        const uint64_t *shape, const void *data);
+
+/* ------------------------------------------------------------------------- */
 /* Runtime (dckpt_run.h)                                                     */
 /* ------------------------------------------------------------------------- */
 

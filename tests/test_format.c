@@ -19,6 +19,7 @@
 
 #include "check.h"
 #include "dckpt.h"
+#include "dckpt_experimental.h"
 #include "format/codec.h"
 #include "format/le.h"
 #include "format/record_io.h"
@@ -344,6 +345,64 @@ static void test_put_errors(void) {
   CHECK_RC(dckpt_record_encode(rec, 23, &(void *){NULL}, &(size_t){0}), DCKPT_EINVAL);
   CHECK_CONTAINS(dckpt_record_errmsg(rec), "not a JSON object");
   CHECK_RC(dckpt_record_encode(rec, -8, &(void *){NULL}, &(size_t){0}), DCKPT_EINVAL);
+  dckpt_record_free(rec);
+}
+
+/* A record file written before 475f4a0 may hold a name that is not UTF-8,
+ * which readers keep; dckpt_record_put_tolerant puts it back (the container's
+ * reader rebuilds records with it) and waives that rule only. */
+static void test_put_tolerant(void) {
+  dckpt_record *rec = dckpt_record_create();
+  double x = 2.5;
+  uint64_t one = 1;
+  CHECK_OK(dckpt_record_put_tolerant(rec, "caf\xe9", DCKPT_F64, 1, &one, &x));
+  CHECK_OK(dckpt_record_put_tolerant(rec, "\xff", DCKPT_F64, 0, NULL, &x));
+  CHECK_OK(dckpt_record_put_tolerant(rec, "ok", DCKPT_BYTES, 1, &one, "b"));
+  dckpt_array_info info;
+  CHECK_OK(dckpt_record_find(rec, "caf\xe9", &info));
+  CHECK_EQ(info.nelems, 1);
+  /* every other rule stays: '/', empty, too long, dtype, ndim, shape, data */
+  CHECK_RC(dckpt_record_put_tolerant(rec, "\xe9/b", DCKPT_F64, 0, NULL, &x),
+           DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "a '/' at offset 1");
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "names are 1..255 bytes without '/'");
+  CHECK_RC(dckpt_record_put_tolerant(rec, "", DCKPT_F64, 0, NULL, &x), DCKPT_EINVAL);
+  char long_name[300];
+  memset(long_name, 0xe9, sizeof long_name);
+  long_name[256] = '\0';
+  CHECK_RC(dckpt_record_put_tolerant(rec, long_name, DCKPT_F64, 0, NULL, &x),
+           DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put_tolerant(rec, NULL, DCKPT_F64, 0, NULL, &x), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put_tolerant(rec, "\xe9", (dckpt_dtype)0, 0, NULL, &x),
+           DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put_tolerant(rec, "\xe9", DCKPT_F64, 9, (uint64_t[9]){1}, &x),
+           DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put_tolerant(rec, "\xe9", DCKPT_F64, 1, &one, NULL),
+           DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_put_tolerant(NULL, "\xe9", DCKPT_F64, 0, NULL, &x), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_record_count(rec), 3);
+  /* the strict put still refuses the name the tolerant one took */
+  CHECK_RC(dckpt_record_put(rec, "caf\xe9", DCKPT_F64, 1, &one, &x), DCKPT_EINVAL);
+  /* written, read and written again: the same bytes, the same names */
+  void *enc = NULL, *again = NULL;
+  size_t len = 0, len2 = 0;
+  CHECK_OK(dckpt_record_encode(rec, 3, &enc, &len));
+  dckpt_record *back = NULL;
+  CHECK_OK(dckpt_record_parse(enc, len, &back));
+  CHECK_OK(dckpt_record_at(back, 1, &info));
+  CHECK_STR_EQ(info.name, "\xff");
+  dckpt_record *copy = dckpt_record_create();
+  for (size_t i = 0; i < dckpt_record_count(back); i++) {
+    CHECK_OK(dckpt_record_at(back, i, &info));
+    CHECK_OK(dckpt_record_put_tolerant(copy, info.name, info.dtype, info.ndim, info.shape,
+                                       info.data));
+  }
+  CHECK_OK(dckpt_record_encode(copy, 3, &again, &len2));
+  CHECK(len2 == len && memcmp(enc, again, len) == 0);
+  dckpt_free(enc);
+  dckpt_free(again);
+  dckpt_record_free(copy);
+  dckpt_record_free(back);
   dckpt_record_free(rec);
 }
 
@@ -1538,7 +1597,7 @@ typedef struct group {
 static const group k_groups[] = {
     {"record",
      {T(test_dtypes), T(test_put_find_get), T(test_replace_and_ref), T(test_own),
-      T(test_put_errors)}},
+      T(test_put_errors), T(test_put_tolerant)}},
     {"codec",
      {T(test_roundtrip_levels), T(test_edge_records), T(test_shuffle), T(test_layout)}},
     {"file",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "container/reader.h"
+#include "dckpt_experimental.h"
 
 typedef struct arr {
   const uint64_t *row;
@@ -126,8 +127,11 @@ static int add_array(dckpt_container *c, const ctr_entry *en, const arr *a,
   for (int d = 0; d < DCKPT_MAX_NDIM; d++)
     dims[d] = r[CTR_A_SHAPE0 + d];
   if (rc == DCKPT_OK) {
-    int prc = dckpt_record_put(rec, name, (dckpt_dtype)r[CTR_A_DTYPE], (int)r[CTR_A_NDIM],
-                               dims, a->bytes ? buf : NULL);
+    /* Tolerant of a name that is not UTF-8, as the reader of the record file
+     * that pack read it from was (a record written before 475f4a0): what
+     * pack accepted reads back, and unpack writes the same bytes again. */
+    int prc = dckpt_record_put_tolerant(rec, name, (dckpt_dtype)r[CTR_A_DTYPE],
+                                        (int)r[CTR_A_NDIM], dims, a->bytes ? buf : NULL);
     if (prc == DCKPT_ENOMEM)
       rc = ctr_cfail(c, prc, "out of memory");
     else if (prc != DCKPT_OK)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dckpt_experimental.h"
 #include "format/codec.h"
 #include "format/record_internal.h"
 #include "io/reaper.h"
@@ -243,16 +244,18 @@ static size_t name_length(const char *name) {
   return n;
 }
 
-static int check_put(dckpt_record *rec, const char *name, size_t len, dckpt_dtype dtype,
-                     int ndim, const uint64_t *shape) {
+/* `utf8`: the name must be UTF-8 (dckpt_record_put); without it, only what a
+ * reader of a file requires (dckpt_record_put_tolerant). */
+static int check_put(dckpt_record *rec, const char *name, size_t len, bool utf8,
+                     dckpt_dtype dtype, int ndim, const uint64_t *shape) {
   char why[64], shown[4 * 64 + 8];
-  const char *problem = dckpt_name_problem_(name, len, true, why, sizeof why);
+  const char *problem = dckpt_name_problem_(name, len, utf8, why, sizeof why);
   if (problem) {
     dckpt_name_quote_(name, len > 64 ? 64 : len, shown, sizeof shown);
     return dckpt_record_fail_(rec, DCKPT_EINVAL,
-                              "invalid array name '%s': %s (names are 1..%d bytes of "
-                              "UTF-8 without '/')",
-                              shown, problem, DCKPT_MAX_NAME);
+                              "invalid array name '%s': %s (names are 1..%d bytes%s "
+                              "without '/')",
+                              shown, problem, DCKPT_MAX_NAME, utf8 ? " of UTF-8" : "");
   }
   if (dckpt_dtype_size(dtype) == 0)
     return dckpt_record_fail_(rec, DCKPT_EINVAL, "array '%s': unknown dtype %d", name,
@@ -266,11 +269,11 @@ static int check_put(dckpt_record *rec, const char *name, size_t len, dckpt_dtyp
 }
 
 static int put_array(dckpt_record *rec, const char *name, dckpt_dtype dtype, int ndim,
-                     const uint64_t *shape, const void *data, bool copy) {
+                     const uint64_t *shape, const void *data, bool copy, bool utf8) {
   if (!rec) return DCKPT_EINVAL;
   if (!name) return dckpt_record_fail_(rec, DCKPT_EINVAL, "array name is NULL");
   size_t len = name_length(name);
-  DCKPT_TRY(check_put(rec, name, len, dtype, ndim, shape));
+  DCKPT_TRY(check_put(rec, name, len, utf8, dtype, ndim, shape));
   dckpt_err err;
   uint64_t nelems = 0, nbytes = 0; /* set on success; gcc -O3 cannot tell */
   char what[DCKPT_MAX_NAME + 16];
@@ -337,32 +340,41 @@ int dckpt_record_own(dckpt_record *rec) {
 
 int dckpt_record_put(dckpt_record *rec, const char *name, dckpt_dtype dtype, int ndim,
                      const uint64_t *shape, const void *data) {
-  return put_array(rec, name, dtype, ndim, shape, data, true);
+  return put_array(rec, name, dtype, ndim, shape, data, true, true);
+}
+
+/* Record files written before 475f4a0 may hold names that are not UTF-8, and
+ * their readers keep them: a tool that rebuilds such a record (the
+ * container's reader) must be able to put them back, or what it packed could
+ * not be read again. Only the UTF-8 rule is waived. */
+int dckpt_record_put_tolerant(dckpt_record *rec, const char *name, dckpt_dtype dtype,
+                              int ndim, const uint64_t *shape, const void *data) {
+  return put_array(rec, name, dtype, ndim, shape, data, true, false);
 }
 
 int dckpt_record_put_ref(dckpt_record *rec, const char *name, dckpt_dtype dtype, int ndim,
                          const uint64_t *shape, const void *data) {
-  return put_array(rec, name, dtype, ndim, shape, data, false);
+  return put_array(rec, name, dtype, ndim, shape, data, false, true);
 }
 
 int dckpt_record_put_f64(dckpt_record *rec, const char *name, const double *data,
                          uint64_t n) {
-  return put_array(rec, name, DCKPT_F64, 1, &n, data, true);
+  return put_array(rec, name, DCKPT_F64, 1, &n, data, true, true);
 }
 
 int dckpt_record_put_i64(dckpt_record *rec, const char *name, const int64_t *data,
                          uint64_t n) {
-  return put_array(rec, name, DCKPT_I64, 1, &n, data, true);
+  return put_array(rec, name, DCKPT_I64, 1, &n, data, true, true);
 }
 
 int dckpt_record_put_u64(dckpt_record *rec, const char *name, const uint64_t *data,
                          uint64_t n) {
-  return put_array(rec, name, DCKPT_U64, 1, &n, data, true);
+  return put_array(rec, name, DCKPT_U64, 1, &n, data, true, true);
 }
 
 int dckpt_record_put_bytes(dckpt_record *rec, const char *name, const void *data,
                            uint64_t n) {
-  return put_array(rec, name, DCKPT_BYTES, 1, &n, data, true);
+  return put_array(rec, name, DCKPT_BYTES, 1, &n, data, true, true);
 }
 
 /* ---- queries ---- */

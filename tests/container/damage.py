@@ -15,6 +15,13 @@ through h5py and the reader of examples/read_container.py.
                                         regular expression the refusal must match
     damage.py setlevel RECORD_FILE L    sets the informational level field of a
                                         record file (header hash recomputed)
+    damage.py rename RECORD_FILE OLD NEW
+                                        renames an array of a record file to NEW
+                                        (as many bytes as OLD; backslash-x
+                                        escapes allowed), header hash
+                                        recomputed: a name that is not UTF-8
+                                        makes a record as writers before
+                                        475f4a0 could
     damage.py dump FILE RECORD          the record as JSON, read by the example
     damage.py where FILE RECORD ARRAY   "offset count" of the array in its pool
 """
@@ -336,6 +343,26 @@ def setlevel(path, level):
     open(path, "wb").write(b)
 
 
+def rename(path, old, new):
+    b = bytearray(open(path, "rb").read())
+    end = 8 + int.from_bytes(b[4:8], "little") - 8  # the header hash
+    old, new = (n.encode("latin-1").decode("unicode_escape").encode("latin-1") for n in (old, new))
+    if len(old) != len(new):
+        sys.exit("rename: NEW must have as many bytes as OLD")
+    version = int.from_bytes(b[16:20], "little")
+    n_arrays = int.from_bytes(b[32:36], "little")
+    at = 56 if version == 1 else 64  # the array table (docs/format.md)
+    for _ in range(n_arrays):
+        n = b[at]
+        if bytes(b[at + 1:at + 1 + n]) == old:
+            b[at + 1:at + 1 + n] = new
+            b[end:end + 8] = int(rc.XXH3(bytes(b[:end]))).to_bytes(8, "little")
+            open(path, "wb").write(b)
+            return
+        at += 1 + n + 3 + 8 * b[at + 1 + n + 2] + 16
+    sys.exit(f"rename: {path} has no array {old!r}")
+
+
 def dump(path, record):
     c = rc.Container(path)
     header, arrays = rc.load_record(c, record)
@@ -359,4 +386,4 @@ def where(path, record, name):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"flip": flip, "row": damage_row, "hostile": hostile, "foreign": foreign, "setlevel": setlevel, "dump": dump, "where": where}[cmd](*args)
+    {"flip": flip, "row": damage_row, "hostile": hostile, "foreign": foreign, "setlevel": setlevel, "rename": rename, "dump": dump, "where": where}[cmd](*args)
