@@ -874,12 +874,14 @@ static void test_file_errors(void) {
   dckpt_record_free(rec);
 }
 
-/* Large enough for the streaming, multi-threaded path; several arrays so that
+/* Large enough for the streaming, multi-threaded path (`x_bytes` 20 MiB),
+ * or for the whole load whose arena is filled on a second thread (4 MiB:
+ * 2 to 8 MiB of arrays, format/decode.c); several arrays so that
  * blocks, array ends and unaligned offsets all meet in one stream: empty
  * arrays first, between and last, and an unshuffled byte array of several
  * blocks (passed to the compressor without a copy). */
-static void test_large(void) {
-  size_t n = (20u << 20) / 8, n_odd = 3000003;
+static void check_large(size_t x_bytes) {
+  size_t n = x_bytes / 8, n_odd = x_bytes < (8u << 20) ? 1500007 : 3000003;
   double *x = smooth_state(n, 7);
   uint8_t *odd = malloc(n_odd);
   fill_random(odd, n_odd, 9);
@@ -916,6 +918,11 @@ static void test_large(void) {
   free(x);
   free(odd);
   free(f);
+}
+
+static void test_large(void) {
+  check_large((size_t)20 << 20);
+  check_large((size_t)4 << 20);
 }
 
 /* The streamed save's compressor (and a large load's reader) runs on the

@@ -413,6 +413,10 @@ typedef struct step {
  * block takes at most 128 KiB, so a block's input always fits. */
 #define IN_PIECE ((size_t)256 << 10)
 
+/* From this many raw bytes (two shuffle blocks) a whole load fills the arena
+ * on the scratch's kept thread while this one decodes (filler, below). */
+#define DCKPT_FILL_HELPER_MIN ((size_t)2 << 20)
+
 /* The steps in raw-byte order (NULL when out of memory). Every array's bytes
  * go somewhere: the header parser has checked that the arrays tile raw_len. */
 static step *make_steps(const dckpt_hdr *h, const dckpt_record *rec, size_t *count) {
@@ -476,12 +480,73 @@ static int in_get(source *s, inbuf *b, uint64_t at, size_t need, const uint8_t *
   return DCKPT_OK;
 }
 
+/* A second thread filling the arena from the raw bytes while this one
+ * decodes: zstd is the longer half of a whole load, so the steps (unshuffle
+ * or copy) leave its path. The decoder publishes how far the raw bytes are
+ * decoded; both threads take the next step once its bytes are there (the
+ * helper as they come, the decoder after the frame ends). Under w.mu. */
+typedef struct filler {
+  dckpt_worker w;
+  const step *steps;
+  size_t nsteps;
+  const uint8_t *raw;
+  uint64_t decoded; /* raw bytes decoded so far */
+  size_t next;      /* the first step nobody has taken */
+  bool ended;       /* the decoder is done: it takes what is left */
+} filler;
+
+/* Whether step `k` can be taken now (mutex held). */
+static bool filler_ready(const filler *f) {
+  return f->next < f->nsteps && f->steps[f->next].at + f->steps[f->next].n <= f->decoded;
+}
+
+static int filler_run(dckpt_worker *w, void *arg) {
+  filler *f = arg;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!filler_ready(f) && !f->ended && !w->cancelled)
+      dckpt_worker_wait(w);
+    if (!filler_ready(f) || w->cancelled) break;
+    const step *st = &f->steps[f->next++];
+    pthread_mutex_unlock(&w->mu);
+    run_step(st, f->raw);
+    pthread_mutex_lock(&w->mu);
+  }
+  pthread_mutex_unlock(&w->mu);
+  return DCKPT_OK;
+}
+
+/* The decoder's side: publishes `op` decoded bytes when they complete a
+ * step; with `end`, also takes every step left, then waits for the helper's
+ * last one. */
+static void filler_publish(filler *f, uint64_t op) {
+  pthread_mutex_lock(&f->w.mu);
+  f->decoded = op;
+  if (filler_ready(f)) dckpt_worker_wake(&f->w);
+  pthread_mutex_unlock(&f->w.mu);
+}
+
+static void filler_finish(filler *f) {
+  pthread_mutex_lock(&f->w.mu);
+  f->ended = true;
+  dckpt_worker_wake(&f->w);
+  while (filler_ready(f)) {
+    const step *st = &f->steps[f->next++];
+    pthread_mutex_unlock(&f->w.mu);
+    run_step(st, f->raw);
+    pthread_mutex_lock(&f->w.mu);
+  }
+  pthread_mutex_unlock(&f->w.mu);
+  (void)dckpt_worker_join(&f->w); /* its step in hand, if any, is finished */
+}
+
 /* Decodes the frame block by block into `raw`, filling the arena step by step
- * as the raw bytes arrive (the last step always here: nothing is left to
- * overlap it with). The loop is finite: every call consumes the input zstd
- * asks for, and the input is bounded. */
+ * as the raw bytes arrive: on the helper `f` when there is one, else here
+ * (the last step always here: nothing is left to overlap it with). The loop
+ * is finite: every call consumes the input zstd asks for, and the input is
+ * bounded. */
 static int decode_blocks(source *s, ZSTD_DCtx *dctx, inbuf *b, uint8_t *raw,
-                         size_t raw_len, const step *steps, size_t nsteps) {
+                         size_t raw_len, const step *steps, size_t nsteps, filler *f) {
   size_t len = (size_t)s->len;
   size_t zr = ZSTD_decompressBegin(dctx);
   if (ZSTD_isError(zr)) return corrupt(s, "zstd", zr);
@@ -499,8 +564,16 @@ static int decode_blocks(source *s, ZSTD_DCtx *dctx, inbuf *b, uint8_t *raw,
     if (ZSTD_isError(got)) return corrupt(s, "zstd", got);
     ip += need;
     op += got;
-    for (; next < nsteps && steps[next].at + steps[next].n <= op; next++)
-      run_step(&steps[next], raw);
+    if (f) {
+      if (next < nsteps && steps[next].at + steps[next].n <= op) {
+        while (next < nsteps && steps[next].at + steps[next].n <= op)
+          next++;
+        filler_publish(f, op);
+      }
+    } else {
+      for (; next < nsteps && steps[next].at + steps[next].n <= op; next++)
+        run_step(&steps[next], raw);
+    }
     need = ZSTD_nextSrcSizeToDecompress(dctx);
   }
   if (ip != len) return corrupt(s, "the payload is not exactly one zstd frame", 0);
@@ -547,7 +620,17 @@ static int inflate_whole(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratch *sc)
   size_t nsteps = 0;
   step *steps = raw && b.in ? make_steps(h, d->rec, &nsteps) : NULL;
   if (!steps) return dckpt_err_set(s->err, DCKPT_ENOMEM, "%s: out of memory", s->origin);
-  int rc = decode_blocks(s, dctx, &b, raw, raw_len, steps, nsteps);
+  filler f;
+  bool two = nsteps >= 2 && raw_len >= DCKPT_FILL_HELPER_MIN;
+  if (two) {
+    memset(&f, 0, sizeof f);
+    f.steps = steps;
+    f.nsteps = nsteps;
+    f.raw = raw;
+    two = dckpt_worker_start_on(dckpt_scratch_helper(sc), &f.w, filler_run, &f);
+  }
+  int rc = decode_blocks(s, dctx, &b, raw, raw_len, steps, nsteps, two ? &f : NULL);
+  if (two) filler_finish(&f); /* on failure too: no step may run past here */
   if (rc == DCKPT_ECORRUPT && from_file) rc = blame_hash(s, h, &b, rc);
   free(steps);
   return rc;
