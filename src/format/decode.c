@@ -143,12 +143,18 @@ typedef struct dest {
   const dckpt_hdr *h;
   dckpt_record *rec;
   const uint8_t *next_entry;
-  uint32_t index;    /* of the next entry */
-  long cur;          /* current array, -1 before the first */
-  dckpt_hdr_entry e; /* its table entry */
-  uint64_t done;     /* bytes of it filled */
-  uint8_t *block;    /* one shuffle block, when any array is shuffled */
+  uint32_t index;      /* of the next entry */
+  long cur;            /* current array, -1 before the first */
+  dckpt_hdr_entry e;   /* its table entry */
+  uint64_t done;       /* bytes of it filled */
+  uint8_t *block;      /* one shuffle block, when any array is shuffled */
+  struct prefetch *pf; /* with a reader thread: it unshuffles the blocks */
+  int slot;            /* the reader's block being decoded into */
 } dest;
+
+static uint8_t *pf_block_take(struct prefetch *p, int *slot);
+static void pf_block_filled(struct prefetch *p, int slot, uint8_t *dst, size_t n,
+                            size_t esize);
 
 /* The next target, or false when every array is filled. */
 static bool dest_next(dest *d, uint8_t **p, size_t *n) {
@@ -161,7 +167,7 @@ static bool dest_next(dest *d, uint8_t **p, size_t *n) {
   uint8_t *arena = (uint8_t *)(uintptr_t)d->rec->arrays[d->cur].data; /* in the arena */
   uint64_t left = d->e.nbytes - d->done;
   if (d->e.flags & DCKPT_ARRAY_SHUFFLED) {
-    *p = d->block;
+    *p = d->pf ? pf_block_take(d->pf, &d->slot) : d->block;
     *n = (size_t)(left < DCKPT_SHUFFLE_BLOCK ? left : DCKPT_SHUFFLE_BLOCK);
   } else {
     *p = arena + d->done;
@@ -175,7 +181,10 @@ static void dest_filled(dest *d, size_t n) {
   if (d->e.flags & DCKPT_ARRAY_SHUFFLED) {
     uint8_t *arena = (uint8_t *)(uintptr_t)d->rec->arrays[d->cur].data;
     size_t esize = dckpt_dtype_size(d->e.dtype);
-    dckpt_unshuffle(arena + d->done, d->block, n / esize, esize);
+    if (d->pf)
+      pf_block_filled(d->pf, d->slot, arena + d->done, n, esize);
+    else
+      dckpt_unshuffle(arena + d->done, d->block, n / esize, esize);
   }
   d->done += n;
 }
@@ -183,11 +192,26 @@ static void dest_filled(dest *d, size_t n) {
 /* ---- where payload bytes come from ---- */
 
 /* Large compressed payloads from a file are read ahead by a thread that
- * reads and hashes chunks into a small ring while this thread decompresses
- * and unshuffles: the copy out of the page cache and the hash (a third of a
- * warm load) leave the critical path, and a cold load overlaps the disk with
- * decompression. */
-#define PF_RING 4
+ * reads and hashes chunks into a small ring while this thread decompresses:
+ * the copy out of the page cache and the hash (a third of a warm load) leave
+ * the critical path, and a cold load overlaps the disk with decompression.
+ * The same thread unshuffles the decoded blocks into the arena, between its
+ * reads: zstd alone is about as long as reading, hashing and unshuffling
+ * together, so the two threads are then evenly loaded. The decoder hands
+ * each decoded shuffle block over in one of PF_BLOCKS buffers, and
+ * unshuffles one itself when it finds none free (the reader is behind). */
+#define PF_RING   4
+#define PF_BLOCKS 3
+
+/* The states of a block buffer; its owner in brackets. */
+enum { BLOCK_FREE, BLOCK_DECODING /* decoder */, BLOCK_FILLED, BLOCK_BUSY /* either */ };
+
+typedef struct pf_block {
+  int state;
+  uint8_t *dst; /* where it goes in the arena, */
+  size_t n;     /* its bytes */
+  size_t esize; /* and element size */
+} pf_block;
 
 typedef struct prefetch {
   dckpt_worker w; /* the reader; its mutex guards the ring's counters */
@@ -201,6 +225,9 @@ typedef struct prefetch {
   XXH3_state_t *xxh;
   uint8_t *arena; /* the record's memory, faulted in ahead of the decoder */
   uint64_t arena_len;
+  uint8_t *blocks; /* PF_BLOCKS shuffle blocks, or NULL: none are handed over */
+  pf_block block[PF_BLOCKS];
+  bool ended; /* the decoder is done: the reader ends once it has read all */
 } prefetch;
 
 /* Huge-page steps by which the reader faults in the arena. */
@@ -231,33 +258,102 @@ typedef struct source {
   dckpt_err *err;
 } source;
 
-/* The reader: fills free slots until the payload is read or it is
- * cancelled (when the decoder stopped early). */
+/* A filled block (mutex held), or -1. */
+static int pf_filled(const prefetch *p) {
+  for (int k = 0; k < PF_BLOCKS; k++)
+    if (p->block[k].state == BLOCK_FILLED) return k;
+  return -1;
+}
+
+/* Unshuffles filled block `k` with the mutex released around the work; the
+ * block is free again when it returns (mutex held). */
+static void pf_unshuffle(prefetch *p, int k) {
+  pf_block *b = &p->block[k];
+  b->state = BLOCK_BUSY;
+  pthread_mutex_unlock(&p->w.mu);
+  dckpt_unshuffle(b->dst, p->blocks + (size_t)k * DCKPT_SHUFFLE_BLOCK, b->n / b->esize,
+                  b->esize);
+  pthread_mutex_lock(&p->w.mu);
+  b->state = BLOCK_FREE;
+  dckpt_worker_wake(&p->w);
+}
+
+/* The reader: reads into free slots and unshuffles filled blocks until the
+ * payload is read and the decoder is done, or it is cancelled (when the
+ * decoder stopped early). Reading comes first while fewer than two chunks
+ * wait for the decoder, so that it never waits for input it could have. */
 static int prefetch_run(dckpt_worker *w, void *arg) {
   prefetch *p = arg;
-  uint64_t faulted = 0;
-  for (uint64_t pos = 0; pos < p->total;) {
-    pthread_mutex_lock(&w->mu);
-    while (p->made - p->used == PF_RING && !w->cancelled)
+  uint64_t faulted = 0, pos = 0;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    if (w->cancelled) break;
+    bool can_read = pos < p->total && p->made - p->used < PF_RING;
+    int k = pf_filled(p);
+    if (k >= 0 && !(can_read && p->made - p->used < 2)) {
+      pf_unshuffle(p, k);
+      continue;
+    }
+    if (!can_read) {
+      if (pos == p->total && (!p->blocks || p->ended)) break;
       dckpt_worker_wait(w);
-    bool stop = w->cancelled;
+      continue;
+    }
     unsigned slot = p->made % PF_RING;
     pthread_mutex_unlock(&w->mu);
-    if (stop) return DCKPT_OK;
     size_t n = (size_t)(p->total - pos < DCKPT_SHUFFLE_BLOCK ? p->total - pos
                                                              : DCKPT_SHUFFLE_BLOCK);
     uint8_t *b = p->ring + (size_t)slot * DCKPT_SHUFFLE_BLOCK;
     DCKPT_TRY(p->src->read(p->src->ctx, b, n, pos, &p->err));
     XXH3_64bits_update(p->xxh, b, n);
     pos += n;
+    prefault_upto(p, pos, &faulted);
     pthread_mutex_lock(&w->mu);
     p->len[slot] = n;
     p->made++;
     dckpt_worker_wake(w);
-    pthread_mutex_unlock(&w->mu);
-    prefault_upto(p, pos, &faulted);
   }
+  pthread_mutex_unlock(&w->mu);
   return DCKPT_OK;
+}
+
+/* The decoder's next block buffer: a free one, else a filled one that it
+ * unshuffles first itself. */
+static uint8_t *pf_block_take(prefetch *p, int *slot) {
+  pthread_mutex_lock(&p->w.mu);
+  for (;;) {
+    for (int k = 0; k < PF_BLOCKS; k++)
+      if (p->block[k].state == BLOCK_FREE) {
+        p->block[k].state = BLOCK_DECODING;
+        pthread_mutex_unlock(&p->w.mu);
+        *slot = k;
+        return p->blocks + (size_t)k * DCKPT_SHUFFLE_BLOCK;
+      }
+    int k = pf_filled(p);
+    if (k >= 0)
+      pf_unshuffle(p, k);
+    else /* cannot happen: the reader holds at most one block */
+      dckpt_worker_wait(&p->w);
+  }
+}
+
+/* Block `slot` is decoded: its `n` bytes go to `dst`. */
+static void pf_block_filled(prefetch *p, int slot, uint8_t *dst, size_t n, size_t esize) {
+  pthread_mutex_lock(&p->w.mu);
+  p->block[slot] = (pf_block){BLOCK_FILLED, dst, n, esize};
+  dckpt_worker_wake(&p->w);
+  pthread_mutex_unlock(&p->w.mu);
+}
+
+/* The decoder is done (or gave up): it unshuffles the filled blocks left,
+ * and the reader ends once it has read everything (joined by the caller). */
+static void pf_decoder_done(prefetch *p) {
+  pthread_mutex_lock(&p->w.mu);
+  p->ended = true;
+  dckpt_worker_wake(&p->w);
+  for (int k; (k = pf_filled(p)) >= 0;)
+    pf_unshuffle(p, k);
+  pthread_mutex_unlock(&p->w.mu);
 }
 
 /* The next chunk from the reader; the one held before goes back to it. */
@@ -654,8 +750,10 @@ static int take_buffers(source *s, dest *d, dckpt_scratch *sc, bool whole) {
   bool from_file = !s->src->mem;
   bool need_block =
       h->any_shuffled && !whole && (from_file || h->compression != DCKPT_COMP_RAW);
-  if (need_block &&
-      !(d->block = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, DCKPT_SHUFFLE_BLOCK)))
+  /* with a reader thread, PF_BLOCKS blocks to hand over (the first one is
+   * the block used when the thread cannot start) */
+  size_t b_len = (wants_prefetch(s, h) ? PF_BLOCKS : 1) * DCKPT_SHUFFLE_BLOCK;
+  if (need_block && !(d->block = dckpt_scratch_get(sc, DCKPT_SCRATCH_B, b_len)))
     return DCKPT_ENOMEM;
   if (!from_file) return DCKPT_OK;
   size_t a_len =
@@ -682,12 +780,16 @@ static bool inflate_prefetched(source *s, ZSTD_DCtx *dctx, dest *d, dckpt_scratc
     p.arena = d->rec->arena;
     p.arena_len = alen;
   }
-  p.ring = s->chunk; /* sized for the ring by take_buffers() */
+  p.ring = s->chunk;   /* sized for the ring by take_buffers(), */
+  p.blocks = d->block; /* and the blocks too (NULL: nothing is shuffled) */
   if (!dckpt_worker_start_on(dckpt_scratch_helper(sc), &p.w, prefetch_run, &p))
     return false;
   s->pf = &p;
+  if (p.blocks) d->pf = &p;
   *rc = inflate_all(s, dctx, d);
+  if (p.blocks) pf_decoder_done(&p);
   s->pf = NULL;
+  d->pf = NULL;
   /* a reader still running (the decoder stopped early) is cancelled; its
    * error, if any, already reached the decoder through refill_prefetch() */
   (void)dckpt_worker_join(&p.w);
@@ -717,7 +819,7 @@ int dckpt_decode_payload(const dckpt_hdr *h, const dckpt_payload_src *src,
                          dckpt_err *err) {
   dckpt_scratch local = {0};
   source s = {src, 0, h->payload_len, NULL, NULL, NULL, origin, err};
-  dest d = {h, rec, h->table, 0, -1, {0}, 0, NULL};
+  dest d = {h, rec, h->table, 0, -1, {0}, 0, NULL, NULL, 0};
   int rc = fill(&s, &d, sc ? sc : &local);
   /* Read from a file, the payload is hashed on the way through. */
   if (rc == DCKPT_OK && s.xxh)
