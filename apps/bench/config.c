@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app_args.h"
 #include "bench.h"
 #include "deadline.h"
 #include "opt/data.h"
-#include "plain_integer.h"
 
 /* A config file is small: 16 MiB is far more than any campaign needs. */
 #define BENCH_MAX_CONFIG_BYTES (16 << 20)
@@ -656,16 +656,11 @@ void bench_usage(FILE *out) {
  * (lo..hi, hi 9e15 unless a limit is lower), said in the same words. */
 static int flag_int_range(const char *flag, const char *v, int64_t lo, int64_t hi,
                           int64_t *out, char *err, size_t errlen) {
-  char *end = NULL, max[32];
-  errno = 0;
-  long long x = v && app_plain_integer(v, lo < 0) ? strtoll(v, &end, 10) : 0;
-  if (!end || *end || errno || x < lo || x > hi) {
-    snprintf(err, errlen, "%s needs an integer >= %lld and at most %s, got '%s'", flag,
-             (long long)lo, int_max_text(hi, max, sizeof max), v ? v : "");
-    return BENCH_EXIT_USAGE;
-  }
-  *out = x;
-  return 0;
+  char max[32];
+  if (app_parse_int(v, lo, hi, out)) return 0;
+  snprintf(err, errlen, "%s needs an integer >= %lld and at most %s, got '%s'", flag,
+           (long long)lo, int_max_text(hi, max, sizeof max), v ? v : "");
+  return BENCH_EXIT_USAGE;
 }
 
 static int flag_int(const char *flag, const char *v, int64_t lo, int64_t *out, char *err,
@@ -994,15 +989,9 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
       snprintf(err, errlen, "%s needs a value", flag);
       return BENCH_EXIT_USAGE;
     }
-    /* every option takes one value: a second one was last-wins, so a
-     * command line edited by appending ran with a value nobody checked */
     int k = value_flag(flag);
-    if (k >= 0 && given[k]) {
-      snprintf(err, errlen, "%s is given twice ('%s' and '%s'): give it once", flag,
-               given[k], val);
+    if (k >= 0 && !app_option_once(&given[k], flag, val, err, errlen))
       return BENCH_EXIT_USAGE;
-    }
-    if (k >= 0) given[k] = val;
     if (apply_flag(cfg, flag, val, err, errlen)) return BENCH_EXIT_USAGE;
   }
   /* An interval without a step is checkpointing by time alone. */

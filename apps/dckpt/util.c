@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app_args.h"
 #include "cli.h"
-#include "plain_integer.h"
 
 void cli_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
@@ -82,34 +82,27 @@ int cli_positional(const char *cmd, const char *arg, const char **pos) {
 }
 
 int cli_parse_count(const char *cmd, const char *opt, const char *text, uint64_t *out) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long v = app_plain_integer(text, false) ? strtoull(text, &end, 10) : 0;
-  if (!end || *end != '\0' || errno == ERANGE)
+  if (!app_parse_u64(text, out))
     return cli_usage_error(cmd, "option '%s': '%s' is not a non-negative integer", opt,
                            text);
-  *out = (uint64_t)v;
   return CLI_EXIT_OK;
 }
 
 int cli_parse_int(const char *cmd, const char *opt, const char *text, long lo, long hi,
                   long *out) {
-  char *end = NULL;
-  errno = 0;
-  long v = app_plain_integer(text, lo < 0) ? strtol(text, &end, 10) : 0;
-  if (!end || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+  int64_t v = 0;
+  if (!app_parse_int(text, lo, hi, &v))
     return cli_usage_error(cmd, "option '%s': '%s' is not an integer in %ld..%ld", opt,
                            text, lo, hi);
-  *out = v;
+  *out = (long)v;
   return CLI_EXIT_OK;
 }
 
 int cli_option_once(const char *cmd, const char *opt, const char **seen,
                     const char *value) {
-  if (*seen)
-    return cli_usage_error(cmd, "option '%s' given twice ('%s' and '%s'): give it once",
-                           opt, *seen, value);
-  *seen = value;
+  char msg[8192];
+  if (!app_option_once(seen, opt, value, msg, sizeof msg))
+    return cli_usage_error(cmd, "%s", msg);
   return CLI_EXIT_OK;
 }
 

@@ -1,12 +1,11 @@
 /* Command-line parsing for dckpt-example: `--opt VALUE` or `--opt=VALUE`. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_args.h"
 #include "example.h"
-#include "plain_integer.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -53,32 +52,20 @@ static void options_init(ex_options *o) {
   o->seed = 42;
 }
 
-/* Parses a decimal integer in [lo, hi] (lo >= 0). */
+/* An integer option in lo..hi (app_parse_int), or said why not. */
 static int parse_int(const char *opt, const char *text, int64_t lo, int64_t hi,
                      int64_t *out) {
-  char *end = NULL;
-  errno = 0;
-  long long v = app_plain_integer(text, false) ? strtoll(text, &end, 10) : 0;
-  if (errno || !end || *end || v < lo || v > hi) {
-    fprintf(stderr, "dckpt-example: %s: '%s' is not an integer in %lld..%lld\n", opt,
-            text, (long long)lo, (long long)hi);
-    return -1;
-  }
-  *out = v;
-  return 0;
+  if (app_parse_int(text, lo, hi, out)) return 0;
+  fprintf(stderr, "dckpt-example: %s: '%s' is not an integer in %lld..%lld\n", opt, text,
+          (long long)lo, (long long)hi);
+  return -1;
 }
 
 static int parse_seed(const char *text, uint64_t *out) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long v = app_plain_integer(text, false) ? strtoull(text, &end, 10) : 0;
-  if (errno || !end || *end) {
-    fprintf(stderr, "dckpt-example: --seed: '%s' is not an integer in 0..%" PRIu64 "\n",
-            text, UINT64_MAX);
-    return -1;
-  }
-  *out = (uint64_t)v;
-  return 0;
+  if (app_parse_u64(text, out)) return 0;
+  fprintf(stderr, "dckpt-example: --seed: '%s' is not an integer in 0..%" PRIu64 "\n",
+          text, UINT64_MAX);
+  return -1;
 }
 
 /* Applies one option that takes a value. @return 0, or -1 on a bad value. */
@@ -164,13 +151,11 @@ static int parse_one(int argc, char **argv, int *i, ex_options *o, const char **
     fprintf(stderr, "dckpt-example: option %s needs a value\n", name);
     return -1;
   }
-  if (given[k]) { /* it was last-wins, silently */
-    fprintf(stderr,
-            "dckpt-example: option %s given twice ('%s' and '%s'): give it once\n", name,
-            given[k], value);
+  char msg[8192];
+  if (!app_option_once(&given[k], name, value, msg, sizeof msg)) {
+    fprintf(stderr, "dckpt-example: %s\n", msg);
     return -1;
   }
-  given[k] = value;
   return set_valued(o, name, value) == 0 ? 0 : -1;
 }
 

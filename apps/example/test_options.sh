@@ -22,7 +22,7 @@ for v in " 5" "+5" "05" "0x5" "5 " "" "99999999999999999999"; do
   refused "--trials: '$v' is not an integer in 1.." --dir "$dir" --trials "$v"
   refused "--seed: '$v' is not an integer in 0.." --dir "$dir" --seed "$v"
 done
-refused "option --trials given twice ('2' and '3'): give it once" --dir "$dir" --trials 2 --trials=3
-refused "option --dir given twice" --dir "$dir" --dir "$dir.2"
+refused "option '--trials' given twice ('2' and '3'): give it once" --dir "$dir" --trials 2 --trials=3
+refused "option '--dir' given twice" --dir "$dir" --dir "$dir.2"
 rm -f "$dir.err"
 echo "test_options.sh: all passed"

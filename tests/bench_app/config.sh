@@ -168,12 +168,12 @@ expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --seed 9000000000000001
 grep_in "$WORK/last.err" "--seed needs an integer >= 0 and at most 9e15, got '9000000000000001'"
 # an option given twice was last-wins: refused, naming both values
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --trials 2 --trials=3
-grep_in "$WORK/last.err" "--trials is given twice ('2' and '3'): give it once"
+grep_in "$WORK/last.err" "option '--trials' given twice ('2' and '3'): give it once"
 # a switch given a value was called an unknown option
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --quiet=1
 grep_in "$WORK/last.err" "option '--quiet' takes no value (got '--quiet=1'"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-dir "$dir.2"
-grep_in "$WORK/last.err" "--checkpoint-dir is given twice"
+grep_in "$WORK/last.err" "option '--checkpoint-dir' given twice"
 # refused as checkpoint.keep is, not cut down to INT_MAX
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --keep 99999999999
 grep_in "$WORK/last.err" "--keep needs a count in 1..2147483647, got '99999999999'"
