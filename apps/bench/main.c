@@ -3,6 +3,7 @@
  * tables and plots. See docs/bench.md. */
 #define _POSIX_C_SOURCE 200809L
 #include <mpi.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,9 +99,36 @@ static void status_correct(const bench_config *cfg, int status, int exit_code,
   dckpt_store_close(s);
 }
 
+/* The run logs each failure where it happens and returns the first one in its
+ * report, which rank 0 prints as "<status>: <message>" (run_campaign): the
+ * first error line of each rank is held until dckpt_run returns, so that the
+ * failure is said once, in that form. Later errors are printed at once; the
+ * held one too at the end, when it was not the run's failure (another rank's
+ * came first). The log may be called from the run's threads. */
+typedef struct run_log {
+  pthread_mutex_t lock;
+  bool held;
+  char first_error[1024];
+} run_log;
+
 static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
-  (void)ctx;
-  fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_log_level_name(level), msg);
+  run_log *lg = ctx;
+  pthread_mutex_lock(&lg->lock);
+  bool hold = level == DCKPT_LOG_ERROR && !lg->held;
+  if (hold) {
+    snprintf(lg->first_error, sizeof lg->first_error, "%s", msg);
+    lg->held = true;
+  }
+  pthread_mutex_unlock(&lg->lock);
+  if (!hold) fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_log_level_name(level), msg);
+}
+
+/* After dckpt_run: the held error line, unless it is the report's message. */
+static void release_held_error(run_log *lg, const dckpt_run_report *rep) {
+  if (lg->held && strcmp(lg->first_error, rep->message) != 0)
+    fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_log_level_name(DCKPT_LOG_ERROR),
+            lg->first_error);
+  lg->held = false;
 }
 
 static void fill_options(const bench_config *cfg, double deadline, dckpt_run_options *o) {
@@ -204,7 +232,10 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     fill_options(cfg, deadline, &o);
     o.campaign = campaign;
     dckpt_run_report rep;
+    run_log lg = {.lock = PTHREAD_MUTEX_INITIALIZER, .held = false};
+    o.store.log_ctx = &lg;
     rc = dckpt_run(MPI_COMM_WORLD, &o, algs, cfg->n_algs, problem, &rep);
+    release_held_error(&lg, &rep);
     if (rank_of_world() == 0 && rc != DCKPT_OK)
       fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_strerror(rc), rep.message);
     /* a callback can only return a status: why it failed is kept with the

@@ -233,12 +233,16 @@ note "a directory holding another campaign is refused (exit 1), naming the diffe
 expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --quiet
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --seed 8 --quiet
 grep_in "$WORK/last.err" "seed 8 was asked"
+# said once, as "<kind>: <message>": it was also logged as "error: <message>"
+[ "$(grep -c "seed 8 was asked" "$WORK/last.err")" = 1 ] || fail "the refusal is said twice"
+grep_in "$WORK/last.err" "dckpt-bench: does not match the existing run: the run in"
 sed 's/"iterations": 20 }/"iterations": 20, "hyperparameters": { "alpha_scale": 0.25 } }/' \
   "$WORK/good.json" >"$WORK/changed.json"
 expect 1 run 0 "$WORK/changed.json" --checkpoint-dir "$dir" --quiet
 grep_in "$WORK/last.err" "algorithms[0] ('A') config.hyperparameters.alpha_scale differs"
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode new --quiet
-grep_in "$WORK/last.err" "already holds a run"
+grep_in "$WORK/last.err" "dckpt-bench: directory is not empty: '$dir' already holds a run"
+[ "$(grep -c "already holds a run" "$WORK/last.err")" = 1 ] || fail "the refusal is said twice"
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/empty" --mode resume --quiet
 grep_in "$WORK/last.err" "holds no run to resume"
 note "a minibatch larger than every agent's rows: the trial is refused, naming it"
@@ -247,6 +251,8 @@ sed 's/"iterations": 20 }/"iterations": 20, "hyperparameters": { "batch": 1e9 } 
   "$WORK/good.json" >"$WORK/batch.json"
 expect 1 timeout -s KILL 120 "$BENCH" "$WORK/batch.json" --checkpoint-dir "$WORK/batch" --quiet
 grep_in "$WORK/last.err" "hyperparameter batch = 1000000000 is more than the 15 rows of the largest agent's block"
+grep_in "$WORK/last.err" "dckpt-bench: a user callback reported an error: rank 0: algorithm 'A' trial 0 failed"
+[ "$(grep -c "trial 0 failed" "$WORK/last.err")" = 1 ] || fail "the trial's failure is said twice"
 
 note "an unreadable shared-run registration: refused, then passed with --break-lock"
 # it refused every run that is not shared, and --break-lock got the run past
@@ -287,7 +293,7 @@ place() {
     fail "$name: run_status.json does not say 1"
   [ -d "$WORK/elsewhere" ] && [ -z "$(ls -A "$WORK/elsewhere")" ] ||
     fail "$name: something was written through the link"
-  note "$name: $(grep -m1 "error:" "$WORK/last.err")"
+  note "$name: $(head -1 "$WORK/last.err")"
 }
 place file "mkdir -p runs && echo x >runs/file" \
   "'$named/runs/file' (the folder of the named run 'file') is a regular file, not a directory: remove or rename it"
