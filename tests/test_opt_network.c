@@ -116,11 +116,14 @@ static void test_erdos_renyi_connected_and_seeded(void) {
     opt_network_free(&a);
     opt_network_free(&b);
   }
-  spec.p = 0.04; /* some chance, drawn: all 5 samples disconnected */
-  spec.max_attempts = 5;
+  /* some chance, drawn: all 1000 samples disconnected (3 nodes draw fast) */
   opt_network net;
+  spec.n = 3;
+  spec.p = 0.001;
   CHECK_RC(opt_network_build(&spec, &net, err, sizeof err), DCKPT_EINVAL);
-  CHECK_CONTAINS(err, "disconnected in all 5 samples");
+  CHECK_CONTAINS(err, "G(n = 3, p = 0.001) was disconnected in all 1000 samples");
+  spec.n = 40;
+  spec.max_attempts = 5;
   /* no chance: refused before any sampling (1000 graphs of 4096 nodes took
    * ~25 s before they were refused) */
   spec.p = 0.001;
@@ -135,6 +138,92 @@ static void test_erdos_renyi_connected_and_seeded(void) {
   spec.p = 1.5 / 4096; /* 1.5 n / 2 edges expected, n - 1 needed: the edge count bound */
   CHECK_RC(opt_network_build(&spec, &net, err, sizeof err), DCKPT_EINVAL);
   CHECK_CONTAINS(err, "cannot plausibly be connected");
+}
+
+/* P(G(n, p) connected), exactly: 1 minus the chance that node 0's component
+ * has k < n nodes, sum over k of C(n-1, k-1) P(G(k, p) connected) (1-p)^(k(n-k)).
+ * (Fine in doubles for the few nodes used here.) */
+static double connected_exactly(size_t n, double p) {
+  double c[32];
+  for (size_t m = 1; m <= n && m < 32; m++) {
+    double rest = 0.0, binom = 1.0; /* C(m-1, k-1) */
+    for (size_t k = 1; k < m; k++) {
+      rest += binom * c[k] * pow(1.0 - p, (double)(k * (m - k)));
+      binom = binom * (double)(m - k) / (double)k;
+    }
+    c[m] = 1.0 - rest;
+  }
+  return c[n];
+}
+
+/* Between about 2/n and ln(n)/n a graph is rarely connected, yet its draws
+ * were made: 1000 of 4096 nodes (~25 s) before a refusal. Such a p is now
+ * refused before any draw, with the p to use; no p that usually gives a
+ * connected graph is, and the draws of one network are capped (32 at 4096
+ * nodes, about a second's work). */
+static void test_erdos_renyi_sparse_refused_at_once(void) {
+  opt_network_spec spec;
+  opt_network_spec_init(&spec);
+  spec.topology = OPT_ERDOS_RENYI;
+  opt_network net;
+  char err[512];
+  spec.n = 4096;
+  spec.p = 0.0015; /* ~8.8 isolated nodes on average: connected once in ~6400 */
+  CHECK_RC(opt_network_build(&spec, &net, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "network erdos_renyi: p = 0.0015 is too small for n = 4096 agents: "
+                      "a graph drawn has 8.76 isolated agents on average and is "
+                      "connected with a chance of about 0.00016, too small for the 32 "
+                      "draws allowed at this size; use p >= 0.00173 (ln(n)/n = 0.00203)");
+  CHECK_EQ(net.n, (size_t)0);
+  spec.p = 0.00173; /* the p suggested: drawn (about 3 connected in 100) */
+  spec.seed = 1;
+  int rc = opt_network_build(&spec, &net, err, sizeof err);
+  if (rc == DCKPT_OK) {
+    CHECK(opt_network_connected(&net));
+    CHECK(net.attempts >= 1 && net.attempts <= 32);
+    opt_network_free(&net);
+  } else {
+    CHECK_RC(rc, DCKPT_EINVAL);
+    CHECK_CONTAINS(err, "disconnected in all 32 samples");
+  }
+  spec.n = 1000;
+  spec.p = 0.005; /* 6.7 isolated nodes: once in ~800, 536 draws allowed */
+  CHECK_RC(opt_network_build(&spec, &net, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "the 536 draws allowed at this size; use p >= 0.00507");
+  spec.n = 40;
+  spec.p = 0.04;
+  CHECK_RC(opt_network_build(&spec, &net, err, sizeof err), DCKPT_EINVAL);
+  CHECK_CONTAINS(err, "the 1000 draws allowed at this size; use p >= 0.0441");
+  /* a p that gives a connected graph at least half the time is drawn: for
+   * few nodes, where the estimate is rough, against the exact chance; with
+   * one draw allowed, the estimate refuses every p and only the proof that
+   * the chance is below 1/2 keeps such a p from being refused */
+  CHECK(fabs(connected_exactly(3, 0.5) - 0.5) < 1e-12);
+  CHECK(fabs(connected_exactly(4, 0.5) - 38.0 / 64) < 1e-12);
+  for (int attempts = 1; attempts <= 1000; attempts += 999)
+    for (spec.n = 3; spec.n <= 30; spec.n++)
+      for (int k = 1; k <= 100; k++) {
+        spec.p = k / 100.0;
+        spec.max_attempts = attempts;
+        if (connected_exactly(spec.n, spec.p) < 0.5) continue;
+        spec.seed = (uint64_t)k;
+        rc = opt_network_build(&spec, &net, err, sizeof err);
+        if (rc == DCKPT_OK) {
+          opt_network_free(&net);
+        } else {
+          CHECK_EQ(attempts, 1);
+          CHECK_CONTAINS(err, "disconnected in all 1 samples");
+        }
+      }
+  spec.max_attempts = 1000;
+  /* and for many: (ln(n) + 0.37)/n connects with a chance near exp(-exp(-0.37))
+   * = 0.5 (Erdos and Renyi) */
+  spec.n = 4096;
+  spec.p = (log(4096.0) + 0.37) / 4096;
+  spec.seed = 1;
+  CHECK_OK(opt_network_build(&spec, &net, err, sizeof err));
+  CHECK(net.attempts <= 32);
+  opt_network_free(&net);
 }
 
 static void test_bad_specs(void) {
@@ -200,6 +289,7 @@ int main(void) {
   RUN_TEST(test_every_topology_is_doubly_stochastic);
   RUN_TEST(test_degrees_and_edges);
   RUN_TEST(test_erdos_renyi_connected_and_seeded);
+  RUN_TEST(test_erdos_renyi_sparse_refused_at_once);
   RUN_TEST(test_bad_specs);
   RUN_TEST(test_mixing_keeps_average);
   RUN_TEST(test_check_catches_bad_weights);

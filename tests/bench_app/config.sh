@@ -53,6 +53,10 @@ bad bad_network "{ $good_problem, \"network\": { \"topology\": \"erdos_renyi\", 
   'bad_network.json: key "network": network erdos_renyi: p = 0 must be in (0, 1]'
 bad hopeless_network "{ $good_problem, \"network\": { \"topology\": \"erdos_renyi\", \"agents\": 50, \"p\": 1e-6 }, $good_algs }" \
   'hopeless_network.json: key "network": network erdos_renyi: G(n = 50, p = 1e-06) cannot plausibly be connected'
+# between 2/n and ln(n)/n: 1000 draws (~25 s at 4096 agents) before a refusal
+bad sparse_network "{ $good_problem, \"network\": { \"topology\": \"erdos_renyi\", \"agents\": 1000, \"p\": 0.005 }, $good_algs }" \
+  'sparse_network.json: key "network": network erdos_renyi: p = 0.005 is too small for n = 1000 agents' \
+  'use p >= 0.00507 (ln(n)/n = 0.00691)'
 bad bad_data "{ \"problem\": { \"type\": \"logistic\", \"data\": \"diabetes.csv\" }, $good_network, $good_algs }" \
   'bad_data.json: key "problem": ' "diabetes.csv:2: column 'progression': label 151 is not 0, 1 or -1"
 bad too_few_rows "{ \"problem\": { \"synthetic\": { \"rows\": 3 } }, $good_network, $good_algs }" \

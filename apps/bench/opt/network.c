@@ -1,6 +1,7 @@
 #include "opt/network.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,52 @@ static double er_log_connect_bound(size_t n, double p) {
   return b < 0.0 ? b : 0.0;
 }
 
+/* A draw costs about n^2 steps (n(n-1)/2 coin flips, then a search of the
+ * n x n matrix): ~28 ms at n = 4096 on a 2-core machine. The draws of one
+ * network are capped at 2^29 / n^2 (32 at n = 4096; max_attempts itself up to
+ * n = 732), about a second's work, so that deciding takes no longer. */
+#define ER_DRAW_STEPS (1 << 29)
+
+static int er_max_draws(size_t n, int max_attempts) {
+  double cap = floor((double)ER_DRAW_STEPS / ((double)n * (double)n));
+  return cap < 1.0 ? 1 : cap < (double)max_attempts ? (int)cap : max_attempts;
+}
+
+/* The expected number of isolated nodes of G(n, p), n (1 - p)^(n-1). */
+static double er_isolated(size_t n, double p) {
+  return (double)n * exp((double)(n - 1) * log1p(-p));
+}
+
+/* Whether G(n, p) is too sparse to draw connected within `draws` draws. Two
+ * conditions, both needed:
+ * - an estimate says the draws needed on average, 1/q, exceed `draws`: q,
+ *   the chance that one draw is connected, is taken as that of no isolated
+ *   node, exp(-mu) with mu = er_isolated() (their number is nearly Poisson,
+ *   and near ln(n)/n they are what keeps a graph from being connected:
+ *   Erdos and Renyi; close to drawn frequencies from n = 30 on,
+ *   docs/algorithms.md);
+ * - a proof that one draw is connected with a chance below 1/2: a connected
+ *   graph has no isolated node, and for their number X the second moment
+ *   gives P(X = 0) <= 1 - E[X]^2 / E[X^2] = 1 - 1 / (1/mu + (n-1)/(n(1-p))).
+ * So no p that usually gives a connected graph is refused, whatever the
+ * estimate's error (it is rough for a handful of nodes, where draws are
+ * cheap). */
+static bool er_too_sparse(size_t n, double p, int draws) {
+  if (n <= 2 || p >= 1.0) return false;
+  double mu = er_isolated(n, p);
+  if (mu <= log((double)draws)) return false;
+  double bound = 1.0 - 1.0 / (1.0 / mu + (double)(n - 1) / ((double)n * (1.0 - p)));
+  return bound < 0.5;
+}
+
+/* The p at which er_isolated(n, p) = ln(draws), the estimate's edge, rounded
+ * up to 3 digits: a p to suggest (er_too_sparse accepts it). */
+static double er_p_suggested(size_t n, int draws) {
+  double p = -expm1(log(log((double)draws) / (double)n) / (double)(n - 1));
+  double scale = pow(10.0, 2.0 - floor(log10(p)));
+  return ceil(p * scale) / scale;
+}
+
 static int check_spec(const opt_network_spec *s, size_t *n, char *err, size_t errlen) {
   const char *name = opt_topology_name(s->topology);
   if (!name) return opt_fail(err, errlen, DCKPT_EINVAL, "network: unknown topology");
@@ -159,15 +206,27 @@ static int check_spec(const opt_network_spec *s, size_t *n, char *err, size_t er
    * refused: 1000 graphs of 4096 nodes, ~25 s. Refused now when all of them
    * together connect with a chance below 1e-12, which leaves every input
    * that could connect (and what it draws) as it was. */
-  if (s->topology == OPT_ERDOS_RENYI &&
-      er_log_connect_bound(*n, s->p) + log((double)s->max_attempts) < log(1e-12))
+  if (s->topology != OPT_ERDOS_RENYI) return DCKPT_OK;
+  int draws = er_max_draws(*n, s->max_attempts);
+  if (er_log_connect_bound(*n, s->p) + log((double)draws) < log(1e-12))
     return opt_fail(err, errlen, DCKPT_EINVAL,
                     "network erdos_renyi: G(n = %zu, p = %g) cannot plausibly be "
                     "connected (chance below 1e-12 in %d samples: it needs %zu edges, "
                     "%.3g are expected); connectivity needs p well above ln(n)/n = %.3g",
-                    *n, s->p, s->max_attempts, *n - 1,
-                    s->p * (double)*n * (double)(*n - 1) / 2,
+                    *n, s->p, draws, *n - 1, s->p * (double)*n * (double)(*n - 1) / 2,
                     log((double)*n) / (double)*n);
+  /* Between about 2/n and ln(n)/n, 1000 draws of 4096 nodes took ~25 s
+   * before a refusal (or, now and then, a connected graph). */
+  if (er_too_sparse(*n, s->p, draws)) {
+    double mu = er_isolated(*n, s->p);
+    return opt_fail(err, errlen, DCKPT_EINVAL,
+                    "network erdos_renyi: p = %g is too small for n = %zu agents: a "
+                    "graph drawn has %.3g isolated agents on average and is connected "
+                    "with a chance of about %.2g, too small for the %d draws allowed at "
+                    "this size; use p >= %g (ln(n)/n = %.3g)",
+                    s->p, *n, mu, exp(-mu), draws, er_p_suggested(*n, draws),
+                    log((double)*n) / (double)*n);
+  }
   return DCKPT_OK;
 }
 
@@ -188,12 +247,12 @@ static int fill_adjacency(const opt_network_spec *s, size_t n, unsigned char *ad
       int c = adjacency_connected(adj, n);
       if (c < 0) return opt_fail(err, errlen, DCKPT_ENOMEM, "network: out of memory");
       if (c) break;
-      if (*attempts >= s->max_attempts)
+      if (*attempts >= er_max_draws(n, s->max_attempts))
         return opt_fail(err, errlen, DCKPT_EINVAL,
                         "network erdos_renyi: G(n = %zu, p = %g) was disconnected in all "
-                        "%d samples (seed %llu); connectivity needs p well above "
-                        "ln(n)/n = %.3g",
-                        n, s->p, s->max_attempts, (unsigned long long)s->seed,
+                        "%d samples (seed %llu; the most drawn at this size); "
+                        "connectivity needs p well above ln(n)/n = %.3g",
+                        n, s->p, *attempts, (unsigned long long)s->seed,
                         log((double)n) / (double)n);
     }
     break;

@@ -26,7 +26,8 @@ typedef struct opt_network_spec {
   size_t degree;     /* OPT_REGULAR: even, 2 <= degree < n */
   double p;          /* OPT_ERDOS_RENYI: edge probability in (0, 1] */
   uint64_t seed;     /* OPT_ERDOS_RENYI */
-  int max_attempts;  /* OPT_ERDOS_RENYI: samples before giving up (default 1000) */
+  int max_attempts;  /* OPT_ERDOS_RENYI: samples before giving up (default 1000;
+                        at most 2^29 / n^2 are drawn, about a second's work) */
 } opt_network_spec;
 
 /**
@@ -62,8 +63,10 @@ int opt_topology_parse(const char *name, opt_topology *out);
 
 /**
  * Builds the network of `spec` with its Metropolis-Hastings weights.
- * @return DCKPT_OK; DCKPT_EINVAL for a bad spec or an Erdos-Renyi graph still
- *         disconnected after max_attempts (the message says which and why);
+ * @return DCKPT_OK; DCKPT_EINVAL for a bad spec, an Erdos-Renyi p too sparse
+ *         to connect in the draws allowed (refused before any draw: see
+ *         docs/algorithms.md, "Networks"), or a graph still disconnected
+ *         after them (the message says which and why);
  *         DCKPT_ENOMEM. *out is empty on failure.
  */
 int opt_network_build(const opt_network_spec *spec, opt_network *out, char *err,
