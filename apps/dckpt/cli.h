@@ -130,8 +130,19 @@ const char *cli_sgr(bool on, const char *code);
 cJSON *cli_json_i64(int64_t v);
 cJSON *cli_json_u64(uint64_t v);
 /** `item` as pretty JSON text (2-space indent, short scalar lists inline);
- *  malloc'd, NULL when out of memory. */
+ *  malloc'd, NULL when out of memory. The text is UTF-8 whatever bytes the
+ *  strings hold: a string that is not UTF-8 gets U+FFFD for each ill-formed
+ *  subsequence and, as an object member, a "<name>_hex" companion holding
+ *  its bytes (docs/cli.md, "JSON output"). */
 char *cli_json_pretty(const cJSON *item);
+/** `s` is UTF-8 (well-formed: no overlong form, surrogate or code point past
+ *  U+10FFFF). */
+bool cli_utf8_valid(const char *s);
+/** cJSON_Parse(text) when `text` is UTF-8; NULL otherwise or when it is not
+ *  JSON (RFC 8259 JSON text is UTF-8; cJSON does not check it). JSON read
+ *  from a file is parsed with this, so that every string of the tree is
+ *  UTF-8 and text that is not is shown as a string. */
+cJSON *cli_json_parse(const char *text);
 /** Prints `doc` (pretty) and a newline to stdout, then frees it.
  *  @return CLI_EXIT_OK, or CLI_EXIT_FAIL when out of memory. */
 int cli_json_print(const char *cmd, cJSON *doc);

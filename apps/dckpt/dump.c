@@ -101,10 +101,11 @@ static void print_facts(const char *file, const dckpt_file_info *fi, FILE *out) 
           fi->payload_bytes, fi->raw_bytes, ratio(fi));
 }
 
-/* The header pretty-printed; as stored when it is not valid JSON. */
+/* The header pretty-printed; as stored when it is not valid JSON (or not
+ * UTF-8, which JSON text is). */
 static void print_header(const dckpt_record *rec, FILE *out) {
   const char *text = dckpt_record_header(rec);
-  cJSON *h = cJSON_Parse(text);
+  cJSON *h = cli_json_parse(text);
   char *pretty = h ? cli_json_pretty(h) : NULL;
   fprintf(out, "header:         %s\n", pretty ? pretty : text);
   free(pretty);
@@ -157,7 +158,7 @@ static cJSON *facts_json(const char *file, const dckpt_file_info *fi) {
 static int print_json(const dump_args *d, const dckpt_file_info *fi,
                       const dckpt_record *rec, const dckpt_array_info *sel) {
   cJSON *doc = facts_json(d->file, fi);
-  cJSON *h = cJSON_Parse(dckpt_record_header(rec));
+  cJSON *h = cli_json_parse(dckpt_record_header(rec));
   cJSON_AddItemToObject(doc, "header",
                         h ? h : cJSON_CreateString(dckpt_record_header(rec)));
   cJSON *arrays = cJSON_AddArrayToObject(doc, "arrays");

@@ -1,6 +1,13 @@
 /* Pretty JSON output: two-space indentation, and an object or array whose
  * members are all scalars on one line when it is short (cJSON_Print indents
- * with tabs and puts every value of a long list on its own line). */
+ * with tabs and puts every value of a long list on its own line).
+ *
+ * The output is UTF-8 whatever bytes the strings hold (paths and array names
+ * come from disk, cJSON copies bytes as given): a string that is not UTF-8 is
+ * written with U+FFFD for each maximal ill-formed subsequence (the Unicode
+ * practice, as Python's errors="replace"), and an object member whose value
+ * is such a string is followed by "<name>_hex": its exact bytes in lowercase
+ * hex (docs/cli.md, "JSON output"). UTF-8 strings are written as they are. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +15,59 @@
 
 #define INLINE_MAX 88 /* longest one-line object or array */
 
-static void write_string(cli_buf *b, const char *s) {
-  cli_buf_printf(b, "\"");
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+/* Length of the well-formed UTF-8 sequence at p (1-4 bytes, Unicode Table
+ * 3-7: no overlong form, no surrogate, nothing past U+10FFFF); 0 when there
+ * is none, with *bad the length of the maximal ill-formed subsequence there
+ * (a lead byte and the continuation bytes that could still have completed
+ * it), which becomes one U+FFFD. The NUL ending the string is never a
+ * continuation byte, so nothing is read past it. */
+static size_t utf8_seq(const unsigned char *p, size_t *bad) {
+  unsigned char c = p[0];
+  if (c < 0x80) return 1;
+  size_t more;                        /* continuation bytes */
+  unsigned char lo = 0x80, hi = 0xBF; /* the range of the first of them */
+  if (c >= 0xC2 && c <= 0xDF) {
+    more = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    more = 2;
+    if (c == 0xE0) lo = 0xA0; /* overlong below */
+    if (c == 0xED) hi = 0x9F; /* surrogates above */
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    more = 3;
+    if (c == 0xF0) lo = 0x90; /* overlong below */
+    if (c == 0xF4) hi = 0x8F; /* past U+10FFFF above */
+  } else {
+    *bad = 1; /* 80..C1, F5..FF: never a lead byte */
+    return 0;
+  }
+  for (size_t i = 1; i <= more; i++) {
+    if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xBF)) {
+      *bad = i;
+      return 0;
+    }
+  }
+  return more + 1;
+}
+
+bool cli_utf8_valid(const char *s) {
+  size_t bad;
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    size_t n = utf8_seq(p, &bad);
+    if (n == 0) return false;
+    p += n;
+  }
+  return true;
+}
+
+cJSON *cli_json_parse(const char *text) {
+  return text && cli_utf8_valid(text) ? cJSON_Parse(text) : NULL;
+}
+
+/* The characters of s between the quotes of a JSON string. */
+static void write_chars(cli_buf *b, const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    size_t n = 1, bad = 0;
     if (*p == '"' || *p == '\\')
       cli_buf_printf(b, "\\%c", *p);
     else if (*p == '\n')
@@ -19,9 +76,34 @@ static void write_string(cli_buf *b, const char *s) {
       cli_buf_printf(b, "\\t");
     else if (*p < 0x20)
       cli_buf_printf(b, "\\u%04x", *p);
+    else if ((n = utf8_seq(p, &bad)) != 0)
+      cli_buf_printf(b, "%.*s", (int)n, (const char *)p);
     else
-      cli_buf_printf(b, "%c", *p);
+      cli_buf_printf(b, "\xEF\xBF\xBD"); /* U+FFFD */
+    p += n ? n : bad;
   }
+}
+
+static void write_string(cli_buf *b, const char *s) {
+  cli_buf_printf(b, "\"");
+  write_chars(b, s);
+  cli_buf_printf(b, "\"");
+}
+
+/* An object member whose value is a string that is not UTF-8: it gets a
+ * "<name>_hex" companion. */
+static bool needs_hex(const cJSON *member) {
+  return cJSON_IsString(member) && member->valuestring &&
+         !cli_utf8_valid(member->valuestring);
+}
+
+/* "<name>_hex": "<the value's bytes in hex>" */
+static void write_hex_member(cli_buf *b, const cJSON *member) {
+  cli_buf_printf(b, "\"");
+  write_chars(b, member->string);
+  cli_buf_printf(b, "_hex\": \"");
+  for (const unsigned char *p = (const unsigned char *)member->valuestring; *p; p++)
+    cli_buf_printf(b, "%02x", *p);
   cli_buf_printf(b, "\"");
 }
 
@@ -56,6 +138,10 @@ static bool write_inline(cli_buf *b, const cJSON *item, int indent) {
       cli_buf_printf(b, ": ");
     }
     write_scalar(b, c);
+    if (obj && needs_hex(c)) {
+      cli_buf_printf(b, ", ");
+      write_hex_member(b, c);
+    }
     if (c->next) cli_buf_printf(b, ", ");
     if (!c->next) {
       cli_buf_printf(b, obj ? "}" : "]");
@@ -88,6 +174,10 @@ static void write_value(cli_buf *b, const cJSON *item, int depth) {
       cli_buf_printf(b, ": ");
     }
     write_value(b, c, depth + 1);
+    if (obj && needs_hex(c)) {
+      cli_buf_printf(b, ",\n%*s", 2 * (depth + 1), "");
+      write_hex_member(b, c);
+    }
     if (c->next) cli_buf_printf(b, ",");
   }
   cli_buf_printf(b, "\n%*s%s", 2 * depth, "", obj ? "}" : "]");

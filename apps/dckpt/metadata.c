@@ -122,7 +122,7 @@ static cJSON *metadata_json(const dckpt_metadata *m) {
   cJSON_AddItemToObject(doc, "n_trials", cli_json_i64(m->n_trials));
   cJSON_AddItemToObject(doc, "algorithms", algorithms_json(m));
   const char *bm = m->benchmark_metadata ? m->benchmark_metadata : "{}";
-  cJSON *user = cJSON_Parse(bm);
+  cJSON *user = cli_json_parse(bm);
   cJSON_AddItemToObject(doc, "benchmark_metadata", user ? user : cJSON_CreateString(bm));
   cJSON_AddItemToObject(doc, "rng_seed",
                         m->has_seed ? cli_json_u64(m->rng_seed) : cJSON_CreateNull());

@@ -325,6 +325,134 @@ assert a["values"] == [9.1, 1 / 3, 2 / 3, 1e-300, -2.5, 1.0] and a["truncated"] 
 '
 }
 
+# jpy SCRIPT: like py, with d = the JSON document on stdout, parsed strictly
+# (UTF-8 bytes, then json.loads), after a check of every string that is not
+# UTF-8 (docs/cli.md, "JSON output"): each member K with a companion K_hex
+# holds the bytes of K_hex decoded with U+FFFD for what is ill-formed (as
+# Python's errors="replace"), those bytes are not UTF-8, and hexed() lists
+# (K, bytes) of every such member; no string holds a lone surrogate. Further arguments are sys.argv[1:].
+jpy() {
+  local script=$1
+  shift
+  "$PY" -c '
+import json, os, sys
+text = sys.stdin.buffer.read().decode("utf-8")  # strict: the output is UTF-8
+d = json.loads(text)  # strict: no control character inside a string
+def walk(v, out):
+    if isinstance(v, str):
+        v.encode("utf-8")  # strict: no lone surrogate (an escape such as \\udcff)
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            k.encode("utf-8")
+            if k + "_hex" in v:
+                raw = bytes.fromhex(v[k + "_hex"])
+                assert isinstance(x, str) and x == raw.decode("utf-8", "replace"), (k, x, raw)
+                try:
+                    raw.decode("utf-8")
+                    assert False, ("a companion for UTF-8", k, raw)
+                except UnicodeDecodeError:
+                    pass
+                out.append((k, raw))
+            walk(x, out)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x, out)
+    return out
+found = walk(d, [])
+def hexed():
+    return found
+'"$script" "$@" <"$OUT" || fail "python check failed: $script"
+}
+
+# Every JSON document is UTF-8 whatever bytes come from disk or the command
+# line: a run directory named with \xff, array names as writers before
+# 475f4a0 could leave them (damage.py rename), a record header that is not
+# UTF-8, files found on disk.
+case_json_bytes() {
+  local damage bad ck hdr
+  damage="$(cd "$(dirname "$0")/../container" && pwd)/damage.py"
+  bad=$WORK/run$'\xff'
+  "$FIXTURE" "$bad" || fail "fixture program failed"
+  ck=$bad/algorithm_0/trial_1/checkpoint_0000009.dckpt
+  # x: one byte UTF-8 never has; iteration: a truncated sequence, a C0, the
+  # first bytes of an encoded surrogate; note: past U+10FFFF; rng -> re-acute,
+  # which is UTF-8 and comes out as it is
+  "$PY" "$damage" rename "$ck" x '\xff' || fail "rename x"
+  "$PY" "$damage" rename "$ck" iteration 'it\xe2\x82\xc0\xed\xa0\x80n' || fail "rename iteration"
+  "$PY" "$damage" rename "$ck" note 'n\xf4\x90e' || fail "rename note"
+  "$PY" "$damage" rename "$ck" rng 'r\xc3\xa9' || fail "rename rng"
+  run 0 dump "$ck" --json
+  jpy '
+h = dict(hexed())
+assert h["file"] == os.fsencode(sys.argv[1]), h
+assert d["file"] == os.fsencode(sys.argv[1]).decode("utf-8", "replace")
+names = [(a["name"], a.get("name_hex")) for a in d["arrays"]]
+assert names == [("\ufffd", "ff"), ("r\u00e9", None), ("f", None),
+                 ("it\ufffd\ufffd\ufffd\ufffd\ufffdn", "6974e282c0eda0806e"),
+                 ("n\ufffd\ufffde", "6ef49065")], names
+assert d["header"] == {"alg": "DGD", "trial": 1, "iteration": 9}, d["header"]
+assert "array" not in d
+' "$ck"
+  # the values of an array named by bytes; a UTF-8 name exactly
+  run 0 dump "$ck" --json --array $'\xff' --head 2
+  jpy '
+a = d["array"]
+assert a["name"] == "\ufffd" and a["name_hex"] == "ff" and a["values"] == [9.1, 1 / 3], a
+'
+  run 0 dump "$ck" --json --array $'r\xc3\xa9'
+  jpy '
+a = d["array"]
+assert a["name"] == "r\u00e9" and "name_hex" not in a and a["values"][0] == 2**64 - 1, a
+'
+  # a header that is not UTF-8 is not JSON text: shown as a string, as one
+  # that does not parse; the text output prints it as stored
+  hdr=$WORK/header.dckpt
+  cp "$ck" "$hdr"
+  "$PY" "$damage" header "$hdr" '"DGD"' '"D\xffD"' || fail "header"
+  run 0 dump "$hdr" --json
+  jpy '
+assert d["header"] == "{\"alg\":\"D\ufffdD\",\"trial\":1,\"iteration\":9}", d["header"]
+assert dict(hexed())["header"] == b"{\"alg\":\"D\xffD\",\"trial\":1,\"iteration\":9}"
+assert "file_hex" not in d
+'
+  run 0 dump "$hdr"
+  has "$OUT" $'header:         {"alg":"D\xffD","trial":1,"iteration":9}'
+  # status, verify, ls and metadata of the directory named with \xff, with a
+  # file found on disk named with \xfe and an unreadable complete.json
+  echo note >"$bad/results_"$'\xfe'.txt
+  run 0 status "$bad" --json
+  jpy '
+assert dict(hexed()) == {"dir": os.fsencode(sys.argv[1])}, hexed()
+assert d["dir"].endswith("/run\ufffd") and d["state"] == "in progress", d
+assert d["algorithms"][0]["name"] == "DGD" and "name_hex" not in d["algorithms"][0]
+' "$bad"
+  run 0 ls "$bad" --json
+  jpy '
+paths = {x["path"]: x for x in d}
+x = paths["results_\ufffd.txt"]
+assert x["path_hex"] == b"results_\xfe.txt".hex() and x["kind"] == "other", x
+assert all("path_hex" not in x for p, x in paths.items() if p != "results_\ufffd.txt")
+'
+  run 0 metadata "$bad"
+  jpy '
+assert hexed() == [] and d["benchmark_metadata"] == {"problem": "quadratic", "agents": 8}, d
+'
+  printf '{"x' >"$bad/algorithm_0/trial_0/complete.json"
+  run 1 status "$bad" --json
+  jpy '
+t = d["algorithms"][0]["trials"][0]
+assert t["state"] == "unreadable" and b"/run\xff/algorithm_0/trial_0/complete.json" in bytes.fromhex(t["error_hex"]), t
+'
+  run 1 verify "$bad" --json
+  jpy '
+assert d["clean"] is False and d["n_bad"] == 1, d
+p = d["problems"][0]
+assert p["path_hex"] == os.fsencode(sys.argv[1] + "/algorithm_0/trial_0/complete.json").hex(), p
+assert p["path"].endswith("/run\ufffd/algorithm_0/trial_0/complete.json") and p["code"] == "ECORRUPT", p
+assert "reason_hex" not in p
+' "$bad"
+}
+
 case_backup() {
   make_fixture
   run 0 backup "$DIR"

@@ -22,6 +22,11 @@ through h5py and the reader of examples/read_container.py.
                                         recomputed: a name that is not UTF-8
                                         makes a record as writers before
                                         475f4a0 could
+    damage.py header RECORD_FILE OLD NEW
+                                        replaces OLD by NEW (as many bytes;
+                                        backslash-x escapes allowed) in the
+                                        JSON header of a record file, header
+                                        hash recomputed
     damage.py dump FILE RECORD          the record as JSON, read by the example
     damage.py where FILE RECORD ARRAY   "offset count" of the array in its pool
 """
@@ -363,6 +368,20 @@ def rename(path, old, new):
     sys.exit(f"rename: {path} has no array {old!r}")
 
 
+def header(path, old, new):
+    b = bytearray(open(path, "rb").read())
+    end = 8 + int.from_bytes(b[4:8], "little") - 8  # the header hash
+    old, new = (n.encode("latin-1").decode("unicode_escape").encode("latin-1") for n in (old, new))
+    if len(old) != len(new):
+        sys.exit("header: NEW must have as many bytes as OLD")
+    at = b.find(old, 0, end)
+    if at < 0:
+        sys.exit(f"header: {path} has no {old!r} in its header")
+    b[at:at + len(old)] = new
+    b[end:end + 8] = int(rc.XXH3(bytes(b[:end]))).to_bytes(8, "little")
+    open(path, "wb").write(b)
+
+
 def dump(path, record):
     c = rc.Container(path)
     header, arrays = rc.load_record(c, record)
@@ -386,4 +405,4 @@ def where(path, record, name):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"flip": flip, "row": damage_row, "hostile": hostile, "foreign": foreign, "setlevel": setlevel, "rename": rename, "dump": dump, "where": where}[cmd](*args)
+    {"flip": flip, "row": damage_row, "hostile": hostile, "foreign": foreign, "setlevel": setlevel, "rename": rename, "header": header, "dump": dump, "where": where}[cmd](*args)
