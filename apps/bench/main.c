@@ -5,6 +5,7 @@
 #include <mpi.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,36 +100,45 @@ static void status_correct(const bench_config *cfg, int status, int exit_code,
   dckpt_store_close(s);
 }
 
-/* The run logs each failure where it happens and returns the first one in its
- * report, which rank 0 prints as "<status>: <message>" (run_campaign): the
- * first error line of each rank is held until dckpt_run returns, so that the
- * failure is said once, in that form. Later errors are printed at once; the
- * held one too at the end, when it was not the run's failure (another rank's
- * came first). The log may be called from the run's threads. */
+/* The run logs each failure where it happens (a trial that fails early in a
+ * long run is seen at once) and returns the first one in its report, which
+ * rank 0 prints when the run returns (run_campaign). So that a failure is
+ * not said twice, the log keeps a hash of the error lines it printed, and the
+ * report is printed as "<status> (the error above)" when its message is one
+ * of them. The log may be called from the run's threads. */
+#define RUN_LOG_KEPT 64
 typedef struct run_log {
   pthread_mutex_t lock;
-  bool held;
-  char first_error[1024];
+  size_t n;
+  uint64_t said[RUN_LOG_KEPT];
 } run_log;
+
+static uint64_t line_hash(const char *s) {
+  uint64_t h = 1469598103934665603u; /* FNV-1a */
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211u;
+  return h;
+}
 
 static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
   run_log *lg = ctx;
-  pthread_mutex_lock(&lg->lock);
-  bool hold = level == DCKPT_LOG_ERROR && !lg->held;
-  if (hold) {
-    snprintf(lg->first_error, sizeof lg->first_error, "%s", msg);
-    lg->held = true;
+  if (level == DCKPT_LOG_ERROR) {
+    pthread_mutex_lock(&lg->lock);
+    if (lg->n < RUN_LOG_KEPT) lg->said[lg->n++] = line_hash(msg);
+    pthread_mutex_unlock(&lg->lock);
   }
-  pthread_mutex_unlock(&lg->lock);
-  if (!hold) fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_log_level_name(level), msg);
+  fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_log_level_name(level), msg);
 }
 
-/* After dckpt_run: the held error line, unless it is the report's message. */
-static void release_held_error(run_log *lg, const dckpt_run_report *rep) {
-  if (lg->held && strcmp(lg->first_error, rep->message) != 0)
-    fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_log_level_name(DCKPT_LOG_ERROR),
-            lg->first_error);
-  lg->held = false;
+/* Whether this process printed `msg` as an error line. */
+static bool run_log_said(run_log *lg, const char *msg) {
+  uint64_t h = line_hash(msg);
+  pthread_mutex_lock(&lg->lock);
+  bool said = false;
+  for (size_t i = 0; i < lg->n && !said; i++)
+    said = lg->said[i] == h;
+  pthread_mutex_unlock(&lg->lock);
+  return said;
 }
 
 static void fill_options(const bench_config *cfg, double deadline, dckpt_run_options *o) {
@@ -232,12 +242,15 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     fill_options(cfg, deadline, &o);
     o.campaign = campaign;
     dckpt_run_report rep;
-    run_log lg = {.lock = PTHREAD_MUTEX_INITIALIZER, .held = false};
+    run_log lg = {.lock = PTHREAD_MUTEX_INITIALIZER, .n = 0};
     o.store.log_ctx = &lg;
     rc = dckpt_run(MPI_COMM_WORLD, &o, algs, cfg->n_algs, problem, &rep);
-    release_held_error(&lg, &rep);
-    if (rank_of_world() == 0 && rc != DCKPT_OK)
-      fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_strerror(rc), rep.message);
+    if (rank_of_world() == 0 && rc != DCKPT_OK) {
+      if (run_log_said(&lg, rep.message))
+        fprintf(stderr, "dckpt-bench: %s (the error above)\n", dckpt_strerror(rc));
+      else
+        fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_strerror(rc), rep.message);
+    }
     /* a callback can only return a status: why it failed is kept with the
      * algorithm, on the rank that ran the trial */
     for (size_t a = 0; rc == DCKPT_ECALLBACK && a < cfg->n_algs; a++)

@@ -237,15 +237,18 @@ note "a directory holding another campaign is refused (exit 1), naming the diffe
 expect 0 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --quiet
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --seed 8 --quiet
 grep_in "$WORK/last.err" "seed 8 was asked"
-# said once, as "<kind>: <message>": it was also logged as "error: <message>"
+# said once, as it happens ("error: <message>"), then the kind of failure
+# that ended the run, pointing at it (it was said twice before)
 [ "$(grep -c "seed 8 was asked" "$WORK/last.err")" = 1 ] || fail "the refusal is said twice"
-grep_in "$WORK/last.err" "dckpt-bench: does not match the existing run: the run in"
+grep_in "$WORK/last.err" "dckpt-bench: error: the run in"
+grep_in "$WORK/last.err" "dckpt-bench: does not match the existing run (the error above)"
 sed 's/"iterations": 20 }/"iterations": 20, "hyperparameters": { "alpha_scale": 0.25 } }/' \
   "$WORK/good.json" >"$WORK/changed.json"
 expect 1 run 0 "$WORK/changed.json" --checkpoint-dir "$dir" --quiet
 grep_in "$WORK/last.err" "algorithms[0] ('A') config.hyperparameters.alpha_scale differs"
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode new --quiet
-grep_in "$WORK/last.err" "dckpt-bench: directory is not empty: '$dir' already holds a run"
+grep_in "$WORK/last.err" "dckpt-bench: error: '$dir' already holds a run"
+grep_in "$WORK/last.err" "dckpt-bench: directory is not empty (the error above)"
 [ "$(grep -c "already holds a run" "$WORK/last.err")" = 1 ] || fail "the refusal is said twice"
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/empty" --mode resume --quiet
 grep_in "$WORK/last.err" "holds no run to resume"
@@ -255,7 +258,8 @@ sed 's/"iterations": 20 }/"iterations": 20, "hyperparameters": { "batch": 1e9 } 
   "$WORK/good.json" >"$WORK/batch.json"
 expect 1 timeout -s KILL 120 "$BENCH" "$WORK/batch.json" --checkpoint-dir "$WORK/batch" --quiet
 grep_in "$WORK/last.err" "hyperparameter batch = 1000000000 is more than the 15 rows of the largest agent's block"
-grep_in "$WORK/last.err" "dckpt-bench: a user callback reported an error: rank 0: algorithm 'A' trial 0 failed"
+grep_in "$WORK/last.err" "dckpt-bench: error: rank 0: algorithm 'A' trial 0 failed"
+grep_in "$WORK/last.err" "dckpt-bench: a user callback reported an error (the error above)"
 [ "$(grep -c "trial 0 failed" "$WORK/last.err")" = 1 ] || fail "the trial's failure is said twice"
 
 note "an unreadable shared-run registration: refused, then passed with --break-lock"
