@@ -23,6 +23,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/thread.h"
+#include "util/utf8.h"
 #include "util/worker.h"
 
 /* ---- err ---- */
@@ -522,12 +523,61 @@ static void test_worker_kept(void) {
   CHECK(!thread_listed(kept_tid));
 }
 
+/* utf8: well-formed sequences (Unicode Table 3-7) and, for the others, the
+ * first bad offset and the maximal ill-formed subsequence. */
+static void test_utf8(void) {
+  static const struct {
+    const char *s;
+    size_t len;
+    bool ok;
+    size_t bad_at, bad_len; /* when not ok */
+  } cases[] = {
+      {"", 0, true, 0, 0},
+      {"plain ascii", 11, true, 0, 0},
+      {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf", 19, true, 0, 0},
+      {"a\xff"
+       "b",
+       3, false, 1, 1},
+      {"\x80", 1, false, 0, 1},             /* a lone continuation byte */
+      {"\xc0\xaf", 2, false, 0, 1},         /* overlong '/' */
+      {"\xc1\xbf", 2, false, 0, 1},         /* overlong */
+      {"\xe0\x80\xaf", 3, false, 0, 1},     /* overlong, 3 bytes */
+      {"\xed\xa0\x80", 3, false, 0, 1},     /* a surrogate */
+      {"\xf0\x80\x80\xaf", 4, false, 0, 1}, /* overlong, 4 bytes */
+      {"\xf4\x90\x80\x80", 4, false, 0, 1}, /* past U+10FFFF */
+      {"\xf5\x80\x80\x80", 4, false, 0, 1}, /* never a lead byte */
+      {"x\xe2\x82", 3, false, 1, 2},        /* cut short at the end */
+      {"x\xe2\x82y", 4, false, 1, 2},       /* cut short before 'y' */
+      {"\xf0\x9f\x98", 3, false, 0, 3},
+      {"ok\xc3", 3, false, 2, 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    size_t at = 99;
+    bool ok = dckpt_utf8_valid(cases[i].s, cases[i].len, &at);
+    if (ok != cases[i].ok) CHECK_FAIL_("case %zu: valid %d", i, ok);
+    if (ok) continue;
+    CHECK_EQ(at, cases[i].bad_at);
+    size_t bad = 0;
+    CHECK_EQ(
+        dckpt_utf8_seq((const unsigned char *)cases[i].s + at, cases[i].len - at, &bad),
+        0);
+    CHECK_EQ(bad, cases[i].bad_len);
+  }
+  /* the message of the library's check names what, byte and offset */
+  dckpt_err e;
+  dckpt_err_clear(&e);
+  CHECK_OK(dckpt_json_require_utf8("{\"a\":\"\xc3\xa9\"}", "thing", &e));
+  CHECK_RC(dckpt_json_require_utf8("{\"a\":\"\xc3\"}", "thing", &e), DCKPT_EINVAL);
+  CHECK_CONTAINS(e.msg, "thing is not UTF-8: byte 0xc3 at offset 6");
+}
+
 int main(int argc, char **argv) {
   static const check_case cases[] = {
       {"err", test_err},       {"errno_map", test_errno_map},
       {"json", test_json},     {"json_diff", test_json_diff},
       {"log", test_log},       {"rng", test_rng},
       {"mem", test_mem},       {"thread", test_thread},
-      {"worker", test_worker}, {"worker_kept", test_worker_kept}};
+      {"worker", test_worker}, {"worker_kept", test_worker_kept},
+      {"utf8", test_utf8}};
   return check_main("test_util", argc, argv, cases, sizeof cases / sizeof *cases);
 }

@@ -8,55 +8,25 @@
  * practice, as Python's errors="replace"), and an object member whose value
  * is such a string is followed by "<name>_hex": its exact bytes in lowercase
  * hex (docs/cli.md, "JSON output"). UTF-8 strings are written as they are. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_utf8.h"
 #include "cli.h"
 
 #define INLINE_MAX 88 /* longest one-line object or array */
 
-/* Length of the well-formed UTF-8 sequence at p (1-4 bytes, Unicode Table
- * 3-7: no overlong form, no surrogate, nothing past U+10FFFF); 0 when there
- * is none, with *bad the length of the maximal ill-formed subsequence there
- * (a lead byte and the continuation bytes that could still have completed
- * it), which becomes one U+FFFD. The NUL ending the string is never a
- * continuation byte, so nothing is read past it. */
+/* The well-formed UTF-8 sequence at p, or the maximal ill-formed subsequence
+ * there (*bad), which becomes one U+FFFD: the library's check (app_utf8.h).
+ * No length is needed: the NUL ending the string is never a continuation
+ * byte, so nothing is read past it. */
 static size_t utf8_seq(const unsigned char *p, size_t *bad) {
-  unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  size_t more;                        /* continuation bytes */
-  unsigned char lo = 0x80, hi = 0xBF; /* the range of the first of them */
-  if (c >= 0xC2 && c <= 0xDF) {
-    more = 1;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    more = 2;
-    if (c == 0xE0) lo = 0xA0; /* overlong below */
-    if (c == 0xED) hi = 0x9F; /* surrogates above */
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    more = 3;
-    if (c == 0xF0) lo = 0x90; /* overlong below */
-    if (c == 0xF4) hi = 0x8F; /* past U+10FFFF above */
-  } else {
-    *bad = 1; /* 80..C1, F5..FF: never a lead byte */
-    return 0;
-  }
-  for (size_t i = 1; i <= more; i++) {
-    if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xBF)) {
-      *bad = i;
-      return 0;
-    }
-  }
-  return more + 1;
+  return dckpt_utf8_seq(p, SIZE_MAX, bad);
 }
 
 bool cli_utf8_valid(const char *s) {
-  size_t bad;
-  for (const unsigned char *p = (const unsigned char *)s; *p;) {
-    size_t n = utf8_seq(p, &bad);
-    if (n == 0) return false;
-    p += n;
-  }
-  return true;
+  return dckpt_utf8_valid(s, strlen(s), NULL);
 }
 
 cJSON *cli_json_parse(const char *text) {

@@ -12,6 +12,7 @@
 #include "format/record_internal.h"
 #include "io/reaper.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 #include "util/xxh.h"
 
 size_t dckpt_dtype_size(dckpt_dtype dtype) {
@@ -154,26 +155,6 @@ bool dckpt_name_ok_(const char *name, size_t len) {
   return dckpt_name_problem_(name, len, false, NULL, 0) == NULL;
 }
 
-/* Length of the UTF-8 sequence at p (at most n bytes), or 0 when it is not
- * one: overlong forms, surrogates and code points past U+10FFFF are not. */
-static size_t utf8_seq(const unsigned char *p, size_t n) {
-  unsigned c = p[0];
-  size_t len = c < 0x80             ? 1
-               : (c & 0xE0) == 0xC0 ? 2
-               : (c & 0xF0) == 0xE0 ? 3
-               : (c & 0xF8) == 0xF0 ? 4
-                                    : 0;
-  if (len == 0 || len > n) return 0;
-  uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-  for (size_t i = 1; i < len; i++) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[i] & 0x3Fu);
-  }
-  static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 const char *dckpt_name_problem_(const char *name, size_t len, bool utf8, char *buf,
                                 size_t cap) {
   if (len == 0) return "it is empty";
@@ -186,7 +167,7 @@ const char *dckpt_name_problem_(const char *name, size_t len, bool utf8, char *b
       why = "a '/'";
     else if (p[i] == '\0')
       why = "a NUL byte";
-    else if (utf8 && (step = utf8_seq(p + i, len - i)) == 0)
+    else if (utf8 && (step = dckpt_utf8_seq(p + i, len - i, NULL)) == 0)
       why = "not UTF-8: byte";
     if (why) {
       if (!buf || cap == 0) return "invalid";

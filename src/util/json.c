@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 /* Whether the brackets of `text` up to `end` open more than cJSON's nesting
  * limit (cJSON then fails there with no word of why). Strings are skipped. */
 static bool too_deep(const char *text, const char *end) {
@@ -50,6 +52,15 @@ int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
   }
   *out = obj;
   return DCKPT_OK;
+}
+
+int dckpt_json_require_utf8(const char *text, const char *what, dckpt_err *err) {
+  size_t at = 0;
+  if (dckpt_utf8_valid(text, strlen(text), &at)) return DCKPT_OK;
+  return dckpt_err_set(err, DCKPT_EINVAL,
+                       "%s is not UTF-8: byte 0x%02x at offset %zu (the JSON files dckpt "
+                       "writes hold UTF-8 only)",
+                       what, (unsigned char)text[at], at);
 }
 
 static const cJSON *field(const cJSON *obj, const char *key, const char *file,

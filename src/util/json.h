@@ -14,6 +14,12 @@
 int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
                             dckpt_err *err);
 
+/** DCKPT_EINVAL when a caller's string `text` (NUL-terminated), bound for a
+ *  JSON file, is not UTF-8: the message names `what`, the first bad byte and
+ *  its offset ("<what> is not UTF-8: byte 0xff at offset 3 ..."). Files read
+ *  back are not checked: only what dckpt is asked to write. */
+int dckpt_json_require_utf8(const char *text, const char *what, dckpt_err *err);
+
 /** Reads an integer field (a JSON number with no fraction, within int64).
  *  ECORRUPT naming `file` and `key` when missing or of the wrong type. */
 int dckpt_json_get_i64(const cJSON *obj, const char *key, const char *file, int64_t *out,

@@ -1,0 +1,43 @@
+/* "utf8.h", not "util/utf8.h": apps/ compile this file too (app_utf8.h). */
+#include "utf8.h"
+
+size_t dckpt_utf8_seq(const unsigned char *p, size_t n, size_t *bad) {
+  size_t bad_len = 1;
+  unsigned char c = p[0];
+  if (c < 0x80) return 1;
+  size_t more;                        /* continuation bytes */
+  unsigned char lo = 0x80, hi = 0xBF; /* the range of the first of them */
+  if (c >= 0xC2 && c <= 0xDF) {
+    more = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    more = 2;
+    if (c == 0xE0) lo = 0xA0; /* overlong below */
+    if (c == 0xED) hi = 0x9F; /* surrogates above */
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    more = 3;
+    if (c == 0xF0) lo = 0x90; /* overlong below */
+    if (c == 0xF4) hi = 0x8F; /* past U+10FFFF above */
+  } else {
+    more = 0; /* 80..C1, F5..FF: never a lead byte */
+  }
+  size_t i = 1;
+  for (; more > 0 && i <= more && i < n; i++)
+    if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xBF)) break;
+  if (more > 0 && i == more + 1) return more + 1;
+  bad_len = i; /* the lead byte and the continuation bytes that fitted */
+  if (bad) *bad = bad_len;
+  return 0;
+}
+
+bool dckpt_utf8_valid(const char *s, size_t len, size_t *bad_at) {
+  const unsigned char *p = (const unsigned char *)s;
+  for (size_t i = 0; i < len;) {
+    size_t n = dckpt_utf8_seq(p + i, len - i, NULL);
+    if (n == 0) {
+      if (bad_at) *bad_at = i;
+      return false;
+    }
+    i += n;
+  }
+  return true;
+}

@@ -1,0 +1,24 @@
+/* UTF-8 well-formedness: the one owner of "is this UTF-8, and where does it
+ * break" (Unicode Table 3-7: no overlong form, no surrogate, nothing past
+ * U+10FFFF). Needs nothing else of the library, so that the programs of
+ * apps/ compile this same file (they link only the public API): record names
+ * (format/record.c), the caller's strings and JSON texts that reach a JSON
+ * file (store/, runtime/), and the command-line tools' input and output. */
+#ifndef DCKPT_UTIL_UTF8_H
+#define DCKPT_UTIL_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** Length (1-4) of the well-formed UTF-8 sequence at p, of which at most n
+ *  bytes may be read; 0 when there is none, and then *bad (may be NULL) is
+ *  the length of the maximal ill-formed subsequence there (a lead byte and
+ *  the continuation bytes that could still have completed it, at least 1):
+ *  what becomes one U+FFFD when the text is shown. n >= 1. */
+size_t dckpt_utf8_seq(const unsigned char *p, size_t n, size_t *bad);
+
+/** Whether s[0..len) is UTF-8. When it is not, *bad_at (may be NULL) is the
+ *  offset of the first byte that does not begin a well-formed sequence. */
+bool dckpt_utf8_valid(const char *s, size_t len, size_t *bad_at);
+
+#endif
