@@ -654,7 +654,8 @@ typedef struct dckpt_store_options {
   dckpt_durability durability;
   /** Open flags: DCKPT_OPEN_* (default DCKPT_OPEN_WRITE). */
   unsigned flags;
-  /** Job id recorded in the lock file (e.g. Slurm's), or NULL; copied. */
+  /** Job id recorded in the lock file (e.g. Slurm's), or NULL; copied. Must
+   *  be UTF-8: dckpt_store_open() refuses other bytes (DCKPT_EINVAL). */
   const char *job_id;
   /** Logging callback and its context, or NULL for silence. */
   dckpt_log_fn log;
@@ -726,8 +727,9 @@ DCKPT_API void dckpt_store_options_init(dckpt_store_options *opts);
  *                   uses are dckpt_store_errmsg() and dckpt_store_close(), or
  *                   NULL when out of memory. Close it either way.
  * @return DCKPT_OK; DCKPT_EINVAL (empty dir; struct_size 0 or from a newer
- *         header with unknown fields set; an option out of range; unknown
- *         flags; lock flags without DCKPT_OPEN_WRITE); DCKPT_ELOCKED (another
+ *         header with unknown fields set; an option out of range; a job_id
+ *         that is not UTF-8; unknown flags; lock flags without
+ *         DCKPT_OPEN_WRITE); DCKPT_ELOCKED (another
  *         run holds the lock: the message names it); DCKPT_ENOENT /
  *         DCKPT_ENOTDIR (DCKPT_OPEN_EXISTING and no such directory);
  *         DCKPT_ENOMEM; or an I/O status of creating the directory, the
@@ -903,7 +905,9 @@ DCKPT_API void dckpt_metadata_free(dckpt_metadata *meta);
  *                                 algorithm, names unique and not empty,
  *                                 iterations >= 0; benchmark_metadata,
  *                                 campaign and each config may be NULL or
- *                                 must be JSON objects; has_seed false
+ *                                 must be JSON objects; names and these
+ *                                 texts must be UTF-8 (docs/api.md,
+ *                                 "Strings in JSON files are UTF-8"); has_seed false
  *                                 records no seed; run_id and
  *                                 format_version are ignored. A plan whose
  *                                 metadata.json could not be read back
@@ -911,7 +915,8 @@ DCKPT_API void dckpt_metadata_free(dckpt_metadata *meta);
  *                                 over 64 MiB: ETOOBIG) makes nothing.
  * @param[in] initial_algorithms   may be NULL (an empty record is written).
  * @param[in] problem              may be NULL (an empty record is written).
- * @return DCKPT_OK; DCKPT_EINVAL (a bad plan or JSON text, named);
+ * @return DCKPT_OK; DCKPT_EINVAL (a bad plan or JSON text, or one that is
+ *         not UTF-8, named with the first bad byte's offset);
  *         DCKPT_ETOOBIG (beyond the DCKPT_MAX_* limits); DCKPT_ENOTEMPTY
  *         (the directory holds a run, or files that are not dckpt's);
  *         DCKPT_EACCES (a read-only store); DCKPT_EIO (no random bytes for
@@ -954,8 +959,9 @@ DCKPT_API int dckpt_store_check_campaign(dckpt_store *store, const dckpt_metadat
  * not be read back as given is refused and the file left as it was: nested
  * deeper than 1000 levels or holding a number beyond a double's range, such
  * as 1e999 (DCKPT_EINVAL), or larger than 64 MiB (DCKPT_ETOOBIG).
- * @param[in] json_object  a JSON object.
- * @return DCKPT_OK; DCKPT_EINVAL (not a JSON object, or nested too deep);
+ * @param[in] json_object  a JSON object, in UTF-8.
+ * @return DCKPT_OK; DCKPT_EINVAL (not a JSON object, not UTF-8, or nested
+ *         too deep);
  *         DCKPT_ETOOBIG; DCKPT_EACCES (a read-only store); any status of
  *         dckpt_store_load_metadata(); DCKPT_ENOMEM; or an I/O status of the
  *         write.

@@ -292,7 +292,9 @@ typedef struct dckpt_run_report {
  *         DCKPT_ECALLBACK when a trial failed (others finished or stopped;
  *         the failed trial stays resumable); DCKPT_EMISMATCH when DIR holds a
  *         different campaign (named); DCKPT_EINVAL (bad options or
- *         algorithms, named; struct_size 0); DCKPT_ETOOBIG (beyond the
+ *         algorithms, named; struct_size 0; for a new run, a name, JSON
+ *         text or metric name that is not UTF-8, named with the first bad
+ *         byte's offset, before the run is written); DCKPT_ETOOBIG (beyond the
  *         DCKPT_MAX_* limits); DCKPT_ELOCKED (another run holds DIR);
  *         DCKPT_ENOTEMPTY (DCKPT_RUN_NEW on a directory in use); DCKPT_ENOENT
  *         (DCKPT_RUN_RESUME without a run); DCKPT_EMPI; DCKPT_ENOMEM; any

@@ -112,6 +112,77 @@ static void test_initialize_refusals(void) {
   dckpt_store_close(s);
 }
 
+/* Strings bound for metadata.json that are not UTF-8 are refused before
+ * anything is written, naming the argument, the byte and its offset; a file
+ * that already holds such bytes (written before the rule) still reads. */
+static void test_not_utf8(void) {
+  const char *dir = tu_scratch("notutf8");
+  dckpt_store_options o = tu_options(NULL);
+  o.job_id = "job\xc0\xaf";
+  dckpt_store *s = NULL;
+  CHECK_RC(dckpt_store_open(dir, &o, &s), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "job_id is not UTF-8: byte 0xc0 at offset 3");
+  dckpt_store_close(s);
+  o.job_id = NULL;
+  s = tu_open(dir, &o);
+  dckpt_algorithm_info algs[2] = {{.name = "a\xff"
+                                           "b",
+                                   .iterations = 5},
+                                  {.name = "dgd", .iterations = 5}};
+  dckpt_metadata plan = tu_plan(2);
+  plan.algorithms = algs;
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s),
+                 "the name of algorithm 0 is not UTF-8: byte 0xff at offset 1");
+  CHECK(!tu_exists(tu_at(dir, "metadata.json")));
+  algs[0].name = "ok";
+  algs[1].config = "{\"k\":\"\xc3\"}";
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s),
+                 "config of algorithm 'dgd' is not UTF-8: byte 0xc3 at offset 6");
+  CHECK(!tu_exists(tu_at(dir, "metadata.json")));
+  algs[1].config = "{\"k\":\"\xc3\xa9\"}"; /* U+00E9: fine */
+  plan.campaign = (char *)"{\"surrogate\":\"\xed\xa0\x80\"}";
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "campaign is not UTF-8: byte 0xed at offset 14");
+  plan.campaign = NULL;
+  plan.benchmark_metadata = (char *)"{\"\xf8\":1}";
+  CHECK_RC(dckpt_store_initialize(s, &plan, NULL, NULL), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s),
+                 "benchmark_metadata is not UTF-8: byte 0xf8 at offset 2");
+  CHECK(!tu_exists(tu_at(dir, "metadata.json")));
+  plan.benchmark_metadata = (char *)"{\"caf\xc3\xa9\":\"\xf0\x9f\x98\x80\"}";
+  CHECK_OK(dckpt_store_initialize(s, &plan, NULL, NULL));
+  /* append: refused, the file left byte for byte */
+  size_t before_len = 0, after_len = 0;
+  char *before = tu_read_text(tu_at(dir, "metadata.json"), &before_len);
+  CHECK_RC(dckpt_store_append_metadata(s, "{\"note\":\"x\xe2\x82\"}"), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s),
+                 "append_metadata argument is not UTF-8: byte 0xe2 at offset 10");
+  char *after = tu_read_text(tu_at(dir, "metadata.json"), &after_len);
+  CHECK(before_len == after_len && !memcmp(before, after, before_len));
+  free(before);
+  free(after);
+  dckpt_store_close(s);
+  /* A metadata.json written before the rule, holding such bytes, still loads
+   * and still takes appends. */
+  const char *old = tu_scratch("notutf8_old");
+  s = tu_new_run(old, &o, 1);
+  char *text = tu_read_text(tu_at(old, "metadata.json"), NULL);
+  char *at = strstr(text, "\"dgd\"");
+  CHECK(at != NULL);
+  at[2] = '\xff'; /* "d\xffd" */
+  tu_write_text(tu_at(old, "metadata.json"), text);
+  free(text);
+  dckpt_metadata *m = NULL;
+  CHECK_OK(dckpt_store_load_metadata(s, &m));
+  CHECK(!strcmp(m->algorithms[0].name, "d\xff"
+                                       "d"));
+  dckpt_metadata_free(m);
+  CHECK_OK(dckpt_store_append_metadata(s, "{\"more\":1}"));
+  dckpt_store_close(s);
+}
+
 /* {"x": [[...]]} with `depth` nested arrays (malloc'd). */
 static char *nested_object(size_t depth) {
   char *text = malloc(2 * depth + 16);
@@ -853,6 +924,7 @@ int main(void) {
   RUN_TEST(test_options_validation);
   RUN_TEST(test_initialize);
   RUN_TEST(test_initialize_refusals);
+  RUN_TEST(test_not_utf8);
   RUN_TEST(test_append_metadata);
   RUN_TEST(test_should_checkpoint);
   RUN_TEST(test_save_load);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "runtime/run_ctx.h"
+#include "util/utf8.h"
 
 void run_plan_free(run_plan *p) {
   free(p->iterations);
@@ -39,9 +40,44 @@ static char *run_metadata_json(const run_ctx *c) {
   return text;
 }
 
+/* A caller's string bound for metadata.json (names, JSON texts) must be
+ * UTF-8: cJSON would copy other bytes as they are (docs/api.md). */
+static int check_utf8(run_ctx *c, const char *text, const char *what) {
+  size_t at = 0;
+  if (!text || dckpt_utf8_valid(text, strlen(text), &at)) return DCKPT_OK;
+  return run_fail(c, DCKPT_EINVAL,
+                  "%s is not UTF-8: byte 0x%02x at offset %zu (the JSON files dckpt "
+                  "writes hold UTF-8 only)",
+                  what, (unsigned char)text[at], at);
+}
+
+/* Every string of a new run's plan that it records, named. Checked when the
+ * run starts only: a resume of a run written before this rule passes its
+ * names and texts again, compared with what the run holds. */
+static int check_plan_utf8(run_ctx *c) {
+  DCKPT_TRY(check_utf8(c, c->o->benchmark_metadata, "benchmark_metadata"));
+  DCKPT_TRY(check_utf8(c, c->o->campaign, "campaign"));
+  for (size_t a = 0; a < c->n_algs; a++) {
+    const dckpt_algorithm *al = &c->algs[a];
+    char what[96];
+    snprintf(what, sizeof what, "the name of algorithm %zu", a);
+    DCKPT_TRY(check_utf8(c, al->name, what));
+    snprintf(what, sizeof what, "the config of algorithm %zu", a);
+    DCKPT_TRY(check_utf8(c, al->config, what));
+    snprintf(what, sizeof what, "the hyperparameters text of algorithm %zu", a);
+    DCKPT_TRY(check_utf8(c, al->hyperparameters, what));
+    for (int m = 0; al->metric_names && m < al->n_metrics; m++) {
+      snprintf(what, sizeof what, "metric name %d of algorithm %zu", m, a);
+      DCKPT_TRY(check_utf8(c, al->metric_names[m], what));
+    }
+  }
+  return DCKPT_OK;
+}
+
 static int start_new_run(run_ctx *c) {
   if (!c->user_problem)
     return run_fail(c, DCKPT_EINVAL, "a new run needs a problem record on rank 0");
+  DCKPT_TRY(check_plan_utf8(c));
   dckpt_metadata m;
   memset(&m, 0, sizeof m);
   m.n_trials = c->o->n_trials + c->o->add_trials;

@@ -295,6 +295,8 @@ static int caller_object(dckpt_store *s, const char *text, const char *what,
                          cJSON **out) {
   *out = NULL;
   if (!text) return DCKPT_OK;
+  /* cJSON copies a string's bytes as they are: refuse what is not UTF-8. */
+  if (dckpt_json_require_utf8(text, what, &s->err)) return DCKPT_EINVAL;
   if (dckpt_json_parse_object(text, what, out, &s->err) == DCKPT_OK) return DCKPT_OK;
   s->err.status = DCKPT_EINVAL; /* the caller's text, not a file, is bad */
   return DCKPT_EINVAL;
@@ -372,6 +374,8 @@ int dckpt_store_append_metadata(dckpt_store *s, const char *json_object) {
   cJSON *add = NULL, *j = NULL;
   if (!json_object)
     return dckpt_store_fail(s, DCKPT_EINVAL, "append_metadata: NULL object");
+  if (dckpt_json_require_utf8(json_object, "append_metadata argument", &s->err))
+    return DCKPT_EINVAL;
   if (dckpt_json_parse_object(json_object, "append_metadata argument", &add, &s->err)) {
     s->err.status = DCKPT_EINVAL; /* the caller's text, not a file, is bad */
     return DCKPT_EINVAL;

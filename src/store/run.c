@@ -12,6 +12,7 @@
 #include "io/path.h"
 #include "store/index.h"
 #include "store/store_internal.h"
+#include "util/json.h"
 
 static int validate_plan(dckpt_store *s, const dckpt_metadata *m) {
   if (m->n_trials < 1)
@@ -24,6 +25,9 @@ static int validate_plan(dckpt_store *s, const dckpt_metadata *m) {
     const char *name = m->algorithms[i].name;
     if (!name || !*name)
       return dckpt_store_fail(s, DCKPT_EINVAL, "algorithm %zu has an empty name", i);
+    char what[64];
+    snprintf(what, sizeof what, "the name of algorithm %zu", i);
+    if (dckpt_json_require_utf8(name, what, &s->err)) return DCKPT_EINVAL;
     if (m->algorithms[i].iterations < 0)
       return dckpt_store_fail(s, DCKPT_EINVAL, "algorithm '%s' has %lld iterations", name,
                               (long long)m->algorithms[i].iterations);

@@ -11,6 +11,7 @@
 #include "io/walk.h"
 #include "store/option_members.h"
 #include "store/store_internal.h"
+#include "util/json.h"
 #include "util/struct_size.h"
 
 void dckpt_run_facts_clear(dckpt_store *s) {
@@ -87,6 +88,9 @@ static int validate_options(dckpt_store *s, const dckpt_store_options *o) {
   if (o->job_restart < 0)
     return dckpt_store_fail(s, DCKPT_EINVAL, "job_restart must be >= 0, got %lld",
                             (long long)o->job_restart);
+  /* Recorded in the lock file and in leases (JSON). */
+  if (o->job_id && dckpt_json_require_utf8(o->job_id, "job_id", &s->err))
+    return DCKPT_EINVAL;
   if (o->keep_n < 1)
     return dckpt_store_fail(s, DCKPT_EINVAL, "keep_n must be a positive integer, got %d",
                             o->keep_n);

@@ -48,4 +48,13 @@ grep -q "status ECALLBACK: 8/9 pairs complete" "$WORK/last.log" || fail "failure
 [ ! -e "$WORK/f/algorithm_1/trial_1/complete.json" ] || fail "failed trial marked complete"
 expect 0 run "$np" "$WORK/f" --dump "$WORK/f.txt"
 same "$WORK/f.txt" "$WORK/ref.txt"
+note "strings that are not UTF-8 are refused before anything is written"
+expect 1 run 0 "$WORK/u" --campaign "$(printf '{"k":"\303"}')"
+grep -qF "campaign is not UTF-8: byte 0xc3 at offset 6" "$WORK/last.log" \
+  || { cat "$WORK/last.log"; fail "campaign not UTF-8 message"; }
+[ ! -e "$WORK/u/metadata.json" ] || fail "a run was started with a campaign not UTF-8"
+expect 1 run 0 "$WORK/u" --job-id "$(printf 'job\377')"
+grep -qF "job_id is not UTF-8: byte 0xff at offset 3" "$WORK/last.log" \
+  || { cat "$WORK/last.log"; fail "job id not UTF-8 message"; }
+[ ! -e "$WORK/u/metadata.json" ] || fail "a run was started with a job id not UTF-8"
 echo "basic.sh: all passed"

@@ -37,7 +37,8 @@
  * runs of DIR (dckpt_run_options.shared), --shared-wait waits for them
  * (shared_wait; --dump is skipped by a run that left pairs to other runs);
  * --run-name NAME names the run
- * (its own DIR/runs/NAME/HALT and run_status.json).
+ * (its own DIR/runs/NAME/HALT and run_status.json). --campaign JSON is
+ * dckpt_run_options.campaign.
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
@@ -392,6 +393,8 @@ static int parse(int argc, char **argv, args *a) {
       a->o.store.job_id = v, i++;
     else if (!strcmp(k, "--run-name"))
       a->o.run_name = v, i++;
+    else if (!strcmp(k, "--campaign"))
+      a->o.campaign = v, i++;
     else if (!strcmp(k, "--race")) {
       static char dir[4096];
       if (sscanf(v, "%4095[^:]:%d:%d", dir, &race.n, &race.id) != 3) return 2;
