@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_utf8.h"
 #include "cli.h"
 
 static const char metadata_help[] =
@@ -18,6 +19,7 @@ static const char metadata_help[] =
     "                   value wins), then print the result. VALUE is taken as\n"
     "                   JSON when it parses as JSON (42, 1.5, true, null,\n"
     "                   \"text\", [1,2], {\"a\":1}), otherwise as a string.\n"
+    "                   KEY and VALUE must be UTF-8.\n"
     "                   Needs the lock: refused while a run holds DIR.\n"
     "  --break-lock     with --set: break DIR's lock when its holder cannot be\n"
     "                   proven gone (held from another host, unreadable, or on\n"
@@ -72,7 +74,15 @@ static int add_setting(cJSON *obj, const char *arg) {
   if (!eq || eq == arg)
     return cli_usage_error("metadata",
                            "--set '%s': expected KEY=VALUE with a non-empty KEY", arg);
-  size_t klen = (size_t)(eq - arg);
+  size_t klen = (size_t)(eq - arg), bad = 0;
+  /* cJSON would store the bytes as they are, and metadata.json would be no
+   * JSON for Python, jq or h5py: refused before DIR is opened. */
+  if (!dckpt_utf8_valid(arg, strlen(arg), &bad))
+    return cli_usage_error(
+        "metadata",
+        "--set KEY=VALUE: the %s is not UTF-8: byte 0x%02x at offset %zu "
+        "of the argument (metadata.json holds UTF-8 only)",
+        bad < klen ? "KEY" : "VALUE", (unsigned char)arg[bad], bad);
   char *key = malloc(klen + 1);
   if (!key) return cli_usage_error("metadata", "out of memory");
   memcpy(key, arg, klen);

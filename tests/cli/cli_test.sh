@@ -638,6 +638,25 @@ assert m == want, m
   run 2 metadata "$DIR" --set big=1e999
   has "$ERR" "--set 'big=1e999': a number beyond the range of a double"
   cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
+  # Bytes that are not UTF-8 in KEY or VALUE (a JSON string's too) were stored
+  # as they were: metadata.json was then no JSON for Python or jq. Refused as
+  # usage errors naming the byte and its offset; nothing written.
+  run 2 metadata "$DIR" --set "$(printf 'k\xffey=1')"
+  has "$ERR" "dckpt metadata: --set KEY=VALUE: the KEY is not UTF-8: byte 0xff at offset 1 of the argument"
+  cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
+  run 2 metadata "$DIR" --set ok=1 --set "$(printf 'note="caf\xc3"')"
+  has "$ERR" "the VALUE is not UTF-8: byte 0xc3 at offset 9 of the argument"
+  cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
+  run 2 metadata "$DIR" --set "$(printf 'latin1=\xe9t\xe9')"
+  has "$ERR" "the VALUE is not UTF-8: byte 0xe9 at offset 7 of the argument"
+  cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
+  # UTF-8 is taken as it is
+  run 0 metadata "$DIR" --set "$(printf 'caf\xc3\xa9=\xe2\x82\xac')"
+  "$PY" -c '
+import json, sys
+m = json.load(open(sys.argv[1], encoding="utf-8"))["benchmark_metadata"]
+assert m["caf\u00e9"] == "\u20ac", m
+' "$DIR/metadata.json" || fail "metadata.json lacks the UTF-8 key"
 }
 
 # dckpt links no HDF5 and no MPI; what needs them is handed to dckpt-h5.
