@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app_args.h"
+#include "app_utf8.h"
 #include "bench.h"
 #include "deadline.h"
 #include "opt/data.h"
@@ -463,7 +464,8 @@ static bool starts_integer(const char *text, size_t i) {
            (p == '-' && i >= 2 && (text[i - 2] == 'e' || text[i - 2] == 'E')));
 }
 
-/* What the JSON parser would take silently for something else: a NUL byte
+/* What the JSON parser would take silently for something else: bytes that
+ * are not UTF-8 (copied as they are into strings), a NUL byte
  * (the text would end there), the escape \u0000 in a string (the string
  * would end there: "runs/a\u0000b" would name runs/a), and numbers outside
  * JSON's grammar that it reads anyway: "010" as 10 (octal to C and shells)
@@ -472,6 +474,18 @@ static int odd_text(const char *path, const char *text, size_t n, char *err,
                     size_t errlen) {
   long line = 1;
   bool in_string = false;
+  /* cJSON copies a string's bytes as they are: the campaign and the files of
+   * the run would hold them, and be no JSON for Python, jq or h5py. */
+  size_t bad = 0;
+  if (!dckpt_utf8_valid(text, n, &bad)) {
+    for (size_t i = 0; i < bad; i++)
+      line += text[i] == '\n';
+    snprintf(err, errlen,
+             "%s: not UTF-8: byte 0x%02x at offset %zu (line %ld); a config file is "
+             "UTF-8 JSON text",
+             path, (unsigned char)text[bad], bad, line);
+    return BENCH_EXIT_USAGE;
+  }
   for (size_t i = 0; i < n; i++) {
     char ch = text[i];
     if (ch == '\0') {

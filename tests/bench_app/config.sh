@@ -112,6 +112,13 @@ printf '{ %s, %s, %s }\n\0{ "trials": 3 }\n' "$good_problem" "$good_network" "$g
 expect 2 run 0 "$WORK/nul_byte.json" --checkpoint-dir "$dir"
 grep_in "$WORK/last.err" "nul_byte.json: line 2 holds a NUL byte: not a JSON text file"
 [ ! -e "$dir" ] || fail "nul_byte: $dir was created"
+# a byte that is not UTF-8 in a string was copied as it was into the
+# campaign in metadata.json (then no JSON for Python, jq or h5py)
+bad not_utf8 "{ \"description\": \"caf$(printf '\351')\", $good_problem, $good_network, $good_algs }" \
+  'not_utf8.json: not UTF-8: byte 0xe9 at offset 21 (line 1); a config file is UTF-8 JSON text'
+bad not_utf8_name "{ $good_problem, $good_network,
+  \"algorithms\": [ { \"name\": \"A$(printf '\300\201')\", \"method\": \"dgd\", \"iterations\": 20 } ] }" \
+  'not_utf8_name.json: not UTF-8: byte 0xc0 at offset ' '(line 2)'
 
 note "a missing config file, bad options"
 expect 2 run 0 "$WORK/none.json" --checkpoint-dir "$dir"
