@@ -20,6 +20,9 @@ add_test(NAME store.identity COMMAND test_store_identity)
 
 dckpt_add_test_exe(test_rundir SOURCES test_rundir.c)
 target_link_libraries(test_rundir PRIVATE dckpt_testutil)
+# the library's UTF-8 check (hidden in libdckpt), to check what it wrote
+target_sources(test_rundir PRIVATE ${PROJECT_SOURCE_DIR}/src/util/utf8.c)
+target_include_directories(test_rundir PRIVATE ${PROJECT_SOURCE_DIR}/src)
 add_test(NAME store.rundir COMMAND test_rundir)
 
 dckpt_add_test_exe(test_store_index SOURCES test_store_index.c)

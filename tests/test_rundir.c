@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "testutil.h"
+#include "util/utf8.h"
 
 static dckpt_lock_info *query(const char *dir) {
   dckpt_lock_info *info = NULL;
@@ -132,6 +133,33 @@ static void test_run_status_roundtrip(void) {
   CHECK_CONTAINS(text, "\"status\":\"EINTERRUPTED\"");
   CHECK_CONTAINS(text, "\"exit_code\":75");
   free(text);
+  /* a message quoting a path that is not UTF-8 is written as JSON: each
+   * ill-formed stretch becomes U+FFFD (the file must stay UTF-8) */
+  s = open_dir(dir, DCKPT_DURABILITY_NONE);
+  snprintf(st.message, sizeof st.message,
+           "cannot write 'runs/a\xff\xc3"
+           "b/x': ok \xc3\xa9");
+  CHECK_OK(dckpt_store_write_run_status(s, &st));
+  CHECK_OK(dckpt_store_read_run_status(s, &got));
+  CHECK_STR_EQ(got->message, "cannot write 'runs/a\xef\xbf\xbd\xef\xbf\xbd"
+                             "b/x': ok \xc3\xa9");
+  dckpt_free(got);
+  /* a message cut by the buffer in the middle of a sequence: whole ones only */
+  memset(st.message, 'a', sizeof st.message);
+  memcpy(st.message + sizeof st.message - 3, "\xc3\xa9", 2);
+  st.message[sizeof st.message - 1] = '\0';
+  st.message[sizeof st.message - 2] = '\xe2'; /* a lead byte, cut */
+  CHECK_OK(dckpt_store_write_run_status(s, &st));
+  CHECK_OK(dckpt_store_read_run_status(s, &got));
+  size_t gl = strlen(got->message);
+  CHECK(gl > 0 && gl < sizeof st.message);
+  CHECK(dckpt_utf8_valid(got->message, gl, NULL));
+  CHECK_EQ(got->message[gl - 1], 'a'); /* the cut sequence became U+FFFD, not kept */
+  text = tu_read_text(tu_at(dir, DCKPT_RUN_STATUS_FILE), NULL);
+  CHECK(text != NULL && dckpt_utf8_valid(text, strlen(text), NULL));
+  free(text);
+  dckpt_free(got);
+  dckpt_store_close(s);
   /* a second write replaces the first, without fsyncs too */
   s = open_dir(dir, DCKPT_DURABILITY_NONE);
   st.status = DCKPT_OK;

@@ -13,6 +13,7 @@
 #include "store/store_internal.h"
 #include "util/json.h"
 #include "util/struct_size.h"
+#include "util/utf8.h"
 
 int dckpt_lock_query(const char *dir, dckpt_lock_info **out) {
   if (out) *out = NULL;
@@ -83,6 +84,27 @@ static const dckpt_member status_members[] = {
     DCKPT_MEMBER(dckpt_run_status, finished_at),
 };
 
+/* The message may quote what no check made UTF-8 (a directory's path holds
+ * any byte but NUL): each ill-formed stretch becomes U+FFFD, as the CLI
+ * shows such text (docs/cli.md), so that the file stays JSON; whole
+ * sequences only, cut to the buffer. */
+static void message_utf8(char *msg, size_t cap) {
+  char out[sizeof((dckpt_run_status *)0)->message];
+  size_t n = strlen(msg), o = 0;
+  if (cap > sizeof out) cap = sizeof out;
+  for (size_t i = 0; i < n;) {
+    size_t bad = 1, k = dckpt_utf8_seq((const unsigned char *)msg + i, n - i, &bad);
+    const char *piece = k ? msg + i : "\xEF\xBF\xBD";
+    size_t len = k ? k : 3;
+    if (o + len >= cap) break;
+    memcpy(out + o, piece, len);
+    o += len;
+    i += k ? k : bad;
+  }
+  out[o] = '\0';
+  memcpy(msg, out, o + 1);
+}
+
 /* Writes the status file `path` from the caller's status (as far as its
  * struct_size goes). */
 static int write_status_at(const char *path, const dckpt_run_status *caller, bool durable,
@@ -98,6 +120,7 @@ static int write_status_at(const char *path, const dckpt_run_status *caller, boo
                          "dckpt_run_status_init()",
                          caller->struct_size);
   st.message[sizeof st.message - 1] = '\0';
+  message_utf8(st.message, sizeof st.message);
   int dummy;
   if (!status_from_name(dckpt_err_name(st.status), &dummy))
     return dckpt_err_set(err, DCKPT_EINVAL, "write_run_status: %d is not a status code",
