@@ -612,9 +612,10 @@ static int filler_run(dckpt_worker *w, void *arg) {
   return DCKPT_OK;
 }
 
-/* The decoder's side: publishes `op` decoded bytes when they complete a
- * step; with `end`, also takes every step left, then waits for the helper's
- * last one. */
+/* The decoder's side: filler_publish() tells the helper that `op` raw bytes
+ * are decoded (called when they complete a step); filler_finish(), once the
+ * frame is done or has failed, takes every ready step left and then waits
+ * for the helper's last one. */
 static void filler_publish(filler *f, uint64_t op) {
   pthread_mutex_lock(&f->w.mu);
   f->decoded = op;
