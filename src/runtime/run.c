@@ -355,12 +355,29 @@ static void fill_report(run_ctx *c, dckpt_run_report *rep, double start, bool pl
   rep->seconds = run_now() - start;
   rep->resumed = c->plan.resumed;
   snprintf(rep->message, sizeof rep->message, "%s", c->message);
+  if (!planned || rep->status != DCKPT_OK || !c->o->shared) return;
+  /* another shared run may have grown the campaign (more trials) since this
+   * one made its plan: the new pairs count, so that a run that completed its
+   * plan does not take the campaign for complete (and fail making results) */
+  int64_t grown[3] = {0, 0, c->plan.n_trials};
+  if (c->rank == 0) run_shared_growth(c, &grown[0], &grown[1], &grown[2]);
+  MPI_Bcast(grown, 3, MPI_INT64_T, 0, c->comm);
+  rep->pairs_total += grown[0];
+  rep->pairs_completed += grown[1];
   /* a shared run that left pairs to the runs holding them says so */
-  if (planned && rep->status == DCKPT_OK && sum[3] > 0) {
+  char held[256] = "", more[512] = "";
+  if (sum[3] > 0)
+    snprintf(held, sizeof held, "%lld pair(s) held by other runs", (long long)sum[3]);
+  if (grown[1] < grown[0])
+    snprintf(more, sizeof more,
+             "%s%lld pair(s) not complete of the trials another run added (the "
+             "campaign grew to %lld trials after this run made its plan), left to the "
+             "runs on it",
+             held[0] ? "; " : "", (long long)(grown[0] - grown[1]), (long long)grown[2]);
+  if (held[0] || more[0]) {
     snprintf(rep->message, sizeof rep->message,
-             "nothing left to claim: %lld pair(s) held by other runs, whose last to "
-             "complete computes the results",
-             (long long)sum[3]);
+             "nothing left to claim: %s%s, whose last to complete computes the results",
+             held, more);
     if (c->rank == 0) dckpt_log(&c->log, DCKPT_LOG_INFO, "%s", rep->message);
   }
 }

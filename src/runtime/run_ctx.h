@@ -98,6 +98,12 @@ int run_shared_pair(run_ctx *c, const run_pair *p);
  *  shared.watch and the run ends, or (o->shared_wait) it watches them until
  *  each is complete, whoever completes it. DCKPT_EINTERRUPTED on a stop. */
 int run_shared_wait(run_ctx *c);
+/** Rank 0, at the end of a shared run: the pairs that another run added by
+ *  growing the campaign (more trials) after this run made its plan, which
+ *  the plan does not hold: their number in *added (0 when it did not grow),
+ *  how many are complete in *added_done, the stored trials in *n_trials. */
+void run_shared_growth(run_ctx *c, int64_t *added, int64_t *added_done,
+                       int64_t *n_trials);
 /** In the loop: renews the pair's lease when due; DCKPT_ELOCKED when
  *  another run has taken it (the pair must be left, nothing written). */
 int run_shared_renew(run_ctx *c, double now);

@@ -145,3 +145,33 @@ int run_shared_wait(run_ctx *c) {
   }
   return DCKPT_OK;
 }
+
+void run_shared_growth(run_ctx *c, int64_t *added, int64_t *added_done,
+                       int64_t *n_trials) {
+  *added = *added_done = 0;
+  *n_trials = c->plan.n_trials;
+  dckpt_metadata *m = NULL;
+  if (dckpt_store_load_metadata(c->store, &m) != DCKPT_OK) {
+    /* the results, which read it too, say what is wrong with it */
+    dckpt_log(&c->log, DCKPT_LOG_WARN, "rank 0: cannot look for a growth of the run: %s",
+              dckpt_store_errmsg(c->store));
+    return;
+  }
+  /* more iterations are refused while this run is registered (plan.c): only
+   * trials can have been added */
+  if (m->n_algorithms == c->n_algs && m->n_trials > c->plan.n_trials) {
+    *n_trials = m->n_trials;
+    *added = (m->n_trials - c->plan.n_trials) * (int64_t)c->n_algs;
+    for (size_t a = 0; a < c->n_algs; a++) {
+      int64_t *done = NULL;
+      size_t count = 0;
+      if (dckpt_store_completed_trials(c->store, (int64_t)a, m->n_trials, &done,
+                                       &count) != DCKPT_OK)
+        continue; /* counted as not complete: the results are left to others */
+      for (size_t i = 0; i < count; i++)
+        if (done[i] >= c->plan.n_trials) (*added_done)++;
+      dckpt_free(done);
+    }
+  }
+  dckpt_metadata_free(m);
+}

@@ -13,6 +13,12 @@
 #    near the end, continued in a random order; both exit 0, the results are
 #    computed (once: a second finds them computed) and bit-identical, no lease
 #    is left. Seed printed.
+# 4. A run of the campaign as it was (A, 5 trials), stopped holding a pair,
+#    while B grows it to 6 trials and is stopped holding a pair of trial 5:
+#    A, continued, completes its plan and exits 0 saying the new pairs are
+#    left to others (it took the grown campaign for its plan and failed
+#    making the results, exit 1); B, continued, completes the campaign and
+#    computes the results; the first 5 trials equal the reference.
 # EXTRA: the reference directory (fixture bench_app.reference).
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -110,4 +116,41 @@ done
 [ "$n" -ge 1 ] || fail "neither run found the campaign complete: no results"
 note "both exited 0; $n of them found the campaign complete"
 shared_like_reference
+
+# ---- 4. a shared run of the old plan while another grows the campaign
+dir=$WORK/run4
+stopped_holder "$WORK/A4.log" --run-name A
+bg 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name B --trials 6 --quiet \
+  >"$WORK/B4.log" 2>&1
+bpid=$PID
+for _ in $(seq 30000); do
+  f=$(holds_lease "$bpid") && [[ "$f" == *.5.lease ]] && break
+  kill -0 "$bpid" 2>/dev/null || { cat "$WORK/B4.log" >&2; fail "B ended before it held a pair of trial 5"; }
+  sleep 0.005
+done
+[[ "$f" == *.5.lease ]] || fail "B held no pair of trial 5"
+kill -STOP "$bpid"
+note "A stopped holding $(basename "$lease"); B grew the campaign to 6 trials, stopped holding $(basename "$f")"
+kill -CONT "$apid"
+set +e; wait "$apid"; code=$?; set -e
+[ "$code" = 0 ] || { cat "$WORK/A4.log" >&2; fail "A exited $code with B holding a new pair"; }
+as=$dir/runs/A/run_status.json
+[ "$(total "$as")" = $((tot * 6)) ] || { cat "$as" >&2; fail "A does not count the grown campaign"; }
+[ "$(completed "$as")" -lt $((tot * 6)) ] || { cat "$as" >&2; fail "A counts B's pair complete"; }
+grep_in "$as" "the campaign grew to 6 trials after this run made its plan"
+[ ! -e "$dir/results/table.csv" ] || fail "A computed the results with B's pair left"
+note "A exited 0: $(head -c 300 "$as")"
+kill -CONT "$bpid"
+set +e; wait "$bpid"; code=$?; set -e
+[ "$code" = 0 ] || { cat "$WORK/B4.log" >&2; fail "B exited $code"; }
+bs=$dir/runs/B/run_status.json
+[ "$(completed "$bs")" = $((tot * 6)) ] && [ "$(total "$bs")" = $((tot * 6)) ] ||
+  { cat "$bs" >&2; fail "B did not complete the grown campaign"; }
+[ -e "$dir/results/table.csv" ] || fail "B computed no results"
+[ "$(find "$dir/leases" -name 'pair.*' | wc -l)" = 0 ] || fail "pair leases left behind"
+digest "$dir" "$WORK/run4.digest"
+grep -v '^metrics ' "$ref/ref.digest" | while read -r line; do
+  grep -qxF "$line" "$WORK/run4.digest" || fail "grown campaign: '$line' differs from the reference"
+done
+note "B completed the grown campaign; trials 0-4 equal the reference"
 echo "shared_exit.sh: all passed"
