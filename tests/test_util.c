@@ -569,6 +569,13 @@ static void test_utf8(void) {
   CHECK_OK(dckpt_json_require_utf8("{\"a\":\"\xc3\xa9\"}", "thing", &e));
   CHECK_RC(dckpt_json_require_utf8("{\"a\":\"\xc3\"}", "thing", &e), DCKPT_EINVAL);
   CHECK_CONTAINS(e.msg, "thing is not UTF-8: byte 0xc3 at offset 6");
+  /* the one wording, which dckpt_run's plan check shares; cut to the buffer */
+  char msg[24];
+  memset(msg, 'x', sizeof msg);
+  CHECK(dckpt_utf8_for_json("plain", "thing", msg, sizeof msg));
+  CHECK(msg[0] == 'x'); /* left alone when the text is UTF-8 */
+  CHECK(!dckpt_utf8_for_json("ab\xff", "thing", msg, sizeof msg));
+  CHECK(strcmp(msg, "thing is not UTF-8: byt") == 0);
 }
 
 int main(int argc, char **argv) {

@@ -43,12 +43,9 @@ static char *run_metadata_json(const run_ctx *c) {
 /* A caller's string bound for metadata.json (names, JSON texts) must be
  * UTF-8: cJSON would copy other bytes as they are (docs/api.md). */
 static int check_utf8(run_ctx *c, const char *text, const char *what) {
-  size_t at = 0;
-  if (!text || dckpt_utf8_valid(text, strlen(text), &at)) return DCKPT_OK;
-  return run_fail(c, DCKPT_EINVAL,
-                  "%s is not UTF-8: byte 0x%02x at offset %zu (the JSON files dckpt "
-                  "writes hold UTF-8 only)",
-                  what, (unsigned char)text[at], at);
+  char msg[512];
+  if (!text || dckpt_utf8_for_json(text, what, msg, sizeof msg)) return DCKPT_OK;
+  return run_fail(c, DCKPT_EINVAL, "%s", msg);
 }
 
 /* Every string of a new run's plan that it records, named. Checked when the

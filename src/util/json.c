@@ -55,12 +55,9 @@ int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
 }
 
 int dckpt_json_require_utf8(const char *text, const char *what, dckpt_err *err) {
-  size_t at = 0;
-  if (dckpt_utf8_valid(text, strlen(text), &at)) return DCKPT_OK;
-  return dckpt_err_set(err, DCKPT_EINVAL,
-                       "%s is not UTF-8: byte 0x%02x at offset %zu (the JSON files dckpt "
-                       "writes hold UTF-8 only)",
-                       what, (unsigned char)text[at], at);
+  char msg[DCKPT_ERRMSG_MAX];
+  if (dckpt_utf8_for_json(text, what, msg, sizeof msg)) return DCKPT_OK;
+  return dckpt_err_set(err, DCKPT_EINVAL, "%s", msg);
 }
 
 static const cJSON *field(const cJSON *obj, const char *key, const char *file,

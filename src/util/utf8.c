@@ -1,6 +1,9 @@
 /* "utf8.h", not "util/utf8.h": apps/ compile this file too (app_utf8.h). */
 #include "utf8.h"
 
+#include <stdio.h>
+#include <string.h>
+
 size_t dckpt_utf8_seq(const unsigned char *p, size_t n, size_t *bad) {
   size_t bad_len = 1;
   unsigned char c = p[0];
@@ -40,4 +43,14 @@ bool dckpt_utf8_valid(const char *s, size_t len, size_t *bad_at) {
     i += n;
   }
   return true;
+}
+
+bool dckpt_utf8_for_json(const char *text, const char *what, char *msg, size_t len) {
+  size_t at = 0;
+  if (dckpt_utf8_valid(text, strlen(text), &at)) return true;
+  snprintf(msg, len,
+           "%s is not UTF-8: byte 0x%02x at offset %zu (the JSON files dckpt writes hold "
+           "UTF-8 only)",
+           what, (unsigned char)text[at], at);
+  return false;
 }

@@ -21,4 +21,10 @@ size_t dckpt_utf8_seq(const unsigned char *p, size_t n, size_t *bad);
  *  offset of the first byte that does not begin a well-formed sequence. */
 bool dckpt_utf8_valid(const char *s, size_t len, size_t *bad_at);
 
+/** Whether the NUL-terminated `text`, bound for a JSON file dckpt writes, is
+ *  UTF-8. When it is not, msg[0..len) gets why, naming it by `what`: the one
+ *  wording of that refusal, for the library's callers (util/json.c) and
+ *  dckpt_run's (runtime/plan.c). */
+bool dckpt_utf8_for_json(const char *text, const char *what, char *msg, size_t len);
+
 #endif
