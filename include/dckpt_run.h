@@ -140,7 +140,10 @@ typedef struct dckpt_run_options {
   bool backup_before_resume;
   /** Open DIR with DCKPT_OPEN_BREAK_LOCK (dckpt.h). */
   bool break_lock;
-  const char *benchmark_metadata; /* JSON object or NULL */
+  /** JSON object or NULL, recorded in metadata.json with two keys of the
+   *  runtime's own added, which it must not hold: "algorithm_hyperparameters"
+   *  and "metrics_period". */
+  const char *benchmark_metadata;
   /** Everything else that decides what the pairs compute — problem, data (a
    *  content hash, not a path that may move), network, ... — as a JSON object,
    *  or NULL. Recorded with metrics_period when the run starts and compared,

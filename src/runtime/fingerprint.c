@@ -10,9 +10,7 @@
 
 #include "runtime/run_ctx.h"
 
-/* The caller's JSON object text (NULL: an empty object) without the keys the
- * runtime adds; NULL when it is not an object or uses one of them. */
-static cJSON *app_object(const char *text, const char *const *reserved, size_t n) {
+cJSON *run_app_object(const char *text, const char *const *reserved, size_t n) {
   cJSON *o = text ? cJSON_Parse(text) : cJSON_CreateObject();
   if (!o || !cJSON_IsObject(o)) {
     cJSON_Delete(o);
@@ -28,7 +26,7 @@ static cJSON *app_object(const char *text, const char *const *reserved, size_t n
 
 char *run_algorithm_fingerprint(const dckpt_algorithm *a) {
   static const char *const reserved[] = {"hyperparameters", "metrics"};
-  cJSON *o = app_object(a->config, reserved, 2);
+  cJSON *o = run_app_object(a->config, reserved, 2);
   cJSON *hp = o ? cJSON_Parse(a->hyperparameters ? a->hyperparameters : "{}") : NULL;
   bool ok = hp && cJSON_IsObject(hp);
   if (ok) {
@@ -48,7 +46,7 @@ char *run_algorithm_fingerprint(const dckpt_algorithm *a) {
 
 char *run_campaign_fingerprint(const dckpt_run_options *opts) {
   static const char *const reserved[] = {"metrics_period"};
-  cJSON *o = app_object(opts->campaign, reserved, 1);
+  cJSON *o = run_app_object(opts->campaign, reserved, 1);
   bool ok =
       o && cJSON_AddNumberToObject(o, "metrics_period", (double)opts->metrics_period);
   char *text = ok ? cJSON_PrintUnformatted(o) : NULL;

@@ -16,17 +16,13 @@ void run_plan_free(run_plan *p) {
 }
 
 /* benchmark_metadata of a new run: the user's object plus what the runtime
- * must find again on resume (hyperparameters, metrics period). */
+ * must find again on resume (hyperparameters, metrics period); NULL when the
+ * user's is not an object or holds one of those two keys, which a resume
+ * would then read as the runtime's. */
 static char *run_metadata_json(const run_ctx *c) {
-  cJSON *bm = NULL;
-  if (c->o->benchmark_metadata)
-    bm = cJSON_Parse(c->o->benchmark_metadata);
-  else
-    bm = cJSON_CreateObject();
-  if (!bm || !cJSON_IsObject(bm)) {
-    cJSON_Delete(bm);
-    return NULL;
-  }
+  static const char *const reserved[] = {"algorithm_hyperparameters", "metrics_period"};
+  cJSON *bm = run_app_object(c->o->benchmark_metadata, reserved, 2);
+  if (!bm) return NULL;
   cJSON *hp = cJSON_AddObjectToObject(bm, "algorithm_hyperparameters");
   for (size_t a = 0; hp && a < c->n_algs; a++) {
     const char *h = c->algs[a].hyperparameters;
@@ -88,7 +84,10 @@ static int start_new_run(run_ctx *c) {
   if (!m.algorithms || !initial)
     rc = run_fail(c, DCKPT_ENOMEM, "out of memory");
   else if (!m.benchmark_metadata)
-    rc = run_fail(c, DCKPT_EINVAL, "benchmark_metadata must be a JSON object");
+    rc = run_fail(c, DCKPT_EINVAL,
+                  "benchmark_metadata must be a JSON object without the keys "
+                  "\"algorithm_hyperparameters\" or \"metrics_period\" (the runtime "
+                  "records those)");
   for (size_t a = 0; rc == DCKPT_OK && a < c->n_algs; a++) {
     m.algorithms[a].name = c->algs[a].name;
     m.algorithms[a].iterations = c->algs[a].iterations + c->o->add_iterations;

@@ -62,6 +62,10 @@ bool run_records_equal(const dckpt_record *a, const dckpt_record *b, char *what,
                        size_t len);
 
 /* ---- fingerprint.c: what a resume must ask for again ---- */
+/** The caller's JSON object text (NULL: an empty object) parsed, or NULL
+ *  when it is not an object or holds one of the `n` keys in `reserved` (the
+ *  runtime's own, which it adds). Free with cJSON_Delete(). */
+struct cJSON *run_app_object(const char *text, const char *const *reserved, size_t n);
 /** The recorded config of an algorithm / of the campaign (malloc'd JSON), or
  *  NULL when the caller's text is not a JSON object (or out of memory). */
 char *run_algorithm_fingerprint(const dckpt_algorithm *a);

@@ -57,4 +57,16 @@ expect 1 run 0 "$WORK/u" --job-id "$(printf 'job\377')"
 grep -qF "job_id is not UTF-8: byte 0xff at offset 3" "$WORK/last.log" \
   || { cat "$WORK/last.log"; fail "job id not UTF-8 message"; }
 [ ! -e "$WORK/u/metadata.json" ] || fail "a run was started with a job id not UTF-8"
+note "benchmark_metadata may not hold the keys the runtime records there"
+for key in metrics_period algorithm_hyperparameters; do
+  expect 1 run 0 "$WORK/u" --benchmark-metadata "{\"$key\":5}"
+  grep -qF 'benchmark_metadata must be a JSON object without the keys "algorithm_hyperparameters" or "metrics_period"' \
+    "$WORK/last.log" || { cat "$WORK/last.log"; fail "reserved benchmark_metadata key $key"; }
+  [ ! -e "$WORK/u/metadata.json" ] || fail "a run was started with $key in benchmark_metadata"
+done
+expect 1 run 0 "$WORK/u" --benchmark-metadata '[1]'
+grep -qF 'benchmark_metadata must be a JSON object' "$WORK/last.log" \
+  || { cat "$WORK/last.log"; fail "benchmark_metadata not an object"; }
+expect 0 run 0 "$WORK/u" --benchmark-metadata '{"note":"mine"}'
+grep -qF '"note":"mine"' "$WORK/u/metadata.json" || fail "benchmark_metadata not recorded"
 echo "basic.sh: all passed"

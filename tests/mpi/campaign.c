@@ -38,7 +38,8 @@
  * (shared_wait; --dump is skipped by a run that left pairs to other runs);
  * --run-name NAME names the run
  * (its own DIR/runs/NAME/HALT and run_status.json). --campaign JSON is
- * dckpt_run_options.campaign.
+ * dckpt_run_options.campaign, --benchmark-metadata JSON its
+ * benchmark_metadata.
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
@@ -395,6 +396,8 @@ static int parse(int argc, char **argv, args *a) {
       a->o.run_name = v, i++;
     else if (!strcmp(k, "--campaign"))
       a->o.campaign = v, i++;
+    else if (!strcmp(k, "--benchmark-metadata"))
+      a->o.benchmark_metadata = v, i++;
     else if (!strcmp(k, "--race")) {
       static char dir[4096];
       if (sscanf(v, "%4095[^:]:%d:%d", dir, &race.n, &race.id) != 3) return 2;
