@@ -71,7 +71,8 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
   bench_app_test(shared_2 shared.sh 2 ${DCKPT_TEST_TMP}/bench_app.reference)
   bench_app_test(shared_4 shared.sh 4 ${DCKPT_TEST_TMP}/bench_app.reference)
   # A shared run with nothing left to claim exits 0 at once (its results left
-  # to the holder), --shared-wait waits and takes over, two runs ending together,
+  # to the holder), --shared-wait waits and takes over, two runs ending together
+  # (singletons, and 2 ranks each),
   # a run of the old plan ending while another grows the campaign.
   bench_app_test(shared_exit shared_exit.sh 0 ${DCKPT_TEST_TMP}/bench_app.reference)
   set_tests_properties(bench_app.shared_2 bench_app.shared_4 bench_app.shared_exit PROPERTIES

@@ -455,6 +455,8 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
     if (c->rank == 0) run_progress_start(&c->progress, opts, &c->plan, algs, n_algs);
     work(c);
     MPI_Barrier(c->comm);
+    /* every rank of this run has released its last pair */
+    if (c->o->shared) run_shared_last_look(c);
     if (c->rank == 0) run_progress_tick(&c->progress, &c->sched, true);
     rc = settle(c);
   }

@@ -102,6 +102,14 @@ int run_shared_pair(run_ctx *c, const run_pair *p);
  *  shared.watch and the run ends, or (o->shared_wait) it watches them until
  *  each is complete, whoever completes it. DCKPT_EINTERRUPTED on a stop. */
 int run_shared_wait(run_ctx *c);
+/** Once every rank of the run has ended its hand-out (after a barrier): one
+ *  more look at each pair still watched, counting those now complete. A rank
+ *  that looked while another rank of its run still held a pair could see
+ *  that the other run's last pair was held while the other run saw the same
+ *  of it: both ended with the campaign complete and no results. Looked at
+ *  after its own run's last release, a run's last pair is seen complete by
+ *  the run of the other last pair, or that run's by it. Runs nothing. */
+void run_shared_last_look(run_ctx *c);
 /** Rank 0, at the end of a shared run: the pairs that another run added by
  *  growing the campaign (more trials) after this run made its plan, which
  *  the plan does not hold: their number in *added (0 when it did not grow),

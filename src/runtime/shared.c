@@ -146,6 +146,21 @@ int run_shared_wait(run_ctx *c) {
   return DCKPT_OK;
 }
 
+void run_shared_last_look(run_ctx *c) {
+  int64_t kept = 0;
+  for (int64_t i = 0; i < c->shared.n_watch; i++) {
+    const run_pair *p = &c->shared.watch[i];
+    dckpt_trial_status st;
+    /* a pair's completion is committed before its lease is released */
+    if (dckpt_store_trial_status(c->store, p->alg, p->trial, &st) == DCKPT_OK &&
+        st.state == DCKPT_TRIAL_COMPLETE)
+      c->pairs_completed++;
+    else
+      c->shared.watch[kept++] = *p;
+  }
+  c->shared.n_watch = kept;
+}
+
 void run_shared_growth(run_ctx *c, int64_t *added, int64_t *added_done,
                        int64_t *n_trials) {
   *added = *added_done = 0;

@@ -19,6 +19,13 @@
 #    left to others (it took the grown campaign for its plan and failed
 #    making the results, exit 1); B, continued, completes the campaign and
 #    computes the results; the first 5 trials equal the reference.
+# 5. Two runs of 2 ranks each ending together: rank 1 of A stopped holding
+#    a pair, rank 1 of B holding another; rank 0 of each runs the rest and
+#    finds the other run's pair held. A's rank 1, continued, completes its
+#    pair and A exits 0 (B's pair held); B's rank 1, continued, completes the
+#    last pair and B finds the campaign complete: results computed (each run
+#    judged the other's pair by its rank 0's look before its own rank 1 had
+#    finished, and neither computed them). Bit-identical.
 # EXTRA: the reference directory (fixture bench_app.reference).
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -153,4 +160,46 @@ grep -v '^metrics ' "$ref/ref.digest" | while read -r line; do
   grep -qxF "$line" "$WORK/run4.digest" || fail "grown campaign: '$line' differs from the reference"
 done
 note "B completed the grown campaign; trials 0-4 equal the reference"
+
+# ---- 5. two runs of several ranks ending together
+# rank_pid NAME RANK: the process of rank RANK of the run named NAME, once it
+# exists (the ranks keep the launcher's command line).
+rank_pid() {
+  local p
+  for _ in $(seq 3000); do
+    for p in $(pgrep -f "^$BENCH .*--run-name $1( |\$)" || true); do
+      tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -x "OMPI_COMM_WORLD_RANK=$2" >/dev/null &&
+        { echo "$p"; return 0; }
+    done
+    sleep 0.02
+  done
+  fail "no rank $2 of run $1"
+}
+dir=$WORK/run5
+declare -A launcher one
+for r in A B; do
+  bg 2 "$cfg" --checkpoint-dir "$dir" --shared --run-name "$r" --quiet >"$WORK/${r}5.log" 2>&1
+  launcher[$r]=$PID
+  one[$r]=$(rank_pid "$r" 1)
+  wait_lease "${one[$r]}" >/dev/null
+  kill -STOP "${one[$r]}"
+done
+for _ in $(seq 30000); do
+  [ "$(n_complete "$dir")" -ge $((tot * 5 - 2)) ] && break
+  sleep 0.02
+done
+[ "$(n_complete "$dir")" = $((tot * 5 - 2)) ] || fail "the ranks 0 did not run the other pairs"
+note "ranks 1 of A and B stopped holding a pair each; every other pair complete"
+kill -CONT "${one[A]}"
+set +e; wait "${launcher[A]}"; code=$?; set -e
+[ "$code" = 0 ] || { cat "$WORK/A5.log" >&2; fail "A exited $code"; }
+[ ! -e "$dir/results/table.csv" ] || fail "A computed the results with B's pair held"
+kill -CONT "${one[B]}"
+set +e; wait "${launcher[B]}"; code=$?; set -e
+[ "$code" = 0 ] || { cat "$WORK/B5.log" >&2; fail "B exited $code"; }
+bs=$dir/runs/B/run_status.json
+[ "$(completed "$bs")" = "$(total "$bs")" ] ||
+  { cat "$dir/runs/A/run_status.json" "$bs" >&2; fail "B, which completed the last pair, did not find the campaign complete"; }
+note "A exited 0 leaving B's pair; B completed the campaign and computed the results"
+shared_like_reference
 echo "shared_exit.sh: all passed"
