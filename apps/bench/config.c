@@ -1023,6 +1023,12 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
              "are removed only once they are packed and verified)");
     return BENCH_EXIT_USAGE;
   }
+  if (cfg->shared_wait && !cfg->shared) {
+    snprintf(err, errlen,
+             "--shared-wait (checkpoint.shared_wait) needs --shared (checkpoint.shared): "
+             "without it the run holds the directory alone and waits for no other run");
+    return BENCH_EXIT_USAGE;
+  }
   if (cfg->container[0] && cfg->shared) {
     snprintf(err, errlen,
              "--container does not work with --shared runs (pack the "

@@ -185,6 +185,9 @@ expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --quiet=1
 grep_in "$WORK/last.err" "option '--quiet' takes no value (got '--quiet=1'"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-dir "$dir.2"
 grep_in "$WORK/last.err" "option '--checkpoint-dir' given twice"
+# --shared-wait without --shared was ignored: the run held the directory alone
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --shared-wait
+grep_in "$WORK/last.err" "--shared-wait (checkpoint.shared_wait) needs --shared (checkpoint.shared)"
 # refused as checkpoint.keep is, not cut down to INT_MAX
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --keep 99999999999
 grep_in "$WORK/last.err" "--keep needs a count in 1..2147483647, got '99999999999'"
