@@ -1523,6 +1523,8 @@ static void test_identity_set(void) {
   CHECK_STR_EQ(dckpt_record_identity(rec), IDENT);
   CHECK_RC(dckpt_record_set_identity(rec, "[1]"), DCKPT_EINVAL);
   CHECK_RC(dckpt_record_set_identity(rec, "{\"a\":"), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_set_identity(rec, "{\"a\":{\"b\":1,\"b\":2}}"), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "key \"b\" twice");
   char big[5000];
   memset(big, ' ', sizeof big);
   big[0] = '{', big[sizeof big - 2] = '}', big[sizeof big - 1] = '\0';
@@ -1568,6 +1570,13 @@ static void test_identity_damage(void) {
   rehash(buf, len);
   expect_decode(buf, len, DCKPT_ECORRUPT, "identity is not a JSON object");
   buf[ident_at] = '{';
+  /* a key twice: dckpt would read the first "run", Python the last */
+  uint8_t *alg = memmem(buf + ident_at, strlen(IDENT), "\"alg\"", 5);
+  CHECK(alg != NULL);
+  memcpy(alg, "\"run\"", 5);
+  rehash(buf, len);
+  expect_decode(buf, len, DCKPT_ECORRUPT, "identity holds key \"run\" twice");
+  memcpy(alg, "\"alg\"", 5);
   dckpt_put_le32(buf + 60, 1);
   rehash(buf, len);
   expect_decode(buf, len, DCKPT_ECORRUPT, "reserved");

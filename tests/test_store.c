@@ -210,6 +210,10 @@ static void test_append_metadata(void) {
   CHECK_RC(dckpt_store_append_metadata(s, "not json"), DCKPT_EINVAL);
   CHECK_CONTAINS(dckpt_store_errmsg(s), "append_metadata");
   CHECK_RC(dckpt_store_append_metadata(s, "[1]"), DCKPT_EINVAL);
+  /* a key twice would be written so: dckpt would read one, Python the other */
+  CHECK_RC(dckpt_store_append_metadata(s, "{\"n\":{\"k\":1,\"k\":2}}"), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s),
+                 "append_metadata argument: key \"k\" appears twice");
   /* Metadata that would make metadata.json unreadable (nested deeper than a
    * reader takes, or larger than it reads) is refused by name and leaves the
    * file as it was: written, it lost the whole run. */

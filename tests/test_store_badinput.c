@@ -66,6 +66,12 @@ static void test_bad_metadata(void) {
       {"{\"n_trials\": 2, \"algorithms\": [], \"rng_seed\": -3}", "\"rng_seed\""},
       {"{\"n_trials\": 2, \"algorithms\": [], \"format_version\": 99}",
        "format_version 99 is not supported"},
+      /* a key twice: cJSON reads the first, Python and jq the last */
+      {"{\"n_trials\": 2, \"algorithms\": [], \"n_trials\": 1}",
+       "key \"n_trials\" appears twice in one object"},
+      {"{\"n_trials\": 2, \"algorithms\": [{\"name\": \"a\", \"iterations\": 1, "
+       "\"index\": 0, \"iterations\": 5}]}",
+       "metadata.json': algorithms[0]: key \"iterations\" appears twice"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     tu_write_text(tu_at(dir, "metadata.json"), cases[i].text);
@@ -78,6 +84,15 @@ static void test_bad_metadata(void) {
     /* appends refuse too, and leave the bad file for the user to see */
     CHECK_NE(dckpt_store_append_metadata(s, "{\"a\":1}"), DCKPT_OK);
   }
+  /* the user's objects within are read as they are: runs written before
+   * keys were checked may hold one twice there */
+  tu_write_text(
+      tu_at(dir, "metadata.json"),
+      "{\"n_trials\": 2, \"algorithms\": [], \"benchmark_metadata\": {\"a\": 1, "
+      "\"a\": 2}}");
+  dckpt_metadata *m = NULL;
+  CHECK_OK(dckpt_store_load_metadata(s, &m));
+  dckpt_metadata_free(m);
   tu_write_text(tu_at(dir, "metadata.json"), good);
   free(good);
   dckpt_store_close(s);
@@ -139,6 +154,9 @@ static void test_bad_complete(void) {
       {"{\"alg_name\":\"extra\",\"alg_idx\":0,\"trial\":0,\"iteration\":9,"
        "\"checkpoint_path\":\"checkpoint_0000009.dckpt\"}",
        "expected algorithm 1"},
+      {"{\"alg_name\":\"extra\",\"alg_idx\":1,\"trial\":0,\"iteration\":9,"
+       "\"checkpoint_path\":\"checkpoint_0000009.dckpt\",\"alg_idx\":0}",
+       "key \"alg_idx\" appears twice"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     tu_write_text(tu_at(dckpt_store_get_dir(s), p), cases[i].text);

@@ -13,6 +13,7 @@
 
 #include "format/le.h"
 #include "format/record_internal.h"
+#include "util/json.h"
 #include "util/xxh.h"
 
 /* "<origin>: corrupt record: <what>" (or "oversized record" for ETOOBIG). */
@@ -354,17 +355,28 @@ static int check_unique(const uint8_t *buf, const char *origin, const dckpt_hdr 
   return rc;
 }
 
-/* A JSON object without NUL bytes (the record's header, or its identity). */
+/* A JSON object without NUL bytes (the record's header, or its identity).
+ * The identity, which the store reads, must hold each key once: the user's
+ * header is the user's, read back as it was written. */
 static int check_object(const char *origin, const char *what, const char *text,
-                        size_t len, dckpt_err *err) {
+                        size_t len, bool unique_keys, dckpt_err *err) {
   if (memchr(text, '\0', len))
     return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "%s contains a NUL byte", what);
   cJSON *doc = cJSON_ParseWithLength(text, len);
   bool ok = doc && cJSON_IsObject(doc);
-  cJSON_Delete(doc);
+  bool oom = false;
+  const char *twice = ok && unique_keys ? dckpt_json_repeated_key(doc, true, &oom) : NULL;
+  int rc = DCKPT_OK;
   if (!ok)
-    return dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "%s is not a JSON object", what);
-  return DCKPT_OK;
+    rc = dckpt_corrupt_(err, DCKPT_ECORRUPT, origin, "%s is not a JSON object", what);
+  else if (oom)
+    rc = dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory checking its %s", origin,
+                       what);
+  else if (twice)
+    rc = dckpt_corrupt_(err, DCKPT_ECORRUPT, origin,
+                        "%s holds key \"%.64s\" twice in one object", what, twice);
+  cJSON_Delete(doc);
+  return rc;
 }
 
 int dckpt_hdr_parse(const uint8_t *buf, uint64_t header_bytes, uint64_t total,
@@ -380,8 +392,8 @@ int dckpt_hdr_parse(const uint8_t *buf, uint64_t header_bytes, uint64_t total,
   h->payload_hash = dckpt_le64(tail);
   DCKPT_TRY(check_table(buf, origin, h, err));
   DCKPT_TRY(check_unique(buf, origin, h, err));
-  DCKPT_TRY(check_object(origin, "JSON header", h->json, h->json_len, err));
-  return h->ident ? check_object(origin, "identity", h->ident, h->ident_len, err)
+  DCKPT_TRY(check_object(origin, "JSON header", h->json, h->json_len, false, err));
+  return h->ident ? check_object(origin, "identity", h->ident, h->ident_len, true, err)
                   : DCKPT_OK;
 }
 

@@ -11,6 +11,7 @@
 #include "format/codec.h"
 #include "format/record_internal.h"
 #include "io/reaper.h"
+#include "util/json.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 #include "util/xxh.h"
@@ -467,6 +468,17 @@ int dckpt_record_set_identity(dckpt_record *rec, const char *json) {
   }
   size_t len = strlen(json);
   cJSON *doc = len <= DCKPT_IDENTITY_MAX ? cJSON_ParseWithLength(json, len) : NULL;
+  bool oom = false;
+  const char *twice = doc ? dckpt_json_repeated_key(doc, true, &oom) : NULL;
+  if (twice || oom) {
+    int rc =
+        oom ? dckpt_record_fail_(rec, DCKPT_ENOMEM, "out of memory checking the identity")
+            : dckpt_record_fail_(rec, DCKPT_EINVAL,
+                                 "identity holds key \"%.64s\" twice in one object",
+                                 twice);
+    cJSON_Delete(doc);
+    return rc;
+  }
   bool ok = doc && cJSON_IsObject(doc);
   cJSON_Delete(doc);
   if (!ok)

@@ -127,6 +127,9 @@ static int parse_algorithms(dckpt_store *s, const cJSON *arr, const char *file,
     if (!cJSON_IsObject(a))
       return dckpt_store_fail(s, DCKPT_ECORRUPT, "'%s': algorithms[%d] must be an object",
                               file, i);
+    char what[1100];
+    snprintf(what, sizeof what, "'%s': algorithms[%d]", file, i);
+    DCKPT_TRY(dckpt_json_check_unique_keys(a, false, what, &s->err));
     if (dckpt_json_get_str(a, "name", file, &name, &s->err) ||
         dckpt_json_get_i64(a, "iterations", file, &iters, &s->err) ||
         dckpt_json_get_i64(a, "index", file, &index, &s->err))
@@ -248,6 +251,10 @@ int dckpt_store_parse_metadata_text(dckpt_store *s, const char *json, size_t len
     cJSON_Delete(j);
     return dckpt_store_fail(s, DCKPT_ECORRUPT, "%s: not a JSON object", origin);
   }
+  if (dckpt_json_check_unique_keys(j, false, origin, &s->err) != DCKPT_OK) {
+    cJSON_Delete(j);
+    return s->err.status;
+  }
   dckpt_metadata *m = calloc(1, sizeof *m);
   int rc = m ? parse_metadata(s, j, origin, m)
              : dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
@@ -297,7 +304,12 @@ static int caller_object(dckpt_store *s, const char *text, const char *what,
   if (!text) return DCKPT_OK;
   /* cJSON copies a string's bytes as they are: refuse what is not UTF-8. */
   if (dckpt_json_require_utf8(text, what, &s->err)) return DCKPT_EINVAL;
-  if (dckpt_json_parse_object(text, what, out, &s->err) == DCKPT_OK) return DCKPT_OK;
+  /* a key twice anywhere: what dckpt reads of it is not what others do */
+  if (dckpt_json_parse_object(text, what, out, &s->err) == DCKPT_OK &&
+      dckpt_json_check_unique_keys(*out, true, what, &s->err) == DCKPT_OK)
+    return DCKPT_OK;
+  cJSON_Delete(*out);
+  *out = NULL;
   s->err.status = DCKPT_EINVAL; /* the caller's text, not a file, is bad */
   return DCKPT_EINVAL;
 }
@@ -376,7 +388,9 @@ int dckpt_store_append_metadata(dckpt_store *s, const char *json_object) {
     return dckpt_store_fail(s, DCKPT_EINVAL, "append_metadata: NULL object");
   if (dckpt_json_require_utf8(json_object, "append_metadata argument", &s->err))
     return DCKPT_EINVAL;
-  if (dckpt_json_parse_object(json_object, "append_metadata argument", &add, &s->err)) {
+  if (dckpt_json_parse_object(json_object, "append_metadata argument", &add, &s->err) ||
+      dckpt_json_check_unique_keys(add, true, "append_metadata argument", &s->err)) {
+    cJSON_Delete(add);
     s->err.status = DCKPT_EINVAL; /* the caller's text, not a file, is bad */
     return DCKPT_EINVAL;
   }

@@ -50,7 +50,64 @@ int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
     cJSON_Delete(obj);
     return dckpt_err_set(err, DCKPT_ECORRUPT, "%s: expected a JSON object", what);
   }
+  int rc = dckpt_json_check_unique_keys(obj, false, what, err);
+  if (rc != DCKPT_OK) {
+    cJSON_Delete(obj);
+    return rc;
+  }
   *out = obj;
+  return DCKPT_OK;
+}
+
+static int key_order(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A repeated key among the members of one object: the keys sorted, so an
+ * object of a million members costs no more than sorting them. */
+static const char *repeated_member(const cJSON *obj, bool *oom) {
+  size_t n = 0;
+  for (const cJSON *c = obj->child; c; c = c->next)
+    n++;
+  if (n < 2) return NULL;
+  const char *few[16];
+  const char **keys = n <= 16 ? few : malloc(n * sizeof *keys);
+  if (!keys) {
+    *oom = true;
+    return NULL;
+  }
+  size_t k = 0;
+  for (const cJSON *c = obj->child; c; c = c->next)
+    keys[k++] = c->string ? c->string : "";
+  qsort(keys, n, sizeof *keys, key_order);
+  const char *found = NULL;
+  for (size_t i = 1; i < n && !found; i++)
+    if (strcmp(keys[i - 1], keys[i]) == 0) found = keys[i];
+  if (keys != few) free(keys);
+  return found;
+}
+
+const char *dckpt_json_repeated_key(const cJSON *node, bool nested, bool *oom) {
+  *oom = false;
+  if (!node) return NULL;
+  const char *found = cJSON_IsObject(node) ? repeated_member(node, oom) : NULL;
+  /* cJSON's nesting limit bounds this recursion (1000 levels). */
+  for (const cJSON *c = nested ? node->child : NULL; c && !found && !*oom; c = c->next)
+    found = dckpt_json_repeated_key(c, true, oom);
+  return found;
+}
+
+int dckpt_json_check_unique_keys(const cJSON *node, bool nested, const char *what,
+                                 dckpt_err *err) {
+  bool oom = false;
+  const char *key = dckpt_json_repeated_key(node, nested, &oom);
+  if (oom)
+    return dckpt_err_set(err, DCKPT_ENOMEM, "%s: out of memory checking its keys", what);
+  if (key)
+    return dckpt_err_set(err, DCKPT_ECORRUPT,
+                         "%s: key \"%.200s\" appears twice in one object (which one "
+                         "counts differs from reader to reader)",
+                         what, key);
   return DCKPT_OK;
 }
 

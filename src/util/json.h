@@ -10,9 +10,26 @@
 
 #include "util/err.h"
 
-/** Parses text that must be a JSON object; `what` names it in messages. */
+/** Parses text that must be a JSON object that holds each of its own keys
+ *  once (dckpt_json_check_unique_keys; objects within are not checked: runs
+ *  written before this rule may hold the user's objects with a key twice);
+ *  `what` names it in messages. */
 int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
                             dckpt_err *err);
+
+/** The key of the first member of the object `node` that an earlier member
+ *  already has, or NULL when its keys are unique; with `nested`, of every
+ *  object under `node` too (depth first). `*oom` is set when memory ran out
+ *  (NULL is then no answer). cJSON keeps both members and its lookups find
+ *  the first; Python and jq take the last: such a text means two different
+ *  things to two readers. */
+const char *dckpt_json_repeated_key(const cJSON *node, bool nested, bool *oom);
+
+/** DCKPT_ECORRUPT when the object `node` (with `nested`, or any object under
+ *  it) holds a key twice, the message "<what>: key "<key>" appears twice in
+ *  one object (...)"; DCKPT_ENOMEM when that could not be checked. */
+int dckpt_json_check_unique_keys(const cJSON *node, bool nested, const char *what,
+                                 dckpt_err *err);
 
 /** DCKPT_EINVAL when a caller's string `text` (NUL-terminated), bound for a
  *  JSON file, is not UTF-8: the message names `what`, the first bad byte and

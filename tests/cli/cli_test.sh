@@ -638,6 +638,11 @@ assert m == want, m
   run 2 metadata "$DIR" --set big=1e999
   has "$ERR" "--set 'big=1e999': a number beyond the range of a double"
   cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
+  # A key twice in a VALUE's object was written so: dckpt read the first,
+  # Python and jq the last.
+  run 1 metadata "$DIR" --set 'obj={"a":1,"a":2}'
+  has "$ERR" 'append_metadata argument: key "a" appears twice in one object'
+  cmp -s "$DIR/metadata.json" "$WORK/before.json" || fail "metadata.json changed"
   # Bytes that are not UTF-8 in KEY or VALUE (a JSON string's too) were stored
   # as they were: metadata.json was then no JSON for Python or jq. Refused as
   # usage errors naming the byte and its offset; nothing written.
