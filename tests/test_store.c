@@ -727,6 +727,21 @@ static void test_verify(void) {
   CHECK_CONTAINS(warn_text, "trial_0/progress.json [ECORRUPT]");
   CHECK_CONTAINS(warn_text, "only a hint");
   CHECK(strstr(verify_text, "progress.json") == NULL);
+  /* a trial directory that is a file, an algorithm directory that is a
+   * broken link: verify called the first not started, the second missing */
+  char trial[2100], adir[2100];
+  snprintf(trial, sizeof trial, "%s", tu_at(dir, "algorithm_0/trial_1"));
+  snprintf(adir, sizeof adir, "%s", tu_at(dir, "algorithm_1"));
+  tu_rmrf(trial);
+  tu_write_text(trial, "x");
+  tu_rmrf(adir);
+  CHECK_EQ(symlink("nowhere", adir), 0);
+  verify_text[0] = '\0';
+  CHECK_OK(dckpt_store_verify(s, on_bad, NULL, &n_bad));
+  CHECK_EQ(n_bad, 2);
+  CHECK_CONTAINS(verify_text, "trial_1 [ENOTDIR] trial directory is not a directory");
+  CHECK_CONTAINS(verify_text,
+                 "algorithm_1 [ENOTDIR] algorithm directory is not a directory");
   dckpt_store_close(s);
 }
 

@@ -230,11 +230,21 @@ static void check_runs(verifier *v, const dckpt_metadata *m) {
   for (size_t a = 0; a < m->n_algorithms; a++) {
     char *adir = dckpt_layout_alg_dir(s, (int64_t)a);
     if (adir && !dckpt_src_is_dir(v->s, adir))
-      bad(v, adir, DCKPT_ENOENT, "algorithm directory is missing");
+      bad(v, adir, dckpt_src_exists(v->s, adir) ? DCKPT_ENOTDIR : DCKPT_ENOENT,
+          dckpt_src_exists(v->s, adir)
+              ? "algorithm directory is not a directory (a file or a broken link)"
+              : "algorithm directory is missing");
     free(adir);
     for (int64_t t = 0; t < m->n_trials; t++) {
       char *dir = dckpt_layout_trial_dir(s, (int64_t)a, t);
-      if (dir && dckpt_src_is_dir(v->s, dir)) check_trial(v, (int64_t)a, t, dir);
+      /* a trial directory that is a file was passed over as "not started",
+       * while the trial can be neither read nor resumed */
+      if (dir && dckpt_src_is_dir(v->s, dir))
+        check_trial(v, (int64_t)a, t, dir);
+      else if (dir && dckpt_src_exists(v->s, dir))
+        bad(v, dir, DCKPT_ENOTDIR,
+            "trial directory is not a directory (a file or a broken link): the trial "
+            "can be neither read nor resumed");
       free(dir);
     }
   }
