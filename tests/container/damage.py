@@ -185,9 +185,11 @@ def hostile(path, kind):
         arrays[b, ac["name_off"]] = arrays[a, ac["name_off"]]
         arrays[b, ac["name_len"]] = arrays[a, ac["name_len"]]
         expect = "repeated"
-    elif kind in ("swap_ident", "ident_iter", "ident_none"):
+    elif kind in ("swap_ident", "ident_iter", "ident_none", "ident_dup"):
         # the row keeps its place and gets the identity of another trial's
-        # checkpoint, of another iteration, or none; texts_hash recomputed
+        # checkpoint, of another iteration, none, or its own with a second
+        # "iteration" (cJSON reads the first, Python the last); texts_hash
+        # recomputed
         text = f["data/text"][...]
 
         def at(r, o, n):
@@ -199,6 +201,9 @@ def hostile(path, kind):
         elif kind == "ident_iter":
             ident = at(fi, "ident_off", "ident_len").replace(b'"iteration":14', b'"iteration":19')
             off, n = U64(append_text(f, ident)), U64(len(ident))
+        elif kind == "ident_dup":
+            ident = at(fi, "ident_off", "ident_len")[:-1] + b',"iteration":19}'
+            off, n = U64(append_text(f, ident)), U64(len(ident))
         else:
             off = n = U64(0)
         files[fi, fc["ident_off"]], files[fi, fc["ident_len"]] = off, n
@@ -206,7 +211,8 @@ def hostile(path, kind):
         files[fi, fc["texts_hash"]] = U64(rc.XXH3(
             at(fi, "path_off", "path_len") + at(fi, "text_off", "text_len") +
             at(fi, "ident_off", "ident_len")))
-        expect = "belongs elsewhere: its identity|carries no identity"
+        expect = ('identity holds key "iteration" twice' if kind == "ident_dup" else
+                  "belongs elsewhere: its identity|carries no identity")
     elif kind in ("orphan_file", "orphan_trial"):
         # trial 0 gives up its last file, or all of them (n_files 0): rows
         # that nobody owns, which unpack dropped without a word
