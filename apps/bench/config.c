@@ -340,6 +340,21 @@ static int parse_network(ctx *c, const cJSON *root, bench_config *cfg) {
   return 0;
 }
 
+/* A name printed in the summary, the tables and the plots' legends: at most
+ * max - 1 bytes, and no control character (a newline or a tab broke
+ * table.txt's columns, an escape sequence reached the terminal). */
+static int check_label(ctx *c, const char *key, const char *name, size_t max) {
+  if (strlen(name) >= max)
+    return bad(c, key, "is %zu bytes long; at most %zu", strlen(name), max - 1);
+  for (size_t i = 0; name[i]; i++)
+    if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+      return bad(c, key,
+                 "holds the control character 0x%02x at byte %zu; a name is printed "
+                 "in the tables and the plots' legends",
+                 (unsigned)(unsigned char)name[i], i);
+  return 0;
+}
+
 static int parse_algorithm(ctx *c, const cJSON *a, int i, bench_config *cfg) {
   static const char *const keys[] = {"name", "method", "iterations", "hyperparameters",
                                      NULL};
@@ -366,9 +381,7 @@ static int parse_algorithm(ctx *c, const cJSON *a, int i, bench_config *cfg) {
     return bad(c, k_method, "must be dgd, atc, extra, diging, nids or admm, not \"%s\"",
                method);
   if (!al->iterations) return bad(c, k_iter, "is missing");
-  if (name && strlen(name) >= sizeof al->name)
-    return bad(c, k_name, "is %zu bytes long; at most %zu", strlen(name),
-               sizeof al->name - 1);
+  if (name && check_label(c, k_name, name, sizeof al->name)) return BENCH_EXIT_USAGE;
   snprintf(al->method, sizeof al->method, "%s", method);
   snprintf(al->name, sizeof al->name, "%s", name ? name : method);
   for (size_t k = 0; k < cfg->n_algs; k++)
@@ -438,9 +451,7 @@ static int parse_root(ctx *c, const cJSON *root, bench_config *cfg) {
       parse_problem(c, root, cfg) || parse_network(c, root, cfg) ||
       parse_checkpoint(c, root, cfg))
     return BENCH_EXIT_USAGE;
-  if (name && strlen(name) >= sizeof cfg->campaign)
-    return bad(c, "name", "is %zu bytes long; at most %zu", strlen(name),
-               sizeof cfg->campaign - 1);
+  if (name && check_label(c, "name", name, sizeof cfg->campaign)) return BENCH_EXIT_USAGE;
   cfg->seed = (uint64_t)seed;
   snprintf(cfg->campaign, sizeof cfg->campaign, "%s", name ? name : "campaign");
   const cJSON *algs = item(root, "algorithms");

@@ -74,6 +74,13 @@ long=$(printf 'N%.0s' $(seq 200))
 bad long_name "{ $good_problem, $good_network, \"algorithms\": [
     { \"name\": \"$long\", \"method\": \"dgd\", \"iterations\": 5 } ] }" \
   'long_name.json: key "algorithms[0].name" is 200 bytes long; at most 127'
+# a control character in a name broke table.txt's columns (a newline) or
+# reached the terminal (an escape sequence)
+bad newline_name "{ $good_problem, $good_network, \"algorithms\": [
+    { \"name\": \"EX\\nTRA\", \"method\": \"extra\", \"iterations\": 5 } ] }" \
+  'newline_name.json: key "algorithms[0].name" holds the control character 0x0a at byte 2'
+bad escape_campaign "{ \"name\": \"\\u001b[31mred\", $good_problem, $good_network, $good_algs }" \
+  'escape_campaign.json: key "name" holds the control character 0x1b at byte 0'
 bad huge_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 1e17 }" \
   'huge_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not 1e+17'
 bad above_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 9000000000000001 }" \
