@@ -5,7 +5,8 @@ if(TARGET dckpt-cli)
   dckpt_add_test_exe(cli_fixture SOURCES cli/make_fixture.c)
   set(DCKPT_CLI_CASES
     help usage status status_json status_lock verify_clean verify_hint verify_corrupt
-    dump dump_json json_bytes backup clear clear_tty lock_live break_lock size metadata handoff)
+    dump dump_json json_bytes backup clear clear_tty lock_live break_lock size ls metadata
+    handoff)
   foreach(c ${DCKPT_CLI_CASES})
     add_test(NAME cli.${c}
       COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh ${c}

@@ -114,7 +114,24 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void walk(const char *dir, const char *rel, ls_ctx *l) {
+/* The directories from DIR down to the one being listed: a link back to one
+ * of them is not followed again. */
+typedef struct ancestor {
+  dev_t dev;
+  ino_t ino;
+  const struct ancestor *up;
+} ancestor;
+
+static bool is_ancestor(const ancestor *a, const struct stat *st) {
+  for (; a; a = a->up)
+    if (a->dev == st->st_dev && a->ino == st->st_ino) return true;
+  return false;
+}
+
+/* Links are followed, as the store, verify and pack follow them (a
+ * checkpoint moved elsewhere and linked back is the run's file): lstat left
+ * such files out of the directory's listing and in the container's. */
+static void walk(const char *dir, const char *rel, ls_ctx *l, const ancestor *up) {
   DIR *d = opendir(dir);
   if (!d) return;
   char **names = NULL;
@@ -140,10 +157,13 @@ static void walk(const char *dir, const char *rel, ls_ctx *l) {
     snprintf(full, sizeof full, "%s/%s", dir, names[i]);
     snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i]);
     struct stat st;
-    if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode) && descend(sub, l->prefix))
-      walk(full, sub, l);
-    else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && listed(sub, l->prefix))
+    bool ok = stat(full, &st) == 0;
+    if (ok && S_ISDIR(st.st_mode) && descend(sub, l->prefix) && !is_ancestor(up, &st)) {
+      ancestor here = {st.st_dev, st.st_ino, up};
+      walk(full, sub, l, &here);
+    } else if (ok && S_ISREG(st.st_mode) && listed(sub, l->prefix)) {
       show(l, sub, kind_of(sub), (uint64_t)st.st_size, -1);
+    }
     free(names[i]);
   }
   free(names);
@@ -155,7 +175,8 @@ static int ls_dir(const char *dir, ls_ctx *l) {
     cli_error("ls", "%s: not a directory or container", dir);
     return DCKPT_ENOENT;
   }
-  walk(dir, "", l);
+  ancestor root = {st.st_dev, st.st_ino, NULL};
+  walk(dir, "", l, &root);
   return DCKPT_OK;
 }
 

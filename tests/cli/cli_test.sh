@@ -587,6 +587,26 @@ print(sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(sys.argv[1
   has "$ERR" "$WORK/missing"
 }
 
+case_ls() {
+  make_fixture
+  run 0 ls "$DIR" algorithm_0/trial_0 -l
+  has "$OUT" "algorithm_0/trial_0/checkpoint_0000019.dckpt"
+  # A checkpoint moved elsewhere and linked back is the run's file (the store,
+  # verify and pack follow the link): ls left it out of the directory's list
+  # while the container's listed it. A link back up is not followed again.
+  local ckpt=$DIR/algorithm_0/trial_0/checkpoint_0000019.dckpt size
+  size=$(stat -c %s "$ckpt")
+  mv "$ckpt" "$WORK/moved.dckpt"
+  ln -s "$WORK/moved.dckpt" "$ckpt"
+  ln -s .. "$DIR/algorithm_0/up"
+  run 0 verify "$DIR"
+  run 0 ls "$DIR" algorithm_0/trial_0 -l
+  matches "$OUT" "^checkpoint +$size  algorithm_0/trial_0/checkpoint_0000019.dckpt\$"
+  run 0 ls "$DIR"
+  hasnt "$OUT" "up/"
+  [ "$(wc -l <"$OUT")" -lt 100 ] || fail "ls followed a link back up"
+}
+
 case_metadata() {
   make_fixture
   run 0 metadata "$DIR"
