@@ -81,6 +81,11 @@ bad newline_name "{ $good_problem, $good_network, \"algorithms\": [
   'newline_name.json: key "algorithms[0].name" holds the control character 0x0a at byte 2'
 bad escape_campaign "{ \"name\": \"\\u001b[31mred\", $good_problem, $good_network, $good_algs }" \
   'escape_campaign.json: key "name" holds the control character 0x1b at byte 0'
+# noise beyond what doubles hold made the data infinite: the campaign ran,
+# every metric of every trial "no value", exit 0
+bad huge_noise "{ \"problem\": { \"synthetic\": { \"rows\": 60, \"features\": 3, \"noise\": 1e308 } },
+    $good_network, $good_algs }" \
+  'huge_noise.json: key "problem": optimum: f* = ' 'is not finite: the data or lambda = 0 are too large'
 bad huge_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 1e17 }" \
   'huge_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not 1e+17'
 bad above_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 9000000000000001 }" \

@@ -59,8 +59,20 @@ int opt_solve_optimum(const opt_problem *p, double *x, double *f_star, char *err
   int rc = p->kind == OPT_LEAST_SQUARES ? solve_least_squares(p, x, work, err, errlen)
                                         : solve_logistic(p, x, work, err, errlen);
   free(work);
-  if (rc == DCKPT_OK) *f_star = opt_value(p, x);
-  return rc;
+  if (rc != DCKPT_OK) return rc;
+  *f_star = opt_value(p, x);
+  /* data or a lambda beyond what doubles hold (synthetic noise of 1e308) gave
+   * an optimum of inf or NaN: every metric of every trial would be "no value" */
+  bool finite = isfinite(*f_star);
+  for (size_t i = 0; i < p->d && finite; i++)
+    finite = isfinite(x[i]);
+  if (!finite)
+    return opt_fail(
+        err, errlen, DCKPT_EINVAL,
+        "optimum: f* = %g is not finite: the data or lambda = %g are too large "
+        "for double precision; scale them down",
+        *f_star, p->lambda);
+  return DCKPT_OK;
 }
 
 int opt_compute_lipschitz(const opt_problem *p, double *L, char *err, size_t errlen) {
