@@ -1,6 +1,6 @@
 # Unit tests of src/io (white-box: linked against the internal twin).
 dckpt_add_test_exe(test_io INTERNAL SOURCES test_io.c)
-foreach(case path walk fs atomic json_file reaper reaper_fork)
+foreach(case path walk fs atomic json_file reaper reaper_process reaper_fork)
   add_test(NAME io.${case} COMMAND test_io ${case})
 endforeach()
 

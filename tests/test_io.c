@@ -345,11 +345,11 @@ static void test_json_file(void) {
 
 /* ---- reaper ---- */
 
-/* Both kinds: a lingering thread (records) and one kept until destroy
- * (stores). */
-static void reaper_case(bool linger) {
-  fresh_root(linger ? "reaper_linger" : "reaper");
-  dckpt_reaper *r = dckpt_reaper_create(linger);
+/* Removals in order, a new file under a removed name never touched, and
+ * destroy waiting for what is queued. */
+static void test_reaper(void) {
+  fresh_root("reaper");
+  dckpt_reaper *r = dckpt_reaper_create();
   CHECK(r != NULL);
   put("old", "o");
   dckpt_reaper_remove(r, at("old"));
@@ -376,19 +376,56 @@ static void reaper_case(bool linger) {
   drop_root();
 }
 
-static void test_reaper(void) {
-  reaper_case(false);
-  reaper_case(true);
+/* The process's reaper (records' replaced files): one for every caller,
+ * the same thread for good; a ticket's wait returns once that close is done,
+ * which the descriptor shows (closed: fcntl fails with EBADF). */
+static void test_reaper_process(void) {
+  fresh_root("reaper_process");
+  dckpt_reaper *r = dckpt_reaper_process();
+  CHECK(r != NULL);
+  CHECK(dckpt_reaper_process() == r);
+  int base = check_threads_now();
+  int fds[20];
+  uint64_t last = 0;
+  for (int i = 0; i < 20; i++) {
+    put("held", "x");
+    fds[i] = open(at("held"), O_RDONLY | O_CLOEXEC);
+    CHECK(fds[i] >= 0);
+    CHECK_EQ(unlink(at("held")), 0);
+    uint64_t ticket = dckpt_reaper_close(r, fds[i]);
+    CHECK(ticket > last); /* queued, in order */
+    last = ticket;
+  }
+  dckpt_reaper_wait(r, last);
+  /* every descriptor is closed: none was reused since (nothing else opens) */
+  for (int i = 0; i < 20; i++)
+    CHECK(fcntl(fds[i], F_GETFD) == -1 && errno == EBADF);
+  dckpt_reaper_wait(r, 0);    /* nothing to wait for */
+  dckpt_reaper_wait(NULL, 5); /* no reaper: nothing queued */
+  CHECK_EQ(dckpt_reaper_close(r, -1), 0);
+  /* one thread, started by the first job (if no earlier test did) and kept */
+  CHECK_LE(check_threads_now(), base + 1);
+  int kept = check_threads_now();
+  put("again", "x");
+  int fd = open(at("again"), O_RDONLY | O_CLOEXEC);
+  CHECK(fd >= 0);
+  dckpt_reaper_wait(r, dckpt_reaper_close(r, fd));
+  CHECK_EQ(check_threads_now(), kept);
+  drop_root();
 }
 
 /* A forked child that uses its parent's reaper (a store handle kept across
- * fork) does each job at once and its destroy returns: it waited for the
- * parent's thread, which is not in the child, for good. The parent's reaper
- * goes on. */
-static void reaper_fork_case(bool linger) {
-  fresh_root(linger ? "reaper_fork_linger" : "reaper_fork");
-  dckpt_reaper *r = dckpt_reaper_create(linger);
+ * fork, or the process's) does each job at once and its destroy returns: it
+ * waited for the parent's thread, which is not in the child, for good. The
+ * parent's reaper goes on. */
+static void test_reaper_fork(void) {
+  fresh_root("reaper_fork");
+  dckpt_reaper *r = dckpt_reaper_create();
   CHECK(r != NULL);
+  put("p", "p"); /* the process's reaper runs too */
+  int pfd = open(at("p"), O_RDONLY | O_CLOEXEC);
+  CHECK(pfd >= 0);
+  CHECK(dckpt_reaper_close(dckpt_reaper_process(), pfd) > 0);
   put("a", "a");
   dckpt_reaper_remove(r, at("a")); /* the thread runs */
   pid_t pid = fork();
@@ -399,7 +436,13 @@ static void reaper_fork_case(bool linger) {
     bool gone = !dckpt_path_exists(at("b")) && count_prefixed(root, "b") == 0 &&
                 count_prefixed(root, DCKPT_TMP_PREFIX "b") == 0;
     dckpt_reaper_destroy(r);
-    _exit(gone ? 0 : 3);
+    /* the process's reaper, made in the parent: at once here as well */
+    put("d", "d");
+    int fd = open(at("d"), O_RDONLY | O_CLOEXEC);
+    bool closed = fd >= 0 && dckpt_reaper_close(dckpt_reaper_process(), fd) == 0 &&
+                  fcntl(fd, F_GETFD) == -1;
+    dckpt_reaper_wait(dckpt_reaper_process(), 1); /* a ticket of the parent's */
+    _exit(gone && closed ? 0 : 3);
   }
   int status = -1;
   pid_t got = 0;
@@ -419,11 +462,6 @@ static void reaper_fork_case(bool linger) {
   drop_root();
 }
 
-static void test_reaper_fork(void) {
-  reaper_fork_case(false);
-  reaper_fork_case(true);
-}
-
 int main(int argc, char **argv) {
   static const check_case cases[] = {{"path", test_path},
                                      {"walk", test_walk},
@@ -431,6 +469,7 @@ int main(int argc, char **argv) {
                                      {"atomic", test_atomic},
                                      {"json_file", test_json_file},
                                      {"reaper", test_reaper},
+                                     {"reaper_process", test_reaper_process},
                                      {"reaper_fork", test_reaper_fork}};
   return check_main("test_io", argc, argv, cases, sizeof cases / sizeof *cases);
 }

@@ -328,17 +328,14 @@ int dckpt_record_write(dckpt_record *rec, const char *path, int level,
   dckpt_err e;
   dckpt_err_clear(&e);
   /* The file replaced (a record file is usually saved over its previous
-   * version) is freed by the record's reaper thread, not in this call: on a
+   * version) is freed by the process's reaper thread, not in this call: on a
    * file system that discards freed blocks synchronously that costs ~3.5 ms
    * for a 12 MB file here (docs/performance.md, "Against the peers"). */
   int old = -1;
   int rc = write_keeping(rec, path, level, durability, &old, &e);
   if (old >= 0) {
-    if (!rec->reaper) {
-      rec->reaper = dckpt_reaper_create(true);
-      rec->reaper_pid = (long)getpid();
-    }
-    dckpt_reaper_close(rec->reaper_pid == (long)getpid() ? rec->reaper : NULL, old);
+    uint64_t ticket = dckpt_reaper_close(dckpt_reaper_process(), old);
+    if (ticket) rec->reaped = ticket;
   }
   if (rc != DCKPT_OK) dckpt_record_fail_(rec, rc, "%s", e.msg);
   return rc;

@@ -39,11 +39,10 @@ struct dckpt_record {
    * store, or NULL (owned). */
   char *identity;
   size_t identity_len;
-  /* Closes, off the caller's thread, the files that dckpt_record_write
-   * replaced (their blocks are freed by that close); made by the first such
-   * write, in the process `reaper_pid` (a forked child leaves it alone). */
-  struct dckpt_reaper *reaper;
-  long reaper_pid;
+  /* The ticket of the last file that dckpt_record_write replaced, which the
+   * process's reaper closes off the caller's thread (that close frees its
+   * blocks): dckpt_record_free waits for it. 0: none pending. */
+  uint64_t reaped;
   char errmsg[DCKPT_ERRMSG_MAX];
 };
 

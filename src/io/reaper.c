@@ -1,13 +1,11 @@
 #define _GNU_SOURCE
 #include "io/reaper.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "io/atomic.h"
@@ -21,56 +19,51 @@ typedef struct job {
   char path[];
 } job;
 
-/* A lingering reaper's thread lives only while there is work: it ends once
- * the queue has stayed empty for LINGER_NS (saves in a row keep one thread),
- * and the next job starts another. An idle reaper holds no thread, so a program that
- * keeps thousands of records (each owns a reaper once it has replaced a file) does not
- * keep thousands of threads, which counted against its own limits (RLIMIT_NPROC, address
- * space) until the records were freed. */
-#define LINGER_NS 250000000L
-
 struct dckpt_reaper {
   pthread_mutex_t mu;
-  /* a job was queued, the owner destroys the reaper, or the thread ended */
+  /* a job was queued or done, the owner destroys the reaper, or the thread
+   * ended */
   pthread_cond_t cv;
-  /* Which of the two lives its thread has (fixed at create).
-   * Lingering (a record's): detached, ends on its own once idle, and the
-   * next job starts another. Else (a store's): started by the first job,
-   * waits for jobs until destroy, which joins `thread`. A thread ending at a
-   * moment nobody chose can meet another thread's fork(): under ASan the
-   * child then hung starting a thread of its own (tests/powerloss with the
-   * store's reaper), so long-lived owners keep theirs until they close. */
-  bool linger;
-  /* a thread works the queue (jobs are only queued while one does); it
-   * clears this as its last step under the mutex and touches nothing of the
-   * reaper after that. A kept (not lingering) thread clears it only once
-   * destroy has set `stopping`, so for it `running` means "to be joined". */
+  /* a thread was started by the first job; it waits for jobs until destroy
+   * has set `stopping` and the queue is drained, then clears this as its
+   * last step under the mutex (destroy joins it) */
   bool running;
   pthread_t thread;
   bool stopping; /* destroy: end once drained, without waiting for more */
   job *head, *tail;
+  uint64_t queued, done; /* jobs queued and done so far: tickets */
   /* the creating process: a forked child (which has none of its threads,
    * and may have copied the mutex locked) does every job at once and only
-   * frees the reaper, as the record's reaper did since 02f24e4 */
+   * frees the reaper */
   pid_t pid;
 };
 
-dckpt_reaper *dckpt_reaper_create(bool linger) {
+dckpt_reaper *dckpt_reaper_create(void) {
   dckpt_reaper *r = calloc(1, sizeof *r);
   if (!r) return NULL;
-  r->linger = linger;
-  pthread_condattr_t ca;
-  bool ok = pthread_condattr_init(&ca) == 0;
-  ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-       pthread_cond_init(&r->cv, &ca) == 0;
-  pthread_condattr_destroy(&ca);
-  if (!ok || pthread_mutex_init(&r->mu, NULL) != 0) {
-    if (ok) pthread_cond_destroy(&r->cv);
+  if (pthread_cond_init(&r->cv, NULL) != 0) {
     free(r);
     return NULL; /* callers then do every job at once */
   }
+  if (pthread_mutex_init(&r->mu, NULL) != 0) {
+    pthread_cond_destroy(&r->cv);
+    free(r);
+    return NULL;
+  }
   r->pid = getpid();
   return r;
+}
+
+static pthread_once_t process_once = PTHREAD_ONCE_INIT;
+static dckpt_reaper *process_reaper;
+
+static void make_process_reaper(void) {
+  process_reaper = dckpt_reaper_create();
+}
+
+dckpt_reaper *dckpt_reaper_process(void) {
+  pthread_once(&process_once, make_process_reaper);
+  return process_reaper;
 }
 
 /* Does a job (`j`, or NULL for one done at once without being queued):
@@ -84,19 +77,10 @@ static void do_job(job *j, const char *path, int fd) {
   free(j);
 }
 
-/* Waits (mu held) for a job or destroy, a lingering thread at most
- * LINGER_NS; true when a job is queued. */
+/* Waits (mu held) for a job or destroy; true when a job is queued. */
 static bool wait_for_job(dckpt_reaper *r) {
-  struct timespec until;
-  clock_gettime(CLOCK_MONOTONIC, &until);
-  until.tv_nsec += LINGER_NS;
-  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
-  while (!r->head && !r->stopping) {
-    if (!r->linger)
-      pthread_cond_wait(&r->cv, &r->mu);
-    else if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT)
-      break;
-  }
+  while (!r->head && !r->stopping)
+    pthread_cond_wait(&r->cv, &r->mu);
   return r->head != NULL;
 }
 
@@ -110,50 +94,60 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&r->mu);
     do_job(j, j->path, j->fd);
     pthread_mutex_lock(&r->mu);
+    r->done++;
+    pthread_cond_broadcast(&r->cv); /* dckpt_reaper_wait */
   }
-  r->running = false; /* drained: the next job starts a new thread */
+  r->running = false; /* destroy: drained */
   pthread_cond_broadcast(&r->cv);
   pthread_mutex_unlock(&r->mu);
   return NULL;
 }
 
-static void enqueue(dckpt_reaper *r, const char *path, int fd) {
+/* Queues a job (or does it at once); its ticket, 0 when done at once. */
+static uint64_t enqueue(dckpt_reaper *r, const char *path, int fd) {
   if (r && r->pid != getpid()) r = NULL; /* a forked child: at once */
   size_t n = path ? strlen(path) + 1 : 1;
   job *j = r ? malloc(sizeof *j + n) : NULL;
   if (!j) {
     do_job(NULL, path, fd);
-    return;
+    return 0;
   }
   memcpy(j->path, path ? path : "", n);
   j->fd = fd;
   j->next = NULL;
   pthread_mutex_lock(&r->mu);
-  if (!r->running) {
-    /* the queue is empty: jobs are only queued while a thread runs */
+  if (!r->running && !r->stopping)
     r->running = dckpt_thread_start(&r->thread, run, r) == 0;
-    if (r->running && r->linger) pthread_detach(r->thread);
-    if (!r->running) {
-      pthread_mutex_unlock(&r->mu);
-      do_job(j, path, fd); /* no thread: on the caller's, as before */
-      return;
-    }
+  if (!r->running) {
+    pthread_mutex_unlock(&r->mu);
+    do_job(j, path, fd); /* no thread: on the caller's, as before */
+    return 0;
   }
   if (r->tail)
     r->tail->next = j;
   else
     r->head = j;
   r->tail = j;
-  pthread_cond_broadcast(&r->cv); /* a lingering thread takes it */
+  uint64_t ticket = ++r->queued;
+  pthread_cond_broadcast(&r->cv);
   pthread_mutex_unlock(&r->mu);
+  return ticket;
 }
 
 void dckpt_reaper_unlink(dckpt_reaper *r, const char *path) {
-  enqueue(r, path, -1);
+  (void)enqueue(r, path, -1);
 }
 
-void dckpt_reaper_close(dckpt_reaper *r, int fd) {
-  if (fd >= 0) enqueue(r, NULL, fd);
+uint64_t dckpt_reaper_close(dckpt_reaper *r, int fd) {
+  return fd >= 0 ? enqueue(r, NULL, fd) : 0;
+}
+
+void dckpt_reaper_wait(dckpt_reaper *r, uint64_t ticket) {
+  if (!r || ticket == 0 || r->pid != getpid()) return;
+  pthread_mutex_lock(&r->mu);
+  while (r->done < ticket)
+    pthread_cond_wait(&r->cv, &r->mu);
+  pthread_mutex_unlock(&r->mu);
 }
 
 void dckpt_reaper_remove(dckpt_reaper *r, const char *path) {
@@ -179,7 +173,7 @@ void dckpt_reaper_destroy(dckpt_reaper *r) {
    * done what is queued */
   pthread_mutex_lock(&r->mu);
   r->stopping = true;
-  bool join = r->running && !r->linger; /* a kept thread */
+  bool join = r->running;
   pthread_cond_broadcast(&r->cv);
   while (r->running)
     pthread_cond_wait(&r->cv, &r->mu);

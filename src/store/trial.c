@@ -92,11 +92,11 @@ static void remember(dckpt_store *s, int64_t alg, int64_t trial, const int64_t *
   if (copy && n) memcpy(copy, kept, n * sizeof *copy);
 }
 
-/* The store's reaper, made by its first job: its thread does not linger but
- * lives until dckpt_store_close, which joins it (io/reaper.h). NULL (out of
- * memory): jobs are done at once. */
+/* The store's reaper, made by its first job: its thread lives until
+ * dckpt_store_close, which joins it (io/reaper.h). NULL (out of memory):
+ * jobs are done at once. */
 static dckpt_reaper *store_reaper(dckpt_store *s) {
-  if (!s->reaper) s->reaper = dckpt_reaper_create(false);
+  if (!s->reaper) s->reaper = dckpt_reaper_create();
   return s->reaper;
 }
 
