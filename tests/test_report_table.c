@@ -8,6 +8,7 @@
 #include "check.h"
 #include "report/report.h"
 #include "report/rtest.h"
+#include "report/series.h"
 
 #define ERRLEN 512
 
@@ -263,6 +264,21 @@ static void test_unwritable(void) {
   CHECK_CONTAINS(err, sub);
 }
 
+/* Trials near the top of double's range: the squares of their differences
+ * overflow, but their mean and spread are finite (they read "mean ± inf"). */
+static void test_huge(void) {
+  static const int64_t at[1] = {0};
+  static const double big[3] = {1e300, 3e300, 5e300}, small[3] = {1, 3, 5};
+  report_series sb = {"A", "m", 1, at, 3, big}, ss = {"A", "m", 1, at, 3, small};
+  stat_summary b = stat_summarize(&sb, REPORT_STAT_FINAL);
+  stat_summary n = stat_summarize(&ss, REPORT_STAT_FINAL);
+  CHECK_EQ(b.n_ok, 3);
+  CHECK(fabs(b.mean - 3e300) <= 1e-12 * 3e300);
+  CHECK(fabs(b.std - 2e300) <= 1e-12 * 2e300);
+  /* ordinary values: the first pass, unchanged */
+  CHECK(n.mean == 3.0 && n.std == 2.0);
+}
+
 int main(int argc, char **argv) {
   static const check_case cases[] = {
       {"csv", test_csv},
@@ -272,6 +288,7 @@ int main(int argc, char **argv) {
       {"empty", test_no_series},
       {"bad_input", test_bad_input},
       {"unwritable", test_unwritable},
+      {"huge", test_huge},
   };
   return rtest_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }

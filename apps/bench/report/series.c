@@ -139,20 +139,44 @@ double stat_trial(const report_series *s, int64_t t, report_stat stat) {
 }
 
 /* Welford's update keeps the spread accurate when it is tiny next to the mean
- * (a converged metric near 1e-8 over 30 trials, say). */
-stat_summary stat_summarize(const report_series *s, report_stat stat) {
-  stat_summary r = {NAN, NAN, 0, s ? s->n_trials : 0};
-  double mean = 0.0, m2 = 0.0;
+ * (a converged metric near 1e-8 over 30 trials, say), over the finite values
+ * divided by `scale`; returns how many there are. */
+static int64_t welford(const report_series *s, report_stat stat, double scale,
+                       double *mean, double *m2) {
+  int64_t n = 0;
+  *mean = *m2 = 0.0;
   for (int64_t t = 0; s && t < s->n_trials; t++) {
     double v = stat_trial(s, t, stat);
     if (!isfinite(v)) continue;
-    r.n_ok++;
-    double d = v - mean;
-    mean += d / (double)r.n_ok;
-    m2 += d * (v - mean);
+    v /= scale;
+    n++;
+    double d = v - *mean;
+    *mean += d / (double)n;
+    *m2 += d * (v - *mean);
   }
-  if (r.n_ok > 0) r.mean = mean;
-  if (r.n_ok > 1) r.std = sqrt(m2 / (double)(r.n_ok - 1));
+  return n;
+}
+
+stat_summary stat_summarize(const report_series *s, report_stat stat) {
+  stat_summary r = {NAN, NAN, 0, s ? s->n_trials : 0};
+  double mean, m2, scale = 1.0;
+  r.n_ok = welford(s, stat, scale, &mean, &m2);
+  if (!isfinite(mean) || !isfinite(m2)) {
+    /* finite values whose squares (or differences) overflow: trials near
+     * 1e190 got "mean ± inf". Again, divided by a power of two (exact) that
+     * brings the largest to [0.5, 1). */
+    double top = 0.0;
+    for (int64_t t = 0; s && t < s->n_trials; t++) {
+      double v = stat_trial(s, t, stat);
+      if (isfinite(v)) top = fmax(top, fabs(v));
+    }
+    int e = 0;
+    frexp(top, &e);
+    scale = ldexp(1.0, e);
+    welford(s, stat, scale, &mean, &m2);
+  }
+  if (r.n_ok > 0) r.mean = mean * scale;
+  if (r.n_ok > 1) r.std = sqrt(m2 / (double)(r.n_ok - 1)) * scale;
   if (!isfinite(r.mean)) { /* overflow: report "no value" rather than inf */
     r.n_ok = 0;
     r.mean = r.std = NAN;
