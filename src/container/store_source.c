@@ -224,3 +224,15 @@ int dckpt_container_open_store(const char *path, const dckpt_store_options *opts
   src.close = src_close;
   return dckpt_store_open_source(path, &src, opts, out);
 }
+
+int ctr_check_meta_by_store(dckpt_container *c, char *why, size_t whylen) {
+  dckpt_store *st = NULL;
+  int rc = dckpt_container_open_store(c->path, NULL, &st);
+  dckpt_metadata *m = NULL;
+  if (rc == DCKPT_OK) rc = dckpt_store_load_metadata(st, &m);
+  if (rc != DCKPT_OK)
+    snprintf(why, whylen, "%s", st ? dckpt_store_errmsg(st) : dckpt_strerror(rc));
+  dckpt_metadata_free(m);
+  dckpt_store_close(st);
+  return rc;
+}

@@ -121,10 +121,13 @@ static int make_dir(const char *path, ctr_err *e) {
 /* The container's plan must agree with its own metadata.json. */
 static int check_metadata(unpack_ctx *u, const char **text) {
   ctr_entry *en = NULL;
-  char why[800];
+  char why[1024];
   if (ctr_find(u->c, "metadata.json", &en) != DCKPT_OK) return fail_c(u);
   if (ctr_check_meta_plan(u->c, en->text, why, sizeof why) != DCKPT_OK)
     return ctr_fail(&u->e, DCKPT_ECORRUPT, "unpack: %s", why);
+  /* a metadata.json that the store would refuse makes a run nobody can open */
+  int rc = ctr_check_meta_by_store(u->c, why, sizeof why);
+  if (rc != DCKPT_OK) return ctr_fail(&u->e, rc, "unpack: %s", why);
   *text = en->text;
   return DCKPT_OK;
 }

@@ -111,11 +111,14 @@ static void check_entries(verifier *v, ctr_entry *es, size_t n, const char *fall
       check_record(v, en);
     else if (en->row[CTR_F_KIND] == DCKPT_ENTRY_METADATA) {
       cJSON *j = cJSON_Parse(en->text);
-      char why[800];
+      char why[1024];
+      int rc;
       if (!cJSON_IsObject(j))
         bad_entry(v, en, fallback, DCKPT_ECORRUPT, "is not a JSON object");
       else if (ctr_check_meta_plan(v->c, en->text, why, sizeof why) != DCKPT_OK)
         bad_entry(v, en, fallback, DCKPT_ECORRUPT, why);
+      else if ((rc = ctr_check_meta_by_store(v->c, why, sizeof why)) != DCKPT_OK)
+        bad_entry(v, en, fallback, rc, why); /* what the store would refuse */
       cJSON_Delete(j);
     }
   }

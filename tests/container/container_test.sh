@@ -440,8 +440,8 @@ case_hostile() {
   for kind in dotdot absolute slash_in_name other_kind huge_count past_end overlap \
     huge_arrays text_past_end shape_mismatch trial_overlap trial_rows_bomb bad_dtype \
     dup_name attr_trials swap_ident ident_iter ident_none ident_dup orphan_file \
-    orphan_trial orphan_array meta_trials meta_algs dup_path dup_root rec_version \
-    rec_version1; do
+    orphan_trial orphan_array meta_trials meta_algs meta_dup meta_trail dup_path dup_root \
+    rec_version rec_version1; do
     local h=$W/h-$kind.h5
     cp "$c" "$h"
     "$PY" "$SRC/tests/container/damage.py" hostile "$h" "$kind" \

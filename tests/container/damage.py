@@ -247,6 +247,26 @@ def hostile(path, kind):
                   "n_algorithms x n_trials = 2 x 3" if kind == "meta_trials" else
                   "metadata.json describes 1 algorithms x 3 trials, its root attributes "
                   "n_algorithms x n_trials = 2 x 3")
+    elif kind in ("meta_dup", "meta_trail"):
+        # metadata.json with the plan right but "n_trials" a second time, or
+        # bytes after its object: cJSON_Parse took both, the store refuses
+        # them, so verify called clean a container that unpacked into a run
+        # nobody can open; texts_hash recomputed
+        mi = [i for i in range(int(c.n_root)) if files[i, fc["kind"]] == 1][0]
+        text = f["data/text"][...]
+        meta = text[int(files[mi, fc["text_off"]]):int(files[mi, fc["text_off"]]) +
+                    int(files[mi, fc["text_len"]])].tobytes().rstrip()
+        n_trials = json.loads(meta)["n_trials"]
+        data = (meta[:-1] + b',"n_trials":%d}\n' % n_trials if kind == "meta_dup" else
+                meta + b"garbage\n")
+        off = U64(append_text(f, data))
+        files[mi, fc["text_off"]], files[mi, fc["text_len"]] = off, U64(len(data))
+        text = f["data/text"][...]
+        path = text[int(files[mi, fc["path_off"]]):int(files[mi, fc["path_off"]]) +
+                    int(files[mi, fc["path_len"]])].tobytes()
+        files[mi, fc["texts_hash"]] = U64(rc.XXH3(path + data))
+        expect = ('metadata.json.*key "n_trials" appears twice' if kind == "meta_dup" else
+                  "metadata.json.*malformed JSON at byte")
     elif kind in ("dup_path", "dup_root"):
         # two rows name one file: checkpoint 14 of trial 0 made a second
         # checkpoint 19 (the identity of 19, its own arrays), or
