@@ -121,12 +121,17 @@ DCKPT_API int dckpt_store_set_job_state(dckpt_store *store, dckpt_job_state_fn j
  * DIR/run_status.json and, when `run_name` is not NULL, the named run's
  * DIR/runs/<run_name>/run_status.json can be written where they belong,
  * creating DIR/runs and DIR/runs/<run_name>. A run that learnt only at its
- * end that it cannot say how it ended would have worked for nothing.
- * @return DCKPT_OK; DCKPT_ENOTDIR when a folder's place holds anything but a
- *         directory (a regular file, a FIFO, a symbolic link: dckpt follows
- *         none there), DCKPT_EEXIST when a directory stands where a status
- *         file goes, DCKPT_EACCES for a folder that cannot be read and
- *         written, DCKPT_EINVAL (a read-only handle, a name that
+ * end that it cannot say how it ended would have worked for nothing. With a
+ * `run_name`, the handle also takes the name's lease,
+ * DIR/runs/<run_name>/run.lease, held until dckpt_store_close(): two live
+ * runs of one name would share its HALT and overwrite each other's status.
+ * @return DCKPT_OK; DCKPT_ELOCKED when a live run (another handle, another
+ *         process) holds the name, the message naming it; DCKPT_ENOTDIR
+ *         when a folder's place holds anything but a directory (a regular
+ *         file, a FIFO, a symbolic link: dckpt follows none there),
+ *         DCKPT_EEXIST when a directory stands where a status file goes,
+ *         DCKPT_EACCES for a folder that cannot be read and written,
+ *         DCKPT_EINVAL (a read-only handle, a name that
  *         dckpt_run_name_valid() refuses); the message names the path and
  *         what is there.
  */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -705,6 +706,34 @@ static void group_named_runs(void) {
   dckpt_store_release_pair(w);
   CHECK_OK(dckpt_store_set_job_state(w, NULL, NULL));
   CHECK_EQ(dckpt_store_set_job_state(NULL, NULL, NULL), DCKPT_EINVAL);
+
+  /* a run name is one live run's (its HALT, its run_status.json): another
+   * process's run of that name is refused, naming the holder, while this
+   * one holds it, and gets it once this one has closed */
+  CHECK_OK(dckpt_store_prepare_run_status(w, "job_9"));
+  CHECK(tu_exists(in(dir, DCKPT_RUNS_DIR "/job_9/run.lease")));
+  CHECK_OK(dckpt_store_prepare_run_status(w, "job_9")); /* its own: again */
+  CHECK_OK(dckpt_store_release_lock(w)); /* set-up done: other runs may open */
+  fflush(NULL);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    dckpt_store *other = NULL;
+    int fails = dckpt_store_open(dir, &so, &other) != DCKPT_OK;
+    fails |= (dckpt_store_prepare_run_status(other, "job_9") != DCKPT_ELOCKED) << 1;
+    fails |= !strstr(dckpt_store_errmsg(other), "the run name 'job_9' is in use") << 2;
+    fails |= !strstr(dckpt_store_errmsg(other), "still running") << 3;
+    fails |= (dckpt_store_prepare_run_status(other, "job_10") != DCKPT_OK) << 4;
+    dckpt_store_close(other);
+    _exit(fails);
+  }
+  int status = -1;
+  CHECK_EQ(waitpid(pid, &status, 0), pid);
+  CHECK(WIFEXITED(status));
+  CHECK_EQ(WEXITSTATUS(status), 0);
+  dckpt_store_close(w);
+  w = tu_open(dir, &so);
+  CHECK_OK(dckpt_store_prepare_run_status(w, "job_9")); /* freed by the close */
   dckpt_store_close(w);
   tu_rmrf(dir);
 }

@@ -39,6 +39,10 @@
 /* Named runs (dckpt_run_options.run_name): DIR/runs/<name>/ holds that run's
  * own stop request (HALT) and how it ended (run_status.json). The folder's
  * name, DCKPT_RUNS_DIR, is public (dckpt.h). */
+/* A named run's lease on its name, DIR/runs/<name>/run.lease, held while it
+ * runs (store/shared.c): two live runs of one name would share a HALT and
+ * overwrite each other's run_status.json. */
+#define DCKPT_NAMED_RUN_LEASE "run" DCKPT_LEASE_SUFFIX
 /* A trial's directory. */
 #define DCKPT_PROGRESS_FILE "progress.json"
 #define DCKPT_COMPLETE_FILE "complete.json"

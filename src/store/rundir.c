@@ -10,6 +10,7 @@
 #include "io/lock.h"
 #include "io/path.h"
 #include "store/layout.h"
+#include "store/shared.h"
 #include "store/store_internal.h"
 #include "util/json.h"
 #include "util/struct_size.h"
@@ -274,7 +275,7 @@ int dckpt_store_prepare_run_status(dckpt_store *s, const char *name) {
   if (!dckpt_run_name_valid(name)) return bad_name(s, "prepare_run_status", name);
   rc = named_places(s, name, &path);
   free(path);
-  return rc;
+  return rc == DCKPT_OK ? dckpt_store_claim_run_name(s, name) : rc;
 }
 
 int dckpt_store_read_named_status(dckpt_store *s, const char *name,

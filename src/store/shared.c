@@ -193,6 +193,29 @@ int dckpt_store_join_shared(dckpt_store *s) {
   return rc;
 }
 
+int dckpt_store_claim_run_name(dckpt_store *s, const char *name) {
+  char *path = dckpt_layout_named_run(s->dir, name, DCKPT_NAMED_RUN_LEASE);
+  if (!path) return dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
+  bool same = s->name.held && s->name.path && !strcmp(s->name.path, path);
+  int rc = DCKPT_OK;
+  if (!same) {
+    dckpt_lock_release(&s->name); /* another name asked before: that one is free */
+    rc = dckpt_lease_claim(&s->name, path, s->job_id, s->opts.job_restart,
+                           lease_policy(s), &s->log, &s->err);
+  }
+  free(path);
+  if (rc == DCKPT_ELOCKED) {
+    char why[DCKPT_ERRMSG_MAX];
+    snprintf(why, sizeof why, "%s", s->err.msg);
+    dckpt_err_set(&s->err, DCKPT_ELOCKED,
+                  "the run name '%s' is in use in '%s' (%s): a live run of that name "
+                  "would share its HALT and run_status.json; give another name, or stop "
+                  "that run first",
+                  name, s->dir, why);
+  }
+  return rc;
+}
+
 int dckpt_store_check_alone(dckpt_store *s) {
   char names[768];
   int n = dckpt_store_shared_runs(

@@ -253,6 +253,7 @@ void dckpt_store_close(dckpt_store *s) {
   dckpt_lock_release(&s->lock);
   dckpt_lock_release(&s->pair);
   dckpt_lock_release(&s->member);
+  dckpt_lock_release(&s->name);
   dckpt_run_facts_clear(s);
   dckpt_src_close(s);
   free(s->dir);

@@ -42,6 +42,7 @@ struct dckpt_store {
   dckpt_lock lock;
   dckpt_lock member; /* DCKPT_OPEN_SHARED: the run's lease, DIR/leases/run.* */
   dckpt_lock pair;   /* the lease of the pair claimed (dckpt_store_claim_pair) */
+  dckpt_lock name;   /* a named run's lease on its name (dckpt_store_claim_run_name) */
   /* How the holders of leases are judged (store/shared.c; job_state from
    * dckpt_store_set_job_state) */
   dckpt_lease_policy lease_policy;
