@@ -224,49 +224,42 @@ def hostile(path, kind):
         files[fi, fc["n_arrays"]] -= U64(1)
         files[fi, fc["raw_bytes"]] -= arrays[last, ac["count"]] * U64(size)
         expect = "of /index/arrays is unusable: no record owns it"
-    elif kind in ("meta_trials", "meta_algs"):
+    elif kind in ("meta_trials", "meta_algs", "meta_dup", "meta_trail"):
         # metadata.json says 4 trials (or 1 algorithm) where the attributes
-        # and the index say 3 (2): texts_hash recomputed, so only the meaning
-        # disagrees; which one unpack or the store trusted decided silently
+        # and the index say 3 (2): only the meaning disagrees, and which one
+        # unpack or the store trusted decided silently. Or the plan is right
+        # but "n_trials" comes a second time, or bytes follow the object:
+        # cJSON_Parse took both, the store refuses them, so verify called
+        # clean a container that unpacked into a run nobody can open.
+        # texts_hash recomputed
         mi = [i for i in range(int(c.n_root)) if files[i, fc["kind"]] == 1][0]
         text = f["data/text"][...]
-        meta = json.loads(text[int(files[mi, fc["text_off"]]):int(files[mi, fc["text_off"]]) +
-                               int(files[mi, fc["text_len"]])].tobytes())
+        raw = text[int(files[mi, fc["text_off"]]):int(files[mi, fc["text_off"]]) +
+                   int(files[mi, fc["text_len"]])].tobytes().rstrip()
+        meta = json.loads(raw)
         if kind == "meta_trials":
             meta["n_trials"] += 1
-        else:
+        elif kind == "meta_algs":
             meta["algorithms"] = meta["algorithms"][:1]
-        data = json.dumps(meta, separators=(",", ":")).encode()
+        if kind == "meta_dup":
+            data = raw[:-1] + b',"n_trials":%d}\n' % meta["n_trials"]
+        elif kind == "meta_trail":
+            data = raw + b"garbage\n"
+        else:
+            data = json.dumps(meta, separators=(",", ":")).encode()
         off = U64(append_text(f, data))
         files[mi, fc["text_off"]], files[mi, fc["text_len"]] = off, U64(len(data))
         text = f["data/text"][...]
         path = text[int(files[mi, fc["path_off"]]):int(files[mi, fc["path_off"]]) +
                     int(files[mi, fc["path_len"]])].tobytes()
         files[mi, fc["texts_hash"]] = U64(rc.XXH3(path + data))
-        expect = ("metadata.json describes 2 algorithms x 4 trials, its root attributes "
-                  "n_algorithms x n_trials = 2 x 3" if kind == "meta_trials" else
-                  "metadata.json describes 1 algorithms x 3 trials, its root attributes "
-                  "n_algorithms x n_trials = 2 x 3")
-    elif kind in ("meta_dup", "meta_trail"):
-        # metadata.json with the plan right but "n_trials" a second time, or
-        # bytes after its object: cJSON_Parse took both, the store refuses
-        # them, so verify called clean a container that unpacked into a run
-        # nobody can open; texts_hash recomputed
-        mi = [i for i in range(int(c.n_root)) if files[i, fc["kind"]] == 1][0]
-        text = f["data/text"][...]
-        meta = text[int(files[mi, fc["text_off"]]):int(files[mi, fc["text_off"]]) +
-                    int(files[mi, fc["text_len"]])].tobytes().rstrip()
-        n_trials = json.loads(meta)["n_trials"]
-        data = (meta[:-1] + b',"n_trials":%d}\n' % n_trials if kind == "meta_dup" else
-                meta + b"garbage\n")
-        off = U64(append_text(f, data))
-        files[mi, fc["text_off"]], files[mi, fc["text_len"]] = off, U64(len(data))
-        text = f["data/text"][...]
-        path = text[int(files[mi, fc["path_off"]]):int(files[mi, fc["path_off"]]) +
-                    int(files[mi, fc["path_len"]])].tobytes()
-        files[mi, fc["texts_hash"]] = U64(rc.XXH3(path + data))
-        expect = ('metadata.json.*key "n_trials" appears twice' if kind == "meta_dup" else
-                  "metadata.json.*malformed JSON at byte")
+        expect = {
+            "meta_trials": "metadata.json describes 2 algorithms x 4 trials, its root "
+                           "attributes n_algorithms x n_trials = 2 x 3",
+            "meta_algs": "metadata.json describes 1 algorithms x 3 trials, its root "
+                         "attributes n_algorithms x n_trials = 2 x 3",
+            "meta_dup": 'metadata.json.*key "n_trials" appears twice',
+            "meta_trail": "metadata.json.*malformed JSON at byte"}[kind]
     elif kind in ("dup_path", "dup_root"):
         # two rows name one file: checkpoint 14 of trial 0 made a second
         # checkpoint 19 (the identity of 19, its own arrays), or
