@@ -55,7 +55,7 @@ void dckpt_record_free(dckpt_record *rec) {
   dckpt_big_free(rec->arena, rec->arena_len);
   /* waits for the replaced files to be freed; in a forked child the thread
    * is not there to join (the parent's closes its own descriptors) */
-  dckpt_reaper_wait(dckpt_reaper_process(), rec->reaped);
+  if (rec->reaped) dckpt_reaper_wait(dckpt_reaper_process(), rec->reaped);
   free(rec);
 }
 

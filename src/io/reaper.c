@@ -66,6 +66,17 @@ dckpt_reaper *dckpt_reaper_process(void) {
   return process_reaper;
 }
 
+/* When the library is unloaded (dlclose) or the process exits: the process's
+ * reaper does what is queued and its thread is joined (it would otherwise
+ * sleep on in code about to be unmapped), as the shared scratch's is
+ * (format/scratch.c). A record freed after this waits for nothing; a job
+ * queued after it is done at once. In a forked child only the memory goes. */
+__attribute__((destructor)) static void process_reaper_fini(void) {
+  dckpt_reaper *r = process_reaper;
+  process_reaper = NULL;
+  dckpt_reaper_destroy(r);
+}
+
 /* Does a job (`j`, or NULL for one done at once without being queued):
  * closes `fd` (only read: its last reference, whose blocks this frees) or
  * unlinks `path` (a failure leaves a temporary: cleaned later). */

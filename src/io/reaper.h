@@ -20,7 +20,8 @@ typedef struct dckpt_reaper dckpt_reaper;
 dckpt_reaper *dckpt_reaper_create(void);
 /** The process's own reaper, for owners that may be many and short-lived
  *  (records: a program may hold thousands), which then share one thread
- *  instead of each having one; made by the first call, never destroyed.
+ *  instead of each having one; made by the first call, destroyed (its
+ *  thread joined) when the library is unloaded or the process exits.
  *  NULL when it could not be made (jobs are then done at once). */
 dckpt_reaper *dckpt_reaper_process(void);
 /** Waits until the jobs queued up to `ticket` (dckpt_reaper_close's) are
