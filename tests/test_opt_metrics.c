@@ -65,6 +65,32 @@ static void test_logistic_by_hand(void) {
   check_close(out[OPT_METRIC_CONSENSUS], 2.0);
 }
 
+/* lambda = 1e308 (accepted by the config: f* is finite): the gradient at
+ * xbar = (1, 1) is about (1e308, 1e308), its norm 1.414e308 < DBL_MAX, but
+ * the sum of its squares overflows; it read inf ('no finite value' in the
+ * table, exit 0). Likewise a distance of 1e200. */
+static void test_huge_values_finite(void) {
+  double b[2] = {1, 2}, x_star[2] = {1, 2}, work[4], out[OPT_N_METRICS];
+  opt_problem p = tiny(OPT_LEAST_SQUARES, b, x_star);
+  p.lambda = 1e308;
+  opt_compute_metrics(&p, X, 0, 0, work, out);
+  check_close(out[OPT_METRIC_GRADIENT_NORM], 1e308 * sqrt(2.0));
+  check_close(out[OPT_METRIC_SUBOPTIMALITY], 1e308);
+  check_close(out[OPT_METRIC_DISTANCE], 1.0);
+  double far[2] = {-1e200, 2};
+  p = tiny(OPT_LEAST_SQUARES, b, far);
+  opt_compute_metrics(&p, X, 0, 0, work, out);
+  check_close(out[OPT_METRIC_DISTANCE], 1e200);
+  /* what does overflow stays inf; NaN stays NaN */
+  double inf_star[2] = {-1.5e308, 1.5e308}, nan_star[2] = {NAN, 0};
+  p = tiny(OPT_LEAST_SQUARES, b, inf_star);
+  opt_compute_metrics(&p, X, 0, 0, work, out);
+  CHECK(isinf(out[OPT_METRIC_DISTANCE]));
+  p = tiny(OPT_LEAST_SQUARES, b, nan_star);
+  opt_compute_metrics(&p, X, 0, 0, work, out);
+  CHECK(isnan(out[OPT_METRIC_DISTANCE]));
+}
+
 static void test_names(void) {
   CHECK_STR_EQ(opt_metric_names[OPT_METRIC_SUBOPTIMALITY], "suboptimality");
   CHECK_STR_EQ(opt_metric_names[OPT_METRIC_MESSAGES], "messages");
@@ -75,6 +101,7 @@ static void test_names(void) {
 int main(void) {
   RUN_TEST(test_least_squares_by_hand);
   RUN_TEST(test_logistic_by_hand);
+  RUN_TEST(test_huge_values_finite);
   RUN_TEST(test_names);
   return 0;
 }

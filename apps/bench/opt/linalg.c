@@ -27,6 +27,38 @@ double opt_dist2sq(const double *a, const double *b, size_t n) {
   return s;
 }
 
+/* sqrt(sum of (a[i] - b[i])^2), b NULL for zeros. The plain sum of squares
+ * overflows once a component passes ~1.3e154 although the norm may be far
+ * below DBL_MAX (a gradient of 1e300 under lambda = 1e308): the metric read
+ * inf, 'no finite value', for a finite quantity. Only then the components
+ * are divided by a power of two (exact) and the norm scaled back, so every
+ * norm that did not overflow keeps its bits. */
+static double dist2(const double *a, const double *b, size_t n) {
+  double s = 0.0, big = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double t = b ? a[i] - b[i] : a[i];
+    s += t * t;
+    big = fmax(big, fabs(t));
+  }
+  if (!isinf(s) || !isfinite(big)) return sqrt(s);
+  int e;
+  (void)frexp(big, &e);
+  s = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double t = ldexp(b ? a[i] - b[i] : a[i], -e);
+    s += t * t;
+  }
+  return ldexp(sqrt(s), e);
+}
+
+double opt_norm2(const double *x, size_t n) {
+  return dist2(x, NULL, n);
+}
+
+double opt_dist2(const double *a, const double *b, size_t n) {
+  return dist2(a, b, n);
+}
+
 void opt_syr_lower(double w, const double *a, double *g, size_t n) {
   for (size_t i = 0; i < n; i++) {
     double wa = w * a[i];

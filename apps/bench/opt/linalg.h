@@ -11,6 +11,10 @@ void opt_axpy(double alpha, const double *x, double *y, size_t n);
 double opt_norm2sq(const double *x, size_t n);
 /** ||a - b||^2 */
 double opt_dist2sq(const double *a, const double *b, size_t n);
+/** ||x||, finite whenever the norm is (no overflow of the squares) */
+double opt_norm2(const double *x, size_t n);
+/** ||a - b||, finite whenever the distance is (no overflow of the squares) */
+double opt_dist2(const double *a, const double *b, size_t n);
 
 /** Adds w * a a^T to the lower triangle of the n x n matrix g. */
 void opt_syr_lower(double w, const double *a, double *g, size_t n);

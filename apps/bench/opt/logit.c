@@ -56,7 +56,7 @@ int opt_logit_newton(const opt_logit_model *o, double *x, int max_steps, double 
   size_t d = o->d;
   double *h = work, *g = work + d * d, *p = g + d, *trial = p + d;
   opt_logit_grad(o, x, g);
-  *grad_norm = sqrt(opt_norm2sq(g, d));
+  *grad_norm = opt_norm2(g, d);
   for (int step = 0; step < max_steps; step++) {
     if (*grad_norm <= gtol) return 0;
     opt_logit_hess(o, x, h);
@@ -68,7 +68,7 @@ int opt_logit_newton(const opt_logit_model *o, double *x, int max_steps, double 
     if (t == 0.0) break; /* no decrease possible: at the optimum to rounding */
     memcpy(x, trial, d * sizeof *x);
     opt_logit_grad(o, x, g);
-    *grad_norm = sqrt(opt_norm2sq(g, d));
+    *grad_norm = opt_norm2(g, d);
   }
   return *grad_norm <= gtol ? 0 : 1;
 }

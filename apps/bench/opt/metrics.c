@@ -36,8 +36,8 @@ void opt_compute_metrics(const opt_problem *p, const double *X, int64_t grad_eva
   opt_grad(p, xbar, g);
   out[OPT_METRIC_SUBOPTIMALITY] = opt_value(p, xbar) - p->f_star;
   out[OPT_METRIC_CONSENSUS] = consensus / (double)n;
-  out[OPT_METRIC_GRADIENT_NORM] = sqrt(opt_norm2sq(g, d));
-  out[OPT_METRIC_DISTANCE] = sqrt(opt_dist2sq(xbar, p->x_star, d));
+  out[OPT_METRIC_GRADIENT_NORM] = opt_norm2(g, d);
+  out[OPT_METRIC_DISTANCE] = opt_dist2(xbar, p->x_star, d);
   out[OPT_METRIC_ACCURACY] = accuracy(p, xbar);
   out[OPT_METRIC_GRADIENT_EVALS] = (double)grad_evals;
   out[OPT_METRIC_MESSAGES] = (double)messages;
