@@ -14,7 +14,8 @@
 #      and completes; the other task never stops.
 #  (3) the directory's HALT stops every task of a third array (not
 #      requeued, exit 75); without it, a new array completes the campaign
-#      identically.
+#      identically (submitted from a copy of the scripts in a path with a
+#      blank).
 here=$(dirname "$0")
 # shellcheck source=tests/slurm/lib.sh
 . "$here/lib.sh"
@@ -137,11 +138,16 @@ for i in 0 1; do
 done
 [ -e "$dir/HALT" ] || fail "the directory's HALT was removed"
 rm -f "$dir/HALT"
-arr=$(submit_array again "$dir" 2)
+# submitted from a copy of slurm/ in a directory whose name holds a blank:
+# each task finds dckpt-job.sbatch beside that copy (it cut the job's
+# Command at the first blank and looked in another directory, exit 2)
+spaced="$WORK/slurm copy"
+mkdir -p "$spaced" && cp "$REPO"/slurm/*.sbatch "$spaced/"
+arr=$(ARRAY_SCRIPT="$spaced/dckpt-array.sbatch" submit_array again "$dir" 2)
 for i in 0 1; do
   wait_done "${arr}_$i" 120 >/dev/null
   expect_job "${arr}_$i" COMPLETED 0:0 0 "$WORK/again.$i.out"
 done
 finished_like_reference "$dir"
-note "(3) passed: stopped together, resumed identically"
+note "(3) passed: stopped together, resumed identically (from a path with a blank)"
 passed
