@@ -1143,7 +1143,7 @@ DCKPT_API int dckpt_store_trial_is_complete(dckpt_store *store, int64_t alg,
  * @param[out] trials  *count entries; free with dckpt_free().
  * @param[out] count   their number.
  * @return DCKPT_OK, DCKPT_EINVAL (n_trials < 0, alg out of range),
- *         DCKPT_ENOMEM.
+ *         DCKPT_ETOOBIG (n_trials beyond DCKPT_MAX_TRIALS), DCKPT_ENOMEM.
  */
 DCKPT_API int dckpt_store_completed_trials(dckpt_store *store, int64_t alg,
                                            int64_t n_trials, int64_t **trials,

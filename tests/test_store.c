@@ -382,6 +382,14 @@ static void test_complete_markers(void) {
   CHECK_EQ(n, 1);
   CHECK_EQ(trials[0], 1);
   dckpt_free(trials);
+  /* a count beyond the limit is refused before the array is allocated (its
+   * size wrapped to 8 bytes for 2^61 trials, and the loop never ended) */
+  CHECK_EQ(dckpt_store_completed_trials(s, 0, (int64_t)1 << 61, &trials, &n),
+           DCKPT_ETOOBIG);
+  CHECK(trials == NULL && n == 0);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "n_trials 2305843009213693952 exceeds the limit");
+  CHECK_EQ(dckpt_store_completed_trials(s, -1, 2, &trials, &n), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_store_errmsg(s), "algorithm index -1 is out of range");
   dckpt_trial_status ts;
   CHECK_OK(dckpt_store_trial_status(s, 0, 1, &ts));
   CHECK_EQ(ts.state, DCKPT_TRIAL_COMPLETE);

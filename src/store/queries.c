@@ -12,6 +12,12 @@ int dckpt_store_completed_trials(dckpt_store *s, int64_t alg, int64_t n_trials,
   if (n_trials < 0)
     return dckpt_store_fail(s, DCKPT_EINVAL, "n_trials must be >= 0, got %lld",
                             (long long)n_trials);
+  /* bounded before the allocation, whose size it decides */
+  if (n_trials > DCKPT_MAX_TRIALS)
+    return dckpt_store_fail(s, DCKPT_ETOOBIG,
+                            "completed_trials: n_trials %lld exceeds the limit of %lld",
+                            (long long)n_trials, (long long)DCKPT_MAX_TRIALS);
+  DCKPT_TRY(dckpt_store_check_ids(s, alg, 0));
   int64_t *out = malloc(((size_t)n_trials + 1) * sizeof *out);
   if (!out) return dckpt_store_fail(s, DCKPT_ENOMEM, "out of memory");
   for (int64_t t = 0; t < n_trials; t++) {
