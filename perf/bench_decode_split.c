@@ -1,27 +1,43 @@
 /* bench_decode_split: what a load of one compressed state could cost on this
- * machine if the payload were split into independent zstd frames decoded by
- * both cores, against what a load costs now and what reading the raw bytes
- * costs (issue 13 item 1; docs/performance.md, "Load: the single-core floor
- * and what independent frames would give").
+ * machine if the payload were laid out otherwise, against what a load costs
+ * now and what reading the raw bytes costs (issue 13 item 1;
+ * docs/performance.md, "What stands between dckpt and the targets";
+ * docs/design.md, "Checkpoint cost").
  *
  * The state is bench_peers' (x_i = sin(i·1e-3) + 1e-3·N(0,1), fixed seed),
  * byte-shuffled in DCKPT_SHUFFLE_BLOCK blocks and compressed at zstd level 1.
- * For each size, three files are written once:
+ * For each size, four files are written once:
  *   raw      the arrays' bytes (what C HDF5 or numpy read back);
  *   record   a dckpt record file of the same two arrays (dckpt_record_write);
  *   frames   the shuffled blocks, each compressed as its own zstd frame, with
- *            their lengths kept in memory (a frame table a format could hold).
+ *            their lengths kept in memory (a frame table a format could hold);
+ *   planes   each shuffled block's byte planes, each its own zstd frame: a
+ *            plane that zstd does not shrink by 1/32 is stored verbatim as a
+ *            frame of one raw block (12 bytes of frame and block header, so
+ *            that any zstd decoder still reads the file), the others as
+ *            zstd made them; lengths kept in memory. Checked once: zstd
+ *            decodes the whole file to the record's shuffled blocks.
  * Then, alternating, each timed after an untimed sync() as bench_peers does:
  *   raw read              pread of the raw bytes into a kept buffer;
  *   dckpt_record_read     today's load, into a new record;
  *   one frame, 1 thread   the record's payload (one zstd frame) decoded block
  *                         by block and unshuffled into a kept buffer: the
  *                         floor of today's format on one core;
+ *   one frame, streamed   the same through zstd's streaming decoder;
  *   frames, 1 thread      the independent frames, each read, hashed, decoded
  *                         and unshuffled in turn;
  *   frames, 2 threads     the same frames shared with a second thread that is
- *                         kept between loads (woken, not created).
- * Every result is compared with the state, bit for bit. Prints one Markdown
+ *                         kept between loads (woken, not created);
+ *   planes, 1 / 2 threads each block read and hashed; its compressed planes
+ *                         decoded into a block buffer; the unshuffle reads
+ *                         the verbatim planes where they lie in the read
+ *                         buffer (no zstd pass, no copy) and the others from
+ *                         the block buffer (AVX2 kernel from plane pointers).
+ * And the encode's CPU on one thread, in memory (shuffle, zstd, XXH3): today's
+ * one frame, the planes, and the planes with a probe (a plane whose first
+ * 8 KiB zstd does not shrink by 1/32 is stored verbatim without compressing
+ * the rest).
+ * Every load is compared with the state, bit for bit. Prints one Markdown
  * table: medians in ms over --reps repetitions. */
 #define _GNU_SOURCE
 #define ZSTD_STATIC_LINKING_ONLY /* the buffer-less block decoder */
@@ -37,6 +53,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "bench_util.h"
 #include "dckpt.h"
@@ -46,12 +65,13 @@
 #define BLOCK    DCKPT_SHUFFLE_BLOCK
 #define ROWS     64
 #define MAX_REPS 101
-#define NWAYS    6
+#define NWAYS    8
+#define PLANES   8
 
-enum { W_RAW, W_DCKPT, W_ONE, W_STREAM, W_FRAMES1, W_FRAMES2 };
+enum { W_RAW, W_DCKPT, W_ONE, W_STREAM, W_FRAMES1, W_FRAMES2, W_PLANES1, W_PLANES2 };
 static const char *const way_name[NWAYS] = {
     "raw read",         "dckpt_record_read", "one frame, 1 thread", "one frame, streamed",
-    "frames, 1 thread", "frames, 2 threads"};
+    "frames, 1 thread", "frames, 2 threads", "planes, 1 thread",    "planes, 2 threads"};
 
 #define die bench_die
 
@@ -65,6 +85,14 @@ typedef struct setup {
   uint64_t *blk_at, *blk_len;      /* where each block is in the state */
   uint64_t *frame_off, *frame_len; /* in the frames file */
   uint64_t *frame_hash;            /* filled by each load */
+  /* the plane-wise file: unit f = shuffle block f, its 8 byte planes in
+   * order, each stored as a zstd frame if that saves at least 1/32 of it,
+   * else verbatim */
+  char planes_path[4096];
+  uint64_t *unit_off, *unit_len;
+  uint32_t (*pl_len)[PLANES]; /* stored length; == plane size: verbatim */
+  uint64_t planes_bytes;
+  size_t raw_planes;
   uint64_t rec_payload_off, rec_payload_len;
   uint8_t *dest; /* kept output buffer (all loads but dckpt_record_read) */
 } setup;
@@ -83,6 +111,63 @@ static int open_ro(const char *path) {
 
 static void pread_all(int fd, void *p, size_t n, uint64_t off) {
   if (pread(fd, p, n, (off_t)off) != (ssize_t)n) die("short read");
+}
+
+/* A plane that does not compress is stored as a zstd frame of one raw block
+ * (so that `zstd -d` still decodes the payload): frame magic, a frame header
+ * descriptor 0xA0 (single segment, 4-byte content size), the content size,
+ * and the block header (last block, raw, its size): 12 bytes, then the
+ * plane. A reader that sees exactly this header uses the bytes where they
+ * lie. */
+#define VERBATIM_HDR 12
+static void verbatim_header(uint8_t *p, size_t n) {
+  uint32_t magic = 0xFD2FB528u, fcs = (uint32_t)n, bh = (uint32_t)(n << 3) | 1u;
+  for (int i = 0; i < 4; i++) {
+    p[i] = (uint8_t)(magic >> (8 * i));
+    p[5 + i] = (uint8_t)(fcs >> (8 * i));
+  }
+  p[4] = 0xA0;
+  p[9] = (uint8_t)bh;
+  p[10] = (uint8_t)(bh >> 8);
+  p[11] = (uint8_t)(bh >> 16);
+}
+
+static bool is_verbatim(const uint8_t *p, size_t len, size_t n) {
+  uint8_t want[VERBATIM_HDR];
+  if (len != n + VERBATIM_HDR) return false;
+  verbatim_header(want, n);
+  return memcmp(p, want, VERBATIM_HDR) == 0;
+}
+
+/* One shuffle block of `len` bytes (8-byte elements) plane-wise into `out`:
+ * each plane compressed alone at level 1 and kept so if that saves at least
+ * 1/32 of it, else stored verbatim. With `probe`, a plane whose first 8 KiB
+ * do not compress by 1/32 is stored verbatim without trying the rest.
+ * Returns the bytes written. */
+static ZSTD_CCtx *plane_cctx;
+static size_t planes_encode(uint8_t *out, uint8_t *shuf, const uint8_t *src, size_t len,
+                            uint32_t pl_len[PLANES], bool probe) {
+  size_t n = len / PLANES, at = 0;
+  dckpt_shuffle(shuf, src, n, PLANES);
+  if (!plane_cctx && !(plane_cctx = ZSTD_createCCtx())) die("out of memory");
+  for (int p = 0; p < PLANES; p++) {
+    const uint8_t *plane = shuf + (size_t)p * n;
+    size_t c = n;
+    size_t pn = n < 8192 ? n : 8192;
+    if (!probe || ZSTD_compressCCtx(plane_cctx, out + at, ZSTD_compressBound(pn), plane,
+                                    pn, 1) < pn - pn / 32) {
+      c = ZSTD_compressCCtx(plane_cctx, out + at, ZSTD_compressBound(n), plane, n, 1);
+      if (ZSTD_isError(c)) die("zstd: %s", ZSTD_getErrorName(c));
+    }
+    if (c >= n - n / 32) {
+      verbatim_header(out + at, n);
+      memcpy(out + at + VERBATIM_HDR, plane, n);
+      c = n + VERBATIM_HDR;
+    }
+    pl_len[p] = (uint32_t)c;
+    at += c;
+  }
+  return at;
 }
 
 static void make_files(setup *s, const char *dir) {
@@ -137,6 +222,41 @@ static void make_files(setup *s, const char *dir) {
     at += c;
   }
   write_all(s->frames_path, all, (size_t)at);
+
+  /* the plane-wise file */
+  snprintf(s->planes_path, sizeof s->planes_path, "%s/planes.bin", dir);
+  s->unit_off = bench_xmalloc(s->nframes * sizeof *s->unit_off);
+  s->unit_len = bench_xmalloc(s->nframes * sizeof *s->unit_len);
+  s->pl_len = bench_xmalloc(s->nframes * sizeof *s->pl_len);
+  at = 0;
+  for (size_t f = 0; f < s->nframes; f++) {
+    size_t len = (size_t)s->blk_len[f];
+    s->unit_off[f] = at;
+    at += planes_encode(all + at, shuf, (const uint8_t *)s->x + s->blk_at[f], len,
+                        s->pl_len[f], false);
+    s->unit_len[f] = at - s->unit_off[f];
+    for (int p = 0; p < PLANES; p++)
+      s->raw_planes += s->pl_len[f][p] == len / PLANES + VERBATIM_HDR;
+  }
+  s->planes_bytes = at;
+  write_all(s->planes_path, all, (size_t)at);
+  /* any zstd decoder reads the plane file as concatenated frames: the
+   * shuffled blocks, as the record's one frame holds them */
+  {
+    uint8_t *dec = bench_xmalloc((size_t)s->size), *blk = bench_xmalloc(BLOCK);
+    size_t got = ZSTD_decompress(dec, (size_t)s->size, all, (size_t)at);
+    if (ZSTD_isError(got) || got != s->size)
+      die("plane file: zstd says %s",
+          ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
+    for (size_t f = 0; f < s->nframes; f++) {
+      dckpt_shuffle(blk, (const uint8_t *)s->x + s->blk_at[f], (size_t)s->blk_len[f] / 8,
+                    8);
+      if (memcmp(blk, dec + s->blk_at[f], (size_t)s->blk_len[f]) != 0)
+        die("plane file: zstd gives other bytes");
+    }
+    free(dec);
+    free(blk);
+  }
   free(all);
   free(shuf);
   s->dest = bench_xmalloc((size_t)s->size);
@@ -276,10 +396,18 @@ typedef struct frames {
   pthread_cond_t cv;
   unsigned long job, done;
   bool quit;
+  bool planes; /* the plane-wise file instead of the frames */
 } frames;
+
+static void planes_unit(setup *s, int fd, worker_ctx *w, size_t f);
 
 static void frames_work(frames *fr, worker_ctx *w) {
   setup *s = fr->s;
+  if (fr->planes) {
+    for (size_t f; (f = atomic_fetch_add(&fr->next, 1)) < s->nframes;)
+      planes_unit(s, fr->fd, w, f);
+    return;
+  }
   for (size_t f; (f = atomic_fetch_add(&fr->next, 1)) < s->nframes;) {
     pread_all(fr->fd, w->in, (size_t)s->frame_len[f], s->frame_off[f]);
     s->frame_hash[f] = XXH3_64bits(w->in, (size_t)s->frame_len[f]);
@@ -310,10 +438,11 @@ static void *frames_thread(void *arg) {
   }
 }
 
-static double load_frames(setup *s, frames *fr, bool two) {
+static double load_frames(setup *s, frames *fr, bool two, bool planes) {
   sync();
   double t0 = bench_now();
-  fr->fd = open_ro(s->frames_path);
+  fr->planes = planes;
+  fr->fd = open_ro(planes ? s->planes_path : s->frames_path);
   atomic_store(&fr->next, 0);
   if (two) {
     pthread_mutex_lock(&fr->mu);
@@ -333,8 +462,109 @@ static double load_frames(setup *s, frames *fr, bool two) {
   (void)sum;
   close(fr->fd);
   double t = bench_now() - t0;
-  check_dest(s, two ? "frames, 2 threads" : "frames, 1 thread");
+  check_dest(s, way_name[(planes ? W_PLANES1 : W_FRAMES1) + two]);
   return t;
+}
+
+/* Plane-wise units: a worker takes the next unit, reads it, hashes it,
+ * decodes its compressed planes into its plane buffers and unshuffles from
+ * those and from the verbatim planes where they lie in the read buffer. */
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static size_t
+unshuffle_planes_avx2(uint8_t *dst, const uint8_t *const pl[PLANES], size_t n) {
+  const __m256i unpair =
+      _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6,
+                       8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i v[8], a[8], b[8];
+    for (int r = 0; r < 8; r++)
+      v[r] = _mm256_loadu_si256((const __m256i *)(const void *)(pl[r] + i));
+    for (int k = 0; k < 4; k++) {
+      a[2 * k] = _mm256_unpacklo_epi16(v[2 * k], v[2 * k + 1]);
+      a[2 * k + 1] = _mm256_unpackhi_epi16(v[2 * k], v[2 * k + 1]);
+    }
+    for (int h = 0; h < 2; h++) {
+      b[4 * h] = _mm256_unpacklo_epi32(a[4 * h], a[4 * h + 2]);
+      b[4 * h + 1] = _mm256_unpackhi_epi32(a[4 * h], a[4 * h + 2]);
+      b[4 * h + 2] = _mm256_unpacklo_epi32(a[4 * h + 1], a[4 * h + 3]);
+      b[4 * h + 3] = _mm256_unpackhi_epi32(a[4 * h + 1], a[4 * h + 3]);
+    }
+    for (int k = 0; k < 4; k++) {
+      v[2 * k] = _mm256_unpacklo_epi64(b[k], b[k + 4]);
+      v[2 * k + 1] = _mm256_unpackhi_epi64(b[k], b[k + 4]);
+    }
+    for (int j = 0; j < 8; j += 2) {
+      __m256i x = _mm256_shuffle_epi8(v[j], unpair);
+      __m256i y = _mm256_shuffle_epi8(v[j + 1], unpair);
+      uint8_t *o = dst + (i + 2 * (size_t)j) * 8;
+      _mm256_storeu_si256((__m256i *)(void *)o, _mm256_permute2x128_si256(x, y, 0x20));
+      _mm256_storeu_si256((__m256i *)(void *)(o + 16 * 8),
+                          _mm256_permute2x128_si256(x, y, 0x31));
+    }
+  }
+  return i;
+}
+#endif
+
+static void unshuffle_planes(uint8_t *dst, const uint8_t *const pl[PLANES], size_t n) {
+  size_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports("avx2")) i = unshuffle_planes_avx2(dst, pl, n);
+#endif
+  for (; i < n; i++)
+    for (int b = 0; b < PLANES; b++)
+      dst[i * PLANES + (size_t)b] = pl[b][i];
+}
+
+static void planes_unit(setup *s, int fd, worker_ctx *w, size_t f) {
+  size_t n = (size_t)s->blk_len[f] / PLANES;
+  pread_all(fd, w->in, (size_t)s->unit_len[f], s->unit_off[f]);
+  s->frame_hash[f] = XXH3_64bits(w->in, (size_t)s->unit_len[f]);
+  const uint8_t *pl[PLANES];
+  size_t at = 0;
+  for (int p = 0; p < PLANES; p++) {
+    size_t c = s->pl_len[f][p];
+    if (is_verbatim(w->in + at, c, n)) {
+      pl[p] = w->in + at + VERBATIM_HDR;
+    } else {
+      uint8_t *d = w->blk + (size_t)p * n;
+      size_t got = ZSTD_decompressDCtx(w->dctx, d, n, w->in + at, c);
+      if (ZSTD_isError(got) || got != n) die("plane %zu/%d: bad", f, p);
+      pl[p] = d;
+    }
+    at += c;
+  }
+  unshuffle_planes(s->dest + s->blk_at[f], pl, n);
+}
+
+/* Encode CPU on one thread, in memory: today's (every block shuffled into
+ * one buffer, one zstd frame over it) against the plane-wise units. */
+static double encode_one(const setup *s, uint8_t *shuf_all, uint8_t *out, ZSTD_CCtx *cc) {
+  double t0 = bench_now();
+  for (size_t f = 0; f < s->nframes; f++)
+    dckpt_shuffle(shuf_all + s->blk_at[f], (const uint8_t *)s->x + s->blk_at[f],
+                  (size_t)s->blk_len[f] / 8, 8);
+  size_t c = ZSTD_compressCCtx(cc, out, ZSTD_compressBound((size_t)s->size), shuf_all,
+                               (size_t)s->size, 1);
+  if (ZSTD_isError(c)) die("zstd: %s", ZSTD_getErrorName(c));
+  volatile uint64_t h = XXH3_64bits(out, c);
+  (void)h;
+  return bench_now() - t0;
+}
+
+static double encode_planes(const setup *s, uint8_t *shuf, uint8_t *out, bool probe) {
+  double t0 = bench_now();
+  size_t at = 0;
+  uint32_t pl[PLANES];
+  for (size_t f = 0; f < s->nframes; f++) {
+    size_t u = planes_encode(out + at, shuf, (const uint8_t *)s->x + s->blk_at[f],
+                             (size_t)s->blk_len[f], pl, probe);
+    volatile uint64_t h = XXH3_64bits(out + at, u);
+    (void)h;
+    at += u;
+  }
+  return bench_now() - t0;
 }
 
 /* ---- main ---- */
@@ -343,7 +573,8 @@ static void usage(FILE *out) {
   fprintf(out,
           "usage: bench_decode_split [--sizes 1M,4M,16M,64M] [--reps N] [--dir DIR]\n"
           "Loads of one compressed state: raw read, dckpt_record_read, today's one\n"
-          "zstd frame on one core, and independent frames on one and two threads.\n"
+          "zstd frame on one core, independent frames and plane-wise frames on one\n"
+          "and two threads; and the encode's CPU, one frame against planes.\n"
           "Medians in ms, each load after an untimed sync(). DIR (default\n"
           "./bench-decode-split-tmp) holds the files and is removed at the end.\n");
 }
@@ -391,7 +622,10 @@ int main(int argc, char **argv) {
   printf("| state | raw / frames file |");
   for (int w = 0; w < NWAYS; w++)
     printf(" %s (ms) |", way_name[w]);
-  printf("\n|---|---|---|---|---|---|---|---|\n");
+  printf(
+      " raw / planes file | verbatim planes | encode one frame (ms) | encode planes (ms) "
+      "| encode planes, probed (ms) "
+      "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   char *list = strdup(sizes);
   if (!list) die("out of memory");
   for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
@@ -411,10 +645,27 @@ int main(int argc, char **argv) {
                          load_dckpt(&s),
                          load_one_frame(&s, &o),
                          load_streamed(&s, &o, fr.w[1].blk),
-                         load_frames(&s, &fr, false),
-                         load_frames(&s, &fr, true)};
+                         load_frames(&s, &fr, false, false),
+                         load_frames(&s, &fr, true, false),
+                         load_frames(&s, &fr, false, true),
+                         load_frames(&s, &fr, true, true)};
       for (int w = 0; r >= 0 && w < NWAYS; w++)
         t[w][r] = v[w];
+    }
+    double e[3][MAX_REPS];
+    {
+      uint8_t *sa = bench_xmalloc((size_t)size),
+              *eo = bench_xmalloc(ZSTD_compressBound((size_t)size) + size);
+      ZSTD_CCtx *cc = ZSTD_createCCtx();
+      for (int r = -1; r < reps; r++) {
+        double a = encode_one(&s, sa, eo, cc),
+               b = encode_planes(&s, fr.w[1].blk, eo, false),
+               c = encode_planes(&s, fr.w[1].blk, eo, true);
+        if (r >= 0) e[0][r] = a, e[1][r] = b, e[2][r] = c;
+      }
+      ZSTD_freeCCtx(cc);
+      free(sa);
+      free(eo);
     }
     uint64_t fbytes = s.frame_off[s.nframes - 1] + s.frame_len[s.nframes - 1];
     char label[32];
@@ -422,7 +673,10 @@ int main(int argc, char **argv) {
     printf("| %s | %.3f× |", label, (double)size / (double)fbytes);
     for (int w = 0; w < NWAYS; w++)
       printf(" %.3f |", bench_median(t[w], (size_t)reps) * 1e3);
-    printf("\n");
+    printf(" %.3f× | %zu of %zu | %.3f | %.3f | %.3f |\n",
+           (double)size / (double)s.planes_bytes, s.raw_planes, s.nframes * PLANES,
+           bench_median(e[0], (size_t)reps) * 1e3, bench_median(e[1], (size_t)reps) * 1e3,
+           bench_median(e[2], (size_t)reps) * 1e3);
     fflush(stdout);
     free(o.in);
     free(o.raw);
@@ -436,6 +690,10 @@ int main(int argc, char **argv) {
     unlink(s.raw_path);
     unlink(s.rec_path);
     unlink(s.frames_path);
+    unlink(s.planes_path);
+    free(s.unit_off);
+    free(s.unit_len);
+    free(s.pl_len);
   }
   free(list);
   pthread_mutex_lock(&fr.mu);
