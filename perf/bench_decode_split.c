@@ -32,7 +32,10 @@
  *                         decoded into a block buffer; the unshuffle reads
  *                         the verbatim planes where they lie in the read
  *                         buffer (no zstd pass, no copy) and the others from
- *                         the block buffer (AVX2 kernel from plane pointers).
+ *                         the block buffer (AVX2 kernel from plane pointers);
+ *   planes AVX-512, 1 / 2 threads  the same with an AVX-512 BW kernel (64
+ *                         elements a step; where the CPU lacks AVX-512 BW
+ *                         these columns repeat the AVX2 ones).
  * And the encode's CPU on one thread, in memory (shuffle, zstd, XXH3): today's
  * one frame, the planes, and the planes with a probe (a plane whose first
  * 8 KiB zstd does not shrink by 1/32 is stored verbatim without compressing
@@ -65,13 +68,31 @@
 #define BLOCK    DCKPT_SHUFFLE_BLOCK
 #define ROWS     64
 #define MAX_REPS 101
-#define NWAYS    8
+#define NWAYS    10
 #define PLANES   8
 
-enum { W_RAW, W_DCKPT, W_ONE, W_STREAM, W_FRAMES1, W_FRAMES2, W_PLANES1, W_PLANES2 };
-static const char *const way_name[NWAYS] = {
-    "raw read",         "dckpt_record_read", "one frame, 1 thread", "one frame, streamed",
-    "frames, 1 thread", "frames, 2 threads", "planes, 1 thread",    "planes, 2 threads"};
+enum {
+  W_RAW,
+  W_DCKPT,
+  W_ONE,
+  W_STREAM,
+  W_FRAMES1,
+  W_FRAMES2,
+  W_PLANES1,
+  W_PLANES2,
+  W_PLANES1_512,
+  W_PLANES2_512
+};
+static const char *const way_name[NWAYS] = {"raw read",
+                                            "dckpt_record_read",
+                                            "one frame, 1 thread",
+                                            "one frame, streamed",
+                                            "frames, 1 thread",
+                                            "frames, 2 threads",
+                                            "planes, 1 thread",
+                                            "planes, 2 threads",
+                                            "planes AVX-512, 1 thread",
+                                            "planes AVX-512, 2 threads"};
 
 #define die bench_die
 
@@ -270,6 +291,10 @@ static void check_dest(const setup *s, const char *who) {
 
 /* ---- the ways to load ---- */
 
+/* Whether the planes' unshuffle uses the AVX-512 kernel (set per way; only
+ * where the CPU has AVX-512 BW, else the column repeats the AVX2 one). */
+static bool use_avx512;
+
 static double load_raw(setup *s) {
   sync();
   double t0 = bench_now();
@@ -462,7 +487,8 @@ static double load_frames(setup *s, frames *fr, bool two, bool planes) {
   (void)sum;
   close(fr->fd);
   double t = bench_now() - t0;
-  check_dest(s, way_name[(planes ? W_PLANES1 : W_FRAMES1) + two]);
+  check_dest(
+      s, way_name[(planes ? (use_avx512 ? W_PLANES1_512 : W_PLANES1) : W_FRAMES1) + two]);
   return t;
 }
 
@@ -505,12 +531,57 @@ unshuffle_planes_avx2(uint8_t *dst, const uint8_t *const pl[PLANES], size_t n) {
   }
   return i;
 }
+
+/* AVX-512 BW, 64 elements per step: the AVX2 kernel's word transpose and
+ * byte pairing within each 128-bit lane (lane L of register j then holds
+ * elements 16L+2j and 16L+2j+1), then a 4x4 transpose of lanes across
+ * registers j..j+3 gives elements 16L+2j..16L+2j+7, 64 contiguous bytes. */
+__attribute__((target("avx512f,avx512bw"))) static size_t
+unshuffle_planes_avx512(uint8_t *dst, const uint8_t *const pl[PLANES], size_t n) {
+  const __m512i unpair = _mm512_broadcast_i32x4(
+      _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m512i v[8], a[8], b[8];
+    for (int r = 0; r < 8; r++)
+      v[r] = _mm512_loadu_si512((const void *)(pl[r] + i));
+    for (int k = 0; k < 4; k++) {
+      a[2 * k] = _mm512_unpacklo_epi16(v[2 * k], v[2 * k + 1]);
+      a[2 * k + 1] = _mm512_unpackhi_epi16(v[2 * k], v[2 * k + 1]);
+    }
+    for (int h = 0; h < 2; h++) {
+      b[4 * h] = _mm512_unpacklo_epi32(a[4 * h], a[4 * h + 2]);
+      b[4 * h + 1] = _mm512_unpackhi_epi32(a[4 * h], a[4 * h + 2]);
+      b[4 * h + 2] = _mm512_unpacklo_epi32(a[4 * h + 1], a[4 * h + 3]);
+      b[4 * h + 3] = _mm512_unpackhi_epi32(a[4 * h + 1], a[4 * h + 3]);
+    }
+    for (int k = 0; k < 4; k++) {
+      v[2 * k] = _mm512_shuffle_epi8(_mm512_unpacklo_epi64(b[k], b[k + 4]), unpair);
+      v[2 * k + 1] = _mm512_shuffle_epi8(_mm512_unpackhi_epi64(b[k], b[k + 4]), unpair);
+    }
+    for (int j = 0; j < 8; j += 4) {
+      __m512i t0 = _mm512_shuffle_i64x2(v[j], v[j + 1], 0x44);
+      __m512i t1 = _mm512_shuffle_i64x2(v[j], v[j + 1], 0xEE);
+      __m512i t2 = _mm512_shuffle_i64x2(v[j + 2], v[j + 3], 0x44);
+      __m512i t3 = _mm512_shuffle_i64x2(v[j + 2], v[j + 3], 0xEE);
+      uint8_t *o = dst + (i + 2 * (size_t)j) * 8;
+      _mm512_storeu_si512((void *)o, _mm512_shuffle_i64x2(t0, t2, 0x88));
+      _mm512_storeu_si512((void *)(o + 16 * 8), _mm512_shuffle_i64x2(t0, t2, 0xDD));
+      _mm512_storeu_si512((void *)(o + 32 * 8), _mm512_shuffle_i64x2(t1, t3, 0x88));
+      _mm512_storeu_si512((void *)(o + 48 * 8), _mm512_shuffle_i64x2(t1, t3, 0xDD));
+    }
+  }
+  return i;
+}
 #endif
 
 static void unshuffle_planes(uint8_t *dst, const uint8_t *const pl[PLANES], size_t n) {
   size_t i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (__builtin_cpu_supports("avx2")) i = unshuffle_planes_avx2(dst, pl, n);
+  if (use_avx512 && __builtin_cpu_supports("avx512bw"))
+    i = unshuffle_planes_avx512(dst, pl, n);
+  else if (__builtin_cpu_supports("avx2"))
+    i = unshuffle_planes_avx2(dst, pl, n);
 #endif
   for (; i < n; i++)
     for (int b = 0; b < PLANES; b++)
@@ -648,7 +719,13 @@ int main(int argc, char **argv) {
                          load_frames(&s, &fr, false, false),
                          load_frames(&s, &fr, true, false),
                          load_frames(&s, &fr, false, true),
-                         load_frames(&s, &fr, true, true)};
+                         load_frames(&s, &fr, true, true),
+                         0,
+                         0};
+      use_avx512 = true;
+      v[W_PLANES1_512] = load_frames(&s, &fr, false, true);
+      v[W_PLANES2_512] = load_frames(&s, &fr, true, true);
+      use_avx512 = false;
       for (int w = 0; r >= 0 && w < NWAYS; w++)
         t[w][r] = v[w];
     }
