@@ -71,6 +71,11 @@ static size_t compress_chunk(size_t cd_nelmts, const unsigned int cd_values[],
   if (cd_nelmts >= 1) level = (int)cd_values[0];
   if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
     return fail("zstd filter: cd_values[0] is not a zstd compression level");
+  /* The reverse filter holds the frame to cd_values[1]: a chunk written under
+   * another size could never be read back (h5py creates such a dataset
+   * through the plugin, which has no set_local to put the size right). */
+  if (cd_nelmts >= 2 && cd_values[1] != 0 && cd_values[1] != nbytes)
+    return fail("zstd filter: cd_values[1] is not the dataset's chunk size in bytes");
   size_t cap = ZSTD_compressBound(nbytes);
   void *out = buf_alloc(cap);
   ZSTD_CCtx *cctx = out ? take_cctx() : NULL;

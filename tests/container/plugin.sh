@@ -54,9 +54,16 @@ with h5py.File(out, "w") as f:
                      compression=32015, compression_opts=(5,))
     f.create_dataset("plain", data=want, chunks=(1000, 8),
                      compression=32015, compression_opts=(1,))
+    # cd_values[1] that is not the chunk size (the plugin has no set_local to
+    # put it right): the filter refuses to write such a chunk (h5py's filter is
+    # optional, so it is stored unfiltered), which it could not read back
+    f.create_dataset("wrong_size", data=want, chunks=(1000, 8),
+                     compression=32015, compression_opts=(1, 5))
 with h5py.File(out, "r") as f:
     if f["state"].id.get_storage_size() >= want.nbytes:
         sys.exit("h5py: the zstd dataset is not smaller than raw")
+    if f["wrong_size"][...].tobytes() != want.tobytes():
+        sys.exit("h5py: /wrong_size differs from the values written")
 print("h5py: read and wrote filter 32015 through the plugin")
 PY
 "$exe" read "$work/py.h5"
