@@ -6,17 +6,20 @@
  *
  * The state is bench_peers' (x_i = sin(i·1e-3) + 1e-3·N(0,1), fixed seed),
  * byte-shuffled in DCKPT_SHUFFLE_BLOCK blocks and compressed at zstd level 1.
- * For each size, four files are written once:
+ * For each size, five files are written once (the fifth, the C HDF5 file,
+ * below):
  *   raw      the arrays' bytes (what C HDF5 or numpy read back);
  *   record   a dckpt record file of the same two arrays (dckpt_record_write);
- *   frames   the shuffled blocks, each compressed as its own zstd frame, with
- *            their lengths kept in memory (a frame table a format could hold);
- *   planes   each shuffled block's byte planes, each its own zstd frame: a
- *            plane that zstd does not shrink by 1/32 is stored verbatim as a
- *            frame of one raw block (12 bytes of frame and block header, so
- *            that any zstd decoder still reads the file), the others as
- *            zstd made them; lengths kept in memory. Checked once: zstd
- *            decodes the whole file to the record's shuffled blocks.
+ *   frames   the record's header (a zstd skippable frame), then the shuffled
+ *            blocks, each compressed as its own zstd frame, with their lengths
+ *            kept in memory (a frame table a format could hold);
+ *   planes   the record's header, then each shuffled block's byte planes,
+ *            each its own zstd frame: a plane that zstd does not shrink by
+ *            1/32 is stored verbatim as a frame of one raw block (12 bytes
+ *            of frame and block header, so that any zstd decoder still
+ *            reads the file), the others as zstd made them; lengths kept in
+ *            memory. Checked once: zstd decodes the whole file to the
+ *            record's shuffled blocks.
  * Then, alternating, each timed after an untimed sync() as bench_peers does:
  *   raw read              pread of the raw bytes into a kept buffer;
  *   dckpt_record_read     today's load, into a new record;
@@ -24,18 +27,25 @@
  *                         by block and unshuffled into a kept buffer: the
  *                         floor of today's format on one core;
  *   one frame, streamed   the same through zstd's streaming decoder;
- *   frames, 1 thread      the independent frames, each read, hashed, decoded
- *                         and unshuffled in turn;
+ *   frames, 1 thread      the header read and its hash checked, then the
+ *                         independent frames, each read, hashed, decoded and
+ *                         unshuffled in turn;
  *   frames, 2 threads     the same frames shared with a second thread that is
  *                         kept between loads (woken, not created);
- *   planes, 1 / 2 threads each block read and hashed; its compressed planes
- *                         decoded into a block buffer; the unshuffle reads
+ *   planes, 1 / 2 threads the header read and checked; each block read and
+ *                         hashed, its compressed planes decoded into a
+ *                         block buffer; the unshuffle reads
  *                         the verbatim planes where they lie in the read
  *                         buffer (no zstd pass, no copy) and the others from
  *                         the block buffer (AVX2 kernel from plane pointers);
  *   planes AVX-512, 1 / 2 threads  the same with an AVX-512 BW kernel (64
  *                         elements a step; where the CPU lacks AVX-512 BW
- *                         these columns repeat the AVX2 ones).
+ *                         these columns repeat the AVX2 ones);
+ *   C HDF5 load           the same two arrays as two contiguous datasets of
+ *                         an HDF5 file, each read into a new buffer, as
+ *                         bench_peers times C HDF5 (interleaved here with
+ *                         the rest, so that all columns share the machine's
+ *                         moments).
  * And the encode's CPU on one thread, in memory (shuffle, zstd, XXH3): today's
  * one frame, the planes, and the planes with a probe (a plane whose first
  * 8 KiB zstd does not shrink by 1/32 is stored verbatim without compressing
@@ -46,6 +56,7 @@
 #define ZSTD_STATIC_LINKING_ONLY /* the buffer-less block decoder */
 #include <fcntl.h>
 #include <getopt.h>
+#include <hdf5.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -68,7 +79,7 @@
 #define BLOCK    DCKPT_SHUFFLE_BLOCK
 #define ROWS     64
 #define MAX_REPS 101
-#define NWAYS    10
+#define NWAYS    11
 #define PLANES   8
 
 enum {
@@ -81,7 +92,8 @@ enum {
   W_PLANES1,
   W_PLANES2,
   W_PLANES1_512,
-  W_PLANES2_512
+  W_PLANES2_512,
+  W_H5
 };
 static const char *const way_name[NWAYS] = {"raw read",
                                             "dckpt_record_read",
@@ -92,7 +104,8 @@ static const char *const way_name[NWAYS] = {"raw read",
                                             "planes, 1 thread",
                                             "planes, 2 threads",
                                             "planes AVX-512, 1 thread",
-                                            "planes AVX-512, 2 threads"};
+                                            "planes AVX-512, 2 threads",
+                                            "C HDF5 load"};
 
 #define die bench_die
 
@@ -101,7 +114,7 @@ static const char *const way_name[NWAYS] = {"raw read",
 typedef struct setup {
   uint64_t size;
   double *x;
-  char raw_path[4096], rec_path[4096], frames_path[4096];
+  char raw_path[4096], rec_path[4096], frames_path[4096], h5_path[4096];
   size_t nframes;                  /* = shuffle blocks: each array's, in order */
   uint64_t *blk_at, *blk_len;      /* where each block is in the state */
   uint64_t *frame_off, *frame_len; /* in the frames file */
@@ -115,13 +128,29 @@ typedef struct setup {
   uint64_t planes_bytes;
   size_t raw_planes;
   uint64_t rec_payload_off, rec_payload_len;
+  uint8_t *hdr;  /* the record's header, which the frames and planes files
+                    also start with (read and its hash checked by their loads) */
   uint8_t *dest; /* kept output buffer (all loads but dckpt_record_read) */
 } setup;
 
-static void write_all(const char *path, const void *p, size_t n) {
+/* Writes `head` (h bytes, may be 0) then p[0, n) as the file `path`. */
+static void write_two(const char *path, const void *head, size_t h, const void *p,
+                      size_t n) {
   int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0 || write(fd, p, n) != (ssize_t)n || fsync(fd) != 0 || close(fd) != 0)
+  if (fd < 0 || write(fd, head, h) != (ssize_t)h || write(fd, p, n) != (ssize_t)n ||
+      fsync(fd) != 0 || close(fd) != 0)
     die("cannot write %s", path);
+}
+
+static void write_all(const char *path, const void *p, size_t n) {
+  write_two(path, "", 0, p, n);
+}
+
+static uint64_t le64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
 }
 
 static int open_ro(const char *path) {
@@ -203,6 +232,23 @@ static void make_files(setup *s, const char *dir) {
   snprintf(s->frames_path, sizeof s->frames_path, "%s/frames.bin", dir);
   write_all(s->raw_path, s->x, (size_t)s->size);
 
+  /* C HDF5: two contiguous datasets, as bench_peers writes them */
+  snprintf(s->h5_path, sizeof s->h5_path, "%s/state.h5", dir);
+  hid_t h5 = H5Fcreate(s->h5_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t dims[2] = {ROWS, n / 2 / ROWS};
+  hid_t sp = H5Screate_simple(2, dims, NULL);
+  if (h5 < 0 || sp < 0) die("HDF5: cannot create %s", s->h5_path);
+  for (int i = 0; i < 2; i++) {
+    hid_t ds = H5Dcreate2(h5, i ? "network" : "algorithm", H5T_IEEE_F64LE, sp,
+                          H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (ds < 0 || H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                           s->x + (size_t)i * (n / 2)) < 0)
+      die("HDF5: cannot write %s", s->h5_path);
+    H5Dclose(ds);
+  }
+  H5Sclose(sp);
+  if (H5Fclose(h5) < 0) die("HDF5: cannot close %s", s->h5_path);
+
   /* the record: two arrays as in bench_peers */
   dckpt_record *r = dckpt_record_create();
   uint64_t shape[2] = {ROWS, n / 2 / ROWS};
@@ -215,6 +261,10 @@ static void make_files(setup *s, const char *dir) {
   if (dckpt_record_stat(s->rec_path, &fi) != DCKPT_OK) die("cannot stat %s", s->rec_path);
   s->rec_payload_len = fi.payload_bytes;
   s->rec_payload_off = fi.file_bytes - fi.payload_bytes;
+  s->hdr = bench_xmalloc((size_t)s->rec_payload_off);
+  int rfd = open_ro(s->rec_path);
+  pread_all(rfd, s->hdr, (size_t)s->rec_payload_off, 0);
+  close(rfd);
 
   /* the shuffle blocks, as the record has them: each array's own, from its
    * start; the frames file holds each block compressed alone */
@@ -242,7 +292,7 @@ static void make_files(setup *s, const char *dir) {
     s->frame_len[f] = c;
     at += c;
   }
-  write_all(s->frames_path, all, (size_t)at);
+  write_two(s->frames_path, s->hdr, (size_t)s->rec_payload_off, all, (size_t)at);
 
   /* the plane-wise file */
   snprintf(s->planes_path, sizeof s->planes_path, "%s/planes.bin", dir);
@@ -260,12 +310,19 @@ static void make_files(setup *s, const char *dir) {
       s->raw_planes += s->pl_len[f][p] == len / PLANES + VERBATIM_HDR;
   }
   s->planes_bytes = at;
-  write_all(s->planes_path, all, (size_t)at);
-  /* any zstd decoder reads the plane file as concatenated frames: the
-   * shuffled blocks, as the record's one frame holds them */
+  write_two(s->planes_path, s->hdr, (size_t)s->rec_payload_off, all, (size_t)at);
+  /* any zstd decoder reads the whole plane file (the header a skippable
+   * frame, then concatenated frames): the shuffled blocks, as the record's
+   * one frame holds them */
   {
+    size_t flen = (size_t)(s->rec_payload_off + at);
     uint8_t *dec = bench_xmalloc((size_t)s->size), *blk = bench_xmalloc(BLOCK);
-    size_t got = ZSTD_decompress(dec, (size_t)s->size, all, (size_t)at);
+    uint8_t *file = bench_xmalloc(flen);
+    int pfd = open_ro(s->planes_path);
+    pread_all(pfd, file, flen, 0);
+    close(pfd);
+    size_t got = ZSTD_decompress(dec, (size_t)s->size, file, flen);
+    free(file);
     if (ZSTD_isError(got) || got != s->size)
       die("plane file: zstd says %s",
           ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
@@ -303,6 +360,33 @@ static double load_raw(setup *s) {
   close(fd);
   double t = bench_now() - t0;
   check_dest(s, "raw read");
+  return t;
+}
+
+/* C HDF5's load as bench_peers times it: each dataset read into a new
+ * buffer. */
+static double load_h5(setup *s) {
+  double *buf[2];
+  size_t half = (size_t)s->size / 2;
+  sync();
+  double t0 = bench_now();
+  hid_t f = H5Fopen(s->h5_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) die("HDF5: cannot open %s", s->h5_path);
+  for (int i = 0; i < 2; i++) {
+    buf[i] = bench_xmalloc(half);
+    hid_t ds = H5Dopen2(f, i ? "network" : "algorithm", H5P_DEFAULT);
+    if (ds < 0 ||
+        H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf[i]) < 0)
+      die("HDF5: cannot read %s", s->h5_path);
+    H5Dclose(ds);
+  }
+  H5Fclose(f);
+  double t = bench_now() - t0;
+  for (int i = 0; i < 2; i++) {
+    if (memcmp(buf[i], s->x + (size_t)i * (half / 8), half) != 0)
+      die("C HDF5 load: different numbers");
+    free(buf[i]);
+  }
   return t;
 }
 
@@ -434,7 +518,8 @@ static void frames_work(frames *fr, worker_ctx *w) {
     return;
   }
   for (size_t f; (f = atomic_fetch_add(&fr->next, 1)) < s->nframes;) {
-    pread_all(fr->fd, w->in, (size_t)s->frame_len[f], s->frame_off[f]);
+    pread_all(fr->fd, w->in, (size_t)s->frame_len[f],
+              s->rec_payload_off + s->frame_off[f]);
     s->frame_hash[f] = XXH3_64bits(w->in, (size_t)s->frame_len[f]);
     size_t got =
         ZSTD_decompressDCtx(w->dctx, w->blk, BLOCK, w->in, (size_t)s->frame_len[f]);
@@ -468,6 +553,11 @@ static double load_frames(setup *s, frames *fr, bool two, bool planes) {
   double t0 = bench_now();
   fr->planes = planes;
   fr->fd = open_ro(planes ? s->planes_path : s->frames_path);
+  /* the header, as a record load reads and checks it first */
+  pread_all(fr->fd, s->hdr, (size_t)s->rec_payload_off, 0);
+  if (XXH3_64bits(s->hdr, (size_t)s->rec_payload_off - 8) !=
+      le64(s->hdr + s->rec_payload_off - 8))
+    die("%s: header checksum mismatch", planes ? s->planes_path : s->frames_path);
   atomic_store(&fr->next, 0);
   if (two) {
     pthread_mutex_lock(&fr->mu);
@@ -590,7 +680,7 @@ static void unshuffle_planes(uint8_t *dst, const uint8_t *const pl[PLANES], size
 
 static void planes_unit(setup *s, int fd, worker_ctx *w, size_t f) {
   size_t n = (size_t)s->blk_len[f] / PLANES;
-  pread_all(fd, w->in, (size_t)s->unit_len[f], s->unit_off[f]);
+  pread_all(fd, w->in, (size_t)s->unit_len[f], s->rec_payload_off + s->unit_off[f]);
   s->frame_hash[f] = XXH3_64bits(w->in, (size_t)s->unit_len[f]);
   const uint8_t *pl[PLANES];
   size_t at = 0;
@@ -695,8 +785,10 @@ int main(int argc, char **argv) {
     printf(" %s (ms) |", way_name[w]);
   printf(
       " raw / planes file | verbatim planes | encode one frame (ms) | encode planes (ms) "
-      "| encode planes, probed (ms) "
-      "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "| encode planes, probed (ms) |\n|");
+  for (int c = 0; c < 2 + NWAYS + 5; c++)
+    printf("---|");
+  printf("\n");
   char *list = strdup(sizes);
   if (!list) die("out of memory");
   for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
@@ -721,7 +813,8 @@ int main(int argc, char **argv) {
                          load_frames(&s, &fr, false, true),
                          load_frames(&s, &fr, true, true),
                          0,
-                         0};
+                         0,
+                         load_h5(&s)};
       use_avx512 = true;
       v[W_PLANES1_512] = load_frames(&s, &fr, false, true);
       v[W_PLANES2_512] = load_frames(&s, &fr, true, true);
@@ -744,20 +837,23 @@ int main(int argc, char **argv) {
       free(sa);
       free(eo);
     }
-    uint64_t fbytes = s.frame_off[s.nframes - 1] + s.frame_len[s.nframes - 1];
+    uint64_t fbytes =
+        s.rec_payload_off + s.frame_off[s.nframes - 1] + s.frame_len[s.nframes - 1];
     char label[32];
     bench_format_size(size, label, sizeof label);
     printf("| %s | %.3f× |", label, (double)size / (double)fbytes);
     for (int w = 0; w < NWAYS; w++)
       printf(" %.3f |", bench_median(t[w], (size_t)reps) * 1e3);
     printf(" %.3f× | %zu of %zu | %.3f | %.3f | %.3f |\n",
-           (double)size / (double)s.planes_bytes, s.raw_planes, s.nframes * PLANES,
-           bench_median(e[0], (size_t)reps) * 1e3, bench_median(e[1], (size_t)reps) * 1e3,
+           (double)size / (double)(s.rec_payload_off + s.planes_bytes), s.raw_planes,
+           s.nframes * PLANES, bench_median(e[0], (size_t)reps) * 1e3,
+           bench_median(e[1], (size_t)reps) * 1e3,
            bench_median(e[2], (size_t)reps) * 1e3);
     fflush(stdout);
     free(o.in);
     free(o.raw);
     free(s.x);
+    free(s.hdr);
     free(s.frame_off);
     free(s.frame_len);
     free(s.frame_hash);
@@ -765,6 +861,7 @@ int main(int argc, char **argv) {
     free(s.blk_len);
     free(s.dest);
     unlink(s.raw_path);
+    unlink(s.h5_path);
     unlink(s.rec_path);
     unlink(s.frames_path);
     unlink(s.planes_path);

@@ -21,9 +21,10 @@ target_compile_definitions(bench_peers PRIVATE
   BENCH_PEERS_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/bench_peers.py"
   BENCH_H5_PLUGIN_DIR="${DCKPT_HDF5_PLUGIN_DIR}")
 add_dependencies(bench_peers dckpt_h5zstd_plugin)
-# bench_decode_split: today's load against a raw read and against independent
-# zstd frames on one and two threads (docs/performance.md, "Load: the
-# single-core floor"). Internal symbols (the shuffle): dckpt_internal.
+# bench_decode_split: today's load against a raw read, C HDF5's load, and
+# independent zstd frames and plane-wise frames on one and two threads
+# (docs/performance.md, "What stands between dckpt and the targets"; design.md,
+# "A plane-wise payload"). Internal symbols (the shuffle): dckpt_internal.
 add_executable(bench_decode_split ${CMAKE_CURRENT_LIST_DIR}/bench_decode_split.c)
 target_link_libraries(bench_decode_split PRIVATE bench_util dckpt_internal dckpt_warnings
-  m)
+  hdf5::hdf5 MPI::MPI_C m)
