@@ -4,7 +4,7 @@
 if(TARGET dckpt-cli)
   dckpt_add_test_exe(cli_fixture SOURCES cli/make_fixture.c)
   set(DCKPT_CLI_CASES
-    help usage status status_json status_lock verify_clean verify_hint verify_corrupt
+    help usage status status_json status_lock status_named verify_clean verify_hint verify_corrupt
     dump dump_json json_bytes backup clear clear_tty lock_live break_lock size ls metadata
     handoff)
   foreach(c ${DCKPT_CLI_CASES})

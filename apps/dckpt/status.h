@@ -8,7 +8,8 @@
 typedef struct cli_named_run {
   char name[DCKPT_RUN_NAME_MAX + 1];
   bool halt;               /* its own HALT is there */
-  dckpt_run_status *ended; /* how it last ended; NULL: not yet (or unreadable) */
+  dckpt_run_status *ended; /* how it last ended; NULL: not yet, or `problem` */
+  char problem[600];       /* why its run_status.json or folder is unusable ("": none) */
 } cli_named_run;
 
 /* Who holds DIR's lock (dckpt_lock_query; info is NULL when out of memory),

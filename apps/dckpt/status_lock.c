@@ -36,8 +36,27 @@ static void read_named_runs(const char *dir, dckpt_store *store, cli_lock_info *
              r->name);
     r->halt = stat(path, &st) == 0;
     r->ended = NULL;
-    if (dckpt_store_read_named_status(store, r->name, &r->ended) != DCKPT_OK)
+    r->problem[0] = '\0';
+    /* Only a missing run_status.json means "has not ended yet": a torn or
+     * unreadable one, or a file or link where the run's folder belongs
+     * (which a run of that name refuses), is said as such. */
+    snprintf(path, sizeof path, "%s/" DCKPT_RUNS_DIR "/%s", dir, r->name);
+    if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+      snprintf(r->problem, sizeof r->problem,
+               "'%.400s' is not a folder (%s): no run of that name can start", path,
+               S_ISLNK(st.st_mode)   ? "a symbolic link"
+               : S_ISREG(st.st_mode) ? "a regular file"
+                                     : "a special file");
+      continue;
+    }
+    int rc = dckpt_store_read_named_status(store, r->name, &r->ended);
+    if (rc != DCKPT_OK) {
       r->ended = NULL;
+      if (rc != DCKPT_ENOENT)
+        snprintf(r->problem, sizeof r->problem,
+                 "how it last ended is unknown: %.500s (%s)", dckpt_store_errmsg(store),
+                 dckpt_err_name(rc));
+    }
   }
   closedir(d);
   if (lock->n_runs > 1) qsort(lock->runs, lock->n_runs, sizeof *lock->runs, by_name);
@@ -118,6 +137,8 @@ static void print_named_runs(const cli_lock_info *lock, FILE *out) {
     if (r->ended)
       fprintf(out, "last ended %s (exit %d)%s%s", dckpt_err_name(r->ended->status),
               r->ended->exit_code, r->ended->message[0] ? ": " : "", r->ended->message);
+    else if (r->problem[0])
+      fputs(r->problem, out);
     else
       fputs("has not ended yet", out);
     if (r->halt) fputs("; its HALT is there (it stops, or will not start)", out);
@@ -204,6 +225,8 @@ cJSON *cli_named_runs_to_json(const cli_lock_info *lock) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", r->name);
     cJSON_AddBoolToObject(o, "halt", r->halt);
+    cJSON_AddItemToObject(
+        o, "error", r->problem[0] ? cJSON_CreateString(r->problem) : cJSON_CreateNull());
     if (!r->ended) {
       cJSON_AddNullToObject(o, "ended");
     } else {

@@ -182,6 +182,35 @@ assert l["stale"] is None, l
   py 'import json, sys; assert json.load(sys.stdin)["lock"]["stale"] is True'
 }
 
+# Named runs (DIR/runs/<name>): only a missing run_status.json is "has not
+# ended yet"; a torn one, and a file or link where the run's folder belongs,
+# were said the same way.
+case_status_named() {
+  make_fixture
+  mkdir -p "$DIR/runs/done" "$DIR/runs/fresh" "$DIR/runs/torn"
+  printf '{"status":"EINTERRUPTED","exit_code":75,"message":"rank 0 stopped: received SIGTERM","pairs_total":6,"pairs_completed":4,"iterations_run":9,"ranks":1,"seconds":1.5,"finished_at":1796671223.5}' \
+    >"$DIR/runs/done/run_status.json"
+  printf '{"status":"OK","exit_co' >"$DIR/runs/torn/run_status.json"
+  touch "$DIR/runs/stray"
+  ln -s "$WORK/nowhere" "$DIR/runs/link"
+  run 0 status "$DIR"
+  has "$OUT" "named run: done: last ended EINTERRUPTED (exit 75): rank 0 stopped: received SIGTERM"
+  has "$OUT" "named run: fresh: has not ended yet"
+  has "$OUT" "named run: torn: how it last ended is unknown: '$DIR/runs/torn/run_status.json': malformed JSON"
+  has "$OUT" "named run: stray: '$DIR/runs/stray' is not a folder (a regular file)"
+  has "$OUT" "named run: link: '$DIR/runs/link' is not a folder (a symbolic link)"
+  run 0 status "$DIR" --json
+  py '
+import json, sys
+r = {x["name"]: x for x in json.load(sys.stdin)["named_runs"]}
+assert r["done"]["ended"]["exit_code"] == 75 and r["done"]["error"] is None, r["done"]
+assert r["fresh"]["ended"] is None and r["fresh"]["error"] is None, r["fresh"]
+for n in ("torn", "stray", "link"):
+    assert r[n]["ended"] is None and r[n]["error"], r[n]
+assert "malformed JSON" in r["torn"]["error"], r["torn"]
+'
+}
+
 case_verify_clean() {
   make_fixture
   run 0 verify "$DIR"
