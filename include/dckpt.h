@@ -43,9 +43,13 @@
  *     stdout or stderr. It never exits, aborts or reads the environment.
  *
  *  Pointers. A pointer parameter must not be NULL unless its description
- *  says "may be NULL". [in] parameters are only read, [out] only written,
- *  [in,out] both. Out-parameters are set on failure too (to NULL, -1, false
- *  or 0) unless stated otherwise.
+ *  says "may be NULL". Given NULL anyway, a record, file-writer or store call
+ *  refuses it with DCKPT_EINVAL and does nothing (a store call leaves a
+ *  message naming the call and the argument: "load_latest: argument 'state'
+ *  is NULL"); the dckpt_result_* accessors answer as for an index out of
+ *  range and the _init functions do nothing. [in] parameters are only read,
+ *  [out] only written, [in,out] both. Out-parameters are set on failure too
+ *  (to NULL, -1, false or 0) unless stated otherwise.
  *
  *  Ownership. Handles come in create/free pairs and every free accepts NULL
  *  (dckpt_record_create/_free, dckpt_store_open/_close, ...). Memory returned
@@ -726,7 +730,8 @@ DCKPT_API void dckpt_store_options_init(dckpt_store_options *opts);
  * @param[out] out   On DCKPT_OK, the store. On failure, a handle whose only
  *                   uses are dckpt_store_errmsg() and dckpt_store_close(), or
  *                   NULL when out of memory. Close it either way.
- * @return DCKPT_OK; DCKPT_EINVAL (empty dir; struct_size 0 or from a newer
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL out: nothing is returned; empty or
+ *         NULL dir; struct_size 0 or from a newer
  *         header with unknown fields set; an option out of range; a job_id
  *         that is not UTF-8; unknown flags; lock flags without
  *         DCKPT_OPEN_WRITE); DCKPT_ELOCKED (another

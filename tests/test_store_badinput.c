@@ -500,6 +500,61 @@ static void test_unwritable_dir(void) {
   if (base[0]) tu_rmrf(base);
 }
 
+/* A NULL where a call needs a pointer (dckpt.h, "Pointers") is refused with
+ * DCKPT_EINVAL naming the call and the argument: each of these dereferenced
+ * it (a crash, or UBSan's report). Nothing is written: the run stays. */
+#define NULL_REFUSED(call, needle)                                                       \
+  do {                                                                                   \
+    CHECK_EQ((call), DCKPT_EINVAL);                                                      \
+    CHECK_CONTAINS(dckpt_store_errmsg(s), needle);                                       \
+  } while (0)
+static void test_null_pointers(void) {
+  dckpt_store_options o;
+  dckpt_store_options_init(&o);
+  dckpt_store *s = run_with_progress("nullptr", &o);
+  dckpt_record *r = NULL;
+  int64_t it = 0, *trials = NULL;
+  size_t n = 0;
+  char *text = NULL;
+  NULL_REFUSED(dckpt_store_is_empty(s, NULL), "is_empty: argument 'empty' is NULL");
+  NULL_REFUSED(dckpt_store_size(s, NULL), "size: argument 'bytes' is NULL");
+  NULL_REFUSED(dckpt_store_load_initial_algorithms(s, NULL), "argument 'out' is NULL");
+  NULL_REFUSED(dckpt_store_load_problem(s, NULL), "load_problem: argument 'out'");
+  NULL_REFUSED(dckpt_store_load_latest(s, 0, 0, NULL, &it), "argument 'state' is NULL");
+  NULL_REFUSED(dckpt_store_load_latest(s, 0, 0, &r, NULL), "argument 'iteration'");
+  NULL_REFUSED(dckpt_store_load_before(s, 0, 0, 8, NULL, &it), "load_before: argument");
+  NULL_REFUSED(dckpt_store_load_before(s, 0, 0, 8, &r, NULL), "argument 'iteration'");
+  NULL_REFUSED(dckpt_store_trial_is_complete(s, 0, 0, NULL), "argument 'complete'");
+  NULL_REFUSED(dckpt_store_completed_trials(s, 0, 1, NULL, &n), "argument 'trials'");
+  NULL_REFUSED(dckpt_store_completed_trials(s, 0, 1, &trials, NULL), "argument 'count'");
+  NULL_REFUSED(dckpt_store_run_is_started(s, NULL), "run_is_started: argument");
+  NULL_REFUSED(dckpt_store_run_is_complete(s, NULL), "run_is_complete: argument");
+  NULL_REFUSED(dckpt_store_trial_status(s, 0, 0, NULL), "argument 'status' is NULL");
+  NULL_REFUSED(dckpt_store_scan(s, 0, NULL, 4, NULL, NULL), "scan: argument 'status'");
+  NULL_REFUSED(dckpt_store_metadata_text(s, NULL, &n), "argument 'json' is NULL");
+  NULL_REFUSED(dckpt_store_metadata_text(s, &text, NULL), "argument 'len' is NULL");
+  NULL_REFUSED(dckpt_store_load_final_state(s, 1, 0, NULL), "load_final_state: argument");
+  NULL_REFUSED(dckpt_store_load_results(s, NULL), "load_results: argument 'out'");
+  NULL_REFUSED(dckpt_store_load_metrics(s, NULL), "load_metrics: argument 'out'");
+  NULL_REFUSED(dckpt_store_metrics_computed(s, NULL), "argument 'computed' is NULL");
+  NULL_REFUSED(dckpt_store_backup(s, NULL), "backup: argument 'path' is NULL");
+  /* no message: the store is const; no handle to keep one */
+  CHECK_EQ(dckpt_store_should_checkpoint(s, 0, NULL), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_store_open(dckpt_store_get_dir(s), NULL, NULL), DCKPT_EINVAL);
+  /* accessors answer as for an index out of range; _init does nothing */
+  CHECK_EQ(dckpt_result_n_algorithms(NULL), 0);
+  CHECK_EQ(dckpt_result_n_trials(NULL), 0);
+  CHECK_EQ(dckpt_result_algorithm_index(NULL, 0), -1);
+  CHECK(dckpt_result_algorithm_name(NULL, 0) == NULL);
+  CHECK(dckpt_result_trial(NULL, 0, 0) == NULL);
+  dckpt_store_options_init(NULL);
+  dckpt_run_status_init(NULL);
+  dckpt_scan_info_init(NULL);
+  dckpt_store_source_init(NULL);
+  CHECK(tu_latest_is(s, 0, 0, 8, 4, 100));
+  dckpt_store_close(s);
+}
+
 int main(void) {
   RUN_TEST(test_bad_metadata);
   RUN_TEST(test_bad_progress);
@@ -512,6 +567,7 @@ int main(void) {
   RUN_TEST(test_full_disk_rlimit);
   RUN_TEST(test_full_disk_tmpfs);
   RUN_TEST(test_unwritable_dir);
+  RUN_TEST(test_null_pointers);
   if (skipped) {
     printf("test_store_badinput: the other cases passed; %s could not run here\n",
            skipped);

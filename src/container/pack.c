@@ -22,6 +22,7 @@
 #endif
 
 void dckpt_pack_options_init(dckpt_pack_options *o) {
+  if (!o) return;
   memset(o, 0, sizeof *o);
   o->struct_size = sizeof *o;
   o->level = 1;

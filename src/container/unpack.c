@@ -21,6 +21,7 @@
 #include "io/sys.h"
 
 void dckpt_unpack_options_init(dckpt_unpack_options *o) {
+  if (!o) return;
   memset(o, 0, sizeof *o);
   o->struct_size = sizeof *o;
   o->durability = DCKPT_DURABILITY_FULL;

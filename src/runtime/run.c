@@ -8,6 +8,7 @@
 #include "runtime/run_ctx.h"
 
 void dckpt_run_options_init(dckpt_run_options *o) {
+  if (!o) return;
   memset(o, 0, sizeof *o);
   o->struct_size = sizeof *o;
   dckpt_store_options_init(&o->store);

@@ -163,6 +163,7 @@ static int publish(dckpt_store *s, dckpt_atomic_file *f, char **path) {
 }
 
 int dckpt_store_backup(dckpt_store *s, char **path) {
+  DCKPT_STORE_NEED(s, "backup", path);
   *path = NULL;
   DCKPT_TRY(dckpt_src_require_dir(s, "backup"));
   if (!dckpt_path_is_dir(s->dir))

@@ -147,6 +147,7 @@ int dckpt_store_remove_complete(dckpt_store *s, int64_t alg, int64_t trial) {
 
 int dckpt_store_trial_is_complete(dckpt_store *s, int64_t alg, int64_t trial,
                                   bool *complete) {
+  DCKPT_STORE_NEED(s, "trial_is_complete", complete);
   *complete = false;
   char *path = NULL;
   DCKPT_TRY(trial_file(s, alg, trial, DCKPT_COMPLETE_FILE, &path));
@@ -185,6 +186,8 @@ static bool note_damage(dckpt_store *s, dckpt_trial_status *st, int rc,
 
 int dckpt_store_trial_status(dckpt_store *s, int64_t alg, int64_t trial,
                              dckpt_trial_status *st) {
+  if (!st)
+    return dckpt_store_fail(s, DCKPT_EINVAL, "trial_status: argument 'status' is NULL");
   st->state = DCKPT_TRIAL_NOT_STARTED;
   st->last_iteration = -1;
   st->marker_status = DCKPT_OK;
@@ -282,6 +285,7 @@ static int read_metrics_marker(dckpt_store *s, const char *marker) {
 }
 
 int dckpt_store_load_metrics(dckpt_store *s, dckpt_record **out) {
+  DCKPT_STORE_NEED(s, "load_metrics", out);
   *out = NULL;
   char *path = dckpt_layout_root_file(s, DCKPT_METRICS_FILE);
   char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
@@ -295,6 +299,7 @@ int dckpt_store_load_metrics(dckpt_store *s, dckpt_record **out) {
 }
 
 int dckpt_store_metrics_computed(dckpt_store *s, bool *computed) {
+  DCKPT_STORE_NEED(s, "metrics_computed", computed);
   char *path = dckpt_layout_root_file(s, DCKPT_METRICS_FILE);
   char *marker = dckpt_layout_root_file(s, DCKPT_METRICS_MARKER);
   if (!path || !marker) {

@@ -267,6 +267,8 @@ int dckpt_store_parse_metadata_text(dckpt_store *s, const char *json, size_t len
 }
 
 int dckpt_store_metadata_text(dckpt_store *s, char **json, size_t *len) {
+  DCKPT_STORE_NEED(s, "metadata_text", json);
+  DCKPT_STORE_NEED(s, "metadata_text", len);
   *json = NULL;
   *len = 0;
   char *path = dckpt_layout_root_file(s, DCKPT_METADATA_FILE);

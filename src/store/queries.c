@@ -7,6 +7,8 @@
 
 int dckpt_store_completed_trials(dckpt_store *s, int64_t alg, int64_t n_trials,
                                  int64_t **trials, size_t *count) {
+  DCKPT_STORE_NEED(s, "completed_trials", trials);
+  DCKPT_STORE_NEED(s, "completed_trials", count);
   *trials = NULL;
   *count = 0;
   if (n_trials < 0)
@@ -68,6 +70,7 @@ static int not_complete(dckpt_store *s, int64_t alg, int64_t trial, bool *found)
 }
 
 int dckpt_store_run_is_started(dckpt_store *s, bool *started) {
+  DCKPT_STORE_NEED(s, "run_is_started", started);
   *started = false;
   int rc = each_trial(s, has_checkpoint, started);
   if (rc == DCKPT_ENOENT) rc = DCKPT_OK; /* no run, so not started */
@@ -75,6 +78,7 @@ int dckpt_store_run_is_started(dckpt_store *s, bool *started) {
 }
 
 int dckpt_store_run_is_complete(dckpt_store *s, bool *completed) {
+  DCKPT_STORE_NEED(s, "run_is_complete", completed);
   *completed = false;
   bool missing = false;
   int rc = each_trial(s, not_complete, &missing);

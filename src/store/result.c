@@ -8,6 +8,7 @@
 
 int dckpt_store_load_final_state(dckpt_store *s, int64_t alg, int64_t trial,
                                  dckpt_record **out) {
+  DCKPT_STORE_NEED(s, "load_final_state", out);
   *out = NULL;
   char *name = NULL;
   int64_t iteration = -1;
@@ -58,19 +59,19 @@ void dckpt_result_free(dckpt_result *r) {
 }
 
 size_t dckpt_result_n_algorithms(const dckpt_result *r) {
-  return r->count;
+  return r ? r->count : 0;
 }
 int64_t dckpt_result_algorithm_index(const dckpt_result *r, size_t i) {
-  return i < r->count ? r->algs[i].index : -1;
+  return r && i < r->count ? r->algs[i].index : -1;
 }
 const char *dckpt_result_algorithm_name(const dckpt_result *r, size_t i) {
-  return i < r->count ? r->algs[i].name : NULL;
+  return r && i < r->count ? r->algs[i].name : NULL;
 }
 int64_t dckpt_result_n_trials(const dckpt_result *r) {
-  return r->n_trials;
+  return r ? r->n_trials : 0;
 }
 const dckpt_record *dckpt_result_trial(const dckpt_result *r, size_t i, int64_t trial) {
-  if (i >= r->count || trial < 0 || trial >= r->n_trials) return NULL;
+  if (!r || i >= r->count || trial < 0 || trial >= r->n_trials) return NULL;
   return r->algs[i].trials[trial];
 }
 
@@ -119,6 +120,7 @@ static int load_algorithm(dckpt_store *s, const dckpt_metadata *m, size_t alg,
 }
 
 int dckpt_store_load_results(dckpt_store *s, dckpt_result **out) {
+  DCKPT_STORE_NEED(s, "load_results", out);
   *out = NULL;
   dckpt_metadata *m = NULL;
   DCKPT_TRY(dckpt_store_read_metadata(s, NULL, &m));

@@ -277,9 +277,11 @@ static int load_root_record(dckpt_store *s, const char *name, dckpt_kind kind,
 }
 
 int dckpt_store_load_initial_algorithms(dckpt_store *s, dckpt_record **out) {
+  DCKPT_STORE_NEED(s, "load_initial_algorithms", out);
   return load_root_record(s, DCKPT_INITIAL_FILE, DCKPT_KIND_INITIAL, out);
 }
 
 int dckpt_store_load_problem(dckpt_store *s, dckpt_record **out) {
+  DCKPT_STORE_NEED(s, "load_problem", out);
   return load_root_record(s, DCKPT_PROBLEM_FILE, DCKPT_KIND_PROBLEM, out);
 }

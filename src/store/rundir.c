@@ -33,6 +33,7 @@ int dckpt_lock_query(const char *dir, dckpt_lock_info **out) {
 }
 
 void dckpt_run_status_init(dckpt_run_status *st) {
+  if (!st) return;
   memset(st, 0, sizeof *st);
   st->struct_size = sizeof *st;
   st->status = DCKPT_OK;

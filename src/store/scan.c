@@ -29,6 +29,7 @@ typedef struct scanner {
 } scanner;
 
 void dckpt_scan_info_init(dckpt_scan_info *info) {
+  if (!info) return;
   memset(info, 0, sizeof *info);
   info->struct_size = sizeof *info;
 }
@@ -223,6 +224,7 @@ static int run_scan(scanner *sc, unsigned flags) {
 int dckpt_store_scan(dckpt_store *s, unsigned flags, dckpt_trial_status *status,
                      size_t n_status, dckpt_scan_info *info, dckpt_index **index) {
   if (index) *index = NULL;
+  DCKPT_STORE_NEED(s, "scan", status);
   dckpt_scan_info local;
   dckpt_scan_info_init(&local);
   dckpt_metadata *m = NULL;

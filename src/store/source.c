@@ -186,6 +186,7 @@ void dckpt_src_close(dckpt_store *s) {
 }
 
 void dckpt_store_source_init(dckpt_store_source *src) {
+  if (!src) return;
   memset(src, 0, sizeof *src);
   src->struct_size = sizeof *src;
 }

@@ -22,6 +22,7 @@ void dckpt_run_facts_clear(dckpt_store *s) {
 }
 
 void dckpt_store_options_init(dckpt_store_options *opts) {
+  if (!opts) return;
   memset(opts, 0, sizeof *opts);
   opts->struct_size = sizeof *opts;
   opts->checkpoint_step = DCKPT_STEP_NONE;
@@ -216,6 +217,7 @@ static int take_options(dckpt_store *s, const dckpt_store_options *o) {
 
 int dckpt_store_open(const char *dir, const dckpt_store_options *opts,
                      dckpt_store **out) {
+  if (!out) return DCKPT_EINVAL; /* nowhere to return a handle or its message */
   *out = NULL;
   dckpt_store *s = calloc(1, sizeof *s);
   if (!s) return DCKPT_ENOMEM;
@@ -283,6 +285,7 @@ static int any_entry(void *ctx, const dckpt_walk_entry *e, dckpt_err *err) {
 }
 
 int dckpt_store_is_empty(dckpt_store *s, bool *empty) {
+  DCKPT_STORE_NEED(s, "is_empty", empty);
   *empty = true;
   if (!dckpt_src_active(s))
     return dckpt_walk(s->dir, DCKPT_WALK_MISSING_OK, any_entry, empty, &s->err);
@@ -295,6 +298,7 @@ int dckpt_store_is_empty(dckpt_store *s, bool *empty) {
 }
 
 int dckpt_store_size(dckpt_store *s, uint64_t *bytes) {
+  DCKPT_STORE_NEED(s, "size", bytes);
   *bytes = 0;
   DCKPT_TRY(dckpt_src_require_dir(s, "size"));
   return dckpt_tree_size(s->dir, bytes, &s->err);
@@ -371,6 +375,10 @@ static int take_source(dckpt_store *s, const dckpt_store_source *src) {
 
 int dckpt_store_open_source(const char *name, const dckpt_store_source *src,
                             const dckpt_store_options *opts, dckpt_store **out) {
+  if (!out) {
+    if (src && src->struct_size >= SOURCE_OLDEST && src->close) src->close(src->ctx);
+    return DCKPT_EINVAL; /* nowhere to return a handle or its message */
+  }
   *out = NULL;
   dckpt_store_options o;
   dckpt_store_options_init(&o);

@@ -83,6 +83,14 @@ struct dckpt_store {
 /** Sets the handle's error; returns status. */
 int dckpt_store_fail(dckpt_store *s, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/** Refuses a NULL pointer argument that `call` needs (dckpt.h, "Pointers"):
+ *  DCKPT_EINVAL, naming the call and the argument, nothing done. */
+#define DCKPT_STORE_NEED(s, call, ptr)                                                   \
+  do {                                                                                   \
+    if (!(ptr))                                                                          \
+      return dckpt_store_fail((s), DCKPT_EINVAL, "%s: argument '%s' is NULL", (call),    \
+                              #ptr);                                                     \
+  } while (0)
 /** Creates the directory if needed, takes the lock unless the handle was
  *  opened without one, removes leftover temporaries in the root. */
 int dckpt_store_prepare_dir(dckpt_store *s);

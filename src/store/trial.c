@@ -15,8 +15,9 @@
 #include "store/store_internal.h"
 
 int dckpt_store_should_checkpoint(const dckpt_store *s, int64_t iteration, bool *due) {
+  if (!due) return DCKPT_EINVAL; /* no message: the store is const */
   *due = false;
-  if (iteration < 0) return DCKPT_EINVAL; /* no message: the store is const */
+  if (iteration < 0) return DCKPT_EINVAL;
   if (s->opts.checkpoint_step == DCKPT_STEP_NONE) return DCKPT_OK;
   *due = (iteration + 1) % s->opts.checkpoint_step == 0;
   return DCKPT_OK;
@@ -391,6 +392,8 @@ static int load_fallback(dckpt_store *s, int64_t alg, int64_t trial, const char 
 
 int dckpt_store_load_latest(dckpt_store *s, int64_t alg, int64_t trial,
                             dckpt_record **state, int64_t *iteration) {
+  DCKPT_STORE_NEED(s, "load_latest", state);
+  DCKPT_STORE_NEED(s, "load_latest", iteration);
   *state = NULL;
   *iteration = -1;
   DCKPT_TRY(dckpt_store_check_ids(s, alg, trial));
@@ -430,6 +433,8 @@ int dckpt_store_load_latest(dckpt_store *s, int64_t alg, int64_t trial,
 
 int dckpt_store_load_before(dckpt_store *s, int64_t alg, int64_t trial, int64_t before,
                             dckpt_record **state, int64_t *iteration) {
+  DCKPT_STORE_NEED(s, "load_before", state);
+  DCKPT_STORE_NEED(s, "load_before", iteration);
   *state = NULL;
   *iteration = -1;
   DCKPT_TRY(dckpt_store_check_ids(s, alg, trial));
