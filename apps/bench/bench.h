@@ -98,7 +98,10 @@ int bench_container_before(const bench_config *cfg, bench_ctr_plan *plan);
 int bench_container_results(const bench_config *cfg, char *err, size_t errlen);
 /** MPI collective, after a completed campaign's results: packs the directory
  *  into the container, verifies it, then prunes (--prune). Returns 0 or an
- *  exit status, the same on every rank. `ran`: iterations were run now. */
-int bench_container_after(const bench_config *cfg, bool ran);
+ *  exit status, the same on every rank. `ran`: iterations were run now. On
+ *  failure rank 0 has the message (printed) in `err` and a dckpt status in
+ *  `*status`, for run_status.json. */
+int bench_container_after(const bench_config *cfg, bool ran, int *status, char *err,
+                          size_t len);
 
 #endif

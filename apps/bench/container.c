@@ -297,7 +297,7 @@ static void on_warning(void *ctx, const char *path, int status, const char *reas
 }
 
 /* Reads the published file back and checks every array (rank 0). */
-static int verify(const bench_config *cfg, char *err, size_t len) {
+static int verify(const bench_config *cfg, int *status, char *err, size_t len) {
   dckpt_container *c = NULL;
   size_t bad = 0;
   int rc = dckpt_container_open(cfg->container, &c);
@@ -309,6 +309,7 @@ static int verify(const bench_config *cfg, char *err, size_t len) {
     snprintf(err, len, "verify: %zu problem(s) in %.900s: the directory is kept", bad,
              cfg->container);
   dckpt_container_close(c);
+  if (rc != DCKPT_OK || bad) *status = rc != DCKPT_OK ? rc : DCKPT_ECORRUPT;
   return rc != DCKPT_OK || bad ? BENCH_EXIT_FAILED : 0;
 }
 
@@ -390,7 +391,7 @@ static bool up_to_date(const bench_config *cfg, bool ran) {
   return same;
 }
 
-static int pack(const bench_config *cfg) {
+static int pack(const bench_config *cfg, int *status, char *err, size_t len) {
 #ifdef __GLIBC__
   /* the pack decodes every record into fresh memory and HDF5 takes a fresh
    * buffer per chunk: this process keeps what it frees instead of mapping
@@ -408,9 +409,11 @@ static int pack(const bench_config *cfg) {
   dckpt_pack_report rep;
   int rc = dckpt_container_pack(MPI_COMM_WORLD, cfg->checkpoint_dir, cfg->container, &po,
                                 &rep);
-  if (rank0() && rc != DCKPT_OK)
-    fprintf(stderr, "dckpt-bench: pack %s: %s\n", cfg->container, rep.message);
-  else if (rank0() && !cfg->quiet)
+  if (rank0() && rc != DCKPT_OK) {
+    snprintf(err, len, "pack %.2000s: %s", cfg->container, rep.message);
+    fprintf(stderr, "dckpt-bench: %s\n", err);
+    *status = rc;
+  } else if (rank0() && !cfg->quiet)
     printf("packed %s into %s: %lld trials, %llu files, %.1f MiB of files -> %.1f MiB "
            "in %.2f s on %d rank(s)\n",
            cfg->checkpoint_dir, cfg->container, (long long)rep.n_trials,
@@ -465,10 +468,9 @@ static int unchanged_since_pack(const bench_config *cfg, dckpt_store *d,
 }
 
 /* Rank 0, once the container is published: verify it, then prune. */
-static int verify_and_prune(const bench_config *cfg) {
-  char err[1200] = "";
+static int verify_and_prune(const bench_config *cfg, int *status, char *err, size_t len) {
   step();
-  int code = verify(cfg, err, sizeof err);
+  int code = verify(cfg, status, err, len);
   if (!code && !cfg->quiet) printf("verified %s: every array and file\n", cfg->container);
   dckpt_store *s = NULL;
   dckpt_metadata *m = NULL;
@@ -480,14 +482,16 @@ static int verify_and_prune(const bench_config *cfg) {
     dckpt_store_options_init(&o);
     o.flags = DCKPT_OPEN_WRITE | DCKPT_OPEN_EXISTING;
     if (cfg->break_lock) o.flags |= DCKPT_OPEN_BREAK_LOCK;
-    if (dckpt_store_open(cfg->checkpoint_dir, &o, &s) != DCKPT_OK ||
-        dckpt_store_load_metadata(s, &m) != DCKPT_OK) {
-      snprintf(err, sizeof err, "prune: %s", dckpt_store_errmsg(s));
+    int rc = dckpt_store_open(cfg->checkpoint_dir, &o, &s);
+    if (rc == DCKPT_OK) rc = dckpt_store_load_metadata(s, &m);
+    if (rc != DCKPT_OK) {
+      snprintf(err, len, "prune: %s", dckpt_store_errmsg(s));
+      *status = rc;
       code = BENCH_EXIT_FAILED;
     }
-    if (!code) code = unchanged_since_pack(cfg, s, m, err, sizeof err);
+    if (!code) code = unchanged_since_pack(cfg, s, m, err, len);
     int64_t n = 0;
-    if (!code) code = prune(cfg, m, &n, err, sizeof err);
+    if (!code) code = prune(cfg, m, &n, err, len);
     if (!code && !cfg->quiet)
       printf("pruned %lld trial directories from %s: the campaign is in %s\n",
              (long long)n, cfg->checkpoint_dir, cfg->container);
@@ -499,14 +503,17 @@ static int verify_and_prune(const bench_config *cfg) {
   return code;
 }
 
-int bench_container_after(const bench_config *cfg, bool ran) {
+int bench_container_after(const bench_config *cfg, bool ran, int *status, char *err,
+                          size_t len) {
+  *status = DCKPT_EIO;
+  err[0] = '\0';
   int skip = rank0() && up_to_date(cfg, ran);
   MPI_Bcast(&skip, 1, MPI_INT, 0, MPI_COMM_WORLD);
   int code = 0;
   if (!skip)
-    code = pack(cfg);
+    code = pack(cfg, status, err, len);
   else if (rank0() && !cfg->quiet)
     printf("%s already holds this campaign: not packed again\n", cfg->container);
-  if (!code && rank0()) code = verify_and_prune(cfg);
+  if (!code && rank0()) code = verify_and_prune(cfg, status, err, len);
   return bench_agree(code);
 }

@@ -287,8 +287,19 @@ static int run_campaign(const bench_config *cfg, double deadline) {
   for (size_t a = 0; a < cfg->n_algs; a++)
     opt_algorithm_release(&algs[a]);
   code = bench_agree(code);
-  /* a completed campaign packs itself (all ranks) and is verified, then pruned */
-  if (code == 0 && !left && cfg->container[0]) code = bench_container_after(cfg, ran);
+  /* a completed campaign packs itself (all ranks) and is verified, then
+   * pruned; run_status.json, which said the run is done, is corrected when
+   * that fails (a batch script took exit_code 0 for a complete job) */
+  if (code == 0 && !left && cfg->container[0]) {
+    int status = DCKPT_EIO;
+    code = bench_container_after(cfg, ran, &status, err, sizeof err);
+    if (code && rank_of_world() == 0) {
+      char msg[1200];
+      snprintf(msg, sizeof msg, "container: %s",
+               err[0] ? err : "failed (the error above)");
+      status_correct(cfg, status, code, msg);
+    }
+  }
   return code;
 }
 
