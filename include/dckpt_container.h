@@ -19,6 +19,8 @@
  * file written crash-safely; the option structs start with `size_t
  * struct_size`, set by their _init function, and are read by size as
  * dckpt.h's are (fill them with the _init function, then change fields).
+ * A NULL where a pointer is needed is refused with DCKPT_EINVAL (with a
+ * message in the handle naming the argument; none for a NULL handle or out).
  *
  * Thread safety: HDF5 (Debian's parallel build) is not thread-safe, so every
  * call of this library that touches HDF5 holds one process-wide lock; distinct
@@ -187,7 +189,7 @@ DCKPT_API int dckpt_container_open(const char *path, dckpt_container **out);
 DCKPT_API void dckpt_container_close(dckpt_container *c);
 /** Message of the last failed call ("" when none). */
 DCKPT_API const char *dckpt_container_errmsg(const dckpt_container *c);
-/** The path the container was opened with. */
+/** The path the container was opened with ("" for NULL). */
 DCKPT_API const char *dckpt_container_path(const dckpt_container *c);
 
 /** Kinds of the files a container holds (docs/container.md). */

@@ -228,6 +228,7 @@ static int open_file(dckpt_container *c) {
 }
 
 int dckpt_container_open(const char *path, dckpt_container **out) {
+  if (!out) return DCKPT_EINVAL; /* nowhere to return a handle or its message */
   dckpt_container *c = calloc(1, sizeof *c);
   *out = c;
   if (!c) return DCKPT_ENOMEM;
@@ -278,5 +279,5 @@ const char *dckpt_container_errmsg(const dckpt_container *c) {
 }
 
 const char *dckpt_container_path(const dckpt_container *c) {
-  return c->path;
+  return c ? c->path : "";
 }

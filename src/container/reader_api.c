@@ -74,6 +74,8 @@ static void pair_range(const dckpt_container *c, const char *prefix, int64_t *lo
 
 int dckpt_container_list(dckpt_container *c, const char *prefix,
                          dckpt_container_list_fn fn, void *ctx) {
+  if (!c) return DCKPT_EINVAL;
+  if (!fn) return ctr_cfail(c, DCKPT_EINVAL, "list: argument 'fn' is NULL");
   if (c->failed_open)
     return ctr_cfail(c, DCKPT_EINVAL, "list: the container did not open");
   lister l = {c, prefix ? prefix : "", fn, ctx, DCKPT_OK, false};
@@ -97,6 +99,10 @@ int dckpt_container_list(dckpt_container *c, const char *prefix,
 
 int dckpt_container_load_record(dckpt_container *c, const char *path, dckpt_record **out,
                                 dckpt_file_info *info) {
+  if (!c) return DCKPT_EINVAL;
+  if (!out || !path)
+    return ctr_cfail(c, DCKPT_EINVAL, "load_record: argument '%s' is NULL",
+                     out ? "path" : "out");
   *out = NULL;
   if (c->failed_open) return ctr_cfail(c, DCKPT_EINVAL, "the container did not open");
   ctr_h5_enter();
@@ -119,6 +125,12 @@ int dckpt_container_load_record(dckpt_container *c, const char *path, dckpt_reco
 
 int dckpt_container_read_file(dckpt_container *c, const char *path, char **data,
                               size_t *len) {
+  if (!c) return DCKPT_EINVAL;
+  if (!data || !len || !path)
+    return ctr_cfail(c, DCKPT_EINVAL, "read_file: argument '%s' is NULL",
+                     !data  ? "data"
+                     : !len ? "len"
+                            : "path");
   *data = NULL;
   *len = 0;
   if (c->failed_open) return ctr_cfail(c, DCKPT_EINVAL, "the container did not open");

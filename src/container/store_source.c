@@ -197,6 +197,7 @@ static int src_stat_root(void *ctx, const char *path, dckpt_source_entry *what, 
 
 int dckpt_container_open_store(const char *path, const dckpt_store_options *opts,
                                dckpt_store **out) {
+  if (!out) return DCKPT_EINVAL; /* nowhere to return a handle or its message */
   *out = NULL;
   dckpt_container *c = NULL;
   int rc = dckpt_container_open(path, &c);

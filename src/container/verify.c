@@ -160,6 +160,7 @@ int dckpt_container_verify_warn(dckpt_container *c, dckpt_verify_fn report,
                                 size_t *n_warn) {
   if (n_bad) *n_bad = 0;
   if (n_warn) *n_warn = 0;
+  if (!c) return DCKPT_EINVAL;
   if (c->failed_open)
     return ctr_cfail(c, DCKPT_EINVAL, "verify: the container did not open");
   verifier v;

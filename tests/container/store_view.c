@@ -182,6 +182,40 @@ static void bad_opens(const char *dir, const char *file) {
   dckpt_store_close(s);
 }
 
+/* A NULL where a call needs a pointer is refused (DCKPT_EINVAL, the argument
+ * named in the handle's message): each of these dereferenced it. */
+static int on_entry(void *ctx, const dckpt_container_entry *e) {
+  (void)ctx, (void)e;
+  return DCKPT_OK;
+}
+static void null_arguments(const char *file) {
+  dckpt_container *c = NULL;
+  CHECK_EQ(dckpt_container_open(file, NULL), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_container_open_store(file, NULL, NULL), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_container_open(file, &c), DCKPT_OK);
+  dckpt_record *r = NULL;
+  char *data = NULL;
+  size_t len = 0;
+  CHECK_EQ(dckpt_container_list(c, "", NULL, NULL), DCKPT_EINVAL);
+  CHECK(strstr(dckpt_container_errmsg(c), "list: argument 'fn' is NULL") != NULL);
+  CHECK_EQ(dckpt_container_load_record(c, NULL, &r, NULL), DCKPT_EINVAL);
+  CHECK(strstr(dckpt_container_errmsg(c), "argument 'path' is NULL") != NULL);
+  CHECK_EQ(dckpt_container_load_record(c, "benchmark_problem.dckpt", NULL, NULL),
+           DCKPT_EINVAL);
+  CHECK(strstr(dckpt_container_errmsg(c), "argument 'out' is NULL") != NULL);
+  CHECK_EQ(dckpt_container_read_file(c, NULL, &data, &len), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_container_read_file(c, "metadata.json", NULL, &len), DCKPT_EINVAL);
+  CHECK(strstr(dckpt_container_errmsg(c), "read_file: argument 'data' is NULL") != NULL);
+  CHECK_EQ(dckpt_container_read_file(c, "metadata.json", &data, NULL), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_container_list(NULL, "", on_entry, NULL), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_container_load_record(NULL, "x", &r, NULL), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_container_read_file(NULL, "x", &data, &len), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_container_verify(NULL, NULL, NULL, NULL), DCKPT_EINVAL);
+  CHECK(strcmp(dckpt_container_path(NULL), "") == 0);
+  CHECK_EQ(dckpt_container_list(c, "", on_entry, NULL), DCKPT_OK); /* still works */
+  dckpt_container_close(c);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: container_store_view DIR FILE.h5\n");
@@ -201,6 +235,7 @@ int main(int argc, char **argv) {
   CHECK_EQ(bad, 0);
   refusals(c, argv[2]);
   bad_opens(argv[1], argv[2]);
+  null_arguments(argv[2]);
   dckpt_metadata_free(md);
   dckpt_metadata_free(mc);
   dckpt_store_close(d);
