@@ -86,6 +86,8 @@ bool run_should_stop(run_ctx *c, bool force_poll) {
  * created; a growth past them is refused by dckpt_store_extend. */
 static int check_limits(run_ctx *c) {
   const dckpt_run_options *o = c->o;
+  if (!c->algs && c->n_algs > 0)
+    return run_fail(c, DCKPT_EINVAL, "algs is NULL (n_algs %zu)", c->n_algs);
   if (c->n_algs > DCKPT_MAX_ALGORITHMS)
     return run_fail(c, DCKPT_ETOOBIG, "%zu algorithms exceed the limit of %d", c->n_algs,
                     DCKPT_MAX_ALGORITHMS);

@@ -69,4 +69,9 @@ grep -qF 'benchmark_metadata must be a JSON object' "$WORK/last.log" \
   || { cat "$WORK/last.log"; fail "benchmark_metadata not an object"; }
 expect 0 run 0 "$WORK/u" --benchmark-metadata '{"note":"mine"}'
 grep -qF '"note":"mine"' "$WORK/u/metadata.json" || fail "benchmark_metadata not recorded"
+note "algs NULL with n_algs 3 is refused before anything is written"
+expect 1 run 0 "$WORK/n" --null-algs
+grep -qF 'algs is NULL (n_algs 3)' "$WORK/last.log" \
+  || { cat "$WORK/last.log"; fail "NULL algs message"; }
+[ ! -e "$WORK/n/metadata.json" ] || fail "a run was started with NULL algs"
 echo "basic.sh: all passed"

@@ -39,7 +39,7 @@
  * --run-name NAME names the run
  * (its own DIR/runs/NAME/HALT and run_status.json). --campaign JSON is
  * dckpt_run_options.campaign, --benchmark-metadata JSON its
- * benchmark_metadata.
+ * benchmark_metadata. --null-algs passes NULL for the 3 algorithms (refused).
  * --deadline takes every form of apps/common/deadline.h (90s, 1:30:00,
  * 2026-12-01T08:00, @EPOCH, slurm); rank 0 parses it and broadcasts it. */
 #define _DEFAULT_SOURCE
@@ -316,7 +316,7 @@ typedef struct args {
   int64_t block_alg, block_trial, block_iter;
   int64_t kill_alg, kill_trial, kill_iter;
   long sleep_us;
-  bool quiet, verify_only, thread_multiple;
+  bool quiet, verify_only, thread_multiple, null_algs;
   const char *kill_step;
   long kill_nth;
   const char *hold_step, *hold_file, *count_step;
@@ -388,6 +388,8 @@ static int parse(int argc, char **argv, args *a) {
       a->o.shared = true;
     else if (!strcmp(k, "--shared-wait"))
       a->o.shared_wait = true;
+    else if (!strcmp(k, "--null-algs"))
+      a->null_algs = true;
     else if (!v)
       return 2;
     else if (!strcmp(k, "--job-id"))
@@ -586,7 +588,7 @@ int main(int argc, char **argv) {
   double scale = 1.5;
   dckpt_record_put_f64(problem, "scale", &scale, 1);
   dckpt_run_report rep;
-  int rc = dckpt_run(MPI_COMM_WORLD, &a.o, algs, 3, problem, &rep);
+  int rc = dckpt_run(MPI_COMM_WORLD, &a.o, a.null_algs ? NULL : algs, 3, problem, &rep);
   dckpt_record_free(problem);
   if (rank == 0 && !a.quiet)
     printf(
