@@ -463,8 +463,9 @@ DCKPT_API int dckpt_record_read(const char *path, dckpt_record **out);
  * @param[in] path       the file to create or replace.
  * @param[in] level      compression level, as for dckpt_record_encode().
  * @param[in] durability DCKPT_DURABILITY_FULL or _NONE.
- * @return DCKPT_OK; DCKPT_EINVAL (NULL rec, without message; NULL path;
- *         level or durability out of range); DCKPT_ETOOBIG; DCKPT_ENOMEM; or
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL rec, without message; NULL path or
+ *         one whose last part is empty, "." or ".."; level or durability out
+ *         of range); DCKPT_ETOOBIG; DCKPT_ENOMEM; or
  *         an I/O status of creating, writing, syncing or renaming the file.
  */
 DCKPT_API int dckpt_record_write(dckpt_record *rec, const char *path, int level,
@@ -589,7 +590,9 @@ typedef struct dckpt_file_writer dckpt_file_writer;
  *                        dckpt_file_writer_free() (NULL when out of memory).
  *                        Free it either way.
  * @return DCKPT_OK; DCKPT_EINVAL (NULL out: nothing is returned; NULL path;
- *         durability out of range); DCKPT_ENOMEM; or the I/O status of
+ *         a path whose last part is empty, "." or ".." (such as "" or
+ *         "dir/"), which can never be a file; durability out of range);
+ *         DCKPT_ENOMEM; or the I/O status of
  *         creating the temporary (DCKPT_ENOENT: no such directory,
  *         DCKPT_EACCES, DCKPT_ENOSPC, ...), naming the path.
  */

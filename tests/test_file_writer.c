@@ -108,6 +108,21 @@ static void test_abandon_and_refusals(void) {
   CHECK_EQ(dckpt_file_writer_open(missing, DCKPT_DURABILITY_FULL, &w), DCKPT_ENOENT);
   CHECK_CONTAINS(dckpt_file_writer_errmsg(w), missing);
   dckpt_file_writer_free(w);
+  /* a name that can never be a file is refused at the open, not at the
+   * commit after every write (the rename failed there) */
+  char no_name[1200];
+  const char *suffix[] = {"/", "/.", "/.."};
+  for (int i = 0; i < 3; i++) {
+    snprintf(no_name, sizeof no_name, "%s%s", dir, suffix[i]);
+    CHECK_EQ(dckpt_file_writer_open(no_name, DCKPT_DURABILITY_FULL, &w), DCKPT_EINVAL);
+    CHECK_CONTAINS(dckpt_file_writer_errmsg(w), "is not a file name");
+    CHECK_CONTAINS(dckpt_file_writer_errmsg(w), no_name);
+    dckpt_file_writer_free(w);
+  }
+  CHECK_EQ(dckpt_file_writer_open("", DCKPT_DURABILITY_NONE, &w), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_file_writer_errmsg(w), "cannot write '': an empty name");
+  dckpt_file_writer_free(w);
+  CHECK_EQ(count_temporaries(), 0);
 
   /* NULL data is refused, remembered, and reported by commit */
   CHECK_OK(dckpt_file_writer_open(target, DCKPT_DURABILITY_NONE, &w));

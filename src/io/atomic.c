@@ -88,6 +88,13 @@ int dckpt_atomic_begin(dckpt_atomic_file *f, const char *path, const dckpt_io_op
   memset(f, 0, sizeof *f);
   f->fd = -1;
   f->io = io;
+  /* A name that can never be a file is refused before anything is written
+   * (the rename at the commit failed, after every byte). */
+  const char *base = dckpt_path_basename(path);
+  if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+    return dckpt_err_set(err, DCKPT_EINVAL, "cannot write '%s': %s is not a file name",
+                         path,
+                         *base ? "'.' or '..'" : "an empty name or one ending in '/'");
   char *dir = dckpt_path_dirname(path);
   f->final_path = strdup(path);
   if (!dir || !f->final_path) {
