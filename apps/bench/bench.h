@@ -60,9 +60,10 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
 void bench_config_free(bench_config *cfg);
 void bench_usage(FILE *out);
 
-/** Builds the problem record (rank 0, new runs). */
-int bench_problem_record(const bench_config *cfg, dckpt_record **out, char *err,
-                         size_t errlen);
+/** Builds the problem record (rank 0, new runs), and checks that the
+ *  problem suits every algorithm of `algs` (opt_algorithm_check_problem). */
+int bench_problem_record(const bench_config *cfg, const dckpt_algorithm *algs,
+                         dckpt_record **out, char *err, size_t errlen);
 
 /** The campaign object recorded with the run and compared on every resume:
  *  the resolved problem (data by content hash) and network. malloc'd JSON, or

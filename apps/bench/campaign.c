@@ -12,8 +12,8 @@ static int config_error(const bench_config *cfg, const char *section, int rc,
   return rc;
 }
 
-int bench_problem_record(const bench_config *cfg, dckpt_record **out, char *err,
-                         size_t errlen) {
+int bench_problem_record(const bench_config *cfg, const dckpt_algorithm *algs,
+                         dckpt_record **out, char *err, size_t errlen) {
   *out = NULL;
   opt_network net;
   opt_problem prob;
@@ -23,6 +23,16 @@ int bench_problem_record(const bench_config *cfg, dckpt_record **out, char *err,
   rc = opt_problem_build(&cfg->problem, &net, &prob, why, sizeof why);
   opt_network_free(&net);
   if (rc != DCKPT_OK) return config_error(cfg, "problem", rc, why, err, errlen);
+  /* what only the problem tells (a batch larger than every agent's rows):
+   * refused here, before anything is written, rather than by every trial */
+  for (size_t a = 0; a < cfg->n_algs; a++)
+    if ((rc = opt_algorithm_check_problem(&algs[a], &prob, why, sizeof why)) !=
+        DCKPT_OK) {
+      snprintf(err, errlen, "%.1000s: algorithms[%zu] ('%.100s'): %s: %.1500s",
+               cfg->config_path, a, cfg->algs[a].name, cfg->algs[a].method, why);
+      opt_problem_free(&prob);
+      return rc;
+    }
   dckpt_record *rec = dckpt_record_create();
   rc = rec ? opt_problem_to_record(&prob, rec, err, errlen) : DCKPT_ENOMEM;
   opt_problem_free(&prob);

@@ -232,7 +232,7 @@ static int run_campaign(const bench_config *cfg, double deadline) {
   char *campaign = NULL;
   int rc = DCKPT_OK;
   if (rank_of_world() == 0) {
-    rc = bench_problem_record(cfg, &problem, err, sizeof err);
+    rc = bench_problem_record(cfg, algs, &problem, err, sizeof err);
     if (rc == DCKPT_OK && !(campaign = bench_campaign_json(cfg, err, sizeof err)))
       rc = DCKPT_EIO;
   }

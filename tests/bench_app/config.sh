@@ -86,6 +86,13 @@ bad escape_campaign "{ \"name\": \"\\u001b[31mred\", $good_problem, $good_networ
 bad huge_noise "{ \"problem\": { \"synthetic\": { \"rows\": 60, \"features\": 3, \"noise\": 1e308 } },
     $good_network, $good_algs }" \
   'huge_noise.json: key "problem": optimum: f* = ' 'is not finite: the data or lambda = 0 are too large'
+# a batch larger than every agent's rows (60 rows over 4 agents: 15) was
+# refused only by each trial as it started: exit 1, the campaign directory
+# written with a config that no resume could change (hyperparameters differ)
+bad big_batch "{ $good_problem, $good_network,
+    \"algorithms\": [ { \"name\": \"A\", \"method\": \"dgd\", \"iterations\": 20,
+                      \"hyperparameters\": { \"batch\": 16 } } ] }" \
+  "big_batch.json: algorithms[0] ('A'): dgd: hyperparameter batch = 16 is more than the 15 rows of the largest agent's block"
 bad huge_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 1e17 }" \
   'huge_seed.json: key "seed" must be an integer >= 0 and at most 9e15, not 1e+17'
 bad above_seed "{ $good_problem, $good_network, $good_algs, \"seed\": 9000000000000001 }" \
@@ -274,15 +281,16 @@ grep_in "$WORK/last.err" "dckpt-bench: directory is not empty (the error above)"
 [ "$(grep -c "already holds a run" "$WORK/last.err")" = 1 ] || fail "the refusal is said twice"
 expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$WORK/empty" --mode resume --quiet
 grep_in "$WORK/last.err" "holds no run to resume"
-note "a minibatch larger than every agent's rows: the trial is refused, naming it"
-# it ran with 10^9 samples per agent per iteration (and 8 GB of row indices)
+note "a minibatch larger than every agent's rows: refused before the run, naming it"
+# it ran with 10^9 samples per agent per iteration (and 8 GB of row indices);
+# then each trial refused it (exit 1, the directory written); now the config
+# is refused (exit 2) before anything is written
 sed 's/"iterations": 20 }/"iterations": 20, "hyperparameters": { "batch": 1e9 } }/' \
   "$WORK/good.json" >"$WORK/batch.json"
-expect 1 timeout -s KILL 120 "$BENCH" "$WORK/batch.json" --checkpoint-dir "$WORK/batch" --quiet
+expect 2 timeout -s KILL 120 "$BENCH" "$WORK/batch.json" --checkpoint-dir "$WORK/batch" --quiet
 grep_in "$WORK/last.err" "hyperparameter batch = 1000000000 is more than the 15 rows of the largest agent's block"
-grep_in "$WORK/last.err" "dckpt-bench: error: rank 0: algorithm 'A' trial 0 failed"
-grep_in "$WORK/last.err" "dckpt-bench: a user callback reported an error (the error above)"
-[ "$(grep -c "trial 0 failed" "$WORK/last.err")" = 1 ] || fail "the trial's failure is said twice"
+[ "$(grep -c "largest agent's block" "$WORK/last.err")" = 1 ] || fail "the refusal is said twice"
+[ ! -e "$WORK/batch" ] || fail "$WORK/batch was created"
 
 note "an unreadable shared-run registration: refused, then passed with --break-lock"
 # it refused every run that is not shared, and --break-lock got the run past

@@ -74,6 +74,30 @@ static void state_free(opt_state *s) {
   free(s);
 }
 
+/* Rows are drawn with replacement, so any batch would run; one larger than
+ * every agent's block only costs time (batch 1e9: 8 GB of row indices and
+ * 10^9 samples per agent per iteration, a run that never ends). */
+static int check_problem(const opt_config *cfg, const opt_problem *p, char *why,
+                         size_t len) {
+  size_t most = 0;
+  for (size_t i = 0; i < p->n_agents; i++)
+    if ((size_t)(p->agent_rows[i + 1] - p->agent_rows[i]) > most)
+      most = (size_t)(p->agent_rows[i + 1] - p->agent_rows[i]);
+  if (cfg->batch > 0 && (uint64_t)cfg->batch > most) {
+    snprintf(why, len,
+             "hyperparameter batch = %lld is more than the %zu rows of the largest "
+             "agent's block (use batch 0 for the full gradient)",
+             (long long)cfg->batch, most);
+    return DCKPT_EINVAL;
+  }
+  return DCKPT_OK;
+}
+
+int opt_algorithm_check_problem(const dckpt_algorithm *alg, const opt_problem *p,
+                                char *why, size_t len) {
+  return check_problem(alg->user, p, why, len);
+}
+
 /* A state with zeroed arrays for the problem of info, steps resolved. */
 static int state_alloc(const dckpt_trial_info *info, opt_state **out) {
   const opt_config *cfg = info->user;
@@ -86,20 +110,10 @@ static int state_alloc(const dckpt_trial_info *info, opt_state **out) {
     free(s);
     return trial_fail(info, rc, cfg->name, why);
   }
-  /* Rows are drawn with replacement, so any batch would run; one larger than
-   * every agent's block only costs time (batch 1e9: 8 GB of row indices and
-   * 10^9 samples per agent per iteration, a run that never ends). */
-  size_t most = 0;
-  for (size_t i = 0; i < s->prob.n_agents; i++)
-    if ((size_t)(s->prob.agent_rows[i + 1] - s->prob.agent_rows[i]) > most)
-      most = (size_t)(s->prob.agent_rows[i + 1] - s->prob.agent_rows[i]);
-  if (cfg->batch > 0 && (uint64_t)cfg->batch > most) {
-    snprintf(why, sizeof why,
-             "hyperparameter batch = %lld is more than the %zu rows of the largest "
-             "agent's block (use batch 0 for the full gradient)",
-             (long long)cfg->batch, most);
+  rc = check_problem(cfg, &s->prob, why, sizeof why);
+  if (rc != DCKPT_OK) {
     free(s);
-    return trial_fail(info, DCKPT_EINVAL, cfg->name, why);
+    return trial_fail(info, rc, cfg->name, why);
   }
   s->cfg = cfg;
   s->desc = opt_method_lookup(cfg->method);

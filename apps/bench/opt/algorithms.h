@@ -63,6 +63,14 @@ int opt_make_algorithm(const char *kind, const char *name, const cJSON *hyper,
  *  a status, so the runner prints this after DCKPT_ECALLBACK. */
 const char *opt_algorithm_last_error(const dckpt_algorithm *alg);
 
+struct opt_problem;
+/** Whether the problem `p` suits `alg`'s hyperparameters (a batch at most the
+ *  rows of the largest agent's block): DCKPT_OK, or DCKPT_EINVAL with why in
+ *  `why`. A trial checks it when it starts; dckpt-bench before the run, so
+ *  that such a config is refused before anything is written. */
+int opt_algorithm_check_problem(const dckpt_algorithm *alg, const struct opt_problem *p,
+                                char *why, size_t len);
+
 /** Frees what opt_make_algorithm allocated and zeroes `alg`. Accepts a zeroed one. */
 void opt_algorithm_release(dckpt_algorithm *alg);
 
