@@ -110,8 +110,63 @@ static bool descend(const char *rel, const char *prefix) {
   return listed(rel, prefix) || (!strncmp(prefix, rel, n) && prefix[n] == '/');
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+/* The number after `stem` when `name` is stem<digits>[suffix], else -1. */
+static long long number_after(const char *name, const char *stem, const char *suffix) {
+  size_t n = strlen(stem);
+  if (strncmp(name, stem, n) || name[n] < '0' || name[n] > '9') return -1;
+  char *end = NULL;
+  long long v = strtoll(name + n, &end, 10);
+  return strcmp(end, suffix) ? -1 : v;
+}
+
+/* Where a name goes in the listing of the directory `rel`, in the
+ * container's order: the root files in the layout's order, the run's other
+ * root files, results/ and other names, then algorithm_<a> by number; in an
+ * algorithm directory trial_<t> by number; in a trial directory the metric
+ * segments and the checkpoints by number, progress.json, complete.json. A
+ * name that no rule places keeps its place among the others by name. */
+typedef struct ls_name {
+  char *name;
+  int group;
+  long long number;
+} ls_name;
+
+static void place(ls_name *e, const char *rel) {
+  static const char *const root[] = {"metadata.json",
+                                     "benchmark_problem.dckpt",
+                                     "initial_algorithms.dckpt",
+                                     "metric_computation.dckpt",
+                                     "metric_computation_complete.json",
+                                     "run_status.json"};
+  const char *slash = strrchr(rel, '/');
+  const char *base = slash ? slash + 1 : rel;
+  e->group = 20;
+  e->number = -1;
+  if (!*rel) {
+    for (int k = 0; k < 6; k++)
+      if (!strcmp(e->name, root[k])) e->group = k;
+    if (e->group == 20 && (e->number = number_after(e->name, "algorithm_", "")) >= 0)
+      e->group = 30;
+  } else if (!slash && number_after(base, "algorithm_", "") >= 0) {
+    if ((e->number = number_after(e->name, "trial_", "")) >= 0) e->group = 0;
+  } else if (slash && number_after(base, "trial_", "") >= 0 &&
+             number_after(rel, "algorithm_", base - 1) >= 0) {
+    if ((e->number = number_after(e->name, "metrics_", ".dckpt")) >= 0)
+      e->group = 0;
+    else if ((e->number = number_after(e->name, "checkpoint_", ".dckpt")) >= 0)
+      e->group = 1;
+    else if (!strcmp(e->name, "progress.json"))
+      e->group = 2;
+    else if (!strcmp(e->name, "complete.json"))
+      e->group = 3;
+  }
+}
+
+static int cmp_names(const void *a, const void *b) {
+  const ls_name *x = a, *y = b;
+  if (x->group != y->group) return (x->group > y->group) - (x->group < y->group);
+  if (x->number != y->number) return (x->number > y->number) - (x->number < y->number);
+  return strcmp(x->name, y->name);
 }
 
 /* The directories from DIR down to the one being listed: a link back to one
@@ -134,7 +189,7 @@ static bool is_ancestor(const ancestor *a, const struct stat *st) {
 static void walk(const char *dir, const char *rel, ls_ctx *l, const ancestor *up) {
   DIR *d = opendir(dir);
   if (!d) return;
-  char **names = NULL;
+  ls_name *names = NULL;
   size_t n = 0, cap = 0;
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
@@ -143,19 +198,19 @@ static void walk(const char *dir, const char *rel, ls_ctx *l, const ancestor *up
       continue; /* ".", "..", temporaries, the lock */
     if (n == cap) {
       cap = cap ? 2 * cap : 32;
-      char **p = realloc(names, cap * sizeof *p);
+      ls_name *p = realloc(names, cap * sizeof *p);
       if (!p) break;
       names = p;
     }
-    names[n] = strdup(de->d_name);
-    if (names[n]) n++;
+    names[n].name = strdup(de->d_name);
+    if (names[n].name) place(&names[n++], rel);
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_str);
+  if (n) qsort(names, n, sizeof *names, cmp_names);
   for (size_t i = 0; i < n; i++) {
     char full[4600], sub[4600];
-    snprintf(full, sizeof full, "%s/%s", dir, names[i]);
-    snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+    snprintf(full, sizeof full, "%s/%s", dir, names[i].name);
+    snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i].name);
     struct stat st;
     bool ok = stat(full, &st) == 0;
     if (ok && S_ISDIR(st.st_mode) && descend(sub, l->prefix) && !is_ancestor(up, &st)) {
@@ -164,7 +219,7 @@ static void walk(const char *dir, const char *rel, ls_ctx *l, const ancestor *up
     } else if (ok && S_ISREG(st.st_mode) && listed(sub, l->prefix)) {
       show(l, sub, kind_of(sub), (uint64_t)st.st_size, -1);
     }
-    free(names[i]);
+    free(names[i].name);
   }
   free(names);
 }

@@ -620,6 +620,28 @@ case_ls() {
   make_fixture
   run 0 ls "$DIR" algorithm_0/trial_0 -l
   has "$OUT" "algorithm_0/trial_0/checkpoint_0000019.dckpt"
+  # The root files, then each trial's (checkpoints by iteration, progress.json,
+  # complete.json), algorithms and trials by number: the container's order
+  # (the directory's was by name: the root files last, complete.json first,
+  # algorithm_10 before algorithm_2).
+  mkdir -p "$DIR/algorithm_10/trial_0" "$DIR/algorithm_2/trial_10" "$DIR/algorithm_2/trial_9"
+  touch "$DIR/algorithm_10/trial_0/progress.json" "$DIR/algorithm_2/trial_10/progress.json" \
+    "$DIR/algorithm_2/trial_9/checkpoint_0000100.dckpt" "$DIR/algorithm_2/trial_9/checkpoint_0000099.dckpt"
+  run 0 ls "$DIR"
+  printf '%s\n' metadata.json benchmark_problem.dckpt initial_algorithms.dckpt \
+    metric_computation.dckpt metric_computation_complete.json \
+    algorithm_0/trial_0/checkpoint_0000014.dckpt algorithm_0/trial_0/checkpoint_0000019.dckpt \
+    algorithm_0/trial_0/progress.json algorithm_0/trial_0/complete.json \
+    algorithm_0/trial_1/checkpoint_0000004.dckpt algorithm_0/trial_1/checkpoint_0000009.dckpt \
+    algorithm_0/trial_1/progress.json >"$WORK/want.txt"
+  for t in 0 1 2; do
+    printf 'algorithm_1/trial_%s/%s\n' "$t" checkpoint_0000004.dckpt "$t" checkpoint_0000009.dckpt \
+      "$t" progress.json "$t" complete.json >>"$WORK/want.txt"
+  done
+  printf '%s\n' algorithm_2/trial_9/checkpoint_0000099.dckpt algorithm_2/trial_9/checkpoint_0000100.dckpt \
+    algorithm_2/trial_10/progress.json algorithm_10/trial_0/progress.json >>"$WORK/want.txt"
+  diff "$WORK/want.txt" "$OUT" >&2 || fail "ls DIR lists in another order than the root files, then each trial's"
+  rm -r "$DIR/algorithm_10" "$DIR/algorithm_2"
   # A checkpoint moved elsewhere and linked back is the run's file (the store,
   # verify and pack follow the link): ls left it out of the directory's list
   # while the container's listed it. A link back up is not followed again.
