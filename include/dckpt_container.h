@@ -144,7 +144,7 @@ typedef struct dckpt_unpack_options {
 typedef struct dckpt_unpack_report {
   int64_t n_trials; /* trial directories written */
   uint64_t n_files; /* files written */
-  uint64_t bytes;   /* bytes written */
+  uint64_t bytes;   /* bytes written: the sizes of the files written */
   double seconds;
   char message[1024];
 } dckpt_unpack_report;

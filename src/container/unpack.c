@@ -100,11 +100,21 @@ static int write_entry(unpack_ctx *u, ctr_entry *en, const char *path) {
     /* not durable one by one: sync_all() makes the whole tree durable at once */
     rc = dckpt_record_write(rec, path, level, DCKPT_DURABILITY_NONE);
     if (rc != DCKPT_OK) snprintf(why, sizeof why, "%s", dckpt_record_errmsg(rec));
-    u->bytes += en->row[CTR_F_RAW_BYTES];
     dckpt_record_free(rec);
+    /* the report counts the bytes written: the file as encoded, not its
+     * arrays' raw bytes (the container keeps no file size of a record) */
+    struct stat st;
+    if (rc == DCKPT_OK) {
+      if (stat(path, &st) == 0) {
+        u->bytes += (uint64_t)st.st_size;
+      } else {
+        rc = DCKPT_EIO;
+        snprintf(why, sizeof why, "cannot stat it after writing: %s", strerror(errno));
+      }
+    }
   } else {
     rc = write_text(path, en->text, (size_t)en->row[CTR_F_TEXT_LEN], why, sizeof why);
-    u->bytes += en->row[CTR_F_TEXT_LEN];
+    if (rc == DCKPT_OK) u->bytes += en->row[CTR_F_TEXT_LEN];
   }
   if (rc != DCKPT_OK)
     return ctr_fail(&u->e, rc, "unpack: cannot write '%s': %s", path, why);

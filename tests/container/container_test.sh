@@ -69,6 +69,10 @@ roundtrip() { # ALGS TRIALS NP
   note "unpack on $3 rank(s): the same bytes"
   expect 0 mpi "$3" "$DCKPT" unpack "$c" "$back"
   same_tree "$run" "$back"
+  note "unpack reports the bytes it wrote, as 'dckpt size' counts them"
+  local said; said=$(sed -n 's/.* files, \(.*\) in [0-9.]* s$/\1/p' "$OUT")
+  expect 0 "$DCKPT" size "$back"
+  [ "$said" = "$(cut -f1 "$OUT")" ] || fail "unpack said '$said', dckpt size says '$(cut -f1 "$OUT")'"
   expect 0 "$DCKPT" verify "$back"
 }
 
