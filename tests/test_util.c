@@ -562,7 +562,19 @@ static void test_utf8(void) {
         dckpt_utf8_seq((const unsigned char *)cases[i].s + at, cases[i].len - at, &bad),
         0);
     CHECK_EQ(bad, cases[i].bad_len);
+    /* shown: U+FFFD standing for exactly that stretch */
+    size_t len = 0, used = 0;
+    const char *piece = dckpt_utf8_piece(cases[i].s + at, cases[i].len - at, &len, &used);
+    CHECK_EQ(len, 3);
+    CHECK(memcmp(piece, "\xEF\xBF\xBD", 3) == 0);
+    CHECK_EQ(used, cases[i].bad_len);
   }
+  /* a well-formed sequence is shown as it is */
+  size_t len = 0, used = 0;
+  const char *euro = "\xe2\x82\xac!";
+  CHECK(dckpt_utf8_piece(euro, 4, &len, &used) == euro);
+  CHECK_EQ(len, 3);
+  CHECK_EQ(used, 3);
   /* the message of the library's check names what, byte and offset */
   dckpt_err e;
   dckpt_err_clear(&e);

@@ -17,14 +17,6 @@
 
 #define INLINE_MAX 88 /* longest one-line object or array */
 
-/* The well-formed UTF-8 sequence at p, or the maximal ill-formed subsequence
- * there (*bad), which becomes one U+FFFD: the library's check (app_utf8.h).
- * No length is needed: the NUL ending the string is never a continuation
- * byte, so nothing is read past it. */
-static size_t utf8_seq(const unsigned char *p, size_t *bad) {
-  return dckpt_utf8_seq(p, SIZE_MAX, bad);
-}
-
 bool cli_utf8_valid(const char *s) {
   return dckpt_utf8_valid(s, strlen(s), NULL);
 }
@@ -37,7 +29,7 @@ cJSON *cli_json_parse(const char *text) {
 static void write_chars(cli_buf *b, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {
-    size_t n = 1, bad = 0;
+    size_t used = 1;
     if (*p == '"' || *p == '\\')
       cli_buf_printf(b, "\\%c", *p);
     else if (*p == '\n')
@@ -46,11 +38,15 @@ static void write_chars(cli_buf *b, const char *s) {
       cli_buf_printf(b, "\\t");
     else if (*p < 0x20)
       cli_buf_printf(b, "\\u%04x", *p);
-    else if ((n = utf8_seq(p, &bad)) != 0)
-      cli_buf_printf(b, "%.*s", (int)n, (const char *)p);
-    else
-      cli_buf_printf(b, "\xEF\xBF\xBD"); /* U+FFFD */
-    p += n ? n : bad;
+    else {
+      /* a well-formed sequence, or U+FFFD for an ill-formed one (the
+       * library's one owner of that, app_utf8.h); no length is needed: the
+       * NUL ending s is never a continuation byte, so nothing past it is read */
+      size_t len;
+      const char *piece = dckpt_utf8_piece((const char *)p, SIZE_MAX, &len, &used);
+      cli_buf_printf(b, "%.*s", (int)len, piece);
+    }
+    p += used;
   }
 }
 

@@ -95,13 +95,12 @@ static void message_utf8(char *msg, size_t cap) {
   size_t n = strlen(msg), o = 0;
   if (cap > sizeof out) cap = sizeof out;
   for (size_t i = 0; i < n;) {
-    size_t bad = 1, k = dckpt_utf8_seq((const unsigned char *)msg + i, n - i, &bad);
-    const char *piece = k ? msg + i : "\xEF\xBF\xBD";
-    size_t len = k ? k : 3;
+    size_t len, used;
+    const char *piece = dckpt_utf8_piece(msg + i, n - i, &len, &used);
     if (o + len >= cap) break;
     memcpy(out + o, piece, len);
     o += len;
-    i += k ? k : bad;
+    i += used;
   }
   out[o] = '\0';
   memcpy(msg, out, o + 1);

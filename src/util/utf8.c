@@ -32,6 +32,17 @@ size_t dckpt_utf8_seq(const unsigned char *p, size_t n, size_t *bad) {
   return 0;
 }
 
+const char *dckpt_utf8_piece(const char *s, size_t n, size_t *piece_len, size_t *used) {
+  size_t bad = 1, k = dckpt_utf8_seq((const unsigned char *)s, n, &bad);
+  if (k) {
+    *piece_len = *used = k;
+    return s;
+  }
+  *piece_len = 3;
+  *used = bad;
+  return "\xEF\xBF\xBD"; /* U+FFFD */
+}
+
 bool dckpt_utf8_valid(const char *s, size_t len, size_t *bad_at) {
   const unsigned char *p = (const unsigned char *)s;
   for (size_t i = 0; i < len;) {

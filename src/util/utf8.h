@@ -17,6 +17,14 @@
  *  what becomes one U+FFFD when the text is shown. n >= 1. */
 size_t dckpt_utf8_seq(const unsigned char *p, size_t n, size_t *bad);
 
+/** The next piece of s[0..n) as text shown to a person or written to a JSON
+ *  file: the well-formed sequence at s, or U+FFFD standing for the maximal
+ *  ill-formed subsequence there (Unicode's practice, as Python's
+ *  errors="replace"). Returns the piece's bytes, *piece_len (1-4) their
+ *  count, and *used how many bytes of s it stands for. The one owner of that
+ *  replacement (the CLI's JSON output, run_status.json's message). n >= 1. */
+const char *dckpt_utf8_piece(const char *s, size_t n, size_t *piece_len, size_t *used);
+
 /** Whether s[0..len) is UTF-8. When it is not, *bad_at (may be NULL) is the
  *  offset of the first byte that does not begin a well-formed sequence. */
 bool dckpt_utf8_valid(const char *s, size_t len, size_t *bad_at);
