@@ -55,3 +55,11 @@ foreach(t slurm.cluster_start slurm.cluster_stop slurm.deadline_lookup slurm.dea
   set_tests_properties(${t} PROPERTIES RESOURCE_LOCK slurm LABELS slurm SKIP_RETURN_CODE 77
     ENVIRONMENT "${dckpt_slurm_env}")
 endforeach()
+# The scenarios test the batch scripts and Slurm's requeue around programs
+# whose stop, deadline and resume paths the mpi.* tests run under the
+# sanitizers too: scripts/test.sh runs them in its strict pass only (label
+# strict_only); the deadline lookup, C code that only Slurm reaches, runs in
+# every pass.
+set_property(TEST slurm.deadline_requeue slurm.scontrol_requeue slurm.preempt_requeue
+  slurm.submit_chain slurm.no_requeue slurm.array_requeue slurm.lease_job_gone
+  APPEND PROPERTY LABELS strict_only)
