@@ -459,7 +459,10 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
     work(c);
     MPI_Barrier(c->comm);
     /* every rank of this run has released its last pair */
-    if (c->o->shared) run_shared_last_look(c);
+    if (c->o->shared) {
+      run_shared_last_look(c);
+      run_shared_sweep(c);
+    }
     if (c->rank == 0) run_progress_tick(&c->progress, &c->sched, true);
     rc = settle(c);
   }

@@ -110,6 +110,12 @@ int run_shared_wait(run_ctx *c);
  *  after its own run's last release, a run's last pair is seen complete by
  *  the run of the other last pair, or that run's by it. Runs nothing. */
 void run_shared_last_look(run_ctx *c);
+/** Rank 0, at the end of a shared run: the pair leases left by holders that
+ *  ended without releasing them after their pair was complete (killed after
+ *  its completion was committed, or after finding it complete), which no run
+ *  claims again, so they would stay: each lease of a complete pair whose
+ *  holder is gone is taken over and released; a live holder's is left. */
+void run_shared_sweep(run_ctx *c);
 /** Rank 0, at the end of a shared run: the pairs that another run added by
  *  growing the campaign (more trials) after this run made its plan, which
  *  the plan does not hold: their number in *added (0 when it did not grow),

@@ -161,6 +161,25 @@ void run_shared_last_look(run_ctx *c) {
   c->shared.n_watch = kept;
 }
 
+void run_shared_sweep(run_ctx *c) {
+  if (c->rank != 0 || c->shared.holding) return;
+  dckpt_lease_entry *v = NULL;
+  size_t n = 0;
+  if (dckpt_lease_list(dckpt_store_get_dir(c->store), &v, &n) != DCKPT_OK) return;
+  for (size_t i = 0; i < n; i++) {
+    dckpt_trial_status st;
+    if (v[i].alg < 0 ||
+        dckpt_store_trial_status(c->store, v[i].alg, v[i].trial, &st) != DCKPT_OK ||
+        st.state != DCKPT_TRIAL_COMPLETE)
+      continue;
+    /* ELOCKED: its holder still runs (it found the pair complete, or is
+     * about to); other failures leave the lease as it was */
+    if (dckpt_store_claim_pair(c->store, v[i].alg, v[i].trial) == DCKPT_OK)
+      dckpt_store_release_pair(c->store);
+  }
+  dckpt_free(v);
+}
+
 void run_shared_growth(run_ctx *c, int64_t *added, int64_t *added_done,
                        int64_t *n_trials) {
   *added = *added_done = 0;

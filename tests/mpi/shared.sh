@@ -17,6 +17,9 @@
 #      finds nothing to claim and exits 0 at once, leaving it too; once the renewal is older than the timeout
 #      (900 s), the run takes the pair over, resumes it from its checkpoint and
 #      completes the campaign bit-identical, naming the old holder.
+#  (3) Leases of complete pairs whose holders ended without releasing them:
+#      a shared run removes those of gone holders at its end, and keeps a
+#      live holder's.
 #   shared.sh "MPIEXEC -n NP" CAMPAIGN WORK DCKPT
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -166,4 +169,17 @@ same "$WORK/ref.txt" "$WORK/c.txt"
 exact "$d" 12 "after the take-over"
 [ "$(pair_leases "$d")" = 0 ] || fail "pair leases left"
 note "taken over once stale: $(grep -m1 node-9.far "$WORK/c.log")"
+
+note "(3) leases of complete pairs left by holders that ended without releasing them"
+# (a run killed after its pair's completion was committed, or after finding
+# it complete: no run claims that pair again, so its lease stayed)
+lease=$d/leases/pair.0.2.lease
+holder_on_other_host 1000 # gone: renewed longer ago than the timeout
+lease=$d/leases/pair.1.0.lease
+holder_on_other_host 0 # alive, as far as anyone can tell
+expect 0 run 0 "$d" "${args[@]}" --shared --run-name f --dump "$WORK/f.txt"
+same "$WORK/ref.txt" "$WORK/f.txt"
+[ ! -e "$d/leases/pair.0.2.lease" ] || fail "the lease of a gone holder on a complete pair stayed"
+grep -q node-9.far "$d/leases/pair.1.0.lease" || fail "a live holder's lease was taken"
+note "the gone holder's lease was removed, the live one's kept"
 echo "shared.sh: all passed"
