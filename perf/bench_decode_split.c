@@ -37,7 +37,8 @@
  *                         block buffer; the unshuffle reads
  *                         the verbatim planes where they lie in the read
  *                         buffer (no zstd pass, no copy) and the others from
- *                         the block buffer (AVX2 kernel from plane pointers);
+ *                         the block buffer (the library's
+ *                         dckpt_unshuffle8_planes: AVX2 where the CPU has it);
  *   planes AVX-512, 1 / 2 threads  the same with an AVX-512 BW kernel (64
  *                         elements a step; where the CPU lacks AVX-512 BW
  *                         these columns repeat the AVX2 ones);
@@ -586,42 +587,6 @@ static double load_frames(setup *s, frames *fr, bool two, bool planes) {
  * decodes its compressed planes into its plane buffers and unshuffles from
  * those and from the verbatim planes where they lie in the read buffer. */
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) static size_t
-unshuffle_planes_avx2(uint8_t *dst, const uint8_t *const pl[PLANES], size_t n) {
-  const __m256i unpair =
-      _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6,
-                       8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    __m256i v[8], a[8], b[8];
-    for (int r = 0; r < 8; r++)
-      v[r] = _mm256_loadu_si256((const __m256i *)(const void *)(pl[r] + i));
-    for (int k = 0; k < 4; k++) {
-      a[2 * k] = _mm256_unpacklo_epi16(v[2 * k], v[2 * k + 1]);
-      a[2 * k + 1] = _mm256_unpackhi_epi16(v[2 * k], v[2 * k + 1]);
-    }
-    for (int h = 0; h < 2; h++) {
-      b[4 * h] = _mm256_unpacklo_epi32(a[4 * h], a[4 * h + 2]);
-      b[4 * h + 1] = _mm256_unpackhi_epi32(a[4 * h], a[4 * h + 2]);
-      b[4 * h + 2] = _mm256_unpacklo_epi32(a[4 * h + 1], a[4 * h + 3]);
-      b[4 * h + 3] = _mm256_unpackhi_epi32(a[4 * h + 1], a[4 * h + 3]);
-    }
-    for (int k = 0; k < 4; k++) {
-      v[2 * k] = _mm256_unpacklo_epi64(b[k], b[k + 4]);
-      v[2 * k + 1] = _mm256_unpackhi_epi64(b[k], b[k + 4]);
-    }
-    for (int j = 0; j < 8; j += 2) {
-      __m256i x = _mm256_shuffle_epi8(v[j], unpair);
-      __m256i y = _mm256_shuffle_epi8(v[j + 1], unpair);
-      uint8_t *o = dst + (i + 2 * (size_t)j) * 8;
-      _mm256_storeu_si256((__m256i *)(void *)o, _mm256_permute2x128_si256(x, y, 0x20));
-      _mm256_storeu_si256((__m256i *)(void *)(o + 16 * 8),
-                          _mm256_permute2x128_si256(x, y, 0x31));
-    }
-  }
-  return i;
-}
-
 /* AVX-512 BW, 64 elements per step: the AVX2 kernel's word transpose and
  * byte pairing within each 128-bit lane (lane L of register j then holds
  * elements 16L+2j and 16L+2j+1), then a 4x4 transpose of lanes across
@@ -665,17 +630,18 @@ unshuffle_planes_avx512(uint8_t *dst, const uint8_t *const pl[PLANES], size_t n)
 }
 #endif
 
+/* The library's kernel (dckpt_unshuffle8_planes: AVX2 where the CPU has it),
+ * or the AVX-512 one with the library's doing what is left. */
 static void unshuffle_planes(uint8_t *dst, const uint8_t *const pl[PLANES], size_t n) {
   size_t i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
   if (use_avx512 && __builtin_cpu_supports("avx512bw"))
     i = unshuffle_planes_avx512(dst, pl, n);
-  else if (__builtin_cpu_supports("avx2"))
-    i = unshuffle_planes_avx2(dst, pl, n);
 #endif
-  for (; i < n; i++)
-    for (int b = 0; b < PLANES; b++)
-      dst[i * PLANES + (size_t)b] = pl[b][i];
+  const uint8_t *rest[PLANES];
+  for (int b = 0; b < PLANES; b++)
+    rest[b] = pl[b] + i;
+  dckpt_unshuffle8_planes(dst + i * PLANES, rest, n - i);
 }
 
 static void planes_unit(setup *s, int fd, worker_ctx *w, size_t f) {

@@ -478,6 +478,19 @@ static void check_shuffle_kernels(void) {
       CHECK(memcmp(a, b, nb) == 0);
       dckpt_unshuffle(a, b, n, es);
       CHECK(memcmp(a, src, nb) == 0);
+      if (es == 8) { /* from planes that lie apart, in reverse order */
+        uint8_t *apart = malloc(8 * (n + 5) + 1);
+        const uint8_t *planes[8];
+        for (size_t p = 0; p < 8; p++) {
+          uint8_t *at = apart + (7 - p) * (n + 5) + 1; /* odd addresses */
+          memcpy(at, b + p * n, n);
+          planes[p] = at;
+        }
+        memset(a, 0, nb);
+        dckpt_unshuffle8_planes(a, planes, n);
+        CHECK(memcmp(a, src, nb) == 0);
+        free(apart);
+      }
       free(src);
       free(a);
       free(b);

@@ -74,11 +74,12 @@ static size_t shuffle8_sse2(uint8_t *dst, const uint8_t *src, size_t n, size_t i
 /* Inverse: planes p[b] hold byte b of e0..e15. Round 1 pairs bytes (0,1),
  * (2,3), ... per element; round 2 makes 4-byte halves; round 3 joins halves
  * into whole elements, two per register. */
-static size_t unshuffle8_sse2(uint8_t *dst, const uint8_t *src, size_t n, size_t i) {
+static size_t unshuffle8_sse2(uint8_t *dst, const uint8_t *const pl[8], size_t n,
+                              size_t i) {
   for (; i + 16 <= n; i += 16) {
     __m128i p[8], q[8], r[8];
     for (int b = 0; b < 8; b++)
-      p[b] = LOAD(src + (size_t)b * n + i);
+      p[b] = LOAD(pl[b] + i);
     for (int k = 0; k < 4; k++) {
       q[k] = _mm_unpacklo_epi8(p[2 * k], p[2 * k + 1]);     /* e0..7 */
       q[k + 4] = _mm_unpackhi_epi8(p[2 * k], p[2 * k + 1]); /* e8..15 */
@@ -196,7 +197,8 @@ TARGET_AVX2 static size_t shuffle8_avx2(uint8_t *dst, const uint8_t *src, size_t
   return i;
 }
 
-TARGET_AVX2 static size_t unshuffle8_avx2(uint8_t *dst, const uint8_t *src, size_t n) {
+TARGET_AVX2 static size_t unshuffle8_avx2(uint8_t *dst, const uint8_t *const pl[8],
+                                          size_t n) {
   const __m256i unpair =
       _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6,
                        8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
@@ -204,7 +206,7 @@ TARGET_AVX2 static size_t unshuffle8_avx2(uint8_t *dst, const uint8_t *src, size
   for (; i + 32 <= n; i += 32) {
     __m256i v[8];
     for (int r = 0; r < 8; r++)
-      v[r] = _mm256_loadu_si256((const __m256i *)(const void *)(src + (size_t)r * n + i));
+      v[r] = _mm256_loadu_si256((const __m256i *)(const void *)(pl[r] + i));
     transpose_words(v);
     for (int j = 0; j < 8; j += 2) { /* elements 2j..2j+3, then 16 further on */
       __m256i x = _mm256_shuffle_epi8(v[j], unpair);
@@ -293,12 +295,12 @@ static size_t shuffle8_swar(uint8_t *dst, const uint8_t *src, size_t n) {
   return i;
 }
 
-static size_t unshuffle8_swar(uint8_t *dst, const uint8_t *src, size_t n) {
+static size_t unshuffle8_swar(uint8_t *dst, const uint8_t *const pl[8], size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t r[8];
     for (int b = 0; b < 8; b++)
-      r[b] = load64(src + (size_t)b * n + i);
+      r[b] = load64(pl[b] + i);
     transpose8x8(r);
     for (int k = 0; k < 8; k++)
       store64(dst + (i + (size_t)k) * 8, r[k]);
@@ -322,16 +324,32 @@ void dckpt_shuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize) {
   shuffle_tail(dst, src, done, n, esize);
 }
 
-void dckpt_unshuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize) {
+void dckpt_unshuffle8_planes(uint8_t *dst, const uint8_t *const planes[8], size_t n) {
   size_t done = 0;
 #ifdef HAVE_AVX2_KERNELS
-  if (esize == 8 && use_avx2()) done = unshuffle8_avx2(dst, src, n);
+  if (use_avx2()) done = unshuffle8_avx2(dst, planes, n);
 #endif
 #ifdef __SSE2__
-  if (esize == 8) done = unshuffle8_sse2(dst, src, n, done);
-  if (esize == 4) done = unshuffle4_sse2(dst, src, n);
+  done = unshuffle8_sse2(dst, planes, n, done);
 #else
-  if (esize == 8) done = unshuffle8_swar(dst, src, n);
+  done = unshuffle8_swar(dst, planes, n);
+#endif
+  for (size_t i = done; i < n; i++)
+    for (size_t b = 0; b < 8; b++)
+      dst[i * 8 + b] = planes[b][i];
+}
+
+void dckpt_unshuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize) {
+  if (esize == 8) {
+    const uint8_t *planes[8];
+    for (size_t b = 0; b < 8; b++)
+      planes[b] = src + b * n;
+    dckpt_unshuffle8_planes(dst, planes, n);
+    return;
+  }
+  size_t done = 0;
+#ifdef __SSE2__
+  if (esize == 4) done = unshuffle4_sse2(dst, src, n);
 #endif
   unshuffle_tail(dst, src, done, n, esize);
 }

@@ -20,6 +20,12 @@
 void dckpt_shuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize);
 /** Inverse of dckpt_shuffle(). */
 void dckpt_unshuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t esize);
+/** dckpt_unshuffle() of `n` 8-byte elements whose byte planes lie anywhere:
+ *  `planes[b]` holds byte b of each element (n bytes; no overlap with
+ *  `dst`). dckpt_unshuffle() is this with planes[b] = src + b * n; a reader
+ *  whose planes are not contiguous (some decoded, some where they were read)
+ *  unshuffles from where they are instead of gathering them first. */
+void dckpt_unshuffle8_planes(uint8_t *dst, const uint8_t *const planes[8], size_t n);
 
 /** Testing knob: whether the AVX2 kernels may be used (default true, where
  *  the CPU has AVX2). Returns whether they now are. Not thread-safe. */
