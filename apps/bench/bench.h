@@ -16,6 +16,12 @@
 enum { BENCH_EXIT_OK = 0, BENCH_EXIT_FAILED = 1, BENCH_EXIT_USAGE = 2 };
 
 #define BENCH_MAX_ALGS 64
+/** Metric history limits (docs/bench.md, "Limits"), in rows of the 7
+ *  metrics and the iteration (64 bytes): a trial's, held in its rank's
+ *  memory and in its checkpoints (256 MiB), and the whole campaign's,
+ *  gathered on rank 0 at the end (1 GiB). */
+#define BENCH_MAX_TRIAL_HISTORY_ROWS    ((int64_t)1 << 22)
+#define BENCH_MAX_CAMPAIGN_HISTORY_ROWS ((int64_t)1 << 24)
 
 typedef struct bench_alg {
   char name[128];

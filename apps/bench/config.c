@@ -18,6 +18,7 @@
 #include "bench.h"
 #include "deadline.h"
 #include "opt/data.h"
+#include "opt/metrics.h"
 
 /* A config file is small: 16 MiB is far more than any campaign needs. */
 #define BENCH_MAX_CONFIG_BYTES (16 << 20)
@@ -943,6 +944,110 @@ static int check_results_place(const bench_config *cfg, char *err, size_t errlen
   return -1;
 }
 
+/* Metric rows a trial of `iterations` records at `period`: after each k
+ * with (k + 1) % period == 0 and after the last (ceil(iterations / period)),
+ * plus one for the old last iteration of a trial grown with --add-iterations
+ * (kept until the trial goes on). */
+static int64_t history_rows(int64_t iterations, int64_t period) {
+  return iterations / period + (iterations % period != 0) + 1;
+}
+
+/* All trials' history rows at `period` (a double: up to 2^25 trials x 64
+ * algorithms x 2^54 rows does not fit 64 bits; it is only compared). */
+static double campaign_rows(const bench_config *cfg, int64_t period) {
+  double total = 0;
+  for (size_t a = 0; a < cfg->n_algs; a++)
+    total += (double)(cfg->trials + cfg->add_trials) *
+             (double)history_rows(cfg->algs[a].iterations + cfg->add_iterations, period);
+  return total;
+}
+
+/* The smallest metrics period >= `from` for which `fits` holds, or 0 if
+ * none does (too many trials for the campaign limit at any period). */
+static int64_t least_period(const bench_config *cfg, int64_t from,
+                            bool (*fits)(const bench_config *, int64_t, size_t),
+                            size_t a) {
+  int64_t lo = from, hi = from;
+  while (!fits(cfg, hi, a)) { /* fits(lo) is false from here on, but for lo = from */
+    lo = hi;
+    if (hi > BENCH_INT_MAX / 2) {
+      if (!fits(cfg, BENCH_INT_MAX, a)) return 0;
+      hi = BENCH_INT_MAX;
+    } else {
+      hi *= 2;
+    }
+  }
+  while (lo < hi) { /* the least period in [lo, hi] that fits; fits(hi) */
+    int64_t mid = lo + (hi - lo) / 2;
+    if (fits(cfg, mid, a))
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return hi;
+}
+
+static bool trial_fits(const bench_config *cfg, int64_t period, size_t a) {
+  return history_rows(cfg->algs[a].iterations + cfg->add_iterations, period) <=
+         BENCH_MAX_TRIAL_HISTORY_ROWS;
+}
+
+static bool campaign_fits(const bench_config *cfg, int64_t period, size_t a) {
+  (void)a;
+  return campaign_rows(cfg, period) <= (double)BENCH_MAX_CAMPAIGN_HISTORY_ROWS;
+}
+
+/* The metric history is held whole: a trial's in its rank's memory and in
+ * its final checkpoint, every trial's on rank 0 at the end for the metrics
+ * record, the tables and the plots. A campaign whose history passes the
+ * limits (bench.h, docs/bench.md "Limits") failed for lack of memory only
+ * once its trials had run, perhaps days in; it is refused now. */
+static int check_history(const bench_config *cfg, const char *config, char *err,
+                         size_t errlen) {
+  const double row_bytes = (OPT_N_METRICS + 1) * sizeof(double);
+  char add[64] = "";
+  if (cfg->add_iterations)
+    snprintf(add, sizeof add, " + --add-iterations %lld", (long long)cfg->add_iterations);
+  for (size_t a = 0; a < cfg->n_algs; a++) {
+    if (trial_fits(cfg, cfg->metrics_period, a)) continue;
+    int64_t it = cfg->algs[a].iterations + cfg->add_iterations;
+    int64_t rows = history_rows(it, cfg->metrics_period);
+    snprintf(err, errlen,
+             "%s: key \"algorithms[%zu].iterations\" (%lld%s) with \"metrics_period\" "
+             "%lld records %lld metric rows per trial (%.3g MiB of history, held in "
+             "memory and in the trial's checkpoints); the limit is %lld rows (%.0f MiB) "
+             "per trial: set metrics_period to at least %lld, or fewer iterations",
+             config, a, (long long)cfg->algs[a].iterations, add,
+             (long long)cfg->metrics_period, (long long)rows,
+             (double)rows * row_bytes / 1048576.0,
+             (long long)BENCH_MAX_TRIAL_HISTORY_ROWS,
+             (double)BENCH_MAX_TRIAL_HISTORY_ROWS * row_bytes / 1048576.0,
+             (long long)least_period(cfg, cfg->metrics_period, trial_fits, a));
+    return BENCH_EXIT_USAGE;
+  }
+  if (campaign_fits(cfg, cfg->metrics_period, 0)) return 0;
+  double rows = campaign_rows(cfg, cfg->metrics_period);
+  int64_t least = least_period(cfg, cfg->metrics_period, campaign_fits, 0);
+  char fix[128];
+  if (least)
+    snprintf(fix, sizeof fix,
+             "set metrics_period to at least %lld, or run fewer "
+             "trials or iterations",
+             (long long)least);
+  else
+    snprintf(fix, sizeof fix, "run fewer trials or algorithms");
+  snprintf(err, errlen,
+           "%s: the metric histories of all %lld trials x %zu algorithm(s), at "
+           "\"metrics_period\" %lld and each algorithm's \"iterations\"%s, are %.4g rows "
+           "(%.3g GiB), which rank 0 gathers at the end for the tables and plots; the "
+           "limit is %lld rows (%.0f GiB) in a campaign: %s",
+           config, (long long)(cfg->trials + cfg->add_trials), cfg->n_algs,
+           (long long)cfg->metrics_period, add, rows, rows * row_bytes / 1073741824.0,
+           (long long)BENCH_MAX_CAMPAIGN_HISTORY_ROWS,
+           (double)BENCH_MAX_CAMPAIGN_HISTORY_ROWS * row_bytes / 1073741824.0, fix);
+  return BENCH_EXIT_USAGE;
+}
+
 int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
                 size_t errlen) {
   defaults(cfg);
@@ -1022,6 +1127,7 @@ int bench_parse(int argc, char **argv, bench_config *cfg, bool *help, char *err,
   /* An interval without a step is checkpointing by time alone. */
   if (!cfg->checkpoint_step_set && cfg->checkpoint_interval > 0)
     cfg->checkpoint_step = DCKPT_STEP_NONE;
+  if (check_history(cfg, config, err, errlen)) return BENCH_EXIT_USAGE;
   if (!cfg->checkpoint_dir[0]) {
     snprintf(err, errlen,
              "%s: no checkpoint directory: set \"checkpoint.dir\" or --checkpoint-dir",

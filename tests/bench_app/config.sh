@@ -12,11 +12,13 @@ good_network='"network": { "topology": "ring", "agents": 4 }'
 good_algs='"algorithms": [ { "name": "A", "method": "dgd", "iterations": 20 } ]'
 
 # bad NAME TEXT MESSAGE...: CONFIG NAME.json holding TEXT is refused (exit 2)
-# with every MESSAGE in stderr, and no campaign directory appears
+# with every MESSAGE in stderr, and no campaign directory appears (MODE, when
+# set, is given as --mode: "resume" makes a config that is taken fail at once
+# with exit 1, not run)
 bad() {
   local name=$1 text=$2; shift 2
   printf '%s\n' "$text" >"$WORK/$name.json"
-  expect 2 run 0 "$WORK/$name.json" --checkpoint-dir "$dir"
+  expect 2 run 0 "$WORK/$name.json" --checkpoint-dir "$dir" ${MODE:+--mode "$MODE"}
   for m in "$@"; do grep_in "$WORK/last.err" "$m"; done
   [ ! -s "$WORK/last.out" ] || { cat "$WORK/last.out"; fail "$name: something on stdout"; }
   [ ! -e "$dir" ] || fail "$name: $dir was created"
@@ -111,6 +113,24 @@ bad huge_data "{ \"problem\": { \"synthetic\": { \"rows\": 1e12 } }, $good_netwo
   'huge_data.json: key "problem.synthetic.rows" x features = 1000000000000 x 10 is 1e+13 values (7.45e+04 GiB); at most 16777216 (128 MiB)'
 bad huge_features "{ \"problem\": { \"synthetic\": { \"features\": 1e9 } }, $good_network, $good_algs }" \
   'huge_features.json: key "problem.synthetic.features" is 1000000000; at most 1024'
+# a metric history that cannot be held (a trial's in memory and in its
+# checkpoints, every trial's on rank 0 at the end) was accepted: the campaign
+# was written and failed for lack of memory once its trials had run (with
+# MODE=resume a config that is taken fails at once instead of running long)
+MODE=resume bad long_history "{ $good_problem, $good_network, \"metrics_period\": 1,
+    \"algorithms\": [ { \"name\": \"A\", \"method\": \"dgd\", \"iterations\": 1e12 } ] }" \
+  'long_history.json: key "algorithms[0].iterations" (1000000000000) with "metrics_period" 1 records 1000000000001 metric rows per trial' \
+  'the limit is 4194304 rows (256 MiB) per trial: set metrics_period to at least 238419'
+MODE=resume bad history_trials "{ $good_problem, $good_network, \"trials\": 100, \"metrics_period\": 2,
+    \"algorithms\": [ { \"name\": \"A\", \"method\": \"dgd\", \"iterations\": 1e6 } ] }" \
+  'history_trials.json: the metric histories of all 100 trials x 1 algorithm(s), at "metrics_period" 2' \
+  '5e+07 rows (2.98 GiB), which rank 0 gathers at the end' \
+  'the limit is 16777216 rows (1 GiB) in a campaign: set metrics_period to at least 6'
+bad zero_period "{ $good_problem, $good_network, $good_algs, \"metrics_period\": 0 }" \
+  'zero_period.json: key "metrics_period" must be an integer >= 1 and at most 9e15, not 0'
+MODE=resume bad history_pairs "{ $good_problem, $good_network, \"trials\": 16777216, $good_algs }" \
+  'history_pairs.json: the metric histories of all 16777216 trials x 1 algorithm(s)' \
+  'run fewer trials or algorithms'
 bad duplicate_key "{ $good_problem, $good_network, $good_algs, \"trials\": 2, \"trials\": 3 }" \
   'duplicate_key.json: key "trials" appears more than once in its object'
 bad duplicate_hyper "{ $good_problem, $good_network, \"algorithms\": [
@@ -225,6 +245,26 @@ grep_in "$WORK/last.err" "--checkpoint-interval needs a number of seconds in 0..
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --checkpoint-step never
 grep_in "$WORK/last.err" "--checkpoint-step needs an integer >= 1 and at most 9e15, got 'never'"
 [ ! -e "$dir" ] || fail "$dir was created"
+# the limits with the options: --add-iterations and --metrics-period count,
+# the sums near the 9e15 bounds do not overflow
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --add-iterations 9000000000000000
+grep_in "$WORK/last.err" 'key "algorithms[0].iterations" (20 + --add-iterations 9000000000000000) with "metrics_period" 1 records 9000000000000021 metric rows per trial'
+grep_in "$WORK/last.err" 'set metrics_period to at least 2145767724'
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --add-iterations 9000000000000000 \
+  --metrics-period 9000000000000000 --add-trials 16777216
+grep_in "$WORK/last.err" 'the metric histories of all 16777217 trials x 1 algorithm(s), at "metrics_period" 9000000000000000'
+grep_in "$WORK/last.err" 'run fewer trials or algorithms'
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --metrics-period -1
+grep_in "$WORK/last.err" "--metrics-period needs an integer >= 1 and at most 9e15, got '-1'"
+# at the limit: taken (the run is then refused only for want of a run to
+# resume); one row more: refused
+expect 1 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode resume \
+  --add-iterations $((4194303 - 20))
+grep_in "$WORK/last.err" "holds no run to resume"
+expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode resume \
+  --add-iterations $((4194304 - 20))
+grep_in "$WORK/last.err" 'records 4194305 metric rows per trial'
+rm -rf "$dir"
 
 note "--help and --version"
 expect 0 run 0 --help
