@@ -41,6 +41,23 @@ extern "C" {
 /* Packing a directory                                                       */
 /* ------------------------------------------------------------------------- */
 
+/* The ranges of the pack options: dckpt_container_pack() refuses a value
+ * outside them (DCKPT_EINVAL), and `dckpt pack` checks its --level, --chunk
+ * and --buffer against these same numbers before anything is read. */
+/** zstd levels of the data pools: DCKPT_CONTAINER_LEVEL_MIN ..
+ *  DCKPT_CONTAINER_LEVEL_MAX (zstd's fast levels are negative; 0 stores the
+ *  data unfiltered). */
+#define DCKPT_CONTAINER_LEVEL_MIN (-7)
+#define DCKPT_CONTAINER_LEVEL_MAX 22
+/** chunk_bytes: a multiple of DCKPT_CONTAINER_CHUNK_ALIGN in
+ *  DCKPT_CONTAINER_CHUNK_MIN (4 KiB) .. DCKPT_CONTAINER_CHUNK_MAX (64 MiB).
+ *  A reader refuses a dataset whose chunks are larger than the maximum. */
+#define DCKPT_CONTAINER_CHUNK_MIN   ((uint64_t)4 << 10)
+#define DCKPT_CONTAINER_CHUNK_MAX   ((uint64_t)64 << 20)
+#define DCKPT_CONTAINER_CHUNK_ALIGN 8
+/** buffer_bytes: chunk_bytes .. DCKPT_CONTAINER_BUFFER_MAX (1 TiB). */
+#define DCKPT_CONTAINER_BUFFER_MAX ((uint64_t)1 << 40)
+
 typedef struct dckpt_pack_options {
   /** sizeof(dckpt_pack_options) as the caller was compiled: set by
    *  dckpt_pack_options_init(); the library reads the fields it covers
@@ -49,14 +66,16 @@ typedef struct dckpt_pack_options {
   /** Pack only the newest committed checkpoint of every trial (the final
    *  one of a complete trial) instead of every checkpoint kept. */
   bool final_only;
-  /** zstd level of the datasets (default 1); 0 stores them unfiltered. */
+  /** zstd level of the datasets (default 1; DCKPT_CONTAINER_LEVEL_MIN ..
+   *  DCKPT_CONTAINER_LEVEL_MAX, i.e. -7..22); 0 stores them unfiltered. */
   int level;
   /** Bytes of one chunk of the data pools (default 256 KiB; 4 KiB .. 64 MiB,
-   *  a multiple of 8). Smaller chunks make reading one trial cheaper. */
+   *  a multiple of 8: DCKPT_CONTAINER_CHUNK_*). Smaller chunks make reading
+   *  one trial cheaper. */
   uint64_t chunk_bytes;
   /** Bytes each rank gathers before a collective write round (default
-   *  64 MiB; chunk_bytes .. 1 TiB). A single record larger than this is
-   *  written in one round. */
+   *  64 MiB; chunk_bytes .. 1 TiB, DCKPT_CONTAINER_BUFFER_MAX). A single
+   *  record larger than this is written in one round. */
   uint64_t buffer_bytes;
   /** DCKPT_DURABILITY_FULL (default): the file is fsynced before it is
    *  renamed into place and its directory fsynced after. */

@@ -33,8 +33,10 @@ static const char pack_help[] =
     "Options:\n"
     "  --final-only     pack only the newest checkpoint of each trial\n"
     "  --level N        zstd level of the data, -7..22, 0 for none (default 1)\n"
-    "  --chunk BYTES    bytes per chunk of the data (default 256K; K, M suffixes)\n"
-    "  --buffer BYTES   bytes each rank gathers per write round (default 64M)\n"
+    "  --chunk BYTES    bytes per chunk of the data, a multiple of 8 in 4K..64M\n"
+    "                   (default 256K; K, M, G suffixes: powers of 1024)\n"
+    "  --buffer BYTES   bytes each rank gathers per write round, from the chunk\n"
+    "                   size up to 1024G (default 64M)\n"
     "  --no-fsync       do not fsync the file and its directory\n"
     "  --ignore-lock    pack although DIR/dckpt.lock names a holder\n"
     "  --verify         read the file back and verify it before it is published\n"
@@ -76,12 +78,13 @@ static void on_log(void *ctx, dckpt_log_level level, const char *msg) {
           msg);
 }
 
-/* "4096", "256K", "64M", "1G" (powers of 1024). */
+/* "4096", "256K", "64M", "1G" (powers of 1024): digits, then at most one of
+ * K, M, G (either case); no sign, space, fraction or leading zero. */
 static int parse_bytes(const char *cmd, const char *opt, const char *text,
                        uint64_t *out) {
   char *end = NULL;
   errno = 0;
-  unsigned long long v = strtoull(text, &end, 10);
+  unsigned long long v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
   bool range = errno == ERANGE; /* 99999999999999999999 read as 2^64 - 1 */
   unsigned shift = 0;
   if (end && (*end == 'K' || *end == 'k'))
@@ -91,11 +94,36 @@ static int parse_bytes(const char *cmd, const char *opt, const char *text,
   else if (end && (*end == 'G' || *end == 'g'))
     shift = 30, end++;
   /* digits first, no leading zero ("010K" is not 8K to anyone) */
-  if (text[0] < '0' || text[0] > '9' || (text[0] == '0' && end != text + 1) || !end ||
-      *end || range || v > (UINT64_MAX >> shift))
-    return cli_usage_error(cmd, "option '%s': '%s' is not a byte count (e.g. 256K)", opt,
-                           text);
+  if (!end || (text[0] == '0' && end != text + 1) || *end || range ||
+      v > (UINT64_MAX >> shift))
+    return cli_usage_error(cmd,
+                           "option '%s': '%s' is not a byte count (digits and an "
+                           "optional K, M or G: powers of 1024, e.g. 256K)",
+                           opt, text);
   *out = (uint64_t)v << shift;
+  return CLI_EXIT_OK;
+}
+
+/* The ranges of dckpt_container.h, checked here (a usage error naming the
+ * option as typed) before anything is read, rather than by the pack (which
+ * would name the library's field and exit 1). */
+static int check_bytes(const char *chunk, const char *buffer,
+                       const dckpt_pack_options *o) {
+  if (o->chunk_bytes < DCKPT_CONTAINER_CHUNK_MIN ||
+      o->chunk_bytes > DCKPT_CONTAINER_CHUNK_MAX ||
+      o->chunk_bytes % DCKPT_CONTAINER_CHUNK_ALIGN)
+    return cli_usage_error("pack",
+                           "option '--chunk': '%s' is out of range: a multiple of %d "
+                           "bytes in 4K..64M (%llu..%llu bytes)",
+                           chunk, DCKPT_CONTAINER_CHUNK_ALIGN,
+                           (unsigned long long)DCKPT_CONTAINER_CHUNK_MIN,
+                           (unsigned long long)DCKPT_CONTAINER_CHUNK_MAX);
+  if (o->buffer_bytes < o->chunk_bytes || o->buffer_bytes > DCKPT_CONTAINER_BUFFER_MAX)
+    return cli_usage_error("pack",
+                           "option '--buffer': '%s' is out of range: from the chunk "
+                           "size (%llu bytes) up to 1024G (%llu bytes)",
+                           buffer ? buffer : "64M", (unsigned long long)o->chunk_bytes,
+                           (unsigned long long)DCKPT_CONTAINER_BUFFER_MAX);
   return CLI_EXIT_OK;
 }
 
@@ -134,7 +162,8 @@ static int parse_pack(int argc, char **argv, pack_args *a, dckpt_pack_options *o
     else if ((m = cli_option_value("pack", argc, argv, &i, "--level", &v)) != 0) {
       long l = 0;
       if (m < 0 || cli_option_once("pack", "--level", &level, v) ||
-          cli_parse_int("pack", "--level", v, -7, 22, &l))
+          cli_parse_int("pack", "--level", v, DCKPT_CONTAINER_LEVEL_MIN,
+                        DCKPT_CONTAINER_LEVEL_MAX, &l))
         return CLI_EXIT_USAGE;
       o->level = (int)l;
     } else if ((m = cli_option_value("pack", argc, argv, &i, "--chunk", &v)) != 0) {
@@ -149,6 +178,7 @@ static int parse_pack(int argc, char **argv, pack_args *a, dckpt_pack_options *o
       return CLI_EXIT_USAGE;
   }
   if (a->npos < 2) return cli_usage_error("pack", "expected DIR and FILE.h5");
+  if (check_bytes(chunk ? chunk : "256K", buffer, o)) return CLI_EXIT_USAGE;
   return CLI_CONTINUE;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "dckpt.h"
+#include "dckpt_container.h"
 
 /** Version of the container layout; a reader refuses a larger one. Version 2
  *  added the kind DCKPT_ENTRY_SEGMENT (a trial's metric segments). */
@@ -134,7 +135,7 @@ uint64_t ctr_hash_parts(size_t n, const void *const *parts, const size_t *lens);
 /** Largest chunk of a dataset in bytes (pack's --chunk at most; index
  *  tables' chunks are smaller): HDF5 expands a whole chunk to read one of its
  *  elements, so a larger chunk is refused before anything is read. */
-#define CTR_MAX_CHUNK_BYTES ((uint64_t)64 << 20)
+#define CTR_MAX_CHUNK_BYTES DCKPT_CONTAINER_CHUNK_MAX
 
 /* ---- the paths of entries ---- */
 /** File name of each root kind ("metadata.json", ...), NULL for the others. */

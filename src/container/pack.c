@@ -52,17 +52,22 @@ static int take_options(dckpt_pack_options *mine, const dckpt_pack_options *o,
   return DCKPT_OK;
 }
 
-/* The largest buffer_bytes (dckpt_container.h): 1 TiB. */
-#define DCKPT_PACK_MAX_BUFFER ((uint64_t)1 << 40)
-
+/* The ranges are dckpt_container.h's (DCKPT_CONTAINER_*), which `dckpt pack`
+ * checks its options against too. */
 static int check_options(const dckpt_pack_options *o, ctr_err *e) {
-  if (o->level < -7 || o->level > 22)
+  if (o->level < DCKPT_CONTAINER_LEVEL_MIN || o->level > DCKPT_CONTAINER_LEVEL_MAX)
     return ctr_fail(e, DCKPT_EINVAL,
-                    "pack: level must be 0 (no filter) or -7..22, got %d", o->level);
-  if (o->chunk_bytes < 4096 || o->chunk_bytes > CTR_MAX_CHUNK_BYTES || o->chunk_bytes % 8)
+                    "pack: level must be 0 (no filter) or %d..%d, got %d",
+                    DCKPT_CONTAINER_LEVEL_MIN, DCKPT_CONTAINER_LEVEL_MAX, o->level);
+  if (o->chunk_bytes < DCKPT_CONTAINER_CHUNK_MIN ||
+      o->chunk_bytes > DCKPT_CONTAINER_CHUNK_MAX ||
+      o->chunk_bytes % DCKPT_CONTAINER_CHUNK_ALIGN)
     return ctr_fail(
         e, DCKPT_EINVAL,
-        "pack: chunk_bytes must be a multiple of 8 in 4 KiB .. 64 MiB, got %llu",
+        "pack: chunk_bytes must be a multiple of %d in %llu .. %llu (4 KiB .. "
+        "64 MiB), got %llu",
+        DCKPT_CONTAINER_CHUNK_ALIGN, (unsigned long long)DCKPT_CONTAINER_CHUNK_MIN,
+        (unsigned long long)DCKPT_CONTAINER_CHUNK_MAX,
         (unsigned long long)o->chunk_bytes);
   if (o->buffer_bytes < o->chunk_bytes)
     return ctr_fail(
@@ -70,10 +75,11 @@ static int check_options(const dckpt_pack_options *o, ctr_err *e) {
         (unsigned long long)o->buffer_bytes, (unsigned long long)o->chunk_bytes);
   /* A round's stage is sized from it: 2^64 - 1 wrapped that size to 0 and
    * the pack spun for good; more than this is no machine's memory. */
-  if (o->buffer_bytes > DCKPT_PACK_MAX_BUFFER)
-    return ctr_fail(
-        e, DCKPT_EINVAL, "pack: buffer_bytes (%llu) must be at most %llu (1 TiB)",
-        (unsigned long long)o->buffer_bytes, (unsigned long long)DCKPT_PACK_MAX_BUFFER);
+  if (o->buffer_bytes > DCKPT_CONTAINER_BUFFER_MAX)
+    return ctr_fail(e, DCKPT_EINVAL,
+                    "pack: buffer_bytes (%llu) must be at most %llu (1 TiB)",
+                    (unsigned long long)o->buffer_bytes,
+                    (unsigned long long)DCKPT_CONTAINER_BUFFER_MAX);
   if (o->durability != DCKPT_DURABILITY_FULL && o->durability != DCKPT_DURABILITY_NONE)
     return ctr_fail(e, DCKPT_EINVAL, "pack: durability must be full or none");
   return DCKPT_OK;

@@ -70,6 +70,41 @@ static void test_pack(void) {
   CHECK_CONTAINS(rep.message, "buffer_bytes (18446744073709551615) must be at most");
   CHECK(!exists(file));
 
+  /* the ranges are dckpt_container.h's, which `dckpt pack` checks too: just
+   * outside each bound is refused, the bounds themselves are taken (the
+   * missing DIR is then what fails) */
+  const uint64_t bad_chunks[] = {DCKPT_CONTAINER_CHUNK_MIN - DCKPT_CONTAINER_CHUNK_ALIGN,
+                                 DCKPT_CONTAINER_CHUNK_MIN +
+                                     DCKPT_CONTAINER_CHUNK_ALIGN / 2,
+                                 DCKPT_CONTAINER_CHUNK_MAX + DCKPT_CONTAINER_CHUNK_ALIGN};
+  for (size_t i = 0; i < sizeof bad_chunks / sizeof *bad_chunks; i++) {
+    dckpt_pack_options_init(&o);
+    o.chunk_bytes = bad_chunks[i];
+    o.buffer_bytes = DCKPT_CONTAINER_BUFFER_MAX;
+    CHECK_EQ(pack(&o, &rep), DCKPT_EINVAL);
+    CHECK_CONTAINS(rep.message,
+                   "chunk_bytes must be a multiple of 8 in 4096 .. 67108864");
+  }
+  dckpt_pack_options_init(&o);
+  o.buffer_bytes = DCKPT_CONTAINER_BUFFER_MAX + 1;
+  CHECK_EQ(pack(&o, &rep), DCKPT_EINVAL);
+  dckpt_pack_options_init(&o);
+  o.level = DCKPT_CONTAINER_LEVEL_MIN - 1;
+  CHECK_EQ(pack(&o, &rep), DCKPT_EINVAL);
+  o.level = DCKPT_CONTAINER_LEVEL_MAX + 1;
+  CHECK_EQ(pack(&o, &rep), DCKPT_EINVAL);
+  const uint64_t bounds[][2] = {{DCKPT_CONTAINER_CHUNK_MIN, DCKPT_CONTAINER_CHUNK_MIN},
+                                {DCKPT_CONTAINER_CHUNK_MAX, DCKPT_CONTAINER_BUFFER_MAX}};
+  for (size_t i = 0; i < 2; i++) {
+    dckpt_pack_options_init(&o);
+    o.chunk_bytes = bounds[i][0];
+    o.buffer_bytes = bounds[i][1];
+    o.level = i ? DCKPT_CONTAINER_LEVEL_MAX : DCKPT_CONTAINER_LEVEL_MIN;
+    CHECK(pack(&o, &rep) != DCKPT_EINVAL);
+    CHECK_CONTAINS(rep.message, dir);
+  }
+  CHECK(!exists(file));
+
   /* NULL: the defaults; the missing DIR is what fails */
   CHECK(pack(NULL, &rep) != DCKPT_OK);
   CHECK_CONTAINS(rep.message, dir);
