@@ -22,14 +22,24 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
   # stop and kill rounds: 6000 iterations per algorithm in a plain build, a
   # third of that under a sanitizer, which runs it about as long.
   set(bench_app_iterations 6000)
+  # Tests that only need pairs long enough to be caught holding a lease run
+  # a quarter of that (their own reference): shared_exit runs the whole
+  # campaign five times.
+  set(bench_app_short_iterations 1500)
   if(DCKPT_SANITIZE OR DCKPT_TSAN)
     set(bench_app_iterations 2000)
+    set(bench_app_short_iterations 500)
   endif()
 
   # bench_app_test(NAME SCRIPT NP [EXTRA...]): bash SCRIPT NP and the programs
   # and a scratch directory of its own (see bench_app/lib.sh); the launcher
-  # comes in the environment.
+  # comes in the environment, and the interruption campaign's length from
+  # bench_app_test_iterations when the caller sets it.
   function(bench_app_test name script np)
+    set(iterations ${bench_app_iterations})
+    if(DEFINED bench_app_test_iterations)
+      set(iterations ${bench_app_test_iterations})
+    endif()
     add_test(NAME bench_app.${name}
       COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bench_app/${script} ${np}
         $<TARGET_FILE:dckpt-bench> $<TARGET_FILE:dckpt-cli>
@@ -41,7 +51,7 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
     endif()
     set_tests_properties(bench_app.${name} PROPERTIES LABELS bench_app TIMEOUT 600
       PROCESSORS ${procs}
-      ENVIRONMENT "${DCKPT_MPI_ENV};LSAN_OPTIONS=suppressions=${bench_app_supp}:print_suppressions=0;BENCH_APP_MPIEXEC=${MPIEXEC_EXECUTABLE};BENCH_APP_NPFLAG=${MPIEXEC_NUMPROC_FLAG};BENCH_APP_PREFLAGS=${bench_app_preflags};BENCH_APP_ITERATIONS=${bench_app_iterations}")
+      ENVIRONMENT "${DCKPT_MPI_ENV};LSAN_OPTIONS=suppressions=${bench_app_supp}:print_suppressions=0;BENCH_APP_MPIEXEC=${MPIEXEC_EXECUTABLE};BENCH_APP_NPFLAG=${MPIEXEC_NUMPROC_FLAG};BENCH_APP_PREFLAGS=${bench_app_preflags};BENCH_APP_ITERATIONS=${iterations}")
   endfunction()
 
   # A campaign on 2 ranks: tables, the metrics record, plots decoded.
@@ -74,9 +84,16 @@ if(TARGET dckpt-bench AND TARGET dckpt_report AND TARGET dckpt-cli)
   # to the holder), --shared-wait waits and takes over, two runs ending together
   # (singletons, and 2 ranks each),
   # a run of the old plan ending while another grows the campaign.
-  bench_app_test(shared_exit shared_exit.sh 0 ${DCKPT_TEST_TMP}/bench_app.reference)
-  set_tests_properties(bench_app.shared_2 bench_app.shared_4 bench_app.shared_exit PROPERTIES
+  set(bench_app_test_iterations ${bench_app_short_iterations})
+  bench_app_test(reference_short reference.sh 0)
+  bench_app_test(shared_exit shared_exit.sh 0 ${DCKPT_TEST_TMP}/bench_app.reference_short)
+  unset(bench_app_test_iterations)
+  set_tests_properties(bench_app.reference_short PROPERTIES
+    FIXTURES_SETUP bench_app_reference_short)
+  set_tests_properties(bench_app.shared_2 bench_app.shared_4 PROPERTIES
     FIXTURES_REQUIRED bench_app_reference TIMEOUT 600)
+  set_tests_properties(bench_app.shared_exit PROPERTIES
+    FIXTURES_REQUIRED bench_app_reference_short TIMEOUT 600)
 
   # --container FILE.h5 [--prune]: packed, verified, pruned, results from the
   # container, growth unpacking first; the prune killed at every step.
