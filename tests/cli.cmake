@@ -6,7 +6,7 @@ if(TARGET dckpt-cli)
   set(DCKPT_CLI_CASES
     help usage status status_json status_lock status_named verify_clean verify_hint verify_corrupt
     dump dump_json json_bytes backup clear clear_tty lock_live break_lock size ls metadata
-    handoff pack_options)
+    handoff pack_options ls_pack)
   foreach(c ${DCKPT_CLI_CASES})
     add_test(NAME cli.${c}
       COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh ${c}
@@ -17,6 +17,6 @@ if(TARGET dckpt-cli)
   # cli.handoff starts dckpt-h5, which starts MPI and HDF5 for 'pack --help':
   # under LeakSanitizer it needs the container tests' environment
   # (16 MPI start-ups: more time than the other cases on a loaded machine)
-  set_tests_properties(cli.handoff cli.pack_options PROPERTIES
+  set_tests_properties(cli.handoff cli.pack_options cli.ls_pack PROPERTIES
     ENVIRONMENT "${DCKPT_H5ZSTD_ENV}" TIMEOUT 300)
 endif()

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../src/container/run_files.h" /* what a pack takes: one rule */
 #include "cli.h"
 #ifdef DCKPT_CLI_CONTAINER
 #include "dckpt_container.h"
@@ -16,10 +17,12 @@ static const char ls_help[] =
     "Usage: dckpt ls DIR|FILE.h5 [PREFIX] [-l] [--json]\n"
     "\n"
     "Lists the files of the run in checkpoint directory DIR, or in a container\n"
-    "made by 'dckpt pack', by their paths in the directory (so that both list\n"
-    "the same names). PREFIX lists only what lies under it, e.g.\n"
+    "made by 'dckpt pack', by their paths in the directory. In DIR it lists\n"
+    "exactly the files 'dckpt pack' puts into a container, in the container's\n"
+    "order, so that DIR and its container list the same; the bookkeeping of\n"
+    "the runs (the lock, temporaries, index/, leases/, runs/, HALT) and files\n"
+    "of no run are not listed. PREFIX lists only what lies under it, e.g.\n"
     "algorithm_0/trial_3 (in a container, only that trial's index is read).\n"
-    "Temporaries and the lock are not listed.\n"
     "\n"
     "Options:\n"
     "  -l          also the kind and the size: bytes on disk in DIR, raw bytes\n"
@@ -39,6 +42,7 @@ typedef struct ls_ctx {
   bool longer, json;
   cJSON *items;
   const char *prefix;
+  int64_t n_algs, n_trials; /* DIR's plan (metadata.json); -1: unknown */
 } ls_ctx;
 
 static void show(ls_ctx *l, const char *path, int kind, uint64_t bytes, int64_t arrays) {
@@ -78,23 +82,6 @@ static int ls_container(const char *path, ls_ctx *l) {
 #endif
 
 /* ---- a directory ---- */
-
-/* The kind of a file of the run, from its path (as the container's kinds). */
-static int kind_of(const char *rel) {
-  static const char *const root[] = {
-      "metadata.json", "benchmark_problem.dckpt", "initial_algorithms.dckpt",
-      "metric_computation.dckpt", "metric_computation_complete.json"};
-  for (int k = 0; k < 5; k++)
-    if (!strcmp(rel, root[k])) return k + 1;
-  const char *base = strrchr(rel, '/');
-  if (!base || strncmp(rel, "algorithm_", 10)) return 9;
-  base++;
-  if (!strncmp(base, "checkpoint_", 11)) return 6;
-  if (!strcmp(base, "progress.json")) return 7;
-  if (!strcmp(base, "complete.json")) return 8;
-  if (!strncmp(base, "metrics_", 8)) return 10;
-  return 9;
-}
 
 /* Whether `rel` is `prefix` or lies under it ("" holds everything). */
 static bool listed(const char *rel, const char *prefix) {
@@ -183,6 +170,14 @@ static bool is_ancestor(const ancestor *a, const struct stat *st) {
   return false;
 }
 
+/* Whether a pack puts the file `rel` into its container: a name of the run
+ * (run_files.h, the rule pack itself follows) and, in a trial directory, a
+ * trial of DIR's plan (a pack reads the trials metadata.json names). */
+static bool packed(const ls_ctx *l, const char *rel, ctr_run_file *f) {
+  if (!ctr_run_file_parse(rel, strlen(rel), f)) return false;
+  return f->alg < 0 || l->n_algs < 0 || (f->alg < l->n_algs && f->trial < l->n_trials);
+}
+
 /* Links are followed, as the store, verify and pack follow them (a
  * checkpoint moved elsewhere and linked back is the run's file): lstat left
  * such files out of the directory's listing and in the container's. */
@@ -209,6 +204,7 @@ static void walk(const char *dir, const char *rel, ls_ctx *l, const ancestor *up
   if (n) qsort(names, n, sizeof *names, cmp_names);
   for (size_t i = 0; i < n; i++) {
     char full[4600], sub[4600];
+    ctr_run_file f;
     snprintf(full, sizeof full, "%s/%s", dir, names[i].name);
     snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i].name);
     struct stat st;
@@ -216,8 +212,9 @@ static void walk(const char *dir, const char *rel, ls_ctx *l, const ancestor *up
     if (ok && S_ISDIR(st.st_mode) && descend(sub, l->prefix) && !is_ancestor(up, &st)) {
       ancestor here = {st.st_dev, st.st_ino, up};
       walk(full, sub, l, &here);
-    } else if (ok && S_ISREG(st.st_mode) && listed(sub, l->prefix)) {
-      show(l, sub, kind_of(sub), (uint64_t)st.st_size, -1);
+    } else if (ok && S_ISREG(st.st_mode) && listed(sub, l->prefix) &&
+               packed(l, sub, &f)) {
+      show(l, sub, f.kind, (uint64_t)st.st_size, -1);
     }
     free(names[i].name);
   }
@@ -230,6 +227,20 @@ static int ls_dir(const char *dir, ls_ctx *l) {
     cli_error("ls", "%s: not a directory or container", dir);
     return DCKPT_ENOENT;
   }
+  /* the plan, as pack reads it; when it cannot be read (a pack refuses such a
+   * DIR), every trial directory's files are listed */
+  dckpt_store_options so;
+  dckpt_store_options_init(&so);
+  so.flags = DCKPT_OPEN_READ;
+  dckpt_store *s = NULL;
+  dckpt_metadata *m = NULL;
+  if (dckpt_store_open(dir, &so, &s) == DCKPT_OK &&
+      dckpt_store_load_metadata(s, &m) == DCKPT_OK) {
+    l->n_algs = (int64_t)m->n_algorithms;
+    l->n_trials = m->n_trials;
+  }
+  dckpt_metadata_free(m);
+  dckpt_store_close(s);
   ancestor root = {st.st_dev, st.st_ino, NULL};
   walk(dir, "", l, &root);
   return DCKPT_OK;
@@ -237,7 +248,7 @@ static int ls_dir(const char *dir, ls_ctx *l) {
 
 static int run_ls(int argc, char **argv) {
   const char *path = NULL;
-  ls_ctx l = {false, false, NULL, ""};
+  ls_ctx l = {false, false, NULL, "", -1, -1};
   for (int i = 1; i < argc; i++) {
     if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_ls);
     if (!strcmp(argv[i], "-l"))

@@ -61,83 +61,20 @@ uint64_t ctr_row_hash(const uint64_t *row, size_t ncols) {
   return ctr_hash(row, (ncols - 1) * sizeof *row);
 }
 
-const char *ctr_root_name(int kind) {
-  switch (kind) {
-  case DCKPT_ENTRY_METADATA: return "metadata.json";
-  case DCKPT_ENTRY_PROBLEM: return "benchmark_problem.dckpt";
-  case DCKPT_ENTRY_INITIAL: return "initial_algorithms.dckpt";
-  case DCKPT_ENTRY_METRICS: return "metric_computation.dckpt";
-  case DCKPT_ENTRY_METRICS_MARKER: return "metric_computation_complete.json";
-  default: return NULL;
-  }
-}
+/* run_files.h cannot include dckpt_container.h (dckpt compiles it in
+ * without MPI): its kinds must be dckpt_entry_kind's numbers. */
+#define SAME_KIND(k) ((int)CTR_RF_##k == (int)DCKPT_ENTRY_##k)
+_Static_assert(SAME_KIND(METADATA) && SAME_KIND(PROBLEM) && SAME_KIND(INITIAL) &&
+                   SAME_KIND(METRICS) && SAME_KIND(METRICS_MARKER) &&
+                   SAME_KIND(CHECKPOINT) && SAME_KIND(PROGRESS) && SAME_KIND(COMPLETE) &&
+                   SAME_KIND(OTHER) && SAME_KIND(SEGMENT),
+               "run_files.h kinds differ from dckpt_entry_kind");
+#undef SAME_KIND
 
 bool ctr_kind_is_record(int kind) {
   return kind == DCKPT_ENTRY_PROBLEM || kind == DCKPT_ENTRY_INITIAL ||
          kind == DCKPT_ENTRY_METRICS || kind == DCKPT_ENTRY_CHECKPOINT ||
          kind == DCKPT_ENTRY_SEGMENT;
-}
-
-/* A plain decimal number without sign or leading zeros (except "0"). */
-static const char *parse_number(const char *s, int64_t *out) {
-  if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9')) return NULL;
-  int64_t v = 0;
-  for (; *s >= '0' && *s <= '9'; s++) {
-    if (v > (INT64_MAX - 9) / 10) return NULL;
-    v = v * 10 + (*s - '0');
-  }
-  *out = v;
-  return s;
-}
-
-bool ctr_parse_trial_path(const char *path, int64_t *alg, int64_t *trial,
-                          const char **name) {
-  if (strncmp(path, "algorithm_", 10) != 0) return false;
-  const char *p = parse_number(path + 10, alg);
-  if (!p || strncmp(p, "/trial_", 7) != 0) return false;
-  p = parse_number(p + 7, trial);
-  if (!p) return false;
-  if (!name) return *p == '\0';
-  if (*p != '/' || !p[1]) return false;
-  *name = p + 1;
-  return true;
-}
-
-static bool safe_name(const char *s, size_t len) {
-  if (len == 0 || len > 255 || s[0] == '.') return false;
-  for (size_t i = 0; i < len; i++) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-static bool other_path_valid(const char *path, size_t len) {
-  if (len == strlen("run_status.json") && !memcmp(path, "run_status.json", len))
-    return true;
-  return len > 8 && !memcmp(path, "results/", 8) && safe_name(path + 8, len - 8);
-}
-
-/* The path an entry of a fixed kind must have; "" for DCKPT_ENTRY_OTHER. */
-static bool canonical_path(int kind, int64_t alg, int64_t trial, int64_t iteration,
-                           char *buf, size_t len) {
-  const char *root = ctr_root_name(kind);
-  int n = -1;
-  if (root)
-    n = snprintf(buf, len, "%s", root);
-  else if (kind == DCKPT_ENTRY_CHECKPOINT)
-    n = snprintf(buf, len, "algorithm_%lld/trial_%lld/checkpoint_%07lld.dckpt",
-                 (long long)alg, (long long)trial, (long long)iteration);
-  else if (kind == DCKPT_ENTRY_SEGMENT) /* as the directory names it (store/layout.c) */
-    n = snprintf(buf, len, "algorithm_%lld/trial_%lld/metrics_%06lld.dckpt",
-                 (long long)alg, (long long)trial, (long long)iteration);
-  else if (kind == DCKPT_ENTRY_PROGRESS || kind == DCKPT_ENTRY_COMPLETE)
-    n = snprintf(buf, len, "algorithm_%lld/trial_%lld/%s", (long long)alg,
-                 (long long)trial,
-                 kind == DCKPT_ENTRY_PROGRESS ? "progress.json" : "complete.json");
-  return n >= 0 && (size_t)n < len;
 }
 
 bool ctr_path_valid(int kind, int64_t alg, int64_t trial, int64_t iteration,
@@ -160,14 +97,9 @@ bool ctr_path_valid(int kind, int64_t alg, int64_t trial, int64_t iteration,
              (long long)alg, (long long)trial, (long long)iteration, kind);
     return false;
   }
-  bool ok;
-  if (kind == DCKPT_ENTRY_OTHER) {
-    ok = other_path_valid(path, len);
-  } else {
-    char want[160];
-    ok = canonical_path(kind, alg, trial, iteration, want, sizeof want) &&
-         strlen(want) == len && !memcmp(want, path, len);
-  }
+  ctr_run_file f;
+  bool ok = ctr_run_file_parse(path, len, &f) && f.kind == kind && f.alg == alg &&
+            f.trial == trial && f.iteration == iteration;
   if (!ok)
     snprintf(why, whylen, "path \"%.*s\" is not the name of a kind-%d entry (%s)",
              (int)(len < 200 ? len : 200), path, kind,

@@ -1,7 +1,8 @@
 /* Every fact of the container's file layout (docs/container.md): the names
  * of its groups, datasets and attributes, the columns of the index tables,
  * the kinds of entries, the limits a reader checks. Nothing else in
- * src/container spells them. */
+ * src/container spells them, but for the names of a run's files
+ * (run_files.h, which `dckpt ls` compiles in). */
 #ifndef DCKPT_CONTAINER_LAYOUT_H
 #define DCKPT_CONTAINER_LAYOUT_H
 
@@ -9,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "container/run_files.h"
 #include "dckpt.h"
 #include "dckpt_container.h"
 
@@ -122,7 +124,7 @@ uint64_t ctr_hash_parts(size_t n, const void *const *parts, const size_t *lens);
 /** Largest text (a JSON file, a record header, another file) in bytes. */
 #define CTR_MAX_TEXT ((uint64_t)64 << 20)
 /** Longest path of an entry. */
-#define CTR_MAX_PATH 1024
+#define CTR_MAX_PATH CTR_RF_MAX_PATH
 /** Most files one trial directory may hold. */
 #define CTR_MAX_TRIAL_FILES ((uint64_t)1 << 20)
 /** Most arrays of one record (as the record format). */
@@ -138,13 +140,12 @@ uint64_t ctr_hash_parts(size_t n, const void *const *parts, const size_t *lens);
 #define CTR_MAX_CHUNK_BYTES DCKPT_CONTAINER_CHUNK_MAX
 
 /* ---- the paths of entries ---- */
-/** File name of each root kind ("metadata.json", ...), NULL for the others. */
-const char *ctr_root_name(int kind);
 /** Whether `kind` is stored as a record (arrays), else as bytes. */
 bool ctr_kind_is_record(int kind);
 /**
  * Whether `path` is the path an entry of this kind, algorithm, trial and
- * iteration must have: the canonical name for the fixed kinds, and for
+ * iteration must have (ctr_run_file_parse, run_files.h: the files a pack
+ * takes): the canonical name for the fixed kinds, and for
  * DCKPT_ENTRY_OTHER "run_status.json" or "results/NAME" with NAME of
  * letters, digits, '.', '_' and '-', not starting with '.'. So no entry can
  * name an absolute path, "..", or a place outside its trial.
@@ -152,9 +153,5 @@ bool ctr_kind_is_record(int kind);
  */
 bool ctr_path_valid(int kind, int64_t alg, int64_t trial, int64_t iteration,
                     const char *path, size_t len, char *why, size_t whylen);
-/** Parses "algorithm_<a>/trial_<t>" (+ "/NAME" when `name` is not NULL) with
- *  plain decimal numbers; `name` points into `path`. */
-bool ctr_parse_trial_path(const char *path, int64_t *alg, int64_t *trial,
-                          const char **name);
 
 #endif

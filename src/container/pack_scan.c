@@ -1,5 +1,6 @@
 /* What a pack takes from DIR: the run's root files and each trial's files,
- * listed from the directory (nothing is written there). */
+ * listed from the directory (nothing is written there); which names these
+ * are is run_files.h's rule, which `dckpt ls DIR` follows too. */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -61,8 +62,14 @@ static int add_if_present(const char *dir, pk_list *l, int kind, const char *rel
   return missing ? DCKPT_OK : list_add(l, kind, -1, -1, -1, rel, size, e);
 }
 
+static int cmp_rel(const void *a, const void *b) {
+  return strcmp(((const pk_file *)a)->rel, ((const pk_file *)b)->rel);
+}
+
 /* results/NAME for the regular files of DIR/results whose names a container
- * may hold (ctr_path_valid); others are left out with a warning. */
+ * may hold (ctr_run_file_parse), by name (the order `dckpt ls DIR` lists
+ * them in; readdir's order is the file system's); others are left out with a
+ * warning. */
 static int scan_results(const char *dir, pk_list *l, const dckpt_logger *log,
                         ctr_err *e) {
   char path[4200];
@@ -73,17 +80,23 @@ static int scan_results(const char *dir, pk_list *l, const dckpt_logger *log,
                            : ctr_fail_errno(e, errno, "pack: cannot list '%s'", path);
   int rc = DCKPT_OK;
   struct dirent *de;
-  char rel[600], why[300];
+  char rel[600];
+  size_t first = l->count;
+  ctr_run_file f;
   while (rc == DCKPT_OK && (de = readdir(d)) != NULL) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-    snprintf(rel, sizeof rel, "results/%s", de->d_name);
-    if (!ctr_path_valid(DCKPT_ENTRY_OTHER, -1, -1, -1, rel, strlen(rel), why, sizeof why))
+    int n = snprintf(rel, sizeof rel, "results/%s", de->d_name);
+    if (n < 0 || (size_t)n >= sizeof rel || !ctr_run_file_parse(rel, (size_t)n, &f) ||
+        f.kind != DCKPT_ENTRY_OTHER)
       dckpt_log(log, DCKPT_LOG_WARN,
-                "pack: leaving out '%s/%s': not a name a container keeps", dir, rel);
+                "pack: leaving out '%s/results/%s': not a name a container keeps", dir,
+                de->d_name);
     else
       rc = add_if_present(dir, l, DCKPT_ENTRY_OTHER, rel, e);
   }
   closedir(d);
+  if (rc == DCKPT_OK && l->count - first > 1)
+    qsort(l->files + first, l->count - first, sizeof *l->files, cmp_rel);
   return rc;
 }
 
@@ -103,21 +116,6 @@ int pk_scan_root(const char *dir, pk_list *out, const dckpt_logger *log, ctr_err
 }
 
 /* ---- trials ---- */
-
-/* "<prefix><digits>.dckpt" -> the number */
-static bool numbered_name(const char *name, const char *prefix, int64_t *iteration) {
-  size_t n = strlen(prefix);
-  const char *p = name + n;
-  if (strncmp(name, prefix, n) != 0 || *p < '0' || *p > '9') return false;
-  int64_t v = 0;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    if (v > (INT64_MAX - 9) / 10) return false;
-    v = v * 10 + (*p - '0');
-  }
-  if (strcmp(p, ".dckpt") != 0) return false;
-  *iteration = v;
-  return true;
-}
 
 /* The iteration a marker names: complete.json's "iteration", progress.json's
  * "last_completed_iteration"; -1 when the marker is missing. */
@@ -208,30 +206,14 @@ static int keep_final(const char *tdir, pk_list *l, const dckpt_logger *log, ctr
 
 static int classify(const char *tdir, const char *name, int64_t alg, int64_t trial,
                     pk_list *l, const dckpt_logger *log, ctr_err *e) {
-  int64_t it = -1;
-  int kind = 0;
-  if (numbered_name(name, "checkpoint_", &it))
-    kind = DCKPT_ENTRY_CHECKPOINT;
-  else if (numbered_name(name, "metrics_", &it))
-    kind = DCKPT_ENTRY_SEGMENT; /* a metric segment that checkpoints list */
-  else if (!strcmp(name, "progress.json"))
-    kind = DCKPT_ENTRY_PROGRESS;
-  else if (!strcmp(name, "complete.json"))
-    kind = DCKPT_ENTRY_COMPLETE;
-  if (!kind) {
+  char rel[600];
+  int n = snprintf(rel, sizeof rel, "algorithm_%lld/trial_%lld/%s", (long long)alg,
+                   (long long)trial, name);
+  ctr_run_file f;
+  if (n < 0 || (size_t)n >= sizeof rel || !ctr_run_file_parse(rel, (size_t)n, &f)) {
     if (strncmp(name, ".dckpt-tmp.", 11) != 0) /* temporaries are no one's data */
       dckpt_log(log, DCKPT_LOG_WARN, "pack: leaving out '%s/%s' (not a file of the run)",
                 tdir, name);
-    return DCKPT_OK;
-  }
-  char rel[400], why[300];
-  snprintf(rel, sizeof rel, "algorithm_%lld/trial_%lld/%s", (long long)alg,
-           (long long)trial, name);
-  if (!ctr_path_valid(
-          kind, alg, trial,
-          kind == DCKPT_ENTRY_CHECKPOINT || kind == DCKPT_ENTRY_SEGMENT ? it : -1, rel,
-          strlen(rel), why, sizeof why)) { /* e.g. a number written with other digits */
-    dckpt_log(log, DCKPT_LOG_WARN, "pack: leaving out '%s/%s' (%s)", tdir, name, why);
     return DCKPT_OK;
   }
   char full[4600];
@@ -241,7 +223,7 @@ static int classify(const char *tdir, const char *name, int64_t alg, int64_t tri
     return ctr_fail_errno(e, errno, "pack: cannot read '%s'", full);
   if (!S_ISREG(st.st_mode))
     return ctr_fail(e, DCKPT_EINVAL, "pack: '%s' is not a regular file", full);
-  return list_add(l, kind, alg, trial, it, rel, (uint64_t)st.st_size, e);
+  return list_add(l, f.kind, alg, trial, f.iteration, rel, (uint64_t)st.st_size, e);
 }
 
 int pk_scan_trial(const char *dir, int64_t alg, int64_t trial, bool final_only,

@@ -455,12 +455,13 @@ assert dict(hexed()) == {"dir": os.fsencode(sys.argv[1])}, hexed()
 assert d["dir"].endswith("/run\ufffd") and d["state"] == "in progress", d
 assert d["algorithms"][0]["name"] == "DGD" and "name_hex" not in d["algorithms"][0]
 ' "$bad"
+  # (ls lists what a pack takes, whose names are ASCII: the \xfe file is no
+  # file of the run and is not listed)
   run 0 ls "$bad" --json
   jpy '
 paths = {x["path"]: x for x in d}
-x = paths["results_\ufffd.txt"]
-assert x["path_hex"] == b"results_\xfe.txt".hex() and x["kind"] == "other", x
-assert all("path_hex" not in x for p, x in paths.items() if p != "results_\ufffd.txt")
+assert "metadata.json" in paths and not any("\ufffd" in p for p in paths), paths
+assert all("path_hex" not in x for x in d), d
 '
   run 0 metadata "$bad"
   jpy '
@@ -624,11 +625,16 @@ case_ls() {
   # complete.json), algorithms and trials by number: the container's order
   # (the directory's was by name: the root files last, complete.json first,
   # algorithm_10 before algorithm_2).
+  # (Trial directories beyond metadata.json's plan are not listed, as a pack
+  # leaves them out: without metadata.json there is no plan, and every trial
+  # directory's files are listed.)
   mkdir -p "$DIR/algorithm_10/trial_0" "$DIR/algorithm_2/trial_10" "$DIR/algorithm_2/trial_9"
   touch "$DIR/algorithm_10/trial_0/progress.json" "$DIR/algorithm_2/trial_10/progress.json" \
     "$DIR/algorithm_2/trial_9/checkpoint_0000100.dckpt" "$DIR/algorithm_2/trial_9/checkpoint_0000099.dckpt"
+  mv "$DIR/metadata.json" "$WORK/metadata.json"
   run 0 ls "$DIR"
-  printf '%s\n' metadata.json benchmark_problem.dckpt initial_algorithms.dckpt \
+  mv "$WORK/metadata.json" "$DIR/metadata.json"
+  printf '%s\n' benchmark_problem.dckpt initial_algorithms.dckpt \
     metric_computation.dckpt metric_computation_complete.json \
     algorithm_0/trial_0/checkpoint_0000014.dckpt algorithm_0/trial_0/checkpoint_0000019.dckpt \
     algorithm_0/trial_0/progress.json algorithm_0/trial_0/complete.json \
@@ -656,6 +662,58 @@ case_ls() {
   run 0 ls "$DIR"
   hasnt "$OUT" "up/"
   [ "$(wc -l <"$OUT")" -lt 100 ] || fail "ls followed a link back up"
+}
+
+# dckpt ls DIR lists exactly the files dckpt pack puts into the container, in
+# the container's order: it listed the bookkeeping of the runs that used DIR
+# too (index/, leases/, runs/, HALT), which no container holds, so ls DIR and
+# ls of its container differed. DIR here has what a halted, resumed shared
+# campaign leaves, and files of no run.
+case_ls_pack() {
+  make_fixture
+  local t0=$DIR/algorithm_0/trial_0 c=$WORK/c.h5
+  mkdir -p "$DIR/index" "$DIR/leases" "$DIR/runs/nightly" "$DIR/results" \
+    "$DIR/algorithm_2/trial_0" "$DIR/algorithm_0/trial_7"
+  echo idx >"$DIR/index/run-0123456789abcdef0123456789abcdef.idx"
+  echo '{}' >"$DIR/leases/pair.0.2.lease"
+  echo '{}' >"$DIR/leases/run.node1.4242.lease"
+  echo '{"status":"EINTERRUPTED"}' >"$DIR/runs/nightly/run_status.json"
+  : >"$DIR/runs/nightly/HALT"
+  : >"$DIR/HALT"
+  echo 'host node1 pid 4242' >"$DIR/dckpt.lock"
+  echo tmp >"$DIR/.dckpt-tmp.metadata.json.node1.4242.Xa12"
+  echo '{"status":"OK","exit_code":0}' >"$DIR/run_status.json"
+  echo b >"$DIR/results/b.csv"
+  echo a >"$DIR/results/a.txt"
+  echo z >"$DIR/results/Z.md"
+  echo n >"$t0/notes.txt"
+  cp "$t0/checkpoint_0000014.dckpt" "$t0/checkpoint_14.dckpt" # not the layout's spelling
+  cp "$t0/checkpoint_0000014.dckpt" "$DIR/algorithm_2/trial_0/checkpoint_0000014.dckpt"
+  cp "$t0/checkpoint_0000014.dckpt" "$DIR/algorithm_0/trial_7/checkpoint_0000014.dckpt"
+  run 0 ls "$DIR"
+  cp "$OUT" "$WORK/dir.txt"
+  for x in index/ leases/ runs/ HALT dckpt.lock .dckpt-tmp notes.txt checkpoint_14.dckpt \
+    algorithm_2/ trial_7/; do
+    hasnt "$OUT" "$x"
+  done
+  # run_status.json and results/ are the run's (pack keeps them), by name
+  sed -n 6,9p "$OUT" >"$WORK/root.txt"
+  printf '%s\n' run_status.json results/Z.md results/a.txt results/b.csv | diff - "$WORK/root.txt" >&2 ||
+    fail "ls DIR: run_status.json and results/ not after the layout's root files, by name"
+  run 0 ls "$DIR" -l
+  awk '{print $1, $3}' "$OUT" >"$WORK/dir-l.txt"
+  # the lock and the registration above cannot be judged: --ignore-lock
+  run 0 pack "$DIR" "$c" --ignore-lock --quiet
+  run 0 ls "$c"
+  diff "$WORK/dir.txt" "$OUT" >&2 || fail "ls DIR and ls of its container differ"
+  run 0 ls "$c" -l
+  awk '{print $1, $3}' "$OUT" | diff "$WORK/dir-l.txt" - >&2 ||
+    fail "ls -l DIR and ls -l of its container differ in kinds"
+  # PREFIX: the same rule
+  run 0 ls "$DIR" algorithm_0/trial_0
+  cp "$OUT" "$WORK/t0.txt"
+  run 0 ls "$c" algorithm_0/trial_0
+  diff "$WORK/t0.txt" "$OUT" >&2 || fail "ls DIR PREFIX and ls FILE.h5 PREFIX differ"
 }
 
 case_metadata() {
