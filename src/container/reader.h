@@ -116,9 +116,11 @@ int ctr_check_meta_plan(dckpt_container *c, const char *text, char *why, size_t 
 
 /** Whether the store reads the container's metadata.json as it reads a
  *  run's (its own parser, the one owner of what that file may hold: a key
- *  twice, bytes after the object, fields out of range; the plan against the
- *  root attributes too), through a store opened over the container
- *  (store_source.c). Else its status, `why` holding the store's message. */
+ *  twice, bytes after the object, fields out of range), through a store
+ *  opened over `c` itself (store_source.c; not over the file at c->path
+ *  opened again, which may be another file by now). The plan against the
+ *  root attributes is ctr_check_meta_plan's. Else its status, `why` holding
+ *  the store's message. */
 int ctr_check_meta_by_store(dckpt_container *c, char *why, size_t whylen);
 
 /** Loads the record of a checked entry, checking every array. */

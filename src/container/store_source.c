@@ -195,6 +195,21 @@ static int src_stat_root(void *ctx, const char *path, dckpt_source_entry *what, 
   return failed(c, c->err.status ? c->err.status : DCKPT_EIO, err, errlen);
 }
 
+/* A store whose files are `c`'s entries; closing the store closes `c` when
+ * `owned`, else leaves it to its owner (who must close it after the store). */
+static int store_over(dckpt_container *c, const char *path, bool owned,
+                      const dckpt_store_options *opts, dckpt_store **out) {
+  dckpt_store_source src;
+  dckpt_store_source_init(&src);
+  src.ctx = c;
+  src.stat = src_stat_root;
+  src.list = src_list;
+  src.read = src_read;
+  src.load_record = src_load_record;
+  src.close = owned ? src_close : NULL;
+  return dckpt_store_open_source(path, &src, opts, out);
+}
+
 int dckpt_container_open_store(const char *path, const dckpt_store_options *opts,
                                dckpt_store **out) {
   if (!out) return DCKPT_EINVAL; /* nowhere to return a handle or its message */
@@ -215,20 +230,15 @@ int dckpt_container_open_store(const char *path, const dckpt_store_options *opts
     }
     ctr_h5_leave();
   }
-  dckpt_store_source src;
-  dckpt_store_source_init(&src);
-  src.ctx = c;
-  src.stat = src_stat_root;
-  src.list = src_list;
-  src.read = src_read;
-  src.load_record = src_load_record;
-  src.close = src_close;
-  return dckpt_store_open_source(path, &src, opts, out);
+  return store_over(c, path, true, opts, out);
 }
 
 int ctr_check_meta_by_store(dckpt_container *c, char *why, size_t whylen) {
+  /* over this very handle, not the file at its path opened again: that could
+   * be another file by now (a pack renamed over it), and the check would
+   * judge one file's metadata.json while the caller reads the other's */
   dckpt_store *st = NULL;
-  int rc = dckpt_container_open_store(c->path, NULL, &st);
+  int rc = store_over(c, c->path, false, NULL, &st);
   dckpt_metadata *m = NULL;
   if (rc == DCKPT_OK) rc = dckpt_store_load_metadata(st, &m);
   if (rc != DCKPT_OK)

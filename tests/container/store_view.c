@@ -216,6 +216,24 @@ static void null_arguments(const char *file) {
   dckpt_container_close(c);
 }
 
+/* A handle's verify judges the file it opened, even once another file (or
+ * none) has the name: its metadata.json was checked by opening the path
+ * again, which found nothing here and reported the container's
+ * metadata.json as damaged. */
+static void verify_after_rename(const char *file) {
+  dckpt_container *c = NULL;
+  CHECK_EQ(dckpt_container_open(file, &c), DCKPT_OK);
+  char moved[4200];
+  snprintf(moved, sizeof moved, "%s.moved", file);
+  CHECK_EQ(rename(file, moved), 0);
+  size_t bad = 99;
+  int rc = dckpt_container_verify(c, on_problem, NULL, &bad);
+  CHECK_EQ(rename(moved, file), 0);
+  CHECK_EQ(rc, DCKPT_OK);
+  CHECK_EQ(bad, 0);
+  dckpt_container_close(c);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: container_store_view DIR FILE.h5\n");
@@ -236,6 +254,7 @@ int main(int argc, char **argv) {
   refusals(c, argv[2]);
   bad_opens(argv[1], argv[2]);
   null_arguments(argv[2]);
+  verify_after_rename(argv[2]);
   dckpt_metadata_free(md);
   dckpt_metadata_free(mc);
   dckpt_store_close(d);
