@@ -356,12 +356,20 @@ DCKPT_API int dckpt_record_get(const dckpt_record *rec, const char *name,
                                dckpt_dtype dtype, void *out, uint64_t nelems);
 
 /**
- * Sets the record's JSON header (copied).
+ * Sets the record's JSON header (copied, byte for byte).
  * @param[in,out] rec  the record.
- * @param[in] json     a JSON object, at most 32 MiB; may be NULL, which
- *                     clears the header (it then reads "{}").
- * @return DCKPT_OK; DCKPT_EINVAL (NULL rec; not a JSON object);
+ * @param[in] json     exactly one JSON object, at most 32 MiB, that every
+ *                     JSON reader reads alike; may be NULL, which clears the
+ *                     header (it then reads "{}").
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL rec; not exactly one JSON object:
+ *         anything but white space after the object, a key twice in any
+ *         object however deep, text that is not UTF-8, a number beyond a
+ *         double's range such as 1e999, a lone surrogate escape, nesting
+ *         deeper than 1000 levels; dckpt_record_errmsg() names the cause,
+ *         e.g. "JSON header: key "a" appears twice in one object ...");
  *         DCKPT_ETOOBIG; DCKPT_ENOMEM. On failure the header is unchanged.
+ *         Records read from files keep the header they were written with,
+ *         even one this refuses (docs/format.md).
  */
 DCKPT_API int dckpt_record_set_header(dckpt_record *rec, const char *json);
 /** The record's JSON header text ("{}" when unset or for NULL); owned by the

@@ -154,6 +154,20 @@ DCKPT_API int dckpt_record_put_tolerant(dckpt_record *rec, const char *name,
                                         dckpt_dtype dtype, int ndim,
                                         const uint64_t *shape, const void *data);
 
+/**
+ * dckpt_record_set_header() that takes what a reader of a record file takes
+ * as a header (docs/format.md): any JSON object of at most 32 MiB, even one
+ * followed by other bytes, holding a key twice, bytes that are not UTF-8 or
+ * a number beyond a double's range, which dckpt_record_set_header() refuses
+ * and which files written before that rule may hold. For a tool that
+ * rebuilds a record it read (the container's reader does), so that a copy of
+ * such a file reads back as the file does; new headers take
+ * dckpt_record_set_header().
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL rec; not a JSON object);
+ *         DCKPT_ETOOBIG; DCKPT_ENOMEM. On failure the header is unchanged.
+ */
+DCKPT_API int dckpt_record_set_header_tolerant(dckpt_record *rec, const char *json);
+
 /* ------------------------------------------------------------------------- */
 /* Runtime (dckpt_run.h)                                                     */
 /* ------------------------------------------------------------------------- */

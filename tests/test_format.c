@@ -22,6 +22,7 @@
 #include "dckpt_experimental.h"
 #include "format/codec.h"
 #include "format/le.h"
+#include "format/record_internal.h"
 #include "format/record_io.h"
 #include "format/scratch.h"
 #include "format/shuffle.h"
@@ -340,10 +341,10 @@ static void test_put_errors(void) {
   CHECK_OK(dckpt_record_set_header(rec, NULL));
   CHECK_STR_EQ(dckpt_record_header(rec), "{}");
   CHECK_RC(dckpt_record_set_header(rec, "[1,2]"), DCKPT_EINVAL);
-  CHECK_CONTAINS(dckpt_record_errmsg(rec), "not a JSON object");
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "JSON header: expected a JSON object");
   /* encode takes the record as const: no message, the previous one stays */
   CHECK_RC(dckpt_record_encode(rec, 23, &(void *){NULL}, &(size_t){0}), DCKPT_EINVAL);
-  CHECK_CONTAINS(dckpt_record_errmsg(rec), "not a JSON object");
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "JSON header: expected a JSON object");
   CHECK_RC(dckpt_record_encode(rec, -8, &(void *){NULL}, &(size_t){0}), DCKPT_EINVAL);
   dckpt_record_free(rec);
 }
@@ -404,6 +405,127 @@ static void test_put_tolerant(void) {
   dckpt_record_free(copy);
   dckpt_record_free(back);
   dckpt_record_free(rec);
+}
+
+/* A header that dckpt_record_set_header() refuses: EINVAL, a message that
+ * names the cause, and the header left as it was. */
+static void header_refused(dckpt_record *rec, const char *json, const char *why) {
+  CHECK_RC(dckpt_record_set_header(rec, json), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "JSON header");
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), why);
+  CHECK_STR_EQ(dckpt_record_header(rec), "{\"kept\":1}");
+}
+
+/* dckpt_record_set_header takes exactly one JSON object that every reader
+ * reads alike; the tolerant setter takes what a reader of a file takes. */
+static void test_header_strict(void) {
+  dckpt_record *rec = dckpt_record_create();
+  CHECK_OK(dckpt_record_set_header(rec, "{\"kept\":1}"));
+  /* bytes after the object: Python's json refuses the text, cJSON read a prefix */
+  header_refused(rec, "{\"a\":1} trailing", "malformed JSON at byte 8 (bytes after");
+  header_refused(rec, "{}{}", "malformed JSON at byte 2 (bytes after");
+  header_refused(rec, "{\"a\":1}\n]", "malformed JSON at byte 8 (bytes after");
+  /* a key twice, at the top or deeper: cJSON reads the first, Python the last */
+  header_refused(rec, "{\"a\":1,\"a\":2}", "key \"a\" appears twice in one object");
+  header_refused(rec, "{\"o\":{\"b\":1,\"c\":0,\"b\":2}}", "key \"b\" appears twice");
+  header_refused(rec, "{\"l\":[1,{\"d\":{},\"d\":[]}]}", "key \"d\" appears twice");
+  /* not UTF-8 (a Latin-1 byte, an overlong '/', an encoded surrogate) */
+  header_refused(rec, "{\"a\":\"caf\xe9\"}", "not UTF-8: byte 0xe9 at offset 9");
+  header_refused(rec, "{\"a\xc0\xaf\":1}", "not UTF-8: byte 0xc0 at offset 3");
+  header_refused(rec, "{\"a\":\"\xed\xa0\x80\"}", "not UTF-8: byte 0xed at offset 6");
+  /* a number beyond a double: inf to cJSON and Python, null once printed */
+  header_refused(rec, "{\"a\":1e999}", "key \"a\" holds a number beyond the range");
+  header_refused(rec, "{\"o\":{\"n\":[0,-1e400]}}", "key \"n\" holds a number beyond");
+  /* lone surrogates in escapes, a NUL escape's neighbours, no object at all */
+  header_refused(rec, "{\"a\":\"\\ud800\"}", "malformed JSON at byte");
+  header_refused(rec, "{\"a\":\"\\udc00x\"}", "malformed JSON at byte");
+  header_refused(rec, "[1,2]", "expected a JSON object");
+  header_refused(rec, "", "malformed JSON at byte 0");
+  header_refused(rec, "{\"a\":1,}", "malformed JSON at byte");
+  /* valid: nested objects, the same key in different objects, escapes and
+   * UTF-8, surrogate pairs, finite numbers at a double's ends, white space */
+  const char *valid[] = {
+      "{}",
+      " {\"a\":{\"a\":{\"a\":1}},\"b\":{\"a\":2}} \n\t",
+      "{\"s\":\"\\u00e9\\n\\\"\\ud83d\\ude00\\u0000\",\"t\":\"caf\xc3\xa9 "
+      "\xf0\x9f\x98\x80\"}",
+      "{\"max\":1.7976931348623157e308,\"min\":-1.7976931348623157e308,"
+      "\"tiny\":5e-324,\"under\":1e-400,\"int\":123456789012345678901234567890}",
+      "{\"l\":[[{\"x\":null,\"y\":true,\"z\":false}],[]],\"e\":{}}",
+  };
+  for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+    CHECK_OK(dckpt_record_set_header(rec, valid[i]));
+    CHECK_STR_EQ(dckpt_record_header(rec), valid[i]); /* kept byte for byte */
+  }
+  /* the size limit: 32 MiB passes, one byte more is ETOOBIG */
+  size_t max = (size_t)32 << 20;
+  char *big = malloc(max + 2);
+  CHECK(big != NULL);
+  memset(big, ' ', max + 1);
+  memcpy(big, "{\"k\":[1,2,{\"a\":\"b\"}]}", 21);
+  big[max] = '\0';
+  CHECK_OK(dckpt_record_set_header(rec, big));
+  CHECK_EQ(strlen(dckpt_record_header(rec)), max);
+  big[max] = ' ', big[max + 1] = '\0';
+  CHECK_RC(dckpt_record_set_header(rec, big), DCKPT_ETOOBIG);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "more than the limit");
+  CHECK_RC(dckpt_record_set_header_tolerant(rec, big), DCKPT_ETOOBIG);
+  free(big);
+  CHECK_OK(dckpt_record_set_header(rec, "{\"kept\":1}"));
+  /* the tolerant setter takes what a reader of a file takes, and no more */
+  const char *old[] = {"{\"a\":1} trailing", "{\"a\":1,\"a\":2}", "{\"a\":\"caf\xe9\"}",
+                       "{\"a\":1e999}"};
+  for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
+    CHECK_OK(dckpt_record_set_header_tolerant(rec, old[i]));
+    CHECK_STR_EQ(dckpt_record_header(rec), old[i]);
+  }
+  CHECK_RC(dckpt_record_set_header_tolerant(rec, "[1]"), DCKPT_EINVAL);
+  CHECK_CONTAINS(dckpt_record_errmsg(rec), "not a JSON object");
+  CHECK_RC(dckpt_record_set_header_tolerant(rec, "{\"a\":"), DCKPT_EINVAL);
+  CHECK_RC(dckpt_record_set_header_tolerant(NULL, "{}"), DCKPT_EINVAL);
+  CHECK_STR_EQ(dckpt_record_header(rec), "{\"a\":1e999}");
+  CHECK_OK(dckpt_record_set_header_tolerant(rec, NULL));
+  CHECK_STR_EQ(dckpt_record_header(rec), "{}");
+  dckpt_record_free(rec);
+}
+
+/* A record file whose header a writer before the strict setter wrote (bytes
+ * after the object, a key twice, not UTF-8, 1e999) still reads, header byte
+ * for byte; a copy made through the tolerant setter writes the same file. */
+static void test_header_old_file(void) {
+  const char *old[] = {"{\"a\":1} x", "{\"a\":1,\"o\":{\"b\":1,\"b\":2}}",
+                       "{\"a\":\"caf\xe9\"}", "{\"a\":-1e999}", "{}{}"};
+  char path[512], err[1024];
+  snprintf(path, sizeof path, "%s/old_header.dckpt", DCKPT_TEST_TMP);
+  for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
+    dckpt_record *rec = dckpt_record_create();
+    const double x[2] = {1, 2};
+    CHECK_OK(dckpt_record_put_f64(rec, "x", x, 2));
+    CHECK_OK(dckpt_record_set_header_n_(rec, old[i], strlen(old[i])));
+    void *enc = NULL, *again = NULL;
+    size_t len = 0, len2 = 0;
+    CHECK_OK(dckpt_record_encode(rec, 3, &enc, &len));
+    CHECK_OK(dckpt_record_write(rec, path, 3, DCKPT_DURABILITY_NONE));
+    dckpt_record *back = NULL;
+    CHECK_OK(t_read(path, &back, err, sizeof err));
+    CHECK_STR_EQ(dckpt_record_header(back), old[i]);
+    double y[2];
+    CHECK_OK(dckpt_record_get(back, "x", DCKPT_F64, y, 2));
+    CHECK(y[0] == 1 && y[1] == 2);
+    /* the strict setter refuses to copy it; the tolerant one copies it */
+    dckpt_record *copy = dckpt_record_create();
+    CHECK_OK(dckpt_record_put_f64(copy, "x", y, 2));
+    CHECK_RC(dckpt_record_set_header(copy, dckpt_record_header(back)), DCKPT_EINVAL);
+    CHECK_OK(dckpt_record_set_header_tolerant(copy, dckpt_record_header(back)));
+    CHECK_OK(dckpt_record_encode(copy, 3, &again, &len2));
+    CHECK(len2 == len && memcmp(enc, again, len) == 0);
+    CHECK_EQ(unlink(path), 0);
+    dckpt_free(enc);
+    dckpt_free(again);
+    dckpt_record_free(copy);
+    dckpt_record_free(back);
+    dckpt_record_free(rec);
+  }
 }
 
 /* ---- group "codec": encode/decode round trips and the shuffle ---- */
@@ -1623,19 +1745,19 @@ typedef struct test {
 
 typedef struct group {
   const char *name;
-  test tests[8];
+  test tests[10];
 } group;
 
 static const group k_groups[] = {
     {"record",
      {T(test_dtypes), T(test_put_find_get), T(test_replace_and_ref), T(test_own),
-      T(test_put_errors), T(test_put_tolerant)}},
+      T(test_put_errors), T(test_put_tolerant), T(test_header_strict)}},
     {"codec",
      {T(test_roundtrip_levels), T(test_edge_records), T(test_shuffle), T(test_layout)}},
     {"file",
      {T(test_file_roundtrip), T(test_file_errors), T(test_scratch_reuse),
       T(test_store_scratch), T(test_shared_scratch), T(test_file_replaced),
-      T(test_file_replaced_many)}},
+      T(test_file_replaced_many), T(test_header_old_file)}},
     {"large",
      {T(test_large), T(test_large_kept), T(test_large_corrupt), T(test_pieces_corrupt),
       T(test_write_failure)}},

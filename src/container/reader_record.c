@@ -276,9 +276,12 @@ int ctr_load_record(dckpt_container *c, ctr_entry *en, dckpt_record **out) {
   for (uint64_t i = 0; rc == DCKPT_OK && i < n; i++)
     rc = check_array(c, en, rows + i * CTR_A_NCOLS, first + i, &as[i]);
   if (rc == DCKPT_OK) rc = check_layout(c, en, as, (size_t)n);
-  if (rc == DCKPT_OK && dckpt_record_set_header(rec, en->text) != DCKPT_OK)
-    rc = ctr_cfail(c, DCKPT_ECORRUPT, "'%s/%s': its JSON header is not a JSON object",
-                   c->path, en->path);
+  /* Tolerant: the record file it was packed from may hold a header written
+   * before dckpt_record_set_header() refused bytes after the object, a key
+   * twice, text that is not UTF-8 or 1e999, and reads back with it as is. */
+  if (rc == DCKPT_OK && dckpt_record_set_header_tolerant(rec, en->text) != DCKPT_OK)
+    rc = ctr_cfail(c, DCKPT_ECORRUPT, "'%s/%s': its JSON header is refused: %s", c->path,
+                   en->path, dckpt_record_errmsg(rec));
   if (rc == DCKPT_OK) rc = check_identity(c, en);
   if (rc == DCKPT_OK && en->ident &&
       dckpt_record_set_identity(rec, en->ident) != DCKPT_OK)

@@ -423,7 +423,12 @@ int dckpt_record_set_header_n_(dckpt_record *rec, const char *json, size_t len) 
   return replace_text(&rec->header, &rec->header_len, json, len);
 }
 
-int dckpt_record_set_header(dckpt_record *rec, const char *json) {
+/* `strict`: a caller's new header, which must be one JSON object that every
+ * reader reads alike (dckpt_json_parse_caller_object); without it, only what
+ * the decoder requires of a header read from a file (a JSON object, perhaps
+ * followed by other bytes or holding a key twice: older writers did not
+ * refuse those), for tools that copy a record they read. */
+static int set_header(dckpt_record *rec, const char *json, bool strict) {
   if (!rec) return DCKPT_EINVAL;
   if (!json) {
     free(rec->header);
@@ -436,16 +441,33 @@ int dckpt_record_set_header(dckpt_record *rec, const char *json) {
     return dckpt_record_fail_(rec, DCKPT_ETOOBIG,
                               "JSON header is %zu bytes, more than the limit of %llu",
                               len, (unsigned long long)DCKPT_HEADER_MAX_JSON);
-  cJSON *doc = cJSON_ParseWithLength(json, len);
-  bool ok = doc && cJSON_IsObject(doc);
-  cJSON_Delete(doc);
-  if (!ok)
-    return dckpt_record_fail_(rec, DCKPT_EINVAL,
-                              "JSON header is not a JSON object: %.64s%s", json,
-                              len > 64 ? "..." : "");
+  if (strict) {
+    dckpt_err err;
+    dckpt_err_clear(&err);
+    cJSON *doc = NULL;
+    int rc = dckpt_json_parse_caller_object(json, "JSON header", &doc, &err);
+    cJSON_Delete(doc);
+    if (rc != DCKPT_OK) return dckpt_record_fail_(rec, rc, "%s", err.msg);
+  } else {
+    cJSON *doc = cJSON_ParseWithLength(json, len);
+    bool ok = doc && cJSON_IsObject(doc);
+    cJSON_Delete(doc);
+    if (!ok)
+      return dckpt_record_fail_(rec, DCKPT_EINVAL,
+                                "JSON header is not a JSON object: %.64s%s", json,
+                                len > 64 ? "..." : "");
+  }
   if (dckpt_record_set_header_n_(rec, json, len) != DCKPT_OK)
     return dckpt_record_fail_(rec, DCKPT_ENOMEM, "out of memory copying the JSON header");
   return DCKPT_OK;
+}
+
+int dckpt_record_set_header(dckpt_record *rec, const char *json) {
+  return set_header(rec, json, true);
+}
+
+int dckpt_record_set_header_tolerant(dckpt_record *rec, const char *json) {
+  return set_header(rec, json, false);
 }
 
 const char *dckpt_record_header(const dckpt_record *rec) {

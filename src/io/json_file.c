@@ -1,6 +1,5 @@
 #include "io/json_file.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,23 +30,9 @@ int dckpt_json_parse_file_text(char *text, size_t len, const char *path, cJSON *
   return rc;
 }
 
-/* The first number that is not finite (cJSON reads 1e999 as infinity and
- * prints it as null) under `node`; `*key` is the nearest key above it. */
-static const cJSON *non_finite(const cJSON *node, const char **key) {
-  for (const cJSON *c = node ? node->child : NULL; c; c = c->next) {
-    const char *was = *key;
-    if (c->string) *key = c->string;
-    if (cJSON_IsNumber(c) && !isfinite(c->valuedouble)) return c;
-    const cJSON *found = non_finite(c, key);
-    if (found) return found;
-    *key = was;
-  }
-  return NULL;
-}
-
 int dckpt_json_check_readable(const char *path, const cJSON *obj, dckpt_err *err) {
   const char *key = "(top level)";
-  if (non_finite(obj, &key))
+  if (dckpt_json_non_finite(obj, &key))
     return dckpt_err_set(err, DCKPT_EINVAL,
                          "'%s' not written (left as it was): key \"%s\" holds a number "
                          "beyond the range of a double (such as 1e999), which would be "

@@ -93,8 +93,9 @@ static int start_new_run(run_ctx *c) {
     m.algorithms[a].iterations = c->algs[a].iterations + c->o->add_iterations;
   }
   if (rc == DCKPT_OK) rc = run_fingerprint_fill(c, &m);
+  if (rc == DCKPT_OK && (rc = dckpt_record_set_header(initial, m.benchmark_metadata)))
+    run_fail(c, rc, "benchmark_metadata: %s", dckpt_record_errmsg(initial));
   if (rc == DCKPT_OK) {
-    dckpt_record_set_header(initial, m.benchmark_metadata);
     rc = dckpt_store_initialize(c->store, &m, initial, c->user_problem);
     if (rc != DCKPT_OK) run_fail(c, rc, "%s", dckpt_store_errmsg(c->store));
   }

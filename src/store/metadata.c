@@ -304,16 +304,7 @@ static int caller_object(dckpt_store *s, const char *text, const char *what,
                          cJSON **out) {
   *out = NULL;
   if (!text) return DCKPT_OK;
-  /* cJSON copies a string's bytes as they are: refuse what is not UTF-8. */
-  if (dckpt_json_require_utf8(text, what, &s->err)) return DCKPT_EINVAL;
-  /* a key twice anywhere: what dckpt reads of it is not what others do */
-  if (dckpt_json_parse_object(text, what, out, &s->err) == DCKPT_OK &&
-      dckpt_json_check_unique_keys(*out, true, what, &s->err) == DCKPT_OK)
-    return DCKPT_OK;
-  cJSON_Delete(*out);
-  *out = NULL;
-  s->err.status = DCKPT_EINVAL; /* the caller's text, not a file, is bad */
-  return DCKPT_EINVAL;
+  return dckpt_json_parse_caller_object(text, what, out, &s->err);
 }
 
 static cJSON *algorithms_json(dckpt_store *s, const dckpt_metadata *m) {
@@ -388,14 +379,9 @@ int dckpt_store_append_metadata(dckpt_store *s, const char *json_object) {
   cJSON *add = NULL, *j = NULL;
   if (!json_object)
     return dckpt_store_fail(s, DCKPT_EINVAL, "append_metadata: NULL object");
-  if (dckpt_json_require_utf8(json_object, "append_metadata argument", &s->err))
-    return DCKPT_EINVAL;
-  if (dckpt_json_parse_object(json_object, "append_metadata argument", &add, &s->err) ||
-      dckpt_json_check_unique_keys(add, true, "append_metadata argument", &s->err)) {
-    cJSON_Delete(add);
-    s->err.status = DCKPT_EINVAL; /* the caller's text, not a file, is bad */
-    return DCKPT_EINVAL;
-  }
+  int prc = dckpt_json_parse_caller_object(json_object, "append_metadata argument", &add,
+                                           &s->err);
+  if (prc != DCKPT_OK) return prc;
   int rc = dckpt_store_read_metadata(s, &j, NULL);
   if (rc == DCKPT_OK) {
     cJSON *bm = cJSON_GetObjectItemCaseSensitive(j, "benchmark_metadata");

@@ -43,8 +43,14 @@ int dckpt_json_parse_object(const char *text, const char *what, cJSON **out,
                            "%s: JSON nested deeper than %d levels (objects and arrays) "
                            "at byte %ld",
                            what, CJSON_NESTING_LIMIT, pos);
-    return dckpt_err_set(err, DCKPT_ECORRUPT, "%s: malformed JSON at byte %ld", what,
-                         pos);
+    /* cJSON says where it stopped, not why: a whole value followed by more
+     * text is worth telling apart from a broken one. */
+    cJSON *first = cJSON_Parse(text);
+    bool trailing = first != NULL;
+    cJSON_Delete(first);
+    return dckpt_err_set(err, DCKPT_ECORRUPT, "%s: malformed JSON at byte %ld%s", what,
+                         pos,
+                         trailing ? " (bytes after the end of the first value)" : "");
   }
   if (!cJSON_IsObject(obj)) {
     cJSON_Delete(obj);
@@ -108,6 +114,45 @@ int dckpt_json_check_unique_keys(const cJSON *node, bool nested, const char *wha
                          "%s: key \"%.200s\" appears twice in one object (which one "
                          "counts differs from reader to reader)",
                          what, key);
+  return DCKPT_OK;
+}
+
+const cJSON *dckpt_json_non_finite(const cJSON *node, const char **key) {
+  for (const cJSON *c = node ? node->child : NULL; c; c = c->next) {
+    const char *was = *key;
+    if (c->string) *key = c->string;
+    if (cJSON_IsNumber(c) && !isfinite(c->valuedouble)) return c;
+    const cJSON *found = dckpt_json_non_finite(c, key);
+    if (found) return found;
+    *key = was;
+  }
+  return NULL;
+}
+
+int dckpt_json_parse_caller_object(const char *text, const char *what, cJSON **out,
+                                   dckpt_err *err) {
+  *out = NULL;
+  /* cJSON copies a string's bytes as they are: refuse what is not UTF-8. */
+  if (dckpt_json_require_utf8(text, what, err)) return DCKPT_EINVAL;
+  cJSON *obj = NULL;
+  int rc = dckpt_json_parse_object(text, what, &obj, err);
+  /* a key twice anywhere: what dckpt reads of it is not what others do */
+  if (rc == DCKPT_OK) rc = dckpt_json_check_unique_keys(obj, true, what, err);
+  const char *key = "(top level)";
+  if (rc == DCKPT_OK && dckpt_json_non_finite(obj, &key))
+    rc = dckpt_err_set(err, DCKPT_EINVAL,
+                       "%s: key \"%.200s\" holds a number beyond the range of a double "
+                       "(such as 1e999: dckpt would write it as null, other readers take "
+                       "it as infinity or refuse it)",
+                       what, key);
+  if (rc != DCKPT_OK) {
+    cJSON_Delete(obj);
+    /* the caller's text, not a file, is bad; ENOMEM stays what it is */
+    if (rc != DCKPT_ENOMEM) rc = DCKPT_EINVAL;
+    if (err) err->status = rc;
+    return rc;
+  }
+  *out = obj;
   return DCKPT_OK;
 }
 

@@ -37,6 +37,22 @@ int dckpt_json_check_unique_keys(const cJSON *node, bool nested, const char *wha
  *  back are not checked: only what dckpt is asked to write. */
 int dckpt_json_require_utf8(const char *text, const char *what, dckpt_err *err);
 
+/** The first number under `node` (depth first) that is not finite, or NULL:
+ *  cJSON reads 1e999 as infinity and prints it as null. `*key` (set by the
+ *  caller to a name for the top) becomes the nearest key above it. */
+const cJSON *dckpt_json_non_finite(const cJSON *node, const char **key);
+
+/** Parses a caller's text that dckpt is asked to write as a JSON object
+ *  (metadata.json's objects, a record's JSON header): it must be exactly one
+ *  object that every JSON reader reads alike, so it must be UTF-8
+ *  (dckpt_json_require_utf8), hold nothing but white space after the object
+ *  (dckpt_json_parse_object), no key twice in any object, however deep
+ *  (dckpt_json_check_unique_keys) and no number beyond a double's range
+ *  (dckpt_json_non_finite). DCKPT_EINVAL otherwise, the message naming `what`
+ *  and the cause; DCKPT_ENOMEM. */
+int dckpt_json_parse_caller_object(const char *text, const char *what, cJSON **out,
+                                   dckpt_err *err);
+
 /** Reads an integer field (a JSON number with no fraction, within int64).
  *  ECORRUPT naming `file` and `key` when missing or of the wrong type. */
 int dckpt_json_get_i64(const cJSON *obj, const char *key, const char *file, int64_t *out,

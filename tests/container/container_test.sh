@@ -606,6 +606,47 @@ case_legacy_name() {
   expect 0 "$DCKPT" verify "$back"
 }
 
+# Record files whose JSON header dckpt_record_set_header() now refuses, as
+# writers before that rule wrote them (bytes after the object, a key twice,
+# not UTF-8): the directory reads them, and so must a container packed from
+# it, and unpack must give back the same bytes. The container's reader
+# rebuilds records with dckpt_record_set_header_tolerant().
+case_legacy_header() {
+  local run=$W/run c=$W/c.h5 back=$W/back
+  fixture "$run" 2 3
+  local r1=algorithm_0/trial_0/checkpoint_0000019.dckpt r2=benchmark_problem.dckpt
+  local r3=algorithm_0/trial_0/checkpoint_0000014.dckpt
+  "$PY" "$SRC/tests/container/damage.py" header "$run/$r1" '"trial":0' '"alg":1  ' ||
+    fail "header $r1"
+  "$PY" "$SRC/tests/container/damage.py" header "$run/$r2" \
+    '"container fixture"}' '"container"} fixture' || fail "header $r2"
+  "$PY" "$SRC/tests/container/damage.py" header "$run/$r3" '"trial"' '"tri\xe9l"' ||
+    fail "header $r3"
+  note "the directory reads the records (readers of record files always did)"
+  expect 0 "$DCKPT" verify "$run"
+  for r in "$r1" "$r2" "$r3"; do
+    expect 0 "$DCKPT" dump "$run/$r" --json
+    grep -E '^  "(header|n_arrays)"' "$OUT" >"$WORK/dir-$(basename "$r").txt" ||
+      fail "dump $r: no header"
+  done
+  local before; before=$(fingerprint "$run")
+  note "pack --verify; the container verifies and reads the records as the directory does"
+  expect 0 "$DCKPT" pack "$run" "$c" --verify
+  has "$OUT" "packed $run into $c"
+  [ "$(fingerprint "$run")" = "$before" ] || fail "pack changed $run"
+  expect 0 "$DCKPT" verify "$c"
+  has "$OUT" "clean, no problems found"
+  for r in "$r1" "$r2" "$r3"; do
+    expect 0 "$DCKPT" dump "$c" "$r" --json
+    grep -E '^  "(header|n_arrays)"' "$OUT" | cmp -s - "$WORK/dir-$(basename "$r").txt" ||
+      fail "$r: the container reads another header"
+  done
+  note "unpack writes the same bytes again"
+  expect 0 "$DCKPT" unpack "$c" "$back"
+  same_tree "$run" "$back"
+  expect 0 "$DCKPT" verify "$back"
+}
+
 # Where unpack may write: a symbolic link as DIR (even to an empty directory)
 # is refused before any work; before, the rename at the end failed ("Not a
 # directory") after the whole tree was built. A non-empty DIR is refused.
