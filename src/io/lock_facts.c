@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/utf8.h"
+
 /* Reads /proc/<pid>/stat: the state letter (field 3), the kernel's flags
  * (field 9) and the start time (field 22), which follow the command name and
  * its closing ')'. */
@@ -66,10 +68,33 @@ static void utc_iso(time_t t, char *buf, size_t len) {
   if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm)) buf[0] = '\0';
 }
 
+void dckpt_lock_host_text(const char *raw, char *buf, size_t len) {
+  size_t n = strlen(raw), at = 0, out = 0;
+  while (at < n) {
+    size_t piece_len = 0, used = 0;
+    const char *piece = dckpt_utf8_piece(raw + at, n - at, &piece_len, &used);
+    if (out + piece_len >= len) break;
+    memcpy(buf + out, piece, piece_len);
+    out += piece_len;
+    at += used;
+  }
+  buf[out] = '\0';
+}
+
+/* The host name went into the lock file's and the leases' JSON as its bytes:
+ * one that is not UTF-8 (gethostname takes any bytes) made files that
+ * Python's json and jq refuse. The same text is compared with a holder's
+ * host, so that a holder on this host is still known as one. */
+void dckpt_lock_host_name(char *buf, size_t len) {
+  char raw[256] = "";
+  if (gethostname(raw, sizeof raw - 1) != 0) snprintf(raw, sizeof raw, "unknown");
+  dckpt_lock_host_text(raw, buf, len);
+}
+
 void dckpt_lock_facts_self(dckpt_lock_facts *f, const char *job_id, bool kernel_lock) {
   memset(f, 0, sizeof *f);
   dckpt_lock_info *i = &f->info;
-  if (gethostname(i->host, sizeof i->host - 1) != 0) strcpy(i->host, "unknown");
+  dckpt_lock_host_name(i->host, sizeof i->host);
   i->pid = (int64_t)getpid();
   i->pid_start = dckpt_process_start_time((long)i->pid);
   snprintf(i->job_id, sizeof i->job_id, "%s", job_id ? job_id : "");
@@ -167,8 +192,8 @@ bool dckpt_lock_facts_parse(const char *text, size_t len, dckpt_lock_facts *f, c
 }
 
 bool dckpt_lock_holder_local(const dckpt_lock_facts *f) {
-  char self[256] = "";
-  if (gethostname(self, sizeof self - 1) != 0) return false;
+  char self[sizeof f->info.host];
+  dckpt_lock_host_name(self, sizeof self);
   return f->info.host[0] && strcmp(self, f->info.host) == 0;
 }
 

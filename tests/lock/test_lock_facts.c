@@ -4,6 +4,7 @@
  * process still runs (itself, a zombie, a reaped child, a reused pid), and
  * the one verdict on a holder for every kind of kernel lock and host. */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "check.h"
 #include "io/lock_facts.h"
+#include "util/utf8.h"
 
 static bool parse(const char *text, size_t len, dckpt_lock_facts *f, char *why) {
   return dckpt_lock_facts_parse(text, len, f, why, 256);
@@ -185,12 +187,75 @@ static void test_judge(void) {
   }
 }
 
+/* A host name that is not UTF-8 (gethostname takes any bytes) was written
+ * into the lock file's JSON as it was: each ill-formed sequence is U+FFFD. */
+static void test_host_text(void) {
+  static const struct {
+    const char *raw, *text;
+    size_t len;
+  } cases[] = {
+      {"node17.cluster", "node17.cluster", 256},
+      {"n\xffx", "n\xef\xbf\xbdx", 256},
+      {"caf\xc3\xa9", "caf\xc3\xa9", 256},
+      {"cut\xc3", "cut\xef\xbf\xbd", 256},
+      {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 256},
+      {"ab\xff", "ab", 5}, /* U+FFFD does not fit: cut before it */
+      {"ab\xff", "ab\xef\xbf\xbd", 6},
+      {"", "", 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char buf[256];
+    memset(buf, 'z', sizeof buf);
+    dckpt_lock_host_text(cases[i].raw, buf, cases[i].len);
+    CHECK_STR_EQ(buf, cases[i].text);
+  }
+  dckpt_lock_facts f;
+  dckpt_lock_facts_self(&f, NULL, true);
+  dckpt_lock_host_text("n\xff\xfe", f.info.host, sizeof f.info.host);
+  char *text = dckpt_lock_facts_text(&f);
+  CHECK(text != NULL);
+  CHECK(dckpt_utf8_valid(text, strlen(text), NULL));
+  CHECK(strstr(text, "\"host\":\"n\xef\xbf\xbd\xef\xbf\xbd\"") != NULL);
+  free(text);
+}
+
+/* The same on a host really named so: in a UTS namespace of its own (root
+ * only; skipped elsewhere), a child names its host "n\xffx" and takes the
+ * facts: they are UTF-8, and the holder is still known as one of this host
+ * (compared in the same form), so its pid is checked, not guessed at. */
+static void test_host_namespace(void) {
+  fflush(NULL);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    if (unshare(CLONE_NEWUTS) != 0 || sethostname("n\xffx", 3) != 0) _exit(77);
+    dckpt_lock_facts self;
+    dckpt_lock_facts_self(&self, NULL, false);
+    char *text = dckpt_lock_facts_text(&self);
+    bool ok = text && dckpt_utf8_valid(text, strlen(text), NULL) &&
+              strcmp(self.info.host, "n\xef\xbf\xbdx") == 0 &&
+              dckpt_lock_holder_local(&self) &&
+              dckpt_lock_judge(&self, DCKPT_KERNEL_FREE, true) == DCKPT_LOCK_ALIVE;
+    free(text);
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  CHECK_EQ(waitpid(pid, &status, 0), pid);
+  CHECK(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77)
+    printf("test_host_namespace: skipped (no UTS namespace: not root?)\n");
+  else
+    CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
 int main(void) {
   RUN_TEST(test_round_trip);
   RUN_TEST(test_not_whole);
   RUN_TEST(test_lenient);
   RUN_TEST(test_running);
   RUN_TEST(test_judge);
+  RUN_TEST(test_host_text);
+  RUN_TEST(test_host_namespace);
   printf("test_lock_facts: all passed\n");
   return 0;
 }
