@@ -13,6 +13,9 @@ for f in include/dckpt.h include/dckpt_run.h include/dckpt_container.h include/d
   bin/dckpt bin/dckpt-bench libexec/dckpt/dckpt-h5; do
   [ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
+for f in dckpt dckpt_run dckpt_container; do
+  [ -n "$(find "$prefix" -path "*/pkgconfig/$f.pc")" ] || { echo "FAIL: $f.pc not installed"; exit 1; }
+done
 # bin/dckpt-bench is the static launcher; it finds the program in
 # PREFIX/libexec/dckpt and that one its libraries, wherever the prefix is
 "$prefix/bin/dckpt-bench" --version | grep "^dckpt-bench " >/dev/null ||
@@ -89,4 +92,14 @@ PKG_CONFIG_PATH=$(dirname "$pc")
 cc $flags -o "$work/consumer_pc" "$src/tests/install/consumer/consumer.c" $(pkg-config --cflags --libs dckpt) \
   -Wl,-rpath,"$(pkg-config --variable=libdir dckpt)"
 "$work/consumer_pc" "$work/run-pc"
+# the MPI libraries' .pc files, with the MPI compiler wrapper
+for lib in dckpt_run dckpt_container; do
+  # shellcheck disable=SC2046
+  # shellcheck disable=SC2086
+  mpicc $flags -o "$work/consumer_pc_$lib" "$src/tests/install/consumer/consumer_${lib#dckpt_}.c" \
+    $(pkg-config --cflags --libs "$lib") -Wl,-rpath,"$(pkg-config --variable=libdir "$lib")"
+done
+"$work/consumer_pc_dckpt_run"
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  "$work/consumer_pc_dckpt_container" "$work/run-pc" "$work/run-pc.h5"
 echo "install.sh: all passed"
