@@ -193,50 +193,6 @@ static int make_algorithms(const bench_config *cfg, dckpt_algorithm *algs, char 
   return 0;
 }
 
-/* The cause of the run's first failure when it was a callback of this
- * program that failed: a callback returns only a status, so the run's
- * message (and run_status.json, which a batch script reads) said "step
- * returned -14" and no more. Every rank's first and last reasons per
- * algorithm ("NAME (trial T): why") go to rank 0, which takes the one of the
- * pair the message names ("rank R: algorithm 'NAME' trial T failed"). On
- * rank 0, out gets "" when none matches. */
-#define CAUSE_LEN 512
-static void callback_cause(const bench_config *cfg, const dckpt_algorithm *algs,
-                           const char *message, char *out, size_t len) {
-  int size = world_size(), rank = rank_of_world();
-  size_t per = 2 * cfg->n_algs * CAUSE_LEN;
-  char *mine = calloc(per, 1);
-  char *all = rank == 0 ? calloc((size_t)size, per) : NULL;
-  int ok = mine && (rank != 0 || all);
-  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  out[0] = '\0';
-  if (ok) {
-    for (size_t a = 0; a < cfg->n_algs; a++) {
-      snprintf(mine + 2 * a * CAUSE_LEN, CAUSE_LEN, "%s",
-               opt_algorithm_first_error(&algs[a]));
-      snprintf(mine + (2 * a + 1) * CAUSE_LEN, CAUSE_LEN, "%s",
-               opt_algorithm_last_error(&algs[a]));
-    }
-    MPI_Gather(mine, (int)per, MPI_CHAR, all, (int)per, MPI_CHAR, 0, MPI_COMM_WORLD);
-  }
-  for (int r = 0; ok && rank == 0 && r < size && !out[0]; r++)
-    for (size_t e = 0; e < 2 * cfg->n_algs && !out[0]; e++) {
-      const char *cause = all + (size_t)r * per + e * CAUSE_LEN;
-      const char *name = cfg->algs[e / 2].name, *why = NULL;
-      size_t nl = strlen(name);
-      long long trial = -1;
-      if (strncmp(cause, name, nl) || sscanf(cause + nl, " (trial %lld)", &trial) != 1 ||
-          !(why = strstr(cause + nl, "): ")))
-        continue;
-      char needle[256];
-      snprintf(needle, sizeof needle, "rank %d: algorithm '%s' trial %lld failed", r,
-               name, trial);
-      if (strstr(message, needle)) snprintf(out, len, "%s", why + 3);
-    }
-  free(mine);
-  free(all);
-}
-
 int bench_agree(int code) {
   int worst = code;
   MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
@@ -297,25 +253,10 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     }
     /* a callback can only return a status: why it failed is kept with the
      * algorithm, on the rank that ran the trial */
-    for (size_t a = 0; rc == DCKPT_ECALLBACK && a < cfg->n_algs; a++) {
-      const char *first = opt_algorithm_first_error(&algs[a]),
-                 *last = opt_algorithm_last_error(&algs[a]);
-      if (first[0])
+    for (size_t a = 0; rc == DCKPT_ECALLBACK && a < cfg->n_algs; a++)
+      if (opt_algorithm_last_error(&algs[a])[0])
         fprintf(stderr, "dckpt-bench: rank %d: %s: %s\n", rank_of_world(),
-                cfg->algs[a].name, first);
-      if (strcmp(last, first))
-        fprintf(stderr, "dckpt-bench: rank %d: %s: %s\n", rank_of_world(),
-                cfg->algs[a].name, last);
-    }
-    /* ... and is added to the run's message in run_status.json */
-    if (rc == DCKPT_ECALLBACK) {
-      char cause[CAUSE_LEN], msg[sizeof rep.message + CAUSE_LEN + 2];
-      callback_cause(cfg, algs, rep.message, cause, sizeof cause);
-      if (rank_of_world() == 0 && cause[0]) {
-        snprintf(msg, sizeof msg, "%s: %s", rep.message, cause);
-        status_correct(cfg, DCKPT_ECALLBACK, BENCH_EXIT_FAILED, msg);
-      }
-    }
+                cfg->algs[a].name, opt_algorithm_last_error(&algs[a]));
     /* (no summary when the run was refused before it started) */
     if (rank_of_world() == 0 && !cfg->quiet && rep.pairs_total > 0)
       printf("%s: %lld/%lld trials complete, %lld iterations in %.1f s on %d rank(s)%s\n",

@@ -26,8 +26,7 @@ typedef struct opt_config {
   int64_t batch;
   double rho, rho_scale;
   int64_t inner;
-  char last_error[512];  /* why the last callback failed */
-  char first_error[512]; /* why the first one did */
+  char last_error[512]; /* why the last callback failed */
 } opt_config;
 
 typedef struct opt_state opt_state;

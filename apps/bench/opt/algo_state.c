@@ -3,8 +3,6 @@
  * starting points, save/load move everything that the next iteration reads,
  * so a restored trial continues bit for bit. */
 #include <cjson/cJSON.h>
-#include <math.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,12 +55,9 @@ int opt_method_parse(const char *name, opt_method *out) {
 static int trial_fail(const dckpt_trial_info *info, int status, const char *what,
                       const char *why) {
   opt_config *cfg = info->user;
-  if (cfg) {
+  if (cfg)
     snprintf(cfg->last_error, sizeof cfg->last_error, "%.120s (trial %lld): %.360s", what,
              (long long)info->trial, why);
-    if (!cfg->first_error[0])
-      snprintf(cfg->first_error, sizeof cfg->first_error, "%s", cfg->last_error);
-  }
   return status;
 }
 
@@ -180,23 +175,6 @@ static int cb_step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_r
   }
   int rc = s->desc->step(s, rng);
   if (rc != DCKPT_OK) return trial_fail(info, rc, s->cfg->name, "the update failed");
-  /* A diverged iterate (inf or NaN) fails the trial: iterating on went on
-   * to the end with no value left (every later step is NaN) and ended as a
-   * "done" campaign, exit 0, whose tables showed "—" for the method. */
-  for (size_t j = 0; j < s->nd; j++)
-    if (!isfinite(s->buf[0][j])) {
-      bool admm = s->desc->method == OPT_ADMM;
-      char why[320];
-      snprintf(why, sizeof why,
-               "diverged: the iterate x of agent %zu holds %s after iteration %lld "
-               "(%s = %.6g); %s",
-               j / s->d, isnan(s->buf[0][j]) ? "NaN" : "inf", (long long)k,
-               admm ? "rho" : "alpha", admm ? s->rho : s->alpha,
-               admm ? "try another penalty (hyperparameter rho or rho_scale) or more "
-                      "inner steps"
-                    : "use a smaller step size (hyperparameter alpha or alpha_scale)");
-      return trial_fail(info, DCKPT_ECALLBACK, s->cfg->name, why);
-    }
   s->t++;
   return DCKPT_OK;
 }
@@ -341,11 +319,6 @@ int opt_make_algorithm(const char *kind, const char *name, const cJSON *hyper,
 const char *opt_algorithm_last_error(const dckpt_algorithm *alg) {
   const opt_config *cfg = alg ? alg->user : NULL;
   return cfg ? cfg->last_error : "";
-}
-
-const char *opt_algorithm_first_error(const dckpt_algorithm *alg) {
-  const opt_config *cfg = alg ? alg->user : NULL;
-  return cfg ? cfg->first_error : "";
 }
 
 void opt_algorithm_release(dckpt_algorithm *alg) {

@@ -63,10 +63,6 @@ int opt_make_algorithm(const char *kind, const char *name, const cJSON *hyper,
  *  a status, so the runner prints this after DCKPT_ECALLBACK. */
 const char *opt_algorithm_last_error(const dckpt_algorithm *alg);
 
-/** Why the first callback of `alg` failed ("" when none): the failure a run
- *  reports first, which a later one (another trial) does not hide. */
-const char *opt_algorithm_first_error(const dckpt_algorithm *alg);
-
 struct opt_problem;
 /** Whether the problem `p` suits `alg`'s hyperparameters (a batch at most the
  *  rows of the largest agent's block): DCKPT_OK, or DCKPT_EINVAL with why in
