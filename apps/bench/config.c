@@ -791,8 +791,9 @@ static int apply_flag(bench_config *cfg, const char *f, const char *v, char *err
     if (flag_int(f, v, 0, &x, err, len)) return BENCH_EXIT_USAGE;
     cfg->seed = (uint64_t)x;
   } else if (!strcmp(f, "--keep")) {
-    if (flag_int(f, v, 1, &x, err, len)) return BENCH_EXIT_USAGE;
-    if (x > INT_MAX) { /* as checkpoint.keep is: never cut down silently */
+    /* as checkpoint.keep is: never cut down silently; one message for every
+     * bad value ('0' and '1K' were told "at most 9e15") */
+    if (!app_parse_int(v, 1, INT_MAX, &x)) {
       snprintf(err, len, "--keep needs a count in 1..%d, got '%s'", INT_MAX, v);
       return BENCH_EXIT_USAGE;
     }

@@ -230,6 +230,11 @@ grep_in "$WORK/last.err" "--shared-wait (checkpoint.shared_wait) needs --shared 
 # refused as checkpoint.keep is, not cut down to INT_MAX
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --keep 99999999999
 grep_in "$WORK/last.err" "--keep needs a count in 1..2147483647, got '99999999999'"
+# every bad --keep names the same range ('0', '1K', '-1' were told "at most 9e15")
+for v in 0 1K -1 ""; do
+  expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --keep "$v"
+  grep_in "$WORK/last.err" "--keep needs a count in 1..2147483647, got '$v'"
+done
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode sometimes
 grep_in "$WORK/last.err" "--mode must be auto, new or resume, not 'sometimes'"
 expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --deadline yesterday
