@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "runtime/run_ctx.h"
+#include "util/json.h"
 #include "util/utf8.h"
 
 void run_plan_free(run_plan *p) {
@@ -44,21 +45,35 @@ static int check_utf8(run_ctx *c, const char *text, const char *what) {
   return run_fail(c, DCKPT_EINVAL, "%s", msg);
 }
 
+/* A caller's JSON text that the run records (re-printed by cJSON) must be
+ * exactly one object that every reader reads alike: else bytes after it
+ * would be dropped, 1e999 recorded as null, and of a key given twice one
+ * value kept, silently (util/json.h, the record header's rule). */
+static int check_json(run_ctx *c, const char *text, const char *what) {
+  if (!text) return DCKPT_OK;
+  dckpt_err err;
+  dckpt_err_clear(&err);
+  cJSON *o = NULL;
+  int rc = dckpt_json_parse_caller_object(text, what, &o, &err);
+  cJSON_Delete(o);
+  return rc == DCKPT_OK ? rc : run_fail(c, rc, "%s", err.msg);
+}
+
 /* Every string of a new run's plan that it records, named. Checked when the
  * run starts only: a resume of a run written before this rule passes its
  * names and texts again, compared with what the run holds. */
-static int check_plan_utf8(run_ctx *c) {
-  DCKPT_TRY(check_utf8(c, c->o->benchmark_metadata, "benchmark_metadata"));
-  DCKPT_TRY(check_utf8(c, c->o->campaign, "campaign"));
+static int check_plan_texts(run_ctx *c) {
+  DCKPT_TRY(check_json(c, c->o->benchmark_metadata, "benchmark_metadata"));
+  DCKPT_TRY(check_json(c, c->o->campaign, "campaign"));
   for (size_t a = 0; a < c->n_algs; a++) {
     const dckpt_algorithm *al = &c->algs[a];
     char what[96];
     snprintf(what, sizeof what, "the name of algorithm %zu", a);
     DCKPT_TRY(check_utf8(c, al->name, what));
     snprintf(what, sizeof what, "the config of algorithm %zu", a);
-    DCKPT_TRY(check_utf8(c, al->config, what));
+    DCKPT_TRY(check_json(c, al->config, what));
     snprintf(what, sizeof what, "the hyperparameters text of algorithm %zu", a);
-    DCKPT_TRY(check_utf8(c, al->hyperparameters, what));
+    DCKPT_TRY(check_json(c, al->hyperparameters, what));
     for (int m = 0; al->metric_names && m < al->n_metrics; m++) {
       snprintf(what, sizeof what, "metric name %d of algorithm %zu", m, a);
       DCKPT_TRY(check_utf8(c, al->metric_names[m], what));
@@ -70,7 +85,7 @@ static int check_plan_utf8(run_ctx *c) {
 static int start_new_run(run_ctx *c) {
   if (!c->user_problem)
     return run_fail(c, DCKPT_EINVAL, "a new run needs a problem record on rank 0");
-  DCKPT_TRY(check_plan_utf8(c));
+  DCKPT_TRY(check_plan_texts(c));
   dckpt_metadata m;
   memset(&m, 0, sizeof m);
   m.n_trials = c->o->n_trials + c->o->add_trials;

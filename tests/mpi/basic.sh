@@ -65,8 +65,18 @@ for key in metrics_period algorithm_hyperparameters; do
   [ ! -e "$WORK/u/metadata.json" ] || fail "a run was started with $key in benchmark_metadata"
 done
 expect 1 run 0 "$WORK/u" --benchmark-metadata '[1]'
-grep -qF 'benchmark_metadata must be a JSON object' "$WORK/last.log" \
+grep -qF 'benchmark_metadata: expected a JSON object' "$WORK/last.log" \
   || { cat "$WORK/last.log"; fail "benchmark_metadata not an object"; }
+note "JSON texts the run records are exactly one object each (else silently altered)"
+for bad in 'campaign:{"a":1} junk:bytes after the end' \
+  'campaign:{"a":1e999}:beyond the range of a double' \
+  'benchmark-metadata:{"a":{"b":1,"b":2}}:appears twice'; do
+  opt=${bad%%:*} rest=${bad#*:}
+  text=${rest%:*} why=${rest##*:}
+  expect 1 run 0 "$WORK/u2" --"$opt" "$text"
+  grep -qF "$why" "$WORK/last.log" || { cat "$WORK/last.log"; fail "--$opt '$text' message"; }
+  [ ! -e "$WORK/u2/metadata.json" ] || fail "a run was started with --$opt '$text'"
+done
 expect 0 run 0 "$WORK/u" --benchmark-metadata '{"note":"mine"}'
 grep -qF '"note":"mine"' "$WORK/u/metadata.json" || fail "benchmark_metadata not recorded"
 note "algs NULL with n_algs 3 is refused before anything is written"
