@@ -246,10 +246,19 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     o.store.log_ctx = &lg;
     rc = dckpt_run(MPI_COMM_WORLD, &o, algs, cfg->n_algs, problem, &rep);
     if (rank_of_world() == 0 && rc != DCKPT_OK) {
-      if (run_log_said(&lg, rep.message))
-        fprintf(stderr, "dckpt-bench: %s (the error above)\n", dckpt_strerror(rc));
+      /* ELOCKED is said "directory is locked by another run": for a name
+       * that a live run holds, what is locked is the name */
+      char kind[200];
+      if (rc == DCKPT_ELOCKED && cfg->run_name[0] &&
+          strstr(rep.message, "the run name '") == rep.message)
+        snprintf(kind, sizeof kind, "the run name '%s' is held by another live run",
+                 cfg->run_name);
       else
-        fprintf(stderr, "dckpt-bench: %s: %s\n", dckpt_strerror(rc), rep.message);
+        snprintf(kind, sizeof kind, "%s", dckpt_strerror(rc));
+      if (run_log_said(&lg, rep.message))
+        fprintf(stderr, "dckpt-bench: %s (the error above)\n", kind);
+      else
+        fprintf(stderr, "dckpt-bench: %s: %s\n", kind, rep.message);
     }
     /* a callback can only return a status: why it failed is kept with the
      * algorithm, on the rank that ran the trial */

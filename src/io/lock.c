@@ -96,10 +96,12 @@ int dckpt_lock_write_facts(dckpt_lock *lock, int fd, bool truncate, dckpt_err *e
   return rc;
 }
 
-/* "pid 41233 on host node17 (job '881234', since 2026-11-29T09:30:11Z)" */
+/* "pid 41233 on host node17 (job '881234', since 2026-11-29T09:30:11Z)";
+ * without a job, "(since ...)" alone (it read "job ''") */
 void dckpt_lock_describe(const dckpt_lock_info *h, char *buf, size_t len) {
-  snprintf(buf, len, "pid %lld on host %s (job '%s', since %s)", (long long)h->pid,
-           h->host[0] ? h->host : "?", h->job_id, h->since[0] ? h->since : "?");
+  snprintf(buf, len, "pid %lld on host %s (%s%s%ssince %s)", (long long)h->pid,
+           h->host[0] ? h->host : "?", h->job_id[0] ? "job '" : "", h->job_id,
+           h->job_id[0] ? "', " : "", h->since[0] ? h->since : "?");
 }
 
 int dckpt_lock_publish(dckpt_lock *lock, const char *target, bool klock, int *fd_out,

@@ -210,8 +210,9 @@ int dckpt_store_claim_run_name(dckpt_store *s, const char *name) {
     dckpt_err_set(&s->err, DCKPT_ELOCKED,
                   "the run name '%s' is in use in '%s' (%s): a live run of that name "
                   "would share its HALT and run_status.json; give another name, or stop "
-                  "that run first",
-                  name, s->dir, why);
+                  "that run first (create '%s/runs/%s/HALT': it stops that run alone, "
+                  "which can be resumed)",
+                  name, s->dir, why, s->dir, name);
   }
   return rc;
 }

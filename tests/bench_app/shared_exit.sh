@@ -50,6 +50,18 @@ stopped_holder() {
 dir=$WORK/run1
 stopped_holder "$WORK/A1.log" --run-name A
 note "run A (pid $apid) stopped holding $(basename "$lease")"
+# a second run given the live run's name is refused before any work: the
+# message names the name, its holder and how to stop that run alone, and the
+# last line says the name is held (it said "directory is locked by another
+# run"; the holder read "job ''" outside a batch job)
+expect 1 run 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name A
+grep_in "$WORK/last.err" "the run name 'A' is in use in '$dir' ('$dir/runs/A/run.lease' is held by pid $apid on host "
+grep_in "$WORK/last.err" "or stop that run first (create '$dir/runs/A/HALT': it stops that run alone"
+grep_in "$WORK/last.err" "dckpt-bench: the run name 'A' is held by another live run (the error above)"
+if [ -z "${SLURM_JOB_ID:-}" ] && grep -qF "job ''" "$WORK/last.err"; then
+  fail "the holder is said with an empty job"
+fi
+[ ! -e "$dir/runs/A/run_status.json" ] || fail "the refused run wrote A's run_status.json"
 expect 0 run 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name B
 [ -e "$lease" ] || fail "A's lease is gone while A is stopped"
 bs=$dir/runs/B/run_status.json
