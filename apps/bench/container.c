@@ -503,6 +503,28 @@ static int verify_and_prune(const bench_config *cfg, int *status, char *err, siz
   return code;
 }
 
+/* Rank 0, once the pack is done: a stop asked for with a HALT file after the
+ * run's last look at it (the campaign complete, its pack going on) stops
+ * nothing, since nothing is left to stop, but it stays in DIR and would stop
+ * the next run on DIR at once: said, with what happened. */
+static void halt_after_pack(const bench_config *cfg, int code) {
+  char path[2][4200];
+  snprintf(path[0], sizeof path[0], "%s/%s", cfg->checkpoint_dir, DCKPT_HALT_FILE);
+  snprintf(path[1], sizeof path[1], "%s/runs/%s/%s", cfg->checkpoint_dir, cfg->run_name,
+           DCKPT_HALT_FILE);
+  for (int i = 0; i < (cfg->run_name[0] ? 2 : 1); i++)
+    if (access(path[i], F_OK) == 0)
+      fprintf(stderr,
+              "dckpt-bench: '%.2000s' appeared after the campaign had completed: %s; "
+              "nothing was left to stop. Remove it, or the next run on %.1000s stops "
+              "at once\n",
+              path[i],
+              code         ? "the container step failed (above)"
+              : cfg->prune ? "the pack, verification and prune went on to their end"
+                           : "the pack and its verification went on to their end",
+              cfg->checkpoint_dir);
+}
+
 int bench_container_after(const bench_config *cfg, bool ran, int *status, char *err,
                           size_t len) {
   *status = DCKPT_EIO;
@@ -515,5 +537,6 @@ int bench_container_after(const bench_config *cfg, bool ran, int *status, char *
   else if (rank0() && !cfg->quiet)
     printf("%s already holds this campaign: not packed again\n", cfg->container);
   if (!code && rank0()) code = verify_and_prune(cfg, status, err, len);
+  if (rank0() && !skip) halt_after_pack(cfg, code);
   return bench_agree(code);
 }

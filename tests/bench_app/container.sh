@@ -182,4 +182,22 @@ changed_under_prune grown expect 0 run 0 "$cfg" --checkpoint-dir "$WORK/grown" \
 expect 0 "$CLI" verify "$WORK/grown"
 note "a trial's marker is gone between the pack and the prune: nothing is pruned"
 changed_under_prune unmarked rm "$WORK/unmarked/algorithm_1/trial_0/complete.json"
+note "HALT made during the pack: the pack goes on to its end and says so"
+# it was silent: exit 0, and the HALT left in DIR stopped the next run at once
+d=$WORK/halted
+cp -a "$WORK/ref" "$d"
+DCKPT_BENCH_TEST_STOP_AT=1 "$BENCH" "$cfg" --checkpoint-dir "$d" --container "$d.h5" \
+  >"$WORK/h.out" 2>"$WORK/h.err" &
+pid=$!
+until [ "$(state "$pid")" = T ] || [ "$(state "$pid")" = gone ] ||
+  [ "$(state "$pid")" = Z ]; do sleep 0.01; done
+[ "$(state "$pid")" = T ] || { cat "$WORK/h.out" "$WORK/h.err"; fail "halted: did not stop at step 1"; }
+touch "$d/HALT"
+kill -CONT "$pid"
+set +e; wait "$pid"; code=$?; set -e
+[ "$code" = 0 ] || { cat "$WORK/h.out" "$WORK/h.err"; fail "halted: exit $code, not 0"; }
+grep_in "$WORK/h.out" "verified $d.h5: every array and file"
+grep_in "$WORK/h.err" "'$d/HALT' appeared after the campaign had completed: the pack and its verification went on to their end; nothing was left to stop. Remove it, or the next run on $d stops at once"
+grep_in "$d/run_status.json" '"exit_code":0,'
+expect 0 "$CLI" verify "$d.h5"
 echo "container.sh: all passed"
