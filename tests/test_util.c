@@ -588,6 +588,15 @@ static void test_utf8(void) {
   CHECK(msg[0] == 'x'); /* left alone when the text is UTF-8 */
   CHECK(!dckpt_utf8_for_json("ab\xff", "thing", msg, sizeof msg));
   CHECK(strcmp(msg, "thing is not UTF-8: byt") == 0);
+  /* mended: each ill-formed stretch one U+FFFD, whole characters only */
+  char out[16];
+  CHECK_EQ(dckpt_utf8_mend("a\xff\xc3\xa9\xe2\x82", out, sizeof out), 9);
+  CHECK(strcmp(out, "a\xEF\xBF\xBD\xc3\xa9\xEF\xBF\xBD") == 0);
+  CHECK_EQ(dckpt_utf8_mend("ab\xff", out, 5), 2); /* U+FFFD would not fit */
+  CHECK(strcmp(out, "ab") == 0);
+  CHECK_EQ(dckpt_utf8_mend("\xe2\x82\xac", out, 3), 0); /* nor the euro sign */
+  CHECK(out[0] == '\0');
+  CHECK_EQ(dckpt_utf8_mend("", out, 1), 0);
 }
 
 int main(int argc, char **argv) {

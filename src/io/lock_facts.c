@@ -69,16 +69,7 @@ static void utc_iso(time_t t, char *buf, size_t len) {
 }
 
 void dckpt_lock_host_text(const char *raw, char *buf, size_t len) {
-  size_t n = strlen(raw), at = 0, out = 0;
-  while (at < n) {
-    size_t piece_len = 0, used = 0;
-    const char *piece = dckpt_utf8_piece(raw + at, n - at, &piece_len, &used);
-    if (out + piece_len >= len) break;
-    memcpy(buf + out, piece, piece_len);
-    out += piece_len;
-    at += used;
-  }
-  buf[out] = '\0';
+  (void)dckpt_utf8_mend(raw, buf, len);
 }
 
 /* The host name went into the lock file's and the leases' JSON as its bytes:

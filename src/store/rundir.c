@@ -92,17 +92,7 @@ static const dckpt_member status_members[] = {
  * sequences only, cut to the buffer. */
 static void message_utf8(char *msg, size_t cap) {
   char out[sizeof((dckpt_run_status *)0)->message];
-  size_t n = strlen(msg), o = 0;
-  if (cap > sizeof out) cap = sizeof out;
-  for (size_t i = 0; i < n;) {
-    size_t len, used;
-    const char *piece = dckpt_utf8_piece(msg + i, n - i, &len, &used);
-    if (o + len >= cap) break;
-    memcpy(out + o, piece, len);
-    o += len;
-    i += used;
-  }
-  out[o] = '\0';
+  size_t o = dckpt_utf8_mend(msg, out, cap < sizeof out ? cap : sizeof out);
   memcpy(msg, out, o + 1);
 }
 

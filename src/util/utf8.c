@@ -65,3 +65,17 @@ bool dckpt_utf8_for_json(const char *text, const char *what, char *msg, size_t l
            what, (unsigned char)text[at], at);
   return false;
 }
+
+size_t dckpt_utf8_mend(const char *in, char *out, size_t cap) {
+  size_t n = strlen(in), at = 0, o = 0;
+  while (at < n) {
+    size_t len, used;
+    const char *piece = dckpt_utf8_piece(in + at, n - at, &len, &used);
+    if (o + len >= cap) break;
+    memcpy(out + o, piece, len);
+    o += len;
+    at += used;
+  }
+  out[o] = '\0';
+  return o;
+}

@@ -25,6 +25,12 @@ size_t dckpt_utf8_seq(const unsigned char *p, size_t n, size_t *bad);
  *  replacement (the CLI's JSON output, run_status.json's message). n >= 1. */
 const char *dckpt_utf8_piece(const char *s, size_t n, size_t *piece_len, size_t *used);
 
+/** Copies the NUL-terminated `in` to out[0..cap) with each ill-formed
+ *  stretch replaced by U+FFFD (dckpt_utf8_piece), whole characters only: it
+ *  stops before one that would not fit with the NUL. cap >= 1; `in` and
+ *  `out` must not overlap. Returns the bytes written (without the NUL). */
+size_t dckpt_utf8_mend(const char *in, char *out, size_t cap);
+
 /** Whether s[0..len) is UTF-8. When it is not, *bad_at (may be NULL) is the
  *  offset of the first byte that does not begin a well-formed sequence. */
 bool dckpt_utf8_valid(const char *s, size_t len, size_t *bad_at);
