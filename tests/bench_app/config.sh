@@ -337,6 +337,42 @@ grep_in "$WORK/last.err" "hyperparameter batch = 1000000000 is more than the 15 
 [ "$(grep -c "largest agent's block" "$WORK/last.err")" = 1 ] || fail "the refusal is said twice"
 [ ! -e "$WORK/batch" ] || fail "$WORK/batch was created"
 
+note "a trial that fails mid-run (a write refused): exit 1, named, its checkpoints kept; a resume completes"
+# the only such case (batch 1e9) is refused before the run now. Here a real
+# limit: a file size limit (ulimit -f, SIGXFSZ ignored) that the trial's
+# checkpoints of up to 256 KiB of metric rows pass, but not its final one,
+# which holds all 30000 rows (1.9 MiB). PMIx's shared-memory store would pass
+# the limit too: its hash store instead (Open MPI; others ignore it).
+printf '{ %s, %s, "trials": 2, "metrics_period": 1,
+  "checkpoint": { "step": 5000, "keep": 2, "fsync": false, "compression": 0 },
+  "algorithms": [ { "name": "A", "method": "dgd", "iterations": 20 },
+    { "name": "LONG", "method": "dgd", "iterations": 30000 } ] }\n' \
+  "$good_problem" "$good_network" >"$WORK/fsz.json"
+limited() { (trap '' XFSZ; ulimit -f 1024; PMIX_MCA_gds=hash exec "$BENCH" "$@"); }
+f=$WORK/fsz
+expect 1 limited "$WORK/fsz.json" --checkpoint-dir "$f" --quiet
+msg="algorithm 'LONG' trial 0: cannot write '$f/algorithm_1/trial_0/checkpoint_0029999.dckpt': File too large"
+grep_in "$WORK/last.err" "dckpt-bench: error: rank 0: $msg"
+grep_in "$WORK/last.err" "dckpt-bench: size exceeds a limit (the error above)"
+[ "$(grep -c "File too large" "$WORK/last.err")" = 1 ] || fail "the failure is said twice"
+[ "$(status_code "$f")" = 1 ] || fail "run_status.json does not say 1"
+grep_in "$f/run_status.json" "\"status\":\"ETOOBIG\",\"exit_code\":1,\"message\":\"rank 0: $msg\""
+# the trial keeps its checkpoints before the failure, nothing half-written
+[ -e "$f/algorithm_1/trial_0/checkpoint_0024999.dckpt" ] || fail "LONG lost its checkpoints"
+[ ! -e "$f/algorithm_1/trial_0/complete.json" ] || fail "LONG trial 0 is marked complete"
+! ls -a "$f/algorithm_1/trial_0" | grep -q "checkpoint_0029999" || fail "a torn final checkpoint"
+[ ! -e "$f/results" ] || fail "results were made for a failed campaign"
+# without the limit a resume goes on from iteration 25000 and completes,
+# equal to a fresh campaign
+expect 0 run 0 "$WORK/fsz.json" --checkpoint-dir "$f" --quiet
+[ "$(n_complete "$f")" = 4 ] || fail "the resume left trials incomplete"
+grep_in "$f/run_status.json" '"iterations_run":35040,'
+expect 0 run 0 "$WORK/fsz.json" --checkpoint-dir "$WORK/fsz_fresh" --quiet
+digest "$f" "$WORK/fsz.digest"
+digest "$WORK/fsz_fresh" "$WORK/fsz_fresh.digest"
+same "$WORK/fsz_fresh.digest" "$WORK/fsz.digest"
+same "$WORK/fsz_fresh/results/table.csv" "$f/results/table.csv"
+
 note "an unreadable shared-run registration: refused, then passed with --break-lock"
 # it refused every run that is not shared, and --break-lock got the run past
 # it but not the results (exit 1 after all trials had run)
