@@ -360,7 +360,7 @@ grep_in "$f/run_status.json" "\"status\":\"ETOOBIG\",\"exit_code\":1,\"message\"
 # the trial keeps its checkpoints before the failure, nothing half-written
 [ -e "$f/algorithm_1/trial_0/checkpoint_0024999.dckpt" ] || fail "LONG lost its checkpoints"
 [ ! -e "$f/algorithm_1/trial_0/complete.json" ] || fail "LONG trial 0 is marked complete"
-! ls -a "$f/algorithm_1/trial_0" | grep -q "checkpoint_0029999" || fail "a torn final checkpoint"
+! ls -a "$f/algorithm_1/trial_0" | grep "checkpoint_0029999" >/dev/null || fail "a torn final checkpoint"
 [ ! -e "$f/results" ] || fail "results were made for a failed campaign"
 # without the limit a resume goes on from iteration 25000 and completes,
 # equal to a fresh campaign
