@@ -560,6 +560,54 @@ case_level() {
   done
 }
 
+# dump_at SRC REC [ARGS...]: `dckpt dump` of the record REC of SRC (a run
+# directory or a container) with ARGS; output in $OUT
+dump_at() {
+  local src=$1 rec=$2; shift 2
+  if [ -d "$src" ]; then
+    expect 0 "$DCKPT" dump "$src/$rec" "$@"
+  else
+    expect 0 "$DCKPT" dump "$src" "$rec" "$@"
+  fi
+}
+
+# pack_alike RUN C BACK VIEW REC...: a run directory that holds records as
+# old writers wrote them (the legacy_* cases). RUN verifies clean; `pack
+# --verify` makes the container C of it without changing it; C verifies
+# clean, lists the same files and shows each REC as RUN does through VIEW (a
+# function: `VIEW SRC REC` prints what is compared, SRC being RUN or C); and
+# unpack gives back the same bytes in BACK, which verifies clean.
+pack_alike() {
+  local run=$1 c=$2 back=$3 view=$4 r i
+  shift 4
+  note "the directory reads the records (as readers of record files always did)"
+  expect 0 "$DCKPT" verify "$run"
+  i=0
+  for r in "$@"; do
+    "$view" "$run" "$r" >"$WORK/dir-$i.txt"
+    i=$((i + 1))
+  done
+  local before; before=$(fingerprint "$run")
+  note "pack --verify; the container verifies and reads the records as the directory does"
+  expect 0 "$DCKPT" pack "$run" "$c" --verify
+  has "$OUT" "packed $run into $c"
+  [ "$(fingerprint "$run")" = "$before" ] || fail "pack changed $run"
+  expect 0 "$DCKPT" verify "$c"
+  has "$OUT" "clean, no problems found"
+  diff <(listing "$run") <(listing "$c") >&2 || fail "ls differs"
+  i=0
+  for r in "$@"; do
+    "$view" "$c" "$r" >"$WORK/container.txt"
+    cmp -s "$WORK/container.txt" "$WORK/dir-$i.txt" ||
+      fail "$r: the container reads otherwise than the directory"
+    i=$((i + 1))
+  done
+  note "unpack writes the same bytes again"
+  expect 0 "$DCKPT" unpack "$c" "$back"
+  same_tree "$run" "$back"
+  expect 0 "$DCKPT" verify "$back"
+}
+
 # An array name that is not UTF-8, as writers before 475f4a0 could write it
 # (dckpt_record_put refuses one since; readers of record files keep it).
 # Before, pack took such a record and exited 0, and then the container's
@@ -574,24 +622,14 @@ case_legacy_name() {
   local n1=$'cub\xe9' n2=$'\xff64' # a Latin-1 e-acute; a byte UTF-8 never has
   "$PY" "$SRC/tests/container/damage.py" rename "$run/$r1" cube 'cub\xe9' || fail "rename"
   "$PY" "$SRC/tests/container/damage.py" rename "$run/$r2" f64 '\xff64' || fail "rename"
-  note "the directory reads the names (as readers of record files always did)"
-  expect 0 "$DCKPT" verify "$run"
-  expect 0 "$DCKPT" dump "$run/$r1" --array "$n1"
-  cp "$OUT" "$WORK/dir1.txt"
-  expect 0 "$DCKPT" dump "$run/$r2" --array "$n2"
-  cp "$OUT" "$WORK/dir2.txt"
-  local before; before=$(fingerprint "$run")
-  note "pack --verify, then the container verifies and reads the arrays"
-  expect 0 "$DCKPT" pack "$run" "$c" --verify
-  has "$OUT" "packed $run into $c"
-  [ "$(fingerprint "$run")" = "$before" ] || fail "pack changed $run"
-  expect 0 "$DCKPT" verify "$c"
-  has "$OUT" "clean, no problems found"
-  diff <(listing "$run") <(listing "$c") >&2 || fail "ls differs"
-  expect 0 "$DCKPT" dump "$c" "$r1" --array "$n1"
-  cmp -s "$OUT" "$WORK/dir1.txt" || fail "$r1: other values in the container"
-  expect 0 "$DCKPT" dump "$c" "$r2" --array "$n2"
-  cmp -s "$OUT" "$WORK/dir2.txt" || fail "$r2: other values in the container"
+  # the renamed array of each record
+  renamed_array() {
+    local name=$n2
+    [ "$2" = "$r1" ] && name=$n1
+    dump_at "$1" "$2" --array "$name"
+    cat "$OUT"
+  }
+  pack_alike "$run" "$c" "$back" renamed_array "$r1" "$r2"
   expect 0 "$DCKPT" dump "$c" "$r1"
   has "$OUT" "$n1"
   note "the example reader (h5py) reads them, checksums included"
@@ -599,11 +637,6 @@ case_legacy_name() {
   has "$OUT" '"name": "cub\udce9"'
   expect 0 "$PY" "$SRC/tests/container/damage.py" dump "$c" "$r2"
   has "$OUT" '"name": "\udcff64"'
-  note "unpack writes the same bytes again"
-  expect 0 "$DCKPT" unpack "$c" "$back"
-  same_tree "$run" "$back"
-  cmp "$run/$r1" "$back/$r1" >&2 || fail "$r1 differs after unpack"
-  expect 0 "$DCKPT" verify "$back"
 }
 
 # Record files whose JSON header dckpt_record_set_header() now refuses, as
@@ -622,29 +655,12 @@ case_legacy_header() {
     '"container fixture"}' '"container"} fixture' || fail "header $r2"
   "$PY" "$SRC/tests/container/damage.py" header "$run/$r3" '"trial"' '"tri\xe9l"' ||
     fail "header $r3"
-  note "the directory reads the records (readers of record files always did)"
-  expect 0 "$DCKPT" verify "$run"
-  for r in "$r1" "$r2" "$r3"; do
-    expect 0 "$DCKPT" dump "$run/$r" --json
-    grep -E '^  "(header|n_arrays)"' "$OUT" >"$WORK/dir-$(basename "$r").txt" ||
-      fail "dump $r: no header"
-  done
-  local before; before=$(fingerprint "$run")
-  note "pack --verify; the container verifies and reads the records as the directory does"
-  expect 0 "$DCKPT" pack "$run" "$c" --verify
-  has "$OUT" "packed $run into $c"
-  [ "$(fingerprint "$run")" = "$before" ] || fail "pack changed $run"
-  expect 0 "$DCKPT" verify "$c"
-  has "$OUT" "clean, no problems found"
-  for r in "$r1" "$r2" "$r3"; do
-    expect 0 "$DCKPT" dump "$c" "$r" --json
-    grep -E '^  "(header|n_arrays)"' "$OUT" | cmp -s - "$WORK/dir-$(basename "$r").txt" ||
-      fail "$r: the container reads another header"
-  done
-  note "unpack writes the same bytes again"
-  expect 0 "$DCKPT" unpack "$c" "$back"
-  same_tree "$run" "$back"
-  expect 0 "$DCKPT" verify "$back"
+  # the record's header as dump reads it
+  header_of() {
+    dump_at "$1" "$2" --json
+    grep -E '^  "(header|n_arrays)"' "$OUT" || fail "dump $2 of $1: no header"
+  }
+  pack_alike "$run" "$c" "$back" header_of "$r1" "$r2" "$r3"
 }
 
 # Where unpack may write: a symbolic link as DIR (even to an empty directory)
