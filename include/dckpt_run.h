@@ -50,7 +50,8 @@ typedef struct dckpt_trial_info {
 /**
  * One algorithm of a campaign. Callbacks return DCKPT_OK or any non-zero value
  * for failure (reported as DCKPT_ECALLBACK with rank, algorithm, trial and
- * iteration). `state` is the algorithm's own per-trial object.
+ * iteration, and the reason the callback gave with dckpt_run_fail_reason()).
+ * `state` is the algorithm's own per-trial object.
  */
 typedef struct dckpt_algorithm {
   const char *name;            /* unique within the campaign */
@@ -88,6 +89,39 @@ typedef struct dckpt_algorithm {
   /** Computes the metrics after iteration k into out[n_metrics]. */
   int (*metrics)(const dckpt_trial_info *info, const void *state, int64_t k, double *out);
 } dckpt_algorithm;
+
+/** Most bytes of a callback's reason kept (dckpt_run_fail_reason()), with
+ *  the terminating NUL. */
+#define DCKPT_RUN_REASON_MAX 512
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DCKPT_RUN_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define DCKPT_RUN_PRINTF(fmt, args)
+#endif
+
+/**
+ * Says why the callback that is running fails, before it returns non-zero:
+ * the runner appends the reason to the failure it reports (the report's
+ * message, run_status.json and the log line of the rank), e.g. "rank 1:
+ * algorithm 'mix' trial 1 failed at iteration 7: step returned 5: the
+ * matrix is not positive definite". Call it from a callback of create,
+ * step, save, load or metrics, on the thread dckpt_run called it on, with
+ * the `info` the callback was given. The reason is printf-formatted, kept
+ * to at most DCKPT_RUN_REASON_MAX - 1 bytes (cut before a character that
+ * would not fit), each ill-formed UTF-8 stretch replaced by U+FFFD and each
+ * control character by a space. A later call in the same callback replaces
+ * it; a callback that then returns 0 leaves no reason behind. Not
+ * collective; thread-safe in the sense above.
+ * @param[in] info  the callback's `info`.
+ * @param[in] fmt   printf format of the reason, and its arguments.
+ * @return DCKPT_OK when recorded; DCKPT_EINVAL (nothing recorded) when `fmt`
+ *         is NULL, or when no callback of a trial given `info` runs on this
+ *         thread (called outside dckpt_run, from another thread, from
+ *         destroy, or with a copy of `info`).
+ */
+DCKPT_API int dckpt_run_fail_reason(const dckpt_trial_info *info, const char *fmt, ...)
+    DCKPT_RUN_PRINTF(2, 3);
 
 /* ------------------------------------------------------------------------- */
 /* Running a campaign                                                        */

@@ -260,12 +260,6 @@ static int run_campaign(const bench_config *cfg, double deadline) {
       else
         fprintf(stderr, "dckpt-bench: %s: %s\n", kind, rep.message);
     }
-    /* a callback can only return a status: why it failed is kept with the
-     * algorithm, on the rank that ran the trial */
-    for (size_t a = 0; rc == DCKPT_ECALLBACK && a < cfg->n_algs; a++)
-      if (opt_algorithm_last_error(&algs[a])[0])
-        fprintf(stderr, "dckpt-bench: rank %d: %s: %s\n", rank_of_world(),
-                cfg->algs[a].name, opt_algorithm_last_error(&algs[a]));
     /* (no summary when the run was refused before it started) */
     if (rank_of_world() == 0 && !cfg->quiet && rep.pairs_total > 0)
       printf("%s: %lld/%lld trials complete, %lld iterations in %.1f s on %d rank(s)%s\n",

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "runtime/run_ctx.h"
+#include "util/utf8.h"
 
 #define KEY_RNG          "_dckpt_rng"
 #define KEY_ITER         "_dckpt_iteration"
@@ -31,7 +32,30 @@ typedef struct trial {
   int64_t n_segs, seg_cap, seg_rows;
   int64_t saved_iter; /* newest iteration on disk (-1: none) */
   double ckpt_clock;  /* interval clock at the last checkpoint or the start */
+  /* what the callback being called said with dckpt_run_fail_reason ("" for
+   * nothing); emptied before each call */
+  char reason[DCKPT_RUN_REASON_MAX];
 } trial;
+
+/* The trial whose callbacks this thread calls (dckpt_run_fail_reason finds
+ * its reason buffer here); NULL outside run_pair_execute. */
+static _Thread_local trial *calling;
+
+int dckpt_run_fail_reason(const dckpt_trial_info *info, const char *fmt, ...) {
+  trial *t = calling;
+  if (!t || !info || info != &t->info || !fmt) return DCKPT_EINVAL;
+  /* twice the room, so that a cut of the formatting lies beyond what is kept */
+  char raw[2 * DCKPT_RUN_REASON_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(raw, sizeof raw, fmt, ap);
+  va_end(ap);
+  size_t n = dckpt_utf8_mend(raw, t->reason, sizeof t->reason);
+  /* one line: the reason ends up in a log line and a one-line message */
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)t->reason[i] < 0x20 || t->reason[i] == 0x7f) t->reason[i] = ' ';
+  return DCKPT_OK;
+}
 
 /* Reports a failure of the trial, named by rank, algorithm and trial; `fmt`
  * goes on from "trial T" (": cannot ..." or " failed at ..."). */
@@ -85,9 +109,12 @@ __attribute__((format(printf, 3, 4))) static int trial_fail(trial *t, int rc,
   return rc;
 }
 
+/* A callback `what` returned rc: reported with the reason it gave, if any
+ * (at most DCKPT_RUN_REASON_MAX - 1 bytes: with the longest names and
+ * numbers the message still fits the report's 1024 bytes whole). */
 static int fail_at(trial *t, int64_t k, const char *what, int rc) {
-  return trial_fail(t, DCKPT_ECALLBACK, " failed at iteration %lld: %s returned %d",
-                    (long long)k, what, rc);
+  return trial_fail(t, DCKPT_ECALLBACK, " failed at iteration %lld: %s returned %d%s%s",
+                    (long long)k, what, rc, t->reason[0] ? ": " : "", t->reason);
 }
 
 /* Makes room for at least `rows` rows of metrics. */
@@ -111,6 +138,7 @@ static int record_metrics(trial *t, int64_t k) {
   if ((k + 1) % period != 0 && k != t->info.iterations - 1) return DCKPT_OK;
   DCKPT_TRY(reserve_metrics(t, t->rows + 1));
   double *row = t->metrics + t->rows * t->alg->n_metrics;
+  t->reason[0] = '\0';
   int rc = t->alg->metrics(&t->info, t->state, k, row);
   if (rc != 0) return fail_at(t, k, "metrics", rc);
   t->metrics_iter[t->rows++] = k;
@@ -141,6 +169,7 @@ static int build_record(trial *t, int64_t k, bool final, dckpt_record **out) {
   *out = NULL;
   dckpt_record *r = dckpt_record_create();
   if (!r) return trial_fail(t, DCKPT_ENOMEM, ": out of memory for its checkpoint");
+  t->reason[0] = '\0';
   int rc = t->alg->save(&t->info, t->state, r);
   if (rc != 0) {
     dckpt_record_free(r);
@@ -381,6 +410,7 @@ static int restore(trial *t, const dckpt_record *r, int64_t last, char *unusable
     return store_fail_fmt(t, rc == DCKPT_ENOMEM ? rc : DCKPT_ECORRUPT,
                           ": checkpoint %lld lacks the runner's state: %s",
                           (long long)last, why);
+  t->reason[0] = '\0';
   rc = t->alg->load(&t->info, r, &t->state);
   if (rc != 0) return fail_at(t, last, "load", rc);
   t->saved_iter = last;
@@ -464,6 +494,7 @@ static int iterate(trial *t, int64_t start) {
       return DCKPT_EINTERRUPTED;
     }
     double t0 = run_now();
+    t->reason[0] = '\0';
     int rc = t->alg->step(&t->info, t->state, k, &t->rng);
     if (rc != 0) return fail_at(t, k, "step", rc);
     DCKPT_TRY(record_metrics(t, k));
@@ -492,11 +523,13 @@ int run_pair_execute(run_ctx *c, const run_pair *pair) {
   t.info = (dckpt_trial_info){pair->alg, pair->trial, c->plan.iterations[pair->alg],
                               c->problem, t.alg->user};
   t.saved_iter = -1;
+  calling = &t;
   int64_t last = -1;
   bool restored = false;
   int rc = restore_latest(&t, &restored, &last);
   if (rc == DCKPT_OK && !restored) {
     dckpt_rng_seed(&t.rng, dckpt_pair_seed(c->o->seed, pair->alg, pair->trial));
+    t.reason[0] = '\0';
     int crc = t.alg->create(&t.info, &t.rng, &t.state);
     if (crc != 0) rc = fail_at(&t, 0, "create", crc);
   }
@@ -515,6 +548,7 @@ int run_pair_execute(run_ctx *c, const run_pair *pair) {
     }
   }
   report_work(c, pair->alg, true);
+  calling = NULL; /* destroy cannot fail */
   if (t.state) t.alg->destroy(&t.info, t.state);
   free(t.metrics);
   free(t.metrics_iter);

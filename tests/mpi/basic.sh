@@ -45,9 +45,37 @@ expect 1 run "$np" "$WORK/f" --fail-at 1:1:7 --dump "$WORK/f.txt"
 grep -q "algorithm 'mix' trial 1 failed at iteration 7: step returned 42" "$WORK/last.log" \
   || { cat "$WORK/last.log"; fail "failure message"; }
 grep -q "status ECALLBACK: 8/9 pairs complete" "$WORK/last.log" || fail "failure report"
+# the step before the failure gave a reason and succeeded: not the failure's
+status_message() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1], encoding="utf-8"))["message"])' \
+    "$1/run_status.json"
+}
+case "$(status_message "$WORK/f")" in
+  "rank "*": algorithm 'mix' trial 1 failed at iteration 7: step returned 42") ;;
+  *) status_message "$WORK/f" >&2; fail "run_status.json message of a failure without a reason" ;;
+esac
 [ ! -e "$WORK/f/algorithm_1/trial_1/complete.json" ] || fail "failed trial marked complete"
 expect 0 run "$np" "$WORK/f" --dump "$WORK/f.txt"
 same "$WORK/f.txt" "$WORK/ref.txt"
+note "a callback's reason (dckpt_run_fail_reason) reaches the report and run_status.json"
+expect 1 run "$np" "$WORK/r" --trials 2 --fail-at 1:1:7 --fail-reason "the update diverged"
+grep -qF "failed at iteration 7: step returned 42: the update diverged" "$WORK/last.log" \
+  || { cat "$WORK/last.log"; fail "reason not in the report"; }
+case "$(status_message "$WORK/r")" in
+  "rank "*": algorithm 'mix' trial 1 failed at iteration 7: step returned 42: the update diverged") ;;
+  *) status_message "$WORK/r" >&2; fail "reason not in run_status.json" ;;
+esac
+note "... on one line, mended to UTF-8 and cut at a whole character (511 bytes)"
+long=$(printf 'why: line1\nline2 \377'; for _ in $(seq 300); do printf '\303\251'; done)
+expect 1 run 0 "$WORK/r1" --trials 2 --fail-at 1:1:7 --fail-reason "$long"
+python3 - "$WORK/r1/run_status.json" <<'PY' || fail "long reason in run_status.json"
+import json, sys
+msg = json.load(open(sys.argv[1], encoding="utf-8"))["message"]
+want = ("rank 0: algorithm 'mix' trial 1 failed at iteration 7: step returned 42: "
+        "why: line1 line2 \ufffd" + "\u00e9" * 245)
+if msg != want:
+    sys.exit(f"message {msg!r}")
+PY
 note "strings that are not UTF-8 are refused before anything is written"
 expect 1 run 0 "$WORK/u" --campaign "$(printf '{"k":"\303"}')"
 grep -qF "campaign is not UTF-8: byte 0xc3 at offset 6" "$WORK/last.log" \

@@ -6,7 +6,9 @@
  *
  * Options: --trials N, --iters A,B,C, --step S, --keep K, --seed S,
  * --add-trials N, --add-iterations N, --mode auto|new|resume, --period P,
- * --fail-at ALG:TRIAL:ITER, --sleep-us N, --deadline-in SEC, --deadline ARG,
+ * --fail-at ALG:TRIAL:ITER (its step returns 42, with the reason of
+ * --fail-reason TEXT if given; the step before gives a reason and succeeds),
+ * --sleep-us N, --deadline-in SEC, --deadline ARG,
  * --margin SEC, --dump FILE, --no-fsync, --progress, --quiet, --dispenser,
  * --backup, --sync-checkpoints (background_checkpoints off), --verify (only
  * checks DIR with dckpt_store_verify: exit 0 when it finds no problem),
@@ -69,6 +71,7 @@ typedef struct st {
 typedef struct alg_conf {
   int kind; /* 0 walk, 1 mix, 2 heavy */
   int64_t fail_trial, fail_iter;
+  const char *fail_reason; /* given at the failure (dckpt_run_fail_reason) */
   long sleep_us;
   int64_t block_trial, block_iter;
   const char *dir;
@@ -168,7 +171,17 @@ static bool wait_committed(const alg_conf *conf, const dckpt_trial_info *info,
 static int step(const dckpt_trial_info *info, void *state, int64_t k, dckpt_rng *rng) {
   const alg_conf *conf = info->user;
   st *s = state;
-  if (conf->fail_trial == info->trial && conf->fail_iter == k) return 42;
+  if (conf->fail_trial == info->trial && conf->fail_iter == k) {
+    dckpt_trial_info copy = *info; /* not the runner's: refused */
+    if (dckpt_run_fail_reason(&copy, "a copy's reason") != DCKPT_EINVAL) return 45;
+    if (conf->fail_reason) dckpt_run_fail_reason(info, "%s", conf->fail_reason);
+    return 42;
+  }
+  /* a reason given by a step that then succeeds is not the failure's */
+  if (conf->fail_trial == info->trial && conf->fail_iter == k + 1 &&
+      dckpt_run_fail_reason(info, "not the reason (iteration %lld)", (long long)k) !=
+          DCKPT_OK)
+    return 46;
   if (conf->kill_trial == info->trial && conf->kill_iter == k) raise(SIGKILL);
   fake_now += (double)(1 + k % 3);
   if (conf->sleep_us) usleep((useconds_t)conf->sleep_us);
@@ -313,6 +326,7 @@ typedef struct args {
   const char *ready_file;
   const char *deadline_arg;
   int64_t fail_alg, fail_trial, fail_iter;
+  const char *fail_reason;
   int64_t block_alg, block_trial, block_iter;
   int64_t kill_alg, kill_trial, kill_iter;
   long sleep_us;
@@ -464,6 +478,9 @@ static int parse(int argc, char **argv, args *a) {
       if (sscanf(v, "%ld:%ld:%ld", &a->fail_alg, &a->fail_trial, &a->fail_iter) != 3)
         return 2;
       i++;
+    } else if (!strcmp(k, "--fail-reason")) {
+      a->fail_reason = v;
+      i++;
     } else if (!strcmp(k, "--kill-at")) {
       if (sscanf(v, "%ld:%ld:%ld", &a->kill_alg, &a->kill_trial, &a->kill_iter) != 3)
         return 2;
@@ -562,6 +579,7 @@ int main(int argc, char **argv) {
         (alg_conf){.kind = i,
                    .fail_trial = a.fail_alg == i ? a.fail_trial : -1,
                    .fail_iter = a.fail_iter,
+                   .fail_reason = a.fail_reason,
                    .sleep_us = a.sleep_us,
                    .block_trial = a.block_alg == i ? a.block_trial : -1,
                    .block_iter = a.block_iter,
@@ -588,6 +606,9 @@ int main(int argc, char **argv) {
   double scale = 1.5;
   dckpt_record_put_f64(problem, "scale", &scale, 1);
   dckpt_run_report rep;
+  /* outside a run's callback a reason is refused */
+  dckpt_trial_info none = {0};
+  bool outside_refused = dckpt_run_fail_reason(&none, "no trial") == DCKPT_EINVAL;
   int rc = dckpt_run(MPI_COMM_WORLD, &a.o, a.null_algs ? NULL : algs, 3, problem, &rep);
   dckpt_record_free(problem);
   if (rank == 0 && !a.quiet)
@@ -596,6 +617,10 @@ int main(int argc, char **argv) {
         dckpt_err_name(rc), (long long)rep.pairs_completed, (long long)rep.pairs_total,
         (long long)rep.pairs_run, (long long)rep.iterations_run, rep.seconds,
         rep.message[0] ? "; " : "", rep.message);
+  if (!outside_refused) {
+    fprintf(stderr, "dckpt_run_fail_reason outside a run was not refused\n");
+    rc = DCKPT_EINVAL;
+  }
   if (rank == 0 && count_step)
     printf("step %s reached %ld times\n", count_step, atomic_load(&count_seen));
   if (rank == 0 && race.dir && rc != DCKPT_OK) {

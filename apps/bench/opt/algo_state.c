@@ -50,14 +50,18 @@ int opt_method_parse(const char *name, opt_method *out) {
   return DCKPT_EINVAL;
 }
 
-/* Callbacks can only return a status; the reason is kept with the algorithm's
- * configuration for opt_algorithm_last_error. */
+/* A callback's failure: the reason goes to the runner (dckpt_run_fail_reason:
+ * the run's report and run_status.json, next to the algorithm and trial it
+ * names already) and is kept with the algorithm's configuration for
+ * opt_algorithm_last_error (callbacks called outside dckpt_run, as the unit
+ * tests do, where the runner refuses a reason). */
 static int trial_fail(const dckpt_trial_info *info, int status, const char *what,
                       const char *why) {
   opt_config *cfg = info->user;
   if (cfg)
     snprintf(cfg->last_error, sizeof cfg->last_error, "%.120s (trial %lld): %.360s", what,
              (long long)info->trial, why);
+  (void)dckpt_run_fail_reason(info, "%s (%s)", why, dckpt_err_name(status));
   return status;
 }
 
