@@ -68,10 +68,6 @@ static void utc_iso(time_t t, char *buf, size_t len) {
   if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm)) buf[0] = '\0';
 }
 
-void dckpt_lock_host_text(const char *raw, char *buf, size_t len) {
-  (void)dckpt_utf8_mend(raw, buf, len);
-}
-
 /* The host name went into the lock file's and the leases' JSON as its bytes:
  * one that is not UTF-8 (gethostname takes any bytes) made files that
  * Python's json and jq refuse. The same text is compared with a holder's
@@ -79,7 +75,7 @@ void dckpt_lock_host_text(const char *raw, char *buf, size_t len) {
 void dckpt_lock_host_name(char *buf, size_t len) {
   char raw[256] = "";
   if (gethostname(raw, sizeof raw - 1) != 0) snprintf(raw, sizeof raw, "unknown");
-  dckpt_lock_host_text(raw, buf, len);
+  (void)dckpt_utf8_mend(raw, buf, len);
 }
 
 void dckpt_lock_facts_self(dckpt_lock_facts *f, const char *job_id, bool kernel_lock) {

@@ -33,16 +33,12 @@ typedef enum dckpt_kernel_lock {
   DCKPT_KERNEL_UNKNOWN = 2 /* not tried, or the file system has no such locks */
 } dckpt_kernel_lock;
 
-/** `raw`, a host name as gethostname gives it (any bytes but NUL), as UTF-8
- *  text in buf[0..len) (len >= 1): each ill-formed sequence replaced by
- *  U+FFFD (dckpt_utf8_piece), cut before a character that does not fit.
- *  Lock files and leases are JSON, whose text is UTF-8; a host name need
- *  not be. */
-void dckpt_lock_host_text(const char *raw, char *buf, size_t len);
-
-/** This host's name as dckpt_lock_host_text makes it ("unknown" when
- *  gethostname fails): what dckpt_lock_facts_self records and
- *  dckpt_lock_holder_local compares a holder's host with. */
+/** This host's name ("unknown" when gethostname fails) as UTF-8 text in
+ *  buf[0..len) (len >= 1), mended by dckpt_utf8_mend (U+FFFD for each
+ *  ill-formed stretch, cut before a character that does not fit): lock files
+ *  and leases are JSON, whose text is UTF-8, and gethostname takes any
+ *  bytes. What dckpt_lock_facts_self records and dckpt_lock_holder_local
+ *  compares a holder's host with. */
 void dckpt_lock_host_name(char *buf, size_t len);
 
 /** This process as a holder: host name (dckpt_lock_host_name), pid, its

@@ -206,12 +206,12 @@ static void test_host_text(void) {
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     char buf[256];
     memset(buf, 'z', sizeof buf);
-    dckpt_lock_host_text(cases[i].raw, buf, cases[i].len);
+    (void)dckpt_utf8_mend(cases[i].raw, buf, cases[i].len);
     CHECK_STR_EQ(buf, cases[i].text);
   }
   dckpt_lock_facts f;
   dckpt_lock_facts_self(&f, NULL, true);
-  dckpt_lock_host_text("n\xff\xfe", f.info.host, sizeof f.info.host);
+  (void)dckpt_utf8_mend("n\xff\xfe", f.info.host, sizeof f.info.host);
   char *text = dckpt_lock_facts_text(&f);
   CHECK(text != NULL);
   CHECK(dckpt_utf8_valid(text, strlen(text), NULL));
