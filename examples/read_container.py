@@ -54,7 +54,8 @@ class Container:
         if self.f.attrs.get("dckpt_container") != b"dckpt container" and \
                 self.f.attrs.get("dckpt_container") != "dckpt container":
             raise ValueError(f"{path} is not a dckpt container")
-        if int(self.f.attrs["format_version"]) not in (1, 2):  # 2 added segments
+        # 2 added segments, 3 files in subdirectories of results/
+        if int(self.f.attrs["format_version"]) not in (1, 2, 3):
             raise ValueError(f"{path}: container format {self.f.attrs['format_version']}")
         self.n_algorithms = int(self.f.attrs["n_algorithms"])
         self.n_trials = int(self.f.attrs["n_trials"])

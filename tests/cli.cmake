@@ -19,4 +19,7 @@ if(TARGET dckpt-cli)
   # (16 MPI start-ups: more time than the other cases on a loaded machine)
   set_tests_properties(cli.handoff cli.pack_options cli.ls_pack PROPERTIES
     ENVIRONMENT "${DCKPT_H5ZSTD_ENV}" TIMEOUT 300)
+  # cli.ls_pack reads a container with examples/read_container.py (h5py)
+  set_property(TEST cli.ls_pack APPEND PROPERTY
+    ENVIRONMENT "HDF5_PLUGIN_PATH=${DCKPT_HDF5_PLUGIN_DIR}")
 endif()

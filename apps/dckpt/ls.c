@@ -21,7 +21,9 @@ static const char ls_help[] =
     "exactly the files 'dckpt pack' puts into a container, in the container's\n"
     "order, so that DIR and its container list the same; the bookkeeping of\n"
     "the runs (the lock, temporaries, index/, leases/, runs/, HALT) and files\n"
-    "of no run are not listed. PREFIX lists only what lies under it, e.g.\n"
+    "of no run are not listed, nor links, FIFOs or devices under results/.\n"
+    "results/ nested too deep, which a pack refuses, is named with the cause\n"
+    "on stderr (exit 1). PREFIX lists only what lies under it, e.g.\n"
     "algorithm_0/trial_3 (in a container, only that trial's index is read).\n"
     "\n"
     "Options:\n"
@@ -43,6 +45,7 @@ typedef struct ls_ctx {
   cJSON *items;
   const char *prefix;
   int64_t n_algs, n_trials; /* DIR's plan (metadata.json); -1: unknown */
+  bool failed;              /* something that a pack refuses was said */
 } ls_ctx;
 
 static void show(ls_ctx *l, const char *path, int kind, uint64_t bytes, int64_t arrays) {
@@ -178,9 +181,31 @@ static bool packed(const ls_ctx *l, const char *rel, ctr_run_file *f) {
   return f->alg < 0 || l->n_algs < 0 || (f->alg < l->n_algs && f->trial < l->n_trials);
 }
 
+static int on_result(void *ctx, const char *rel, const char *full, uint64_t size,
+                     const char *why) {
+  ls_ctx *l = ctx;
+  (void)full;
+  ctr_run_file f;
+  if (!why && listed(rel, l->prefix) && packed(l, rel, &f))
+    show(l, rel, f.kind, size, -1);
+  return 0;
+}
+
+/* results/: the walk pack takes its files from (run_files.h), so that links,
+ * FIFOs and the like below it are left out here too, and a tree a pack
+ * refuses (too deep, a path too long) is said here too. */
+static void walk_results(const char *dir, ls_ctx *l) {
+  char why[4600] = "";
+  if (ctr_results_walk(dir, on_result, l, why, sizeof why) != 0) {
+    cli_error("ls", "%s (a pack refuses it)", why);
+    l->failed = true;
+  }
+}
+
 /* Links are followed, as the store, verify and pack follow them (a
  * checkpoint moved elsewhere and linked back is the run's file): lstat left
- * such files out of the directory's listing and in the container's. */
+ * such files out of the directory's listing and in the container's. Below
+ * results/ they are not (walk_results). */
 static void walk(const char *dir, const char *rel, ls_ctx *l, const ancestor *up) {
   DIR *d = opendir(dir);
   if (!d) return;
@@ -209,7 +234,10 @@ static void walk(const char *dir, const char *rel, ls_ctx *l, const ancestor *up
     snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i].name);
     struct stat st;
     bool ok = stat(full, &st) == 0;
-    if (ok && S_ISDIR(st.st_mode) && descend(sub, l->prefix) && !is_ancestor(up, &st)) {
+    if (ok && !*rel && !strcmp(names[i].name, "results")) {
+      if (descend(sub, l->prefix)) walk_results(dir, l);
+    } else if (ok && S_ISDIR(st.st_mode) && descend(sub, l->prefix) &&
+               !is_ancestor(up, &st)) {
       ancestor here = {st.st_dev, st.st_ino, up};
       walk(full, sub, l, &here);
     } else if (ok && S_ISREG(st.st_mode) && listed(sub, l->prefix) &&
@@ -243,12 +271,12 @@ static int ls_dir(const char *dir, ls_ctx *l) {
   dckpt_store_close(s);
   ancestor root = {st.st_dev, st.st_ino, NULL};
   walk(dir, "", l, &root);
-  return DCKPT_OK;
+  return l->failed ? DCKPT_EINVAL : DCKPT_OK;
 }
 
 static int run_ls(int argc, char **argv) {
   const char *path = NULL;
-  ls_ctx l = {false, false, NULL, "", -1, -1};
+  ls_ctx l = {false, false, NULL, "", -1, -1, false};
   for (int i = 1; i < argc; i++) {
     if (cli_is_help(argv[i])) return cli_print_help(&cli_cmd_ls);
     if (!strcmp(argv[i], "-l"))

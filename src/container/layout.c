@@ -103,7 +103,7 @@ bool ctr_path_valid(int kind, int64_t alg, int64_t trial, int64_t iteration,
   if (!ok)
     snprintf(why, whylen, "path \"%.*s\" is not the name of a kind-%d entry (%s)",
              (int)(len < 200 ? len : 200), path, kind,
-             kind == DCKPT_ENTRY_OTHER ? "run_status.json or results/NAME"
+             kind == DCKPT_ENTRY_OTHER ? "run_status.json or results/[DIR/...]NAME"
                                        : "the name the directory layout gives it");
   return ok;
 }

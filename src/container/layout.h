@@ -15,8 +15,12 @@
 #include "dckpt_container.h"
 
 /** Version of the container layout; a reader refuses a larger one. Version 2
- *  added the kind DCKPT_ENTRY_SEGMENT (a trial's metric segments). */
-#define CTR_FORMAT_VERSION 2
+ *  added the kind DCKPT_ENTRY_SEGMENT (a trial's metric segments), version 3
+ *  files in subdirectories of results/ (CTR_FORMAT_VERSION_NESTED). A pack
+ *  writes the oldest version that holds what it packs (pk_format_version). */
+#define CTR_FORMAT_VERSION 3
+/** The version whose DCKPT_ENTRY_OTHER paths may be results/DIR/.../NAME. */
+#define CTR_FORMAT_VERSION_NESTED 3
 /** The largest kind of entry a reader knows. */
 #define CTR_KIND_MAX DCKPT_ENTRY_SEGMENT
 /** Value of the root attribute CTR_ATTR_MAGIC. */
@@ -146,8 +150,9 @@ bool ctr_kind_is_record(int kind);
  * Whether `path` is the path an entry of this kind, algorithm, trial and
  * iteration must have (ctr_run_file_parse, run_files.h: the files a pack
  * takes): the canonical name for the fixed kinds, and for
- * DCKPT_ENTRY_OTHER "run_status.json" or "results/NAME" with NAME of
- * letters, digits, '.', '_' and '-', not starting with '.'. So no entry can
+ * DCKPT_ENTRY_OTHER "run_status.json" or "results/NAME" or
+ * "results/DIR/.../NAME" (ctr_results_path_check: each name of letters,
+ * digits, '.', '_' and '-', not starting with '.'). So no entry can
  * name an absolute path, "..", or a place outside its trial.
  * `why` receives the reason when not.
  */

@@ -139,7 +139,8 @@ typedef struct pack_ctx {
   dckpt_pack_options o;
   dckpt_logger log;
   int64_t n_algs, n_trials, n_pairs;
-  uint64_t n_root; /* root files (rank 0 packs them) */
+  uint64_t n_root;         /* root files (rank 0 packs them) */
+  uint64_t format_version; /* pk_format_version of the root files */
   char tmp[4200];
   bool tmp_made;
   pk_list root;
@@ -177,9 +178,11 @@ static int prepare(pack_ctx *c) {
   }
   CTR_TRY(ctr_agree(c->comm, c->rank, rc, &c->e));
   MPI_Bcast(plan, 2, MPI_INT64_T, 0, c->comm);
-  uint64_t n_root = c->root.count; /* written by every rank as an attribute */
-  MPI_Bcast(&n_root, 1, MPI_UINT64_T, 0, c->comm);
-  c->n_root = n_root;
+  /* written by every rank as attributes */
+  uint64_t head[2] = {c->root.count, pk_format_version(&c->root)};
+  MPI_Bcast(head, 2, MPI_UINT64_T, 0, c->comm);
+  c->n_root = head[0];
+  c->format_version = head[1];
   MPI_Bcast(c->tmp, (int)sizeof c->tmp, MPI_CHAR, 0, c->comm);
   MPI_Bcast(&c->meta_len, 1, MPI_UINT64_T, 0, c->comm); /* <= CTR_MAX_TEXT */
   if (c->rank != 0 && !(c->meta_text = malloc((size_t)c->meta_len + 1)))
@@ -324,7 +327,8 @@ static int write_file(pack_ctx *c, pk_writer *w) {
     rc = ctr_agree(c->comm, c->rank, pk_writer_open(w, c->tmp, &c->e), &c->e);
   if (rc == DCKPT_OK) rc = stage_all(c, w);
   if (rc == DCKPT_OK)
-    rc = pk_writer_finish(w, &c->trials, c->n_algs, c->n_trials, c->n_root, &c->e);
+    rc = pk_writer_finish(w, &c->trials, c->n_algs, c->n_trials, c->n_root,
+                          c->format_version, &c->e);
   /* After a failed write, HDF5 still flushes its metadata when the file is
    * closed, and a rank whose flush fails too leaves the collective calls of
    * the close that the others make: the close hung (ENOSPC on 2 ranks, about

@@ -28,6 +28,11 @@ void pk_list_free(pk_list *l);
 
 /** The root files of DIR to pack, in a fixed order (metadata.json first). */
 int pk_scan_root(const char *dir, pk_list *out, const dckpt_logger *log, ctr_err *e);
+/** The container format version a pack of these root files writes: the
+ *  oldest that holds them (CTR_FORMAT_VERSION_NESTED when a file lies in a
+ *  subdirectory of results/, else 2), so that an older reader refuses only
+ *  the containers it cannot read, by their version. */
+uint64_t pk_format_version(const pk_list *root);
 /** The files of trial (alg, trial) to pack: checkpoints by iteration, then
  *  progress.json and complete.json; with final_only the newest committed
  *  checkpoint only. A missing trial directory gives an empty list. */
@@ -110,7 +115,7 @@ int pk_writer_round(pk_writer *w, bool done, int status, ctr_err *e, bool *all_d
  *  holds this rank's rows of index/trials, in order (first_file relative to
  *  its own files rows); together the ranks hold all n_algs x n_trials. */
 int pk_writer_finish(pk_writer *w, pk_rows *trials, int64_t n_algs, int64_t n_trials,
-                     uint64_t n_root, ctr_err *e);
+                     uint64_t n_root, uint64_t format_version, ctr_err *e);
 /** Closes the file (collective) and frees everything. */
 int pk_writer_close(pk_writer *w, ctr_err *e);
 

@@ -128,10 +128,10 @@ static int write_trials(pk_writer *w, pk_rows *trials, uint64_t n_rows, ctr_err 
 }
 
 static int write_attributes(pk_writer *w, int64_t n_algs, int64_t n_trials,
-                            uint64_t n_root, ctr_err *e) {
+                            uint64_t n_root, uint64_t format_version, ctr_err *e) {
   hid_t root = w->file;
   CTR_TRY(ctr_attr_write_str(root, CTR_ATTR_MAGIC, CTR_MAGIC, e));
-  CTR_TRY(ctr_attr_write_u64(root, CTR_ATTR_VERSION, CTR_FORMAT_VERSION, e));
+  CTR_TRY(ctr_attr_write_u64(root, CTR_ATTR_VERSION, format_version, e));
   CTR_TRY(ctr_attr_write_str(root, CTR_ATTR_DCKPT, dckpt_version_string(), e));
   CTR_TRY(ctr_attr_write_i64(root, CTR_ATTR_N_ALGS, n_algs, e));
   CTR_TRY(ctr_attr_write_i64(root, CTR_ATTR_N_TRIALS, n_trials, e));
@@ -142,7 +142,7 @@ static int write_attributes(pk_writer *w, int64_t n_algs, int64_t n_trials,
 }
 
 int pk_writer_finish(pk_writer *w, pk_rows *trials, int64_t n_algs, int64_t n_trials,
-                     uint64_t n_root, ctr_err *e) {
+                     uint64_t n_root, uint64_t format_version, ctr_err *e) {
   uint64_t *all = malloc((size_t)w->size * 2 * sizeof *all);
   uint64_t *fc = malloc((size_t)w->size * sizeof *fc), *ac = malloc((size_t)w->size * 8);
   int rc = all && fc && ac ? DCKPT_OK : ctr_fail(e, DCKPT_ENOMEM, "pack: out of memory");
@@ -178,7 +178,8 @@ int pk_writer_finish(pk_writer *w, pk_rows *trials, int64_t n_algs, int64_t n_tr
   rc = ctr_agree(w->comm, w->rank, rc, e);
   if (rc == DCKPT_OK) rc = write_trials(w, trials, (uint64_t)(n_algs * n_trials), e);
   rc = ctr_agree(w->comm, w->rank, rc, e);
-  if (rc == DCKPT_OK) rc = write_attributes(w, n_algs, n_trials, n_root, e);
+  if (rc == DCKPT_OK)
+    rc = write_attributes(w, n_algs, n_trials, n_root, format_version, e);
   free(all);
   free(fc);
   free(ac);

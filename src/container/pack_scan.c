@@ -62,42 +62,46 @@ static int add_if_present(const char *dir, pk_list *l, int kind, const char *rel
   return missing ? DCKPT_OK : list_add(l, kind, -1, -1, -1, rel, size, e);
 }
 
-static int cmp_rel(const void *a, const void *b) {
-  return strcmp(((const pk_file *)a)->rel, ((const pk_file *)b)->rel);
+typedef struct results_ctx {
+  pk_list *l;
+  const dckpt_logger *log;
+  ctr_err *e;
+  int failed; /* list_add's status */
+} results_ctx;
+
+static int on_result(void *ctx, const char *rel, const char *full, uint64_t size,
+                     const char *why) {
+  results_ctx *r = ctx;
+  if (why) {
+    dckpt_log(r->log, DCKPT_LOG_WARN, "pack: leaving out '%s': %s", full, why);
+    return 0;
+  }
+  r->failed = list_add(r->l, DCKPT_ENTRY_OTHER, -1, -1, -1, rel, size, r->e);
+  return r->failed == DCKPT_OK ? 0 : ENOMEM;
 }
 
-/* results/NAME for the regular files of DIR/results whose names a container
- * may hold (ctr_run_file_parse), by name (the order `dckpt ls DIR` lists
- * them in; readdir's order is the file system's); others are left out with a
- * warning. */
+/* results/... for the regular files under DIR/results whose paths a
+ * container may hold, in the order `dckpt ls DIR` lists them (the walk of
+ * run_files.h, one rule for both); links, FIFOs, sockets, devices and other
+ * names are left out with a warning naming each. */
 static int scan_results(const char *dir, pk_list *l, const dckpt_logger *log,
                         ctr_err *e) {
-  char path[4200];
-  snprintf(path, sizeof path, "%s/results", dir);
-  DIR *d = opendir(path);
-  if (!d)
-    return errno == ENOENT ? DCKPT_OK
-                           : ctr_fail_errno(e, errno, "pack: cannot list '%s'", path);
-  int rc = DCKPT_OK;
-  struct dirent *de;
-  char rel[600];
-  size_t first = l->count;
-  ctr_run_file f;
-  while (rc == DCKPT_OK && (de = readdir(d)) != NULL) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-    int n = snprintf(rel, sizeof rel, "results/%s", de->d_name);
-    if (n < 0 || (size_t)n >= sizeof rel || !ctr_run_file_parse(rel, (size_t)n, &f) ||
-        f.kind != DCKPT_ENTRY_OTHER)
-      dckpt_log(log, DCKPT_LOG_WARN,
-                "pack: leaving out '%s/results/%s': not a name a container keeps", dir,
-                de->d_name);
-    else
-      rc = add_if_present(dir, l, DCKPT_ENTRY_OTHER, rel, e);
-  }
-  closedir(d);
-  if (rc == DCKPT_OK && l->count - first > 1)
-    qsort(l->files + first, l->count - first, sizeof *l->files, cmp_rel);
-  return rc;
+  results_ctx r = {l, log, e, DCKPT_OK};
+  char why[4600] = "";
+  int rc = ctr_results_walk(dir, on_result, &r, why, sizeof why);
+  if (rc == 0) return DCKPT_OK;
+  if (r.failed != DCKPT_OK) return r.failed;
+  if (rc == EINVAL || rc == ENAMETOOLONG)
+    return ctr_fail(e, DCKPT_EINVAL, "pack: %s", why);
+  return ctr_fail(e, ctr_status_of_errno(rc), "pack: %s", why);
+}
+
+uint64_t pk_format_version(const pk_list *root) {
+  for (size_t i = 0; i < root->count; i++)
+    if (!strncmp(root->files[i].rel, "results/", 8) &&
+        strchr(root->files[i].rel + 8, '/'))
+      return CTR_FORMAT_VERSION_NESTED;
+  return 2;
 }
 
 int pk_scan_root(const char *dir, pk_list *out, const dckpt_logger *log, ctr_err *e) {

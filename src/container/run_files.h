@@ -27,12 +27,19 @@ enum {
   CTR_RF_CHECKPOINT = 6,
   CTR_RF_PROGRESS = 7,
   CTR_RF_COMPLETE = 8,
-  CTR_RF_OTHER = 9, /* run_status.json, results/NAME */
+  CTR_RF_OTHER = 9, /* run_status.json, results/[DIR/...]NAME */
   CTR_RF_SEGMENT = 10,
 };
 
 /** Longest path of a file a container holds, in bytes. */
 #define CTR_RF_MAX_PATH 1024
+
+/** Most directories between results/ and a file under it
+ *  (results/d1/.../d16/NAME). */
+#define CTR_RF_MAX_RESULTS_DEPTH 16
+
+/** Why ctr_results_path_check refuses a path. */
+enum { CTR_RF_BAD_NAME = 1, CTR_RF_TOO_DEEP = 2 };
 
 /** A file a container holds, as its path names it. */
 typedef struct ctr_run_file {
@@ -45,14 +52,50 @@ typedef struct ctr_run_file {
 /**
  * Whether a container holds a file at `path` (`len` bytes, not
  * NUL-terminated): the root files of the layout, run_status.json,
- * results/NAME (NAME of letters, digits, '.', '_' and '-', not starting with
- * '.', at most 255 bytes) and, in algorithm_<a>/trial_<t>/ (plain decimal
- * numbers, at most 2^31 - 1), checkpoint_<iteration>.dckpt (7 digits at
- * least), metrics_<n>.dckpt (6 at least), progress.json, complete.json -- each
- * spelled exactly as the directory layout spells it. *out (may be NULL) is
- * set when so.
+ * results/NAME and results/DIR/.../NAME (ctr_results_path_check) and, in
+ * algorithm_<a>/trial_<t>/ (plain decimal numbers, at most 2^31 - 1),
+ * checkpoint_<iteration>.dckpt (7 digits at least), metrics_<n>.dckpt (6 at least),
+ * progress.json, complete.json -- each spelled exactly as the directory layout spells it.
+ * *out (may be NULL) is set when so.
  */
 bool ctr_run_file_parse(const char *path, size_t len, ctr_run_file *out);
+
+/**
+ * Whether `p` (`len` bytes, what follows "results/") names a file a container
+ * may hold under results/: names separated by single '/', each of letters,
+ * digits, '.', '_' and '-', not starting with '.', 1..255 bytes, at most
+ * CTR_RF_MAX_RESULTS_DEPTH directories deep. @return 0 when so, else
+ * CTR_RF_BAD_NAME or CTR_RF_TOO_DEEP. (The whole path's length is bounded by
+ * CTR_RF_MAX_PATH, which ctr_run_file_parse checks.)
+ */
+int ctr_results_path_check(const char *p, size_t len);
+
+/**
+ * Called by ctr_results_walk for each name under results/, in the order a
+ * container holds them: `rel` is "results/..." (what the container names the
+ * file), `full` its path in the directory. `why` is NULL for a file the
+ * container holds (its `size` in bytes); else it says why the name is left
+ * out ("a symbolic link ...", "a FIFO ...", "not a name a container keeps").
+ * A non-zero return stops the walk, which then returns that value.
+ */
+typedef int (*ctr_results_fn)(void *ctx, const char *rel, const char *full, uint64_t size,
+                              const char *why);
+
+/**
+ * Walks DIR/results (following a link at DIR/results itself, none below it)
+ * in the order a container holds its files: each directory's names sorted by
+ * strcmp, a subdirectory's files where its name sorts. Regular files whose
+ * paths ctr_run_file_parse takes are the run's; symbolic links (to anything),
+ * FIFOs, sockets, devices and names a container does not allow are passed
+ * with a reason, and not followed. Empty directories hold no file.
+ * @return 0 (also when DIR/results does not exist); an errno value with
+ * `err` saying which path and why: EINVAL for a directory nested deeper than
+ * CTR_RF_MAX_RESULTS_DEPTH below results/, ENAMETOOLONG for a file whose path
+ * is longer than CTR_RF_MAX_PATH (so the tree is refused, not cut); the
+ * value an opendir/lstat failed with; ENOMEM; or what `fn` returned.
+ */
+int ctr_results_walk(const char *dir, ctr_results_fn fn, void *ctx, char *err,
+                     size_t errlen);
 
 /** File name of each root kind ("metadata.json", ...), NULL for the others. */
 const char *ctr_root_name(int kind);

@@ -193,16 +193,18 @@ static int prepare_root(unpack_ctx *u) {
     u->made_work = true;
   }
   for (uint64_t i = 0; i < u->c->n_root; i++) {
-    char path[4600];
+    char path[sizeof u->work + CTR_MAX_PATH + 2];
+    const char *rel = u->c->root[i].path;
     if (u->c->root[i].status != DCKPT_OK)
       return ctr_fail(&u->e, u->c->root[i].status, "unpack: %s", u->c->root[i].why);
-    snprintf(path, sizeof path, "%s/%s", u->work, u->c->root[i].path);
+    snprintf(path, sizeof path, "%s/%s", u->work, rel);
     if (u->o.restore && access(path, F_OK) == 0) continue; /* DIR's own wins */
-    if (!strncmp(u->c->root[i].path, "results/", 8)) {
-      snprintf(path, sizeof path, "%s/results", u->work);
+    /* results/ and the directories under it (a checked path: no "..") */
+    for (const char *s = strchr(rel, '/'); s; s = strchr(s + 1, '/')) {
+      snprintf(path, sizeof path, "%s/%.*s", u->work, (int)(s - rel), rel);
       CTR_TRY(make_dir(path, &u->e));
     }
-    snprintf(path, sizeof path, "%s/%s", u->work, u->c->root[i].path);
+    snprintf(path, sizeof path, "%s/%s", u->work, rel);
     CTR_TRY(write_entry(u, &u->c->root[i], path));
   }
   for (int64_t a = 0; a < u->c->n_algs; a++) {

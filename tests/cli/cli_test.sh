@@ -714,6 +714,90 @@ case_ls_pack() {
   cp "$OUT" "$WORK/t0.txt"
   run 0 ls "$c" algorithm_0/trial_0
   diff "$WORK/t0.txt" "$OUT" >&2 || fail "ls DIR PREFIX and ls FILE.h5 PREFIX differ"
+  [ "$(format_version "$c")" = 2 ] || fail "a pack without subdirectories in results/ is not version 2"
+  results_tree
+}
+
+# The container format version of FILE.h5.
+format_version() {
+  "$PY" -c 'import h5py, sys; print(int(h5py.File(sys.argv[1], "r").attrs["format_version"]))' "$1"
+}
+
+# results/ holding subdirectories (as a plot tool makes them): pack refused
+# the whole campaign ("'DIR/results/plots' is not a regular file", EINVAL), so
+# dckpt-bench --container failed at its end. The container holds every
+# regular file of the tree with its relative path (format version 3), ls DIR
+# and ls FILE.h5 list the same, unpack gives back the same tree byte for
+# byte; links (not followed), FIFOs and names a container does not allow are
+# left out with a warning naming each; a tree nested too deep or a path too
+# long is refused naming it, nothing written.
+results_tree() {
+  local c=$WORK/tree.h5 u=$WORK/unpacked
+  mkdir -p "$DIR/results/plots/by_alg/dgd" "$DIR/results/empty" "$DIR/results/.cache" \
+    "$WORK/outside"
+  echo loss >"$DIR/results/plots/loss.csv"
+  printf 'x\0y\377' >"$DIR/results/plots/by_alg/dgd/a.bin"
+  echo md >"$DIR/results/plots.md"
+  echo hidden >"$DIR/results/.cache/x"
+  echo secret >"$WORK/outside/secret.txt"
+  mkfifo "$DIR/results/pipe"
+  ln -s plots/loss.csv "$DIR/results/latest.csv"
+  ln -s "$WORK/outside" "$DIR/results/outside"
+  ln -s .. "$DIR/results/plots/up"
+  printf '%s\n' results/Z.md results/a.txt results/b.csv results/plots/by_alg/dgd/a.bin \
+    results/plots/loss.csv results/plots.md >"$WORK/want.txt"
+  run 0 ls "$DIR" results
+  diff "$WORK/want.txt" "$OUT" >&2 || fail "ls DIR results: not every regular file of the tree, in order"
+  run 0 ls "$DIR"
+  cp "$OUT" "$WORK/dir.txt"
+  run 0 pack "$DIR" "$c" --ignore-lock
+  for x in results/pipe results/latest.csv results/outside results/plots/up results/.cache; do
+    matches "$ERR" "leaving out '$DIR/$x': "
+  done
+  has "$ERR" "'$DIR/results/pipe': a FIFO, not a regular file"
+  has "$ERR" "'$DIR/results/latest.csv': a symbolic link, not followed"
+  [ "$(format_version "$c")" = 3 ] || fail "a pack of files in subdirectories of results/ is not version 3"
+  run 0 ls "$c"
+  diff "$WORK/dir.txt" "$OUT" >&2 || fail "ls DIR and ls of its container differ (results/ tree)"
+  run 0 ls "$c" results/plots
+  grep -F results/plots/ "$WORK/want.txt" | diff - "$OUT" >&2 || fail "ls FILE.h5 results/plots"
+  run 0 verify "$c"
+  "$PY" "$(dirname "$0")/../../examples/read_container.py" "$c" 0 0 >"$OUT" 2>"$ERR" ||
+    fail "examples/read_container.py does not read a version-3 container"
+  run 0 unpack "$c" "$u"
+  (cd "$DIR/results" && find . -type f ! -path './.cache/*' | sort) >"$WORK/tree-dir.txt"
+  (cd "$u/results" && find . | sort) >"$WORK/tree-unpacked.txt"
+  printf '%s\n' . ./Z.md ./a.txt ./b.csv ./plots ./plots.md ./plots/by_alg ./plots/by_alg/dgd \
+    ./plots/by_alg/dgd/a.bin ./plots/loss.csv | diff - "$WORK/tree-unpacked.txt" >&2 ||
+    fail "unpack: results/ is not the tree of the regular files"
+  while read -r f; do
+    cmp "$DIR/results/$f" "$u/results/$f" || fail "unpack: results/$f differs"
+  done <"$WORK/tree-dir.txt"
+  [ "$(wc -l <"$WORK/tree-dir.txt")" = 6 ] || fail "the test's tree changed"
+  rm "$DIR/results/pipe" "$DIR/results/outside" "$DIR/results/plots/up" # for the limits
+  # 16 directories below results/ are held, 17 refused, naming the directory
+  local deep=$DIR/results/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/d13/d14/d15/d16
+  mkdir -p "$deep"
+  echo deep >"$deep/ok.txt"
+  run 0 ls "$DIR" results/d1
+  has "$OUT" "results/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/d13/d14/d15/d16/ok.txt"
+  mkdir "$deep/d17"
+  run 1 pack "$DIR" "$WORK/deep.h5" --ignore-lock
+  has "$ERR" "a directory 17 levels below results/, where a container holds files at most 16 directories deep: '$deep/d17'"
+  [ ! -e "$WORK/deep.h5" ] || fail "a refused pack left a file"
+  run 1 ls "$DIR"
+  has "$ERR" "a directory 17 levels below results/, where a container holds files at most 16 directories deep: '$deep/d17'"
+  rm -r "$DIR/results/d1"
+  # a path in the run longer than 1024 bytes: refused, naming it
+  local long=$DIR/results/$(printf 'x%.0s' {1..250})/$(printf 'y%.0s' {1..250})
+  long=$long/$(printf 'z%.0s' {1..250})/$(printf 'w%.0s' {1..250})
+  mkdir -p "$long"
+  echo long >"$long/$(printf 'v%.0s' {1..100})"
+  run 1 pack "$DIR" "$WORK/long.h5" --ignore-lock
+  has "$ERR" "pack: a path in the run of 1112 bytes, longer than the 1024 bytes a container holds: '$DIR/results/xxx"
+  [ ! -e "$WORK/long.h5" ] || fail "a refused pack left a file"
+  run 1 ls "$DIR"
+  has "$ERR" "a path in the run of 1112 bytes, longer than the 1024 bytes a container holds: '$DIR/results/xxx"
 }
 
 case_metadata() {
