@@ -1465,6 +1465,23 @@ DCKPT_API int dckpt_store_verify_warn(dckpt_store *store, dckpt_verify_fn report
 /** Longest run name, in bytes. */
 #define DCKPT_RUN_NAME_MAX 64
 
+/**
+ * The path of a HALT file (DCKPT_HALT_FILE): DIR/HALT, which stops every run
+ * of `dir`, or, with a run name, DIR/runs/<run_name>/HALT, which stops that
+ * named run alone (dckpt_run_options.run_name of dckpt_run.h). The one place
+ * these paths are built; nothing is looked at on disk. Thread-safe.
+ * @param[in] dir       the run directory.
+ * @param[in] run_name  a run name (dckpt_run_name_valid()), or NULL for the
+ *                      directory's own HALT.
+ * @param[out] buf      the path, NUL-terminated; "" on failure (len >= 1).
+ * @param[in] len       bytes of buf.
+ * @return DCKPT_OK; DCKPT_EINVAL (NULL or empty dir, NULL buf, len 0, a
+ *         run_name that dckpt_run_name_valid() refuses); DCKPT_ETOOBIG (the
+ *         path and its NUL do not fit in len bytes); DCKPT_ENOMEM.
+ */
+DCKPT_API int dckpt_halt_path(const char *dir, const char *run_name, char *buf,
+                              size_t len);
+
 /** Whether the holder of a directory's lock still runs. */
 typedef enum dckpt_lock_state {
   /** No lock: no run holds the directory. */

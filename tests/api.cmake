@@ -5,7 +5,7 @@ dckpt_add_test_exe(test_api SOURCES test_api.c)
 target_link_libraries(test_api PRIVATE dckpt_testutil)
 # util/struct_size.h (header-only): how a later release reads these structs.
 target_include_directories(test_api PRIVATE ${PROJECT_SOURCE_DIR}/src)
-foreach(group error_detail options names run_status named_runs)
+foreach(group error_detail options names run_status named_runs halt_path)
   add_test(NAME api.${group} COMMAND test_api ${group})
 endforeach()
 

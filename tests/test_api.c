@@ -2,7 +2,8 @@
  * the object you called keeps the error detail; option structs are read as
  * far as their struct_size goes; the experimental hooks are reached through
  * dckpt_experimental.h; the consistent names work.
- * Usage: test_api GROUP (error_detail, options, names, run_status, named_runs). */
+ * Usage: test_api GROUP (error_detail, options, names, run_status, named_runs,
+ * halt_path). */
 #define _DEFAULT_SOURCE /* gmtime_r */
 #include <stddef.h>
 #include <stdio.h>
@@ -738,6 +739,50 @@ static void group_named_runs(void) {
   tu_rmrf(dir);
 }
 
+/* ---- group halt_path ---- */
+
+/* dckpt_halt_path: the one builder of DIR/HALT and DIR/runs/NAME/HALT. A
+ * path that does not fit is refused, not cut; a name that is not a run
+ * name (dckpt_run_name_valid) is refused, so no HALT outside DIR/runs is
+ * named. */
+static void group_halt_path(void) {
+  char buf[64];
+  CHECK_OK(dckpt_halt_path("d/x", NULL, buf, sizeof buf));
+  CHECK_STR_EQ(buf, "d/x/" DCKPT_HALT_FILE);
+  CHECK_OK(dckpt_halt_path("d/x/", NULL, buf, sizeof buf)); /* no doubled '/' */
+  CHECK_STR_EQ(buf, "d/x/" DCKPT_HALT_FILE);
+  CHECK_OK(dckpt_halt_path("d/x", "7_5", buf, sizeof buf));
+  CHECK_STR_EQ(buf, "d/x/" DCKPT_RUNS_DIR "/7_5/" DCKPT_HALT_FILE);
+  /* exactly fitting with its NUL, then one byte short: refused, buf "" */
+  size_t n = strlen("d/x/" DCKPT_HALT_FILE) + 1;
+  CHECK_OK(dckpt_halt_path("d/x", NULL, buf, n));
+  CHECK_STR_EQ(buf, "d/x/" DCKPT_HALT_FILE);
+  CHECK_EQ(dckpt_halt_path("d/x", NULL, buf, n - 1), DCKPT_ETOOBIG);
+  CHECK_STR_EQ(buf, "");
+  n = strlen("d/x/" DCKPT_RUNS_DIR "/7_5/" DCKPT_HALT_FILE) + 1;
+  CHECK_OK(dckpt_halt_path("d/x", "7_5", buf, n));
+  CHECK_EQ(dckpt_halt_path("d/x", "7_5", buf, n - 1), DCKPT_ETOOBIG);
+  CHECK_STR_EQ(buf, "");
+  char longest[DCKPT_RUN_NAME_MAX + 1];
+  memset(longest, 'n', DCKPT_RUN_NAME_MAX);
+  longest[DCKPT_RUN_NAME_MAX] = '\0';
+  CHECK_EQ(dckpt_halt_path("d/x", longest, buf, sizeof buf), DCKPT_ETOOBIG);
+  /* names that are not run names, and arguments that are not there */
+  const char *bad[] = {"", ".", "..", "../x", "a/b", ".hidden", "-x", "a b"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    CHECK(!dckpt_run_name_valid(bad[i]));
+    snprintf(buf, sizeof buf, "zz");
+    CHECK_EQ(dckpt_halt_path("d/x", bad[i], buf, sizeof buf), DCKPT_EINVAL);
+    CHECK_STR_EQ(buf, "");
+  }
+  CHECK_EQ(dckpt_halt_path(NULL, NULL, buf, sizeof buf), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_halt_path("", NULL, buf, sizeof buf), DCKPT_EINVAL);
+  CHECK_EQ(dckpt_halt_path("d/x", NULL, NULL, sizeof buf), DCKPT_EINVAL);
+  snprintf(buf, sizeof buf, "zz");
+  CHECK_EQ(dckpt_halt_path("d/x", NULL, buf, 0), DCKPT_EINVAL);
+  CHECK_STR_EQ(buf, "zz"); /* len 0: not written */
+}
+
 int main(int argc, char **argv) {
   static const struct {
     const char *name;
@@ -746,7 +791,8 @@ int main(int argc, char **argv) {
                 {"options", group_options},
                 {"names", group_names},
                 {"run_status", group_run_status},
-                {"named_runs", group_named_runs}};
+                {"named_runs", group_named_runs},
+                {"halt_path", group_halt_path}};
   int ran = 0;
   for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
     if (argc < 2 || !strcmp(argv[1], groups[g].name)) {

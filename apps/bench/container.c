@@ -508,17 +508,17 @@ static int verify_and_prune(const bench_config *cfg, int *status, char *err, siz
  * nothing, since nothing is left to stop, but it stays in DIR and would stop
  * the next run on DIR at once: said, with what happened. */
 static void halt_after_pack(const bench_config *cfg, int code) {
-  char path[2][4200];
-  snprintf(path[0], sizeof path[0], "%s/%s", cfg->checkpoint_dir, DCKPT_HALT_FILE);
-  snprintf(path[1], sizeof path[1], "%s/runs/%s/%s", cfg->checkpoint_dir, cfg->run_name,
-           DCKPT_HALT_FILE);
+  /* DIR/HALT, and a named run's own */
+  const char *names[2] = {NULL, cfg->run_name};
+  char path[4200];
   for (int i = 0; i < (cfg->run_name[0] ? 2 : 1); i++)
-    if (access(path[i], F_OK) == 0)
+    if (dckpt_halt_path(cfg->checkpoint_dir, names[i], path, sizeof path) == DCKPT_OK &&
+        access(path, F_OK) == 0)
       fprintf(stderr,
               "dckpt-bench: '%.2000s' appeared after the campaign had completed: %s; "
               "nothing was left to stop. Remove it, or the next run on %.1000s stops "
               "at once\n",
-              path[i],
+              path,
               code         ? "the container step failed (above)"
               : cfg->prune ? "the pack, verification and prune went on to their end"
                            : "the pack and its verification went on to their end",

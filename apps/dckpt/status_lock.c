@@ -32,9 +32,8 @@ static void read_named_runs(const char *dir, dckpt_store *store, cli_lock_info *
     /* valid: at most DCKPT_RUN_NAME_MAX bytes */
     snprintf(r->name, sizeof r->name, "%.*s", DCKPT_RUN_NAME_MAX, e->d_name);
     struct stat st;
-    snprintf(path, sizeof path, "%s/" DCKPT_RUNS_DIR "/%s/" DCKPT_HALT_FILE, dir,
-             r->name);
-    r->halt = stat(path, &st) == 0;
+    r->halt = dckpt_halt_path(dir, r->name, path, sizeof path) == DCKPT_OK &&
+              stat(path, &st) == 0;
     r->ended = NULL;
     r->problem[0] = '\0';
     /* Only a missing run_status.json means "has not ended yet": a torn or

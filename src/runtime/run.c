@@ -442,16 +442,23 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
   c->user_problem = problem;
   c->log = (dckpt_logger){opts->store.log, opts->store.log_ctx, opts->store.log_level};
   if (orc != DCKPT_OK) run_fail(c, orc, "%s", why);
-  /* the directory's HALT stops every run; a named run's own stops it alone */
-  char halt[4096], own_halt[4096];
-  const char *dir = opts->dir ? opts->dir : ".";
-  snprintf(halt, sizeof halt, "%s/" DCKPT_HALT_FILE, dir);
-  bool named = dckpt_run_name_valid(opts->run_name);
-  snprintf(own_halt, sizeof own_halt, "%s/" DCKPT_RUNS_DIR "/%s/" DCKPT_HALT_FILE, dir,
-           named ? opts->run_name : "");
-  c->stop = (run_stop){.halt_paths = {halt, named ? own_halt : NULL},
-                       .deadline = opts->deadline,
-                       .margin_fixed = opts->deadline_margin};
+  /* the directory's HALT stops every run; a named run's own stops it alone
+   * (no directory, or a bad name: refused by set_up's check_arguments) */
+  char halt[4096] = "", own_halt[4096] = "";
+  if (opts->dir && *opts->dir) {
+    int hrc = dckpt_halt_path(opts->dir, NULL, halt, sizeof halt);
+    if (hrc == DCKPT_OK && dckpt_run_name_valid(opts->run_name))
+      hrc = dckpt_halt_path(opts->dir, opts->run_name, own_halt, sizeof own_halt);
+    if (hrc != DCKPT_OK)
+      run_fail(c, hrc, "dir '%.200s': %s", opts->dir,
+               hrc == DCKPT_ETOOBIG
+                   ? "the path of its HALT file does not fit in 4096 bytes"
+                   : "out of memory");
+  }
+  c->stop =
+      (run_stop){.halt_paths = {halt[0] ? halt : NULL, own_halt[0] ? own_halt : NULL},
+                 .deadline = opts->deadline,
+                 .margin_fixed = opts->deadline_margin};
   if (opts->handle_signals) run_signals_install();
   int rc = set_up(c);
   if (rc == DCKPT_OK) {

@@ -104,6 +104,19 @@ char *dckpt_layout_named_run(const char *dir, const char *run_name, const char *
               : dckpt_path_printf("%s/" DCKPT_RUNS_DIR "/%s", dir, run_name);
 }
 
+int dckpt_halt_path(const char *dir, const char *run_name, char *buf, size_t len) {
+  if (buf && len) buf[0] = '\0';
+  if (!dir || !*dir || !buf || !len || (run_name && !dckpt_run_name_valid(run_name)))
+    return DCKPT_EINVAL;
+  char *path = run_name ? dckpt_layout_named_run(dir, run_name, DCKPT_HALT_FILE)
+                        : dckpt_path_join(dir, DCKPT_HALT_FILE);
+  if (!path) return DCKPT_ENOMEM;
+  size_t n = strlen(path);
+  if (n < len) memcpy(buf, path, n + 1);
+  free(path);
+  return n < len ? DCKPT_OK : DCKPT_ETOOBIG;
+}
+
 char *dckpt_layout_pair_lease(const char *dir, int64_t alg, int64_t trial) {
   return dckpt_path_printf("%s/" DCKPT_LEASES_DIR "/pair.%lld.%lld" DCKPT_LEASE_SUFFIX,
                            dir, (long long)alg, (long long)trial);

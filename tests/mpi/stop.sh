@@ -87,6 +87,16 @@ grep -q "status EINTERRUPTED: 0/6 pairs complete, 0 run" "$WORK/last.log" \
   || { cat "$WORK/last.log"; fail "a run with HALT present did not stop at once"; }
 rm "$WORK/pre/HALT"
 
+note "a named run's own HALT (DIR/runs/NAME/HALT, dckpt_halt_path): it stops that name only"
+mkdir -p "$WORK/own/runs/n1" && touch "$WORK/own/runs/n1/HALT"
+expect 75 run "$np" "$WORK/own" "${slow[@]}" --run-name n1
+grep -q "status EINTERRUPTED: 0/6 pairs complete, 0 run" "$WORK/last.log" \
+  || { cat "$WORK/last.log"; fail "a run with its own HALT present did not stop at once"; }
+grep -qF "found the halt file '$WORK/own/runs/n1/HALT'" "$WORK/own/run_status.json" \
+  || { cat "$WORK/own/run_status.json"; fail "the named run's stop does not name its HALT"; }
+expect 0 run "$np" "$WORK/own" --iters 400,300,200 --trials 2 --step 100000 --run-name n2
+rm -r "$WORK/own"
+
 note "deadline"
 # 8 s ahead (from a whole-second clock): room for a slow start under ASan on
 # a loaded machine, which must still leave trials running when the deadline
