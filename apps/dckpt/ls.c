@@ -22,8 +22,9 @@ static const char ls_help[] =
     "order, so that DIR and its container list the same; the bookkeeping of\n"
     "the runs (the lock, temporaries, index/, leases/, runs/, HALT) and files\n"
     "of no run are not listed, nor links, FIFOs or devices under results/.\n"
-    "results/ nested too deep, which a pack refuses, is named with the cause\n"
-    "on stderr (exit 1). PREFIX lists only what lies under it, e.g.\n"
+    "A DIR a pack refuses (its metadata.json cannot be read, results/ nested\n"
+    "too deep) is named with the cause on stderr (exit 1). PREFIX lists only\n"
+    "what lies under it, e.g.\n"
     "algorithm_0/trial_3 (in a container, only that trial's index is read).\n"
     "\n"
     "Options:\n"
@@ -44,7 +45,7 @@ typedef struct ls_ctx {
   bool longer, json;
   cJSON *items;
   const char *prefix;
-  int64_t n_algs, n_trials; /* DIR's plan (metadata.json); -1: unknown */
+  int64_t n_algs, n_trials; /* DIR's plan (metadata.json) */
   bool failed;              /* something that a pack refuses was said */
 } ls_ctx;
 
@@ -178,7 +179,7 @@ static bool is_ancestor(const ancestor *a, const struct stat *st) {
  * trial of DIR's plan (a pack reads the trials metadata.json names). */
 static bool packed(const ls_ctx *l, const char *rel, ctr_run_file *f) {
   if (!ctr_run_file_parse(rel, strlen(rel), f)) return false;
-  return f->alg < 0 || l->n_algs < 0 || (f->alg < l->n_algs && f->trial < l->n_trials);
+  return f->alg < 0 || (f->alg < l->n_algs && f->trial < l->n_trials);
 }
 
 static int on_result(void *ctx, const char *rel, const char *full, uint64_t size,
@@ -255,20 +256,26 @@ static int ls_dir(const char *dir, ls_ctx *l) {
     cli_error("ls", "%s: not a directory or container", dir);
     return DCKPT_ENOENT;
   }
-  /* the plan, as pack reads it; when it cannot be read (a pack refuses such a
-   * DIR), every trial directory's files are listed */
+  /* the plan, as pack reads it: a DIR whose metadata.json cannot be read is
+   * one a pack refuses, so nothing is listed and the cause is said (every
+   * trial directory's files were listed, as if they were the run's) */
   dckpt_store_options so;
   dckpt_store_options_init(&so);
   so.flags = DCKPT_OPEN_READ;
   dckpt_store *s = NULL;
   dckpt_metadata *m = NULL;
-  if (dckpt_store_open(dir, &so, &s) == DCKPT_OK &&
-      dckpt_store_load_metadata(s, &m) == DCKPT_OK) {
+  int rc = dckpt_store_open(dir, &so, &s);
+  if (rc == DCKPT_OK) rc = dckpt_store_load_metadata(s, &m);
+  if (rc == DCKPT_OK) {
     l->n_algs = (int64_t)m->n_algorithms;
     l->n_trials = m->n_trials;
+  } else {
+    cli_error("ls", "%s (%s); 'dckpt pack' refuses this directory too",
+              s ? dckpt_store_errmsg(s) : "out of memory", dckpt_err_name(rc));
   }
   dckpt_metadata_free(m);
   dckpt_store_close(s);
+  if (rc != DCKPT_OK) return rc;
   ancestor root = {st.st_dev, st.st_ino, NULL};
   walk(dir, "", l, &root);
   return l->failed ? DCKPT_EINVAL : DCKPT_OK;

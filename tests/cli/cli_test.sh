@@ -626,15 +626,21 @@ case_ls() {
   # (the directory's was by name: the root files last, complete.json first,
   # algorithm_10 before algorithm_2).
   # (Trial directories beyond metadata.json's plan are not listed, as a pack
-  # leaves them out: without metadata.json there is no plan, and every trial
-  # directory's files are listed.)
+  # leaves them out: here a plan of 11 algorithms x 11 trials.)
   mkdir -p "$DIR/algorithm_10/trial_0" "$DIR/algorithm_2/trial_10" "$DIR/algorithm_2/trial_9"
   touch "$DIR/algorithm_10/trial_0/progress.json" "$DIR/algorithm_2/trial_10/progress.json" \
     "$DIR/algorithm_2/trial_9/checkpoint_0000100.dckpt" "$DIR/algorithm_2/trial_9/checkpoint_0000099.dckpt"
-  mv "$DIR/metadata.json" "$WORK/metadata.json"
+  cp "$DIR/metadata.json" "$WORK/metadata.json"
+  "$PY" - "$DIR/metadata.json" <<'PY' || fail "cannot write the 11 x 11 plan"
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["n_trials"] = 11
+m["algorithms"] += [{"name": "A%d" % i, "iterations": 1, "index": i} for i in range(2, 11)]
+open(sys.argv[1], "w").write(json.dumps(m, separators=(",", ":")))
+PY
   run 0 ls "$DIR"
-  mv "$WORK/metadata.json" "$DIR/metadata.json"
-  printf '%s\n' benchmark_problem.dckpt initial_algorithms.dckpt \
+  cp "$WORK/metadata.json" "$DIR/metadata.json"
+  printf '%s\n' metadata.json benchmark_problem.dckpt initial_algorithms.dckpt \
     metric_computation.dckpt metric_computation_complete.json \
     algorithm_0/trial_0/checkpoint_0000014.dckpt algorithm_0/trial_0/checkpoint_0000019.dckpt \
     algorithm_0/trial_0/progress.json algorithm_0/trial_0/complete.json \
@@ -662,6 +668,26 @@ case_ls() {
   run 0 ls "$DIR"
   hasnt "$OUT" "up/"
   [ "$(wc -l <"$OUT")" -lt 100 ] || fail "ls followed a link back up"
+  # A DIR whose metadata.json cannot be read is one pack refuses: ls listed
+  # every trial directory's files (exit 0) as if they were the run's. It names
+  # the file and the cause, lists nothing and exits 1 (pack's refusal:
+  # cli.ls_pack).
+  mv "$DIR/metadata.json" "$WORK/metadata.json"
+  run 1 ls "$DIR"
+  has "$ERR" "dckpt ls: '$DIR' does not hold a dckpt run: '$DIR/metadata.json' is missing (ENOENT); 'dckpt pack' refuses this directory too"
+  [ ! -s "$OUT" ] || fail "ls listed files of a DIR without metadata.json"
+  echo '{"n_trials":' >"$DIR/metadata.json"
+  run 1 ls "$DIR" algorithm_0 -l
+  has "$ERR" "dckpt ls: '$DIR/metadata.json': malformed JSON at byte 13 (ECORRUPT)"
+  [ ! -s "$OUT" ] || fail "ls listed files of a DIR with a corrupt metadata.json"
+  rm "$DIR/metadata.json"
+  mkdir "$DIR/metadata.json"
+  run 1 ls "$DIR" --json
+  has "$ERR" "'$DIR/metadata.json' is not a regular file (EINVAL)"
+  [ "$(cat "$OUT")" = "[]" ] || fail "ls --json listed files of a DIR with an unreadable metadata.json"
+  rmdir "$DIR/metadata.json"
+  mv "$WORK/metadata.json" "$DIR/metadata.json"
+  run 0 ls "$DIR"
 }
 
 # dckpt ls DIR lists exactly the files dckpt pack puts into the container, in
@@ -715,6 +741,15 @@ case_ls_pack() {
   run 0 ls "$c" algorithm_0/trial_0
   diff "$WORK/t0.txt" "$OUT" >&2 || fail "ls DIR PREFIX and ls FILE.h5 PREFIX differ"
   [ "$(format_version "$c")" = 2 ] || fail "a pack without subdirectories in results/ is not version 2"
+  # a metadata.json that cannot be read: pack and ls refuse it alike, naming it
+  cp "$DIR/metadata.json" "$WORK/metadata.json"
+  echo '{"n_trials":' >"$DIR/metadata.json"
+  run 1 pack "$DIR" "$WORK/bad.h5" --ignore-lock
+  has "$ERR" "'$DIR/metadata.json': malformed JSON at byte 13 (ECORRUPT)"
+  run 1 ls "$DIR"
+  has "$ERR" "'$DIR/metadata.json': malformed JSON at byte 13 (ECORRUPT)"
+  [ ! -s "$OUT" ] || fail "ls listed what pack refuses"
+  cp "$WORK/metadata.json" "$DIR/metadata.json"
   results_tree
 }
 
