@@ -99,9 +99,13 @@ rm -r "$WORK/own"
 
 note "deadline"
 # 8 s ahead (from a whole-second clock): room for a slow start under ASan on
-# a loaded machine, which must still leave trials running when the deadline
-# comes; at 20 ms per iteration the campaign needs 18 s even on 2 ranks
-bg "$np" "$WORK/dl" --sleep-us 20000 --iters 400,300,200 --step 100000 --trials 2 \
+# a loaded machine. At 60 ms per iteration even the shortest trial (200
+# iterations) takes 12 s, longer than the whole deadline, so whichever trial
+# runs first is still running when the deadline comes, however slowly the
+# machine starts the run or runs its iterations. (At 20 ms, on a machine at
+# load 14, the first trial ended 0.8 s before the deadline and the run
+# rightly stopped between trials, with none mid-run to check.)
+bg "$np" "$WORK/dl" --sleep-us 60000 --iters 400,300,200 --step 100000 --trials 2 \
   --deadline-in 8 --margin 0.5 >"$WORK/bg.log" 2>&1
 finish "$WORK/dl" deadline
 grep -q "deadline" "$WORK/bg.log" || fail "deadline: reason not logged"
