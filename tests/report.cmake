@@ -10,7 +10,7 @@ if(TARGET dckpt_report)
 
   # name -> cases
   set(DCKPT_REPORT_TESTS
-    "table:csv txt tex print empty bad_input unwritable huge"
+    "table:csv txt tex print empty bad_input unwritable huge diverged"
     "plot:synthetic discriminates figures log_scale degenerate many_algorithms unwritable"
     "axis:linear_ticks labels log_ticks degenerate_ranges")
   # Fontconfig's process-lifetime caches are not ours: keep LeakSanitizer quiet

@@ -16,7 +16,9 @@
  * A/loss, 3 trials at iterations 0, 10, 20:
  *   final 1, 2, 0.5   min 1, 2, 0.5   avg 2.25, 3.5, 2.75 (t2 skips its NaN)
  * A/acc: trial 1 is all NaN, so 2 of 3 trials count.
- * B/loss, 1 trial: final NaN -> no value; min 1; avg 2. */
+ * B/loss, 1 trial: final NaN -> no value; min 1; avg 2: it diverged at
+ * iteration 20 (A's trial 2 has a gap, not a divergence), so the tables
+ * start with the "diverged" rows and mark B's min and avg. */
 static const int64_t iters[3] = {0, 10, 20};
 static const double a_loss[9] = {4, 2, 1, 6, 3, 2, 5, NAN, 0.5};
 static const double a_acc[9] = {0.5, 0.7, 0.9, NAN, NAN, NAN, 0.4, 0.6, 0.8};
@@ -118,7 +120,7 @@ static void test_csv(void) {
   CHECK(text != NULL);
   csv c;
   csv_parse(&c, text);
-  CHECK_EQ(c.rows, 7);
+  CHECK_EQ(c.rows, 9);
   static const char *const head[8] = {"metric", "statistic",   "A_x mean",   "A_x std",
                                       "A_x n",  ALG_B " mean", ALG_B " std", ALG_B " n"};
   CHECK_EQ(c.cols[0], 8);
@@ -128,12 +130,15 @@ static void test_csv(void) {
       sqrt((pow(1 - 3.5 / 3, 2) + pow(2 - 3.5 / 3, 2) + pow(0.5 - 3.5 / 3, 2)) / 2);
   double sd_avg =
       sqrt((pow(2.25 - 8.5 / 3, 2) + pow(3.5 - 8.5 / 3, 2) + pow(2.75 - 8.5 / 3, 2)) / 2);
-  check_row(&c, 1, "loss_fn", "final", (double[]){3.5 / 3, sd_final, 3, NAN, NAN, 0});
-  check_row(&c, 2, "loss_fn", "min", (double[]){3.5 / 3, sd_final, 3, 1, NAN, 1});
-  check_row(&c, 3, "loss_fn", "avg", (double[]){8.5 / 3, sd_avg, 3, 2, NAN, 1});
-  check_row(&c, 4, "acc", "final", (double[]){0.85, sqrt(0.005), 2, NAN, NAN, 0});
-  check_row(&c, 5, "acc", "min", (double[]){0.45, sqrt(0.005), 2, NAN, NAN, 0});
-  check_row(&c, 6, "acc", "avg", (double[]){0.65, sqrt(0.005), 2, NAN, NAN, 0});
+  /* diverged trials of n; the earliest iteration, of k */
+  check_row(&c, 1, "diverged", "trials", (double[]){0, NAN, 3, 1, NAN, 1});
+  check_row(&c, 2, "diverged", "from iteration", (double[]){NAN, NAN, 0, 20, NAN, 1});
+  check_row(&c, 3, "loss_fn", "final", (double[]){3.5 / 3, sd_final, 3, NAN, NAN, 0});
+  check_row(&c, 4, "loss_fn", "min", (double[]){3.5 / 3, sd_final, 3, 1, NAN, 1});
+  check_row(&c, 5, "loss_fn", "avg", (double[]){8.5 / 3, sd_avg, 3, 2, NAN, 1});
+  check_row(&c, 6, "acc", "final", (double[]){0.85, sqrt(0.005), 2, NAN, NAN, 0});
+  check_row(&c, 7, "acc", "min", (double[]){0.45, sqrt(0.005), 2, NAN, NAN, 0});
+  check_row(&c, 8, "acc", "avg", (double[]){0.65, sqrt(0.005), 2, NAN, NAN, 0});
   csv_free(&c);
   free(text);
 }
@@ -157,22 +162,33 @@ static void test_txt(void) {
   for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < 32;
        l = strtok_r(NULL, "\n", &save))
     lines[n++] = l;
-  CHECK_GE(n, 8);
+  CHECK_GE(n, 10);
   CHECK(strncmp(lines[0], "metric", 6) == 0);
   CHECK_CONTAINS(lines[0], ALG_A);
   CHECK_CONTAINS(lines[0], ALG_B);
   CHECK_CONTAINS(lines[1], "\u2500\u2500");
+  /* B diverged: the "diverged" rows come first */
+  CHECK(strncmp(lines[2], "diverged  trials  ", 18) == 0);
+  CHECK_CONTAINS(lines[2], "0/3");
+  CHECK_CONTAINS(lines[2], "1/1");
+  CHECK(strncmp(lines[3], "          from iteration  ", 26) == 0);
+  CHECK_CONTAINS(lines[3], " 20");
   /* Data rows: metric name on a group's first row only, statistic always. */
-  CHECK(strncmp(lines[2], "loss_fn", 7) == 0);
-  CHECK_CONTAINS(lines[2], "final");
-  CHECK_CONTAINS(lines[2], "1.167 \u00b1 0.7638");
-  CHECK_CONTAINS(lines[2], "\u2014"); /* B's final: no finite value */
-  CHECK(lines[3][0] == ' ');
-  CHECK_CONTAINS(lines[5], "0.85 \u00b1 0.07071 (2/3)");
+  CHECK(strncmp(lines[4], "loss_fn", 7) == 0);
+  CHECK_CONTAINS(lines[4], "final");
+  CHECK_CONTAINS(lines[4], "1.167 \u00b1 0.7638");
+  CHECK_CONTAINS(lines[4], "\u2014"); /* B's final: no finite value */
+  CHECK(lines[5][0] == ' ');
+  /* B's min and avg cover its diverged trial up to iteration 20: marked */
+  CHECK_CONTAINS(lines[5], " 1 \u2020");
+  CHECK_CONTAINS(lines[6], " 2 \u2020");
+  CHECK(strstr(lines[4], "\u2020") == NULL); /* not its final */
+  CHECK_CONTAINS(lines[7], "0.85 \u00b1 0.07071 (2/3)");
   /* The "±" of column A lines up on every row. */
-  int col = display_col(lines[2], "\u00b1");
-  for (int r = 3; r < 8; r++)
+  int col = display_col(lines[4], "\u00b1");
+  for (int r = 5; r < 10; r++)
     CHECK_EQ(display_col(lines[r], "\u00b1"), col);
+  CHECK_CONTAINS(lines[n - 1], "not a converged result.");
   for (int r = 0; r < n; r++) {
     size_t len = strlen(lines[r]);
     if (len && lines[r][len - 1] == ' ') CHECK_FAIL_("trailing blank on line %d", r);
@@ -188,7 +204,11 @@ static void test_tex(void) {
   CHECK_CONTAINS(tex,
                  "\\toprule\nMetric & Statistic & A\\_x & B, \"v2\" \\\\\n\\midrule\n");
   CHECK_CONTAINS(tex, "loss\\_fn & final & $1.167 \\pm 0.7638$ & --- \\\\");
-  CHECK_CONTAINS(tex, " & min & $1.167 \\pm 0.7638$ & $1$ \\\\");
+  CHECK_CONTAINS(tex, "\\midrule\ndiverged & trials & 0/3 & 1/1 \\\\\n"
+                      " & from iteration & --- & 20 \\\\\n\\midrule\n");
+  CHECK_CONTAINS(tex, " & min & $1.167 \\pm 0.7638$ & $1{}^{\\dagger}$ \\\\");
+  CHECK_CONTAINS(tex,
+                 "% $^\\dagger$: this min or avg covers such trials only up to there");
   CHECK_CONTAINS(tex, "\\bottomrule\n\\end{tabular}\n");
   /* Every underscore outside comments is escaped. */
   for (const char *p = tex; *p; p++) {
@@ -264,6 +284,43 @@ static void test_unwritable(void) {
   CHECK_CONTAINS(err, sub);
 }
 
+/* The rule of "diverged": a finite value, then non-finite ones to the end. */
+static void test_diverged(void) {
+  static const double gap[3] = {1, NAN, 2}, boom[4] = {1, 2, NAN, INFINITY},
+                      none[2] = {NAN, NAN}, late[3] = {NAN, 1, NAN},
+                      strided[6] = {1, 5, INFINITY, 6, NAN, 7};
+  CHECK_EQ(report_diverged_at(gap, 1, 3), -1);
+  CHECK_EQ(report_diverged_at(boom, 1, 4), 2);
+  CHECK_EQ(report_diverged_at(none, 1, 2), -1);
+  CHECK_EQ(report_diverged_at(late, 1, 3), 2);
+  CHECK_EQ(report_diverged_at(boom, 1, 0), -1);
+  CHECK_EQ(report_diverged_at(strided, 2, 3), 1); /* 1, inf, nan */
+  CHECK_EQ(report_diverged_at(strided + 1, 2, 3), -1);
+  /* without a diverged trial the tables have no "diverged" rows (A alone:
+   * a gap and an all-NaN trial are not divergences) */
+  const report_series a_only[2] = {fixture[0], fixture[2]};
+  const char *dir = rtest_dir("table_no_diverged");
+  char err[ERRLEN];
+  CHECK_EQ(report_write_tables(dir, a_only, 2, err, sizeof err), 0);
+  char *text = rtest_read(dir, "table.csv", NULL);
+  csv c;
+  csv_parse(&c, text);
+  CHECK_EQ(c.rows, 7);
+  CHECK_STR_EQ(c.cell[1][0], "loss_fn");
+  csv_free(&c);
+  free(text);
+  text = rtest_read(dir, "table.txt", NULL);
+  CHECK(strstr(text, "diverged") == NULL && strstr(text, "\u2020") == NULL);
+  free(text);
+  text = rtest_read(dir, "table.tex", NULL);
+  CHECK(strstr(text, "diverged") == NULL && strstr(text, "dagger") == NULL);
+  free(text);
+  stat_summary s = stat_summarize(&fixture[1], REPORT_STAT_AVG);
+  CHECK_EQ(s.n_diverged, 1);
+  CHECK_EQ(stat_diverged(&fixture[1], 0), 20);
+  CHECK_EQ(stat_diverged(&fixture[0], 2), -1);
+}
+
 /* Trials near the top of double's range: the squares of their differences
  * overflow, but their mean and spread are finite (they read "mean ± inf"). */
 static void test_huge(void) {
@@ -289,6 +346,7 @@ int main(int argc, char **argv) {
       {"bad_input", test_bad_input},
       {"unwritable", test_unwritable},
       {"huge", test_huge},
+      {"diverged", test_diverged},
   };
   return rtest_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }

@@ -77,12 +77,16 @@ int bench_problem_record(const bench_config *cfg, const dckpt_algorithm *algs,
 char *bench_campaign_json(const bench_config *cfg, char *err, size_t errlen);
 
 /** Rank 0 after a completed campaign: metrics record, tables, plots, and the
- *  table on stdout. Re-running a finished campaign prints the table only. */
-int bench_results(const bench_config *cfg, char *err, size_t errlen);
+ *  table on stdout. Re-running a finished campaign prints the table only.
+ *  `note` (may be NULL) gets which algorithms had trials that diverged, how
+ *  many and from which iteration ("" when none did): an outcome, which the
+ *  tables count too, for run_status.json. */
+int bench_results(const bench_config *cfg, char *note, size_t notelen, char *err,
+                  size_t errlen);
 /** The same from `store` (read-only: a container's), which the caller owns:
  *  a metrics record it lacks is computed but not saved. */
-int bench_results_from(const bench_config *cfg, dckpt_store *store, char *err,
-                       size_t errlen);
+int bench_results_from(const bench_config *cfg, dckpt_store *store, char *note,
+                       size_t notelen, char *err, size_t errlen);
 
 /** MPI collective: 0 when every rank says 0, else the largest code. */
 int bench_agree(int code);

@@ -275,7 +275,7 @@ int bench_container_results(const bench_config *cfg, char *err, size_t errlen) {
   dckpt_store *s = NULL;
   int rc = dckpt_container_open_store(cfg->container, NULL, &s);
   if (rc == DCKPT_OK)
-    rc = bench_results_from(cfg, s, err, errlen);
+    rc = bench_results_from(cfg, s, NULL, 0, err, errlen);
   else
     snprintf(err, errlen, "%s", dckpt_store_errmsg(s));
   dckpt_store_close(s);

@@ -12,7 +12,8 @@
 #include "report/report.h"
 
 /* The campaign's metrics, in memory: per algorithm, the recorded iterations
- * and values[trial][point][metric]. */
+ * and values[trial][point][metric], and per trial the iteration at which it
+ * diverged (-1: it did not), which is computed from the values. */
 typedef struct metrics_set {
   size_t n_algs, n_metrics;
   int64_t n_trials;
@@ -20,6 +21,7 @@ typedef struct metrics_set {
   int64_t *n_points;
   int64_t **iters;
   double **values;
+  int64_t **diverged;
 } metrics_set;
 
 static void set_free(metrics_set *m) {
@@ -27,11 +29,13 @@ static void set_free(metrics_set *m) {
     free(m->names[a]);
     free(m->iters[a]);
     free(m->values[a]);
+    if (m->diverged) free(m->diverged[a]);
   }
   free(m->names);
   free(m->n_points);
   free(m->iters);
   free(m->values);
+  free(m->diverged);
   memset(m, 0, sizeof *m);
 }
 
@@ -43,7 +47,58 @@ static int set_alloc(metrics_set *m, size_t n_algs, int64_t n_trials) {
   m->n_points = calloc(n_algs + 1, sizeof *m->n_points);
   m->iters = calloc(n_algs + 1, sizeof *m->iters);
   m->values = calloc(n_algs + 1, sizeof *m->values);
-  return m->names && m->n_points && m->iters && m->values ? 0 : -1;
+  m->diverged = calloc(n_algs + 1, sizeof *m->diverged);
+  return m->names && m->n_points && m->iters && m->values && m->diverged ? 0 : -1;
+}
+
+/* Where each trial diverged: the earliest iteration at which one of its
+ * metrics ended non-finite after finite values (report_diverged_at), -1 when
+ * none did. */
+static int set_divergence(metrics_set *m) {
+  for (size_t a = 0; a < m->n_algs; a++) {
+    int64_t P = m->n_points[a], T = m->n_trials, *at;
+    size_t M = m->n_metrics;
+    if (!(at = m->diverged[a] = malloc((size_t)T * sizeof *at + 1))) return -1;
+    for (int64_t t = 0; t < T; t++) {
+      at[t] = -1;
+      for (size_t k = 0; k < M; k++) {
+        int64_t i = report_diverged_at(m->values[a] + (size_t)(t * P) * M + k, M, P);
+        if (i >= 0 && (at[t] < 0 || m->iters[a][i] < at[t])) at[t] = m->iters[a][i];
+      }
+    }
+  }
+  return 0;
+}
+
+/* What diverged, for the summary and run_status.json: per algorithm with a
+ * diverged trial "'NAME' k of n trials from iteration I" (the earliest); ""
+ * when no trial diverged. Cut to `len` at an algorithm's end. */
+static void divergence_note(const metrics_set *m, char *note, size_t len) {
+  size_t used = 0, left_out = 0;
+  note[0] = '\0';
+  for (size_t a = 0; a < m->n_algs; a++) {
+    int64_t k = 0, first = -1;
+    for (int64_t t = 0; t < m->n_trials; t++) {
+      int64_t at = m->diverged[a][t];
+      if (at < 0) continue;
+      k++;
+      if (first < 0 || at < first) first = at;
+    }
+    if (k == 0) continue;
+    char one[300];
+    int n =
+        snprintf(one, sizeof one, "%s'%.127s' %lld of %lld trial(s) from iteration %lld",
+                 used ? "; " : "", m->names[a], (long long)k, (long long)m->n_trials,
+                 (long long)first);
+    if (n > 0 && used + (size_t)n + 64 < len) {
+      memcpy(note + used, one, (size_t)n + 1);
+      used += (size_t)n;
+    } else {
+      left_out++;
+    }
+  }
+  if (left_out && used + 40 < len)
+    snprintf(note + used, len - used, "; and %zu more algorithm(s)", left_out);
 }
 
 /* Whether row j of a trial's metric history (iterations `it`, n rows) is one
@@ -141,9 +196,12 @@ static dckpt_record *to_record(const bench_config *cfg, const metrics_set *m) {
     char ni[32], nv[32];
     snprintf(ni, sizeof ni, "iterations.%zu", a);
     snprintf(nv, sizeof nv, "values.%zu", a);
+    char nd[32];
+    snprintf(nd, sizeof nd, "diverged.%zu", a);
     uint64_t shape[3] = {(uint64_t)m->n_trials, (uint64_t)m->n_points[a], m->n_metrics};
     rc = dckpt_record_put_ref(r, ni, DCKPT_I64, 1, &shape[1], m->iters[a]);
     if (!rc) rc = dckpt_record_put_ref(r, nv, DCKPT_F64, 3, shape, m->values[a]);
+    if (!rc) rc = dckpt_record_put_ref(r, nd, DCKPT_I64, 1, shape, m->diverged[a]);
   }
   if (rc != DCKPT_OK) {
     dckpt_record_free(r);
@@ -240,8 +298,8 @@ static bool results_present(const char *dir, size_t n_metrics) {
   return true;
 }
 
-static int report(const bench_config *cfg, const metrics_set *m, bool draw, char *err,
-                  size_t len) {
+static int report(const bench_config *cfg, const metrics_set *m, bool draw,
+                  const char *note, char *err, size_t len) {
   series_set ss;
   int rc = to_series(m, &ss);
   if (rc) snprintf(err, len, "out of memory");
@@ -265,6 +323,9 @@ static int report(const bench_config *cfg, const metrics_set *m, bool draw, char
              cfg->results_dir, figures, figures);
     else
       printf("\nresults are up to date in %s (nothing redrawn)\n", cfg->results_dir);
+    if (note[0])
+      printf("diverged (a metric ended inf/NaN; an outcome, counted in the tables): %s\n",
+             note);
     fflush(stdout);
   }
   series_free(&ss);
@@ -303,7 +364,8 @@ static bool covers(const metrics_set *m, const dckpt_metadata *meta, char *why,
   return true;
 }
 
-int bench_results(const bench_config *cfg, char *err, size_t errlen) {
+int bench_results(const bench_config *cfg, char *note, size_t notelen, char *err,
+                  size_t errlen) {
   dckpt_store_options o;
   dckpt_store_options_init(&o);
   o.compression_level = cfg->compression;
@@ -317,15 +379,15 @@ int bench_results(const bench_config *cfg, char *err, size_t errlen) {
   dckpt_store *s = NULL;
   int rc = dckpt_store_open(cfg->checkpoint_dir, &o, &s);
   if (rc == DCKPT_OK)
-    rc = bench_results_from(cfg, s, err, errlen);
+    rc = bench_results_from(cfg, s, note, notelen, err, errlen);
   else
     snprintf(err, errlen, "%s", s ? dckpt_store_errmsg(s) : "out of memory");
   dckpt_store_close(s);
   return rc;
 }
 
-int bench_results_from(const bench_config *cfg, dckpt_store *s, char *err,
-                       size_t errlen) {
+int bench_results_from(const bench_config *cfg, dckpt_store *s, char *note,
+                       size_t notelen, char *err, size_t errlen) {
   bool writable = (dckpt_store_get_options(s)->flags & DCKPT_OPEN_WRITE) != 0;
   dckpt_metadata *meta = NULL;
   metrics_set m;
@@ -358,6 +420,8 @@ int bench_results_from(const bench_config *cfg, dckpt_store *s, char *err,
       snprintf(err, errlen, "the campaign is not complete: %s", why);
       rc = DCKPT_EINVAL;
     }
+    if (rc == DCKPT_OK && set_divergence(&m) != 0)
+      rc = DCKPT_ENOMEM, snprintf(err, errlen, "out of memory");
     dckpt_record *r = rc == DCKPT_OK ? to_record(cfg, &m) : NULL;
     if (rc == DCKPT_OK && !r) rc = DCKPT_ENOMEM, snprintf(err, errlen, "out of memory");
     /* a read-only store (a container's) keeps its record as it is */
@@ -365,7 +429,15 @@ int bench_results_from(const bench_config *cfg, dckpt_store *s, char *err,
       rc = DCKPT_EIO, snprintf(err, errlen, "%s", dckpt_store_errmsg(s));
     dckpt_record_free(r);
   }
-  if (rc == DCKPT_OK && report(cfg, &m, draw, err, errlen) != 0) rc = DCKPT_EIO;
+  /* a stored record is read for its values: where trials diverged is
+   * computed from them (records written before it was kept lack it) */
+  if (rc == DCKPT_OK && computed && set_divergence(&m) != 0)
+    rc = DCKPT_ENOMEM, snprintf(err, errlen, "out of memory");
+  char mine[1024];
+  if (!note || notelen == 0) note = mine, notelen = sizeof mine;
+  note[0] = '\0';
+  if (rc == DCKPT_OK) divergence_note(&m, note, notelen);
+  if (rc == DCKPT_OK && report(cfg, &m, draw, note, err, errlen) != 0) rc = DCKPT_EIO;
   set_free(&m);
   dckpt_metadata_free(meta);
   return rc;

@@ -373,6 +373,53 @@ digest "$WORK/fsz_fresh" "$WORK/fsz_fresh.digest"
 same "$WORK/fsz_fresh.digest" "$WORK/fsz.digest"
 same "$WORK/fsz_fresh/results/table.csv" "$f/results/table.csv"
 
+note "a trial that diverges is an outcome: exit 0, counted per algorithm in the tables, run_status.json and the metrics record"
+# a step size far too large makes BOOM's iterate inf, then NaN: the tables
+# showed '—' for its final values and, without a mark, min/avg of the finite
+# prefix (5.5e98 ± 1.4e98), which read like a result; nothing said it diverged
+printf '{ %s, %s, "trials": 2, "metrics_period": 5,
+  "checkpoint": { "step": 10, "keep": 2, "fsync": false },
+  "algorithms": [ { "name": "A", "method": "dgd", "iterations": 20 },
+    { "name": "BOOM", "method": "dgd", "iterations": 60,
+      "hyperparameters": { "alpha_scale": 1e10 } } ] }\n' "$good_problem" "$good_network" \
+  >"$WORK/boom.json"
+b=$WORK/boom
+expect 0 run 0 "$WORK/boom.json" --checkpoint-dir "$b"
+grep_in "$b/results/table.csv" $'diverged,trials,0,nan,2,2,nan,2\r'
+at=$(sed -n 's/^diverged,from iteration,nan,nan,0,\([0-9]*\),nan,2\r$/\1/p' "$b/results/table.csv")
+# recorded every 5 iterations: it diverges after some of them, before its end
+[ -n "$at" ] && [ $(((at + 1) % 5)) = 0 ] && [ "$at" -gt 0 ] && [ "$at" -lt 59 ] ||
+  fail "BOOM's divergence iteration '$at'"
+# table.txt: the rows first, BOOM's min and avg marked (not its final, not A's)
+grep -qE "^diverged +trials +0/2 +2/2$" "$b/results/table.txt" || fail "table.txt: no diverged row"
+grep -qE "^ +from iteration +— +$at$" "$b/results/table.txt" || fail "table.txt: no from-iteration row"
+[ "$(grep -c '†$' "$b/results/table.txt")" = 8 ] || fail "table.txt: not the 4 x 2 marked cells of BOOM"
+grep_in "$b/results/table.txt" "†: this min or avg covers such trials only up to there"
+grep_in "$b/results/table.tex" "diverged & trials & 0/2 & 2/2 \\\\"
+grep_in "$b/results/table.tex" "{}^{\\dagger}\$ \\\\"
+said="'BOOM' 2 of 2 trial(s) from iteration $at"
+grep_in "$WORK/last.out" "diverged (a metric ended inf/NaN; an outcome, counted in the tables): $said"
+status_text="\"status\":\"OK\",\"exit_code\":0,\"message\":\"complete; diverged (a metric ended inf/NaN): $said\""
+grep_in "$b/run_status.json" "$status_text"
+# per trial, in the metrics record: -1 for none
+"$CLI" dump "$b/metric_computation.dckpt" >"$WORK/div.txt"
+for a in 0 1; do
+  grep -qE "^diverged\.$a +i64 +\[2\] " "$WORK/div.txt" || fail "no diverged.$a i64[2]"
+done
+"$CLI" dump "$b/metric_computation.dckpt" --array diverged.0 >"$WORK/div0.txt"
+"$CLI" dump "$b/metric_computation.dckpt" --array diverged.1 >"$WORK/div1.txt"
+printf -- '-1\n-1\n' >"$WORK/div0.want"
+printf -- '%s\n%s\n' "$at" "$at" >"$WORK/div1.want"
+same "$WORK/div0.want" "$WORK/div0.txt"
+same "$WORK/div1.want" "$WORK/div1.txt"
+# run again: the stored record gives the same tables and status
+cp "$b/results/table.txt" "$WORK/boom.table.txt"
+expect 0 run 0 "$WORK/boom.json" --checkpoint-dir "$b"
+grep_in "$WORK/last.out" "results are up to date"
+grep_in "$WORK/last.out" "counted in the tables): $said"
+grep_in "$b/run_status.json" "$status_text"
+same "$WORK/boom.table.txt" "$b/results/table.txt"
+
 note "an unreadable shared-run registration: refused, then passed with --break-lock"
 # it refused every run that is not shared, and --break-lock got the run past
 # it but not the results (exit 1 after all trials had run)

@@ -13,7 +13,10 @@
  *  - Series are grouped by metric name across algorithms. Algorithms and
  *    metrics keep the order of their first appearance in the array.
  *  - Non-finite values (NaN, ±inf) mean "no value": they are skipped by every
- *    statistic and leave gaps in plots. Nothing crashes on them.
+ *    statistic and leave gaps in plots. Nothing crashes on them. A trial
+ *    whose metric turns non-finite after finite values and stays so has
+ *    diverged (report_diverged_at): the tables then count such trials per
+ *    algorithm and mark the min/avg cells that cover them.
  *  - Every file is replaced atomically (temporary file in the same directory,
  *    fsync, rename, directory fsync): a kill leaves the old file or the new one.
  *  - Not thread-safe only in the sense that two calls must not write the same
@@ -48,6 +51,16 @@ typedef enum report_stat {
   REPORT_STAT_AVG,   /**< trapezoidal average over the iteration range */
   REPORT_N_STATS
 } report_stat;
+
+/** Where a trial's metric diverged: of the n values v[0], v[stride],
+ *  v[2 * stride], ..., the index where the stretch of non-finite values (NaN,
+ *  ±inf) that ends them begins, when a finite value comes before it; -1 when
+ *  the last value is finite or none is (a metric that never had a finite
+ *  value, such as accuracy on a least-squares problem, did not diverge; a
+ *  gap followed by finite values is a gap). The one rule of "diverged" for
+ *  the tables and dckpt-bench: such a trial has no final value, while its
+ *  min and avg cover only the iterations before. */
+int64_t report_diverged_at(const double *v, size_t stride, int64_t n);
 
 /** Row label of a statistic: "final", "min", "avg". */
 const char *report_stat_name(report_stat stat);

@@ -90,6 +90,18 @@ static const double *trial_row(const report_series *s, int64_t t) {
   return s->values + (size_t)t * (size_t)s->n_points;
 }
 
+int64_t report_diverged_at(const double *v, size_t stride, int64_t n) {
+  int64_t last = n - 1; /* the last finite value */
+  while (last >= 0 && !isfinite(v[(size_t)last * stride]))
+    last--;
+  return last >= 0 && last < n - 1 ? last + 1 : -1;
+}
+
+int64_t stat_diverged(const report_series *s, int64_t t) {
+  int64_t i = report_diverged_at(trial_row(s, t), 1, s->n_points);
+  return i < 0 ? -1 : s->iterations[i];
+}
+
 static double trial_final(const report_series *s, int64_t t) {
   if (s->n_points == 0) return NAN;
   double v = trial_row(s, t)[s->n_points - 1];
@@ -158,7 +170,9 @@ static int64_t welford(const report_series *s, report_stat stat, double scale,
 }
 
 stat_summary stat_summarize(const report_series *s, report_stat stat) {
-  stat_summary r = {NAN, NAN, 0, s ? s->n_trials : 0};
+  stat_summary r = {NAN, NAN, 0, s ? s->n_trials : 0, 0};
+  for (int64_t t = 0; s && t < s->n_trials; t++)
+    r.n_diverged += stat_diverged(s, t) >= 0;
   double mean, m2, scale = 1.0;
   r.n_ok = welford(s, stat, scale, &mean, &m2);
   if (!isfinite(mean) || !isfinite(m2)) {

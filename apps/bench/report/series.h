@@ -29,10 +29,15 @@ static inline const report_series *layout_cell(const report_layout *L, size_t m,
 
 /** A statistic summarised across trials: only trials where it is finite count. */
 typedef struct stat_summary {
-  double mean, std; /* std: sample (n-1); NaN when n_ok < 2; mean NaN when 0 */
-  int64_t n_ok;     /* trials with a finite value */
-  int64_t n_trials; /* all trials of the series (0 when the series is absent) */
+  double mean, std;   /* std: sample (n-1); NaN when n_ok < 2; mean NaN when 0 */
+  int64_t n_ok;       /* trials with a finite value */
+  int64_t n_trials;   /* all trials of the series (0 when the series is absent) */
+  int64_t n_diverged; /* trials whose values turn non-finite after finite ones */
 } stat_summary;
+
+/** The iteration at which trial `t` of `s` diverged (report_diverged_at), or
+ *  -1 when it did not. */
+int64_t stat_diverged(const report_series *s, int64_t t);
 
 /** The per-trial scalar `stat` of trial `t`; NaN when it has no finite value. */
 double stat_trial(const report_series *s, int64_t t, report_stat stat);

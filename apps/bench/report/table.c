@@ -19,6 +19,28 @@ const char *report_stat_name(report_stat stat) {
   return "?";
 }
 
+/* Trial t of algorithm a diverged at the earliest iteration any of its
+ * metrics did. */
+static void divergence_of(const report_layout *L, size_t a, table_divergence *d) {
+  d->n_trials = d->n_diverged = 0;
+  d->first = -1;
+  for (size_t m = 0; m < L->n_met; m++) {
+    const report_series *s = layout_cell(L, m, a);
+    if (s && s->n_trials > d->n_trials) d->n_trials = s->n_trials;
+  }
+  for (int64_t t = 0; t < d->n_trials; t++) {
+    int64_t at = -1;
+    for (size_t m = 0; m < L->n_met; m++) {
+      const report_series *s = layout_cell(L, m, a);
+      int64_t i = s && t < s->n_trials ? stat_diverged(s, t) : -1;
+      if (i >= 0 && (at < 0 || i < at)) at = i;
+    }
+    if (at < 0) continue;
+    d->n_diverged++;
+    if (d->first < 0 || at < d->first) d->first = at;
+  }
+}
+
 int table_build(report_table *T, const report_series *s, size_t n, char *err,
                 size_t errlen) {
   memset(T, 0, sizeof *T);
@@ -34,13 +56,24 @@ int table_build(report_table *T, const report_series *s, size_t n, char *err,
       for (size_t a = 0; a < T->lay.n_alg; a++)
         T->cell[(m * REPORT_N_STATS + (size_t)st) * T->lay.n_alg + a] =
             stat_summarize(layout_cell(&T->lay, m, a), (report_stat)st);
+  T->div = calloc(T->lay.n_alg ? T->lay.n_alg : 1, sizeof *T->div);
+  if (!T->div) {
+    table_free(T);
+    return report_errf(err, errlen, "out of memory building the table");
+  }
+  for (size_t a = 0; a < T->lay.n_alg; a++)
+    divergence_of(&T->lay, a, &T->div[a]);
+  for (size_t a = 0; a < T->lay.n_alg; a++)
+    T->any_diverged = T->any_diverged || T->div[a].n_diverged > 0;
   return 0;
 }
 
 void table_free(report_table *T) {
   layout_free(&T->lay);
   free(T->cell);
+  free(T->div);
   T->cell = NULL;
+  T->div = NULL;
 }
 
 /* Renders into memory first so the file on disk is replaced in one step. */

@@ -1,7 +1,10 @@
 /* table.csv: RFC 4180 (CRLF line ends, quoted fields where needed) for
  * scripts. Columns: metric, statistic, then "<algorithm> mean", "<algorithm>
  * std", "<algorithm> n" per algorithm, n counting the trials with a finite
- * value. Numbers carry full precision; "nan" marks no value. */
+ * value. Numbers carry full precision; "nan" marks no value. When a trial
+ * diverged, two rows come first: "diverged,trials" (mean: the trials that
+ * diverged, n: all) and "diverged,from iteration" (mean: the earliest
+ * iteration one did, n: the trials that diverged). */
 #include <inttypes.h>
 #include <string.h>
 
@@ -38,6 +41,19 @@ int table_emit_csv(FILE *out, const report_table *T) {
       csv_field(out, L->alg[a], suffixes[k]);
     }
   fputs("\r\n", out);
+  if (T->any_diverged) {
+    /* trials: mean k diverged of n; from iteration: the earliest, n = k */
+    fputs(TABLE_DIVERGED "," TABLE_DIVERGED_TRIALS, out);
+    for (size_t a = 0; a < L->n_alg; a++)
+      fprintf(out, ",%" PRId64 ",nan,%" PRId64, T->div[a].n_diverged, T->div[a].n_trials);
+    fputs("\r\n" TABLE_DIVERGED "," TABLE_DIVERGED_FROM, out);
+    for (size_t a = 0; a < L->n_alg; a++)
+      if (T->div[a].first >= 0)
+        fprintf(out, ",%" PRId64 ",nan,%" PRId64, T->div[a].first, T->div[a].n_diverged);
+      else
+        fputs(",nan,nan,0", out);
+    fputs("\r\n", out);
+  }
   for (size_t m = 0; m < L->n_met; m++)
     for (int st = 0; st < REPORT_N_STATS; st++) {
       csv_field(out, L->met[m], "");

@@ -30,7 +30,7 @@ static void tex_escape(FILE *out, const char *s) {
   }
 }
 
-static void tex_cell(FILE *out, const stat_summary *c) {
+static void tex_cell(FILE *out, const stat_summary *c, report_stat st) {
   if (c->n_ok == 0) {
     fputs("---", out);
     return;
@@ -42,9 +42,24 @@ static void tex_cell(FILE *out, const stat_summary *c) {
     fmt_tex(c->std, num, sizeof num);
     fprintf(out, " \\pm %s", num);
   }
+  if (c->n_diverged > 0 && st != REPORT_STAT_FINAL) fputs("{}^{\\dagger}", out);
   fputc('$', out);
   if (c->n_ok < c->n_trials)
     fprintf(out, " {\\footnotesize(%" PRId64 "/%" PRId64 ")}", c->n_ok, c->n_trials);
+}
+
+/* The "diverged" rows: k/n trials, and the earliest iteration one did. */
+static void tex_diverged(FILE *out, const report_table *T) {
+  fputs("\\midrule\n" TABLE_DIVERGED " & " TABLE_DIVERGED_TRIALS, out);
+  for (size_t a = 0; a < T->lay.n_alg; a++)
+    fprintf(out, " & %" PRId64 "/%" PRId64, T->div[a].n_diverged, T->div[a].n_trials);
+  fputs(" \\\\\n & " TABLE_DIVERGED_FROM, out);
+  for (size_t a = 0; a < T->lay.n_alg; a++)
+    if (T->div[a].first >= 0)
+      fprintf(out, " & %" PRId64, T->div[a].first);
+    else
+      fputs(" & ---", out);
+  fputs(" \\\\\n", out);
 }
 
 static void tex_header(FILE *out, const report_table *T) {
@@ -55,6 +70,13 @@ static void tex_header(FILE *out, const report_table *T) {
       "% final: value at the last recorded iteration; min: smallest value over the\n"
       "% iterations; avg: trapezoidal average over the recorded iteration range.\n",
       out);
+  if (T->any_diverged)
+    fputs(
+        "% diverged: k/n trials in which a metric ended inf/NaN after finite values;\n"
+        "% from iteration: the first recorded iteration of such a value (the earliest);\n"
+        "% $^\\dagger$: this min or avg covers such trials only up to there, not a\n"
+        "% converged result.\n",
+        out);
   fputs("\\begin{tabular}{ll", out);
   for (size_t a = 0; a < T->lay.n_alg; a++)
     fputc('r', out);
@@ -69,6 +91,7 @@ static void tex_header(FILE *out, const report_table *T) {
 int table_emit_tex(FILE *out, const report_table *T) {
   const report_layout *L = &T->lay;
   tex_header(out, T);
+  if (T->any_diverged) tex_diverged(out, T);
   for (size_t m = 0; m < L->n_met; m++) {
     fputs("\\midrule\n", out);
     for (int st = 0; st < REPORT_N_STATS; st++) {
@@ -76,7 +99,7 @@ int table_emit_tex(FILE *out, const report_table *T) {
       fprintf(out, " & %s", report_stat_name((report_stat)st));
       for (size_t a = 0; a < L->n_alg; a++) {
         fputs(" & ", out);
-        tex_cell(out, table_cell(T, m, (report_stat)st, a));
+        tex_cell(out, table_cell(T, m, (report_stat)st, a), (report_stat)st);
       }
       fputs(" \\\\\n", out);
     }

@@ -7,8 +7,9 @@
 #include "numfmt.h"
 #include "table.h"
 
-#define TXT_GAP  2
-#define TXT_NONE "\u2014" /* em dash: no finite value */
+#define TXT_GAP      2
+#define TXT_NONE     "\u2014" /* em dash: no finite value */
+#define TXT_DIVERGED "\u2020" /* dagger: min/avg over diverged trials' prefixes */
 
 typedef struct txt_parts {
   char mean[48], pm[48], note[48];
@@ -19,7 +20,7 @@ typedef struct txt_col {
   size_t wm, wp, wn, w;
 } txt_col;
 
-static void parts_of(const stat_summary *c, txt_parts *p) {
+static void parts_of(const stat_summary *c, report_stat st, txt_parts *p) {
   p->mean[0] = p->pm[0] = p->note[0] = '\0';
   if (c->n_ok == 0) {
     snprintf(p->mean, sizeof p->mean, "%s", TXT_NONE);
@@ -33,6 +34,40 @@ static void parts_of(const stat_summary *c, txt_parts *p) {
   }
   if (c->n_ok < c->n_trials)
     snprintf(p->note, sizeof p->note, "(%" PRId64 "/%" PRId64 ")", c->n_ok, c->n_trials);
+  if (c->n_diverged > 0 && st != REPORT_STAT_FINAL)
+    snprintf(p->note + strlen(p->note), sizeof p->note - strlen(p->note), "%s%s",
+             p->note[0] ? " " : "", TXT_DIVERGED);
+}
+
+/* Rows of the table body: the "diverged" rows first when a trial diverged,
+ * then metric x statistic. */
+static size_t n_rows(const report_table *T) {
+  return (T->any_diverged ? 2 : 0) + T->lay.n_met * REPORT_N_STATS;
+}
+
+/* Row r's labels and algorithm a's cell parts. */
+static void row_parts(const report_table *T, size_t r, size_t a, const char **metric,
+                      const char **stat, txt_parts *p) {
+  if (T->any_diverged && r < 2) {
+    const table_divergence *d = &T->div[a];
+    *metric = r == 0 ? TABLE_DIVERGED : "";
+    *stat = r == 0 ? TABLE_DIVERGED_TRIALS : TABLE_DIVERGED_FROM;
+    p->pm[0] = p->note[0] = '\0';
+    if (r == 0)
+      snprintf(p->mean, sizeof p->mean, "%" PRId64 "/%" PRId64, d->n_diverged,
+               d->n_trials);
+    else if (d->first >= 0)
+      snprintf(p->mean, sizeof p->mean, "%" PRId64, d->first);
+    else
+      snprintf(p->mean, sizeof p->mean, "%s", TXT_NONE);
+    return;
+  }
+  if (T->any_diverged) r -= 2;
+  size_t m = r / REPORT_N_STATS;
+  report_stat st = (report_stat)(r % REPORT_N_STATS);
+  *metric = st == 0 ? T->lay.met[m] : "";
+  *stat = report_stat_name(st);
+  parts_of(table_cell(T, m, st, a), st, p);
 }
 
 static size_t max_sz(size_t a, size_t b) {
@@ -42,13 +77,13 @@ static size_t max_sz(size_t a, size_t b) {
 static void column_widths(const report_table *T, size_t a, txt_col *col) {
   memset(col, 0, sizeof *col);
   txt_parts p;
-  for (size_t m = 0; m < T->lay.n_met; m++)
-    for (int st = 0; st < REPORT_N_STATS; st++) {
-      parts_of(table_cell(T, m, (report_stat)st, a), &p);
-      col->wm = max_sz(col->wm, utf8_width(p.mean));
-      col->wp = max_sz(col->wp, utf8_width(p.pm));
-      col->wn = max_sz(col->wn, utf8_width(p.note));
-    }
+  const char *metric, *stat;
+  for (size_t r = 0; r < n_rows(T); r++) {
+    row_parts(T, r, a, &metric, &stat, &p);
+    col->wm = max_sz(col->wm, utf8_width(p.mean));
+    col->wp = max_sz(col->wp, utf8_width(p.pm));
+    col->wn = max_sz(col->wn, utf8_width(p.note));
+  }
   size_t body = col->wm + (col->wp ? 1 + col->wp : 0) + (col->wn ? 1 + col->wn : 0);
   col->w = max_sz(body, utf8_width(T->lay.alg[a]));
 }
@@ -67,21 +102,19 @@ static void field(FILE *out, const char *s, size_t w, int right) {
   if (!right) pad(out, fill);
 }
 
-static void cell(FILE *out, const stat_summary *c, const txt_col *col, int last) {
-  txt_parts p;
-  parts_of(c, &p);
-  field(out, p.mean, col->wm, 1);
+static void cell(FILE *out, const txt_parts *p, const txt_col *col, int last) {
+  field(out, p->mean, col->wm, 1);
   size_t used = col->wm;
   /* The last column gets no padding after its final part: no trailing blanks. */
-  int more = p.note[0] != '\0';
-  if (col->wp && (!last || p.pm[0] || more)) {
+  int more = p->note[0] != '\0';
+  if (col->wp && (!last || p->pm[0] || more)) {
     fputc(' ', out);
-    field(out, p.pm, last && !more ? 0 : col->wp, 0);
+    field(out, p->pm, last && !more ? 0 : col->wp, 0);
     used += 1 + col->wp;
   }
   if (col->wn && more) {
     fputc(' ', out);
-    field(out, p.note, last ? 0 : col->wn, 0);
+    field(out, p->note, last ? 0 : col->wn, 0);
     used += 1 + col->wn;
   }
   if (!last) pad(out, col->w - used + TXT_GAP);
@@ -109,12 +142,19 @@ static void header(FILE *out, const report_table *T, const txt_col *cols, size_t
   fputc('\n', out);
 }
 
-static void footer(FILE *out) {
+static void footer(FILE *out, bool diverged) {
   fputs("\nCells: mean \u00b1 sample standard deviation across trials (a bare mean: one"
         " trial);\n" TXT_NONE " no finite value; (k/n): only k of n trials had a finite"
         " value.\nfinal: value at the last recorded iteration; min: smallest value over"
         " the\niterations; avg: trapezoidal average over the recorded iteration range.\n",
         out);
+  if (diverged)
+    fputs("diverged: k/n trials in which a metric ended inf/NaN after finite values;\n"
+          "from iteration: the first recorded iteration of such a value (the "
+          "earliest);\n" TXT_DIVERGED
+          ": this min or avg covers such trials only up to there, not a"
+          " converged result.\n",
+          out);
 }
 
 int table_emit_txt(FILE *out, const report_table *T) {
@@ -124,19 +164,29 @@ int table_emit_txt(FILE *out, const report_table *T) {
   size_t w0 = utf8_width("metric"), w1 = utf8_width("statistic");
   for (size_t m = 0; m < L->n_met; m++)
     w0 = max_sz(w0, utf8_width(L->met[m]));
+  if (T->any_diverged) {
+    w0 = max_sz(w0, utf8_width(TABLE_DIVERGED));
+    w1 = max_sz(w1, utf8_width(TABLE_DIVERGED_FROM));
+  }
   for (size_t a = 0; a < L->n_alg; a++)
     column_widths(T, a, &cols[a]);
   header(out, T, cols, w0, w1);
-  for (size_t m = 0; m < L->n_met; m++)
-    for (int st = 0; st < REPORT_N_STATS; st++) {
-      /* The metric name heads its group only: the block reads as one unit. */
-      field(out, st == 0 ? L->met[m] : "", w0 + TXT_GAP, 0);
-      field(out, report_stat_name((report_stat)st), L->n_alg ? w1 + TXT_GAP : 0, 0);
-      for (size_t a = 0; a < L->n_alg; a++)
-        cell(out, table_cell(T, m, (report_stat)st, a), &cols[a], a + 1 == L->n_alg);
-      fputc('\n', out);
+  /* (series give every metric an algorithm: no algorithm, no row) */
+  for (size_t r = 0; L->n_alg > 0 && r < n_rows(T); r++) {
+    for (size_t a = 0; a < L->n_alg; a++) {
+      const char *metric, *stat;
+      txt_parts p;
+      row_parts(T, r, a, &metric, &stat, &p);
+      if (a == 0) {
+        /* The metric name heads its group only: the block reads as one unit. */
+        field(out, metric, w0 + TXT_GAP, 0);
+        field(out, stat, w1 + TXT_GAP, 0);
+      }
+      cell(out, &p, &cols[a], a + 1 == L->n_alg);
     }
-  footer(out);
+    fputc('\n', out);
+  }
+  footer(out, T->any_diverged);
   free(cols);
   return ferror(out) ? -1 : 0;
 }
