@@ -11,6 +11,7 @@ whole reader (docs/container.md describes the layout they follow):
 
     index(f)                    -> the index tables as numpy arrays
     load_record(f, path)        -> (header dict, {name: numpy array})
+    parse_header(raw)           -> (header dict, bytes after its object)
     trial_files(f, alg, trial)  -> the paths of a trial's files
     trial_state(f, alg, trial)  -> (path, header, arrays) of its newest checkpoint
     result_table(f)             -> {algorithm name: {array name: stacked array}}
@@ -22,6 +23,7 @@ import ctypes
 import ctypes.util
 import json
 import sys
+import warnings
 
 import h5py
 import numpy as np
@@ -113,11 +115,47 @@ def shown(name):
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+_BLANK = "".join(map(chr, range(1, 33)))  # what dckpt's reader skips around the object
+
+
+def _first_wins(pairs):
+    """An object whose keys appear twice keeps the first value, as dckpt's reader."""
+    obj = {}
+    for key, value in pairs:
+        obj.setdefault(key, value)
+    return obj
+
+
+def parse_header(raw):
+    """A record's JSON header as dckpt's reader takes it: the first JSON object of
+    the text, and the bytes after it (white space after it aside; b"" for a valid
+    header). A header written by dckpt before its writer refused them may hold
+    bytes after the object, a key twice (the first is kept) or bytes that are
+    not UTF-8 (they come back as lone surrogates, as array names do)."""
+    text = raw.decode("utf-8", "surrogateescape")
+    start = len(text) - len(text.lstrip(_BLANK))
+    header, end = json.JSONDecoder(object_pairs_hook=_first_wins).raw_decode(text, start)
+    if not isinstance(header, dict):
+        raise ValueError("the JSON header is not an object")
+    rest = text[end:].lstrip(_BLANK)
+    return header, rest.encode("utf-8", "surrogateescape")
+
+
 def load_record(c, path):
-    """The JSON header and the arrays of one record, read from its own chunks."""
+    """The JSON header and the arrays of one record, read from its own chunks.
+    A header with bytes after its object (an old writer's) is read as dckpt
+    reads it, with a warning (warnings.warn) saying how many."""
     row = _find(c, path)
-    header = json.loads(c.text_at(c.col("files", row, "text_off"),
-                                  c.col("files", row, "text_len")))
+    try:
+        header, rest = parse_header(c.text_at(c.col("files", row, "text_off"),
+                                              c.col("files", row, "text_len")))
+    except ValueError as e:
+        raise ValueError(f"{path}: the JSON header cannot be read: {e}") from None
+    if rest:
+        warnings.warn(f"{path}: the JSON header has {len(rest)} bytes after its JSON "
+                      f"object ({shown(rest[:60].decode('utf-8', 'surrogateescape'))!r}), "
+                      "as an older dckpt kept them: read as dckpt reads it (the object); "
+                      "a current writer refuses such a header", stacklevel=2)
     first, n = c.col("files", row, "first_array"), c.col("files", row, "n_arrays")
     arrays = {}
     ac = c.cols["arrays"]

@@ -101,14 +101,43 @@ static void print_facts(const char *file, const dckpt_file_info *fi, FILE *out) 
           fi->payload_bytes, fi->raw_bytes, ratio(fi));
 }
 
+/* The bytes after the header's JSON object (white space after it aside),
+ * which *at points to: a record written before dckpt_record_set_header
+ * refused them may hold some (docs/format.md, check 6); every reader takes
+ * the object and leaves them. 0 when the header is no JSON object. */
+static size_t header_trailing(const char *text, const char **at) {
+  const char *end = NULL;
+  cJSON *h = text ? cJSON_ParseWithOpts(text, &end, 0) : NULL;
+  bool object = cJSON_IsObject(h);
+  cJSON_Delete(h);
+  if (!object || !end) return 0;
+  while (*end && (unsigned char)*end <= ' ') /* what cJSON skips as white space */
+    end++;
+  *at = end;
+  return strlen(end);
+}
+
 /* The header pretty-printed; as stored when it is not valid JSON (or not
- * UTF-8, which JSON text is). */
+ * UTF-8, which JSON text is); then a note of bytes after its object. */
 static void print_header(const dckpt_record *rec, FILE *out) {
-  const char *text = dckpt_record_header(rec);
+  const char *text = dckpt_record_header(rec), *rest = NULL;
   cJSON *h = cli_json_parse(text);
   char *pretty = h ? cli_json_pretty(h) : NULL;
   fprintf(out, "header:         %s\n", pretty ? pretty : text);
   free(pretty);
+  size_t n = header_trailing(text, &rest);
+  if (n && h) { /* (a header shown as stored shows them itself) */
+    cJSON *shown = cJSON_CreateString(rest); /* quoted, escaped */
+    char *q = shown ? cJSON_PrintUnformatted(shown) : NULL;
+    fprintf(out,
+            "header note:    %zu byte%s after the JSON object%s%.60s%s, as an older "
+            "dckpt kept them: readers take the object, a current writer refuses such "
+            "a header\n",
+            n, n == 1 ? "" : "s", q ? " (" : "", q ? q : "",
+            q ? (strlen(q) > 60 ? "...)" : ")") : "");
+    free(q);
+    cJSON_Delete(shown);
+  }
   cJSON_Delete(h);
 }
 
@@ -159,8 +188,12 @@ static int print_json(const dump_args *d, const dckpt_file_info *fi,
                       const dckpt_record *rec, const dckpt_array_info *sel) {
   cJSON *doc = facts_json(d->file, fi);
   cJSON *h = cli_json_parse(dckpt_record_header(rec));
+  const char *rest = NULL;
+  size_t trailing = header_trailing(dckpt_record_header(rec), &rest);
   cJSON_AddItemToObject(doc, "header",
                         h ? h : cJSON_CreateString(dckpt_record_header(rec)));
+  if (h && trailing) /* only then: the header as an object leaves them out */
+    cJSON_AddItemToObject(doc, "header_trailing_bytes", cli_json_u64(trailing));
   cJSON *arrays = cJSON_AddArrayToObject(doc, "arrays");
   dckpt_array_info a;
   for (size_t i = 0; i < dckpt_record_count(rec); i++)

@@ -655,12 +655,53 @@ case_legacy_header() {
     '"container fixture"}' '"container"} fixture' || fail "header $r2"
   "$PY" "$SRC/tests/container/damage.py" header "$run/$r3" '"trial"' '"tri\xe9l"' ||
     fail "header $r3"
-  # the record's header as dump reads it
+  # the record's header as dump reads it, and its note of bytes after it
   header_of() {
     dump_at "$1" "$2" --json
-    grep -E '^  "(header|n_arrays)"' "$OUT" || fail "dump $2 of $1: no header"
+    grep -aE '^  "(header|header_trailing_bytes|n_arrays)"' "$OUT" || fail "dump $2 of $1: no header"
+    dump_at "$1" "$2"
+    grep -a '^header' "$OUT"
   }
   pack_alike "$run" "$c" "$back" header_of "$r1" "$r2" "$r3"
+  # dump said nothing of the bytes after r2's object (it showed the object):
+  # it notes them, in the directory and in the container alike (above)
+  local want_note='header note:    7 bytes after the JSON object ("fixture"), as an older dckpt kept them: readers take the object, a current writer refuses such a header'
+  dump_at "$run" "$r2"
+  has "$OUT" "$want_note"
+  dump_at "$c" "$r2" --json
+  has "$OUT" '"header_trailing_bytes": 7'
+  dump_at "$c" "$r1"
+  if grep -q "header note" "$OUT"; then fail "a note on a header without bytes after it"; fi
+  # examples/read_container.py raised on r2's header (json.loads: "Extra
+  # data") and on r3's (not UTF-8); it reads them as dckpt does: the first
+  # object, the first of two equal keys, a warning naming the bytes after it
+  note "examples/read_container.py reads old headers as dckpt does"
+  "$PY" - "$c" "$SRC/examples" "$DCKPT" "$r1" "$r2" "$r3" <<'PY' >"$OUT" 2>"$ERR" || fail "read_container.py on old headers"
+import json, subprocess, sys, warnings
+sys.path.insert(0, sys.argv[2])
+import read_container as rc
+c = rc.Container(sys.argv[1])
+for rec, trailing in zip(sys.argv[4:], (0, 7, 0)):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        header, arrays = rc.load_record(c, rec)
+    said = [str(w.message) for w in caught]
+    if trailing:
+        assert said == [f"{rec}: the JSON header has 7 bytes after its JSON object ('fixture'), "
+                        "as an older dckpt kept them: read as dckpt reads it (the object); "
+                        "a current writer refuses such a header"], said
+    else:
+        assert not said, said
+    first = lambda pairs: {k: v for k, v in reversed(pairs)}  # noqa: E731 (cJSON's first)
+    d = json.loads(subprocess.run([sys.argv[3], "dump", sys.argv[1], rec, "--json"],
+                                  capture_output=True, check=True).stdout,
+                   object_pairs_hook=first)
+    if rec == sys.argv[6]:  # not UTF-8: dump shows the text, Python a lone surrogate
+        assert "tri\udce9l" in header, header
+    else:
+        assert header == d["header"], (header, d["header"])
+    assert sorted(arrays) == sorted(a["name"] for a in d["arrays"]), rec
+PY
 }
 
 # Where unpack may write: a symbolic link as DIR (even to an empty directory)
