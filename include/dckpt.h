@@ -159,7 +159,8 @@ DCKPT_API const char *dckpt_version_string(void);
   X(EINTERRUPTED, -16, "stopped by a stop request; resume later")                        \
   X(ETOOBIG, -17, "size exceeds a limit")                                                \
   X(EROFS, -18, "read-only file system")                                                 \
-  X(ENOTDIR, -19, "not a directory")
+  X(ENOTDIR, -19, "not a directory")                                                     \
+  X(ENAMEINUSE, -20, "run name is held by another run")
 
 typedef enum dckpt_status {
 #define DCKPT_STATUS_ENUM_(name, value, msg) DCKPT_##name = (value),

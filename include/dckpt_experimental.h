@@ -125,8 +125,10 @@ DCKPT_API int dckpt_store_set_job_state(dckpt_store *store, dckpt_job_state_fn j
  * `run_name`, the handle also takes the name's lease,
  * DIR/runs/<run_name>/run.lease, held until dckpt_store_close(): two live
  * runs of one name would share its HALT and overwrite each other's status.
- * @return DCKPT_OK; DCKPT_ELOCKED when a live run (another handle, another
- *         process) holds the name, the message naming it; DCKPT_ENOTDIR
+ * @return DCKPT_OK; DCKPT_ENAMEINUSE when a run not known to be gone
+ *         (another handle, another process) holds the name, the message
+ *         naming it (not DCKPT_ELOCKED, which says the directory is locked);
+ *         DCKPT_ENOTDIR
  *         when a folder's place holds anything but a directory (a regular
  *         file, a FIFO, a symbolic link: dckpt follows none there),
  *         DCKPT_EEXIST when a directory stands where a status file goes,

@@ -292,7 +292,11 @@ typedef struct dckpt_run_options {
  * of dckpt_store_options_init()) and sets both struct_sizes. Not collective. */
 DCKPT_API void dckpt_run_options_init(dckpt_run_options *opts);
 
-/** What a finished (or stopped) run reports; the same on every rank. */
+/** What a finished (or stopped) run reports; the same on every rank. The
+ *  caller allocates it and it has no struct_size, so no member can be added
+ *  without breaking programs built against this header: what a failure was
+ *  is said by `status` (e.g. DCKPT_ELOCKED, the directory is locked, vs
+ *  DCKPT_ENAMEINUSE, the run name is held), the detail by `message`. */
 typedef struct dckpt_run_report {
   int status; /* as returned */
   int64_t pairs_total;
@@ -333,6 +337,8 @@ typedef struct dckpt_run_report {
  *         text or metric name that is not UTF-8, named with the first bad
  *         byte's offset, before the run is written); DCKPT_ETOOBIG (beyond the
  *         DCKPT_MAX_* limits); DCKPT_ELOCKED (another run holds DIR);
+ *         DCKPT_ENAMEINUSE (another run, not known to be gone, holds
+ *         run_name: report.status tells it from DCKPT_ELOCKED);
  *         DCKPT_ENOTEMPTY (DCKPT_RUN_NEW on a directory in use); DCKPT_ENOENT
  *         (DCKPT_RUN_RESUME without a run); DCKPT_EMPI; DCKPT_ENOMEM; any
  *         status of the store's calls (I/O, DCKPT_ECORRUPT, ...). The report's

@@ -721,7 +721,7 @@ static void group_named_runs(void) {
   if (pid == 0) {
     dckpt_store *other = NULL;
     int fails = dckpt_store_open(dir, &so, &other) != DCKPT_OK;
-    fails |= (dckpt_store_prepare_run_status(other, "job_9") != DCKPT_ELOCKED) << 1;
+    fails |= (dckpt_store_prepare_run_status(other, "job_9") != DCKPT_ENAMEINUSE) << 1;
     fails |= !strstr(dckpt_store_errmsg(other), "the run name 'job_9' is in use") << 2;
     fails |= !strstr(dckpt_store_errmsg(other), "still running") << 3;
     fails |= (dckpt_store_prepare_run_status(other, "job_10") != DCKPT_OK) << 4;

@@ -246,11 +246,8 @@ static int run_campaign(const bench_config *cfg, double deadline) {
     o.store.log_ctx = &lg;
     rc = dckpt_run(MPI_COMM_WORLD, &o, algs, cfg->n_algs, problem, &rep);
     if (rank_of_world() == 0 && rc != DCKPT_OK) {
-      /* ELOCKED is said "directory is locked by another run": for a name
-       * that a live run holds, what is locked is the name */
       char kind[200];
-      if (rc == DCKPT_ELOCKED && cfg->run_name[0] &&
-          strstr(rep.message, "the run name '") == rep.message)
+      if (rc == DCKPT_ENAMEINUSE)
         snprintf(kind, sizeof kind, "the run name '%s' is held by another live run",
                  cfg->run_name);
       else

@@ -204,15 +204,18 @@ int dckpt_store_claim_run_name(dckpt_store *s, const char *name) {
                            lease_policy(s), &s->log, &s->err);
   }
   free(path);
+  /* a status of its own: DCKPT_ELOCKED says the directory is locked, which
+   * a caller (dckpt_run's, dckpt-bench) would tell the user */
   if (rc == DCKPT_ELOCKED) {
     char why[DCKPT_ERRMSG_MAX];
     snprintf(why, sizeof why, "%s", s->err.msg);
-    dckpt_err_set(&s->err, DCKPT_ELOCKED,
-                  "the run name '%s' is in use in '%s' (%s): a live run of that name "
-                  "would share its HALT and run_status.json; give another name, or stop "
-                  "that run first (create '%s/runs/%s/HALT': it stops that run alone, "
-                  "which can be resumed)",
-                  name, s->dir, why, s->dir, name);
+    rc = dckpt_err_set(
+        &s->err, DCKPT_ENAMEINUSE,
+        "the run name '%s' is in use in '%s' (%s): a live run of that name "
+        "would share its HALT and run_status.json; give another name, or stop "
+        "that run first (create '%s/runs/%s/HALT': it stops that run alone, "
+        "which can be resumed)",
+        name, s->dir, why, s->dir, name);
   }
   return rc;
 }

@@ -15,8 +15,8 @@ int dckpt_store_join_shared(dckpt_store *s);
 /** Claims the run name `name` (valid, its folder made) for this handle: its
  *  lease DIR/runs/<name>/run.lease, held until the handle closes, judged as
  *  the shared runs' leases are (a holder gone, e.g. a requeued job's earlier
- *  incarnation, is taken over). DCKPT_ELOCKED, naming the holder, while a
- *  live run holds it. */
+ *  incarnation, is taken over). DCKPT_ENAMEINUSE, naming the holder, while
+ *  a live run holds it. */
 int dckpt_store_claim_run_name(dckpt_store *s, const char *name);
 /** With iterations to grow on a DCKPT_OPEN_SHARED handle: refuses
  *  (DCKPT_ELOCKED, naming them) while another shared run is registered. */

@@ -58,6 +58,8 @@ expect 1 run 0 "$cfg" --checkpoint-dir "$dir" --shared --run-name A
 grep_in "$WORK/last.err" "the run name 'A' is in use in '$dir' ('$dir/runs/A/run.lease' is held by pid $apid on host "
 grep_in "$WORK/last.err" "or stop that run first (create '$dir/runs/A/HALT': it stops that run alone"
 grep_in "$WORK/last.err" "dckpt-bench: the run name 'A' is held by another live run (the error above)"
+# told by the runtime's status (a code of its own, not the directory's ELOCKED)
+grep_in "$dir/run_status.json" '"status":"ENAMEINUSE"'
 if [ -z "${SLURM_JOB_ID:-}" ] && grep -qF "job ''" "$WORK/last.err"; then
   fail "the holder is said with an empty job"
 fi
