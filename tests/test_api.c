@@ -724,7 +724,19 @@ static void group_named_runs(void) {
     fails |= (dckpt_store_prepare_run_status(other, "job_9") != DCKPT_ENAMEINUSE) << 1;
     fails |= !strstr(dckpt_store_errmsg(other), "the run name 'job_9' is in use") << 2;
     fails |= !strstr(dckpt_store_errmsg(other), "still running") << 3;
+    char own[1100]; /* how to stop that run alone (dckpt_halt_path) */
+    snprintf(own, sizeof own, "create '%s/" DCKPT_RUNS_DIR "/job_9/" DCKPT_HALT_FILE "'",
+             dir);
+    fails |= !strstr(dckpt_store_errmsg(other), own) << 7;
     fails |= (dckpt_store_prepare_run_status(other, "job_10") != DCKPT_OK) << 4;
+    dckpt_store_close(other);
+    /* a run that is not shared is refused while this shared run is
+     * registered, told how to stop it: the HALT path (dckpt_halt_path) */
+    dckpt_store_options xo = tu_options(NULL);
+    char want[1100];
+    snprintf(want, sizeof want, "stop them with '%s/" DCKPT_HALT_FILE "'", dir);
+    fails |= (dckpt_store_open(dir, &xo, &other) != DCKPT_ELOCKED) << 5;
+    fails |= !strstr(dckpt_store_errmsg(other), want) << 6;
     dckpt_store_close(other);
     _exit(fails);
   }

@@ -86,12 +86,14 @@ int dckpt_store_refuse_shared_runs(dckpt_store *s, bool force) {
   if (n < 0) return dckpt_err_set(&s->err, DCKPT_ENOMEM, "out of memory");
   if (n == 0) return DCKPT_OK;
   dckpt_lock_release(&s->lock);
+  char halt[DCKPT_ERRMSG_MAX];
+  (void)dckpt_halt_path(s->dir, NULL, halt, sizeof halt);
   return dckpt_err_set(&s->err, DCKPT_ELOCKED,
                        "'%s' is in use by %d shared run(s) (%s): a run that is not "
-                       "shared waits until they end (stop them with '%s/%s'; a "
+                       "shared waits until they end (stop them with '%s'; a "
                        "registration that cannot be read or judged is ignored with "
                        "DCKPT_OPEN_BREAK_LOCK)",
-                       s->dir, n, names, s->dir, DCKPT_HALT_FILE);
+                       s->dir, n, names, halt);
 }
 
 /* Whether the lock's holder `h` is a shared run (it holds its run lease). */
@@ -207,15 +209,15 @@ int dckpt_store_claim_run_name(dckpt_store *s, const char *name) {
   /* a status of its own: DCKPT_ELOCKED says the directory is locked, which
    * a caller (dckpt_run's, dckpt-bench) would tell the user */
   if (rc == DCKPT_ELOCKED) {
-    char why[DCKPT_ERRMSG_MAX];
+    char why[DCKPT_ERRMSG_MAX], halt[DCKPT_ERRMSG_MAX];
     snprintf(why, sizeof why, "%s", s->err.msg);
-    rc = dckpt_err_set(
-        &s->err, DCKPT_ENAMEINUSE,
-        "the run name '%s' is in use in '%s' (%s): a live run of that name "
-        "would share its HALT and run_status.json; give another name, or stop "
-        "that run first (create '%s/runs/%s/HALT': it stops that run alone, "
-        "which can be resumed)",
-        name, s->dir, why, s->dir, name);
+    (void)dckpt_halt_path(s->dir, name, halt, sizeof halt);
+    rc = dckpt_err_set(&s->err, DCKPT_ENAMEINUSE,
+                       "the run name '%s' is in use in '%s' (%s): a live run of that "
+                       "name would share its HALT and run_status.json; give another "
+                       "name, or stop that run first (create '%s': it stops that run "
+                       "alone, which can be resumed)",
+                       name, s->dir, why, halt);
   }
   return rc;
 }
