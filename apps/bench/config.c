@@ -953,26 +953,75 @@ static int64_t history_rows(int64_t iterations, int64_t period) {
   return iterations / period + (iterations % period != 0) + 1;
 }
 
+/* The campaign's size as the run will have it: a resume grows DIR's stored
+ * plan to max(stored, config) + --add-* (runtime/plan.c), so a campaign
+ * grown earlier by --add-* is larger than its config. */
+typedef struct history_plan {
+  int64_t trials, stored_trials; /* stored: 0 without a run in DIR */
+  int64_t iterations[BENCH_MAX_ALGS], stored_iterations[BENCH_MAX_ALGS];
+  const char *dir; /* DIR when it holds a run of these algorithms */
+} history_plan;
+
+static int64_t max64(int64_t a, int64_t b) {
+  return a > b ? a : b;
+}
+
+/* Reads DIR's stored plan (read-only: nothing is written, no lock taken).
+ * Without a readable run of the same algorithms (names, in order) nothing is
+ * stored: the run starts one, or refuses DIR itself. */
+static void history_plan_make(const bench_config *cfg, history_plan *h) {
+  memset(h, 0, sizeof *h);
+  dckpt_store *s = NULL;
+  dckpt_metadata *m = NULL;
+  if (cfg->checkpoint_dir[0]) {
+    dckpt_store_options o;
+    dckpt_store_options_init(&o);
+    o.flags = DCKPT_OPEN_READ;
+    if (dckpt_store_open(cfg->checkpoint_dir, &o, &s) != DCKPT_OK ||
+        dckpt_store_load_metadata(s, &m) != DCKPT_OK)
+      dckpt_metadata_free(m), m = NULL;
+  }
+  bool same = m && m->n_algorithms == cfg->n_algs;
+  for (size_t a = 0; same && a < cfg->n_algs; a++)
+    same = m->algorithms[a].name && !strcmp(m->algorithms[a].name, cfg->algs[a].name) &&
+           m->algorithms[a].iterations >= 0 &&
+           m->algorithms[a].iterations <= DCKPT_MAX_ITERATIONS;
+  same = same && m->n_trials >= 0 && m->n_trials <= DCKPT_MAX_TRIALS;
+  if (same) {
+    h->dir = cfg->checkpoint_dir;
+    h->stored_trials = m->n_trials;
+    for (size_t a = 0; a < cfg->n_algs; a++)
+      h->stored_iterations[a] = m->algorithms[a].iterations;
+  }
+  h->trials = max64(h->stored_trials, cfg->trials) + cfg->add_trials;
+  for (size_t a = 0; a < cfg->n_algs; a++)
+    h->iterations[a] =
+        max64(h->stored_iterations[a], cfg->algs[a].iterations) + cfg->add_iterations;
+  dckpt_metadata_free(m);
+  dckpt_store_close(s);
+}
+
 /* All trials' history rows at `period` (a double: up to 2^25 trials x 64
  * algorithms x 2^54 rows does not fit 64 bits; it is only compared). */
-static double campaign_rows(const bench_config *cfg, int64_t period) {
+static double campaign_rows(const bench_config *cfg, const history_plan *h,
+                            int64_t period) {
   double total = 0;
   for (size_t a = 0; a < cfg->n_algs; a++)
-    total += (double)(cfg->trials + cfg->add_trials) *
-             (double)history_rows(cfg->algs[a].iterations + cfg->add_iterations, period);
+    total += (double)h->trials * (double)history_rows(h->iterations[a], period);
   return total;
 }
 
+typedef bool (*history_fits)(const bench_config *, const history_plan *, int64_t, size_t);
+
 /* The smallest metrics period >= `from` for which `fits` holds, or 0 if
  * none does (too many trials for the campaign limit at any period). */
-static int64_t least_period(const bench_config *cfg, int64_t from,
-                            bool (*fits)(const bench_config *, int64_t, size_t),
-                            size_t a) {
+static int64_t least_period(const bench_config *cfg, const history_plan *h, int64_t from,
+                            history_fits fits, size_t a) {
   int64_t lo = from, hi = from;
-  while (!fits(cfg, hi, a)) { /* fits(lo) is false from here on, but for lo = from */
+  while (!fits(cfg, h, hi, a)) { /* fits(lo) is false from here on, but for lo = from */
     lo = hi;
     if (hi > BENCH_INT_MAX / 2) {
-      if (!fits(cfg, BENCH_INT_MAX, a)) return 0;
+      if (!fits(cfg, h, BENCH_INT_MAX, a)) return 0;
       hi = BENCH_INT_MAX;
     } else {
       hi *= 2;
@@ -980,7 +1029,7 @@ static int64_t least_period(const bench_config *cfg, int64_t from,
   }
   while (lo < hi) { /* the least period in [lo, hi] that fits; fits(hi) */
     int64_t mid = lo + (hi - lo) / 2;
-    if (fits(cfg, mid, a))
+    if (fits(cfg, h, mid, a))
       hi = mid;
     else
       lo = mid + 1;
@@ -988,47 +1037,61 @@ static int64_t least_period(const bench_config *cfg, int64_t from,
   return hi;
 }
 
-static bool trial_fits(const bench_config *cfg, int64_t period, size_t a) {
-  return history_rows(cfg->algs[a].iterations + cfg->add_iterations, period) <=
-         BENCH_MAX_TRIAL_HISTORY_ROWS;
+static bool trial_fits(const bench_config *cfg, const history_plan *h, int64_t period,
+                       size_t a) {
+  (void)cfg;
+  return history_rows(h->iterations[a], period) <= BENCH_MAX_TRIAL_HISTORY_ROWS;
 }
 
-static bool campaign_fits(const bench_config *cfg, int64_t period, size_t a) {
+static bool campaign_fits(const bench_config *cfg, const history_plan *h, int64_t period,
+                          size_t a) {
   (void)a;
-  return campaign_rows(cfg, period) <= (double)BENCH_MAX_CAMPAIGN_HISTORY_ROWS;
+  return campaign_rows(cfg, h, period) <= (double)BENCH_MAX_CAMPAIGN_HISTORY_ROWS;
 }
 
 /* The metric history is held whole: a trial's in its rank's memory and in
  * its final checkpoint, every trial's on rank 0 at the end for the metrics
  * record, the tables and the plots. A campaign whose history passes the
  * limits (bench.h, docs/bench.md "Limits") failed for lack of memory only
- * once its trials had run, perhaps days in; it is refused now. */
+ * once its trials had run, perhaps days in; it is refused now, counted at
+ * the size the run will have (DIR's stored plan grown by this call). */
 static int check_history(const bench_config *cfg, const char *config, char *err,
                          size_t errlen) {
   const double row_bytes = (OPT_N_METRICS + 1) * sizeof(double);
+  history_plan h;
+  history_plan_make(cfg, &h);
   char add[64] = "";
   if (cfg->add_iterations)
     snprintf(add, sizeof add, " + --add-iterations %lld", (long long)cfg->add_iterations);
   for (size_t a = 0; a < cfg->n_algs; a++) {
-    if (trial_fits(cfg, cfg->metrics_period, a)) continue;
-    int64_t it = cfg->algs[a].iterations + cfg->add_iterations;
-    int64_t rows = history_rows(it, cfg->metrics_period);
+    if (trial_fits(cfg, &h, cfg->metrics_period, a)) continue;
+    int64_t rows = history_rows(h.iterations[a], cfg->metrics_period);
+    char what[1024];
+    if (h.stored_iterations[a] > cfg->algs[a].iterations)
+      snprintf(
+          what, sizeof what,
+          "algorithm '%.127s' (\"algorithms[%zu]\"), grown by earlier --add-iterations "
+          "to %lld iterations in the run in '%.200s' (the config says %lld)%s,",
+          cfg->algs[a].name, a, (long long)h.stored_iterations[a], h.dir,
+          (long long)cfg->algs[a].iterations, add);
+    else
+      snprintf(what, sizeof what, "key \"algorithms[%zu].iterations\" (%lld%s)", a,
+               (long long)cfg->algs[a].iterations, add);
     snprintf(err, errlen,
-             "%s: key \"algorithms[%zu].iterations\" (%lld%s) with \"metrics_period\" "
+             "%s: %s with \"metrics_period\" "
              "%lld records %lld metric rows per trial (%.3g MiB of history, held in "
              "memory and in the trial's checkpoints); the limit is %lld rows (%.0f MiB) "
              "per trial: set metrics_period to at least %lld, or fewer iterations",
-             config, a, (long long)cfg->algs[a].iterations, add,
-             (long long)cfg->metrics_period, (long long)rows,
+             config, what, (long long)cfg->metrics_period, (long long)rows,
              (double)rows * row_bytes / 1048576.0,
              (long long)BENCH_MAX_TRIAL_HISTORY_ROWS,
              (double)BENCH_MAX_TRIAL_HISTORY_ROWS * row_bytes / 1048576.0,
-             (long long)least_period(cfg, cfg->metrics_period, trial_fits, a));
+             (long long)least_period(cfg, &h, cfg->metrics_period, trial_fits, a));
     return BENCH_EXIT_USAGE;
   }
-  if (campaign_fits(cfg, cfg->metrics_period, 0)) return 0;
-  double rows = campaign_rows(cfg, cfg->metrics_period);
-  int64_t least = least_period(cfg, cfg->metrics_period, campaign_fits, 0);
+  if (campaign_fits(cfg, &h, cfg->metrics_period, 0)) return 0;
+  double rows = campaign_rows(cfg, &h, cfg->metrics_period);
+  int64_t least = least_period(cfg, &h, cfg->metrics_period, campaign_fits, 0);
   char fix[128];
   if (least)
     snprintf(fix, sizeof fix,
@@ -1037,13 +1100,21 @@ static int check_history(const bench_config *cfg, const char *config, char *err,
              (long long)least);
   else
     snprintf(fix, sizeof fix, "run fewer trials or algorithms");
+  bool grown = h.stored_trials > cfg->trials;
+  for (size_t a = 0; a < cfg->n_algs; a++)
+    grown = grown || h.stored_iterations[a] > cfg->algs[a].iterations;
+  char run[300] = "";
+  if (grown)
+    snprintf(run, sizeof run,
+             " (as the run in '%.200s' has grown by earlier --add-* past the config)",
+             h.dir);
   snprintf(err, errlen,
            "%s: the metric histories of all %lld trials x %zu algorithm(s), at "
-           "\"metrics_period\" %lld and each algorithm's \"iterations\"%s, are %.4g rows "
-           "(%.3g GiB), which rank 0 gathers at the end for the tables and plots; the "
-           "limit is %lld rows (%.0f GiB) in a campaign: %s",
-           config, (long long)(cfg->trials + cfg->add_trials), cfg->n_algs,
-           (long long)cfg->metrics_period, add, rows, rows * row_bytes / 1073741824.0,
+           "\"metrics_period\" %lld and each algorithm's \"iterations\"%s%s, are %.4g "
+           "rows (%.3g GiB), which rank 0 gathers at the end for the tables and plots; "
+           "the limit is %lld rows (%.0f GiB) in a campaign: %s",
+           config, (long long)h.trials, cfg->n_algs, (long long)cfg->metrics_period, add,
+           run, rows, rows * row_bytes / 1073741824.0,
            (long long)BENCH_MAX_CAMPAIGN_HISTORY_ROWS,
            (double)BENCH_MAX_CAMPAIGN_HISTORY_ROWS * row_bytes / 1073741824.0, fix);
   return BENCH_EXIT_USAGE;

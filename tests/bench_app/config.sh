@@ -270,6 +270,29 @@ expect 2 run 0 "$WORK/good.json" --checkpoint-dir "$dir" --mode resume \
   --add-iterations $((4194304 - 20))
 grep_in "$WORK/last.err" 'records 4194305 metric rows per trial'
 rm -rf "$dir"
+# a campaign grown earlier by --add-iterations is counted at its stored size
+# (it was counted at the config's: 10 + 2000000 iterations passed, and the
+# run, grown to 5000010, would have held 5000011 rows a trial). The growth
+# to 3000010 iterations is made without running it: a HALT file stops the
+# run once it has grown the plan (exit 75).
+printf '{ %s, %s, "trials": 5, "metrics_period": 1, "checkpoint": { "fsync": false },
+  "algorithms": [ { "name": "A", "method": "dgd", "iterations": 10 } ] }\n' \
+  "$good_problem" "$good_network" >"$WORK/grown.json"
+g=$WORK/grown
+expect 0 run 0 "$WORK/grown.json" --checkpoint-dir "$g" --quiet
+touch "$g/HALT"
+expect 75 run 0 "$WORK/grown.json" --checkpoint-dir "$g" --quiet --add-iterations 3000000
+rm "$g/HALT"
+grep_in "$g/metadata.json" '"iterations":3000010'
+cp "$g/metadata.json" "$WORK/grown.meta"
+expect 2 run 0 "$WORK/grown.json" --checkpoint-dir "$g" --quiet --add-iterations 2000000
+grep_in "$WORK/last.err" "grown.json: algorithm 'A' (\"algorithms[0]\"), grown by earlier --add-iterations to 3000010 iterations in the run in '$g' (the config says 10) + --add-iterations 2000000, with \"metrics_period\" 1 records 5000011 metric rows per trial"
+grep_in "$WORK/last.err" "set metrics_period to at least 2"
+# the campaign: 5 trials x 3500011 rows
+expect 2 run 0 "$WORK/grown.json" --checkpoint-dir "$g" --quiet --add-iterations 500000
+grep_in "$WORK/last.err" "the metric histories of all 5 trials x 1 algorithm(s), at \"metrics_period\" 1 and each algorithm's \"iterations\" + --add-iterations 500000 (as the run in '$g' has grown by earlier --add-* past the config), are 1.75e+07 rows"
+same "$WORK/grown.meta" "$g/metadata.json"
+rm -rf "$g"
 
 note "--help and --version"
 expect 0 run 0 --help
