@@ -349,6 +349,21 @@ DCKPT_API int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts,
                         const dckpt_algorithm *algs, size_t n_algs,
                         const dckpt_record *problem, dckpt_run_report *report);
 
+/**
+ * MPI_Barrier(comm), except that a rank waiting for the others sleeps between
+ * tests of an MPI_Ibarrier (pauses doubling from 20 µs to 2 ms) instead of
+ * polling without pause, as Open MPI's MPI_Barrier does: a rank that waits
+ * for a slower one then leaves its core to the ranks that still work, which
+ * matters when a node runs more ranks than it has cores. It leaves the
+ * barrier at most ~2 ms later than MPI_Barrier would. dckpt_run waits this
+ * way wherever a rank may wait long (for rank 0's set-up, for the last
+ * trials of the run); a program can call it before collectives that follow
+ * long work on one rank (rank 0 writing results, say). Collective over comm.
+ * @return DCKPT_OK; DCKPT_EINVAL for MPI_COMM_NULL; DCKPT_EMPI when an MPI
+ *         call fails (under MPI_ERRORS_RETURN).
+ */
+DCKPT_API int dckpt_run_barrier(MPI_Comm comm);
+
 /** Asks a running dckpt_run in this process to stop, checkpointing (for
  *  programs that install their own signal handlers; `signum` is reported as
  *  the reason). Async-signal-safe and thread-safe; not collective: the other

@@ -123,3 +123,16 @@ dckpt_mpi_script(mpi.checkpoint_interval interval.sh 1)
 # Metric history in segments: bit-identical resume, a SIGKILL between a
 # segment and its checkpoint, fallback from unusable segments, verify.
 dckpt_mpi_script(mpi.metric_segments segments.sh 2)
+
+# dckpt_run_barrier: the ranks that wait for a late rank 0 sleep (at 2 and 4
+# ranks on this machine's cores, oversubscribed as the suite runs them).
+add_executable(quiet_barrier mpi/quiet_barrier.c)
+target_link_libraries(quiet_barrier PRIVATE dckpt_run dckpt_warnings)
+foreach(np 2 4)
+  add_test(NAME mpi.quiet_barrier_np${np}
+    COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${MPIEXEC_PREFLAGS}
+      $<TARGET_FILE:quiet_barrier> ${MPIEXEC_POSTFLAGS}
+      ${DCKPT_TEST_TMP}/mpi.quiet_barrier_np${np})
+  set_tests_properties(mpi.quiet_barrier_np${np} PROPERTIES PROCESSORS 2 TIMEOUT 300
+    ENVIRONMENT "${DCKPT_MPI_ENV}")
+endforeach()

@@ -195,6 +195,8 @@ static int make_algorithms(const bench_config *cfg, dckpt_algorithm *algs, char 
 
 int bench_agree(int code) {
   int worst = code;
+  /* rank 0 may come late (it alone writes the results) */
+  dckpt_run_barrier(MPI_COMM_WORLD);
   MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   return worst;
 }

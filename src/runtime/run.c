@@ -191,6 +191,8 @@ static int agree(run_ctx *c) {
   if (c->size == 1) {
     worst = mine;
   } else {
+    /* (rank 0 may come late: it alone scans and plans at set-up) */
+    dckpt_run_barrier(c->comm);
     /* MAXLOC breaks ties by the lowest rank: a deterministic messenger. */
     MPI_Allreduce(&mine, &worst, 1, MPI_2INT, MPI_MAXLOC, c->comm);
   }
@@ -464,7 +466,8 @@ int dckpt_run(MPI_Comm comm, const dckpt_run_options *opts, const dckpt_algorith
   if (rc == DCKPT_OK) {
     if (c->rank == 0) run_progress_start(&c->progress, opts, &c->plan, algs, n_algs);
     work(c);
-    MPI_Barrier(c->comm);
+    /* ranks whose last pair ended early wait here for the others' */
+    dckpt_run_barrier(c->comm);
     /* every rank of this run has released its last pair */
     if (c->o->shared) {
       run_shared_last_look(c);

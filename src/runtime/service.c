@@ -350,6 +350,9 @@ void run_service_finish(run_service *v) {
     for (int i = 0; i < RUN_SENDS; i++)
       MPI_Wait(&v->sends[i].req, MPI_STATUS_IGNORE);
   }
+  /* A rank that said goodbye waits here for rank 0 to hear every rank's,
+   * that is for the last pair's end: asleep, not polling a core */
+  dckpt_run_barrier(v->comm);
   /* A stop notice sent to a rank that was leaving is received now, so that
    * no message is left behind on the communicator. */
   int mine = 0;

@@ -89,6 +89,7 @@ void run_share_inputs(run_ctx *c) {
     head[1] = (int64_t)c->meta_len;
     head[2] = (int64_t)prob_len;
   }
+  dckpt_run_barrier(c->comm); /* the others wait while rank 0 reads */
   MPI_Bcast(head, 3, MPI_INT64_T, 0, c->comm);
   if (head[0] == DCKPT_OK) {
     if (c->rank != 0) {
