@@ -69,8 +69,8 @@ int main(int argc, char **argv) {
     int rc = dckpt_run_barrier(MPI_COMM_WORLD);
     double wall = now() - t0, cpu = cpu_seconds() - c0;
     struct stat st;
-    printf("rank %d: waited %.3f s, used %.3f s of processor time (%.1f %%)\n", rank, wall,
-           cpu, 100.0 * cpu / wall);
+    printf("rank %d: waited %.3f s, used %.3f s of processor time (%.1f %%)\n", rank,
+           wall, cpu, 100.0 * cpu / wall);
     if (rc != DCKPT_OK) {
       fprintf(stderr, "rank %d: dckpt_run_barrier returned %d\n", rank, rc);
       bad = 1;
@@ -78,8 +78,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "rank %d: left the barrier before rank 0 entered it\n", rank);
       bad = 1;
     } else if (cpu > 0.1 * wall) {
-      fprintf(stderr, "rank %d: used %.3f s of processor time in a wait of %.3f s\n", rank,
-              cpu, wall);
+      fprintf(stderr, "rank %d: used %.3f s of processor time in a wait of %.3f s\n",
+              rank, cpu, wall);
       bad = 1;
     }
   }
